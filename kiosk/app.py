@@ -1,0 +1,1 @@
+"""Placeholder; the App is built in kiosk/app.py proper."""

@@ -1,0 +1,137 @@
+"""The `kiosk` command: one click group; every command takes --db and --home."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from kiosk.config import Settings, load_settings, with_simulated_devices
+from kiosk.errors import KioskError
+from kiosk.i18n import translator
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db_url", metavar="URL", help="Database URL (default: SQLite in the "
+              "data directory; or postgresql://...). Env: KIOSK_DB.")
+@click.option("--home", type=click.Path(path_type=Path), help="Data directory (database, "
+              "pepper key, config, receipts). Env: KIOSK_HOME.")
+@click.pass_context
+def main(ctx: click.Context, db_url: str | None, home: Path | None) -> None:
+    """Counter software for member, stored-value and insurance cards."""
+    ctx.obj = {"db_url": db_url, "home": home}
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return load_settings(home=ctx.obj["home"], db_url=ctx.obj["db_url"])
+
+
+def reports_errors(command):
+    """A KioskError becomes its message on stderr (in the configured language), exit 2."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KioskError as error:
+            language = _language_or_default()
+            click.echo(f"error: {error.render(translator(language))}", err=True)
+            sys.exit(2)
+    return wrapper
+
+
+def _language_or_default() -> str:
+    try:
+        return load_settings().language
+    except KioskError:
+        return "en"
+
+
+def _runtime(ctx: click.Context, *, initialise: bool = False):
+    from kiosk.services.bootstrap import open_runtime
+    return open_runtime(_settings(ctx), initialise=initialise, log_to_stderr=True)
+
+
+@main.command()
+@click.pass_context
+@reports_errors
+def init(ctx: click.Context) -> None:
+    """Create or upgrade the database schema and the pepper key (harmless to rerun)."""
+    from kiosk.store import schema
+    runtime = _runtime(ctx, initialise=True)
+    click.echo(f"database ready at schema version {schema.current_version()}: "
+               f"{_safe_url(runtime.settings.db_url)}")
+    click.echo(f"pepper key: {runtime.settings.pepper_path}")
+
+
+def _safe_url(url: str) -> str:
+    """Never print a password that may sit in a database URL."""
+    from urllib.parse import urlparse
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@")
+    return url
+
+
+@main.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the demo outlet exists.")
+@click.pass_context
+@reports_errors
+def seed_demo(ctx: click.Context, if_empty: bool) -> None:
+    """Load the demo outlet, operators, products, members and cards (see README)."""
+    from kiosk.services import demo
+    from kiosk.services.session import Session
+    runtime = _runtime(ctx)
+    if demo.is_seeded():
+        if if_empty:
+            click.echo("demo data already present")
+            return
+        raise click.ClickException("the demo outlet exists already (use a fresh --home/--db)")
+    demo.seed(lambda actor: Session(runtime, actor))
+    click.echo("demo data loaded: outlet 31010001, operators cashier1/clerk1/super1/"
+               "finance1/admin1 (passwords in README.md)")
+
+
+@main.command()
+@click.pass_context
+@reports_errors
+def verify(ctx: click.Context) -> None:
+    """Prove the ledger balances and the audit chain is unbroken (exit 1 if not)."""
+    from kiosk.services.verify import verify as run_verify
+    _runtime(ctx)
+    report = run_verify()
+    click.echo(report.summary())
+    if not report.ok:
+        for violation in report.violations:
+            click.echo(f"VIOLATION: {violation}")
+        sys.exit(1)
+    click.echo("ok")
+
+
+@main.command()
+@click.option("--sim", is_flag=True, help="Simulated devices (the demo).")
+@click.option("--lang", type=click.Choice(["zh_CN", "en"]), help="Screen language.")
+@click.option("--no-kiosk-mode", is_flag=True, help="Allow quitting with Ctrl+Q (development).")
+@click.pass_context
+@reports_errors
+def run(ctx: click.Context, sim: bool, lang: str | None, no_kiosk_mode: bool) -> None:
+    """Start the counter application (full screen)."""
+    from kiosk.app import build_app
+    runtime = _runtime(ctx)
+    settings = runtime.settings
+    if sim:
+        settings = with_simulated_devices(settings)
+        if not settings.outlet_code:
+            settings = replace(settings, outlet_code="31010001")
+    if lang:
+        settings = replace(settings, language=lang)
+    if no_kiosk_mode:
+        settings = replace(settings, kiosk_mode=False)
+    app = build_app(replace(runtime, settings=settings))
+    app.run()
+
+
+if __name__ == "__main__":
+    main()

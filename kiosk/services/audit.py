@@ -1,0 +1,116 @@
+"""Append-only audit events in a hash chain.
+
+Each event's hash covers the previous hash and the event's canonical content, so
+editing, deleting or reordering any event breaks the chain from there on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from kiosk.services.session import Session
+from kiosk.store import models
+from kiosk.store.db import database
+
+GENESIS_HASH = "0" * 64
+
+
+def canonical_json(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str)
+
+
+def event_hash(prev_hash: str, fields: dict) -> str:
+    return hashlib.sha256((prev_hash + canonical_json(fields)).encode("utf-8")).hexdigest()
+
+
+def _hashed_fields(event: models.AuditEvent) -> dict:
+    return {
+        "seq": event.seq,
+        "at": event.at.isoformat(timespec="microseconds"),
+        "action": event.action,
+        "outlet": event.outlet_code,
+        "terminal": event.terminal_code,
+        "operator": event.operator_login,
+        "subject": event.subject,
+        "operation": event.operation_id,
+        "details": event.details,
+    }
+
+
+def _lock_head() -> models.AuditHead:
+    query = models.AuditHead.select().where(models.AuditHead.id == 1)
+    if database.obj.for_update:
+        query = query.for_update()
+    return query.get()
+
+
+def append(session: Session, action: str, *, subject: str = "",
+           operation: models.Operation | None = None, details: dict | None = None
+           ) -> models.AuditEvent:
+    """Add one event; call inside the operation's transaction, as late as possible,
+    because it takes the chain head's lock until the commit."""
+    names = _actor_names(session)
+    head = _lock_head()
+    event = models.AuditEvent(
+        seq=head.seq + 1, at=session.now(), action=action, subject=subject,
+        operation=operation, details=canonical_json(details or {}), prev_hash=head.hash,
+        **names)
+    event.hash = event_hash(head.hash, _hashed_fields(event))
+    event.save(force_insert=True)
+    models.AuditHead.update(seq=event.seq, hash=event.hash).where(
+        models.AuditHead.id == 1).execute()
+    return event
+
+
+_names_cache: dict[tuple, dict] = {}
+
+
+def _actor_names(session: Session) -> dict:
+    actor = session.actor
+    key = (database.obj.database, actor)
+    if key not in _names_cache:
+        outlet = models.Outlet.get_by_id(actor.outlet_id)
+        terminal = models.Terminal.get_or_none(models.Terminal.id == actor.terminal_id)
+        operator = models.Operator.get_or_none(models.Operator.id == actor.operator_id)
+        _names_cache[key] = {
+            "outlet_code": outlet.code,
+            "terminal_code": terminal.code if terminal else "",
+            "operator_login": operator.login_id if operator else "system",
+        }
+    return _names_cache[key]
+
+
+def forget_names() -> None:
+    """An operator's login id changed: audit must record the new one from now on."""
+    _names_cache.clear()
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    reason: str
+
+
+def check_chain(batch_size: int = 5000) -> Iterator[ChainBreak]:
+    """Walk the chain in order; yield every place it does not hold."""
+    expected_prev, expected_seq = GENESIS_HASH, 1
+    for event in models.AuditEvent.select().order_by(models.AuditEvent.seq).iterator():
+        if event.seq != expected_seq:
+            yield ChainBreak(event.seq, f"expected event {expected_seq}, found {event.seq}")
+        if event.prev_hash != expected_prev:
+            yield ChainBreak(event.seq, "does not link to the event before it")
+        if event_hash(event.prev_hash, _hashed_fields(event)) != event.hash:
+            yield ChainBreak(event.seq, "content does not match its hash")
+        expected_prev, expected_seq = event.hash, event.seq + 1
+    head = models.AuditHead.get_or_none(models.AuditHead.id == 1)
+    if head is not None and (head.seq != expected_seq - 1 or head.hash != expected_prev):
+        yield ChainBreak(head.seq, "the chain head does not match the last event")
+
+
+def chain_head() -> tuple[int, str]:
+    head = models.AuditHead.get_by_id(1)
+    return head.seq, head.hash

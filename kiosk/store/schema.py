@@ -1,0 +1,56 @@
+"""Schema creation and forward migrations. `kiosk init` runs them; twice is harmless."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import peewee as pw
+
+from kiosk.store import models
+from kiosk.store.db import database
+
+SCHEMA_VERSION_KEY = "schema_version"
+
+
+def _create_tables(db: pw.Database) -> None:
+    db.create_tables(models.ALL_MODELS, safe=True)
+    models.AuditHead.get_or_create(id=1)
+
+
+def _prefix_search_indexes(db: pw.Database) -> None:
+    """PostgreSQL only uses a btree for LIKE 'abc%' with pattern ops (SQLite's GLOB
+    prefix already uses the plain index)."""
+    if isinstance(db, pw.PostgresqlDatabase):
+        for column in ("name", "phone"):
+            db.execute_sql(f'CREATE INDEX IF NOT EXISTS member_{column}_prefix '
+                           f'ON member ({column} text_pattern_ops)')
+
+
+# Append only: a migration, once released, is never edited.
+MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
+    (1, _create_tables),
+    (2, _prefix_search_indexes),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+
+def current_version() -> int:
+    if not database.table_exists(models.Meta._meta.table_name):
+        return 0
+    row = models.Meta.get_or_none(models.Meta.key == SCHEMA_VERSION_KEY)
+    return int(row.value) if row else 0
+
+
+def migrate() -> tuple[int, int]:
+    """Bring the schema up to date; returns (version before, version after)."""
+    before = current_version()
+    for version, step in MIGRATIONS:
+        if version <= before:
+            continue
+        with database.atomic():
+            step(database.obj)
+            models.Meta.insert(key=SCHEMA_VERSION_KEY, value=str(version)).on_conflict(
+                conflict_target=[models.Meta.key], update={models.Meta.value: str(version)}
+            ).execute()
+    return before, current_version()

@@ -1,0 +1,124 @@
+"""Shared fixtures: a fresh store per test on SQLite (a file in tmp_path) and, where a
+PostgreSQL URL is given, the same tests on PostgreSQL in a schema of their own."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import Settings, with_simulated_devices
+from kiosk.services import demo
+from kiosk.services.bootstrap import open_runtime, terminal_actor
+from kiosk.services.session import Session
+from kiosk.store import db
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_URL = os.environ.get("KIOSK_TEST_PG_URL", "")
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip on a bare laptop; in CI a missing service is a failure, never a skip."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+def pg_reachable() -> bool:
+    if not PG_URL:
+        return False
+    try:
+        import psycopg2
+        psycopg2.connect(PG_URL, connect_timeout=3).close()
+        return True
+    except Exception:
+        return False
+
+
+def fresh_pg_url() -> str:
+    """A schema of its own per test: `options=-csearch_path=...` on the URL."""
+    import psycopg2
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    connection = psycopg2.connect(PG_URL)
+    connection.autocommit = True
+    connection.cursor().execute(f"CREATE SCHEMA {schema}")
+    connection.close()
+    separator = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{separator}options=-csearch_path%3D{schema}", schema
+
+
+def drop_pg_schema(schema: str) -> None:
+    import psycopg2
+    connection = psycopg2.connect(PG_URL)
+    connection.autocommit = True
+    connection.cursor().execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    connection.close()
+
+
+def test_settings(home: Path, db_url: str | None = None) -> Settings:
+    """Cheap argon2 parameters so the suite runs fast; the hash records its own cost."""
+    settings = Settings(home=home, db_url=db_url or f"sqlite:///{home / 'kiosk.db'}",
+                        hash_time_cost=1, hash_memory_kib=64, language="en",
+                        outlet_code=demo.OUTLET_CODE, terminal_code="T01")
+    return with_simulated_devices(settings)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def store_url(backend, tmp_path):
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kiosk.db'}"
+        return
+    need(pg_reachable(), f"PostgreSQL is not reachable at KIOSK_TEST_PG_URL={PG_URL!r}")
+    url, schema = fresh_pg_url()
+    yield url
+    db.close()
+    drop_pg_schema(schema)
+
+
+@pytest.fixture
+def runtime(tmp_path, store_url):
+    runtime = open_runtime(test_settings(tmp_path / "home", store_url), initialise=True)
+    yield runtime
+    db.close()
+
+
+@pytest.fixture
+def seeded(runtime):
+    demo.seed(lambda actor: Session(runtime, actor))
+    return runtime
+
+
+@pytest.fixture
+def system(seeded) -> Session:
+    return Session(seeded, terminal_actor(demo.OUTLET_CODE, "T01"))
+
+
+@pytest.fixture
+def cashier(seeded) -> Session:
+    return login_as(seeded, "cashier1")
+
+
+def login_as(runtime, login_id: str, terminal: str = "T01") -> Session:
+    from kiosk.services import operators
+    password = next(op.password for op in demo.OPERATORS if op.login_id == login_id)
+    base = Session(runtime, terminal_actor(demo.OUTLET_CODE, terminal))
+    result = operators.login(base, outlet_code=demo.OUTLET_CODE, login_id=login_id,
+                             password=password, terminal_code=terminal)
+    return base.as_actor(result.actor)
+
+
+SV_CARD = demo.card_number("888800000000001")
+INS_CARD = demo.card_number("888800000000002")
+MEM_CARD = demo.card_number("888800000000003")
+MAIN_CARD = demo.card_number("888800000000004")
+SUB_CARD = demo.card_number("888800000000005")
