@@ -60,7 +60,7 @@ def drop_pg_schema(schema: str) -> None:
     connection.close()
 
 
-def test_settings(home: Path, db_url: str | None = None) -> Settings:
+def make_settings(home: Path, db_url: str | None = None) -> Settings:
     """Cheap argon2 parameters so the suite runs fast; the hash records its own cost."""
     settings = Settings(home=home, db_url=db_url or f"sqlite:///{home / 'kiosk.db'}",
                         hash_time_cost=1, hash_memory_kib=64, language="en",
@@ -87,7 +87,7 @@ def store_url(backend, tmp_path):
 
 @pytest.fixture
 def runtime(tmp_path, store_url):
-    runtime = open_runtime(test_settings(tmp_path / "home", store_url), initialise=True)
+    runtime = open_runtime(make_settings(tmp_path / "home", store_url), initialise=True)
     yield runtime
     db.close()
 

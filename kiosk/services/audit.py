@@ -54,15 +54,16 @@ def append(session: Session, action: str, *, subject: str = "",
     """Add one event; call inside the operation's transaction, as late as possible,
     because it takes the chain head's lock until the commit."""
     names = _actor_names(session)
-    head = _lock_head()
-    event = models.AuditEvent(
-        seq=head.seq + 1, at=session.now(), action=action, subject=subject,
-        operation=operation, details=canonical_json(details or {}), prev_hash=head.hash,
-        **names)
-    event.hash = event_hash(head.hash, _hashed_fields(event))
-    event.save(force_insert=True)
-    models.AuditHead.update(seq=event.seq, hash=event.hash).where(
-        models.AuditHead.id == 1).execute()
+    with database.atomic():  # its own transaction when called outside an operation
+        head = _lock_head()
+        event = models.AuditEvent(
+            seq=head.seq + 1, at=session.now(), action=action, subject=subject,
+            operation=operation, details=canonical_json(details or {}), prev_hash=head.hash,
+            **names)
+        event.hash = event_hash(head.hash, _hashed_fields(event))
+        event.save(force_insert=True)
+        models.AuditHead.update(seq=event.seq, hash=event.hash).where(
+            models.AuditHead.id == 1).execute()
     return event
 
 

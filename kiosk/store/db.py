@@ -44,6 +44,9 @@ def connect(url: str) -> peewee.Database:
 
 
 def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for memory or another backend."""
+    if not is_sqlite(url):
+        return None
     path = urlparse(url).path
     if not path or path == "/:memory:" or path == ":memory:":
         return None
