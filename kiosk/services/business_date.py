@@ -22,3 +22,8 @@ def business_date(utc_moment: dt.datetime, time_zone: str, day_boundary: str) ->
     """`utc_moment` is naive UTC (as stored)."""
     local = utc_moment.replace(tzinfo=dt.timezone.utc).astimezone(_zone(time_zone))
     return (local - parse_boundary(day_boundary)).date()
+
+
+def local_time(utc_moment: dt.datetime, time_zone: str) -> dt.datetime:
+    """Naive UTC (as stored) to the outlet's wall-clock time, for receipts and screens."""
+    return utc_moment.replace(tzinfo=dt.timezone.utc).astimezone(_zone(time_zone))

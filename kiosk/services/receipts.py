@@ -4,10 +4,16 @@ a reprint never doubles a charge."""
 
 from __future__ import annotations
 
-from kiosk.errors import N_
+import json
+from dataclasses import asdict, replace
+
+from kiosk.errors import DeviceError, N_, NotFound
+from kiosk.hw.printer import Printer, PrintJob
 from kiosk.hw.receipt import ReceiptDoc, render_bytes, render_text
+from kiosk.services import audit
 from kiosk.i18n import translator
 from kiosk.money import format_yuan
+from kiosk.services.business_date import local_time
 from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
 from kiosk.store import models
@@ -44,7 +50,8 @@ def queue(session: Session, operation: models.Operation, card: models.Card, kind
     receipt = models.Receipt.create(
         terminal=terminal_id, receipt_no=number, operation=operation.id,
         body=render_bytes(doc, settings.receipt_columns, settings.receipt_encoding),
-        text=render_text(doc, settings.receipt_columns), created_at=session.now())
+        text=render_text(doc, settings.receipt_columns), created_at=session.now(),
+        document=json.dumps(asdict(doc), ensure_ascii=False))
     return receipt.id
 
 
@@ -67,7 +74,7 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
     if data.get("original_operation_id"):
         rows.append((tr("Reverses"), f"#{data['original_operation_id']}"))
     rows += [(tr("Journal no."), f"#{operation.id}"),
-             (tr("Time"), session.now().strftime("%Y-%m-%d %H:%M:%S") + " UTC")]
+             (tr("Time"), local_time(session.now(), outlet.time_zone).strftime("%Y-%m-%d %H:%M"))]
     signature = card.product.signature_required and kind == "charge"
     return ReceiptDoc(
         header=(outlet.name, f"{tr('Terminal')} {terminal.code}  "
@@ -83,6 +90,68 @@ def pending(terminal_id: int) -> list[models.Receipt]:
     return list(models.Receipt.select().where(models.Receipt.terminal == terminal_id,
                                               models.Receipt.status == "queued")
                 .order_by(models.Receipt.id))
+
+
+def _job(receipt: models.Receipt) -> PrintJob:
+    label = receipt_label(receipt.terminal.code, receipt.receipt_no)
+    return PrintJob(name=label, data=bytes(receipt.body), text=receipt.text)
+
+
+def print_pending(session: Session, printer: Printer | None) -> tuple[int, str]:
+    """Send every queued receipt of this terminal, oldest first; stop at the first
+    failure (the rest wait). Returns (printed, error message id or '')."""
+    if printer is None:
+        return 0, N_("No receipt printer is configured; receipts wait in the print queue.")
+    printed = 0
+    for receipt in pending(session.actor.terminal_id):
+        try:
+            printer.print_job(_job(receipt))
+        except DeviceError as error:
+            mark_failed(receipt.id, error.message_id)
+            return printed, error.message_id
+        mark_printed(receipt.id, session.now())
+        printed += 1
+    return printed, ""
+
+
+def cancel(session: Session, receipt_id: int) -> None:
+    """A person gives up on a queued receipt (the transaction itself stands)."""
+    with database.atomic():
+        models.Receipt.update(status="cancelled").where(
+            models.Receipt.id == receipt_id, models.Receipt.status == "queued").execute()
+        audit.append(session, "receipt.cancel", subject=f"receipt:{receipt_id}")
+
+
+def reprint(session: Session, receipt_id: int, printer: Printer | None) -> None:
+    """Print a copy marked 重打印 / COPY; the copy is recorded in the audit chain."""
+    receipt = models.Receipt.get_or_none(models.Receipt.id == receipt_id)
+    if receipt is None:
+        raise NotFound(N_("No such receipt."))
+    if printer is None:
+        raise DeviceError(N_("No receipt printer is configured."))
+    fields = json.loads(receipt.document)
+    doc = ReceiptDoc(**{key: _tuples(value) for key, value in fields.items()})
+    doc = replace(doc, copy_label="重打印 / COPY")
+    settings = session.runtime.settings
+    printer.print_job(PrintJob(
+        name=f"{receipt_label(receipt.terminal.code, receipt.receipt_no)}-copy"
+             f"{receipt.copies_printed}",
+        data=render_bytes(doc, settings.receipt_columns, settings.receipt_encoding),
+        text=render_text(doc, settings.receipt_columns)))
+    with database.atomic():
+        models.Receipt.update(copies_printed=models.Receipt.copies_printed + 1).where(
+            models.Receipt.id == receipt_id).execute()
+        audit.append(session, "receipt.reprint", subject=f"receipt:{receipt_id}")
+
+
+def _tuples(value):
+    if isinstance(value, list):
+        return tuple(_tuples(item) for item in value)
+    return value
+
+
+def find_for_operation(operation_id: int) -> models.Receipt | None:
+    return models.Receipt.get_or_none(models.Receipt.operation == operation_id)
 
 
 def mark_printed(receipt_id: int, when) -> None:

@@ -245,6 +245,7 @@ class Receipt(BaseModel):
     operation = pw.ForeignKeyField(Operation, backref="receipts")
     body = pw.BlobField()
     text = pw.TextField()
+    document = pw.TextField(default="{}")  # the ReceiptDoc as JSON, to print copies
     status = pw.CharField(max_length=10, default="queued")  # queued, printed, cancelled
     copies_printed = pw.IntegerField(default=0)
     last_error = pw.CharField(max_length=200, default="")

@@ -1,0 +1,31 @@
+"""Messages that carry results from workers and devices to screens."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class CardSwiped(Message):
+    """A complete swipe burst, raw text; the screen decides what it means."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class SwipeBroken(Message):
+    """A burst of reader keys that stopped without Enter: a half-read card."""
+
+
+class WorkDone(Message):
+    """A service call finished in a worker: `result` or `error` (a KioskError)."""
+
+    def __init__(self, task: str, result=None, error: Exception | None = None) -> None:
+        super().__init__()
+        self.task = task
+        self.result = result
+        self.error = error
+
+
+class IdleTimeout(Message):
+    """Nobody touched the keyboard for the idle timeout: wipe and go back to start."""
