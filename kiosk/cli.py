@@ -111,6 +111,21 @@ def verify(ctx: click.Context) -> None:
 
 
 @main.command()
+@click.option("--sim", is_flag=True, help="Probe the simulated devices instead.")
+@click.pass_context
+@reports_errors
+def devices(ctx: click.Context, sim: bool) -> None:
+    """List the configured devices, probe each, and print its state."""
+    from kiosk.hw.devices import build_devices
+    settings = _settings(ctx)
+    if sim:
+        settings = with_simulated_devices(settings)
+    for name, state in build_devices(settings).describe().items():
+        configured = getattr(settings, name)
+        click.echo(f"{name:8} {configured.driver:8} {state}")
+
+
+@main.command()
 @click.option("--sim", is_flag=True, help="Simulated devices (the demo).")
 @click.option("--lang", type=click.Choice(["zh_CN", "en"]), help="Screen language.")
 @click.option("--no-kiosk-mode", is_flag=True, help="Allow quitting with Ctrl+Q (development).")

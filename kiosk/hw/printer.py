@@ -87,6 +87,7 @@ class EscposPrinter:
     def probe(self) -> str:
         try:
             printer = self._factory()
+            printer.open(raise_not_found=True)  # python-escpos opens lazily otherwise
             printer.close()
             return f"ok ({self.description})"
         except Exception as error:

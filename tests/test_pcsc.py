@@ -1,0 +1,126 @@
+"""PC/SC against the real stack: Debian's pcscd, vsmartcard's vpcd reader and a
+virtual ISO 7816 card (vicc). CI installs and starts them; with CI=true these run."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import need
+
+pytestmark = pytest.mark.pcsc
+
+VSMARTCARD = "/usr/lib/python3/site-packages/virtualsmartcard"
+CRYPTODOME = "/usr/lib/python3/dist-packages/Cryptodome"
+
+
+def pcsc_ready() -> str:
+    try:
+        import smartcard  # noqa: F401
+    except ImportError:
+        return "pyscard is not installed (apt-get install swig libpcsclite-dev; make test)"
+    if not shutil.which("vicc") or not os.path.isdir(VSMARTCARD):
+        return "vsmartcard-vpicc is not installed (apt-get install vsmartcard-vpicc)"
+    if subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True).returncode != 0:
+        return "pcscd is not running (apt-get install pcscd vsmartcard-vpcd; pcscd)"
+    return ""
+
+
+def card_present() -> bool:
+    from smartcard.System import readers
+    for reader in readers():
+        try:
+            connection = reader.createConnection()
+            connection.connect()
+            connection.disconnect()
+            return True
+        except Exception:
+            continue
+    return False
+
+
+@pytest.fixture
+def virtual_card(tmp_path):
+    reason = pcsc_ready()
+    need(not reason, reason)
+    # Debian's vicc imports `Crypto`; bookworm ships pycryptodome as `Cryptodome`.
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    if os.path.isdir(CRYPTODOME):
+        (shim / "Crypto").symlink_to(CRYPTODOME)
+    env = dict(os.environ, PYTHONPATH=f"{shim}:{VSMARTCARD}")
+    process = subprocess.Popen(["/usr/bin/python3", shutil.which("vicc"), "-t", "iso7816"],
+                               env=env, stdout=subprocess.DEVNULL,
+                               stderr=open(tmp_path / "vicc.log", "wb"))
+    deadline = time.monotonic() + 10
+    while not card_present():
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            pytest.fail("the virtual card did not appear: "
+                        + (tmp_path / "vicc.log").read_text()[-500:])
+        time.sleep(0.2)
+    yield process
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 5
+    while card_present() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def test_lists_the_virtual_reader(virtual_card):
+    from kiosk.hw.pcsc import list_readers
+    assert any("Virtual PCD" in reader for reader in list_readers())
+
+
+def test_identifies_the_card_by_uid_or_atr(virtual_card):
+    from kiosk.hw.pcsc import read_identity
+    identity = read_identity()
+    assert identity.atr.startswith("3B")
+    assert identity.identifier in (f"ATR:{identity.atr}", identity.uid)
+
+
+def test_verify_pin_apdu(virtual_card):
+    from kiosk.hw.pcsc import Connection, PinRejected
+    with Connection() as connection:
+        with pytest.raises(PinRejected):
+            connection.verify_pin("123456")
+
+
+def test_no_card_is_a_clear_error(virtual_card):
+    from kiosk.hw.pcsc import PcscError, read_identity
+    virtual_card.kill()
+    virtual_card.wait()
+    time.sleep(1)
+    with pytest.raises(PcscError, match="No card|removed|cannot be read"):
+        read_identity(try_uid=False)
+
+
+def test_watcher_reports_insert_and_remove(virtual_card):
+    from kiosk.hw.pcsc import CardWatcher
+    events = []
+    watcher = CardWatcher(events.append, interval=0.2, try_uid=False).start()
+    try:
+        deadline = time.monotonic() + 5
+        while not any(e.kind == "inserted" for e in events) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        virtual_card.kill()
+        deadline = time.monotonic() + 5
+        while not any(e.kind == "removed" for e in events) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        watcher.stop()
+    kinds = [event.kind for event in events]
+    assert "service_up" in kinds and "inserted" in kinds and "removed" in kinds
+
+
+def test_pcscd_gone_is_a_clear_error():
+    need(not pcsc_ready().startswith("pyscard"), "pyscard is not installed")
+    code = "from kiosk.hw.pcsc import list_readers\ntry:\n list_readers()\nexcept Exception as e:\n print(e)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=dict(os.environ, PCSCLITE_CSOCK_NAME="/nonexistent/pcscd.comm"),
+                            cwd=Path(__file__).parent.parent)
+    assert "pcscd is not running" in result.stdout, result.stdout + result.stderr

@@ -1,0 +1,81 @@
+"""Receipt bytes, layout, the print queue and reprints."""
+
+import pytest
+
+from kiosk.hw.printer import PrinterOffline, SimPrinter
+from kiosk.hw.receipt import ReceiptDoc, display_width, render_bytes, render_lines
+from kiosk.services import charge as charging, receipts
+from kiosk.store import models
+from tests.conftest import INS_CARD, SV_CARD
+
+DOC = ReceiptDoc(header=("康宁大药房",), title="消费 CHARGE",
+                 rows=(("卡号", "888800******0018"), ("金额", "￥12.30"), ("：", "：")),
+                 receipt_no="T01-000001", signature_label="持卡人签名")
+
+
+@pytest.mark.parametrize("columns", [32, 48])
+def test_lines_fit_the_paper(columns):
+    for line in render_lines(DOC, columns):
+        assert display_width(line) <= columns
+
+
+def test_bytes_are_gb18030_with_init_qr_and_cut():
+    data = render_bytes(DOC, 32, "gb18030")
+    assert data.startswith(b"\x1b@")
+    assert "持卡人签名".encode("gb18030") in data and "￥12.30".encode("gb18030") in data
+    assert b"\x1d(k" in data and data.endswith(b"\x1dV\x00")
+
+
+def test_utf8_printers_get_utf8():
+    assert "持卡人签名".encode("utf-8") in render_bytes(DOC, 48, "utf-8")
+
+
+def test_charge_queues_a_receipt_that_prints_once(cashier, tmp_path):
+    sale = charging.charge(cashier, card_number=SV_CARD, amount=1230, pin="123456", key="k")
+    printer = SimPrinter(tmp_path / "r", offline=True)
+    assert receipts.print_pending(cashier, printer)[0] == 0  # offline: waits, not lost
+    assert models.Receipt.get_by_id(sale.receipt_id).status == "queued"
+    printer.offline = False
+    assert receipts.print_pending(cashier, printer) == (1, "")
+    assert receipts.print_pending(cashier, printer) == (0, "")
+    text = (tmp_path / "r" / "T01-000001.txt").read_text()
+    assert "¥12.30" in text and "888800******0018" in text
+
+
+def test_insurance_receipt_has_the_signature_line(cashier):
+    sale = charging.charge(cashier, card_number=INS_CARD, amount=500, pin="123456", key="k")
+    assert "Cardholder signature" in models.Receipt.get_by_id(sale.receipt_id).text
+
+
+def test_reprint_is_marked_copy_and_recorded(cashier, tmp_path):
+    sale = charging.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="k")
+    printer = SimPrinter(tmp_path)
+    receipts.reprint(cashier, sale.receipt_id, printer)
+    assert "重打印 / COPY" in (tmp_path / "T01-000001-copy0.txt").read_text()
+    assert models.Receipt.get_by_id(sale.receipt_id).copies_printed == 1
+    assert models.AuditEvent.select().where(models.AuditEvent.action == "receipt.reprint").count() == 1
+
+
+def test_sim_printer_offline_raises_clearly(tmp_path):
+    from kiosk.hw.printer import PrintJob
+    with pytest.raises(PrinterOffline, match="print queue"):
+        SimPrinter(tmp_path, offline=True).print_job(PrintJob("x", b"", ""))
+
+
+def test_file_printer_through_python_escpos(tmp_path):
+    from kiosk.config import DeviceConfig
+    from kiosk.hw.printer import PrintJob, make_printer
+    target = tmp_path / "lp0"
+    printer = make_printer(DeviceConfig("file", {"path": str(target)}), tmp_path)
+    data = render_bytes(DOC)
+    printer.print_job(PrintJob("T01-000001", data, ""))
+    assert target.read_bytes() == data
+
+
+def test_file_printer_missing_device_keeps_the_receipt_queued(tmp_path):
+    from kiosk.config import DeviceConfig
+    from kiosk.hw.printer import PrintJob, make_printer
+    printer = make_printer(DeviceConfig("file", {"path": "/nonexistent/dir/lp0"}), tmp_path)
+    with pytest.raises(PrinterOffline, match="print queue"):
+        printer.print_job(PrintJob("x", b"abc", ""))
+    assert printer.probe().startswith("error")
