@@ -1,1 +1,185 @@
-"""Placeholder; the App is built in kiosk/app.py proper."""
+"""The counter application: builds screens, owns the swipe detector and the idle timer,
+and is given its runtime (store, hasher, settings) and devices by the caller."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding
+from textual.keys import _character_to_key
+
+from kiosk.hw.devices import Devices, build_devices
+from kiosk.hw.swipe import SwipeDetector, Verdict
+from kiosk.hw.tracks import swipe_text
+from kiosk.i18n import translator
+from kiosk.messages import CardSwiped, SwipeBroken
+from kiosk.services import receipts
+from kiosk.services.bootstrap import terminal_actor
+from kiosk.services.operators import LoginResult
+from kiosk.services.session import Runtime, Session
+from kiosk.store import models
+
+THEMES = Path(__file__).resolve().parent.parent / "themes"
+SWIPE_POLL_SECONDS = 0.03
+# Keys a terminal would otherwise use to quit, suspend or interrupt: in kiosk mode they
+# ask for a supervisor instead.
+ESCAPE_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+d")
+
+
+class KioskApp(App):
+    ENABLE_COMMAND_PALETTE = False
+    TITLE = "Card Kiosk"
+    BINDINGS = [Binding(key, "request_exit", show=False, priority=True) for key in ESCAPE_KEYS]
+
+    def __init__(self, runtime: Runtime, devices: Devices, *, demo_cards: tuple[str, ...] = ()
+                 ) -> None:
+        settings = runtime.settings
+        super().__init__(css_path=[THEMES / f"{settings.theme}.tcss"])
+        self.runtime = runtime
+        self.devices = devices
+        self.settings = settings
+        self.language = settings.language
+        self.tr = translator(settings.language)
+        self.terminal_session = Session(runtime, terminal_actor(settings.outlet_code or None,
+                                                                settings.terminal_code))
+        self.login: LoginResult | None = None
+        self.detector = SwipeDetector(settings.swipe_key_gap_ms / 1000)
+        self.demo_cards = demo_cards
+        self.last_input = time.monotonic()
+
+    # -- who is working ---------------------------------------------------------------
+    @property
+    def session(self) -> Session:
+        """The logged-in operator's session (the terminal's own before login)."""
+        if self.login is None:
+            return self.terminal_session
+        return self.terminal_session.as_actor(self.login.actor)
+
+    def status_text(self) -> str:
+        actor = self.terminal_session.actor
+        outlet = models.Outlet.get_by_id(actor.outlet_id)
+        terminal = models.Terminal.get_or_none(models.Terminal.id == actor.terminal_id)
+        parts = [outlet.name, f"{self.tr('Terminal')} {terminal.code if terminal else '-'}"]
+        if self.login is not None:
+            parts.append(f"{self.login.operator_name}")
+            parts.append(f"{self.tr('Shift')} #{self.login.actor.shift_id}")
+        return "  |  ".join(parts)
+
+    def set_language(self, language: str) -> None:
+        self.language = language
+        self.tr = translator(language)
+
+    # -- lifecycle --------------------------------------------------------------------
+    def on_mount(self) -> None:
+        from kiosk.screens.login import LoginScreen
+        self.push_screen(LoginScreen())
+        self.set_interval(SWIPE_POLL_SECONDS, self._poll_swipe)
+        self.set_interval(1.0, self._check_idle)
+
+    def logged_in(self, result: LoginResult) -> None:
+        from kiosk.screens.start import StartScreen
+        self.login = result
+        self.switch_screen(StartScreen())
+        self.print_queued()
+
+    def log_out(self) -> None:
+        from kiosk.screens.login import LoginScreen
+        self.login = None
+        self.return_to_base()
+        self.switch_screen(LoginScreen())
+
+    def return_to_base(self) -> None:
+        """Back to the bottom screen (start, or login), dropping everything above it."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        base = self.screen_stack[-1]
+        if hasattr(base, "reset"):
+            base.reset()
+
+    # -- kiosk mode ---------------------------------------------------------------------
+    def action_request_exit(self) -> None:
+        if not self.settings.kiosk_mode:
+            self.exit()
+            return
+        from kiosk.screens.review import ReviewModal
+        from kiosk.services import permissions
+        self.push_screen(ReviewModal(permissions.KIOSK_EXIT, self.tr("Supervisor: leave the "
+                                                                         "kiosk")),
+                         lambda approved: self.exit() if approved else None)
+
+    # -- swipes -----------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self.last_input = time.monotonic()
+            if await self._swallowed_by_detector(event):
+                return
+        await super().on_event(event)
+
+    async def _swallowed_by_detector(self, event: events.Key) -> bool:
+        character = "\r" if event.key == "enter" else (
+            event.character if event.is_printable else None)
+        decision = self.detector.feed(character, time.monotonic(), event)
+        if decision.verdict is Verdict.PASS:
+            return False
+        if decision.verdict is Verdict.RELEASE:
+            for held in decision.held:
+                await super().on_event(held)
+            return True
+        self._deliver_swipe(decision)
+        return True
+
+    def _poll_swipe(self) -> None:
+        decision = self.detector.poll(time.monotonic())
+        if decision.verdict is Verdict.RELEASE:
+            for held in decision.held:
+                self.call_later(super().on_event, held)
+        elif decision.verdict is Verdict.BROKEN:
+            self._deliver_swipe(decision)
+
+    def _deliver_swipe(self, decision) -> None:
+        if decision.verdict is Verdict.SWIPE:
+            self.screen.post_message(CardSwiped(decision.text))
+        elif decision.verdict is Verdict.BROKEN:
+            self.screen.post_message(SwipeBroken())
+
+    def simulate_swipe(self, text: str) -> None:
+        """The demo's card reader: the keys of a swipe, as fast as a reader types them."""
+        for character in text + "\r":
+            key = "enter" if character == "\r" else _character_to_key(character)
+            self.post_message(events.Key(key, character))
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key in ("f11", "f12") and self.demo_cards and self.login is not None:
+            number = self.demo_cards[0 if event.key == "f11" else 1 % len(self.demo_cards)]
+            self.simulate_swipe(swipe_text(number, "DEMO/CARD", "3012"))
+
+    # -- idle -------------------------------------------------------------------------
+    def _check_idle(self) -> None:
+        if time.monotonic() - self.last_input < self.settings.idle_timeout_seconds:
+            return
+        self.last_input = time.monotonic()
+        if getattr(self.screen, "WIPE_ON_IDLE", False) or len(self.screen_stack) > 2:
+            self.return_to_base()
+
+    # -- printing ---------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="printer", exit_on_error=False)
+    def print_queued(self) -> None:
+        """Send this terminal's queued receipts; tell the screen if the printer fails."""
+        if self.terminal_session.actor.terminal_id is None:
+            return
+        printed, problem = receipts.print_pending(self.session, self.devices.printer)
+        if problem:
+            self.call_from_thread(self.notify, self.tr(problem), severity="warning",
+                                  timeout=8)
+
+
+def build_app(runtime: Runtime, devices: Devices | None = None) -> KioskApp:
+    from kiosk.services import demo
+    settings = runtime.settings
+    demo_cards = ()
+    if settings.printer.driver == "sim":
+        demo_cards = (demo.card_number("888800000000001"), demo.card_number("888800000000002"))
+    return KioskApp(runtime, devices or build_devices(settings), demo_cards=demo_cards)

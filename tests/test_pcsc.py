@@ -56,7 +56,7 @@ def virtual_card(tmp_path):
     process = subprocess.Popen(["/usr/bin/python3", shutil.which("vicc"), "-t", "iso7816"],
                                env=env, stdout=subprocess.DEVNULL,
                                stderr=open(tmp_path / "vicc.log", "wb"))
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 20
     while not card_present():
         if time.monotonic() > deadline or process.poll() is not None:
             process.kill()
@@ -74,13 +74,6 @@ def virtual_card(tmp_path):
 def test_lists_the_virtual_reader(virtual_card):
     from kiosk.hw.pcsc import list_readers
     assert any("Virtual PCD" in reader for reader in list_readers())
-
-
-def test_identifies_the_card_by_uid_or_atr(virtual_card):
-    from kiosk.hw.pcsc import read_identity
-    identity = read_identity()
-    assert identity.atr.startswith("3B")
-    assert identity.identifier in (f"ATR:{identity.atr}", identity.uid)
 
 
 def test_verify_pin_apdu(virtual_card):
@@ -124,3 +117,12 @@ def test_pcscd_gone_is_a_clear_error():
                             env=dict(os.environ, PCSCLITE_CSOCK_NAME="/nonexistent/pcscd.comm"),
                             cwd=Path(__file__).parent.parent)
     assert "pcscd is not running" in result.stdout, result.stdout + result.stderr
+
+
+# Last: vicc does not know GET DATA (FF CA) and stops answering after it, which is
+# exactly the case the ATR fallback is for; later tests would need a new vicc.
+def test_identifies_the_card_by_uid_or_atr(virtual_card):
+    from kiosk.hw.pcsc import read_identity
+    identity = read_identity()
+    assert identity.atr.startswith("3B")
+    assert identity.identifier in (f"ATR:{identity.atr}", identity.uid)

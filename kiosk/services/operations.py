@@ -168,7 +168,8 @@ def _perform_once(session, kind, key, fingerprint, permission, run, header) -> O
     operation = models.Operation.create(
         kind=kind, idempotency_key=key, request_hash=fingerprint,
         outlet=session.actor.outlet_id, terminal=session.actor.terminal_id,
-        operator=session.actor.operator_id, created_at=session.now(),
+        operator=session.actor.operator_id, shift=session.actor.shift_id,
+        created_at=session.now(),
         business_date=current_business_date(session), **header)
     posting = Posting(operation)
     data = run(posting)

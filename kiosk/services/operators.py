@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kiosk.errors import KioskError, N_, PermissionDenied
-from kiosk.services import audit, permissions
+from kiosk.services import audit, permissions, shifts
 from kiosk.services.session import Actor, Session
 from kiosk.store import models
 from kiosk.store.db import database
@@ -99,6 +99,7 @@ def login(session: Session, *, outlet_code: str, login_id: str, password: str,
                                            models.Terminal.code == (terminal_code or ""))
     actor = Actor(outlet_id=operator.outlet_id, terminal_id=terminal.id if terminal else None,
                   operator_id=operator.id)
+    actor = replace(actor, shift_id=shifts.open_or_resume(session.as_actor(actor)).id)
     max_age = dt.timedelta(days=session.runtime.settings.password_max_age_days)
     expired = operator.password_changed_at + max_age < session.now()
     audit.append(session.as_actor(actor), "login", subject=f"operator:{operator.login_id}")
@@ -156,3 +157,10 @@ def reset_password(session: Session, *, operator_id: int, new_password: str) -> 
             must_change_password=True, locked=False, failed_tries=0).where(
             models.Operator.id == operator_id).execute()
         audit.append(session, "password.reset", subject=f"operator:{operator.login_id}")
+
+
+def confirm_identity(session: Session, password: str) -> None:
+    """The logged-in operator proves it is still them (the lock screen); wrong tries
+    count towards the lockout like any login."""
+    operator = models.Operator.get_by_id(session.actor.operator_id)
+    _check_credentials(session, operator, password)

@@ -5,7 +5,7 @@ a reprint never doubles a charge."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 
 from kiosk.errors import DeviceError, N_, NotFound
 from kiosk.hw.printer import Printer, PrintJob
@@ -90,6 +90,23 @@ def pending(terminal_id: int) -> list[models.Receipt]:
     return list(models.Receipt.select().where(models.Receipt.terminal == terminal_id,
                                               models.Receipt.status == "queued")
                 .order_by(models.Receipt.id))
+
+
+@dataclass(frozen=True)
+class QueuedReceipt:
+    receipt_id: int
+    label: str
+    operation_id: int
+    created: str
+    last_error: str
+
+
+def queue_listing(session: Session) -> list[QueuedReceipt]:
+    outlet = models.Outlet.get_by_id(session.actor.outlet_id)
+    return [QueuedReceipt(r.id, receipt_label(r.terminal.code, r.receipt_no), r.operation_id,
+                          local_time(r.created_at, outlet.time_zone).strftime("%H:%M:%S"),
+                          r.last_error)
+            for r in pending(session.actor.terminal_id)]
 
 
 def _job(receipt: models.Receipt) -> PrintJob:

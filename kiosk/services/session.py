@@ -22,6 +22,7 @@ class Actor:
     outlet_id: int
     terminal_id: int | None = None
     operator_id: int | None = None
+    shift_id: int | None = None
 
     @property
     def is_system(self) -> bool:

@@ -197,6 +197,20 @@ class Account(BaseModel):
         indexes = ((("card", "kind"), False),)
 
 
+class Shift(BaseModel):
+    """An operator's shift (班次) at one terminal; closed by the shift close (班结)."""
+
+    outlet = pw.ForeignKeyField(Outlet)
+    terminal = pw.ForeignKeyField(Terminal, null=True)
+    operator = pw.ForeignKeyField(Operator)
+    business_date = pw.DateField()
+    opened_at = pw.DateTimeField(default=utc_now)
+    closed_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("operator", "closed_at"), False),)
+
+
 class Operation(BaseModel):
     """One business operation: the header its journal entries hang from."""
 
@@ -206,6 +220,7 @@ class Operation(BaseModel):
     outlet = pw.ForeignKeyField(Outlet)
     terminal = pw.ForeignKeyField(Terminal, null=True)
     operator = pw.ForeignKeyField(Operator, null=True)
+    shift = pw.ForeignKeyField(Shift, null=True)
     reviewer = pw.ForeignKeyField(Operator, null=True)
     card = pw.ForeignKeyField(Card, null=True)
     amount = pw.BigIntegerField(default=0)
@@ -279,5 +294,5 @@ class AuditEvent(BaseModel):
 
 
 ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLoginChange,
-              Member, CardProduct, OutletProduct, Promotion, Card, Account, Operation,
+              Member, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
               JournalEntry, Receipt, AuditHead, AuditEvent]

@@ -1,0 +1,90 @@
+"""What every kiosk screen shares: translation, the status bar, the key bar, and
+running a service call in a thread worker with its result coming back as a message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import work
+from textual.app import ComposeResult
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from kiosk.errors import KioskError, N_
+from kiosk.messages import WorkDone
+
+
+class KeyBar(Static):
+    """The keys of the current screen, translated (Textual's Footer cannot translate)."""
+
+    def __init__(self, keys: list[tuple[str, str]], translate) -> None:
+        text = "  ".join(f"[b]{key}[/b] {translate(label)}" for key, label in keys)
+        super().__init__(text, id="keybar", markup=True)
+
+
+class StatusBar(Static):
+    """Outlet, terminal, operator and shift: on every screen after login."""
+
+
+class Message(Static):
+    """The one line where a screen tells the person what happened."""
+
+    def show(self, text: str, *, error: bool = False) -> None:
+        self.update(text)
+        self.set_class(error, "error")
+        self.set_class(not error and bool(text), "info")
+
+
+class ServiceCalls:
+    """Mixin: `self.call(task, fn, *args)` runs fn in a thread; `on_work_done` gets it."""
+
+    def call(self, task: str, fn: Callable, *args, **kwargs) -> None:
+        self._run_in_thread(task, fn, args, kwargs)
+
+    @work(thread=True, exclusive=True, group="service", exit_on_error=False)
+    def _run_in_thread(self, task: str, fn: Callable, args, kwargs) -> None:
+        try:
+            result = fn(*args, **kwargs)
+        except KioskError as error:
+            self.post_message(WorkDone(task, error=error))
+        except Exception as error:  # never lose the screen to an unexpected failure
+            self.app.log.error(f"{task} failed: {type(error).__name__}")
+            self.post_message(WorkDone(task, error=KioskError(
+                N_("Unexpected error ({kind}); nothing was changed unless the screen "
+                   "says so. Call support."), kind=type(error).__name__)))
+        else:
+            self.post_message(WorkDone(task, result=result))
+
+    def describe(self, error: Exception) -> str:
+        if isinstance(error, KioskError):
+            return error.render(self.app.tr)
+        return str(error)
+
+
+class KioskScreen(ServiceCalls, Screen):
+    """A full screen with the status bar on top and the key bar at the bottom."""
+
+    KEYS: list[tuple[str, str]] = []
+    # The idle timeout sends the app back to start from any screen that says so.
+    WIPE_ON_IDLE = True
+
+    def tr(self, message: str) -> str:
+        return self.app.tr(message)
+
+    def compose_status(self) -> ComposeResult:
+        yield StatusBar(self.app.status_text(), id="status")
+
+    def compose_keys(self) -> ComposeResult:
+        yield Message("", id="message")
+        yield KeyBar(self.KEYS, self.tr)
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        self.query_one("#message", Message).show(text, error=error)
+
+    def say_error(self, error: Exception) -> None:
+        self.say(self.describe(error), error=True)
+
+
+class KioskModal(ServiceCalls, ModalScreen):
+    def tr(self, message: str) -> str:
+        return self.app.tr(message)

@@ -1,0 +1,52 @@
+"""The outcome of a money operation: what moved, the balance after, the receipt."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from kiosk.errors import N_
+from kiosk.money import format_yuan
+from kiosk.screens.base import KioskScreen
+
+RETURN_AFTER_SECONDS = 20
+TITLES = {"charge": N_("Charged"), "refund": N_("Refunded")}
+
+
+class ResultScreen(KioskScreen):
+    KEYS = [("Enter", N_("Next customer"))]
+    BINDINGS = [("enter", "done", ""), ("escape", "done", "")]
+
+    def __init__(self, kind: str, result, card=None) -> None:
+        super().__init__()
+        self.kind, self.result, self.card = kind, result, card
+
+    def compose(self) -> ComposeResult:
+        tr, r = self.tr, self.result
+        lines = [f"{tr(TITLES[self.kind])} {format_yuan(r.amount)}"]
+        if r.replayed:
+            lines.append(tr("(already posted earlier: shown again, not charged twice)"))
+        lines.append(f"{tr('From principal')} {format_yuan(r.principal)}   "
+                     f"{tr('From bonus')} {format_yuan(r.bonus)}")
+        if self.kind == "charge":
+            lines.append(f"{tr('Principal balance')} {format_yuan(r.principal_after)}   "
+                         f"{tr('Bonus balance')} {format_yuan(r.bonus_after)}")
+            lines.append(f"{tr('Points earned')} {r.points_earned}   {tr('Points')} "
+                         f"{r.points_after}")
+            if self.card is not None and self.card.signature_required:
+                lines.append(tr("Insurance card: the customer signs the receipt."))
+        lines.append(f"{tr('Journal no.')} #{r.operation_id}")
+        yield from self.compose_status()
+        with Vertical(id="result"):
+            for index, line in enumerate(lines):
+                yield Static(line, classes="big" if index == 0 else "")
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.say(self.tr("Receipt sent to the printer."))
+        self.set_timer(RETURN_AFTER_SECONDS, self.action_done)
+
+    def action_done(self) -> None:
+        if self.is_current:
+            self.app.return_to_base()
