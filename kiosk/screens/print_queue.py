@@ -27,8 +27,8 @@ class PrintQueueScreen(KioskScreen):
     def on_mount(self) -> None:
         self.load()
 
-    def load(self) -> None:
-        self.call("load", receipts.queue_listing, self.app.session)
+    def load(self, *, quiet: bool = False) -> None:
+        self.call("reload" if quiet else "load", receipts.queue_listing, self.app.session)
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
@@ -38,10 +38,10 @@ class PrintQueueScreen(KioskScreen):
             printed, problem = message.result
             self.say(self.tr(problem) if problem else
                      self.tr("{count} receipts printed.").format(count=printed), error=bool(problem))
-            self.load()
+            self.load(quiet=True)
             return
         if message.task == "cancel":
-            self.load()
+            self.load(quiet=True)
             return
         self.queued = message.result
         table = self.query_one(DataTable)
@@ -52,7 +52,7 @@ class PrintQueueScreen(KioskScreen):
             table.add_row(item.label, f"#{item.operation_id}", item.created,
                           self.tr(item.last_error) if item.last_error else "")
         table.focus()
-        if not self.queued:
+        if not self.queued and message.task == "load":
             self.say(self.tr("No receipts are waiting."))
 
     def action_retry(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -11,6 +13,8 @@ from kiosk.money import format_yuan
 from kiosk.screens.base import KioskScreen
 
 RETURN_AFTER_SECONDS = 20
+# An Enter pressed twice to confirm must not also dismiss the result before it is read.
+IGNORE_KEYS_SECONDS = 0.8
 TITLES = {"charge": N_("Charged"), "refund": N_("Refunded")}
 
 
@@ -44,9 +48,14 @@ class ResultScreen(KioskScreen):
         yield from self.compose_keys()
 
     def on_mount(self) -> None:
+        self.shown_at = time.monotonic()
         self.say(self.tr("Receipt sent to the printer."))
-        self.set_timer(RETURN_AFTER_SECONDS, self.action_done)
+        self.set_timer(RETURN_AFTER_SECONDS, self._time_up)
 
     def action_done(self) -> None:
+        if time.monotonic() - self.shown_at >= IGNORE_KEYS_SECONDS:
+            self._time_up()
+
+    def _time_up(self) -> None:
         if self.is_current:
             self.app.return_to_base()

@@ -73,7 +73,8 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
         rows.append((tr("Points"), str(data["points_after"])))
     if data.get("original_operation_id"):
         rows.append((tr("Reverses"), f"#{data['original_operation_id']}"))
-    rows += [(tr("Journal no."), f"#{operation.id}"),
+    rows += [(tr("Receipt no."), receipt_label(terminal.code, number)),
+             (tr("Journal no."), f"#{operation.id}"),
              (tr("Time"), local_time(session.now(), outlet.time_zone).strftime("%Y-%m-%d %H:%M"))]
     signature = card.product.signature_required and kind == "charge"
     return ReceiptDoc(

@@ -1,0 +1,74 @@
+"""Building the app for pilot and snapshot tests: a file database, sim devices, a
+fixed clock (so dates on screen do not change), and no cursor blink."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from textual.widgets import Input
+
+from kiosk.app import build_app
+from kiosk.hw.devices import Devices
+from kiosk.hw.printer import SimPrinter
+from kiosk.hw.tracks import swipe_text
+from kiosk.services import demo
+from kiosk.services.bootstrap import open_runtime
+from kiosk.services.session import Runtime, Session
+from tests.conftest import make_settings
+
+FIXED_NOW = dt.datetime(2026, 11, 22, 2, 30)  # 10:30 in Shanghai
+
+
+def seeded_runtime(tmp_path, **overrides) -> Runtime:
+    settings = replace(make_settings(tmp_path / "home"), swipe_key_gap_ms=300, **overrides)
+    runtime = replace(open_runtime(settings, initialise=True), clock=lambda: FIXED_NOW)
+    demo.seed(lambda actor: Session(runtime, actor))
+    return runtime
+
+
+def make_app(runtime: Runtime, *, printer_offline: bool = False):
+    printer = SimPrinter(runtime.settings.receipts_dir, offline=printer_offline)
+    return build_app(runtime, Devices(printer=printer))
+
+
+def no_blink(app) -> None:
+    for widget in app.screen.query(Input):
+        widget.cursor_blink = False
+
+
+async def log_in(pilot, login_id="cashier1", password="Cashier123") -> None:
+    await pilot.press(*login_id, "enter")
+    await pilot.press(*password, "enter")
+    await wait_for_screen(pilot, "StartScreen")
+
+
+async def wait_for_screen(pilot, name: str, timeout: float = 5.0) -> None:
+    waited = 0.0
+    while type(pilot.app.screen).__name__ != name:
+        await pilot.pause(0.05)
+        waited += 0.05
+        if waited > timeout:
+            raise AssertionError(f"expected {name}, still on {type(pilot.app.screen).__name__}: "
+                                 f"{message_text(pilot.app)}")
+
+
+def message_text(app) -> str:
+    try:
+        return str(app.screen.query_one("#message").render())
+    except Exception:
+        return ""
+
+
+async def wait_for_message(pilot, fragment: str, timeout: float = 5.0) -> None:
+    waited = 0.0
+    while fragment not in message_text(pilot.app):
+        await pilot.pause(0.05)
+        waited += 0.05
+        if waited > timeout:
+            raise AssertionError(f"message {fragment!r} not shown; shows "
+                                 f"{message_text(pilot.app)!r}")
+
+
+def demo_swipe(number: str) -> str:
+    return swipe_text(number, "DEMO/CARD", "3012")

@@ -1,0 +1,256 @@
+"""The cashier's flows driven by keys at 80x24, asserting on screen and database."""
+
+import pytest
+from textual.widgets import Input
+
+from kiosk.services import cards
+from kiosk.services.verify import verify
+from kiosk.store import db, models
+from tests.app_helpers import (demo_swipe, log_in, make_app, message_text, seeded_runtime,
+                               wait_for_message, wait_for_screen)
+from tests.conftest import INS_CARD, SV_CARD
+
+
+@pytest.fixture
+def runtime(tmp_path):
+    runtime = seeded_runtime(tmp_path)
+    yield runtime
+    db.close()
+
+
+def principal(number):
+    return cards.view(cards.get_card(number)).principal
+
+
+async def charge(pilot, amount: str, pin: str = "123456") -> None:
+    await pilot.press(*amount, "enter")
+    await pilot.press(*pin, "enter")
+
+
+async def test_swipe_pin_charge_receipt(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        app.simulate_swipe(demo_swipe(SV_CARD))
+        await wait_for_screen(pilot, "CardScreen")
+        await charge(pilot, "12.30")
+        await wait_for_screen(pilot, "ResultScreen")
+        assert principal(SV_CARD) == 20000 - 1230
+        await pilot.pause(0.9)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "StartScreen")
+    receipt = runtime.settings.receipts_dir / "T01-000001.txt"
+    assert "¥12.30" in receipt.read_text()
+    assert verify().ok
+
+
+async def test_a_swipe_typed_as_keys_never_lands_in_the_field(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await pilot.press(*demo_swipe(SV_CARD), "enter")
+        await wait_for_screen(pilot, "CardScreen")
+        app.pop_screen()
+        await pilot.pause(0.1)
+        assert app.screen.query_one("#number", Input).value == ""
+
+
+async def test_typed_card_number_with_check_digit(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await pilot.press(*SV_CARD[:-1], "0" if SV_CARD[-1] != "0" else "1", "enter")
+        await wait_for_message(pilot, "check digit")
+        app.screen.query_one("#number", Input).value = ""
+        await pilot.press(*SV_CARD, "enter")
+        await wait_for_screen(pilot, "CardScreen")
+
+
+async def test_typing_by_hand_is_not_a_swipe(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for character in "a;b%c":
+            await pilot.press(character)
+            await pilot.pause(0.45)
+        assert app.screen.query_one("#login", Input).value == "a;b%c"
+
+
+async def test_wrong_pin_three_times_locks_the_card(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        app.simulate_swipe(demo_swipe(SV_CARD))
+        await wait_for_screen(pilot, "CardScreen")
+        await charge(pilot, "5", pin="111111")
+        await wait_for_message(pilot, "2 tries left")
+        assert app.screen.query_one("#pin", Input).value == ""
+        for _ in range(2):
+            await pilot.press(*"111111", "enter")
+            await pilot.pause(0.3)
+        await wait_for_message(pilot, "locked")
+    assert models.Card.get(models.Card.number == SV_CARD).pin_locked
+    assert principal(SV_CARD) == 20000
+
+
+async def test_double_enter_charges_once(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        app.simulate_swipe(demo_swipe(SV_CARD))
+        await wait_for_screen(pilot, "CardScreen")
+        await pilot.press(*"10", "enter", *"123456", "enter", "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+    assert principal(SV_CARD) == 19000
+    assert models.Operation.select().where(models.Operation.kind == "charge").count() == 1
+
+
+async def test_insurance_card_refuses_health_supplements(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        app.simulate_swipe(demo_swipe(INS_CARD))
+        await wait_for_screen(pilot, "CardScreen")
+        app.screen.query_one("#category").value = "保健品"
+        await charge(pilot, "99")
+        await wait_for_message(pilot, "may not be paid")
+        assert type(app.screen).__name__ == "CardScreen"
+
+
+async def test_lost_card_gets_its_own_message(runtime):
+    models.Card.update(status="lost").where(models.Card.number == SV_CARD).execute()
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        app.simulate_swipe(demo_swipe(SV_CARD))
+        await wait_for_screen(pilot, "CardScreen")
+        assert "lost" in message_text(app)
+        await charge(pilot, "1")
+        await wait_for_message(pilot, "reported lost")
+    assert principal(SV_CARD) == 20000
+
+
+async def test_refund_with_supervisor_review(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        app.simulate_swipe(demo_swipe(SV_CARD))
+        await wait_for_screen(pilot, "CardScreen")
+        await charge(pilot, "12.30")
+        await wait_for_screen(pilot, "ResultScreen")
+        await pilot.pause(0.9)
+        await pilot.press("enter", "f3")
+        await wait_for_screen(pilot, "JournalScreen")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "RefundScreen")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "ReviewModal")
+        await pilot.press(*"super1", "enter", *"Super1234", "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+    assert principal(SV_CARD) == 20000
+    refund = models.Operation.get(models.Operation.kind == "refund")
+    assert refund.reviewer.login_id == "super1"
+    assert verify().ok
+
+
+async def test_printer_offline_keeps_the_receipt_queued(runtime):
+    app = make_app(runtime, printer_offline=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        app.simulate_swipe(demo_swipe(SV_CARD))
+        await wait_for_screen(pilot, "CardScreen")
+        await charge(pilot, "3")
+        await wait_for_screen(pilot, "ResultScreen")
+        for _ in range(50):  # the print worker tries once, fails, records why
+            if models.Receipt.get().last_error:
+                break
+            await pilot.pause(0.1)
+        assert models.Receipt.get().status == "queued"
+        assert "offline" in models.Receipt.get().last_error
+        app.devices.printer.offline = False
+        await pilot.pause(0.9)
+        await pilot.press("enter", "f4")
+        await wait_for_screen(pilot, "PrintQueueScreen")
+        await pilot.press("f5")
+        await wait_for_message(pilot, "1 receipts printed")
+    assert models.Receipt.get().status == "printed"
+
+
+@pytest.mark.parametrize("key", ["ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+d",
+                                 "ctrl+p"])
+async def test_kiosk_escape_keys_need_a_supervisor(runtime, key):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await pilot.press(key)
+        await pilot.pause(0.2)
+        assert app.is_running
+        if key != "ctrl+p":
+            assert type(app.screen).__name__ == "ReviewModal"
+            await pilot.press(*"clerk1", "enter", *"Clerk1234", "enter")
+            await wait_for_message(pilot, "may not authorise")
+            assert app.is_running
+            await pilot.press("escape")
+        assert "CommandPalette" not in type(app.screen).__name__
+
+
+async def test_supervisor_can_leave_kiosk_mode(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+q")
+        await wait_for_screen(pilot, "ReviewModal")
+        await pilot.press(*"super1", "enter", *"Super1234", "enter")
+        await pilot.pause(0.5)
+    assert not app.is_running
+
+
+async def test_idle_timeout_wipes_the_pin(tmp_path):
+    runtime = seeded_runtime(tmp_path, idle_timeout_seconds=1)
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        app.simulate_swipe(demo_swipe(SV_CARD))
+        await wait_for_screen(pilot, "CardScreen")
+        await pilot.press(*"5", "enter", *"123")
+        await wait_for_screen(pilot, "StartScreen", timeout=4)
+        assert not any(isinstance(s, type) for s in app.screen_stack)
+        assert all(type(s).__name__ != "CardScreen" for s in app.screen_stack)
+    db.close()
+
+
+async def test_lock_screen_needs_the_operator_password(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await pilot.press("f9")
+        await wait_for_screen(pilot, "LockScreen")
+        app.simulate_swipe(demo_swipe(SV_CARD))
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "LockScreen"
+        await pilot.press(*"wrong123", "enter")
+        await wait_for_message(pilot, "tries left")
+        await pilot.press(*"Cashier123", "enter")
+        await wait_for_screen(pilot, "StartScreen")
+
+
+async def test_wrong_password_three_times_locks_the_operator(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"cashier1", "enter")
+        for _ in range(3):
+            await pilot.press(*"Wrong1234", "enter")
+            await pilot.pause(0.3)
+        await wait_for_message(pilot, "supervisor must unlock")
+    assert models.Operator.get(models.Operator.login_id == "cashier1").locked
+
+
+async def test_chinese_is_the_default_language(tmp_path):
+    runtime = seeded_runtime(tmp_path, language="zh_CN")
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"cashier1", "enter", *"bad", "enter")
+        await wait_for_message(pilot, "还可尝试")
+        await pilot.press("f8")
+        await pilot.pause(0.2)
+        assert "Outlet code" in [str(label.render()) for label in app.screen.query("Label")]
+    db.close()

@@ -1,0 +1,53 @@
+"""Screens as a person sees them, at 80x24, in Chinese and English. After a change on
+purpose: pytest tests/test_snapshots.py --snapshot-update, then look at the SVGs."""
+
+import pytest
+
+from kiosk.store import db
+from tests.app_helpers import (demo_swipe, log_in, make_app, no_blink, seeded_runtime,
+                               wait_for_screen)
+from tests.conftest import INS_CARD, SV_CARD
+
+LANGUAGES = ["zh_CN", "en"]
+
+
+@pytest.fixture(params=LANGUAGES)
+def app(request, tmp_path):
+    runtime = seeded_runtime(tmp_path, language=request.param)
+    yield make_app(runtime)
+    db.close()
+
+
+def test_login_screen(app, snap_compare):
+    async def settle(pilot):
+        await pilot.pause(0.2)
+        no_blink(pilot.app)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
+
+def test_start_screen(app, snap_compare):
+    async def run_before(pilot):
+        await log_in(pilot)
+        no_blink(pilot.app)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("number", [SV_CARD, INS_CARD], ids=["stored_value", "insurance"])
+def test_card_screen(app, snap_compare, number):
+    async def run_before(pilot):
+        await log_in(pilot)
+        pilot.app.simulate_swipe(demo_swipe(number))
+        await wait_for_screen(pilot, "CardScreen")
+        await pilot.press(*"12.30", "enter")
+        no_blink(pilot.app)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_result_screen(app, snap_compare):
+    async def run_before(pilot):
+        await log_in(pilot)
+        pilot.app.simulate_swipe(demo_swipe(SV_CARD))
+        await wait_for_screen(pilot, "CardScreen")
+        await pilot.press(*"12.30", "enter", *"123456", "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
