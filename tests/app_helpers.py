@@ -72,3 +72,10 @@ async def wait_for_message(pilot, fragment: str, timeout: float = 5.0) -> None:
 
 def demo_swipe(number: str) -> str:
     return swipe_text(number, "DEMO/CARD", "3012")
+
+
+async def swipe_card(pilot, number: str) -> None:
+    """Log in as the cashier and swipe `number` with the demo reader."""
+    await log_in(pilot)
+    pilot.app.simulate_swipe(demo_swipe(number))
+    await wait_for_screen(pilot, "CardScreen")

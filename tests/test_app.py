@@ -6,7 +6,7 @@ from textual.widgets import Input
 from kiosk.services import cards
 from kiosk.services.verify import verify
 from kiosk.store import db, models
-from tests.app_helpers import (demo_swipe, log_in, make_app, message_text, seeded_runtime,
+from tests.app_helpers import (demo_swipe, log_in, swipe_card, make_app, message_text, seeded_runtime,
                                wait_for_message, wait_for_screen)
 from tests.conftest import INS_CARD, SV_CARD
 
@@ -30,9 +30,7 @@ async def charge(pilot, amount: str, pin: str = "123456") -> None:
 async def test_swipe_pin_charge_receipt(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await log_in(pilot)
-        app.simulate_swipe(demo_swipe(SV_CARD))
-        await wait_for_screen(pilot, "CardScreen")
+        await swipe_card(pilot, SV_CARD)
         await charge(pilot, "12.30")
         await wait_for_screen(pilot, "ResultScreen")
         assert principal(SV_CARD) == 20000 - 1230
@@ -78,9 +76,7 @@ async def test_typing_by_hand_is_not_a_swipe(runtime):
 async def test_wrong_pin_three_times_locks_the_card(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await log_in(pilot)
-        app.simulate_swipe(demo_swipe(SV_CARD))
-        await wait_for_screen(pilot, "CardScreen")
+        await swipe_card(pilot, SV_CARD)
         await charge(pilot, "5", pin="111111")
         await wait_for_message(pilot, "2 tries left")
         assert app.screen.query_one("#pin", Input).value == ""
@@ -95,9 +91,7 @@ async def test_wrong_pin_three_times_locks_the_card(runtime):
 async def test_double_enter_charges_once(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await log_in(pilot)
-        app.simulate_swipe(demo_swipe(SV_CARD))
-        await wait_for_screen(pilot, "CardScreen")
+        await swipe_card(pilot, SV_CARD)
         await pilot.press(*"10", "enter", *"123456", "enter", "enter")
         await wait_for_screen(pilot, "ResultScreen")
     assert principal(SV_CARD) == 19000
@@ -107,9 +101,7 @@ async def test_double_enter_charges_once(runtime):
 async def test_insurance_card_refuses_health_supplements(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await log_in(pilot)
-        app.simulate_swipe(demo_swipe(INS_CARD))
-        await wait_for_screen(pilot, "CardScreen")
+        await swipe_card(pilot, INS_CARD)
         app.screen.query_one("#category").value = "保健品"
         await charge(pilot, "99")
         await wait_for_message(pilot, "may not be paid")
@@ -120,9 +112,7 @@ async def test_lost_card_gets_its_own_message(runtime):
     models.Card.update(status="lost").where(models.Card.number == SV_CARD).execute()
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await log_in(pilot)
-        app.simulate_swipe(demo_swipe(SV_CARD))
-        await wait_for_screen(pilot, "CardScreen")
+        await swipe_card(pilot, SV_CARD)
         assert "lost" in message_text(app)
         await charge(pilot, "1")
         await wait_for_message(pilot, "reported lost")
@@ -132,9 +122,7 @@ async def test_lost_card_gets_its_own_message(runtime):
 async def test_refund_with_supervisor_review(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await log_in(pilot)
-        app.simulate_swipe(demo_swipe(SV_CARD))
-        await wait_for_screen(pilot, "CardScreen")
+        await swipe_card(pilot, SV_CARD)
         await charge(pilot, "12.30")
         await wait_for_screen(pilot, "ResultScreen")
         await pilot.pause(0.9)
@@ -156,9 +144,7 @@ async def test_refund_with_supervisor_review(runtime):
 async def test_printer_offline_keeps_the_receipt_queued(runtime):
     app = make_app(runtime, printer_offline=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        await log_in(pilot)
-        app.simulate_swipe(demo_swipe(SV_CARD))
-        await wait_for_screen(pilot, "CardScreen")
+        await swipe_card(pilot, SV_CARD)
         await charge(pilot, "3")
         await wait_for_screen(pilot, "ResultScreen")
         for _ in range(50):  # the print worker tries once, fails, records why
@@ -208,9 +194,7 @@ async def test_idle_timeout_wipes_the_pin(tmp_path):
     runtime = seeded_runtime(tmp_path, idle_timeout_seconds=1)
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await log_in(pilot)
-        app.simulate_swipe(demo_swipe(SV_CARD))
-        await wait_for_screen(pilot, "CardScreen")
+        await swipe_card(pilot, SV_CARD)
         await pilot.press(*"5", "enter", *"123")
         await wait_for_screen(pilot, "StartScreen", timeout=4)
         assert not any(isinstance(s, type) for s in app.screen_stack)

@@ -4,7 +4,7 @@ purpose: pytest tests/test_snapshots.py --snapshot-update, then look at the SVGs
 import pytest
 
 from kiosk.store import db
-from tests.app_helpers import (demo_swipe, log_in, make_app, no_blink, seeded_runtime,
+from tests.app_helpers import (demo_swipe, log_in, swipe_card, make_app, no_blink, seeded_runtime,
                                wait_for_screen)
 from tests.conftest import INS_CARD, SV_CARD
 
@@ -35,9 +35,7 @@ def test_start_screen(app, snap_compare):
 @pytest.mark.parametrize("number", [SV_CARD, INS_CARD], ids=["stored_value", "insurance"])
 def test_card_screen(app, snap_compare, number):
     async def run_before(pilot):
-        await log_in(pilot)
-        pilot.app.simulate_swipe(demo_swipe(number))
-        await wait_for_screen(pilot, "CardScreen")
+        await swipe_card(pilot, number)
         await pilot.press(*"12.30", "enter")
         no_blink(pilot.app)
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
@@ -45,9 +43,7 @@ def test_card_screen(app, snap_compare, number):
 
 def test_result_screen(app, snap_compare):
     async def run_before(pilot):
-        await log_in(pilot)
-        pilot.app.simulate_swipe(demo_swipe(SV_CARD))
-        await wait_for_screen(pilot, "CardScreen")
+        await swipe_card(pilot, SV_CARD)
         await pilot.press(*"12.30", "enter", *"123456", "enter")
         await wait_for_screen(pilot, "ResultScreen")
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

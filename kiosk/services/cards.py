@@ -6,15 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kiosk.errors import KioskError, N_, NotFound
-from kiosk.services import audit
+from kiosk.services import lockout
 from kiosk.services.accounts import balances
 from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
 from kiosk.store import models
-from kiosk.store.db import database
-
-MAX_PIN_FAILURES = 3
-
 
 class CardUnusable(KioskError):
     default_message = N_("This card cannot be used.")
@@ -113,20 +109,14 @@ def check_pin(session: Session, card: models.Card, pin: str | None) -> None:
         raise PinLocked()
     if pin and session.hasher.verify(card.pin_hash, pin):
         if card.pin_failures:
-            models.Card.update(pin_failures=0).where(models.Card.id == card.id).execute()
+            lockout.clear_failures(models.Card, card.id, models.Card.pin_failures)
         return
-    with database.atomic():
-        models.Card.update(pin_failures=models.Card.pin_failures + 1).where(
-            models.Card.id == card.id).execute()
-        failures = models.Card.get_by_id(card.id).pin_failures
-        locked = failures >= MAX_PIN_FAILURES
-        if locked:
-            models.Card.update(pin_locked=True).where(models.Card.id == card.id).execute()
-        audit.append(session, "pin.wrong", subject=f"card:{card.number}",
-                     details={"failures": failures, "locked": locked})
+    failures, locked = lockout.record_failure(
+        session, models.Card, card.id, failures=models.Card.pin_failures,
+        locked=models.Card.pin_locked, action="pin.wrong", subject=f"card:{card.number}")
     if locked:
         raise PinLocked()
-    raise WrongPin(tries_left=MAX_PIN_FAILURES - failures)
+    raise WrongPin(tries_left=lockout.MAX_FAILURES - failures)
 
 
 def validate_pin_format(pin: str) -> None:

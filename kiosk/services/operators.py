@@ -7,12 +7,11 @@ import re
 from dataclasses import dataclass, replace
 
 from kiosk.errors import KioskError, N_, PermissionDenied
-from kiosk.services import audit, permissions, shifts
+from kiosk.services import audit, lockout, permissions, shifts
 from kiosk.services.session import Actor, Session
 from kiosk.store import models
 from kiosk.store.db import database
 
-MAX_PASSWORD_FAILURES = 3
 _PASSWORD_RULE = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z\d]{8,12}")
 
 
@@ -74,21 +73,15 @@ def _check_credentials(session: Session, operator: models.Operator | None,
         raise OperatorLocked()
     if session.hasher.verify(operator.password_hash, password):
         if operator.failed_tries:
-            models.Operator.update(failed_tries=0).where(
-                models.Operator.id == operator.id).execute()
+            lockout.clear_failures(models.Operator, operator.id, models.Operator.failed_tries)
         return operator
-    with database.atomic():
-        models.Operator.update(failed_tries=models.Operator.failed_tries + 1).where(
-            models.Operator.id == operator.id).execute()
-        failures = models.Operator.get_by_id(operator.id).failed_tries
-        locked = failures >= MAX_PASSWORD_FAILURES
-        if locked:
-            models.Operator.update(locked=True).where(models.Operator.id == operator.id).execute()
-        audit.append(session, "login.failed", subject=f"operator:{operator.login_id}",
-                     details={"failures": failures, "locked": locked})
+    failures, locked = lockout.record_failure(
+        session, models.Operator, operator.id, failures=models.Operator.failed_tries,
+        locked=models.Operator.locked, action="login.failed",
+        subject=f"operator:{operator.login_id}")
     if locked:
         raise OperatorLocked()
-    raise LoginFailed(tries_left=MAX_PASSWORD_FAILURES - failures)
+    raise LoginFailed(tries_left=lockout.MAX_FAILURES - failures)
 
 
 def login(session: Session, *, outlet_code: str, login_id: str, password: str,
