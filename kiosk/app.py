@@ -15,7 +15,7 @@ from kiosk.hw.devices import Devices, build_devices
 from kiosk.hw.swipe import SwipeDetector, Verdict
 from kiosk.hw.tracks import swipe_text
 from kiosk.i18n import translator
-from kiosk.messages import CardSwiped, SwipeBroken
+from kiosk.messages import CardInserted, CardSwiped, DeviceProblem, SwipeBroken
 from kiosk.services import receipts
 from kiosk.services.bootstrap import terminal_actor
 from kiosk.services.operators import LoginResult
@@ -78,6 +78,38 @@ class KioskApp(App):
         self.push_screen(LoginScreen())
         self.set_interval(SWIPE_POLL_SECONDS, self._poll_swipe)
         self.set_interval(1.0, self._check_idle)
+        self._start_device_threads()
+
+    def _start_device_threads(self) -> None:
+        """Serial swipe readers and PC/SC readers report from their own threads; their
+        events come back to the UI thread through call_from_thread."""
+        self.device_threads = []
+        swipe = self.settings.swipe
+        if swipe.driver == "serial":
+            from kiosk.hw.serial_reader import SerialSwipeReader
+            self.device_threads.append(SerialSwipeReader(
+                swipe.options["device"], int(swipe.options.get("baud", 9600)),
+                lambda text: self.call_from_thread(self._to_screen, CardSwiped(text)),
+                lambda error: self.call_from_thread(self._to_screen, DeviceProblem(error)),
+            ).start())
+        from kiosk.hw.pcsc import CardWatcher, PcscCardReader
+        if isinstance(self.devices.card_reader, PcscCardReader):
+            self.device_threads.append(CardWatcher(
+                lambda event: self.call_from_thread(self._reader_event, event),
+                try_uid=self.devices.card_reader.try_uid).start())
+
+    def on_unmount(self) -> None:
+        for thread in getattr(self, "device_threads", []):
+            thread.stop()
+
+    def _to_screen(self, message) -> None:
+        self.screen.post_message(message)
+
+    def _reader_event(self, event) -> None:
+        if event.kind == "inserted" and event.identity is not None:
+            self._to_screen(CardInserted(event.identity.identifier))
+        elif event.kind == "service_down":
+            self.notify(self.tr(event.message), severity="error", timeout=10)
 
     def logged_in(self, result: LoginResult) -> None:
         from kiosk.screens.start import StartScreen

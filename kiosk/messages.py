@@ -29,3 +29,19 @@ class WorkDone(Message):
 
 class IdleTimeout(Message):
     """Nobody touched the keyboard for the idle timeout: wipe and go back to start."""
+
+
+class CardInserted(Message):
+    """A smart card was put in the PC/SC reader; `identifier` is its UID (or ATR)."""
+
+    def __init__(self, identifier: str) -> None:
+        super().__init__()
+        self.identifier = identifier
+
+
+class DeviceProblem(Message):
+    """A device failed or went away; `error` says what to do."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error

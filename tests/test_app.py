@@ -238,3 +238,63 @@ async def test_chinese_is_the_default_language(tmp_path):
         await pilot.pause(0.2)
         assert "Outlet code" in [str(label.render()) for label in app.screen.query("Label")]
     db.close()
+
+
+async def test_a_serial_reader_swipe_opens_the_card(tmp_path):
+    import os
+    import tty
+    from kiosk.config import DeviceConfig
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    runtime = seeded_runtime(tmp_path, swipe=DeviceConfig("serial", {"device": os.ttyname(slave)}))
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await pilot.pause(0.3)  # the reader thread opens the port
+        os.write(master, demo_swipe(SV_CARD).encode() + b"\r")
+        await wait_for_screen(pilot, "CardScreen")
+    os.close(master)
+    os.close(slave)
+    db.close()
+
+
+async def test_a_smart_card_bound_by_uid_opens_the_card(runtime):
+    from kiosk.messages import CardInserted
+    models.Card.update(uid="ATR:3B00").where(models.Card.number == SV_CARD).execute()
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        app.screen.post_message(CardInserted("ATR:3BFF"))
+        await wait_for_message(pilot, "not bound")
+        app.screen.post_message(CardInserted("ATR:3B00"))
+        await wait_for_screen(pilot, "CardScreen")
+
+
+async def test_balance_query_shows_history_only_after_the_pin(runtime):
+    from textual.widgets import DataTable
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await pilot.press("f2")
+        app.simulate_swipe(demo_swipe(SV_CARD))
+        await wait_for_screen(pilot, "CardScreen")
+        assert app.screen.query_one(DataTable).row_count == 0
+        lines = " ".join(str(line.render()) for line in app.screen.query(".card-line"))
+        assert "Holder 张*" in lines and "888800******0018" in lines
+        await pilot.press(*"123456", "enter")
+        await wait_for_message(pilot, "recent transactions")
+        assert app.screen.query_one(DataTable).row_count == 1  # the opening balance
+
+
+async def test_an_expired_password_must_be_changed_at_login(runtime):
+    import datetime as dt
+    models.Operator.update(password_changed_at=dt.datetime(2020, 1, 1)).where(
+        models.Operator.login_id == "cashier1").execute()
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"cashier1", "enter", *"Cashier123", "enter")
+        await wait_for_screen(pilot, "ChangePasswordScreen")
+        await pilot.press(*"Cashier123", "enter", *"Cashier123", "enter", *"Cashier123", "enter")
+        await wait_for_message(pilot, "differ from the last")
+        await pilot.press(*"Cashier123", "enter", *"NewPass99", "enter", *"NewPass99", "enter")
+        await wait_for_screen(pilot, "StartScreen")

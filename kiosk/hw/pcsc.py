@@ -238,6 +238,8 @@ class SimCardReader:
 
 
 class PcscCardReader:
+    """A real reader; the app watches it with a CardWatcher."""
+
     def __init__(self, reader_name: str | None, try_uid: bool) -> None:
         self.reader_name, self.try_uid = reader_name, try_uid
 

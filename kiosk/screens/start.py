@@ -8,7 +8,7 @@ from textual.widgets import Input, Label
 
 from kiosk.errors import N_
 from kiosk.hw.tracks import SwipeError, luhn_ok, parse_swipe
-from kiosk.messages import CardSwiped, SwipeBroken, WorkDone
+from kiosk.messages import CardInserted, CardSwiped, DeviceProblem, SwipeBroken, WorkDone
 from kiosk.screens.base import KioskScreen
 from kiosk.services import cards
 
@@ -76,6 +76,13 @@ class StartScreen(KioskScreen):
     def on_swipe_broken(self, message: SwipeBroken) -> None:
         self.say(self.tr("The swipe was cut off; swipe again in one smooth movement."),
                  error=True)
+
+    def on_card_inserted(self, message: CardInserted) -> None:
+        self.say(self.tr("Reading card..."))
+        self.call("look_up", cards.look_up_by_uid, self.app.session, message.identifier)
+
+    def on_device_problem(self, message: DeviceProblem) -> None:
+        self.say_error(message.error)
 
     def open_card(self, number: str) -> None:
         self.say(self.tr("Reading card..."))

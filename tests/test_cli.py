@@ -1,0 +1,66 @@
+"""`kiosk init && kiosk seed-demo && kiosk verify` on SQLite and on PostgreSQL."""
+
+import peewee
+import pytest
+from click.testing import CliRunner
+
+from kiosk.cli import main
+from kiosk.services import operations
+from kiosk.services.operations import perform
+from kiosk.store import db, models
+
+
+@pytest.fixture
+def cli(tmp_path, store_url, monkeypatch):
+    monkeypatch.setenv("KIOSK_HASH_TIME_COST", "1")
+    monkeypatch.setenv("KIOSK_HASH_MEMORY_KIB", "64")
+    runner = CliRunner()
+
+    def run(*args):
+        result = runner.invoke(main, ["--db", store_url, "--home", str(tmp_path / "h"), *args])
+        db.close()
+        return result
+    return run
+
+
+def test_init_seed_verify(cli):
+    first = cli("init")
+    assert first.exit_code == 0, first.output
+    assert cli("init").exit_code == 0  # twice is harmless
+    assert cli("seed-demo").exit_code == 0
+    assert cli("seed-demo", "--if-empty").exit_code == 0
+    result = cli("verify")
+    assert result.exit_code == 0 and "violations: 0" in result.output
+
+
+def test_verify_exits_1_listing_violations(cli, store_url):
+    cli("init"), cli("seed-demo")
+    db.connect(store_url)
+    models.Account.update(balance=123).where(models.Account.kind == "principal").execute()
+    db.close()
+    result = cli("verify")
+    assert result.exit_code == 1 and "VIOLATION: account card:" in result.output
+
+
+def test_commands_on_an_uninitialised_store_say_what_to_do(cli):
+    result = cli("verify")
+    assert result.exit_code == 2 and "kiosk init" in result.output
+
+
+def test_serialization_failure_reruns_the_operation_once(system, monkeypatch):
+    class SerializationFailure(Exception):
+        pgcode = "40001"
+
+    attempts = []
+
+    def run(posting):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise peewee.OperationalError(SerializationFailure("could not serialize"))
+        return {"ok": True}
+
+    monkeypatch.setattr(operations.time, "sleep", lambda seconds: None)
+    outcome = perform(system, kind="test", key="retry-1", request={}, permission="admin",
+                      run=run)
+    assert outcome.data == {"ok": True} and len(attempts) == 2
+    assert models.Operation.select().where(models.Operation.idempotency_key == "retry-1").count() == 1

@@ -1,0 +1,44 @@
+"""A serial magstripe reader on the far end of a real pty delivers whole swipes."""
+
+import os
+import time
+import tty
+
+from kiosk.hw.serial_reader import SerialSwipeReader
+from kiosk.hw.tracks import parse_swipe, swipe_text
+
+PAN = "8888000000000018"
+
+
+def wait_for(predicate, timeout=3.0):
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return predicate()
+
+
+def test_swipes_arrive_as_lines():
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    swipes = []
+    reader = SerialSwipeReader(os.ttyname(slave), 9600, swipes.append).start()
+    try:
+        assert reader.ready.wait(3)
+        text = swipe_text(PAN, "ZHANG/WEI", "2912")
+        os.write(master, text[:10].encode())      # a line may arrive in pieces
+        time.sleep(0.1)
+        os.write(master, text[10:].encode() + b"\r\n" + text.encode() + b"\r")
+        assert wait_for(lambda: len(swipes) == 2)
+        assert all(parse_swipe(swipe).pan == PAN for swipe in swipes)
+    finally:
+        reader.stop()
+        os.close(master)
+        os.close(slave)
+
+
+def test_a_missing_port_reports_an_error():
+    errors = []
+    reader = SerialSwipeReader("/dev/nonexistent-tty", 9600, print, errors.append).start()
+    assert wait_for(lambda: errors)
+    reader.stop()
+    assert "failed" in str(errors[0])
