@@ -38,7 +38,7 @@ async def test_swipe_pin_charge_receipt(runtime):
         await pilot.press("enter")
         await wait_for_screen(pilot, "StartScreen")
     receipt = runtime.settings.receipts_dir / "T01-000001.txt"
-    assert "¥12.30" in receipt.read_text()
+    assert "￥12.30" in receipt.read_text()
     assert verify().ok
 
 

@@ -39,7 +39,7 @@ def test_charge_queues_a_receipt_that_prints_once(cashier, tmp_path):
     assert receipts.print_pending(cashier, printer) == (1, "")
     assert receipts.print_pending(cashier, printer) == (0, "")
     text = (tmp_path / "r" / "T01-000001.txt").read_text()
-    assert "¥12.30" in text and "888800******0018" in text
+    assert "￥12.30" in text and "888800******0018" in text  # receipts use the GBK ￥
 
 
 def test_insurance_receipt_has_the_signature_line(cashier):
@@ -79,3 +79,27 @@ def test_file_printer_missing_device_keeps_the_receipt_queued(tmp_path):
     with pytest.raises(PrinterOffline, match="print queue"):
         printer.print_job(PrintJob("x", b"abc", ""))
     assert printer.probe().startswith("error")
+
+
+def test_exact_bytes_of_a_58mm_gb18030_receipt():
+    doc = ReceiptDoc(header=("药房",), title="消费", rows=(("金额", "￥1.00"), ("：", "：")),
+                     receipt_no="T01-000001")
+    rule = b"-" * 32 + b"\n"
+    expected = (
+        b"\x1b@"                                   # ESC @: initialise
+        + b"\x1c&"                                 # FS &: Chinese character mode
+        + b" " * 14 + "药房".encode("gb18030") + b"\n"   # centred: (32 - 4) // 2
+        + rule + b" " * 14 + "消费".encode("gb18030") + b"\n" + rule
+        + "金额".encode("gb18030") + b" " * 22 + b"\xa3\xa41.00\n"  # ￥ is A3A4, 2 columns
+        + b"\xa3\xba" + b" " * 28 + b"\xa3\xba\n"  # a line of symbols only: ：
+        + rule
+        + b"\x1ba\x01"                             # centre
+        + b"\x1d(k\x04\x001A2\x00"                 # QR model 2
+        + b"\x1d(k\x03\x001C\x03"                  # module size 3
+        + b"\x1d(k\x03\x001E0"                     # error correction L
+        + b"\x1d(k\r\x001P0T01-000001"             # store the data
+        + b"\x1d(k\x03\x001Q0"                     # print it
+        + b"T01-000001\n"
+        + b"\x1ba\x00"                             # left again
+        + b"\x1bd\x06\x1dV\x00")                   # feed 6 lines, full cut
+    assert render_bytes(doc, 32, "gb18030") == expected

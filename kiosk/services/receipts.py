@@ -55,20 +55,25 @@ def queue(session: Session, operation: models.Operation, card: models.Card, kind
     return receipt.id
 
 
+def receipt_money(fen: int) -> str:
+    """Receipts use the full-width ￥, which every GBK/GB18030 printer has (¥ is not in GBK)."""
+    return format_yuan(fen, sign="￥")
+
+
 def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc:
     tr = translator(session.runtime.settings.language)
     terminal = models.Terminal.get_by_id(session.actor.terminal_id)
     outlet = models.Outlet.get_by_id(session.actor.outlet_id)
     operator = models.Operator.get_or_none(models.Operator.id == session.actor.operator_id)
     rows = [(tr("Card"), mask_card_number(card.number)),
-            (tr("Amount"), format_yuan(data["amount"]))]
+            (tr("Amount"), receipt_money(data["amount"]))]
     for key, label in (("principal", N_("Principal")), ("bonus", N_("Bonus"))):
         if key in data:
-            rows.append((tr(label), format_yuan(data[key])))
+            rows.append((tr(label), receipt_money(data[key])))
     for key, label in (("principal_after", N_("Principal balance")),
                        ("bonus_after", N_("Bonus balance"))):
         if key in data:
-            rows.append((tr(label), format_yuan(data[key])))
+            rows.append((tr(label), receipt_money(data[key])))
     if data.get("points_after") is not None:
         rows.append((tr("Points"), str(data["points_after"])))
     if data.get("original_operation_id"):
@@ -81,7 +86,7 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
         header=(outlet.name, f"{tr('Terminal')} {terminal.code}  "
                              f"{tr('Operator')} {operator.login_id if operator else '-'}"),
         title=tr(TITLES.get(kind, kind)), rows=tuple(rows),
-        items=tuple((line.name, format_yuan(line.amount)) for line in lines),
+        items=tuple((line.name, receipt_money(line.amount)) for line in lines),
         receipt_no=receipt_label(terminal.code, number),
         signature_label=tr("Cardholder signature") if signature else "",
         footer=(tr("Thank you"),))
