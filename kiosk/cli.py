@@ -111,6 +111,43 @@ def verify(ctx: click.Context) -> None:
 
 
 @main.command()
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="The business date to export.")
+@click.option("--out", "folder", required=True, type=click.Path(path_type=Path),
+              help="Folder for <outlet>_<date>.csv/.jsonl/.manifest.json.")
+@click.option("--outlet", "outlets", multiple=True, help="Outlet code (default: every outlet).")
+@click.pass_context
+@reports_errors
+def export(ctx: click.Context, day, folder: Path, outlets: tuple[str, ...]) -> None:
+    """Write the nightly export of one business date (atomic, byte-identical on rerun)."""
+    from kiosk.services import export as exporting
+    from kiosk.services.bootstrap import system_session
+    from kiosk.store import models
+    runtime = _runtime(ctx)
+    session = system_session(runtime)
+    codes = outlets or [outlet.code for outlet in models.Outlet.select().order_by(models.Outlet.code)]
+    for code in codes:
+        result = exporting.export_day(session, code, day.date(), folder)
+        click.echo(f"{code} {day.date()}: {result.rows} rows -> "
+                   f"{', '.join(path.name for path in result.paths)}")
+
+
+@main.command("verify-export")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@reports_errors
+def verify_export(path: Path) -> None:
+    """Check an export manifest (or a folder of them): checksums, rows, audit hashes."""
+    from kiosk.services.export import verify_export as check
+    failed = False
+    for result in check(path):
+        click.echo(f"{result.manifest.name}: {'ok' if result.ok else 'FAILED'}")
+        for problem in result.problems:
+            click.echo(f"  {problem}")
+        failed = failed or not result.ok
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
 @click.option("--sim", is_flag=True, help="Probe the simulated devices instead.")
 @click.pass_context
 @reports_errors

@@ -1,0 +1,71 @@
+"""The nightly export as cron and systemd run it: a lock, an exit code, valid units."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import need
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "scripts" / "nightly-export.sh"
+KIOSK = str(Path(sys.executable).parent / "kiosk")
+
+
+@pytest.fixture
+def demo_home(tmp_path):
+    env = dict(os.environ, KIOSK_HOME=str(tmp_path / "home"), KIOSK_HASH_TIME_COST="1",
+               KIOSK_HASH_MEMORY_KIB="64", KIOSK=KIOSK,
+               KIOSK_EXPORT_DIR=str(tmp_path / "export"),
+               KIOSK_EXPORT_LOCK=str(tmp_path / "export.lock"))
+    for command in (["init"], ["seed-demo"]):
+        subprocess.run([KIOSK, *command], env=env, check=True, capture_output=True)
+    return env
+
+
+def test_exports_and_verifies(demo_home, tmp_path):
+    result = subprocess.run([str(SCRIPT), "2026-11-22"], env=demo_home, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "export" / "31010001_2026-11-22.manifest.json").exists()
+
+
+def test_a_second_run_waits_for_none(demo_home, tmp_path):
+    with open(tmp_path / "export.lock", "w") as lock:
+        holder = subprocess.Popen(["flock", str(tmp_path / "export.lock"), "sleep", "5"])
+        try:
+            import time
+            time.sleep(0.5)
+            result = subprocess.run([str(SCRIPT), "2026-11-22"], env=demo_home,
+                                    capture_output=True, text=True)
+        finally:
+            holder.kill()
+    assert result.returncode == 75 and "another export" in result.stderr
+
+
+def test_a_tampered_export_fails_with_exit_1(demo_home, tmp_path):
+    subprocess.run([str(SCRIPT), "2026-11-22"], env=demo_home, check=True, capture_output=True)
+    csv = tmp_path / "export" / "31010001_2026-11-22.csv"
+    csv.write_text(csv.read_text().replace("opening_balance", "opening_balancf", 1))
+    result = subprocess.run([KIOSK, "verify-export", str(tmp_path / "export")], env=demo_home,
+                            capture_output=True, text=True)
+    assert result.returncode == 1 and "SHA-256 differs" in result.stdout
+
+
+def test_systemd_units_verify(tmp_path):
+    need(shutil.which("systemd-analyze") is not None,
+         "systemd-analyze is not installed (apt-get install systemd)")
+    units = []
+    for name in ("kiosk-export.service", "kiosk-export.timer"):
+        text = (ROOT / "scripts" / "systemd" / name).read_text()
+        target = tmp_path / name
+        target.write_text(text.replace("/opt/kiosk", str(ROOT)))
+        units.append(str(target))
+    result = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True,
+                            text=True)
+    problems = [line for line in (result.stdout + result.stderr).splitlines()
+                if "kiosk-export" in line]
+    assert not problems, problems
