@@ -34,7 +34,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
-	$(BIN)/kiosk bench
+	$(BIN)/kiosk bench $(BENCH_ARGS)
 
 clean-demo:
 	rm -rf $(DEMO_HOME)

@@ -49,6 +49,7 @@ class KioskApp(App):
         self.detector = SwipeDetector(settings.swipe_key_gap_ms / 1000)
         self.demo_cards = demo_cards
         self.last_input = time.monotonic()
+        self.last_swipe_at = 0.0
 
     # -- who is working ---------------------------------------------------------------
     @property
@@ -172,6 +173,7 @@ class KioskApp(App):
             self._deliver_swipe(decision)
 
     def _deliver_swipe(self, decision) -> None:
+        self.last_swipe_at = time.perf_counter()  # `kiosk bench` times swipe -> card from here
         if decision.verdict is Verdict.SWIPE:
             self.screen.post_message(CardSwiped(decision.text))
         elif decision.verdict is Verdict.BROKEN:

@@ -132,6 +132,19 @@ def export(ctx: click.Context, day, folder: Path, outlets: tuple[str, ...]) -> N
                    f"{', '.join(path.name for path in result.paths)}")
 
 
+@main.command()
+@click.option("--quick", is_flag=True, help="Small sizes; under a minute.")
+@click.pass_context
+@reports_errors
+def bench(ctx: click.Context, quick: bool) -> None:
+    """Measure the kiosk against raw-driver baselines (ratios; see docs/performance.md).
+    With --db postgresql://..., also the multi-process contention figures there."""
+    from kiosk.bench import run as run_bench
+    url = ctx.obj["db_url"]
+    pg_url = url if url and url.startswith("postgres") else None
+    run_bench(quick=quick, pg_url=pg_url, emit=click.echo)
+
+
 @main.command("verify-export")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @reports_errors

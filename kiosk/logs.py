@@ -15,6 +15,7 @@ _configured: set[str] = set()
 def setup_logging(path: Path, *, to_stderr: bool = False, level: int = logging.INFO) -> None:
     root = logging.getLogger("kiosk")
     root.setLevel(level)
+    root.propagate = False  # our handlers only: a library's basicConfig must not echo us
     if str(path) not in _configured:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():

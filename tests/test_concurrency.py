@@ -3,7 +3,6 @@ and the sum of entries equals every cached balance. On PostgreSQL and on SQLite.
 
 import multiprocessing
 
-import pytest
 
 from kiosk.services import cards
 from kiosk.services.verify import verify

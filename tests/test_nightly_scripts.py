@@ -34,15 +34,14 @@ def test_exports_and_verifies(demo_home, tmp_path):
 
 
 def test_a_second_run_waits_for_none(demo_home, tmp_path):
-    with open(tmp_path / "export.lock", "w") as lock:
-        holder = subprocess.Popen(["flock", str(tmp_path / "export.lock"), "sleep", "5"])
-        try:
-            import time
-            time.sleep(0.5)
-            result = subprocess.run([str(SCRIPT), "2026-11-22"], env=demo_home,
-                                    capture_output=True, text=True)
-        finally:
-            holder.kill()
+    import time
+    holder = subprocess.Popen(["flock", str(tmp_path / "export.lock"), "sleep", "5"])
+    try:
+        time.sleep(0.5)
+        result = subprocess.run([str(SCRIPT), "2026-11-22"], env=demo_home,
+                                capture_output=True, text=True)
+    finally:
+        holder.kill()
     assert result.returncode == 75 and "another export" in result.stderr
 
 

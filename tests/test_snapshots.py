@@ -4,7 +4,7 @@ purpose: pytest tests/test_snapshots.py --snapshot-update, then look at the SVGs
 import pytest
 
 from kiosk.store import db
-from tests.app_helpers import (demo_swipe, log_in, swipe_card, make_app, no_blink, seeded_runtime,
+from tests.app_helpers import (log_in, swipe_card, make_app, no_blink, seeded_runtime,
                                wait_for_screen)
 from tests.conftest import INS_CARD, SV_CARD
 

@@ -76,10 +76,15 @@ def luhn_ok(number: str) -> bool:
 
 def luhn_complete(stem: str) -> str:
     """Append the check digit that makes `stem` pass Luhn."""
-    for digit in "0123456789":
-        if luhn_ok(stem + digit):
-            return stem + digit
-    raise ValueError(stem)
+    if not stem.isdigit():
+        raise ValueError(stem)
+    total = 0
+    for index, digit in enumerate(reversed(stem)):
+        value = int(digit)
+        if index % 2 == 0:  # these become the odd positions once the check digit is added
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return stem + str((10 - total % 10) % 10)
 
 
 def lrc(sentinel_to_end: str, track: int) -> str:

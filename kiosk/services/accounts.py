@@ -4,7 +4,7 @@ issuer's accounts are the other side of every movement and may."""
 from __future__ import annotations
 
 from kiosk.store import models
-from kiosk.store.db import database
+from kiosk.store.db import database, store_key
 
 CARD_ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit")
 POINT_KINDS = ("points", "points_issued")
@@ -35,18 +35,33 @@ def till_account(outlet_id: int, terminal_id: int | None, kind: str) -> models.A
     """A system account of a till (its cash drawer, its sales): one per terminal, so
     terminals of one outlet never queue on a shared balance row."""
     owner = f"terminal:{terminal_id}" if terminal_id else f"outlet:{outlet_id}"
-    account, _ = models.Account.get_or_create(
-        code=f"{owner}:{kind}",
-        defaults={"kind": kind, "unit": unit_of(kind), "outlet": outlet_id,
-                  "terminal": terminal_id, "allow_negative": True})
-    return account
+    return _system_account(f"{owner}:{kind}", kind, outlet=outlet_id, terminal=terminal_id)
 
 
 def issuer_account(issuer: str, kind: str = "issuer_receivable") -> models.Account:
-    account, _ = models.Account.get_or_create(
-        code=f"issuer:{issuer}:{kind}",
-        defaults={"kind": kind, "unit": unit_of(kind), "allow_negative": True})
+    return _system_account(f"issuer:{issuer}:{kind}", kind)
+
+
+# System accounts are never deleted and their floor never changes: once found they are
+# remembered (per database) instead of asked for on every sale. One created inside a
+# transaction that then rolls back would be remembered wrongly, so operations call
+# forget_system_accounts() whenever a transaction fails.
+_system_accounts: dict[tuple[str, str], models.Account] = {}
+
+
+def _system_account(code: str, kind: str, **owner) -> models.Account:
+    key = (store_key(), code)
+    account = _system_accounts.get(key)
+    if account is None:
+        account, _ = models.Account.get_or_create(
+            code=code, defaults={"kind": kind, "unit": unit_of(kind), "allow_negative": True,
+                                 **owner})
+        _system_accounts[key] = account
     return account
+
+
+def forget_system_accounts() -> None:
+    _system_accounts.clear()
 
 
 def balances(card: models.Card) -> dict[str, int]:

@@ -6,11 +6,13 @@ editing, deleting or reordering any event breaks the chain from there on.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from kiosk.services import directory
 from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store.db import database
@@ -27,7 +29,7 @@ def event_hash(prev_hash: str, fields: dict) -> str:
     return hashlib.sha256((prev_hash + canonical_json(fields)).encode("utf-8")).hexdigest()
 
 
-def _hashed_fields(event: models.AuditEvent) -> dict:
+def hashed_fields(event: models.AuditEvent) -> dict:
     return {
         "seq": event.seq,
         "at": event.at.isoformat(timespec="microseconds"),
@@ -54,40 +56,24 @@ def append(session: Session, action: str, *, subject: str = "",
     """Add one event; call inside the operation's transaction, as late as possible,
     because it takes the chain head's lock until the commit."""
     names = _actor_names(session)
-    with database.atomic():  # its own transaction when called outside an operation
+    # Inside an operation: part of its transaction. Alone: a transaction of its own.
+    with (contextlib.nullcontext() if database.in_transaction() else database.atomic()):
         head = _lock_head()
         event = models.AuditEvent(
             seq=head.seq + 1, at=session.now(), action=action, subject=subject,
             operation=operation, details=canonical_json(details or {}), prev_hash=head.hash,
             **names)
-        event.hash = event_hash(head.hash, _hashed_fields(event))
+        event.hash = event_hash(head.hash, hashed_fields(event))
         event.save(force_insert=True)
         models.AuditHead.update(seq=event.seq, hash=event.hash).where(
             models.AuditHead.id == 1).execute()
     return event
 
 
-_names_cache: dict[tuple, dict] = {}
-
-
 def _actor_names(session: Session) -> dict:
-    actor = session.actor
-    key = (database.obj.database, actor)
-    if key not in _names_cache:
-        outlet = models.Outlet.get_by_id(actor.outlet_id)
-        terminal = models.Terminal.get_or_none(models.Terminal.id == actor.terminal_id)
-        operator = models.Operator.get_or_none(models.Operator.id == actor.operator_id)
-        _names_cache[key] = {
-            "outlet_code": outlet.code,
-            "terminal_code": terminal.code if terminal else "",
-            "operator_login": operator.login_id if operator else "system",
-        }
-    return _names_cache[key]
-
-
-def forget_names() -> None:
-    """An operator's login id changed: audit must record the new one from now on."""
-    _names_cache.clear()
+    info = directory.actor_info(session.actor)
+    return {"outlet_code": info.outlet_code, "terminal_code": info.terminal_code,
+            "operator_login": info.operator_login}
 
 
 @dataclass(frozen=True)
@@ -104,7 +90,7 @@ def check_chain(batch_size: int = 5000) -> Iterator[ChainBreak]:
             yield ChainBreak(event.seq, f"expected event {expected_seq}, found {event.seq}")
         if event.prev_hash != expected_prev:
             yield ChainBreak(event.seq, "does not link to the event before it")
-        if event_hash(event.prev_hash, _hashed_fields(event)) != event.hash:
+        if event_hash(event.prev_hash, hashed_fields(event)) != event.hash:
             yield ChainBreak(event.seq, "content does not match its hash")
         expected_prev, expected_seq = event.hash, event.seq + 1
     head = models.AuditHead.get_or_none(models.AuditHead.id == 1)

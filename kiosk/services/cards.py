@@ -66,7 +66,8 @@ def normalize_number(text: str) -> str:
 
 
 def get_card(number: str) -> models.Card:
-    card = models.Card.get_or_none(models.Card.number == normalize_number(number))
+    card = (models.Card.select(models.Card, models.CardProduct).join(models.CardProduct)
+            .where(models.Card.number == normalize_number(number)).first())
     if card is None:
         raise NotFound(N_("No card with number {number}."), number=mask_card_number(number))
     return card

@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 from collections import defaultdict
@@ -33,6 +32,7 @@ from kiosk.services import audit, permissions
 from kiosk.services.session import Session
 from kiosk.spreadsheet import safe_cell
 from kiosk.store import models
+from kiosk.store.db import database
 
 FORMAT_VERSION = 1
 CSV_COLUMNS = ("record", "id", "business_date", "time", "kind", "terminal", "operator",
@@ -77,7 +77,7 @@ def _records(outlet: models.Outlet, day: dt.date) -> Iterator[dict]:
     Terminal, Operator, Card = models.Terminal, models.Operator, models.Card
     Reviewer = Operator.alias()
     entries = (E.select(E.id, E.amount, O.id.alias("op"), O.kind, O.created_at,
-                        O.reverses, Terminal.code.alias("terminal"),
+                        O.reverses.alias("reverses_id"), Terminal.code.alias("terminal"),
                         Operator.login_id.alias("operator"), Card.number.alias("card"),
                         A.code.alias("account"), A.unit, Reviewer.login_id.alias("reviewer"))
                .join(O).switch(E).join(A)
@@ -86,24 +86,45 @@ def _records(outlet: models.Outlet, day: dt.date) -> Iterator[dict]:
                .switch(O).join(Reviewer, pw.JOIN.LEFT_OUTER, on=(O.reviewer == Reviewer.id))
                .switch(O).join(Card, pw.JOIN.LEFT_OUTER)
                .where(O.outlet == outlet, E.business_date == day)
-               .order_by(E.id).dicts().iterator())
-    for row in entries:
+               .order_by(E.id))
+    cursor = database.execute(entries)  # raw values: no per-row model conversion
+    columns = [column[0] for column in cursor.description]
+    for values in cursor:
+        row = dict(zip(columns, values))
         yield {"record": "entry", "id": row["id"], "business_date": day.isoformat(),
-               "time": row["created_at"].isoformat(timespec="seconds"), "kind": row["kind"],
+               "time": _iso_seconds(row["created_at"]), "kind": row["kind"],
                "terminal": row["terminal"] or "", "operator": row["operator"] or "",
                "card": row["card"] or "", "account": row["account"], "unit": row["unit"],
-               "amount_fen": row["amount"], "reverses": row["reverses"] or "",
+               "amount_fen": row["amount"], "reverses": row["reverses_id"] or "",
                "reviewer": row["reviewer"] or "", "operation": row["op"]}
     start, end = _day_bounds(outlet, day)
     AE = models.AuditEvent
-    events = (AE.select().where(AE.outlet_code == outlet.code, AE.at >= start, AE.at < end)
-              .order_by(AE.seq).iterator())
-    for event in events:
-        yield {"record": "event", "id": event.seq, "business_date": day.isoformat(),
-               "time": event.at.isoformat(timespec="microseconds"), "kind": event.action,
-               "outlet": event.outlet_code, "terminal": event.terminal_code,
-               "operator": event.operator_login, "subject": event.subject, "operation": event.operation_id,
-               "details": event.details, "prev_hash": event.prev_hash, "hash": event.hash}
+    events = (AE.select(AE.seq, AE.at, AE.action, AE.outlet_code, AE.terminal_code,
+                        AE.operator_login, AE.subject, AE.operation, AE.details, AE.prev_hash,
+                        AE.hash)
+              .where(AE.outlet_code == outlet.code, AE.at >= start, AE.at < end)
+              .order_by(AE.seq))
+    for (seq, at, action, outlet_code, terminal, operator, subject, operation, details,
+         prev_hash, hash_) in database.execute(events):
+        yield {"record": "event", "id": seq, "business_date": day.isoformat(),
+               "time": _iso_micro(at), "kind": action, "outlet": outlet_code,
+               "terminal": terminal, "operator": operator, "subject": subject,
+               "operation": operation, "details": details, "prev_hash": prev_hash,
+               "hash": hash_}
+
+
+def _iso_micro(value) -> str:
+    """As the audit chain hashed it: isoformat with microseconds."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.fromisoformat(str(value))
+    return value.isoformat(timespec="microseconds")
+
+
+def _iso_seconds(value) -> str:
+    """A stored timestamp (datetime from PostgreSQL, text from SQLite) as ISO seconds."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    return str(value)[:19].replace(" ", "T")
 
 
 def _day_bounds(outlet: models.Outlet, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -117,12 +138,33 @@ def _day_bounds(outlet: models.Outlet, day: dt.date) -> tuple[dt.datetime, dt.da
     return start, start + dt.timedelta(days=1)
 
 
-def _csv_row(record: dict) -> list[str]:
+TEXT_COLUMNS = {"kind", "terminal", "operator", "card", "account", "subject", "detail"}
+
+
+def _csv_row(record: dict) -> list:
+    """Numbers as they are; text that a spreadsheet could run as a formula, neutralised."""
     amount = record.get("amount_fen")
-    detail = record.get("details") or ""
     values = {**record, "amount_yuan": plain_yuan(amount) if amount is not None else "",
-              "amount_fen": "" if amount is None else str(amount), "detail": detail}
-    return [safe_cell(values.get(column, "")) for column in CSV_COLUMNS]
+              "detail": record.get("details") or ""}
+    return [safe_cell(values.get(column, "")) if column in TEXT_COLUMNS
+            else values.get(column, "") for column in CSV_COLUMNS]
+
+
+class _HashingFile:
+    """A text file that hashes what it writes (for the manifest)."""
+
+    def __init__(self, path: Path) -> None:
+        self.handle = open(path, "w", encoding="utf-8", newline="")
+        self.digest = hashlib.sha256()
+
+    def write(self, text: str) -> None:
+        self.handle.write(text)
+        self.digest.update(text.encode("utf-8"))
+
+    def seal(self) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
 
 
 class _DayWriter:
@@ -134,35 +176,20 @@ class _DayWriter:
         self.counts: dict[str, int] = defaultdict(int)
         self.totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.last_event: tuple[int, str] | None = None
-        self._files = {}
-        self._hashes = {}
-        for suffix in ("csv", "jsonl"):
-            path = self._temporary(suffix)
-            self._files[suffix] = open(path, "w", encoding="utf-8", newline="")
-            self._hashes[suffix] = hashlib.sha256()
-        self._csv_buffer = io.StringIO()
-        self._csv = csv.writer(self._csv_buffer, lineterminator="\n")
-        self._emit("csv", self._csv_line(list(CSV_COLUMNS)))
+        self._files = {suffix: _HashingFile(self._temporary(suffix))
+                       for suffix in ("csv", "jsonl")}
+        self._csv = csv.writer(self._files["csv"], lineterminator="\n")
+        self._csv.writerow(CSV_COLUMNS)
         self.final_paths: list[Path] = []
 
     def _temporary(self, suffix: str) -> Path:
         return self.folder / f".{self.stem}.{suffix}.tmp"
 
-    def _csv_line(self, cells: list[str]) -> str:
-        self._csv_buffer.seek(0)
-        self._csv_buffer.truncate()
-        self._csv.writerow(cells)
-        return self._csv_buffer.getvalue()
-
-    def _emit(self, suffix: str, text: str) -> None:
-        self._files[suffix].write(text)
-        self._hashes[suffix].update(text.encode("utf-8"))
-
     def write(self, record: dict) -> None:
         self.rows += 1
-        self._emit("csv", self._csv_line(_csv_row(record)))
-        self._emit("jsonl", json.dumps(record, ensure_ascii=False, sort_keys=True,
-                                       separators=(",", ":")) + "\n")
+        self._csv.writerow(_csv_row(record))
+        self._files["jsonl"].write(json.dumps(record, ensure_ascii=False, sort_keys=True,
+                                              separators=(",", ":")) + "\n")
         self.counts[record["record"]] += 1
         if record["record"] == "entry":
             # Every movement appears twice (from, to): count operations by their debit side.
@@ -172,10 +199,8 @@ class _DayWriter:
             self.last_event = (record["id"], record["hash"])
 
     def finish(self, outlet: models.Outlet, day: dt.date) -> dict:
-        for suffix, handle in self._files.items():
-            handle.flush()
-            os.fsync(handle.fileno())
-            handle.close()
+        for handle in self._files.values():
+            handle.seal()
         manifest = {
             "format": FORMAT_VERSION, "outlet": outlet.code, "business_date": day.isoformat(),
             "rows": self.rows, "records": dict(sorted(self.counts.items())),
@@ -183,8 +208,8 @@ class _DayWriter:
                                     for kind, units in sorted(self.totals.items())},
             "audit_chain_head": ({"seq": self.last_event[0], "hash": self.last_event[1]}
                                  if self.last_event else None),
-            "files": {f"{self.stem}.{suffix}": hashed.hexdigest()
-                      for suffix, hashed in self._hashes.items()},
+            "files": {f"{self.stem}.{suffix}": handle.digest.hexdigest()
+                      for suffix, handle in self._files.items()},
         }
         manifest_tmp = self._temporary("manifest.json")
         with open(manifest_tmp, "w", encoding="utf-8") as handle:
@@ -199,9 +224,9 @@ class _DayWriter:
         return manifest
 
     def abandon(self) -> None:
-        for handle in self._files.values():
+        for file in self._files.values():
             try:
-                handle.close()
+                file.handle.close()
             except OSError:
                 pass
         for suffix in ("csv", "jsonl", "manifest.json"):

@@ -12,6 +12,7 @@ same key, so a retry can never post twice.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 import peewee as pw
 
 from kiosk.errors import KioskError, N_, StoreUnavailable
-from kiosk.services import audit, permissions
+from kiosk.services import accounts, audit, directory, permissions
 from kiosk.services.business_date import business_date
 from kiosk.services.session import Session
 from kiosk.store import models
@@ -135,7 +136,7 @@ def perform(session: Session, *, kind: str, key: str, request: dict, permission:
     started = time.perf_counter()
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            with database.atomic():
+            with _forgetting_on_failure(), database.atomic():
                 outcome = _perform_once(
                     session, kind, key, fingerprint, permission, run,
                     dict(card=card, amount=amount, tender=tender, reverses=reverses,
@@ -156,6 +157,16 @@ def perform(session: Session, *, kind: str, key: str, request: dict, permission:
             _log(kind, card, session, f"refused: {error.message_id}", started)
             raise
     raise StoreUnavailable()
+
+
+@contextlib.contextmanager
+def _forgetting_on_failure():
+    """A rolled-back transaction may have created accounts the cache now remembers."""
+    try:
+        yield
+    except BaseException:
+        accounts.forget_system_accounts()
+        raise
 
 
 def _perform_once(session, kind, key, fingerprint, permission, run, header) -> Outcome:
@@ -189,18 +200,8 @@ def _subject(operation: models.Operation) -> str:
 
 
 def current_business_date(session: Session):
-    outlet = _outlet(session.actor.outlet_id)
-    return business_date(session.now(), outlet.time_zone, outlet.day_boundary)
-
-
-_outlet_cache: dict = {}
-
-
-def _outlet(outlet_id: int) -> models.Outlet:
-    key = (database.obj.database, outlet_id)
-    if key not in _outlet_cache:
-        _outlet_cache[key] = models.Outlet.get_by_id(outlet_id)
-    return _outlet_cache[key]
+    info = directory.actor_info(session.actor)
+    return business_date(session.now(), info.time_zone, info.day_boundary)
 
 
 def _sqlstate(error: Exception) -> str | None:

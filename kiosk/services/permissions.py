@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 from kiosk.errors import N_, PermissionDenied
 from kiosk.services.session import Session
 from kiosk.store import models
+from kiosk.store.db import store_key
 
 CHARGE = "charge"
 REFUND = "refund"
@@ -42,7 +45,28 @@ def ensure_default_roles() -> None:
             models.RolePermission.get_or_create(role=role, permission=permission)
 
 
-def permissions_of(operator_id: int) -> set[str]:
+# Roles change rarely; a few seconds' cache keeps a permission query off every sale.
+PERMISSION_CACHE_SECONDS = 5.0
+_cache: dict[tuple, tuple[float, frozenset[str]]] = {}
+
+
+def permissions_of(operator_id: int) -> frozenset[str]:
+    key = (store_key(), operator_id)
+    cached = _cache.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < PERMISSION_CACHE_SECONDS:
+        return cached[1]
+    granted = frozenset(_load_permissions(operator_id))
+    _cache[key] = (now, granted)
+    return granted
+
+
+def forget_permissions() -> None:
+    """After a role or operator change: the next check reads the database again."""
+    _cache.clear()
+
+
+def _load_permissions(operator_id: int) -> set[str]:
     query = (models.RolePermission.select(models.RolePermission.permission)
              .join(models.Operator, on=(models.Operator.role == models.RolePermission.role))
              .where(models.Operator.id == operator_id, models.Operator.active == True))  # noqa: E712

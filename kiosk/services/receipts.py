@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, replace
 from kiosk.errors import DeviceError, N_, NotFound
 from kiosk.hw.printer import Printer, PrintJob
 from kiosk.hw.receipt import ReceiptDoc, render_bytes, render_text
-from kiosk.services import audit
+from kiosk.services import audit, directory
 from kiosk.i18n import translator
 from kiosk.money import format_yuan
 from kiosk.services.business_date import local_time
@@ -31,7 +31,8 @@ def _next_receipt_no(terminal_id: int) -> int:
     """Take the terminal's next number inside the operation's transaction (no gaps)."""
     models.Terminal.update(next_receipt_no=models.Terminal.next_receipt_no + 1).where(
         models.Terminal.id == terminal_id).execute()
-    return models.Terminal.get_by_id(terminal_id).next_receipt_no - 1
+    return models.Terminal.select(models.Terminal.next_receipt_no).where(
+        models.Terminal.id == terminal_id).scalar() - 1
 
 
 def receipt_label(terminal_code: str, number: int) -> str:
@@ -62,9 +63,7 @@ def receipt_money(fen: int) -> str:
 
 def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc:
     tr = translator(session.runtime.settings.language)
-    terminal = models.Terminal.get_by_id(session.actor.terminal_id)
-    outlet = models.Outlet.get_by_id(session.actor.outlet_id)
-    operator = models.Operator.get_or_none(models.Operator.id == session.actor.operator_id)
+    info = directory.actor_info(session.actor)
     rows = [(tr("Card"), mask_card_number(card.number)),
             (tr("Amount"), receipt_money(data["amount"]))]
     for key, label in (("principal", N_("Principal")), ("bonus", N_("Bonus"))):
@@ -78,16 +77,16 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
         rows.append((tr("Points"), str(data["points_after"])))
     if data.get("original_operation_id"):
         rows.append((tr("Reverses"), f"#{data['original_operation_id']}"))
-    rows += [(tr("Receipt no."), receipt_label(terminal.code, number)),
+    rows += [(tr("Receipt no."), receipt_label(info.terminal_code, number)),
              (tr("Journal no."), f"#{operation.id}"),
-             (tr("Time"), local_time(session.now(), outlet.time_zone).strftime("%Y-%m-%d %H:%M"))]
+             (tr("Time"), local_time(session.now(), info.time_zone).strftime("%Y-%m-%d %H:%M"))]
     signature = card.product.signature_required and kind == "charge"
     return ReceiptDoc(
-        header=(outlet.name, f"{tr('Terminal')} {terminal.code}  "
-                             f"{tr('Operator')} {operator.login_id if operator else '-'}"),
+        header=(info.outlet_name, f"{tr('Terminal')} {info.terminal_code}  "
+                                  f"{tr('Operator')} {info.operator_login}"),
         title=tr(TITLES.get(kind, kind)), rows=tuple(rows),
         items=tuple((line.name, receipt_money(line.amount)) for line in lines),
-        receipt_no=receipt_label(terminal.code, number),
+        receipt_no=receipt_label(info.terminal_code, number),
         signature_label=tr("Cardholder signature") if signature else "",
         footer=(tr("Thank you"),))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -39,8 +40,15 @@ def connect(url: str) -> peewee.Database:
                             lock_type="IMMEDIATE")
     else:
         db = db_url.connect(url)
+    db.kiosk_store_key = uuid.uuid4().hex  # what in-process caches are keyed by
     database.initialize(db)
     return db
+
+
+def store_key() -> str:
+    """Identifies the open store for caches: two stores never share cached rows, even
+    two PostgreSQL schemas of one database."""
+    return database.obj.kiosk_store_key
 
 
 def sqlite_path(url: str) -> Path | None:
