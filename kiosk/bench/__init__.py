@@ -18,6 +18,7 @@ from kiosk.bench import dataset, figures
 from kiosk.config import Settings
 from kiosk.services.bootstrap import open_runtime
 from kiosk.services.session import Actor, Session
+from kiosk.services.verify import verify
 from kiosk.store import db
 
 
@@ -42,8 +43,12 @@ GOALS = {  # figure -> (comparison, goal)
 }
 
 
-def run(*, quick: bool, pg_url: str | None, emit: Callable[[str], None]) -> dict[str, float]:
-    sizes = QUICK if quick else FULL
+TINY = Sizes((300,), (200,), 5, 5, 2, 1, 3)  # for the test that the bench runs at all
+
+
+def run(*, quick: bool, pg_url: str | None, emit: Callable[[str], None],
+        sizes: Sizes | None = None) -> dict[str, float]:
+    sizes = sizes or (QUICK if quick else FULL)
     results: dict[str, float] = {}
 
     def report(name: str, value: float) -> None:
@@ -107,6 +112,7 @@ def _sqlite_figures(settings: Settings, sizes: Sizes, report) -> None:
     report("export_peak_mb", figures.export_peak_mb(session, data, export_folder))
 
     ours, raw = figures.verify_times(db_path)
+    report("verify_violations", len(verify().violations))  # the data set must be sound
     report("verify_seconds", ours)
     report("verify_ratio", ours / raw)
 

@@ -19,8 +19,9 @@ def _create_tables(db: pw.Database) -> None:
 
 def _prefix_search_indexes(db: pw.Database) -> None:
     """PostgreSQL only uses a btree for LIKE 'abc%' with pattern ops (SQLite's GLOB
-    prefix already uses the plain index)."""
-    if isinstance(db, pw.PostgresqlDatabase):
+    prefix already uses the plain index; CockroachDB has no pattern ops and needs none)."""
+    from playhouse.cockroachdb import CockroachDatabase
+    if isinstance(db, pw.PostgresqlDatabase) and not isinstance(db, CockroachDatabase):
         for column in ("name", "phone"):
             db.execute_sql(f'CREATE INDEX IF NOT EXISTS member_{column}_prefix '
                            f'ON member ({column} text_pattern_ops)')
