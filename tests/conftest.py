@@ -19,6 +19,16 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("KIOSK_TEST_PG_URL", "")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Long fault and load runs (marked slow) run in CI and with KIOSK_SLOW=1."""
+    if IN_CI or os.environ.get("KIOSK_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow: set KIOSK_SLOW=1 (CI does) to run")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 def need(condition: bool, reason: str) -> None:
     """Skip on a bare laptop; in CI a missing service is a failure, never a skip."""
     if condition:
