@@ -43,7 +43,7 @@ class BenchData:
     cashier: models.Operator
     members: int = 0
     history_ops: int = 0
-    balances: dict[int, int] = field(default_factory=dict)   # account id -> balance
+    balance_deltas: dict[int, int] = field(default_factory=dict)  # account id -> not yet written
     rng: random.Random = field(default_factory=lambda: random.Random(SEED))
 
     @property
@@ -163,7 +163,7 @@ def _history_batch(data: BenchData, cash: models.Account, start: int, end: int) 
         entries += [{"operation": op_id, "account": a, "amount": v, "business_date": DAY}
                     for a, v in pairs]
         for a, v in pairs:
-            data.balances[a] = data.balances.get(a, 0) + v
+            data.balance_deltas[a] = data.balance_deltas.get(a, 0) + v
         seq += 1
         event = {"seq": seq, "at": at, "action": "recharge", "outlet_code": data.outlet.code,
                  "terminal_code": data.terminal.code, "operator_login": data.cashier.login_id,
@@ -179,14 +179,20 @@ def _history_batch(data: BenchData, cash: models.Account, start: int, end: int) 
             "details": event["details"]})
         events.append(event)
     bulk_insert(models.Operation, operations)
+    if not isinstance(database.obj, pw.SqliteDatabase):  # ids were given: move the sequence on
+        database.execute_sql("SELECT setval(pg_get_serial_sequence('operation', 'id'), "
+                             "(SELECT MAX(id) FROM operation))")
     bulk_insert(models.JournalEntry, entries)
     bulk_insert(models.AuditEvent, events)
     models.AuditHead.update(seq=seq, hash=prev).where(models.AuditHead.id == 1).execute()
 
 
 def _write_balances(data: BenchData) -> None:
+    """Add the generated movements to the cached balances (cards the benchmark funded
+    through the services keep what they already hold)."""
     marker = "?" if isinstance(database.obj, pw.SqliteDatabase) else "%s"
     with database.atomic():
         database.connection().cursor().executemany(
-            f'UPDATE "account" SET balance = {marker} WHERE id = {marker}',
-            [(balance, account_id) for account_id, balance in data.balances.items()])
+            f'UPDATE "account" SET balance = balance + {marker} WHERE id = {marker}',
+            [(delta, account_id) for account_id, delta in data.balance_deltas.items()])
+    data.balance_deltas.clear()

@@ -13,6 +13,7 @@ same key, so a retry can never post twice.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -88,6 +89,8 @@ class Posting:
         # A fixed order (by id) so that two terminals never wait on each other in a circle.
         for account_id in sorted(net):
             _change_balance(accounts[account_id], net[account_id])
+        if not self.entries:
+            return
         models.JournalEntry.insert_many(
             [{"operation": self.operation.id, "account": account.id, "amount": amount,
               "business_date": self.operation.business_date}
@@ -192,6 +195,10 @@ def _perform_once(session, kind, key, fingerprint, permission, run, header) -> O
                  details={"amount": operation.amount, "entries": posting.digest(),
                           "reverses": operation.reverses_id,
                           "reviewer": operation.reviewer_id})
+    # The audit head lock orders this operation after any daily close that committed
+    # first; one that closed our date meanwhile refuses us (and we roll back).
+    if is_closed(operation.outlet_id, operation.business_date):
+        raise ClosedDate(date=operation.business_date.isoformat())
     return Outcome(operation.id, data)
 
 
@@ -199,9 +206,24 @@ def _subject(operation: models.Operation) -> str:
     return f"card:{operation.card.number}" if operation.card_id else ""
 
 
-def current_business_date(session: Session):
+def current_business_date(session: Session) -> dt.date:
+    """The outlet's business date now; after a daily close, the next open date (so
+    nothing is ever posted into a closed date)."""
     info = directory.actor_info(session.actor)
-    return business_date(session.now(), info.time_zone, info.day_boundary)
+    day = business_date(session.now(), info.time_zone, info.day_boundary)
+    last_closed = (models.DayClose.select(pw.fn.MAX(models.DayClose.business_date))
+                   .where(models.DayClose.outlet == session.actor.outlet_id)
+                   .scalar())
+    if last_closed is not None:  # a date (PostgreSQL) or its ISO text (SQLite)
+        last_closed = dt.date.fromisoformat(str(last_closed)[:10])
+        if day <= last_closed:
+            day = last_closed + dt.timedelta(days=1)
+    return day
+
+
+def is_closed(outlet_id: int, day: dt.date) -> bool:
+    return models.DayClose.select().where(models.DayClose.outlet == outlet_id,
+                                          models.DayClose.business_date == day).exists()
 
 
 def _sqlstate(error: Exception) -> str | None:

@@ -271,6 +271,30 @@ class Receipt(BaseModel):
         indexes = ((("terminal", "receipt_no"), True), (("status",), False))
 
 
+class DayClose(BaseModel):
+    """Outlet daily close (日结): nothing posts into this business date any more."""
+
+    outlet = pw.ForeignKeyField(Outlet)
+    business_date = pw.DateField()
+    closed_at = pw.DateTimeField(default=utc_now)
+    operator = pw.ForeignKeyField(Operator, null=True)
+
+    class Meta:
+        indexes = ((("outlet", "business_date"), True),)
+
+
+class MonthClose(BaseModel):
+    """Monthly close (月结) of an outlet, after every day of the month is closed."""
+
+    outlet = pw.ForeignKeyField(Outlet)
+    month = pw.CharField(max_length=7)  # YYYY-MM
+    closed_at = pw.DateTimeField(default=utc_now)
+    operator = pw.ForeignKeyField(Operator, null=True)
+
+    class Meta:
+        indexes = ((("outlet", "month"), True),)
+
+
 class AuditHead(BaseModel):
     """The single row every audit append locks, so the chain never forks."""
 
@@ -295,4 +319,4 @@ class AuditEvent(BaseModel):
 
 ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLoginChange,
               Member, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
-              JournalEntry, Receipt, AuditHead, AuditEvent]
+              JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditEvent]

@@ -13,8 +13,15 @@ SCHEMA_VERSION_KEY = "schema_version"
 
 
 def _create_tables(db: pw.Database) -> None:
-    db.create_tables(models.ALL_MODELS, safe=True)
+    db.create_tables(VERSION_1_MODELS, safe=True)
     models.AuditHead.get_or_create(id=1)
+
+
+VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in (models.DayClose, models.MonthClose)]
+
+
+def _closes(db: pw.Database) -> None:
+    db.create_tables([models.DayClose, models.MonthClose], safe=True)
 
 
 def _prefix_search_indexes(db: pw.Database) -> None:
@@ -31,6 +38,7 @@ def _prefix_search_indexes(db: pw.Database) -> None:
 MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (1, _create_tables),
     (2, _prefix_search_indexes),
+    (3, _closes),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

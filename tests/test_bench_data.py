@@ -1,0 +1,17 @@
+"""The bench's generated data set stays a sound ledger as it grows around real charges."""
+
+from kiosk.bench import _session, dataset, figures
+from kiosk.services.verify import verify
+
+
+def test_growth_keeps_the_ledger_sound(runtime):
+    data = dataset.create_base(runtime.hasher)
+    session = _session(runtime, data)
+    dataset.grow_members(data, 300)
+    dataset.grow_history(data, 200)
+    funded = figures.fund_cards(session, 20)
+    figures.charge_latencies(session, funded, 20, "a")
+    dataset.grow_members(data, 600)
+    dataset.grow_history(data, 2000)  # touches funded cards again
+    figures.charge_latencies(session, funded, 20, "b")
+    assert verify().ok, verify().violations

@@ -1,0 +1,74 @@
+"""Shift, day and month closes; nothing posts into a closed business date."""
+
+import datetime as dt
+
+import pytest
+
+from kiosk.services import charge as charging, closes, receipts
+from kiosk.services.closes import CloseRefused
+from kiosk.services.recharge import recharge
+from kiosk.store import models
+from tests.conftest import SV_CARD, login_as
+
+
+def test_shift_close_totals_and_cash(seeded):
+    clerk = login_as(seeded, "clerk1", "T02")
+    recharge(clerk, card_number=SV_CARD, amount=10000, tender="cash", key="r1")
+    recharge(clerk, card_number=SV_CARD, amount=5000, tender="bank", key="r2")
+    charging.charge(clerk, card_number=SV_CARD, amount=300, pin="123456", key="c1")
+    report = closes.close_shift(clerk, key="close-1")
+    assert report.operations["recharge"] == {"count": 2, "amount": 15000}
+    assert report.by_tender == {"cash": 10000, "bank": 5000, "card": 300}
+    assert report.cash_expected == 10000
+    assert closes.close_shift(clerk, key="close-1").shift_id == report.shift_id  # idempotent
+    again = login_as(seeded, "clerk1", "T02")
+    assert again.actor.shift_id != clerk.actor.shift_id  # the next shift starts clean
+
+
+def test_day_close_refuses_open_shifts_and_unprinted_receipts(seeded):
+    cashier = login_as(seeded, "cashier1")
+    charging.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="c1")
+    supervisor = login_as(seeded, "super1", "T02")
+    with pytest.raises(CloseRefused) as refused:
+        closes.close_day(supervisor)
+    text = str(refused.value)
+    assert "still open" in text and "never printed" in text
+
+
+def test_after_a_day_close_nothing_posts_into_that_date(seeded, tmp_path):
+    from kiosk.hw.printer import SimPrinter
+    cashier = login_as(seeded, "cashier1")
+    first = charging.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="c1")
+    receipts.print_pending(cashier, SimPrinter(tmp_path))
+    closes.close_shift(cashier, key="s1")
+    supervisor = login_as(seeded, "super1", "T02")
+    closes.close_shift(supervisor, key="s2")
+    day = closes.close_day(supervisor)
+    assert str(day) == first.business_date
+    later = charging.charge(login_as(seeded, "cashier1"), card_number=SV_CARD, amount=100,
+                            pin="123456", key="c2")
+    assert later.business_date == str(day + dt.timedelta(days=1))
+
+
+def test_a_charge_racing_the_close_is_refused(seeded, monkeypatch):
+    from kiosk.services import operations
+    cashier = login_as(seeded, "cashier1")
+    day = operations.current_business_date(cashier)
+    monkeypatch.setattr(operations, "current_business_date", lambda session: day)
+    models.DayClose.create(outlet=cashier.actor.outlet_id, business_date=day)
+    with pytest.raises(operations.ClosedDate):
+        charging.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="late")
+    assert not models.Operation.select().where(models.Operation.idempotency_key == "late").exists()
+
+
+def test_month_close_needs_every_busy_day_closed(seeded):
+    supervisor = login_as(seeded, "super1", "T02")
+    month = models.Operation.select().first().business_date.strftime("%Y-%m")
+    with pytest.raises(CloseRefused, match="days not closed"):
+        closes.close_month(supervisor, month)
+
+
+def test_cashier_may_not_close_the_day(cashier):
+    from kiosk.errors import PermissionDenied
+    with pytest.raises(PermissionDenied):
+        closes.close_day(cashier)
