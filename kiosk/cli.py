@@ -145,6 +145,30 @@ def bench(ctx: click.Context, quick: bool) -> None:
     run_bench(quick=quick, pg_url=pg_url, emit=click.echo)
 
 
+@main.command("close-day")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Default: today's.")
+@click.pass_context
+@reports_errors
+def close_day(ctx: click.Context, day) -> None:
+    """Outlet daily close (日结): refused while shifts are open or entries are abnormal."""
+    from kiosk.services import closes
+    from kiosk.services.bootstrap import system_session
+    closed = closes.close_day(system_session(_runtime(ctx)), day.date() if day else None)
+    click.echo(f"business date {closed} closed")
+
+
+@main.command("close-month")
+@click.argument("month")
+@click.pass_context
+@reports_errors
+def close_month(ctx: click.Context, month: str) -> None:
+    """Monthly close (月结) of MONTH (YYYY-MM), once every busy day is closed."""
+    from kiosk.services import closes
+    from kiosk.services.bootstrap import system_session
+    closes.close_month(system_session(_runtime(ctx)), month)
+    click.echo(f"month {month} closed")
+
+
 @main.command("verify-export")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @reports_errors

@@ -298,3 +298,20 @@ async def test_an_expired_password_must_be_changed_at_login(runtime):
         await wait_for_message(pilot, "differ from the last")
         await pilot.press(*"Cashier123", "enter", *"NewPass99", "enter", *"NewPass99", "enter")
         await wait_for_screen(pilot, "StartScreen")
+
+
+async def test_shift_close_shows_totals_and_logs_out(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await swipe_card(pilot, SV_CARD)
+        await charge(pilot, "12.30")
+        await wait_for_screen(pilot, "ResultScreen")
+        await pilot.pause(0.9)
+        await pilot.press("enter", "f8")
+        await wait_for_screen(pilot, "ShiftCloseScreen")
+        await pilot.pause(0.5)
+        text = " ".join(str(s.render()) for s in app.screen.query("Static"))
+        assert "¥12.30" in text
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "LoginScreen")
+    assert models.Shift.get().closed_at is not None

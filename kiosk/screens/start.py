@@ -15,9 +15,10 @@ from kiosk.services import cards
 
 class StartScreen(KioskScreen):
     KEYS = [("Enter", N_("Card")), ("F2", N_("Balance query")), ("F3", N_("Journal/refund")),
-            ("F4", N_("Print queue")), ("F9", N_("Lock")), ("F10", N_("Log out"))]
+            ("F4", N_("Print queue")), ("F8", N_("Shift close")), ("F9", N_("Lock")),
+            ("F10", N_("Log out"))]
     BINDINGS = [("f2", "toggle_query", ""), ("f3", "journal", ""), ("f4", "print_queue", ""),
-                ("f9", "lock", ""), ("f10", "log_out", "")]
+                ("f8", "shift_close", ""), ("f9", "lock", ""), ("f10", "log_out", "")]
     WIPE_ON_IDLE = True
 
     def __init__(self) -> None:
@@ -106,6 +107,10 @@ class StartScreen(KioskScreen):
     def action_print_queue(self) -> None:
         from kiosk.screens.print_queue import PrintQueueScreen
         self.app.push_screen(PrintQueueScreen())
+
+    def action_shift_close(self) -> None:
+        from kiosk.screens.shift_close import ShiftCloseScreen
+        self.app.push_screen(ShiftCloseScreen())
 
     def action_lock(self) -> None:
         from kiosk.screens.lock import LockScreen
