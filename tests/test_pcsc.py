@@ -119,6 +119,32 @@ def test_pcscd_gone_is_a_clear_error():
     assert "pcscd is not running" in result.stdout, result.stdout + result.stderr
 
 
+def wait_for(predicate, timeout=15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return predicate()
+
+
+def test_watcher_survives_pcscd_restarting(virtual_card):
+    from kiosk.hw.pcsc import CardWatcher
+    events = []
+    watcher = CardWatcher(events.append, interval=0.2, try_uid=False).start()
+    kinds = lambda: [event.kind for event in events]  # noqa: E731
+    try:
+        assert wait_for(lambda: "inserted" in kinds())
+        subprocess.run(["pkill", "-x", "pcscd"], check=True)
+        assert wait_for(lambda: "service_down" in kinds()), kinds()
+        subprocess.run(["pcscd"], check=True)
+        assert wait_for(lambda: kinds().count("service_up") >= 2), kinds()
+    finally:
+        watcher.stop()
+        if subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True).returncode != 0:
+            subprocess.run(["pcscd"])
+    down = kinds().index("service_down")
+    assert "removed" in kinds()[:down + 1]  # the card in the reader is reported gone
+
+
 # Last: vicc does not know GET DATA (FF CA) and stops answering after it, which is
 # exactly the case the ATR fallback is for; later tests would need a new vicc.
 def test_identifies_the_card_by_uid_or_atr(virtual_card):
