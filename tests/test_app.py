@@ -27,6 +27,15 @@ async def charge(pilot, amount: str, pin: str = "123456") -> None:
     await pilot.press(*pin, "enter")
 
 
+async def sell(pilot, amount: str) -> None:
+    """Log in, swipe the stored-value card, charge `amount`; the result is on screen and
+    past its double-Enter guard."""
+    await swipe_card(pilot, SV_CARD)
+    await charge(pilot, amount)
+    await wait_for_screen(pilot, "ResultScreen")
+    await pilot.pause(0.9)
+
+
 async def test_swipe_pin_charge_receipt(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -122,10 +131,7 @@ async def test_lost_card_gets_its_own_message(runtime):
 async def test_refund_with_supervisor_review(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await swipe_card(pilot, SV_CARD)
-        await charge(pilot, "12.30")
-        await wait_for_screen(pilot, "ResultScreen")
-        await pilot.pause(0.9)
+        await sell(pilot, "12.30")
         await pilot.press("enter", "f3")
         await wait_for_screen(pilot, "JournalScreen")
         await pilot.pause(0.3)
@@ -303,10 +309,7 @@ async def test_an_expired_password_must_be_changed_at_login(runtime):
 async def test_shift_close_shows_totals_and_logs_out(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await swipe_card(pilot, SV_CARD)
-        await charge(pilot, "12.30")
-        await wait_for_screen(pilot, "ResultScreen")
-        await pilot.pause(0.9)
+        await sell(pilot, "12.30")
         await pilot.press("enter", "f8")
         await wait_for_screen(pilot, "ShiftCloseScreen")
         await pilot.pause(0.5)
