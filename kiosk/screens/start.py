@@ -14,7 +14,7 @@ from kiosk.services import cards
 
 
 class StartScreen(KioskScreen):
-    KEYS = [("Enter", N_("Card")), ("F2", N_("Balance query")), ("F3", N_("Journal/refund")),
+    KEYS = [("F2", N_("Balance query")), ("F3", N_("Journal/refund")),
             ("F4", N_("Print queue")), ("F8", N_("Shift close")), ("F9", N_("Lock")),
             ("F10", N_("Log out"))]
     BINDINGS = [("f2", "toggle_query", ""), ("f3", "journal", ""), ("f4", "print_queue", ""),
