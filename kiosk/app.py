@@ -16,11 +16,10 @@ from kiosk.hw.swipe import SwipeDetector, Verdict
 from kiosk.hw.tracks import swipe_text
 from kiosk.i18n import translator
 from kiosk.messages import CardInserted, CardSwiped, DeviceProblem, SwipeBroken
-from kiosk.services import receipts
+from kiosk.services import directory, receipts
 from kiosk.services.bootstrap import terminal_actor
 from kiosk.services.operators import LoginResult
 from kiosk.services.session import Runtime, Session
-from kiosk.store import models
 
 THEMES = Path(__file__).resolve().parent.parent / "themes"
 SWIPE_POLL_SECONDS = 0.03
@@ -45,6 +44,7 @@ class KioskApp(App):
         self.tr = translator(settings.language)
         self.terminal_session = Session(runtime, terminal_actor(settings.outlet_code or None,
                                                                 settings.terminal_code))
+        directory.actor_info(self.terminal_session.actor)  # read now, not on the UI thread
         self.login: LoginResult | None = None
         self.detector = SwipeDetector(settings.swipe_key_gap_ms / 1000)
         self.demo_cards = demo_cards
@@ -60,10 +60,8 @@ class KioskApp(App):
         return self.terminal_session.as_actor(self.login.actor)
 
     def status_text(self) -> str:
-        actor = self.terminal_session.actor
-        outlet = models.Outlet.get_by_id(actor.outlet_id)
-        terminal = models.Terminal.get_or_none(models.Terminal.id == actor.terminal_id)
-        parts = [outlet.name, f"{self.tr('Terminal')} {terminal.code if terminal else '-'}"]
+        info = directory.actor_info(self.terminal_session.actor)
+        parts = [info.outlet_name, f"{self.tr('Terminal')} {info.terminal_code or '-'}"]
         if self.login is not None:
             parts.append(f"{self.login.operator_name}")
             parts.append(f"{self.tr('Shift')} #{self.login.actor.shift_id}")
