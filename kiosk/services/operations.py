@@ -150,8 +150,13 @@ def perform(session: Session, *, kind: str, key: str, request: dict, permission:
             # Two terminals raced with one key: the loser replays the winner's result.
             if models.Operation.get_or_none(models.Operation.idempotency_key == key) is None:
                 raise
-        except (pw.OperationalError, pw.InternalError) as error:
-            if _sqlstate(error) in SERIALIZATION_FAILURES and attempt < MAX_ATTEMPTS:
+        except (pw.OperationalError, pw.InternalError, pw.InterfaceError) as error:
+            retry = _sqlstate(error) in SERIALIZATION_FAILURES or connection_lost(error)
+            if retry and attempt < MAX_ATTEMPTS:
+                # The whole operation again, under the same key: if the lost connection
+                # had committed it, the retry finds the key and replays the result.
+                if connection_lost(error):
+                    reconnect()
                 time.sleep(0.01 * attempt)
                 continue
             _log(kind, card, session, f"store error: {type(error).__name__}", started)
@@ -226,13 +231,42 @@ def is_closed(outlet_id: int, day: dt.date) -> bool:
                                           models.DayClose.business_date == day).exists()
 
 
+CONNECTION_LOST_STATES = {"57P01", "57P02", "57P03", "08000", "08003", "08006"}
+CONNECTION_LOST_TEXT = ("server closed the connection", "connection already closed",
+                        "terminating connection", "could not connect", "connection refused",
+                        "ssl connection has been closed", "no connection to the server")
+
+
+def connection_lost(error: Exception) -> bool:
+    """The database server went away (restart, pg_terminate_backend, network)."""
+    if isinstance(error, pw.InterfaceError) or _sqlstate(error) in CONNECTION_LOST_STATES:
+        return True
+    return any(text in _error_text(error) for text in CONNECTION_LOST_TEXT)
+
+
+def _error_text(error: Exception) -> str:
+    """The driver's message, whether peewee wrapped the driver's exception or not."""
+    parts = [str(error), str(getattr(error, "orig", "") or "")]
+    parts += [str(argument) for argument in error.args]
+    return " ".join(parts).lower()
+
+
+def reconnect() -> None:
+    """Drop the broken connection; peewee opens a new one on the next statement."""
+    broken = database.obj.connection() if not database.obj.is_closed() else None
+    database.obj.dispose()  # forget it, even mid-transaction: the server already has
+    if broken is not None:
+        with contextlib.suppress(Exception):
+            broken.close()
+
+
 def _sqlstate(error: Exception) -> str | None:
     original = getattr(error, "orig", None) or (error.args[0] if error.args else None)
     return getattr(original, "pgcode", None) or getattr(original, "sqlstate", None)
 
 
 def _store_error(error: Exception) -> StoreUnavailable:
-    text = str(error).lower()
+    text = _error_text(error)
     if "locked" in text or "busy" in text:
         return StoreUnavailable(N_("The database is locked by another program; nothing was "
                                    "posted. Try again in a moment."))

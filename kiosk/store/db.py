@@ -10,8 +10,26 @@ from urllib.parse import urlparse
 
 import peewee
 from playhouse import db_url
+from playhouse.shortcuts import ReconnectMixin
 
 database = peewee.DatabaseProxy()
+
+
+class ReconnectingPostgresqlDatabase(ReconnectMixin, peewee.PostgresqlDatabase):
+    """A store server restarted or a connection killed: outside a transaction the next
+    statement reconnects by itself. Inside one, operations re-run whole under their
+    idempotency key (services/operations.py), so nothing is half done or done twice."""
+
+    reconnect_errors = (
+        (peewee.OperationalError, "server closed the connection"),
+        (peewee.OperationalError, "terminating connection"),
+        (peewee.OperationalError, "connection refused"),
+        (peewee.OperationalError, "ssl connection has been closed"),
+        (peewee.InterfaceError, "connection already closed"),
+    )
+
+
+db_url.register_database(ReconnectingPostgresqlDatabase, "postgres", "postgresql")
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 5
 
