@@ -25,9 +25,8 @@ def charges(key=None):
     return query.count()
 
 
-def test_sqlite_locked_beyond_the_busy_timeout(cashier, backend, monkeypatch):
-    if backend != "sqlite":
-        pytest.skip("SQLite's own lock")
+@pytest.mark.parametrize("backend", ["sqlite"])  # SQLite's own file lock
+def test_sqlite_locked_beyond_the_busy_timeout(cashier, backend):
     path = cashier.runtime.settings.db_url.removeprefix("sqlite:///")
     other = sqlite3.connect(path, isolation_level=None, timeout=1)
     other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
@@ -54,9 +53,8 @@ def test_disk_full_during_a_charge(cashier, monkeypatch):
     assert charges() == 0 and principal() == 20000 and verify().ok
 
 
+@pytest.mark.parametrize("backend", ["postgresql"])
 def test_postgres_connection_killed_mid_charge(cashier, backend, monkeypatch):
-    if backend != "postgresql":
-        pytest.skip("pg_terminate_backend is PostgreSQL's")
     admin = psycopg2.connect(PG_URL)
     admin.autocommit = True
     killed = []
@@ -77,9 +75,8 @@ def test_postgres_connection_killed_mid_charge(cashier, backend, monkeypatch):
     assert charges("k") == 1 and principal() == 19900 and verify().ok
 
 
+@pytest.mark.parametrize("backend", ["postgresql"])
 def test_postgres_connection_killed_between_charges(cashier, backend):
-    if backend != "postgresql":
-        pytest.skip("pg_terminate_backend is PostgreSQL's")
     charging.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="a")
     pid = models.Account._meta.database.obj.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
     admin = psycopg2.connect(PG_URL)
