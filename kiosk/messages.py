@@ -27,10 +27,6 @@ class WorkDone(Message):
         self.error = error
 
 
-class IdleTimeout(Message):
-    """Nobody touched the keyboard for the idle timeout: wipe and go back to start."""
-
-
 class CardInserted(Message):
     """A smart card was put in the PC/SC reader; `identifier` is its UID (or ATR)."""
 

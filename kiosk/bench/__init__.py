@@ -11,7 +11,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kiosk.bench import dataset, figures
@@ -140,7 +140,7 @@ def _pg_figures(settings: Settings, pg_url: str, sizes: Sizes, report) -> None:
     separator = "&" if "?" in pg_url else "?"
     url = f"{pg_url}{separator}options=-csearch_path%3D{schema}"
     try:
-        pg_settings = contention.settings_for(settings, url)
+        pg_settings = replace(settings, db_url=url)
         runtime = open_runtime(pg_settings, initialise=True)
         data = dataset.create_base(runtime.hasher)
         dataset.grow_members(data, 100)

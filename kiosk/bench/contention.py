@@ -7,7 +7,6 @@ from __future__ import annotations
 import multiprocessing
 import time
 import uuid
-from dataclasses import replace
 
 from kiosk.config import Settings
 
@@ -66,7 +65,3 @@ def measure(settings: Settings, numbers: list[str], charges: int) -> dict[str, f
     anomalies += int(any(cards.view(cards.get_card(n)).principal < 0 for n in used))
     return {"pg_spread_charges_per_s": spread_rate, "pg_one_card_charges_per_s": one_rate,
             "pg_anomalies": anomalies}
-
-
-def settings_for(settings: Settings, url: str) -> Settings:
-    return replace(settings, db_url=url)

@@ -120,11 +120,6 @@ def check_pin(session: Session, card: models.Card, pin: str | None) -> None:
     raise WrongPin(tries_left=lockout.MAX_FAILURES - failures)
 
 
-def validate_pin_format(pin: str) -> None:
-    if not (pin.isascii() and pin.isdigit() and len(pin) == 6):
-        raise KioskError(N_("A PIN is exactly 6 digits."))
-
-
 def look_up_by_uid(session: Session, identifier: str) -> CardView:
     """A smart card bound at issue by its UID (or ATR)."""
     card = models.Card.get_or_none(models.Card.uid == identifier)

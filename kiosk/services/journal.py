@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-import json
 from dataclasses import dataclass
 
 from kiosk.services import cards, permissions
@@ -62,18 +61,5 @@ def card_history(session: Session, card_number: str, pin: str | None,
              .order_by(models.Operation.id.desc()).limit(limit))
     outlet = models.Outlet.get_by_id(session.actor.outlet_id)
     return _rows(query, outlet.time_zone)
-
-
-def operation_summary(operation_id: int) -> dict:
-    op = models.Operation.get_by_id(operation_id)
-    refunded = sum(r.amount for r in op.reversals)
-    return {"operation_id": op.id, "kind": op.kind, "amount": op.amount, "refunded": refunded,
-            "card": mask_card_number(op.card.number) if op.card_id else "",
-            "business_date": op.business_date, **json.loads(op.result)}
-
-
-def is_today(session: Session, operation_id: int) -> bool:
-    op = models.Operation.get_by_id(operation_id)
-    return op.business_date == current_business_date(session)
 
 

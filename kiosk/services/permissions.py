@@ -61,11 +61,6 @@ def permissions_of(operator_id: int) -> frozenset[str]:
     return granted
 
 
-def forget_permissions() -> None:
-    """After a role or operator change: the next check reads the database again."""
-    _cache.clear()
-
-
 def _load_permissions(operator_id: int) -> set[str]:
     query = (models.RolePermission.select(models.RolePermission.permission)
              .join(models.Operator, on=(models.Operator.role == models.RolePermission.role))

@@ -172,10 +172,6 @@ def _tuples(value):
     return value
 
 
-def find_for_operation(operation_id: int) -> models.Receipt | None:
-    return models.Receipt.get_or_none(models.Receipt.operation == operation_id)
-
-
 def mark_printed(receipt_id: int, when) -> None:
     with database.atomic():
         models.Receipt.update(status="printed", printed_at=when, last_error="",
