@@ -169,6 +169,70 @@ def close_month(ctx: click.Context, month: str) -> None:
     click.echo(f"month {month} closed")
 
 
+@main.group()
+def ledger() -> None:
+    """Store ledgers: daily balance ledger (门店余额台账) and general ledger (门店总账)."""
+
+
+def _outlet_code(outlet: str | None) -> str:
+    from kiosk.store import models
+    return outlet or models.Outlet.select().order_by(models.Outlet.id).first().code
+
+
+def _write_rows(rows: list[list], csv_path: Path | None) -> None:
+    """A table on screen, or a formula-safe CSV for finance."""
+    if csv_path is None:
+        for row in rows:
+            click.echo("  ".join(f"{cell:>14}" if i else f"{cell:<18}"
+                                 for i, cell in enumerate(map(str, row))))
+        return
+    import csv
+    from kiosk.spreadsheet import safe_cell
+    with open(csv_path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([[safe_cell(cell) for cell in row] for row in rows])
+    click.echo(f"written: {csv_path}")
+
+
+@ledger.command("daily")
+@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--outlet")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path))
+@click.pass_context
+@reports_errors
+def ledger_daily(ctx, first, last, outlet, csv_path) -> None:
+    """Opening, in, out and closing of principal and bonus, per business date."""
+    from kiosk.money import plain_yuan
+    from kiosk.services import ledgers
+    from kiosk.services.bootstrap import system_session
+    session = system_session(_runtime(ctx))
+    rows = [["date", "kind", "opening", "in", "out", "closing"]]
+    for row in ledgers.daily_balance_ledger(session, _outlet_code(outlet), first.date(),
+                                            last.date()):
+        rows.append([row.business_date.isoformat(), row.kind, plain_yuan(row.opening),
+                     plain_yuan(row.inflow), plain_yuan(row.outflow), plain_yuan(row.closing)])
+    _write_rows(rows, csv_path)
+
+
+@ledger.command("general")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--outlet")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path))
+@click.pass_context
+@reports_errors
+def ledger_general(ctx, day, outlet, csv_path) -> None:
+    """Stored value of the outlet's cards by business type, up to a date."""
+    from kiosk.money import plain_yuan
+    from kiosk.services import ledgers
+    from kiosk.services.bootstrap import system_session
+    session = system_session(_runtime(ctx))
+    rows = [["business type", "principal", "bonus"]]
+    for business_type, kinds in sorted(
+            ledgers.general_ledger(session, _outlet_code(outlet), day.date()).items()):
+        rows.append([business_type, plain_yuan(kinds["principal"]), plain_yuan(kinds["bonus"])])
+    _write_rows(rows, csv_path)
+
+
 @main.command("verify-export")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @reports_errors

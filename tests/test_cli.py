@@ -64,3 +64,12 @@ def test_serialization_failure_reruns_the_operation_once(system, monkeypatch):
                       run=run)
     assert outcome.data == {"ok": True} and len(attempts) == 2
     assert models.Operation.select().where(models.Operation.idempotency_key == "retry-1").count() == 1
+
+
+def test_ledger_commands(cli, tmp_path):
+    cli("init"), cli("seed-demo")
+    daily = cli("ledger", "daily", "--from", "2020-01-01", "--to", "2020-01-02")
+    assert daily.exit_code == 0 and "principal" in daily.output
+    general = cli("ledger", "general", "--date", "2099-01-01", "--csv", str(tmp_path / "g.csv"))
+    assert general.exit_code == 0
+    assert (tmp_path / "g.csv").read_text().startswith("business type,principal,bonus")
