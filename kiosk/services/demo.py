@@ -104,8 +104,8 @@ def _products(outlet: models.Outlet, today: dt.date) -> dict[str, models.CardPro
 
 def _members(outlet: models.Outlet) -> list[models.Member]:
     rows = [("张伟", "13800138000", "110101199003078515", "普通", "门店", "黄浦"),
-            ("李秀英", "13900139000", "310101196512120027", "金卡", "线上", "静安"),
-            ("王磊", "13700137000", "310104198807150013", "银卡", "门店", "徐汇"),
+            ("李秀英", "13900139000", "310101196512120025", "金卡", "线上", "静安"),
+            ("王磊", "13700137000", "310104198807150019", "银卡", "门店", "徐汇"),
             ("上海示范科技有限公司", "02163211234", "", "企业", "企业", "黄浦")]
     return [models.Member.create(name=name, phone=phone, id_number=id_number, level=level,
                                  source=source, region=region, outlet=outlet)

@@ -1,5 +1,5 @@
-"""Member lookup for the counter and the member centre: any field or combination,
-paged, on indexes (phone, ID number, name prefix, card number)."""
+"""Members: registration and edits (with history), and lookup by any field or
+combination, paged, on indexes (phone, ID number, name prefix, card number)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import peewee as pw
 
 from kiosk.errors import InvalidInput, N_
-from kiosk.services import permissions
+from kiosk.identity import normalise_id_number, normalise_phone
+from kiosk.services import audit, permissions
 from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store.db import database
@@ -70,3 +71,82 @@ def prefix_match(field: pw.Field, prefix: str) -> pw.Expression:
         return field % f"{escaped}*"  # peewee's LIKE is GLOB on SQLite
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return field % f"{escaped}%"
+
+
+MAX_NAME = 50
+MAX_TAGS = 200
+EDITABLE = ("name", "phone", "id_number", "level", "source", "region", "tags")
+
+
+class DuplicatePhone(InvalidInput):
+    default_message = N_("{count} member(s) already use this phone; confirm to share it "
+                         "(family members often do).")
+
+
+@dataclass(frozen=True)
+class MemberDetails:
+    name: str
+    phone: str
+    id_number: str = ""
+    level: str = ""
+    source: str = ""
+    region: str = ""
+    tags: str = ""
+
+
+def _clean(details: MemberDetails) -> dict:
+    name = " ".join(details.name.split())
+    if not name or len(name) > MAX_NAME:
+        raise InvalidInput(N_("A name has 1 to {most} characters."), most=MAX_NAME)
+    if len(details.tags) > MAX_TAGS or any(
+            len(value) > 30 for value in (details.level, details.source, details.region)):
+        raise InvalidInput(N_("A field is too long."))
+    return {"name": name, "phone": normalise_phone(details.phone),
+            "id_number": normalise_id_number(details.id_number) if details.id_number else "",
+            "level": details.level.strip(), "source": details.source.strip(),
+            "region": details.region.strip(), "tags": details.tags.strip()}
+
+
+def _check_shared_phone(phone: str, member_id: int | None, confirmed: bool) -> None:
+    others = models.Member.select().where(models.Member.phone == phone)
+    if member_id is not None:
+        others = others.where(models.Member.id != member_id)
+    count = others.count()
+    if count and not confirmed:
+        raise DuplicatePhone(count=count)
+
+
+def register(session: Session, details: MemberDetails, *,
+             shared_phone_confirmed: bool = False) -> int:
+    """A new member; returns the member id. Duplicate phones need a confirmation."""
+    permissions.require(session, permissions.MEMBER_EDIT)
+    fields = _clean(details)
+    with database.atomic():
+        _check_shared_phone(fields["phone"], None, shared_phone_confirmed)
+        member = models.Member.create(outlet=session.actor.outlet_id, created_at=session.now(),
+                                      **fields)
+        audit.append(session, "member.register", subject=f"member:{member.id}")
+    return member.id
+
+
+def edit(session: Session, member_id: int, details: MemberDetails, *,
+         shared_phone_confirmed: bool = False) -> list[str]:
+    """Change a member; every changed field is kept as history. Returns what changed."""
+    permissions.require(session, permissions.MEMBER_EDIT)
+    fields = _clean(details)
+    with database.atomic():
+        member = models.Member.get_by_id(member_id)
+        if fields["phone"] != member.phone:
+            _check_shared_phone(fields["phone"], member_id, shared_phone_confirmed)
+        changed = [name for name in EDITABLE if getattr(member, name) != fields[name]]
+        for name in changed:
+            models.MemberChange.create(member=member_id, field=name,
+                                       old_value=getattr(member, name), new_value=fields[name],
+                                       changed_at=session.now(),
+                                       operator=session.actor.operator_id)
+        if changed:
+            models.Member.update({name: fields[name] for name in changed}).where(
+                models.Member.id == member_id).execute()
+            audit.append(session, "member.edit", subject=f"member:{member_id}",
+                         details={"fields": changed})
+    return changed

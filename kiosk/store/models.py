@@ -111,6 +111,17 @@ SPEND_ORDERS = ("principal_first", "bonus_first", "proportional")
 PRODUCT_KINDS = ("stored_value", "membership", "insurance", "fuel")
 
 
+class MemberChange(BaseModel):
+    """Edits to a member, field by field: who changed what, when (never overwritten)."""
+
+    member = pw.ForeignKeyField(Member, backref="changes")
+    field = pw.CharField(max_length=30)
+    old_value = pw.CharField(max_length=200)
+    new_value = pw.CharField(max_length=200)
+    changed_at = pw.DateTimeField(default=utc_now)
+    operator = pw.ForeignKeyField(Operator, null=True)
+
+
 class CardProduct(BaseModel):
     code = pw.CharField(max_length=20, unique=True)
     name = pw.CharField(max_length=50)
@@ -318,5 +329,5 @@ class AuditEvent(BaseModel):
 
 
 ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLoginChange,
-              Member, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
+              Member, MemberChange, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
               JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditEvent]

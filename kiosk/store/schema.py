@@ -17,7 +17,8 @@ def _create_tables(db: pw.Database) -> None:
     models.AuditHead.get_or_create(id=1)
 
 
-VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in (models.DayClose, models.MonthClose)]
+LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange)
+VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
 
 def _closes(db: pw.Database) -> None:
@@ -39,6 +40,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (1, _create_tables),
     (2, _prefix_search_indexes),
     (3, _closes),
+    (4, lambda db: db.create_tables([models.MemberChange], safe=True)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
