@@ -193,7 +193,7 @@ class KioskApp(App):
         if time.monotonic() - self.last_input < self.settings.idle_timeout_seconds:
             return
         self.last_input = time.monotonic()
-        if getattr(self.screen, "WIPE_ON_IDLE", False) or len(self.screen_stack) > 2:
+        if getattr(self.screen, "WIPE_ON_IDLE", True):  # the lock screen alone says no
             self.return_to_base()
 
     # -- printing ---------------------------------------------------------------------

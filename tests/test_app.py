@@ -318,3 +318,27 @@ async def test_shift_close_shows_totals_and_logs_out(runtime):
         await pilot.press("enter")
         await wait_for_screen(pilot, "LoginScreen")
     assert models.Shift.get().closed_at is not None
+
+
+async def test_idle_timeout_never_unlocks_the_lock_screen(tmp_path):
+    runtime = seeded_runtime(tmp_path, idle_timeout_seconds=1)
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await pilot.press("f9")
+        await wait_for_screen(pilot, "LockScreen")
+        await pilot.pause(2.5)
+        assert type(app.screen).__name__ == "LockScreen"
+    db.close()
+
+
+async def test_idle_timeout_wipes_a_half_typed_review(tmp_path):
+    runtime = seeded_runtime(tmp_path, idle_timeout_seconds=1)
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await pilot.press("ctrl+q")
+        await wait_for_screen(pilot, "ReviewModal")
+        await pilot.press(*"super1")
+        await wait_for_screen(pilot, "StartScreen", timeout=4)
+    db.close()

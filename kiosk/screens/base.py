@@ -86,5 +86,8 @@ class KioskScreen(ServiceCalls, Screen):
 
 
 class KioskModal(ServiceCalls, ModalScreen):
+    # A half-typed supervisor password must not wait for the next person either.
+    WIPE_ON_IDLE = True
+
     def tr(self, message: str) -> str:
         return self.app.tr(message)

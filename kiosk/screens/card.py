@@ -39,7 +39,6 @@ def card_summary(tr, card) -> list[str]:
 
 class CardScreen(KioskScreen):
     BINDINGS = [("escape", "cancel", ""), ("f5", "add_line", "")]
-    WIPE_ON_IDLE = True
 
     def __init__(self, card, *, query: bool = False) -> None:
         super().__init__()

@@ -19,7 +19,6 @@ class StartScreen(KioskScreen):
             ("F10", N_("Log out"))]
     BINDINGS = [("f2", "toggle_query", ""), ("f3", "journal", ""), ("f4", "print_queue", ""),
                 ("f8", "shift_close", ""), ("f9", "lock", ""), ("f10", "log_out", "")]
-    WIPE_ON_IDLE = True
 
     def __init__(self) -> None:
         super().__init__()
