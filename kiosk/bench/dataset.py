@@ -172,11 +172,11 @@ def _history_batch(data: BenchData, cash: models.Account, start: int, end: int) 
                                                   "entries": entries_digest(pairs),
                                                   "reverses": None, "reviewer": None}),
                  "prev_hash": prev}
-        event["hash"] = prev = audit.event_hash(prev, {
-            "seq": seq, "at": at.isoformat(timespec="microseconds"), "action": "recharge",
-            "outlet": data.outlet.code, "terminal": data.terminal.code,
-            "operator": data.cashier.login_id, "subject": event["subject"], "operation": op_id,
-            "details": event["details"]})
+        event["hash"] = prev = audit.event_hash(prev, audit.chain_fields(
+            seq=seq, at=at.isoformat(timespec="microseconds"), action="recharge",
+            outlet=data.outlet.code, terminal=data.terminal.code,
+            operator=data.cashier.login_id, subject=event["subject"], operation=op_id,
+            details=event["details"]))
         events.append(event)
     bulk_insert(models.Operation, operations)
     if not isinstance(database.obj, pw.SqliteDatabase):  # ids were given: move the sequence on

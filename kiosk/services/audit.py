@@ -29,18 +29,22 @@ def event_hash(prev_hash: str, fields: dict) -> str:
     return hashlib.sha256((prev_hash + canonical_json(fields)).encode("utf-8")).hexdigest()
 
 
+def chain_fields(*, seq: int, at: str, action: str, outlet: str, terminal: str,
+                 operator: str, subject: str, operation: int | None, details: str) -> dict:
+    """What an event's hash covers: the one definition, used to write the chain, to
+    verify it (`kiosk verify`, `kiosk verify-export`) and by the bench's generator.
+    `at` is the ISO time with microseconds; `details` the canonical JSON text."""
+    return {"seq": seq, "at": at, "action": action, "outlet": outlet, "terminal": terminal,
+            "operator": operator, "subject": subject, "operation": operation,
+            "details": details}
+
+
 def hashed_fields(event: models.AuditEvent) -> dict:
-    return {
-        "seq": event.seq,
-        "at": event.at.isoformat(timespec="microseconds"),
-        "action": event.action,
-        "outlet": event.outlet_code,
-        "terminal": event.terminal_code,
-        "operator": event.operator_login,
-        "subject": event.subject,
-        "operation": event.operation_id,
-        "details": event.details,
-    }
+    return chain_fields(seq=event.seq, at=event.at.isoformat(timespec="microseconds"),
+                        action=event.action, outlet=event.outlet_code,
+                        terminal=event.terminal_code, operator=event.operator_login,
+                        subject=event.subject, operation=event.operation_id,
+                        details=event.details)
 
 
 def _lock_head() -> models.AuditHead:

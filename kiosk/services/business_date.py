@@ -27,3 +27,11 @@ def business_date(utc_moment: dt.datetime, time_zone: str, day_boundary: str) ->
 def local_time(utc_moment: dt.datetime, time_zone: str) -> dt.datetime:
     """Naive UTC (as stored) to the outlet's wall-clock time, for receipts and screens."""
     return utc_moment.replace(tzinfo=dt.timezone.utc).astimezone(_zone(time_zone))
+
+
+def utc_bounds(day: dt.date, time_zone: str, day_boundary: str) -> tuple[dt.datetime, dt.datetime]:
+    """The inverse of business_date: the naive-UTC span [start, end) of a business date."""
+    local_start = dt.datetime.combine(day, dt.time()) + parse_boundary(day_boundary)
+    start = local_start.replace(tzinfo=_zone(time_zone)).astimezone(dt.timezone.utc)
+    start = start.replace(tzinfo=None)
+    return start, start + dt.timedelta(days=1)

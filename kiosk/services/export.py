@@ -29,6 +29,7 @@ import peewee as pw
 from kiosk.errors import KioskError, N_
 from kiosk.money import plain_yuan
 from kiosk.services import audit, permissions
+from kiosk.services.business_date import utc_bounds
 from kiosk.services.session import Session
 from kiosk.spreadsheet import safe_cell
 from kiosk.store import models
@@ -97,7 +98,7 @@ def _records(outlet: models.Outlet, day: dt.date) -> Iterator[dict]:
                "card": row["card"] or "", "account": row["account"], "unit": row["unit"],
                "amount_fen": row["amount"], "reverses": row["reverses_id"] or "",
                "reviewer": row["reviewer"] or "", "operation": row["op"]}
-    start, end = _day_bounds(outlet, day)
+    start, end = utc_bounds(day, outlet.time_zone, outlet.day_boundary)
     AE = models.AuditEvent
     events = (AE.select(AE.seq, AE.at, AE.action, AE.outlet_code, AE.terminal_code,
                         AE.operator_login, AE.subject, AE.operation, AE.details, AE.prev_hash,
@@ -125,17 +126,6 @@ def _iso_seconds(value) -> str:
     if isinstance(value, dt.datetime):
         return value.isoformat(timespec="seconds")
     return str(value)[:19].replace(" ", "T")
-
-
-def _day_bounds(outlet: models.Outlet, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The business date in UTC: from the day boundary to the next, outlet time."""
-    from zoneinfo import ZoneInfo
-
-    from kiosk.services.business_date import parse_boundary
-    zone = ZoneInfo(outlet.time_zone)
-    local_start = dt.datetime.combine(day, dt.time()) + parse_boundary(outlet.day_boundary)
-    start = local_start.replace(tzinfo=zone).astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return start, start + dt.timedelta(days=1)
 
 
 TEXT_COLUMNS = {"kind", "terminal", "operator", "card", "account", "subject", "detail"}
@@ -300,8 +290,8 @@ def _check_rows(jsonl: Path, manifest: dict) -> Iterator[str]:
 
 
 def _event_intact(record: dict) -> bool:
-    fields = {"seq": record["id"], "at": record["time"], "action": record["kind"],
-              "outlet": record["outlet"], "terminal": record["terminal"],
-              "operator": record["operator"], "subject": record["subject"],
-              "operation": record["operation"], "details": record["details"]}
+    fields = audit.chain_fields(
+        seq=record["id"], at=record["time"], action=record["kind"], outlet=record["outlet"],
+        terminal=record["terminal"], operator=record["operator"], subject=record["subject"],
+        operation=record["operation"], details=record["details"])
     return audit.event_hash(record["prev_hash"], fields) == record["hash"]
