@@ -154,3 +154,13 @@ def test_transfer_and_allocation(seeded):
     transfers.transfer_all(clerk, from_number=SV_CARD, to_number=MEM_CARD, key="d")
     assert balances(SV_CARD).principal == 0 and balances(MEM_CARD).points == 4950
     assert verify().ok
+
+
+def test_look_up_tells_a_typo_from_an_unknown_card(cashier):
+    from kiosk.errors import NotFound
+    assert cards.look_up(cashier, SV_CARD).masked_number == "888800******0018"
+    typo = SV_CARD[:-1] + ("0" if SV_CARD[-1] != "0" else "1")
+    with pytest.raises(NotFound, match="check digit"):
+        cards.look_up(cashier, typo)
+    with pytest.raises(NotFound, match="No card"):
+        cards.look_up(cashier, "8888000000009993")  # a valid Luhn number nobody holds

@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kiosk.errors import KioskError, N_, NotFound
-from kiosk.services import lockout
+from kiosk.hw.tracks import luhn_ok
+from kiosk.services import lockout, permissions
 from kiosk.services.accounts import balances
 from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
@@ -85,7 +86,16 @@ def view(card: models.Card) -> CardView:
 
 
 def look_up(session: Session, number: str) -> CardView:
-    return view(get_card(number))
+    """A card by its number, swiped or typed. A number no card has and that fails the
+    Luhn check digit is reported as a typo, so the cashier retypes instead of doubting
+    the card; cards of products without a check digit are found as they are."""
+    permissions.require(session, permissions.QUERY)
+    try:
+        return view(get_card(number))
+    except NotFound:
+        if not luhn_ok(normalize_number(number)):
+            raise NotFound(N_("The card number fails its check digit: retype it.")) from None
+        raise
 
 
 def ensure_usable(card: models.Card, today: dt.date) -> None:
@@ -122,6 +132,7 @@ def check_pin(session: Session, card: models.Card, pin: str | None) -> None:
 
 def look_up_by_uid(session: Session, identifier: str) -> CardView:
     """A smart card bound at issue by its UID (or ATR)."""
+    permissions.require(session, permissions.QUERY)
     card = models.Card.get_or_none(models.Card.uid == identifier)
     if card is None:
         raise NotFound(N_("This smart card is not bound to any account."))

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 from kiosk.errors import KioskError, N_
 from kiosk.money import format_yuan, split_proportionally
-from kiosk.services import cards, operators, permissions, receipts
+from kiosk.services import cards, directory, operators, permissions, receipts
 from kiosk.services.accounts import card_accounts, issuer_account, till_account
 from kiosk.services.operations import (InsufficientFunds, Posting, current_business_date,
                                        perform)
@@ -184,8 +184,7 @@ def _check_restrictions(session: Session, card: models.Card, amount: int,
                         today: dt.date) -> None:
     outlets = _categories(card.allowed_outlets)
     if outlets:
-        code = models.Outlet.get_by_id(session.actor.outlet_id).code
-        if code not in outlets:
+        if directory.actor_info(session.actor).outlet_code not in outlets:
             raise RestrictionViolated(N_("This card may not be used at this outlet."))
     if card.daily_limit:
         spent = charged_on(card, today)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.services import cards, permissions
+from kiosk.services import cards, directory, permissions
 from kiosk.services.business_date import local_time
 from kiosk.services.operations import current_business_date, mask_card_number
 from kiosk.services.session import Session
@@ -47,8 +47,7 @@ def today(session: Session, *, whole_outlet: bool = False, limit: int = 200,
     if not whole_outlet:
         query = query.where(O.operator == session.actor.operator_id)
     query = query.order_by(O.id.desc()).limit(limit).offset(offset)
-    outlet = models.Outlet.get_by_id(session.actor.outlet_id)
-    return _rows(query, outlet.time_zone)
+    return _rows(query, directory.actor_info(session.actor).time_zone)
 
 
 def card_history(session: Session, card_number: str, pin: str | None,
@@ -59,7 +58,6 @@ def card_history(session: Session, card_number: str, pin: str | None,
     cards.check_pin(session, card, pin)
     query = (models.Operation.select().where(models.Operation.card == card)
              .order_by(models.Operation.id.desc()).limit(limit))
-    outlet = models.Outlet.get_by_id(session.actor.outlet_id)
-    return _rows(query, outlet.time_zone)
+    return _rows(query, directory.actor_info(session.actor).time_zone)
 
 

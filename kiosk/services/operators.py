@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, replace
 
 from kiosk.errors import KioskError, N_, PermissionDenied
-from kiosk.services import audit, lockout, permissions, shifts
+from kiosk.services import audit, directory, lockout, permissions, shifts
 from kiosk.services.session import Actor, Session
 from kiosk.store import models
 from kiosk.store.db import database
@@ -104,7 +104,7 @@ def login(session: Session, *, outlet_code: str, login_id: str, password: str,
 def authorise_review(session: Session, review, permission: str) -> models.Operator:
     """Same-level review: another operator of this outlet with `permission` (and the
     review right) types login id and password at this terminal."""
-    outlet_code = models.Outlet.get_by_id(session.actor.outlet_id).code
+    outlet_code = directory.actor_info(session.actor).outlet_code
     reviewer = _check_credentials(session, _find(outlet_code, review.login_id), review.password)
     if reviewer.id == session.actor.operator_id:
         raise PermissionDenied(N_("The reviewer must be a different operator."))

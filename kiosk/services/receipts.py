@@ -107,9 +107,9 @@ class QueuedReceipt:
 
 
 def queue_listing(session: Session) -> list[QueuedReceipt]:
-    outlet = models.Outlet.get_by_id(session.actor.outlet_id)
+    time_zone = directory.actor_info(session.actor).time_zone
     return [QueuedReceipt(r.id, receipt_label(r.terminal.code, r.receipt_no), r.operation_id,
-                          local_time(r.created_at, outlet.time_zone).strftime("%H:%M:%S"),
+                          local_time(r.created_at, time_zone).strftime("%H:%M:%S"),
                           r.last_error)
             for r in pending(session.actor.terminal_id)]
 
