@@ -208,10 +208,12 @@ class KioskApp(App):
                                   timeout=8)
 
 
-def build_app(runtime: Runtime, devices: Devices | None = None) -> KioskApp:
-    from kiosk.services import demo
-    settings = runtime.settings
+def build_app(runtime: Runtime, devices: Devices | None = None, *, demo: bool = False
+              ) -> KioskApp:
+    """`demo`: F11/F12 swipe the demo's stored-value and insurance cards (`kiosk run --sim`)."""
+    from kiosk.services import demo as demo_data
     demo_cards = ()
-    if settings.printer.driver == "sim":
-        demo_cards = (demo.card_number("888800000000001"), demo.card_number("888800000000002"))
-    return KioskApp(runtime, devices or build_devices(settings), demo_cards=demo_cards)
+    if demo:
+        demo_cards = (demo_data.card_number("888800000000001"),
+                      demo_data.card_number("888800000000002"))
+    return KioskApp(runtime, devices or build_devices(runtime.settings), demo_cards=demo_cards)

@@ -282,7 +282,7 @@ def run(ctx: click.Context, sim: bool, lang: str | None, no_kiosk_mode: bool) ->
         settings = replace(settings, language=lang)
     if no_kiosk_mode:
         settings = replace(settings, kiosk_mode=False)
-    app = build_app(replace(runtime, settings=settings))
+    app = build_app(replace(runtime, settings=settings), demo=sim)
     app.run()
 
 

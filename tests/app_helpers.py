@@ -27,9 +27,9 @@ def seeded_runtime(tmp_path, **overrides) -> Runtime:
     return runtime
 
 
-def make_app(runtime: Runtime, *, printer_offline: bool = False):
+def make_app(runtime: Runtime, *, printer_offline: bool = False, demo: bool = False):
     printer = SimPrinter(runtime.settings.receipts_dir, offline=printer_offline)
-    return build_app(runtime, Devices(printer=printer))
+    return build_app(runtime, Devices(printer=printer), demo=demo)
 
 
 def no_blink(app) -> None:

@@ -342,3 +342,15 @@ async def test_idle_timeout_wipes_a_half_typed_review(tmp_path):
         await pilot.press(*"super1")
         await wait_for_screen(pilot, "StartScreen", timeout=4)
     db.close()
+
+
+async def test_demo_keys_swipe_the_demo_cards_only_in_the_demo(runtime):
+    for demo, expected in ((True, "CardScreen"), (False, "StartScreen")):
+        app = make_app(runtime, demo=demo)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await log_in(pilot)
+            await pilot.press("f12")
+            await pilot.pause(0.5)
+            assert type(app.screen).__name__ == expected
+            if demo:
+                assert "泰康卡" in " ".join(str(s.render()) for s in app.screen.query(".card-line"))
