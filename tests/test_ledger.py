@@ -164,3 +164,15 @@ def test_look_up_tells_a_typo_from_an_unknown_card(cashier):
         cards.look_up(cashier, typo)
     with pytest.raises(NotFound, match="No card"):
         cards.look_up(cashier, "8888000000009993")  # a valid Luhn number nobody holds
+
+
+def test_todays_journal_rows(cashier):
+    from kiosk.services import journal
+    sale = charging.charge(cashier, card_number=SV_CARD, amount=1230, pin=PIN, key="s")
+    charging.refund(cashier, original_operation_id=sale.operation_id, amount=230, key="r",
+                    review=charging.Review("super1", "Super1234"))
+    rows = {row.operation_id: row for row in journal.today(cashier)}
+    charge_row = rows[sale.operation_id]
+    assert (charge_row.card, charge_row.operator, charge_row.amount, charge_row.refunded) == (
+        "888800******0018", "cashier1", 1230, 230)
+    assert charge_row.receipt_id == sale.receipt_id
