@@ -141,6 +141,8 @@ async def test_refund_with_supervisor_review(runtime):
         await wait_for_screen(pilot, "ReviewModal")
         await pilot.press(*"super1", "enter", *"Super1234", "enter")
         await wait_for_screen(pilot, "ResultScreen")
+        shown = " ".join(str(s.render()) for s in app.screen.query("Static"))
+        assert "Back to principal ¥12.30" in shown and "From principal" not in shown
     assert principal(SV_CARD) == 20000
     refund = models.Operation.get(models.Operation.kind == "refund")
     assert refund.reviewer.login_id == "super1"

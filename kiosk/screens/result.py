@@ -31,8 +31,11 @@ class ResultScreen(KioskScreen):
         lines = [f"{tr(TITLES[self.kind])} {format_yuan(r.amount)}"]
         if r.replayed:
             lines.append(tr("(already posted earlier: shown again, not charged twice)"))
-        lines.append(f"{tr('From principal')} {format_yuan(r.principal)}   "
-                     f"{tr('From bonus')} {format_yuan(r.bonus)}")
+        to_card = self.kind == "refund"  # a refund gives back; a charge takes
+        lines.append(f"{tr('Back to principal' if to_card else 'From principal')} "
+                     f"{format_yuan(r.principal)}   "
+                     f"{tr('Back to bonus' if to_card else 'From bonus')} "
+                     f"{format_yuan(r.bonus)}")
         if self.kind == "charge":
             lines.append(f"{tr('Principal balance')} {format_yuan(r.principal_after)}   "
                          f"{tr('Bonus balance')} {format_yuan(r.bonus_after)}")
