@@ -23,6 +23,11 @@ lines = ['# Chinese (Simplified) messages of the card kiosk.', 'msgid ""', 'msgs
 for message, place in sorted(ids.items(), key=lambda item: item[1]):
     lines += [f"#: {place}", f"msgid {po_quote(message)}",
               f"msgstr {po_quote(merged.get(message, ''))}", ""]
+dropped = sorted(set(merged) - set(ids))
+if dropped:
+    # Usually dead messages; but an id passed to tr() as an expression is invisible to
+    # the extractor: mark such ids with N_("...") where they are defined.
+    print("dropped (no longer found in the code):", *dropped, sep="\n  ")
 path.parent.mkdir(parents=True, exist_ok=True)
 path.write_text("\n".join(lines), encoding="utf-8")
 print(f"{path}: {sum(1 for m in ids if merged.get(m))}/{len(ids)} translated")

@@ -16,6 +16,9 @@ RETURN_AFTER_SECONDS = 20
 # An Enter pressed twice to confirm must not also dismiss the result before it is read.
 IGNORE_KEYS_SECONDS = 0.8
 TITLES = {"charge": N_("Charged"), "refund": N_("Refunded")}
+# A charge takes from the balances; a refund gives back to them.
+SPLIT_LABELS = {"charge": (N_("From principal"), N_("From bonus")),
+                "refund": (N_("Back to principal"), N_("Back to bonus"))}
 
 
 class ResultScreen(KioskScreen):
@@ -31,11 +34,9 @@ class ResultScreen(KioskScreen):
         lines = [f"{tr(TITLES[self.kind])} {format_yuan(r.amount)}"]
         if r.replayed:
             lines.append(tr("(already posted earlier: shown again, not charged twice)"))
-        to_card = self.kind == "refund"  # a refund gives back; a charge takes
-        lines.append(f"{tr('Back to principal' if to_card else 'From principal')} "
-                     f"{format_yuan(r.principal)}   "
-                     f"{tr('Back to bonus' if to_card else 'From bonus')} "
-                     f"{format_yuan(r.bonus)}")
+        principal_label, bonus_label = SPLIT_LABELS[self.kind]
+        lines.append(f"{tr(principal_label)} {format_yuan(r.principal)}   "
+                     f"{tr(bonus_label)} {format_yuan(r.bonus)}")
         if self.kind == "charge":
             lines.append(f"{tr('Principal balance')} {format_yuan(r.principal_after)}   "
                          f"{tr('Bonus balance')} {format_yuan(r.bonus_after)}")
