@@ -50,6 +50,7 @@ class Settings:
     swipe: DeviceConfig = DeviceConfig("keyboard")
     writer: DeviceConfig = DeviceConfig("none")
     pcsc: DeviceConfig = DeviceConfig("none")
+    sms: DeviceConfig = DeviceConfig("none")  # sends members' verification codes
 
     @property
     def pepper_path(self) -> Path:
@@ -128,7 +129,7 @@ def _device_sections(value, path: Path) -> dict:
         raise InvalidInput(N_("[devices] in {path} must be a table."), path=str(path))
     devices = {}
     for name, section in value.items():
-        if name not in ("printer", "swipe", "writer", "pcsc") or not isinstance(section, dict):
+        if name not in ("printer", "swipe", "writer", "pcsc", "sms") or not isinstance(section, dict):
             raise InvalidInput(N_("Unknown device section '{key}' in {path}."),
                                key=name, path=str(path))
         options = dict(section)
@@ -151,4 +152,5 @@ def _apply_environment(settings: Settings) -> Settings:
 def with_simulated_devices(settings: Settings) -> Settings:
     """The demo and the tests: every device is a simulator behind the same interface."""
     sim = DeviceConfig("sim")
-    return replace(settings, printer=sim, swipe=DeviceConfig("keyboard"), writer=sim, pcsc=sim)
+    return replace(settings, printer=sim, swipe=DeviceConfig("keyboard"), writer=sim, pcsc=sim,
+                   sms=sim)

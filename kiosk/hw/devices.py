@@ -13,12 +13,13 @@ class Devices:
     printer: Printer | None = None
     writer: object | None = None
     card_reader: object | None = None
+    code_sender: object | None = None
 
     def describe(self) -> dict[str, str]:
         """Device name -> state (ok / missing / error with reason)."""
         states = {}
         for name, device in (("printer", self.printer), ("writer", self.writer),
-                             ("pcsc", self.card_reader)):
+                             ("pcsc", self.card_reader), ("sms", self.code_sender)):
             states[name] = device.probe() if device is not None else "not configured"
         return states
 
@@ -26,6 +27,8 @@ class Devices:
 def build_devices(settings: Settings) -> Devices:
     from kiosk.hw.msr import make_writer
     from kiosk.hw.pcsc import make_card_reader
+    from kiosk.hw.sms import make_code_sender
     return Devices(printer=make_printer(settings.printer, settings.receipts_dir),
                    writer=make_writer(settings.writer),
-                   card_reader=make_card_reader(settings.pcsc))
+                   card_reader=make_card_reader(settings.pcsc),
+                   code_sender=make_code_sender(settings.sms))

@@ -11,6 +11,7 @@ from kiosk.services import lockout, permissions
 from kiosk.services.accounts import balances
 from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
+from kiosk.services.tiers import tier_offer
 from kiosk.store import models
 
 class CardUnusable(KioskError):
@@ -55,6 +56,7 @@ class CardView:
     expires_on: dt.date | None
     has_pin: bool
     signature_required: bool
+    tier_offer: str = ""  # a higher tier the points reach: the member centre upgrades
 
 
 def mask_name(name: str) -> str:
@@ -82,7 +84,8 @@ def view(card: models.Card) -> CardView:
         product_name=card.product.name, product_kind=card.product.kind, status=card.status,
         holder=holder, tier=card.tier, principal=money.get("principal", 0),
         bonus=money.get("bonus", 0), points=money.get("points", 0), expires_on=card.expires_on,
-        has_pin=bool(card.pin_hash), signature_required=card.product.signature_required)
+        has_pin=bool(card.pin_hash), signature_required=card.product.signature_required,
+        tier_offer=tier_offer(card, money.get("points", 0)) if card.status == "active" else "")
 
 
 def look_up(session: Session, number: str) -> CardView:

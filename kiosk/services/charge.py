@@ -165,6 +165,7 @@ def _check_card_for_charge(session: Session, card: models.Card, amount: int,
     if opened is None:
         raise NoMatchingInstitution()
     _check_categories(card.product, lines)
+    _check_categories(card, lines)  # the card's own limits (限制信息)
     _check_restrictions(session, card, amount, today)
 
 
@@ -172,9 +173,10 @@ def _categories(text: str) -> set[str]:
     return {part.strip() for part in text.split(",") if part.strip()}
 
 
-def _check_categories(product: models.CardProduct, lines: tuple[SaleLine, ...]) -> None:
-    forbidden, allowed = _categories(product.forbidden_categories), _categories(
-        product.allowed_categories)
+def _check_categories(rules: models.CardProduct | models.Card,
+                      lines: tuple[SaleLine, ...]) -> None:
+    forbidden, allowed = _categories(rules.forbidden_categories), _categories(
+        rules.allowed_categories)
     for line in lines:
         if line.category in forbidden or (allowed and line.category not in allowed):
             raise ForbiddenCategory(item=line.name, category=line.category)
@@ -224,6 +226,9 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
     original = models.Operation.get_or_none(models.Operation.id == original_operation_id)
     if original is None or original.kind != "charge":
         raise KioskError(N_("Only a charge can be refunded."))
+    if _filed_for_transfer(original):
+        raise KioskError(N_("This charge was filed for transfer to stored value; it cannot "
+                            "be refunded."))
     request = {"original": original.id, "amount": amount}
     reviewer = None
     if _replay(key) is None:
@@ -264,6 +269,13 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
                       reviewer_id=reviewer.id if reviewer else None)
     return RefundResult(operation_id=outcome.operation_id, replayed=outcome.replayed,
                         **outcome.data)
+
+
+def _filed_for_transfer(charge: models.Operation) -> bool:
+    """A charge filed for transfer to stored value (pending or approved) stays charged."""
+    return models.InsuranceTransfer.select().where(
+        models.InsuranceTransfer.charge == charge.id,
+        models.InsuranceTransfer.status != "rejected").exists()
 
 
 def _original_sales(original: models.Operation) -> models.Account:

@@ -8,6 +8,8 @@ holds from the first minute.
 from __future__ import annotations
 
 import datetime as dt
+import struct
+import zlib
 from dataclasses import dataclass
 
 from kiosk.services import audit, permissions
@@ -48,6 +50,12 @@ CARDS = {
     "888800000000006": ("CORP", 5000, 0, 0, 3, "888800000000004"),
 }
 BLANK_STOCK = 20
+# Blank card stock per product: 8888 0001 xxxxxxx (SV), 8888 0002 ... (MEM), 8888 0003 ... (CORP)
+BLANK_SERIES = {"SV": ("88880001", BLANK_STOCK), "MEM": ("88880002", 5), "CORP": ("88880003", 5)}
+# The old system's cards waiting for migration (实体卡迁移): number, balance fen, status, type
+LEGACY_CARDS = (("6100000000000001", 35050, "正常", "老储值卡"),
+                ("6100000000000002", 12000, "正常", "老储值卡"),
+                ("6100000000000003", 800, "挂失", "老会员卡"))
 
 
 def card_number(stem: str) -> str:
@@ -76,7 +84,13 @@ def seed(session_factory) -> None:
         products = _products(outlet, system.now().date())
         members = _members(outlet)
         _cards(system, outlet, products, members)
-        _blank_stock(outlet, products["SV"])
+        for code, (prefix, count) in BLANK_SERIES.items():
+            _blank_stock(outlet, products[code], prefix, count)
+        models.LegacyCard.insert_many(
+            [{"number": number, "balance": balance, "outlet_code": OUTLET_CODE,
+              "status": status, "card_type": kind, "imported_at": system.now()}
+             for number, balance, status, kind in LEGACY_CARDS]).execute()
+    write_samples(system.runtime.settings.home / "samples")
     return terminals
 
 
@@ -144,8 +158,35 @@ def _opening_balance(system: Session, card: models.Card, principal: int, bonus: 
             amount=principal + bonus)
 
 
-def _blank_stock(outlet: models.Outlet, product: models.CardProduct) -> None:
-    for serial in range(1, BLANK_STOCK + 1):
-        card = models.Card.create(number=card_number(f"88880001{serial:07d}"), product=product,
+def _blank_stock(outlet: models.Outlet, product: models.CardProduct, prefix: str,
+                 count: int) -> None:
+    for serial in range(1, count + 1):
+        card = models.Card.create(number=card_number(f"{prefix}{serial:07d}"), product=product,
                                   status="blank", outlet=outlet)
         open_card_accounts(card)
+
+
+def tiny_png() -> bytes:
+    """A 1x1 white PNG: the demo's voucher image for a migration."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
+
+
+def write_samples(folder) -> None:
+    """Files a demo user imports: a batch recharge list (and one with mistakes), old-
+    system card balances, and a voucher image."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sv, main = card_number("888800000000001"), card_number("888800000000004")
+    samples = {
+        "batch-recharge.csv": f"卡号,金额\n{sv},100.00\n{main},500\n",
+        "batch-recharge-mistakes.csv": f"卡号,金额\n{sv},100.005\n{sv},20\n"
+                                       f"8888000000009999,10\n",
+        "legacy-cards.csv": "卡号,余额,门店,状态,卡类型\n6100000000000011,66.60,31010001,正常,老储值卡\n",
+    }
+    for name, text in samples.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "voucher.png").write_bytes(tiny_png())

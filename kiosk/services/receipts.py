@@ -24,6 +24,11 @@ TITLES = {
     "refund": N_("REFUND"),
     "recharge": N_("RECHARGE"),
     "recharge_reversal": N_("RECHARGE REVERSAL"),
+    "card_issue": N_("CARD ISSUE"),
+    "replacement": N_("CARD REPLACEMENT"),
+    "clearing": N_("CARD CLEARING"),
+    "insurance_transfer": N_("INSURANCE TO STORED VALUE"),
+    "migration": N_("CARD MIGRATION"),
 }
 
 

@@ -7,6 +7,7 @@ from kiosk.services import cards, permissions
 from kiosk.services.accounts import CARD_ACCOUNT_KINDS, card_accounts
 from kiosk.services.operations import Outcome, Posting, perform
 from kiosk.services.session import Session
+from kiosk.store import models
 
 
 def transfer_all(session: Session, *, from_number: str, to_number: str, key: str,
@@ -19,18 +20,25 @@ def transfer_all(session: Session, *, from_number: str, to_number: str, key: str
         raise KioskError(N_("A card cannot be transferred to itself."))
 
     def run(posting: Posting) -> dict:
-        from_accounts = card_accounts(source, lock=True)
-        to_accounts = card_accounts(target, lock=True)
-        moved = {}
-        for account_kind in CARD_ACCOUNT_KINDS:
-            amount = from_accounts[account_kind].balance
-            posting.move(from_accounts[account_kind], to_accounts[account_kind], amount)
-            moved[account_kind] = amount
-        return {"from": source.number, "to": target.number, **moved}
+        return {"from": source.number, "to": target.number,
+                **move_all_balances(posting, source, target)}
 
     return perform(session, kind=kind, key=key,
                    request={"from": source.number, "to": target.number},
                    permission=permissions.TRANSFER, run=run, card=source)
+
+
+def move_all_balances(posting: Posting, source: models.Card, target: models.Card
+                      ) -> dict[str, int]:
+    """Every balance of `source` to the same account of `target`; returns what moved."""
+    from_accounts = card_accounts(source, lock=True)
+    to_accounts = card_accounts(target, lock=True)
+    moved = {}
+    for account_kind in CARD_ACCOUNT_KINDS:
+        amount = from_accounts[account_kind].balance
+        posting.move(from_accounts[account_kind], to_accounts[account_kind], amount)
+        moved[account_kind] = amount
+    return moved
 
 
 def allocate(session: Session, *, main_number: str, sub_number: str, amount: int,

@@ -185,6 +185,9 @@ class Card(BaseModel):
     daily_limit = pw.BigIntegerField(default=0)  # 0 = none
     allowed_outlets = pw.CharField(max_length=300, default="")  # comma list of outlet codes
     created_at = pw.DateTimeField(default=utc_now)
+    # The card's own category limits (限制信息), on top of its product's (migration 5).
+    allowed_categories = pw.CharField(max_length=300, default="")
+    forbidden_categories = pw.CharField(max_length=300, default="")
 
 
 ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit", "outlet_cash", "outlet_bank",
@@ -328,6 +331,79 @@ class AuditEvent(BaseModel):
     hash = pw.CharField(max_length=64)
 
 
+class BatchList(BaseModel):
+    """批量充值清单: imported, submitted, reviewed by a second person, then run."""
+
+    outlet = pw.ForeignKeyField(Outlet)
+    name = pw.CharField(max_length=100)
+    tender = pw.CharField(max_length=12, default="bank")
+    status = pw.CharField(max_length=12, default="draft")  # draft submitted reviewed run void withdrawn
+    created_by = pw.ForeignKeyField(Operator, null=True)
+    reviewed_by = pw.ForeignKeyField(Operator, null=True)
+    created_at = pw.DateTimeField(default=utc_now)
+    total = pw.BigIntegerField(default=0)
+
+
+class BatchLine(BaseModel):
+    batch = pw.ForeignKeyField(BatchList, backref="lines", on_delete="CASCADE")
+    line_no = pw.IntegerField()
+    card_number = pw.CharField(max_length=32)
+    amount = pw.BigIntegerField()
+    operation = pw.ForeignKeyField(Operation, null=True)
+
+    class Meta:
+        indexes = ((("batch", "line_no"), True),)
+
+
+class InsuranceTransfer(BaseModel):
+    """保险卡转储值卡: an amount charged on an insurance card, credited to the member's
+    stored-value card once finance approves."""
+
+    outlet = pw.ForeignKeyField(Outlet)
+    charge = pw.ForeignKeyField(Operation, unique=True)
+    insurance_card = pw.ForeignKeyField(Card)
+    target_card = pw.ForeignKeyField(Card)
+    amount = pw.BigIntegerField()
+    status = pw.CharField(max_length=10, default="pending")  # pending approved rejected
+    requested_by = pw.ForeignKeyField(Operator, null=True)
+    decided_by = pw.ForeignKeyField(Operator, null=True)
+    requested_at = pw.DateTimeField(default=utc_now)
+    decided_at = pw.DateTimeField(null=True)
+    credit = pw.ForeignKeyField(Operation, null=True)
+    reason = pw.CharField(max_length=200, default="")
+
+
+class LegacyCard(BaseModel):
+    """A card of the old system (实体卡迁移): its balance waits here until migrated once."""
+
+    number = pw.CharField(max_length=32, unique=True)
+    card_type = pw.CharField(max_length=30, default="")
+    balance = pw.BigIntegerField()
+    outlet_code = pw.CharField(max_length=8, default="")
+    status = pw.CharField(max_length=20, default="")
+    imported_at = pw.DateTimeField(default=utc_now)
+    migrated_at = pw.DateTimeField(null=True)
+    member = pw.ForeignKeyField(Member, null=True)
+    target_card = pw.ForeignKeyField(Card, null=True)
+    operator = pw.ForeignKeyField(Operator, null=True)
+    operator_name = pw.CharField(max_length=50, default="")
+    operation = pw.ForeignKeyField(Operation, null=True)
+    remarks = pw.CharField(max_length=500, default="")
+    vouchers = pw.TextField(default="[]")  # JSON list of stored voucher file names
+
+
+class VerificationCode(BaseModel):
+    """A one-time code sent to a member's phone; only its hash is kept."""
+
+    phone = pw.CharField(max_length=20, index=True)
+    purpose = pw.CharField(max_length=20)
+    code_hash = pw.CharField(max_length=200)
+    expires_at = pw.DateTimeField()
+    used = pw.BooleanField(default=False)
+    failures = pw.IntegerField(default=0)
+
+
 ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLoginChange,
               Member, MemberChange, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
-              JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditEvent]
+              JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditEvent, BatchList,
+              BatchLine, InsuranceTransfer, LegacyCard, VerificationCode]

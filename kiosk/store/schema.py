@@ -17,7 +17,10 @@ def _create_tables(db: pw.Database) -> None:
     models.AuditHead.get_or_create(id=1)
 
 
-LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange)
+MEMBER_CENTRE_MODELS = (models.BatchList, models.BatchLine, models.InsuranceTransfer,
+                        models.LegacyCard, models.VerificationCode)
+LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS)
+CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
 
@@ -35,12 +38,25 @@ def _prefix_search_indexes(db: pw.Database) -> None:
                            f'ON member ({column} text_pattern_ops)')
 
 
+def _member_centre(db: pw.Database) -> None:
+    """Card-level category limits, and the tables of batch lists, insurance transfers
+    and the physical card migration."""
+    from playhouse import migrate as pw_migrate
+    migrator = pw_migrate.SchemaMigrator.from_database(db)
+    present = {column.name for column in db.get_columns("card")}
+    pw_migrate.migrate(*[
+        migrator.add_column("card", name, pw.CharField(max_length=300, default=""))
+        for name in CARD_FIELDS_V5 if name not in present])
+    db.create_tables(MEMBER_CENTRE_MODELS, safe=True)
+
+
 # Append only: a migration, once released, is never edited.
 MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (1, _create_tables),
     (2, _prefix_search_indexes),
     (3, _closes),
     (4, lambda db: db.create_tables([models.MemberChange], safe=True)),
+    (5, _member_centre),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
