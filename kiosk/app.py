@@ -36,7 +36,8 @@ class KioskApp(App):
     def __init__(self, runtime: Runtime, devices: Devices, *, demo_cards: tuple[str, ...] = ()
                  ) -> None:
         settings = runtime.settings
-        super().__init__(css_path=[THEMES / f"{settings.theme}.tcss"])
+        themes = ["kiosk"] + ([settings.theme] if settings.theme != "kiosk" else [])
+        super().__init__(css_path=[THEMES / f"{name}.tcss" for name in themes])
         self.runtime = runtime
         self.devices = devices
         self.settings = settings
@@ -211,9 +212,13 @@ class KioskApp(App):
 def build_app(runtime: Runtime, devices: Devices | None = None, *, demo: bool = False
               ) -> KioskApp:
     """`demo`: F11/F12 swipe the demo's stored-value and insurance cards (`kiosk run --sim`)."""
+    from kiosk.hw.pcsc import SimCardReader
     from kiosk.services import demo as demo_data
     demo_cards = ()
     if demo:
         demo_cards = (demo_data.card_number("888800000000001"),
                       demo_data.card_number("888800000000002"))
+        devices = devices or build_devices(runtime.settings)
+        if isinstance(devices.card_reader, SimCardReader):
+            devices.card_reader.fresh_cards = True  # smart cards to bind at issue
     return KioskApp(runtime, devices or build_devices(runtime.settings), demo_cards=demo_cards)

@@ -10,7 +10,10 @@ from textual.widgets import Input
 
 from kiosk.app import build_app
 from kiosk.hw.devices import Devices
+from kiosk.hw.msr import SimWriter
+from kiosk.hw.pcsc import SimCardReader
 from kiosk.hw.printer import SimPrinter
+from kiosk.hw.sms import SimCodeSender
 from kiosk.hw.tracks import swipe_text
 from kiosk.services import demo
 from kiosk.services.bootstrap import open_runtime
@@ -29,7 +32,9 @@ def seeded_runtime(tmp_path, **overrides) -> Runtime:
 
 def make_app(runtime: Runtime, *, printer_offline: bool = False, demo: bool = False):
     printer = SimPrinter(runtime.settings.receipts_dir, offline=printer_offline)
-    return build_app(runtime, Devices(printer=printer), demo=demo)
+    devices = Devices(printer=printer, writer=SimWriter(), card_reader=SimCardReader(),
+                      code_sender=SimCodeSender())
+    return build_app(runtime, devices, demo=demo)
 
 
 def no_blink(app) -> None:

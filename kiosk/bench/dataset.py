@@ -99,7 +99,8 @@ def grow_members(data: BenchData, total: int) -> None:
                  "outlet": data.outlet.id, "member": first_member + (i - start),
                  "anonymous": False, "company": False, "tier": "", "pin_hash": "",
                  "pin_failures": 0, "pin_locked": False, "daily_limit": 0,
-                 "allowed_outlets": "", "created_at": DAY_START}
+                 "allowed_outlets": "", "allowed_categories": "",
+                 "forbidden_categories": "", "created_at": DAY_START}
                 for i in range(start, end)])
             first_card = models.Card.select(models.Card.id).order_by(
                 models.Card.id.desc()).limit(1).scalar() - (end - start) + 1

@@ -217,10 +217,13 @@ class CardWatcher:
 
 
 class SimCardReader:
-    """The demo's reader: a card is 'inserted' by calling insert(uid)."""
+    """The demo's reader: a card is 'inserted' by calling insert(uid). With
+    `fresh_cards`, an empty reader hands out a new card each time (the demo's stock of
+    smart cards to bind)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, fresh_cards: bool = False) -> None:
         self.identity: CardIdentity | None = None
+        self.fresh_cards = fresh_cards
 
     def insert(self, uid: str) -> None:
         self.identity = CardIdentity(reader="Simulated reader", atr="3B00", uid=uid)
@@ -229,6 +232,10 @@ class SimCardReader:
         self.identity = None
 
     def read_identity(self) -> CardIdentity:
+        if self.identity is None and self.fresh_cards:
+            import secrets
+            return CardIdentity(reader="Simulated reader", atr="3B00",
+                                uid=secrets.token_hex(4).upper())
         if self.identity is None:
             raise PcscError(N_("No card in the reader: insert the card."))
         return self.identity

@@ -15,9 +15,10 @@ from kiosk.services import cards
 
 class StartScreen(KioskScreen):
     KEYS = [("F2", N_("Balance query")), ("F3", N_("Journal/refund")),
-            ("F4", N_("Print queue")), ("F8", N_("Shift close")), ("F9", N_("Lock")),
-            ("F10", N_("Log out"))]
+            ("F4", N_("Print queue")), ("F6", N_("Member centre")), ("F8", N_("Shift close")),
+            ("F9", N_("Lock")), ("F10", N_("Log out"))]
     BINDINGS = [("f2", "toggle_query", ""), ("f3", "journal", ""), ("f4", "print_queue", ""),
+                ("f6", "member_centre", ""),
                 ("f8", "shift_close", ""), ("f9", "lock", ""), ("f10", "log_out", "")]
 
     def __init__(self) -> None:
@@ -103,6 +104,13 @@ class StartScreen(KioskScreen):
     def action_print_queue(self) -> None:
         from kiosk.screens.print_queue import PrintQueueScreen
         self.app.push_screen(PrintQueueScreen())
+
+    def action_member_centre(self) -> None:
+        from kiosk.screens.member_centre import MemberCentreScreen, allowed_entries
+        if not allowed_entries(self.app.login.permissions):
+            self.say(self.tr("Your role may not use the member centre."), error=True)
+            return
+        self.app.push_screen(MemberCentreScreen())
 
     def action_shift_close(self) -> None:
         from kiosk.screens.shift_close import ShiftCloseScreen

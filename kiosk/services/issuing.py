@@ -221,3 +221,25 @@ def name_anonymous_card(session: Session, number: str, member_id: int) -> None:
             models.Card.id == card.id).execute()
         audit.append(session, "card.named", subject=f"card:{card.number}",
                      details={"member": member_id})
+
+
+def write_card(session: Session, writer, number: str, holder: str = "") -> None:
+    """Write the tracks, read them back, and only then mark the card written. A writer
+    that fails or is unplugged mid-write leaves the card blank: never issued."""
+    permissions.require(session, permissions.CARD_ISSUE)
+    if writer is None:
+        raise KioskError(N_("No magstripe writer is configured; bind a smart card instead."))
+    card = blank_card(session, number)
+    writer.write_and_verify(tracks_for(card, holder))
+    record_written(session, card.number)
+
+
+def bind_smart_card(session: Session, reader, number: str) -> str:
+    """Read the smart card in the reader and bind its UID to the card number."""
+    permissions.require(session, permissions.CARD_ISSUE)
+    if reader is None:
+        raise KioskError(N_("No smart card reader is configured."))
+    blank_card(session, number)
+    identifier = reader.read_identity().identifier
+    record_written(session, number, uid=identifier)
+    return identifier

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from kiosk.errors import InvalidInput, N_
+from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.identity import normalise_id_number, normalise_phone
 from kiosk.services import audit, permissions
 from kiosk.services.session import Session
@@ -150,3 +150,26 @@ def edit(session: Session, member_id: int, details: MemberDetails, *,
             audit.append(session, "member.edit", subject=f"member:{member_id}",
                          details={"fields": changed})
     return changed
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    member_id: int
+    details: MemberDetails
+    cards: list[tuple[str, str, str]]  # (masked number, product name, status)
+    history: list[tuple[str, str, str, str]]  # (when, field, old, new), newest first
+
+
+def get(session: Session, member_id: int) -> MemberRecord:
+    permissions.require(session, permissions.QUERY)
+    from kiosk.services.operations import mask_card_number
+    member = models.Member.get_or_none(models.Member.id == member_id)
+    if member is None:
+        raise NotFound(N_("No such member."))
+    details = MemberDetails(**{name: getattr(member, name) for name in EDITABLE})
+    cards = [(mask_card_number(card.number), card.product.name, card.status)
+             for card in member.cards.order_by(models.Card.id)]
+    history = [(change.changed_at.strftime("%Y-%m-%d %H:%M"), change.field, change.old_value,
+                change.new_value)
+               for change in member.changes.order_by(models.MemberChange.id.desc()).limit(20)]
+    return MemberRecord(member.id, details, cards, history)
