@@ -91,3 +91,59 @@ async def test_a_cashier_cannot_open_the_member_centre(tmp_path):
         await pilot.press("f6")
         await wait_for_message(pilot, "may not use the member centre")
         assert type(app.screen).__name__ == "StartScreen"
+
+
+async def test_report_loss_then_replace_and_see_the_balance_on_the_new_card(tmp_path):
+    app = make_app(seeded_runtime(tmp_path))
+    before = cards.balances(cards.get_card(SV_CARD))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "3", "CardServiceScreen")
+        screen = app.screen
+        await pilot.press(*SV_CARD, "enter")
+        await wait_until(pilot, lambda: screen.card is not None, "card shown")
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: screen.card.status == "lost", "card lost")
+        await pilot.press("f4")
+        await wait_for_screen(pilot, "ReplaceScreen")
+        replace = app.screen
+        await wait_until(pilot, lambda: replace.value("new_number") and replace.value("fee"),
+                         "blank and fee offered")
+        new_number = replace.value("new_number")
+        assert replace.value("reason") == "lost" and replace.value("fee") == "10.00"
+        await pilot.press("f6")
+        await wait_for_message(pilot, "read back")
+        await pilot.press("enter", "enter")  # fee, then tender: replace
+        await wait_for_screen(pilot, "OutcomeScreen")
+        await pilot.pause(0.9)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "CardServiceScreen")
+        await type_into(pilot, "number", new_number)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.card.number == new_number, "new card shown")
+        assert screen.card.principal == before["principal"] and screen.card.status == "active"
+    assert cards.get_card(SV_CARD).status == "replaced"
+    assert verify.verify().ok
+
+
+async def test_recharge_with_a_promotion_and_a_pin_reset(tmp_path):
+    app = make_app(seeded_runtime(tmp_path))
+    before = cards.balances(cards.get_card(SV_CARD))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "3", "CardServiceScreen")
+        await pilot.press(*SV_CARD, "enter")
+        await wait_until(pilot, lambda: app.screen.card is not None, "card shown")
+        await pilot.press("f2")
+        await wait_for_screen(pilot, "RechargeScreen")
+        await pilot.press(*"500", "enter", "enter")
+        await wait_for_screen(pilot, "OutcomeScreen")
+        await pilot.pause(0.9)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "CardServiceScreen")
+        await pilot.press("f5")
+        await wait_for_screen(pilot, "PinScreen")
+        await pilot.press("right", "right")  # reset to the ID rule
+        app.screen.submit()
+        await wait_for_screen(pilot, "OutcomeScreen")
+    after = cards.balances(cards.get_card(SV_CARD))
+    assert after["principal"] == before["principal"] + 50000
+    assert after["bonus"] == before["bonus"] + 5000

@@ -4,8 +4,8 @@ running a service call in a thread worker with its result coming back as a messa
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
-from textual import work
 from textual.app import ComposeResult
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -36,12 +36,14 @@ class Message(Static):
 
 
 class ServiceCalls:
-    """Mixin: `self.call(task, fn, *args)` runs fn in a thread; `on_work_done` gets it."""
+    """Mixin: `self.call(task, fn, *args)` runs fn in a thread; `on_work_done` gets it.
+    Calls of different tasks run side by side; a new call of a task replaces its
+    unfinished predecessor."""
 
     def call(self, task: str, fn: Callable, *args, **kwargs) -> None:
-        self._run_in_thread(task, fn, args, kwargs)
+        self.run_worker(partial(self._run_in_thread, task, fn, args, kwargs), thread=True,
+                        group=f"service:{task}", exclusive=True, exit_on_error=False)
 
-    @work(thread=True, exclusive=True, group="service", exit_on_error=False)
     def _run_in_thread(self, task: str, fn: Callable, args, kwargs) -> None:
         try:
             result = fn(*args, **kwargs)

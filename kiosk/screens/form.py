@@ -139,3 +139,17 @@ class FormScreen(KioskScreen):
 
     def submit(self) -> None:
         raise NotImplementedError
+
+    # -- same-level review: a service refused with ReviewRequired --------------------------
+    review = None
+
+    def ask_review(self, error) -> None:
+        """A second operator types their credentials; then the form is submitted again
+        with them (the service checks them)."""
+        from kiosk.screens.review import ReviewModal
+
+        def reviewed(review) -> None:
+            if review:
+                self.review = review
+                self.submit()
+        self.app.push_screen(ReviewModal(None, self.describe(error)), reviewed)

@@ -32,7 +32,6 @@ class IssueCardScreen(FormScreen):
         self.products: list[issuing.ProductChoice] = []
         self.member: tuple[int, str] | None = None
         self.written = ""  # the card number the writer confirmed
-        self.review = None
         self.key = f"issue-{uuid.uuid4().hex}"
 
     def fields(self) -> list[Field]:
@@ -142,19 +141,10 @@ class IssueCardScreen(FormScreen):
         self.call("issue", issuing.issue, self.app.session, request, key=self.key,
                   review=self.review)
 
-    def _ask_review(self, error: ReviewRequired) -> None:
-        from kiosk.screens.review import ReviewModal
-
-        def reviewed(review) -> None:
-            if review:
-                self.review = review
-                self.submit()
-        self.app.push_screen(ReviewModal(None, self.describe(error)), reviewed)
-
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
             if isinstance(message.error, ReviewRequired):
-                self._ask_review(message.error)
+                self.ask_review(message.error)
                 return
             self.review = None
             if message.task == "issue":

@@ -62,6 +62,11 @@ def replacement_fee(product: models.CardProduct, reason: str) -> int:
     return product.issue_fee if reason == "lost" else 0
 
 
+def replacement_fee_for(session: Session, number: str, reason: str) -> int:
+    permissions.require(session, permissions.QUERY)
+    return replacement_fee(cards.get_card(number).product, reason)
+
+
 @dataclass(frozen=True)
 class Replacement:
     old_number: str

@@ -86,6 +86,11 @@ def next_blank(session: Session, product_code: str) -> str:
     return card.number
 
 
+def next_blank_like(session: Session, number: str) -> str:
+    """A blank of the same product as card `number`: its replacement."""
+    return next_blank(session, cards.get_card(number).product.code)
+
+
 def blank_card(session: Session, number: str) -> models.Card:
     """A blank (or written, not yet issued) card of this outlet, ready for issue."""
     card = cards.get_card(number)

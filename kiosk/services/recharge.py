@@ -99,3 +99,29 @@ def reverse_recharge(session: Session, *, original_operation_id: int, key: str,
                       run=run, card=original.card, amount=original.amount, tender=original.tender,
                       reverses=original, reviewer_id=reviewer.id)
     return {"operation_id": outcome.operation_id, **outcome.data}
+
+
+def promotions_for(session: Session, card_number: str) -> list[str]:
+    """The recharge promotions running today for the card's product, for the clerk to
+    tell the customer ("充500送50")."""
+    permissions.require(session, permissions.QUERY)
+    card = cards.get_card(card_number)
+    day = current_business_date(session)
+    return [f"{promotion.name}" for promotion in models.Promotion.select().where(
+        models.Promotion.product == card.product, models.Promotion.starts_on <= day,
+        models.Promotion.ends_on >= day).order_by(models.Promotion.min_amount)]
+
+
+def last_reversible(session: Session, card_number: str) -> int:
+    """Today's latest recharge of the card that is not reversed yet (its operation id)."""
+    permissions.require(session, permissions.RECHARGE)
+    card = cards.get_card(card_number)
+    reversed_ids = models.Operation.select(models.Operation.reverses).where(
+        models.Operation.kind == "recharge_reversal", models.Operation.card == card)
+    operation = (models.Operation.select().where(
+        models.Operation.card == card, models.Operation.kind == "recharge",
+        models.Operation.business_date == current_business_date(session),
+        models.Operation.id.not_in(reversed_ids)).order_by(models.Operation.id.desc()).first())
+    if operation is None:
+        raise KioskError(N_("This card has no recharge today that could be reversed."))
+    return operation.id
