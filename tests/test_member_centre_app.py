@@ -147,3 +147,71 @@ async def test_recharge_with_a_promotion_and_a_pin_reset(tmp_path):
     after = cards.balances(cards.get_card(SV_CARD))
     assert after["principal"] == before["principal"] + 50000
     assert after["bonus"] == before["bonus"] + 5000
+
+
+async def review_as(pilot, login_id: str, password: str) -> None:
+    await wait_for_screen(pilot, "ReviewModal")
+    await pilot.press(*login_id, "enter", *password, "enter")
+
+
+async def test_a_batch_list_from_import_to_run(tmp_path):
+    runtime = seeded_runtime(tmp_path)
+    samples = runtime.settings.home / "samples"
+    app = make_app(runtime)
+    before = cards.balances(cards.get_card(SV_CARD))["principal"]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "4", "BatchScreen")
+        screen = app.screen
+        await type_into(pilot, "path", str(samples / "batch-recharge-mistakes.csv"))
+        await type_into(pilot, "name", "demo list")
+        await pilot.press("enter", "enter")
+        await wait_for_message(pilot, "nothing was imported")
+        details = str(screen.query_one("#details").render())
+        assert "line 2" in details and "line 4" in details
+        await type_into(pilot, "path", str(samples / "batch-recharge.csv"))
+        await pilot.press("enter", "enter", "enter")
+        await wait_for_message(pilot, "imported as a draft")
+        await wait_until(pilot, lambda: screen.lists, "list shown")
+        screen.query_one("#table").focus()
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: screen.lists[0].status == "submitted", "submitted")
+        await pilot.press("f8")
+        await wait_for_message(pilot, "reviewed")
+        await pilot.press("f7")
+        await review_as(pilot, "super1", "Super1234")
+        await wait_until(pilot, lambda: screen.lists[0].status == "reviewed", "reviewed")
+        await pilot.press("f8")
+        await wait_for_message(pilot, "Posted 2")
+        await pilot.press("f8")
+        await wait_for_message(pilot, "already posted 2")
+    assert cards.balances(cards.get_card(SV_CARD))["principal"] == before + 10000
+    assert verify.verify().ok
+
+
+async def test_migrate_an_old_card_by_keyboard(tmp_path):
+    app = make_app(seeded_runtime(tmp_path))
+    before = cards.balances(cards.get_card(SV_CARD))["principal"]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "6", "MigrationScreen")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.rows, "old cards listed")
+        assert [row.number for row in screen.rows][:1] == ["6100000000000001"]
+        screen.query_one("#table").focus()
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "MigrateOneScreen")
+        await pilot.press(*"13800138000", "enter")
+        await wait_for_message(pilot, "Send the member a code")
+        await pilot.press("f6")
+        await wait_for_message(pilot, "valid 10 minutes")
+        code = app.devices.code_sender.sent[-1][1].split("验证码为")[1][:6]
+        await pilot.press(*code, "enter", "enter", *"travel voucher", "enter")
+        await wait_for_screen(pilot, "OutcomeScreen")
+        await pilot.pause(0.9)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "MigrationScreen")
+        await wait_until(pilot, lambda: screen.rows and screen.rows[0].number != "6100000000000001",
+                         "the migrated card leaves the not-migrated list")
+    assert cards.balances(cards.get_card(SV_CARD))["principal"] == before + 35050
+    old = models.LegacyCard.get(models.LegacyCard.number == "6100000000000001")
+    assert old.remarks == "travel voucher" and old.vouchers != "[]"
+    assert verify.verify().ok

@@ -42,6 +42,7 @@ class CardActionScreen(FormScreen):
         yield from self.compose_keys()
 
     def on_mount(self) -> None:
+        # Textual calls this before a subclass's own on_mount (handlers run along the MRO).
         inputs = list(self.query("Input, Choice"))
         if inputs:
             inputs[0].focus()
@@ -65,9 +66,9 @@ class CardActionScreen(FormScreen):
         from kiosk.screens.outcome import OutcomeScreen
         self.clear_secrets()
         replayed = isinstance(result, dict) and result.get("replayed", False)
-        self.app.push_screen(OutcomeScreen(self.tr(self.TITLE), self.outcome(result),
-                                           replayed=replayed),
-                             lambda _: self.app.pop_screen())
+        # The outcome takes this screen's place: Enter goes back to the card.
+        self.app.switch_screen(OutcomeScreen(self.tr(self.TITLE), self.outcome(result),
+                                             replayed=replayed))
         self.app.print_queued()
 
     def outcome(self, result) -> list[str]:
@@ -92,7 +93,6 @@ class RechargeScreen(CardActionScreen):
     BINDINGS = [("escape", "back", ""), ("f7", "reverse", "")]
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.call("promotions", recharge.promotions_for, self.app.session, self.card.number)
 
     def _promotions_done(self, names: list[str]) -> None:
@@ -156,7 +156,6 @@ class ReplaceScreen(CardActionScreen):
                 Field("tender", N_("Paid by"), choices=TENDER_CHOICES)]
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.written = ""
         self.action_next_blank()
         self._fee()
@@ -254,7 +253,6 @@ class RestrictionsScreen(CardActionScreen):
               Field("forbidden_categories", N_("Never categories"), 300)]
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.details(self.tr("Lists are separated by commas; empty means no limit."))
         self.call("load", card_care.restrictions_of, self.app.session, self.card.number)
 

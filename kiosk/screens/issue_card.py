@@ -78,6 +78,7 @@ class IssueCardScreen(FormScreen):
 
     # -- member ---------------------------------------------------------------------------
     def on_input_submitted(self, event) -> None:
+        event.prevent_default()  # Textual would also call FormScreen's handler
         if event.input.id == "phone" and event.value.strip():
             event.stop()
             self.call("member", members.search, self.app.session,

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, N_, NotFound
+from kiosk.i18n import translator
 from kiosk.money import plain_yuan
 from kiosk.services import audit, cards, directory, permissions, receipts
 from kiosk.services.accounts import card_accounts, till_account
@@ -152,3 +153,14 @@ def _row(request: models.InsuranceTransfer) -> TransferRow:
         endorsement(request.insurance_card.product.name, request.amount),
         request.requested_by.login_id if request.requested_by_id else "",
         request.decided_by.login_id if request.decided_by_id else "")
+
+
+def print_monthly_list(session: Session, printer, month: str) -> int:
+    """The month's approved transfers, each with its endorsement text, on the printer."""
+    rows = [row for row in listing(session, month=month) if row.status == "approved"]
+    tr = translator(session.runtime.settings.language)
+    lines = [(f"#{row.request_id} …{row.target_card[-4:]}", row.endorsement) for row in rows]
+    lines.append((tr("Total"), plain_yuan(sum(row.amount for row in rows))))
+    receipts.print_report(session, printer, tr("INSURANCE TO STORED VALUE") + f" {month}",
+                          lines, name=f"insurance-transfers-{month}")
+    return len(rows)

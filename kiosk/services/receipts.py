@@ -186,3 +186,25 @@ def mark_printed(receipt_id: int, when) -> None:
 
 def mark_failed(receipt_id: int, reason: str) -> None:
     models.Receipt.update(last_error=reason[:200]).where(models.Receipt.id == receipt_id).execute()
+
+
+def print_report(session: Session, printer: Printer | None, title: str,
+                 rows: list[tuple[str, str]], *, name: str, footer: tuple[str, ...] = ()
+                 ) -> None:
+    """A printed list (shift report, the monthly transfer list): not a receipt of one
+    operation, so it is not queued; printing it again is always safe."""
+    if printer is None:
+        raise DeviceError(N_("No receipt printer is configured."))
+    info = directory.actor_info(session.actor)
+    tr = translator(session.runtime.settings.language)
+    printed_at = local_time(session.now(), info.time_zone).strftime("%Y-%m-%d %H:%M")
+    doc = ReceiptDoc(header=(info.outlet_name, f"{tr('Terminal')} {info.terminal_code}  "
+                                               f"{tr('Operator')} {info.operator_login}"),
+                     title=title, rows=tuple(rows) + ((tr("Time"), printed_at),),
+                     receipt_no=name, footer=footer)
+    settings = session.runtime.settings
+    printer.print_job(PrintJob(name=name, data=render_bytes(doc, settings.receipt_columns,
+                                                            settings.receipt_encoding),
+                               text=render_text(doc, settings.receipt_columns)))
+    with database.atomic():
+        audit.append(session, "report.print", subject=name)
