@@ -122,7 +122,7 @@ async def test_lost_card_gets_its_own_message(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await swipe_card(pilot, SV_CARD)
-        assert "lost" in message_text(app)
+        await wait_for_message(pilot, "lost")
         await charge(pilot, "1")
         await wait_for_message(pilot, "reported lost")
     assert principal(SV_CARD) == 20000

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from rich.text import Text
 from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
@@ -15,11 +17,30 @@ from kiosk.messages import WorkDone
 
 
 class KeyBar(Static):
-    """The keys of the current screen, translated (Textual's Footer cannot translate)."""
+    """The keys of the current screen, translated (Textual's Footer cannot translate).
+    A list too long for one line wraps between entries, never inside one."""
 
     def __init__(self, keys: list[tuple[str, str]], translate) -> None:
-        text = "  ".join(f"[b]{key}[/b] {translate(label)}" for key, label in keys)
-        super().__init__(text, id="keybar", markup=True)
+        self.entries = [Text.assemble((key, "bold"), " ", translate(label))
+                        for key, label in keys]
+        super().__init__(id="keybar")
+
+    def _lines(self, width: int) -> list[Text]:
+        lines: list[Text] = [Text()]
+        for entry in self.entries:
+            line = lines[-1]
+            if line.cell_len and line.cell_len + 2 + entry.cell_len > width:
+                lines.append(line := Text())
+            if line.cell_len:
+                line.append("  ")
+            line.append_text(entry)
+        return lines
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return len(self._lines(width))
+
+    def render(self) -> Text:
+        return Text("\n").join(self._lines(self.content_size.width))
 
 
 class StatusBar(Static):
@@ -77,8 +98,8 @@ class KioskScreen(ServiceCalls, Screen):
         yield StatusBar(self.app.status_text(), id="status")
 
     def compose_keys(self) -> ComposeResult:
-        yield Message("", id="message")
-        yield KeyBar(self.KEYS, self.tr)
+        # One docked container: two widgets docked at the bottom would overlap.
+        yield Vertical(Message("", id="message"), KeyBar(self.KEYS, self.tr), id="bottom")
 
     def say(self, text: str, *, error: bool = False) -> None:
         self.query_one("#message", Message).show(text, error=error)

@@ -30,6 +30,7 @@ class CardServiceScreen(KioskScreen):
     def __init__(self) -> None:
         super().__init__()
         self.card: cards.CardView | None = None
+        self.follow_replacement = False
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -47,6 +48,7 @@ class CardServiceScreen(KioskScreen):
 
     def on_screen_resume(self) -> None:
         if self.card is not None:
+            self.follow_replacement = True  # after a replacement, show the new card
             self.load(self.card.number)
 
     def load(self, number: str) -> None:
@@ -78,6 +80,11 @@ class CardServiceScreen(KioskScreen):
             self.load(self.card.number)
 
     def show(self, card: cards.CardView) -> None:
+        if card.replaced_by and self.follow_replacement:
+            self.follow_replacement = False
+            self.load(card.replaced_by)
+            return
+        self.follow_replacement = False
         self.card = card
         self.query_one("#number", Input).value = card.number
         lines = card_summary(self.tr, card)
@@ -85,8 +92,9 @@ class CardServiceScreen(KioskScreen):
             lines.append(self.tr("Tier upgrade due: {tier} (F4, reason: upgrade)").format(
                 tier=card.tier_offer))
         self.query_one("#summary", Static).update("\n".join(lines))
-        self.query_one("#actions", Static).update("  ".join(
-            f"[b]{key}[/b] {self.tr(label)}" for key, label in ACTIONS))
+        cells = [f"[b]{key}[/b] {self.tr(label)}" for key, label in ACTIONS]
+        self.query_one("#actions", Static).update(
+            "   ".join(cells[:4]) + "\n" + "   ".join(cells[4:]))
         self.say("")
 
     def _need_card(self) -> bool:

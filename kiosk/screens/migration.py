@@ -92,7 +92,8 @@ class MigrationScreen(FormScreen):
                 self.query_one("#details", Static).update(problem_lines(self.tr, message.error))
             return
         if message.task == "import":
-            self.say(self.tr("{count} old cards imported.").format(count=message.result))
+            self.query_one("#details", Static).update(
+                self.tr("{count} old cards imported.").format(count=message.result))
             self.search()
             return
         self._show(message.result)

@@ -57,6 +57,7 @@ class CardView:
     has_pin: bool
     signature_required: bool
     tier_offer: str = ""  # a higher tier the points reach: the member centre upgrades
+    replaced_by: str = ""  # the number of the card that replaced this one
 
 
 def mask_name(name: str) -> str:
@@ -85,7 +86,8 @@ def view(card: models.Card) -> CardView:
         holder=holder, tier=card.tier, principal=money.get("principal", 0),
         bonus=money.get("bonus", 0), points=money.get("points", 0), expires_on=card.expires_on,
         has_pin=bool(card.pin_hash), signature_required=card.product.signature_required,
-        tier_offer=tier_offer(card, money.get("points", 0)) if card.status == "active" else "")
+        tier_offer=tier_offer(card, money.get("points", 0)) if card.status == "active" else "",
+        replaced_by=card.replaced_by.number if card.replaced_by_id else "")
 
 
 def look_up(session: Session, number: str) -> CardView:

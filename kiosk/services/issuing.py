@@ -24,7 +24,7 @@ _PIN = re.compile(r"\d{6}")
 
 
 class ReviewRequired(KioskError):
-    default_message = N_("{reason}: a second operator must review (F7).")
+    default_message = N_("{reason}: a second operator must review.")
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,9 @@ def products(session: Session) -> list[ProductChoice]:
              .where(models.OutletProduct.outlet == session.actor.outlet_id,
                     models.CardProduct.active == True)  # noqa: E712
              .order_by(models.CardProduct.code))
+    # Personal stored-value cards first (what the member centre issues most), then
+    # company cards (those with sub cards), then the rest.
+    query = sorted(query, key=lambda p: (p.kind != "stored_value", p.sub_card_limit > 0))
     return [ProductChoice(p.code, p.name, p.kind, p.issue_fee, p.deposit, p.sub_card_limit,
                           _blank_stock(session, p).count()) for p in query]
 
