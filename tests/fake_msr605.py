@@ -10,13 +10,15 @@ ESC, FS = b"\x1b", b"\x1c"
 
 
 class FakeMsr605:
-    def __init__(self, *, write_status: int = 0x30, corrupt_readback: bool = False) -> None:
+    def __init__(self, *, write_status: int = 0x30, corrupt_readback: bool = False,
+                 unplug_on_write: bool = False) -> None:
         self.master, slave = os.openpty()
         tty.setraw(slave)
         self.device = os.ttyname(slave)
         self._slave = slave
         self.write_status = write_status
         self.corrupt_readback = corrupt_readback
+        self.unplug_on_write = unplug_on_write  # the cable comes out mid-write
         self.tracks = {1: b"", 2: b"", 3: b""}
         self.commands: list[bytes] = []
         self._buffer = b""
@@ -49,6 +51,9 @@ class FakeMsr605:
             self._buffer = buffer[1:] if buffer and buffer[:1] != ESC else buffer
             return False
         command = buffer[1:2]
+        if command == b"w" and self.unplug_on_write:
+            self.close()
+            return False
         if command == b"w":
             end = buffer.find(b"?" + FS)
             if end < 0:

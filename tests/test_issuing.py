@@ -245,3 +245,29 @@ def test_a_main_card_with_active_sub_cards_cannot_be_cleared(clerk):
     with pytest.raises(InvalidInput, match="sub cards"):
         card_care.clear_card(clerk, MAIN_CARD, key="clear-main", review=SUPERVISOR)
     assert cards.get_card(MAIN_CARD).status == "active"
+
+
+# -- devices in the issue flow --------------------------------------------------------------
+def test_a_writer_unplugged_mid_write_leaves_the_card_not_written(clerk):
+    from kiosk.hw.msr import LazyMsr605, WriterError
+    from tests.fake_msr605 import FakeMsr605
+    fake = FakeMsr605(unplug_on_write=True)
+    number = issuing.next_blank(clerk, "SV")
+    with pytest.raises(WriterError):
+        issuing.write_card(clerk, LazyMsr605(fake.device, 9600), number)
+    assert cards.get_card(number).status == "blank"
+    with pytest.raises(InvalidInput, match="Write the card"):
+        issue_new(clerk, card_number=number)
+
+
+def test_issue_with_the_writer_on_a_pty(clerk):
+    from kiosk.hw.msr import LazyMsr605
+    from tests.fake_msr605 import FakeMsr605
+    fake = FakeMsr605()
+    try:
+        number = issuing.next_blank(clerk, "SV")
+        issuing.write_card(clerk, LazyMsr605(fake.device, 9600), number)
+        assert fake.tracks[2].startswith(number.encode())
+        assert issue_new(clerk, card_number=number)["card_number"] == number
+    finally:
+        fake.close()

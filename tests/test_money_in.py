@@ -252,3 +252,18 @@ def test_import_old_balances(clerk, tmp_path):
     assert [row.number for row in rows] == ["6100000000000011"]
     assert [row.number for row in migration.listing(clerk, LegacyFilter(card_type="老会员卡"))] \
         == ["6100000000000003"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.text(max_size=12), max_size=6), max_size=8))
+def test_fuzzed_old_balance_files_import_all_or_nothing(clerk, tmp_path, rows):
+    import csv
+    path = tmp_path / "old.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    before = models.LegacyCard.select().count()
+    try:
+        imported = migration.import_balances(clerk, path)
+    except KioskError:
+        imported = 0
+    assert models.LegacyCard.select().count() == before + imported

@@ -145,6 +145,23 @@ def test_watcher_survives_pcscd_restarting(virtual_card):
     assert "removed" in kinds()[:down + 1]  # the card in the reader is reported gone
 
 
+def test_issue_binds_the_card_in_the_real_reader(virtual_card, seeded):
+    """The member centre binds the card in the reader (by ATR here: vicc answers no
+    GET DATA) and the counter then finds the account by it."""
+    from kiosk.hw.pcsc import PcscCardReader
+    from kiosk.services import cards, issuing
+    from kiosk.services.issuing import IssueRequest
+    from kiosk.store import models
+    from tests.conftest import login_as
+    clerk = login_as(seeded, "clerk1", "T02")
+    number = issuing.next_blank(clerk, "SV")
+    identifier = issuing.bind_smart_card(clerk, PcscCardReader(None, try_uid=False), number)
+    member = models.Member.get(models.Member.phone == "13800138000").id
+    issuing.issue(clerk, IssueRequest(number, member, "246810", fee=1000, deposit=0),
+                  key="pcsc-issue")
+    assert cards.look_up_by_uid(clerk, identifier).number == number
+
+
 # Last: vicc does not know GET DATA (FF CA) and stops answering after it, which is
 # exactly the case the ATR fallback is for; later tests would need a new vicc.
 def test_identifies_the_card_by_uid_or_atr(virtual_card):

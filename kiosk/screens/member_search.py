@@ -25,6 +25,7 @@ class MemberSearchScreen(FormScreen):
         Field("id_number", N_("ID number"), 18, r"[0-9Xx]*"),
         Field("level", N_("Level"), 20),
         Field("region", N_("Region"), 30),
+        Field("source", N_("Source"), 30),
     ]
     SUBMIT_FROM_ANY = True
     BINDINGS = [("escape", "back", ""), ("f5", "register", ""), ("f6", "edit", ""),
