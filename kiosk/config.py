@@ -26,6 +26,12 @@ class DeviceConfig:
     options: dict = field(default_factory=dict)
 
 
+DEFAULT_CHANNELS = {
+    "taikang": {"order_no": "渠道订单号", "amount": "结算金额", "issuer": "泰康"},
+}
+CHANNEL_KEYS = {"order_no", "amount", "issuer"}
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -51,6 +57,9 @@ class Settings:
     writer: DeviceConfig = DeviceConfig("none")
     pcsc: DeviceConfig = DeviceConfig("none")
     sms: DeviceConfig = DeviceConfig("none")  # sends members' verification codes
+    # Channel statements: [channels.NAME] order_no = "<column>", amount = "<column>",
+    # and optionally issuer = "<card issuer>" to count only that issuer's charges.
+    channels: dict = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
 
     @property
     def pepper_path(self) -> Path:
@@ -109,6 +118,8 @@ def _apply_file(settings: Settings, path: Path) -> Settings:
     for key, value in data.items():
         if key == "devices":
             changes.update(_device_sections(value, path))
+        elif key == "channels":
+            changes["channels"] = {**DEFAULT_CHANNELS, **_channel_sections(value, path)}
         elif key in known and key != "home":
             changes[key] = _typed(known[key], value, path)
         else:
@@ -121,6 +132,19 @@ def _typed(spec, value, path: Path):
     if expected is not None and (type(value) is not expected):
         raise InvalidInput(N_("Setting '{key}' in {path} must be a {kind}."),
                            key=spec.name, path=str(path), kind=expected.__name__)
+    return value
+
+
+def _channel_sections(value, path: Path) -> dict:
+    if not isinstance(value, dict):
+        raise InvalidInput(N_("[channels] in {path} must be a table."), path=str(path))
+    for name, section in value.items():
+        if (not isinstance(section, dict) or not {"order_no", "amount"} <= set(section)
+                or set(section) - CHANNEL_KEYS
+                or not all(isinstance(v, str) for v in section.values())):
+            raise InvalidInput(N_("[channels.{key}] in {path} needs order_no and amount "
+                                  "column names (and may name an issuer)."),
+                               key=name, path=str(path))
     return value
 
 

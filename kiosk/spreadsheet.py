@@ -20,3 +20,24 @@ def safe_cell(value) -> str:
     if text.startswith(DANGEROUS_START) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+def write_table(path, rows: list[list]) -> None:
+    """Rows (the first is the header) to a .csv (UTF-8 with BOM, which Excel opens as
+    Chinese text) or an .xlsx, every text cell made safe; written atomically."""
+    import os
+    from pathlib import Path
+    path = Path(path)
+    temporary = path.with_name(path.name + ".tmp")
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet()
+        for row in rows:
+            sheet.append([safe_cell(cell) if isinstance(cell, str) else cell for cell in row])
+        book.save(temporary)
+    else:
+        import csv
+        with open(temporary, "w", newline="", encoding="utf-8-sig") as handle:
+            csv.writer(handle).writerows([[safe_cell(cell) for cell in row] for row in rows])
+    os.replace(temporary, path)

@@ -48,7 +48,12 @@ CARDS = {
     "888800000000004": ("CORP", 100000, 0, 0, 3, None),
     "888800000000005": ("CORP", 5000, 0, 0, 3, "888800000000004"),
     "888800000000006": ("CORP", 5000, 0, 0, 3, "888800000000004"),
+    "888800000000007": ("INS", 30000, 0, 0, 1, None),  # pays the channel orders below
 }
+# Orders of the insurer's channel (泰康) verified at the counter: order no -> fen. The
+# sample statement matches one, differs on one, lacks one and adds one of its own.
+CHANNEL_ORDERS = {"TK-0001": 8800, "TK-0002": 12050, "TK-0003": 4500}
+STATEMENT = (("TK-0001", "88.00"), ("TK-0002", "125.50"), ("TK-0004", "30.00"))
 BLANK_STOCK = 20
 # Blank card stock per product: 8888 0001 xxxxxxx (SV), 8888 0002 ... (MEM), 8888 0003 ... (CORP)
 BLANK_SERIES = {"SV": ("88880001", BLANK_STOCK), "MEM": ("88880002", 5), "CORP": ("88880003", 5)}
@@ -84,13 +89,14 @@ def seed(session_factory) -> None:
         products = _products(outlet, system.now().date())
         members = _members(outlet)
         _cards(system, outlet, products, members)
+        _channel_orders(system)
         for code, (prefix, count) in BLANK_SERIES.items():
             _blank_stock(outlet, products[code], prefix, count)
         models.LegacyCard.insert_many(
             [{"number": number, "balance": balance, "outlet_code": OUTLET_CODE,
               "status": status, "card_type": kind, "imported_at": system.now()}
              for number, balance, status, kind in LEGACY_CARDS]).execute()
-    write_samples(system.runtime.settings.home / "samples")
+    write_samples(system.runtime.settings.home / "samples", system.now().strftime("%Y-%m"))
     return terminals
 
 
@@ -158,6 +164,13 @@ def _opening_balance(system: Session, card: models.Card, principal: int, bonus: 
             amount=principal + bonus)
 
 
+def _channel_orders(system: Session) -> None:
+    from kiosk.services.charge import charge
+    for order_no, amount in CHANNEL_ORDERS.items():
+        charge(system, card_number=card_number("888800000000007"), amount=amount, pin=DEMO_PIN,
+               key=f"demo-channel-{order_no}", channel_order_no=order_no)
+
+
 def _blank_stock(outlet: models.Outlet, product: models.CardProduct, prefix: str,
                  count: int) -> None:
     for serial in range(1, count + 1):
@@ -176,9 +189,10 @@ def tiny_png() -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
 
 
-def write_samples(folder) -> None:
+def write_samples(folder, month: str) -> None:
     """Files a demo user imports: a batch recharge list (and one with mistakes), old-
-    system card balances, and a voucher image."""
+    system card balances, a voucher image, and the insurer channel's statement of the
+    month with planted differences."""
     folder.mkdir(parents=True, exist_ok=True)
     sv, main = card_number("888800000000001"), card_number("888800000000004")
     samples = {
@@ -187,6 +201,8 @@ def write_samples(folder) -> None:
                                        f"8888000000009999,10\n",
         "legacy-cards.csv": "卡号,余额,门店,状态,卡类型\n6100000000000011,66.60,31010001,正常,老储值卡\n",
     }
+    samples[f"statement-taikang-{month}.csv"] = "渠道订单号,结算金额\n" + "".join(
+        f"{order_no},{amount}\n" for order_no, amount in STATEMENT)
     for name, text in samples.items():
         (folder / name).write_text(text, encoding="utf-8")
     (folder / "voucher.png").write_bytes(tiny_png())

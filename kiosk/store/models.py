@@ -403,7 +403,23 @@ class VerificationCode(BaseModel):
     failures = pw.IntegerField(default=0)
 
 
+class Reconciliation(BaseModel):
+    """A channel's month, matched against its statement and confirmed by finance."""
+
+    outlet = pw.ForeignKeyField(Outlet)
+    channel = pw.CharField(max_length=30)
+    month = pw.CharField(max_length=7)  # YYYY-MM
+    matched_count = pw.IntegerField()
+    matched_total = pw.BigIntegerField()
+    statement_sha256 = pw.CharField(max_length=64)
+    confirmed_by = pw.ForeignKeyField(Operator, null=True)
+    confirmed_at = pw.DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = ((("outlet", "channel", "month"), True),)
+
+
 ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLoginChange,
               Member, MemberChange, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
               JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditEvent, BatchList,
-              BatchLine, InsuranceTransfer, LegacyCard, VerificationCode]
+              BatchLine, InsuranceTransfer, LegacyCard, VerificationCode, Reconciliation]

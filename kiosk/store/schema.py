@@ -19,7 +19,8 @@ def _create_tables(db: pw.Database) -> None:
 
 MEMBER_CENTRE_MODELS = (models.BatchList, models.BatchLine, models.InsuranceTransfer,
                         models.LegacyCard, models.VerificationCode)
-LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS)
+LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS,
+                models.Reconciliation)
 CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
@@ -57,6 +58,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (3, _closes),
     (4, lambda db: db.create_tables([models.MemberChange], safe=True)),
     (5, _member_centre),
+    (6, lambda db: db.create_tables([models.Reconciliation], safe=True)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -1,0 +1,224 @@
+"""The counter application: builds screens, owns the swipe detector and the idle timer,
+and is given its runtime (store, hasher, settings) and devices by the caller."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding
+from textual.keys import _character_to_key
+
+from kiosk.hw.devices import Devices, build_devices
+from kiosk.hw.swipe import SwipeDetector, Verdict
+from kiosk.hw.tracks import swipe_text
+from kiosk.i18n import translator
+from kiosk.messages import CardInserted, CardSwiped, DeviceProblem, SwipeBroken
+from kiosk.services import directory, receipts
+from kiosk.services.bootstrap import terminal_actor
+from kiosk.services.operators import LoginResult
+from kiosk.services.session import Runtime, Session
+
+THEMES = Path(__file__).resolve().parent.parent / "themes"
+SWIPE_POLL_SECONDS = 0.03
+# Keys a terminal would otherwise use to quit, suspend or interrupt: in kiosk mode they
+# ask for a supervisor instead.
+ESCAPE_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+d")
+
+
+class KioskApp(App):
+    ENABLE_COMMAND_PALETTE = False
+    TITLE = "Card Kiosk"
+    BINDINGS = [Binding(key, "request_exit", show=False, priority=True) for key in ESCAPE_KEYS]
+
+    def __init__(self, runtime: Runtime, devices: Devices, *, demo_cards: tuple[str, ...] = ()
+                 ) -> None:
+        settings = runtime.settings
+        themes = ["kiosk"] + ([settings.theme] if settings.theme != "kiosk" else [])
+        super().__init__(css_path=[THEMES / f"{name}.tcss" for name in themes])
+        self.runtime = runtime
+        self.devices = devices
+        self.settings = settings
+        self.language = settings.language
+        self.tr = translator(settings.language)
+        self.terminal_session = Session(runtime, terminal_actor(settings.outlet_code or None,
+                                                                settings.terminal_code))
+        directory.actor_info(self.terminal_session.actor)  # read now, not on the UI thread
+        self.login: LoginResult | None = None
+        self.detector = SwipeDetector(settings.swipe_key_gap_ms / 1000)
+        self.demo_cards = demo_cards
+        self.last_input = time.monotonic()
+        self.last_swipe_at = 0.0
+
+    # -- who is working ---------------------------------------------------------------
+    @property
+    def session(self) -> Session:
+        """The logged-in operator's session (the terminal's own before login)."""
+        if self.login is None:
+            return self.terminal_session
+        return self.terminal_session.as_actor(self.login.actor)
+
+    def status_text(self) -> str:
+        info = directory.actor_info(self.terminal_session.actor)
+        parts = [info.outlet_name, f"{self.tr('Terminal')} {info.terminal_code or '-'}"]
+        if self.login is not None:
+            parts.append(f"{self.login.operator_name}")
+            parts.append(f"{self.tr('Shift')} #{self.login.actor.shift_id}")
+        return "  |  ".join(parts)
+
+    def set_language(self, language: str) -> None:
+        self.language = language
+        self.tr = translator(language)
+
+    # -- lifecycle --------------------------------------------------------------------
+    def on_mount(self) -> None:
+        from kiosk.screens.login import LoginScreen
+        self.push_screen(LoginScreen())
+        self.set_interval(SWIPE_POLL_SECONDS, self._poll_swipe)
+        self.set_interval(1.0, self._check_idle)
+        self._start_device_threads()
+
+    def _start_device_threads(self) -> None:
+        """Serial swipe readers and PC/SC readers report from their own threads; their
+        events come back to the UI thread through call_from_thread."""
+        self.device_threads = []
+        swipe = self.settings.swipe
+        if swipe.driver == "serial":
+            from kiosk.hw.serial_reader import SerialSwipeReader
+            self.device_threads.append(SerialSwipeReader(
+                swipe.options["device"], int(swipe.options.get("baud", 9600)),
+                lambda text: self.call_from_thread(self._to_screen, CardSwiped(text)),
+                lambda error: self.call_from_thread(self._to_screen, DeviceProblem(error)),
+            ).start())
+        from kiosk.hw.pcsc import CardWatcher, PcscCardReader
+        if isinstance(self.devices.card_reader, PcscCardReader):
+            self.device_threads.append(CardWatcher(
+                lambda event: self.call_from_thread(self._reader_event, event),
+                try_uid=self.devices.card_reader.try_uid).start())
+
+    def on_unmount(self) -> None:
+        for thread in getattr(self, "device_threads", []):
+            thread.stop()
+
+    def _to_screen(self, message) -> None:
+        self.screen.post_message(message)
+
+    def _reader_event(self, event) -> None:
+        if event.kind == "inserted" and event.identity is not None:
+            self._to_screen(CardInserted(event.identity.identifier))
+        elif event.kind == "service_down":
+            self.notify(self.tr(event.message), severity="error", timeout=10)
+
+    def logged_in(self, result: LoginResult) -> None:
+        from kiosk.screens.start import StartScreen
+        self.login = result
+        self.switch_screen(StartScreen())
+        self.print_queued()
+
+    def log_out(self) -> None:
+        from kiosk.screens.login import LoginScreen
+        self.login = None
+        self.return_to_base()
+        self.switch_screen(LoginScreen())
+
+    def return_to_base(self) -> None:
+        """Back to the bottom screen (start, or login), dropping everything above it."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        base = self.screen_stack[-1]
+        if hasattr(base, "reset"):
+            base.reset()
+
+    # -- kiosk mode ---------------------------------------------------------------------
+    def action_request_exit(self) -> None:
+        if not self.settings.kiosk_mode:
+            self.exit()
+            return
+        from kiosk.screens.review import ReviewModal
+        from kiosk.services import permissions
+        self.push_screen(ReviewModal(permissions.KIOSK_EXIT, self.tr("Supervisor: leave the "
+                                                                         "kiosk")),
+                         lambda approved: self.exit() if approved else None)
+
+    # -- swipes -----------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self.last_input = time.monotonic()
+            if await self._swallowed_by_detector(event):
+                return
+        await super().on_event(event)
+
+    async def _swallowed_by_detector(self, event: events.Key) -> bool:
+        character = "\r" if event.key == "enter" else (
+            event.character if event.is_printable else None)
+        decision = self.detector.feed(character, time.monotonic(), event)
+        if decision.verdict is Verdict.PASS:
+            return False
+        if decision.verdict is Verdict.RELEASE:
+            for held in decision.held:
+                await super().on_event(held)
+            return True
+        self._deliver_swipe(decision)
+        return True
+
+    def _poll_swipe(self) -> None:
+        decision = self.detector.poll(time.monotonic())
+        if decision.verdict is Verdict.RELEASE:
+            for held in decision.held:
+                self.call_later(super().on_event, held)
+        elif decision.verdict is Verdict.BROKEN:
+            self._deliver_swipe(decision)
+
+    def _deliver_swipe(self, decision) -> None:
+        self.last_swipe_at = time.perf_counter()  # `kiosk bench` times swipe -> card from here
+        if decision.verdict is Verdict.SWIPE:
+            self.screen.post_message(CardSwiped(decision.text))
+        elif decision.verdict is Verdict.BROKEN:
+            self.screen.post_message(SwipeBroken())
+
+    def simulate_swipe(self, text: str) -> None:
+        """The demo's card reader: the keys of a swipe, as fast as a reader types them."""
+        for character in text + "\r":
+            key = "enter" if character == "\r" else _character_to_key(character)
+            self.post_message(events.Key(key, character))
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key in ("f11", "f12") and self.demo_cards and self.login is not None:
+            number = self.demo_cards[0 if event.key == "f11" else 1 % len(self.demo_cards)]
+            self.simulate_swipe(swipe_text(number, "DEMO/CARD", "3012"))
+
+    # -- idle -------------------------------------------------------------------------
+    def _check_idle(self) -> None:
+        if time.monotonic() - self.last_input < self.settings.idle_timeout_seconds:
+            return
+        self.last_input = time.monotonic()
+        if getattr(self.screen, "WIPE_ON_IDLE", True):  # the lock screen alone says no
+            self.return_to_base()
+
+    # -- printing ---------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="printer", exit_on_error=False)
+    def print_queued(self) -> None:
+        """Send this terminal's queued receipts; tell the screen if the printer fails."""
+        if self.terminal_session.actor.terminal_id is None:
+            return
+        printed, problem = receipts.print_pending(self.session, self.devices.printer)
+        if problem:
+            self.call_from_thread(self.notify, self.tr(problem), severity="warning",
+                                  timeout=8)
+
+
+def build_app(runtime: Runtime, devices: Devices | None = None, *, demo: bool = False
+              ) -> KioskApp:
+    """`demo`: F11/F12 swipe the demo's stored-value and insurance cards (`kiosk run --sim`)."""
+    from kiosk.hw.pcsc import SimCardReader
+    from kiosk.services import demo as demo_data
+    demo_cards = ()
+    if demo:
+        demo_cards = (demo_data.card_number("888800000000001"),
+                      demo_data.card_number("888800000000002"))
+        devices = devices or build_devices(runtime.settings)
+        if isinstance(devices.card_reader, SimCardReader):
+            devices.card_reader.fresh_cards = True  # smart cards to bind at issue
+    return KioskApp(runtime, devices or build_devices(runtime.settings), demo_cards=demo_cards)

@@ -1,0 +1,290 @@
+"""The `kiosk` command: one click group; every command takes --db and --home."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from kiosk.config import Settings, load_settings, with_simulated_devices
+from kiosk.errors import KioskError
+from kiosk.i18n import translator
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db_url", metavar="URL", help="Database URL (default: SQLite in the "
+              "data directory; or postgresql://...). Env: KIOSK_DB.")
+@click.option("--home", type=click.Path(path_type=Path), help="Data directory (database, "
+              "pepper key, config, receipts). Env: KIOSK_HOME.")
+@click.pass_context
+def main(ctx: click.Context, db_url: str | None, home: Path | None) -> None:
+    """Counter software for member, stored-value and insurance cards."""
+    ctx.obj = {"db_url": db_url, "home": home}
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return load_settings(home=ctx.obj["home"], db_url=ctx.obj["db_url"])
+
+
+def reports_errors(command):
+    """A KioskError becomes its message on stderr (in the configured language), exit 2."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KioskError as error:
+            language = _language_or_default()
+            click.echo(f"error: {error.render(translator(language))}", err=True)
+            sys.exit(2)
+    return wrapper
+
+
+def _language_or_default() -> str:
+    try:
+        return load_settings().language
+    except KioskError:
+        return "en"
+
+
+def _runtime(ctx: click.Context, *, initialise: bool = False):
+    from kiosk.services.bootstrap import open_runtime
+    return open_runtime(_settings(ctx), initialise=initialise, log_to_stderr=True)
+
+
+@main.command()
+@click.pass_context
+@reports_errors
+def init(ctx: click.Context) -> None:
+    """Create or upgrade the database schema and the pepper key (harmless to rerun)."""
+    from kiosk.store import schema
+    runtime = _runtime(ctx, initialise=True)
+    click.echo(f"database ready at schema version {schema.current_version()}: "
+               f"{_safe_url(runtime.settings.db_url)}")
+    click.echo(f"pepper key: {runtime.settings.pepper_path}")
+
+
+def _safe_url(url: str) -> str:
+    """Never print a password that may sit in a database URL."""
+    from urllib.parse import urlparse
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@")
+    return url
+
+
+@main.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the demo outlet exists.")
+@click.pass_context
+@reports_errors
+def seed_demo(ctx: click.Context, if_empty: bool) -> None:
+    """Load the demo outlet, operators, products, members and cards (see README)."""
+    from kiosk.services import demo
+    from kiosk.services.session import Session
+    runtime = _runtime(ctx)
+    if demo.is_seeded():
+        if if_empty:
+            click.echo("demo data already present")
+            return
+        raise click.ClickException("the demo outlet exists already (use a fresh --home/--db)")
+    demo.seed(lambda actor: Session(runtime, actor))
+    click.echo("demo data loaded: outlet 31010001, operators cashier1/clerk1/super1/"
+               "finance1/admin1 (passwords in README.md)")
+
+
+@main.command()
+@click.pass_context
+@reports_errors
+def verify(ctx: click.Context) -> None:
+    """Prove the ledger balances and the audit chain is unbroken (exit 1 if not)."""
+    from kiosk.services.verify import verify as run_verify
+    _runtime(ctx)
+    report = run_verify()
+    click.echo(report.summary())
+    if not report.ok:
+        for violation in report.violations:
+            click.echo(f"VIOLATION: {violation}")
+        sys.exit(1)
+    click.echo("ok")
+
+
+@main.command()
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="The business date to export.")
+@click.option("--out", "folder", required=True, type=click.Path(path_type=Path),
+              help="Folder for <outlet>_<date>.csv/.jsonl/.manifest.json.")
+@click.option("--outlet", "outlets", multiple=True, help="Outlet code (default: every outlet).")
+@click.pass_context
+@reports_errors
+def export(ctx: click.Context, day, folder: Path, outlets: tuple[str, ...]) -> None:
+    """Write the nightly export of one business date (atomic, byte-identical on rerun)."""
+    from kiosk.services import export as exporting
+    from kiosk.services.bootstrap import system_session
+    from kiosk.store import models
+    runtime = _runtime(ctx)
+    session = system_session(runtime)
+    codes = outlets or [outlet.code for outlet in models.Outlet.select().order_by(models.Outlet.code)]
+    for code in codes:
+        result = exporting.export_day(session, code, day.date(), folder)
+        click.echo(f"{code} {day.date()}: {result.rows} rows -> "
+                   f"{', '.join(path.name for path in result.paths)}")
+
+
+@main.command()
+@click.option("--quick", is_flag=True, help="Small sizes; under a minute.")
+@click.pass_context
+@reports_errors
+def bench(ctx: click.Context, quick: bool) -> None:
+    """Measure the kiosk against raw-driver baselines (ratios; see docs/performance.md).
+    With --db postgresql://..., also the multi-process contention figures there."""
+    from kiosk.bench import run as run_bench
+    url = ctx.obj["db_url"]
+    pg_url = url if url and url.startswith("postgres") else None
+    run_bench(quick=quick, pg_url=pg_url, emit=click.echo)
+
+
+@main.command("close-day")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Default: today's.")
+@click.pass_context
+@reports_errors
+def close_day(ctx: click.Context, day) -> None:
+    """Outlet daily close (日结): refused while shifts are open or entries are abnormal."""
+    from kiosk.services import closes
+    from kiosk.services.bootstrap import system_session
+    closed = closes.close_day(system_session(_runtime(ctx)), day.date() if day else None)
+    click.echo(f"business date {closed} closed")
+
+
+@main.command("close-month")
+@click.argument("month")
+@click.pass_context
+@reports_errors
+def close_month(ctx: click.Context, month: str) -> None:
+    """Monthly close (月结) of MONTH (YYYY-MM), once every busy day is closed."""
+    from kiosk.services import closes
+    from kiosk.services.bootstrap import system_session
+    closes.close_month(system_session(_runtime(ctx)), month)
+    click.echo(f"month {month} closed")
+
+
+@main.group()
+def ledger() -> None:
+    """Store ledgers: daily balance ledger (门店余额台账) and general ledger (门店总账)."""
+
+
+def _outlet_code(outlet: str | None) -> str:
+    from kiosk.store import models
+    return outlet or models.Outlet.select().order_by(models.Outlet.id).first().code
+
+
+def _write_rows(rows: list[list], csv_path: Path | None) -> None:
+    """A table on screen, or a formula-safe CSV for finance."""
+    if csv_path is None:
+        for row in rows:
+            click.echo("  ".join(f"{cell:>14}" if i else f"{cell:<18}"
+                                 for i, cell in enumerate(map(str, row))))
+        return
+    import csv
+    from kiosk.spreadsheet import safe_cell
+    with open(csv_path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([[safe_cell(cell) for cell in row] for row in rows])
+    click.echo(f"written: {csv_path}")
+
+
+@ledger.command("daily")
+@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--outlet")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path))
+@click.pass_context
+@reports_errors
+def ledger_daily(ctx, first, last, outlet, csv_path) -> None:
+    """Opening, in, out and closing of principal and bonus, per business date."""
+    from kiosk.money import plain_yuan
+    from kiosk.services import ledgers
+    from kiosk.services.bootstrap import system_session
+    session = system_session(_runtime(ctx))
+    rows = [["date", "kind", "opening", "in", "out", "closing"]]
+    for row in ledgers.daily_balance_ledger(session, _outlet_code(outlet), first.date(),
+                                            last.date()):
+        rows.append([row.business_date.isoformat(), row.kind, plain_yuan(row.opening),
+                     plain_yuan(row.inflow), plain_yuan(row.outflow), plain_yuan(row.closing)])
+    _write_rows(rows, csv_path)
+
+
+@ledger.command("general")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--outlet")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path))
+@click.pass_context
+@reports_errors
+def ledger_general(ctx, day, outlet, csv_path) -> None:
+    """Stored value of the outlet's cards by business type, up to a date."""
+    from kiosk.money import plain_yuan
+    from kiosk.services import ledgers
+    from kiosk.services.bootstrap import system_session
+    session = system_session(_runtime(ctx))
+    rows = [["business type", "principal", "bonus"]]
+    for business_type, kinds in sorted(
+            ledgers.general_ledger(session, _outlet_code(outlet), day.date()).items()):
+        rows.append([business_type, plain_yuan(kinds["principal"]), plain_yuan(kinds["bonus"])])
+    _write_rows(rows, csv_path)
+
+
+@main.command("verify-export")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@reports_errors
+def verify_export(path: Path) -> None:
+    """Check an export manifest (or a folder of them): checksums, rows, audit hashes."""
+    from kiosk.services.export import verify_export as check
+    failed = False
+    for result in check(path):
+        click.echo(f"{result.manifest.name}: {'ok' if result.ok else 'FAILED'}")
+        for problem in result.problems:
+            click.echo(f"  {problem}")
+        failed = failed or not result.ok
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.option("--sim", is_flag=True, help="Probe the simulated devices instead.")
+@click.pass_context
+@reports_errors
+def devices(ctx: click.Context, sim: bool) -> None:
+    """List the configured devices, probe each, and print its state."""
+    from kiosk.hw.devices import build_devices
+    settings = _settings(ctx)
+    if sim:
+        settings = with_simulated_devices(settings)
+    for name, state in build_devices(settings).describe().items():
+        configured = getattr(settings, name)
+        click.echo(f"{name:8} {configured.driver:8} {state}")
+
+
+@main.command()
+@click.option("--sim", is_flag=True, help="Simulated devices (the demo).")
+@click.option("--lang", type=click.Choice(["zh_CN", "en"]), help="Screen language.")
+@click.option("--no-kiosk-mode", is_flag=True, help="Allow quitting with Ctrl+Q (development).")
+@click.pass_context
+@reports_errors
+def run(ctx: click.Context, sim: bool, lang: str | None, no_kiosk_mode: bool) -> None:
+    """Start the counter application (full screen)."""
+    from kiosk.app import build_app
+    runtime = _runtime(ctx)
+    settings = runtime.settings
+    if sim:
+        settings = with_simulated_devices(settings)
+        if not settings.outlet_code:
+            settings = replace(settings, outlet_code="31010001")
+    if lang:
+        settings = replace(settings, language=lang)
+    if no_kiosk_mode:
+        settings = replace(settings, kiosk_mode=False)
+    app = build_app(replace(runtime, settings=settings), demo=sim)
+    app.run()
+
+
+if __name__ == "__main__":
+    main()

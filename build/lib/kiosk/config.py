@@ -1,0 +1,156 @@
+"""One typed settings object: defaults, then <home>/kiosk.toml, then KIOSK_* variables.
+
+The data directory (KIOSK_HOME) holds the database, the pepper key, the config,
+the log and the receipts. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+import platformdirs
+
+from kiosk.errors import InvalidInput, N_
+
+APP_NAME = "kiosk"
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    """One device section: `driver` picks the implementation, the rest is its options."""
+
+    driver: str = "none"
+    options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    db_url: str
+    language: str = "zh_CN"
+    outlet_code: str = ""
+    terminal_code: str = "T01"
+    kiosk_mode: bool = True
+    idle_timeout_seconds: int = 90
+    swipe_key_gap_ms: int = 50
+    receipt_encoding: str = "gb18030"
+    receipt_columns: int = 32
+    time_zone: str = "Asia/Shanghai"
+    day_boundary: str = "04:00"
+    password_max_age_days: int = 90
+    # argon2 cost: kept in the settings so tests can run cheaply; the hash records
+    # its own parameters, so changing them never breaks existing hashes.
+    hash_time_cost: int = 2
+    hash_memory_kib: int = 19456
+    theme: str = "kiosk"
+    printer: DeviceConfig = DeviceConfig("sim")
+    swipe: DeviceConfig = DeviceConfig("keyboard")
+    writer: DeviceConfig = DeviceConfig("none")
+    pcsc: DeviceConfig = DeviceConfig("none")
+    sms: DeviceConfig = DeviceConfig("none")  # sends members' verification codes
+
+    @property
+    def pepper_path(self) -> Path:
+        return Path(os.environ.get("KIOSK_PEPPER_FILE") or self.home / "pepper.key")
+
+    @property
+    def receipts_dir(self) -> Path:
+        return self.home / "receipts"
+
+    @property
+    def log_path(self) -> Path:
+        return self.home / "kiosk.log"
+
+
+_ENV_FIELDS = {
+    "KIOSK_LANG": ("language", str),
+    "KIOSK_OUTLET": ("outlet_code", str),
+    "KIOSK_TERMINAL": ("terminal_code", str),
+    "KIOSK_MODE": ("kiosk_mode", lambda v: v.lower() not in ("0", "false", "no", "off")),
+    "KIOSK_IDLE_TIMEOUT": ("idle_timeout_seconds", int),
+    "KIOSK_HASH_TIME_COST": ("hash_time_cost", int),
+    "KIOSK_HASH_MEMORY_KIB": ("hash_memory_kib", int),
+    "KIOSK_THEME": ("theme", str),
+}
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("KIOSK_HOME") or platformdirs.user_data_dir(APP_NAME))
+
+
+def default_db_url(home: Path) -> str:
+    return f"sqlite:///{home / 'kiosk.db'}"
+
+
+def load_settings(home: Path | None = None, db_url: str | None = None,
+                  config_file: Path | None = None) -> Settings:
+    home = Path(home) if home else default_home()
+    settings = Settings(home=home, db_url=default_db_url(home))
+    path = config_file or home / "kiosk.toml"
+    if path.exists():
+        settings = _apply_file(settings, path)
+    settings = _apply_environment(settings)
+    if db_url or os.environ.get("KIOSK_DB"):
+        settings = replace(settings, db_url=db_url or os.environ["KIOSK_DB"])
+    return settings
+
+
+def _apply_file(settings: Settings, path: Path) -> Settings:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise InvalidInput(N_("The config file {path} is not valid TOML: {reason}"),
+                           path=str(path), reason=str(error)) from None
+    known = {f.name: f for f in fields(Settings)}
+    changes: dict = {}
+    for key, value in data.items():
+        if key == "devices":
+            changes.update(_device_sections(value, path))
+        elif key in known and key != "home":
+            changes[key] = _typed(known[key], value, path)
+        else:
+            raise InvalidInput(N_("Unknown setting '{key}' in {path}."), key=key, path=str(path))
+    return replace(settings, **changes)
+
+
+def _typed(spec, value, path: Path):
+    expected = {"str": str, "int": int, "bool": bool}.get(str(spec.type))
+    if expected is not None and (type(value) is not expected):
+        raise InvalidInput(N_("Setting '{key}' in {path} must be a {kind}."),
+                           key=spec.name, path=str(path), kind=expected.__name__)
+    return value
+
+
+def _device_sections(value, path: Path) -> dict:
+    if not isinstance(value, dict):
+        raise InvalidInput(N_("[devices] in {path} must be a table."), path=str(path))
+    devices = {}
+    for name, section in value.items():
+        if name not in ("printer", "swipe", "writer", "pcsc", "sms") or not isinstance(section, dict):
+            raise InvalidInput(N_("Unknown device section '{key}' in {path}."),
+                               key=name, path=str(path))
+        options = dict(section)
+        devices[name] = DeviceConfig(str(options.pop("driver", "none")), options)
+    return devices
+
+
+def _apply_environment(settings: Settings) -> Settings:
+    changes = {}
+    for variable, (name, convert) in _ENV_FIELDS.items():
+        if variable in os.environ:
+            try:
+                changes[name] = convert(os.environ[variable])
+            except ValueError:
+                raise InvalidInput(N_("{variable} has a value that is not valid."),
+                                   variable=variable) from None
+    return replace(settings, **changes)
+
+
+def with_simulated_devices(settings: Settings) -> Settings:
+    """The demo and the tests: every device is a simulator behind the same interface."""
+    sim = DeviceConfig("sim")
+    return replace(settings, printer=sim, swipe=DeviceConfig("keyboard"), writer=sim, pcsc=sim,
+                   sms=sim)

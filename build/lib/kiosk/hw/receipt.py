@@ -1,0 +1,95 @@
+"""Receipts as bytes: laid out for 32 (58 mm) or 48 (80 mm) columns, a Chinese
+character counting two, encoded for the printer (GB18030 by default), built with
+python-escpos's Dummy so the bytes exist before any printer is touched."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from escpos.printer import Dummy
+
+COLUMNS_58MM = 32
+COLUMNS_80MM = 48
+
+
+@dataclass(frozen=True)
+class ReceiptDoc:
+    header: tuple[str, ...]            # outlet name, terminal, operator
+    title: str                         # e.g. 消费 CHARGE
+    rows: tuple[tuple[str, str], ...]  # label, value
+    receipt_no: str
+    footer: tuple[str, ...] = ()
+    signature_label: str = ""          # e.g. 持卡人签名; empty = no signature line
+    copy_label: str = ""               # 重打印 / COPY on reprints
+    items: tuple[tuple[str, str], ...] = field(default=())
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _fit(text: str, width: int) -> str:
+    out, used = [], 0
+    for ch in text:
+        size = display_width(ch)
+        if used + size > width:
+            break
+        out.append(ch)
+        used += size
+    return "".join(out)
+
+
+def label_value(label: str, value: str, columns: int) -> list[str]:
+    """Label left, value right; a value too long for the line goes on its own line."""
+    gap = columns - display_width(label) - display_width(value)
+    if gap >= 1:
+        return [label + " " * gap + value]
+    return [_fit(label, columns), " " * max(columns - display_width(value), 0) + _fit(value, columns)]
+
+
+def centered(text: str, columns: int) -> str:
+    text = _fit(text, columns)
+    pad = (columns - display_width(text)) // 2
+    return " " * pad + text
+
+
+def render_lines(doc: ReceiptDoc, columns: int = COLUMNS_58MM) -> list[str]:
+    rule = "-" * columns
+    lines = [centered(line, columns) for line in doc.header]
+    if doc.copy_label:
+        lines.append(centered(doc.copy_label, columns))
+    lines += [rule, centered(doc.title, columns), rule]
+    for name, amount in doc.items:
+        lines += label_value(name, amount, columns)
+    if doc.items:
+        lines.append(rule)
+    for label, value in doc.rows:
+        lines += label_value(label, value, columns)
+    lines.append(rule)
+    if doc.signature_label:
+        lines += ["", doc.signature_label + "：", "", "_" * columns]
+    lines += [centered(line, columns) for line in doc.footer]
+    return lines
+
+
+def render_text(doc: ReceiptDoc, columns: int = COLUMNS_58MM) -> str:
+    return "\n".join(render_lines(doc, columns)) + "\n"
+
+
+def render_bytes(doc: ReceiptDoc, columns: int = COLUMNS_58MM,
+                 encoding: str = "gb18030") -> bytes:
+    """ESC/POS bytes: init, the text encoded for the printer, a QR of the receipt number,
+    feed and cut. Characters the encoding lacks become '?', never an exception."""
+    printer = Dummy()
+    printer.hw("INIT")
+    if encoding.lower().replace("-", "") in ("gb18030", "gbk", "gb2312"):
+        printer._raw(b"\x1c\x26")  # FS &: Chinese character mode on Chinese printers
+    for line in render_lines(doc, columns):
+        printer._raw(line.encode(encoding, errors="replace") + b"\n")
+    printer.set(align="center")
+    printer.qr(doc.receipt_no, native=True)
+    printer._raw(doc.receipt_no.encode("ascii", errors="replace") + b"\n")
+    printer.set(align="left")
+    printer.cut()
+    return printer.output

@@ -1,0 +1,56 @@
+"""Sending a member a verification code. `sim` keeps the messages (the demo shows the
+code on screen); `command` runs a program of the chain's SMS gateway with the phone
+number and the text as its two arguments; `none` says no sender is configured."""
+
+from __future__ import annotations
+
+import subprocess
+from typing import Protocol
+
+from kiosk.config import DeviceConfig
+from kiosk.errors import DeviceError, N_
+
+
+class CodeSender(Protocol):
+    def send(self, phone: str, text: str) -> None: ...
+
+
+class SimCodeSender:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, phone: str, text: str) -> None:
+        self.sent.append((phone, text))
+
+    def probe(self) -> str:
+        return "ok (sim)"
+
+
+class CommandCodeSender:
+    def __init__(self, command: list[str], timeout: float = 15.0) -> None:
+        self.command, self.timeout = command, timeout
+
+    def send(self, phone: str, text: str) -> None:
+        try:
+            subprocess.run([*self.command, phone, text], check=True, timeout=self.timeout,
+                           capture_output=True)
+        except (OSError, subprocess.SubprocessError):
+            raise DeviceError(N_("The code could not be sent; check the SMS gateway.")) from None
+
+    def probe(self) -> str:
+        return f"command {self.command[0]}"
+
+
+def make_code_sender(config: DeviceConfig) -> CodeSender | None:
+    if config.driver == "none":
+        return None
+    if config.driver == "sim":
+        return SimCodeSender()
+    if config.driver == "command":
+        command = config.options.get("command")
+        if isinstance(command, str):
+            command = [command]
+        if not command or not all(isinstance(part, str) for part in command):
+            raise DeviceError(N_("[devices.sms] needs command = [\"program\", ...]."))
+        return CommandCodeSender(command)
+    raise DeviceError(N_("Unknown SMS driver '{driver}'."), driver=config.driver)

@@ -1,0 +1,43 @@
+"""Messages that carry results from workers and devices to screens."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class CardSwiped(Message):
+    """A complete swipe burst, raw text; the screen decides what it means."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class SwipeBroken(Message):
+    """A burst of reader keys that stopped without Enter: a half-read card."""
+
+
+class WorkDone(Message):
+    """A service call finished in a worker: `result` or `error` (a KioskError)."""
+
+    def __init__(self, task: str, result=None, error: Exception | None = None) -> None:
+        super().__init__()
+        self.task = task
+        self.result = result
+        self.error = error
+
+
+class CardInserted(Message):
+    """A smart card was put in the PC/SC reader; `identifier` is its UID (or ATR)."""
+
+    def __init__(self, identifier: str) -> None:
+        super().__init__()
+        self.identifier = identifier
+
+
+class DeviceProblem(Message):
+    """A device failed or went away; `error` says what to do."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error

@@ -1,0 +1,116 @@
+"""What every kiosk screen shares: translation, the status bar, the key bar, and
+running a service call in a thread worker with its result coming back as a message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from kiosk.errors import KioskError, N_
+from kiosk.messages import WorkDone
+
+
+class KeyBar(Static):
+    """The keys of the current screen, translated (Textual's Footer cannot translate).
+    A list too long for one line wraps between entries, never inside one."""
+
+    def __init__(self, keys: list[tuple[str, str]], translate) -> None:
+        self.entries = [Text.assemble((key, "bold"), " ", translate(label))
+                        for key, label in keys]
+        super().__init__(id="keybar")
+
+    def _lines(self, width: int) -> list[Text]:
+        lines: list[Text] = [Text()]
+        for entry in self.entries:
+            line = lines[-1]
+            if line.cell_len and line.cell_len + 2 + entry.cell_len > width:
+                lines.append(line := Text())
+            if line.cell_len:
+                line.append("  ")
+            line.append_text(entry)
+        return lines
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return len(self._lines(width))
+
+    def render(self) -> Text:
+        return Text("\n").join(self._lines(self.content_size.width))
+
+
+class StatusBar(Static):
+    """Outlet, terminal, operator and shift: on every screen after login."""
+
+
+class Message(Static):
+    """The one line where a screen tells the person what happened."""
+
+    def show(self, text: str, *, error: bool = False) -> None:
+        self.update(text)
+        self.set_class(error, "error")
+        self.set_class(not error and bool(text), "info")
+
+
+class ServiceCalls:
+    """Mixin: `self.call(task, fn, *args)` runs fn in a thread; `on_work_done` gets it.
+    Calls of different tasks run side by side; a new call of a task replaces its
+    unfinished predecessor."""
+
+    def call(self, task: str, fn: Callable, *args, **kwargs) -> None:
+        self.run_worker(partial(self._run_in_thread, task, fn, args, kwargs), thread=True,
+                        group=f"service:{task}", exclusive=True, exit_on_error=False)
+
+    def _run_in_thread(self, task: str, fn: Callable, args, kwargs) -> None:
+        try:
+            result = fn(*args, **kwargs)
+        except KioskError as error:
+            self.post_message(WorkDone(task, error=error))
+        except Exception as error:  # never lose the screen to an unexpected failure
+            self.app.log.error(f"{task} failed: {type(error).__name__}")
+            self.post_message(WorkDone(task, error=KioskError(
+                N_("Unexpected error ({kind}); nothing was changed unless the screen "
+                   "says so. Call support."), kind=type(error).__name__)))
+        else:
+            self.post_message(WorkDone(task, result=result))
+
+    def describe(self, error: Exception) -> str:
+        if isinstance(error, KioskError):
+            return error.render(self.app.tr)
+        return str(error)
+
+
+class KioskScreen(ServiceCalls, Screen):
+    """A full screen with the status bar on top and the key bar at the bottom."""
+
+    KEYS: list[tuple[str, str]] = []
+    # The idle timeout sends the app back to start from any screen that says so.
+    WIPE_ON_IDLE = True
+
+    def tr(self, message: str) -> str:
+        return self.app.tr(message)
+
+    def compose_status(self) -> ComposeResult:
+        yield StatusBar(self.app.status_text(), id="status")
+
+    def compose_keys(self) -> ComposeResult:
+        # One docked container: two widgets docked at the bottom would overlap.
+        yield Vertical(Message("", id="message"), KeyBar(self.KEYS, self.tr), id="bottom")
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        self.query_one("#message", Message).show(text, error=error)
+
+    def say_error(self, error: Exception) -> None:
+        self.say(self.describe(error), error=True)
+
+
+class KioskModal(ServiceCalls, ModalScreen):
+    # A half-typed supervisor password must not wait for the next person either.
+    WIPE_ON_IDLE = True
+
+    def tr(self, message: str) -> str:
+        return self.app.tr(message)

@@ -1,0 +1,139 @@
+"""Batch recharge lists (批量充值清单): import a CSV/XLSX, then submit, have a second
+operator review, and run; every step on the list chosen in the table."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from kiosk.errors import N_
+from kiosk.messages import WorkDone
+from kiosk.money import format_yuan
+from kiosk.screens.form import Field, FormScreen
+from kiosk.screens.issue_card import TENDER_CHOICES
+from kiosk.services import batch_recharge
+from kiosk.services.batch_recharge import STATUS_NAMES
+from kiosk.tables import TableProblems
+
+MAX_PROBLEMS_SHOWN = 5
+
+
+def problem_lines(tr, error: TableProblems) -> str:
+    lines = [problem.render(tr) for problem in error.problems[:MAX_PROBLEMS_SHOWN]]
+    if len(error.problems) > MAX_PROBLEMS_SHOWN:
+        lines.append(tr("... and {count} more.").format(
+            count=len(error.problems) - MAX_PROBLEMS_SHOWN))
+    return "\n".join(lines)
+
+
+class BatchScreen(FormScreen):
+    KEYS = [("Enter", N_("Import")), ("F6", N_("Submit")), ("F7", N_("Review")),
+            ("F8", N_("Run")), ("F9", N_("Withdraw")), ("Del", N_("Void")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f6", "step('submit')", ""), ("f7", "review_list", ""),
+                ("f8", "run_list", ""), ("f9", "step('withdraw')", ""),
+                ("delete", "step('void')", "")]
+
+    def fields(self) -> list[Field]:
+        samples = self.app.settings.home / "samples"
+        return [Field("path", N_("File (.csv/.xlsx)"), 300, value=f"{samples}/"),
+                Field("name", N_("List name"), batch_recharge.MAX_NAME),
+                Field("tender", N_("Paid by"), choices=TENDER_CHOICES, value="bank")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lists: list[batch_recharge.BatchSummary] = []
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        with Vertical(id="form-area"):
+            yield from self.compose_form()
+        yield Static("", id="details")
+        yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.query_one("#path").focus()
+        self.refresh_lists()
+
+    def refresh_lists(self) -> None:
+        self.call("lists", batch_recharge.summaries, self.app.session)
+
+    def submit(self) -> None:
+        self.query_one("#details", Static).update("")
+        self.call("import", batch_recharge.import_list, self.app.session, self.value("path"),
+                  name=self.value("name"), tender=self.value("tender"))
+
+    def selected(self) -> batch_recharge.BatchSummary | None:
+        table = self.query_one(DataTable)
+        if not self.lists or table.cursor_row is None or table.cursor_row >= len(self.lists):
+            self.say(self.tr("Choose a list in the table first."), error=True)
+            return None
+        return self.lists[table.cursor_row]
+
+    def action_step(self, step: str) -> None:
+        chosen = self.selected()
+        if chosen is not None:
+            self.call(step, getattr(batch_recharge, step), self.app.session, chosen.batch_id)
+
+    def action_review_list(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        from kiosk.screens.review import ReviewModal
+
+        def reviewed(credentials) -> None:
+            if credentials:
+                self.call("review", batch_recharge.review, self.app.session, chosen.batch_id,
+                          credentials)
+        title = self.tr("Review list #{number}: {count} cards, {total}").format(
+            number=chosen.batch_id, count=chosen.lines, total=format_yuan(chosen.total))
+        self.app.push_screen(ReviewModal(None, title), reviewed)
+
+    def action_run_list(self) -> None:
+        chosen = self.selected()
+        if chosen is not None:
+            self.say(self.tr("Posting..."))
+            self.call("run", batch_recharge.run, self.app.session, chosen.batch_id)
+
+    def on_work_done(self, message: WorkDone) -> None:
+        if message.error is not None:
+            self.say_error(message.error)
+            if isinstance(message.error, TableProblems):
+                self.query_one("#details", Static).update(problem_lines(self.tr, message.error))
+            return
+        if message.task == "lists":
+            self._show_lists(message.result)
+            return
+        if message.task == "import":
+            self.say(self.tr("List #{number} imported as a draft; check it, then submit "
+                             "(F6).").format(number=message.result))
+        elif message.task == "run":
+            self._show_run(message.result)
+        else:
+            self.say(self.tr("Done."))
+        self.refresh_lists()
+
+    def _show_run(self, report: batch_recharge.RunReport) -> None:
+        self.say(self.tr("Posted {posted}, already posted {already}, failed {failed}.").format(
+            posted=report.posted, already=report.already_posted, failed=len(report.failed)),
+            error=bool(report.failed))
+        self.query_one("#details", Static).update("\n".join(
+            f"{self.tr('line {line}: ').format(line=line)}{self.describe(error)}"
+            for line, error in report.failed[:MAX_PROBLEMS_SHOWN]))
+        self.app.print_queued()
+
+    def _show_lists(self, lists) -> None:
+        self.lists = lists
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_columns("#", self.tr("List name"), self.tr("Status"), self.tr("Cards"),
+                          self.tr("Total"), self.tr("Posted"), self.tr("By"), self.tr("Reviewer"))
+        for row in lists:
+            table.add_row(str(row.batch_id), row.name, self.tr(STATUS_NAMES.get(row.status,
+                                                                                 row.status)),
+                          str(row.lines), format_yuan(row.total), str(row.posted),
+                          row.created_by, row.reviewed_by)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

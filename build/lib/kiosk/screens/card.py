@@ -1,0 +1,180 @@
+"""A swiped card: its masked details and balances; the charge (amount by the cashier,
+PIN by the customer) or, in query mode, the recent transactions after the PIN."""
+
+from __future__ import annotations
+
+import uuid
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Input, Label, Select, Static
+
+from kiosk.errors import N_
+from kiosk.messages import CardSwiped, WorkDone
+from kiosk.money import MoneyError, format_yuan, parse_yuan
+from kiosk.screens.base import KioskScreen
+from kiosk.services import charge as charging, journal
+from kiosk.services.cards import PinLocked, WrongPin
+from kiosk.services.catalog import CATEGORIES, DEFAULT_CATEGORY
+from kiosk.services.charge import SaleLine
+
+STATUS_NAMES = {"active": N_("active"), "lost": N_("lost"), "frozen": N_("frozen"),
+                "expired": N_("expired"), "replaced": N_("replaced"), "void": N_("void"),
+                "blank": N_("not issued"), "written": N_("not issued"), "cleared": N_("closed")}
+KIND_NAMES = {"charge": N_("charge"), "refund": N_("refund"), "recharge": N_("recharge"),
+              "recharge_reversal": N_("recharge reversal"), "transfer": N_("transfer"),
+              "allocation": N_("allocation"), "opening_balance": N_("opening balance")}
+
+
+def card_summary(tr, card) -> list[str]:
+    return [
+        f"{tr('Card')} {card.masked_number}   {card.product_name}   "
+        f"{tr('Status')}: {tr(STATUS_NAMES.get(card.status, card.status))}",
+        f"{tr('Holder')} {card.holder or tr('anonymous')}   {tr('Tier')} {card.tier or '-'}   "
+        f"{tr('Expires')} {card.expires_on or '-'}",
+        f"{tr('Principal')} {format_yuan(card.principal)}   {tr('Bonus')} "
+        f"{format_yuan(card.bonus)}   {tr('Points')} {card.points}",
+    ]
+
+
+class CardScreen(KioskScreen):
+    BINDINGS = [("escape", "cancel", ""), ("f5", "add_line", "")]
+
+    def __init__(self, card, *, query: bool = False) -> None:
+        super().__init__()
+        self.card = card
+        self.query_mode = query
+        self.sale_key = f"sale-{uuid.uuid4().hex}"  # made when the sale starts: no double charge
+        self.lines: list[SaleLine] = []
+        self.busy = False
+        self.KEYS = ([("Enter", N_("Show history")), ("Esc", N_("Back"))] if query else
+                     [("Enter", N_("Confirm")), ("F5", N_("Add item line")), ("Esc", N_("Cancel"))])
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        with Vertical(id="card"):
+            for line in card_summary(self.tr, self.card):
+                yield Static(line, classes="card-line")
+            if self.query_mode:
+                yield Label(self.tr("Customer: type the PIN to see recent transactions"))
+                yield Input(id="pin", password=True, max_length=6, restrict=r"[0-9]*")
+                yield DataTable(id="history", cursor_type="row")
+            else:
+                with Horizontal(classes="row"):
+                    yield Label(self.tr("Amount"), classes="field-label")
+                    yield Input(id="amount", max_length=12, restrict=r"[0-9.]*")
+                    yield Select([(c, c) for c in CATEGORIES], value=DEFAULT_CATEGORY,
+                                 id="category", allow_blank=False)
+                yield Static("", id="lines")
+                with Horizontal(classes="row"):
+                    yield Label(self.tr("Customer PIN"), classes="field-label")
+                    yield Input(id="pin", password=True, max_length=6, restrict=r"[0-9]*")
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        if self.card.status != "active":
+            self.say(self.tr("This card cannot be used: {status}.").format(
+                status=self.tr(STATUS_NAMES.get(self.card.status, self.card.status))), error=True)
+        self.query_one("#pin" if self.query_mode else "#amount").focus()
+
+    def reset(self) -> None:
+        for widget in self.query(Input):
+            widget.value = ""
+
+    # -- item lines (insurance cards check categories per line) -----------------------
+    def action_add_line(self) -> None:
+        if self.query_mode:
+            return
+        amount = self._amount_field()
+        if amount is None:
+            return
+        category = self.query_one("#category", Select).value
+        self.lines.append(SaleLine(name=category, category=category, amount=amount))
+        self.query_one("#amount", Input).value = ""
+        self._show_lines()
+
+    def _show_lines(self) -> None:
+        total = sum(line.amount for line in self.lines)
+        text = "; ".join(f"{line.category} {format_yuan(line.amount)}" for line in self.lines)
+        self.query_one("#lines", Static).update(
+            f"{text}   {self.tr('Total')} {format_yuan(total)}" if self.lines else "")
+
+    def _amount_field(self) -> int | None:
+        try:
+            return parse_yuan(self.query_one("#amount", Input).value)
+        except MoneyError as error:
+            self.say_error(error)
+            self.query_one("#amount").focus()
+            return None
+
+    # -- confirm ----------------------------------------------------------------------
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.busy:
+            return  # a second Enter while the first is posting does nothing
+        if self.query_mode:
+            self._show_history()
+        elif event.input.id == "amount":
+            if self.lines and not event.value:
+                self.query_one("#pin").focus()
+            elif self._amount_field() is not None:
+                self.say(self.tr("Customer: type your PIN and press Enter."))
+                self.query_one("#pin").focus()
+        else:
+            self._charge()
+
+    def _sale(self) -> tuple[int, tuple[SaleLine, ...]] | None:
+        lines = list(self.lines)
+        if self.query_one("#amount", Input).value or not lines:
+            amount = self._amount_field()
+            if amount is None:
+                return None
+            category = self.query_one("#category", Select).value
+            lines.append(SaleLine(name=category, category=category, amount=amount))
+        return sum(line.amount for line in lines), tuple(lines)
+
+    def _charge(self) -> None:
+        sale = self._sale()
+        if sale is None:
+            return
+        amount, lines = sale
+        pin = self.query_one("#pin", Input).value
+        self.busy = True
+        self.say(self.tr("Charging {amount}...").format(amount=format_yuan(amount)))
+        self.call("charge", charging.charge, self.app.session, card_number=self.card.number,
+                  amount=amount, pin=pin, key=self.sale_key, lines=lines)
+
+    def _show_history(self) -> None:
+        pin = self.query_one("#pin", Input).value
+        self.busy = True
+        self.call("history", journal.card_history, self.app.session, self.card.number, pin)
+
+    def on_work_done(self, message: WorkDone) -> None:
+        self.busy = False
+        self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
+        if message.error is not None:
+            self.say_error(message.error)
+            if isinstance(message.error, (WrongPin, PinLocked)):
+                self.query_one("#pin").focus()
+            return
+        if message.task == "history":
+            self._fill_history(message.result)
+            return
+        from kiosk.screens.result import ResultScreen
+        self.app.switch_screen(ResultScreen("charge", message.result, self.card))
+        self.app.print_queued()
+
+    def _fill_history(self, rows) -> None:
+        table = self.query_one("#history", DataTable)
+        table.clear(columns=True)
+        table.add_columns(self.tr("Time"), self.tr("Operation"), self.tr("Amount"))
+        for row in rows:
+            table.add_row(row.time, self.tr(KIND_NAMES.get(row.kind, row.kind)),
+                          format_yuan(row.amount))
+        self.say(self.tr("{count} recent transactions.").format(count=len(rows)))
+
+    def on_card_swiped(self, message: CardSwiped) -> None:
+        self.say(self.tr("Finish or cancel (Esc) this card first."), error=True)
+
+    def action_cancel(self) -> None:
+        if not self.busy:
+            self.app.pop_screen()

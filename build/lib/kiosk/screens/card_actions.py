@@ -1,0 +1,320 @@
+"""What the member centre does to one card, a screen each: recharge (and its reversal),
+replacement and tier upgrade, the PIN, restrictions, clearing, sub-card allocation.
+They share CardActionScreen: the card on top, a short form, review when the service
+asks for it, and the outcome screen when done."""
+
+from __future__ import annotations
+
+import uuid
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from kiosk.errors import N_
+from kiosk.messages import WorkDone
+from kiosk.money import format_yuan, plain_yuan
+from kiosk.screens.card import card_summary
+from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field
+from kiosk.screens.issue_card import TENDER_CHOICES
+from kiosk.services import card_care, issuing, recharge, transfers
+from kiosk.services.card_care import Replacement, Restrictions
+from kiosk.services.issuing import ReviewRequired
+
+
+class CardActionScreen(FormScreen):
+    TITLE = ""
+    KEYS = [("Enter", N_("Next/confirm")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", "")]
+
+    def __init__(self, card) -> None:
+        super().__init__()
+        self.card = card
+        self.key = f"{type(self).__name__}-{uuid.uuid4().hex}"
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        yield Static(self.tr(self.TITLE), id="title")
+        yield Static("\n".join(card_summary(self.tr, self.card)), id="summary")
+        with Vertical(id="form-area"):
+            yield from self.compose_form()
+        yield Static("", id="details")
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        # Textual calls this before a subclass's own on_mount (handlers run along the MRO).
+        inputs = list(self.query("Input, Choice"))
+        if inputs:
+            inputs[0].focus()
+
+    def on_work_done(self, message: WorkDone) -> None:
+        if message.error is not None:
+            if isinstance(message.error, ReviewRequired):
+                self.ask_review(message.error)
+                return
+            self.review = None
+            self.clear_secrets()
+            self.say_error(message.error)
+            return
+        handler = getattr(self, f"_{message.task}_done", None)
+        if handler is not None:
+            handler(message.result)
+            return
+        self.finish(message.result)
+
+    def finish(self, result) -> None:
+        from kiosk.screens.outcome import OutcomeScreen
+        self.clear_secrets()
+        replayed = isinstance(result, dict) and result.get("replayed", False)
+        # The outcome takes this screen's place: Enter goes back to the card.
+        self.app.switch_screen(OutcomeScreen(self.tr(self.TITLE), self.outcome(result),
+                                             replayed=replayed))
+        self.app.print_queued()
+
+    def outcome(self, result) -> list[str]:
+        lines = []
+        if isinstance(result, dict) and "operation_id" in result:
+            lines.append(f"{self.tr('Journal no.')} #{result['operation_id']}")
+        return lines
+
+    def details(self, text: str) -> None:
+        self.query_one("#details", Static).update(text)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class RechargeScreen(CardActionScreen):
+    TITLE = N_("Recharge")
+    FIELDS = [money_field("amount", N_("Amount")),
+              Field("tender", N_("Paid by"), choices=TENDER_CHOICES)]
+    KEYS = [("Enter", N_("Next/recharge")), ("F7", N_("Reverse today's recharge")),
+            ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f7", "reverse", "")]
+
+    def on_mount(self) -> None:
+        self.call("promotions", recharge.promotions_for, self.app.session, self.card.number)
+
+    def _promotions_done(self, names: list[str]) -> None:
+        self.details(self.tr("Promotions today: {names}").format(names="、".join(names))
+                     if names else self.tr("No promotion today."))
+
+    def submit(self) -> None:
+        amount = self.money("amount")
+        if amount is not None:
+            self.call("recharge", recharge.recharge, self.app.session,
+                      card_number=self.card.number, amount=amount, tender=self.value("tender"),
+                      key=self.key)
+
+    def action_reverse(self) -> None:
+        self.call("reversible", recharge.last_reversible, self.app.session, self.card.number)
+
+    def _reversible_done(self, operation_id: int) -> None:
+        self.reverse_id = operation_id
+        self.ask_review(ReviewRequired(reason=N_("Reversing a recharge")))
+
+    def ask_review(self, error) -> None:
+        if getattr(self, "reverse_id", None) is None:
+            super().ask_review(error)
+            return
+        from kiosk.screens.review import ReviewModal
+
+        def reviewed(review) -> None:
+            if review:
+                self.call("reversal", recharge.reverse_recharge, self.app.session,
+                          original_operation_id=self.reverse_id, key=self.key + "-reversal",
+                          review=review)
+        self.app.push_screen(ReviewModal(None, self.describe(error)), reviewed)
+
+    def outcome(self, result) -> list[str]:
+        if isinstance(result, dict):  # a reversal
+            return [f"{self.tr('Reversed')} #{result['original_operation_id']} "
+                    f"{format_yuan(result['amount'])}"] + super().outcome(result)
+        return [f"{self.tr('Amount')} {format_yuan(result.amount)}   {self.tr('Bonus')} "
+                f"{format_yuan(result.bonus)} {result.promotion}",
+                f"{self.tr('Principal balance')} {format_yuan(result.principal_after)}   "
+                f"{self.tr('Bonus balance')} {format_yuan(result.bonus_after)}",
+                f"{self.tr('Journal no.')} #{result.operation_id}"]
+
+
+REASONS = (("lost", N_("lost card")), ("damaged", N_("bad card")), ("upgrade", N_("tier upgrade")))
+
+
+class ReplaceScreen(CardActionScreen):
+    TITLE = N_("Replace the card")
+    KEYS = [("Enter", N_("Next/replace")), ("F5", N_("Next blank")), ("F6", N_("Write card")),
+            ("F8", N_("Bind smart card")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f5", "next_blank", ""), ("f6", "write", ""),
+                ("f8", "bind", "")]
+
+    def fields(self) -> list[Field]:
+        reason = "upgrade" if self.card.tier_offer else ("lost" if self.card.status == "lost"
+                                                          else "damaged")
+        return [Field("reason", N_("Reason"), choices=REASONS, value=reason),
+                Field("new_number", N_("New card number"), 32, DIGITS),
+                money_field("fee", N_("Card fee")),
+                Field("tender", N_("Paid by"), choices=TENDER_CHOICES)]
+
+    def on_mount(self) -> None:
+        self.written = ""
+        self.action_next_blank()
+        self._fee()
+
+    def on_choice_changed(self, message) -> None:
+        if message.choice.id == "reason":
+            self._fee()
+
+    def _fee(self) -> None:
+        self.call("fee", card_care.replacement_fee_for, self.app.session, self.card.number,
+                  self.value("reason"))
+
+    def _fee_done(self, fee: int) -> None:
+        self.set_value("fee", plain_yuan(fee))
+
+    def action_next_blank(self) -> None:
+        self.call("blank", issuing.next_blank_like, self.app.session, self.card.number)
+
+    def _blank_done(self, number: str) -> None:
+        self.set_value("new_number", number)
+        self.written = ""
+
+    def action_write(self) -> None:
+        self.say(self.tr("Swipe the blank card through the writer..."))
+        self.call("write", issuing.write_card, self.app.session, self.app.devices.writer,
+                  self.value("new_number"))
+
+    def action_bind(self) -> None:
+        self.call("write", issuing.bind_smart_card, self.app.session,
+                  self.app.devices.card_reader, self.value("new_number"))
+
+    def _write_done(self, _result) -> None:
+        self.written = self.value("new_number")
+        self.say(self.tr("New card written and read back; press Enter to move the balance."))
+        self.query_one("#fee").focus()
+
+    def submit(self) -> None:
+        if self.value("new_number") != self.written:
+            self.say(self.tr("Write the card (F6) or bind a smart card (F8) first."),
+                     error=True)
+            return
+        fee = self.money("fee", allow_zero=True)
+        if fee is None:
+            return
+        request = Replacement(self.card.number, self.written, self.value("reason"), fee,
+                              self.value("tender"), tier=self.card.tier_offer)
+        self.call("replace", card_care.replace_card, self.app.session, request, key=self.key,
+                  review=self.review)
+
+    def outcome(self, result) -> list[str]:
+        return [f"{self.tr('New card')} {result['card_number']}   {self.tr('Tier')} "
+                f"{result['tier'] or '-'}",
+                f"{self.tr('Principal')} {format_yuan(result['principal_after'])}   "
+                f"{self.tr('Bonus')} {format_yuan(result['bonus_after'])}   "
+                f"{self.tr('Points')} {result['points_after']}",
+                self.tr("The old card is void for ever.")] + super().outcome(result)
+
+
+PIN_ACTIONS = (("change", N_("change (old PIN)")), ("unlock", N_("unlock after 3 tries")),
+               ("reset", N_("reset to ID rule")), ("set", N_("set new PIN (no ID)")))
+
+
+class PinScreen(CardActionScreen):
+    TITLE = N_("Customer PIN")
+    FIELDS = [Field("action", N_("Action"), choices=PIN_ACTIONS),
+              pin_field("old_pin", N_("Old PIN")), pin_field("new_pin", N_("New PIN")),
+              pin_field("new_pin2", N_("New PIN again"))]
+    SUBMIT_FROM_ANY = False
+
+    def submit(self) -> None:
+        action, session, number = self.value("action"), self.app.session, self.card.number
+        new, again = self.value("new_pin"), self.value("new_pin2")
+        if action == "change":
+            self.call("pin", card_care.change_pin, session, number, self.value("old_pin"), new,
+                      again)
+        elif action == "unlock":
+            self.call("pin", card_care.unlock_pin, session, number)
+        elif action == "reset":
+            self.call("pin", card_care.reset_pin, session, number)
+        else:
+            self.call("pin", card_care.reset_pin, session, number, new, again)
+
+    def outcome(self, result) -> list[str]:
+        if result == "id_rule":
+            return [self.tr("The PIN is now the last six characters of the holder's ID "
+                            "number (X read as 0).")]
+        return [self.tr("Done.")]
+
+
+class RestrictionsScreen(CardActionScreen):
+    TITLE = N_("Card limits")
+    FIELDS = [money_field("daily_limit", N_("Daily limit (0 none)")),
+              Field("allowed_outlets", N_("Only at outlets"), 300),
+              Field("allowed_categories", N_("Only categories"), 300),
+              Field("forbidden_categories", N_("Never categories"), 300)]
+
+    def on_mount(self) -> None:
+        self.details(self.tr("Lists are separated by commas; empty means no limit."))
+        self.call("load", card_care.restrictions_of, self.app.session, self.card.number)
+
+    def _load_done(self, rules: Restrictions) -> None:
+        self.set_value("daily_limit", plain_yuan(rules.daily_limit))
+        for name in ("allowed_outlets", "allowed_categories", "forbidden_categories"):
+            self.set_value(name, getattr(rules, name))
+
+    def submit(self) -> None:
+        limit = self.money("daily_limit", allow_zero=True)
+        if limit is None:
+            return
+        rules = Restrictions(limit, self.value("allowed_outlets"),
+                             self.value("allowed_categories"), self.value("forbidden_categories"))
+        self.call("save", card_care.set_restrictions, self.app.session, self.card.number, rules)
+
+    def outcome(self, result) -> list[str]:
+        return [self.tr("The limits apply from the next sale, at every terminal.")]
+
+
+class ClearingScreen(CardActionScreen):
+    TITLE = N_("Clear the card (close it)")
+    KEYS = [("Enter", N_("Clear, with review")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("enter", "confirm", "")]
+
+    def on_mount(self) -> None:
+        self.details(self.tr(
+            "Pays back {principal} principal in cash; the bonus {bonus} is forfeited and "
+            "the points lapse. The card can never be used again.").format(
+            principal=format_yuan(self.card.principal), bonus=format_yuan(self.card.bonus)))
+
+    def action_confirm(self) -> None:
+        self.submit()
+
+    def submit(self) -> None:
+        self.call("clear", card_care.clear_card, self.app.session, self.card.number,
+                  key=self.key, review=self.review)
+
+    def outcome(self, result) -> list[str]:
+        return [f"{self.tr('Paid back')} {format_yuan(result['amount'])}   "
+                f"{self.tr('Bonus forfeited')} {format_yuan(result['bonus_forfeited'])}"
+                ] + super().outcome(result)
+
+
+DIRECTIONS = (("to_sub", N_("main card to sub card")), ("to_main", N_("sub card back to main")))
+
+
+class AllocationScreen(CardActionScreen):
+    TITLE = N_("Allocate to a sub card")
+    FIELDS = [Field("sub_number", N_("Sub card number"), 32, DIGITS),
+              money_field("amount", N_("Amount")),
+              Field("direction", N_("Direction"), choices=DIRECTIONS)]
+
+    def submit(self) -> None:
+        amount = self.money("amount")
+        if amount is None:
+            return
+        signed = amount if self.value("direction") == "to_sub" else -amount
+        self.call("allocate", transfers.allocate, self.app.session, main_number=self.card.number,
+                  sub_number=self.value("sub_number"), amount=signed, key=self.key)
+
+    def outcome(self, result) -> list[str]:
+        data = result.data
+        return [f"{self.tr('Sub card')} …{data['sub'][-4:]}  {format_yuan(abs(data['amount']))}",
+                f"{self.tr('Journal no.')} #{result.operation_id}"]

@@ -1,0 +1,131 @@
+"""Card services at the member centre: swipe or type a card, see it, then pick what to
+do with it. Each action has its own screen (card_actions.py); this one reloads the card
+when the action is done, so the clerk sees the new state."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from kiosk.errors import N_
+from kiosk.hw.tracks import SwipeError, parse_swipe
+from kiosk.messages import CardSwiped, SwipeBroken, WorkDone
+from kiosk.screens.base import KioskScreen
+from kiosk.screens.card import card_summary
+from kiosk.services import card_care, cards
+
+ACTIONS = (("F2", N_("Recharge")), ("F3", N_("Loss / found")), ("F4", N_("Replace/upgrade")),
+           ("F5", N_("PIN")), ("F6", N_("Limits")), ("F7", N_("Clearing")),
+           ("F8", N_("Sub cards")), ("F9", N_("Name holder")))
+ACTION_SCREENS = {"f2": "RechargeScreen", "f4": "ReplaceScreen", "f5": "PinScreen",
+                  "f6": "RestrictionsScreen", "f7": "ClearingScreen", "f8": "AllocationScreen"}
+
+
+class CardServiceScreen(KioskScreen):
+    KEYS = [("Enter", N_("Look up")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f3", "toggle_loss", ""), ("f9", "name_holder", "")] + [
+        (key, f"act('{key}')", "") for key in ACTION_SCREENS]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.card: cards.CardView | None = None
+        self.follow_replacement = False
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        yield Static(self.tr("CARD SERVICES"), id="title")
+        with Vertical(id="form"):
+            yield Static(self.tr("Swipe the card, or type its number and press Enter."))
+            yield Input(id="number", max_length=32, restrict=r"[0-9 ]*",
+                        placeholder=self.tr("Card number"))
+            yield Static("", id="summary")
+            yield Static("", id="actions", markup=True)
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.query_one("#number").focus()
+
+    def on_screen_resume(self) -> None:
+        if self.card is not None:
+            self.follow_replacement = True  # after a replacement, show the new card
+            self.load(self.card.number)
+
+    def load(self, number: str) -> None:
+        self.call("look_up", cards.look_up, self.app.session, number)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        number = "".join(event.value.split())
+        if number:
+            self.load(number)
+
+    def on_card_swiped(self, message: CardSwiped) -> None:
+        try:
+            self.load(parse_swipe(message.text).pan)
+        except SwipeError as error:
+            self.say_error(error)
+
+    def on_swipe_broken(self, message: SwipeBroken) -> None:
+        self.say(self.tr("The swipe was cut off; swipe again in one smooth movement."),
+                 error=True)
+
+    def on_work_done(self, message: WorkDone) -> None:
+        if message.error is not None:
+            self.say_error(message.error)
+            return
+        if message.task == "look_up":
+            self.show(message.result)
+        else:
+            self.say(self.tr("Done."))
+            self.load(self.card.number)
+
+    def show(self, card: cards.CardView) -> None:
+        if card.replaced_by and self.follow_replacement:
+            self.follow_replacement = False
+            self.load(card.replaced_by)
+            return
+        self.follow_replacement = False
+        self.card = card
+        self.query_one("#number", Input).value = card.number
+        lines = card_summary(self.tr, card)
+        if card.tier_offer:
+            lines.append(self.tr("Tier upgrade due: {tier} (F4, reason: upgrade)").format(
+                tier=card.tier_offer))
+        self.query_one("#summary", Static).update("\n".join(lines))
+        cells = [f"[b]{key}[/b] {self.tr(label)}" for key, label in ACTIONS]
+        self.query_one("#actions", Static).update(
+            "   ".join(cells[:4]) + "\n" + "   ".join(cells[4:]))
+        self.say("")
+
+    def _need_card(self) -> bool:
+        if self.card is None:
+            self.say(self.tr("Swipe or type a card first."), error=True)
+            return False
+        return True
+
+    def action_act(self, key: str) -> None:
+        if not self._need_card():
+            return
+        from kiosk.screens import card_actions
+        self.app.push_screen(getattr(card_actions, ACTION_SCREENS[key])(self.card))
+
+    def action_toggle_loss(self) -> None:
+        if not self._need_card():
+            return
+        change = card_care.cancel_loss if self.card.status == "lost" else card_care.report_loss
+        self.call("loss", change, self.app.session, self.card.number)
+
+    def action_name_holder(self) -> None:
+        if not self._need_card():
+            return
+        from kiosk.screens.member_search import MemberSearchScreen
+        from kiosk.services import issuing
+
+        def chosen(member) -> None:
+            if member is not None:
+                self.call("name", issuing.name_anonymous_card, self.app.session,
+                          self.card.number, member[0])
+        self.app.push_screen(MemberSearchScreen(picking=True), chosen)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

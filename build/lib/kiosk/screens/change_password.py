@@ -1,0 +1,63 @@
+"""An expired (or reset) password must be changed before the operator can work."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Label
+
+from kiosk.errors import N_
+from kiosk.messages import WorkDone
+from kiosk.screens.base import KioskScreen
+from kiosk.services import operators
+
+
+class ChangePasswordScreen(KioskScreen):
+    KEYS = [("Enter", N_("Save")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", "")]
+
+    def __init__(self, login_result) -> None:
+        super().__init__()
+        self.login_result = login_result
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        with Vertical(id="form"):
+            yield Label(self.tr("Your password has expired: choose a new one (8-12 letters "
+                                "and digits)."), id="title")
+            yield Label(self.tr("Current password"))
+            yield Input(id="old", password=True, max_length=12)
+            yield Label(self.tr("New password"))
+            yield Input(id="new", password=True, max_length=12)
+            yield Label(self.tr("New password again"))
+            yield Input(id="again", password=True, max_length=12)
+        yield from self.compose_keys()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        old, new, again = (self.query_one(f"#{n}", Input).value for n in ("old", "new", "again"))
+        if not (old and new and again):
+            self.focus_next()
+            return
+        if new != again:
+            self.say(self.tr("The two new passwords differ."), error=True)
+            self._clear()
+            return
+        session = self.app.terminal_session.as_actor(self.login_result.actor)
+        self.call("change", operators.change_password, session, old_password=old,
+                  new_password=new)
+
+    def _clear(self) -> None:
+        for name in ("old", "new", "again"):
+            self.query_one(f"#{name}", Input).value = ""
+        self.query_one("#old", Input).focus()
+
+    def on_work_done(self, message: WorkDone) -> None:
+        self._clear()
+        if message.error is not None:
+            self.say_error(message.error)
+            return
+        self.app.pop_screen()
+        self.app.logged_in(self.login_result)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,155 @@
+"""Compact keyboard forms for the member centre: one line per field (label, then an
+input or a choice), Enter moves to the next field and submits on the last one, so a
+clerk fills a dozen fields at 80x24 without touching a mouse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Input, Label, Static
+
+from kiosk.money import MoneyError, parse_yuan
+from kiosk.screens.base import KioskScreen
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str  # a message id, translated when shown
+    max_length: int = 30
+    restrict: str | None = None
+    password: bool = False
+    value: str = ""
+    choices: tuple[tuple[str, str], ...] = ()  # (value, label id): a Choice, not an Input
+
+
+MONEY = r"[0-9.]*"
+DIGITS = r"[0-9]*"
+
+
+def money_field(name: str, label: str, value: str = "") -> Field:
+    return Field(name, label, max_length=12, restrict=MONEY, value=value)
+
+
+def pin_field(name: str, label: str) -> Field:
+    return Field(name, label, max_length=6, restrict=DIGITS, password=True)
+
+
+class Choice(Static, can_focus=True):
+    """One of a few values, changed with the arrow keys or the space bar."""
+
+    BINDINGS = [("left", "step(-1)", ""), ("right", "step(1)", ""), ("space", "step(1)", "")]
+
+    def __init__(self, choices: tuple[tuple[str, str], ...], translate, *, value: str = "",
+                 id: str | None = None) -> None:
+        super().__init__("", id=id, classes="choice")
+        self.choices, self.translate = choices, translate
+        values = [choice for choice, _ in choices]
+        self.index = values.index(value) if value in values else 0
+
+    def on_mount(self) -> None:
+        self._show()
+
+    @property
+    def value(self) -> str:
+        return self.choices[self.index][0]
+
+    @value.setter
+    def value(self, value: str) -> None:
+        values = [choice for choice, _ in self.choices]
+        if value in values:
+            self.index = values.index(value)
+            self._show()
+
+    def action_step(self, delta: int) -> None:
+        self.index = (self.index + delta) % len(self.choices)
+        self._show()
+        self.post_message(Choice.Changed(self))
+
+    def _show(self) -> None:
+        self.update(f"‹ {self.translate(self.choices[self.index][1])} ›")
+
+    class Changed(Message):
+        def __init__(self, choice: "Choice") -> None:
+            super().__init__()
+            self.choice = choice
+
+
+class FormScreen(KioskScreen):
+    """Subclasses give FIELDS (or fields()) and implement submit()."""
+
+    FIELDS: list[Field] = []
+
+    def fields(self) -> list[Field]:
+        return self.FIELDS
+
+    def compose_form(self) -> ComposeResult:
+        yield from self.form_rows(self.fields())
+
+    def form_rows(self, fields: list[Field]) -> list[Horizontal]:
+        """One row per field; also for forms mounted after their data has loaded."""
+        return [Horizontal(Label(self.tr(field.label), classes="field-name"),
+                           self._editor(field), classes="field") for field in fields]
+
+    def _editor(self, field: Field):
+        if field.choices:
+            return Choice(field.choices, self.tr, value=field.value, id=field.name)
+        return Input(field.value, id=field.name, max_length=field.max_length,
+                     restrict=field.restrict, password=field.password, compact=True)
+
+    def value(self, name: str) -> str:
+        widget = self.query_one(f"#{name}")
+        return widget.value.strip() if isinstance(widget, Input) else widget.value
+
+    def set_value(self, name: str, value: str) -> None:
+        self.query_one(f"#{name}").value = value
+
+    def money(self, name: str, *, allow_zero: bool = False) -> int | None:
+        """The field as fen, or None after saying what is wrong with it."""
+        try:
+            return parse_yuan(self.value(name), allow_zero=allow_zero)
+        except MoneyError as error:
+            self.say_error(error)
+            self.query_one(f"#{name}").focus()
+            return None
+
+    def clear_secrets(self) -> None:
+        for widget in self.query(Input):
+            if widget.password:
+                widget.value = ""
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = [widget for widget in self.query("Input, Choice")]
+        if event.input is inputs[-1] or getattr(self, "SUBMIT_FROM_ANY", False):
+            self.submit()
+        else:
+            self.focus_next()
+
+    def key_enter(self) -> None:
+        """Enter on a Choice moves on like Enter in an Input."""
+        if isinstance(self.focused, Choice):
+            if self.focused is list(self.query("Input, Choice"))[-1]:
+                self.submit()
+            else:
+                self.focus_next()
+
+    def submit(self) -> None:
+        raise NotImplementedError
+
+    # -- same-level review: a service refused with ReviewRequired --------------------------
+    review = None
+
+    def ask_review(self, error) -> None:
+        """A second operator types their credentials; then the form is submitted again
+        with them (the service checks them)."""
+        from kiosk.screens.review import ReviewModal
+
+        def reviewed(review) -> None:
+            if review:
+                self.review = review
+                self.submit()
+        self.app.push_screen(ReviewModal(None, self.describe(error)), reviewed)

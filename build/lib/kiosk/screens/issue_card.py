@@ -1,0 +1,207 @@
+"""Issue a card (发卡): product, blank card from stock, member (or anonymous), write it
+(F6 magstripe, F8 smart card), the customer's PIN twice, fee and deposit; Enter issues.
+A fee or deposit other than the product's, or one sub card too many, asks for review."""
+
+from __future__ import annotations
+
+import uuid
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from kiosk.errors import InvalidInput, N_
+from kiosk.messages import WorkDone
+from kiosk.money import format_yuan, plain_yuan
+from kiosk.screens.form import DIGITS, Choice, Field, FormScreen, money_field, pin_field
+from kiosk.services import issuing, members
+from kiosk.services.issuing import IssueRequest, ReviewRequired
+from kiosk.services.members import MemberQuery
+
+TENDER_CHOICES = (("cash", N_("cash")), ("bank", N_("bank card")))
+
+
+class IssueCardScreen(FormScreen):
+    KEYS = [("Enter", N_("Next/issue")), ("F4", N_("Find member")), ("F5", N_("Next blank")),
+            ("F6", N_("Write card")), ("F8", N_("Bind smart card")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f4", "find_member", ""), ("f5", "next_blank", ""),
+                ("f6", "write", ""), ("f8", "bind", "")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.products: list[issuing.ProductChoice] = []
+        self.member: tuple[int, str] | None = None
+        self.written = ""  # the card number the writer confirmed
+        self.key = f"issue-{uuid.uuid4().hex}"
+
+    def fields(self) -> list[Field]:
+        products = tuple((p.code, p.name) for p in self.products)
+        return [
+            Field("product", N_("Product"), choices=products),
+            Field("card_number", N_("Card number"), 32, DIGITS),
+            Field("phone", N_("Member phone"), 20, r"[0-9+\- ]*"),
+            Field("main_card", N_("Main card (sub)"), 32, DIGITS),
+            Field("tender", N_("Paid by"), choices=TENDER_CHOICES),
+            money_field("fee", N_("Card fee")),
+            money_field("deposit", N_("Deposit")),
+            pin_field("pin", N_("Customer PIN")),
+            pin_field("pin2", N_("PIN again")),
+        ]
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        yield Static(self.tr("ISSUE A CARD"), id="title")
+        yield Vertical(id="form-area")
+        yield Static("", id="details")
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.call("products", issuing.products, self.app.session)
+
+    # -- loading and product defaults ---------------------------------------------------
+    def _product(self) -> issuing.ProductChoice:
+        code = self.value("product")
+        return next(p for p in self.products if p.code == code)
+
+    def _apply_product(self) -> None:
+        product = self._product()
+        self.set_value("fee", plain_yuan(product.fee))
+        self.set_value("deposit", plain_yuan(product.deposit))
+        self.action_next_blank()
+
+    def on_choice_changed(self, message: Choice.Changed) -> None:
+        if message.choice.id == "product":
+            self._apply_product()
+
+    def action_next_blank(self) -> None:
+        self.call("next_blank", issuing.next_blank, self.app.session, self.value("product"))
+
+    # -- member ---------------------------------------------------------------------------
+    def on_input_submitted(self, event) -> None:
+        event.prevent_default()  # Textual would also call FormScreen's handler
+        if event.input.id == "phone" and event.value.strip():
+            event.stop()
+            self.call("member", members.search, self.app.session,
+                      MemberQuery(phone=event.value.strip()))
+            return
+        super().on_input_submitted(event)
+
+    def action_find_member(self) -> None:
+        from kiosk.screens.member_search import MemberSearchScreen
+        self.app.push_screen(MemberSearchScreen(picking=True), self._member_chosen)
+
+    def _member_chosen(self, member) -> None:
+        if member is not None:
+            self.member = member
+            self._show_member()
+            self.query_one("#main_card").focus()
+
+    def _show_member(self) -> None:
+        who = self.member[1] if self.member else self.tr("anonymous card")
+        written = self.tr("written") if self.written else self.tr("not written yet")
+        self.query_one("#details", Static).update(
+            f"{self.tr('Holder')}: {who}   {self.tr('Card')}: {written}")
+
+    # -- writing --------------------------------------------------------------------------
+    def action_write(self) -> None:
+        self.say(self.tr("Swipe the blank card through the writer..."))
+        self.call("write", issuing.write_card, self.app.session, self.app.devices.writer,
+                  self.value("card_number"))
+
+    def action_bind(self) -> None:
+        self.say(self.tr("Reading the smart card..."))
+        self.call("write", issuing.bind_smart_card, self.app.session,
+                  self.app.devices.card_reader, self.value("card_number"))
+
+    # -- issuing --------------------------------------------------------------------------
+    def submit(self) -> None:
+        number = self.value("card_number")
+        if number != self.written:
+            self.say(self.tr("Write the card (F6) or bind a smart card (F8) first."),
+                     error=True)
+            return
+        fee, deposit = self.money("fee", allow_zero=True), self.money("deposit", allow_zero=True)
+        if fee is None or deposit is None:
+            return
+        try:
+            issuing.check_new_pin(self.value("pin"), self.value("pin2"))
+        except InvalidInput as error:
+            self.clear_secrets()
+            self.query_one("#pin").focus()
+            self.say_error(error)
+            return
+        if self.value("phone") and self.member is None:
+            self.say(self.tr("Press Enter on the phone to find the member, or clear it for "
+                             "an anonymous card."), error=True)
+            return
+        request = IssueRequest(
+            card_number=number, member_id=self.member[0] if self.member else None,
+            pin=self.value("pin"), fee=fee, deposit=deposit, tender=self.value("tender"),
+            main_card_number=self.value("main_card"))
+        self.say(self.tr("Issuing..."))
+        self.call("issue", issuing.issue, self.app.session, request, key=self.key,
+                  review=self.review)
+
+    def on_work_done(self, message: WorkDone) -> None:
+        if message.error is not None:
+            if isinstance(message.error, ReviewRequired):
+                self.ask_review(message.error)
+                return
+            self.review = None
+            if message.task == "issue":
+                self.clear_secrets()
+            self.say_error(message.error)
+            return
+        handler = getattr(self, f"_{message.task}_done")
+        handler(message.result)
+
+    def _products_done(self, products) -> None:
+        self.products = products
+        self.query_one("#form-area").mount_all(self.form_rows(self.fields()))
+        self.call_after_refresh(self._apply_product)
+        self.call_after_refresh(lambda: self.query_one("#phone").focus())
+        self._show_member()
+
+    def _next_blank_done(self, number: str) -> None:
+        self.set_value("card_number", number)
+        self.written = ""
+        self._show_member()
+        product = self._product()
+        self.say(self.tr("{count} blank cards of {product} in stock.").format(
+            count=product.blanks, product=product.name))
+
+    def _member_done(self, rows) -> None:
+        if len(rows) == 1:
+            self._member_chosen((rows[0].member_id, rows[0].name))
+        elif not rows:
+            self.say(self.tr("No member with this phone: F4 to search, or register one."),
+                     error=True)
+        else:
+            self.say(self.tr("Several members share this phone: choose one (F4)."), error=True)
+
+    def _write_done(self, _result) -> None:
+        self.written = self.value("card_number")
+        self._show_member()
+        self.say(self.tr("Card written and read back. Customer: type a new PIN twice."))
+        self.query_one("#pin").focus()
+
+    def _issue_done(self, result: dict) -> None:
+        from kiosk.screens.outcome import OutcomeScreen
+        self.clear_secrets()
+        lines = [f"{self.tr('Card')} {result['card_number']}",
+                 f"{self.tr('Card fee')} {format_yuan(result['fee'])}   "
+                 f"{self.tr('Deposit')} {format_yuan(result['deposit'])}",
+                 f"{self.tr('Journal no.')} #{result['operation_id']}"]
+        self.app.push_screen(OutcomeScreen(self.tr("Card issued"), lines), self._next_card)
+        self.app.print_queued()
+
+    def _next_card(self, _=None) -> None:
+        self.key, self.review, self.member, self.written = (
+            f"issue-{uuid.uuid4().hex}", None, None, "")
+        for name in ("phone", "main_card"):
+            self.set_value(name, "")
+        self._apply_product()
+        self.query_one("#phone").focus()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

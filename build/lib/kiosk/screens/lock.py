@@ -1,0 +1,40 @@
+"""The operator's lock screen: nothing shows until the operator's password is typed."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Label
+
+from kiosk.errors import N_
+from kiosk.messages import CardSwiped, WorkDone
+from kiosk.screens.base import KioskScreen
+from kiosk.services import operators
+
+
+class LockScreen(KioskScreen):
+    KEYS = [("Enter", N_("Unlock"))]
+    WIPE_ON_IDLE = False
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        with Vertical(id="form"):
+            yield Label(self.tr("Locked. Type your password to continue."), id="title")
+            yield Input(id="password", password=True, max_length=12)
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.query_one("#password").focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.call("unlock", operators.confirm_identity, self.app.session, event.value)
+        event.input.value = ""
+
+    def on_work_done(self, message: WorkDone) -> None:
+        if message.error is not None:
+            self.say_error(message.error)
+            return
+        self.app.pop_screen()
+
+    def on_card_swiped(self, message: CardSwiped) -> None:
+        self.say(self.tr("Locked. Type your password to continue."), error=True)

@@ -1,0 +1,71 @@
+"""Login: outlet code, login id, password (masked). F8 switches the language."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Label
+
+from kiosk.errors import N_
+from kiosk.messages import CardSwiped, SwipeBroken, WorkDone
+from kiosk.screens.base import KioskScreen
+from kiosk.services import operators
+
+
+class LoginScreen(KioskScreen):
+    KEYS = [("Enter", N_("Log in")), ("F8", N_("中文/English"))]
+    BINDINGS = [("f8", "switch_language", "")]
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        with Vertical(id="form"):
+            yield Label(self.tr("Card Kiosk: operator login"), id="title")
+            yield Label(self.tr("Outlet code"))
+            yield Input(self.app.settings.outlet_code, id="outlet", max_length=8,
+                        restrict=r"[0-9]*")
+            yield Label(self.tr("Login id"))
+            yield Input(id="login", max_length=30)
+            yield Label(self.tr("Password"))
+            yield Input(id="password", password=True, max_length=12)
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.query_one("#login" if self.app.settings.outlet_code else "#outlet").focus()
+
+    def reset(self) -> None:
+        self.query_one("#password", Input).value = ""
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        fields = ["outlet", "login", "password"]
+        empty = [name for name in fields if not self.query_one(f"#{name}", Input).value]
+        if empty:
+            self.query_one(f"#{empty[0]}", Input).focus()
+            return
+        self.say(self.tr("Checking..."))
+        self.call("login", operators.login, self.app.terminal_session,
+                  outlet_code=self.query_one("#outlet", Input).value,
+                  login_id=self.query_one("#login", Input).value,
+                  password=self.query_one("#password", Input).value,
+                  terminal_code=self.app.settings.terminal_code)
+
+    def on_work_done(self, message: WorkDone) -> None:
+        self.query_one("#password", Input).value = ""
+        if message.error is not None:
+            self.say_error(message.error)
+            self.query_one("#password", Input).focus()
+            return
+        if message.result.must_change_password:
+            from kiosk.screens.change_password import ChangePasswordScreen
+            self.app.push_screen(ChangePasswordScreen(message.result))
+            return
+        self.app.logged_in(message.result)
+
+    def on_card_swiped(self, message: CardSwiped) -> None:
+        self.say(self.tr("Log in first, then swipe the card."), error=True)
+
+    def on_swipe_broken(self, message: SwipeBroken) -> None:
+        self.on_card_swiped(message)
+
+    def action_switch_language(self) -> None:
+        self.app.set_language("zh_CN" if self.app.language == "en" else "en")
+        self.app.switch_screen(LoginScreen())

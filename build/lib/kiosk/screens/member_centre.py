@@ -1,0 +1,55 @@
+"""The member centre (会员中心): the clerk's menu. Each entry opens its own screen; an
+entry the operator's role may not use is not offered (and its services refuse anyway)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from kiosk.errors import N_
+from kiosk.screens.base import KioskScreen
+from kiosk.services import permissions
+
+# key, label, screen (module, class), the permissions any one of which opens it
+ENTRIES = (
+    ("1", N_("Members: search, register, edit"), ("member_search", "MemberSearchScreen"),
+     (permissions.MEMBER_EDIT,)),
+    ("2", N_("Issue a card"), ("issue_card", "IssueCardScreen"), (permissions.CARD_ISSUE,)),
+    ("3", N_("Card services: recharge, loss, replace, PIN, limits, clearing"),
+     ("card_service", "CardServiceScreen"), (permissions.CARD_MANAGE, permissions.RECHARGE)),
+    ("4", N_("Batch recharge lists"), ("batch", "BatchScreen"), (permissions.RECHARGE,)),
+    ("5", N_("Insurance card to stored value"), ("insurance_transfer", "InsuranceTransferScreen"),
+     (permissions.RECHARGE, permissions.FINANCE)),
+    ("6", N_("Old card migration"), ("migration", "MigrationScreen"),
+     (permissions.CARD_MANAGE,)),
+)
+
+
+def allowed_entries(granted: frozenset[str]):
+    return [entry for entry in ENTRIES if set(entry[3]) & granted]
+
+
+class MemberCentreScreen(KioskScreen):
+    KEYS = [("1-6", N_("Open")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", "")] + [(key, f"open('{key}')", "") for key, *_ in ENTRIES]
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        yield Static(self.tr("MEMBER CENTRE"), id="title")
+        lines = [f"[b]{key}[/b]  {self.tr(label)}"
+                 for key, label, _, _ in allowed_entries(self.app.login.permissions)]
+        yield Static("\n".join(lines), id="menu", markup=True)
+        yield from self.compose_keys()
+
+    def action_open(self, key: str) -> None:
+        entry = next((e for e in allowed_entries(self.app.login.permissions) if e[0] == key),
+                     None)
+        if entry is None:
+            self.say(self.tr("Your role may not use this."), error=True)
+            return
+        module_name, class_name = entry[2]
+        module = __import__(f"kiosk.screens.{module_name}", fromlist=[class_name])
+        self.app.push_screen(getattr(module, class_name)())
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,90 @@
+"""Register a member or edit one; an edit keeps every changed field as history, shown
+below the form with the member's cards."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from kiosk.errors import N_
+from kiosk.messages import WorkDone
+from kiosk.screens.card import STATUS_NAMES
+from kiosk.screens.form import Field, FormScreen
+from kiosk.services import members
+from kiosk.services.members import DuplicatePhone, MemberDetails
+
+
+class MemberFormScreen(FormScreen):
+    FIELDS = [
+        Field("name", N_("Name"), members.MAX_NAME),
+        Field("phone", N_("Phone"), 20, r"[0-9+\- ]*"),
+        Field("id_number", N_("ID number"), 18, r"[0-9Xx]*"),
+        Field("level", N_("Level"), 20),
+        Field("source", N_("Source"), 30),
+        Field("region", N_("Region"), 30),
+        Field("tags", N_("Tags"), members.MAX_TAGS),
+    ]
+    KEYS = [("Enter", N_("Next/save")), ("F7", N_("Confirm shared phone")),
+            ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f7", "confirm_shared_phone", "")]
+
+    def __init__(self, member_id: int | None) -> None:
+        super().__init__()
+        self.member_id = member_id
+        self.shared_phone_confirmed = False
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        title = self.tr("NEW MEMBER") if self.member_id is None else \
+            self.tr("MEMBER #{number}").format(number=self.member_id)
+        yield Static(title, id="title")
+        with Vertical(id="form-area"):
+            yield from self.compose_form()
+        yield Static("", id="details")
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.query_one("#name").focus()
+        if self.member_id is not None:
+            self.call("load", members.get, self.app.session, self.member_id)
+
+    def submit(self) -> None:
+        details = MemberDetails(**{field.name: self.value(field.name) for field in self.FIELDS})
+        if self.member_id is None:
+            self.call("save", members.register, self.app.session, details,
+                      shared_phone_confirmed=self.shared_phone_confirmed)
+        else:
+            self.call("save", members.edit, self.app.session, self.member_id, details,
+                      shared_phone_confirmed=self.shared_phone_confirmed)
+
+    def action_confirm_shared_phone(self) -> None:
+        self.shared_phone_confirmed = True
+        self.submit()
+
+    def on_work_done(self, message: WorkDone) -> None:
+        if message.error is not None:
+            self.say_error(message.error)
+            if isinstance(message.error, DuplicatePhone):
+                self.query_one("#phone").focus()
+            return
+        if message.task == "load":
+            self._show(message.result)
+            return
+        member_id = message.result if self.member_id is None else self.member_id
+        self.dismiss((member_id, self.value("name")))
+
+    def _show(self, record: members.MemberRecord) -> None:
+        for name, value in asdict(record.details).items():
+            self.set_value(name, value)
+        lines = [f"{self.tr('Cards')}: " + ("; ".join(
+            f"{number} {product} {self.tr(STATUS_NAMES.get(status, status))}"
+            for number, product, status in record.cards) or "-")]
+        lines += [f"{when} {field}: {old or '-'} → {new or '-'}"
+                  for when, field, old, new in record.history[:4]]
+        self.query_one("#details", Static).update("\n".join(lines))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

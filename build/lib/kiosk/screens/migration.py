@@ -1,0 +1,241 @@
+"""Physical card migration (实体卡迁移): import the old system's balances, filter them,
+and migrate one onto a member's stored-value card with the member's SMS code."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from kiosk.errors import N_
+from kiosk.messages import WorkDone
+from kiosk.money import MoneyError, format_yuan, parse_yuan
+from kiosk.screens.batch import problem_lines
+from kiosk.screens.form import DIGITS, MONEY, Field, FormScreen
+from kiosk.services import members, migration
+from kiosk.services.members import MemberQuery
+from kiosk.services.migration import LegacyFilter, MigrationRequest
+from kiosk.tables import TableProblems
+
+MIGRATED_CHOICES = (("no", N_("not migrated")), ("yes", N_("migrated")), ("all", N_("all")))
+
+
+class MigrationScreen(FormScreen):
+    KEYS = [("Enter", N_("Filter/migrate")), ("F5", N_("Import file")),
+            ("PgDn/PgUp", N_("Page")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f5", "import_file", ""),
+                ("pagedown", "page(1)", ""), ("pageup", "page(-1)", "")]
+    SUBMIT_FROM_ANY = True
+
+    def fields(self) -> list[Field]:
+        samples = self.app.settings.home / "samples"
+        return [Field("path", N_("Import file"), 300, value=f"{samples}/legacy-cards.csv"),
+                Field("number", N_("Number starts"), 32),
+                Field("card_type", N_("Card type"), 30),
+                Field("min_balance", N_("Balance from"), 12, MONEY),
+                Field("max_balance", N_("Balance to"), 12, MONEY),
+                Field("old_status", N_("Old status"), 20),
+                Field("migrated", N_("Migrated"), choices=MIGRATED_CHOICES)]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[migration.LegacyRow] = []
+        self.page = 0
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        with Vertical(id="form-area"):
+            yield from self.compose_form()
+        yield Static("", id="details")
+        yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.query_one("#number").focus()
+        self.submit()
+
+    def on_screen_resume(self) -> None:
+        self.search()
+
+    def _balance(self, name: str) -> int | None:
+        text = self.value(name)
+        return parse_yuan(text, allow_zero=True) if text else None
+
+    def submit(self) -> None:
+        self.page = 0
+        self.search()
+
+    def search(self) -> None:
+        try:
+            low, high = self._balance("min_balance"), self._balance("max_balance")
+        except MoneyError as error:
+            self.say_error(error)
+            return
+        migrated = {"no": False, "yes": True, "all": None}[self.value("migrated")]
+        rules = LegacyFilter(self.value("card_type"), self.value("number"), low, high,
+                             self.value("old_status"), migrated)
+        self.call("list", migration.listing, self.app.session, rules, page=self.page)
+
+    def action_page(self, delta: int) -> None:
+        if self.page + delta >= 0 and (delta < 0 or len(self.rows) == migration.PAGE):
+            self.page += delta
+            self.search()
+
+    def action_import_file(self) -> None:
+        self.query_one("#details", Static).update("")
+        self.call("import", migration.import_balances, self.app.session, self.value("path"))
+
+    def on_work_done(self, message: WorkDone) -> None:
+        if message.error is not None:
+            self.say_error(message.error)
+            if isinstance(message.error, TableProblems):
+                self.query_one("#details", Static).update(problem_lines(self.tr, message.error))
+            return
+        if message.task == "import":
+            self.query_one("#details", Static).update(
+                self.tr("{count} old cards imported.").format(count=message.result))
+            self.search()
+            return
+        self._show(message.result)
+
+    def _show(self, rows) -> None:
+        self.rows = rows
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_columns(self.tr("Old card"), self.tr("Card type"), self.tr("Balance"),
+                          self.tr("Outlet"), self.tr("Old status"), self.tr("Migrated"),
+                          self.tr("By"))
+        for row in rows:
+            when = row.migrated_at.strftime("%Y-%m-%d") if row.migrated_at else ""
+            table.add_row(row.number, row.card_type, format_yuan(row.balance), row.outlet_code,
+                          row.status, when, row.operator_name)
+        self.say(self.tr("Page {page}: {count} old cards. Choose one and press Enter to "
+                         "migrate it.").format(page=self.page + 1, count=len(rows)))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        row = self.rows[event.cursor_row] if event.cursor_row < len(self.rows) else None
+        if row is None:
+            return
+        if row.migrated_at is not None:
+            self.say(self.tr("This old card was already migrated."), error=True)
+            return
+        self.app.push_screen(MigrateOneScreen(row))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class MigrateOneScreen(FormScreen):
+    KEYS = [("Enter", N_("Next/migrate")), ("F4", N_("Find member")), ("F5", N_("New member")),
+            ("F6", N_("Send code")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f4", "find_member", ""), ("f5", "new_member", ""),
+                ("f6", "send_code", "")]
+
+    def fields(self) -> list[Field]:
+        voucher = self.app.settings.home / "samples" / "voucher.png"
+        return [Field("phone", N_("Member phone"), 20, r"[0-9+\- ]*"),
+                Field("code", N_("SMS code"), 6, DIGITS),
+                Field("vouchers", N_("Vouchers (a,b,..)"), 1000,
+                      value=str(voucher) if voucher.exists() else ""),
+                Field("remarks", N_("Remarks"), migration.MAX_REMARKS)]
+
+    def __init__(self, legacy: migration.LegacyRow) -> None:
+        super().__init__()
+        self.legacy = legacy
+        self.member: tuple[int, str] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        yield Static(self.tr("MIGRATE OLD CARD {number}: {balance}").format(
+            number=self.legacy.number, balance=format_yuan(self.legacy.balance)), id="title")
+        with Vertical(id="form-area"):
+            yield from self.compose_form()
+        yield Static("", id="details")
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.query_one("#phone").focus()
+        self._show_member()
+
+    def _show_member(self) -> None:
+        who = self.member[1] if self.member else self.tr("none yet")
+        self.query_one("#details", Static).update(f"{self.tr('Member')}: {who}")
+
+    def on_input_submitted(self, event) -> None:
+        event.prevent_default()  # Textual would also call FormScreen's handler
+        if event.input.id == "phone" and event.value.strip():
+            event.stop()
+            self.call("member", members.search, self.app.session,
+                      MemberQuery(phone=event.value.strip()))
+            return
+        super().on_input_submitted(event)
+
+    def _chosen(self, member) -> None:
+        if member is not None:
+            self.member = member
+            self._show_member()
+            self.say(self.tr("Send the member a code (F6)."))
+
+    def action_find_member(self) -> None:
+        from kiosk.screens.member_search import MemberSearchScreen
+        self.app.push_screen(MemberSearchScreen(picking=True), self._chosen)
+
+    def action_new_member(self) -> None:
+        from kiosk.screens.member_form import MemberFormScreen
+        self.app.push_screen(MemberFormScreen(None), self._chosen)
+
+    def action_send_code(self) -> None:
+        if self.member is None:
+            self.say(self.tr("Choose the member first."), error=True)
+            return
+        self.call("code", migration.send_code, self.app.session, self.member[0],
+                  self.app.devices.code_sender)
+
+    def submit(self) -> None:
+        if self.member is None:
+            self.say(self.tr("Choose the member first."), error=True)
+            return
+        vouchers = tuple(part.strip() for part in self.value("vouchers").split(",")
+                         if part.strip())
+        request = MigrationRequest(self.legacy.number, self.member[0], self.value("code"),
+                                   vouchers, self.value("remarks"))
+        self.say(self.tr("Migrating..."))
+        self.call("migrate", migration.migrate, self.app.session, request)
+
+    def on_work_done(self, message: WorkDone) -> None:
+        if message.error is not None:
+            self.say_error(message.error)
+            return
+        if message.task == "member":
+            rows = message.result
+            if len(rows) == 1:
+                self._chosen((rows[0].member_id, rows[0].name))
+            else:
+                self.say(self.tr("No single member with this phone: F4 to search, F5 to "
+                                 "register."), error=True)
+        elif message.task == "code":
+            self._code_sent(message.result)
+        else:
+            self._migrated(message.result)
+
+    def _code_sent(self, masked_phone: str) -> None:
+        text = self.tr("Code sent to {phone}; valid 10 minutes.").format(phone=masked_phone)
+        sent = getattr(self.app.devices.code_sender, "sent", None)
+        if sent:  # the simulated sender: the demo shows what the member's phone got
+            text += "  " + self.tr("(sim SMS: {text})").format(text=sent[-1][1])
+        self.say(text)
+        self.query_one("#code").focus()
+
+    def _migrated(self, result: dict) -> None:
+        from kiosk.screens.outcome import OutcomeScreen
+        lines = [f"{self.tr('Old card')} {result['old_card_number']} → "
+                 f"{self.tr('Card')} {result['card_number']}",
+                 f"{self.tr('Amount')} {format_yuan(result['amount'])}   "
+                 f"{self.tr('Principal balance')} {format_yuan(result['principal_after'])}",
+                 f"{self.tr('Journal no.')} #{result['operation_id']}"]
+        self.app.switch_screen(OutcomeScreen(self.tr("Old card migrated"), lines,
+                                             replayed=result.get("replayed", False)))
+        self.app.print_queued()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

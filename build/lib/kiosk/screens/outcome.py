@@ -1,0 +1,40 @@
+"""What a member-centre operation did: a title, a few lines, and the receipt; Enter
+goes back to the screen that asked, ready for the next customer."""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from kiosk.errors import N_
+from kiosk.screens.base import KioskScreen
+from kiosk.screens.result import IGNORE_KEYS_SECONDS
+
+
+class OutcomeScreen(KioskScreen):
+    KEYS = [("Enter", N_("Continue"))]
+    BINDINGS = [("enter", "done", ""), ("escape", "done", "")]
+
+    def __init__(self, title: str, lines: list[str], *, replayed: bool = False) -> None:
+        super().__init__()
+        self.title_text, self.lines, self.replayed = title, lines, replayed
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        with Vertical(id="result"):
+            yield Static(self.title_text, classes="big")
+            if self.replayed:
+                yield Static(self.tr("(already done earlier: shown again, not posted twice)"))
+            for line in self.lines:
+                yield Static(line)
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.shown_at = time.monotonic()
+
+    def action_done(self) -> None:
+        if time.monotonic() - self.shown_at >= IGNORE_KEYS_SECONDS:
+            self.dismiss(None)

@@ -1,0 +1,69 @@
+"""Receipts waiting for a printer: retry them all, or cancel one."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import DataTable
+
+from kiosk.errors import N_
+from kiosk.messages import WorkDone
+from kiosk.screens.base import KioskScreen
+from kiosk.services import receipts
+
+
+class PrintQueueScreen(KioskScreen):
+    KEYS = [("F5", N_("Print all")), ("Del", N_("Cancel receipt")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f5", "retry", ""), ("delete", "cancel_receipt", "")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queued = []
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        yield DataTable(id="queue", cursor_type="row")
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def load(self, *, quiet: bool = False) -> None:
+        self.call("reload" if quiet else "load", receipts.queue_listing, self.app.session)
+
+    def on_work_done(self, message: WorkDone) -> None:
+        if message.error is not None:
+            self.say_error(message.error)
+            return
+        if message.task == "retry":
+            printed, problem = message.result
+            self.say(self.tr(problem) if problem else
+                     self.tr("{count} receipts printed.").format(count=printed), error=bool(problem))
+            self.load(quiet=True)
+            return
+        if message.task == "cancel":
+            self.load(quiet=True)
+            return
+        self.queued = message.result
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_columns(self.tr("Receipt"), self.tr("Journal no."), self.tr("Created"),
+                          self.tr("Last error"))
+        for item in self.queued:
+            table.add_row(item.label, f"#{item.operation_id}", item.created,
+                          self.tr(item.last_error) if item.last_error else "")
+        table.focus()
+        if not self.queued and message.task == "load":
+            self.say(self.tr("No receipts are waiting."))
+
+    def action_retry(self) -> None:
+        self.call("retry", receipts.print_pending, self.app.session, self.app.devices.printer)
+
+    def action_cancel_receipt(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.queued or table.cursor_row is None:
+            return
+        self.call("cancel", receipts.cancel, self.app.session,
+                  self.queued[table.cursor_row].receipt_id)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

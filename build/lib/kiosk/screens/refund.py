@@ -1,0 +1,76 @@
+"""Refund a charge, in full or in part, with a supervisor's review at this terminal."""
+
+from __future__ import annotations
+
+import uuid
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Label, Static
+
+from kiosk.errors import N_
+from kiosk.messages import WorkDone
+from kiosk.money import MoneyError, format_yuan, parse_yuan, plain_yuan
+from kiosk.screens.base import KioskScreen
+from kiosk.services import charge as charging
+
+
+class RefundScreen(KioskScreen):
+    KEYS = [("Enter", N_("Refund")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", "")]
+
+    def __init__(self, row) -> None:
+        super().__init__()
+        self.row = row
+        self.key = f"refund-{uuid.uuid4().hex}"
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        left = self.row.amount - self.row.refunded
+        yield from self.compose_status()
+        with Vertical(id="form"):
+            yield Static(f"{self.tr('Refund of charge')} #{self.row.operation_id}  "
+                         f"{self.row.card}  {format_yuan(self.row.amount)}", id="title")
+            yield Static(f"{self.tr('Can still be refunded')}: {format_yuan(left)}")
+            yield Label(self.tr("Refund amount"))
+            yield Input(plain_yuan(left), id="amount", max_length=12, restrict=r"[0-9.]*")
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.query_one("#amount").focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.busy:
+            return
+        try:
+            amount = parse_yuan(event.value)
+        except MoneyError as error:
+            self.say_error(error)
+            return
+        from kiosk.screens.review import ReviewModal
+        self.app.push_screen(ReviewModal(None, self.tr("Supervisor review: refund {amount}")
+                                         .format(amount=format_yuan(amount))),
+                             lambda review: self._refund(amount, review))
+
+    def _refund(self, amount: int, review) -> None:
+        if review is None:
+            self.say(self.tr("Refund cancelled."))
+            return
+        self.busy = True
+        self.say(self.tr("Refunding..."))
+        self.call("refund", charging.refund, self.app.session,
+                  original_operation_id=self.row.operation_id, amount=amount, key=self.key,
+                  review=review)
+
+    def on_work_done(self, message: WorkDone) -> None:
+        self.busy = False
+        if message.error is not None:
+            self.say_error(message.error)
+            return
+        from kiosk.screens.result import ResultScreen
+        self.app.switch_screen(ResultScreen("refund", message.result))
+        self.app.print_queued()
+
+    def action_back(self) -> None:
+        if not self.busy:
+            self.app.pop_screen()

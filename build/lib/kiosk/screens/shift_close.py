@@ -1,0 +1,70 @@
+"""Shift close (班结): the operator's totals by operation and tender and the cash the
+drawer should hold; Enter closes the shift and logs out, the next login starts clean."""
+
+from __future__ import annotations
+
+import uuid
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from kiosk.errors import N_
+from kiosk.messages import WorkDone
+from kiosk.money import format_yuan
+from kiosk.screens.base import KioskScreen
+from kiosk.screens.card import KIND_NAMES
+from kiosk.services import closes
+
+TENDER_NAMES = {"cash": N_("cash"), "bank": N_("bank card"), "card": N_("card tender")}
+
+
+class ShiftCloseScreen(KioskScreen):
+    KEYS = [("Enter", N_("Close shift and log out")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("enter", "close_shift", "")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.key = f"shift-close-{uuid.uuid4().hex}"
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        yield Vertical(Static(self.tr("Shift close"), id="title"), id="report")
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.call("report", closes.shift_report, self.app.session.actor.shift_id)
+
+    def show_report(self, report) -> None:
+        body = self.query_one("#report", Vertical)
+        body.remove_children()
+        lines = [self.tr("Shift close") + f"  #{report.shift_id}  {report.business_date}"]
+        for kind, totals in sorted(report.operations.items()):
+            lines.append(f"{self.tr(KIND_NAMES.get(kind, kind)):12} {totals['count']:>4}  "
+                         f"{format_yuan(totals['amount']):>14}")
+        for tender, amount in sorted(report.by_tender.items()):
+            lines.append(f"{self.tr(TENDER_NAMES.get(tender, tender)):12}       "
+                         f"{format_yuan(amount):>14}")
+        lines.append(f"{self.tr('Cash expected in the drawer')}: "
+                     f"{format_yuan(report.cash_expected)}")
+        body.mount_all(Static(line) for line in lines)
+
+    def on_work_done(self, message: WorkDone) -> None:
+        self.busy = False
+        if message.error is not None:
+            self.say_error(message.error)
+            return
+        self.show_report(message.result)
+        if message.task == "close":
+            self.app.notify(self.tr("Shift closed."), timeout=5)
+            self.app.log_out()
+
+    def action_close_shift(self) -> None:
+        if not self.busy:
+            self.busy = True
+            self.call("close", closes.close_shift, self.app.session, key=self.key)
+
+    def action_back(self) -> None:
+        if not self.busy:
+            self.app.pop_screen()

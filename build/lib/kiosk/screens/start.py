@@ -1,0 +1,124 @@
+"""The cashier's start screen: swipe a card (or type its number) to charge or query."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Label
+
+from kiosk.errors import N_
+from kiosk.hw.tracks import SwipeError, parse_swipe
+from kiosk.messages import CardInserted, CardSwiped, DeviceProblem, SwipeBroken, WorkDone
+from kiosk.screens.base import KioskScreen
+from kiosk.services import cards
+
+
+class StartScreen(KioskScreen):
+    KEYS = [("F2", N_("Balance query")), ("F3", N_("Journal/refund")),
+            ("F4", N_("Print queue")), ("F6", N_("Member centre")), ("F8", N_("Shift close")),
+            ("F9", N_("Lock")), ("F10", N_("Log out"))]
+    BINDINGS = [("f2", "toggle_query", ""), ("f3", "journal", ""), ("f4", "print_queue", ""),
+                ("f6", "member_centre", ""),
+                ("f8", "shift_close", ""), ("f9", "lock", ""), ("f10", "log_out", "")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_mode = False
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        with Vertical(id="form"):
+            yield Label("", id="mode")
+            yield Label(self.tr("Swipe the card, or type its number and press Enter."),
+                        id="prompt")
+            yield Input(id="number", max_length=19, restrict=r"[0-9 ]*",
+                        placeholder=self.tr("Card number"))
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self._show_mode()
+        self.query_one("#number").focus()
+
+    def on_screen_resume(self) -> None:
+        self.query_one("#number").focus()
+
+    def reset(self) -> None:
+        self.query_mode = False
+        self._show_mode()
+        self.query_one("#number", Input).value = ""
+        self.say("")
+        self.query_one("#number").focus()
+
+    def _show_mode(self) -> None:
+        text = self.tr("BALANCE QUERY") if self.query_mode else self.tr("CHARGE (card tender)")
+        self.query_one("#mode", Label).update(text)
+
+    def action_toggle_query(self) -> None:
+        self.query_mode = not self.query_mode
+        self._show_mode()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        number = "".join(event.value.split())
+        if not number:
+            return
+        self.open_card(number)
+
+    def on_card_swiped(self, message: CardSwiped) -> None:
+        try:
+            swipe = parse_swipe(message.text)
+        except SwipeError as error:
+            self.say_error(error)
+            return
+        self.open_card(swipe.pan)
+
+    def on_swipe_broken(self, message: SwipeBroken) -> None:
+        self.say(self.tr("The swipe was cut off; swipe again in one smooth movement."),
+                 error=True)
+
+    def on_card_inserted(self, message: CardInserted) -> None:
+        self.say(self.tr("Reading card..."))
+        self.call("look_up", cards.look_up_by_uid, self.app.session, message.identifier)
+
+    def on_device_problem(self, message: DeviceProblem) -> None:
+        self.say_error(message.error)
+
+    def open_card(self, number: str) -> None:
+        self.say(self.tr("Reading card..."))
+        self.call("look_up", cards.look_up, self.app.session, number)
+
+    def on_work_done(self, message: WorkDone) -> None:
+        if message.error is not None:
+            self.say_error(message.error)
+            return
+        from kiosk.screens.card import CardScreen
+        self.query_one("#number", Input).value = ""
+        self.say("")
+        self.app.push_screen(CardScreen(message.result, query=self.query_mode))
+        self.query_mode = False
+        self._show_mode()
+
+    def action_journal(self) -> None:
+        from kiosk.screens.journal import JournalScreen
+        self.app.push_screen(JournalScreen())
+
+    def action_print_queue(self) -> None:
+        from kiosk.screens.print_queue import PrintQueueScreen
+        self.app.push_screen(PrintQueueScreen())
+
+    def action_member_centre(self) -> None:
+        from kiosk.screens.member_centre import MemberCentreScreen, allowed_entries
+        if not allowed_entries(self.app.login.permissions):
+            self.say(self.tr("Your role may not use the member centre."), error=True)
+            return
+        self.app.push_screen(MemberCentreScreen())
+
+    def action_shift_close(self) -> None:
+        from kiosk.screens.shift_close import ShiftCloseScreen
+        self.app.push_screen(ShiftCloseScreen())
+
+    def action_lock(self) -> None:
+        from kiosk.screens.lock import LockScreen
+        self.app.push_screen(LockScreen())
+
+    def action_log_out(self) -> None:
+        self.app.log_out()

@@ -1,0 +1,68 @@
+"""Finding and opening accounts. Card accounts never go negative; the till's and the
+issuer's accounts are the other side of every movement and may."""
+
+from __future__ import annotations
+
+from kiosk.store import models
+from kiosk.store.db import database, store_key
+
+CARD_ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit")
+POINT_KINDS = ("points", "points_issued")
+
+
+def unit_of(kind: str) -> str:
+    return "point" if kind in POINT_KINDS else "fen"
+
+
+def open_card_accounts(card: models.Card) -> None:
+    for kind in CARD_ACCOUNT_KINDS:
+        models.Account.get_or_create(
+            code=f"card:{card.number}:{kind}",
+            defaults={"kind": kind, "unit": unit_of(kind), "card": card,
+                      "outlet": card.outlet_id})
+
+
+def card_accounts(card: models.Card, *, lock: bool = False) -> dict[str, models.Account]:
+    """The card's accounts by kind; with `lock`, held until the transaction ends (PostgreSQL)."""
+    query = models.Account.select().where(models.Account.card == card).order_by(
+        models.Account.id)
+    if lock and database.obj.for_update:
+        query = query.for_update()
+    return {account.kind: account for account in query}
+
+
+def till_account(outlet_id: int, terminal_id: int | None, kind: str) -> models.Account:
+    """A system account of a till (its cash drawer, its sales): one per terminal, so
+    terminals of one outlet never queue on a shared balance row."""
+    owner = f"terminal:{terminal_id}" if terminal_id else f"outlet:{outlet_id}"
+    return _system_account(f"{owner}:{kind}", kind, outlet=outlet_id, terminal=terminal_id)
+
+
+def issuer_account(issuer: str, kind: str = "issuer_receivable") -> models.Account:
+    return _system_account(f"issuer:{issuer}:{kind}", kind)
+
+
+# System accounts are never deleted and their floor never changes: once found they are
+# remembered (per database) instead of asked for on every sale. One created inside a
+# transaction that then rolls back would be remembered wrongly, so operations call
+# forget_system_accounts() whenever a transaction fails.
+_system_accounts: dict[tuple[str, str], models.Account] = {}
+
+
+def _system_account(code: str, kind: str, **owner) -> models.Account:
+    key = (store_key(), code)
+    account = _system_accounts.get(key)
+    if account is None:
+        account, _ = models.Account.get_or_create(
+            code=code, defaults={"kind": kind, "unit": unit_of(kind), "allow_negative": True,
+                                 **owner})
+        _system_accounts[key] = account
+    return account
+
+
+def forget_system_accounts() -> None:
+    _system_accounts.clear()
+
+
+def balances(card: models.Card) -> dict[str, int]:
+    return {kind: account.balance for kind, account in card_accounts(card).items()}

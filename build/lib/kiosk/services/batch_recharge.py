@@ -1,0 +1,205 @@
+"""Batch recharge lists (批量充值清单): a company's list of card numbers and amounts.
+
+    import (draft) -> submit -> review by a second operator -> run
+    draft or submitted -> void;  submitted -> withdrawn back to draft
+
+Every row is checked on import (unknown card, duplicate card, bad amount, a card that
+cannot be recharged), reported by line number, and a file with any bad row imports
+nothing. Running posts one recharge per line under a key made from the list and line,
+so a rerun after a crash posts only the lines still missing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.errors import InvalidInput, KioskError, N_, NotFound
+from kiosk.money import MoneyError, parse_yuan
+from kiosk.services import audit, operators, permissions
+from kiosk.services.recharge import TENDERS, recharge
+from kiosk.services.session import Session
+from kiosk.store import models
+from kiosk.store.db import database
+from kiosk.tables import Problem, TableProblems, looks_like_header, read_rows
+
+MAX_NAME = 100
+STATUS_NAMES = {"draft": N_("draft"), "submitted": N_("submitted"), "reviewed": N_("reviewed"),
+                "run": N_("run"), "void": N_("void")}
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    batch_id: int
+    name: str
+    status: str
+    lines: int
+    total: int
+    posted: int
+    created_by: str
+    reviewed_by: str
+
+
+@dataclass(frozen=True)
+class RunReport:
+    posted: int
+    already_posted: int
+    failed: list[tuple[int, KioskError]]  # lines that could not be posted, and why
+
+
+def parse_list(path: str | Path) -> list[tuple[int, str, int]]:
+    """(line, card number, amount in fen) for every row; TableProblems if any is bad."""
+    rows, problems, seen = [], [], {}
+    for index, (line, cells) in enumerate(read_rows(path)):
+        if index == 0 and looks_like_header(cells, 1):
+            continue
+        number = "".join(cells[0].split()) if cells else ""
+        try:
+            amount = parse_yuan(cells[1] if len(cells) > 1 else "")
+        except MoneyError as error:
+            problems.append(Problem(line, error.message_id, error.params))
+            continue
+        if number in seen:
+            problems.append(Problem(line, N_("card {number} is already on line {first}"),
+                                    {"number": number[-4:], "first": seen[number]}))
+            continue
+        seen[number] = line
+        rows.append((line, number, amount))
+    problems += _card_problems(rows)
+    if problems:
+        raise TableProblems(sorted(problems, key=lambda problem: problem.line))
+    if not rows:
+        raise InvalidInput(N_("The file has no rows to import."))
+    return rows
+
+
+def _card_problems(rows: list[tuple[int, str, int]]) -> list[Problem]:
+    found = {}
+    numbers = [number for _, number, _ in rows]
+    for start in range(0, len(numbers), 500):
+        query = (models.Card.select(models.Card.number, models.Card.status,
+                                    models.CardProduct.kind)
+                 .join(models.CardProduct).where(models.Card.number.in_(numbers[start:start + 500])))
+        found.update({card.number: card for card in query})
+    problems = []
+    for line, number, _ in rows:
+        card = found.get(number)
+        if card is None:
+            problems.append(Problem(line, N_("no card with number {number}"),
+                                    {"number": number[:24]}))
+        elif card.product.kind == "insurance":
+            problems.append(Problem(line, N_("card {number} is an insurance card"),
+                                    {"number": number[-4:]}))
+        elif card.status != "active":
+            problems.append(Problem(line, N_("card {number} is not active ({status})"),
+                                    {"number": number[-4:], "status": card.status}))
+    return problems
+
+
+def import_list(session: Session, path: str | Path, *, name: str, tender: str = "bank") -> int:
+    permissions.require(session, permissions.RECHARGE)
+    name = " ".join(name.split())
+    if not name or len(name) > MAX_NAME:
+        raise InvalidInput(N_("A list name has 1 to {most} characters."), most=MAX_NAME)
+    if tender not in TENDERS:
+        raise KioskError(N_("Unknown tender '{tender}'."), tender=tender)
+    rows = parse_list(path)
+    with database.atomic():
+        batch = models.BatchList.create(
+            outlet=session.actor.outlet_id, name=name, tender=tender,
+            created_by=session.actor.operator_id, created_at=session.now(),
+            total=sum(amount for _, _, amount in rows))
+        models.BatchLine.insert_many(
+            [{"batch": batch.id, "line_no": line, "card_number": number, "amount": amount}
+             for line, number, amount in rows]).execute()
+        audit.append(session, "batch.import", subject=f"batch:{batch.id}",
+                     details={"lines": len(rows), "total": batch.total})
+    return batch.id
+
+
+def _move(session: Session, batch_id: int, *, allowed: tuple[str, ...], to: str,
+          action: str, **changes) -> None:
+    with database.atomic():
+        batch = get_batch(session, batch_id)
+        if batch.status not in allowed:
+            raise InvalidInput(N_("A {status} list cannot do that."),
+                               status=batch.status)
+        models.BatchList.update(status=to, **changes).where(
+            models.BatchList.id == batch.id, models.BatchList.status == batch.status).execute()
+        audit.append(session, action, subject=f"batch:{batch.id}", details={"to": to})
+
+
+def get_batch(session: Session, batch_id: int) -> models.BatchList:
+    batch = models.BatchList.get_or_none(models.BatchList.id == batch_id,
+                                         models.BatchList.outlet == session.actor.outlet_id)
+    if batch is None:
+        raise NotFound(N_("No batch list #{number} at this outlet."), number=batch_id)
+    return batch
+
+
+def submit(session: Session, batch_id: int) -> None:
+    permissions.require(session, permissions.RECHARGE)
+    _move(session, batch_id, allowed=("draft",), to="submitted", action="batch.submit")
+
+
+def withdraw(session: Session, batch_id: int) -> None:
+    """Take a submitted list back before anyone reviewed it."""
+    permissions.require(session, permissions.RECHARGE)
+    _move(session, batch_id, allowed=("submitted",), to="draft", action="batch.withdraw")
+
+
+def void(session: Session, batch_id: int) -> None:
+    permissions.require(session, permissions.RECHARGE)
+    _move(session, batch_id, allowed=("draft", "submitted"), to="void", action="batch.void")
+
+
+def review(session: Session, batch_id: int, credentials) -> None:
+    """A second operator (not the one who imported it) checks and approves the list."""
+    permissions.require(session, permissions.RECHARGE)
+    reviewer = operators.authorise_review(session, credentials, permissions.RECHARGE)
+    if reviewer.id == get_batch(session, batch_id).created_by_id:
+        raise InvalidInput(N_("The reviewer must not be the operator who imported the list."))
+    _move(session, batch_id, allowed=("submitted",), to="reviewed", action="batch.review",
+          reviewed_by=reviewer.id)
+
+
+def run(session: Session, batch_id: int) -> RunReport:
+    """Post every line not yet posted; safe to run again after any interruption."""
+    permissions.require(session, permissions.RECHARGE)
+    batch = get_batch(session, batch_id)
+    if batch.status not in ("reviewed", "run"):
+        raise InvalidInput(N_("Only a reviewed list can be run."))
+    posted = already = 0
+    failed = []
+    for line in batch.lines.order_by(models.BatchLine.line_no):
+        try:
+            result = recharge(session, card_number=line.card_number, amount=line.amount,
+                              tender=batch.tender, key=f"batch-{batch.id}-{line.line_no}")
+        except KioskError as error:
+            failed.append((line.line_no, error))
+            continue
+        if result.replayed:
+            already += 1
+        else:
+            posted += 1
+        if line.operation_id != result.operation_id:
+            models.BatchLine.update(operation=result.operation_id).where(
+                models.BatchLine.id == line.id).execute()
+    if not failed and batch.status != "run":
+        _move(session, batch.id, allowed=("reviewed",), to="run", action="batch.run")
+    return RunReport(posted, already, failed)
+
+
+def summaries(session: Session, *, limit: int = 50) -> list[BatchSummary]:
+    permissions.require(session, permissions.QUERY)
+    batches = (models.BatchList.select().where(
+        models.BatchList.outlet == session.actor.outlet_id)
+        .order_by(models.BatchList.id.desc()).limit(limit))
+    return [_summary(batch) for batch in batches]
+
+
+def _summary(batch: models.BatchList) -> BatchSummary:
+    lines = models.BatchLine.select().where(models.BatchLine.batch == batch.id)
+    posted = lines.where(models.BatchLine.operation.is_null(False)).count()
+    return BatchSummary(batch.id, batch.name, batch.status, lines.count(), batch.total, posted,
+                        batch.created_by.login_id if batch.created_by_id else "",
+                        batch.reviewed_by.login_id if batch.reviewed_by_id else "")

@@ -1,0 +1,37 @@
+"""The business date: the outlet's calendar day, turning over at its day boundary
+(e.g. 04:00, so a late shift's sales at 01:30 still belong to the evening before)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def parse_boundary(text: str) -> dt.timedelta:
+    hours, _, minutes = text.partition(":")
+    return dt.timedelta(hours=int(hours), minutes=int(minutes or 0))
+
+
+def business_date(utc_moment: dt.datetime, time_zone: str, day_boundary: str) -> dt.date:
+    """`utc_moment` is naive UTC (as stored)."""
+    local = utc_moment.replace(tzinfo=dt.timezone.utc).astimezone(_zone(time_zone))
+    return (local - parse_boundary(day_boundary)).date()
+
+
+def local_time(utc_moment: dt.datetime, time_zone: str) -> dt.datetime:
+    """Naive UTC (as stored) to the outlet's wall-clock time, for receipts and screens."""
+    return utc_moment.replace(tzinfo=dt.timezone.utc).astimezone(_zone(time_zone))
+
+
+def utc_bounds(day: dt.date, time_zone: str, day_boundary: str) -> tuple[dt.datetime, dt.datetime]:
+    """The inverse of business_date: the naive-UTC span [start, end) of a business date."""
+    local_start = dt.datetime.combine(day, dt.time()) + parse_boundary(day_boundary)
+    start = local_start.replace(tzinfo=_zone(time_zone)).astimezone(dt.timezone.utc)
+    start = start.replace(tzinfo=None)
+    return start, start + dt.timedelta(days=1)

@@ -1,0 +1,266 @@
+"""A card's life after issue: loss (挂失/止挂), replacement (补卡/坏卡处理) and tier
+upgrade, the customer's PIN (change, unlock, reset), restrictions (限制信息) and
+clearing (清户). Each is audited; those that move money run as one operation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.errors import InvalidInput, N_, NotFound
+from kiosk.identity import initial_pin_from_id
+from kiosk.money import MoneyError
+from kiosk.services import audit, cards, permissions, receipts
+from kiosk.services.accounts import card_accounts, till_account
+from kiosk.services.catalog import CATEGORIES
+from kiosk.services.issuing import blank_card, check_new_pin, expiry_date, require_review
+from kiosk.services.operations import Posting, perform
+from kiosk.services.recharge import TENDERS
+from kiosk.services.session import Session
+from kiosk.services.tiers import tiers
+from kiosk.services.transfers import move_all_balances
+from kiosk.store import models
+from kiosk.store.db import database
+
+REPLACEABLE = ("active", "lost", "frozen")
+REPLACEMENT_REASONS = ("lost", "damaged", "upgrade")
+
+
+# -- loss -------------------------------------------------------------------------------
+def report_loss(session: Session, number: str) -> str:
+    """挂失: the card stops working at once, on every terminal. Reporting twice is harmless."""
+    return _change_status(session, number, "lost", allowed_from=("active", "frozen"),
+                          action="card.loss")
+
+
+def cancel_loss(session: Session, number: str) -> str:
+    """止挂: the card was found; it works again."""
+    return _change_status(session, number, "active", allowed_from=("lost",),
+                          action="card.loss_cancelled")
+
+
+def _change_status(session: Session, number: str, status: str, *, allowed_from: tuple,
+                   action: str) -> str:
+    permissions.require(session, permissions.CARD_MANAGE)
+    with database.atomic():
+        card = cards.get_card(number)
+        if card.status == status:
+            return status
+        if card.status not in allowed_from:
+            cards.ensure_usable(card, session.now().date())  # says why it cannot change
+            raise InvalidInput(N_("This card cannot change to that state."))
+        models.Card.update(status=status).where(models.Card.id == card.id,
+                                                models.Card.status == card.status).execute()
+        audit.append(session, action, subject=f"card:{card.number}",
+                     details={"from": card.status, "to": status})
+    return status
+
+
+# -- replacement ------------------------------------------------------------------------
+def replacement_fee(product: models.CardProduct, reason: str) -> int:
+    """A lost card's replacement costs the product's card fee; a bad card or an upgrade
+    is replaced free."""
+    return product.issue_fee if reason == "lost" else 0
+
+
+def replacement_fee_for(session: Session, number: str, reason: str) -> int:
+    permissions.require(session, permissions.QUERY)
+    return replacement_fee(cards.get_card(number).product, reason)
+
+
+@dataclass(frozen=True)
+class Replacement:
+    old_number: str
+    new_number: str
+    reason: str  # lost, damaged, upgrade
+    fee: int
+    tender: str = "cash"
+    tier: str = ""  # for an upgrade: the tier offered
+
+
+def replace_card(session: Session, request: Replacement, *, key: str, review=None) -> dict:
+    """Balance, bonus, points, deposit, tier, PIN, restrictions and sub cards move to the
+    written new card in one operation; the old card is `replaced` for ever and points
+    at the new one (the new one's `replacing` points back)."""
+    permissions.require(session, permissions.CARD_MANAGE)
+    if request.reason not in REPLACEMENT_REASONS:
+        raise InvalidInput(N_("Unknown replacement reason."))
+    if request.tender not in TENDERS:
+        raise InvalidInput(N_("Unknown tender '{tender}'."), tender=request.tender)
+    old, new = cards.get_card(request.old_number), cards.get_card(request.new_number)
+    if old.id == new.id:
+        raise InvalidInput(N_("A card cannot be transferred to itself."))
+    reviewer = None
+    if request.fee != replacement_fee(old.product, request.reason):
+        reviewer = require_review(session, review, permissions.CARD_MANAGE,
+                                  N_("The fee differs from the product's"))
+    tier = request.tier if request.reason == "upgrade" else old.tier
+    if request.reason == "upgrade" and tier not in dict(tiers(old.product)):
+        raise InvalidInput(N_("This card has no tier upgrade due."))
+
+    def run(posting: Posting) -> dict:
+        if models.Card.update(status="replaced", replaced_by=new.id).where(
+                models.Card.id == old.id, models.Card.status.in_(REPLACEABLE)).execute() != 1:
+            cards.ensure_usable(old, posting.operation.business_date)
+        if models.Card.update(
+                status="active", member=old.member_id, anonymous=old.anonymous,
+                company=old.company, main_card=old.main_card_id, pin_hash=old.pin_hash,
+                pin_failures=0, pin_locked=old.pin_locked, tier=tier,
+                daily_limit=old.daily_limit, allowed_outlets=old.allowed_outlets,
+                allowed_categories=old.allowed_categories,
+                forbidden_categories=old.forbidden_categories,
+                expires_on=expiry_date(new.product, posting.operation.business_date)).where(
+                models.Card.id == new.id, models.Card.status == "written").execute() != 1:
+            blank_card(session, new.number)
+            raise InvalidInput(N_("Write the card (or read the smart card) before issuing "
+                                  "it."))
+        models.Card.update(main_card=new.id).where(models.Card.main_card == old.id).execute()
+        moved = move_all_balances(posting, old, new)
+        drawer = till_account(session.actor.outlet_id, session.actor.terminal_id,
+                              TENDERS[request.tender])
+        posting.move(drawer, till_account(session.actor.outlet_id, None, "fee_income"),
+                     request.fee)
+        data = {"card_number": new.number, "old_card_number": old.number,
+                "reason": request.reason, "tier": tier, "amount": request.fee,
+                "principal_after": moved["principal"], "bonus_after": moved["bonus"],
+                "points_after": moved["points"], "deposit": moved["deposit"]}
+        data["receipt_id"] = receipts.queue(session, posting.operation, new, "replacement",
+                                            data)
+        return data
+
+    outcome = perform(session, kind="replacement", key=key,
+                      request={"old": old.number, "new": new.number, "reason": request.reason,
+                               "fee": request.fee, "tier": tier},
+                      permission=permissions.CARD_MANAGE, run=run, card=new, amount=request.fee,
+                      tender=request.tender, reviewer_id=reviewer, memo=request.reason)
+    return {"operation_id": outcome.operation_id, "replayed": outcome.replayed, **outcome.data}
+
+
+# -- the customer's PIN -------------------------------------------------------------------
+def change_pin(session: Session, number: str, old_pin: str, new_pin: str,
+               repeated: str) -> None:
+    """The customer types the old PIN (a wrong one counts towards the lock) and the new
+    one twice."""
+    permissions.require(session, permissions.QUERY)
+    card = cards.get_card(number)
+    check_new_pin(new_pin, repeated)
+    cards.check_pin(session, card, old_pin)
+    _set_pin_hash(session, card, session.hasher.hash(new_pin), "pin.change")
+
+
+def unlock_pin(session: Session, number: str) -> None:
+    """After three wrong tries, the member centre unlocks the PIN (the customer shows ID)."""
+    permissions.require(session, permissions.CARD_MANAGE)
+    card = cards.get_card(number)
+    _set_pin_hash(session, card, card.pin_hash, "pin.unlock")
+
+
+def reset_pin(session: Session, number: str, new_pin: str = "", repeated: str = "") -> str:
+    """Back to the product's initial rule (the last six of the holder's ID number), or,
+    for a holder without an ID number, to a PIN the customer types twice. Returns how."""
+    permissions.require(session, permissions.CARD_MANAGE)
+    card = cards.get_card(number)
+    if new_pin:
+        check_new_pin(new_pin, repeated)
+        pin, how = new_pin, "typed"
+    else:
+        id_number = card.member.id_number if card.member_id else ""
+        if not id_number:
+            raise InvalidInput(N_("The holder has no ID number: let the customer type a new "
+                                  "PIN twice."))
+        pin, how = initial_pin_from_id(id_number), "id_rule"
+    _set_pin_hash(session, card, session.hasher.hash(pin), "pin.reset", how=how)
+    return how
+
+
+def _set_pin_hash(session: Session, card: models.Card, pin_hash: str, action: str,
+                  **details) -> None:
+    with database.atomic():
+        models.Card.update(pin_hash=pin_hash, pin_failures=0, pin_locked=False).where(
+            models.Card.id == card.id).execute()
+        audit.append(session, action, subject=f"card:{card.number}", details=details)
+
+
+# -- restrictions -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Restrictions:
+    daily_limit: int = 0  # fen; 0 = none
+    allowed_outlets: str = ""  # comma list of outlet codes; empty = every outlet
+    allowed_categories: str = ""  # empty = every category
+    forbidden_categories: str = ""
+
+
+def _comma_list(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
+
+
+def restrictions_of(session: Session, number: str) -> Restrictions:
+    permissions.require(session, permissions.QUERY)
+    card = cards.get_card(number)
+    return Restrictions(card.daily_limit, card.allowed_outlets, card.allowed_categories,
+                        card.forbidden_categories)
+
+
+def set_restrictions(session: Session, number: str, rules: Restrictions) -> None:
+    permissions.require(session, permissions.CARD_MANAGE)
+    if not isinstance(rules.daily_limit, int) or rules.daily_limit < 0:
+        raise MoneyError(N_("The daily limit is a positive amount, or 0 for none."))
+    outlets = _comma_list(rules.allowed_outlets)
+    known = {o.code for o in models.Outlet.select(models.Outlet.code)
+             .where(models.Outlet.code.in_(outlets))} if outlets else set()
+    for code in outlets:
+        if code not in known:
+            raise NotFound(N_("No outlet with code {code}."), code=code[:8])
+    for category in _comma_list(rules.allowed_categories) + _comma_list(
+            rules.forbidden_categories):
+        if category not in CATEGORIES:
+            raise InvalidInput(N_("Unknown category '{category}'; the categories are "
+                                  "{known}."), category=category[:20], known="、".join(CATEGORIES))
+    fields = {"daily_limit": rules.daily_limit, "allowed_outlets": ",".join(outlets),
+              "allowed_categories": ",".join(_comma_list(rules.allowed_categories)),
+              "forbidden_categories": ",".join(_comma_list(rules.forbidden_categories))}
+    with database.atomic():
+        card = cards.get_card(number)
+        models.Card.update(fields).where(models.Card.id == card.id).execute()
+        audit.append(session, "card.restrictions", subject=f"card:{card.number}",
+                     details=fields)
+
+
+# -- clearing ---------------------------------------------------------------------------
+def clear_card(session: Session, number: str, *, key: str, review=None) -> dict:
+    """清户: close the card for good. Principal and deposit are paid back in cash; the
+    bonus is forfeited and the points lapse, as the product terms say. With review."""
+    permissions.require(session, permissions.CARD_MANAGE)
+    card = cards.get_card(number)
+    reviewer = require_review(session, review, permissions.CARD_MANAGE,
+                              N_("Clearing a card"))
+
+    def run(posting: Posting) -> dict:
+        if models.Card.select().where(models.Card.main_card == card.id,
+                                      models.Card.status == "active").exists():
+            raise InvalidInput(N_("Clear or replace its sub cards first."))
+        if models.Card.update(status="cleared").where(
+                models.Card.id == card.id, models.Card.status.in_(REPLACEABLE)).execute() != 1:
+            cards.ensure_usable(card, posting.operation.business_date)
+        accounts = card_accounts(card, lock=True)
+        outlet, terminal = session.actor.outlet_id, session.actor.terminal_id
+        drawer = till_account(outlet, terminal, "outlet_cash")
+        paid = accounts["principal"].balance + accounts["deposit"].balance
+        posting.operation.amount = paid
+        posting.move(accounts["principal"], drawer, accounts["principal"].balance)
+        posting.move(accounts["deposit"], drawer, accounts["deposit"].balance)
+        posting.move(accounts["bonus"], till_account(outlet, None, "promotion_expense"),
+                     accounts["bonus"].balance)
+        posting.move(accounts["points"], till_account(outlet, None, "points_issued"),
+                     accounts["points"].balance)
+        data = {"card_number": card.number, "amount": paid,
+                "principal": accounts["principal"].balance,
+                "deposit": accounts["deposit"].balance,
+                "bonus_forfeited": accounts["bonus"].balance,
+                "points_lapsed": accounts["points"].balance}
+        data["receipt_id"] = receipts.queue(session, posting.operation, card, "clearing", data)
+        return data
+
+    outcome = perform(session, kind="clearing", key=key, request={"card": card.number},
+                      permission=permissions.CARD_MANAGE, run=run, card=card,
+                      tender="cash", reviewer_id=reviewer)
+    return {"operation_id": outcome.operation_id, "replayed": outcome.replayed, **outcome.data}

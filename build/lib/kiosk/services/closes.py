@@ -1,0 +1,149 @@
+"""Shift close (班结), outlet daily close (日结), monthly close (月结) and the abnormal
+journal check (异常流水检查) that a daily close must pass first.
+
+After a daily close nothing posts into that business date: the outlet's current
+business date moves on to the next open one, and an operation that raced the close
+is refused inside its own transaction (see operations._perform_once).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import peewee as pw
+
+from kiosk.errors import KioskError, N_
+from kiosk.services import audit, permissions
+from kiosk.services.operations import Posting, current_business_date, perform
+from kiosk.services.session import Session
+from kiosk.services.verify import verify
+from kiosk.store import models
+from kiosk.store.db import database
+
+
+class CloseRefused(KioskError):
+    default_message = N_("The close is refused: {problems}")
+
+
+@dataclass
+class ShiftReport:
+    shift_id: int
+    operator: str
+    business_date: str
+    operations: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> count, amount
+    by_tender: dict[str, int] = field(default_factory=dict)
+    cash_expected: int = 0
+
+
+def shift_report(shift_id: int) -> ShiftReport:
+    shift = models.Shift.get_by_id(shift_id)
+    report = ShiftReport(shift_id, shift.operator.login_id, shift.business_date.isoformat())
+    operations: dict[str, dict[str, int]] = defaultdict(lambda: {"count": 0, "amount": 0})
+    tenders: dict[str, int] = defaultdict(int)
+    O = models.Operation
+    for op in O.select(O.kind, O.amount, O.tender).where(O.shift == shift_id,
+                                                         O.kind != "shift_close"):
+        operations[op.kind]["count"] += 1
+        operations[op.kind]["amount"] += op.amount
+        sign = -1 if op.kind in ("refund", "recharge_reversal") else 1
+        tenders[op.tender or "-"] += sign * op.amount
+    report.operations, report.by_tender = dict(operations), dict(tenders)
+    report.cash_expected = _cash_moved(shift_id)
+    return report
+
+
+def _cash_moved(shift_id: int) -> int:
+    """Cash in the drawer from this shift: the sum of its entries on cash accounts."""
+    E, O, A = models.JournalEntry, models.Operation, models.Account
+    total = (E.select(pw.fn.COALESCE(pw.fn.SUM(E.amount), 0)).join(O).switch(E).join(A)
+             .where(O.shift == shift_id, A.kind == "outlet_cash").scalar())
+    return -int(total or 0)  # the drawer account goes negative as cash comes in
+
+
+def close_shift(session: Session, *, key: str) -> ShiftReport:
+    """班结: the operator's totals by operation and tender, cash expected; the shift ends
+    (the next login opens a new one). Idempotent under `key`."""
+    shift_id = session.actor.shift_id
+    if shift_id is None:
+        raise KioskError(N_("There is no open shift to close."))
+
+    def run(posting: Posting) -> dict:
+        shift = models.Shift.get_by_id(shift_id)
+        if shift.closed_at is not None:
+            raise KioskError(N_("This shift is already closed."))
+        models.Shift.update(closed_at=session.now()).where(models.Shift.id == shift_id).execute()
+        report = shift_report(shift_id)
+        return {"shift_id": shift_id, "cash_expected": report.cash_expected}
+
+    perform(session, kind="shift_close", key=key, request={"shift": shift_id},
+            permission=permissions.SHIFT_CLOSE, run=run)
+    return shift_report(shift_id)
+
+
+def abnormal_entries(outlet_id: int, day: dt.date) -> list[str]:
+    """What must be settled before the day can close, each with what to do."""
+    problems = []
+    queued = (models.Receipt.select().join(models.Operation)
+              .where(models.Operation.outlet == outlet_id,
+                     models.Operation.business_date == day,
+                     models.Receipt.status == "queued").count())
+    if queued:
+        problems.append(f"{queued} receipts never printed: print or cancel them (F4)")
+    grey = models.Card.select().where(models.Card.outlet == outlet_id,
+                                      models.Card.status == "written").count()
+    if grey:
+        problems.append(f"{grey} cards written but not confirmed: finish or void their issue")
+    O = models.Operation
+    Original = O.alias()
+    double = (O.select().join(Original, on=(O.reverses == Original.id))
+              .where(O.outlet == outlet_id, O.business_date == day,
+                     Original.reverses.is_null(False)).count())
+    if double:
+        problems.append(f"{double} reversals of reversals: check them with a supervisor")
+    report = verify(max_violations=5)
+    problems += [f"ledger: {violation}" for violation in report.violations]
+    return problems
+
+
+def close_day(session: Session, day: dt.date | None = None) -> dt.date:
+    """日结 of the outlet's business date (default: the current one)."""
+    permissions.require(session, permissions.DAY_CLOSE)
+    outlet_id = session.actor.outlet_id
+    day = day or current_business_date(session)
+    problems = [f"shift #{shift.id} of {shift.operator.login_id} is still open"
+                for shift in models.Shift.select().where(
+                    models.Shift.outlet == outlet_id, models.Shift.closed_at.is_null(),
+                    models.Shift.business_date <= day)]
+    problems += abnormal_entries(outlet_id, day)
+    if problems:
+        raise CloseRefused(problems="; ".join(problems))
+    with database.atomic():
+        models.DayClose.create(outlet=outlet_id, business_date=day, closed_at=session.now(),
+                               operator=session.actor.operator_id)
+        audit.append(session, "day.close", subject=f"date:{day.isoformat()}")
+    return day
+
+
+def close_month(session: Session, month: str) -> None:
+    """月结: every day of the month that has business must be closed first."""
+    permissions.require(session, permissions.DAY_CLOSE)
+    outlet_id = session.actor.outlet_id
+    year, number = (int(part) for part in month.split("-"))
+    first = dt.date(year, number, 1)
+    last = dt.date(year, number, calendar.monthrange(year, number)[1])
+    O = models.Operation
+    busy = {row.business_date for row in O.select(O.business_date).distinct().where(
+        O.outlet == outlet_id, O.business_date.between(first, last))}
+    closed = {row.business_date for row in models.DayClose.select().where(
+        models.DayClose.outlet == outlet_id, models.DayClose.business_date.between(first, last))}
+    missing = sorted(busy - closed)
+    if missing:
+        raise CloseRefused(problems="days not closed: " + ", ".join(d.isoformat()
+                                                                   for d in missing))
+    with database.atomic():
+        models.MonthClose.create(outlet=outlet_id, month=month, closed_at=session.now(),
+                                 operator=session.actor.operator_id)
+        audit.append(session, "month.close", subject=f"month:{month}")

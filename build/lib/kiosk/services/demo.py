@@ -1,0 +1,192 @@
+"""`kiosk seed-demo`: the demo outlet, operators, products, members and cards.
+
+Everything here is documented in README.md (operators, passwords, cards, PINs).
+Balances are posted through the ledger like any other money, so `kiosk verify`
+holds from the first minute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+import zlib
+from dataclasses import dataclass
+
+from kiosk.services import audit, permissions
+from kiosk.services.accounts import card_accounts, issuer_account, open_card_accounts, till_account
+from kiosk.services.operations import Posting, perform
+from kiosk.services.session import Actor, Session
+from kiosk.hw.tracks import luhn_complete
+from kiosk.store import models
+from kiosk.store.db import database
+
+OUTLET_CODE = "31010001"
+DEMO_PIN = "123456"
+
+
+@dataclass(frozen=True)
+class DemoOperator:
+    login_id: str
+    name: str
+    role: str
+    password: str
+
+
+OPERATORS = (
+    DemoOperator("cashier1", "王芳", "cashier", "Cashier123"),
+    DemoOperator("clerk1", "李娜", "clerk", "Clerk1234"),
+    DemoOperator("super1", "张强", "supervisor", "Super1234"),
+    DemoOperator("finance1", "刘洋", "finance", "Finance123"),
+    DemoOperator("admin1", "陈静", "admin", "Admin1234"),
+)
+
+# number stem -> (product, principal fen, bonus fen, points, member index, main card stem)
+CARDS = {
+    "888800000000001": ("SV", 20000, 2000, 150, 0, None),
+    "888800000000002": ("INS", 50000, 0, 0, 1, None),
+    "888800000000003": ("MEM", 0, 0, 4800, 2, None),
+    "888800000000004": ("CORP", 100000, 0, 0, 3, None),
+    "888800000000005": ("CORP", 5000, 0, 0, 3, "888800000000004"),
+    "888800000000006": ("CORP", 5000, 0, 0, 3, "888800000000004"),
+}
+BLANK_STOCK = 20
+# Blank card stock per product: 8888 0001 xxxxxxx (SV), 8888 0002 ... (MEM), 8888 0003 ... (CORP)
+BLANK_SERIES = {"SV": ("88880001", BLANK_STOCK), "MEM": ("88880002", 5), "CORP": ("88880003", 5)}
+# The old system's cards waiting for migration (实体卡迁移): number, balance fen, status, type
+LEGACY_CARDS = (("6100000000000001", 35050, "正常", "老储值卡"),
+                ("6100000000000002", 12000, "正常", "老储值卡"),
+                ("6100000000000003", 800, "挂失", "老会员卡"))
+
+
+def card_number(stem: str) -> str:
+    return luhn_complete(stem)
+
+
+def is_seeded() -> bool:
+    return models.Outlet.select().where(models.Outlet.code == OUTLET_CODE).exists()
+
+
+def seed(session_factory) -> None:
+    """`session_factory(actor)` gives a Session for an actor (the CLI's runtime)."""
+    with database.atomic():
+        outlet = models.Outlet.create(
+            code=OUTLET_CODE, name="康宁大药房 南京东路店", area="黄浦片区", manager="张强",
+            address="上海市黄浦区南京东路100号", phone="021-63210000")
+        terminals = [models.Terminal.create(outlet=outlet, code=code, name=name)
+                     for code, name in (("T01", "收银台1"), ("T02", "会员中心"))]
+        system = session_factory(Actor(outlet_id=outlet.id, terminal_id=None))
+        audit.append(system, "demo.seed", subject=f"outlet:{outlet.code}")
+        for op in OPERATORS:
+            models.Operator.create(
+                outlet=outlet, login_id=op.login_id, name=op.name,
+                role=models.Role.get(models.Role.name == op.role),
+                password_hash=system.hasher.hash(op.password), password_changed_at=system.now())
+        products = _products(outlet, system.now().date())
+        members = _members(outlet)
+        _cards(system, outlet, products, members)
+        for code, (prefix, count) in BLANK_SERIES.items():
+            _blank_stock(outlet, products[code], prefix, count)
+        models.LegacyCard.insert_many(
+            [{"number": number, "balance": balance, "outlet_code": OUTLET_CODE,
+              "status": status, "card_type": kind, "imported_at": system.now()}
+             for number, balance, status, kind in LEGACY_CARDS]).execute()
+    write_samples(system.runtime.settings.home / "samples")
+    return terminals
+
+
+def _products(outlet: models.Outlet, today: dt.date) -> dict[str, models.CardProduct]:
+    specs = [
+        dict(code="SV", name="储值卡", kind="stored_value", points_per_yuan=1, issue_fee=1000,
+             deposit=0, tier_thresholds="银卡:5000,金卡:20000"),
+        dict(code="INS", name="泰康卡", kind="insurance", issuer="泰康", spend_order="principal_first",
+             forbidden_categories="保健品", signature_required=True),
+        dict(code="MEM", name="会员卡", kind="membership", points_per_yuan=2,
+             tier_thresholds="银卡:5000,金卡:20000"),
+        dict(code="CORP", name="企业卡", kind="stored_value", sub_card_limit=5, deposit=2000,
+             spend_order="proportional"),
+        dict(code="YB", name="亿保卡", kind="insurance", issuer="亿保",
+             forbidden_categories="保健品", signature_required=True),
+    ]
+    products = {spec["code"]: models.CardProduct.create(**spec) for spec in specs}
+    for code in ("SV", "INS", "MEM", "CORP"):  # 亿保卡 is not opened here: 无匹配卫生机构
+        models.OutletProduct.create(outlet=outlet, product=products[code])
+    models.Promotion.create(product=products["SV"], name="充500送50", min_amount=50000,
+                            bonus=5000, starts_on=today - dt.timedelta(days=30),
+                            ends_on=today + dt.timedelta(days=365))
+    return products
+
+
+def _members(outlet: models.Outlet) -> list[models.Member]:
+    rows = [("张伟", "13800138000", "110101199003078515", "普通", "门店", "黄浦"),
+            ("李秀英", "13900139000", "310101196512120025", "金卡", "线上", "静安"),
+            ("王磊", "13700137000", "310104198807150019", "银卡", "门店", "徐汇"),
+            ("上海示范科技有限公司", "02163211234", "", "企业", "企业", "黄浦")]
+    return [models.Member.create(name=name, phone=phone, id_number=id_number, level=level,
+                                 source=source, region=region, outlet=outlet)
+            for name, phone, id_number, level, source, region in rows]
+
+
+def _cards(system: Session, outlet, products, members) -> None:
+    created = {}
+    for stem, (product, principal, bonus, points, member, main) in CARDS.items():
+        card = models.Card.create(
+            number=card_number(stem), product=products[product], status="active",
+            outlet=outlet, member=members[member], company=product == "CORP",
+            main_card=created.get(main), pin_hash=system.hasher.hash(DEMO_PIN),
+            expires_on=system.now().date().replace(year=system.now().year + 3))
+        open_card_accounts(card)
+        created[stem] = card
+        _opening_balance(system, card, principal, bonus, points)
+
+
+def _opening_balance(system: Session, card: models.Card, principal: int, bonus: int,
+                     points: int) -> None:
+    def run(posting: Posting) -> dict:
+        accounts = card_accounts(card)
+        if card.product.kind == "insurance":
+            source = issuer_account(card.product.issuer, "issuer_funding")
+        else:
+            source = till_account(card.outlet_id, None, "migration_suspense")
+        posting.move(source, accounts["principal"], principal)
+        posting.move(source, accounts["bonus"], bonus)
+        posting.move(till_account(card.outlet_id, None, "points_issued"), accounts["points"],
+                     points)
+        return {"principal": principal, "bonus": bonus, "points": points}
+
+    perform(system, kind="opening_balance", key=f"demo-opening-{card.number}",
+            request={"card": card.number}, permission=permissions.ADMIN, run=run, card=card,
+            amount=principal + bonus)
+
+
+def _blank_stock(outlet: models.Outlet, product: models.CardProduct, prefix: str,
+                 count: int) -> None:
+    for serial in range(1, count + 1):
+        card = models.Card.create(number=card_number(f"{prefix}{serial:07d}"), product=product,
+                                  status="blank", outlet=outlet)
+        open_card_accounts(card)
+
+
+def tiny_png() -> bytes:
+    """A 1x1 white PNG: the demo's voucher image for a migration."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
+
+
+def write_samples(folder) -> None:
+    """Files a demo user imports: a batch recharge list (and one with mistakes), old-
+    system card balances, and a voucher image."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sv, main = card_number("888800000000001"), card_number("888800000000004")
+    samples = {
+        "batch-recharge.csv": f"卡号,金额\n{sv},100.00\n{main},500\n",
+        "batch-recharge-mistakes.csv": f"卡号,金额\n{sv},100.005\n{sv},20\n"
+                                       f"8888000000009999,10\n",
+        "legacy-cards.csv": "卡号,余额,门店,状态,卡类型\n6100000000000011,66.60,31010001,正常,老储值卡\n",
+    }
+    for name, text in samples.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "voucher.png").write_bytes(tiny_png())

@@ -1,0 +1,253 @@
+"""Card issue (发卡): a blank card of the outlet's stock is written with the magstripe
+writer and read back (or bound to a PC/SC card's UID), which marks it `written`; then
+one operation issues it: member, PIN, expiry, fee and deposit. A card whose write was
+never confirmed stays `blank` (or `written`), never `active`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from kiosk.errors import InvalidInput, KioskError, N_, NotFound
+from kiosk.hw.msr import Tracks
+from kiosk.hw.tracks import build_tracks
+from kiosk.services import audit, cards, operators, permissions, receipts
+from kiosk.services.accounts import card_accounts, till_account
+from kiosk.services.operations import Posting, perform
+from kiosk.services.recharge import TENDERS
+from kiosk.services.session import Session
+from kiosk.store import models
+from kiosk.store.db import database
+
+_PIN = re.compile(r"\d{6}")
+
+
+class ReviewRequired(KioskError):
+    default_message = N_("{reason}: a second operator must review.")
+
+
+@dataclass(frozen=True)
+class ProductChoice:
+    code: str
+    name: str
+    kind: str
+    fee: int
+    deposit: int
+    sub_card_limit: int
+    blanks: int
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    card_number: str
+    member_id: int | None  # None: an anonymous card sold over the counter
+    pin: str
+    fee: int
+    deposit: int
+    tender: str = "cash"
+    main_card_number: str = ""  # a sub card of this main card
+    company: bool = False
+
+
+def check_new_pin(pin: str, repeated: str | None = None) -> None:
+    if not _PIN.fullmatch(pin or ""):
+        raise InvalidInput(N_("A PIN has exactly 6 digits."))
+    if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
+        raise InvalidInput(N_("This PIN is too easy to guess; choose another."))
+    if repeated is not None and repeated != pin:
+        raise InvalidInput(N_("The two PINs differ; type it twice again."))
+
+
+def products(session: Session) -> list[ProductChoice]:
+    """The products opened at this outlet, with the blank cards it holds of each."""
+    permissions.require(session, permissions.QUERY)
+    query = (models.CardProduct.select().join(models.OutletProduct)
+             .where(models.OutletProduct.outlet == session.actor.outlet_id,
+                    models.CardProduct.active == True)  # noqa: E712
+             .order_by(models.CardProduct.code))
+    # Personal stored-value cards first (what the member centre issues most), then
+    # company cards (those with sub cards), then the rest.
+    query = sorted(query, key=lambda p: (p.kind != "stored_value", p.sub_card_limit > 0))
+    return [ProductChoice(p.code, p.name, p.kind, p.issue_fee, p.deposit, p.sub_card_limit,
+                          _blank_stock(session, p).count()) for p in query]
+
+
+def _blank_stock(session: Session, product: models.CardProduct):
+    return (models.Card.select().where(models.Card.product == product,
+                                       models.Card.outlet == session.actor.outlet_id,
+                                       models.Card.status == "blank")
+            .order_by(models.Card.number))
+
+
+def next_blank(session: Session, product_code: str) -> str:
+    permissions.require(session, permissions.CARD_ISSUE)
+    product = models.CardProduct.get_or_none(models.CardProduct.code == product_code)
+    card = _blank_stock(session, product).first() if product else None
+    if card is None:
+        raise NotFound(N_("No blank cards of this product in stock; type a card number."))
+    return card.number
+
+
+def next_blank_like(session: Session, number: str) -> str:
+    """A blank of the same product as card `number`: its replacement."""
+    return next_blank(session, cards.get_card(number).product.code)
+
+
+def blank_card(session: Session, number: str) -> models.Card:
+    """A blank (or written, not yet issued) card of this outlet, ready for issue."""
+    card = cards.get_card(number)
+    if card.outlet_id != session.actor.outlet_id:
+        raise InvalidInput(N_("This card belongs to another outlet's stock."))
+    if card.status not in ("blank", "written"):
+        raise InvalidInput(N_("Card {number} is already issued."), number=card.number[-4:])
+    return card
+
+
+def tracks_for(card: models.Card, holder: str = "") -> Tracks:
+    expiry = expiry_date(card.product, dt.date.today())
+    track1, track2 = build_tracks(card.number, holder or "MEMBER",
+                                  expiry.strftime("%y%m") if expiry else "9912")
+    return Tracks(track1=track1, track2=track2)
+
+
+def expiry_date(product: models.CardProduct, today: dt.date) -> dt.date | None:
+    if not product.validity_months:
+        return None
+    months = today.month - 1 + product.validity_months
+    year, month = today.year + months // 12, months % 12 + 1
+    return dt.date(year, month, min(today.day, 28))
+
+
+def record_written(session: Session, number: str, *, uid: str | None = None) -> None:
+    """The writer read the tracks back as written (or a smart card's UID was read): the
+    card is `written`, not yet issued. Called only after the device confirmed."""
+    permissions.require(session, permissions.CARD_ISSUE)
+    with database.atomic():
+        card = blank_card(session, number)
+        if uid is not None:
+            holder = models.Card.get_or_none(models.Card.uid == uid)
+            if holder is not None and holder.id != card.id:
+                raise InvalidInput(N_("This smart card is already bound to card {number}."),
+                                   number=holder.number[-4:])
+        models.Card.update(status="written", uid=uid if uid is not None else card.uid).where(
+            models.Card.id == card.id, models.Card.status.in_(("blank", "written"))).execute()
+        audit.append(session, "card.written", subject=f"card:{card.number}",
+                     details={"bound": uid is not None})
+
+
+def fee_review(session: Session, product: models.CardProduct, fee: int, deposit: int,
+               review) -> int | None:
+    """A fee or deposit other than the product's needs a reviewer; returns its id."""
+    if fee < 0 or deposit < 0:
+        raise InvalidInput(N_("Fees and deposits are never negative."))
+    if fee == product.issue_fee and deposit == product.deposit:
+        return None
+    return require_review(session, review, permissions.CARD_ISSUE,
+                          N_("The fee or deposit differs from the product's"))
+
+
+def require_review(session: Session, review, permission: str, reason: str) -> int:
+    if review is None:
+        raise ReviewRequired(reason=reason)
+    return operators.authorise_review(session, review, permission).id
+
+
+def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> dict:
+    permissions.require(session, permissions.CARD_ISSUE)
+    card = cards.get_card(request.card_number)  # its status is checked inside the operation
+    if request.tender not in TENDERS:
+        raise KioskError(N_("Unknown tender '{tender}'."), tender=request.tender)
+    check_new_pin(request.pin)
+    product = card.product
+    reviewer = fee_review(session, product, request.fee, request.deposit, review)
+    main = _main_card(request.main_card_number)
+    if main is not None and _sub_card_count(main) >= product.sub_card_limit:
+        reviewer = reviewer or require_review(
+            session, review, permissions.CARD_ISSUE,
+            N_("More sub cards than the product allows"))
+    member_id = main.member_id if main is not None else request.member_id
+    if member_id is not None and models.Member.get_or_none(models.Member.id == member_id) is None:
+        raise NotFound(N_("No such member."))
+    pin_hash = session.hasher.hash(request.pin)
+    request_data = {"card": card.number, "member": member_id, "fee": request.fee,
+                    "deposit": request.deposit, "tender": request.tender,
+                    "main": main.number if main else "", "company": request.company}
+
+    def run(posting: Posting) -> dict:
+        day = posting.operation.business_date
+        changed = models.Card.update(
+            status="active", member=member_id, anonymous=member_id is None,
+            company=request.company or (main is not None and main.company),
+            main_card=main.id if main else None, pin_hash=pin_hash, pin_failures=0,
+            pin_locked=False, expires_on=expiry_date(product, day)).where(
+            models.Card.id == card.id, models.Card.status == "written").execute()
+        if changed != 1:
+            blank_card(session, card.number)  # says why: another outlet's, or issued
+            raise InvalidInput(N_("Write the card (or read the smart card) before issuing "
+                                  "it."))
+        drawer = till_account(session.actor.outlet_id, session.actor.terminal_id,
+                              TENDERS[request.tender])
+        posting.move(drawer, till_account(session.actor.outlet_id, None, "fee_income"),
+                     request.fee)
+        posting.move(drawer, card_accounts(card, lock=True)["deposit"], request.deposit)
+        data = {"card_number": card.number, "amount": request.fee + request.deposit,
+                "fee": request.fee, "deposit": request.deposit}
+        data["receipt_id"] = receipts.queue(session, posting.operation, card, "card_issue", data)
+        return data
+
+    outcome = perform(session, kind="card_issue", key=key, request=request_data,
+                      permission=permissions.CARD_ISSUE, run=run, card=card,
+                      amount=request.fee + request.deposit, tender=request.tender,
+                      reviewer_id=reviewer)
+    return {"operation_id": outcome.operation_id, "replayed": outcome.replayed, **outcome.data}
+
+
+def _main_card(number: str) -> models.Card | None:
+    if not number:
+        return None
+    main = cards.get_card(number)
+    if main.status != "active" or main.main_card_id is not None:
+        raise InvalidInput(N_("Card {number} cannot take sub cards."), number=main.number[-4:])
+    return main
+
+
+def _sub_card_count(main: models.Card) -> int:
+    return models.Card.select().where(models.Card.main_card == main,
+                                      models.Card.status == "active").count()
+
+
+def name_anonymous_card(session: Session, number: str, member_id: int) -> None:
+    """An anonymous card sold over the counter becomes the member's named card."""
+    permissions.require(session, permissions.CARD_MANAGE)
+    with database.atomic():
+        card = cards.get_card(number)
+        if not card.anonymous:
+            raise InvalidInput(N_("This card already has a named holder."))
+        models.Member.get_by_id(member_id)
+        models.Card.update(member=member_id, anonymous=False).where(
+            models.Card.id == card.id).execute()
+        audit.append(session, "card.named", subject=f"card:{card.number}",
+                     details={"member": member_id})
+
+
+def write_card(session: Session, writer, number: str, holder: str = "") -> None:
+    """Write the tracks, read them back, and only then mark the card written. A writer
+    that fails or is unplugged mid-write leaves the card blank: never issued."""
+    permissions.require(session, permissions.CARD_ISSUE)
+    if writer is None:
+        raise KioskError(N_("No magstripe writer is configured; bind a smart card instead."))
+    card = blank_card(session, number)
+    writer.write_and_verify(tracks_for(card, holder))
+    record_written(session, card.number)
+
+
+def bind_smart_card(session: Session, reader, number: str) -> str:
+    """Read the smart card in the reader and bind its UID to the card number."""
+    permissions.require(session, permissions.CARD_ISSUE)
+    if reader is None:
+        raise KioskError(N_("No smart card reader is configured."))
+    blank_card(session, number)
+    identifier = reader.read_identity().identifier
+    record_written(session, number, uid=identifier)
+    return identifier

@@ -1,0 +1,75 @@
+"""Journal queries for the counter: today's operations, a card's recent history."""
+
+from __future__ import annotations
+
+
+from dataclasses import dataclass
+
+import peewee as pw
+
+from kiosk.services import cards, directory, permissions
+from kiosk.services.business_date import local_time
+from kiosk.services.operations import current_business_date, mask_card_number
+from kiosk.services.session import Session
+from kiosk.store import models
+
+
+@dataclass(frozen=True)
+class JournalRow:
+    operation_id: int
+    time: str
+    kind: str
+    card: str
+    amount: int
+    refunded: int
+    receipt_id: int | None
+    operator: str
+
+
+def _rows(query, time_zone: str) -> list[JournalRow]:
+    """One query for the page, one for its refunds, one for its receipts."""
+    O = models.Operation
+    operations = list(query.select_extend(models.Card.number.alias("card_number"),
+                                          models.Operator.login_id.alias("operator_login"))
+                      .join_from(O, models.Card, pw.JOIN.LEFT_OUTER)
+                      .join_from(O, models.Operator, pw.JOIN.LEFT_OUTER,
+                                 on=(O.operator == models.Operator.id))
+                      .objects())  # joined columns as attributes of the operation
+    ids = [op.id for op in operations]
+    refunded = dict(O.select(O.reverses, pw.fn.SUM(O.amount)).where(O.reverses.in_(ids))
+                    .group_by(O.reverses).tuples()) if ids else {}
+    receipt_of = dict(models.Receipt.select(models.Receipt.operation, models.Receipt.id)
+                      .where(models.Receipt.operation.in_(ids)).tuples()) if ids else {}
+    return [JournalRow(
+        operation_id=op.id, time=local_time(op.created_at, time_zone).strftime("%H:%M:%S"),
+        kind=op.kind, card=mask_card_number(op.card_number) if op.card_number else "",
+        amount=op.amount, refunded=int(refunded.get(op.id) or 0),
+        receipt_id=receipt_of.get(op.id),
+        operator=op.operator_login or "system")
+        for op in operations]
+
+
+def today(session: Session, *, whole_outlet: bool = False, limit: int = 200,
+          offset: int = 0) -> list[JournalRow]:
+    """当日流水: this operator's (or, with the right, the outlet's) operations today."""
+    permissions.require(session, permissions.QUERY)
+    O = models.Operation
+    query = O.select().where(O.outlet == session.actor.outlet_id,
+                             O.business_date == current_business_date(session))
+    if not whole_outlet:
+        query = query.where(O.operator == session.actor.operator_id)
+    query = query.order_by(O.id.desc()).limit(limit).offset(offset)
+    return _rows(query, directory.actor_info(session.actor).time_zone)
+
+
+def card_history(session: Session, card_number: str, pin: str | None,
+                 limit: int = 10) -> list[JournalRow]:
+    """A card's recent operations; only after the customer's PIN (checked and counted)."""
+    permissions.require(session, permissions.QUERY)
+    card = cards.get_card(card_number)
+    cards.check_pin(session, card, pin)
+    query = (models.Operation.select().where(models.Operation.card == card)
+             .order_by(models.Operation.id.desc()).limit(limit))
+    return _rows(query, directory.actor_info(session.actor).time_zone)
+
+

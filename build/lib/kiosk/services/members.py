@@ -1,0 +1,175 @@
+"""Members: registration and edits (with history), and lookup by any field or
+combination, paged, on indexes (phone, ID number, name prefix, card number)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import peewee as pw
+
+from kiosk.errors import InvalidInput, N_, NotFound
+from kiosk.identity import normalise_id_number, normalise_phone
+from kiosk.services import audit, permissions
+from kiosk.services.session import Session
+from kiosk.store import models
+from kiosk.store.db import database
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    member_id: int
+    name: str
+    phone: str
+    level: str
+    region: str
+
+
+@dataclass(frozen=True)
+class MemberQuery:
+    phone: str = ""
+    name_prefix: str = ""
+    card_number: str = ""
+    old_card_number: str = ""
+    id_number: str = ""
+    level: str = ""
+    source: str = ""
+    region: str = ""
+
+
+def search(session: Session, query: MemberQuery, *, page: int = 0,
+           page_size: int = 20) -> list[MemberRow]:
+    permissions.require(session, permissions.QUERY)
+    if not 1 <= page_size <= MAX_PAGE or page < 0:
+        raise InvalidInput(N_("Pages hold 1 to {most} rows."), most=MAX_PAGE)
+    M = models.Member
+    select = M.select(M.id, M.name, M.phone, M.level, M.region)
+    # Parameters only: the text a person typed is never part of the SQL.
+    for field, value in (("phone", query.phone), ("id_number", query.id_number),
+                         ("level", query.level), ("source", query.source),
+                         ("region", query.region)):
+        if value:
+            select = select.where(getattr(M, field) == value)
+    if query.name_prefix:
+        select = select.where(prefix_match(M.name, query.name_prefix))
+    if query.old_card_number:
+        select = select.where(M.old_card_numbers.contains(query.old_card_number))
+    if query.card_number:
+        select = select.join(models.Card, on=(models.Card.member == M.id)).where(
+            models.Card.number == query.card_number)
+    rows = select.order_by(M.id).limit(page_size).offset(page * page_size)
+    return [MemberRow(row.id, row.name, row.phone, row.level, row.region) for row in rows]
+
+
+def prefix_match(field: pw.Field, prefix: str) -> pw.Expression:
+    """`field` starts with `prefix`, in a form each database answers from its index:
+    SQLite's case-sensitive GLOB on the plain index, PostgreSQL's LIKE on the
+    text_pattern_ops index (migration 2). Wildcards in the prefix are escaped."""
+    if isinstance(database.obj, pw.SqliteDatabase):
+        escaped = "".join(f"[{ch}]" if ch in "*?[" else ch for ch in prefix)
+        return field % f"{escaped}*"  # peewee's LIKE is GLOB on SQLite
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return field % f"{escaped}%"
+
+
+MAX_NAME = 50
+MAX_TAGS = 200
+EDITABLE = ("name", "phone", "id_number", "level", "source", "region", "tags")
+
+
+class DuplicatePhone(InvalidInput):
+    default_message = N_("{count} member(s) already use this phone; confirm to share it "
+                         "(family members often do).")
+
+
+@dataclass(frozen=True)
+class MemberDetails:
+    name: str
+    phone: str
+    id_number: str = ""
+    level: str = ""
+    source: str = ""
+    region: str = ""
+    tags: str = ""
+
+
+def _clean(details: MemberDetails) -> dict:
+    name = " ".join(details.name.split())
+    if not name or len(name) > MAX_NAME:
+        raise InvalidInput(N_("A name has 1 to {most} characters."), most=MAX_NAME)
+    if len(details.tags) > MAX_TAGS or any(
+            len(value) > 30 for value in (details.level, details.source, details.region)):
+        raise InvalidInput(N_("A field is too long."))
+    return {"name": name, "phone": normalise_phone(details.phone),
+            "id_number": normalise_id_number(details.id_number) if details.id_number else "",
+            "level": details.level.strip(), "source": details.source.strip(),
+            "region": details.region.strip(), "tags": details.tags.strip()}
+
+
+def _check_shared_phone(phone: str, member_id: int | None, confirmed: bool) -> None:
+    others = models.Member.select().where(models.Member.phone == phone)
+    if member_id is not None:
+        others = others.where(models.Member.id != member_id)
+    count = others.count()
+    if count and not confirmed:
+        raise DuplicatePhone(count=count)
+
+
+def register(session: Session, details: MemberDetails, *,
+             shared_phone_confirmed: bool = False) -> int:
+    """A new member; returns the member id. Duplicate phones need a confirmation."""
+    permissions.require(session, permissions.MEMBER_EDIT)
+    fields = _clean(details)
+    with database.atomic():
+        _check_shared_phone(fields["phone"], None, shared_phone_confirmed)
+        member = models.Member.create(outlet=session.actor.outlet_id, created_at=session.now(),
+                                      **fields)
+        audit.append(session, "member.register", subject=f"member:{member.id}")
+    return member.id
+
+
+def edit(session: Session, member_id: int, details: MemberDetails, *,
+         shared_phone_confirmed: bool = False) -> list[str]:
+    """Change a member; every changed field is kept as history. Returns what changed."""
+    permissions.require(session, permissions.MEMBER_EDIT)
+    fields = _clean(details)
+    with database.atomic():
+        member = models.Member.get_by_id(member_id)
+        if fields["phone"] != member.phone:
+            _check_shared_phone(fields["phone"], member_id, shared_phone_confirmed)
+        changed = [name for name in EDITABLE if getattr(member, name) != fields[name]]
+        for name in changed:
+            models.MemberChange.create(member=member_id, field=name,
+                                       old_value=getattr(member, name), new_value=fields[name],
+                                       changed_at=session.now(),
+                                       operator=session.actor.operator_id)
+        if changed:
+            models.Member.update({name: fields[name] for name in changed}).where(
+                models.Member.id == member_id).execute()
+            audit.append(session, "member.edit", subject=f"member:{member_id}",
+                         details={"fields": changed})
+    return changed
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    member_id: int
+    details: MemberDetails
+    cards: list[tuple[str, str, str]]  # (masked number, product name, status)
+    history: list[tuple[str, str, str, str]]  # (when, field, old, new), newest first
+
+
+def get(session: Session, member_id: int) -> MemberRecord:
+    permissions.require(session, permissions.QUERY)
+    from kiosk.services.operations import mask_card_number
+    member = models.Member.get_or_none(models.Member.id == member_id)
+    if member is None:
+        raise NotFound(N_("No such member."))
+    details = MemberDetails(**{name: getattr(member, name) for name in EDITABLE})
+    cards = [(mask_card_number(card.number), card.product.name, card.status)
+             for card in member.cards.order_by(models.Card.id)]
+    history = [(change.changed_at.strftime("%Y-%m-%d %H:%M"), change.field, change.old_value,
+                change.new_value)
+               for change in member.changes.order_by(models.MemberChange.id.desc()).limit(20)]
+    return MemberRecord(member.id, details, cards, history)

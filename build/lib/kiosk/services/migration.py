@@ -1,0 +1,299 @@
+"""Physical card migration (实体卡迁移): the old system's card balances are imported,
+then each card is migrated once, ever, onto a member's stored-value card: the member
+confirms with a code sent to their phone (valid 10 minutes), the clerk attaches up to
+five voucher images and a remark, and one operation moves the balance and voids the
+old card, recording who did it and when."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.errors import InvalidInput, KioskError, N_, NotFound
+from kiosk.money import MoneyError, parse_yuan
+from kiosk.services import audit, lockout, permissions, receipts
+from kiosk.services.accounts import card_accounts, till_account
+from kiosk.services.operations import Posting, perform
+from kiosk.services.session import Session
+from kiosk.store import models
+from kiosk.store.db import database
+from kiosk.tables import Problem, TableProblems, looks_like_header, read_rows
+
+CODE_VALID = dt.timedelta(minutes=10)
+CODE_PURPOSE = "migration"
+MAX_VOUCHERS = 5
+MAX_VOUCHER_BYTES = 2 * 1024 * 1024
+MAX_REMARKS = 500
+IMAGE_SIGNATURES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
+PAGE = 20
+
+
+class WrongCode(KioskError):
+    default_message = N_("The verification code is wrong or has expired; send a new one.")
+
+
+# -- import -------------------------------------------------------------------------------
+def import_balances(session: Session, path: str | Path) -> int:
+    """Rows: card number, balance in yuan (at most two decimals), outlet code, status
+    and, optionally, card type. Any bad row: nothing is imported, every problem listed."""
+    permissions.require(session, permissions.CARD_MANAGE)
+    rows, problems, seen = [], [], {}
+    for index, (line, cells) in enumerate(read_rows(path)):
+        if index == 0 and looks_like_header(cells, 1):
+            continue
+        cells = cells + [""] * (5 - len(cells))
+        number = "".join(cells[0].split())
+        try:
+            balance = parse_yuan(cells[1], allow_zero=True)
+        except MoneyError as error:
+            problems.append(Problem(line, error.message_id, error.params))
+            continue
+        if not number.isalnum() or len(number) > 32:
+            problems.append(Problem(line, N_("'{number}' is not a card number"),
+                                    {"number": number[:40]}))
+        elif number in seen:
+            problems.append(Problem(line, N_("card {number} is already on line {first}"),
+                                    {"number": number[-4:], "first": seen[number]}))
+        else:
+            seen[number] = line
+            rows.append({"number": number, "balance": balance, "outlet_code": cells[2][:8],
+                         "status": cells[3][:20], "card_type": cells[4][:30]})
+    known = {row.number for row in models.LegacyCard.select(models.LegacyCard.number)
+             .where(models.LegacyCard.number.in_(list(seen)))} if seen else set()
+    problems += [Problem(seen[number], N_("card {number} was imported before"),
+                         {"number": number[-4:]}) for number in sorted(known)]
+    if problems:
+        raise TableProblems(sorted(problems, key=lambda problem: problem.line))
+    if not rows:
+        raise InvalidInput(N_("The file has no rows to import."))
+    with database.atomic():
+        for start in range(0, len(rows), 500):
+            models.LegacyCard.insert_many(
+                [{**row, "imported_at": session.now()} for row in rows[start:start + 500]]
+            ).execute()
+        audit.append(session, "migration.import", details={
+            "rows": len(rows), "total": sum(row["balance"] for row in rows)})
+    return len(rows)
+
+
+# -- listing ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LegacyFilter:
+    card_type: str = ""
+    number: str = ""  # a prefix
+    min_balance: int | None = None
+    max_balance: int | None = None
+    status: str = ""
+    migrated: bool | None = None
+
+
+@dataclass(frozen=True)
+class LegacyRow:
+    number: str
+    card_type: str
+    balance: int
+    outlet_code: str
+    status: str
+    migrated_at: dt.datetime | None
+    operator_name: str
+
+
+def listing(session: Session, rules: LegacyFilter, *, page: int = 0) -> list[LegacyRow]:
+    permissions.require(session, permissions.QUERY)
+    L = models.LegacyCard
+    query = L.select()
+    if rules.card_type:
+        query = query.where(L.card_type == rules.card_type)
+    if rules.number:
+        query = query.where(L.number.startswith(rules.number))
+    if rules.min_balance is not None:
+        query = query.where(L.balance >= rules.min_balance)
+    if rules.max_balance is not None:
+        query = query.where(L.balance <= rules.max_balance)
+    if rules.status:
+        query = query.where(L.status == rules.status)
+    if rules.migrated is not None:
+        query = query.where(L.migrated_at.is_null(not rules.migrated))
+    query = query.order_by(L.number).limit(PAGE).offset(page * PAGE)
+    return [LegacyRow(row.number, row.card_type, row.balance, row.outlet_code, row.status,
+                      row.migrated_at, row.operator_name) for row in query]
+
+
+# -- the member's verification code -------------------------------------------------------
+def send_code(session: Session, member_id: int, sender) -> str:
+    """A new 6-digit code to the member's phone, valid 10 minutes; returns the phone
+    (masked) it went to. Only the code's hash is stored."""
+    permissions.require(session, permissions.CARD_MANAGE)
+    if sender is None:
+        raise KioskError(N_("No SMS sender is configured ([devices.sms])."))
+    phone = _member(member_id).phone
+    code = f"{secrets.randbelow(10**6):06d}"
+    with database.atomic():
+        models.VerificationCode.update(used=True).where(
+            models.VerificationCode.phone == phone,
+            models.VerificationCode.purpose == CODE_PURPOSE,
+            models.VerificationCode.used == False).execute()  # noqa: E712
+        models.VerificationCode.create(phone=phone, purpose=CODE_PURPOSE,
+                                       code_hash=session.hasher.hash(code),
+                                       expires_at=session.now() + CODE_VALID)
+    sender.send(phone, f"【会员中心】您的实体卡迁移验证码为{code}，10分钟内有效。")
+    return phone[:3] + "****" + phone[-4:]
+
+
+def _member(member_id: int) -> models.Member:
+    member = models.Member.get_or_none(models.Member.id == member_id)
+    if member is None:
+        raise NotFound(N_("No such member."))
+    if not member.phone:
+        raise InvalidInput(N_("The member has no phone number for the code."))
+    return member
+
+
+def _live_code(session: Session, phone: str) -> models.VerificationCode:
+    code = (models.VerificationCode.select()
+            .where(models.VerificationCode.phone == phone,
+                   models.VerificationCode.purpose == CODE_PURPOSE,
+                   models.VerificationCode.used == False,  # noqa: E712
+                   models.VerificationCode.expires_at > session.now())
+            .order_by(models.VerificationCode.id.desc()).first())
+    if code is None:
+        raise WrongCode()
+    return code
+
+
+def check_code(session: Session, phone: str, typed: str) -> models.VerificationCode:
+    """The live code for the phone if `typed` matches; three wrong tries void it."""
+    code = _live_code(session, phone)
+    if session.hasher.verify(code.code_hash, typed or ""):
+        return code
+    _, locked = lockout.record_failure(
+        session, models.VerificationCode, code.id, failures=models.VerificationCode.failures,
+        locked=models.VerificationCode.used, action="code.wrong", subject=f"code:{code.id}")
+    raise WrongCode() if locked else WrongCode(
+        N_("The verification code is wrong; check it and type it again."))
+
+
+# -- vouchers -----------------------------------------------------------------------------
+def check_voucher(path: str | Path) -> tuple[bytes, str]:
+    """The image's bytes and its type, judged by content: a .jpg that is not a JPEG is
+    refused, whatever its name."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_VOUCHER_BYTES:
+            raise InvalidInput(N_("Voucher {name} is larger than 2 MB."), name=path.name[:60])
+        data = path.read_bytes()
+    except OSError:
+        raise InvalidInput(N_("Cannot read the file {name}."), name=path.name[:80]) from None
+    for signature, kind in IMAGE_SIGNATURES.items():
+        if data.startswith(signature):
+            return data, kind
+    raise InvalidInput(N_("Voucher {name} is not a JPG or PNG image."), name=path.name[:60])
+
+
+def store_vouchers(session: Session, legacy_number: str, paths: list[str]) -> list[str]:
+    if len(paths) > MAX_VOUCHERS:
+        raise InvalidInput(N_("At most {most} voucher images."), most=MAX_VOUCHERS)
+    images = [check_voucher(path) for path in paths]
+    folder = session.runtime.settings.home / "vouchers" / legacy_number
+    names = []
+    for data, kind in images:
+        name = f"{hashlib.sha256(data).hexdigest()[:32]}.{kind}"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        target = folder / name
+        if not target.exists():
+            temporary = target.with_suffix(".tmp")
+            with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                      "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, target)
+        names.append(name)
+    return names
+
+
+# -- migrating one card -------------------------------------------------------------------
+@dataclass(frozen=True)
+class MigrationRequest:
+    legacy_number: str
+    member_id: int
+    code: str
+    vouchers: tuple[str, ...] = ()
+    remarks: str = ""
+
+
+def migrate(session: Session, request: MigrationRequest) -> dict:
+    permissions.require(session, permissions.CARD_MANAGE)
+    legacy = models.LegacyCard.get_or_none(
+        models.LegacyCard.number == "".join(request.legacy_number.split()))
+    if legacy is None:
+        raise NotFound(N_("No imported old card with this number."))
+    key = f"migration-{legacy.id}"  # one key per old card: it can migrate only once
+    previous = models.Operation.get_or_none(models.Operation.idempotency_key == key)
+    if previous is not None:
+        if legacy.member_id == request.member_id:
+            return {"operation_id": previous.id, "replayed": True, **json.loads(previous.result)}
+        raise InvalidInput(N_("This old card was already migrated."))
+    if len(request.remarks) > MAX_REMARKS:
+        raise InvalidInput(N_("Remarks have at most {most} characters."), most=MAX_REMARKS)
+    member = _member(request.member_id)
+    target = _stored_value_card(member)
+    code = check_code(session, member.phone, request.code)
+    vouchers = store_vouchers(session, legacy.number, list(request.vouchers))
+    operator = models.Operator.get_by_id(session.actor.operator_id) \
+        if session.actor.operator_id else None
+
+    def run(posting: Posting) -> dict:
+        if models.VerificationCode.update(used=True).where(
+                models.VerificationCode.id == code.id,
+                models.VerificationCode.used == False).execute() != 1:  # noqa: E712
+            raise WrongCode()
+        if models.LegacyCard.update(
+                migrated_at=session.now(), member=member.id, target_card=target.id,
+                operator=operator.id if operator else None,
+                operator_name=operator.name if operator else "system",
+                operation=posting.operation.id, remarks=request.remarks,
+                vouchers=json.dumps(vouchers), status="void").where(
+                models.LegacyCard.id == legacy.id,
+                models.LegacyCard.migrated_at.is_null()).execute() != 1:
+            raise InvalidInput(N_("This old card was already migrated."))
+        principal = card_accounts(target, lock=True)["principal"]
+        posting.move(till_account(session.actor.outlet_id, None, "migration_suspense"),
+                     principal, legacy.balance)
+        _remember_old_number(member, legacy.number)
+        data = {"card_number": target.number, "old_card_number": legacy.number,
+                "amount": legacy.balance, "principal_after": principal.balance + legacy.balance,
+                "vouchers": len(vouchers)}
+        data["receipt_id"] = receipts.queue(session, posting.operation, target, "migration",
+                                            data)
+        return data
+
+    outcome = perform(session, kind="migration", key=key,
+                      request={"old": legacy.number, "member": member.id},
+                      permission=permissions.CARD_MANAGE, run=run, card=target,
+                      amount=legacy.balance, memo=request.remarks)
+    return {"operation_id": outcome.operation_id, "replayed": outcome.replayed, **outcome.data}
+
+
+def _stored_value_card(member: models.Member) -> models.Card:
+    card = (models.Card.select().join(models.CardProduct)
+            .where(models.Card.member == member.id, models.Card.status == "active",
+                   models.Card.main_card.is_null(), models.CardProduct.kind == "stored_value")
+            .order_by(models.Card.id).first())
+    if card is None:
+        raise InvalidInput(N_("The member has no active stored-value card: issue one first."))
+    return card
+
+
+def _remember_old_number(member: models.Member, number: str) -> None:
+    """So the member is found by the old card number too."""
+    numbers = [n for n in member.old_card_numbers.split(",") if n]
+    if number not in numbers and len(",".join(numbers + [number])) <= 200:
+        models.Member.update(old_card_numbers=",".join(numbers + [number])).where(
+            models.Member.id == member.id).execute()

@@ -1,0 +1,210 @@
+"""The print queue: receipts are built inside the operation's transaction and wait in
+the database until a printer takes them, so a dead printer never loses a receipt and
+a reprint never doubles a charge."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, replace
+
+from kiosk.errors import DeviceError, N_, NotFound
+from kiosk.hw.printer import Printer, PrintJob
+from kiosk.hw.receipt import ReceiptDoc, render_bytes, render_text
+from kiosk.services import audit, directory
+from kiosk.i18n import translator
+from kiosk.money import format_yuan
+from kiosk.services.business_date import local_time
+from kiosk.services.operations import mask_card_number
+from kiosk.services.session import Session
+from kiosk.store import models
+from kiosk.store.db import database
+
+TITLES = {
+    "charge": N_("CHARGE"),
+    "refund": N_("REFUND"),
+    "recharge": N_("RECHARGE"),
+    "recharge_reversal": N_("RECHARGE REVERSAL"),
+    "card_issue": N_("CARD ISSUE"),
+    "replacement": N_("CARD REPLACEMENT"),
+    "clearing": N_("CARD CLEARING"),
+    "insurance_transfer": N_("INSURANCE TO STORED VALUE"),
+    "migration": N_("CARD MIGRATION"),
+}
+
+
+def _next_receipt_no(terminal_id: int) -> int:
+    """Take the terminal's next number inside the operation's transaction (no gaps)."""
+    models.Terminal.update(next_receipt_no=models.Terminal.next_receipt_no + 1).where(
+        models.Terminal.id == terminal_id).execute()
+    return models.Terminal.select(models.Terminal.next_receipt_no).where(
+        models.Terminal.id == terminal_id).scalar() - 1
+
+
+def receipt_label(terminal_code: str, number: int) -> str:
+    return f"{terminal_code}-{number:06d}"
+
+
+def queue(session: Session, operation: models.Operation, card: models.Card, kind: str,
+          data: dict, lines=()) -> int | None:
+    """Build and queue the receipt of `operation`; returns its id (None off a terminal)."""
+    terminal_id = session.actor.terminal_id
+    if terminal_id is None:
+        return None
+    settings = session.runtime.settings
+    number = _next_receipt_no(terminal_id)
+    doc = _document(session, operation, card, kind, data, lines, number)
+    receipt = models.Receipt.create(
+        terminal=terminal_id, receipt_no=number, operation=operation.id,
+        body=render_bytes(doc, settings.receipt_columns, settings.receipt_encoding),
+        text=render_text(doc, settings.receipt_columns), created_at=session.now(),
+        document=json.dumps(asdict(doc), ensure_ascii=False))
+    return receipt.id
+
+
+def receipt_money(fen: int) -> str:
+    """Receipts use the full-width ￥, which every GBK/GB18030 printer has (¥ is not in GBK)."""
+    return format_yuan(fen, sign="￥")
+
+
+def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc:
+    tr = translator(session.runtime.settings.language)
+    info = directory.actor_info(session.actor)
+    rows = [(tr("Card"), mask_card_number(card.number)),
+            (tr("Amount"), receipt_money(data["amount"]))]
+    for key, label in (("principal", N_("Principal")), ("bonus", N_("Bonus"))):
+        if key in data:
+            rows.append((tr(label), receipt_money(data[key])))
+    for key, label in (("principal_after", N_("Principal balance")),
+                       ("bonus_after", N_("Bonus balance"))):
+        if key in data:
+            rows.append((tr(label), receipt_money(data[key])))
+    if data.get("points_after") is not None:
+        rows.append((tr("Points"), str(data["points_after"])))
+    if data.get("original_operation_id"):
+        rows.append((tr("Reverses"), f"#{data['original_operation_id']}"))
+    rows += [(tr("Receipt no."), receipt_label(info.terminal_code, number)),
+             (tr("Journal no."), f"#{operation.id}"),
+             (tr("Time"), local_time(session.now(), info.time_zone).strftime("%Y-%m-%d %H:%M"))]
+    signature = card.product.signature_required and kind == "charge"
+    return ReceiptDoc(
+        header=(info.outlet_name, f"{tr('Terminal')} {info.terminal_code}  "
+                                  f"{tr('Operator')} {info.operator_login}"),
+        title=tr(TITLES.get(kind, kind)), rows=tuple(rows),
+        items=tuple((line.name, receipt_money(line.amount)) for line in lines),
+        receipt_no=receipt_label(info.terminal_code, number),
+        signature_label=tr("Cardholder signature") if signature else "",
+        footer=(tr("Thank you"),))
+
+
+def pending(terminal_id: int) -> list[models.Receipt]:
+    return list(models.Receipt.select().where(models.Receipt.terminal == terminal_id,
+                                              models.Receipt.status == "queued")
+                .order_by(models.Receipt.id))
+
+
+@dataclass(frozen=True)
+class QueuedReceipt:
+    receipt_id: int
+    label: str
+    operation_id: int
+    created: str
+    last_error: str
+
+
+def queue_listing(session: Session) -> list[QueuedReceipt]:
+    time_zone = directory.actor_info(session.actor).time_zone
+    return [QueuedReceipt(r.id, receipt_label(r.terminal.code, r.receipt_no), r.operation_id,
+                          local_time(r.created_at, time_zone).strftime("%H:%M:%S"),
+                          r.last_error)
+            for r in pending(session.actor.terminal_id)]
+
+
+def _job(receipt: models.Receipt) -> PrintJob:
+    label = receipt_label(receipt.terminal.code, receipt.receipt_no)
+    return PrintJob(name=label, data=bytes(receipt.body), text=receipt.text)
+
+
+def print_pending(session: Session, printer: Printer | None) -> tuple[int, str]:
+    """Send every queued receipt of this terminal, oldest first; stop at the first
+    failure (the rest wait). Returns (printed, error message id or '')."""
+    if printer is None:
+        return 0, N_("No receipt printer is configured; receipts wait in the print queue.")
+    printed = 0
+    for receipt in pending(session.actor.terminal_id):
+        try:
+            printer.print_job(_job(receipt))
+        except DeviceError as error:
+            mark_failed(receipt.id, error.message_id)
+            return printed, error.message_id
+        mark_printed(receipt.id, session.now())
+        printed += 1
+    return printed, ""
+
+
+def cancel(session: Session, receipt_id: int) -> None:
+    """A person gives up on a queued receipt (the transaction itself stands)."""
+    with database.atomic():
+        models.Receipt.update(status="cancelled").where(
+            models.Receipt.id == receipt_id, models.Receipt.status == "queued").execute()
+        audit.append(session, "receipt.cancel", subject=f"receipt:{receipt_id}")
+
+
+def reprint(session: Session, receipt_id: int, printer: Printer | None) -> None:
+    """Print a copy marked 重打印 / COPY; the copy is recorded in the audit chain."""
+    receipt = models.Receipt.get_or_none(models.Receipt.id == receipt_id)
+    if receipt is None:
+        raise NotFound(N_("No such receipt."))
+    if printer is None:
+        raise DeviceError(N_("No receipt printer is configured."))
+    fields = json.loads(receipt.document)
+    doc = ReceiptDoc(**{key: _tuples(value) for key, value in fields.items()})
+    doc = replace(doc, copy_label="重打印 / COPY")
+    settings = session.runtime.settings
+    printer.print_job(PrintJob(
+        name=f"{receipt_label(receipt.terminal.code, receipt.receipt_no)}-copy"
+             f"{receipt.copies_printed}",
+        data=render_bytes(doc, settings.receipt_columns, settings.receipt_encoding),
+        text=render_text(doc, settings.receipt_columns)))
+    with database.atomic():
+        models.Receipt.update(copies_printed=models.Receipt.copies_printed + 1).where(
+            models.Receipt.id == receipt_id).execute()
+        audit.append(session, "receipt.reprint", subject=f"receipt:{receipt_id}")
+
+
+def _tuples(value):
+    if isinstance(value, list):
+        return tuple(_tuples(item) for item in value)
+    return value
+
+
+def mark_printed(receipt_id: int, when) -> None:
+    with database.atomic():
+        models.Receipt.update(status="printed", printed_at=when, last_error="",
+                              copies_printed=models.Receipt.copies_printed + 1).where(
+            models.Receipt.id == receipt_id).execute()
+
+
+def mark_failed(receipt_id: int, reason: str) -> None:
+    models.Receipt.update(last_error=reason[:200]).where(models.Receipt.id == receipt_id).execute()
+
+
+def print_report(session: Session, printer: Printer | None, title: str,
+                 rows: list[tuple[str, str]], *, name: str, footer: tuple[str, ...] = ()
+                 ) -> None:
+    """A printed list (shift report, the monthly transfer list): not a receipt of one
+    operation, so it is not queued; printing it again is always safe."""
+    if printer is None:
+        raise DeviceError(N_("No receipt printer is configured."))
+    info = directory.actor_info(session.actor)
+    tr = translator(session.runtime.settings.language)
+    printed_at = local_time(session.now(), info.time_zone).strftime("%Y-%m-%d %H:%M")
+    doc = ReceiptDoc(header=(info.outlet_name, f"{tr('Terminal')} {info.terminal_code}  "
+                                               f"{tr('Operator')} {info.operator_login}"),
+                     title=title, rows=tuple(rows) + ((tr("Time"), printed_at),),
+                     receipt_no=name, footer=footer)
+    settings = session.runtime.settings
+    printer.print_job(PrintJob(name=name, data=render_bytes(doc, settings.receipt_columns,
+                                                            settings.receipt_encoding),
+                               text=render_text(doc, settings.receipt_columns)))
+    with database.atomic():
+        audit.append(session, "report.print", subject=name)

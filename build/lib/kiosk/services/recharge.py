@@ -1,0 +1,127 @@
+"""Recharge (充值): cash or bank money in, principal credited, bonus by promotion."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from kiosk.errors import KioskError, N_
+from kiosk.services import cards, operators, permissions, receipts
+from kiosk.services.accounts import card_accounts, till_account
+from kiosk.services.operations import Posting, current_business_date, perform
+from kiosk.services.session import Session
+from kiosk.store import models
+
+TENDERS = {"cash": "outlet_cash", "bank": "outlet_bank"}
+
+
+@dataclass(frozen=True)
+class RechargeResult:
+    operation_id: int
+    card_number: str
+    amount: int
+    bonus: int
+    promotion: str
+    principal_after: int
+    bonus_after: int
+    receipt_id: int | None
+    replayed: bool = False
+
+
+def best_promotion(product: models.CardProduct, amount: int,
+                   day: dt.date) -> models.Promotion | None:
+    """The promotion giving the largest bonus for this amount on this day."""
+    return (models.Promotion.select()
+            .where(models.Promotion.product == product, models.Promotion.min_amount <= amount,
+                   models.Promotion.starts_on <= day, models.Promotion.ends_on >= day)
+            .order_by(models.Promotion.bonus.desc()).first())
+
+
+def recharge(session: Session, *, card_number: str, amount: int, tender: str,
+             key: str) -> RechargeResult:
+    if tender not in TENDERS:
+        raise KioskError(N_("Unknown tender '{tender}'."), tender=tender)
+    if not isinstance(amount, int) or amount <= 0:
+        raise KioskError(N_("The amount must be a positive number of fen."))
+    card = cards.get_card(card_number)
+    if card.product.kind == "insurance":
+        raise KioskError(N_("Insurance cards are funded by their issuer, not recharged here."))
+    request = {"card": card.number, "amount": amount, "tender": tender}
+
+    def run(posting: Posting) -> dict:
+        day = posting.operation.business_date
+        cards.ensure_usable(card, day)
+        accounts = card_accounts(card, lock=True)
+        promotion = best_promotion(card.product, amount, day)
+        bonus = promotion.bonus if promotion else 0
+        drawer = till_account(session.actor.outlet_id, session.actor.terminal_id,
+                              TENDERS[tender])
+        posting.move(drawer, accounts["principal"], amount)
+        if bonus:
+            expense = till_account(session.actor.outlet_id, None, "promotion_expense")
+            posting.move(expense, accounts["bonus"], bonus)
+        data = {"card_number": card.number, "amount": amount, "bonus": bonus,
+                "promotion": promotion.name if promotion else "",
+                "principal_after": accounts["principal"].balance + amount,
+                "bonus_after": accounts["bonus"].balance + bonus}
+        data["receipt_id"] = receipts.queue(session, posting.operation, card, "recharge", data)
+        return data
+
+    outcome = perform(session, kind="recharge", key=key, request=request,
+                      permission=permissions.RECHARGE, run=run, card=card, amount=amount,
+                      tender=tender)
+    return RechargeResult(operation_id=outcome.operation_id, replayed=outcome.replayed,
+                          **outcome.data)
+
+
+def reverse_recharge(session: Session, *, original_operation_id: int, key: str,
+                     review) -> dict:
+    """充值撤销: the same business day only, in full, with review; the card must still
+    hold the principal and bonus the recharge gave."""
+    original = models.Operation.get_or_none(models.Operation.id == original_operation_id)
+    if original is None or original.kind != "recharge":
+        raise KioskError(N_("Only a recharge can be reversed here."))
+    reviewer = operators.authorise_review(session, review, permissions.RECHARGE)
+
+    def run(posting: Posting) -> dict:
+        if original.business_date != current_business_date(session):
+            raise KioskError(N_("A recharge can only be reversed on its own business day."))
+        if models.Operation.select().where(models.Operation.reverses == original,
+                                           models.Operation.id != posting.operation.id).exists():
+            raise KioskError(N_("This recharge was already reversed."))
+        for entry in original.entries:
+            account = models.Account.get_by_id(entry.account_id)
+            posting.entries.append((account, -entry.amount))
+        return {"original_operation_id": original.id, "amount": original.amount}
+
+    outcome = perform(session, kind="recharge_reversal", key=key,
+                      request={"original": original.id}, permission=permissions.RECHARGE,
+                      run=run, card=original.card, amount=original.amount, tender=original.tender,
+                      reverses=original, reviewer_id=reviewer.id)
+    return {"operation_id": outcome.operation_id, **outcome.data}
+
+
+def promotions_for(session: Session, card_number: str) -> list[str]:
+    """The recharge promotions running today for the card's product, for the clerk to
+    tell the customer ("充500送50")."""
+    permissions.require(session, permissions.QUERY)
+    card = cards.get_card(card_number)
+    day = current_business_date(session)
+    return [f"{promotion.name}" for promotion in models.Promotion.select().where(
+        models.Promotion.product == card.product, models.Promotion.starts_on <= day,
+        models.Promotion.ends_on >= day).order_by(models.Promotion.min_amount)]
+
+
+def last_reversible(session: Session, card_number: str) -> int:
+    """Today's latest recharge of the card that is not reversed yet (its operation id)."""
+    permissions.require(session, permissions.RECHARGE)
+    card = cards.get_card(card_number)
+    reversed_ids = models.Operation.select(models.Operation.reverses).where(
+        models.Operation.kind == "recharge_reversal", models.Operation.card == card)
+    operation = (models.Operation.select().where(
+        models.Operation.card == card, models.Operation.kind == "recharge",
+        models.Operation.business_date == current_business_date(session),
+        models.Operation.id.not_in(reversed_ids)).order_by(models.Operation.id.desc()).first())
+    if operation is None:
+        raise KioskError(N_("This card has no recharge today that could be reversed."))
+    return operation.id

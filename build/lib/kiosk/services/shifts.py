@@ -1,0 +1,28 @@
+"""Shifts (班次): an operator's work at one terminal, from login to the shift close."""
+
+from __future__ import annotations
+
+from kiosk.services import audit
+from kiosk.services.operations import current_business_date
+from kiosk.services.session import Session
+from kiosk.store import models
+from kiosk.store.db import database
+
+
+def open_or_resume(session: Session) -> models.Shift:
+    """The operator's open shift at this terminal, or a new one (logging in again after
+    a lock or a restart resumes the same shift)."""
+    actor = session.actor
+    with database.atomic():
+        shift = (models.Shift.select()
+                 .where(models.Shift.operator == actor.operator_id,
+                        models.Shift.terminal == actor.terminal_id,
+                        models.Shift.closed_at.is_null())
+                 .order_by(models.Shift.id.desc()).first())
+        if shift is None:
+            shift = models.Shift.create(
+                outlet=actor.outlet_id, terminal=actor.terminal_id,
+                operator=actor.operator_id, business_date=current_business_date(session),
+                opened_at=session.now())
+            audit.append(session, "shift.open", subject=f"shift:{shift.id}")
+    return shift

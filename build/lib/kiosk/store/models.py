@@ -1,0 +1,409 @@
+"""Peewee models: cards, members, accounts, the journal, receipts and the audit chain.
+
+Money columns are BigIntegerField fen. Journal entries and audit events are only
+ever inserted; corrections are new operations that point at the original.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee as pw
+
+from kiosk.store.db import database
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Meta(BaseModel):
+    """Key/value facts about this store: schema version, pepper fingerprint."""
+
+    key = pw.CharField(primary_key=True, max_length=64)
+    value = pw.TextField()
+
+
+class Outlet(BaseModel):
+    code = pw.CharField(max_length=8, unique=True)  # the fuel system's 8-digit outlet code
+    name = pw.CharField(max_length=100)
+    area = pw.CharField(max_length=50, default="")
+    manager = pw.CharField(max_length=50, default="")
+    address = pw.CharField(max_length=200, default="")
+    phone = pw.CharField(max_length=30, default="")
+    active = pw.BooleanField(default=True)
+    time_zone = pw.CharField(max_length=50, default="Asia/Shanghai")
+    day_boundary = pw.CharField(max_length=5, default="04:00")
+
+
+class Terminal(BaseModel):
+    outlet = pw.ForeignKeyField(Outlet, backref="terminals")
+    code = pw.CharField(max_length=20)
+    name = pw.CharField(max_length=50, default="")
+    active = pw.BooleanField(default=True)
+    # Receipt numbers run per terminal: no gaps, and no row every till must wait on.
+    next_receipt_no = pw.BigIntegerField(default=1)
+
+    class Meta:
+        indexes = ((("outlet", "code"), True),)
+
+
+class Role(BaseModel):
+    name = pw.CharField(max_length=30, unique=True)
+    title = pw.CharField(max_length=50, default="")
+
+
+class RolePermission(BaseModel):
+    role = pw.ForeignKeyField(Role, backref="permissions", on_delete="CASCADE")
+    permission = pw.CharField(max_length=40)
+
+    class Meta:
+        indexes = ((("role", "permission"), True),)
+
+
+class Operator(BaseModel):
+    outlet = pw.ForeignKeyField(Outlet, backref="operators")
+    login_id = pw.CharField(max_length=30)
+    name = pw.CharField(max_length=50)
+    role = pw.ForeignKeyField(Role)
+    password_hash = pw.CharField(max_length=200)
+    previous_password_hash = pw.CharField(max_length=200, default="")
+    failed_tries = pw.IntegerField(default=0)
+    locked = pw.BooleanField(default=False)
+    active = pw.BooleanField(default=True)
+    password_changed_at = pw.DateTimeField(default=utc_now)
+    must_change_password = pw.BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("outlet", "login_id"), True),)
+
+
+class OperatorLoginChange(BaseModel):
+    """An operator's login id can change; the history of who was who stays."""
+
+    operator = pw.ForeignKeyField(Operator, backref="login_changes")
+    old_login_id = pw.CharField(max_length=30)
+    new_login_id = pw.CharField(max_length=30)
+    changed_at = pw.DateTimeField(default=utc_now)
+    changed_by = pw.ForeignKeyField(Operator, null=True)
+
+
+class Member(BaseModel):
+    name = pw.CharField(max_length=50, index=True)
+    phone = pw.CharField(max_length=20, index=True, default="")
+    id_number = pw.CharField(max_length=18, index=True, default="")
+    level = pw.CharField(max_length=20, default="", index=True)
+    source = pw.CharField(max_length=30, default="", index=True)
+    region = pw.CharField(max_length=30, default="", index=True)
+    tags = pw.CharField(max_length=200, default="")
+    old_card_numbers = pw.CharField(max_length=200, default="")
+    outlet = pw.ForeignKeyField(Outlet, null=True)
+    created_at = pw.DateTimeField(default=utc_now)
+
+
+SPEND_ORDERS = ("principal_first", "bonus_first", "proportional")
+PRODUCT_KINDS = ("stored_value", "membership", "insurance", "fuel")
+
+
+class MemberChange(BaseModel):
+    """Edits to a member, field by field: who changed what, when (never overwritten)."""
+
+    member = pw.ForeignKeyField(Member, backref="changes")
+    field = pw.CharField(max_length=30)
+    old_value = pw.CharField(max_length=200)
+    new_value = pw.CharField(max_length=200)
+    changed_at = pw.DateTimeField(default=utc_now)
+    operator = pw.ForeignKeyField(Operator, null=True)
+
+
+class CardProduct(BaseModel):
+    code = pw.CharField(max_length=20, unique=True)
+    name = pw.CharField(max_length=50)
+    kind = pw.CharField(max_length=20, choices=[(k, k) for k in PRODUCT_KINDS])
+    issuer = pw.CharField(max_length=50, default="")
+    spend_order = pw.CharField(max_length=20, default="principal_first")
+    allowed_categories = pw.CharField(max_length=300, default="")  # comma list, empty = all
+    forbidden_categories = pw.CharField(max_length=300, default="")
+    issue_fee = pw.BigIntegerField(default=0)
+    deposit = pw.BigIntegerField(default=0)
+    sub_card_limit = pw.IntegerField(default=0)
+    points_per_yuan = pw.IntegerField(default=0)
+    uses_luhn = pw.BooleanField(default=True)
+    signature_required = pw.BooleanField(default=False)
+    tier_thresholds = pw.CharField(max_length=200, default="")  # "silver:5000,gold:20000" points
+    validity_months = pw.IntegerField(default=0)  # 0 = no expiry
+    active = pw.BooleanField(default=True)
+
+
+class OutletProduct(BaseModel):
+    """A card product (and so its issuer) opened for an outlet; others get 无匹配卫生机构."""
+
+    outlet = pw.ForeignKeyField(Outlet, backref="products")
+    product = pw.ForeignKeyField(CardProduct)
+
+    class Meta:
+        indexes = ((("outlet", "product"), True),)
+
+
+class Promotion(BaseModel):
+    """Recharge promotion: pay at least `min_amount`, get `bonus` (both fen)."""
+
+    product = pw.ForeignKeyField(CardProduct, backref="promotions")
+    name = pw.CharField(max_length=50)
+    min_amount = pw.BigIntegerField()
+    bonus = pw.BigIntegerField()
+    starts_on = pw.DateField()
+    ends_on = pw.DateField()
+
+
+CARD_STATUSES = ("blank", "written", "active", "lost", "frozen", "expired", "replaced",
+                 "void", "cleared")
+
+
+class Card(BaseModel):
+    number = pw.CharField(max_length=32, unique=True)
+    product = pw.ForeignKeyField(CardProduct)
+    status = pw.CharField(max_length=12, default="blank", index=True)
+    outlet = pw.ForeignKeyField(Outlet, null=True)  # the outlet that holds or issued it
+    member = pw.ForeignKeyField(Member, null=True, backref="cards")
+    main_card = pw.ForeignKeyField("self", null=True, backref="sub_cards")
+    anonymous = pw.BooleanField(default=False)
+    company = pw.BooleanField(default=False)
+    tier = pw.CharField(max_length=20, default="")
+    pin_hash = pw.CharField(max_length=200, default="")
+    pin_failures = pw.IntegerField(default=0)
+    pin_locked = pw.BooleanField(default=False)
+    expires_on = pw.DateField(null=True)
+    replaced_by = pw.ForeignKeyField("self", null=True, backref="replacing")
+    uid = pw.CharField(max_length=40, null=True, unique=True)  # PC/SC card UID
+    daily_limit = pw.BigIntegerField(default=0)  # 0 = none
+    allowed_outlets = pw.CharField(max_length=300, default="")  # comma list of outlet codes
+    created_at = pw.DateTimeField(default=utc_now)
+    # The card's own category limits (限制信息), on top of its product's (migration 5).
+    allowed_categories = pw.CharField(max_length=300, default="")
+    forbidden_categories = pw.CharField(max_length=300, default="")
+
+
+ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit", "outlet_cash", "outlet_bank",
+                 "outlet_sales", "issuer_receivable", "promotion_expense", "points_issued",
+                 "migration_suspense", "fee_income", "refund_payable")
+
+
+class Account(BaseModel):
+    """A balance in one unit. Card accounts may never go below zero; system ones may."""
+
+    code = pw.CharField(max_length=80, unique=True)  # e.g. card:8888...:principal, terminal:3:sales
+    kind = pw.CharField(max_length=24)
+    unit = pw.CharField(max_length=6, default="fen")  # fen or point
+    card = pw.ForeignKeyField(Card, null=True, backref="accounts")
+    outlet = pw.ForeignKeyField(Outlet, null=True)
+    terminal = pw.ForeignKeyField(Terminal, null=True)  # a till's own drawer and sales
+    balance = pw.BigIntegerField(default=0)
+    allow_negative = pw.BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("card", "kind"), False),)
+
+
+class Shift(BaseModel):
+    """An operator's shift (班次) at one terminal; closed by the shift close (班结)."""
+
+    outlet = pw.ForeignKeyField(Outlet)
+    terminal = pw.ForeignKeyField(Terminal, null=True)
+    operator = pw.ForeignKeyField(Operator)
+    business_date = pw.DateField()
+    opened_at = pw.DateTimeField(default=utc_now)
+    closed_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("operator", "closed_at"), False),)
+
+
+class Operation(BaseModel):
+    """One business operation: the header its journal entries hang from."""
+
+    kind = pw.CharField(max_length=24)
+    idempotency_key = pw.CharField(max_length=80, unique=True)
+    request_hash = pw.CharField(max_length=64)
+    outlet = pw.ForeignKeyField(Outlet)
+    terminal = pw.ForeignKeyField(Terminal, null=True)
+    operator = pw.ForeignKeyField(Operator, null=True)
+    shift = pw.ForeignKeyField(Shift, null=True)
+    reviewer = pw.ForeignKeyField(Operator, null=True)
+    card = pw.ForeignKeyField(Card, null=True)
+    amount = pw.BigIntegerField(default=0)
+    tender = pw.CharField(max_length=12, default="")
+    reverses = pw.ForeignKeyField("self", null=True, backref="reversals")
+    business_date = pw.DateField()
+    created_at = pw.DateTimeField(default=utc_now)
+    channel_order_no = pw.CharField(max_length=64, null=True, index=True)
+    memo = pw.CharField(max_length=500, default="")
+    result = pw.TextField(default="{}")  # JSON of what the first call returned
+
+    class Meta:
+        indexes = (
+            (("outlet", "business_date"), False),
+            (("card", "created_at"), False),
+            (("operator", "business_date"), False),
+        )
+
+
+class JournalEntry(BaseModel):
+    """A signed movement on one account; the entries of an operation sum to zero per unit."""
+
+    operation = pw.ForeignKeyField(Operation, backref="entries")
+    account = pw.ForeignKeyField(Account, backref="entries")
+    amount = pw.BigIntegerField()
+    business_date = pw.DateField()
+
+    class Meta:
+        indexes = ((("account", "operation"), False), (("business_date",), False))
+
+
+class Receipt(BaseModel):
+    """A receipt built as bytes; it waits here until printed or cancelled."""
+
+    terminal = pw.ForeignKeyField(Terminal)
+    receipt_no = pw.BigIntegerField()
+    operation = pw.ForeignKeyField(Operation, backref="receipts")
+    body = pw.BlobField()
+    text = pw.TextField()
+    document = pw.TextField(default="{}")  # the ReceiptDoc as JSON, to print copies
+    status = pw.CharField(max_length=10, default="queued")  # queued, printed, cancelled
+    copies_printed = pw.IntegerField(default=0)
+    last_error = pw.CharField(max_length=200, default="")
+    created_at = pw.DateTimeField(default=utc_now)
+    printed_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("terminal", "receipt_no"), True), (("status",), False))
+
+
+class DayClose(BaseModel):
+    """Outlet daily close (日结): nothing posts into this business date any more."""
+
+    outlet = pw.ForeignKeyField(Outlet)
+    business_date = pw.DateField()
+    closed_at = pw.DateTimeField(default=utc_now)
+    operator = pw.ForeignKeyField(Operator, null=True)
+
+    class Meta:
+        indexes = ((("outlet", "business_date"), True),)
+
+
+class MonthClose(BaseModel):
+    """Monthly close (月结) of an outlet, after every day of the month is closed."""
+
+    outlet = pw.ForeignKeyField(Outlet)
+    month = pw.CharField(max_length=7)  # YYYY-MM
+    closed_at = pw.DateTimeField(default=utc_now)
+    operator = pw.ForeignKeyField(Operator, null=True)
+
+    class Meta:
+        indexes = ((("outlet", "month"), True),)
+
+
+class AuditHead(BaseModel):
+    """The single row every audit append locks, so the chain never forks."""
+
+    id = pw.IntegerField(primary_key=True)
+    seq = pw.BigIntegerField(default=0)
+    hash = pw.CharField(max_length=64, default="0" * 64)
+
+
+class AuditEvent(BaseModel):
+    seq = pw.BigIntegerField(unique=True)
+    at = pw.DateTimeField(default=utc_now)
+    action = pw.CharField(max_length=40)
+    outlet_code = pw.CharField(max_length=8, default="")
+    terminal_code = pw.CharField(max_length=20, default="")
+    operator_login = pw.CharField(max_length=30, default="")
+    subject = pw.CharField(max_length=80, default="")
+    operation = pw.ForeignKeyField(Operation, null=True)
+    details = pw.TextField(default="{}")  # canonical JSON, never a secret
+    prev_hash = pw.CharField(max_length=64)
+    hash = pw.CharField(max_length=64)
+
+
+class BatchList(BaseModel):
+    """批量充值清单: imported, submitted, reviewed by a second person, then run."""
+
+    outlet = pw.ForeignKeyField(Outlet)
+    name = pw.CharField(max_length=100)
+    tender = pw.CharField(max_length=12, default="bank")
+    status = pw.CharField(max_length=12, default="draft")  # draft submitted reviewed run void withdrawn
+    created_by = pw.ForeignKeyField(Operator, null=True)
+    reviewed_by = pw.ForeignKeyField(Operator, null=True)
+    created_at = pw.DateTimeField(default=utc_now)
+    total = pw.BigIntegerField(default=0)
+
+
+class BatchLine(BaseModel):
+    batch = pw.ForeignKeyField(BatchList, backref="lines", on_delete="CASCADE")
+    line_no = pw.IntegerField()
+    card_number = pw.CharField(max_length=32)
+    amount = pw.BigIntegerField()
+    operation = pw.ForeignKeyField(Operation, null=True)
+
+    class Meta:
+        indexes = ((("batch", "line_no"), True),)
+
+
+class InsuranceTransfer(BaseModel):
+    """保险卡转储值卡: an amount charged on an insurance card, credited to the member's
+    stored-value card once finance approves."""
+
+    outlet = pw.ForeignKeyField(Outlet)
+    charge = pw.ForeignKeyField(Operation, unique=True)
+    insurance_card = pw.ForeignKeyField(Card)
+    target_card = pw.ForeignKeyField(Card)
+    amount = pw.BigIntegerField()
+    status = pw.CharField(max_length=10, default="pending")  # pending approved rejected
+    requested_by = pw.ForeignKeyField(Operator, null=True)
+    decided_by = pw.ForeignKeyField(Operator, null=True)
+    requested_at = pw.DateTimeField(default=utc_now)
+    decided_at = pw.DateTimeField(null=True)
+    credit = pw.ForeignKeyField(Operation, null=True)
+    reason = pw.CharField(max_length=200, default="")
+
+
+class LegacyCard(BaseModel):
+    """A card of the old system (实体卡迁移): its balance waits here until migrated once."""
+
+    number = pw.CharField(max_length=32, unique=True)
+    card_type = pw.CharField(max_length=30, default="")
+    balance = pw.BigIntegerField()
+    outlet_code = pw.CharField(max_length=8, default="")
+    status = pw.CharField(max_length=20, default="")
+    imported_at = pw.DateTimeField(default=utc_now)
+    migrated_at = pw.DateTimeField(null=True)
+    member = pw.ForeignKeyField(Member, null=True)
+    target_card = pw.ForeignKeyField(Card, null=True)
+    operator = pw.ForeignKeyField(Operator, null=True)
+    operator_name = pw.CharField(max_length=50, default="")
+    operation = pw.ForeignKeyField(Operation, null=True)
+    remarks = pw.CharField(max_length=500, default="")
+    vouchers = pw.TextField(default="[]")  # JSON list of stored voucher file names
+
+
+class VerificationCode(BaseModel):
+    """A one-time code sent to a member's phone; only its hash is kept."""
+
+    phone = pw.CharField(max_length=20, index=True)
+    purpose = pw.CharField(max_length=20)
+    code_hash = pw.CharField(max_length=200)
+    expires_at = pw.DateTimeField()
+    used = pw.BooleanField(default=False)
+    failures = pw.IntegerField(default=0)
+
+
+ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLoginChange,
+              Member, MemberChange, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
+              JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditEvent, BatchList,
+              BatchLine, InsuranceTransfer, LegacyCard, VerificationCode]

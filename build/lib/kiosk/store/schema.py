@@ -1,0 +1,83 @@
+"""Schema creation and forward migrations. `kiosk init` runs them; twice is harmless."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import peewee as pw
+
+from kiosk.store import models
+from kiosk.store.db import database
+
+SCHEMA_VERSION_KEY = "schema_version"
+
+
+def _create_tables(db: pw.Database) -> None:
+    db.create_tables(VERSION_1_MODELS, safe=True)
+    models.AuditHead.get_or_create(id=1)
+
+
+MEMBER_CENTRE_MODELS = (models.BatchList, models.BatchLine, models.InsuranceTransfer,
+                        models.LegacyCard, models.VerificationCode)
+LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS)
+CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
+VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
+
+
+def _closes(db: pw.Database) -> None:
+    db.create_tables([models.DayClose, models.MonthClose], safe=True)
+
+
+def _prefix_search_indexes(db: pw.Database) -> None:
+    """PostgreSQL only uses a btree for LIKE 'abc%' with pattern ops (SQLite's GLOB
+    prefix already uses the plain index; CockroachDB has no pattern ops and needs none)."""
+    from playhouse.cockroachdb import CockroachDatabase
+    if isinstance(db, pw.PostgresqlDatabase) and not isinstance(db, CockroachDatabase):
+        for column in ("name", "phone"):
+            db.execute_sql(f'CREATE INDEX IF NOT EXISTS member_{column}_prefix '
+                           f'ON member ({column} text_pattern_ops)')
+
+
+def _member_centre(db: pw.Database) -> None:
+    """Card-level category limits, and the tables of batch lists, insurance transfers
+    and the physical card migration."""
+    from playhouse import migrate as pw_migrate
+    migrator = pw_migrate.SchemaMigrator.from_database(db)
+    present = {column.name for column in db.get_columns("card")}
+    pw_migrate.migrate(*[
+        migrator.add_column("card", name, pw.CharField(max_length=300, default=""))
+        for name in CARD_FIELDS_V5 if name not in present])
+    db.create_tables(MEMBER_CENTRE_MODELS, safe=True)
+
+
+# Append only: a migration, once released, is never edited.
+MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
+    (1, _create_tables),
+    (2, _prefix_search_indexes),
+    (3, _closes),
+    (4, lambda db: db.create_tables([models.MemberChange], safe=True)),
+    (5, _member_centre),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+
+def current_version() -> int:
+    if not database.table_exists(models.Meta._meta.table_name):
+        return 0
+    row = models.Meta.get_or_none(models.Meta.key == SCHEMA_VERSION_KEY)
+    return int(row.value) if row else 0
+
+
+def migrate() -> tuple[int, int]:
+    """Bring the schema up to date; returns (version before, version after)."""
+    before = current_version()
+    for version, step in MIGRATIONS:
+        if version <= before:
+            continue
+        with database.atomic():
+            step(database.obj)
+            models.Meta.insert(key=SCHEMA_VERSION_KEY, value=str(version)).on_conflict(
+                conflict_target=[models.Meta.key], update={models.Meta.value: str(version)}
+            ).execute()
+    return before, current_version()

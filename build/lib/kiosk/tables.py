@@ -1,0 +1,120 @@
+"""Reading the CSV and XLSX files people bring (batch recharge lists, old-system card
+balances, channel statements): size limits, encodings, and rows as text with their
+line numbers, so every problem can be reported by line."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.errors import InvalidInput, N_
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+MAX_CELL = 500
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    message_id: str
+    params: dict
+
+    def render(self, translate) -> str:
+        return translate(N_("line {line}: ")).format(line=self.line) + \
+            translate(self.message_id).format(**self.params)
+
+
+class TableProblems(InvalidInput):
+    """A file with bad rows: nothing was imported; `problems` says which and why."""
+
+    default_message = N_("{count} problem(s) in the file; nothing was imported. {first}")
+
+    def __init__(self, problems: list[Problem], translate=lambda text: text) -> None:
+        self.problems = problems
+        super().__init__(count=len(problems), first=problems[0].render(translate))
+
+    def render(self, translate=lambda text: text) -> str:
+        text = translate(self.message_id)
+        return text.format(count=len(self.problems), first=self.problems[0].render(translate))
+
+
+def read_rows(path: str | Path) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells as stripped text) for each non-empty row of a .csv or .xlsx."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise InvalidInput(N_("Cannot read the file {name}."), name=path.name[:80]) from None
+    if size > MAX_BYTES:
+        raise InvalidInput(N_("The file is larger than {most} MB."), most=MAX_BYTES // 2**20)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        rows = _csv_rows(path.read_bytes())
+    elif suffix == ".xlsx":
+        rows = _xlsx_rows(path)
+    else:
+        raise InvalidInput(N_("Only .csv and .xlsx files can be imported."))
+    count = 0
+    for line, cells in rows:
+        cells = [_cell_text(cell) for cell in cells]
+        if not any(cells):
+            continue
+        count += 1
+        if count > MAX_ROWS:
+            raise InvalidInput(N_("The file has more than {most} rows; split it."),
+                               most=MAX_ROWS)
+        yield line, cells
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()[:MAX_CELL]
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InvalidInput(N_("The file is neither UTF-8 nor GB18030 text."))
+    if "\x00" in text:
+        raise InvalidInput(N_("The file is not a text CSV file."))
+    try:
+        yield from enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+    except csv.Error as error:
+        raise InvalidInput(N_("The CSV file is malformed ({detail})."),
+                           detail=str(error)[:80]) from None
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise InvalidInput(N_("The file is not a readable .xlsx workbook.")) from None
+    try:
+        sheet = book.worksheets[0]
+        for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield line, list(row)
+    finally:
+        book.close()
+
+
+def looks_like_header(cells: list[str], amount_column: int) -> bool:
+    """A first row whose amount cell is not a number is a header, not data."""
+    if amount_column >= len(cells):
+        return True
+    text = cells[amount_column].replace(".", "", 1).replace("-", "", 1)
+    return not text.isdigit()

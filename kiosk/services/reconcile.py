@@ -1,0 +1,244 @@
+"""Channel reconciliation (渠道对账): a channel's monthly statement (CSV or XLSX, column
+names per channel in the settings) against our journal's channel orders, matched by
+channel order number and settlement amount:
+
+    matched            same order, same amount
+    amount_differs     same order, different amount
+    only_statement     the channel has it, our journal does not
+    only_journal       our journal has it, the statement does not
+
+A month with no differences can be confirmed; confirmed months are settled quarterly
+(in January, April, July and October, for the three months before): in cash against
+an ordinary invoice of amount / 1.06, or in coupons."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import peewee as pw
+
+from kiosk.errors import InvalidInput, KioskError, N_, NotFound
+from kiosk.money import MoneyError, parse_yuan
+from kiosk.services import audit, permissions
+from kiosk.services.session import Session
+from kiosk.store import models
+from kiosk.store.db import database
+from kiosk.tables import Problem, TableProblems, read_rows
+
+STATUSES = ("matched", "amount_differs", "only_statement", "only_journal")
+STATUS_NAMES = {"matched": N_("matched"), "amount_differs": N_("amount differs"),
+                "only_statement": N_("only in statement"), "only_journal": N_("only in journal")}
+SETTLEMENT_MONTHS = (1, 4, 7, 10)
+INVOICE_DIVISOR = Decimal("1.06")
+
+
+@dataclass(frozen=True)
+class Row:
+    order_no: str
+    status: str
+    statement_amount: int | None
+    journal_amount: int | None
+
+
+@dataclass(frozen=True)
+class Report:
+    channel: str
+    month: str
+    rows: list[Row]
+    statement_sha256: str
+
+    def count(self, status: str) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+    @property
+    def differences(self) -> int:
+        return sum(1 for row in self.rows if row.status != "matched")
+
+    @property
+    def matched_total(self) -> int:
+        return sum(row.journal_amount for row in self.rows if row.status == "matched")
+
+
+def channel_mapping(session: Session, channel: str) -> dict:
+    mapping = session.runtime.settings.channels.get(channel)
+    if mapping is None:
+        raise NotFound(N_("No channel '{channel}' in the settings ([channels.{channel}])."),
+                       channel=channel[:30])
+    return mapping
+
+
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    try:
+        first = dt.date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise InvalidInput(N_("A month is written YYYY-MM.")) from None
+    return first, (first + dt.timedelta(days=32)).replace(day=1)
+
+
+def last_month(today: dt.date) -> str:
+    return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+
+
+def read_statement(path: str | Path, mapping: dict) -> dict[str, int]:
+    """Order number -> amount (fen) of a statement; every bad row reported by line."""
+    rows = read_rows(path)
+    try:
+        line, header = next(rows)
+    except StopIteration:
+        raise InvalidInput(N_("The file has no rows to import.")) from None
+    columns = {}
+    for key in ("order_no", "amount"):
+        if mapping[key] not in header:
+            raise InvalidInput(N_("The statement has no column '{column}'."),
+                               column=mapping[key])
+        columns[key] = header.index(mapping[key])
+    orders, problems, seen = {}, [], {}
+    for line, cells in rows:
+        cells = cells + [""] * (len(header) - len(cells))
+        order_no = cells[columns["order_no"]]
+        try:
+            amount = parse_yuan(cells[columns["amount"]].lstrip("¥￥"), allow_zero=True)
+        except MoneyError as error:
+            problems.append(Problem(line, error.message_id, error.params))
+            continue
+        if not order_no:
+            problems.append(Problem(line, N_("no order number"), {}))
+        elif order_no in seen:
+            problems.append(Problem(line, N_("order {order} is already on line {first}"),
+                                    {"order": order_no[:40], "first": seen[order_no]}))
+        else:
+            seen[order_no] = line
+            orders[order_no] = amount
+    if problems:
+        raise TableProblems(problems)
+    return orders
+
+
+def journal_orders(session: Session, month: str, issuer: str = "") -> dict[str, int]:
+    """Our channel orders whose charge falls in the month: the amount charged, less any
+    refund of it (a fully refunded order settles at zero)."""
+    first, after = month_bounds(month)
+    O = models.Operation
+    query = (O.select(O.id, O.channel_order_no, O.amount)
+             .where(O.outlet == session.actor.outlet_id, O.kind == "charge",
+                    O.channel_order_no.is_null(False), O.business_date >= first,
+                    O.business_date < after))
+    if issuer:
+        query = (query.join(models.Card, on=(O.card == models.Card.id))
+                 .join(models.CardProduct).where(models.CardProduct.issuer == issuer))
+    charges = {op.id: (op.channel_order_no, op.amount) for op in query}
+    refunded: dict[int, int] = defaultdict(int)
+    if charges:
+        for refund in O.select(O.reverses, O.amount).where(
+                O.kind == "refund", O.reverses.in_(list(charges))):
+            refunded[refund.reverses_id] += refund.amount
+    orders: dict[str, int] = defaultdict(int)
+    for operation_id, (order_no, amount) in charges.items():
+        orders[order_no] += amount - refunded[operation_id]
+    return dict(orders)
+
+
+def reconcile(session: Session, *, channel: str, statement: str | Path,
+              month: str) -> Report:
+    permissions.require(session, permissions.FINANCE)
+    mapping = channel_mapping(session, channel)
+    theirs = read_statement(statement, mapping)
+    ours = journal_orders(session, month, mapping.get("issuer", ""))
+    rows = []
+    for order_no in sorted(set(theirs) | set(ours)):
+        statement_amount, journal_amount = theirs.get(order_no), ours.get(order_no)
+        if journal_amount is None:
+            status = "only_statement"
+        elif statement_amount is None:
+            status = "only_journal"
+        else:
+            status = "matched" if statement_amount == journal_amount else "amount_differs"
+        rows.append(Row(order_no, status, statement_amount, journal_amount))
+    digest = hashlib.sha256(Path(statement).read_bytes()).hexdigest()
+    return Report(channel, month, rows, digest)
+
+
+def confirm(session: Session, report: Report) -> int:
+    """Mark the month reconciled; refused while any difference is open."""
+    permissions.require(session, permissions.FINANCE)
+    if report.differences:
+        raise KioskError(N_("{count} difference(s) are open; resolve them with the channel "
+                            "before confirming."), count=report.differences)
+    with database.atomic():
+        try:
+            record = models.Reconciliation.create(
+                outlet=session.actor.outlet_id, channel=report.channel, month=report.month,
+                matched_count=report.count("matched"), matched_total=report.matched_total,
+                statement_sha256=report.statement_sha256,
+                confirmed_by=session.actor.operator_id, confirmed_at=session.now())
+        except pw.IntegrityError:
+            raise KioskError(N_("{month} of {channel} is already confirmed."),
+                             month=report.month, channel=report.channel) from None
+        audit.append(session, "reconcile.confirm", subject=f"channel:{report.channel}",
+                     details={"month": report.month, "total": report.matched_total,
+                              "statement": report.statement_sha256})
+    return record.id
+
+
+@dataclass(frozen=True)
+class Settlement:
+    channel: str
+    months: list[str]
+    missing: list[str]  # months of the quarter not confirmed yet
+    total: int
+    mode: str  # cash or coupon
+    invoice_amount: int | None  # cash: the ordinary invoice's amount, total / 1.06
+
+
+def settlement_months(year: int, month: int) -> list[str]:
+    """In a settlement month (1, 4, 7, 10), the three months before it."""
+    if month not in SETTLEMENT_MONTHS:
+        raise InvalidInput(N_("Settlement is quarterly: in months 1, 4, 7 and 10."))
+    first = dt.date(year, month, 1)
+    months = []
+    for _ in range(3):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+        months.append(first.strftime("%Y-%m"))
+    return sorted(months)
+
+
+def invoice_amount(total: int) -> int:
+    return int((Decimal(total) / INVOICE_DIVISOR).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def settlement(session: Session, *, channel: str, settle_in: str, mode: str = "cash"
+               ) -> Settlement:
+    """The settlement list of the quarter settled in `settle_in` (YYYY-MM)."""
+    permissions.require(session, permissions.FINANCE)
+    if mode not in ("cash", "coupon"):
+        raise InvalidInput(N_("Settle in cash (with an invoice) or in coupons."))
+    first, _ = month_bounds(settle_in)
+    months = settlement_months(first.year, first.month)
+    confirmed = {r.month: r for r in models.Reconciliation.select().where(
+        models.Reconciliation.outlet == session.actor.outlet_id,
+        models.Reconciliation.channel == channel, models.Reconciliation.month.in_(months))}
+    total = sum(record.matched_total for record in confirmed.values())
+    return Settlement(channel, months, [m for m in months if m not in confirmed], total, mode,
+                      invoice_amount(total) if mode == "cash" else None)
+
+
+def report_rows(report: Report) -> list[list]:
+    """The report as a table for finance (header first)."""
+    from kiosk.money import plain_yuan
+
+    def money(fen):
+        return "" if fen is None else plain_yuan(fen)
+    return [["order_no", "status", "statement_amount", "journal_amount"]] + [
+        [row.order_no, row.status, money(row.statement_amount), money(row.journal_amount)]
+        for row in report.rows]
+
+
+def summary(report: Report) -> str:
+    from kiosk.money import plain_yuan
+    counts = ", ".join(f"{status} {report.count(status)}" for status in STATUSES)
+    return f"{report.channel} {report.month}: {counts}; matched total {plain_yuan(report.matched_total)}"
