@@ -215,3 +215,17 @@ async def test_migrate_an_old_card_by_keyboard(tmp_path):
     old = models.LegacyCard.get(models.LegacyCard.number == "6100000000000001")
     assert old.remarks == "travel voucher" and old.vouchers != "[]"
     assert verify.verify().ok
+
+
+async def test_the_supervisor_reconciles_the_sample_statement_in_the_app(tmp_path):
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "7", "ReconcileScreen", login=("super1", "Super1234"))
+        await pilot.press("enter")
+        await wait_for_message(pilot, "3 difference")
+        details = str(app.screen.query_one("#details").render())
+        assert "amount differs 1" in details and "only in statement 1" in details
+        first = app.screen.query_one("#table").get_row_at(0)
+        assert first[1] != "matched"  # differences come first
+        await pilot.press("f7")
+        await wait_for_message(pilot, "may not")

@@ -120,3 +120,12 @@ def test_cli_reports_differences_with_exit_1_and_writes_xlsx(seeded, tmp_path):
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
     assert rows[0] == ("order_no", "status", "statement_amount", "journal_amount")
     assert ("TK-0004", "only_statement", "30.00", None) in rows
+
+
+def test_the_supervisor_sees_the_differences_but_only_finance_confirms(seeded, finance):
+    supervisor = login_as(seeded, "super1")
+    report = reconcile.reconcile(supervisor, channel="taikang", statement=statement(finance),
+                                 month=month_of(finance))
+    assert report.differences == 3
+    with pytest.raises(PermissionDenied):
+        reconcile.confirm(supervisor, report)

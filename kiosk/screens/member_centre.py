@@ -22,6 +22,8 @@ ENTRIES = (
      (permissions.RECHARGE, permissions.FINANCE)),
     ("6", N_("Old card migration"), ("migration", "MigrationScreen"),
      (permissions.CARD_MANAGE,)),
+    ("7", N_("Channel reconciliation (back office)"), ("reconcile", "ReconcileScreen"),
+     (permissions.FINANCE, permissions.DAY_CLOSE)),
 )
 
 
@@ -30,7 +32,7 @@ def allowed_entries(granted: frozenset[str]):
 
 
 class MemberCentreScreen(KioskScreen):
-    KEYS = [("1-6", N_("Open")), ("Esc", N_("Back"))]
+    KEYS = [("1-7", N_("Open")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", "")] + [(key, f"open('{key}')", "") for key, *_ in ENTRIES]
 
     def compose(self) -> ComposeResult:

@@ -76,3 +76,10 @@ def require(session: Session, permission: str) -> None:
     if not has_permission(session.actor.operator_id, permission):
         raise PermissionDenied(N_("Your role may not do this ({permission})."),
                                permission=permission)
+
+
+def require_any(session: Session, *wanted: str) -> None:
+    """One of several rights will do (the supervisor's and finance's shared views)."""
+    if not any(has_permission(session.actor.operator_id, p) for p in wanted):
+        raise PermissionDenied(N_("Your role may not do this ({permission})."),
+                               permission=" / ".join(wanted))

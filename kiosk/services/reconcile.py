@@ -145,7 +145,8 @@ def journal_orders(session: Session, month: str, issuer: str = "") -> dict[str, 
 
 def reconcile(session: Session, *, channel: str, statement: str | Path,
               month: str) -> Report:
-    permissions.require(session, permissions.FINANCE)
+    """Matching only reads: the supervisor may look; confirming is finance's."""
+    permissions.require_any(session, permissions.FINANCE, permissions.DAY_CLOSE)
     mapping = channel_mapping(session, channel)
     theirs = read_statement(statement, mapping)
     ours = journal_orders(session, month, mapping.get("issuer", ""))

@@ -1,0 +1,113 @@
+"""Channel reconciliation for the supervisor and finance: a statement file against
+the month's channel orders; differences first; F7 confirms a clean month, F8 writes
+the report for finance (.xlsx next to the statement)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from kiosk.errors import N_
+from kiosk.messages import WorkDone
+from kiosk.money import format_yuan
+from kiosk.screens.batch import problem_lines
+from kiosk.screens.form import Field, FormScreen
+from kiosk.services import reconcile
+from kiosk.services.reconcile import STATUS_NAMES
+from kiosk.spreadsheet import write_table
+from kiosk.tables import TableProblems
+
+
+class ReconcileScreen(FormScreen):
+    KEYS = [("Enter", N_("Match")), ("F7", N_("Confirm month")), ("F8", N_("Save report")),
+            ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f7", "confirm", ""), ("f8", "save", "")]
+
+    def fields(self) -> list[Field]:
+        settings = self.app.settings
+        month = self.app.session.now().strftime("%Y-%m")
+        channels = tuple((name, name) for name in sorted(settings.channels))
+        sample = settings.home / "samples" / f"statement-taikang-{month}.csv"
+        return [Field("channel", N_("Channel"), choices=channels),
+                Field("month", N_("Month (YYYY-MM)"), 7, r"[0-9-]*", value=month),
+                Field("statement", N_("Statement file"), 300,
+                      value=str(sample) if sample.exists() else "")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.report: reconcile.Report | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        yield Static(self.tr("CHANNEL RECONCILIATION"), id="title")
+        with Vertical(id="form-area"):
+            yield from self.compose_form()
+        yield Static("", id="details")
+        yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.query_one("#statement").focus()
+
+    def submit(self) -> None:
+        self.call("match", reconcile.reconcile, self.app.session, channel=self.value("channel"),
+                  statement=self.value("statement"), month=self.value("month"))
+
+    def action_confirm(self) -> None:
+        if self.report is None:
+            self.say(self.tr("Match a statement first (Enter)."), error=True)
+            return
+        self.call("confirm", reconcile.confirm, self.app.session, self.report)
+
+    def action_save(self) -> None:
+        if self.report is None:
+            self.say(self.tr("Match a statement first (Enter)."), error=True)
+            return
+        statement = Path(self.value("statement"))
+        target = statement.with_name(f"reconciliation-{self.report.channel}-"
+                                     f"{self.report.month}.xlsx")
+        self.call("save", self._save, target)
+
+    def _save(self, target: Path) -> Path:
+        write_table(target, reconcile.report_rows(self.report))
+        return target
+
+    def on_work_done(self, message: WorkDone) -> None:
+        if message.error is not None:
+            self.say_error(message.error)
+            if isinstance(message.error, TableProblems):
+                self.query_one("#details", Static).update(problem_lines(self.tr, message.error))
+            return
+        if message.task == "match":
+            self._show(message.result)
+        elif message.task == "confirm":
+            self.say(self.tr("Month confirmed as reconciled."))
+        else:
+            self.say(self.tr("Report saved: {path}").format(path=message.result))
+
+    def _show(self, report: reconcile.Report) -> None:
+        self.report = report
+        counts = "   ".join(f"{self.tr(STATUS_NAMES[status])} {report.count(status)}"
+                           for status in reconcile.STATUSES)
+        self.query_one("#details", Static).update(
+            f"{counts}\n{self.tr('Matched total')} {format_yuan(report.matched_total)}")
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_columns(self.tr("Order no."), self.tr("Result"), self.tr("Statement"),
+                          self.tr("Journal"))
+        rows = sorted(report.rows, key=lambda row: row.status == "matched")  # differences first
+        for row in rows:
+            table.add_row(row.order_no, self.tr(STATUS_NAMES[row.status]),
+                          "" if row.statement_amount is None else format_yuan(row.statement_amount),
+                          "" if row.journal_amount is None else format_yuan(row.journal_amount))
+        if report.differences:
+            self.say(self.tr("{count} difference(s): settle them with the channel.").format(
+                count=report.differences), error=True)
+        else:
+            self.say(self.tr("Everything matches; F7 confirms the month."))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
