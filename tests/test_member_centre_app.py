@@ -229,3 +229,24 @@ async def test_the_supervisor_reconciles_the_sample_statement_in_the_app(tmp_pat
         assert first[1] != "matched"  # differences come first
         await pilot.press("f7")
         await wait_for_message(pilot, "may not")
+
+
+async def test_the_day_close_screen_lists_what_blocks_the_close_then_closes(tmp_path):
+    from kiosk.services import closes
+    from tests.conftest import login_as
+    runtime = seeded_runtime(tmp_path)
+    cashier = login_as(runtime, "cashier1")  # a cashier's shift is still open
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "8", "DayCloseScreen", login=("super1", "Super1234"))
+        findings = app.screen.query_one("#findings")
+        await wait_until(pilot, lambda: "still open" in str(findings.render()), "shift listed")
+        assert "super1" not in str(findings.render())  # the one closing the day is not in the way
+        await pilot.press("f7")
+        await wait_for_message(pilot, "refused")
+        closes.close_shift(cashier, key="cashier-shift")
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: "Nothing abnormal" in str(findings.render()), "clean")
+        await pilot.press("f7")
+        await wait_for_message(pilot, "is closed")
+    assert models.DayClose.select().count() == 1

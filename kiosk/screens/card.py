@@ -23,7 +23,10 @@ STATUS_NAMES = {"active": N_("active"), "lost": N_("lost"), "frozen": N_("frozen
                 "blank": N_("not issued"), "written": N_("not issued"), "cleared": N_("closed")}
 KIND_NAMES = {"charge": N_("charge"), "refund": N_("refund"), "recharge": N_("recharge"),
               "recharge_reversal": N_("recharge reversal"), "transfer": N_("transfer"),
-              "allocation": N_("allocation"), "opening_balance": N_("opening balance")}
+              "allocation": N_("allocation"), "opening_balance": N_("opening balance"),
+              "card_issue": N_("card issue"), "replacement": N_("replacement"),
+              "clearing": N_("clearing"), "insurance_transfer": N_("insurance to stored value"),
+              "migration": N_("card migration")}
 
 
 def card_summary(tr, card) -> list[str]:

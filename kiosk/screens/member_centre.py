@@ -24,6 +24,8 @@ ENTRIES = (
      (permissions.CARD_MANAGE,)),
     ("7", N_("Channel reconciliation (back office)"), ("reconcile", "ReconcileScreen"),
      (permissions.FINANCE, permissions.DAY_CLOSE)),
+    ("8", N_("Abnormal journal check, day close"), ("day_close", "DayCloseScreen"),
+     (permissions.DAY_CLOSE,)),
 )
 
 
@@ -32,7 +34,7 @@ def allowed_entries(granted: frozenset[str]):
 
 
 class MemberCentreScreen(KioskScreen):
-    KEYS = [("1-7", N_("Open")), ("Esc", N_("Back"))]
+    KEYS = [("1-8", N_("Open")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", "")] + [(key, f"open('{key}')", "") for key, *_ in ENTRIES]
 
     def compose(self) -> ComposeResult:

@@ -14,19 +14,20 @@ from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.card import KIND_NAMES
-from kiosk.services import closes
+from kiosk.services import closes, receipts
 
 TENDER_NAMES = {"cash": N_("cash"), "bank": N_("bank card"), "card": N_("card tender")}
 
 
 class ShiftCloseScreen(KioskScreen):
-    KEYS = [("Enter", N_("Close shift and log out")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("enter", "close_shift", "")]
+    KEYS = [("Enter", N_("Close shift and log out")), ("F6", N_("Print")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("enter", "close_shift", ""), ("f6", "print", "")]
 
     def __init__(self) -> None:
         super().__init__()
         self.key = f"shift-close-{uuid.uuid4().hex}"
         self.busy = False
+        self.report = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -36,24 +37,38 @@ class ShiftCloseScreen(KioskScreen):
     def on_mount(self) -> None:
         self.call("report", closes.shift_report, self.app.session.actor.shift_id)
 
+    def report_rows(self, report) -> list[tuple[str, str]]:
+        """Label and value of each line, for the screen and for the printer."""
+        rows = [(self.tr(KIND_NAMES.get(kind, kind)),
+                 f"{totals['count']} / {format_yuan(totals['amount'])}")
+                for kind, totals in sorted(report.operations.items())]
+        rows += [(self.tr(TENDER_NAMES.get(tender, tender)), format_yuan(amount))
+                 for tender, amount in sorted(report.by_tender.items())]
+        rows.append((self.tr("Cash expected in the drawer"), format_yuan(report.cash_expected)))
+        return rows
+
+    def action_print(self) -> None:
+        if self.report is None:
+            return
+        title = self.tr("Shift close") + f" #{self.report.shift_id} {self.report.business_date}"
+        self.call("print", receipts.print_report, self.app.session, self.app.devices.printer,
+                  title, self.report_rows(self.report), name=f"shift-{self.report.shift_id}")
+
     def show_report(self, report) -> None:
+        self.report = report
         body = self.query_one("#report", Vertical)
         body.remove_children()
         lines = [self.tr("Shift close") + f"  #{report.shift_id}  {report.business_date}"]
-        for kind, totals in sorted(report.operations.items()):
-            lines.append(f"{self.tr(KIND_NAMES.get(kind, kind)):12} {totals['count']:>4}  "
-                         f"{format_yuan(totals['amount']):>14}")
-        for tender, amount in sorted(report.by_tender.items()):
-            lines.append(f"{self.tr(TENDER_NAMES.get(tender, tender)):12}       "
-                         f"{format_yuan(amount):>14}")
-        lines.append(f"{self.tr('Cash expected in the drawer')}: "
-                     f"{format_yuan(report.cash_expected)}")
+        lines += [f"{label:14} {value:>22}" for label, value in self.report_rows(report)]
         body.mount_all(Static(line) for line in lines)
 
     def on_work_done(self, message: WorkDone) -> None:
         self.busy = False
         if message.error is not None:
             self.say_error(message.error)
+            return
+        if message.task == "print":
+            self.say(self.tr("Shift report printed."))
             return
         self.show_report(message.result)
         if message.task == "close":

@@ -24,8 +24,27 @@ from kiosk.store import models
 from kiosk.store.db import database
 
 
+@dataclass(frozen=True)
+class Finding:
+    """Something that keeps a day from closing, and what to do about it."""
+
+    message_id: str
+    params: dict
+
+    def render(self, translate=lambda text: text) -> str:
+        return translate(self.message_id).format(**self.params)
+
+
 class CloseRefused(KioskError):
     default_message = N_("The close is refused: {problems}")
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        super().__init__(problems="")
+
+    def render(self, translate=lambda text: text) -> str:
+        problems = "; ".join(finding.render(translate) for finding in self.findings)
+        return translate(self.message_id).format(problems=problems)
 
 
 @dataclass
@@ -83,7 +102,7 @@ def close_shift(session: Session, *, key: str) -> ShiftReport:
     return shift_report(shift_id)
 
 
-def abnormal_entries(outlet_id: int, day: dt.date) -> list[str]:
+def abnormal_entries(outlet_id: int, day: dt.date) -> list[Finding]:
     """What must be settled before the day can close, each with what to do."""
     problems = []
     queued = (models.Receipt.select().join(models.Operation)
@@ -91,35 +110,50 @@ def abnormal_entries(outlet_id: int, day: dt.date) -> list[str]:
                      models.Operation.business_date == day,
                      models.Receipt.status == "queued").count())
     if queued:
-        problems.append(f"{queued} receipts never printed: print or cancel them (F4)")
+        problems.append(Finding(N_("{count} receipts never printed: print or cancel them "
+                                   "(F4)"), {"count": queued}))
     grey = models.Card.select().where(models.Card.outlet == outlet_id,
                                       models.Card.status == "written").count()
     if grey:
-        problems.append(f"{grey} cards written but not confirmed: finish or void their issue")
+        problems.append(Finding(N_("{count} cards written but not issued: finish their "
+                                   "issue"), {"count": grey}))
     O = models.Operation
     Original = O.alias()
     double = (O.select().join(Original, on=(O.reverses == Original.id))
               .where(O.outlet == outlet_id, O.business_date == day,
                      Original.reverses.is_null(False)).count())
     if double:
-        problems.append(f"{double} reversals of reversals: check them with a supervisor")
+        problems.append(Finding(N_("{count} reversals of reversals: check them with a "
+                                   "supervisor"), {"count": double}))
     report = verify(max_violations=5)
-    problems += [f"ledger: {violation}" for violation in report.violations]
+    problems += [Finding(N_("ledger: {violation}; call support"), {"violation": violation})
+                 for violation in report.violations]
     return problems
+
+
+def day_findings(session: Session, day: dt.date | None = None
+                 ) -> tuple[dt.date, list[Finding]]:
+    """异常流水检查: the business date and what keeps it from closing (open shifts,
+    unprinted receipts, cards left mid-write, reversals of reversals, ledger faults)."""
+    permissions.require(session, permissions.DAY_CLOSE)
+    outlet_id = session.actor.outlet_id
+    day = day or current_business_date(session)
+    problems = [Finding(N_("shift #{number} of {login_id} is still open: close it (F8)"),
+                        {"number": shift.id, "login_id": shift.operator.login_id})
+                for shift in models.Shift.select().where(
+                    models.Shift.outlet == outlet_id, models.Shift.closed_at.is_null(),
+                    models.Shift.business_date <= day,
+                    # the supervisor closing the day from the app is in a shift too
+                    models.Shift.id != (session.actor.shift_id or 0))]
+    return day, problems + abnormal_entries(outlet_id, day)
 
 
 def close_day(session: Session, day: dt.date | None = None) -> dt.date:
     """日结 of the outlet's business date (default: the current one)."""
-    permissions.require(session, permissions.DAY_CLOSE)
+    day, problems = day_findings(session, day)
     outlet_id = session.actor.outlet_id
-    day = day or current_business_date(session)
-    problems = [f"shift #{shift.id} of {shift.operator.login_id} is still open"
-                for shift in models.Shift.select().where(
-                    models.Shift.outlet == outlet_id, models.Shift.closed_at.is_null(),
-                    models.Shift.business_date <= day)]
-    problems += abnormal_entries(outlet_id, day)
     if problems:
-        raise CloseRefused(problems="; ".join(problems))
+        raise CloseRefused(problems)
     with database.atomic():
         models.DayClose.create(outlet=outlet_id, business_date=day, closed_at=session.now(),
                                operator=session.actor.operator_id)
@@ -141,8 +175,8 @@ def close_month(session: Session, month: str) -> None:
         models.DayClose.outlet == outlet_id, models.DayClose.business_date.between(first, last))}
     missing = sorted(busy - closed)
     if missing:
-        raise CloseRefused(problems="days not closed: " + ", ".join(d.isoformat()
-                                                                   for d in missing))
+        raise CloseRefused([Finding(N_("days not closed: {days}"),
+                                    {"days": ", ".join(d.isoformat() for d in missing)})])
     with database.atomic():
         models.MonthClose.create(outlet=outlet_id, month=month, closed_at=session.now(),
                                  operator=session.actor.operator_id)

@@ -1,0 +1,56 @@
+"""Abnormal journal check (异常流水检查) and the outlet's daily close (日结): what keeps
+today from closing, each with what to do; F7 closes the day once the list is empty."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from kiosk.errors import N_
+from kiosk.messages import WorkDone
+from kiosk.screens.base import KioskScreen
+from kiosk.services import closes
+from kiosk.services.closes import CloseRefused
+
+
+class DayCloseScreen(KioskScreen):
+    KEYS = [("F5", N_("Check again")), ("F7", N_("Close the day")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f5", "check", ""), ("f7", "close_day", "")]
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        yield Static(self.tr("ABNORMAL JOURNAL CHECK AND DAY CLOSE"), id="title")
+        yield Vertical(Static("", id="findings"), id="report")
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.action_check()
+
+    def action_check(self) -> None:
+        self.call("check", closes.day_findings, self.app.session)
+
+    def action_close_day(self) -> None:
+        self.call("close", closes.close_day, self.app.session)
+
+    def _show(self, day, findings) -> None:
+        lines = [self.tr("Business date {day}").format(day=day)]
+        lines += [f"• {finding.render(self.tr)}" for finding in findings]
+        if not findings:
+            lines.append(self.tr("Nothing abnormal: the day can be closed (F7)."))
+        self.query_one("#findings", Static).update("\n".join(lines))
+
+    def on_work_done(self, message: WorkDone) -> None:
+        if message.error is not None:
+            if isinstance(message.error, CloseRefused):
+                self._show(self.tr("(now)"), message.error.findings)
+            self.say_error(message.error)
+            return
+        if message.task == "check":
+            self._show(*message.result)
+        else:
+            self.say(self.tr("Business date {day} is closed.").format(day=message.result))
+            self.action_check()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
