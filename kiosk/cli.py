@@ -280,6 +280,197 @@ def settlement(ctx, channel, settle_in, mode) -> None:
         sys.exit(1)
 
 
+# -- administration -----------------------------------------------------------------------
+@main.group()
+def admin() -> None:
+    """Outlets, terminals, operators, roles, card products and promotions."""
+
+
+def _admin_session(ctx):
+    from kiosk.services.bootstrap import system_session
+    return system_session(_runtime(ctx))
+
+
+def _password() -> str:
+    """Typed twice, never echoed, never an argument (it would stay in the shell history)."""
+    return click.prompt("one-time password", hide_input=True, confirmation_prompt=True)
+
+
+@admin.command("outlet")
+@click.argument("code")
+@click.argument("name")
+@click.option("--area", default="")
+@click.option("--manager", default="")
+@click.option("--address", default="")
+@click.option("--phone", default="")
+@click.option("--time-zone", default="Asia/Shanghai", show_default=True)
+@click.option("--day-boundary", default="04:00", show_default=True)
+@click.pass_context
+@reports_errors
+def admin_outlet(ctx, code, name, area, manager, address, phone, time_zone, day_boundary):
+    """Create outlet CODE (8 digits) or change its details."""
+    from kiosk.services import admin as admin_service
+    admin_service.save_outlet(_admin_session(ctx), admin_service.OutletDetails(
+        code, name, area, manager, address, phone, time_zone, day_boundary))
+    click.echo(f"outlet {code} saved")
+
+
+@admin.command("outlet-active")
+@click.argument("code")
+@click.argument("state", type=click.Choice(["on", "off"]))
+@click.pass_context
+@reports_errors
+def admin_outlet_active(ctx, code, state):
+    """Activate or deactivate an outlet."""
+    from kiosk.services import admin as admin_service
+    admin_service.set_outlet_active(_admin_session(ctx), code, state == "on")
+    click.echo(f"outlet {code} {state}")
+
+
+@admin.command("open-product")
+@click.argument("outlet")
+@click.argument("product")
+@click.option("--close", is_flag=True, help="Close the product for the outlet instead.")
+@click.pass_context
+@reports_errors
+def admin_open_product(ctx, outlet, product, close):
+    """Open card PRODUCT (and its issuer) for OUTLET."""
+    from kiosk.services import admin as admin_service
+    admin_service.open_product(_admin_session(ctx), outlet, product, not close)
+    click.echo(f"{product} {'closed' if close else 'opened'} at {outlet}")
+
+
+@admin.command("terminal")
+@click.argument("outlet")
+@click.argument("code")
+@click.option("--name", default="")
+@click.pass_context
+@reports_errors
+def admin_terminal(ctx, outlet, code, name):
+    """Add terminal CODE to OUTLET."""
+    from kiosk.services import admin as admin_service
+    admin_service.add_terminal(_admin_session(ctx), outlet, code, name)
+    click.echo(f"terminal {code} added to {outlet}")
+
+
+@admin.command("operator")
+@click.argument("outlet")
+@click.argument("login_id")
+@click.argument("name")
+@click.argument("role")
+@click.pass_context
+@reports_errors
+def admin_operator(ctx, outlet, login_id, name, role):
+    """Add an operator; the one-time password is asked for and changed at first login."""
+    from kiosk.services import admin as admin_service
+    admin_service.add_operator(_admin_session(ctx), outlet, login_id, name, role, _password())
+    click.echo(f"operator {login_id} added")
+
+
+@admin.command("operator-lock")
+@click.argument("outlet")
+@click.argument("login_id")
+@click.option("--unlock", is_flag=True)
+@click.pass_context
+@reports_errors
+def admin_operator_lock(ctx, outlet, login_id, unlock):
+    """Lock an operator (or --unlock one locked by wrong passwords)."""
+    from kiosk.services import admin as admin_service
+    change = admin_service.unlock_operator if unlock else admin_service.lock_operator
+    change(_admin_session(ctx), outlet, login_id)
+    click.echo(f"operator {login_id} {'unlocked' if unlock else 'locked'}")
+
+
+@admin.command("reset-password")
+@click.argument("outlet")
+@click.argument("login_id")
+@click.pass_context
+@reports_errors
+def admin_reset_password(ctx, outlet, login_id):
+    """Set a one-time password; the operator must change it at the next login."""
+    from kiosk.services import admin as admin_service
+    admin_service.reset_password(_admin_session(ctx), outlet, login_id, _password())
+    click.echo(f"password of {login_id} reset")
+
+
+@admin.command("login-id")
+@click.argument("outlet")
+@click.argument("old")
+@click.argument("new")
+@click.pass_context
+@reports_errors
+def admin_login_id(ctx, outlet, old, new):
+    """Change an operator's login id (the old one stays on record)."""
+    from kiosk.services import admin as admin_service
+    admin_service.change_login_id(_admin_session(ctx), outlet, old, new)
+    click.echo(f"{old} is now {new}")
+
+
+@admin.command("grant")
+@click.argument("role")
+@click.argument("permission")
+@click.option("--revoke", is_flag=True)
+@click.pass_context
+@reports_errors
+def admin_grant(ctx, role, permission, revoke):
+    """Grant PERMISSION to ROLE (or --revoke it)."""
+    from kiosk.services import admin as admin_service
+    admin_service.grant(_admin_session(ctx), role, permission, not revoke)
+    click.echo(f"{role}: {permission} {'revoked' if revoke else 'granted'}")
+
+
+def _fen(text: str | None) -> int | None:
+    from kiosk.money import parse_yuan
+    return None if text is None else parse_yuan(text, allow_zero=True)
+
+
+@admin.command("product")
+@click.argument("code")
+@click.option("--name")
+@click.option("--kind", type=click.Choice(["stored_value", "membership", "insurance", "fuel"]))
+@click.option("--issuer")
+@click.option("--spend-order", type=click.Choice(["principal_first", "bonus_first",
+                                                  "proportional"]))
+@click.option("--fee", help="Card fee in yuan.")
+@click.option("--deposit", help="Deposit in yuan.")
+@click.option("--sub-cards", "sub_card_limit", type=int)
+@click.option("--points-per-yuan", type=int)
+@click.option("--tiers", "tier_thresholds", help='e.g. "银卡:5000,金卡:20000" (points).')
+@click.option("--allowed", "allowed_categories")
+@click.option("--forbidden", "forbidden_categories")
+@click.option("--validity-months", type=int)
+@click.option("--signature/--no-signature", "signature_required", default=None)
+@click.option("--active/--inactive", default=None)
+@click.pass_context
+@reports_errors
+def admin_product(ctx, code, fee, deposit, **fields):
+    """Create card product CODE or change the options given."""
+    from kiosk.services import admin as admin_service
+    changes = {name: value for name, value in fields.items() if value is not None}
+    for name, text in (("issue_fee", fee), ("deposit", deposit)):
+        if text is not None:
+            changes[name] = _fen(text)
+    admin_service.save_product(_admin_session(ctx), code, **changes)
+    click.echo(f"product {code} saved")
+
+
+@admin.command("promotion")
+@click.argument("product")
+@click.argument("name")
+@click.option("--min", "min_amount", required=True, help="Pay at least (yuan).")
+@click.option("--bonus", required=True, help="Bonus (yuan).")
+@click.option("--from", "starts", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "ends", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.pass_context
+@reports_errors
+def admin_promotion(ctx, product, name, min_amount, bonus, starts, ends):
+    """Add a recharge promotion to PRODUCT (e.g. 充500送50)."""
+    from kiosk.services import admin as admin_service
+    admin_service.add_promotion(_admin_session(ctx), product, name, _fen(min_amount),
+                                _fen(bonus), starts.date(), ends.date())
+    click.echo(f"promotion {name} added to {product}")
+
+
 @main.command("verify-export")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @reports_errors

@@ -1,0 +1,246 @@
+"""Administration: outlets (and the card products opened for them), terminals,
+operators (lock, unlock, password reset, login id change with history), roles and
+their permissions, card products and their promotions. Every change is audited and
+needs the admin permission, whatever screen or command asks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, fields
+
+import peewee as pw
+
+from kiosk.errors import InvalidInput, N_, NotFound
+from kiosk.services import audit, operators, permissions
+from kiosk.services.session import Session
+from kiosk.store import models
+from kiosk.store.db import database
+
+_OUTLET_CODE = re.compile(r"\d{8}")
+_LOGIN_ID = re.compile(r"[A-Za-z0-9_.-]{3,30}")
+
+
+def _admin(session: Session) -> None:
+    permissions.require(session, permissions.ADMIN)
+
+
+def _outlet(code: str) -> models.Outlet:
+    outlet = models.Outlet.get_or_none(models.Outlet.code == code)
+    if outlet is None:
+        raise NotFound(N_("No outlet with code {code}."), code=code[:8])
+    return outlet
+
+
+def _product(code: str) -> models.CardProduct:
+    product = models.CardProduct.get_or_none(models.CardProduct.code == code)
+    if product is None:
+        raise NotFound(N_("No card product {code}."), code=code[:20])
+    return product
+
+
+def _operator(outlet_code: str, login_id: str) -> models.Operator:
+    operator = models.Operator.get_or_none(models.Operator.outlet == _outlet(outlet_code),
+                                           models.Operator.login_id == login_id)
+    if operator is None:
+        raise NotFound(N_("No operator {login_id} at outlet {code}."), login_id=login_id[:30],
+                       code=outlet_code[:8])
+    return operator
+
+
+# -- outlets and terminals --------------------------------------------------------------
+@dataclass(frozen=True)
+class OutletDetails:
+    code: str
+    name: str
+    area: str = ""
+    manager: str = ""
+    address: str = ""
+    phone: str = ""
+    time_zone: str = "Asia/Shanghai"
+    day_boundary: str = "04:00"
+
+
+def save_outlet(session: Session, details: OutletDetails) -> None:
+    """Create the outlet, or change its details (the code never changes)."""
+    _admin(session)
+    if not _OUTLET_CODE.fullmatch(details.code):
+        raise InvalidInput(N_("An outlet code has 8 digits."))
+    if not details.name.strip() or len(details.name) > 100:
+        raise InvalidInput(N_("A name has 1 to {most} characters."), most=100)
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", details.day_boundary):
+        raise InvalidInput(N_("A day boundary is a time HH:MM, e.g. 04:00."))
+    try:
+        import zoneinfo
+        zoneinfo.ZoneInfo(details.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(N_("Unknown time zone {zone}."), zone=details.time_zone[:50]) from None
+    values = {f.name: getattr(details, f.name).strip() for f in fields(OutletDetails)}
+    with database.atomic():
+        existing = models.Outlet.get_or_none(models.Outlet.code == details.code)
+        if existing is None:
+            models.Outlet.create(**values)
+        else:
+            models.Outlet.update(values).where(models.Outlet.id == existing.id).execute()
+        audit.append(session, "outlet.save", subject=f"outlet:{details.code}",
+                     details={"new": existing is None})
+
+
+def set_outlet_active(session: Session, code: str, active: bool) -> None:
+    _admin(session)
+    with database.atomic():
+        models.Outlet.update(active=active).where(models.Outlet.id == _outlet(code).id).execute()
+        audit.append(session, "outlet.active", subject=f"outlet:{code}",
+                     details={"active": active})
+
+
+def open_product(session: Session, outlet_code: str, product_code: str, opened: bool) -> None:
+    """Activate a card product (and so its issuer) for an outlet, or close it; an outlet
+    that has not opened a product answers its cards with 无匹配卫生机构."""
+    _admin(session)
+    outlet, product = _outlet(outlet_code), _product(product_code)
+    with database.atomic():
+        if opened:
+            models.OutletProduct.get_or_create(outlet=outlet, product=product)
+        else:
+            models.OutletProduct.delete().where(models.OutletProduct.outlet == outlet,
+                                                models.OutletProduct.product == product).execute()
+        audit.append(session, "outlet.product", subject=f"outlet:{outlet_code}",
+                     details={"product": product_code, "opened": opened})
+
+
+def add_terminal(session: Session, outlet_code: str, code: str, name: str = "") -> None:
+    _admin(session)
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,20}", code):
+        raise InvalidInput(N_("A terminal code has 1 to 20 letters or digits."))
+    with database.atomic():
+        try:
+            models.Terminal.create(outlet=_outlet(outlet_code), code=code, name=name[:50])
+        except pw.IntegrityError:
+            raise InvalidInput(N_("Terminal {code} already exists."), code=code) from None
+        audit.append(session, "terminal.add", subject=f"terminal:{outlet_code}/{code}")
+
+
+# -- operators ----------------------------------------------------------------------------
+def add_operator(session: Session, outlet_code: str, login_id: str, name: str, role: str,
+                 password: str) -> None:
+    """A new operator with a one-time password, changed at first login."""
+    _admin(session)
+    if not _LOGIN_ID.fullmatch(login_id):
+        raise InvalidInput(N_("A login id has 3 to 30 letters, digits, '.', '_' or '-'."))
+    if models.Role.get_or_none(models.Role.name == role) is None:
+        raise NotFound(N_("No role {role}."), role=role[:30])
+    try:
+        operators.create_operator(session, outlet=_outlet(outlet_code), login_id=login_id,
+                                  name=name[:50], role=role, password=password,
+                                  must_change=True)
+    except pw.IntegrityError:
+        raise InvalidInput(N_("Login id {login_id} is taken at this outlet."),
+                           login_id=login_id) from None
+
+
+def lock_operator(session: Session, outlet_code: str, login_id: str) -> None:
+    _admin(session)
+    operator = _operator(outlet_code, login_id)
+    with database.atomic():
+        models.Operator.update(locked=True).where(models.Operator.id == operator.id).execute()
+        audit.append(session, "operator.lock", subject=f"operator:{login_id}")
+
+
+def unlock_operator(session: Session, outlet_code: str, login_id: str) -> None:
+    _admin(session)
+    operators.unlock(session, operator_id=_operator(outlet_code, login_id).id)
+
+
+def reset_password(session: Session, outlet_code: str, login_id: str, password: str) -> None:
+    _admin(session)
+    operators.reset_password(session, operator_id=_operator(outlet_code, login_id).id,
+                             new_password=password)
+
+
+def change_login_id(session: Session, outlet_code: str, old: str, new: str) -> None:
+    """The operator keeps their history: journal rows point at the operator, and the
+    old login id stays on record."""
+    _admin(session)
+    if not _LOGIN_ID.fullmatch(new):
+        raise InvalidInput(N_("A login id has 3 to 30 letters, digits, '.', '_' or '-'."))
+    operator = _operator(outlet_code, old)
+    with database.atomic():
+        try:
+            models.Operator.update(login_id=new).where(models.Operator.id == operator.id).execute()
+        except pw.IntegrityError:
+            raise InvalidInput(N_("Login id {login_id} is taken at this outlet."),
+                               login_id=new) from None
+        models.OperatorLoginChange.create(operator=operator, old_login_id=old, new_login_id=new,
+                                          changed_at=session.now(),
+                                          changed_by=session.actor.operator_id)
+        audit.append(session, "operator.login_id", subject=f"operator:{new}",
+                     details={"old": old})
+
+
+# -- roles --------------------------------------------------------------------------------
+def grant(session: Session, role: str, permission: str, granted: bool = True) -> None:
+    _admin(session)
+    if permission not in permissions.ALL:
+        raise InvalidInput(N_("Unknown permission {permission}; the permissions are {known}."),
+                           permission=permission[:40], known=", ".join(permissions.ALL))
+    row, _ = models.Role.get_or_create(name=role, defaults={"title": role})
+    with database.atomic():
+        if granted:
+            models.RolePermission.get_or_create(role=row, permission=permission)
+        else:
+            models.RolePermission.delete().where(models.RolePermission.role == row,
+                                                 models.RolePermission.permission == permission
+                                                 ).execute()
+        audit.append(session, "role.grant" if granted else "role.revoke",
+                     subject=f"role:{role}", details={"permission": permission})
+
+
+# -- products and promotions --------------------------------------------------------------
+PRODUCT_FIELDS = {"name": str, "kind": str, "issuer": str, "spend_order": str,
+                  "allowed_categories": str, "forbidden_categories": str, "issue_fee": int,
+                  "deposit": int, "sub_card_limit": int, "points_per_yuan": int,
+                  "tier_thresholds": str, "validity_months": int,
+                  "signature_required": bool, "active": bool}
+
+
+def save_product(session: Session, code: str, **changes) -> None:
+    """Create a card product (needs name and kind) or change the given fields."""
+    _admin(session)
+    unknown = set(changes) - set(PRODUCT_FIELDS)
+    if unknown:
+        raise InvalidInput(N_("Unknown product field {field}."), field=sorted(unknown)[0])
+    if changes.get("kind", models.PRODUCT_KINDS[0]) not in models.PRODUCT_KINDS:
+        raise InvalidInput(N_("A product kind is one of {known}."),
+                           known=", ".join(models.PRODUCT_KINDS))
+    if changes.get("spend_order", models.SPEND_ORDERS[0]) not in models.SPEND_ORDERS:
+        raise InvalidInput(N_("A spend order is one of {known}."),
+                           known=", ".join(models.SPEND_ORDERS))
+    if any(changes.get(name, 0) < 0 for name in ("issue_fee", "deposit", "sub_card_limit",
+                                                  "points_per_yuan", "validity_months")):
+        raise InvalidInput(N_("Fees, limits and rates are never negative."))
+    with database.atomic():
+        existing = models.CardProduct.get_or_none(models.CardProduct.code == code)
+        if existing is None:
+            if not {"name", "kind"} <= set(changes):
+                raise InvalidInput(N_("A new product needs a name and a kind."))
+            models.CardProduct.create(code=code, **changes)
+        elif changes:
+            models.CardProduct.update(changes).where(
+                models.CardProduct.id == existing.id).execute()
+        audit.append(session, "product.save", subject=f"product:{code}",
+                     details={"fields": sorted(changes)})
+
+
+def add_promotion(session: Session, product_code: str, name: str, min_amount: int, bonus: int,
+                  starts_on: dt.date, ends_on: dt.date) -> None:
+    _admin(session)
+    if min_amount <= 0 or bonus <= 0 or ends_on < starts_on or not name.strip():
+        raise InvalidInput(N_("A promotion needs a name, positive amounts and an end after "
+                              "its start."))
+    with database.atomic():
+        models.Promotion.create(product=_product(product_code), name=name[:50],
+                                min_amount=min_amount, bonus=bonus, starts_on=starts_on,
+                                ends_on=ends_on)
+        audit.append(session, "promotion.add", subject=f"product:{product_code}",
+                     details={"name": name, "min": min_amount, "bonus": bonus})
