@@ -250,3 +250,19 @@ async def test_the_day_close_screen_lists_what_blocks_the_close_then_closes(tmp_
         await pilot.press("f7")
         await wait_for_message(pilot, "is closed")
     assert models.DayClose.select().count() == 1
+
+
+async def test_journal_by_member_paged_and_printed(tmp_path):
+    runtime = seeded_runtime(tmp_path)
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "9", "JournalSearchScreen")
+        await type_into(pilot, "member_phone", "13900139000")  # 李秀英: two insurance cards
+        await pilot.press("enter")
+        await wait_for_message(pilot, "operations")
+        kinds = [row.kind for row in app.screen.rows]
+        assert kinds.count("charge") == 3 and "opening_balance" in kinds
+        await pilot.press("f6")
+        await wait_for_message(pilot, "Printed")
+    printed = list((runtime.settings.receipts_dir).glob("journal-13900139000-p1.txt"))
+    assert printed and "88.00" in printed[0].read_text()  # the channel order charged ¥88.00

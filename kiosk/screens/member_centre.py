@@ -26,6 +26,8 @@ ENTRIES = (
      (permissions.FINANCE, permissions.DAY_CLOSE)),
     ("8", N_("Abnormal journal check, day close"), ("day_close", "DayCloseScreen"),
      (permissions.DAY_CLOSE,)),
+    ("9", N_("Journal by card or member"), ("journal_search", "JournalSearchScreen"),
+     (permissions.CARD_MANAGE, permissions.DAY_CLOSE, permissions.FINANCE)),
 )
 
 
@@ -34,7 +36,7 @@ def allowed_entries(granted: frozenset[str]):
 
 
 class MemberCentreScreen(KioskScreen):
-    KEYS = [("1-8", N_("Open")), ("Esc", N_("Back"))]
+    KEYS = [("1-9", N_("Open")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", "")] + [(key, f"open('{key}')", "") for key, *_ in ENTRIES]
 
     def compose(self) -> ComposeResult:

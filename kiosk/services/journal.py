@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-
 from dataclasses import dataclass
 
 import peewee as pw
 
+from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.services import cards, directory, permissions
 from kiosk.services.business_date import local_time
 from kiosk.services.operations import current_business_date, mask_card_number
@@ -26,7 +26,7 @@ class JournalRow:
     operator: str
 
 
-def _rows(query, time_zone: str) -> list[JournalRow]:
+def _rows(query, time_zone: str, time_format: str = "%H:%M:%S") -> list[JournalRow]:
     """One query for the page, one for its refunds, one for its receipts."""
     O = models.Operation
     operations = list(query.select_extend(models.Card.number.alias("card_number"),
@@ -41,7 +41,7 @@ def _rows(query, time_zone: str) -> list[JournalRow]:
     receipt_of = dict(models.Receipt.select(models.Receipt.operation, models.Receipt.id)
                       .where(models.Receipt.operation.in_(ids)).tuples()) if ids else {}
     return [JournalRow(
-        operation_id=op.id, time=local_time(op.created_at, time_zone).strftime("%H:%M:%S"),
+        operation_id=op.id, time=local_time(op.created_at, time_zone).strftime(time_format),
         kind=op.kind, card=mask_card_number(op.card_number) if op.card_number else "",
         amount=op.amount, refunded=int(refunded.get(op.id) or 0),
         receipt_id=receipt_of.get(op.id),
@@ -73,3 +73,28 @@ def card_history(session: Session, card_number: str, pin: str | None,
     return _rows(query, directory.actor_info(session.actor).time_zone)
 
 
+
+
+PAGE = 20
+
+
+def by_card_or_member(session: Session, *, card_number: str = "", member_phone: str = "",
+                      page: int = 0) -> list[JournalRow]:
+    """The back office's journal of one card, or of every card of a member (found by
+    phone), newest first, a page at a time. No customer PIN: the right to look is the
+    clerk's, the supervisor's or finance's."""
+    permissions.require_any(session, permissions.CARD_MANAGE, permissions.DAY_CLOSE,
+                            permissions.FINANCE)
+    O = models.Operation
+    if card_number:
+        card_ids = [cards.get_card(card_number).id]
+    elif member_phone:
+        card_ids = [card.id for card in models.Card.select(models.Card.id)
+                    .join(models.Member).where(models.Member.phone == member_phone)]
+        if not card_ids:
+            raise NotFound(N_("No member with this phone has a card."))
+    else:
+        raise InvalidInput(N_("Type a card number or a member's phone."))
+    query = (O.select().where(O.card.in_(card_ids)).order_by(O.id.desc())
+             .limit(PAGE).offset(max(page, 0) * PAGE))
+    return _rows(query, directory.actor_info(session.actor).time_zone, "%Y-%m-%d %H:%M")

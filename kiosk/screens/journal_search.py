@@ -1,0 +1,88 @@
+"""The journal of one card or of a member's cards (按卡/按会员查询流水), paged and
+printable, for the member centre and the back office."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable
+
+from kiosk.errors import N_
+from kiosk.messages import WorkDone
+from kiosk.money import format_yuan
+from kiosk.screens.card import KIND_NAMES
+from kiosk.screens.form import DIGITS, Field, FormScreen
+from kiosk.services import journal, receipts
+
+
+class JournalSearchScreen(FormScreen):
+    FIELDS = [Field("card_number", N_("Card number"), 32, DIGITS),
+              Field("member_phone", N_("Member phone"), 20, r"[0-9+\- ]*")]
+    SUBMIT_FROM_ANY = True
+    KEYS = [("Enter", N_("Search")), ("PgDn/PgUp", N_("Page")), ("F6", N_("Print")),
+            ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("pagedown", "page(1)", ""),
+                ("pageup", "page(-1)", ""), ("f6", "print", "")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.page = 0
+        self.rows: list[journal.JournalRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        with Vertical(id="form-area"):
+            yield from self.compose_form()
+        yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.query_one("#card_number").focus()
+
+    def submit(self) -> None:
+        self.page = 0
+        self.search()
+
+    def search(self) -> None:
+        self.call("search", journal.by_card_or_member, self.app.session,
+                  card_number=self.value("card_number"),
+                  member_phone=self.value("member_phone"), page=self.page)
+
+    def action_page(self, delta: int) -> None:
+        if self.page + delta >= 0 and (delta < 0 or len(self.rows) == journal.PAGE):
+            self.page += delta
+            self.search()
+
+    def action_print(self) -> None:
+        if not self.rows:
+            self.say(self.tr("Search first."), error=True)
+            return
+        rows = [(f"{row.time} {self.tr(KIND_NAMES.get(row.kind, row.kind))}",
+                 f"{row.card[-4:]} {format_yuan(row.amount)}") for row in self.rows]
+        title = self.tr("Journal") + f" {self.tr('Page')} {self.page + 1}"
+        self.call("print", receipts.print_report, self.app.session, self.app.devices.printer,
+                  title, rows, name=f"journal-{self.value('card_number') or self.value('member_phone')}"
+                                    f"-p{self.page + 1}")
+
+    def on_work_done(self, message: WorkDone) -> None:
+        if message.error is not None:
+            self.say_error(message.error)
+            return
+        if message.task == "print":
+            self.say(self.tr("Printed."))
+            return
+        self.rows = message.result
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_columns(self.tr("Time"), "#", self.tr("Operation"), self.tr("Card"),
+                          self.tr("Amount"), self.tr("Refunded"), self.tr("Operator"))
+        for row in self.rows:
+            table.add_row(row.time, str(row.operation_id),
+                          self.tr(KIND_NAMES.get(row.kind, row.kind)), row.card,
+                          format_yuan(row.amount),
+                          format_yuan(row.refunded) if row.refunded else "", row.operator)
+        self.say(self.tr("Page {page}: {count} operations.").format(page=self.page + 1,
+                                                                   count=len(self.rows)))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
