@@ -271,3 +271,12 @@ def test_issue_with_the_writer_on_a_pty(clerk):
         assert issue_new(clerk, card_number=number)["card_number"] == number
     finally:
         fake.close()
+
+
+def test_a_company_card_for_a_company_member(clerk):
+    company = models.Member.get(models.Member.name == "上海示范科技有限公司").id
+    number = written_blank(clerk, "CORP")
+    result = issue_new(clerk, card_number=number, member_id=company, company=True, fee=0,
+                       deposit=2000, key="company")
+    card = cards.get_card(result["card_number"])
+    assert card.company and card.member_id == company and not card.anonymous

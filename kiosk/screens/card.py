@@ -30,7 +30,7 @@ KIND_NAMES = {"charge": N_("charge"), "refund": N_("refund"), "recharge": N_("re
 
 
 def card_summary(tr, card) -> list[str]:
-    return [
+    lines = [
         f"{tr('Card')} {card.masked_number}   {card.product_name}   "
         f"{tr('Status')}: {tr(STATUS_NAMES.get(card.status, card.status))}",
         f"{tr('Holder')} {card.holder or tr('anonymous')}   {tr('Tier')} {card.tier or '-'}   "
@@ -38,6 +38,10 @@ def card_summary(tr, card) -> list[str]:
         f"{tr('Principal')} {format_yuan(card.principal)}   {tr('Bonus')} "
         f"{format_yuan(card.bonus)}   {tr('Points')} {card.points}",
     ]
+    if card.tier_offer:  # offered at the counter too; the member centre does it
+        lines.append(tr("Tier upgrade due: {tier} (member centre, F4 replace: upgrade)").format(
+            tier=card.tier_offer))
+    return lines
 
 
 class CardScreen(KioskScreen):

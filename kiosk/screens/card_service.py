@@ -88,9 +88,6 @@ class CardServiceScreen(KioskScreen):
         self.card = card
         self.query_one("#number", Input).value = card.number
         lines = card_summary(self.tr, card)
-        if card.tier_offer:
-            lines.append(self.tr("Tier upgrade due: {tier} (F4, reason: upgrade)").format(
-                tier=card.tier_offer))
         self.query_one("#summary", Static).update("\n".join(lines))
         cells = [f"[b]{key}[/b] {self.tr(label)}" for key, label in ACTIONS]
         self.query_one("#actions", Static).update(

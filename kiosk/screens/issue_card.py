@@ -19,6 +19,7 @@ from kiosk.services.issuing import IssueRequest, ReviewRequired
 from kiosk.services.members import MemberQuery
 
 TENDER_CHOICES = (("cash", N_("cash")), ("bank", N_("bank card")))
+HOLDER_CHOICES = (("personal", N_("personal card")), ("company", N_("company card")))
 
 
 class IssueCardScreen(FormScreen):
@@ -40,6 +41,7 @@ class IssueCardScreen(FormScreen):
             Field("product", N_("Product"), choices=products),
             Field("card_number", N_("Card number"), 32, DIGITS),
             Field("phone", N_("Member phone"), 20, r"[0-9+\- ]*"),
+            Field("holder", N_("Card for"), choices=HOLDER_CHOICES),
             Field("main_card", N_("Main card (sub)"), 32, DIGITS),
             Field("tender", N_("Paid by"), choices=TENDER_CHOICES),
             money_field("fee", N_("Card fee")),
@@ -94,7 +96,7 @@ class IssueCardScreen(FormScreen):
         if member is not None:
             self.member = member
             self._show_member()
-            self.query_one("#main_card").focus()
+            self.query_one("#holder").focus()
 
     def _show_member(self) -> None:
         who = self.member[1] if self.member else self.tr("anonymous card")
@@ -137,7 +139,8 @@ class IssueCardScreen(FormScreen):
         request = IssueRequest(
             card_number=number, member_id=self.member[0] if self.member else None,
             pin=self.value("pin"), fee=fee, deposit=deposit, tender=self.value("tender"),
-            main_card_number=self.value("main_card"))
+            main_card_number=self.value("main_card"),
+            company=self.value("holder") == "company")
         self.say(self.tr("Issuing..."))
         self.call("issue", issuing.issue, self.app.session, request, key=self.key,
                   review=self.review)
