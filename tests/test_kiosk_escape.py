@@ -53,3 +53,22 @@ async def test_no_key_leaves_the_kiosk(runtime, screen):
                 await pilot.press("escape")  # the supervisor prompt: nobody authorises
             assert_still_a_kiosk(app)
         assert_still_a_kiosk(app)
+
+
+@pytest.mark.parametrize("entry", list("0123456789"))
+async def test_no_key_leaves_the_kiosk_from_the_member_centre(runtime, entry):
+    """The clerk's and supervisor's screens: the menu itself ("0") and each of its entries."""
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "super1", "Super1234")
+        await pilot.press("f6")
+        await wait_for_screen(pilot, "MemberCentreScreen")
+        if entry != "0":
+            await pilot.press(entry)
+            await pilot.pause(0.3)
+        for key in CONTROL_KEYS + FUNCTION_KEYS:
+            await pilot.press(key)
+            await pilot.pause(0.02)
+            if type(app.screen).__name__ == "ReviewModal":
+                await pilot.press("escape")
+            assert_still_a_kiosk(app)
