@@ -134,14 +134,29 @@ def export(ctx: click.Context, day, folder: Path, outlets: tuple[str, ...]) -> N
 
 @main.command()
 @click.option("--quick", is_flag=True, help="Small sizes; under a minute.")
+@click.option("--busy-day", is_flag=True, help="A day's load instead: N charges on SQLite "
+              "(and, with --db postgresql://..., 8 terminals sustained), ledger checked.")
+@click.option("--charges", default=100_000, show_default=True, help="--busy-day: charges.")
+@click.option("--seconds", default=60.0, show_default=True,
+              help="--busy-day: the sustained PostgreSQL run.")
 @click.pass_context
 @reports_errors
-def bench(ctx: click.Context, quick: bool) -> None:
+def bench(ctx: click.Context, quick: bool, busy_day: bool, charges: int,
+          seconds: float) -> None:
     """Measure the kiosk against raw-driver baselines (ratios; see docs/performance.md).
     With --db postgresql://..., also the multi-process contention figures there."""
     from kiosk.bench import run as run_bench
     url = ctx.obj["db_url"]
     pg_url = url if url and url.startswith("postgres") else None
+    if busy_day:
+        from kiosk.bench import busy_day as busy
+
+        def report(name, value):
+            click.echo(f"{name}: {value:.3f}" if isinstance(value, float) else f"{name}: {value}")
+        busy.sqlite_day(charges, report)
+        if pg_url:
+            busy.pg_day(pg_url, seconds, report)
+        return
     run_bench(quick=quick, pg_url=pg_url, emit=click.echo)
 
 

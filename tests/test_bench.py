@@ -18,3 +18,15 @@ def test_every_figure_is_reported():
     assert any(line.startswith("figure") for line in lines)
     if pg_reachable():
         assert results["pg_anomalies"] == 0
+
+
+def test_the_busy_day_checks_the_ledger_after_the_load():
+    from kiosk.bench import busy_day
+    results = {}
+    busy_day.sqlite_day(40, results.__setitem__)
+    assert results["busy_day_charges"] == 40
+    assert results["busy_day_verify_violations"] == 0
+    assert results["busy_day_balance_mismatch_fen"] == 0
+    if pg_reachable():
+        busy_day.pg_day(PG_URL, 2.0, results.__setitem__)
+        assert results["pg_sustained_charges"] > 0 and results["pg_sustained_anomalies"] == 0

@@ -13,29 +13,38 @@ from kiosk.config import Settings
 PROCESSES = 8
 
 
-def _worker(settings: Settings, numbers: list[str], charges: int, tag: str, results) -> None:
+def _worker(settings: Settings, numbers: list[str], charges: int, tag: str, results,
+            seconds: float | None = None) -> None:
+    """`charges` charges of ¥1 over `numbers` in turn; with `seconds`, as many as fit
+    (cards chosen at random) until the time is up."""
+    import random
+
     from kiosk.errors import KioskError
     from kiosk.services import charge as charging
     from kiosk.services.bootstrap import open_runtime, system_session
     session = system_session(open_runtime(settings))
-    done = 0
-    for index in range(charges):
-        number = numbers[index % len(numbers)]
+    rng = random.Random(tag)
+    deadline = time.monotonic() + seconds if seconds else None
+    done = index = 0
+    while (index < charges) if deadline is None else (time.monotonic() < deadline):
+        number = numbers[index % len(numbers)] if deadline is None else rng.choice(numbers)
         try:
             charging.charge(session, card_number=number, amount=100, pin=None,
                             key=f"{tag}-{index}")
             done += 1
         except KioskError:
             pass
+        index += 1
     results.put(done)
 
 
-def _round(settings: Settings, cards_per_worker: list[list[str]], charges: int) -> tuple[float, int]:
+def _round(settings: Settings, cards_per_worker: list[list[str]], charges: int,
+           seconds: float | None = None) -> tuple[float, int]:
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     run = uuid.uuid4().hex[:8]
     workers = [context.Process(target=_worker, args=(settings, numbers, charges,
-                                                     f"pg-{run}-{n}", results))
+                                                     f"pg-{run}-{n}", results, seconds))
                for n, numbers in enumerate(cards_per_worker)]
     started = time.perf_counter()
     for worker in workers:
@@ -65,3 +74,19 @@ def measure(settings: Settings, numbers: list[str], charges: int) -> dict[str, f
     anomalies += int(any(cards.view(cards.get_card(n)).principal < 0 for n in used))
     return {"pg_spread_charges_per_s": spread_rate, "pg_one_card_charges_per_s": one_rate,
             "pg_anomalies": anomalies}
+
+
+def sustained(settings: Settings, numbers: list[str], seconds: float) -> dict[str, float]:
+    """8 terminals charging random cards of `numbers` for `seconds`; anomalies must be 0."""
+    from kiosk.services import cards
+    from kiosk.services.verify import verify
+
+    def total():
+        return sum(cards.view(cards.get_card(n)).principal for n in numbers)
+
+    before = total()
+    rate, done = _round(settings, [numbers] * PROCESSES, 0, seconds)
+    anomalies = len(verify().violations) + int(total() != before - 100 * done)
+    anomalies += int(any(cards.view(cards.get_card(n)).principal < 0 for n in numbers))
+    return {"pg_sustained_seconds": seconds, "pg_sustained_charges": done,
+            "pg_sustained_charges_per_s": rate, "pg_sustained_anomalies": anomalies}
