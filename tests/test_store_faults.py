@@ -85,3 +85,41 @@ def test_postgres_connection_killed_between_charges(cashier, backend):
     admin.close()
     result = charging.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="b")
     assert not result.replayed and principal() == 19800
+
+
+def restart_postgresql() -> None:
+    import subprocess
+    from pathlib import Path
+    version = sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1]
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+                   check=True, capture_output=True, timeout=120)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_postgres_server_restarted_mid_charge(cashier, backend, monkeypatch):
+    """The server goes down and comes back while a charge is in flight: the terminal
+    reconnects by itself and the charge is posted exactly once."""
+    import os
+    import shutil
+
+    from tests.conftest import need
+    need(shutil.which("pg_ctlcluster") is not None and os.geteuid() == 0
+         and os.path.isdir("/etc/postgresql"),
+         "restarting PostgreSQL needs root and Debian's pg_ctlcluster")
+    restarted = []
+    real_apply = operations.Posting.apply
+
+    def restart_then_apply(self):
+        if not restarted:
+            restarted.append(True)
+            restart_postgresql()
+        real_apply(self)
+
+    monkeypatch.setattr(operations.Posting, "apply", restart_then_apply)
+    result = charging.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="r1")
+    assert restarted and not result.replayed
+    monkeypatch.setattr(operations.Posting, "apply", real_apply)
+    again = charging.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="r1")
+    assert again.replayed  # the screen's retry of the same sale: shown, not posted twice
+    assert charges("r1") == 1 and principal() == 19900 and verify().ok

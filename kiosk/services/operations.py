@@ -34,7 +34,9 @@ from kiosk.store.db import database
 log = logging.getLogger("kiosk.operations")
 
 SERIALIZATION_FAILURES = {"40001", "40P01"}
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 6
+# A restarting database server needs seconds, a serialization retry milliseconds.
+RECONNECT_WAITS = (0.2, 0.5, 1.0, 2.0, 3.0)
 
 
 class IdempotencyConflict(KioskError):
@@ -151,15 +153,21 @@ def perform(session: Session, *, kind: str, key: str, request: dict, permission:
             if models.Operation.get_or_none(models.Operation.idempotency_key == key) is None:
                 raise
         except (pw.OperationalError, pw.InternalError, pw.InterfaceError) as error:
-            retry = _sqlstate(error) in SERIALIZATION_FAILURES or connection_lost(error)
+            lost = connection_lost(error)
+            retry = _sqlstate(error) in SERIALIZATION_FAILURES or lost
             if retry and attempt < MAX_ATTEMPTS:
                 # The whole operation again, under the same key: if the lost connection
                 # had committed it, the retry finds the key and replays the result.
-                if connection_lost(error):
+                if lost:
                     reconnect()
-                time.sleep(0.01 * attempt)
+                time.sleep(RECONNECT_WAITS[attempt - 1] if lost else 0.01 * attempt)
                 continue
             _log(kind, card, session, f"store error: {type(error).__name__}", started)
+            if lost:
+                raise StoreUnavailable(N_(
+                    "The database cannot be reached. Whether this was posted is not known "
+                    "yet: try again with the same sale when it is back; it never posts "
+                    "twice.")) from None
             raise _store_error(error) from None
         except KioskError as error:
             _log(kind, card, session, f"refused: {error.message_id}", started)
