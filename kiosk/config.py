@@ -157,7 +157,11 @@ def _device_sections(value, path: Path) -> dict:
             raise InvalidInput(N_("Unknown device section '{key}' in {path}."),
                                key=name, path=str(path))
         options = dict(section)
-        devices[name] = DeviceConfig(str(options.pop("driver", "none")), options)
+        driver = options.pop("driver", "none")
+        if not isinstance(driver, str):
+            raise InvalidInput(N_("[devices.{key}] driver in {path} must be a name in quotes."),
+                               key=name, path=str(path))
+        devices[name] = DeviceConfig(driver, options)
     return devices
 
 
