@@ -84,11 +84,27 @@ def test_missing_or_changed_pepper_is_a_clear_error(tmp_path):
 
 
 def test_no_secret_in_the_database_or_logs(seeded, cashier):
+    """Database, logs, receipts, exports and samples: no password, PIN or pepper."""
+
+    from kiosk.hw.printer import SimPrinter
+    from kiosk.services import export, issuing, receipts
+    from kiosk.services.issuing import IssueRequest
+    from tests.conftest import login_as
     charging.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="k")
+    clerk = login_as(seeded, "clerk1", "T02")
+    new_pin = "246810"
+    number = issuing.next_blank(clerk, "SV")
+    issuing.record_written(clerk, number)
+    issuing.issue(clerk, IssueRequest(number, None, new_pin, fee=1000, deposit=0), key="i")
+    home = seeded.settings.home
+    for session in (cashier, clerk):
+        receipts.print_pending(session, SimPrinter(home / "receipts"))
+    export.export_day(login_as(seeded, "finance1"), demo.OUTLET_CODE, seeded.clock().date(),
+                      home / "export")
     db.close()
-    secrets = [op.password for op in demo.OPERATORS] + [demo.DEMO_PIN,
+    secrets = [op.password for op in demo.OPERATORS] + [demo.DEMO_PIN, new_pin,
                                                          seeded.settings.pepper_path.read_text().strip()]
-    files = list(seeded.settings.home.iterdir())
+    files = list(home.rglob("*"))
     if db.sqlite_path(seeded.settings.db_url):
         files += list(db.sqlite_path(seeded.settings.db_url).parent.glob("kiosk.db*"))
     for path in files:
