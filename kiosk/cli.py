@@ -90,6 +90,7 @@ def seed_demo(ctx: click.Context, if_empty: bool) -> None:
             return
         raise click.ClickException("the demo outlet exists already (use a fresh --home/--db)")
     demo.seed(lambda actor: Session(runtime, actor))
+    demo.seed_channel_orders(lambda actor: Session(runtime, actor))
     click.echo("demo data loaded: outlet 31010001, operators cashier1/clerk1/super1/"
                "finance1/admin1 (passwords in README.md)")
 

@@ -72,4 +72,6 @@ def test_ledger_commands(cli, tmp_path):
     assert daily.exit_code == 0 and "principal" in daily.output
     general = cli("ledger", "general", "--date", "2099-01-01", "--csv", str(tmp_path / "g.csv"))
     assert general.exit_code == 0
-    assert (tmp_path / "g.csv").read_text().startswith("business type,principal,bonus")
+    # A BOM first, so that Excel opens the Chinese in finance's CSV files as UTF-8.
+    data = (tmp_path / "g.csv").read_bytes()
+    assert data.startswith("\ufeffbusiness type,principal,bonus".encode("utf-8"))

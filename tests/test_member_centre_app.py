@@ -218,7 +218,11 @@ async def test_migrate_an_old_card_by_keyboard(tmp_path):
 
 
 async def test_the_supervisor_reconciles_the_sample_statement_in_the_app(tmp_path):
-    app = make_app(seeded_runtime(tmp_path))
+    from kiosk.services import demo
+    from kiosk.services.session import Session
+    runtime = seeded_runtime(tmp_path)
+    demo.seed_channel_orders(lambda actor: Session(runtime, actor))
+    app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "7", "ReconcileScreen", login=("super1", "Super1234"))
         await pilot.press("enter")
@@ -253,7 +257,10 @@ async def test_the_day_close_screen_lists_what_blocks_the_close_then_closes(tmp_
 
 
 async def test_journal_by_member_paged_and_printed(tmp_path):
+    from kiosk.services import demo
+    from kiosk.services.session import Session
     runtime = seeded_runtime(tmp_path)
+    demo.seed_channel_orders(lambda actor: Session(runtime, actor))
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "9", "JournalSearchScreen")

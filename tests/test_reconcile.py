@@ -8,6 +8,7 @@ from kiosk.cli import main
 from kiosk.errors import InvalidInput, KioskError, PermissionDenied
 from kiosk.services import charge, demo, reconcile
 from kiosk.services.charge import Review
+from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.tables import TableProblems
 from tests.conftest import login_as
@@ -17,6 +18,8 @@ INS2 = demo.card_number("888800000000007")
 
 @pytest.fixture
 def finance(seeded):
+    """The demo day's channel orders are in the journal (as `kiosk seed-demo` loads them)."""
+    demo.seed_channel_orders(lambda actor: Session(seeded, actor))
     return login_as(seeded, "finance1")
 
 
@@ -107,7 +110,7 @@ def test_only_finance_reconciles(seeded, finance):
                             statement=statement(finance), month=month_of(finance))
 
 
-def test_cli_reports_differences_with_exit_1_and_writes_xlsx(seeded, tmp_path):
+def test_cli_reports_differences_with_exit_1_and_writes_xlsx(seeded, finance, tmp_path):
     settings = seeded.settings
     out = tmp_path / "report.xlsx"
     month = seeded.clock().strftime("%Y-%m")

@@ -89,7 +89,6 @@ def seed(session_factory) -> None:
         products = _products(outlet, system.now().date())
         members = _members(outlet)
         _cards(system, outlet, products, members)
-        _channel_orders(system)
         for code, (prefix, count) in BLANK_SERIES.items():
             _blank_stock(outlet, products[code], prefix, count)
         models.LegacyCard.insert_many(
@@ -164,8 +163,12 @@ def _opening_balance(system: Session, card: models.Card, principal: int, bonus: 
             amount=principal + bonus)
 
 
-def _channel_orders(system: Session) -> None:
+def seed_channel_orders(session_factory) -> None:
+    """The demo day's insurer channel orders, for the sample statement to reconcile
+    (`kiosk seed-demo` loads them; the test suite's base seed does not)."""
     from kiosk.services.charge import charge
+    outlet = models.Outlet.get(models.Outlet.code == OUTLET_CODE)
+    system = session_factory(Actor(outlet_id=outlet.id, terminal_id=None))
     for order_no, amount in CHANNEL_ORDERS.items():
         charge(system, card_number=card_number("888800000000007"), amount=amount, pin=DEMO_PIN,
                key=f"demo-channel-{order_no}", channel_order_no=order_no)
