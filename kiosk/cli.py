@@ -216,16 +216,11 @@ def _write_rows(rows: list[list], csv_path: Path | None) -> None:
 @reports_errors
 def ledger_daily(ctx, first, last, outlet, csv_path) -> None:
     """Opening, in, out and closing of principal and bonus, per business date."""
-    from kiosk.money import plain_yuan
     from kiosk.services import ledgers
     from kiosk.services.bootstrap import system_session
     session = system_session(_runtime(ctx))
-    rows = [["date", "kind", "opening", "in", "out", "closing"]]
-    for row in ledgers.daily_balance_ledger(session, _outlet_code(outlet), first.date(),
-                                            last.date()):
-        rows.append([row.business_date.isoformat(), row.kind, plain_yuan(row.opening),
-                     plain_yuan(row.inflow), plain_yuan(row.outflow), plain_yuan(row.closing)])
-    _write_rows(rows, csv_path)
+    _write_rows(ledgers.ledger_table(session, _outlet_code(outlet), "daily", first.date(),
+                                     last.date()), csv_path)
 
 
 @ledger.command("general")
@@ -236,64 +231,11 @@ def ledger_daily(ctx, first, last, outlet, csv_path) -> None:
 @reports_errors
 def ledger_general(ctx, day, outlet, csv_path) -> None:
     """Stored value of the outlet's cards by business type, up to a date."""
-    from kiosk.money import plain_yuan
     from kiosk.services import ledgers
     from kiosk.services.bootstrap import system_session
     session = system_session(_runtime(ctx))
-    rows = [["business type", "principal", "bonus"]]
-    for business_type, kinds in sorted(
-            ledgers.general_ledger(session, _outlet_code(outlet), day.date()).items()):
-        rows.append([business_type, plain_yuan(kinds["principal"]), plain_yuan(kinds["bonus"])])
-    _write_rows(rows, csv_path)
-
-
-@main.command()
-@click.option("--channel", required=True, help="A channel of the settings ([channels.NAME]).")
-@click.option("--statement", required=True, type=click.Path(exists=True, path_type=Path),
-              help="The channel's statement, .csv or .xlsx.")
-@click.option("--month", help="YYYY-MM (default: last month).")
-@click.option("--out", type=click.Path(path_type=Path), help="Report for finance: .csv or .xlsx.")
-@click.option("--confirm", is_flag=True, help="Mark the month reconciled (no differences).")
-@click.pass_context
-@reports_errors
-def reconcile(ctx, channel, statement, month, out, confirm) -> None:
-    """Match a channel statement to the journal. Exit 0: all matched; 1: differences."""
-    from kiosk.services import reconcile as reconciling
-    from kiosk.services.bootstrap import system_session
-    session = system_session(_runtime(ctx))
-    month = month or reconciling.last_month(session.now().date())
-    report = reconciling.reconcile(session, channel=channel, statement=statement, month=month)
-    rows = reconciling.report_rows(report)
-    _write_rows(rows, None)
-    if out:
-        _write_rows(rows, out)
-    click.echo(reconciling.summary(report))
-    if confirm:
-        reconciling.confirm(session, report)
-        click.echo(f"{month} of {channel} confirmed")
-    sys.exit(1 if report.differences else 0)
-
-
-@main.command()
-@click.option("--channel", required=True)
-@click.option("--in", "settle_in", required=True, help="Settlement month YYYY-MM (1, 4, 7, 10).")
-@click.option("--mode", type=click.Choice(["cash", "coupon"]), default="cash", show_default=True)
-@click.pass_context
-@reports_errors
-def settlement(ctx, channel, settle_in, mode) -> None:
-    """The quarter's settlement list from the confirmed months."""
-    from kiosk.money import plain_yuan
-    from kiosk.services import reconcile as reconciling
-    from kiosk.services.bootstrap import system_session
-    result = reconciling.settlement(system_session(_runtime(ctx)), channel=channel,
-                                    settle_in=settle_in, mode=mode)
-    click.echo(f"channel {channel}, months {', '.join(result.months)}")
-    click.echo(f"settlement total: {plain_yuan(result.total)} ({mode})")
-    if result.invoice_amount is not None:
-        click.echo(f"ordinary invoice amount (total / 1.06): {plain_yuan(result.invoice_amount)}")
-    if result.missing:
-        click.echo(f"not yet confirmed: {', '.join(result.missing)}", err=True)
-        sys.exit(1)
+    _write_rows(ledgers.ledger_table(session, _outlet_code(outlet), "general", day.date(),
+                                     day.date()), csv_path)
 
 
 # -- administration -----------------------------------------------------------------------

@@ -55,12 +55,13 @@ async def test_no_key_leaves_the_kiosk(runtime, screen):
         assert_still_a_kiosk(app)
 
 
-@pytest.mark.parametrize("entry", list("0123456789"))
+@pytest.mark.parametrize("entry", list("0123456789la"))
 async def test_no_key_leaves_the_kiosk_from_the_member_centre(runtime, entry):
-    """The clerk's and supervisor's screens: the menu itself ("0") and each of its entries."""
+    """The clerk's, supervisor's and admin's screens: the menu itself ("0") and each of
+    its entries."""
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await log_in(pilot, "super1", "Super1234")
+        await log_in(pilot, "admin1", "Admin1234")
         await pilot.press("f6")
         await wait_for_screen(pilot, "MemberCentreScreen")
         if entry != "0":

@@ -273,3 +273,35 @@ async def test_journal_by_member_paged_and_printed(tmp_path):
         await wait_for_message(pilot, "Printed")
     printed = list((runtime.settings.receipts_dir).glob("journal-13900139000-p1.txt"))
     assert printed and "88.00" in printed[0].read_text()  # the channel order charged ¥88.00
+
+
+async def test_admin_adds_an_operator_in_the_app(tmp_path):
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "a", "AdminScreen", login=("admin1", "Admin1234"))
+        await pilot.press("1")
+        await wait_for_screen(pilot, "AdminFormScreen")
+        await pilot.press(*"31010001", "enter", *"cashier9", "enter", *"王五", "enter",
+                          "enter", *"Start1234", "enter", *"Start9999", "enter")
+        await wait_for_message(pilot, "differ")
+        assert not models.Operator.select().where(models.Operator.login_id == "cashier9").exists()
+        await type_into(pilot, "password", "Start1234")
+        await type_into(pilot, "password2", "Start1234")
+        await pilot.press("enter")
+        await wait_for_message(pilot, "Saved")
+    operator = models.Operator.get(models.Operator.login_id == "cashier9")
+    assert operator.role.name == "cashier" and operator.must_change_password
+
+
+async def test_finance_sees_the_ledgers_and_saves_them(tmp_path):
+    runtime = seeded_runtime(tmp_path)
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "l", "LedgerScreen", login=("finance1", "Finance123"))
+        await pilot.press("right")  # the general ledger
+        app.screen.submit()
+        await wait_for_message(pilot, "lines")
+        assert app.screen.rows[0] == ["business type", "principal", "bonus"]
+        await pilot.press("f8")
+        await wait_for_message(pilot, "saved")
+    assert list((runtime.settings.home / "reports").glob("ledger-general-*.xlsx"))

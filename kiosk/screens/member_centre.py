@@ -28,6 +28,8 @@ ENTRIES = (
      (permissions.DAY_CLOSE,)),
     ("9", N_("Journal by card or member"), ("journal_search", "JournalSearchScreen"),
      (permissions.CARD_MANAGE, permissions.DAY_CLOSE, permissions.FINANCE)),
+    ("l", N_("Store ledgers"), ("ledgers", "LedgerScreen"), (permissions.FINANCE,)),
+    ("a", N_("Administration"), ("admin", "AdminScreen"), (permissions.ADMIN,)),
 )
 
 
@@ -36,13 +38,13 @@ def allowed_entries(granted: frozenset[str]):
 
 
 class MemberCentreScreen(KioskScreen):
-    KEYS = [("1-9", N_("Open")), ("Esc", N_("Back"))]
+    KEYS = [("1-9 L A", N_("Open")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", "")] + [(key, f"open('{key}')", "") for key, *_ in ENTRIES]
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
         yield Static(self.tr("MEMBER CENTRE"), id="title")
-        lines = [f"[b]{key}[/b]  {self.tr(label)}"
+        lines = [f"[b]{key.upper()}[/b]  {self.tr(label)}"
                  for key, label, _, _ in allowed_entries(self.app.login.permissions)]
         yield Static("\n".join(lines), id="menu", markup=True)
         yield from self.compose_keys()

@@ -94,3 +94,20 @@ def general_ledger(session: Session, outlet_code: str, up_to: dt.date
 
 def _as_date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def ledger_table(session: Session, outlet_code: str, which: str, first: dt.date,
+                 last: dt.date) -> list[list]:
+    """A ledger as a table for screens and files (header first, amounts as plain yuan):
+    `daily` from `first` to `last`, or `general` up to `last`."""
+    from kiosk.money import plain_yuan
+    if which == "general":
+        rows = [["business type", "principal", "bonus"]]
+        for kind, amounts in sorted(general_ledger(session, outlet_code, last).items()):
+            rows.append([kind, plain_yuan(amounts["principal"]), plain_yuan(amounts["bonus"])])
+        return rows
+    rows = [["date", "kind", "opening", "in", "out", "closing"]]
+    for row in daily_balance_ledger(session, outlet_code, first, last):
+        rows.append([row.business_date.isoformat(), row.kind, plain_yuan(row.opening),
+                     plain_yuan(row.inflow), plain_yuan(row.outflow), plain_yuan(row.closing)])
+    return rows

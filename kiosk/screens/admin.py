@@ -1,0 +1,150 @@
+"""Administration in the app (the same services as `kiosk admin ...`): a menu of
+actions, each a one-line-per-field form. Passwords are typed twice and never shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from kiosk.errors import InvalidInput, N_
+from kiosk.messages import WorkDone
+from kiosk.money import parse_yuan
+from kiosk.screens.base import KioskScreen
+from kiosk.screens.form import DIGITS, MONEY, Field, FormScreen
+from kiosk.services import admin, permissions
+
+ON_OFF = (("on", N_("yes")), ("off", N_("no")))
+ROLES = tuple((name, name) for name in permissions.DEFAULT_ROLES)
+OUTLET = Field("outlet", N_("Outlet code"), 8, DIGITS)
+LOGIN = Field("login_id", N_("Login id"), 30)
+PASSWORD = Field("password", N_("One-time password"), 12, password=True)
+PASSWORD2 = Field("password2", N_("Password again"), 12, password=True)
+
+
+def _day(text: str):
+    import datetime as dt
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(N_("A date is written YYYY-MM-DD.")) from None
+
+
+@dataclass(frozen=True)
+class Action:
+    key: str
+    title: str
+    fields: tuple[Field, ...]
+    run: Callable  # (session, values) -> None
+
+
+ACTIONS = (
+    Action("1", N_("Add an operator"), (
+        OUTLET, LOGIN, Field("name", N_("Name"), 50), Field("role", N_("Role"), choices=ROLES),
+        PASSWORD, PASSWORD2),
+        lambda s, v: admin.add_operator(s, v["outlet"], v["login_id"], v["name"], v["role"],
+                                        v["password"])),
+    Action("2", N_("Lock or unlock an operator"), (
+        OUTLET, LOGIN, Field("locked", N_("Locked"), choices=ON_OFF)),
+        lambda s, v: (admin.lock_operator if v["locked"] == "on" else admin.unlock_operator)(
+            s, v["outlet"], v["login_id"])),
+    Action("3", N_("Reset a password"), (OUTLET, LOGIN, PASSWORD, PASSWORD2),
+           lambda s, v: admin.reset_password(s, v["outlet"], v["login_id"], v["password"])),
+    Action("4", N_("Change a login id"), (OUTLET, LOGIN, Field("new_login", N_("New login id"),
+                                                              30)),
+           lambda s, v: admin.change_login_id(s, v["outlet"], v["login_id"], v["new_login"])),
+    Action("5", N_("Create or change an outlet"), (
+        Field("outlet", N_("Outlet code"), 8, DIGITS), Field("name", N_("Name"), 100),
+        Field("area", N_("Area"), 50), Field("manager", N_("Manager"), 50),
+        Field("address", N_("Address"), 200), Field("phone", N_("Phone"), 30)),
+        lambda s, v: admin.save_outlet(s, admin.OutletDetails(
+            v["outlet"], v["name"], v["area"], v["manager"], v["address"], v["phone"]))),
+    Action("6", N_("Add a terminal"), (OUTLET, Field("code", N_("Terminal code"), 20),
+                                       Field("name", N_("Name"), 50)),
+           lambda s, v: admin.add_terminal(s, v["outlet"], v["code"], v["name"])),
+    Action("7", N_("Open a card product for an outlet"), (
+        OUTLET, Field("product", N_("Product code"), 20),
+        Field("opened", N_("Opened"), choices=ON_OFF)),
+        lambda s, v: admin.open_product(s, v["outlet"], v["product"], v["opened"] == "on")),
+    Action("8", N_("Grant or revoke a permission"), (
+        Field("role", N_("Role"), choices=ROLES),
+        Field("permission", N_("Permission"), choices=tuple((p, p) for p in permissions.ALL)),
+        Field("granted", N_("Granted"), choices=ON_OFF)),
+        lambda s, v: admin.grant(s, v["role"], v["permission"], v["granted"] == "on")),
+    Action("9", N_("Card product fees"), (
+        Field("product", N_("Product code"), 20), Field("fee", N_("Card fee"), 12, MONEY),
+        Field("deposit", N_("Deposit"), 12, MONEY),
+        Field("sub_cards", N_("Sub cards allowed"), 3, DIGITS)),
+        lambda s, v: admin.save_product(s, v["product"], issue_fee=parse_yuan(v["fee"],
+                                                                              allow_zero=True),
+                                        deposit=parse_yuan(v["deposit"], allow_zero=True),
+                                        sub_card_limit=int(v["sub_cards"] or 0))),
+    Action("0", N_("Add a recharge promotion"), (
+        Field("product", N_("Product code"), 20), Field("name", N_("Name"), 50),
+        Field("min", N_("Pay at least"), 12, MONEY), Field("bonus", N_("Bonus"), 12, MONEY),
+        Field("starts", N_("From (YYYY-MM-DD)"), 10), Field("ends", N_("To (YYYY-MM-DD)"), 10)),
+        lambda s, v: admin.add_promotion(s, v["product"], v["name"], parse_yuan(v["min"]),
+                                         parse_yuan(v["bonus"]), _day(v["starts"]),
+                                         _day(v["ends"]))),
+)
+
+
+class AdminScreen(KioskScreen):
+    KEYS = [("0-9", N_("Open")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", "")] + [(a.key, f"open('{a.key}')", "") for a in ACTIONS]
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        yield Static(self.tr("ADMINISTRATION"), id="title")
+        yield Static("\n".join(f"[b]{a.key}[/b]  {self.tr(a.title)}" for a in ACTIONS),
+                     id="menu", markup=True)
+        yield from self.compose_keys()
+
+    def action_open(self, key: str) -> None:
+        self.app.push_screen(AdminFormScreen(next(a for a in ACTIONS if a.key == key)))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class AdminFormScreen(FormScreen):
+    KEYS = [("Enter", N_("Next/save")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", "")]
+
+    def __init__(self, action: Action) -> None:
+        super().__init__()
+        self.action = action
+
+    def fields(self) -> list[Field]:
+        return list(self.action.fields)
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        yield Static(self.tr(self.action.title), id="title")
+        with Vertical(id="form-area"):
+            yield from self.compose_form()
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.query("Input, Choice").first().focus()
+
+    def submit(self) -> None:
+        values = {field.name: self.value(field.name) for field in self.action.fields}
+        if "password2" in values and values["password"] != values.pop("password2"):
+            self.clear_secrets()
+            self.say(self.tr("The two passwords differ; type them again."), error=True)
+            return
+        self.call("save", self.action.run, self.app.session, values)
+
+    def on_work_done(self, message: WorkDone) -> None:
+        self.clear_secrets()
+        if message.error is not None:
+            self.say_error(message.error)
+            return
+        self.say(self.tr("Saved."))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

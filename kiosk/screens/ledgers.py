@@ -1,0 +1,92 @@
+"""The store ledgers in the app: the daily balance ledger (门店余额台账: principal and
+bonus, opening, in, out, closing per day) and the general ledger (门店总账); F8 saves
+what is shown as .xlsx for finance."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable
+
+from kiosk.errors import InvalidInput, N_
+from kiosk.messages import WorkDone
+from kiosk.screens.form import Field, FormScreen
+from kiosk.services import directory, ledgers
+from kiosk.spreadsheet import write_table
+
+# The ledger tables' column titles (ids the screen translates).
+COLUMN_TITLES = (N_("business type"), N_("principal"), N_("bonus"), N_("date"), N_("kind"),
+                 N_("opening"), N_("in"), N_("out"), N_("closing"))
+LEDGERS = (("daily", N_("daily balance ledger")), ("general", N_("general ledger")))
+
+
+class LedgerScreen(FormScreen):
+    SUBMIT_FROM_ANY = True
+    KEYS = [("Enter", N_("Show")), ("F8", N_("Save .xlsx")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f8", "save", "")]
+
+    def fields(self) -> list[Field]:
+        today = self.app.session.now().date()
+        return [Field("ledger", N_("Ledger"), choices=LEDGERS),
+                Field("first", N_("From (YYYY-MM-DD)"), 10, value=today.replace(day=1).isoformat()),
+                Field("last", N_("To (YYYY-MM-DD)"), 10, value=today.isoformat())]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list] = []
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        with Vertical(id="form-area"):
+            yield from self.compose_form()
+        yield DataTable(id="table", zebra_stripes=True)
+        yield from self.compose_keys()
+
+    def on_mount(self) -> None:
+        self.query_one("#ledger").focus()
+
+    def submit(self) -> None:
+        try:
+            first, last = (dt.date.fromisoformat(self.value(n)) for n in ("first", "last"))
+        except ValueError:
+            self.say_error(InvalidInput(N_("A date is written YYYY-MM-DD.")))
+            return
+        self.call("ledger", self._load, self.value("ledger"), first, last)
+
+    def _load(self, which: str, first: dt.date, last: dt.date) -> list[list]:
+        session = self.app.session
+        outlet = directory.actor_info(session.actor).outlet_code
+        return ledgers.ledger_table(session, outlet, which, first, last)
+
+    def on_work_done(self, message: WorkDone) -> None:
+        if message.error is not None:
+            self.say_error(message.error)
+            return
+        if message.task == "save":
+            self.say(self.tr("Report saved: {path}").format(path=message.result))
+            return
+        self.rows = message.result
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_columns(*(self.tr(title) for title in self.rows[0]))
+        for row in self.rows[1:]:
+            table.add_row(*row)
+        self.say(self.tr("{count} lines.").format(count=len(self.rows) - 1))
+
+    def action_save(self) -> None:
+        if not self.rows:
+            self.say(self.tr("Search first."), error=True)
+            return
+        target = (self.app.settings.home / "reports" /
+                  f"ledger-{self.value('ledger')}-{self.value('first')}-{self.value('last')}.xlsx")
+        self.call("save", self._save, target)
+
+    def _save(self, target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_table(target, self.rows)
+        return target
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
