@@ -356,3 +356,16 @@ async def test_demo_keys_swipe_the_demo_cards_only_in_the_demo(runtime):
             assert type(app.screen).__name__ == expected
             if demo:
                 assert "泰康卡" in " ".join(str(s.render()) for s in app.screen.query(".card-line"))
+
+
+async def test_todays_journal_prints_as_a_list(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sell(pilot, "12.30")
+        await pilot.press("enter", "f3")
+        await wait_for_screen(pilot, "JournalScreen")
+        await wait_for_message(pilot, "operations today")
+        await pilot.press("f8")
+        await wait_for_message(pilot, "Printed")
+    printed = (runtime.settings.receipts_dir / "journal-today-own-p1.txt").read_text()
+    assert "12.30" in printed

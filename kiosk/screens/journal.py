@@ -15,13 +15,16 @@ from kiosk.services import journal, receipts
 
 class JournalScreen(KioskScreen):
     KEYS = [("Enter", N_("Refund")), ("F6", N_("Reprint")), ("F7", N_("Whole outlet")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f6", "reprint", ""), ("f7", "toggle_outlet", "")]
+            ("F8", N_("Print list")), ("PgDn/PgUp", N_("Page")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f6", "reprint", ""), ("f7", "toggle_outlet", ""),
+                ("f8", "print_list", ""), ("pagedown", "page(1)", ""), ("pageup", "page(-1)", "")]
+    PAGE = 50
 
     def __init__(self) -> None:
         super().__init__()
         self.rows = []
         self.whole_outlet = False
+        self.page = 0
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -35,7 +38,8 @@ class JournalScreen(KioskScreen):
         self.load()
 
     def load(self) -> None:
-        self.call("load", journal.today, self.app.session, whole_outlet=self.whole_outlet)
+        self.call("load", journal.today, self.app.session, whole_outlet=self.whole_outlet,
+                  limit=self.PAGE, offset=self.page * self.PAGE)
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
@@ -43,6 +47,9 @@ class JournalScreen(KioskScreen):
             return
         if message.task == "reprint":
             self.say(self.tr("Copy printed."))
+            return
+        if message.task == "print":
+            self.say(self.tr("Printed."))
             return
         self.rows = message.result
         table = self.query_one(DataTable)
@@ -56,7 +63,8 @@ class JournalScreen(KioskScreen):
                           format_yuan(row.refunded) if row.refunded else "", row.operator,
                           key=str(row.operation_id))
         table.focus()
-        self.say(self.tr("{count} operations today.").format(count=len(self.rows)))
+        self.say(self.tr("{count} operations today.").format(count=len(self.rows)) +
+                 (f"  {self.tr('Page')} {self.page + 1}" if self.page else ""))
 
     def _selected(self):
         table = self.query_one(DataTable)
@@ -87,7 +95,21 @@ class JournalScreen(KioskScreen):
 
     def action_toggle_outlet(self) -> None:
         self.whole_outlet = not self.whole_outlet
+        self.page = 0
         self.load()
+
+    def action_page(self, delta: int) -> None:
+        if self.page + delta >= 0 and (delta < 0 or len(self.rows) == self.PAGE):
+            self.page += delta
+            self.load()
+
+    def action_print_list(self) -> None:
+        from kiosk.screens.journal_search import print_journal
+        if not self.rows:
+            return
+        scope = self.tr("Whole outlet") if self.whole_outlet else self.app.login.operator_name
+        print_journal(self, self.rows, f"{self.tr('Journal')} {scope}",
+                      f"journal-today-{'outlet' if self.whole_outlet else 'own'}-p{self.page + 1}")
 
     def action_back(self) -> None:
         self.app.pop_screen()

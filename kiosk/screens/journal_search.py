@@ -15,6 +15,15 @@ from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import journal, receipts
 
 
+def print_journal(screen, rows: list[journal.JournalRow], title: str, name: str) -> None:
+    """Send a page of journal rows to the receipt printer (the screen gets WorkDone "print")."""
+    tr = screen.tr
+    lines = [(f"{row.time} {tr(KIND_NAMES.get(row.kind, row.kind))}",
+              f"{row.card[-4:]} {format_yuan(row.amount)}") for row in rows]
+    screen.call("print", receipts.print_report, screen.app.session, screen.app.devices.printer,
+                title, lines, name=name)
+
+
 class JournalSearchScreen(FormScreen):
     FIELDS = [Field("card_number", N_("Card number"), 32, DIGITS),
               Field("member_phone", N_("Member phone"), 20, r"[0-9+\- ]*")]
@@ -57,12 +66,9 @@ class JournalSearchScreen(FormScreen):
         if not self.rows:
             self.say(self.tr("Search first."), error=True)
             return
-        rows = [(f"{row.time} {self.tr(KIND_NAMES.get(row.kind, row.kind))}",
-                 f"{row.card[-4:]} {format_yuan(row.amount)}") for row in self.rows]
-        title = self.tr("Journal") + f" {self.tr('Page')} {self.page + 1}"
-        self.call("print", receipts.print_report, self.app.session, self.app.devices.printer,
-                  title, rows, name=f"journal-{self.value('card_number') or self.value('member_phone')}"
-                                    f"-p{self.page + 1}")
+        print_journal(self, self.rows, self.tr("Journal") + f" {self.tr('Page')} {self.page + 1}",
+                      f"journal-{self.value('card_number') or self.value('member_phone')}"
+                      f"-p{self.page + 1}")
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
