@@ -305,3 +305,19 @@ async def test_finance_sees_the_ledgers_and_saves_them(tmp_path):
         await pilot.press("f8")
         await wait_for_message(pilot, "saved")
     assert list((runtime.settings.home / "reports").glob("ledger-general-*.xlsx"))
+
+
+async def test_admin_changes_only_the_product_fields_typed(tmp_path):
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "a", "AdminScreen", login=("admin1", "Admin1234"))
+        await pilot.press("9")
+        await wait_for_screen(pilot, "AdminFormScreen")
+        await type_into(pilot, "product", "SV")
+        await type_into(pilot, "fee", "15")
+        await type_into(pilot, "tier_thresholds", "银卡:3000,金卡:10000")
+        app.screen.submit()
+        await wait_for_message(pilot, "Saved")
+    product = models.CardProduct.get(models.CardProduct.code == "SV")
+    assert product.issue_fee == 1500 and product.tier_thresholds == "银卡:3000,金卡:10000"
+    assert product.spend_order == "principal_first" and product.points_per_yuan == 1

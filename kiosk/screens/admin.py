@@ -33,6 +33,25 @@ def _day(text: str):
         raise InvalidInput(N_("A date is written YYYY-MM-DD.")) from None
 
 
+SPEND_ORDERS = (("", N_("unchanged")), ("principal_first", N_("principal first")),
+                ("bonus_first", N_("bonus first")), ("proportional", N_("proportional")))
+
+
+def product_changes(values: dict[str, str]) -> dict:
+    """The fields typed in; an empty one stays as it is."""
+    changes = {}
+    for name, text in values.items():
+        if not text:
+            continue
+        if name in ("fee", "deposit"):
+            changes["issue_fee" if name == "fee" else name] = parse_yuan(text, allow_zero=True)
+        elif name in ("sub_card_limit", "points_per_yuan"):
+            changes[name] = int(text)
+        else:
+            changes[name] = text
+    return changes
+
+
 @dataclass(frozen=True)
 class Action:
     key: str
@@ -74,14 +93,16 @@ ACTIONS = (
         Field("permission", N_("Permission"), choices=tuple((p, p) for p in permissions.ALL)),
         Field("granted", N_("Granted"), choices=ON_OFF)),
         lambda s, v: admin.grant(s, v["role"], v["permission"], v["granted"] == "on")),
-    Action("9", N_("Card product fees"), (
+    Action("9", N_("Change a card product (empty: unchanged)"), (
         Field("product", N_("Product code"), 20), Field("fee", N_("Card fee"), 12, MONEY),
         Field("deposit", N_("Deposit"), 12, MONEY),
-        Field("sub_cards", N_("Sub cards allowed"), 3, DIGITS)),
-        lambda s, v: admin.save_product(s, v["product"], issue_fee=parse_yuan(v["fee"],
-                                                                              allow_zero=True),
-                                        deposit=parse_yuan(v["deposit"], allow_zero=True),
-                                        sub_card_limit=int(v["sub_cards"] or 0))),
+        Field("sub_card_limit", N_("Sub cards allowed"), 3, DIGITS),
+        Field("spend_order", N_("Spend order"), choices=SPEND_ORDERS),
+        Field("points_per_yuan", N_("Points per yuan"), 3, DIGITS),
+        Field("tier_thresholds", N_("Tiers (name:points,..)"), 200),
+        Field("allowed_categories", N_("Only categories"), 300),
+        Field("forbidden_categories", N_("Never categories"), 300)),
+        lambda s, v: admin.save_product(s, v.pop("product"), **product_changes(v))),
     Action("0", N_("Add a recharge promotion"), (
         Field("product", N_("Product code"), 20), Field("name", N_("Name"), 50),
         Field("min", N_("Pay at least"), 12, MONEY), Field("bonus", N_("Bonus"), 12, MONEY),
