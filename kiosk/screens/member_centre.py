@@ -38,14 +38,15 @@ def allowed_entries(granted: frozenset[str]):
 
 
 class MemberCentreScreen(KioskScreen):
-    KEYS = [("1-9 L A", N_("Open")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", "")] + [(key, f"open('{key}')", "") for key, *_ in ENTRIES]
 
     def compose(self) -> ComposeResult:
+        entries = allowed_entries(self.app.login.permissions)  # only what the role may open
+        self.KEYS = [(" ".join(key.upper() for key, *_ in entries), N_("Open")),
+                     ("Esc", N_("Back"))]
         yield from self.compose_status()
         yield Static(self.tr("MEMBER CENTRE"), id="title")
-        lines = [f"[b]{key.upper()}[/b]  {self.tr(label)}"
-                 for key, label, _, _ in allowed_entries(self.app.login.permissions)]
+        lines = [f"[b]{key.upper()}[/b]  {self.tr(label)}" for key, label, _, _ in entries]
         yield Static("\n".join(lines), id="menu", markup=True)
         yield from self.compose_keys()
 
