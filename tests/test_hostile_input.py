@@ -70,3 +70,17 @@ def test_malformed_settings_are_clear_errors(tmp_path, text):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(KioskError):
         load_settings(home=tmp_path, config_file=path)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=300))
+def test_fuzzed_statements_report_or_reconcile(seeded, tmp_path, data):
+    from kiosk.services import reconcile
+    path = tmp_path / "statement.csv"
+    path.write_bytes("渠道订单号,结算金额\n".encode() + data)
+    finance = login_as(seeded, "finance1")
+    try:
+        report = reconcile.reconcile(finance, channel="taikang", statement=path, month="2026-11")
+    except KioskError:
+        return
+    assert all(row.status in reconcile.STATUSES for row in report.rows)
