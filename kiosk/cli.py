@@ -43,8 +43,11 @@ def reports_errors(command):
 
 
 def _language_or_default() -> str:
+    """The language of the store the command ran on (its --home), English if unknown."""
+    context = click.get_current_context(silent=True)
+    options = (context.find_root().obj if context is not None else None) or {}
     try:
-        return load_settings().language
+        return load_settings(home=options.get("home"), db_url=options.get("db_url")).language
     except KioskError:
         return "en"
 
@@ -236,6 +239,55 @@ def ledger_general(ctx, day, outlet, csv_path) -> None:
     session = system_session(_runtime(ctx))
     _write_rows(ledgers.ledger_table(session, _outlet_code(outlet), "general", day.date(),
                                      day.date()), csv_path)
+
+
+@main.command()
+@click.option("--channel", required=True, help="A channel of the settings ([channels.NAME]).")
+@click.option("--statement", required=True, type=click.Path(exists=True, path_type=Path),
+              help="The channel's statement, .csv or .xlsx.")
+@click.option("--month", help="YYYY-MM (default: last month).")
+@click.option("--out", type=click.Path(path_type=Path), help="Report for finance: .csv or .xlsx.")
+@click.option("--confirm", is_flag=True, help="Mark the month reconciled (no differences).")
+@click.pass_context
+@reports_errors
+def reconcile(ctx, channel, statement, month, out, confirm) -> None:
+    """Match a channel statement to the journal. Exit 0: all matched; 1: differences."""
+    from kiosk.services import reconcile as reconciling
+    from kiosk.services.bootstrap import system_session
+    session = system_session(_runtime(ctx))
+    month = month or reconciling.last_month(session.now().date())
+    report = reconciling.reconcile(session, channel=channel, statement=statement, month=month)
+    rows = reconciling.report_rows(report)
+    _write_rows(rows, None)
+    if out:
+        _write_rows(rows, out)
+    click.echo(reconciling.summary(report))
+    if confirm:
+        reconciling.confirm(session, report)
+        click.echo(f"{month} of {channel} confirmed")
+    sys.exit(1 if report.differences else 0)
+
+
+@main.command()
+@click.option("--channel", required=True)
+@click.option("--in", "settle_in", required=True, help="Settlement month YYYY-MM (1, 4, 7, 10).")
+@click.option("--mode", type=click.Choice(["cash", "coupon"]), default="cash", show_default=True)
+@click.pass_context
+@reports_errors
+def settlement(ctx, channel, settle_in, mode) -> None:
+    """The quarter's settlement list from the confirmed months."""
+    from kiosk.money import plain_yuan
+    from kiosk.services import reconcile as reconciling
+    from kiosk.services.bootstrap import system_session
+    result = reconciling.settlement(system_session(_runtime(ctx)), channel=channel,
+                                    settle_in=settle_in, mode=mode)
+    click.echo(f"channel {channel}, months {', '.join(result.months)}")
+    click.echo(f"settlement total: {plain_yuan(result.total)} ({mode})")
+    if result.invoice_amount is not None:
+        click.echo(f"ordinary invoice amount (total / 1.06): {plain_yuan(result.invoice_amount)}")
+    if result.missing:
+        click.echo(f"not yet confirmed: {', '.join(result.missing)}", err=True)
+        sys.exit(1)
 
 
 # -- administration -----------------------------------------------------------------------

@@ -20,8 +20,9 @@ def run(seeded):
     settings = seeded.settings
 
     def invoke(*args, input=None):
-        result = CliRunner().invoke(main, ["--home", str(settings.home), "--db",
-                                           settings.db_url, "admin", *args], input=input)
+        result = CliRunner(env={"KIOSK_LANG": "en"}).invoke(
+            main, ["--home", str(settings.home), "--db", settings.db_url, "admin", *args],
+            input=input)
         return result
     return invoke
 
