@@ -56,6 +56,10 @@ async def wait_for_screen(pilot, name: str, timeout: float = 5.0) -> None:
         if waited > timeout:
             raise AssertionError(f"expected {name}, still on {type(pilot.app.screen).__name__}: "
                                  f"{message_text(pilot.app)}")
+    # The screen is current; let it finish mounting its widgets before the test touches them.
+    while not pilot.app.screen.is_mounted:
+        await pilot.pause(0.02)
+    await pilot.pause()
 
 
 def message_text(app) -> str:
