@@ -321,3 +321,26 @@ async def test_admin_changes_only_the_product_fields_typed(tmp_path):
     product = models.CardProduct.get(models.CardProduct.code == "SV")
     assert product.issue_fee == 1500 and product.tier_thresholds == "银卡:3000,金卡:10000"
     assert product.spend_order == "principal_first" and product.points_per_yuan == 1
+
+
+async def test_a_recharge_reversed_the_same_day_with_review(tmp_path):
+    app = make_app(seeded_runtime(tmp_path))
+    before = cards.balances(cards.get_card(SV_CARD))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "3", "CardServiceScreen")
+        await pilot.press(*SV_CARD, "enter")
+        await wait_until(pilot, lambda: app.screen.card is not None, "card shown")
+        await pilot.press("f2")
+        await wait_for_screen(pilot, "RechargeScreen")
+        await pilot.press(*"500", "enter", "enter")
+        await wait_for_screen(pilot, "OutcomeScreen")
+        await pilot.pause(0.9)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "CardServiceScreen")
+        await pilot.press("f2")
+        await wait_for_screen(pilot, "RechargeScreen")
+        await pilot.press("f7")
+        await review_as(pilot, "super1", "Super1234")
+        await wait_for_screen(pilot, "OutcomeScreen")
+    assert cards.balances(cards.get_card(SV_CARD)) == before
+    assert verify.verify().ok

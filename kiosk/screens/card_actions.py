@@ -110,21 +110,15 @@ class RechargeScreen(CardActionScreen):
         self.call("reversible", recharge.last_reversible, self.app.session, self.card.number)
 
     def _reversible_done(self, operation_id: int) -> None:
-        self.reverse_id = operation_id
-        self.ask_review(ReviewRequired(reason=N_("Reversing a recharge")))
-
-    def ask_review(self, error) -> None:
-        if getattr(self, "reverse_id", None) is None:
-            super().ask_review(error)
-            return
+        """Today's last recharge found: a second operator authorises its reversal."""
         from kiosk.screens.review import ReviewModal
 
         def reviewed(review) -> None:
             if review:
                 self.call("reversal", recharge.reverse_recharge, self.app.session,
-                          original_operation_id=self.reverse_id, key=self.key + "-reversal",
+                          original_operation_id=operation_id, key=self.key + "-reversal",
                           review=review)
-        self.app.push_screen(ReviewModal(None, self.describe(error)), reviewed)
+        self.app.push_screen(ReviewModal(None, self.tr("Reversing a recharge")), reviewed)
 
     def outcome(self, result) -> list[str]:
         if isinstance(result, dict):  # a reversal
