@@ -51,5 +51,12 @@ class StoreUnavailable(KioskError):
     default_message = N_("The database is busy or unreachable; nothing was posted. Try again.")
 
 
+class ReviewRequired(KioskError):
+    """The operation needs a second operator's review (同级复核授权); the screen asks for
+    it and calls again with the reviewer's credentials."""
+
+    default_message = N_("{reason}: a second operator must review.")
+
+
 class DeviceError(KioskError):
     default_message = N_("The device does not answer.")

@@ -6,7 +6,7 @@ from textual.widgets import Input
 from kiosk.services import cards
 from kiosk.services.verify import verify
 from kiosk.store import db, models
-from tests.app_helpers import (demo_swipe, log_in, swipe_card, make_app, message_text, seeded_runtime,
+from tests.app_helpers import (demo_swipe, log_in, swipe_card, make_app, seeded_runtime,
                                wait_for_message, wait_for_screen)
 from tests.conftest import INS_CARD, SV_CARD
 

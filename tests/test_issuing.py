@@ -7,7 +7,8 @@ from kiosk.errors import InvalidInput, KioskError, PermissionDenied
 from kiosk.services import card_care, cards, charge, issuing, verify
 from kiosk.services.card_care import Replacement, Restrictions
 from kiosk.services.charge import Review, SaleLine
-from kiosk.services.issuing import IssueRequest, ReviewRequired
+from kiosk.errors import ReviewRequired
+from kiosk.services.issuing import IssueRequest
 from kiosk.store import models
 from tests.conftest import MAIN_CARD, SV_CARD, login_as
 

@@ -3,7 +3,6 @@ replacement, migration and a batch list from import to run."""
 
 from __future__ import annotations
 
-import pytest
 
 from kiosk.hw.msr import SimWriter
 from kiosk.services import cards, verify

@@ -3,7 +3,6 @@ migration: import checks reported by line, reviews, idempotent runs, once-only m
 
 import datetime as dt
 import json
-import os
 from dataclasses import replace
 
 import pytest

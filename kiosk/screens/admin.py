@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import Static
 
 from kiosk.errors import InvalidInput, N_
@@ -132,6 +131,7 @@ class AdminScreen(KioskScreen):
 
 
 class AdminFormScreen(FormScreen):
+    DETAILS = False
     KEYS = [("Enter", N_("Next/save")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", "")]
 
@@ -142,15 +142,8 @@ class AdminFormScreen(FormScreen):
     def fields(self) -> list[Field]:
         return list(self.action.fields)
 
-    def compose(self) -> ComposeResult:
-        yield from self.compose_status()
-        yield Static(self.tr(self.action.title), id="title")
-        with Vertical(id="form-area"):
-            yield from self.compose_form()
-        yield from self.compose_keys()
-
-    def on_mount(self) -> None:
-        self.query("Input, Choice").first().focus()
+    def heading(self) -> str:
+        return self.tr(self.action.title)
 
     def submit(self) -> None:
         values = {field.name: self.value(field.name) for field in self.action.fields}
@@ -161,10 +154,10 @@ class AdminFormScreen(FormScreen):
         self.call("save", self.action.run, self.app.session, values)
 
     def on_work_done(self, message: WorkDone) -> None:
-        self.clear_secrets()
         if message.error is not None:
-            self.say_error(message.error)
+            self.refused(message.error)
             return
+        self.clear_secrets()
         self.say(self.tr("Saved."))
 
     def action_back(self) -> None:

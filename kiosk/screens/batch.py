@@ -3,33 +3,20 @@ operator review, and run; every step on the list chosen in the table."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
-from kiosk.screens.form import Field, FormScreen
+from kiosk.screens.form import MAX_PROBLEMS_SHOWN, Field, FormScreen
 from kiosk.screens.issue_card import TENDER_CHOICES
 from kiosk.services import batch_recharge
 from kiosk.services.batch_recharge import STATUS_NAMES
-from kiosk.tables import TableProblems
-
-MAX_PROBLEMS_SHOWN = 5
-
-
-def problem_lines(tr, error: TableProblems) -> str:
-    lines = [problem.render(tr) for problem in error.problems[:MAX_PROBLEMS_SHOWN]]
-    if len(error.problems) > MAX_PROBLEMS_SHOWN:
-        lines.append(tr("... and {count} more.").format(
-            count=len(error.problems) - MAX_PROBLEMS_SHOWN))
-    return "\n".join(lines)
-
 
 class BatchScreen(FormScreen):
     KEYS = [("Enter", N_("Import")), ("F6", N_("Submit")), ("F7", N_("Review")),
             ("F8", N_("Run")), ("F9", N_("Withdraw")), ("Del", N_("Void")), ("Esc", N_("Back"))]
+    TABLE = True
     BINDINGS = [("escape", "back", ""), ("f6", "step('submit')", ""), ("f7", "review_list", ""),
                 ("f8", "run_list", ""), ("f9", "step('withdraw')", ""),
                 ("delete", "step('void')", "")]
@@ -44,14 +31,6 @@ class BatchScreen(FormScreen):
         super().__init__()
         self.lists: list[batch_recharge.BatchSummary] = []
 
-    def compose(self) -> ComposeResult:
-        yield from self.compose_status()
-        with Vertical(id="form-area"):
-            yield from self.compose_form()
-        yield Static("", id="details")
-        yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
-        yield from self.compose_keys()
-
     def on_mount(self) -> None:
         self.query_one("#path").focus()
         self.refresh_lists()
@@ -60,7 +39,7 @@ class BatchScreen(FormScreen):
         self.call("lists", batch_recharge.summaries, self.app.session)
 
     def submit(self) -> None:
-        self.query_one("#details", Static).update("")
+        self.details("")
         self.call("import", batch_recharge.import_list, self.app.session, self.value("path"),
                   name=self.value("name"), tender=self.value("tender"))
 
@@ -98,9 +77,7 @@ class BatchScreen(FormScreen):
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
-            self.say_error(message.error)
-            if isinstance(message.error, TableProblems):
-                self.query_one("#details", Static).update(problem_lines(self.tr, message.error))
+            self.refused(message.error)
             return
         if message.task == "lists":
             self._show_lists(message.result)
@@ -118,7 +95,7 @@ class BatchScreen(FormScreen):
         self.say(self.tr("Posted {posted}, already posted {already}, failed {failed}.").format(
             posted=report.posted, already=report.already_posted, failed=len(report.failed)),
             error=bool(report.failed))
-        self.query_one("#details", Static).update("\n".join(
+        self.details("\n".join(
             f"{self.tr('line {line}: ').format(line=line)}{self.describe(error)}"
             for line, error in report.failed[:MAX_PROBLEMS_SHOWN]))
         self.app.print_queued()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import Static
 
 from kiosk.errors import N_
@@ -19,11 +18,10 @@ from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field
 from kiosk.screens.issue_card import TENDER_CHOICES
 from kiosk.services import card_care, issuing, recharge, transfers
 from kiosk.services.card_care import Replacement, Restrictions
-from kiosk.services.issuing import ReviewRequired
 
 
 class CardActionScreen(FormScreen):
-    TITLE = ""
+    HEADING = ""
     KEYS = [("Enter", N_("Next/confirm")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", "")]
 
@@ -32,29 +30,12 @@ class CardActionScreen(FormScreen):
         self.card = card
         self.key = f"{type(self).__name__}-{uuid.uuid4().hex}"
 
-    def compose(self) -> ComposeResult:
-        yield from self.compose_status()
-        yield Static(self.tr(self.TITLE), id="title")
+    def compose_top(self) -> ComposeResult:
         yield Static("\n".join(card_summary(self.tr, self.card)), id="summary")
-        with Vertical(id="form-area"):
-            yield from self.compose_form()
-        yield Static("", id="details")
-        yield from self.compose_keys()
-
-    def on_mount(self) -> None:
-        # Textual calls this before a subclass's own on_mount (handlers run along the MRO).
-        inputs = list(self.query("Input, Choice"))
-        if inputs:
-            inputs[0].focus()
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
-            if isinstance(message.error, ReviewRequired):
-                self.ask_review(message.error)
-                return
-            self.review = None
-            self.clear_secrets()
-            self.say_error(message.error)
+            self.refused(message.error)
             return
         handler = getattr(self, f"_{message.task}_done", None)
         if handler is not None:
@@ -67,7 +48,7 @@ class CardActionScreen(FormScreen):
         self.clear_secrets()
         replayed = isinstance(result, dict) and result.get("replayed", False)
         # The outcome takes this screen's place: Enter goes back to the card.
-        self.app.switch_screen(OutcomeScreen(self.tr(self.TITLE), self.outcome(result),
+        self.app.switch_screen(OutcomeScreen(self.heading(), self.outcome(result),
                                              replayed=replayed))
         self.app.print_queued()
 
@@ -77,15 +58,12 @@ class CardActionScreen(FormScreen):
             lines.append(f"{self.tr('Journal no.')} #{result['operation_id']}")
         return lines
 
-    def details(self, text: str) -> None:
-        self.query_one("#details", Static).update(text)
-
     def action_back(self) -> None:
         self.app.pop_screen()
 
 
 class RechargeScreen(CardActionScreen):
-    TITLE = N_("Recharge")
+    HEADING = N_("Recharge")
     FIELDS = [money_field("amount", N_("Amount")),
               Field("tender", N_("Paid by"), choices=TENDER_CHOICES)]
     KEYS = [("Enter", N_("Next/recharge")), ("F7", N_("Reverse today's recharge")),
@@ -135,7 +113,7 @@ REASONS = (("lost", N_("lost card")), ("damaged", N_("bad card")), ("upgrade", N
 
 
 class ReplaceScreen(CardActionScreen):
-    TITLE = N_("Replace the card")
+    HEADING = N_("Replace the card")
     KEYS = [("Enter", N_("Next/replace")), ("F5", N_("Next blank")), ("F6", N_("Write card")),
             ("F8", N_("Bind smart card")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", ""), ("f5", "next_blank", ""), ("f6", "write", ""),
@@ -213,7 +191,7 @@ PIN_ACTIONS = (("change", N_("change (old PIN)")), ("unlock", N_("unlock after 3
 
 
 class PinScreen(CardActionScreen):
-    TITLE = N_("Customer PIN")
+    HEADING = N_("Customer PIN")
     FIELDS = [Field("action", N_("Action"), choices=PIN_ACTIONS),
               pin_field("old_pin", N_("Old PIN")), pin_field("new_pin", N_("New PIN")),
               pin_field("new_pin2", N_("New PIN again"))]
@@ -240,7 +218,7 @@ class PinScreen(CardActionScreen):
 
 
 class RestrictionsScreen(CardActionScreen):
-    TITLE = N_("Card limits")
+    HEADING = N_("Card limits")
     FIELDS = [money_field("daily_limit", N_("Daily limit (0 none)")),
               Field("allowed_outlets", N_("Only at outlets"), 300),
               Field("allowed_categories", N_("Only categories"), 300),
@@ -268,7 +246,7 @@ class RestrictionsScreen(CardActionScreen):
 
 
 class ClearingScreen(CardActionScreen):
-    TITLE = N_("Clear the card (close it)")
+    HEADING = N_("Clear the card (close it)")
     KEYS = [("Enter", N_("Clear, with review")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", ""), ("enter", "confirm", "")]
 
@@ -295,7 +273,7 @@ DIRECTIONS = (("to_sub", N_("main card to sub card")), ("to_main", N_("sub card 
 
 
 class AllocationScreen(CardActionScreen):
-    TITLE = N_("Allocate to a sub card")
+    HEADING = N_("Allocate to a sub card")
     FIELDS = [Field("sub_number", N_("Sub card number"), 32, DIGITS),
               money_field("amount", N_("Amount")),
               Field("direction", N_("Direction"), choices=DIRECTIONS)]

@@ -7,12 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
+from kiosk.errors import ReviewRequired
 from kiosk.money import MoneyError, parse_yuan
 from kiosk.screens.base import KioskScreen
+from kiosk.tables import TableProblems
 
 
 @dataclass(frozen=True)
@@ -78,13 +80,60 @@ class Choice(Static, can_focus=True):
             self.choice = choice
 
 
+MAX_PROBLEMS_SHOWN = 5
+
+
+def problem_lines(tr, error: TableProblems) -> str:
+    """The first problems of an imported file, one a line (the rest counted)."""
+    lines = [problem.render(tr) for problem in error.problems[:MAX_PROBLEMS_SHOWN]]
+    if len(error.problems) > MAX_PROBLEMS_SHOWN:
+        lines.append(tr("... and {count} more.").format(
+            count=len(error.problems) - MAX_PROBLEMS_SHOWN))
+    return "\n".join(lines)
+
+
 class FormScreen(KioskScreen):
-    """Subclasses give FIELDS (or fields()) and implement submit()."""
+    """Subclasses give FIELDS (or fields()) and implement submit(). The screen is laid
+    out top to bottom: a heading, anything compose_top() adds, the form, a details line
+    and, with TABLE, a table filling the rest."""
 
     FIELDS: list[Field] = []
+    HEADING = ""  # a message id; heading() may compute the text instead
+    DETAILS = True
+    TABLE = False
+    SUBMIT_FROM_ANY = False  # Enter in any field submits (search forms)
 
     def fields(self) -> list[Field]:
         return self.FIELDS
+
+    def heading(self) -> str:
+        return self.tr(self.HEADING) if self.HEADING else ""
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_status()
+        if self.heading():
+            yield Static(self.heading(), id="title")
+        yield from self.compose_top()
+        with Vertical(id="form-area"):
+            yield from self.compose_form()
+        if self.DETAILS:
+            yield Static("", id="details")
+        if self.TABLE:
+            yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
+        yield from self.compose_keys()
+
+    def compose_top(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        # Textual runs this after a subclass's own on_mount (handlers run along the
+        # MRO): a screen that focused a field of its choice keeps it.
+        fields = self.query("Input, Choice")
+        if self.focused is None and fields:
+            fields.first().focus()
+
+    def details(self, text: str) -> None:
+        self.query_one("#details", Static).update(text)
 
     def compose_form(self) -> ComposeResult:
         yield from self.form_rows(self.fields())
@@ -124,7 +173,7 @@ class FormScreen(KioskScreen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         inputs = [widget for widget in self.query("Input, Choice")]
-        if event.input is inputs[-1] or getattr(self, "SUBMIT_FROM_ANY", False):
+        if event.input is inputs[-1] or self.SUBMIT_FROM_ANY:
             self.submit()
         else:
             self.focus_next()
@@ -140,8 +189,21 @@ class FormScreen(KioskScreen):
     def submit(self) -> None:
         raise NotImplementedError
 
-    # -- same-level review: a service refused with ReviewRequired --------------------------
+    # -- a service refused: say why, or ask for the review it wants ------------------------
     review = None
+
+    def refused(self, error) -> None:
+        """A service call failed: ReviewRequired brings up the review prompt (the form is
+        then submitted again with the reviewer); anything else is said, and typed PINs
+        and passwords are wiped."""
+        if isinstance(error, ReviewRequired):
+            self.ask_review(error)
+            return
+        self.review = None
+        self.clear_secrets()
+        self.say_error(error)
+        if isinstance(error, TableProblems) and self.DETAILS:
+            self.details(problem_lines(self.tr, error))
 
     def ask_review(self, error) -> None:
         """A second operator types their credentials; then the form is submitted again

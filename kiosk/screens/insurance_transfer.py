@@ -5,9 +5,7 @@ with the endorsement text."""
 from __future__ import annotations
 
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.messages import WorkDone
@@ -19,6 +17,8 @@ from kiosk.services.operations import mask_card_number
 
 
 class InsuranceTransferScreen(FormScreen):
+    HEADING = N_("INSURANCE CARD TO STORED VALUE")
+    DETAILS, TABLE = False, True
     KEYS = [("Enter", N_("File request")), ("F7", N_("Approve")), ("F8", N_("Reject")),
             ("F9", N_("Print month list")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", ""), ("f7", "decide(True)", ""), ("f8", "decide(False)", ""),
@@ -34,14 +34,6 @@ class InsuranceTransferScreen(FormScreen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[insurance_transfers.TransferRow] = []
-
-    def compose(self) -> ComposeResult:
-        yield from self.compose_status()
-        yield Static(self.tr("INSURANCE CARD TO STORED VALUE"), id="title")
-        with Vertical(id="form-area"):
-            yield from self.compose_form()
-        yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
-        yield from self.compose_keys()
 
     def on_mount(self) -> None:
         self.query_one("#charge").focus()
@@ -80,7 +72,7 @@ class InsuranceTransferScreen(FormScreen):
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
-            self.say_error(message.error)
+            self.refused(message.error)
             return
         if message.task == "list":
             self._show(message.result)

@@ -7,15 +7,13 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Static
 
 from kiosk.errors import InvalidInput, N_
 from kiosk.messages import WorkDone
 from kiosk.money import format_yuan, plain_yuan
 from kiosk.screens.form import DIGITS, Choice, Field, FormScreen, money_field, pin_field
 from kiosk.services import issuing, members
-from kiosk.services.issuing import IssueRequest, ReviewRequired
+from kiosk.services.issuing import IssueRequest
 from kiosk.services.members import MemberQuery
 
 TENDER_CHOICES = (("cash", N_("cash")), ("bank", N_("bank card")))
@@ -23,6 +21,7 @@ HOLDER_CHOICES = (("personal", N_("personal card")), ("company", N_("company car
 
 
 class IssueCardScreen(FormScreen):
+    HEADING = N_("ISSUE A CARD")
     KEYS = [("Enter", N_("Next/issue")), ("F4", N_("Find member")), ("F5", N_("Next blank")),
             ("F6", N_("Write card")), ("F8", N_("Bind smart card")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", ""), ("f4", "find_member", ""), ("f5", "next_blank", ""),
@@ -50,12 +49,8 @@ class IssueCardScreen(FormScreen):
             pin_field("pin2", N_("PIN again")),
         ]
 
-    def compose(self) -> ComposeResult:
-        yield from self.compose_status()
-        yield Static(self.tr("ISSUE A CARD"), id="title")
-        yield Vertical(id="form-area")
-        yield Static("", id="details")
-        yield from self.compose_keys()
+    def compose_form(self) -> ComposeResult:
+        yield from ()  # mounted when the outlet's products have loaded
 
     def on_mount(self) -> None:
         self.call("products", issuing.products, self.app.session)
@@ -101,7 +96,7 @@ class IssueCardScreen(FormScreen):
     def _show_member(self) -> None:
         who = self.member[1] if self.member else self.tr("anonymous card")
         written = self.tr("written") if self.written else self.tr("not written yet")
-        self.query_one("#details", Static).update(
+        self.details(
             f"{self.tr('Holder')}: {who}   {self.tr('Card')}: {written}")
 
     # -- writing --------------------------------------------------------------------------
@@ -147,13 +142,7 @@ class IssueCardScreen(FormScreen):
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
-            if isinstance(message.error, ReviewRequired):
-                self.ask_review(message.error)
-                return
-            self.review = None
-            if message.task == "issue":
-                self.clear_secrets()
-            self.say_error(message.error)
+            self.refused(message.error)
             return
         handler = getattr(self, f"_{message.task}_done")
         handler(message.result)

@@ -3,8 +3,6 @@ printable, for the member centre and the back office."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
@@ -25,6 +23,7 @@ def print_journal(screen, rows: list[journal.JournalRow], title: str, name: str)
 
 
 class JournalSearchScreen(FormScreen):
+    DETAILS, TABLE = False, True
     FIELDS = [Field("card_number", N_("Card number"), 32, DIGITS),
               Field("member_phone", N_("Member phone"), 20, r"[0-9+\- ]*")]
     SUBMIT_FROM_ANY = True
@@ -37,13 +36,6 @@ class JournalSearchScreen(FormScreen):
         super().__init__()
         self.page = 0
         self.rows: list[journal.JournalRow] = []
-
-    def compose(self) -> ComposeResult:
-        yield from self.compose_status()
-        with Vertical(id="form-area"):
-            yield from self.compose_form()
-        yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
-        yield from self.compose_keys()
 
     def on_mount(self) -> None:
         self.query_one("#card_number").focus()
@@ -72,7 +64,7 @@ class JournalSearchScreen(FormScreen):
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
-            self.say_error(message.error)
+            self.refused(message.error)
             return
         if message.task == "print":
             self.say(self.tr("Printed."))

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import DataTable
 
 from kiosk.errors import InvalidInput, N_
@@ -23,6 +21,7 @@ LEDGERS = (("daily", N_("daily balance ledger")), ("general", N_("general ledger
 
 
 class LedgerScreen(FormScreen):
+    DETAILS, TABLE = False, True
     SUBMIT_FROM_ANY = True
     KEYS = [("Enter", N_("Show")), ("F8", N_("Save .xlsx")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", ""), ("f8", "save", "")]
@@ -36,13 +35,6 @@ class LedgerScreen(FormScreen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[list] = []
-
-    def compose(self) -> ComposeResult:
-        yield from self.compose_status()
-        with Vertical(id="form-area"):
-            yield from self.compose_form()
-        yield DataTable(id="table", zebra_stripes=True)
-        yield from self.compose_keys()
 
     def on_mount(self) -> None:
         self.query_one("#ledger").focus()
@@ -62,7 +54,7 @@ class LedgerScreen(FormScreen):
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
-            self.say_error(message.error)
+            self.refused(message.error)
             return
         if message.task == "save":
             self.say(self.tr("Report saved: {path}").format(path=message.result))

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import Static
 
 from kiosk.errors import N_
@@ -36,15 +34,10 @@ class MemberFormScreen(FormScreen):
         self.member_id = member_id
         self.shared_phone_confirmed = False
 
-    def compose(self) -> ComposeResult:
-        yield from self.compose_status()
-        title = self.tr("NEW MEMBER") if self.member_id is None else \
-            self.tr("MEMBER #{number}").format(number=self.member_id)
-        yield Static(title, id="title")
-        with Vertical(id="form-area"):
-            yield from self.compose_form()
-        yield Static("", id="details")
-        yield from self.compose_keys()
+    def heading(self) -> str:
+        if self.member_id is None:
+            return self.tr("NEW MEMBER")
+        return self.tr("MEMBER #{number}").format(number=self.member_id)
 
     def on_mount(self) -> None:
         self.query_one("#name").focus()

@@ -3,8 +3,6 @@ one. Opened by another screen to pick a member, Enter on a row hands it back."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
@@ -17,6 +15,7 @@ PAGE_SIZE = 20
 
 
 class MemberSearchScreen(FormScreen):
+    DETAILS, TABLE = False, True
     FIELDS = [
         Field("phone", N_("Phone"), 20, r"[0-9+\- ]*"),
         Field("name_prefix", N_("Name starts with"), 50),
@@ -40,13 +39,6 @@ class MemberSearchScreen(FormScreen):
                      ("F5", N_("New member")), ("F6", N_("Edit")), ("PgDn/PgUp", N_("Page")),
                      ("Esc", N_("Back"))]
 
-    def compose(self) -> ComposeResult:
-        yield from self.compose_status()
-        with Vertical(id="form-area"):
-            yield from self.compose_form()
-        yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
-        yield from self.compose_keys()
-
     def on_mount(self) -> None:
         self.query_one("#phone").focus()
 
@@ -67,7 +59,7 @@ class MemberSearchScreen(FormScreen):
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
-            self.say_error(message.error)
+            self.refused(message.error)
             return
         self.rows = message.result
         table = self.query_one(DataTable)

@@ -3,19 +3,15 @@ and migrate one onto a member's stored-value card with the member's SMS code."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.messages import WorkDone
 from kiosk.money import MoneyError, format_yuan, parse_yuan
-from kiosk.screens.batch import problem_lines
 from kiosk.screens.form import DIGITS, MONEY, Field, FormScreen
 from kiosk.services import members, migration
 from kiosk.services.members import MemberQuery
 from kiosk.services.migration import LegacyFilter, MigrationRequest
-from kiosk.tables import TableProblems
 
 MIGRATED_CHOICES = (("no", N_("not migrated")), ("yes", N_("migrated")), ("all", N_("all")))
 
@@ -26,6 +22,7 @@ class MigrationScreen(FormScreen):
     BINDINGS = [("escape", "back", ""), ("f5", "import_file", ""),
                 ("pagedown", "page(1)", ""), ("pageup", "page(-1)", "")]
     SUBMIT_FROM_ANY = True
+    TABLE = True
 
     def fields(self) -> list[Field]:
         samples = self.app.settings.home / "samples"
@@ -41,14 +38,6 @@ class MigrationScreen(FormScreen):
         super().__init__()
         self.rows: list[migration.LegacyRow] = []
         self.page = 0
-
-    def compose(self) -> ComposeResult:
-        yield from self.compose_status()
-        with Vertical(id="form-area"):
-            yield from self.compose_form()
-        yield Static("", id="details")
-        yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
-        yield from self.compose_keys()
 
     def on_mount(self) -> None:
         self.query_one("#number").focus()
@@ -82,17 +71,15 @@ class MigrationScreen(FormScreen):
             self.search()
 
     def action_import_file(self) -> None:
-        self.query_one("#details", Static).update("")
+        self.details("")
         self.call("import", migration.import_balances, self.app.session, self.value("path"))
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
-            self.say_error(message.error)
-            if isinstance(message.error, TableProblems):
-                self.query_one("#details", Static).update(problem_lines(self.tr, message.error))
+            self.refused(message.error)
             return
         if message.task == "import":
-            self.query_one("#details", Static).update(
+            self.details(
                 self.tr("{count} old cards imported.").format(count=message.result))
             self.search()
             return
@@ -144,14 +131,9 @@ class MigrateOneScreen(FormScreen):
         self.legacy = legacy
         self.member: tuple[int, str] | None = None
 
-    def compose(self) -> ComposeResult:
-        yield from self.compose_status()
-        yield Static(self.tr("MIGRATE OLD CARD {number}: {balance}").format(
-            number=self.legacy.number, balance=format_yuan(self.legacy.balance)), id="title")
-        with Vertical(id="form-area"):
-            yield from self.compose_form()
-        yield Static("", id="details")
-        yield from self.compose_keys()
+    def heading(self) -> str:
+        return self.tr("MIGRATE OLD CARD {number}: {balance}").format(
+            number=self.legacy.number, balance=format_yuan(self.legacy.balance))
 
     def on_mount(self) -> None:
         self.query_one("#phone").focus()
@@ -159,7 +141,7 @@ class MigrateOneScreen(FormScreen):
 
     def _show_member(self) -> None:
         who = self.member[1] if self.member else self.tr("none yet")
-        self.query_one("#details", Static).update(f"{self.tr('Member')}: {who}")
+        self.details(f"{self.tr('Member')}: {who}")
 
     def on_input_submitted(self, event) -> None:
         event.prevent_default()  # Textual would also call FormScreen's handler
@@ -204,7 +186,7 @@ class MigrateOneScreen(FormScreen):
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
-            self.say_error(message.error)
+            self.refused(message.error)
             return
         if message.task == "member":
             rows = message.result

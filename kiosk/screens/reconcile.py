@@ -6,22 +6,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
-from kiosk.screens.batch import problem_lines
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import reconcile
 from kiosk.services.reconcile import STATUS_NAMES
 from kiosk.spreadsheet import write_table
-from kiosk.tables import TableProblems
 
 
 class ReconcileScreen(FormScreen):
+    HEADING = N_("CHANNEL RECONCILIATION")
+    TABLE = True
     KEYS = [("Enter", N_("Match")), ("F7", N_("Confirm month")), ("F8", N_("Save report")),
             ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", ""), ("f7", "confirm", ""), ("f8", "save", "")]
@@ -39,15 +37,6 @@ class ReconcileScreen(FormScreen):
     def __init__(self) -> None:
         super().__init__()
         self.report: reconcile.Report | None = None
-
-    def compose(self) -> ComposeResult:
-        yield from self.compose_status()
-        yield Static(self.tr("CHANNEL RECONCILIATION"), id="title")
-        with Vertical(id="form-area"):
-            yield from self.compose_form()
-        yield Static("", id="details")
-        yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
-        yield from self.compose_keys()
 
     def on_mount(self) -> None:
         self.query_one("#statement").focus()
@@ -77,9 +66,7 @@ class ReconcileScreen(FormScreen):
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
-            self.say_error(message.error)
-            if isinstance(message.error, TableProblems):
-                self.query_one("#details", Static).update(problem_lines(self.tr, message.error))
+            self.refused(message.error)
             return
         if message.task == "match":
             self._show(message.result)
@@ -92,7 +79,7 @@ class ReconcileScreen(FormScreen):
         self.report = report
         counts = "   ".join(f"{self.tr(STATUS_NAMES[status])} {report.count(status)}"
                            for status in reconcile.STATUSES)
-        self.query_one("#details", Static).update(
+        self.details(
             f"{counts}\n{self.tr('Matched total')} {format_yuan(report.matched_total)}")
         table = self.query_one(DataTable)
         table.clear(columns=True)

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from kiosk.errors import InvalidInput, KioskError, N_, NotFound
+from kiosk.errors import InvalidInput, KioskError, N_, NotFound, ReviewRequired
 from kiosk.hw.msr import Tracks
 from kiosk.hw.tracks import build_tracks
 from kiosk.services import audit, cards, operators, permissions, receipts
@@ -21,10 +21,6 @@ from kiosk.store import models
 from kiosk.store.db import database
 
 _PIN = re.compile(r"\d{6}")
-
-
-class ReviewRequired(KioskError):
-    default_message = N_("{reason}: a second operator must review.")
 
 
 @dataclass(frozen=True)
