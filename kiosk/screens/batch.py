@@ -8,6 +8,7 @@ from textual.widgets import DataTable
 from kiosk.errors import N_
 from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
+from kiosk.screens.paging import row_under_cursor
 from kiosk.screens.form import MAX_PROBLEMS_SHOWN, Field, FormScreen
 from kiosk.screens.issue_card import TENDER_CHOICES
 from kiosk.services import batch_recharge
@@ -44,11 +45,10 @@ class BatchScreen(FormScreen):
                   name=self.value("name"), tender=self.value("tender"))
 
     def selected(self) -> batch_recharge.BatchSummary | None:
-        table = self.query_one(DataTable)
-        if not self.lists or table.cursor_row is None or table.cursor_row >= len(self.lists):
+        chosen = row_under_cursor(self.query_one(DataTable), self.lists)
+        if chosen is None:
             self.say(self.tr("Choose a list in the table first."), error=True)
-            return None
-        return self.lists[table.cursor_row]
+        return chosen
 
     def action_step(self, step: str) -> None:
         chosen = self.selected()

@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 from kiosk.errors import N_
 from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
+from kiosk.screens.paging import row_under_cursor
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import insurance_transfers
 from kiosk.services.insurance_transfers import STATUS_NAMES
@@ -58,11 +59,10 @@ class InsuranceTransferScreen(FormScreen):
         super().on_input_submitted(event)
 
     def action_decide(self, approve: bool) -> None:
-        table = self.query_one(DataTable)
-        if not self.rows or table.cursor_row is None:
+        row = row_under_cursor(self.query_one(DataTable), self.rows)
+        if row is None:
             self.say(self.tr("Choose a request in the table first."), error=True)
             return
-        row = self.rows[table.cursor_row]
         self.call("decide", insurance_transfers.decide, self.app.session, row.request_id,
                   approve=approve, reason=self.value("reason"))
 

@@ -7,24 +7,22 @@ from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.messages import WorkDone
-from kiosk.money import format_yuan
 from kiosk.screens.base import KioskScreen
-from kiosk.screens.card import KIND_NAMES
+from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_journal
 from kiosk.services import journal, receipts
 
 
-class JournalScreen(KioskScreen):
+class JournalScreen(PagedRows, KioskScreen):
     KEYS = [("Enter", N_("Refund")), ("F6", N_("Reprint")), ("F7", N_("Whole outlet")),
             ("F8", N_("Print list")), ("PgDn/PgUp", N_("Page")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", ""), ("f6", "reprint", ""), ("f7", "toggle_outlet", ""),
-                ("f8", "print_list", ""), ("pagedown", "page(1)", ""), ("pageup", "page(-1)", "")]
-    PAGE = 50
+                ("f8", "print_list", ""), *PAGE_BINDINGS]
+    PAGE_SIZE = 50
 
     def __init__(self) -> None:
         super().__init__()
         self.rows = []
         self.whole_outlet = False
-        self.page = 0
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -32,14 +30,14 @@ class JournalScreen(KioskScreen):
         yield from self.compose_keys()
 
     def on_mount(self) -> None:
-        self.load()
+        self.load_page()
 
     def on_screen_resume(self) -> None:
-        self.load()
+        self.load_page()
 
-    def load(self) -> None:
+    def load_page(self) -> None:
         self.call("load", journal.today, self.app.session, whole_outlet=self.whole_outlet,
-                  limit=self.PAGE, offset=self.page * self.PAGE)
+                  limit=self.PAGE_SIZE, offset=self.page * self.PAGE_SIZE)
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
@@ -53,27 +51,13 @@ class JournalScreen(KioskScreen):
             return
         self.rows = message.result
         table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns(self.tr("Time"), "#", self.tr("Operation"), self.tr("Card"),
-                          self.tr("Amount"), self.tr("Refunded"), self.tr("Operator"))
-        for row in self.rows:
-            table.add_row(row.time, str(row.operation_id), self.tr(KIND_NAMES.get(row.kind,
-                                                                                 row.kind)),
-                          row.card, format_yuan(row.amount),
-                          format_yuan(row.refunded) if row.refunded else "", row.operator,
-                          key=str(row.operation_id))
+        show_journal(table, self.tr, self.rows)
         table.focus()
         self.say(self.tr("{count} operations today.").format(count=len(self.rows)) +
                  (f"  {self.tr('Page')} {self.page + 1}" if self.page else ""))
 
-    def _selected(self):
-        table = self.query_one(DataTable)
-        if not self.rows or table.cursor_row is None:
-            return None
-        return self.rows[table.cursor_row]
-
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        row = self._selected()
+        row = self.selected_row()
         if row is None:
             return
         if row.kind != "charge":
@@ -86,7 +70,7 @@ class JournalScreen(KioskScreen):
         self.app.push_screen(RefundScreen(row))
 
     def action_reprint(self) -> None:
-        row = self._selected()
+        row = self.selected_row()
         if row is None or row.receipt_id is None:
             self.say(self.tr("This operation has no receipt."), error=True)
             return
@@ -95,13 +79,7 @@ class JournalScreen(KioskScreen):
 
     def action_toggle_outlet(self) -> None:
         self.whole_outlet = not self.whole_outlet
-        self.page = 0
-        self.load()
-
-    def action_page(self, delta: int) -> None:
-        if self.page + delta >= 0 and (delta < 0 or len(self.rows) == self.PAGE):
-            self.page += delta
-            self.load()
+        self.first_page()
 
     def action_print_list(self) -> None:
         from kiosk.screens.journal_search import print_journal

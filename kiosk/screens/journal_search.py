@@ -9,6 +9,7 @@ from kiosk.errors import N_
 from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
 from kiosk.screens.card import KIND_NAMES
+from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_journal
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import journal, receipts
 
@@ -22,37 +23,30 @@ def print_journal(screen, rows: list[journal.JournalRow], title: str, name: str)
                 title, lines, name=name)
 
 
-class JournalSearchScreen(FormScreen):
+class JournalSearchScreen(PagedRows, FormScreen):
     DETAILS, TABLE = False, True
     FIELDS = [Field("card_number", N_("Card number"), 32, DIGITS),
               Field("member_phone", N_("Member phone"), 20, r"[0-9+\- ]*")]
     SUBMIT_FROM_ANY = True
     KEYS = [("Enter", N_("Search")), ("PgDn/PgUp", N_("Page")), ("F6", N_("Print")),
             ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("pagedown", "page(1)", ""),
-                ("pageup", "page(-1)", ""), ("f6", "print", "")]
+    BINDINGS = [("escape", "back", ""), ("f6", "print", ""), *PAGE_BINDINGS]
+    PAGE_SIZE = journal.PAGE
 
     def __init__(self) -> None:
         super().__init__()
-        self.page = 0
         self.rows: list[journal.JournalRow] = []
 
     def on_mount(self) -> None:
         self.query_one("#card_number").focus()
 
     def submit(self) -> None:
-        self.page = 0
-        self.search()
+        self.first_page()
 
-    def search(self) -> None:
+    def load_page(self) -> None:
         self.call("search", journal.by_card_or_member, self.app.session,
                   card_number=self.value("card_number"),
                   member_phone=self.value("member_phone"), page=self.page)
-
-    def action_page(self, delta: int) -> None:
-        if self.page + delta >= 0 and (delta < 0 or len(self.rows) == journal.PAGE):
-            self.page += delta
-            self.search()
 
     def action_print(self) -> None:
         if not self.rows:
@@ -70,15 +64,7 @@ class JournalSearchScreen(FormScreen):
             self.say(self.tr("Printed."))
             return
         self.rows = message.result
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns(self.tr("Time"), "#", self.tr("Operation"), self.tr("Card"),
-                          self.tr("Amount"), self.tr("Refunded"), self.tr("Operator"))
-        for row in self.rows:
-            table.add_row(row.time, str(row.operation_id),
-                          self.tr(KIND_NAMES.get(row.kind, row.kind)), row.card,
-                          format_yuan(row.amount),
-                          format_yuan(row.refunded) if row.refunded else "", row.operator)
+        show_journal(self.query_one(DataTable), self.tr, self.rows)
         self.say(self.tr("Page {page}: {count} operations.").format(page=self.page + 1,
                                                                    count=len(self.rows)))
 

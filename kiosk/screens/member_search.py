@@ -7,14 +7,12 @@ from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.messages import WorkDone
+from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_rows
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import members
 from kiosk.services.members import MemberQuery
 
-PAGE_SIZE = 20
-
-
-class MemberSearchScreen(FormScreen):
+class MemberSearchScreen(PagedRows, FormScreen):
     DETAILS, TABLE = False, True
     FIELDS = [
         Field("phone", N_("Phone"), 20, r"[0-9+\- ]*"),
@@ -28,12 +26,11 @@ class MemberSearchScreen(FormScreen):
     ]
     SUBMIT_FROM_ANY = True
     BINDINGS = [("escape", "back", ""), ("f5", "register", ""), ("f6", "edit", ""),
-                ("pagedown", "page(1)", ""), ("pageup", "page(-1)", "")]
+                *PAGE_BINDINGS]
 
     def __init__(self, *, picking: bool = False) -> None:
         super().__init__()
         self.picking = picking
-        self.page = 0
         self.rows: list[members.MemberRow] = []
         self.KEYS = [("Enter", N_("Search") if not picking else N_("Search/choose")),
                      ("F5", N_("New member")), ("F6", N_("Edit")), ("PgDn/PgUp", N_("Page")),
@@ -43,19 +40,12 @@ class MemberSearchScreen(FormScreen):
         self.query_one("#phone").focus()
 
     def submit(self) -> None:
-        self.page = 0
-        self.search()
+        self.first_page()
 
-    def search(self) -> None:
+    def load_page(self) -> None:
         query = MemberQuery(**{field.name: self.value(field.name) for field in self.FIELDS})
         self.call("search", members.search, self.app.session, query, page=self.page,
-                  page_size=PAGE_SIZE)
-
-    def action_page(self, delta: int) -> None:
-        if self.page + delta < 0 or (delta > 0 and len(self.rows) < PAGE_SIZE):
-            return
-        self.page += delta
-        self.search()
+                  page_size=self.PAGE_SIZE)
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
@@ -63,24 +53,16 @@ class MemberSearchScreen(FormScreen):
             return
         self.rows = message.result
         table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns("#", self.tr("Name"), self.tr("Phone"), self.tr("Level"),
-                          self.tr("Region"))
-        for row in self.rows:
-            table.add_row(str(row.member_id), row.name, row.phone, row.level, row.region)
+        show_rows(table, ["#", self.tr("Name"), self.tr("Phone"), self.tr("Level"),
+                          self.tr("Region")],
+                  [[str(r.member_id), r.name, r.phone, r.level, r.region] for r in self.rows])
         self.say(self.tr("Page {page}: {count} members.").format(page=self.page + 1,
                                                                 count=len(self.rows)))
         if self.rows:
             table.focus()
 
-    def selected(self) -> members.MemberRow | None:
-        table = self.query_one(DataTable)
-        if not self.rows or table.cursor_row is None or table.cursor_row >= len(self.rows):
-            return None
-        return self.rows[table.cursor_row]
-
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        row = self.selected()
+        row = self.selected_row()
         if row is None:
             return
         if self.picking:
@@ -93,7 +75,7 @@ class MemberSearchScreen(FormScreen):
         self.app.push_screen(MemberFormScreen(None), self._after_form)
 
     def action_edit(self) -> None:
-        row = self.selected()
+        row = self.selected_row()
         if row is None:
             self.say(self.tr("Search, then choose a member with the arrow keys."), error=True)
             return

@@ -8,6 +8,7 @@ from textual.widgets import DataTable
 from kiosk.errors import N_
 from kiosk.messages import WorkDone
 from kiosk.money import MoneyError, format_yuan, parse_yuan
+from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_rows
 from kiosk.screens.form import DIGITS, MONEY, Field, FormScreen
 from kiosk.services import members, migration
 from kiosk.services.members import MemberQuery
@@ -16,11 +17,12 @@ from kiosk.services.migration import LegacyFilter, MigrationRequest
 MIGRATED_CHOICES = (("no", N_("not migrated")), ("yes", N_("migrated")), ("all", N_("all")))
 
 
-class MigrationScreen(FormScreen):
+class MigrationScreen(PagedRows, FormScreen):
     KEYS = [("Enter", N_("Filter/migrate")), ("F5", N_("Import file")),
             ("PgDn/PgUp", N_("Page")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", ""), ("f5", "import_file", ""),
-                ("pagedown", "page(1)", ""), ("pageup", "page(-1)", "")]
+                *PAGE_BINDINGS]
+    PAGE_SIZE = migration.PAGE
     SUBMIT_FROM_ANY = True
     TABLE = True
 
@@ -37,24 +39,22 @@ class MigrationScreen(FormScreen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[migration.LegacyRow] = []
-        self.page = 0
 
     def on_mount(self) -> None:
         self.query_one("#number").focus()
         self.submit()
 
     def on_screen_resume(self) -> None:
-        self.search()
+        self.load_page()
 
     def _balance(self, name: str) -> int | None:
         text = self.value(name)
         return parse_yuan(text, allow_zero=True) if text else None
 
     def submit(self) -> None:
-        self.page = 0
-        self.search()
+        self.first_page()
 
-    def search(self) -> None:
+    def load_page(self) -> None:
         try:
             low, high = self._balance("min_balance"), self._balance("max_balance")
         except MoneyError as error:
@@ -64,11 +64,6 @@ class MigrationScreen(FormScreen):
         rules = LegacyFilter(self.value("card_type"), self.value("number"), low, high,
                              self.value("old_status"), migrated)
         self.call("list", migration.listing, self.app.session, rules, page=self.page)
-
-    def action_page(self, delta: int) -> None:
-        if self.page + delta >= 0 and (delta < 0 or len(self.rows) == migration.PAGE):
-            self.page += delta
-            self.search()
 
     def action_import_file(self) -> None:
         self.details("")
@@ -81,26 +76,23 @@ class MigrationScreen(FormScreen):
         if message.task == "import":
             self.details(
                 self.tr("{count} old cards imported.").format(count=message.result))
-            self.search()
+            self.load_page()
             return
         self._show(message.result)
 
     def _show(self, rows) -> None:
         self.rows = rows
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns(self.tr("Old card"), self.tr("Card type"), self.tr("Balance"),
-                          self.tr("Outlet"), self.tr("Old status"), self.tr("Migrated"),
-                          self.tr("By"))
-        for row in rows:
-            when = row.migrated_at.strftime("%Y-%m-%d") if row.migrated_at else ""
-            table.add_row(row.number, row.card_type, format_yuan(row.balance), row.outlet_code,
-                          row.status, when, row.operator_name)
+        show_rows(self.query_one(DataTable),
+                  [self.tr(title) for title in ("Old card", "Card type", "Balance", "Outlet",
+                                                "Old status", "Migrated", "By")],
+                  [[row.number, row.card_type, format_yuan(row.balance), row.outlet_code,
+                    row.status, row.migrated_at.strftime("%Y-%m-%d") if row.migrated_at else "",
+                    row.operator_name] for row in rows])
         self.say(self.tr("Page {page}: {count} old cards. Choose one and press Enter to "
                          "migrate it.").format(page=self.page + 1, count=len(rows)))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        row = self.rows[event.cursor_row] if event.cursor_row < len(self.rows) else None
+        row = self.selected_row()
         if row is None:
             return
         if row.migrated_at is not None:

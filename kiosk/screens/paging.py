@@ -1,0 +1,61 @@
+"""Screens that show a page of rows in a table: PgDn/PgUp between pages, the row under
+the cursor, and the journal's columns (shared by today's journal and the card/member
+journal)."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from kiosk.money import format_yuan
+from kiosk.screens.card import KIND_NAMES
+
+PAGE_BINDINGS = [("pagedown", "page(1)", ""), ("pageup", "page(-1)", "")]
+
+
+class PagedRows:
+    """Mixin: `load_page()` asks for page `self.page` of PAGE_SIZE rows; the result goes
+    into `self.rows`. A short page is the last one."""
+
+    PAGE_SIZE = 20
+    page = 0
+    rows: list = []
+
+    def load_page(self) -> None:
+        raise NotImplementedError
+
+    def first_page(self) -> None:
+        self.page = 0
+        self.load_page()
+
+    def action_page(self, delta: int) -> None:
+        if self.page + delta >= 0 and (delta < 0 or len(self.rows) == self.PAGE_SIZE):
+            self.page += delta
+            self.load_page()
+
+    def selected_row(self):
+        return row_under_cursor(self.query_one(DataTable), self.rows)
+
+
+def row_under_cursor(table: DataTable, rows: list):
+    """The row of `rows` (shown in `table`) under the cursor, or None."""
+    cursor = table.cursor_row
+    if not rows or cursor is None or cursor >= len(rows):
+        return None
+    return rows[cursor]
+
+
+def show_rows(table: DataTable, titles: list[str], rows: list[list[str]]) -> None:
+    table.clear(columns=True)
+    table.add_columns(*titles)
+    for row in rows:
+        table.add_row(*row)
+
+
+def show_journal(table: DataTable, tr, rows) -> None:
+    """Journal rows (kiosk.services.journal.JournalRow) with their usual columns."""
+    show_rows(table, [tr("Time"), "#", tr("Operation"), tr("Card"), tr("Amount"),
+                      tr("Refunded"), tr("Operator")],
+              [[row.time, str(row.operation_id), tr(KIND_NAMES.get(row.kind, row.kind)),
+                row.card, format_yuan(row.amount),
+                format_yuan(row.refunded) if row.refunded else "", row.operator]
+               for row in rows])
