@@ -11,16 +11,16 @@ from textual.app import ComposeResult
 from kiosk.errors import InvalidInput, N_
 from kiosk.messages import WorkDone
 from kiosk.money import format_yuan, plain_yuan
+from kiosk.screens.member_search import PicksMember
 from kiosk.screens.form import DIGITS, Choice, Field, FormScreen, money_field, pin_field
-from kiosk.services import issuing, members
+from kiosk.services import issuing
 from kiosk.services.issuing import IssueRequest
-from kiosk.services.members import MemberQuery
 
 TENDER_CHOICES = (("cash", N_("cash")), ("bank", N_("bank card")))
 HOLDER_CHOICES = (("personal", N_("personal card")), ("company", N_("company card")))
 
 
-class IssueCardScreen(FormScreen):
+class IssueCardScreen(PicksMember, FormScreen):
     HEADING = N_("ISSUE A CARD")
     KEYS = [("Enter", N_("Next/issue")), ("F4", N_("Find member")), ("F5", N_("Next blank")),
             ("F6", N_("Write card")), ("F8", N_("Bind smart card")), ("Esc", N_("Back"))]
@@ -30,7 +30,6 @@ class IssueCardScreen(FormScreen):
     def __init__(self) -> None:
         super().__init__()
         self.products: list[issuing.ProductChoice] = []
-        self.member: tuple[int, str] | None = None
         self.written = ""  # the card number the writer confirmed
         self.key = f"issue-{uuid.uuid4().hex}"
 
@@ -73,25 +72,10 @@ class IssueCardScreen(FormScreen):
     def action_next_blank(self) -> None:
         self.call("next_blank", issuing.next_blank, self.app.session, self.value("product"))
 
-    # -- member ---------------------------------------------------------------------------
-    def on_input_submitted(self, event) -> None:
-        event.prevent_default()  # Textual would also call FormScreen's handler
-        if event.input.id == "phone" and event.value.strip():
-            event.stop()
-            self.call("member", members.search, self.app.session,
-                      MemberQuery(phone=event.value.strip()))
-            return
-        super().on_input_submitted(event)
-
-    def action_find_member(self) -> None:
-        from kiosk.screens.member_search import MemberSearchScreen
-        self.app.push_screen(MemberSearchScreen(picking=True), self._member_chosen)
-
-    def _member_chosen(self, member) -> None:
-        if member is not None:
-            self.member = member
-            self._show_member()
-            self.query_one("#holder").focus()
+    # -- member (PicksMember: Enter on the phone, F4) ----------------------------------------
+    def member_chosen(self) -> None:
+        self._show_member()
+        self.query_one("#holder").focus()
 
     def _show_member(self) -> None:
         who = self.member[1] if self.member else self.tr("anonymous card")
@@ -161,15 +145,6 @@ class IssueCardScreen(FormScreen):
         product = self._product()
         self.say(self.tr("{count} blank cards of {product} in stock.").format(
             count=product.blanks, product=product.name))
-
-    def _member_done(self, rows) -> None:
-        if len(rows) == 1:
-            self._member_chosen((rows[0].member_id, rows[0].name))
-        elif not rows:
-            self.say(self.tr("No member with this phone: F4 to search, or register one."),
-                     error=True)
-        else:
-            self.say(self.tr("Several members share this phone: choose one (F4)."), error=True)
 
     def _write_done(self, _result) -> None:
         self.written = self.value("card_number")

@@ -93,3 +93,44 @@ class MemberSearchScreen(PagedRows, FormScreen):
 
     def action_back(self) -> None:
         self.dismiss(None) if self.picking else self.app.pop_screen()
+
+
+class PicksMember:
+    """Mixin for a form whose `phone` field names the member: Enter on the phone looks
+    the member up (a single match is taken), F4 searches (action_find_member), and
+    action_new_member registers one. The screen hears of the choice in member_chosen()
+    and routes the service answer of task "member" to _member_done()."""
+
+    member: tuple[int, str] | None = None
+
+    def on_input_submitted(self, event) -> None:
+        # Runs before FormScreen's handler (MRO order); a phone lookup stops it there.
+        if event.input.id == "phone" and event.value.strip():
+            event.prevent_default()
+            event.stop()
+            self.call("member", members.search, self.app.session,
+                      MemberQuery(phone=event.value.strip()))
+
+    def _member_done(self, rows: list[members.MemberRow]) -> None:
+        if len(rows) == 1:
+            self.choose_member((rows[0].member_id, rows[0].name))
+        elif not rows:
+            self.say(self.tr("No member with this phone: F4 to search, or register one."),
+                     error=True)
+        else:
+            self.say(self.tr("Several members share this phone: choose one (F4)."), error=True)
+
+    def action_find_member(self) -> None:
+        self.app.push_screen(MemberSearchScreen(picking=True), self.choose_member)
+
+    def action_new_member(self) -> None:
+        from kiosk.screens.member_form import MemberFormScreen
+        self.app.push_screen(MemberFormScreen(None), self.choose_member)
+
+    def choose_member(self, member: tuple[int, str] | None) -> None:
+        if member is not None:
+            self.member = member
+            self.member_chosen()
+
+    def member_chosen(self) -> None:
+        """The screen shows the chosen member and moves on."""

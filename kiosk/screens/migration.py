@@ -9,9 +9,9 @@ from kiosk.errors import N_
 from kiosk.messages import WorkDone
 from kiosk.money import MoneyError, format_yuan, parse_yuan
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_rows
+from kiosk.screens.member_search import PicksMember
 from kiosk.screens.form import DIGITS, MONEY, Field, FormScreen
-from kiosk.services import members, migration
-from kiosk.services.members import MemberQuery
+from kiosk.services import migration
 from kiosk.services.migration import LegacyFilter, MigrationRequest
 
 MIGRATED_CHOICES = (("no", N_("not migrated")), ("yes", N_("migrated")), ("all", N_("all")))
@@ -104,7 +104,7 @@ class MigrationScreen(PagedRows, FormScreen):
         self.app.pop_screen()
 
 
-class MigrateOneScreen(FormScreen):
+class MigrateOneScreen(PicksMember, FormScreen):
     KEYS = [("Enter", N_("Next/migrate")), ("F4", N_("Find member")), ("F5", N_("New member")),
             ("F6", N_("Send code")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", ""), ("f4", "find_member", ""), ("f5", "new_member", ""),
@@ -121,7 +121,6 @@ class MigrateOneScreen(FormScreen):
     def __init__(self, legacy: migration.LegacyRow) -> None:
         super().__init__()
         self.legacy = legacy
-        self.member: tuple[int, str] | None = None
 
     def heading(self) -> str:
         return self.tr("MIGRATE OLD CARD {number}: {balance}").format(
@@ -135,28 +134,9 @@ class MigrateOneScreen(FormScreen):
         who = self.member[1] if self.member else self.tr("none yet")
         self.details(f"{self.tr('Member')}: {who}")
 
-    def on_input_submitted(self, event) -> None:
-        event.prevent_default()  # Textual would also call FormScreen's handler
-        if event.input.id == "phone" and event.value.strip():
-            event.stop()
-            self.call("member", members.search, self.app.session,
-                      MemberQuery(phone=event.value.strip()))
-            return
-        super().on_input_submitted(event)
-
-    def _chosen(self, member) -> None:
-        if member is not None:
-            self.member = member
-            self._show_member()
-            self.say(self.tr("Send the member a code (F6)."))
-
-    def action_find_member(self) -> None:
-        from kiosk.screens.member_search import MemberSearchScreen
-        self.app.push_screen(MemberSearchScreen(picking=True), self._chosen)
-
-    def action_new_member(self) -> None:
-        from kiosk.screens.member_form import MemberFormScreen
-        self.app.push_screen(MemberFormScreen(None), self._chosen)
+    def member_chosen(self) -> None:
+        self._show_member()
+        self.say(self.tr("Send the member a code (F6)."))
 
     def action_send_code(self) -> None:
         if self.member is None:
@@ -181,23 +161,14 @@ class MigrateOneScreen(FormScreen):
             self.refused(message.error)
             return
         if message.task == "member":
-            rows = message.result
-            if len(rows) == 1:
-                self._chosen((rows[0].member_id, rows[0].name))
-            else:
-                self.say(self.tr("No single member with this phone: F4 to search, F5 to "
-                                 "register."), error=True)
+            self._member_done(message.result)
         elif message.task == "code":
             self._code_sent(message.result)
         else:
             self._migrated(message.result)
 
     def _code_sent(self, masked_phone: str) -> None:
-        text = self.tr("Code sent to {phone}; valid 10 minutes.").format(phone=masked_phone)
-        sent = getattr(self.app.devices.code_sender, "sent", None)
-        if sent:  # the simulated sender: the demo shows what the member's phone got
-            text += "  " + self.tr("(sim SMS: {text})").format(text=sent[-1][1])
-        self.say(text)
+        self.say(self.tr("Code sent to {phone}; valid 10 minutes.").format(phone=masked_phone))
         self.query_one("#code").focus()
 
     def _migrated(self, result: dict) -> None:
