@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.keys import _character_to_key
 
 from kiosk.hw.devices import Devices, build_devices
+from kiosk.hw.sms import SimCodeSender
 from kiosk.hw.swipe import SwipeDetector, Verdict
 from kiosk.hw.tracks import swipe_text
 from kiosk.i18n import translator
@@ -49,6 +50,8 @@ class KioskApp(App):
         self.login: LoginResult | None = None
         self.detector = SwipeDetector(settings.swipe_key_gap_ms / 1000)
         self.demo_cards = demo_cards
+        if isinstance(devices.code_sender, SimCodeSender):  # the demo's "phone" is a toast
+            devices.code_sender.on_send = self._show_simulated_sms
         self.last_input = time.monotonic()
         self.last_swipe_at = 0.0
 
@@ -189,6 +192,11 @@ class KioskApp(App):
             number = self.demo_cards[0 if event.key == "f11" else 1 % len(self.demo_cards)]
             self.simulate_swipe(swipe_text(number, "DEMO/CARD", "3012"))
 
+    def _show_simulated_sms(self, phone: str, text: str) -> None:
+        """Called from a service worker thread by the simulated SMS sender."""
+        self.call_from_thread(self.notify, self.tr("(sim SMS: {text})").format(text=text),
+                              title=phone[:3] + "****" + phone[-4:], timeout=60)
+
     # -- idle -------------------------------------------------------------------------
     def _check_idle(self) -> None:
         if time.monotonic() - self.last_input < self.settings.idle_timeout_seconds:
@@ -212,13 +220,9 @@ class KioskApp(App):
 def build_app(runtime: Runtime, devices: Devices | None = None, *, demo: bool = False
               ) -> KioskApp:
     """`demo`: F11/F12 swipe the demo's stored-value and insurance cards (`kiosk run --sim`)."""
-    from kiosk.hw.pcsc import SimCardReader
     from kiosk.services import demo as demo_data
     demo_cards = ()
     if demo:
         demo_cards = (demo_data.card_number("888800000000001"),
                       demo_data.card_number("888800000000002"))
-        devices = devices or build_devices(runtime.settings)
-        if isinstance(devices.card_reader, SimCardReader):
-            devices.card_reader.fresh_cards = True  # smart cards to bind at issue
     return KioskApp(runtime, devices or build_devices(runtime.settings), demo_cards=demo_cards)

@@ -180,5 +180,6 @@ def _apply_environment(settings: Settings) -> Settings:
 def with_simulated_devices(settings: Settings) -> Settings:
     """The demo and the tests: every device is a simulator behind the same interface."""
     sim = DeviceConfig("sim")
-    return replace(settings, printer=sim, swipe=DeviceConfig("keyboard"), writer=sim, pcsc=sim,
-                   sms=sim)
+    # The simulated reader hands out a new smart card whenever the member centre binds one.
+    return replace(settings, printer=sim, swipe=DeviceConfig("keyboard"), writer=sim,
+                   pcsc=DeviceConfig("sim", {"fresh_cards": True}), sms=sim)

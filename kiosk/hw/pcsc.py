@@ -267,7 +267,7 @@ def make_card_reader(config: DeviceConfig):
     if config.driver == "none":
         return None
     if config.driver == "sim":
-        return SimCardReader()
+        return SimCardReader(fresh_cards=bool(config.options.get("fresh_cards", False)))
     if config.driver == "pcsc":
         return PcscCardReader(config.options.get("reader"), bool(config.options.get("uid", True)))
     raise DeviceError(N_("Unknown card reader driver '{driver}'."), driver=config.driver)

@@ -16,11 +16,17 @@ class CodeSender(Protocol):
 
 
 class SimCodeSender:
+    """Keeps what it 'sent'; `on_send` (set by the app) shows it on screen, as the
+    member's phone would."""
+
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
+        self.on_send = None
 
     def send(self, phone: str, text: str) -> None:
         self.sent.append((phone, text))
+        if self.on_send is not None:
+            self.on_send(phone, text)
 
     def probe(self) -> str:
         return "ok (sim)"
