@@ -15,9 +15,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kiosk.bench import dataset, figures
+from kiosk.bench.stores import bench_settings, cashier_session, pg_schema
 from kiosk.config import Settings
 from kiosk.services.bootstrap import open_runtime
-from kiosk.services.session import Actor, Session
+
 from kiosk.services.verify import verify
 from kiosk.store import db
 
@@ -56,9 +57,7 @@ def run(*, quick: bool, pg_url: str | None, emit: Callable[[str], None],
         emit(f"{name}: {value:.3f}" if isinstance(value, float) else f"{name}: {value}")
 
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as folder:
-        home = Path(folder)
-        settings = Settings(home=home, db_url=f"sqlite:///{home / 'kiosk.db'}",
-                            outlet_code="99000001", terminal_code="B01", language="en")
+        settings = bench_settings(Path(folder))
         _sqlite_figures(settings, sizes, report)
         if pg_url:
             _pg_figures(settings, pg_url, sizes, report)
@@ -69,15 +68,10 @@ def run(*, quick: bool, pg_url: str | None, emit: Callable[[str], None],
     return results
 
 
-def _session(runtime, data: dataset.BenchData) -> Session:
-    return Session(runtime, Actor(outlet_id=data.outlet.id, terminal_id=data.terminal.id,
-                                  operator_id=data.cashier.id))
-
-
 def _sqlite_figures(settings: Settings, sizes: Sizes, report) -> None:
     runtime = open_runtime(settings, initialise=True)
     data = dataset.create_base(runtime.hasher)
-    session = _session(runtime, data)
+    session = cashier_session(runtime, data)
     db_path = settings.home / "kiosk.db"
     funded: list[str] = []
     for members, operations in zip(sizes.member_stages, sizes.history_stages):
@@ -128,29 +122,15 @@ def _sqlite_figures(settings: Settings, sizes: Sizes, report) -> None:
 
 
 def _pg_figures(settings: Settings, pg_url: str, sizes: Sizes, report) -> None:
-    import uuid
-
-    import psycopg2
-
     from kiosk.bench import contention
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(pg_url)
-    admin.autocommit = True
-    admin.cursor().execute(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in pg_url else "?"
-    url = f"{pg_url}{separator}options=-csearch_path%3D{schema}"
-    try:
+    with pg_schema(pg_url) as url:
         pg_settings = replace(settings, db_url=url)
         runtime = open_runtime(pg_settings, initialise=True)
         data = dataset.create_base(runtime.hasher)
         dataset.grow_members(data, 100)
-        funded = figures.fund_cards(_session(runtime, data), contention.PROCESSES)
+        funded = figures.fund_cards(cashier_session(runtime, data), contention.PROCESSES)
         for name, value in contention.measure(pg_settings, funded, sizes.pg_charges).items():
             report(name, value)
-    finally:
-        db.close()
-        admin.cursor().execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        admin.close()
 
 
 def summary(results: dict[str, float]) -> list[str]:

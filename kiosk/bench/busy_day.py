@@ -10,13 +10,14 @@ from __future__ import annotations
 import random
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from kiosk.bench import contention, dataset, figures
+from kiosk.bench.stores import bench_settings, cashier_session, pg_schema
 from kiosk.config import Settings
 from kiosk.services import cards
 from kiosk.services.bootstrap import open_runtime
+from kiosk.services.session import Session
 from kiosk.services.verify import verify
 from kiosk.store import db
 
@@ -25,22 +26,24 @@ AMOUNTS = (100, 1230, 4590, 880, 15000)  # fen; deterministic, seeded
 
 
 def _balance(numbers: list[str]) -> int:
-    return sum(cards.view(cards.get_card(n)).principal + cards.view(cards.get_card(n)).bonus
-               for n in numbers)
+    """Principal and bonus of the cards, in fen."""
+    return sum(sum(cards.balances(cards.get_card(n)).get(kind, 0) for kind in
+                   ("principal", "bonus")) for n in numbers)
+
+
+def _funded_store(settings: Settings, cards: int) -> tuple[Session, list[str]]:
+    """A new bench store in `settings` with `cards` funded cards."""
+    runtime = open_runtime(settings, initialise=True)
+    data = dataset.create_base(runtime.hasher)
+    dataset.grow_members(data, cards)
+    session = cashier_session(runtime, data)
+    return session, figures.fund_cards(session, cards)
 
 
 def sqlite_day(charges: int, report) -> None:
-    from kiosk.bench import _session
     from kiosk.services import charge as charging
     with tempfile.TemporaryDirectory(prefix="kiosk-busy-") as folder:
-        home = Path(folder)
-        settings = Settings(home=home, db_url=f"sqlite:///{home / 'kiosk.db'}",
-                            outlet_code="99000001", terminal_code="B01", language="en")
-        runtime = open_runtime(settings, initialise=True)
-        data = dataset.create_base(runtime.hasher)
-        dataset.grow_members(data, CARDS)
-        session = _session(runtime, data)
-        numbers = figures.fund_cards(session, CARDS)
+        session, numbers = _funded_store(bench_settings(Path(folder)), CARDS)
         before = _balance(numbers)
         rng = random.Random(20261122)
         charged = 0
@@ -59,28 +62,9 @@ def sqlite_day(charges: int, report) -> None:
 
 
 def pg_day(pg_url: str, seconds: float, report) -> None:
-    import uuid
-
-    import psycopg2
-    schema = f"busy_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(pg_url)
-    admin.autocommit = True
-    admin.cursor().execute(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in pg_url else "?"
-    url = f"{pg_url}{separator}options=-csearch_path%3D{schema}"
-    try:
-        with tempfile.TemporaryDirectory(prefix="kiosk-busy-pg-") as folder:
-            settings = Settings(home=Path(folder), db_url=url, outlet_code="99000001",
-                                terminal_code="B01", language="en")
-            runtime = open_runtime(settings, initialise=True)
-            data = dataset.create_base(runtime.hasher)
-            dataset.grow_members(data, 64)
-            from kiosk.bench import _session
-            numbers = figures.fund_cards(_session(runtime, data), 64)
-            result = contention.sustained(replace(settings), numbers, seconds)
-            for name, value in result.items():
-                report(name, value)
-    finally:
-        db.close()
-        admin.cursor().execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        admin.close()
+    with pg_schema(pg_url, "busy") as url, \
+            tempfile.TemporaryDirectory(prefix="kiosk-busy-pg-") as folder:
+        settings = bench_settings(Path(folder), url)
+        _, numbers = _funded_store(settings, 64)
+        for name, value in contention.sustained(settings, numbers, seconds).items():
+            report(name, value)
