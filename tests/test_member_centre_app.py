@@ -124,20 +124,26 @@ async def test_report_loss_then_replace_and_see_the_balance_on_the_new_card(tmp_
     assert verify.verify().ok
 
 
+async def recharge_500_at_the_member_centre(pilot) -> None:
+    """As the clerk: card services, the demo stored-value card, F2, ¥500 in cash; back
+    on the card once the outcome is read."""
+    await open_centre(pilot, "3", "CardServiceScreen")
+    await pilot.press(*SV_CARD, "enter")
+    await wait_until(pilot, lambda: pilot.app.screen.card is not None, "card shown")
+    await pilot.press("f2")
+    await wait_for_screen(pilot, "RechargeScreen")
+    await pilot.press(*"500", "enter", "enter")
+    await wait_for_screen(pilot, "OutcomeScreen")
+    await pilot.pause(0.9)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, "CardServiceScreen")
+
+
 async def test_recharge_with_a_promotion_and_a_pin_reset(tmp_path):
     app = make_app(seeded_runtime(tmp_path))
     before = cards.balances(cards.get_card(SV_CARD))
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_centre(pilot, "3", "CardServiceScreen")
-        await pilot.press(*SV_CARD, "enter")
-        await wait_until(pilot, lambda: app.screen.card is not None, "card shown")
-        await pilot.press("f2")
-        await wait_for_screen(pilot, "RechargeScreen")
-        await pilot.press(*"500", "enter", "enter")
-        await wait_for_screen(pilot, "OutcomeScreen")
-        await pilot.pause(0.9)
-        await pilot.press("enter")
-        await wait_for_screen(pilot, "CardServiceScreen")
+        await recharge_500_at_the_member_centre(pilot)
         await pilot.press("f5")
         await wait_for_screen(pilot, "PinScreen")
         await pilot.press("right", "right")  # reset to the ID rule
@@ -326,16 +332,7 @@ async def test_a_recharge_reversed_the_same_day_with_review(tmp_path):
     app = make_app(seeded_runtime(tmp_path))
     before = cards.balances(cards.get_card(SV_CARD))
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_centre(pilot, "3", "CardServiceScreen")
-        await pilot.press(*SV_CARD, "enter")
-        await wait_until(pilot, lambda: app.screen.card is not None, "card shown")
-        await pilot.press("f2")
-        await wait_for_screen(pilot, "RechargeScreen")
-        await pilot.press(*"500", "enter", "enter")
-        await wait_for_screen(pilot, "OutcomeScreen")
-        await pilot.pause(0.9)
-        await pilot.press("enter")
-        await wait_for_screen(pilot, "CardServiceScreen")
+        await recharge_500_at_the_member_centre(pilot)
         await pilot.press("f2")
         await wait_for_screen(pilot, "RechargeScreen")
         await pilot.press("f7")

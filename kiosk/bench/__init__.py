@@ -18,7 +18,6 @@ from kiosk.bench import dataset, figures
 from kiosk.bench.stores import bench_settings, cashier_session, pg_schema
 from kiosk.config import Settings
 from kiosk.services.bootstrap import open_runtime
-
 from kiosk.services.verify import verify
 from kiosk.store import db
 
