@@ -72,3 +72,10 @@ def test_cashier_may_not_close_the_day(cashier):
     from kiosk.errors import PermissionDenied
     with pytest.raises(PermissionDenied):
         closes.close_day(cashier)
+
+
+@pytest.mark.parametrize("month", ["2026-13", "November", "2026-1x"])
+def test_a_malformed_month_is_a_clear_error(seeded, month):
+    from kiosk.errors import InvalidInput
+    with pytest.raises(InvalidInput, match="YYYY-MM"):
+        closes.close_month(login_as(seeded, "super1", "T02"), month)

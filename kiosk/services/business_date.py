@@ -7,6 +7,8 @@ import datetime as dt
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from kiosk.errors import InvalidInput, N_
+
 
 @lru_cache(maxsize=64)
 def _zone(name: str) -> ZoneInfo:
@@ -35,3 +37,12 @@ def utc_bounds(day: dt.date, time_zone: str, day_boundary: str) -> tuple[dt.date
     start = local_start.replace(tzinfo=_zone(time_zone)).astimezone(dt.timezone.utc)
     start = start.replace(tzinfo=None)
     return start, start + dt.timedelta(days=1)
+
+
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    """YYYY-MM -> (its first day, the first day of the next month)."""
+    try:
+        first = dt.date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise InvalidInput(N_("A month is written YYYY-MM.")) from None
+    return first, (first + dt.timedelta(days=32)).replace(day=1)

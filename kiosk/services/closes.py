@@ -8,7 +8,6 @@ is refused inside its own transaction (see operations._perform_once).
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ import peewee as pw
 
 from kiosk.errors import KioskError, N_
 from kiosk.services import audit, permissions
+from kiosk.services.business_date import month_bounds
 from kiosk.services.operations import Posting, current_business_date, perform
 from kiosk.services.session import Session
 from kiosk.services.verify import verify
@@ -165,9 +165,8 @@ def close_month(session: Session, month: str) -> None:
     """月结: every day of the month that has business must be closed first."""
     permissions.require(session, permissions.DAY_CLOSE)
     outlet_id = session.actor.outlet_id
-    year, number = (int(part) for part in month.split("-"))
-    first = dt.date(year, number, 1)
-    last = dt.date(year, number, calendar.monthrange(year, number)[1])
+    first, after = month_bounds(month)
+    last = after - dt.timedelta(days=1)
     O = models.Operation
     busy = {row.business_date for row in O.select(O.business_date).distinct().where(
         O.outlet == outlet_id, O.business_date.between(first, last))}

@@ -6,7 +6,6 @@ rejects; the monthly list of approved ones carries the endorsement text
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, N_, NotFound
@@ -14,7 +13,7 @@ from kiosk.i18n import translator
 from kiosk.money import plain_yuan
 from kiosk.services import audit, cards, directory, permissions, receipts
 from kiosk.services.accounts import card_accounts, till_account
-from kiosk.services.business_date import utc_bounds
+from kiosk.services.business_date import month_bounds, utc_bounds
 from kiosk.services.charge import refunded_so_far
 from kiosk.services.operations import Posting, perform
 from kiosk.services.session import Session
@@ -130,20 +129,12 @@ def listing(session: Session, *, status: str = "", month: str = "") -> list[Tran
     if status:
         query = query.where(T.status == status)
     if month:
-        first = _month_start(month)
-        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        first, after = month_bounds(month)
         info = directory.actor_info(session.actor)
         start, _ = utc_bounds(first, info.time_zone, info.day_boundary)
-        _, end = utc_bounds(last, info.time_zone, info.day_boundary)
+        end, _ = utc_bounds(after, info.time_zone, info.day_boundary)
         query = query.where(T.decided_at >= start, T.decided_at < end)
     return [_row(request) for request in query]
-
-
-def _month_start(month: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(f"{month}-01")
-    except ValueError:
-        raise InvalidInput(N_("A month is written YYYY-MM.")) from None
 
 
 def _row(request: models.InsuranceTransfer) -> TransferRow:

@@ -25,6 +25,7 @@ import peewee as pw
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound
 from kiosk.money import MoneyError, parse_yuan
 from kiosk.services import audit, permissions
+from kiosk.services.business_date import month_bounds
 from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store.db import database
@@ -70,14 +71,6 @@ def channel_mapping(session: Session, channel: str) -> dict:
         raise NotFound(N_("No channel '{channel}' in the settings ([channels.{channel}])."),
                        channel=channel[:30])
     return mapping
-
-
-def month_bounds(month: str) -> tuple[dt.date, dt.date]:
-    try:
-        first = dt.date.fromisoformat(f"{month}-01")
-    except ValueError:
-        raise InvalidInput(N_("A month is written YYYY-MM.")) from None
-    return first, (first + dt.timedelta(days=32)).replace(day=1)
 
 
 def last_month(today: dt.date) -> str:
