@@ -16,6 +16,7 @@ from kiosk.hw.sms import SimCodeSender
 from kiosk.hw.swipe import SwipeDetector, Verdict
 from kiosk.hw.tracks import swipe_text
 from kiosk.i18n import translator
+from kiosk.identity import mask_phone
 from kiosk.messages import CardInserted, CardSwiped, DeviceProblem, SwipeBroken
 from kiosk.services import directory, receipts
 from kiosk.services.bootstrap import terminal_actor
@@ -195,7 +196,7 @@ class KioskApp(App):
     def _show_simulated_sms(self, phone: str, text: str) -> None:
         """Called from a service worker thread by the simulated SMS sender."""
         self.call_from_thread(self.notify, self.tr("(sim SMS: {text})").format(text=text),
-                              title=phone[:3] + "****" + phone[-4:], timeout=60)
+                              title=mask_phone(phone), timeout=60)
 
     # -- idle -------------------------------------------------------------------------
     def _check_idle(self) -> None:

@@ -38,6 +38,11 @@ def initial_pin_from_id(number: str) -> str:
     return normalise_id_number(number)[-6:].replace("X", "0")
 
 
+def mask_phone(phone: str) -> str:
+    """13800138000 -> 138****8000, as a screen may show it."""
+    return phone[:3] + "****" + phone[-4:]
+
+
 def normalise_phone(text: str) -> str:
     phone = re.sub(r"[\s()]", "", text or "")
     if phone.startswith("+86"):

@@ -238,6 +238,10 @@ async def test_the_supervisor_reconciles_the_sample_statement_in_the_app(tmp_pat
         assert first[1] != "matched"  # differences come first
         await pilot.press("f7")
         await wait_for_message(pilot, "may not")
+        await pilot.press("f8")
+        await wait_for_message(pilot, "Report saved")
+    month = runtime.clock().strftime("%Y-%m")
+    assert (runtime.settings.home / "reports" / f"reconciliation-taikang-{month}.xlsx").exists()
 
 
 async def test_the_day_close_screen_lists_what_blocks_the_close_then_closes(tmp_path):

@@ -11,8 +11,7 @@ from textual.widgets import DataTable
 from kiosk.errors import InvalidInput, N_
 from kiosk.messages import WorkDone
 from kiosk.screens.form import Field, FormScreen
-from kiosk.services import directory, ledgers
-from kiosk.spreadsheet import write_table
+from kiosk.services import directory, ledgers, reports
 
 # The ledger tables' column titles (ids the screen translates).
 COLUMN_TITLES = (N_("business type"), N_("principal"), N_("bonus"), N_("date"), N_("kind"),
@@ -71,14 +70,8 @@ class LedgerScreen(FormScreen):
         if not self.rows:
             self.say(self.tr("Search first."), error=True)
             return
-        target = (self.app.settings.home / "reports" /
-                  f"ledger-{self.value('ledger')}-{self.value('first')}-{self.value('last')}.xlsx")
-        self.call("save", self._save, target)
-
-    def _save(self, target):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_table(target, self.rows)
-        return target
+        name = f"ledger-{self.value('ledger')}-{self.value('first')}-{self.value('last')}"
+        self.call("save", reports.save_table, self.app.session, name, self.rows)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -3,6 +3,8 @@ entry the operator's role may not use is not offered (and its services refuse an
 
 from __future__ import annotations
 
+import importlib
+
 from textual.app import ComposeResult
 from textual.widgets import Static
 
@@ -57,7 +59,7 @@ class MemberCentreScreen(KioskScreen):
             self.say(self.tr("Your role may not use this."), error=True)
             return
         module_name, class_name = entry[2]
-        module = __import__(f"kiosk.screens.{module_name}", fromlist=[class_name])
+        module = importlib.import_module(f"kiosk.screens.{module_name}")
         self.app.push_screen(getattr(module, class_name)())
 
     def action_back(self) -> None:

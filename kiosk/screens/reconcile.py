@@ -4,7 +4,6 @@ the report for finance (.xlsx next to the statement)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from textual.widgets import DataTable
 
@@ -12,9 +11,8 @@ from kiosk.errors import N_
 from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
 from kiosk.screens.form import Field, FormScreen
-from kiosk.services import reconcile
+from kiosk.services import reconcile, reports
 from kiosk.services.reconcile import STATUS_NAMES
-from kiosk.spreadsheet import write_table
 
 
 class ReconcileScreen(FormScreen):
@@ -55,14 +53,9 @@ class ReconcileScreen(FormScreen):
         if self.report is None:
             self.say(self.tr("Match a statement first (Enter)."), error=True)
             return
-        statement = Path(self.value("statement"))
-        target = statement.with_name(f"reconciliation-{self.report.channel}-"
-                                     f"{self.report.month}.xlsx")
-        self.call("save", self._save, target)
-
-    def _save(self, target: Path) -> Path:
-        write_table(target, reconcile.report_rows(self.report))
-        return target
+        self.call("save", reports.save_table, self.app.session,
+                  f"reconciliation-{self.report.channel}-{self.report.month}",
+                  reconcile.report_rows(self.report))
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:

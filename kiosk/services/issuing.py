@@ -100,9 +100,11 @@ def blank_card(session: Session, number: str) -> models.Card:
     return card
 
 
-def tracks_for(card: models.Card, holder: str = "") -> Tracks:
-    expiry = expiry_date(card.product, dt.date.today())
-    track1, track2 = build_tracks(card.number, holder or "MEMBER",
+def tracks_for(card: models.Card, today: dt.date) -> Tracks:
+    """The tracks to write; the name on track 1 is a placeholder (it only holds ASCII
+    and the card is found by its number)."""
+    expiry = expiry_date(card.product, today)
+    track1, track2 = build_tracks(card.number, "MEMBER",
                                   expiry.strftime("%y%m") if expiry else "9912")
     return Tracks(track1=track1, track2=track2)
 
@@ -227,14 +229,14 @@ def name_anonymous_card(session: Session, number: str, member_id: int) -> None:
                      details={"member": member_id})
 
 
-def write_card(session: Session, writer, number: str, holder: str = "") -> None:
+def write_card(session: Session, writer, number: str) -> None:
     """Write the tracks, read them back, and only then mark the card written. A writer
     that fails or is unplugged mid-write leaves the card blank: never issued."""
     permissions.require(session, permissions.CARD_ISSUE)
     if writer is None:
         raise KioskError(N_("No magstripe writer is configured; bind a smart card instead."))
     card = blank_card(session, number)
-    writer.write_and_verify(tracks_for(card, holder))
+    writer.write_and_verify(tracks_for(card, session.now().date()))
     record_written(session, card.number)
 
 

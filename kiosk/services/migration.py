@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound
+from kiosk.identity import mask_phone
 from kiosk.money import MoneyError, parse_yuan
 from kiosk.services import audit, lockout, permissions, receipts
 from kiosk.services.accounts import card_accounts, till_account
@@ -142,7 +143,7 @@ def send_code(session: Session, member_id: int, sender) -> str:
                                        code_hash=session.hasher.hash(code),
                                        expires_at=session.now() + CODE_VALID)
     sender.send(phone, f"【会员中心】您的实体卡迁移验证码为{code}，10分钟内有效。")
-    return phone[:3] + "****" + phone[-4:]
+    return mask_phone(phone)
 
 
 def _member(member_id: int) -> models.Member:
