@@ -196,7 +196,7 @@ class KioskApp(App):
     def _show_simulated_sms(self, phone: str, text: str) -> None:
         """Called from a service worker thread by the simulated SMS sender."""
         self.call_from_thread(self.notify, self.tr("(sim SMS: {text})").format(text=text),
-                              title=mask_phone(phone), timeout=60)
+                              title=mask_phone(phone), timeout=30)
 
     # -- idle -------------------------------------------------------------------------
     def _check_idle(self) -> None:
