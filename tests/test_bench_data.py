@@ -1,12 +1,13 @@
 """The bench's generated data set stays a sound ledger as it grows around real charges."""
 
-from kiosk.bench import _session, dataset, figures
+from kiosk.bench import dataset, figures
+from kiosk.bench.stores import cashier_session
 from kiosk.services.verify import verify
 
 
 def test_growth_keeps_the_ledger_sound(runtime):
     data = dataset.create_base(runtime.hasher)
-    session = _session(runtime, data)
+    session = cashier_session(runtime, data)
     dataset.grow_members(data, 300)
     dataset.grow_history(data, 200)
     funded = figures.fund_cards(session, 20)
