@@ -34,7 +34,14 @@ def test_paging(system):
 def test_injection_and_wildcards_are_just_text(system, text):
     assert search(system, MemberQuery(name_prefix=text)) == []
     assert search(system, MemberQuery(phone=text)) == []
+    assert search(system, MemberQuery(old_card_number=text)) == []
+    assert search(system, MemberQuery(card_number=text, name_prefix=text)) == []
     assert len(search(system, MemberQuery())) == 4  # the table is still there
+
+
+def test_fields_combine(system):
+    assert names(search(system, MemberQuery(name_prefix="张", card_number=SV_CARD))) == ["张伟"]
+    assert search(system, MemberQuery(name_prefix="李", card_number=SV_CARD)) == []
 
 
 # -- registration and edits ------------------------------------------------------------

@@ -26,6 +26,8 @@ class ReceiptDoc:
 
 
 def display_width(text: str) -> int:
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

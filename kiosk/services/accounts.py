@@ -3,8 +3,8 @@ issuer's accounts are the other side of every movement and may."""
 
 from __future__ import annotations
 
-from kiosk.store import models
-from kiosk.store.db import database, store_key
+from kiosk.store import models, sql
+from kiosk.store.db import store_key
 
 CARD_ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit")
 POINT_KINDS = ("points", "points_issued")
@@ -24,11 +24,13 @@ def open_card_accounts(card: models.Card) -> None:
 
 def card_accounts(card: models.Card, *, lock: bool = False) -> dict[str, models.Account]:
     """The card's accounts by kind; with `lock`, held until the transaction ends (PostgreSQL)."""
-    query = models.Account.select().where(models.Account.card == card).order_by(
-        models.Account.id)
-    if lock and database.obj.for_update:
-        query = query.for_update()
-    return {account.kind: account for account in query}
+    statement = _CARD_ACCOUNTS_LOCKED if lock else _CARD_ACCOUNTS
+    return {account.kind: account for account in statement.models(models.Account, card.id)}
+
+
+_CARD_ACCOUNTS_TEXT = 'SELECT * FROM "account" WHERE "card_id" = ? ORDER BY "id"'
+_CARD_ACCOUNTS = sql.Statement(_CARD_ACCOUNTS_TEXT)
+_CARD_ACCOUNTS_LOCKED = sql.Statement(_CARD_ACCOUNTS_TEXT, lock=True)
 
 
 def till_account(outlet_id: int, terminal_id: int | None, kind: str) -> models.Account:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from kiosk.services import directory
 from kiosk.services.session import Session
-from kiosk.store import models
+from kiosk.store import models, sql
 from kiosk.store.db import database
 
 GENESIS_HASH = "0" * 64
@@ -47,11 +47,8 @@ def hashed_fields(event: models.AuditEvent) -> dict:
                         details=event.details)
 
 
-def _lock_head() -> models.AuditHead:
-    query = models.AuditHead.select().where(models.AuditHead.id == 1)
-    if database.obj.for_update:
-        query = query.for_update()
-    return query.get()
+_HEAD = sql.Statement('SELECT "seq", "hash" FROM "audit_head" WHERE "id" = 1', lock=True)
+_MOVE_HEAD = sql.Statement('UPDATE "audit_head" SET "seq" = ?, "hash" = ? WHERE "id" = 1')
 
 
 def append(session: Session, action: str, *, subject: str = "",
@@ -62,15 +59,14 @@ def append(session: Session, action: str, *, subject: str = "",
     names = _actor_names(session)
     # Inside an operation: part of its transaction. Alone: a transaction of its own.
     with (contextlib.nullcontext() if database.in_transaction() else database.atomic()):
-        head = _lock_head()
+        head_seq, head_hash = _HEAD.first()
         event = models.AuditEvent(
-            seq=head.seq + 1, at=session.now(), action=action, subject=subject,
-            operation=operation, details=canonical_json(details or {}), prev_hash=head.hash,
+            seq=head_seq + 1, at=session.now(), action=action, subject=subject,
+            operation=operation, details=canonical_json(details or {}), prev_hash=head_hash,
             **names)
-        event.hash = event_hash(head.hash, hashed_fields(event))
-        event.save(force_insert=True)
-        models.AuditHead.update(seq=event.seq, hash=event.hash).where(
-            models.AuditHead.id == 1).execute()
+        event.hash = event_hash(head_hash, hashed_fields(event))
+        sql.insert(event)
+        _MOVE_HEAD.execute(event.seq, event.hash)
     return event
 
 

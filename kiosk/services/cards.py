@@ -12,7 +12,7 @@ from kiosk.services.accounts import balances
 from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
 from kiosk.services.tiers import tier_offer
-from kiosk.store import models
+from kiosk.store import models, sql
 
 class CardUnusable(KioskError):
     default_message = N_("This card cannot be used.")
@@ -69,11 +69,17 @@ def normalize_number(text: str) -> str:
     return "".join(text.split())
 
 
+_CARD_BY_NUMBER = sql.Statement('SELECT * FROM "card" WHERE "number" = ?')
+_PRODUCT = sql.Statement('SELECT * FROM "card_product" WHERE "id" = ?')
+
+
 def get_card(number: str) -> models.Card:
-    card = (models.Card.select(models.Card, models.CardProduct).join(models.CardProduct)
-            .where(models.Card.number == normalize_number(number)).first())
-    if card is None:
+    """The card with its product (every sale asks: both by primary or unique key)."""
+    found = _CARD_BY_NUMBER.models(models.Card, normalize_number(number))
+    if not found:
         raise NotFound(N_("No card with number {number}."), number=mask_card_number(number))
+    card = found[0]
+    card.product = _PRODUCT.models(models.CardProduct, card.product_id)[0]
     return card
 
 

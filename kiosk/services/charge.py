@@ -20,9 +20,9 @@ from kiosk.money import format_yuan, split_proportionally
 from kiosk.services import cards, directory, operators, permissions, receipts
 from kiosk.services.accounts import card_accounts, issuer_account, till_account
 from kiosk.services.operations import (InsufficientFunds, Posting, current_business_date,
-                                       perform)
+                                       perform, stored)
 from kiosk.services.session import Session
-from kiosk.store import models
+from kiosk.store import models, sql
 
 
 class NoMatchingInstitution(KioskError):
@@ -92,8 +92,8 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
     card = cards.get_card(card_number)
     request = {"card": card.number, "amount": amount, "order": channel_order_no,
                "lines": [asdict(line) for line in lines]}
-    previous = _replay(key)
-    if previous is None:
+    # A retry of a committed charge returns its result without asking for the PIN again.
+    if stored(key) is None:
         _check_card_for_charge(session, card, amount, lines)
         cards.check_pin(session, card, pin)
 
@@ -124,11 +124,6 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
                         **outcome.data)
 
 
-def _replay(key: str) -> models.Operation | None:
-    """A retry of a committed charge must return its result, not re-check the PIN."""
-    return models.Operation.get_or_none(models.Operation.idempotency_key == key)
-
-
 def _check_amount(amount: int) -> None:
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise KioskError(N_("The amount must be a positive number of fen."))
@@ -155,14 +150,15 @@ def split_spend(order: str, amount: int, principal: int, bonus: int) -> tuple[in
     return from_principal, amount - from_principal
 
 
+_OUTLET_OPENED = sql.Statement(
+    'SELECT 1 FROM "outlet_product" WHERE "outlet_id" = ? AND "product_id" = ?')
+
+
 def _check_card_for_charge(session: Session, card: models.Card, amount: int,
                            lines: tuple[SaleLine, ...]) -> None:
     today = current_business_date(session)
     cards.ensure_usable(card, today)
-    opened = models.OutletProduct.get_or_none(
-        models.OutletProduct.outlet == session.actor.outlet_id,
-        models.OutletProduct.product == card.product_id)
-    if opened is None:
+    if _OUTLET_OPENED.first(session.actor.outlet_id, card.product_id) is None:
         raise NoMatchingInstitution()
     _check_categories(card.product, lines)
     _check_categories(card, lines)  # the card's own limits (限制信息)
@@ -231,7 +227,7 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
                             "be refunded."))
     request = {"original": original.id, "amount": amount}
     reviewer = None
-    if _replay(key) is None:
+    if stored(key) is None:
         reviewer = operators.authorise_review(session, review, permissions.REFUND)
 
     def run(posting: Posting) -> dict:

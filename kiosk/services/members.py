@@ -11,7 +11,7 @@ from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.identity import normalise_id_number, normalise_phone
 from kiosk.services import audit, permissions
 from kiosk.services.session import Session
-from kiosk.store import models
+from kiosk.store import models, sql
 from kiosk.store.db import database
 
 MAX_PAGE = 100
@@ -43,34 +43,57 @@ def search(session: Session, query: MemberQuery, *, page: int = 0,
     permissions.require(session, permissions.QUERY)
     if not 1 <= page_size <= MAX_PAGE or page < 0:
         raise InvalidInput(N_("Pages hold 1 to {most} rows."), most=MAX_PAGE)
-    M = models.Member
-    select = M.select(M.id, M.name, M.phone, M.level, M.region)
-    # Parameters only: the text a person typed is never part of the SQL.
-    for field, value in (("phone", query.phone), ("id_number", query.id_number),
-                         ("level", query.level), ("source", query.source),
-                         ("region", query.region)):
-        if value:
-            select = select.where(getattr(M, field) == value)
-    if query.name_prefix:
-        select = select.where(prefix_match(M.name, query.name_prefix))
-    if query.old_card_number:
-        select = select.where(M.old_card_numbers.contains(query.old_card_number))
-    if query.card_number:
-        select = select.join(models.Card, on=(models.Card.member == M.id)).where(
-            models.Card.number == query.card_number)
-    rows = select.order_by(M.id).limit(page_size).offset(page * page_size)
-    return [MemberRow(row.id, row.name, row.phone, row.level, row.region) for row in rows]
+    sqlite = isinstance(database.obj, pw.SqliteDatabase)
+    given = tuple(name for name in _CONDITIONS if getattr(query, name))
+    params = [_search_value(name, getattr(query, name), sqlite) for name in given]
+    rows = _search_statement(given, sqlite).execute(*params, page_size, page * page_size)
+    return [MemberRow(*row) for row in rows]
 
 
-def prefix_match(field: pw.Field, prefix: str) -> pw.Expression:
-    """`field` starts with `prefix`, in a form each database answers from its index:
-    SQLite's case-sensitive GLOB on the plain index, PostgreSQL's LIKE on the
-    text_pattern_ops index (migration 2). Wildcards in the prefix are escaped."""
-    if isinstance(database.obj, pw.SqliteDatabase):
-        escaped = "".join(f"[{ch}]" if ch in "*?[" else ch for ch in prefix)
-        return field % f"{escaped}*"  # peewee's LIKE is GLOB on SQLite
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return field % f"{escaped}%"
+# Lookups are what the counter waits on, so their SQL is made once per combination of
+# fields asked (and database), not per lookup. Parameters only: the text a person typed
+# is never part of the SQL.
+_CONDITIONS = {
+    "phone": 'm."phone" = ?',
+    "id_number": 'm."id_number" = ?',
+    "level": 'm."level" = ?',
+    "source": 'm."source" = ?',
+    "region": 'm."region" = ?',
+    # SQLite's case-sensitive GLOB uses the plain index, PostgreSQL's LIKE the
+    # text_pattern_ops index (migration 2).
+    "name_prefix": ('m."name" GLOB ?', 'm."name" LIKE ?'),
+    "old_card_number": "m.\"old_card_numbers\" LIKE ? ESCAPE '\\'",
+    "card_number": 'c."number" = ?',
+}
+_searches: dict[tuple, sql.Statement] = {}
+
+
+def _search_statement(given: tuple[str, ...], sqlite: bool) -> sql.Statement:
+    statement = _searches.get((given, sqlite))
+    if statement is None:
+        conditions = [_CONDITIONS[name] for name in given]
+        conditions = [c[0 if sqlite else 1] if isinstance(c, tuple) else c
+                      for c in conditions]
+        join = ' JOIN "card" c ON c."member_id" = m."id"' if "card_number" in given else ""
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        statement = _searches[(given, sqlite)] = sql.Statement(
+            f'SELECT m."id", m."name", m."phone", m."level", m."region" FROM "member" m{join}'
+            f'{where} ORDER BY m."id" LIMIT ? OFFSET ?')
+    return statement
+
+
+def _search_value(name: str, value: str, sqlite: bool) -> str:
+    if name == "name_prefix":
+        if sqlite:
+            return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in value) + "*"
+        return _like_escaped(value) + "%"
+    if name == "old_card_number":
+        return f"%{_like_escaped(value)}%"
+    return value
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 MAX_NAME = 50

@@ -19,7 +19,7 @@ from kiosk.identity import mask_phone
 from kiosk.money import MoneyError, parse_yuan
 from kiosk.services import audit, lockout, permissions, receipts
 from kiosk.services.accounts import card_accounts, till_account
-from kiosk.services.operations import Posting, perform
+from kiosk.services.operations import Posting, perform, stored
 from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store.db import database
@@ -236,10 +236,11 @@ def migrate(session: Session, request: MigrationRequest) -> dict:
     if legacy is None:
         raise NotFound(N_("No imported old card with this number."))
     key = f"migration-{legacy.id}"  # one key per old card: it can migrate only once
-    previous = models.Operation.get_or_none(models.Operation.idempotency_key == key)
+    previous = stored(key)
     if previous is not None:
         if legacy.member_id == request.member_id:
-            return {"operation_id": previous.id, "replayed": True, **json.loads(previous.result)}
+            return {"operation_id": previous.operation_id, "replayed": True,
+                    **json.loads(previous.result)}
         raise InvalidInput(N_("This old card was already migrated."))
     if len(request.remarks) > MAX_REMARKS:
         raise InvalidInput(N_("Remarks have at most {most} characters."), most=MAX_REMARKS)

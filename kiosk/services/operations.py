@@ -28,7 +28,7 @@ from kiosk.errors import KioskError, N_, StoreUnavailable
 from kiosk.services import accounts, audit, directory, permissions
 from kiosk.services.business_date import business_date
 from kiosk.services.session import Session
-from kiosk.store import models
+from kiosk.store import models, sql
 from kiosk.store.db import database
 
 log = logging.getLogger("kiosk.operations")
@@ -91,13 +91,10 @@ class Posting:
         # A fixed order (by id) so that two terminals never wait on each other in a circle.
         for account_id in sorted(net):
             _change_balance(accounts[account_id], net[account_id])
-        if not self.entries:
-            return
-        models.JournalEntry.insert_many(
-            [{"operation": self.operation.id, "account": account.id, "amount": amount,
-              "business_date": self.operation.business_date}
-             for account, amount in self.entries]
-        ).execute()
+        sql.insert_rows(models.JournalEntry, [
+            {"operation": self.operation.id, "account": account.id, "amount": amount,
+             "business_date": self.operation.business_date}
+            for account, amount in self.entries])
 
     def _check_balanced(self) -> None:
         per_unit: dict[str, int] = defaultdict(int)
@@ -116,16 +113,21 @@ def entries_digest(pairs) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+_ADD_TO_BALANCE = sql.Statement('UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ?')
+_TAKE_FROM_BALANCE = sql.Statement(
+    'UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ? AND "balance" >= ?')
+
+
 def _change_balance(account: models.Account, delta: int) -> None:
     """The guard against overdraft: the balance changes only if it stays above its floor,
     checked by the database in the same statement (no read-then-write race)."""
     if delta == 0:
         return
-    query = models.Account.update(balance=models.Account.balance + delta).where(
-        models.Account.id == account.id)
     if delta < 0 and not account.allow_negative:
-        query = query.where(models.Account.balance >= -delta)
-    if query.execute() != 1:
+        changed = _TAKE_FROM_BALANCE.changed(delta, account.id, -delta)
+    else:
+        changed = _ADD_TO_BALANCE.changed(delta, account.id)
+    if changed != 1:
         raise InsufficientFunds()
     account.balance += delta
 
@@ -150,7 +152,7 @@ def perform(session: Session, *, kind: str, key: str, request: dict, permission:
             return outcome
         except pw.IntegrityError:
             # Two terminals raced with one key: the loser replays the winner's result.
-            if models.Operation.get_or_none(models.Operation.idempotency_key == key) is None:
+            if stored(key) is None:
                 raise
         except (pw.OperationalError, pw.InternalError, pw.InterfaceError) as error:
             lost = connection_lost(error)
@@ -186,24 +188,25 @@ def _forgetting_on_failure():
 
 
 def _perform_once(session, kind, key, fingerprint, permission, run, header) -> Outcome:
-    existing = models.Operation.get_or_none(models.Operation.idempotency_key == key)
+    existing = stored(key)
     if existing is not None:
         if existing.request_hash != fingerprint:
             raise IdempotencyConflict()
-        return Outcome(existing.id, json.loads(existing.result), replayed=True)
+        return Outcome(existing.operation_id, json.loads(existing.result), replayed=True)
     permissions.require(session, permission)
-    operation = models.Operation.create(
+    operation = models.Operation(
         kind=kind, idempotency_key=key, request_hash=fingerprint,
         outlet=session.actor.outlet_id, terminal=session.actor.terminal_id,
         operator=session.actor.operator_id, shift=session.actor.shift_id,
         created_at=session.now(),
         business_date=current_business_date(session), **header)
+    sql.insert(operation)
     posting = Posting(operation)
     data = run(posting)
     posting.apply()
     operation.result = audit.canonical_json(data)
-    operation.save(only=[models.Operation.result, models.Operation.card,
-                         models.Operation.amount, models.Operation.memo])
+    _STORE_RESULT.execute(operation.card_id, operation.amount, operation.memo,
+                          operation.result, operation.id)
     audit.append(session, kind, subject=_subject(operation), operation=operation,
                  details={"amount": operation.amount, "entries": posting.digest(),
                           "reverses": operation.reverses_id,
@@ -215,8 +218,36 @@ def _perform_once(session, kind, key, fingerprint, permission, run, header) -> O
     return Outcome(operation.id, data)
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What an operation committed under an idempotency key left behind."""
+
+    operation_id: int
+    request_hash: str
+    result: str  # JSON
+
+
+_BY_KEY = sql.Statement(
+    'SELECT "id", "request_hash", "result" FROM "operation" WHERE "idempotency_key" = ?')
+_STORE_RESULT = sql.Statement(
+    'UPDATE "operation" SET "card_id" = ?, "amount" = ?, "memo" = ?, "result" = ? '
+    'WHERE "id" = ?')
+
+
+def stored(key: str) -> Stored | None:
+    """The operation committed under `key`, if there is one."""
+    row = _BY_KEY.first(key)
+    return Stored(*row) if row else None
+
+
 def _subject(operation: models.Operation) -> str:
     return f"card:{operation.card.number}" if operation.card_id else ""
+
+
+_LAST_CLOSED = sql.Statement(
+    'SELECT MAX("business_date") FROM "day_close" WHERE "outlet_id" = ?')
+_CLOSED = sql.Statement(
+    'SELECT 1 FROM "day_close" WHERE "outlet_id" = ? AND "business_date" = ?')
 
 
 def current_business_date(session: Session) -> dt.date:
@@ -224,9 +255,7 @@ def current_business_date(session: Session) -> dt.date:
     nothing is ever posted into a closed date)."""
     info = directory.actor_info(session.actor)
     day = business_date(session.now(), info.time_zone, info.day_boundary)
-    last_closed = (models.DayClose.select(pw.fn.MAX(models.DayClose.business_date))
-                   .where(models.DayClose.outlet == session.actor.outlet_id)
-                   .scalar())
+    last_closed = _LAST_CLOSED.first(session.actor.outlet_id)[0]
     if last_closed is not None:  # a date (PostgreSQL) or its ISO text (SQLite)
         last_closed = dt.date.fromisoformat(str(last_closed)[:10])
         if day <= last_closed:
@@ -235,8 +264,7 @@ def current_business_date(session: Session) -> dt.date:
 
 
 def is_closed(outlet_id: int, day: dt.date) -> bool:
-    return models.DayClose.select().where(models.DayClose.outlet == outlet_id,
-                                          models.DayClose.business_date == day).exists()
+    return _CLOSED.first(outlet_id, models.DayClose.business_date.db_value(day)) is not None
 
 
 CONNECTION_LOST_STATES = {"57P01", "57P02", "57P03", "08000", "08003", "08006"}

@@ -16,7 +16,7 @@ from kiosk.money import format_yuan
 from kiosk.services.business_date import local_time
 from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
-from kiosk.store import models
+from kiosk.store import models, sql
 from kiosk.store.db import database
 
 TITLES = {
@@ -32,12 +32,15 @@ TITLES = {
 }
 
 
+_TAKE_RECEIPT_NO = sql.Statement(
+    'UPDATE "terminal" SET "next_receipt_no" = "next_receipt_no" + 1 WHERE "id" = ?')
+_RECEIPT_NO_TAKEN = sql.Statement('SELECT "next_receipt_no" - 1 FROM "terminal" WHERE "id" = ?')
+
+
 def _next_receipt_no(terminal_id: int) -> int:
     """Take the terminal's next number inside the operation's transaction (no gaps)."""
-    models.Terminal.update(next_receipt_no=models.Terminal.next_receipt_no + 1).where(
-        models.Terminal.id == terminal_id).execute()
-    return models.Terminal.select(models.Terminal.next_receipt_no).where(
-        models.Terminal.id == terminal_id).scalar() - 1
+    _TAKE_RECEIPT_NO.execute(terminal_id)
+    return _RECEIPT_NO_TAKEN.first(terminal_id)[0]
 
 
 def receipt_label(terminal_code: str, number: int) -> str:
@@ -53,12 +56,11 @@ def queue(session: Session, operation: models.Operation, card: models.Card, kind
     settings = session.runtime.settings
     number = _next_receipt_no(terminal_id)
     doc = _document(session, operation, card, kind, data, lines, number)
-    receipt = models.Receipt.create(
+    return sql.insert(models.Receipt(
         terminal=terminal_id, receipt_no=number, operation=operation.id,
         body=render_bytes(doc, settings.receipt_columns, settings.receipt_encoding),
         text=render_text(doc, settings.receipt_columns), created_at=session.now(),
-        document=json.dumps(asdict(doc), ensure_ascii=False))
-    return receipt.id
+        document=json.dumps(asdict(doc), ensure_ascii=False)))
 
 
 def receipt_money(fen: int) -> str:
