@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kiosk.bench import dataset, figures
+from kiosk.bench.raw_charge import raw_charge_rate
 from kiosk.bench.stores import bench_settings, cashier_session, pg_schema
 from kiosk.config import Settings
 from kiosk.services.bootstrap import open_runtime
@@ -86,7 +87,7 @@ def _sqlite_figures(settings: Settings, sizes: Sizes, report) -> None:
 
     latencies = figures.charge_latencies(session, funded, sizes.charges, "main")
     ours_rate = len(latencies) / sum(latencies)
-    raw_rate = figures.raw_charge_rate(settings.home / "raw.db", sizes.charges)
+    raw_rate = raw_charge_rate(db_path, data, funded, sizes.charges)
     report("charge_per_s", ours_rate)
     report("charge_raw_per_s", raw_rate)
     report("charge_ratio", ours_rate / raw_rate)

@@ -57,43 +57,6 @@ def charge_latencies(session: Session, numbers: list[str], count: int, tag: str)
     return latencies
 
 
-def raw_charge_rate(path: Path, count: int) -> float:
-    """The same durable row work with sqlite3 alone: conditional balance update, the
-    other side's update, operation header, journal rows, audit row and head, committed."""
-    connection = sqlite3.connect(path, isolation_level=None, timeout=5)
-    connection.execute("PRAGMA journal_mode=wal")
-    connection.execute("PRAGMA synchronous=full")
-    connection.executescript("""
-        CREATE TABLE IF NOT EXISTS raw_account (id INTEGER PRIMARY KEY, balance INTEGER);
-        CREATE TABLE IF NOT EXISTS raw_operation (id INTEGER PRIMARY KEY, key TEXT UNIQUE,
-            amount INTEGER);
-        CREATE TABLE IF NOT EXISTS raw_entry (id INTEGER PRIMARY KEY, operation INTEGER,
-            account INTEGER, amount INTEGER);
-        CREATE TABLE IF NOT EXISTS raw_audit (seq INTEGER PRIMARY KEY, hash TEXT);
-        CREATE TABLE IF NOT EXISTS raw_head (id INTEGER PRIMARY KEY, seq INTEGER, hash TEXT);
-        INSERT OR IGNORE INTO raw_account VALUES (1, 100000000), (2, 0);
-        INSERT OR IGNORE INTO raw_head VALUES (1, 0, '');
-    """)
-    started = time.perf_counter()
-    for index in range(count):
-        connection.execute("BEGIN IMMEDIATE")
-        moved = connection.execute("UPDATE raw_account SET balance = balance - 100 "
-                                   "WHERE id = 1 AND balance >= 100").rowcount
-        assert moved == 1
-        connection.execute("UPDATE raw_account SET balance = balance + 100 WHERE id = 2")
-        op = connection.execute("INSERT INTO raw_operation (key, amount) VALUES (?, 100)",
-                                (f"raw-{index}-{time.perf_counter_ns()}",)).lastrowid
-        connection.executemany("INSERT INTO raw_entry (operation, account, amount) "
-                               "VALUES (?, ?, ?)", [(op, 1, -100), (op, 2, 100)])
-        seq = connection.execute("SELECT seq FROM raw_head WHERE id = 1").fetchone()[0] + 1
-        connection.execute("INSERT INTO raw_audit VALUES (?, ?)", (seq, "h"))
-        connection.execute("UPDATE raw_head SET seq = ?, hash = 'h' WHERE id = 1", (seq,))
-        connection.execute("COMMIT")
-    elapsed = time.perf_counter() - started
-    connection.close()
-    return count / elapsed
-
-
 def pin_check_ms(session: Session) -> float:
     stored = session.hasher.hash("123456")
     return statistics.median(timed(lambda: session.hasher.verify(stored, "123456"))

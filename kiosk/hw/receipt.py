@@ -32,6 +32,8 @@ def display_width(text: str) -> int:
 
 
 def _fit(text: str, width: int) -> str:
+    if display_width(text) <= width:
+        return text
     out, used = [], 0
     for ch in text:
         size = display_width(ch)
@@ -75,19 +77,34 @@ def render_lines(doc: ReceiptDoc, columns: int = COLUMNS_58MM) -> list[str]:
     return lines
 
 
+def render(doc: ReceiptDoc, columns: int = COLUMNS_58MM,
+           encoding: str = "gb18030") -> tuple[bytes, str]:
+    """The printer's bytes and the same receipt as plain text, from one layout."""
+    lines = render_lines(doc, columns)
+    return _escpos_bytes(doc, lines, encoding), _plain_text(lines)
+
+
 def render_text(doc: ReceiptDoc, columns: int = COLUMNS_58MM) -> str:
-    return "\n".join(render_lines(doc, columns)) + "\n"
+    return _plain_text(render_lines(doc, columns))
 
 
 def render_bytes(doc: ReceiptDoc, columns: int = COLUMNS_58MM,
                  encoding: str = "gb18030") -> bytes:
+    return _escpos_bytes(doc, render_lines(doc, columns), encoding)
+
+
+def _plain_text(lines: list[str]) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def _escpos_bytes(doc: ReceiptDoc, lines: list[str], encoding: str) -> bytes:
     """ESC/POS bytes: init, the text encoded for the printer, a QR of the receipt number,
     feed and cut. Characters the encoding lacks become '?', never an exception."""
     printer = Dummy()
     printer.hw("INIT")
     if encoding.lower().replace("-", "") in ("gb18030", "gbk", "gb2312"):
         printer._raw(b"\x1c\x26")  # FS &: Chinese character mode on Chinese printers
-    for line in render_lines(doc, columns):
+    for line in lines:
         printer._raw(line.encode(encoding, errors="replace") + b"\n")
     printer.set(align="center")
     printer.qr(doc.receipt_no, native=True)

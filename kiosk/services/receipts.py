@@ -5,11 +5,11 @@ a reprint never doubles a charge."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 from kiosk.errors import DeviceError, N_, NotFound
 from kiosk.hw.printer import Printer, PrintJob
-from kiosk.hw.receipt import ReceiptDoc, render_bytes, render_text
+from kiosk.hw.receipt import ReceiptDoc, render
 from kiosk.services import audit, directory
 from kiosk.i18n import translator
 from kiosk.money import format_yuan
@@ -53,14 +53,25 @@ def queue(session: Session, operation: models.Operation, card: models.Card, kind
     terminal_id = session.actor.terminal_id
     if terminal_id is None:
         return None
-    settings = session.runtime.settings
     number = _next_receipt_no(terminal_id)
     doc = _document(session, operation, card, kind, data, lines, number)
+    body, text = _rendered(session, doc)
+    # vars(), not asdict(): the fields are already plain tuples and strings.
     return sql.insert(models.Receipt(
-        terminal=terminal_id, receipt_no=number, operation=operation.id,
-        body=render_bytes(doc, settings.receipt_columns, settings.receipt_encoding),
-        text=render_text(doc, settings.receipt_columns), created_at=session.now(),
-        document=json.dumps(asdict(doc), ensure_ascii=False)))
+        terminal=terminal_id, receipt_no=number, operation=operation.id, body=body,
+        text=text, created_at=session.now(),
+        document=json.dumps(vars(doc), ensure_ascii=False)))
+
+
+def _rendered(session: Session, doc: ReceiptDoc) -> tuple[bytes, str]:
+    """The printer's bytes and the text of `doc`, laid out as this terminal prints."""
+    settings = session.runtime.settings
+    return render(doc, settings.receipt_columns, settings.receipt_encoding)
+
+
+def _print_job(session: Session, name: str, doc: ReceiptDoc) -> PrintJob:
+    body, text = _rendered(session, doc)
+    return PrintJob(name=name, data=body, text=text)
 
 
 def receipt_money(fen: int) -> str:
@@ -161,12 +172,9 @@ def reprint(session: Session, receipt_id: int, printer: Printer | None) -> None:
     fields = json.loads(receipt.document)
     doc = ReceiptDoc(**{key: _tuples(value) for key, value in fields.items()})
     doc = replace(doc, copy_label="重打印 / COPY")
-    settings = session.runtime.settings
-    printer.print_job(PrintJob(
-        name=f"{receipt_label(receipt.terminal.code, receipt.receipt_no)}-copy"
-             f"{receipt.copies_printed}",
-        data=render_bytes(doc, settings.receipt_columns, settings.receipt_encoding),
-        text=render_text(doc, settings.receipt_columns)))
+    printer.print_job(_print_job(
+        session, f"{receipt_label(receipt.terminal.code, receipt.receipt_no)}-copy"
+                 f"{receipt.copies_printed}", doc))
     with database.atomic():
         models.Receipt.update(copies_printed=models.Receipt.copies_printed + 1).where(
             models.Receipt.id == receipt_id).execute()
@@ -204,9 +212,6 @@ def print_report(session: Session, printer: Printer | None, title: str,
                                                f"{tr('Operator')} {info.operator_login}"),
                      title=title, rows=tuple(rows) + ((tr("Time"), printed_at),),
                      receipt_no=name, footer=footer)
-    settings = session.runtime.settings
-    printer.print_job(PrintJob(name=name, data=render_bytes(doc, settings.receipt_columns,
-                                                            settings.receipt_encoding),
-                               text=render_text(doc, settings.receipt_columns)))
+    printer.print_job(_print_job(session, name, doc))
     with database.atomic():
         audit.append(session, "report.print", subject=name)

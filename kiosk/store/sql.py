@@ -58,7 +58,29 @@ class Statement:
         return self.execute(*params).rowcount
 
     def models(self, model: type[ModelT], *params) -> list[ModelT]:
-        return list(model.raw(self.sql(), *params))
+        """The rows as `model` instances, as a peewee SELECT returns them (values
+        converted by the fields, nothing marked changed)."""
+        cursor = self.execute(*params)
+        fields = _fields_for(model, tuple(column[0] for column in cursor.description))
+        return [_instance(model, fields, row) for row in cursor]
+
+
+_columns: dict[tuple, tuple[pw.Field, ...]] = {}
+
+
+def _fields_for(model: type[pw.Model], names: tuple[str, ...]) -> tuple[pw.Field, ...]:
+    fields = _columns.get((model, names))
+    if fields is None:
+        fields = _columns[(model, names)] = tuple(model._meta.columns[name] for name in names)
+    return fields
+
+
+def _instance(model: type[ModelT], fields: tuple[pw.Field, ...], row: tuple) -> ModelT:
+    instance = model(__no_default__=True)
+    data = instance.__data__
+    for field, value in zip(fields, row):
+        data[field.name] = field.python_value(value)
+    return instance
 
 
 _inserts: dict[tuple, tuple[str, tuple[pw.Field, ...]]] = {}
