@@ -143,14 +143,16 @@ def export(ctx: click.Context, day, folder: Path, outlets: tuple[str, ...]) -> N
 @click.option("--charges", default=100_000, show_default=True, help="--busy-day: charges.")
 @click.option("--seconds", default=60.0, show_default=True,
               help="--busy-day: the sustained PostgreSQL run.")
+@click.option("--db", "bench_db", metavar="URL",
+              help="A PostgreSQL server for the contention figures (as `kiosk --db`).")
 @click.pass_context
 @reports_errors
 def bench(ctx: click.Context, quick: bool, busy_day: bool, charges: int,
-          seconds: float) -> None:
+          seconds: float, bench_db: str | None) -> None:
     """Measure the kiosk against raw-driver baselines (ratios; see docs/performance.md).
     With --db postgresql://..., also the multi-process contention figures there."""
     from kiosk.bench import run as run_bench
-    url = ctx.obj["db_url"]
+    url = bench_db or ctx.obj["db_url"]
     pg_url = url if url and url.startswith("postgres") else None
     if busy_day:
         from kiosk.bench import busy_day as busy

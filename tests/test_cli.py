@@ -75,3 +75,15 @@ def test_ledger_commands(cli, tmp_path):
     # A BOM first, so that Excel opens the Chinese in finance's CSV files as UTF-8.
     data = (tmp_path / "g.csv").read_bytes()
     assert data.startswith("\ufeffbusiness type,principal,bonus".encode("utf-8"))
+
+
+def test_bench_takes_the_postgresql_url_after_the_command(tmp_path):
+    """`kiosk bench --busy-day --db URL`, as the issue and README write it."""
+    from tests.conftest import PG_URL, need, pg_reachable
+    need(pg_reachable(), f"PostgreSQL is not reachable at KIOSK_TEST_PG_URL={PG_URL!r}")
+    result = CliRunner().invoke(main, ["--home", str(tmp_path), "bench", "--busy-day",
+                                       "--charges", "3", "--seconds", "0.5", "--db", PG_URL])
+    db.close()
+    assert result.exit_code == 0, result.output
+    assert "busy_day_verify_violations: 0" in result.output
+    assert "pg_sustained_anomalies: 0" in result.output
