@@ -31,19 +31,23 @@ def _balance(numbers: list[str]) -> int:
                    ("principal", "bonus")) for n in numbers)
 
 
-def _funded_store(settings: Settings, cards: int) -> tuple[Session, list[str]]:
-    """A new bench store in `settings` with `cards` funded cards."""
+def _funded_store(settings: Settings, cards: int, charges: int = 0
+                  ) -> tuple[Session, list[str]]:
+    """A new bench store in `settings` with `cards` cards funded for `charges` charges
+    spread over them at random: twice the largest amount times the mean count, so no
+    card runs dry by chance (a declined sale would end the run, not test the ledger)."""
     runtime = open_runtime(settings, initialise=True)
     data = dataset.create_base(runtime.hasher)
     dataset.grow_members(data, cards)
     session = cashier_session(runtime, data)
-    return session, figures.fund_cards(session, cards)
+    amount = max(1_000_000, 2 * max(AMOUNTS) * -(-charges // cards))
+    return session, figures.fund_cards(session, cards, amount)
 
 
 def sqlite_day(charges: int, report) -> None:
     from kiosk.services import charge as charging
     with tempfile.TemporaryDirectory(prefix="kiosk-busy-") as folder:
-        session, numbers = _funded_store(bench_settings(Path(folder)), CARDS)
+        session, numbers = _funded_store(bench_settings(Path(folder)), CARDS, charges)
         before = _balance(numbers)
         rng = random.Random(20261122)
         charged = 0

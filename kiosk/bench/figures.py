@@ -36,12 +36,12 @@ def timed(action: Callable[[], object]) -> float:
 
 # -- charges ------------------------------------------------------------------------
 
-def fund_cards(session: Session, count: int) -> list[str]:
-    """Give `count` cards a balance through the real recharge service."""
+def fund_cards(session: Session, count: int, amount: int = 1_000_000) -> list[str]:
+    """Give `count` cards `amount` fen each through the real recharge service."""
     from kiosk.services.recharge import recharge
     numbers = [card_number(i) for i in range(count)]
     for number in numbers:
-        recharge(session, card_number=number, amount=1_000_000, tender="cash",
+        recharge(session, card_number=number, amount=amount, tender="cash",
                  key=f"bench-fund-{number}")
     return numbers
 
