@@ -80,6 +80,7 @@ def get_card(number: str) -> models.Card:
         raise NotFound(N_("No card with number {number}."), number=mask_card_number(number))
     card = found[0]
     card.product = _PRODUCT.models(models.CardProduct, card.product_id)[0]
+    card._dirty.discard("product")  # loaded, not changed (as peewee's joined rows)
     return card
 
 
