@@ -16,7 +16,7 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 def safe_cell(value) -> str:
     if value is None:
         return ""
-    text = str(value)
+    text = value if type(value) is str else str(value)
     if text.startswith(DANGEROUS_START) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text

@@ -129,15 +129,23 @@ def _iso_seconds(value) -> str:
 
 
 TEXT_COLUMNS = {"kind", "terminal", "operator", "card", "account", "subject", "detail"}
+# The record's key for each CSV column, and whether the cell is text to neutralise.
+_CSV_SOURCES = tuple(("details" if column == "detail" else column, column in TEXT_COLUMNS)
+                     for column in CSV_COLUMNS)
+_AMOUNT_YUAN = CSV_COLUMNS.index("amount_yuan")
 
 
 def _csv_row(record: dict) -> list:
     """Numbers as they are; text that a spreadsheet could run as a formula, neutralised."""
-    amount = record.get("amount_fen")
-    values = {**record, "amount_yuan": plain_yuan(amount) if amount is not None else "",
-              "detail": record.get("details") or ""}
-    return [safe_cell(values.get(column, "")) if column in TEXT_COLUMNS
-            else values.get(column, "") for column in CSV_COLUMNS]
+    get = record.get
+    row = [safe_cell(get(key) or "") if text else get(key, "") for key, text in _CSV_SOURCES]
+    amount = get("amount_fen")
+    row[_AMOUNT_YUAN] = plain_yuan(amount) if amount is not None else ""
+    return row
+
+
+# One encoder for every row: json.dumps with options builds a new one per call.
+_JSON_LINE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 class _HashingFile:
@@ -178,8 +186,7 @@ class _DayWriter:
     def write(self, record: dict) -> None:
         self.rows += 1
         self._csv.writerow(_csv_row(record))
-        self._files["jsonl"].write(json.dumps(record, ensure_ascii=False, sort_keys=True,
-                                              separators=(",", ":")) + "\n")
+        self._files["jsonl"].write(_JSON_LINE.encode(record) + "\n")
         self.counts[record["record"]] += 1
         if record["record"] == "entry":
             # Every movement appears twice (from, to): count operations by their debit side.

@@ -4,6 +4,7 @@ combination, paged, on indexes (phone, ID number, name prefix, card number)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import peewee as pw
 
@@ -17,8 +18,7 @@ from kiosk.store.db import database
 MAX_PAGE = 100
 
 
-@dataclass(frozen=True)
-class MemberRow:
+class MemberRow(NamedTuple):  # a tuple: rows are made straight from the cursor's
     member_id: int
     name: str
     phone: str
@@ -44,10 +44,11 @@ def search(session: Session, query: MemberQuery, *, page: int = 0,
     if not 1 <= page_size <= MAX_PAGE or page < 0:
         raise InvalidInput(N_("Pages hold 1 to {most} rows."), most=MAX_PAGE)
     sqlite = isinstance(database.obj, pw.SqliteDatabase)
-    given = tuple(name for name in _CONDITIONS if getattr(query, name))
-    params = [_search_value(name, getattr(query, name), sqlite) for name in given]
-    rows = _search_statement(given, sqlite).execute(*params, page_size, page * page_size)
-    return [MemberRow(*row) for row in rows]
+    asked = [(name, value) for name, value in vars(query).items() if value]
+    statement = _search_statement(tuple(name for name, _ in asked), sqlite)
+    params = [_search_value(name, value, sqlite) for name, value in asked]
+    cursor = statement.execute(*params, page_size, page * page_size)
+    return list(map(MemberRow._make, cursor.fetchall()))
 
 
 # Lookups are what the counter waits on, so their SQL is made once per combination of
