@@ -44,10 +44,11 @@ def search(session: Session, query: MemberQuery, *, page: int = 0,
     if not 1 <= page_size <= MAX_PAGE or page < 0:
         raise InvalidInput(N_("Pages hold 1 to {most} rows."), most=MAX_PAGE)
     sqlite = isinstance(database.obj, pw.SqliteDatabase)
-    asked = [(name, value) for name, value in vars(query).items() if value]
-    statement = _search_statement(tuple(name for name, _ in asked), sqlite)
-    params = [_search_value(name, value, sqlite) for name, value in asked]
-    cursor = statement.execute(*params, page_size, page * page_size)
+    asked = {name: value for name, value in vars(query).items() if value}
+    params = [_search_value(name, value, sqlite) if name in _PATTERNS else value
+              for name, value in asked.items()]
+    cursor = _search_statement(tuple(asked), sqlite).execute(*params, page_size,
+                                                             page * page_size)
     return list(map(MemberRow._make, cursor.fetchall()))
 
 
@@ -83,14 +84,16 @@ def _search_statement(given: tuple[str, ...], sqlite: bool) -> sql.Statement:
     return statement
 
 
+_PATTERNS = ("name_prefix", "old_card_number")  # matched by pattern, not equality
+
+
 def _search_value(name: str, value: str, sqlite: bool) -> str:
+    """The pattern for a field matched by pattern, its wildcards escaped."""
     if name == "name_prefix":
         if sqlite:
             return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in value) + "*"
         return _like_escaped(value) + "%"
-    if name == "old_card_number":
-        return f"%{_like_escaped(value)}%"
-    return value
+    return f"%{_like_escaped(value)}%"
 
 
 def _like_escaped(text: str) -> str:

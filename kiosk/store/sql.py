@@ -34,21 +34,23 @@ class Statement:
     def __init__(self, text: str, *, lock: bool = False) -> None:
         self.text = " ".join(text.split())
         self.lock = lock
-        self._texts: dict[tuple, str] = {}
+        self._texts: dict[str, str] = {}  # by the database's placeholder: ? or %s
 
     def sql(self) -> str:
-        dialect = _dialect()
-        text = self._texts.get(dialect)
+        return self._text_for(database.obj)
+
+    def _text_for(self, db: pw.Database) -> str:
+        text = self._texts.get(db.param)
         if text is None:
-            param, for_update, _ = dialect
-            text = self.text.replace("?", param)
-            if self.lock and for_update:
+            text = self.text.replace("?", db.param)
+            if self.lock and db.for_update:
                 text += " FOR UPDATE"
-            self._texts[dialect] = text
+            self._texts[db.param] = text
         return text
 
     def execute(self, *params):
-        return database.execute_sql(self.sql(), params)
+        db = database.obj
+        return db.execute_sql(self._text_for(db), params)
 
     def first(self, *params) -> tuple | None:
         return self.execute(*params).fetchone()
