@@ -42,9 +42,20 @@ def test_charge_queues_a_receipt_that_prints_once(cashier, tmp_path):
     assert "￥12.30" in text and "888800******0018" in text  # receipts use the GBK ￥
 
 
-def test_insurance_receipt_has_the_signature_line(cashier):
+def test_insurance_receipt_has_the_signature_line(cashier, tmp_path):
     sale = charging.charge(cashier, card_number=INS_CARD, amount=500, pin="123456", key="k")
-    assert "Cardholder signature" in models.Receipt.get_by_id(sale.receipt_id).text
+    assert sale.receipt_id is not None
+    assert receipts.print_pending(cashier, SimPrinter(tmp_path)) == (1, "")
+    assert "Cardholder signature" in (tmp_path / "T01-000001.txt").read_text()
+
+
+def test_a_receipt_queued_with_its_bytes_prints_them(cashier, tmp_path):
+    """Receipts queued before they were laid out at print time kept their bytes."""
+    sale = charging.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="k")
+    models.Receipt.update(body=b"\x1b@OLD BYTES", text="OLD TEXT\n").where(
+        models.Receipt.id == sale.receipt_id).execute()
+    assert receipts.print_pending(cashier, SimPrinter(tmp_path)) == (1, "")
+    assert (tmp_path / "T01-000001.txt").read_text() == "OLD TEXT\n"
 
 
 def test_reprint_is_marked_copy_and_recorded(cashier, tmp_path):

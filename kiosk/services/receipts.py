@@ -1,6 +1,7 @@
-"""The print queue: receipts are built inside the operation's transaction and wait in
-the database until a printer takes them, so a dead printer never loses a receipt and
-a reprint never doubles a charge."""
+"""The print queue: a receipt's content is fixed inside the operation's transaction and
+waits in the database until a printer takes it, so a dead printer never loses a receipt
+and a reprint never doubles a charge. What is stored is the document (every value the
+receipt shows); it is laid out for the terminal's printer when printed."""
 
 from __future__ import annotations
 
@@ -55,12 +56,10 @@ def queue(session: Session, operation: models.Operation, card: models.Card, kind
         return None
     number = _next_receipt_no(terminal_id)
     doc = _document(session, operation, card, kind, data, lines, number)
-    body, text = _rendered(session, doc)
     # vars(), not asdict(): the fields are already plain tuples and strings.
     return sql.insert(models.Receipt(
-        terminal=terminal_id, receipt_no=number, operation=operation.id, body=body,
-        text=text, created_at=session.now(),
-        document=json.dumps(vars(doc), ensure_ascii=False)))
+        terminal=terminal_id, receipt_no=number, operation=operation.id,
+        created_at=session.now(), document=json.dumps(vars(doc), ensure_ascii=False)))
 
 
 def _rendered(session: Session, doc: ReceiptDoc) -> tuple[bytes, str]:
@@ -132,9 +131,16 @@ def queue_listing(session: Session) -> list[QueuedReceipt]:
             for r in pending(session.actor.terminal_id)]
 
 
-def _job(receipt: models.Receipt) -> PrintJob:
+def _job(session: Session, receipt: models.Receipt) -> PrintJob:
     label = receipt_label(receipt.terminal.code, receipt.receipt_no)
-    return PrintJob(name=label, data=bytes(receipt.body), text=receipt.text)
+    if receipt.body:  # queued by a version that stored the printer's bytes
+        return PrintJob(name=label, data=bytes(receipt.body), text=receipt.text)
+    return _print_job(session, label, stored_document(receipt))
+
+
+def stored_document(receipt: models.Receipt) -> ReceiptDoc:
+    fields = json.loads(receipt.document)
+    return ReceiptDoc(**{key: _tuples(value) for key, value in fields.items()})
 
 
 def print_pending(session: Session, printer: Printer | None) -> tuple[int, str]:
@@ -145,7 +151,7 @@ def print_pending(session: Session, printer: Printer | None) -> tuple[int, str]:
     printed = 0
     for receipt in pending(session.actor.terminal_id):
         try:
-            printer.print_job(_job(receipt))
+            printer.print_job(_job(session, receipt))
         except DeviceError as error:
             mark_failed(receipt.id, error.message_id)
             return printed, error.message_id
@@ -169,9 +175,7 @@ def reprint(session: Session, receipt_id: int, printer: Printer | None) -> None:
         raise NotFound(N_("No such receipt."))
     if printer is None:
         raise DeviceError(N_("No receipt printer is configured."))
-    fields = json.loads(receipt.document)
-    doc = ReceiptDoc(**{key: _tuples(value) for key, value in fields.items()})
-    doc = replace(doc, copy_label="重打印 / COPY")
+    doc = replace(stored_document(receipt), copy_label="重打印 / COPY")
     printer.print_job(_print_job(
         session, f"{receipt_label(receipt.terminal.code, receipt.receipt_no)}-copy"
                  f"{receipt.copies_printed}", doc))

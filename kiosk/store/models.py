@@ -272,9 +272,11 @@ class Receipt(BaseModel):
     terminal = pw.ForeignKeyField(Terminal)
     receipt_no = pw.BigIntegerField()
     operation = pw.ForeignKeyField(Operation, backref="receipts")
-    body = pw.BlobField()
-    text = pw.TextField()
-    document = pw.TextField(default="{}")  # the ReceiptDoc as JSON, to print copies
+    # The printer's bytes and the text as stored by versions before 2026-11-22; receipts
+    # are now laid out from `document` when printed, and these stay empty.
+    body = pw.BlobField(default=b"")
+    text = pw.TextField(default="")
+    document = pw.TextField(default="{}")  # the ReceiptDoc as JSON: what is printed
     status = pw.CharField(max_length=10, default="queued")  # queued, printed, cancelled
     copies_printed = pw.IntegerField(default=0)
     last_error = pw.CharField(max_length=200, default="")
