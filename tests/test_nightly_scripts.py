@@ -26,29 +26,42 @@ def demo_home(tmp_path):
     return env
 
 
-def test_exports_and_verifies(demo_home, tmp_path):
-    result = subprocess.run([str(SCRIPT), "2026-11-22"], env=demo_home, capture_output=True,
+@pytest.fixture
+def demo_day(demo_home) -> str:
+    """The business date the demo posted on: today's at the outlet (it changes at the
+    outlet's day boundary, so it is read back, never written into the test)."""
+    import sqlite3
+    store = sqlite3.connect(Path(demo_home["KIOSK_HOME"]) / "kiosk.db")
+    day = store.execute("SELECT MAX(business_date) FROM operation").fetchone()[0]
+    store.close()
+    return str(day)[:10]
+
+
+def test_exports_and_verifies(demo_home, demo_day, tmp_path):
+    result = subprocess.run([str(SCRIPT), demo_day], env=demo_home, capture_output=True,
                             text=True)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "export" / "31010001_2026-11-22.manifest.json").exists()
+    assert (tmp_path / "export" / f"31010001_{demo_day}.manifest.json").exists()
 
 
-def test_a_second_run_waits_for_none(demo_home, tmp_path):
+def test_a_second_run_waits_for_none(demo_home, demo_day, tmp_path):
     import time
     holder = subprocess.Popen(["flock", str(tmp_path / "export.lock"), "sleep", "5"])
     try:
         time.sleep(0.5)
-        result = subprocess.run([str(SCRIPT), "2026-11-22"], env=demo_home,
+        result = subprocess.run([str(SCRIPT), demo_day], env=demo_home,
                                 capture_output=True, text=True)
     finally:
         holder.kill()
     assert result.returncode == 75 and "another export" in result.stderr
 
 
-def test_a_tampered_export_fails_with_exit_1(demo_home, tmp_path):
-    subprocess.run([str(SCRIPT), "2026-11-22"], env=demo_home, check=True, capture_output=True)
-    csv = tmp_path / "export" / "31010001_2026-11-22.csv"
-    csv.write_text(csv.read_text().replace("opening_balance", "opening_balancf", 1))
+def test_a_tampered_export_fails_with_exit_1(demo_home, demo_day, tmp_path):
+    subprocess.run([str(SCRIPT), demo_day], env=demo_home, check=True, capture_output=True)
+    csv = tmp_path / "export" / f"31010001_{demo_day}.csv"
+    tampered = csv.read_text().replace("opening_balance", "opening_balancf", 1)
+    assert tampered != csv.read_text()  # the day's export holds the demo's postings
+    csv.write_text(tampered)
     result = subprocess.run([KIOSK, "verify-export", str(tmp_path / "export")], env=demo_home,
                             capture_output=True, text=True)
     assert result.returncode == 1 and "SHA-256 differs" in result.stdout
