@@ -31,7 +31,7 @@ from kiosk.money import plain_yuan
 from kiosk.services import audit, permissions
 from kiosk.services.business_date import utc_bounds
 from kiosk.services.session import Session
-from kiosk.spreadsheet import safe_cell
+from kiosk.spreadsheet import DANGEROUS_START, safe_cell
 from kiosk.store import models
 from kiosk.store.db import database
 
@@ -88,16 +88,15 @@ def _records(outlet: models.Outlet, day: dt.date) -> Iterator[dict]:
                .switch(O).join(Card, pw.JOIN.LEFT_OUTER)
                .where(O.outlet == outlet, E.business_date == day)
                .order_by(E.id))
-    cursor = database.execute(entries)  # raw values: no per-row model conversion
-    columns = [column[0] for column in cursor.description]
-    for values in cursor:
-        row = dict(zip(columns, values))
-        yield {"record": "entry", "id": row["id"], "business_date": day.isoformat(),
-               "time": _iso_seconds(row["created_at"]), "kind": row["kind"],
-               "terminal": row["terminal"] or "", "operator": row["operator"] or "",
-               "card": row["card"] or "", "account": row["account"], "unit": row["unit"],
-               "amount_fen": row["amount"], "reverses": row["reverses_id"] or "",
-               "reviewer": row["reviewer"] or "", "operation": row["op"]}
+    date = day.isoformat()
+    # Raw values in the selected order: no per-row model conversion.
+    for (entry_id, amount, operation, kind, created_at, reverses, terminal, operator, card,
+         account, unit, reviewer) in database.execute(entries):
+        yield {"record": "entry", "id": entry_id, "business_date": date,
+               "time": _iso_seconds(created_at), "kind": kind, "terminal": terminal or "",
+               "operator": operator or "", "card": card or "", "account": account,
+               "unit": unit, "amount_fen": amount, "reverses": reverses or "",
+               "reviewer": reviewer or "", "operation": operation}
     start, end = utc_bounds(day, outlet.time_zone, outlet.day_boundary)
     AE = models.AuditEvent
     events = (AE.select(AE.seq, AE.at, AE.action, AE.outlet_code, AE.terminal_code,
@@ -133,12 +132,20 @@ TEXT_COLUMNS = {"kind", "terminal", "operator", "card", "account", "subject", "d
 _CSV_SOURCES = tuple(("details" if column == "detail" else column, column in TEXT_COLUMNS)
                      for column in CSV_COLUMNS)
 _AMOUNT_YUAN = CSV_COLUMNS.index("amount_yuan")
+_TEXT_INDEXES = tuple(index for index, (_, text) in enumerate(_CSV_SOURCES) if text)
+_FORMULA_STARTS = "".join(DANGEROUS_START)  # only these cells need safe_cell's look
 
 
 def _csv_row(record: dict) -> list:
     """Numbers as they are; text that a spreadsheet could run as a formula, neutralised."""
     get = record.get
-    row = [safe_cell(get(key) or "") if text else get(key, "") for key, text in _CSV_SOURCES]
+    row = [get(key, "") for key, _ in _CSV_SOURCES]
+    for index in _TEXT_INDEXES:
+        cell = row[index]
+        if cell is None:
+            row[index] = ""
+        elif not isinstance(cell, str) or (cell and cell[0] in _FORMULA_STARTS):
+            row[index] = safe_cell(cell)
     amount = get("amount_fen")
     row[_AMOUNT_YUAN] = plain_yuan(amount) if amount is not None else ""
     return row
