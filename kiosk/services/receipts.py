@@ -62,14 +62,10 @@ def queue(session: Session, operation: models.Operation, card: models.Card, kind
         created_at=session.now(), document=json.dumps(vars(doc), ensure_ascii=False)))
 
 
-def _rendered(session: Session, doc: ReceiptDoc) -> tuple[bytes, str]:
-    """The printer's bytes and the text of `doc`, laid out as this terminal prints."""
-    settings = session.runtime.settings
-    return render(doc, settings.receipt_columns, settings.receipt_encoding)
-
-
 def _print_job(session: Session, name: str, doc: ReceiptDoc) -> PrintJob:
-    body, text = _rendered(session, doc)
+    """`doc` laid out as this terminal's printer prints: its bytes and its text."""
+    settings = session.runtime.settings
+    body, text = render(doc, settings.receipt_columns, settings.receipt_encoding)
     return PrintJob(name=name, data=body, text=text)
 
 
