@@ -15,8 +15,8 @@ import peewee as pw
 
 from kiosk.hw.tracks import luhn_complete
 from kiosk.services import audit
-from kiosk.services.operations import entries_digest, request_fingerprint
-from kiosk.store import models
+from kiosk.services.operations import ADD_TO_BALANCE, entries_digest, request_fingerprint
+from kiosk.store import models, sql
 from kiosk.store.db import database
 
 SEED = 20261122
@@ -56,13 +56,9 @@ def bulk_insert(model, rows: list[dict]) -> None:
     if not rows:
         return
     columns = list(rows[0])
-    fields = [model._meta.fields[name] for name in columns]
-    marker = "?" if isinstance(database.obj, pw.SqliteDatabase) else "%s"
-    sql = (f'INSERT INTO "{model._meta.table_name}" '
-           f'({", ".join(f.column_name for f in fields)}) '
-           f'VALUES ({", ".join([marker] * len(columns))})')
+    text = sql.insert_text(model, [model._meta.fields[name] for name in columns])
     values = [tuple(_plain(row[name]) for name in columns) for row in rows]
-    database.connection().cursor().executemany(sql, values)
+    database.connection().cursor().executemany(text, values)
 
 
 def _plain(value):
@@ -191,9 +187,8 @@ def _history_batch(data: BenchData, cash: models.Account, start: int, end: int) 
 def _write_balances(data: BenchData) -> None:
     """Add the generated movements to the cached balances (cards the benchmark funded
     through the services keep what they already hold)."""
-    marker = "?" if isinstance(database.obj, pw.SqliteDatabase) else "%s"
     with database.atomic():
         database.connection().cursor().executemany(
-            f'UPDATE "account" SET balance = balance + {marker} WHERE id = {marker}',
+            ADD_TO_BALANCE.sql(),
             [(delta, account_id) for account_id, delta in data.balance_deltas.items()])
     data.balance_deltas.clear()

@@ -113,7 +113,7 @@ def entries_digest(pairs) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-_ADD_TO_BALANCE = sql.Statement('UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ?')
+ADD_TO_BALANCE = sql.Statement('UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ?')
 _TAKE_FROM_BALANCE = sql.Statement(
     'UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ? AND "balance" >= ?')
 
@@ -126,7 +126,7 @@ def _change_balance(account: models.Account, delta: int) -> None:
     if delta < 0 and not account.allow_negative:
         changed = _TAKE_FROM_BALANCE.changed(delta, account.id, -delta)
     else:
-        changed = _ADD_TO_BALANCE.changed(delta, account.id)
+        changed = ADD_TO_BALANCE.changed(delta, account.id)
     if changed != 1:
         raise InsufficientFunds()
     account.balance += delta

@@ -22,11 +22,6 @@ from kiosk.store.db import database
 ModelT = TypeVar("ModelT", bound=pw.Model)
 
 
-def _dialect() -> tuple[str, bool, bool]:
-    db = database.obj
-    return db.param, bool(db.for_update), bool(db.returning_clause)
-
-
 class Statement:
     """One SQL statement; `lock` adds FOR UPDATE where the database has row locks
     (SQLite locks the whole file at BEGIN IMMEDIATE instead)."""
@@ -85,15 +80,15 @@ def _instance(model: type[ModelT], fields: tuple[pw.Field, ...], row: tuple) -> 
     return instance
 
 
-_inserts: dict[tuple, tuple[str, tuple[pw.Field, ...]]] = {}
-
-
 def insert(instance: pw.Model) -> int:
     """INSERT every column of `instance` (its defaults already filled in by the model)
     but the id; sets the new id on the instance and returns it."""
-    sql, fields = _insert_text(type(instance), rows=1)
+    db = database.obj
+    fields = row_fields(type(instance))
     params = [field.db_value(instance.__data__.get(field.name)) for field in fields]
-    instance.id = _inserted_id(database.execute_sql(sql, params))
+    cursor = db.execute_sql(
+        insert_text(type(instance), fields, returning=db.returning_clause), params)
+    instance.id = cursor.fetchone()[0] if db.returning_clause else cursor.lastrowid
     return instance.id
 
 
@@ -102,30 +97,31 @@ def insert_rows(model: type[pw.Model], rows: Sequence[dict]) -> None:
     in one statement."""
     if not rows:
         return
-    sql, fields = _insert_text(model, rows=len(rows))
+    fields = row_fields(model)
     params = [field.db_value(row[field.name]) for row in rows for field in fields]
-    database.execute_sql(sql, params)
+    database.execute_sql(insert_text(model, fields, rows=len(rows)), params)
 
 
-def _insert_text(model: type[pw.Model], rows: int) -> tuple[str, tuple[pw.Field, ...]]:
-    dialect = _dialect()
-    key = (model, rows, dialect)
-    found = _inserts.get(key)
-    if found is None:
-        param, _, returning = dialect
-        fields = tuple(field for field in model._meta.sorted_fields
-                       if field is not model._meta.primary_key)
+def row_fields(model: type[pw.Model]) -> tuple[pw.Field, ...]:
+    """Every field of `model` but its id, in the table's column order."""
+    return tuple(field for field in model._meta.sorted_fields
+                 if field is not model._meta.primary_key)
+
+
+_inserts: dict[tuple, str] = {}
+
+
+def insert_text(model: type[pw.Model], fields: Sequence[pw.Field], rows: int = 1, *,
+                returning: bool = False) -> str:
+    """INSERT of `fields` for `rows` rows in the open database's placeholders; with
+    `returning`, the new id comes back as a row (PostgreSQL)."""
+    param = database.obj.param
+    key = (model, tuple(fields), rows, returning, param)
+    text = _inserts.get(key)
+    if text is None:
         columns = ", ".join(f'"{field.column_name}"' for field in fields)
         one_row = "(" + ", ".join([param] * len(fields)) + ")"
-        sql = (f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES '
-               + ", ".join([one_row] * rows))
-        if returning and rows == 1:
-            sql += ' RETURNING "id"'
-        found = _inserts[key] = (sql, fields)
-    return found
-
-
-def _inserted_id(cursor) -> int:
-    if _dialect()[2]:
-        return cursor.fetchone()[0]
-    return cursor.lastrowid
+        text = (f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES '
+                + ", ".join([one_row] * rows) + (' RETURNING "id"' if returning else ""))
+        _inserts[key] = text
+    return text
