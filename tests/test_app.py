@@ -36,6 +36,13 @@ async def sell(pilot, amount: str) -> None:
     await pilot.pause(0.9)
 
 
+async def journal_after_a_sale(pilot, amount: str) -> None:
+    """Sell `amount`, then open today's journal (F3) from the next customer's screen."""
+    await sell(pilot, amount)
+    await pilot.press("enter", "f3")
+    await wait_for_screen(pilot, "JournalScreen")
+
+
 async def test_swipe_pin_charge_receipt(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -131,9 +138,7 @@ async def test_lost_card_gets_its_own_message(runtime):
 async def test_refund_with_supervisor_review(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sell(pilot, "12.30")
-        await pilot.press("enter", "f3")
-        await wait_for_screen(pilot, "JournalScreen")
+        await journal_after_a_sale(pilot, "12.30")
         await pilot.pause(0.3)
         await pilot.press("enter")
         await wait_for_screen(pilot, "RefundScreen")
@@ -361,9 +366,7 @@ async def test_demo_keys_swipe_the_demo_cards_only_in_the_demo(runtime):
 async def test_todays_journal_prints_as_a_list(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sell(pilot, "12.30")
-        await pilot.press("enter", "f3")
-        await wait_for_screen(pilot, "JournalScreen")
+        await journal_after_a_sale(pilot, "12.30")
         await wait_for_message(pilot, "operations today")
         await pilot.press("f8")
         await wait_for_message(pilot, "Printed")
