@@ -79,9 +79,7 @@ def get_card(number: str) -> models.Card:
     if not found:
         raise NotFound(N_("No card with number {number}."), number=mask_card_number(number))
     card = found[0]
-    card.product = _PRODUCT.models(models.CardProduct, card.product_id)[0]
-    card._dirty.discard("product")  # loaded, not changed (as peewee's joined rows)
-    return card
+    return sql.joined(card, "product", _PRODUCT.models(models.CardProduct, card.product_id)[0])
 
 
 def view(card: models.Card) -> CardView:

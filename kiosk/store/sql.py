@@ -102,6 +102,14 @@ def insert_rows(model: type[pw.Model], rows: Sequence[dict]) -> None:
     database.execute_sql(insert_text(model, fields, rows=len(rows)), params)
 
 
+def joined(instance: ModelT, name: str, related: pw.Model) -> ModelT:
+    """`instance` with its foreign key `name` filled by the already loaded `related`
+    row, loaded rather than changed, as peewee's own joined rows are."""
+    setattr(instance, name, related)
+    instance._dirty.discard(name)
+    return instance
+
+
 def row_fields(model: type[pw.Model]) -> tuple[pw.Field, ...]:
     """Every field of `model` but its id, in the table's column order."""
     return tuple(field for field in model._meta.sorted_fields
