@@ -76,6 +76,12 @@ class Operator(BaseModel):
     previous_password_hash = pw.CharField(max_length=200, default="")
     failed_tries = pw.IntegerField(default=0)
     locked = pw.BooleanField(default=False)
+    # Wrong passwords typed into another operator's review prompt: they lock the
+    # reviews this operator may give, never their own login (migration 7).
+    review_failures = pw.IntegerField(default=0)
+    # Password checks running now: a try is claimed before the slow hash (store/tries.py).
+    login_checks = pw.IntegerField(default=0)
+    review_checks = pw.IntegerField(default=0)
     active = pw.BooleanField(default=True)
     password_changed_at = pw.DateTimeField(default=utc_now)
     must_change_password = pw.BooleanField(default=False)
@@ -179,6 +185,7 @@ class Card(BaseModel):
     pin_hash = pw.CharField(max_length=200, default="")
     pin_failures = pw.IntegerField(default=0)
     pin_locked = pw.BooleanField(default=False)
+    pin_checks = pw.IntegerField(default=0)  # PIN checks running now (migration 7)
     expires_on = pw.DateField(null=True)
     replaced_by = pw.ForeignKeyField("self", null=True, backref="replacing")
     uid = pw.CharField(max_length=40, null=True, unique=True)  # PC/SC card UID
@@ -245,6 +252,9 @@ class Operation(BaseModel):
     channel_order_no = pw.CharField(max_length=64, null=True, index=True)
     memo = pw.CharField(max_length=500, default="")
     result = pw.TextField(default="{}")  # JSON of what the first call returned
+    # How much of `amount` refunds, reversals and insurance transfers have taken: claimed
+    # with one conditional UPDATE on this row, so two terminals never take the same fen.
+    reversed_amount = pw.BigIntegerField(default=0)
 
     class Meta:
         indexes = (
@@ -294,6 +304,9 @@ class DayClose(BaseModel):
     business_date = pw.DateField()
     closed_at = pw.DateTimeField(default=utc_now)
     operator = pw.ForeignKeyField(Operator, null=True)
+    # The head of every audit chain of the outlet when the day closed, as canonical JSON
+    # {chain: [seq, hash]}: the chains anchored together (also in the close's own event).
+    anchors = pw.TextField(default="{}")
 
     class Meta:
         indexes = ((("outlet", "business_date"), True),)
@@ -312,15 +325,30 @@ class MonthClose(BaseModel):
 
 
 class AuditHead(BaseModel):
-    """The single row every audit append locks, so the chain never forks."""
+    """The one chain head of schema versions 1-6; read once when `kiosk init` moves its
+    events into keyed chains (services/audit.py), never written again."""
 
     id = pw.IntegerField(primary_key=True)
     seq = pw.BigIntegerField(default=0)
     hash = pw.CharField(max_length=64, default="0" * 64)
 
 
+class AuditChain(BaseModel):
+    """One audit chain per terminal (or per outlet for actions off a terminal): an append
+    locks only its own chain's head, so terminals never queue behind each other."""
+
+    name = pw.CharField(max_length=40, unique=True)  # "31010001/T01", "31010001"
+    outlet = pw.ForeignKeyField(Outlet, null=True)
+    seq = pw.BigIntegerField(default=0)
+    hash = pw.CharField(max_length=64, default="0" * 64)
+    # A keyed seal of (name, seq, hash): moving the head back to an earlier event, after
+    # deleting the events after it, needs the key.
+    seal = pw.CharField(max_length=64, default="")
+
+
 class AuditEvent(BaseModel):
-    seq = pw.BigIntegerField(unique=True)
+    chain = pw.ForeignKeyField(AuditChain, null=True)  # null only before `kiosk init` v7
+    seq = pw.BigIntegerField()
     at = pw.DateTimeField(default=utc_now)
     action = pw.CharField(max_length=40)
     outlet_code = pw.CharField(max_length=8, default="")
@@ -329,8 +357,12 @@ class AuditEvent(BaseModel):
     subject = pw.CharField(max_length=80, default="")
     operation = pw.ForeignKeyField(Operation, null=True)
     details = pw.TextField(default="{}")  # canonical JSON, never a secret
+    business_date = pw.DateField(null=True)  # the outlet's, so the export keeps it whole
     prev_hash = pw.CharField(max_length=64)
     hash = pw.CharField(max_length=64)
+
+    class Meta:
+        indexes = ((("chain", "seq"), True), (("outlet_code", "business_date"), False))
 
 
 class BatchList(BaseModel):
@@ -403,6 +435,7 @@ class VerificationCode(BaseModel):
     expires_at = pw.DateTimeField()
     used = pw.BooleanField(default=False)
     failures = pw.IntegerField(default=0)
+    checks = pw.IntegerField(default=0)  # checks running now (migration 7)
 
 
 class Reconciliation(BaseModel):
@@ -423,5 +456,5 @@ class Reconciliation(BaseModel):
 
 ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLoginChange,
               Member, MemberChange, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
-              JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditEvent, BatchList,
+              JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditChain, AuditEvent, BatchList,
               BatchLine, InsuranceTransfer, LegacyCard, VerificationCode, Reconciliation]

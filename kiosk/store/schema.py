@@ -51,6 +51,47 @@ def _member_centre(db: pw.Database) -> None:
     db.create_tables(MEMBER_CENTRE_MODELS, safe=True)
 
 
+# Added as NOT NULL DEFAULT in one ALTER each: SQLite then needs no table rebuild (a
+# rebuild of a table others point at fails with foreign keys on).
+_V7_COLUMNS = (
+    ("operation", "reversed_amount", "BIGINT NOT NULL DEFAULT 0"),
+    ("operator", "review_failures", "INTEGER NOT NULL DEFAULT 0"),
+    ("operator", "login_checks", "INTEGER NOT NULL DEFAULT 0"),
+    ("operator", "review_checks", "INTEGER NOT NULL DEFAULT 0"),
+    ("card", "pin_checks", "INTEGER NOT NULL DEFAULT 0"),
+    ("verification_code", "checks", "INTEGER NOT NULL DEFAULT 0"),
+    ("day_close", "anchors", "TEXT NOT NULL DEFAULT '{}'"),
+    ("audit_event", "business_date", "DATE"),
+    ("audit_event", "chain_id", 'INTEGER REFERENCES "audit_chain" ("id")'),
+)
+
+
+def _money_core(db: pw.Database) -> None:
+    """Per-terminal keyed audit chains, the one "still reversible" amount of every
+    operation, try counters that claim a check before the hash, and the review
+    prompt's own counter. The events of the old single chain are moved into a keyed
+    chain by `kiosk init`, which holds the key (services/audit.py: adopt_unkeyed_events)."""
+    db.create_tables([models.AuditChain], safe=True)
+    for table, column, definition in _V7_COLUMNS:
+        if column not in {existing.name for existing in db.get_columns(table)}:
+            db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {definition}')
+    for index in db.get_indexes("audit_event"):
+        if index.unique and index.columns == ["seq"]:
+            db.execute_sql(f'DROP INDEX "{index.name}"')
+    models.AuditEvent._schema.create_indexes(safe=True)
+    db.execute_sql(_REVERSED_SO_FAR)
+
+
+# What refunds and reversals took, plus the insurance transfers filed and not rejected.
+_REVERSED_SO_FAR = """
+UPDATE "operation" SET "reversed_amount" =
+  (SELECT COALESCE(SUM(r."amount"), 0) FROM "operation" AS r
+    WHERE r."reverses_id" = "operation"."id" AND r."kind" IN ('refund', 'recharge_reversal'))
+  + (SELECT COALESCE(SUM(t."amount"), 0) FROM "insurance_transfer" AS t
+    WHERE t."charge_id" = "operation"."id" AND t."status" <> 'rejected')
+WHERE "kind" IN ('charge', 'recharge')"""
+
+
 # Append only: a migration, once released, is never edited.
 MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (1, _create_tables),
@@ -59,6 +100,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (4, lambda db: db.create_tables([models.MemberChange], safe=True)),
     (5, _member_centre),
     (6, lambda db: db.create_tables([models.Reconciliation], safe=True)),
+    (7, _money_core),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
