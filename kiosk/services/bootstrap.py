@@ -5,8 +5,8 @@ from __future__ import annotations
 from kiosk.config import Settings
 from kiosk.errors import KioskError, N_, NotFound
 from kiosk.logs import setup_logging
-from kiosk.services import permissions
-from kiosk.services.secrets import Hasher, bind_pepper
+from kiosk.services import audit, permissions
+from kiosk.services.secrets import Hasher, Sealer, bind_pepper
 from kiosk.services.session import Actor, Runtime, Session
 from kiosk.store import db, schema
 from kiosk.store import models
@@ -33,7 +33,10 @@ def open_runtime(settings: Settings, *, initialise: bool = False, log_to_stderr:
         raise SchemaOutdated(found=schema.current_version(), needed=schema.LATEST_VERSION)
     pepper = bind_pepper(settings.pepper_path, create=initialise)
     hasher = Hasher(pepper, time_cost=settings.hash_time_cost, memory_kib=settings.hash_memory_kib)
-    return Runtime(settings=settings, hasher=hasher)
+    runtime = Runtime(settings=settings, hasher=hasher, sealer=Sealer(pepper))
+    if initialise:
+        audit.adopt_unkeyed_events(runtime.sealer)
+    return runtime
 
 
 def terminal_actor(outlet_code: str | None, terminal_code: str | None) -> Actor:

@@ -8,6 +8,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from kiosk.errors import InvalidInput, N_
+from kiosk.services import directory
+from kiosk.store import operations as operation_store
 
 
 @lru_cache(maxsize=64)
@@ -46,3 +48,14 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     except ValueError:
         raise InvalidInput(N_("A month is written YYYY-MM.")) from None
     return first, (first + dt.timedelta(days=32)).replace(day=1)
+
+
+def current_business_date(session) -> dt.date:
+    """The outlet's business date now; after a daily close, the next open date (so
+    nothing is ever posted into a closed date)."""
+    info = directory.actor_info(session.actor)
+    day = business_date(session.now(), info.time_zone, info.day_boundary)
+    last_closed = operation_store.last_closed_date(session.actor.outlet_id)
+    if last_closed is not None and day <= last_closed:
+        day = last_closed + dt.timedelta(days=1)
+    return day

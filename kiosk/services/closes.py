@@ -17,10 +17,12 @@ import peewee as pw
 from kiosk.errors import KioskError, N_
 from kiosk.services import audit, permissions
 from kiosk.services.business_date import month_bounds
-from kiosk.services.operations import Posting, current_business_date, perform
+from kiosk.services.business_date import current_business_date
+from kiosk.services.operations import Posting, perform
 from kiosk.services.session import Session
 from kiosk.services.verify import verify
 from kiosk.store import models
+from kiosk.store import operations as operation_store
 from kiosk.store.db import database
 
 
@@ -98,11 +100,11 @@ def close_shift(session: Session, *, key: str) -> ShiftReport:
         return {"shift_id": shift_id, "cash_expected": report.cash_expected}
 
     perform(session, kind="shift_close", key=key, request={"shift": shift_id},
-            permission=permissions.SHIFT_CLOSE, run=run)
+            run=run)
     return shift_report(shift_id)
 
 
-def abnormal_entries(outlet_id: int, day: dt.date) -> list[Finding]:
+def abnormal_entries(sealer, outlet_id: int, day: dt.date) -> list[Finding]:
     """What must be settled before the day can close, each with what to do."""
     problems = []
     queued = (models.Receipt.select().join(models.Operation)
@@ -125,7 +127,7 @@ def abnormal_entries(outlet_id: int, day: dt.date) -> list[Finding]:
     if double:
         problems.append(Finding(N_("{count} reversals of reversals: check them with a "
                                    "supervisor"), {"count": double}))
-    report = verify(max_violations=5)
+    report = verify(sealer, max_violations=5)
     problems += [Finding(N_("ledger: {violation}; call support"), {"violation": violation})
                  for violation in report.violations]
     return problems
@@ -145,7 +147,7 @@ def day_findings(session: Session, day: dt.date | None = None
                     models.Shift.business_date <= day,
                     # the supervisor closing the day from the app is in a shift too
                     models.Shift.id != (session.actor.shift_id or 0))]
-    return day, problems + abnormal_entries(outlet_id, day)
+    return day, problems + abnormal_entries(session.runtime.sealer, outlet_id, day)
 
 
 def close_day(session: Session, day: dt.date | None = None) -> dt.date:
@@ -155,9 +157,15 @@ def close_day(session: Session, day: dt.date | None = None) -> dt.date:
     if problems:
         raise CloseRefused(problems)
     with database.atomic():
+        # Waits for the outlet's running operations and holds off new ones until the
+        # close commits: none can post into the day being closed.
+        operation_store.hold_outlet_for_close(outlet_id)
+        anchors = audit.heads(outlet_id)
         models.DayClose.create(outlet=outlet_id, business_date=day, closed_at=session.now(),
-                               operator=session.actor.operator_id)
-        audit.append(session, "day.close", subject=f"date:{day.isoformat()}")
+                               operator=session.actor.operator_id,
+                               anchors=audit.canonical_json(anchors))
+        audit.append(session, "day.close", subject=f"date:{day.isoformat()}",
+                     details={"anchors": anchors})
     return day
 
 

@@ -7,6 +7,7 @@ import time
 from kiosk.errors import N_, PermissionDenied
 from kiosk.services.session import Session
 from kiosk.store import models
+from kiosk.store import operators as operator_store
 from kiosk.store.db import store_key
 
 CHARGE = "charge"
@@ -23,9 +24,10 @@ DAY_CLOSE = "day.close"
 FINANCE = "finance"
 ADMIN = "admin"
 KIOSK_EXIT = "kiosk.exit"      # leave kiosk mode, quit the app
+REFUND_ANY_OUTLET = "refund.any_outlet"  # refund a charge made at another outlet
 
 ALL = (CHARGE, REFUND, RECHARGE, REVIEW, QUERY, CARD_ISSUE, CARD_MANAGE, MEMBER_EDIT,
-       TRANSFER, SHIFT_CLOSE, DAY_CLOSE, FINANCE, ADMIN, KIOSK_EXIT)
+       TRANSFER, SHIFT_CLOSE, DAY_CLOSE, FINANCE, ADMIN, KIOSK_EXIT, REFUND_ANY_OUTLET)
 
 DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "cashier": ("收银员", (CHARGE, QUERY, SHIFT_CLOSE)),
@@ -62,10 +64,39 @@ def permissions_of(operator_id: int) -> frozenset[str]:
 
 
 def _load_permissions(operator_id: int) -> set[str]:
+    """A locked or deactivated operator, or one still on a one-time password, may do
+    nothing (but change that password)."""
+    O = models.Operator
     query = (models.RolePermission.select(models.RolePermission.permission)
-             .join(models.Operator, on=(models.Operator.role == models.RolePermission.role))
-             .where(models.Operator.id == operator_id, models.Operator.active == True))  # noqa: E712
+             .join(O, on=(O.role == models.RolePermission.role))
+             .where(O.id == operator_id, O.active == True, O.locked == False,  # noqa: E712
+                    O.must_change_password == False))  # noqa: E712
     return {row.permission for row in query}
+
+
+def forget(operator_id: int | None = None) -> None:
+    """An operator's role, lock or password changed: ask the database again."""
+    for key in [key for key in _cache if operator_id is None or key[1] == operator_id]:
+        _cache.pop(key, None)
+
+
+def ensure_can_act(session: Session, permission: str) -> None:
+    """The decision inside an operation's transaction, read fresh (not cached): the
+    operator exists, is active and unlocked, has changed a one-time password, and
+    the role grants `permission`. The system itself (no operator) always may."""
+    operator_id = session.actor.operator_id
+    if operator_id is None:
+        return
+    standing = operator_store.standing(operator_id, permission)
+    if standing is None or not standing.active or standing.locked:
+        raise PermissionDenied(N_("This operator is locked or deactivated; log in again "
+                                  "or ask a supervisor."))
+    if standing.must_change_password:
+        raise PermissionDenied(N_("Change your one-time password before you do anything "
+                                  "else."))
+    if not standing.granted:
+        raise PermissionDenied(N_("Your role may not do this ({permission})."),
+                               permission=permission)
 
 
 def has_permission(operator_id: int | None, permission: str) -> bool:
