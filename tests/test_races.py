@@ -151,6 +151,7 @@ def _spent_today(card_id: int, day) -> int:
 # -- credits never land on a dead card -----------------------------------------------------
 def test_a_refund_racing_the_cards_replacement_lands_on_the_live_card(seeded):
     cashier, clerk = login_as(seeded, "cashier1"), login_as(seeded, "clerk1", "T02")
+    add_blanks("SV", ROUNDS, "8888008")  # a new card each round
     number = SV_CARD
     with Racers(seeded.settings, [("cashier1", "T01"), ("clerk1", "T02")] * 2) as racers:
         for _ in range(ROUNDS):
@@ -170,6 +171,7 @@ def test_a_refund_racing_the_cards_replacement_lands_on_the_live_card(seeded):
 def test_a_transfer_approved_while_its_card_is_replaced_credits_the_new_card(
         seeded, insurance_holder_card):
     cashier, clerk = login_as(seeded, "cashier1"), login_as(seeded, "clerk1", "T02")
+    add_blanks("SV", ROUNDS, "8888008")  # a new card each round
     target = insurance_holder_card
     with Racers(seeded.settings, [("finance1", "T01"), ("clerk1", "T02")] * 2) as racers:
         for _ in range(ROUNDS):
