@@ -69,7 +69,8 @@ class KioskApp(App):
         parts = [info.outlet_name, f"{self.tr('Terminal')} {info.terminal_code or '-'}"]
         if self.login is not None:
             parts.append(f"{self.login.operator_name}")
-            parts.append(f"{self.tr('Shift')} #{self.login.actor.shift_id}")
+            if self.login.actor.shift_id:
+                parts.append(f"{self.tr('Shift')} #{self.login.actor.shift_id}")
         return "  |  ".join(parts)
 
     def set_language(self, language: str) -> None:

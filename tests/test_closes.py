@@ -4,7 +4,9 @@ import datetime as dt
 
 import pytest
 
+from kiosk.errors import KioskError
 from kiosk.services import charge as charging, closes, receipts
+from kiosk.services.charge import Review
 from kiosk.services.closes import CloseRefused
 from kiosk.services.recharge import recharge
 from kiosk.store import models
@@ -79,3 +81,23 @@ def test_a_malformed_month_is_a_clear_error(seeded, month):
     from kiosk.errors import InvalidInput
     with pytest.raises(InvalidInput, match="YYYY-MM"):
         closes.close_month(login_as(seeded, "super1", "T02"), month)
+
+
+def test_the_shift_report_gives_each_tender_the_direction_of_its_money(seeded):
+    """Recharge ¥100 in cash, then close a card paying ¥150 out in cash: ¥50 left the till."""
+    from kiosk.services import card_care, recharge as recharging
+    clerk = login_as(seeded, "clerk1", "T02")
+    recharging.recharge(clerk, card_number=SV_CARD, amount=10000, tender="cash", key="r")
+    paid = card_care.clear_card(clerk, SV_CARD, key="c", review=Review("super1", "Super1234"))
+    report = closes.shift_report(clerk)
+    assert report.by_tender["cash"] == 10000 - paid.amount
+    assert report.cash_expected == 10000 - paid.amount
+
+
+def test_finance_and_admin_open_no_cash_shift(seeded):
+    finance = login_as(seeded, "finance1")
+    assert finance.actor.shift_id is None
+    with pytest.raises(KioskError, match="opens no cash shift"):
+        closes.shift_report(finance)
+    day, problems = closes.day_findings(finance)
+    assert not [p for p in problems if "finance1" in p.render()]

@@ -35,7 +35,7 @@ class ShiftCloseScreen(KioskScreen):
         yield from self.compose_keys()
 
     def on_mount(self) -> None:
-        self.call("report", closes.shift_report, self.app.session.actor.shift_id)
+        self.call("report", closes.shift_report, self.app.session)
 
     def report_rows(self, report) -> list[tuple[str, str]]:
         """Label and value of each line, for the screen and for the printer."""

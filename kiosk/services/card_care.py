@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.identity import initial_pin_from_id
 from kiosk.money import MoneyError
-from kiosk.services import audit, cards, permissions, receipts
+from kiosk.services import audit, cards, permissions, receipts, tenders
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.card_status import CardStatus
 from kiosk.services.catalog import CATEGORIES
 from kiosk.services.issuing import blank_card, check_new_pin, expiry_date, require_review
 from kiosk.services.operations import OperationResult, Posting, perform
-from kiosk.services.recharge import TENDERS
 from kiosk.services.session import Session
 from kiosk.services.tiers import tiers
 from kiosk.services.transfers import move_all_balances
@@ -98,8 +97,7 @@ def replace_card(session: Session, request: Replacement, *, key: str,
     permissions.require(session, permissions.CARD_MANAGE)
     if request.reason not in REPLACEMENT_REASONS:
         raise InvalidInput(N_("Unknown replacement reason."))
-    if request.tender not in TENDERS:
-        raise InvalidInput(N_("Unknown tender '{tender}'."), tender=request.tender)
+    till = tenders.till_account_kind(request.tender)
     old, new = cards.get_card(request.old_number), cards.get_card(request.new_number)
     if old.id == new.id:
         raise InvalidInput(N_("A card cannot be transferred to itself."))
@@ -130,8 +128,7 @@ def replace_card(session: Session, request: Replacement, *, key: str,
                                   "it."))
         models.Card.update(main_card=new.id).where(models.Card.main_card == old.id).execute()
         moved = move_all_balances(posting, old_now, card_store.locked(new.id))
-        drawer = till_account(session.actor.outlet_id, session.actor.terminal_id,
-                              TENDERS[request.tender])
+        drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
         posting.move(drawer, till_account(session.actor.outlet_id, None, "fee_income"),
                      request.fee)
         data = {"card_number": new.number, "old_card_number": old.number,

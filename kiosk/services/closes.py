@@ -59,21 +59,47 @@ class ShiftReport:
     cash_expected: int = 0
 
 
-def shift_report(shift_id: int) -> ShiftReport:
-    shift = models.Shift.get_by_id(shift_id)
-    report = ShiftReport(shift_id, shift.operator.login_id, shift.business_date.isoformat())
+def shift_report(session: Session, shift_id: int | None = None) -> ShiftReport:
+    """A shift's totals: the operator's own (default), or any shift of the outlet for
+    those who close days."""
+    shift_id = shift_id or session.actor.shift_id
+    if shift_id is None:
+        raise KioskError(N_("Your role opens no cash shift: there is nothing to close."))
+    shift = models.Shift.get_or_none(models.Shift.id == shift_id)
+    if shift is None or shift.outlet_id != session.actor.outlet_id:
+        raise KioskError(N_("There is no such shift at this outlet."))
+    if shift.operator_id != session.actor.operator_id:
+        permissions.require(session, permissions.DAY_CLOSE)
+    return _report(shift)
+
+
+def _report(shift: models.Shift) -> ShiftReport:
+    """Counts and amounts by operation; by tender, the money's direction: what came into
+    the till (positive) or went out of it (a clearing's payout, a reversal: negative),
+    and the card sales less their refunds."""
+    report = ShiftReport(shift.id, shift.operator.login_id, shift.business_date.isoformat())
     operations: dict[str, dict[str, int]] = defaultdict(lambda: {"count": 0, "amount": 0})
-    tenders: dict[str, int] = defaultdict(int)
     O = models.Operation
-    for op in O.select(O.kind, O.amount, O.tender).where(O.shift == shift_id,
-                                                         O.kind != "shift_close"):
+    for op in O.select(O.kind, O.amount).where(O.shift == shift.id, O.kind != "shift_close"):
         operations[op.kind]["count"] += 1
         operations[op.kind]["amount"] += op.amount
-        sign = -1 if op.kind in ("refund", "recharge_reversal") else 1
-        tenders[op.tender or "-"] += sign * op.amount
-    report.operations, report.by_tender = dict(operations), dict(tenders)
-    report.cash_expected = _cash_moved(shift_id)
+    report.operations = dict(operations)
+    report.by_tender = _till_money(shift.id)
+    card_sales = operations["charge"]["amount"] - operations["refund"]["amount"]
+    if card_sales or operations["charge"]["count"]:
+        report.by_tender["card"] = card_sales
+    report.cash_expected = _cash_moved(shift.id)
     return report
+
+
+def _till_money(shift_id: int) -> dict[str, int]:
+    """Per tender, the net money into the till accounts (which go negative as money
+    comes in)."""
+    E, O, A = models.JournalEntry, models.Operation, models.Account
+    till_kinds = {row.account_kind for row in models.Tender.select(models.Tender.account_kind)}
+    query = (E.select(O.tender, pw.fn.SUM(E.amount)).join(O).switch(E).join(A)
+             .where(O.shift == shift_id, A.kind.in_(till_kinds)).group_by(O.tender).tuples())
+    return {tender or "-": -int(total) for tender, total in query if total}
 
 
 def _cash_moved(shift_id: int) -> int:
@@ -96,12 +122,11 @@ def close_shift(session: Session, *, key: str) -> ShiftReport:
         if shift.closed_at is not None:
             raise KioskError(N_("This shift is already closed."))
         models.Shift.update(closed_at=session.now()).where(models.Shift.id == shift_id).execute()
-        report = shift_report(shift_id)
-        return {"shift_id": shift_id, "cash_expected": report.cash_expected}
+        return {"shift_id": shift_id, "cash_expected": _cash_moved(shift_id)}
 
     perform(session, kind="shift_close", key=key, request={"shift": shift_id},
             run=run)
-    return shift_report(shift_id)
+    return _report(models.Shift.get_by_id(shift_id))
 
 
 def abnormal_entries(sealer, outlet_id: int, day: dt.date) -> list[Finding]:

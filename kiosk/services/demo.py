@@ -12,7 +12,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 
-from kiosk.services import audit, permissions
+from kiosk.services import audit
 from kiosk.services.accounts import card_accounts, issuer_account, open_card_accounts, till_account
 from kiosk.services.operations import Posting, perform
 from kiosk.services.session import Actor, Session

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound, ReviewRequired
 from kiosk.hw.msr import Tracks
 from kiosk.hw.tracks import build_tracks
-from kiosk.services import audit, cards, operators, permissions, receipts
+from kiosk.services import audit, cards, operators, permissions, receipts, tenders
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.operations import OperationResult, Posting, perform
-from kiosk.services.recharge import TENDERS
 from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store.db import database
@@ -162,8 +161,7 @@ def require_review(session: Session, review, permission: str, reason: str) -> in
 def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> IssueResult:
     permissions.require(session, permissions.CARD_ISSUE)
     card = cards.get_card(request.card_number)  # its status is checked inside the operation
-    if request.tender not in TENDERS:
-        raise KioskError(N_("Unknown tender '{tender}'."), tender=request.tender)
+    till = tenders.till_account_kind(request.tender)
     check_new_pin(request.pin)
     product = card.product
     reviewer = fee_review(session, product, request.fee, request.deposit, review)
@@ -199,8 +197,7 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
             blank_card(session, card.number)  # says why: another outlet's, or issued
             raise InvalidInput(N_("Write the card (or read the smart card) before issuing "
                                   "it."))
-        drawer = till_account(session.actor.outlet_id, session.actor.terminal_id,
-                              TENDERS[request.tender])
+        drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
         posting.move(drawer, till_account(session.actor.outlet_id, None, "fee_income"),
                      request.fee)
         posting.move(drawer, card_accounts(card, lock=True)["deposit"], request.deposit)

@@ -113,7 +113,8 @@ def login(session: Session, *, outlet_code: str, login_id: str, password: str,
                                            models.Terminal.code == (terminal_code or ""))
     actor = Actor(outlet_id=operator.outlet_id, terminal_id=terminal.id if terminal else None,
                   operator_id=operator.id)
-    actor = replace(actor, shift_id=shifts.open_or_resume(session.as_actor(actor)).id)
+    if operator.role.opens_cash_shift:  # finance and administration handle no till
+        actor = replace(actor, shift_id=shifts.open_or_resume(session.as_actor(actor)).id)
     max_age = dt.timedelta(days=session.runtime.settings.password_max_age_days)
     expired = operator.password_changed_at + max_age < session.now()
     audit.append(session.as_actor(actor), "login", subject=f"operator:{operator.login_id}")

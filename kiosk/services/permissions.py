@@ -9,6 +9,7 @@ from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store import operators as operator_store
 from kiosk.store.db import store_key
+from kiosk.store.schema import ROLES_WITHOUT_CASH_SHIFT
 
 CHARGE = "charge"
 REFUND = "refund"
@@ -42,7 +43,8 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
 
 def ensure_default_roles() -> None:
     for name, (title, granted) in DEFAULT_ROLES.items():
-        role, _ = models.Role.get_or_create(name=name, defaults={"title": title})
+        role, _ = models.Role.get_or_create(name=name, defaults={
+            "title": title, "opens_cash_shift": name not in ROLES_WITHOUT_CASH_SHIFT})
         for permission in granted:
             models.RolePermission.get_or_create(role=role, permission=permission)
 

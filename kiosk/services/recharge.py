@@ -6,16 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kiosk.errors import KioskError, N_, PermissionDenied
-from kiosk.services import cards, operators, permissions, receipts
+from kiosk.services import cards, operators, permissions, receipts, tenders
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import OperationResult, Posting, perform, stored
 from kiosk.services.session import Session
 from kiosk.store import ledger, models
 from kiosk.store import operations as operation_store
-
-TENDERS = {"cash": "outlet_cash", "bank": "outlet_bank"}
-
 
 @dataclass(frozen=True, kw_only=True)
 class RechargeResult(OperationResult):
@@ -38,8 +35,7 @@ def best_promotion(product: models.CardProduct, amount: int,
 
 def recharge(session: Session, *, card_number: str, amount: int, tender: str,
              key: str) -> RechargeResult:
-    if tender not in TENDERS:
-        raise KioskError(N_("Unknown tender '{tender}'."), tender=tender)
+    till = tenders.till_account_kind(tender)
     if not isinstance(amount, int) or amount <= 0:
         raise KioskError(N_("The amount must be a positive number of fen."))
     card = cards.get_card(card_number)
@@ -53,8 +49,7 @@ def recharge(session: Session, *, card_number: str, amount: int, tender: str,
         accounts = card_accounts(card, lock=True)
         promotion = best_promotion(card.product, amount, day)
         bonus = promotion.bonus if promotion else 0
-        drawer = till_account(session.actor.outlet_id, session.actor.terminal_id,
-                              TENDERS[tender])
+        drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
         posting.move(drawer, accounts["principal"], amount)
         if bonus:
             expense = till_account(session.actor.outlet_id, None, "promotion_expense")

@@ -19,8 +19,10 @@ def _create_tables(db: pw.Database) -> None:
 
 MEMBER_CENTRE_MODELS = (models.BatchList, models.BatchLine, models.InsuranceTransfer,
                         models.LegacyCard, models.VerificationCode)
+SET_UP_MODELS = (models.Policy, models.Tender, models.StockMove, models.StockMoveCard,
+                 models.ChannelOrder, models.InsurerFile, models.InsurerFileLine)
 LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS,
-                models.Reconciliation)
+                models.Reconciliation, *SET_UP_MODELS)
 CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
@@ -51,8 +53,6 @@ def _member_centre(db: pw.Database) -> None:
     db.create_tables(MEMBER_CENTRE_MODELS, safe=True)
 
 
-# Added as NOT NULL DEFAULT in one ALTER each: SQLite then needs no table rebuild (a
-# rebuild of a table others point at fails with foreign keys on).
 _V7_COLUMNS = (
     ("operation", "reversed_amount", "BIGINT NOT NULL DEFAULT 0"),
     ("operator", "review_failures", "INTEGER NOT NULL DEFAULT 0"),
@@ -72,9 +72,7 @@ def _money_core(db: pw.Database) -> None:
     prompt's own counter. The events of the old single chain are moved into a keyed
     chain by `kiosk init`, which holds the key (services/audit.py: adopt_unkeyed_events)."""
     db.create_tables([models.AuditChain], safe=True)
-    for table, column, definition in _V7_COLUMNS:
-        if column not in {existing.name for existing in db.get_columns(table)}:
-            db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {definition}')
+    _add_columns(db, _V7_COLUMNS)
     for index in db.get_indexes("audit_event"):
         if index.unique and index.columns == ["seq"]:
             db.execute_sql(f'DROP INDEX "{index.name}"')
@@ -92,6 +90,35 @@ UPDATE "operation" SET "reversed_amount" =
 WHERE "kind" IN ('charge', 'recharge')"""
 
 
+_V8_COLUMNS = (
+    ("outlet", "head_office", "BOOLEAN NOT NULL DEFAULT FALSE"),
+    ("role", "opens_cash_shift", "BOOLEAN NOT NULL DEFAULT TRUE"),
+    ("card_product", "initial_pin", "VARCHAR(12) NOT NULL DEFAULT 'typed'"),
+)
+DEFAULT_TENDERS = (("cash", "现金", "outlet_cash"), ("bank", "银行卡", "outlet_bank"))
+ROLES_WITHOUT_CASH_SHIFT = ("finance", "admin")
+
+
+def _chain_set_up(db: pw.Database) -> None:
+    """What a chain sets up without the demo: its rules, tender types, card stock moves,
+    channel orders and insurers' files; whether a role's login opens a cash shift."""
+    db.create_tables(SET_UP_MODELS, safe=True)
+    _add_columns(db, _V8_COLUMNS)
+    for code, name, account_kind in DEFAULT_TENDERS:
+        models.Tender.insert(code=code, name=name, account_kind=account_kind).on_conflict_ignore(
+        ).execute()
+    models.Role.update(opens_cash_shift=False).where(
+        models.Role.name.in_(ROLES_WITHOUT_CASH_SHIFT)).execute()
+
+
+def _add_columns(db: pw.Database, columns) -> None:
+    """Each as NOT NULL DEFAULT in one ALTER: SQLite then needs no table rebuild (a
+    rebuild of a table others point at fails with foreign keys on)."""
+    for table, column, definition in columns:
+        if column not in {existing.name for existing in db.get_columns(table)}:
+            db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {definition}')
+
+
 # Append only: a migration, once released, is never edited.
 MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (1, _create_tables),
@@ -101,6 +128,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (5, _member_centre),
     (6, lambda db: db.create_tables([models.Reconciliation], safe=True)),
     (7, _money_core),
+    (8, _chain_set_up),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
