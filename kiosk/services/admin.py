@@ -64,6 +64,19 @@ class OutletDetails:
 def save_outlet(session: Session, details: OutletDetails) -> None:
     """Create the outlet, or change its details (the code never changes)."""
     _admin(session)
+    values = checked_outlet(details)
+    with database.atomic():
+        existing = models.Outlet.get_or_none(models.Outlet.code == details.code)
+        if existing is None:
+            models.Outlet.create(**values)
+        else:
+            models.Outlet.update(values).where(models.Outlet.id == existing.id).execute()
+        audit.append(session, "outlet.save", subject=f"outlet:{details.code}",
+                     details={"new": existing is None})
+
+
+def checked_outlet(details: OutletDetails) -> dict:
+    """The outlet's fields, trimmed, or a clear refusal of the first that is wrong."""
     if not _OUTLET_CODE.fullmatch(details.code):
         raise InvalidInput(N_("An outlet code has 8 digits."))
     if not details.name.strip() or len(details.name) > 100:
@@ -75,15 +88,7 @@ def save_outlet(session: Session, details: OutletDetails) -> None:
         zoneinfo.ZoneInfo(details.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(N_("Unknown time zone {zone}."), zone=details.time_zone[:50]) from None
-    values = {f.name: getattr(details, f.name).strip() for f in fields(OutletDetails)}
-    with database.atomic():
-        existing = models.Outlet.get_or_none(models.Outlet.code == details.code)
-        if existing is None:
-            models.Outlet.create(**values)
-        else:
-            models.Outlet.update(values).where(models.Outlet.id == existing.id).execute()
-        audit.append(session, "outlet.save", subject=f"outlet:{details.code}",
-                     details={"new": existing is None})
+    return {f.name: getattr(details, f.name).strip() for f in fields(OutletDetails)}
 
 
 def set_outlet_active(session: Session, code: str, active: bool) -> None:
@@ -109,10 +114,19 @@ def open_product(session: Session, outlet_code: str, product_code: str, opened: 
                      details={"product": product_code, "opened": opened})
 
 
-def add_terminal(session: Session, outlet_code: str, code: str, name: str = "") -> None:
-    _admin(session)
+def check_terminal_code(code: str) -> None:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,20}", code):
         raise InvalidInput(N_("A terminal code has 1 to 20 letters or digits."))
+
+
+def check_login_id(login_id: str) -> None:
+    if not _LOGIN_ID.fullmatch(login_id):
+        raise InvalidInput(N_("A login id has 3 to 30 letters, digits, '.', '_' or '-'."))
+
+
+def add_terminal(session: Session, outlet_code: str, code: str, name: str = "") -> None:
+    _admin(session)
+    check_terminal_code(code)
     with database.atomic():
         try:
             models.Terminal.create(outlet=_outlet(outlet_code), code=code, name=name[:50])
@@ -126,8 +140,7 @@ def add_operator(session: Session, outlet_code: str, login_id: str, name: str, r
                  password: str) -> None:
     """A new operator with a one-time password, changed at first login."""
     _admin(session)
-    if not _LOGIN_ID.fullmatch(login_id):
-        raise InvalidInput(N_("A login id has 3 to 30 letters, digits, '.', '_' or '-'."))
+    check_login_id(login_id)
     if models.Role.get_or_none(models.Role.name == role) is None:
         raise NotFound(N_("No role {role}."), role=role[:30])
     try:
@@ -162,8 +175,7 @@ def change_login_id(session: Session, outlet_code: str, old: str, new: str) -> N
     """The operator keeps their history: journal rows point at the operator, and the
     old login id stays on record."""
     _admin(session)
-    if not _LOGIN_ID.fullmatch(new):
-        raise InvalidInput(N_("A login id has 3 to 30 letters, digits, '.', '_' or '-'."))
+    check_login_id(new)
     operator = _operator(outlet_code, old)
     with database.atomic():
         try:

@@ -130,3 +130,4 @@ def reversible_mismatches() -> list[tuple[int, str, int, int]]:
     """(id, kind, reversed_amount recorded, what its reversals and transfers took) of
     every operation where the two differ or the first exceeds the amount."""
     return list(_REVERSIBLE_MISMATCHES.execute())
+

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import peewee as pw
 
-from kiosk.store import models
+from kiosk.store import models, sql
 from kiosk.store.db import database
 
 SCHEMA_VERSION_KEY = "schema_version"
@@ -153,3 +153,12 @@ def migrate() -> tuple[int, int]:
                 conflict_target=[models.Meta.key], update={models.Meta.value: str(version)}
             ).execute()
     return before, current_version()
+
+
+_META_ROW = sql.Statement('SELECT "value" FROM "meta" WHERE "key" = ?', lock=sql.FOR_UPDATE)
+
+
+def hold_meta_row() -> None:
+    """A row lock that orders store-wide changes (a first run) on PostgreSQL; on SQLite
+    the write transaction already does."""
+    _META_ROW.first(SCHEMA_VERSION_KEY)
