@@ -176,7 +176,12 @@ def day_findings(session: Session, day: dt.date | None = None
 
 
 def close_day(session: Session, day: dt.date | None = None) -> dt.date:
-    """日结 of the outlet's business date (default: the current one)."""
+    """日结 of the outlet's business date (default: the current one, or an earlier day
+    left open; never a day still to come)."""
+    today = current_business_date(session)
+    if day is not None and day > today:
+        raise KioskError(N_("{day} has not come yet: the business date is {today}."),
+                         day=day.isoformat(), today=today.isoformat())
     day, problems = day_findings(session, day)
     outlet_id = session.actor.outlet_id
     if problems:
@@ -185,6 +190,8 @@ def close_day(session: Session, day: dt.date | None = None) -> dt.date:
         # Waits for the outlet's running operations and holds off new ones until the
         # close commits: none can post into the day being closed.
         operation_store.hold_outlet_for_close(outlet_id)
+        if operation_store.is_closed(outlet_id, day):
+            raise KioskError(N_("{day} is already closed."), day=day.isoformat())
         anchors = audit.heads(outlet_id)
         models.DayClose.create(outlet=outlet_id, business_date=day, closed_at=session.now(),
                                operator=session.actor.operator_id,
@@ -195,11 +202,16 @@ def close_day(session: Session, day: dt.date | None = None) -> dt.date:
 
 
 def close_month(session: Session, month: str) -> None:
-    """月结: every day of the month that has business must be closed first."""
+    """月结 of a finished month: every day of it that has business must be closed first.
+    Afterwards nothing posts into it (the business date moves past a closed month)."""
     permissions.require(session, permissions.DAY_CLOSE)
     outlet_id = session.actor.outlet_id
     first, after = month_bounds(month)
     last = after - dt.timedelta(days=1)
+    today = current_business_date(session)
+    if after > today:
+        raise KioskError(N_("{month} is not over yet: the business date is {today}."),
+                         month=month, today=today.isoformat())
     O = models.Operation
     busy = {row.business_date for row in O.select(O.business_date).distinct().where(
         O.outlet == outlet_id, O.business_date.between(first, last))}
@@ -210,6 +222,9 @@ def close_month(session: Session, month: str) -> None:
         raise CloseRefused([Finding(N_("days not closed: {days}"),
                                     {"days": ", ".join(d.isoformat() for d in missing)})])
     with database.atomic():
+        operation_store.hold_outlet_for_close(outlet_id)
+        if operation_store.month_closed(outlet_id, month):
+            raise KioskError(N_("{month} is already closed."), month=month)
         models.MonthClose.create(outlet=outlet_id, month=month, closed_at=session.now(),
                                  operator=session.actor.operator_id)
         audit.append(session, "month.close", subject=f"month:{month}")

@@ -131,3 +131,18 @@ def reversible_mismatches() -> list[tuple[int, str, int, int]]:
     every operation where the two differ or the first exceeds the amount."""
     return list(_REVERSIBLE_MISMATCHES.execute())
 
+
+
+_MONTH_CLOSED = sql.Statement(
+    'SELECT 1 FROM "month_close" WHERE "outlet_id" = ? AND "month" = ?')
+_LAST_CLOSED_MONTH = sql.Statement(
+    'SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = ?')
+
+
+def month_closed(outlet_id: int, month: str) -> bool:
+    return _MONTH_CLOSED.first(outlet_id, month) is not None
+
+
+def last_closed_month(outlet_id: int) -> str | None:
+    """YYYY-MM of the outlet's latest monthly close."""
+    return _LAST_CLOSED_MONTH.first(outlet_id)[0]
