@@ -48,3 +48,18 @@ def test_after_the_first_run_the_administrator_sets_up_an_outlet(chain, runtime)
     assert cashier.actor.shift_id is not None
     events = models.AuditEvent.select().where(models.AuditEvent.action == "operator.create")
     assert {e.operator_login for e in events} >= {CHAIN_ADMIN[0]}  # who did it, recorded
+
+
+async def test_an_empty_store_starts_at_the_first_run_then_the_administrator_logs_in(tmp_path):
+    from tests.app_helpers import empty_runtime, make_app, wait_for_message, wait_for_screen
+    app = make_app(empty_runtime(tmp_path, outlet_code=""))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "FirstRunScreen")
+        await pilot.press(*"10000001", "enter", *"总店", "enter", "enter", *"admin", "enter",
+                          *"Li", "enter", *"Admin1234", "enter", *"Admin9999", "enter")
+        await wait_for_message(pilot, "two passwords differ")
+        await pilot.press(*"Admin1234", "enter", *"Admin1234", "enter")
+        await wait_for_screen(pilot, "LoginScreen")
+        await pilot.press(*"admin", "enter", *"Admin1234", "enter")
+        await wait_for_screen(pilot, "StartScreen")
+    assert models.Operator.get(models.Operator.login_id == "admin").role.name == "admin"
