@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from kiosk.errors import KioskError, N_, NotFound
 from kiosk.hw.tracks import luhn_ok
-from kiosk.services import card_status, lockout, permissions
+from kiosk.services import card_status, lockout, permissions, policies
 from kiosk.services.accounts import balances
 from kiosk.services.card_status import CardStatus, CardUnusable  # noqa: F401 (re-exported)
 from kiosk.services.operations import mask_card_number
@@ -149,7 +149,7 @@ def check_pin(session: Session, card: models.Card, pin: str | None) -> None:
     result = lockout.check(
         session, tries.CARD_PIN, card.id,
         lambda: bool(pin) and session.hasher.verify(card.pin_hash, pin),
-        action="pin.wrong", subject=f"card:{card.number}")
+        action="pin.wrong", subject=f"card:{card.number}", most=policies.value("pin_tries"))
     if result.ok:
         return
     if result.locked:

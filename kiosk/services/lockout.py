@@ -28,10 +28,11 @@ class TryResult:
     failures: int = 0  # wrong tries counted so far (when not ok)
     locked: bool = False  # no try left: this one was refused, or it was the last
     checked: bool = True  # False: refused before any check (no try was left)
+    most: int = MAX_FAILURES
 
     @property
     def tries_left(self) -> int:
-        return max(MAX_FAILURES - self.failures, 0)
+        return max(self.most - self.failures, 0)
 
 
 # A claim that finds every slot busy waits for a running check to finish (a few hash
@@ -44,40 +45,41 @@ class TriesBusy(KioskError):
 
 
 def check(session: Session, counter: tries.Counter, row_id: int, secret_matches: Callable[[], bool],
-          *, action: str, subject: str) -> TryResult:
-    """Claim a check on the row, then run `secret_matches` (the slow hash check)."""
+          *, action: str, subject: str, most: int = MAX_FAILURES) -> TryResult:
+    """Claim a check on the row, then run `secret_matches` (the slow hash check); `most`
+    wrong tries lock it (the chain's policy)."""
     if database.in_transaction():
         raise RuntimeError("a try must commit on its own, before the operation it guards")
     with failures.as_unavailable():
-        return _check(session, counter, row_id, secret_matches, action, subject)
+        return _check(session, counter, row_id, secret_matches, action, subject, most)
 
 
-def _check(session, counter, row_id, secret_matches, action, subject) -> TryResult:
-    claim = _claim(counter, row_id)
+def _check(session, counter, row_id, secret_matches, action, subject, most) -> TryResult:
+    claim = _claim(counter, row_id, most)
     if claim is tries.Claim.LOCKED:
-        return TryResult(ok=False, failures=MAX_FAILURES, locked=True, checked=False)
+        return TryResult(ok=False, failures=most, locked=True, checked=False, most=most)
     try:
         matched = secret_matches()
     except BaseException:
         with database.atomic():  # the slot is given back; the try counts as wrong
-            tries.record_wrong(counter, row_id, MAX_FAILURES)
+            tries.record_wrong(counter, row_id, most)
         raise
     if matched:
         with database.atomic():
             tries.record_right(counter, row_id)
-        return TryResult(ok=True)
+        return TryResult(ok=True, most=most)
     with database.atomic():
-        wrong = tries.record_wrong(counter, row_id, MAX_FAILURES)
-        spent = wrong >= MAX_FAILURES
+        wrong = tries.record_wrong(counter, row_id, most)
+        spent = wrong >= most
         audit.append(session, action, subject=subject,
                      details={"failures": wrong, "locked": spent})
-    return TryResult(ok=False, failures=wrong, locked=spent)
+    return TryResult(ok=False, failures=wrong, locked=spent, most=most)
 
 
-def _claim(counter: tries.Counter, row_id: int) -> tries.Claim:
+def _claim(counter: tries.Counter, row_id: int, most: int) -> tries.Claim:
     for wait in (*BUSY_WAITS, None):
         with database.atomic():
-            claim = tries.claim(counter, row_id, MAX_FAILURES)
+            claim = tries.claim(counter, row_id, most)
         if claim is not tries.Claim.BUSY:
             return claim
         if wait is None:

@@ -7,12 +7,12 @@ import re
 from dataclasses import dataclass, replace
 
 from kiosk.errors import KioskError, N_, PermissionDenied
-from kiosk.services import audit, directory, lockout, permissions, shifts
+from kiosk.services import audit, directory, lockout, permissions, policies, shifts
 from kiosk.services.session import Actor, Session
 from kiosk.store import models, tries
 from kiosk.store.db import database
 
-_PASSWORD_RULE = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z\d]{8,12}")
+_PASSWORD_CHARACTERS = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z\d]+")
 
 
 class LoginFailed(KioskError):
@@ -41,7 +41,8 @@ class ReviewsLocked(KioskError):
 
 
 class PasswordRejected(KioskError):
-    default_message = N_("A password has 8-12 letters and digits, with at least one of each.")
+    default_message = N_("A password has {least}-{most} letters and digits, with at least "
+                         "one of each.")
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,9 @@ class LoginResult:
 
 
 def check_password_rule(password: str) -> None:
-    if not _PASSWORD_RULE.fullmatch(password or ""):
-        raise PasswordRejected()
+    least, most = policies.value("password_min_length"), policies.PASSWORD_MAX_LENGTH
+    if not (_PASSWORD_CHARACTERS.fullmatch(password or "") and least <= len(password) <= most):
+        raise PasswordRejected(least=least, most=most)
 
 
 def create_operator(session: Session, *, outlet: models.Outlet, login_id: str, name: str,
@@ -91,7 +93,8 @@ def _check_credentials(session: Session, operator: models.Operator | None,
     result = lockout.check(
         session, tries.LOGIN, operator.id,
         lambda: session.hasher.verify(operator.password_hash, password),
-        action="login.failed", subject=f"operator:{operator.login_id}")
+        action="login.failed", subject=f"operator:{operator.login_id}",
+        most=policies.value("login_tries"))
     if result.ok:
         return operator
     if not result.checked:
@@ -115,8 +118,9 @@ def login(session: Session, *, outlet_code: str, login_id: str, password: str,
                   operator_id=operator.id)
     if operator.role.opens_cash_shift:  # finance and administration handle no till
         actor = replace(actor, shift_id=shifts.open_or_resume(session.as_actor(actor)).id)
-    max_age = dt.timedelta(days=session.runtime.settings.password_max_age_days)
-    expired = operator.password_changed_at + max_age < session.now()
+    max_age = policies.value("password_max_age_days")
+    expired = bool(max_age) and \
+        operator.password_changed_at + dt.timedelta(days=max_age) < session.now()
     audit.append(session.as_actor(actor), "login", subject=f"operator:{operator.login_id}")
     return LoginResult(actor=actor, operator_name=operator.name, role=operator.role.name,
                        permissions=frozenset(permissions.permissions_of(operator.id)),
@@ -138,7 +142,8 @@ def authorise_review(session: Session, review, permission: str) -> models.Operat
     result = lockout.check(
         session, tries.REVIEW, reviewer.id,
         lambda: session.hasher.verify(reviewer.password_hash, review.password),
-        action="review.failed", subject=f"operator:{reviewer.login_id}")
+        action="review.failed", subject=f"operator:{reviewer.login_id}",
+        most=policies.value("login_tries"))
     if result.locked:
         raise ReviewsLocked(login_id=reviewer.login_id)
     if not result.ok:
