@@ -373,3 +373,27 @@ async def test_todays_journal_prints_as_a_list(runtime):
         await wait_for_message(pilot, "Printed")
     printed = (runtime.settings.receipts_dir / "journal-today-own-p1.txt").read_text()
     assert "12.30" in printed
+
+
+async def type_as_an_input_method_does(pilot, text: str) -> None:
+    """The terminal delivers each character of the IME's text as a key with that
+    character (the pilot's press() knows no character for keys like ．)."""
+    from textual import events
+    from textual.keys import _character_to_key
+    for character in text:
+        pilot.app.post_message(events.Key(_character_to_key(character), character))
+    await pilot.pause(0.2)
+
+
+async def test_an_amount_typed_with_a_chinese_input_method_or_a_typo_is_never_cut(runtime):
+    """１２．３０ charges ¥12.30; 1e9 is refused with a message, never charged as ¥19."""
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await swipe_card(pilot, SV_CARD)
+        await pilot.press(*"1e9", "enter")
+        await wait_for_message(pilot, "not an amount")
+        app.screen.query_one("#amount").value = ""
+        await type_as_an_input_method_does(pilot, "１２．３０")
+        await pilot.press("enter", *"123456", "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+        assert app.screen.result.amount == 1230

@@ -13,6 +13,7 @@ from kiosk.errors import N_
 from kiosk.messages import CardSwiped, WorkDone
 from kiosk.money import MoneyError, format_yuan, parse_yuan
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.form import MONEY
 from kiosk.services import card_status, charge as charging, journal, kinds
 from kiosk.services.cards import PinLocked, WrongPin
 from kiosk.services.catalog import CATEGORIES, DEFAULT_CATEGORY
@@ -58,7 +59,7 @@ class CardScreen(KioskScreen):
             else:
                 with Horizontal(classes="row"):
                     yield Label(self.tr("Amount"), classes="field-label")
-                    yield Input(id="amount", max_length=12, restrict=r"[0-9.]*")
+                    yield Input(id="amount", max_length=12, restrict=MONEY)
                     yield Select([(c, c) for c in CATEGORIES], value=DEFAULT_CATEGORY,
                                  id="category", allow_blank=False)
                 yield Static("", id="lines")

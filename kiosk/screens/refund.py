@@ -12,6 +12,7 @@ from kiosk.errors import N_
 from kiosk.messages import WorkDone
 from kiosk.money import MoneyError, format_yuan, parse_yuan, plain_yuan
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.form import MONEY
 from kiosk.services import charge as charging
 
 
@@ -33,7 +34,7 @@ class RefundScreen(KioskScreen):
                          f"{self.row.card}  {format_yuan(self.row.amount)}", id="title")
             yield Static(f"{self.tr('Can still be refunded')}: {format_yuan(left)}")
             yield Label(self.tr("Refund amount"))
-            yield Input(plain_yuan(left), id="amount", max_length=12, restrict=r"[0-9.]*")
+            yield Input(plain_yuan(left), id="amount", max_length=12, restrict=MONEY)
         yield from self.compose_keys()
 
     def on_mount(self) -> None:
