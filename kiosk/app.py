@@ -18,7 +18,8 @@ from kiosk.hw.swipe import SwipeDetector, Verdict
 from kiosk.hw.tracks import swipe_text
 from kiosk.i18n import translator
 from kiosk.identity import mask_phone
-from kiosk.messages import CardInserted, CardSwiped, DeviceProblem, SwipeBroken
+from kiosk.messages import (CardInserted, CardSwiped, DeviceProblem, ReceiptsPrinted,
+                            SwipeBroken)
 from kiosk.services import directory, receipts, setup
 from kiosk.services.bootstrap import terminal_actor
 from kiosk.services.operators import LoginResult
@@ -230,10 +231,8 @@ class KioskApp(App):
         """Send this terminal's queued receipts; tell the screen if the printer fails."""
         if self.terminal_session.actor.terminal_id is None:
             return
-        printed, problem = receipts.print_pending(self.session, self.devices.printer)
-        if problem:
-            self.call_from_thread(self.notify, self.tr(problem), severity="warning",
-                                  timeout=8)
+        outcome = receipts.print_pending(self.session, self.devices.printer)
+        self.call_from_thread(self._to_screen, ReceiptsPrinted(outcome))
 
 
 def build_app(runtime: Runtime, devices: Devices | None = None, *, demo: bool = False

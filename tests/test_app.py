@@ -6,8 +6,8 @@ from textual.widgets import Input
 from kiosk.services import cards
 from kiosk.services.verify import verify
 from kiosk.store import db, models
-from tests.app_helpers import (demo_swipe, log_in, swipe_card, make_app, seeded_runtime,
-                               wait_for_message, wait_for_screen)
+from tests.app_helpers import (demo_swipe, log_in, swipe_card, make_app, message_text,
+                               seeded_runtime, wait_for_message, wait_for_screen)
 from tests.conftest import INS_CARD, SV_CARD
 
 
@@ -166,6 +166,8 @@ async def test_printer_offline_keeps_the_receipt_queued(runtime):
             await pilot.pause(0.1)
         assert models.Receipt.get().status == "queued"
         assert "offline" in models.Receipt.get().last_error
+        await wait_for_message(pilot, "waits in the print queue")  # not "sent to the printer"
+        assert "{" not in message_text(app)
         app.devices.printer.offline = False
         await pilot.pause(0.9)
         await pilot.press("enter", "f4")

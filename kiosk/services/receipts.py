@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
-from kiosk.errors import DeviceError, N_, NotFound, PermissionDenied
+from kiosk.errors import DeviceError, KioskError, N_, NotFound, PermissionDenied
 from kiosk.hw.printer import Printer, PrintJob
 from kiosk.hw.receipt import ReceiptDoc, render
 from kiosk.services import audit, directory, kinds, permissions
@@ -103,14 +103,20 @@ class QueuedReceipt:
     label: str
     operation_id: int
     created: str
-    last_error: str
+    last_error: KioskError | None  # why the printer refused it last, to be shown
+
+
+@dataclass(frozen=True)
+class PrintOutcome:
+    printed: int
+    problem: KioskError | None = None  # the printer's refusal; the rest still wait
 
 
 def queue_listing(session: Session) -> list[QueuedReceipt]:
     time_zone = directory.actor_info(session.actor).time_zone
     return [QueuedReceipt(r.id, receipt_label(r.terminal.code, r.receipt_no), r.operation_id,
                           local_time(r.created_at, time_zone).strftime("%H:%M:%S"),
-                          r.last_error)
+                          _stored_error(r.last_error))
             for r in pending(session.actor.terminal_id)]
 
 
@@ -126,21 +132,22 @@ def stored_document(receipt: models.Receipt) -> ReceiptDoc:
     return ReceiptDoc(**{key: _tuples(value) for key, value in fields.items()})
 
 
-def print_pending(session: Session, printer: Printer | None) -> tuple[int, str]:
+def print_pending(session: Session, printer: Printer | None) -> PrintOutcome:
     """Send every queued receipt of this terminal, oldest first; stop at the first
-    failure (the rest wait). Returns (printed, error message id or '')."""
+    failure (the rest wait in the print queue)."""
     if printer is None:
-        return 0, N_("No receipt printer is configured; receipts wait in the print queue.")
+        return PrintOutcome(0, DeviceError(N_("No receipt printer is configured; receipts "
+                                              "wait in the print queue.")))
     printed = 0
     for receipt in pending(session.actor.terminal_id):
         try:
             printer.print_job(_job(session, receipt))
         except DeviceError as error:
-            mark_failed(receipt.id, error.message_id)
-            return printed, error.message_id
+            mark_failed(receipt.id, error)
+            return PrintOutcome(printed, error)
         mark_printed(receipt.id, session.now())
         printed += 1
-    return printed, ""
+    return PrintOutcome(printed)
 
 
 def _receipt(session: Session, receipt_id: int, *, own_terminal: bool) -> models.Receipt:
@@ -195,8 +202,23 @@ def mark_printed(receipt_id: int, when) -> None:
             models.Receipt.id == receipt_id).execute()
 
 
-def mark_failed(receipt_id: int, reason: str) -> None:
-    models.Receipt.update(last_error=reason[:200]).where(models.Receipt.id == receipt_id).execute()
+def mark_failed(receipt_id: int, error: KioskError) -> None:
+    """The message id and its values, so the queue shows it in the screen's language."""
+    params = {name: str(value)[:40] for name, value in error.params.items()}
+    text = json.dumps({"id": error.message_id, "params": params}, ensure_ascii=False)
+    if len(text) > 200:
+        text = json.dumps({"id": error.message_id, "params": {}}, ensure_ascii=False)[:200]
+    models.Receipt.update(last_error=text).where(models.Receipt.id == receipt_id).execute()
+
+
+def _stored_error(text: str) -> KioskError | None:
+    if not text:
+        return None
+    try:
+        stored = json.loads(text)
+        return DeviceError(stored["id"], **stored["params"])
+    except (ValueError, KeyError, TypeError):  # written by a version that kept the id only
+        return DeviceError(text)
 
 
 def print_report(session: Session, printer: Printer | None, title: str,
