@@ -399,3 +399,18 @@ async def test_an_amount_typed_with_a_chinese_input_method_or_a_typo_is_never_cu
         await pilot.press("enter", *"123456", "enter")
         await wait_for_screen(pilot, "ResultScreen")
         assert app.screen.result.amount == 1230
+
+
+async def test_a_refund_larger_than_what_is_left_is_refused_before_the_supervisor_signs(
+        runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await journal_after_a_sale(pilot, "7.30")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "RefundScreen")
+        app.screen.query_one("#amount").value = ""
+        await pilot.press(*"8.00", "enter")
+        await wait_for_message(pilot, "At most ¥7.30")
+        assert type(app.screen).__name__ == "RefundScreen"  # no review was asked for
+    assert not models.Operation.select().where(models.Operation.kind == "refund").exists()

@@ -48,6 +48,13 @@ class RefundScreen(KioskScreen):
         except MoneyError as error:
             self.say_error(error)
             return
+        # Everything about the refund is checked before a supervisor is asked to sign.
+        self.busy = True
+        self.call("check", charging.check_refund, self.app.session, self.row.operation_id,
+                  amount)
+        self.amount = amount
+
+    def _ask_review(self, amount: int) -> None:
         from kiosk.screens.review import ReviewModal
         self.app.push_screen(ReviewModal(None, self.tr("Supervisor review: refund {amount}")
                                          .format(amount=format_yuan(amount))),
@@ -67,6 +74,9 @@ class RefundScreen(KioskScreen):
         self.busy = False
         if message.error is not None:
             self.say_error(message.error)
+            return
+        if message.task == "check":
+            self._ask_review(self.amount)
             return
         from kiosk.screens.result import ResultScreen
         self.app.switch_screen(ResultScreen("refund", message.result))
