@@ -35,11 +35,27 @@ def seeded_runtime(tmp_path, **overrides) -> Runtime:
     return runtime
 
 
-def make_app(runtime: Runtime, *, printer_offline: bool = False, demo: bool = False):
+class FakeClock:
+    """The app's monotonic clock, moved by the test: idle tests wait for nothing."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def make_app(runtime: Runtime, *, printer_offline: bool = False, demo: bool = False,
+             clock=None):
     printer = SimPrinter(runtime.settings.receipts_dir, offline=printer_offline)
     devices = Devices(printer=printer, writer=SimWriter(), card_reader=SimCardReader(),
                       code_sender=SimCodeSender())
-    return build_app(runtime, devices, demo=demo)
+    if clock is None:
+        return build_app(runtime, devices, demo=demo)
+    return build_app(runtime, devices, demo=demo, monotonic=clock)
 
 
 def no_blink(app) -> None:
