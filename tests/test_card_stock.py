@@ -1,0 +1,222 @@
+"""Card stock (卡库存) from an empty chain: blank cards received at the head office,
+requested, sent and received by an outlet, issued there, returned, exchanged and
+scrapped; files reported by line; two sends of the same cards racing; on both backends."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from kiosk.errors import InvalidInput, NotFound, PermissionDenied
+from kiosk.hw.tracks import luhn_complete, luhn_ok
+from kiosk.services import admin, card_stock, issuing, operators
+from kiosk.services.issuing import IssueRequest
+from kiosk.services.verify import verify
+from kiosk.store import models
+from kiosk.tables import TableProblems
+from tests.conftest import log_in
+
+OUTLET = "10000002"
+CLERK = ("clerk2", "Clerk2345")
+KEEPER = ("keeper", "Keeper123")  # the head office's stock keeper (a supervisor)
+PREFIX = "88880010"
+
+
+def first_number(serial: int = 0) -> str:
+    return luhn_complete(f"{PREFIX}{serial:07d}")
+
+
+def person(runtime, chain, outlet: str, login: tuple[str, str], role: str):
+    """An operator of `outlet` with `role`, logged in with their own password."""
+    admin.add_operator(chain, outlet, login[0], login[0], role, "OneTime123")
+    session = log_in(runtime, outlet, login[0], "OneTime123")
+    operators.change_password(session, old_password="OneTime123", new_password=login[1])
+    return log_in(runtime, outlet, *login)
+
+
+@pytest.fixture
+def stock(chain, runtime):
+    """The chain with a stored-value product, a second outlet (opened for it, with a
+    terminal and a clerk) and a stock keeper at the head office."""
+    admin.save_product(chain, "SV", name="储值卡", kind="stored_value", issue_fee=1000)
+    admin.save_outlet(chain, admin.OutletDetails(OUTLET, "南京东路店"))
+    admin.add_terminal(chain, OUTLET, "T01")
+    for outlet in ("10000001", OUTLET):
+        admin.open_product(chain, outlet, "SV", True)
+    clerk = person(runtime, chain, OUTLET, CLERK, "clerk")
+    keeper = person(runtime, chain, "10000001", KEEPER, "supervisor")
+    return {"admin": chain, "clerk": clerk, "keeper": keeper}
+
+
+def count_of(session, outlet: str, product: str = "SV") -> card_stock.StockCount:
+    return next(row for row in card_stock.counts(session) if
+                (row.outlet, row.product) == (outlet, product))
+
+
+def test_cards_travel_from_the_maker_to_an_issued_card(stock, runtime):
+    keeper, clerk = stock["keeper"], stock["clerk"]
+    received = card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX,
+                                        first="0000000", count=100, note="maker batch 7")
+    numbers = [card.number for card in models.Card.select().order_by(models.Card.number)]
+    assert len(numbers) == 100 and all(luhn_ok(number) for number in numbers)
+    assert numbers[0] == first_number(0) and numbers[-1] == first_number(99)
+    assert (received.kind, received.count, received.note) == ("receive", 100, "maker batch 7")
+    assert models.Account.select().where(models.Account.card.in_(
+        models.Card.select(models.Card.id))).count() == 400  # principal, bonus, points, deposit
+
+    request = card_stock.request_cards(clerk, OUTLET, "SV", 20)
+    assert card_stock.request_cards(clerk, OUTLET, "SV", 20).replayed  # asked again: once
+    sent = card_stock.send(keeper, request.move_id)
+    assert (sent.status, sent.count, sent.first_number) == ("sent", 20, first_number(0))
+    assert count_of(clerk, OUTLET).in_transit == 20
+    with pytest.raises(InvalidInput, match="in transit to this outlet: receive move"):
+        issuing.record_written(clerk, first_number(0))
+
+    arrived = card_stock.receive_move(clerk, request.move_id)
+    assert arrived.status == "received" and not arrived.replayed
+    assert card_stock.receive_move(clerk, request.move_id).replayed  # twice: nothing more
+    number = issuing.next_blank(clerk, "SV")
+    assert number == first_number(0)
+    issuing.record_written(clerk, number)
+    issuing.issue(clerk, IssueRequest(number, None, "246810", 1000, 0), key=uuid.uuid4().hex)
+
+    at_outlet, at_office = count_of(clerk, OUTLET), count_of(clerk, "10000001")
+    assert (at_outlet.blank, at_outlet.active, at_outlet.in_transit) == (19, 1, 0)
+    assert (at_office.blank, at_office.active) == (80, 0)
+    chain_total = count_of(clerk, card_stock.CHAIN)
+    assert (chain_total.blank, chain_total.active) == (99, 1)
+    assert verify(runtime.sealer).ok
+
+
+def test_a_typed_number_says_where_the_card_is(stock):
+    keeper, clerk = stock["keeper"], stock["clerk"]
+    card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX, first="0000000",
+                             count=10)
+    with pytest.raises(NotFound, match="not in stock: receive it at head office"):
+        issuing.record_written(clerk, first_number(50))
+    with pytest.raises(InvalidInput, match="held by outlet 10000001"):
+        issuing.record_written(clerk, first_number(0))
+    with pytest.raises(NotFound, match="request some from the head office"):
+        issuing.next_blank(clerk, "SV")
+    request = card_stock.request_cards(clerk, OUTLET, "SV", 2)
+    card_stock.send(keeper, request.move_id)
+    with pytest.raises(NotFound, match="2 are in transit to this outlet"):
+        issuing.next_blank(clerk, "SV")
+    card_stock.scrap(keeper, [first_number(5)], "bent")
+    with pytest.raises(InvalidInput, match="was scrapped"):
+        card_stock.scrap(keeper, [first_number(5)], "bent")  # a rerun changes nothing
+
+
+def test_a_send_of_given_numbers_takes_exactly_those(stock):
+    keeper, clerk = stock["keeper"], stock["clerk"]
+    card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX, first="0000000",
+                             count=30)
+    request = card_stock.request_cards(clerk, OUTLET, "SV", 5)
+    sent = card_stock.send(keeper, request.move_id, f"{first_number(10)}-{first_number(14)}")
+    assert (sent.first_number, sent.last_number, sent.count) == (
+        first_number(10), first_number(14), 5)
+    again = card_stock.request_cards(clerk, OUTLET, "SV", 5)
+    with pytest.raises(InvalidInput, match="in transit to outlet 10000002"):
+        card_stock.send(keeper, again.move_id, f"{first_number(12)}-{first_number(16)}")
+    assert models.StockMove.get_by_id(again.move_id).status == "requested"  # nothing moved
+
+
+def test_returns_exchanges_and_scraps_keep_the_counts(stock, runtime):
+    keeper, clerk = stock["keeper"], stock["clerk"]
+    card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX, first="0000000",
+                             count=20)
+    card_stock.receive_move(clerk, card_stock.send(
+        keeper, card_stock.request_cards(clerk, OUTLET, "SV", 10).move_id).move_id)
+
+    with pytest.raises(PermissionDenied):  # a clerk asks for and receives cards, no more
+        card_stock.return_cards(clerk, OUTLET, "SV", count=2)
+    back = card_stock.return_cards(keeper, OUTLET, "SV", count=2, note="too many")
+    assert (back.kind, back.status, back.from_outlet) == ("return", "sent", OUTLET)
+    card_stock.receive_move(keeper, back.move_id)
+
+    damaged = first_number(2)
+    swap = card_stock.exchange(keeper, damaged, "magstripe scratched")
+    assert swap.kind == "exchange" and damaged in swap.note
+    card_stock.receive_move(clerk, swap.move_id)
+    card_stock.scrap(keeper, [first_number(3), first_number(4)], "water damage")
+
+    outlet, office = count_of(clerk, OUTLET), count_of(clerk, "10000001")
+    assert (outlet.blank, outlet.scrapped) == (10 - 2 - 1 + 1 - 2, 3)
+    assert (office.blank, office.scrapped) == (10 + 2 - 1, 0)
+    kinds = {move.kind for move in card_stock.moves(keeper)}
+    assert kinds == {"receive", "request", "return", "exchange", "scrap"}
+    actions = {event.action for event in models.AuditEvent.select()}
+    assert {"stock.receive", "stock.send", "stock.return", "stock.receive_move",
+            "stock.exchange", "stock.scrap"} <= actions
+    assert verify(runtime.sealer).ok
+
+
+def test_only_the_head_office_keeper_sends_and_an_outlet_handles_its_own_stock(
+        stock, runtime):
+    keeper, clerk, chain = stock["keeper"], stock["clerk"], stock["admin"]
+    card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX, first="0000000",
+                             count=5)
+    request = card_stock.request_cards(clerk, OUTLET, "SV", 2)
+    with pytest.raises(PermissionDenied):
+        card_stock.send(clerk, request.move_id)
+    with pytest.raises(PermissionDenied):  # a clerk receives at the head office: no
+        card_stock.receive_range(clerk, product_code="SV", prefix="7777", first="000000",
+                                 count=1)
+    admin.save_outlet(chain, admin.OutletDetails("10000003", "徐家汇店"))
+    admin.add_terminal(chain, "10000003", "T01")
+    admin.open_product(chain, "10000003", "SV", True)
+    other = person(runtime, chain, "10000003", ("clerk3", "Clerk3456"), "clerk")
+    card_stock.send(keeper, request.move_id)
+    with pytest.raises(PermissionDenied, match="handled there or at the head office"):
+        card_stock.receive_move(other, request.move_id)
+    with pytest.raises(PermissionDenied, match="handled there"):
+        card_stock.request_cards(other, OUTLET, "SV", 1)
+
+
+def test_a_request_for_a_product_the_outlet_has_not_opened_is_refused(stock):
+    admin.save_product(stock["admin"], "MEM", name="会员卡", kind="membership")
+    with pytest.raises(InvalidInput, match="not opened at outlet 10000002"):
+        card_stock.request_cards(stock["clerk"], OUTLET, "MEM", 5)
+
+
+def test_a_makers_file_with_bad_rows_is_reported_by_line_and_receives_nothing(
+        stock, tmp_path):
+    keeper = stock["keeper"]
+    card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX, first="0000000",
+                             count=1)
+    bad = first_number(7)[:-1] + str((int(first_number(7)[-1]) + 1) % 10)
+    path = tmp_path / "maker.csv"
+    path.write_text("卡号,产品\n" + "\n".join([
+        first_number(1), f"{first_number(2)},SV", f"{first_number(1)},SV",  # a duplicate
+        bad, f"{first_number(3)},NOPE", first_number(0), "12ab"]) + "\n", encoding="utf-8")
+    with pytest.raises(TableProblems) as refused:
+        card_stock.receive_file(keeper, path, product_code="SV")
+    lines = {problem.line: problem.message_id for problem in refused.value.problems}
+    assert lines == {4: "card {number} is already on line {first}",
+                     5: "card {number} fails its check digit",
+                     6: "no card product {code}", 7: "card {number} already exists",
+                     8: "'{number}' is not a card number (6 to 32 digits)"}
+    assert models.Card.select().count() == 1
+    good = tmp_path / "good.csv"
+    good.write_text("\n".join(first_number(n) for n in range(1, 6)), encoding="utf-8")
+    with pytest.raises(TableProblems, match="no product"):
+        card_stock.receive_file(keeper, good)
+    [move] = card_stock.receive_file(keeper, good, product_code="SV", note="maker batch 8")
+    assert move.count == 5 and models.Card.select().count() == 6
+
+
+def test_a_range_is_refused_whole_if_any_number_exists_or_it_is_too_large(stock):
+    keeper = stock["keeper"]
+    card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX, first="0000005",
+                             count=1)
+    with pytest.raises(InvalidInput, match="1 numbers of this range already exist"):
+        card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX, first="0000000",
+                                 count=10)
+    with pytest.raises(InvalidInput, match="From 1 to 100000 cards"):
+        card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX, first="0000000",
+                                 count=card_stock.MAX_CARDS + 1)
+    with pytest.raises(InvalidInput, match="run past 2 digits"):
+        card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX, first="95",
+                                 count=10)
+    assert models.Card.select().count() == 1
