@@ -4,6 +4,7 @@ scrapped; files reported by line; two sends of the same cards racing; on both ba
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
@@ -15,12 +16,14 @@ from kiosk.services.issuing import IssueRequest
 from kiosk.services.verify import verify
 from kiosk.store import models
 from kiosk.tables import TableProblems
-from tests.conftest import log_in
+from tests.conftest import IN_CI, log_in
+from tests.racing import Racers
 
 OUTLET = "10000002"
 CLERK = ("clerk2", "Clerk2345")
 KEEPER = ("keeper", "Keeper123")  # the head office's stock keeper (a supervisor)
 PREFIX = "88880010"
+ROUNDS = 20 if IN_CI or os.environ.get("KIOSK_SLOW") == "1" else 3
 
 
 def first_number(serial: int = 0) -> str:
@@ -220,3 +223,70 @@ def test_a_range_is_refused_whole_if_any_number_exists_or_it_is_too_large(stock)
         card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX, first="95",
                                  count=10)
     assert models.Card.select().count() == 1
+
+
+# -- races: two head office clerks sending the same cards at once ---------------------------
+BRANCHES = ("10000002", "10000003", "10000004", "10000005")
+
+
+def _stock_racers(stock, runtime):
+    chain = stock["admin"]
+    for terminal in ("T02", "T03", "T04"):
+        admin.add_terminal(chain, "10000001", terminal)
+    for code in BRANCHES[1:]:
+        admin.save_outlet(chain, admin.OutletDetails(code, f"分店{code[-1]}"))
+        admin.open_product(chain, code, "SV", True)
+    logins = [("10000001", *KEEPER, "T01"), ("10000001", "admin", "Admin1234", "T02"),
+              ("10000001", *KEEPER, "T03"), ("10000001", "admin", "Admin1234", "T04")]
+    return Racers(runtime.settings, logins)
+
+
+def _stock_is_whole(received: int) -> None:
+    """Every card is held by an outlet or travels in exactly one sent move, and every
+    move holds as many cards as it says."""
+    in_transit = models.Card.select().where(models.Card.outlet.is_null()).count()
+    sent_cards = (models.StockMoveCard.select().join(models.StockMove)
+                  .where(models.StockMove.status == "sent"))
+    assert in_transit == sent_cards.count()
+    assert len({row.card_id for row in sent_cards}) == sent_cards.count()
+    for move in models.StockMove.select().where(models.StockMove.kind == "request"):
+        assert move.cards.count() == (move.count if move.status != "requested" else 0)
+    assert models.Card.select().count() == received
+
+
+@pytest.mark.race
+def test_four_sends_of_the_same_cards_at_once_move_them_once(stock, runtime):
+    keeper = stock["keeper"]
+    card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX, first="0000000",
+                             count=5 * ROUNDS)
+    with _stock_racers(stock, runtime) as racers:
+        for round_number in range(ROUNDS):
+            requests = [card_stock.request_cards(keeper, code, "SV", 5).move_id
+                        for code in BRANCHES]
+            span = f"{first_number(5 * round_number)}-{first_number(5 * round_number + 4)}"
+            outcomes = racers.race(*[("stock_send", move, span) for move in requests])
+            assert sum(outcome.ok for outcome in outcomes) == 1, outcomes
+            winner = requests[[outcome.ok for outcome in outcomes].index(True)]
+            assert {card.card.number for card in models.StockMoveCard.select().where(
+                models.StockMoveCard.move == winner)} == {
+                first_number(5 * round_number + n) for n in range(5)}
+            _stock_is_whole(5 * ROUNDS)
+    assert verify(runtime.sealer).ok
+
+
+@pytest.mark.race
+def test_one_request_sent_by_four_clerks_at_once_is_sent_once(stock, runtime):
+    keeper = stock["keeper"]
+    card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX, first="0000000",
+                             count=5 * ROUNDS)
+    with _stock_racers(stock, runtime) as racers:
+        for _ in range(ROUNDS):
+            move = card_stock.request_cards(keeper, OUTLET, "SV", 5).move_id
+            outcomes = racers.race(*[("stock_send", move) for _ in range(4)])
+            assert all(outcome.ok for outcome in outcomes), outcomes
+            assert sorted(outcome.value[0] for outcome in outcomes) == [
+                False, True, True, True]  # one sent it, three were told it was sent
+            _stock_is_whole(5 * ROUNDS)
+            card_stock.receive_move(stock["clerk"], move)
+    assert count_of(keeper, OUTLET).blank == 5 * ROUNDS
+    assert verify(runtime.sealer).ok
