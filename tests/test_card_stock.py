@@ -290,3 +290,57 @@ def test_one_request_sent_by_four_clerks_at_once_is_sent_once(stock, runtime):
             card_stock.receive_move(stock["clerk"], move)
     assert count_of(keeper, OUTLET).blank == 5 * ROUNDS
     assert verify(runtime.sealer).ok
+
+
+# -- the command line ----------------------------------------------------------------------
+@pytest.fixture
+def cli(stock, tmp_path, store_url, monkeypatch):
+    """`kiosk --db ... --home ... ARGS` on the chain's store, as its head office."""
+    from click.testing import CliRunner
+
+    from kiosk.cli import main
+    from kiosk.store import db
+    monkeypatch.setenv("KIOSK_OUTLET", "10000001")
+    monkeypatch.setenv("KIOSK_TERMINAL", "T01")
+    monkeypatch.setenv("KIOSK_LANG", "en")
+
+    def run(*args):
+        result = CliRunner().invoke(main, ["--db", store_url, "--home",
+                                           str(tmp_path / "home"), "stock", *args])
+        db.close()
+        return result
+    return run
+
+
+def test_the_stock_commands_from_receiving_to_counts(cli, tmp_path):
+    received = cli("receive", "--product", "SV", "--prefix", PREFIX, "--from", "0000000",
+                   "--count", "30", "--note", "maker batch 9")
+    assert received.exit_code == 0, received.output
+    assert f"receive done: 30 SV {first_number(0)}-{first_number(29)}" in received.output
+    requested = cli("request", "--outlet", OUTLET, "--product", "SV", "--count", "10")
+    move = requested.output.split()[1].lstrip("#")
+    assert cli("send", move, "--numbers", f"{first_number(5)}-{first_number(14)}"
+               ).exit_code == 0
+    assert "already done" in cli("send", move).output  # a rerun changes nothing
+    assert cli("receive-move", move).exit_code == 0
+    scrapped = cli("scrap", first_number(5), "--reason", "bent")
+    assert scrapped.exit_code == 0, scrapped.output
+    assert "stock.manage" not in cli("moves").output and "maker batch 9" in cli("moves").output
+
+    shown = cli("counts", "--outlet", OUTLET)
+    assert shown.exit_code == 0 and "in stock" in shown.output
+    assert cli("counts", "--csv", str(tmp_path / "counts.csv")).exit_code == 0
+    lines = (tmp_path / "counts.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "outlet,product,in stock,written,in transit,active,other issued,scrapped"
+    assert lines[1:] == ["10000001,SV,20,0,0,0,0,0", f"{OUTLET},SV,9,0,0,0,0,1",
+                         "*,SV,29,0,0,0,0,1"]
+
+
+def test_a_bad_makers_file_on_the_command_line_lists_every_bad_line(cli, tmp_path):
+    path = tmp_path / "maker.csv"
+    path.write_text(f"{first_number(1)}\n{first_number(1)}\n12ab\n", encoding="utf-8")
+    result = cli("receive", "--product", "SV", "--file", str(path))
+    assert result.exit_code == 2
+    assert "line 2: card" in result.output and "line 3: '12ab'" in result.output
+    assert "nothing was imported" in result.output
+    assert models.Card.select().count() == 0
