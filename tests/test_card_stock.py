@@ -344,3 +344,54 @@ def test_a_bad_makers_file_on_the_command_line_lists_every_bad_line(cli, tmp_pat
     assert "line 2: card" in result.output and "line 3: '12ab'" in result.output
     assert "nothing was imported" in result.output
     assert models.Card.select().count() == 0
+
+
+# -- the screen ------------------------------------------------------------------------------
+async def wait_until(pilot, condition, what: str, timeout: float = 5.0) -> None:
+    from tests.app_helpers import message_text
+    waited = 0.0
+    while not condition():
+        await pilot.pause(0.05)
+        waited += 0.05
+        if waited > timeout:
+            raise AssertionError(f"{what}: still not so; message {message_text(pilot.app)!r}")
+
+
+async def test_an_outlet_requests_and_receives_cards_on_the_stock_screen(stock, runtime):
+    from dataclasses import replace
+
+    from textual.widgets import DataTable
+
+    from tests.app_helpers import FIXED_NOW, log_in as log_in_app, make_app, \
+        wait_for_message, wait_for_screen
+    keeper = stock["keeper"]
+    card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX, first="0000000",
+                             count=30)
+    at_outlet = replace(runtime, settings=replace(runtime.settings, outlet_code=OUTLET),
+                        clock=lambda: FIXED_NOW)
+    app = make_app(at_outlet)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in_app(pilot, *CLERK)
+        await pilot.press("f6")
+        await wait_for_screen(pilot, "MemberCentreScreen")
+        await pilot.press("s")
+        await wait_for_screen(pilot, "CardStockScreen")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.query("#count") and screen.focused is
+                         screen.query_one("#count"), "the form shown")
+        await pilot.press("1", "0", "enter", "enter")  # count, then (no numbers) request
+        await wait_for_message(pilot, "for 10 cards sent to the head office")
+        [request] = card_stock.moves(keeper, OUTLET)
+        card_stock.send(keeper, request.move_id)
+
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: screen.moves and screen.moves[0].status == "sent",
+                         "the move shown in transit")
+        screen.query_one(DataTable).focus()
+        await pilot.press("f5")
+        await wait_for_message(pilot, "10 cards received into stock")
+        await pilot.press("f2")
+        table = screen.query_one(DataTable)
+        await wait_until(pilot, lambda: table.row_count == 1, "the counts shown")
+        assert [str(cell) for cell in table.get_row_at(0)][:3] == [OUTLET, "SV", "10"]
+    assert count_of(keeper, OUTLET).blank == 10

@@ -544,6 +544,15 @@ def counts_table(session: Session, outlet_code: str = "") -> list[list]:
     return [list(COUNT_TITLES)] + [row.cells() for row in counts(session, outlet_code)]
 
 
+def outlet_in_view(session: Session) -> str:
+    """The outlet whose stock an operator looks at: their own; at the head office, the
+    whole chain ("")."""
+    office = stock_store.head_office()
+    if office is not None and office.id == session.actor.outlet_id:
+        return ""
+    return stock_store.outlet_codes([session.actor.outlet_id])[session.actor.outlet_id].code
+
+
 def moves(session: Session, outlet_code: str = "", *, limit: int = 50) -> list[MoveView]:
     """The latest moves of an outlet (to or from it), or of the whole chain."""
     permissions.require(session, permissions.QUERY)
