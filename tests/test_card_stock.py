@@ -395,3 +395,21 @@ async def test_an_outlet_requests_and_receives_cards_on_the_stock_screen(stock, 
         await wait_until(pilot, lambda: table.row_count == 1, "the counts shown")
         assert [str(cell) for cell in table.get_row_at(0)][:3] == [OUTLET, "SV", "10"]
     assert count_of(keeper, OUTLET).blank == 10
+
+
+def test_a_card_sent_away_while_its_write_is_recorded_stays_blank_in_transit(
+        stock, monkeypatch):
+    keeper, clerk = stock["keeper"], stock["clerk"]
+    card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX, first="0000000",
+                             count=5)
+    number = first_number(0)
+    read_before = issuing.blank_card(keeper, number)  # the writer starts on this card...
+    request = card_stock.request_cards(clerk, OUTLET, "SV", 1)
+    card_stock.send(keeper, request.move_id, f"{number}-{number}")  # ...which is sent away
+    monkeypatch.setattr(issuing, "blank_card", lambda session, typed: read_before)
+    with pytest.raises(InvalidInput, match="just left this outlet's stock"):
+        issuing.record_written(keeper, number)
+    card = models.Card.get(models.Card.number == number)
+    assert card.status == "blank" and card.outlet_id is None
+    card_stock.receive_move(clerk, request.move_id)
+    assert count_of(clerk, OUTLET).blank == 1
