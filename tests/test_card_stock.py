@@ -229,7 +229,11 @@ def test_a_range_is_refused_whole_if_any_number_exists_or_it_is_too_large(stock)
 BRANCHES = ("10000002", "10000003", "10000004", "10000005")
 
 
-def _stock_racers(stock, runtime):
+@pytest.fixture
+def racers(stock, runtime):
+    """Four head office clerks at four terminals, and 5 cards a round in stock."""
+    card_stock.receive_range(stock["keeper"], product_code="SV", prefix=PREFIX,
+                             first="0000000", count=5 * ROUNDS)
     chain = stock["admin"]
     for terminal in ("T02", "T03", "T04"):
         admin.add_terminal(chain, "10000001", terminal)
@@ -238,7 +242,8 @@ def _stock_racers(stock, runtime):
         admin.open_product(chain, code, "SV", True)
     logins = [("10000001", *KEEPER, "T01"), ("10000001", "admin", "Admin1234", "T02"),
               ("10000001", *KEEPER, "T03"), ("10000001", "admin", "Admin1234", "T04")]
-    return Racers(runtime.settings, logins)
+    with Racers(runtime.settings, logins) as started:
+        yield started
 
 
 def _stock_is_whole(received: int) -> None:
@@ -255,39 +260,33 @@ def _stock_is_whole(received: int) -> None:
 
 
 @pytest.mark.race
-def test_four_sends_of_the_same_cards_at_once_move_them_once(stock, runtime):
+def test_four_sends_of_the_same_cards_at_once_move_them_once(stock, runtime, racers):
     keeper = stock["keeper"]
-    card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX, first="0000000",
-                             count=5 * ROUNDS)
-    with _stock_racers(stock, runtime) as racers:
-        for round_number in range(ROUNDS):
-            requests = [card_stock.request_cards(keeper, code, "SV", 5).move_id
-                        for code in BRANCHES]
-            span = f"{first_number(5 * round_number)}-{first_number(5 * round_number + 4)}"
-            outcomes = racers.race(*[("stock_send", move, span) for move in requests])
-            assert sum(outcome.ok for outcome in outcomes) == 1, outcomes
-            winner = requests[[outcome.ok for outcome in outcomes].index(True)]
-            assert {card.card.number for card in models.StockMoveCard.select().where(
-                models.StockMoveCard.move == winner)} == {
-                first_number(5 * round_number + n) for n in range(5)}
-            _stock_is_whole(5 * ROUNDS)
+    for round_number in range(ROUNDS):
+        requests = [card_stock.request_cards(keeper, code, "SV", 5).move_id
+                    for code in BRANCHES]
+        span = f"{first_number(5 * round_number)}-{first_number(5 * round_number + 4)}"
+        outcomes = racers.race(*[("stock_send", move, span) for move in requests])
+        assert sum(outcome.ok for outcome in outcomes) == 1, outcomes
+        winner = requests[[outcome.ok for outcome in outcomes].index(True)]
+        assert {card.card.number for card in models.StockMoveCard.select().where(
+            models.StockMoveCard.move == winner)} == {
+            first_number(5 * round_number + n) for n in range(5)}
+        _stock_is_whole(5 * ROUNDS)
     assert verify(runtime.sealer).ok
 
 
 @pytest.mark.race
-def test_one_request_sent_by_four_clerks_at_once_is_sent_once(stock, runtime):
+def test_one_request_sent_by_four_clerks_at_once_is_sent_once(stock, runtime, racers):
     keeper = stock["keeper"]
-    card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX, first="0000000",
-                             count=5 * ROUNDS)
-    with _stock_racers(stock, runtime) as racers:
-        for _ in range(ROUNDS):
-            move = card_stock.request_cards(keeper, OUTLET, "SV", 5).move_id
-            outcomes = racers.race(*[("stock_send", move) for _ in range(4)])
-            assert all(outcome.ok for outcome in outcomes), outcomes
-            assert sorted(outcome.value[0] for outcome in outcomes) == [
-                False, True, True, True]  # one sent it, three were told it was sent
-            _stock_is_whole(5 * ROUNDS)
-            card_stock.receive_move(stock["clerk"], move)
+    for _ in range(ROUNDS):
+        move = card_stock.request_cards(keeper, OUTLET, "SV", 5).move_id
+        outcomes = racers.race(*[("stock_send", move) for _ in range(4)])
+        assert all(outcome.ok for outcome in outcomes), outcomes
+        assert sorted(outcome.value[0] for outcome in outcomes) == [
+            False, True, True, True]  # one sent it, three were told it was sent
+        _stock_is_whole(5 * ROUNDS)
+        card_stock.receive_move(stock["clerk"], move)
     assert count_of(keeper, OUTLET).blank == 5 * ROUNDS
     assert verify(runtime.sealer).ok
 
@@ -347,23 +346,13 @@ def test_a_bad_makers_file_on_the_command_line_lists_every_bad_line(cli, tmp_pat
 
 
 # -- the screen ------------------------------------------------------------------------------
-async def wait_until(pilot, condition, what: str, timeout: float = 5.0) -> None:
-    from tests.app_helpers import message_text
-    waited = 0.0
-    while not condition():
-        await pilot.pause(0.05)
-        waited += 0.05
-        if waited > timeout:
-            raise AssertionError(f"{what}: still not so; message {message_text(pilot.app)!r}")
-
-
 async def test_an_outlet_requests_and_receives_cards_on_the_stock_screen(stock, runtime):
     from dataclasses import replace
 
     from textual.widgets import DataTable
 
     from tests.app_helpers import FIXED_NOW, log_in as log_in_app, make_app, \
-        wait_for_message, wait_for_screen
+        wait_for_message, wait_for_screen, wait_until
     keeper = stock["keeper"]
     card_stock.receive_range(keeper, product_code="SV", prefix=PREFIX, first="0000000",
                              count=30)

@@ -258,8 +258,7 @@ def request_cards(session: Session, outlet_code: str, product_code: str,
 def cancel_request(session: Session, move_id: int) -> MoveView:
     permissions.require(session, permissions.CARD_ISSUE)
     with database.atomic():
-        move = _locked_move(move_id)
-        _may_act(session, permissions.CARD_ISSUE, _outlet_by_id(move.to_outlet_id))
+        move = _locked_for(session, move_id, permissions.CARD_ISSUE, "to_outlet")
         if move.status == "cancelled":
             return view(move, replayed=True)
         if move.kind != "request" or not stock_store.change_status(
@@ -277,14 +276,13 @@ def send(session: Session, move_id: int, numbers: str = "") -> MoveView:
     permissions.require(session, permissions.STOCK_MANAGE)
     span = parse_span(numbers) if numbers else None
     with database.atomic():
-        move = _locked_move(move_id)
-        sender = _outlet_by_id(move.from_outlet_id)
-        _may_act(session, permissions.STOCK_MANAGE, sender)
+        move = _locked_for(session, move_id, permissions.STOCK_MANAGE, "from_outlet")
         if move.kind == "request" and move.status in ("sent", "received"):
             return view(move, replayed=True)
         if move.kind != "request" or move.status != "requested":
             raise InvalidInput(N_("Move #{move} is not an open request: it cannot be sent."),
                                move=move.id)
+        sender = _outlet_by_id(move.from_outlet_id)
         stock_store.hold_stock(sender.id)
         cards = _pick(sender, move.product_id, move.count, span)
         stock_store.change_status(move.id, "requested", "sent", count=len(cards))
@@ -298,8 +296,7 @@ def receive_move(session: Session, move_id: int) -> MoveView:
     """The parcel arrived: the move's cards become the receiving outlet's stock."""
     permissions.require(session, permissions.CARD_ISSUE)
     with database.atomic():
-        move = _locked_move(move_id)
-        _may_act(session, permissions.CARD_ISSUE, _outlet_by_id(move.to_outlet_id))
+        move = _locked_for(session, move_id, permissions.CARD_ISSUE, "to_outlet")
         if move.status == "received":
             return view(move, replayed=True)
         if move.status != "sent":
@@ -656,10 +653,14 @@ def _holder(card: models.Card) -> models.Outlet:
     return _outlet_by_id(card.outlet_id)
 
 
-def _locked_move(move_id: int) -> models.StockMove:
+def _locked_for(session: Session, move_id: int, permission: str,
+                side: str) -> models.StockMove:
+    """The move, locked, once the operator may act for its outlet on `side` (from_outlet
+    or to_outlet)."""
     move = stock_store.locked_move(move_id)
     if move is None:
         raise NotFound(N_("No stock move #{move}."), move=move_id)
+    _may_act(session, permission, _outlet_by_id(getattr(move, f"{side}_id")))
     return move
 
 
