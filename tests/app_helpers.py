@@ -100,6 +100,15 @@ async def wait_for_message(pilot, fragment: str, timeout: float = 5.0) -> None:
                                  f"{message_text(pilot.app)!r}")
 
 
+async def wait_until(pilot, condition, what: str, timeout: float = 5.0) -> None:
+    waited = 0.0
+    while not condition():
+        await pilot.pause(0.05)
+        waited += 0.05
+        if waited > timeout:
+            raise AssertionError(f"{what}: still not so; message {message_text(pilot.app)!r}")
+
+
 def demo_swipe(number: str) -> str:
     return swipe_text(number, "DEMO/CARD", "3012")
 
