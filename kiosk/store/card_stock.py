@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 import peewee as pw
 
-from kiosk.store import models, sql
+from kiosk.store import ledger, models, sql
 
 CHUNK = 500  # ids or rows per statement: far below either database's parameter limit
 IN_STOCK = ("blank",)
@@ -106,7 +106,7 @@ def insert_blanks(numbers: Sequence[str], product_id: int, outlet_id: int, at,
              "created_at": at} for number in part]))
         created = ids_by_number(part)
         sql.insert_rows(models.Account, _with_defaults(models.Account, [
-            {"code": f"card:{number}:{kind}", "kind": kind, "unit": unit,
+            {"code": ledger.card_account_code(number, kind), "kind": kind, "unit": unit,
              "card": created[number], "outlet": outlet_id}
             for number in part for kind, unit in account_kinds]))
         ids.extend(created[number] for number in part)
