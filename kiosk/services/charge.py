@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 from kiosk.errors import KioskError, N_, PermissionDenied
 from kiosk.money import format_yuan, split_proportionally
-from kiosk.services import cards, directory, operators, permissions, receipts
+from kiosk.services import cards, directory, operators, permissions, policies, receipts
 from kiosk.services.accounts import card_accounts, issuer_account, till_account
 from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import (InsufficientFunds, OperationResult, Posting, perform,
@@ -276,6 +276,11 @@ def _check_refundable(session: Session, original: models.Operation | None,
     if original.outlet_id != session.actor.outlet_id and not permissions.has_permission(
             session.actor.operator_id, permissions.REFUND_ANY_OUTLET):
         raise PermissionDenied(N_("This charge was made at another outlet: refund it there."))
+    window = policies.value("refund_window_days")
+    if window and original.business_date < current_business_date(session) - dt.timedelta(
+            days=window):
+        raise KioskError(N_("This charge is older than the chain's refund window ({days} "
+                            "days): it cannot be refunded at the counter."), days=window)
     left = original.amount - original.reversed_amount
     if amount > left:
         if _filed_for_transfer(original):
