@@ -22,14 +22,13 @@ from pathlib import Path
 
 import peewee as pw
 
-from kiosk.errors import InvalidInput, KioskError, N_, NotFound
-from kiosk.money import MoneyError, parse_yuan
+from kiosk.errors import InvalidInput, KioskError, N_
 from kiosk.services import audit, permissions
 from kiosk.services.business_date import current_business_date, month_bounds
+from kiosk.services.channels import channel_mapping, read_order_lines
 from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store.db import database
-from kiosk.tables import Problem, TableProblems, read_rows
 
 STATUSES = ("matched", "amount_differs", "only_statement", "only_journal")
 STATUS_NAMES = {"matched": N_("matched"), "amount_differs": N_("amount differs"),
@@ -65,51 +64,16 @@ class Report:
         return sum(row.journal_amount for row in self.rows if row.status == "matched")
 
 
-def channel_mapping(session: Session, channel: str) -> dict:
-    mapping = session.runtime.settings.channels.get(channel)
-    if mapping is None:
-        raise NotFound(N_("No channel '{channel}' in the settings ([channels.{channel}])."),
-                       channel=channel[:30])
-    return mapping
-
-
 def last_month(today: dt.date) -> str:
     return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
 def read_statement(path: str | Path, mapping: dict) -> dict[str, int]:
-    """Order number -> amount (fen) of a statement; every bad row reported by line."""
-    rows = read_rows(path)
-    try:
-        line, header = next(rows)
-    except StopIteration:
-        raise InvalidInput(N_("The file has no rows to import.")) from None
-    columns = {}
-    for key in ("order_no", "amount"):
-        if mapping[key] not in header:
-            raise InvalidInput(N_("The statement has no column '{column}'."),
-                               column=mapping[key])
-        columns[key] = header.index(mapping[key])
-    orders, problems, seen = {}, [], {}
-    for line, cells in rows:
-        cells = cells + [""] * (len(header) - len(cells))
-        order_no = cells[columns["order_no"]]
-        try:
-            amount = parse_yuan(cells[columns["amount"]].lstrip("¥￥"), allow_zero=True)
-        except MoneyError as error:
-            problems.append(Problem(line, error.message_id, error.params))
-            continue
-        if not order_no:
-            problems.append(Problem(line, N_("no order number"), {}))
-        elif order_no in seen:
-            problems.append(Problem(line, N_("order {order} is already on line {first}"),
-                                    {"order": order_no[:40], "first": seen[order_no]}))
-        else:
-            seen[order_no] = line
-            orders[order_no] = amount
-    if problems:
-        raise TableProblems(problems)
-    return orders
+    """Order number -> amount (fen) of a statement; every bad row reported by line (a
+    fully refunded order may be billed at zero)."""
+    columns = {"order_no": mapping["order_no"], "amount": mapping["amount"]}
+    return {line.order_no: line.amount
+            for line in read_order_lines(path, columns, allow_zero=True)}
 
 
 def journal_orders(session: Session, month: str, issuer: str = "") -> dict[str, int]:
