@@ -4,7 +4,8 @@
         outcomes = racers.race(("refund", charge_id, 1000), ("refund", charge_id, 1000), ...)
 
 Each racer is a process of its own (spawned: nothing shared but the store), logged in
-as its operator at its terminal once, then told one task per round; all racers wait
+as its operator at its terminal once (a demo login (login id, terminal), or any
+operator's (outlet code, login id, password, terminal)), then told one task per round; all racers wait
 at a barrier and start their task together. A task's outcome comes back as
 ("ok", value), ("refused", error class name, message id) or ("crash", text): the
 tests judge by what the store holds afterwards, never by timing.
@@ -84,10 +85,10 @@ def _receive(pipe):
 
 def _serve(settings, login, pipe, barrier) -> None:
     from kiosk.services.bootstrap import open_runtime
-    from tests.conftest import login_as
+    from tests.conftest import log_in, login_as
     try:
         runtime = open_runtime(settings)
-        session = login_as(runtime, *login)
+        session = login_as(runtime, *login) if len(login) == 2 else log_in(runtime, *login)
     except Exception:
         pipe.send(traceback.format_exc())
         return
@@ -104,10 +105,10 @@ def _serve(settings, login, pipe, barrier) -> None:
 
 
 # -- what racers do (module level: a spawned process imports them by name) --------------
-def _charge(session, runtime, number, amount, key, pin="123456"):
+def _charge(session, runtime, number, amount, key, pin="123456", order=None):
     from kiosk.services import charge
     return charge.charge(session, card_number=number, amount=amount, pin=pin,
-                         key=key).operation_id
+                         key=key, channel_order_no=order).operation_id
 
 
 def _refund(session, runtime, charge_id, amount, key):

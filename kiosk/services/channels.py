@@ -1,6 +1,6 @@
 """A sales channel (渠道) as the settings describe it ([channels.NAME] in kiosk.toml):
-the column names of its files, and reading its order lists and statements, every bad
-row reported by its line."""
+the column names of its files, the card issuer whose cards it serves, and reading its
+order lists and statements, every bad row reported by its line."""
 
 from __future__ import annotations
 
@@ -21,6 +21,24 @@ def channel_mapping(session: Session, channel: str) -> dict:
         raise NotFound(N_("No channel '{channel}' in the settings ([channels.{channel}])."),
                        channel=channel[:30])
     return mapping
+
+
+def channel_of_issuer(session: Session, issuer: str) -> str | None:
+    """The channel whose cards are this issuer's: the one naming the issuer, else the one
+    naming none; None if no channel serves it."""
+    channels = session.runtime.settings.channels
+    for wanted in (issuer, ""):
+        names = sorted(name for name, mapping in channels.items()
+                       if mapping.get("issuer", "") == wanted)
+        if len(names) > 1:
+            raise KioskError(N_("Channels {names} all serve cards of issuer '{issuer}'; the "
+                                "settings must name one."), names=", ".join(names),
+                             issuer=wanted or "-")
+        if names:
+            return names[0]
+        if not issuer:
+            break
+    return None
 
 
 def order_number(text: str) -> str:
