@@ -8,7 +8,9 @@ import os
 import uuid
 
 import pytest
+from click.testing import CliRunner
 
+from kiosk.cli import main
 from kiosk.errors import InvalidInput, PermissionDenied
 from kiosk.hw.tracks import luhn_complete
 from kiosk.services import admin, channel_orders, charge, issuing, operators
@@ -235,6 +237,29 @@ def test_four_tills_redeeming_one_order_at_once_redeem_it_once(chain, runtime, t
                 models.Operation.channel_order_no == order_no).count() == 1
     assert sum(100000 - principal(number) for number in shop.cards) == 1000 * ROUNDS
     assert verify(runtime.sealer).ok
+
+
+# -- the command line ---------------------------------------------------------------------
+def test_the_cli_imports_a_list_and_lists_the_open_orders(shop, tmp_path):
+    settings = shop.runtime.settings
+    base = ["--home", str(settings.home), "--db", settings.db_url, "channel"]
+    cli = CliRunner(env={"KIOSK_LANG": "en"})
+    path = tmp_path / "orders.csv"
+    path.write_text(HEADER + "TK-1,88.00,\nTK-2,20,\n", encoding="utf-8")
+    result = cli.invoke(main, base + ["import", "--channel", CHANNEL, str(path)])
+    assert result.exit_code == 0, result.output
+    assert "2 imported" in result.output
+    again = cli.invoke(main, base + ["import", "--channel", CHANNEL, str(path)])
+    assert again.exit_code == 0 and "0 imported" in again.output
+    assert "line 2: TK-1 already imported" in again.output
+    shop.charge(8800, "TK-1")
+    listed = cli.invoke(main, base + ["orders", "--channel", CHANNEL, "--status", "open"])
+    assert listed.exit_code == 0, listed.output
+    assert "TK-2" in listed.output and "TK-1" not in listed.output
+    path.write_text(HEADER + "TK-3,1.001,\n,2,\n", encoding="utf-8")
+    bad = cli.invoke(main, base + ["import", "--channel", CHANNEL, str(path)])
+    assert bad.exit_code == 2
+    assert "line 2:" in bad.output and "line 3: no order number" in bad.output
 
 
 # -- the settings -------------------------------------------------------------------------
