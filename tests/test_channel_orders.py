@@ -1,6 +1,7 @@
 """Channel orders (渠道订单) with real data, from an empty store: the channel's order list
 imported (bad rows by line, a repeat), redeemed by the charge that names it at the
-counter, refused when wrong, and raced by four tills."""
+counter, refused when wrong, raced by four tills, and reconciled against the channel's
+statement."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 from kiosk.cli import main
 from kiosk.errors import InvalidInput, PermissionDenied
 from kiosk.hw.tracks import luhn_complete
-from kiosk.services import admin, channel_orders, charge, issuing, operators
+from kiosk.services import admin, channel_orders, charge, issuing, operators, reconcile
 from kiosk.services.accounts import card_accounts, issuer_account, open_card_accounts
 from kiosk.services.channel_orders import OrderRefused
 from kiosk.services.operations import Posting, perform
@@ -237,6 +238,32 @@ def test_four_tills_redeeming_one_order_at_once_redeem_it_once(chain, runtime, t
                 models.Operation.channel_order_no == order_no).count() == 1
     assert sum(100000 - principal(number) for number in shop.cards) == 1000 * ROUNDS
     assert verify(runtime.sealer).ok
+
+
+# -- reconciliation on real orders --------------------------------------------------------
+def test_a_statement_is_reconciled_against_the_imported_orders(shop, tmp_path):
+    shop.import_text(HEADER + "TK-A,88.00,\nTK-B,120.50,\nTK-C,45.00,\nTK-D,30.00,\n"
+                              "TK-E,10.00,\n", tmp_path)
+    for amount, order_no in ((8800, "TK-A"), (12050, "TK-B"), (4500, "TK-C")):
+        shop.charge(amount, order_no)
+    path = tmp_path / "statement.csv"
+    path.write_text("渠道订单号,结算金额\nTK-A,88.00\nTK-B,125.50\nTK-D,30.00\nTK-X,5.00\n",
+                    encoding="utf-8")
+    month = shop.finance.now().strftime("%Y-%m")
+    report = reconcile.reconcile(shop.finance, channel=CHANNEL, statement=path, month=month)
+    found = {row.order_no: (row.status, row.statement_amount, row.journal_amount,
+                            row.order_state) for row in report.rows}
+    assert found == {
+        "TK-A": ("matched", 8800, 8800, "redeemed"),
+        "TK-B": ("amount_differs", 12550, 12050, "redeemed"),
+        "TK-C": ("only_journal", None, 4500, "redeemed"),     # claim it from the channel
+        "TK-D": ("not_redeemed", 3000, None, "open"),         # billed, never redeemed here
+        "TK-X": ("only_statement", 500, None, "unlisted"),    # not even on their list
+    }
+    assert report.differences == 4 and report.matched_total == 8800
+    rows = reconcile.report_rows(report)
+    assert rows[0][-1] == "order_state" and ["TK-D", "not_redeemed", "30.00", "", "open"] in rows
+    assert "not_redeemed 1" in reconcile.summary(report)
 
 
 # -- the command line ---------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Channel orders (渠道订单): a channel's order list is imported as open orders; at the
 counter the charge that names an order number redeems it (核销) inside its own
-transaction; the back office lists them.
+transaction; the back office lists them and reconciliation reads their state.
 
 A card's channel is the one serving its product's issuer (channels.channel_of_issuer).
 Once that channel's order list has been imported, a charge naming an order must find
@@ -190,3 +190,13 @@ def orders(session: Session, *, channel: str, status: str | None = None) -> list
     return [OrderView(row.order_no, row.amount, row.outlet_code, row.status, row.operation_id,
                       row.imported_at.isoformat(sep=" ", timespec="seconds"))
             for row in order_store.listing(channel, status)]
+
+
+def order_states(channel: str, order_nos) -> dict[str, str]:
+    """The imported state of each of `order_nos` that is on the channel's list."""
+    return {number: order.status
+            for number, order in order_store.by_numbers(channel, order_nos).items()}
+
+
+def list_imported(channel: str) -> bool:
+    return order_store.has_orders(channel)
