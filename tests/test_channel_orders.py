@@ -1,12 +1,13 @@
 """Channel orders (渠道订单) with real data, from an empty store: the channel's order list
 imported (bad rows by line, a repeat), redeemed by the charge that names it at the
-counter, refused when wrong, raced by four tills, and reconciled against the channel's
-statement."""
+counter (service and screen), refused when wrong, raced by four tills, and reconciled
+against the channel's statement."""
 
 from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -302,3 +303,34 @@ def test_a_channel_names_its_order_list_columns(tmp_path):
         '[channels.dental]\norder_no = "a"\namount = "b"\norder_file = "c"\n', encoding="utf-8")
     with pytest.raises(InvalidInput, match="order_file_no"):
         load_settings(home=tmp_path)
+
+
+# -- the sale screen ----------------------------------------------------------------------
+async def test_the_cashier_scans_the_order_number_at_the_sale(shop, tmp_path):
+    from tests.app_helpers import (demo_swipe, log_in as app_log_in, make_app,
+                                   wait_for_message, wait_for_screen)
+    shop.import_text(HEADER + "TK-1,88.00,\n", tmp_path)
+    settings = replace(shop.runtime.settings, outlet_code=OUTLET, swipe_key_gap_ms=300)
+    app = make_app(replace(shop.runtime, settings=settings))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app_log_in(pilot, "cashier1", "Cashier123")
+        app.simulate_swipe(demo_swipe(shop.cards[0]))
+        await wait_for_screen(pilot, "CardScreen")
+        await pilot.press("f6", *"TK-404", "enter")  # a wrong number: said before the PIN
+        await wait_for_message(pilot, "not on taikang's order list")
+        assert app.focused.id == "order"
+        app.screen.query_one("#order").value = ""
+        await pilot.press(*"TK-1", "enter")  # scanned: the order's amount is filled in
+        await wait_for_message(pilot, "Channel order TK-1: ¥88.00, open")
+        assert app.screen.query_one("#amount").value == "88.00" and app.focused.id == "pin"
+        app.screen.query_one("#amount").value = "90.00"  # changed after the check
+        await pilot.press(*PIN, "enter")  # checked again before the charge: refused
+        await wait_for_message(pilot, "is for ¥88.00, the sale is ¥90.00")
+        assert app.focused.id == "order" and app.screen.query_one("#pin").value == ""
+        app.screen.query_one("#amount").value = "88.00"
+        await pilot.press("enter")
+        await wait_for_message(pilot, "Channel order TK-1: ¥88.00, open")
+        await pilot.press(*PIN, "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+    assert order("TK-1").status == "redeemed"
+    assert principal(shop.cards[0]) == 100000 - 8800
