@@ -105,10 +105,10 @@ def _serve(settings, login, pipe, barrier) -> None:
 
 
 # -- what racers do (module level: a spawned process imports them by name) --------------
-def _charge(session, runtime, number, amount, key, pin="123456"):
+def _charge(session, runtime, number, amount, key, pin="123456", order=None):
     from kiosk.services import charge
     return charge.charge(session, card_number=number, amount=amount, pin=pin,
-                         key=key).operation_id
+                         key=key, channel_order_no=order).operation_id
 
 
 def _refund(session, runtime, charge_id, amount, key):

@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass, field
 
 from kiosk.errors import KioskError, N_, PermissionDenied
 from kiosk.money import format_yuan, split_proportionally
-from kiosk.services import cards, directory, operators, permissions, policies, receipts
+from kiosk.services import (cards, channel_orders, directory, operators, permissions, policies,
+                            receipts)
 from kiosk.services.accounts import card_accounts, issuer_account, till_account
 from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import (InsufficientFunds, OperationResult, Posting, perform,
@@ -60,6 +61,7 @@ class ChargeResult(OperationResult):
     bonus_after: int
     points_after: int
     business_date: str
+    channel_order_no: str | None = None  # the channel order (渠道订单) the sale redeemed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,6 +101,7 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
         today = posting.operation.business_date
         card_now = cards.locked_for_spending(card.id, today)
         _check_sale_rules(session, card_now, amount, lines, today, posting.operation.id)
+        channel_orders.redeem(session, card_now, channel_order_no, amount, posting.operation.id)
         accounts = card_accounts(card_now, lock=True)
         principal, bonus = split_spend(card_now.product.spend_order, amount,
                                        accounts["principal"].balance, accounts["bonus"].balance)
@@ -113,7 +116,7 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
                 "principal_after": accounts["principal"].balance - principal,
                 "bonus_after": accounts["bonus"].balance - bonus,
                 "points_after": accounts["points"].balance + points,
-                "business_date": today.isoformat()}
+                "business_date": today.isoformat(), "channel_order_no": channel_order_no}
         data["receipt_id"] = receipts.queue(session, posting.operation, card_now, "charge",
                                             data, lines=lines)
         return data
