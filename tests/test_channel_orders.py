@@ -334,3 +334,22 @@ async def test_the_cashier_scans_the_order_number_at_the_sale(shop, tmp_path):
         await wait_for_screen(pilot, "ResultScreen")
     assert order("TK-1").status == "redeemed"
     assert principal(shop.cards[0]) == 100000 - 8800
+
+
+def test_a_full_refund_reopens_the_order_and_a_partial_one_does_not(shop, tmp_path):
+    """A sale re-rung without a forbidden item redeems the same order again."""
+    admin.add_operator(shop.admin, OUTLET, "super1", "主管", "supervisor", "Start1234")
+    first_login(shop.runtime, "super1", "Start1234", "Super1234", "T02")
+    review = charge.Review("super1", "Super1234")
+    shop.import_text(HEADER + "TK-1,88.00,\nTK-2,50.00,\n", tmp_path)
+    partly = shop.charge(5000, "TK-2")
+    charge.refund(shop.cashier, original_operation_id=partly.operation_id, amount=1000,
+                  key=key(), review=review)
+    assert order("TK-2").status == "redeemed"
+    sale = shop.charge(8800, "TK-1")
+    charge.refund(shop.cashier, original_operation_id=sale.operation_id, amount=8800,
+                  key=key(), review=review)
+    assert (order("TK-1").status, order("TK-1").operation_id) == ("open", None)
+    again = shop.charge(8800, "TK-1")
+    assert order("TK-1").operation_id == again.operation_id
+    assert verify(shop.runtime.sealer).ok

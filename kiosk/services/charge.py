@@ -25,6 +25,7 @@ from kiosk.services.operations import (InsufficientFunds, OperationResult, Posti
                                        stored)
 from kiosk.services.session import Session
 from kiosk.store import cards as card_store
+from kiosk.store import channel_orders as order_store
 from kiosk.store import ledger, models
 from kiosk.store import operations as operation_store
 
@@ -234,6 +235,9 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
             raise AssertionError("the original is locked: what is left cannot have changed")
         charged, done = _load(original), refunded_so_far(original)
         total_after = done["amount"] + amount
+        if total_after == original.amount:
+            # A sale re-rung (say, without a forbidden item) redeems the order again.
+            order_store.reopen(original.id)
         principal_after, bonus_after = split_proportionally(
             total_after, [charged["principal"], charged["bonus"]])
         principal = principal_after - done["principal"]

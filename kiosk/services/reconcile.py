@@ -41,6 +41,8 @@ STATUS_NAMES = {"matched": N_("matched"), "amount_differs": N_("amount differs")
                 "only_statement": N_("only in statement"), "only_journal": N_("only in journal"),
                 "not_redeemed": N_("billed, never redeemed")}
 UNLISTED = "unlisted"  # the order state of a number the imported order list lacks
+ORDER_STATE_NAMES = {"open": N_("not redeemed"), "redeemed": N_("redeemed"),
+                     "cancelled": N_("cancelled"), UNLISTED: N_("not on the order list")}
 SETTLEMENT_MONTHS = (1, 4, 7, 10)
 INVOICE_DIVISOR = Decimal("1.06")
 

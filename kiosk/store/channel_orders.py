@@ -44,6 +44,17 @@ def redeem(channel: str, order_no: str, amount: int, outlet_id: int, operation_i
     return _REDEEM.changed(operation_id, channel, order_no, amount, outlet_id) == 1
 
 
+_REOPEN = sql.Statement(
+    'UPDATE "channel_order" SET "status" = \'open\', "operation_id" = NULL '
+    'WHERE "operation_id" = ? AND "status" = \'redeemed\'')
+
+
+def reopen(operation_id: int) -> bool:
+    """The order the charge `operation_id` redeemed is open again (the charge was refunded
+    in full); False if it redeemed none."""
+    return _REOPEN.changed(operation_id) == 1
+
+
 _ONE = sql.Statement('SELECT * FROM "channel_order" WHERE "channel" = ? AND "order_no" = ?')
 
 
