@@ -1,0 +1,282 @@
+"""Insurers' cards from an empty store: the insurer's card file and loads file, imported
+(every bad row by line), reviewed by a second finance operator and run (once, however
+often and on however many terminals); the cards then pay at the counter with the PIN
+of the insurer's rule. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from kiosk.errors import InvalidInput, PermissionDenied
+from kiosk.hw.tracks import luhn_complete
+from kiosk.identity import id_check_digit
+from kiosk.services import admin, card_care, cards, charge, insurer_cards, issuing, operators
+from kiosk.services.accounts import issuer_account, open_card_accounts
+from kiosk.services.charge import Review
+from kiosk.services.operations import InsufficientFunds
+from kiosk.services.verify import verify
+from kiosk.store import models
+from kiosk.tables import TableProblems
+from tests.conftest import IN_CI, log_in
+
+OUTLET = "10000001"
+INSURER = "泰康"
+FINANCE_1 = ("finance1", "Finance123")
+FINANCE_2 = ("finance2", "Finance234")
+HELD = "由保险公司记账"
+
+
+def id_number(serial: int) -> str:
+    """A valid ID number (birth 1990-03-07), different per serial."""
+    first17 = f"11010119900307{serial:03d}"
+    return first17 + id_check_digit(first17)
+
+
+def card_number(serial: int, prefix: str = "6600") -> str:
+    return luhn_complete(f"{prefix}{serial:011d}")
+
+
+def luhn_typo(number: str) -> str:
+    return number[:-1] + str((int(number[-1]) + 1) % 10)
+
+
+def pin_of(id_text: str) -> str:
+    return id_text[-6:].replace("X", "0")
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+def operator(chain, runtime, login: str, password: str, role: str,
+             terminal: str = "T01"):
+    """A new operator of the head office, their one-time password already changed."""
+    admin.add_operator(chain, OUTLET, login, login, role, "Start1234")
+    first = log_in(runtime, OUTLET, login, "Start1234", terminal)
+    operators.change_password(first, old_password="Start1234", new_password=password)
+    return log_in(runtime, OUTLET, login, password, terminal)
+
+
+@pytest.fixture
+def insurer(chain, runtime):
+    """An insurer's product (泰康卡, PIN by the ID rule) opened at the head office, two
+    finance operators and a cashier: (finance1, finance2, cashier) sessions."""
+    admin.save_product(chain, "TK", name="泰康卡", kind="insurance", issuer=INSURER,
+                       forbidden_categories="保健品", validity_months=24)
+    insurer_cards.set_pin_rule(chain, "TK", "id_last6")
+    admin.open_product(chain, OUTLET, "TK", True)
+    admin.save_product(chain, "SV", name="储值卡", kind="stored_value")
+    return (operator(chain, runtime, *FINANCE_1, "finance"),
+            operator(chain, runtime, *FINANCE_2, "finance"),
+            operator(chain, runtime, "cashier1", "Cashier123", "cashier"))
+
+
+def write(tmp_path, rows: list[str], name: str = "") -> str:
+    path = tmp_path / (name or f"{uuid.uuid4().hex[:8]}.csv")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def card_file(tmp_path, cards_rows) -> str:
+    return write(tmp_path, ["卡号,姓名,身份证号,产品,开户金额"] + [
+        f"{number},{holder},{id_text},TK,{amount}" for number, holder, id_text, amount in cards_rows])
+
+
+def reviewed(importer, reviewer_login, path: str, kind: str = "cards") -> int:
+    file_id = insurer_cards.import_file(importer, path, kind=kind, name=f"泰康 {kind}")
+    insurer_cards.review(importer, file_id, Review(*reviewer_login))
+    return file_id
+
+
+def principal(number: str) -> int:
+    return cards.balances(cards.get_card(number))["principal"]
+
+
+THREE = [(card_number(1), "张伟", id_number(1), "500.00"),
+         (card_number(2), "李娜", id_number(2), HELD),
+         (card_number(3), "王芳", id_number(3), "88.50")]
+
+
+def test_an_insurers_card_file_from_import_to_the_counter(insurer, runtime, tmp_path):
+    finance1, finance2, cashier = insurer
+    file_id = insurer_cards.import_file(finance1, card_file(tmp_path, THREE), kind="cards",
+                                        name="泰康 2026-11")
+    with pytest.raises(InvalidInput, match="reviewed"):
+        insurer_cards.run(finance1, file_id)
+    with pytest.raises(PermissionDenied, match="different"):
+        insurer_cards.review(finance1, file_id, Review(*FINANCE_1))
+    with pytest.raises(PermissionDenied, match="may not authorise"):
+        insurer_cards.review(finance1, file_id, Review("cashier1", "Cashier123"))
+    before = [line.done for line in insurer_cards.lines(finance2, file_id)]
+    assert before == [False] * 3
+    insurer_cards.review(finance1, file_id, Review(*FINANCE_2))
+    report = insurer_cards.run(finance2, file_id)
+    assert (report.posted, report.already_posted, report.failed) == (3, 0, [])
+
+    assert [principal(number) for number, *_ in THREE] == [50000, 0, 8850]
+    assert issuer_account(INSURER, "issuer_funding").balance == -58850
+    first = cards.get_card(THREE[0][0])
+    assert first.status == "active" and first.member.id_number == id_number(1)
+    assert first.expires_on is not None and first.member.name == "张伟"
+    assert pin_of(id_number(1)) not in first.pin_hash
+    summary = insurer_cards.summaries(finance1)[0]
+    assert (summary.status, summary.done, summary.total, summary.issuer) == (
+        "run", 3, 58850, INSURER)
+
+    sale = charge.charge(cashier, card_number=THREE[0][0], amount=12000,
+                         pin=pin_of(id_number(1)), key=key())
+    assert sale.principal_after == 38000
+    assert issuer_account(INSURER).balance == 12000  # the insurer owes the outlet
+    with pytest.raises(cards.WrongPin):
+        charge.charge(cashier, card_number=THREE[2][0], amount=100, pin="000000", key=key())
+    with pytest.raises(InsufficientFunds):  # the insurer keeps this card's balance
+        charge.charge(cashier, card_number=THREE[1][0], amount=100,
+                      pin=pin_of(id_number(2)), key=key())
+    with pytest.raises(charge.ForbiddenCategory):
+        charge.charge(cashier, card_number=THREE[2][0], amount=0, pin=pin_of(id_number(3)),
+                      key=key(), lines=(charge.SaleLine("鱼油", "保健品", 3000),))
+    assert verify(runtime.sealer).ok
+
+
+def test_a_holder_registered_before_gets_the_card_on_their_record(insurer, chain, tmp_path):
+    finance1, finance2, _ = insurer
+    from kiosk.services import members
+    member_id = members.register(chain, members.MemberDetails(
+        "张伟", "13800138000", id_number(1)))
+    file_id = reviewed(finance1, FINANCE_2, card_file(tmp_path, THREE[:1]))
+    insurer_cards.run(finance2, file_id)
+    assert cards.get_card(THREE[0][0]).member_id == member_id
+    assert models.Member.select().where(models.Member.id_number == id_number(1)).count() == 1
+
+
+def test_run_twice_posts_once(insurer, runtime, tmp_path):
+    finance1, finance2, _ = insurer
+    file_id = reviewed(finance1, FINANCE_2, card_file(tmp_path, THREE))
+    insurer_cards.run(finance2, file_id)
+    operations = models.Operation.select().count()
+    again = insurer_cards.run(finance1, file_id)
+    assert (again.posted, again.already_posted, again.failed) == (0, 3, [])
+    assert models.Operation.select().count() == operations
+    assert models.Card.select().count() == 3
+    assert [principal(number) for number, *_ in THREE] == [50000, 0, 8850]
+    assert verify(runtime.sealer).ok
+
+
+def test_loads_and_adjustments_never_below_zero(insurer, runtime, tmp_path):
+    finance1, finance2, _ = insurer
+    insurer_cards.run(finance2, reviewed(finance1, FINANCE_2, card_file(tmp_path, THREE)))
+    first, held, third = (number for number, *_ in THREE)
+    loads = write(tmp_path, ["卡号,金额", f"{first},-100.00", f"{held},300",
+                             f"{third},-88.51", f"{held},+0.50"])
+    with pytest.raises(TableProblems, match="already on line 3"):  # one card, one line
+        insurer_cards.import_file(finance1, loads, kind="loads", name="泰康 loads")
+    loads = write(tmp_path, ["卡号,金额", f"{first},-100.00", f"{held},300",
+                             f"{third},-88.51"])
+    file_id = reviewed(finance1, FINANCE_2, loads, kind="loads")
+    report = insurer_cards.run(finance2, file_id)
+    assert (report.posted, report.already_posted) == (2, 0)
+    assert [(line, type(error)) for line, error in report.failed] == [(4, InsufficientFunds)]
+    assert [principal(first), principal(held), principal(third)] == [40000, 30000, 8850]
+    kinds = [operation.kind for operation in models.Operation.select().where(
+        models.Operation.idempotency_key.startswith(f"insurer-{file_id}-"))
+        .order_by(models.Operation.id)]
+    assert kinds == ["insurer_adjustment", "insurer_load"]
+    assert insurer_cards.summaries(finance1)[0].status == "reviewed"  # a line still open
+    again = insurer_cards.run(finance2, file_id)  # the refused line is tried again, alone
+    assert (again.posted, again.already_posted, len(again.failed)) == (0, 2, 1)
+    with pytest.raises(InvalidInput, match="started to run"):
+        insurer_cards.void(finance1, file_id)
+    assert verify(runtime.sealer).ok
+
+
+def test_a_load_follows_a_replaced_card_an_adjustment_does_not(insurer, chain, runtime,
+                                                               tmp_path):
+    finance1, finance2, _ = insurer
+    insurer_cards.run(finance2, reviewed(finance1, FINANCE_2, card_file(tmp_path, THREE[:1])))
+    old = THREE[0][0]
+    new = _blank(card_number(99))  # no service receives blank stock yet (the stock branch)
+    issuing.record_written(chain, new)
+    card_care.replace_card(chain, card_care.Replacement(old, new, "damaged", 0), key=key())
+    with pytest.raises(TableProblems, match="replaced"):
+        insurer_cards.import_file(finance1, write(tmp_path, [f"{old},-1"]), kind="loads",
+                                  name="take back")
+    file_id = reviewed(finance1, FINANCE_2, write(tmp_path, [f"{old},20"]), kind="loads")
+    insurer_cards.run(finance2, file_id)
+    assert (principal(old), principal(new)) == (0, 52000)
+    assert insurer_cards.lines(finance1, file_id)[0].done
+    assert verify(runtime.sealer).ok
+
+
+def _blank(number: str) -> str:
+    card = models.Card.create(number=number, product=models.CardProduct.get(code="TK"),
+                              status="blank", outlet=models.Outlet.get(code=OUTLET))
+    open_card_accounts(card)
+    return number
+
+
+def test_every_bad_row_is_reported_by_line_and_nothing_is_imported(insurer, tmp_path):
+    finance1, finance2, _ = insurer
+    insurer_cards.run(finance2, reviewed(finance1, FINANCE_2, card_file(tmp_path, THREE[:1])))
+    path = write(tmp_path, [
+        "卡号,姓名,身份证号,产品,开户金额",
+        f"{card_number(10)},赵一,{id_number(10)},TK,100",       # 2: fine
+        f"12AB,钱二,{id_number(11)},TK,100",                   # 3: bad number
+        f"{card_number(10)},孙三,{id_number(12)},TK,100",       # 4: twice in the file
+        f"{THREE[0][0]},李四,{id_number(13)},TK,100",           # 5: exists already
+        f"{card_number(14)},周五,{id_number(14)},NOPE,100",     # 6: unknown product
+        f"{card_number(15)},吴六,{id_number(15)},SV,100",       # 7: not an insurer's
+        f"{card_number(16)},郑七,110101199003071234,TK,100",  # 8: bad ID check digit
+        f"{card_number(17)},王八,{id_number(17)},TK,12.345",    # 9: bad amount
+        f"{card_number(18)},冯九,{id_number(18)},TK,maybe",     # 10: not a word we know
+        f"{luhn_typo(card_number(19))},陈十,{id_number(19)},TK,1",  # 11: fails its check digit
+        f"{card_number(20)},,{id_number(20)},TK,1",             # 12: no holder
+    ])
+    with pytest.raises(TableProblems) as caught:
+        insurer_cards.import_file(finance1, path, kind="cards", name="bad")
+    lines = {problem.line: problem.render(lambda text: text) for problem in caught.value.problems}
+    assert set(lines) == set(range(3, 13)), lines
+    assert "not a card number" in lines[3] and "already on line 2" in lines[4]
+    assert "exists already" in lines[5] and "no card product NOPE" in lines[6]
+    assert "not an insurer's product" in lines[7] and "check digit" in lines[8]
+    assert "decimals" in lines[9] and "not an amount" in lines[10]
+    assert "check digit" in lines[11] and "name" in lines[12]
+    assert models.InsurerFile.select().count() == 1  # only the first, good file
+
+
+def test_a_product_with_typed_pins_cannot_come_from_an_insurers_file(insurer, chain,
+                                                                     tmp_path):
+    finance1, _, _ = insurer
+    insurer_cards.set_pin_rule(chain, "TK", "typed")
+    with pytest.raises(TableProblems, match="ID number rule"):
+        insurer_cards.import_file(finance1, card_file(tmp_path, THREE), kind="cards",
+                                  name="typed")
+    with pytest.raises(PermissionDenied):
+        insurer_cards.set_pin_rule(finance1, "TK", "id_last6")
+
+
+def test_the_same_file_twice_is_refused_until_the_first_is_voided(insurer, tmp_path):
+    finance1, finance2, _ = insurer
+    path = card_file(tmp_path, THREE)
+    first = insurer_cards.import_file(finance1, path, kind="cards", name="once")
+    with pytest.raises(InvalidInput, match=f"already imported as #{first}"):
+        insurer_cards.import_file(finance2, path, kind="cards", name="twice")
+    insurer_cards.review(finance1, first, Review(*FINANCE_2))
+    insurer_cards.void(finance2, first)
+    with pytest.raises(InvalidInput, match="void"):
+        insurer_cards.run(finance2, first)
+    second = insurer_cards.import_file(finance2, path, kind="cards", name="again")
+    insurer_cards.review(finance2, second, Review(*FINANCE_1))
+    insurer_cards.run(finance1, second)
+    with pytest.raises(InvalidInput, match=f"already imported as #{second}"):
+        insurer_cards.import_file(finance1, path, kind="cards", name="thrice")
+
+
+def test_only_finance_handles_insurers_files(insurer, tmp_path):
+    _, _, cashier = insurer
+    with pytest.raises(PermissionDenied):
+        insurer_cards.import_file(cashier, card_file(tmp_path, THREE), kind="cards", name="x")
+    with pytest.raises(PermissionDenied):
+        insurer_cards.summaries(cashier)
