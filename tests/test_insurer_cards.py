@@ -21,6 +21,7 @@ from kiosk.services.verify import verify
 from kiosk.store import models
 from kiosk.tables import TableProblems
 from tests.conftest import IN_CI, log_in
+from tests.racing import Racers
 
 OUTLET = "10000001"
 INSURER = "泰康"
@@ -280,3 +281,53 @@ def test_only_finance_handles_insurers_files(insurer, tmp_path):
         insurer_cards.import_file(cashier, card_file(tmp_path, THREE), kind="cards", name="x")
     with pytest.raises(PermissionDenied):
         insurer_cards.summaries(cashier)
+
+
+# -- four terminals running one file at once ---------------------------------------------
+ROUNDS = 20 if IN_CI or os.environ.get("KIOSK_SLOW") == "1" else 3
+
+
+@pytest.mark.race
+def test_four_terminals_running_one_file_post_every_line_exactly_once(insurer, chain, runtime,
+                                                                      tmp_path):
+    finance1, _, _ = insurer
+    admin.add_terminal(chain, OUTLET, "T02")
+    logins = [(OUTLET, *FINANCE_1, "T01"), (OUTLET, *FINANCE_2, "T02")] * 2
+    with Racers(runtime.settings, logins) as racers:
+        for round_number in range(ROUNDS):
+            rows = [(card_number(10 * round_number + n), f"持卡人{n}",
+                     id_number(10 * round_number + n), HELD if n % 3 == 2 else "100.00")
+                    for n in range(6)]
+            file_id = reviewed(finance1, FINANCE_2, card_file(tmp_path, rows))
+            _all_posted_once(racers.race(*[("run_insurer_file", file_id)] * 4), file_id,
+                             failing=0)
+            assert [principal(number) for number, *_ in rows] == [
+                0 if amount == HELD else 10000 for *_, amount in rows]
+            assert models.Member.select().where(models.Member.id_number.in_(
+                [id_text for _, _, id_text, _ in rows])).count() == len(rows)
+            # Loads and adjustments, one of which would take more than the card holds.
+            numbers = [number for number, *_ in rows]
+            loads = write(tmp_path, [f"{numbers[0]},25", f"{numbers[1]},-30",
+                                     f"{numbers[2]},-100.01", f"{numbers[3]},5"])
+            file_id = reviewed(finance1, FINANCE_2, loads, kind="loads")
+            _all_posted_once(racers.race(*[("run_insurer_file", file_id)] * 4), file_id,
+                             failing=1)
+            assert [principal(number) for number in numbers[:4]] == [12500, 7000, 0, 10500]
+    assert verify(runtime.sealer).ok
+
+
+def _all_posted_once(outcomes, file_id: int, *, failing: int) -> None:
+    """Every racer ran every line (posted, found posted, or refused it); each line that
+    posts was posted by exactly one of them, as one operation."""
+    assert all(outcome.ok for outcome in outcomes), outcomes
+    lines = models.InsurerFileLine.select().where(models.InsurerFileLine.file == file_id)
+    assert all(posted + already + failed == len(lines)
+               for posted, already, failed in (outcome.value for outcome in outcomes))
+    assert all(failed == failing for _, _, failed in (outcome.value for outcome in outcomes))
+    assert sum(outcome.value[0] for outcome in outcomes) == len(lines) - failing, outcomes
+    paid = [line for line in lines if line.amount]
+    operations = models.Operation.select().where(
+        models.Operation.idempotency_key.startswith(f"insurer-{file_id}-"))
+    assert operations.count() == len(paid) - failing
+    assert models.Card.select().where(models.Card.number.in_(
+        [line.card_number for line in lines])).count() == len(lines)
