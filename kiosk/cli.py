@@ -542,3 +542,5 @@ def run(ctx: click.Context, sim: bool, lang: str | None, no_kiosk_mode: bool) ->
 
 if __name__ == "__main__":
     main()
+from kiosk.commands.insurer import insurer  # noqa: E402 (after main: it imports cli)
+main.add_command(insurer)

@@ -283,6 +283,51 @@ def test_only_finance_handles_insurers_files(insurer, tmp_path):
         insurer_cards.summaries(cashier)
 
 
+
+def test_the_command_line(insurer, runtime, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from kiosk.cli import main
+    from kiosk.store import db
+    for name, value in (("KIOSK_HASH_TIME_COST", "1"), ("KIOSK_HASH_MEMORY_KIB", "64"),
+                        ("KIOSK_LANG", "en")):
+        monkeypatch.setenv(name, value)
+
+    def kiosk(*args, input=None):
+        result = CliRunner().invoke(main, ["--db", runtime.settings.db_url, "--home",
+                                           str(runtime.settings.home), "insurer", *args],
+                                    input=input)
+        db.close()
+        return result
+
+    bad = kiosk("import-cards", write(tmp_path, [f"{THREE[0][0]},张伟,{id_number(1)},TK,1",
+                                                 f"{THREE[0][0]},张伟,{id_number(1)},TK,1",
+                                                 f"123,李娜,{id_number(2)},TK,1"]),
+                "--name", "bad")
+    assert bad.exit_code == 2 and "line 2: card" in bad.stderr and "line 3:" in bad.stderr
+    path = card_file(tmp_path, THREE)
+    imported = kiosk("import-cards", path, "--name", "泰康 2026-11")
+    assert imported.exit_code == 0 and "imported as #1" in imported.output
+    assert "already imported as #1" in kiosk("import-cards", path, "--name", "x").stderr
+    assert "draft" in kiosk("files").output
+    assert kiosk("run", "1").exit_code == 2
+    refused = kiosk("review", "1", input="finance2\nWrong9999\n")
+    assert refused.exit_code == 2 and "Wrong9999" not in refused.output
+    reviewed_ = kiosk("review", "1", input="finance2\nFinance234\n")
+    assert reviewed_.exit_code == 0 and "Finance234" not in reviewed_.output
+    ran = kiosk("run", "1")
+    assert ran.exit_code == 0 and "posted 3" in ran.output
+    assert "already posted 3" in kiosk("run", "1").output
+    assert "run" in kiosk("files").output
+    assert "started to run" in kiosk("void", "1").stderr
+    loads = kiosk("import-loads", write(tmp_path, [f"{THREE[1][0]},-1"]), "--name", "back")
+    assert loads.exit_code == 0
+    kiosk("review", "2", input="finance1\nFinance123\n")
+    refused_line = kiosk("run", "2")
+    assert refused_line.exit_code == 1 and "line 1: Not enough balance" in refused_line.stderr
+    assert principal(THREE[0][0]) == 50000
+
+
 # -- four terminals running one file at once ---------------------------------------------
 ROUNDS = 20 if IN_CI or os.environ.get("KIOSK_SLOW") == "1" else 3
 
