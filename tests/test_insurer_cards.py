@@ -65,6 +65,10 @@ def operator(chain, runtime, login: str, password: str, role: str,
 def insurer(chain, runtime):
     """An insurer's product (泰康卡, PIN by the ID rule) opened at the head office, two
     finance operators and a cashier: (finance1, finance2, cashier) sessions."""
+    return set_up_insurer(chain, runtime)
+
+
+def set_up_insurer(chain, runtime):
     admin.save_product(chain, "TK", name="泰康卡", kind="insurance", issuer=INSURER,
                        forbidden_categories="保健品", validity_months=24)
     insurer_cards.set_pin_rule(chain, "TK", "id_last6")
@@ -326,6 +330,62 @@ def test_the_command_line(insurer, runtime, tmp_path, monkeypatch):
     refused_line = kiosk("run", "2")
     assert refused_line.exit_code == 1 and "line 1: Not enough balance" in refused_line.stderr
     assert principal(THREE[0][0]) == 50000
+
+
+
+async def test_the_member_centre_screens_from_import_to_run(insurer, runtime, tmp_path):
+    from dataclasses import replace
+
+    from tests.app_helpers import log_in as log_in_at_screen
+    from tests.app_helpers import make_app, wait_for_message, wait_for_screen
+    from tests.test_member_centre_app import review_as, type_into, wait_until
+    settings = replace(runtime.settings, outlet_code=OUTLET, swipe_key_gap_ms=300)
+    app = make_app(replace(runtime, settings=settings))
+    bad = write(tmp_path, [f"{THREE[0][0]},张伟,{id_number(1)},TK,1",
+                           f"{THREE[0][0]},张伟,{id_number(1)},TK,1"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in_at_screen(pilot, *FINANCE_1)
+        await pilot.press("f6")
+        await wait_for_screen(pilot, "MemberCentreScreen")
+        await pilot.press("i")
+        await wait_for_screen(pilot, "InsurerFilesScreen")
+        files = app.screen
+        assert files.value("path") == f"{settings.home / 'insurer'}/"
+        await type_into(pilot, "path", bad)
+        await pilot.press("enter")
+        await type_into(pilot, "name", "泰康 11月")
+        await pilot.press("enter", "enter")
+        await wait_for_message(pilot, "nothing was imported")
+        assert "line 2" in str(files.query_one("#details").render())
+        await type_into(pilot, "path", card_file(tmp_path, THREE))
+        await pilot.press("enter", "enter", "enter")
+        await wait_for_message(pilot, "imported as a draft")
+        await wait_until(pilot, lambda: files.files, "the file listed")
+        files.query_one("#table").focus()
+        await pilot.press("f5")
+        await wait_for_screen(pilot, "InsurerLinesScreen")
+        lines = app.screen
+        await wait_until(pilot, lambda: len(lines.lines) == 3, "the lines shown")
+        await pilot.press("f8")
+        await wait_for_message(pilot, "only a reviewed file")
+        await pilot.press("f7")
+        await review_as(pilot, *FINANCE_1)
+        await wait_for_message(pilot, "different")
+        await pilot.press("f7")
+        await review_as(pilot, *FINANCE_2)
+        await wait_until(pilot, lambda: lines.file.status == "reviewed", "reviewed")
+        await pilot.press("f8")
+        await wait_for_message(pilot, "Posted 3")
+        await wait_until(pilot, lambda: all(line.done for line in lines.lines), "outcomes")
+        outcomes = [lines._outcome(line) for line in lines.lines]
+        assert outcomes[0].startswith("posted #") and outcomes[1] == "registered"
+        await pilot.press("f8")
+        await wait_for_message(pilot, "already posted 3")
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "InsurerFilesScreen")
+        await wait_until(pilot, lambda: files.files[0].status == "run", "the list refreshed")
+    assert [principal(number) for number, *_ in THREE] == [50000, 0, 8850]
+    assert verify(runtime.sealer).ok
 
 
 # -- four terminals running one file at once ---------------------------------------------

@@ -31,6 +31,7 @@ ENTRIES = (
     ("9", N_("Journal by card or member"), ("journal_search", "JournalSearchScreen"),
      (permissions.CARD_MANAGE, permissions.DAY_CLOSE, permissions.FINANCE)),
     ("l", N_("Store ledgers"), ("ledgers", "LedgerScreen"), (permissions.FINANCE,)),
+    ("i", N_("Insurers' files"), ("insurer_files", "InsurerFilesScreen"), (permissions.FINANCE,)),
     ("a", N_("Administration"), ("admin", "AdminScreen"), (permissions.ADMIN,)),
 )
 

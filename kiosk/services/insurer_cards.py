@@ -486,9 +486,18 @@ def _register(session: Session, file: models.InsurerFile, line: models.InsurerFi
 # -- what the screens and commands show -------------------------------------------------------
 def summaries(session: Session, *, limit: int = 50) -> list[FileSummary]:
     permissions.require(session, permissions.FINANCE)
+    return _summaries(store.summaries(limit))
+
+
+def summary(session: Session, file_id: int) -> FileSummary:
+    permissions.require(session, permissions.FINANCE)
+    _file(file_id)
+    return _summaries(store.summaries(1, file_id))[0]
+
+
+def _summaries(rows) -> list[FileSummary]:
     return [FileSummary(f.id, f.kind, f.issuer, f.name, f.status, f.lines_count, f.total, done,
-                        created_by, reviewed_by)
-            for f, done, created_by, reviewed_by in store.summaries(limit)]
+                        created_by, reviewed_by) for f, done, created_by, reviewed_by in rows]
 
 
 def lines(session: Session, file_id: int) -> list[FileLine]:

@@ -81,9 +81,12 @@ def anything_done(file_id: int) -> bool:
     return L.select().where(L.file == file_id, _done()).exists()
 
 
-def summaries(limit: int) -> list[tuple[models.InsurerFile, int, str, str]]:
-    """The latest files with their lines done, importer's and reviewer's login ids."""
-    files = list(F.select().order_by(F.id.desc()).limit(limit))
+def summaries(limit: int, file_id: int | None = None
+              ) -> list[tuple[models.InsurerFile, int, str, str]]:
+    """The latest files (or file `file_id`) with their lines done, importer's and
+    reviewer's login ids."""
+    query = F.select().order_by(F.id.desc()).limit(limit)
+    files = list(query if file_id is None else query.where(F.id == file_id))
     done = dict(L.select(L.file, pw.fn.COUNT(L.id)).where(
         L.file.in_([f.id for f in files]), _done()).group_by(L.file).tuples())
     logins = dict(models.Operator.select(models.Operator.id, models.Operator.login_id).where(
