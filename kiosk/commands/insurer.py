@@ -38,35 +38,27 @@ def _every_problem_listed(session):
         raise
 
 
-def _import(ctx, path: Path, name: str, kind: str) -> None:
-    from kiosk.services import insurer_cards
-    session = _session(ctx)
-    with _every_problem_listed(session):
-        file_id = insurer_cards.import_file(session, path, kind=kind, name=name)
-    click.echo(f"imported as #{file_id} (draft): a second operator reviews it with "
-               f"'kiosk insurer review {file_id}'")
+def _import_command(kind: str, help_text: str) -> None:
+    """`kiosk insurer import-<kind> FILE --name NAME`."""
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--name", required=True, help="What the file is, e.g. '泰康 2026-11'.")
+    @click.pass_context
+    @reports_errors
+    def command(ctx, path: Path, name: str) -> None:
+        from kiosk.services import insurer_cards
+        session = _session(ctx)
+        with _every_problem_listed(session):
+            file_id = insurer_cards.import_file(session, path, kind=kind, name=name)
+        click.echo(f"imported as #{file_id} (draft): a second operator reviews it with "
+                   f"'kiosk insurer review {file_id}'")
+    command.__doc__ = help_text
+    insurer.command(f"import-{kind}")(command)
 
 
-@insurer.command("import-cards")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--name", required=True, help="What the file is, e.g. '泰康 2026-11'.")
-@click.pass_context
-@reports_errors
-def import_cards(ctx, path: Path, name: str) -> None:
-    """The insurer's card file (.csv/.xlsx): card number, holder, ID number, product
-    code, opening balance (empty or 由保险公司记账: held by the insurer)."""
-    _import(ctx, path, name, "cards")
-
-
-@insurer.command("import-loads")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--name", required=True, help="What the file is, e.g. '泰康 2026-12 loads'.")
-@click.pass_context
-@reports_errors
-def import_loads(ctx, path: Path, name: str) -> None:
-    """The insurer's loads file (.csv/.xlsx): card number, amount (a load; -amount takes
-    back, never below zero)."""
-    _import(ctx, path, name, "loads")
+_import_command("cards", """The insurer's card file (.csv/.xlsx): card number, holder, ID
+    number, product code, opening balance (empty or 由保险公司记账: held by the insurer).""")
+_import_command("loads", """The insurer's loads file (.csv/.xlsx): card number, amount (a
+    load; -amount takes back, never below zero).""")
 
 
 @insurer.command("files")
@@ -82,10 +74,15 @@ def files(ctx) -> None:
                    + (f", reviewed by {row.reviewed_by}" if row.reviewed_by else ""))
 
 
-@insurer.command("review")
-@click.argument("file_id", type=int)
-@click.pass_context
-@reports_errors
+def _on_a_file(name: str):
+    """A command on one file, named by its number."""
+    def decorate(command):
+        return insurer.command(name)(click.argument("file_id", type=int)(
+            click.pass_context(reports_errors(command))))
+    return decorate
+
+
+@_on_a_file("review")
 def review(ctx, file_id: int) -> None:
     """A second operator (finance) approves the file: login id and password asked for."""
     from kiosk.services import insurer_cards
@@ -97,10 +94,7 @@ def review(ctx, file_id: int) -> None:
     click.echo(f"#{file_id} reviewed by {login_id}")
 
 
-@insurer.command("run")
-@click.argument("file_id", type=int)
-@click.pass_context
-@reports_errors
+@_on_a_file("run")
 def run(ctx, file_id: int) -> None:
     """Post every line not yet posted (safe to rerun). Exit 1 if a line was refused."""
     from kiosk.services import insurer_cards
@@ -115,10 +109,7 @@ def run(ctx, file_id: int) -> None:
         sys.exit(1)
 
 
-@insurer.command("void")
-@click.argument("file_id", type=int)
-@click.pass_context
-@reports_errors
+@_on_a_file("void")
 def void(ctx, file_id: int) -> None:
     """Void a draft or reviewed file that has not started to run."""
     from kiosk.services import insurer_cards
