@@ -87,7 +87,8 @@ def write(tmp_path, rows: list[str], name: str = "") -> str:
 
 def card_file(tmp_path, cards_rows) -> str:
     return write(tmp_path, ["卡号,姓名,身份证号,产品,开户金额"] + [
-        f"{number},{holder},{id_text},TK,{amount}" for number, holder, id_text, amount in cards_rows])
+        f"{number},{holder},{id_text},TK,{amount}"
+        for number, holder, id_text, amount in cards_rows])
 
 
 def reviewed(importer, reviewer_login, path: str, kind: str = "cards") -> int:

@@ -111,12 +111,22 @@ class _CardRow:
     product_code: str
     amount: int
 
+    def stored(self, cards_found: dict) -> dict:
+        return {"line_no": self.line, "card_number": self.number, "holder_name": self.holder,
+                "id_number": self.id_number, "product_code": self.product_code,
+                "amount": self.amount}
+
 
 @dataclass(frozen=True)
 class _LoadRow:
     line: int
     number: str
     amount: int
+
+    def stored(self, cards_found: dict[str, models.Card]) -> dict:
+        card = cards_found[self.number]
+        return {"line_no": self.line, "card_number": self.number, "amount": self.amount,
+                "card": card.id, "product_code": card.product.code}
 
 
 # -- reading the files ----------------------------------------------------------------------
@@ -244,34 +254,20 @@ def _read(path: str | Path, kind: str) -> tuple[str, str, list[dict]]:
     """The file's SHA-256, its issuer and its lines as stored; TableProblems if any row
     is bad. A file imported before is refused before its rows are checked against the
     store (they would only say that its cards exist already)."""
-    issuer, found, digest = _OneIssuer(), {}, []
+    issuer, found, digest = _OneIssuer(), {}, ""
 
-    def not_imported_before() -> None:
-        digest.append(_sha256(path))  # read_rows found a regular file within the limit
-        _not_imported_before(digest[0])
-
-    def card_problems(rows: list[_CardRow]) -> list[Problem]:
-        not_imported_before()
-        return _card_problems(rows, issuer)
-
-    def load_problems(rows: list[_LoadRow]) -> list[Problem]:
-        not_imported_before()
+    def store_problems(rows: list) -> list[Problem]:
+        nonlocal digest
+        digest = _sha256(path)  # read_rows found a regular file within the limit
+        _not_imported_before(digest)
+        if kind == CARDS:
+            return _card_problems(rows, issuer)
         found.update(store.cards_by_number(row.number for row in rows))
         return _load_problems(rows, found, issuer)
 
-    if kind == CARDS:
-        rows = reviewed_lists.checked_rows(path, _card_row, header=_is_header,
-                                           store_problems=card_problems)
-        return digest[0], issuer.issuer, [
-            {"line_no": row.line, "card_number": row.number, "holder_name": row.holder,
-             "id_number": row.id_number, "product_code": row.product_code,
-             "amount": row.amount} for row in rows]
-    rows = reviewed_lists.checked_rows(path, _load_row, header=_is_header,
-                                       store_problems=load_problems)
-    return digest[0], issuer.issuer, [
-        {"line_no": row.line, "card_number": row.number, "amount": row.amount,
-         "card": found[row.number].id, "product_code": found[row.number].product.code}
-        for row in rows]
+    rows = reviewed_lists.checked_rows(path, _card_row if kind == CARDS else _load_row,
+                                       header=_is_header, store_problems=store_problems)
+    return digest, issuer.issuer, [row.stored(found) for row in rows]
 
 
 def _sha256(path: str | Path) -> str:
