@@ -252,6 +252,20 @@ def test_every_bad_row_is_reported_by_line_and_nothing_is_imported(insurer, tmp_
     assert models.InsurerFile.select().count() == 1  # only the first, good file
 
 
+def test_a_workbook_reads_as_a_csv_does(insurer, tmp_path):
+    from openpyxl import Workbook
+    finance1, finance2, _ = insurer
+    book = Workbook()
+    book.active.append(["卡号", "姓名", "身份证号", "产品", "开户金额"])
+    book.active.append([int(THREE[0][0]), "张伟", id_number(1), "TK", 500])
+    book.active.append([int(THREE[1][0]), "李娜", id_number(2), "TK", None])
+    path = tmp_path / "泰康.xlsx"
+    book.save(path)
+    file_id = reviewed(finance1, FINANCE_2, str(path))
+    insurer_cards.run(finance2, file_id)
+    assert [principal(number) for number, *_ in THREE[:2]] == [50000, 0]
+
+
 def test_a_product_with_typed_pins_cannot_come_from_an_insurers_file(insurer, chain,
                                                                      tmp_path):
     finance1, _, _ = insurer
