@@ -392,7 +392,8 @@ async def test_the_member_centre_screens_from_import_to_run(insurer, runtime, tm
         await pilot.press("f8")
         await wait_for_message(pilot, "Posted 3")
         await wait_until(pilot, lambda: all(line.done for line in lines.lines), "outcomes")
-        outcomes = [lines._outcome(line) for line in lines.lines]
+        table = lines.query_one("#table")
+        outcomes = [str(table.get_row_at(row)[-1]) for row in range(3)]
         assert outcomes[0].startswith("posted #") and outcomes[1] == "registered"
         await pilot.press("f8")
         await wait_for_message(pilot, "already posted 3")
