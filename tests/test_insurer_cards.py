@@ -70,8 +70,7 @@ def insurer(chain, runtime):
 
 def set_up_insurer(chain, runtime):
     admin.save_product(chain, "TK", name="泰康卡", kind="insurance", issuer=INSURER,
-                       forbidden_categories="保健品", validity_months=24)
-    insurer_cards.set_pin_rule(chain, "TK", "id_last6")
+                       forbidden_categories="保健品", validity_months=24, initial_pin="id_last6")
     admin.open_product(chain, OUTLET, "TK", True)
     admin.save_product(chain, "SV", name="储值卡", kind="stored_value")
     return (operator(chain, runtime, *FINANCE_1, "finance"),
@@ -269,12 +268,10 @@ def test_a_workbook_reads_as_a_csv_does(insurer, tmp_path):
 def test_a_product_with_typed_pins_cannot_come_from_an_insurers_file(insurer, chain,
                                                                      tmp_path):
     finance1, _, _ = insurer
-    insurer_cards.set_pin_rule(chain, "TK", "typed")
-    with pytest.raises(TableProblems, match="ID number rule"):
+    admin.save_product(chain, "TK", initial_pin="typed")
+    with pytest.raises(TableProblems, match="PIN rule to be the ID number"):
         insurer_cards.import_file(finance1, card_file(tmp_path, THREE), kind="cards",
                                   name="typed")
-    with pytest.raises(PermissionDenied):
-        insurer_cards.set_pin_rule(finance1, "TK", "id_last6")
 
 
 def test_the_same_file_twice_is_refused_until_the_first_is_voided(insurer, tmp_path):
@@ -325,6 +322,9 @@ def test_the_command_line(insurer, runtime, tmp_path, monkeypatch):
                 "--name", "bad")
     assert bad.exit_code == 2 and "line 2: card" in bad.stderr and "line 3:" in bad.stderr
     path = card_file(tmp_path, THREE)
+    assert kiosk("pin-rule", "TK", "typed").exit_code == 0
+    assert "PIN rule" in kiosk("import-cards", path, "--name", "typed").stderr
+    assert kiosk("pin-rule", "TK", "id_last6").exit_code == 0
     imported = kiosk("import-cards", path, "--name", "泰康 2026-11")
     assert imported.exit_code == 0 and "imported as #1" in imported.output
     assert "already imported as #1" in kiosk("import-cards", path, "--name", "x").stderr

@@ -119,12 +119,14 @@ def void(ctx, file_id: int) -> None:
 
 @insurer.command("pin-rule")
 @click.argument("product")
-@click.argument("rule", type=click.Choice(["id_last6", "typed"]))
+@click.argument("rule", type=click.Choice(["id_last6", "typed"]))  # admin.INITIAL_PINS
 @click.pass_context
 @reports_errors
 def pin_rule(ctx, product: str, rule: str) -> None:
     """The PIN a product's cards start with: id_last6 (the last six of the holder's ID
-    number, X as 0: what an insurer's file needs) or typed (by the customer at issue)."""
-    from kiosk.services import insurer_cards
-    insurer_cards.set_pin_rule(_session(ctx), product, rule)
+    number, X as 0: what an insurer's file needs) or typed (by the customer at issue).
+    The administrator's product setting (admin.save_product), here until `kiosk admin
+    product` takes it."""
+    from kiosk.services import admin
+    admin.save_product(_session(ctx), product, initial_pin=rule)
     click.echo(f"{product}: initial PIN {rule}")

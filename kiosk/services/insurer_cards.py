@@ -52,7 +52,6 @@ MAX_HOLDER = 50
 # What the opening balance cell says when the insurer keeps the balance (or empty).
 HELD_BY_INSURER = {"由保险公司记账", "保险公司记账", "保司记账", "held by the insurer",
                    "held by insurer", "insurer"}
-PIN_RULES = ("typed", "id_last6")  # the customer types it at issue; the insurers' rule
 _CARD_NUMBER = re.compile(r"\d{8,32}")
 CARD_EXISTS = N_("card {number} exists already")
 
@@ -190,7 +189,7 @@ def _product_problem(product: models.CardProduct | None, code: str) -> tuple[str
         return N_("product {code} is not active"), {"code": code[:20]}
     if product.initial_pin != "id_last6":
         return (N_("product {code} has PINs typed by the customer at issue; an insurer's "
-                   "file needs the ID number rule (kiosk insurer pin-rule)"), {"code": code[:20]})
+                   "file needs its PIN rule to be the ID number (id_last6)"), {"code": code[:20]})
     return None
 
 
@@ -504,19 +503,3 @@ def lines(session: Session, file_id: int) -> list[FileLine]:
                      mask_id_number(line.id_number), line.product_code, line.amount,
                      store.is_done(line), line.operation_id)
             for line in store.lines_of(file_id)]
-
-
-def set_pin_rule(session: Session, product_code: str, rule: str) -> None:
-    """The PIN an insurer's product gives its cards: `id_last6` for the insurers' rule,
-    `typed` for one the customer types at issue. (An administrator's product setting:
-    here until admin.save_product takes it.)"""
-    permissions.require(session, permissions.ADMIN)
-    if rule not in PIN_RULES:
-        raise InvalidInput(N_("A PIN rule is one of {known}."), known=", ".join(PIN_RULES))
-    product = store.product(product_code)
-    if product is None:
-        raise NotFound(N_("No card product {code}."), code=product_code[:20])
-    with database.atomic():
-        store.set_initial_pin(product.id, rule)
-        audit.append(session, "product.pin_rule", subject=f"product:{product.code}",
-                     details={"rule": rule})

@@ -116,11 +116,6 @@ def product(code: str) -> models.CardProduct | None:
     return models.CardProduct.get_or_none(models.CardProduct.code == code)
 
 
-def set_initial_pin(product_id: int, rule: str) -> None:
-    models.CardProduct.update(initial_pin=rule).where(models.CardProduct.id == product_id
-                                                      ).execute()
-
-
 def member_by_id_number(id_number: str) -> int | None:
     member = (models.Member.select(models.Member.id)
               .where(models.Member.id_number == id_number).order_by(models.Member.id).first())
