@@ -500,3 +500,20 @@ def test_a_charge_older_than_the_refund_window_is_refused(runtime):
         charging.check_refund(login_as(runtime, "cashier1"), sale.operation_id, 800)
     policies.set_policy(login_as(runtime, "admin1"), "refund_window_days", 60)
     charging.check_refund(login_as(runtime, "cashier1"), sale.operation_id, 800)
+
+
+async def test_a_card_that_would_be_refused_says_why_the_moment_it_is_read(runtime):
+    """A PIN-locked card, or an insurance card and what it may not pay for: before any
+    amount or PIN is typed."""
+    models.Card.update(pin_locked=True, pin_failures=3).where(
+        models.Card.number == SV_CARD).execute()
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await swipe_card(pilot, SV_CARD)
+        await wait_for_message(pilot, "PIN is locked")
+        assert "PIN locked" in " ".join(str(s.render()) for s in app.screen.query("Static"))
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "StartScreen")
+        await pilot.press(*INS_CARD, "enter")
+        await wait_for_screen(pilot, "CardScreen")
+        assert "Not for: 保健品" in " ".join(str(s.render()) for s in app.screen.query("Static"))

@@ -24,14 +24,18 @@ from kiosk.services.catalog import CATEGORIES, DEFAULT_CATEGORY
 from kiosk.services.charge import SaleLine
 
 def card_summary(tr, card) -> list[str]:
+    status = tr(card_status.NAMES.get(card.status, card.status))
+    if card.pin_locked:
+        status += f" · {tr('PIN locked')}"
     lines = [
-        f"{tr('Card')} {card.masked_number}   {card.product_name}   "
-        f"{tr('Status')}: {tr(card_status.NAMES.get(card.status, card.status))}",
+        f"{tr('Card')} {card.masked_number}   {card.product_name}   {tr('Status')}: {status}",
         f"{tr('Holder')} {card.holder or tr('anonymous')}   {tr('Tier')} {card.tier or '-'}   "
         f"{tr('Expires')} {card.expires_on or '-'}",
         f"{tr('Principal')} {format_yuan(card.principal)}   {tr('Bonus')} "
         f"{format_yuan(card.bonus)}   {tr('Points')} {card.points}",
     ]
+    if card.forbidden_categories:  # an insurance card's rules, before the items are rung
+        lines.append(tr("Not for: {categories}").format(categories=card.forbidden_categories))
     if card.tier_offer:  # offered at the counter too; the member centre does it
         lines.append(tr("Tier upgrade due: {tier} (member centre, F4 replace: upgrade)").format(
             tier=card.tier_offer))
@@ -78,9 +82,9 @@ class CardScreen(KioskScreen):
         yield from self.compose_keys()
 
     def on_mount(self) -> None:
-        if self.card.status != "active":
-            self.say(self.tr("This card cannot be used: {status}.").format(
-                status=self.tr(card_status.NAMES.get(self.card.status, self.card.status))), error=True)
+        refusal = getattr(self.card, "refusal", None)
+        if refusal is not None and not self.query_mode:
+            self.say(self.describe(refusal), error=True)  # before any amount or PIN
         self.query_one("#pin" if self.query_mode else "#amount").focus()
 
     def reset(self) -> None:

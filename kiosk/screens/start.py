@@ -10,7 +10,7 @@ from kiosk.errors import N_
 from kiosk.hw.tracks import SwipeError, parse_swipe
 from kiosk.messages import CardInserted, CardSwiped, DeviceProblem, SwipeBroken, WorkDone
 from kiosk.screens.base import KioskScreen
-from kiosk.services import cards
+from kiosk.services import charge as charging
 
 
 class StartScreen(KioskScreen):
@@ -80,14 +80,14 @@ class StartScreen(KioskScreen):
 
     def on_card_inserted(self, message: CardInserted) -> None:
         self.say(self.tr("Reading card..."))
-        self.call("look_up", cards.look_up_by_uid, self.app.session, message.identifier)
+        self.call("look_up", charging.for_sale, self.app.session, uid=message.identifier)
 
     def on_device_problem(self, message: DeviceProblem) -> None:
         self.say_error(message.error)
 
     def open_card(self, number: str) -> None:
         self.say(self.tr("Reading card..."))
-        self.call("look_up", cards.look_up, self.app.session, number)
+        self.call("look_up", charging.for_sale, self.app.session, number)
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:

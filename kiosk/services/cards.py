@@ -45,6 +45,9 @@ class CardView:
     signature_required: bool
     tier_offer: str = ""  # a higher tier the points reach: the member centre upgrades
     replaced_by: str = ""  # the number of the card that replaced this one
+    pin_locked: bool = False
+    forbidden_categories: str = ""  # the product's and the card's own, comma separated
+    refusal: KioskError | None = None  # why a sale here would be refused (charge.for_sale)
 
 
 def mask_name(name: str) -> str:
@@ -106,6 +109,8 @@ def _replaced_by(card: models.Card) -> str:
 def view(card: models.Card) -> CardView:
     money = balances(card)
     holder = mask_name(card.member.name) if card.member_id else ""
+    forbidden = [part for part in (card.product.forbidden_categories + "," +
+                                   card.forbidden_categories).split(",") if part.strip()]
     return CardView(
         number=card.number, masked_number=mask_card_number(card.number),
         product_name=card.product.name, product_kind=card.product.kind, status=card.status,
@@ -113,7 +118,8 @@ def view(card: models.Card) -> CardView:
         bonus=money.get("bonus", 0), points=money.get("points", 0), expires_on=card.expires_on,
         has_pin=bool(card.pin_hash), signature_required=card.product.signature_required,
         tier_offer=tier_offer(card, money.get("points", 0)) if card.status == "active" else "",
-        replaced_by=card.replaced_by.number if card.replaced_by_id else "")
+        replaced_by=card.replaced_by.number if card.replaced_by_id else "",
+        pin_locked=card.pin_locked, forbidden_categories="、".join(dict.fromkeys(forbidden)))
 
 
 def look_up(session: Session, number: str) -> CardView:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from kiosk.errors import KioskError, N_, PermissionDenied
 from kiosk.money import format_yuan, split_proportionally
@@ -21,6 +21,7 @@ from kiosk.services import (cards, channel_orders, directory, operators, permiss
                             receipts)
 from kiosk.services.accounts import card_accounts, issuer_account, till_account
 from kiosk.services.business_date import current_business_date
+from kiosk.services.cards import PinLocked
 from kiosk.services.operations import (InsufficientFunds, OperationResult, Posting, perform,
                                        stored)
 from kiosk.services.session import Session
@@ -151,6 +152,21 @@ def split_spend(order: str, amount: int, principal: int, bonus: int) -> tuple[in
         return from_principal, from_bonus
     from_principal = min(principal, amount)
     return from_principal, amount - from_principal
+
+
+def for_sale(session: Session, number: str = "", *, uid: str = "") -> cards.CardView:
+    """The card as the counter shows it the moment it is read (swiped, typed, or a smart
+    card by its UID), with the first thing that would refuse a sale here before the
+    customer types a PIN: its state, a locked PIN, an outlet not opened for it, a daily
+    limit used up."""
+    view = cards.look_up_by_uid(session, uid) if uid else cards.look_up(session, number)
+    card = cards.get_card(view.number)
+    refusal = PinLocked() if card.pin_locked else None
+    try:
+        check_sale(session, card, 1)
+    except KioskError as error:
+        refusal = error
+    return replace(view, refusal=refusal)
 
 
 def check_sale(session: Session, card: models.Card, amount: int,
