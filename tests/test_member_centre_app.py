@@ -338,3 +338,14 @@ async def test_a_recharge_reversed_the_same_day_with_review(tmp_path):
         await wait_for_screen(pilot, "OutcomeScreen")
     assert cards.balances(cards.get_card(SV_CARD)) == before
     assert verify.verify(app.runtime.sealer).ok
+
+
+async def test_up_and_down_move_between_the_fields_of_a_form(tmp_path):
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "1", "MemberSearchScreen")
+        first = app.screen.focused
+        await pilot.press("down")
+        assert app.screen.focused is not first
+        await pilot.press("up")
+        assert app.screen.focused is first

@@ -100,6 +100,8 @@ class FormScreen(KioskScreen):
     and, with TABLE, a table filling the rest."""
 
     FIELDS: list[Field] = []
+    # Up and Down move between the fields (a table or a list, when focused, keeps them).
+    BINDINGS = [("up", "app.focus_previous", ""), ("down", "app.focus_next", "")]
     HEADING = ""  # a message id; heading() may compute the text instead
     DETAILS = True
     TABLE = False
