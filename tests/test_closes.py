@@ -159,3 +159,22 @@ def test_a_month_cannot_close_while_a_clock_runs_behind_it(seeded, tmp_path):
     sale = charging.charge(login_as(seeded, "cashier1"), card_number=SV_CARD, amount=100,
                            pin="123456", key="behind")
     assert sale.business_date[:7] > month
+
+
+def test_a_supervisor_closes_another_operators_shift_once(seeded):
+    cashier, supervisor = login_as(seeded, "cashier1"), login_as(seeded, "super1", "T02")
+    charging.charge(cashier, card_number=SV_CARD, amount=300, pin="123456", key="c")
+    with pytest.raises(KioskError, match="may not"):
+        closes.close_shift(login_as(seeded, "clerk1", "T02"), key="x",
+                           shift_id=cashier.actor.shift_id)
+    report = closes.close_shift(supervisor, key="s", shift_id=cashier.actor.shift_id)
+    assert report.operator == "cashier1" and report.by_tender["card"] == 300
+    with pytest.raises(KioskError, match="already closed"):
+        closes.close_shift(supervisor, key="s2", shift_id=cashier.actor.shift_id)
+
+
+def test_a_shift_in_which_nothing_happened_does_not_keep_the_day_open(seeded, tmp_path):
+    _closable(seeded, tmp_path)
+    idle = login_as(seeded, "clerk1", "T02")  # logged in, did nothing
+    closes.close_day(login_as(seeded, "super1", "T02"))
+    assert models.Shift.get_by_id(idle.actor.shift_id).closed_at is not None

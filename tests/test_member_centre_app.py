@@ -239,24 +239,38 @@ async def test_the_supervisor_reconciles_the_sample_statement_in_the_app(tmp_pat
 
 
 async def test_the_day_close_screen_lists_what_blocks_the_close_then_closes(tmp_path):
-    from kiosk.services import closes
+    """Every open shift with business is listed, the supervisor's own too, and the
+    supervisor closes them from the screen (F6): the cashier need not come back to log in.
+    A shift in which nothing happened is ended by the close."""
+    from kiosk.hw.printer import SimPrinter
+    from kiosk.services import charge, receipts, recharge
     from tests.conftest import login_as
     runtime = seeded_runtime(tmp_path)
-    cashier = login_as(runtime, "cashier1")  # a cashier's shift is still open
+    cashier = login_as(runtime, "cashier1")  # a cashier's shift with a sale is still open
+    charge.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="sale")
+    login_as(runtime, "clerk1", "T02")  # a shift in which nothing happens
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "8", "DayCloseScreen", login=("super1", "Super1234"))
+        recharge.recharge(app.session, card_number=SV_CARD, amount=100, tender="cash",
+                          key="own")
+        receipts.print_pending(app.session, SimPrinter(tmp_path))  # both tills' receipts
+        await pilot.press("f5")
         findings = app.screen.query_one("#findings")
-        await wait_until(pilot, lambda: "still open" in str(findings.render()), "shift listed")
-        assert "super1" not in str(findings.render())  # the one closing the day is not in the way
+        await wait_until(pilot, lambda: "cashier1" in str(findings.render()), "shift listed")
+        assert "super1" in str(findings.render())  # the one closing the day is open too
         await pilot.press("f7")
         await wait_for_message(pilot, "refused")
-        closes.close_shift(cashier, key="cashier-shift")
-        await pilot.press("f5")
+        for shift in (cashier.actor.shift_id, app.session.actor.shift_id):
+            await pilot.press("f6")
+            await wait_for_screen(pilot, "AskModal")
+            await pilot.press(*str(shift), "enter")
+            await wait_for_message(pilot, f"Shift #{shift}")
         await wait_until(pilot, lambda: "Nothing abnormal" in str(findings.render()), "clean")
         await pilot.press("f7")
         await wait_for_message(pilot, "is closed")
     assert models.DayClose.select().count() == 1
+    assert not models.Shift.select().where(models.Shift.closed_at.is_null()).exists()
 
 
 async def test_journal_by_member_paged_and_printed(tmp_path):

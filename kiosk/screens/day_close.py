@@ -3,20 +3,25 @@ today from closing, each with what to do; F7 closes the day once the list is emp
 
 from __future__ import annotations
 
+import uuid
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from kiosk.errors import N_
 from kiosk.messages import WorkDone
+from kiosk.money import format_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.services import closes
 from kiosk.services.closes import CloseRefused
 
 
 class DayCloseScreen(KioskScreen):
-    KEYS = [("F5", N_("Check again")), ("F7", N_("Close the day")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f5", "check", ""), ("f7", "close_day", "")]
+    KEYS = [("F5", N_("Check again")), ("F6", N_("Close a shift")), ("F7", N_("Close the day")),
+            ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f5", "check", ""), ("f6", "close_shift", ""),
+                ("f7", "close_day", "")]
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -33,6 +38,18 @@ class DayCloseScreen(KioskScreen):
     def action_close_day(self) -> None:
         self.call("close", closes.close_day, self.app.session)
 
+    def action_close_shift(self) -> None:
+        """An open shift listed above, closed by the supervisor here: its operator need
+        not come back to log in."""
+        from kiosk.screens.ask import AskModal
+
+        def typed(number) -> None:
+            if number:
+                self.call("shift", closes.close_shift, self.app.session,
+                          key=f"shift-close-{number}-{uuid.uuid4().hex}", shift_id=int(number))
+        self.app.push_screen(AskModal(self.tr("Shift number (#) to close"), max_length=10,
+                                      restrict=r"[0-9]*"), typed)
+
     def _show(self, day, findings) -> None:
         lines = [self.tr("Business date {day}").format(day=day)]
         lines += [f"• {finding.render(self.tr)}" for finding in findings]
@@ -48,6 +65,12 @@ class DayCloseScreen(KioskScreen):
             return
         if message.task == "check":
             self._show(*message.result)
+        elif message.task == "shift":
+            report = message.result
+            self.say(self.tr("Shift #{number} of {login_id} closed; cash expected {cash}.")
+                     .format(number=report.shift_id, login_id=report.operator,
+                             cash=format_yuan(report.cash_expected)))
+            self.action_check()
         else:
             self.say(self.tr("Business date {day} is closed.").format(day=message.result))
             self.action_check()

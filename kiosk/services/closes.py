@@ -110,28 +110,43 @@ def _cash_moved(shift_id: int) -> int:
     return -int(total or 0)  # the drawer account goes negative as cash comes in
 
 
-def close_shift(session: Session, *, key: str) -> ShiftReport:
+def close_shift(session: Session, *, key: str, shift_id: int | None = None) -> ShiftReport:
     """班结: the operator's totals by operation and tender, cash expected; the shift ends
-    (the next login opens a new one). Idempotent under `key`."""
-    shift_id = session.actor.shift_id
+    (the next login opens a new one). A supervisor (the day-close right) may close
+    another operator's open shift of the outlet from the day-close screen, so nobody has
+    to log in again for it. Idempotent under `key`; a shift is closed once."""
+    shift_id = shift_id or session.actor.shift_id
     if shift_id is None:
         raise KioskError(N_("There is no open shift to close."))
+    shift = models.Shift.get_or_none(models.Shift.id == shift_id)
+    if shift is None or shift.outlet_id != session.actor.outlet_id:
+        raise KioskError(N_("There is no such shift at this outlet."))
+    if shift.operator_id != session.actor.operator_id:
+        permissions.require(session, permissions.DAY_CLOSE)
 
     def run(posting: Posting) -> dict:
-        shift = models.Shift.get_by_id(shift_id)
-        if shift.closed_at is not None:
+        if models.Shift.update(closed_at=session.now()).where(
+                models.Shift.id == shift_id, models.Shift.closed_at.is_null()).execute() != 1:
             raise KioskError(N_("This shift is already closed."))
-        models.Shift.update(closed_at=session.now()).where(models.Shift.id == shift_id).execute()
         return {"shift_id": shift_id, "cash_expected": _cash_moved(shift_id)}
 
     perform(session, kind="shift_close", key=key, request={"shift": shift_id},
-            run=run)
+            run=run, memo=f"shift {shift_id}")
     return _report(models.Shift.get_by_id(shift_id))
 
 
 def abnormal_entries(sealer, outlet_id: int, day: dt.date) -> list[Finding]:
     """What must be settled before the day can close, each with what to do."""
-    problems = []
+    return _open_business(outlet_id, day) + _ledger_faults(sealer)
+
+
+def _open_business(outlet_id: int, day: dt.date) -> list[Finding]:
+    """Shifts with business still open, receipts never printed, cards left mid-write,
+    reversals of reversals: decided again under the close's lock."""
+    problems = [Finding(N_("shift #{number} of {login_id} is still open: close it (F6 here, "
+                           "or F8 at its terminal)"),
+                        {"number": shift.id, "login_id": shift.operator.login_id})
+                for shift in _open_shifts(outlet_id, day, with_business=True)]
     queued = (models.Receipt.select().join(models.Operation)
               .where(models.Operation.outlet == outlet_id,
                      models.Operation.business_date == day,
@@ -152,27 +167,34 @@ def abnormal_entries(sealer, outlet_id: int, day: dt.date) -> list[Finding]:
     if double:
         problems.append(Finding(N_("{count} reversals of reversals: check them with a "
                                    "supervisor"), {"count": double}))
-    report = verify(sealer, max_violations=5)
-    problems += [Finding(N_("ledger: {violation}; call support"), {"violation": violation})
-                 for violation in report.violations]
     return problems
+
+
+def _ledger_faults(sealer) -> list[Finding]:
+    report = verify(sealer, max_violations=5)
+    return [Finding(N_("ledger: {violation}; call support"), {"violation": violation})
+            for violation in report.violations]
+
+
+def _open_shifts(outlet_id: int, day: dt.date, *, with_business: bool):
+    """The outlet's open shifts of `day` or before, that have operations (or have none)."""
+    S, O = models.Shift, models.Operation
+    business = O.select(O.id).where(O.shift == S.id, O.kind != "shift_close")
+    return S.select().where(S.outlet == outlet_id, S.closed_at.is_null(),
+                            S.business_date <= day,
+                            pw.fn.EXISTS(business) if with_business
+                            else ~pw.fn.EXISTS(business))
 
 
 def day_findings(session: Session, day: dt.date | None = None
                  ) -> tuple[dt.date, list[Finding]]:
-    """异常流水检查: the business date and what keeps it from closing (open shifts,
-    unprinted receipts, cards left mid-write, reversals of reversals, ledger faults)."""
+    """异常流水检查: the business date and what keeps it from closing (shifts with business
+    still open, unprinted receipts, cards left mid-write, reversals of reversals, ledger
+    faults). A shift in which nothing happened does not: the close ends it."""
     permissions.require(session, permissions.DAY_CLOSE)
     outlet_id = session.actor.outlet_id
     day = day or current_business_date(session)
-    problems = [Finding(N_("shift #{number} of {login_id} is still open: close it (F8)"),
-                        {"number": shift.id, "login_id": shift.operator.login_id})
-                for shift in models.Shift.select().where(
-                    models.Shift.outlet == outlet_id, models.Shift.closed_at.is_null(),
-                    models.Shift.business_date <= day,
-                    # the supervisor closing the day from the app is in a shift too
-                    models.Shift.id != (session.actor.shift_id or 0))]
-    return day, problems + abnormal_entries(session.runtime.sealer, outlet_id, day)
+    return day, abnormal_entries(session.runtime.sealer, outlet_id, day)
 
 
 def close_day(session: Session, day: dt.date | None = None) -> dt.date:
@@ -182,16 +204,21 @@ def close_day(session: Session, day: dt.date | None = None) -> dt.date:
     if day is not None and day > today:
         raise KioskError(N_("{day} has not come yet: the business date is {today}."),
                          day=day.isoformat(), today=today.isoformat())
-    day, problems = day_findings(session, day)
+    day, problems = day_findings(session, day)  # the ledger's soundness, before the lock
     outlet_id = session.actor.outlet_id
     if problems:
         raise CloseRefused(problems)
     with database.atomic():
         # Waits for the outlet's running operations and holds off new ones until the
-        # close commits: none can post into the day being closed.
+        # close commits: none can post into the day being closed, and what keeps the
+        # day open is decided again as it is now.
         operation_store.hold_outlet_for_close(outlet_id)
         if operation_store.is_closed(outlet_id, day):
             raise KioskError(N_("{day} is already closed."), day=day.isoformat())
+        problems = _open_business(outlet_id, day)
+        if problems:
+            raise CloseRefused(problems)
+        _end_empty_shifts(session, outlet_id, day)
         anchors = audit.heads(outlet_id)
         models.DayClose.create(outlet=outlet_id, business_date=day, closed_at=session.now(),
                                operator=session.actor.operator_id,
@@ -199,6 +226,12 @@ def close_day(session: Session, day: dt.date | None = None) -> dt.date:
         audit.append(session, "day.close", subject=f"date:{day.isoformat()}",
                      details={"anchors": anchors})
     return day
+
+
+def _end_empty_shifts(session: Session, outlet_id: int, day: dt.date) -> None:
+    for shift in _open_shifts(outlet_id, day, with_business=False):
+        models.Shift.update(closed_at=session.now()).where(models.Shift.id == shift.id).execute()
+        audit.append(session, "shift.end_empty", subject=f"shift:{shift.id}")
 
 
 def close_month(session: Session, month: str) -> None:
