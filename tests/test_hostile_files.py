@@ -1,5 +1,5 @@
 """Hostile files, second round: workbooks that unpack to gigabytes or hold a million
-cells, and special files under ordinary names.
+cells, special files under ordinary names, and images that only start like images.
 Every bomb is made by the test itself and is small on disk; a test that would hang
 fails after a timeout instead."""
 
@@ -15,7 +15,14 @@ from openpyxl import load_workbook
 
 from kiosk import tables, workbook
 from kiosk.errors import InvalidInput
+from kiosk.hw.sms import SimCodeSender
+from kiosk.images import image_kind
+from kiosk.services import migration
+from kiosk.services.demo import tiny_png
+from kiosk.services.migration import MigrationRequest
+from kiosk.store import models
 from kiosk.tables import read_rows
+from tests.conftest import login_as
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -243,3 +250,63 @@ def test_the_read_stops_at_the_limit_whatever_size_the_file_claims(tmp_path, mon
     assert claims_empty.stat().st_size == 0
     with pytest.raises(InvalidInput, match="larger than"):
         list(read_rows(claims_empty))
+
+
+# -- voucher images -----------------------------------------------------------------------
+def tiny_jpeg() -> bytes:
+    """An 8x8 grey baseline JPEG: one quantisation table, one DC and one AC Huffman code
+    (each a single 1-bit code), one block: DC difference 0, end of block."""
+    def segment(marker: int, body: bytes) -> bytes:
+        return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
+    one_code = bytes([1] + [0] * 15) + b"\x00"
+    return (b"\xff\xd8" + segment(0xDB, b"\x00" + bytes([1]) * 64)
+            + segment(0xC0, struct.pack(">BHHB", 8, 8, 8, 1) + b"\x01\x11\x00")
+            + segment(0xC4, b"\x00" + one_code) + segment(0xC4, b"\x10" + one_code)
+            + segment(0xDA, b"\x01\x01\x00\x00\x3f\x00") + b"\x3f" + b"\xff\xd9")
+
+
+def with_bad_crc(png: bytes) -> bytes:
+    return png[:29] + bytes([png[29] ^ 1]) + png[30:]  # the IHDR chunk's CRC
+
+
+@pytest.mark.parametrize("data, kind", [
+    (tiny_png(), "png"), (tiny_jpeg(), "jpg"),
+    (tiny_png()[:8] + b"<html><script>alert(1)</script></html>", None),
+    (tiny_png() + b"<html></html>", None), (tiny_png()[:-12], None), (with_bad_crc(tiny_png()), None),
+    (tiny_jpeg()[:3] + b"<html></html>", None), (tiny_jpeg() + b"<html></html>", None),
+    (tiny_jpeg()[:-2], None), (b"\xff\xd8\xff\xd9", None), (b"GIF89a....", None), (b"", None),
+])
+def test_images_are_judged_by_their_whole_structure(data, kind):
+    assert image_kind(data) == kind
+
+
+def test_voucher_special_files_are_refused_without_hanging(tmp_path):
+    fifo = tmp_path / "scan.png"
+    os.mkfifo(fifo)
+    for path in (fifo, "/dev/zero", tmp_path):
+        error = finishes(lambda: migration.check_voucher(path))
+        assert isinstance(error, InvalidInput) and "not a regular file" in str(error), path
+
+
+def test_a_png_header_before_html_is_not_a_voucher(tmp_path):
+    fake = tmp_path / "scan.png"
+    fake.write_bytes(tiny_png()[:8] + b"<html><body>not an image</body></html>")
+    with pytest.raises(InvalidInput, match="not a JPG or PNG"):
+        migration.check_voucher(fake)
+    real = tmp_path / "scan.jpg"
+    real.write_bytes(tiny_jpeg())
+    assert migration.check_voucher(real) == (tiny_jpeg(), "jpg")
+
+
+def test_a_migration_with_a_fifo_voucher_moves_nothing(seeded, tmp_path):
+    clerk = login_as(seeded, "clerk1", "T02")
+    fifo = tmp_path / "scan.png"
+    os.mkfifo(fifo)
+    sender = SimCodeSender()
+    member = models.Member.get(models.Member.phone == "13800138000").id
+    migration.send_code(clerk, member, sender)
+    code = sender.sent[-1][1].split("验证码为")[1][:6]
+    request = MigrationRequest("6100000000000001", member, code, (str(fifo),))
+    error = finishes(lambda: migration.migrate(clerk, request))
+    assert isinstance(error, InvalidInput) and "not a regular file" in str(error)
+    assert models.LegacyCard.get(models.LegacyCard.number == "6100000000000001").migrated_at is None

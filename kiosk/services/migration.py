@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound
+from kiosk.files import read_regular
 from kiosk.identity import mask_phone
+from kiosk.images import image_kind
 from kiosk.money import MoneyError, parse_yuan
 from kiosk.services import audit, lockout, permissions, receipts
 from kiosk.services.accounts import card_accounts, till_account
@@ -30,7 +32,6 @@ CODE_PURPOSE = "migration"
 MAX_VOUCHERS = 5
 MAX_VOUCHER_BYTES = 2 * 1024 * 1024
 MAX_REMARKS = 500
-IMAGE_SIGNATURES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
 PAGE = 20
 
 
@@ -182,19 +183,15 @@ def check_code(session: Session, phone: str, typed: str) -> models.VerificationC
 # -- vouchers -----------------------------------------------------------------------------
 def check_voucher(path: str | Path) -> tuple[bytes, str]:
     """The image's bytes and its type, judged by content: a .jpg that is not a JPEG is
-    refused, whatever its name."""
+    refused, whatever its name; so is anything but a regular file (a FIFO, /dev/zero)."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_VOUCHER_BYTES:
-            raise InvalidInput(N_("Voucher {name} is larger than 2 MB."), name=path.name[:60])
-        data = path.read_bytes()
-    except OSError:
-        raise InvalidInput(N_("Cannot read the file {name}."), name=path.name[:80]) from None
-    for signature, kind in IMAGE_SIGNATURES.items():
-        if data.startswith(signature):
-            return data, kind
-    raise InvalidInput(N_("Voucher {name} is not a JPG or PNG image."), name=path.name[:60])
+    data = read_regular(path, MAX_VOUCHER_BYTES)
+    if len(data) > MAX_VOUCHER_BYTES:
+        raise InvalidInput(N_("Voucher {name} is larger than 2 MB."), name=path.name[:60])
+    kind = image_kind(data)
+    if kind is None:
+        raise InvalidInput(N_("Voucher {name} is not a JPG or PNG image."), name=path.name[:60])
+    return data, kind
 
 
 def store_vouchers(session: Session, legacy_number: str, paths: list[str]) -> list[str]:
