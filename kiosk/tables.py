@@ -112,9 +112,8 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list]]:
         yield from sheet_rows(handle)
 
 
-def looks_like_header(cells: list[str], amount_column: int) -> bool:
-    """A first row whose amount cell is not a number is a header, not data."""
-    if amount_column >= len(cells):
-        return True
-    text = cells[amount_column].replace(".", "", 1).replace("-", "", 1)
-    return not text.isdigit()
+def looks_like_header(cells: list[str]) -> bool:
+    """A first row of words only (卡号, 金额) is a header. A row with a digit anywhere is
+    data and is checked like any other row: a first amount written ¥100.00, or a first
+    row missing its amount, is never dropped as if it were a header."""
+    return not any(character.isdigit() for cell in cells for character in cell)

@@ -52,7 +52,7 @@ def parse_list(path: str | Path) -> list[tuple[int, str, int]]:
     """(line, card number, amount in fen) for every row; TableProblems if any is bad."""
     rows, problems, seen = [], [], {}
     for index, (line, cells) in enumerate(read_rows(path)):
-        if index == 0 and looks_like_header(cells, 1):
+        if index == 0 and looks_like_header(cells):
             continue
         number = "".join(cells[0].split()) if cells else ""
         try:

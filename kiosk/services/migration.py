@@ -46,7 +46,7 @@ def import_balances(session: Session, path: str | Path) -> int:
     permissions.require(session, permissions.CARD_MANAGE)
     rows, problems, seen = [], [], {}
     for index, (line, cells) in enumerate(read_rows(path)):
-        if index == 0 and looks_like_header(cells, 1):
+        if index == 0 and looks_like_header(cells):
             continue
         cells = cells + [""] * (5 - len(cells))
         number = "".join(cells[0].split())
