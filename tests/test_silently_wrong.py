@@ -1,7 +1,11 @@
-"""Input that used to go through silently wrong: a first row lost as a header."""
+"""Input that used to go through silently wrong: a first row lost as a header, a typo of
+ten billion yuan in a batch list."""
+
+from dataclasses import replace
 
 import pytest
 
+from kiosk.errors import InvalidInput
 from kiosk.services import batch_recharge
 from kiosk.store import models
 from kiosk.tables import TableProblems, looks_like_header
@@ -43,3 +47,31 @@ def test_a_headerless_first_row_missing_its_amount_is_reported_not_dropped(clerk
     path = write(tmp_path, f"{SV_CARD}\n{MAIN_CARD},50\n")
     with pytest.raises(TableProblems, match="line 1: Enter an amount"):
         batch_recharge.import_list(clerk, path, name="no amount")
+
+
+def test_a_batch_line_above_the_line_maximum_is_a_bad_row(clerk, tmp_path):
+    path = write(tmp_path, f"卡号,金额\n{SV_CARD},9999999999.99\n{MAIN_CARD},50000.00\n")
+    with pytest.raises(TableProblems) as raised:
+        batch_recharge.import_list(clerk, path, name="typo")
+    assert [(problem.line, problem.params) for problem in raised.value.problems] == [
+        (2, {"amount": "¥9999999999.99", "most": "¥50000.00"})]
+    assert models.BatchList.select().count() == 0
+
+
+def test_the_limits_are_settings_and_a_list_has_a_maximum_total(clerk, tmp_path):
+    path = write(tmp_path, f"{SV_CARD},600\n{MAIN_CARD},500\n")
+    lower = replace(clerk, runtime=replace(clerk.runtime, settings=replace(
+        clerk.runtime.settings, batch_line_max_yuan=1000, batch_list_max_yuan=1000)))
+    with pytest.raises(InvalidInput, match="totals ¥1100.00, more than the ¥1000.00"):
+        batch_recharge.import_list(lower, path, name="too much")
+    stricter = replace(lower, runtime=replace(lower.runtime, settings=replace(
+        lower.runtime.settings, batch_line_max_yuan=550)))
+    with pytest.raises(TableProblems, match="line 1: ¥600.00 is more than the ¥550.00"):
+        batch_recharge.import_list(stricter, path, name="too much")
+    assert models.BatchList.select().count() == 0
+    assert batch_recharge.import_list(clerk, path, name="defaults")  # ¥50,000 / ¥5,000,000
+
+
+def test_the_defaults_are_fifty_thousand_a_line_and_five_million_a_list(runtime):
+    settings = runtime.settings
+    assert (settings.batch_line_max_yuan, settings.batch_list_max_yuan) == (50_000, 5_000_000)

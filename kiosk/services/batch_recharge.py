@@ -16,7 +16,7 @@ from pathlib import Path
 import peewee as pw
 
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound
-from kiosk.money import MoneyError, parse_yuan
+from kiosk.money import FEN_PER_YUAN, MoneyError, format_yuan, parse_yuan
 from kiosk.services import audit, operators, permissions
 from kiosk.services.recharge import TENDERS, recharge
 from kiosk.services.session import Session
@@ -48,8 +48,10 @@ class RunReport:
     failed: list[tuple[int, KioskError]]  # lines that could not be posted, and why
 
 
-def parse_list(path: str | Path) -> list[tuple[int, str, int]]:
-    """(line, card number, amount in fen) for every row; TableProblems if any is bad."""
+def parse_list(path: str | Path, *, line_most: int, list_most: int
+               ) -> list[tuple[int, str, int]]:
+    """(line, card number, amount in fen) for every row; TableProblems if any is bad.
+    A line above `line_most` fen is a bad row; a list above `list_most` is refused."""
     rows, problems, seen = [], [], {}
     for index, (line, cells) in enumerate(read_rows(path)):
         if index == 0 and looks_like_header(cells):
@@ -59,6 +61,11 @@ def parse_list(path: str | Path) -> list[tuple[int, str, int]]:
             amount = parse_yuan(cells[1] if len(cells) > 1 else "")
         except MoneyError as error:
             problems.append(Problem(line, error.message_id, error.params))
+            continue
+        if amount > line_most:
+            problems.append(Problem(
+                line, N_("{amount} is more than the {most} one line may recharge"),
+                {"amount": format_yuan(amount), "most": format_yuan(line_most)}))
             continue
         if number in seen:
             problems.append(Problem(line, N_("card {number} is already on line {first}"),
@@ -71,6 +78,11 @@ def parse_list(path: str | Path) -> list[tuple[int, str, int]]:
         raise TableProblems(sorted(problems, key=lambda problem: problem.line))
     if not rows:
         raise InvalidInput(N_("The file has no rows to import."))
+    total = sum(amount for _, _, amount in rows)
+    if total > list_most:
+        raise InvalidInput(N_("The list totals {total}, more than the {most} one list may "
+                              "recharge: split it (or raise batch_list_max_yuan)."),
+                           total=format_yuan(total), most=format_yuan(list_most))
     return rows
 
 
@@ -104,7 +116,9 @@ def import_list(session: Session, path: str | Path, *, name: str, tender: str = 
         raise InvalidInput(N_("A list name has 1 to {most} characters."), most=MAX_NAME)
     if tender not in TENDERS:
         raise KioskError(N_("Unknown tender '{tender}'."), tender=tender)
-    rows = parse_list(path)
+    settings = session.runtime.settings
+    rows = parse_list(path, line_most=settings.batch_line_max_yuan * FEN_PER_YUAN,
+                      list_most=settings.batch_list_max_yuan * FEN_PER_YUAN)
     with database.atomic():
         batch = models.BatchList.create(
             outlet=session.actor.outlet_id, name=name, tender=tender,
