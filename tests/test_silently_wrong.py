@@ -1,12 +1,14 @@
 """Input that used to go through silently wrong: a first row lost as a header, a typo of
-ten billion yuan in a batch list."""
+ten billion yuan in a batch list, an old card lost in the old system migrated."""
 
 from dataclasses import replace
 
 import pytest
 
 from kiosk.errors import InvalidInput
-from kiosk.services import batch_recharge
+from kiosk.hw.sms import SimCodeSender
+from kiosk.services import batch_recharge, migration
+from kiosk.services.migration import LegacyFilter, MigrationRequest
 from kiosk.store import models
 from kiosk.tables import TableProblems, looks_like_header
 from tests.conftest import MAIN_CARD, SV_CARD, login_as
@@ -75,3 +77,23 @@ def test_the_limits_are_settings_and_a_list_has_a_maximum_total(clerk, tmp_path)
 def test_the_defaults_are_fifty_thousand_a_line_and_five_million_a_list(runtime):
     settings = runtime.settings
     assert (settings.batch_line_max_yuan, settings.batch_list_max_yuan) == (50_000, 5_000_000)
+
+
+def test_an_old_card_lost_in_the_old_system_keeps_its_status_and_does_not_migrate(clerk, tmp_path):
+    path = write(tmp_path, "卡号,余额,门店,状态,卡类型\n"
+                           "6100000000000021,88.00,31010001,已挂失,老储值卡\n"
+                           "6100000000000022,9.00,31010001,冻结,老储值卡\n")
+    assert migration.import_balances(clerk, path) == 2
+    rows = migration.listing(clerk, LegacyFilter(number="61000000000000"))
+    assert {row.number: row.status for row in rows if row.number.endswith(("21", "22"))} == {
+        "6100000000000021": "已挂失", "6100000000000022": "冻结"}
+    member = models.Member.get(models.Member.phone == "13800138000").id
+    for number, status in (("6100000000000021", "已挂失"), ("6100000000000003", "挂失")):
+        sender = SimCodeSender()
+        migration.send_code(clerk, member, sender)
+        code = sender.sent[-1][1].split("验证码为")[1][:6]
+        with pytest.raises(InvalidInput, match=f"marked '{status}' in the old system"):
+            migration.migrate(clerk, MigrationRequest(number, member, code))
+        legacy = models.LegacyCard.get(models.LegacyCard.number == number)
+        assert legacy.migrated_at is None and legacy.status == status
+    assert models.Operation.select().where(models.Operation.kind == "migration").count() == 0

@@ -33,6 +33,9 @@ MAX_VOUCHERS = 5
 MAX_VOUCHER_BYTES = 2 * 1024 * 1024
 MAX_REMARKS = 500
 PAGE = 20
+# The old system's words for a card whose balance must not move: lost, frozen, void.
+BLOCKED_STATUSES = {"挂失", "冻结", "作废", "注销", "销户", "止付",
+                    "lost", "frozen", "void", "cancelled", "closed"}
 
 
 class WrongCode(KioskError):
@@ -239,6 +242,10 @@ def migrate(session: Session, request: MigrationRequest) -> dict:
             return {"operation_id": previous.operation_id, "replayed": True,
                     **json.loads(previous.result)}
         raise InvalidInput(N_("This old card was already migrated."))
+    if blocked_in_old_system(legacy.status):
+        raise InvalidInput(N_("Old card {number} is marked '{status}' in the old system, so it "
+                              "cannot be migrated: settle it there first (for example, cancel "
+                              "the loss)."), number=legacy.number[-4:], status=legacy.status)
     if len(request.remarks) > MAX_REMARKS:
         raise InvalidInput(N_("Remarks have at most {most} characters."), most=MAX_REMARKS)
     member = _member(request.member_id)
@@ -278,6 +285,11 @@ def migrate(session: Session, request: MigrationRequest) -> dict:
                       permission=permissions.CARD_MANAGE, run=run, card=target,
                       amount=legacy.balance, memo=request.remarks)
     return {"operation_id": outcome.operation_id, "replayed": outcome.replayed, **outcome.data}
+
+
+def blocked_in_old_system(status: str) -> bool:
+    """挂失, 已挂失, Lost ...: the status as the old system wrote it, kept by the import."""
+    return status.strip().lower().removeprefix("已") in BLOCKED_STATUSES
 
 
 def _stored_value_card(member: models.Member) -> models.Card:
