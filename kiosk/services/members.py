@@ -14,6 +14,7 @@ from kiosk.services import audit, permissions
 from kiosk.services.session import Session
 from kiosk.store import models, sql
 from kiosk.store.db import database
+from kiosk.text import plain_text
 
 MAX_PAGE = 100
 
@@ -41,6 +42,7 @@ class MemberQuery:
 def search(session: Session, query: MemberQuery, *, page: int = 0,
            page_size: int = 20) -> list[MemberRow]:
     permissions.require(session, permissions.QUERY)
+    plain_text(*vars(query).values())
     if not 1 <= page_size <= MAX_PAGE or page < 0:
         raise InvalidInput(N_("Pages hold 1 to {most} rows."), most=MAX_PAGE)
     sqlite = isinstance(database.obj, pw.SqliteDatabase)
@@ -122,6 +124,7 @@ class MemberDetails:
 
 
 def _clean(details: MemberDetails) -> dict:
+    plain_text(*vars(details).values())
     name = " ".join(details.name.split())
     if not name or len(name) > MAX_NAME:
         raise InvalidInput(N_("A name has 1 to {most} characters."), most=MAX_NAME)
