@@ -43,6 +43,11 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:]
 
 
+def mask_id_number(number: str) -> str:
+    """110101199003074514 -> 110***********4514: the first 3 and the last 4."""
+    return number[:3] + "*" * (len(number) - 7) + number[-4:] if len(number) > 7 else number
+
+
 def normalise_phone(text: str) -> str:
     phone = re.sub(r"[\s()]", "", text or "")
     if phone.startswith("+86"):
