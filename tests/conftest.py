@@ -4,6 +4,7 @@ PostgreSQL URL is given, the same tests on PostgreSQL in a schema of their own."
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from pathlib import Path
 
@@ -131,3 +132,22 @@ INS_CARD = demo.card_number("888800000000002")
 MEM_CARD = demo.card_number("888800000000003")
 MAIN_CARD = demo.card_number("888800000000004")
 SUB_CARD = demo.card_number("888800000000005")
+
+
+def finishes(call, seconds=20):
+    """call() run in a thread; a call still running after `seconds` fails the test
+    (a hang guard, not a timing assertion). Returns the exception it raised, if any."""
+    outcome = {}
+
+    def run():
+        try:
+            call()
+        except BaseException as error:  # handed to the test to judge
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        pytest.fail(f"still running after {seconds} s: it hangs")
+    return outcome.get("error")

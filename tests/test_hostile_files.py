@@ -5,7 +5,6 @@ fails after a timeout instead."""
 
 import os
 import struct
-import threading
 import tracemalloc
 import zipfile
 import zlib
@@ -22,30 +21,11 @@ from kiosk.services.demo import tiny_png
 from kiosk.services.migration import MigrationRequest
 from kiosk.store import models
 from kiosk.tables import read_rows
-from tests.conftest import login_as
+from tests.conftest import finishes, login_as
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE = "http://schemas.openxmlformats.org/package/2006/relationships"
-
-
-def finishes(call, seconds=20):
-    """call() run in a thread; a call still running after `seconds` fails the test
-    (a hang guard, not a timing assertion). Returns the exception it raised, if any."""
-    outcome = {}
-
-    def run():
-        try:
-            call()
-        except BaseException as error:  # handed to the test to judge
-            outcome["error"] = error
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        pytest.fail(f"still running after {seconds} s: it hangs")
-    return outcome.get("error")
 
 
 # -- workbooks made by hand ---------------------------------------------------------------
