@@ -105,7 +105,8 @@ def sheet_xml(rows: str) -> bytes:
     return f'<worksheet xmlns="{MAIN}"><sheetData>{rows}</sheetData></worksheet>'.encode()
 
 
-BOMB_HEAD = f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'.encode()
+BOMB_HEAD = (f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is>'
+             f'<t>').encode()
 
 
 def inline(reference: str, text: str) -> str:
@@ -114,8 +115,8 @@ def inline(reference: str, text: str) -> str:
 
 # -- workbooks ----------------------------------------------------------------------------
 def test_shared_strings_rich_text_and_numbers_read_as_excel_shows_them(tmp_path):
-    strings = (f'<sst xmlns="{MAIN}"><si><r><t>卡</t></r><r><t>号</t></r><rPh sb="0" eb="1"><t>カ</t></rPh>'
-               f'</si><si><t>金额</t></si></sst>').encode()
+    strings = (f'<sst xmlns="{MAIN}"><si><r><t>卡</t></r><r><t>号</t></r>'
+               f'<rPh sb="0" eb="1"><t>カ</t></rPh></si><si><t>金额</t></si></sst>').encode()
     path = xlsx(tmp_path / "list.xlsx", sheet_xml(
         '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
         '<row r="3"><c r="A3"><v>8888000000000018</v></c><c r="C3"><v>100.5</v></c></row>'),
@@ -250,7 +251,8 @@ def with_bad_crc(png: bytes) -> bytes:
 @pytest.mark.parametrize("data, kind", [
     (tiny_png(), "png"), (tiny_jpeg(), "jpg"),
     (tiny_png()[:8] + b"<html><script>alert(1)</script></html>", None),
-    (tiny_png() + b"<html></html>", None), (tiny_png()[:-12], None), (with_bad_crc(tiny_png()), None),
+    (tiny_png() + b"<html></html>", None), (tiny_png()[:-12], None),
+    (with_bad_crc(tiny_png()), None),
     (tiny_jpeg()[:3] + b"<html></html>", None), (tiny_jpeg() + b"<html></html>", None),
     (tiny_jpeg()[:-2], None), (b"\xff\xd8\xff\xd9", None), (b"GIF89a....", None), (b"", None),
 ])
