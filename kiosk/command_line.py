@@ -1,5 +1,6 @@
-"""How every `kiosk` command behaves, whatever it does: --db and --home before or after
-its name, text checked for control characters, dates in half-width digits, and one
+"""How every `kiosk` command behaves, whatever it does: the files it writes owner-only
+(umask 077 from the start, `kiosk run` included), --db and --home before or after its
+name, text checked for control characters, dates in half-width digits, and one
 error boundary (KioskGroup.invoke): any failure becomes a message in the user's language
 saying what to do, on stderr, with exit status 2; the traceback of anything unexpected
 goes to kiosk.log under a reference number, never to the terminal."""
@@ -79,6 +80,12 @@ class KioskGroup(click.Group):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.params.extend(_store_options())
+
+    def main(self, *args, **kwargs):
+        # Every file the kiosk writes (exports, receipts, reports, ledgers, the log) is
+        # the operator's own, whatever the umask of the shell or unit that started it.
+        os.umask(0o077)
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         if ctx.parent is not None:

@@ -151,3 +151,13 @@ def finishes(call, seconds=20):
     if thread.is_alive():
         pytest.fail(f"still running after {seconds} s: it hangs")
     return outcome.get("error")
+
+
+@pytest.fixture(autouse=True)
+def restore_umask():
+    """The CLI sets the process umask to 077 (KioskGroup.main): a test that runs it
+    in-process must not change the umask of the tests that follow."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    yield
+    os.umask(umask)
