@@ -1,11 +1,12 @@
-"""A NUL (or another control character) typed into a member search or form: refused
-with a message on both backends (PostgreSQL's driver used to raise ValueError)."""
+"""A NUL (or another control character) typed into a member search, a member form or
+the back office's journal lookup: refused with a message on both backends (PostgreSQL's
+driver used to raise ValueError)."""
 
 from dataclasses import fields, replace
 
 import pytest
 
-from kiosk.services import members
+from kiosk.services import journal, members
 from kiosk.services.members import MemberDetails, MemberQuery
 from kiosk.store import models
 from kiosk.text import ControlCharacter, plain_text
@@ -43,3 +44,11 @@ def test_member_registration_and_edit_refuse_a_nul_in_any_field(seeded):
             members.edit(clerk, member_id, bad)
     assert models.Member.select().count() == before
     assert models.MemberChange.select().count() == 0
+
+
+def test_the_journal_lookup_by_phone_refuses_control_characters(seeded):
+    clerk = login_as(seeded, "clerk1", "T02")
+    for typed in ({"member_phone": "13800138000\x00"}, {"card_number": "8888\x00"}):
+        with pytest.raises(ControlCharacter):
+            journal.by_card_or_member(clerk, **typed)
+    assert journal.by_card_or_member(clerk, member_phone="13800138000")
