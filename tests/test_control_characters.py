@@ -1,16 +1,16 @@
-"""A NUL (or another control character) typed into a member search, a member form or
-the back office's journal lookup: refused with a message on both backends (PostgreSQL's
+"""A NUL (or another control character) typed into a member search, a member form, the
+back office's journal lookup or a batch list's name: refused with a message on both backends (PostgreSQL's
 driver used to raise ValueError)."""
 
 from dataclasses import fields, replace
 
 import pytest
 
-from kiosk.services import journal, members
+from kiosk.services import batch_recharge, journal, members
 from kiosk.services.members import MemberDetails, MemberQuery
 from kiosk.store import models
 from kiosk.text import ControlCharacter, plain_text
-from tests.conftest import login_as
+from tests.conftest import SV_CARD, login_as
 
 CONTROLS = ["\x00", "\x1b[2J", "\r\n", "\x7f"]
 GOOD = MemberDetails(name="赵六", phone="13912345678", id_number="110101199003074514",
@@ -52,3 +52,12 @@ def test_the_journal_lookup_by_phone_refuses_control_characters(seeded):
         with pytest.raises(ControlCharacter):
             journal.by_card_or_member(clerk, **typed)
     assert journal.by_card_or_member(clerk, member_phone="13800138000")
+
+
+def test_a_batch_list_name_refuses_control_characters(seeded, tmp_path):
+    listing = tmp_path / "list.csv"
+    listing.write_text(f"{SV_CARD},100\n", encoding="utf-8")
+    clerk = login_as(seeded, "clerk1", "T02")
+    with pytest.raises(ControlCharacter):
+        batch_recharge.import_list(clerk, listing, name="示范\x00科技")
+    assert models.BatchList.select().count() == 0

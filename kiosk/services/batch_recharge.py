@@ -23,6 +23,7 @@ from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store.db import database
 from kiosk.tables import Problem, TableProblems, looks_like_header, read_rows
+from kiosk.text import plain_text
 
 MAX_NAME = 100
 STATUS_NAMES = {"draft": N_("draft"), "submitted": N_("submitted"), "reviewed": N_("reviewed"),
@@ -111,6 +112,7 @@ def _card_problems(rows: list[tuple[int, str, int]]) -> list[Problem]:
 
 def import_list(session: Session, path: str | Path, *, name: str, tender: str = "bank") -> int:
     permissions.require(session, permissions.RECHARGE)
+    plain_text(name)
     name = " ".join(name.split())
     if not name or len(name) > MAX_NAME:
         raise InvalidInput(N_("A list name has 1 to {most} characters."), most=MAX_NAME)
