@@ -56,8 +56,7 @@ def sheet_rows(file: BinaryIO) -> Iterator[tuple[int, list]]:
         sheet, strings_part = _parts(archive)
         strings = _SharedStrings()
         if strings_part:
-            for _ in _parse(archive, strings_part, strings):
-                pass
+            _parse_whole(archive, strings_part, strings)
         reader = _SheetReader(strings.values)
         for _ in _parse(archive, sheet, reader):
             yield from reader.rows
@@ -95,6 +94,11 @@ def _parse(archive: zipfile.ZipFile, name: str, reader: _Reader) -> Iterator[Non
     yield
 
 
+def _parse_whole(archive: zipfile.ZipFile, name: str, reader: _Reader) -> None:
+    for _ in _parse(archive, name, reader):
+        pass
+
+
 def _refuse_doctype(*_) -> None:
     raise _Malformed("a DTD")
 
@@ -104,17 +108,14 @@ def _parts(archive: zipfile.ZipFile) -> tuple[str, str | None]:
     relationships name them."""
     sheets = _Elements("sheet", most=1)
     relationships = _Elements("Relationship", most=MAX_RELATIONSHIPS)
-    for name, reader in ((WORKBOOK, sheets), (WORKBOOK_RELATIONS, relationships)):
-        for _ in _parse(archive, name, reader):
-            pass
-    if not sheets.found:
-        raise _not_a_workbook()
+    _parse_whole(archive, WORKBOOK, sheets)
+    _parse_whole(archive, WORKBOOK_RELATIONS, relationships)
     targets = {item.get("Id"): item for item in relationships.found}
-    sheet = targets.get(sheets.found[0].get("id"))
-    strings = next((item for item in relationships.found
-                    if item.get("Type", "").endswith("/sharedStrings")), None)
+    sheet = targets.get(sheets.found[0].get("id")) if sheets.found else None
     if sheet is None:
         raise _not_a_workbook()
+    strings = next((item for item in relationships.found
+                    if item.get("Type", "").endswith("/sharedStrings")), None)
     return _member(archive, sheet), _member(archive, strings) if strings else None
 
 
