@@ -9,7 +9,7 @@ table, before anyone can count, so one crafted row of a million cells or one cel
   only stored and deflated members, whose inflating zipfile does in bounded steps;
 - no DTD (a workbook never has one), so no entity expansion;
 - a value keeps at most MAX_TEXT characters while it is parsed, and a sheet may hold
-  at most MAX_CELLS cells in MAX_COLUMNS columns.
+  at most MAX_CELLS cells in MAX_COLUMNS columns and MAX_ROWS rows.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from kiosk.errors import InvalidInput, N_
 
 MAX_UNPACKED = 32 * 1024 * 1024  # 20,000 rows of a dozen columns unpack to far less
 MAX_CELLS = 400_000
+MAX_ROWS = 100_000  # row elements, empty ones too (tables.py caps the rows with data)
 MAX_COLUMNS = 200
 MAX_RELATIONSHIPS = 10_000
 MAX_TEXT = 2_000  # more than any cell the kiosk reads; tables.py cuts to its own limit
@@ -220,9 +221,14 @@ class _SheetReader(_Reader):
         self.column = 0
         self.cell_type = "n"
         self.count = 0
+        self.rows_read = 0
 
     def element(self, tag: str, attributes: dict) -> None:
         if tag == "row":
+            self.rows_read += 1
+            if self.rows_read > MAX_ROWS:
+                raise InvalidInput(N_("The file has more than {most} rows; split it."),
+                                   most=MAX_ROWS)
             self.row_number = _positive(attributes.get("r"), self.row_number + 1)
             self.cells, self.column = {}, 0
         elif tag == "c":

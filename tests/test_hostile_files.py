@@ -168,6 +168,13 @@ def test_the_cell_count_is_capped_while_reading(tmp_path, monkeypatch):
         list(read_rows(path))
 
 
+def test_empty_rows_count_too(tmp_path, monkeypatch):
+    monkeypatch.setattr(workbook, "MAX_ROWS", 100)
+    path = xlsx(tmp_path / "empty.xlsx", sheet_xml("<row/>" * 101))
+    with pytest.raises(InvalidInput, match="more than 100 rows"):
+        list(read_rows(path))
+
+
 def test_a_distant_row_number_is_one_row_not_a_million(tmp_path):
     path = xlsx(tmp_path / "far.xlsx", sheet_xml(
         f'<row r="1">{inline("A1", "卡号")}</row><row r="1048576">{inline("XFD1048576", "x")}'
