@@ -4,6 +4,7 @@ and is given its runtime (store, hasher, settings) and devices by the caller."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from textual import events, work
@@ -17,8 +18,9 @@ from kiosk.hw.swipe import SwipeDetector, Verdict
 from kiosk.hw.tracks import swipe_text
 from kiosk.i18n import translator
 from kiosk.identity import mask_phone
-from kiosk.messages import CardInserted, CardSwiped, DeviceProblem, SwipeBroken
-from kiosk.services import directory, receipts
+from kiosk.messages import (CardInserted, CardSwiped, DeviceProblem, ReceiptsPrinted,
+                            SwipeBroken)
+from kiosk.services import directory, receipts, setup
 from kiosk.services.bootstrap import terminal_actor
 from kiosk.services.operators import LoginResult
 from kiosk.services.session import Runtime, Session
@@ -45,9 +47,8 @@ class KioskApp(App):
         self.settings = settings
         self.language = settings.language
         self.tr = translator(settings.language)
-        self.terminal_session = Session(runtime, terminal_actor(settings.outlet_code or None,
-                                                                settings.terminal_code))
-        directory.actor_info(self.terminal_session.actor)  # read now, not on the UI thread
+        # None on an empty store until its first run (not in the demo, which seeds one)
+        self.terminal_session = None if setup.needs_setup() else self._terminal_session()
         self.login: LoginResult | None = None
         self.detector = SwipeDetector(settings.swipe_key_gap_ms / 1000)
         self.demo_cards = demo_cards
@@ -64,12 +65,29 @@ class KioskApp(App):
             return self.terminal_session
         return self.terminal_session.as_actor(self.login.actor)
 
+    def _terminal_session(self) -> Session:
+        session = Session(self.runtime, terminal_actor(self.settings.outlet_code or None,
+                                                       self.settings.terminal_code))
+        directory.actor_info(session.actor)  # read now, not on the UI thread
+        return session
+
+    def store_set_up(self, outlet_code: str, terminal_code: str) -> None:
+        """The first run made the outlet and this terminal: on to the login."""
+        from kiosk.screens.login import LoginScreen
+        self.settings = replace(self.settings, outlet_code=outlet_code,
+                                terminal_code=terminal_code)
+        self.terminal_session = self._terminal_session()
+        self.switch_screen(LoginScreen())
+
     def status_text(self) -> str:
+        if self.terminal_session is None:
+            return self.tr("First run")
         info = directory.actor_info(self.terminal_session.actor)
         parts = [info.outlet_name, f"{self.tr('Terminal')} {info.terminal_code or '-'}"]
         if self.login is not None:
             parts.append(f"{self.login.operator_name}")
-            parts.append(f"{self.tr('Shift')} #{self.login.actor.shift_id}")
+            if self.login.actor.shift_id:
+                parts.append(f"{self.tr('Shift')} #{self.login.actor.shift_id}")
         return "  |  ".join(parts)
 
     def set_language(self, language: str) -> None:
@@ -78,8 +96,9 @@ class KioskApp(App):
 
     # -- lifecycle --------------------------------------------------------------------
     def on_mount(self) -> None:
+        from kiosk.screens.first_run import FirstRunScreen
         from kiosk.screens.login import LoginScreen
-        self.push_screen(LoginScreen())
+        self.push_screen(FirstRunScreen() if self.terminal_session is None else LoginScreen())
         self.set_interval(SWIPE_POLL_SECONDS, self._poll_swipe)
         self.set_interval(1.0, self._check_idle)
         self._start_device_threads()
@@ -212,10 +231,8 @@ class KioskApp(App):
         """Send this terminal's queued receipts; tell the screen if the printer fails."""
         if self.terminal_session.actor.terminal_id is None:
             return
-        printed, problem = receipts.print_pending(self.session, self.devices.printer)
-        if problem:
-            self.call_from_thread(self.notify, self.tr(problem), severity="warning",
-                                  timeout=8)
+        outcome = receipts.print_pending(self.session, self.devices.printer)
+        self.call_from_thread(self._to_screen, ReceiptsPrinted(outcome))
 
 
 def build_app(runtime: Runtime, devices: Devices | None = None, *, demo: bool = False

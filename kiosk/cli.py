@@ -64,8 +64,7 @@ def seed_demo(ctx: click.Context, if_empty: bool) -> None:
 def verify(ctx: click.Context) -> None:
     """Prove the ledger balances and the audit chain is unbroken (exit 1 if not)."""
     from kiosk.services.verify import verify as run_verify
-    _runtime(ctx)
-    report = run_verify()
+    report = run_verify(_runtime(ctx).sealer)
     click.echo(report.summary())
     if not report.ok:
         for violation in report.violations:
@@ -442,11 +441,16 @@ def admin_promotion(ctx, product, name, min_amount, bonus, starts, ends):
 
 @main.command("verify-export")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-def verify_export(path: Path) -> None:
-    """Check an export manifest (or a folder of them): checksums, rows, audit hashes."""
+@click.pass_context
+def verify_export(ctx: click.Context, path: Path) -> None:
+    """Check an export manifest (or a folder of them): its signature, checksums, the
+    records' counts and totals, audit hashes. Needs the store's pepper key (--home or
+    KIOSK_PEPPER_FILE); no database."""
     from kiosk.services.export import verify_export as check
+    from kiosk.services.secrets import Sealer, read_pepper
+    sealer = Sealer(read_pepper(settings_of(ctx).pepper_path))
     failed = False
-    for result in check(path):
+    for result in check(path, sealer):
         click.echo(f"{result.manifest.name}: {'ok' if result.ok else 'FAILED'}")
         for problem in result.problems:
             click.echo(f"  {problem}")

@@ -46,7 +46,6 @@ class Settings:
     receipt_columns: int = 32
     time_zone: str = "Asia/Shanghai"
     day_boundary: str = "04:00"
-    password_max_age_days: int = 90
     # argon2 cost: kept in the settings so tests can run cheaply; the hash records
     # its own parameters, so changing them never breaks existing hashes.
     hash_time_cost: int = 2

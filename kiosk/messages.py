@@ -27,6 +27,15 @@ class WorkDone(Message):
         self.error = error
 
 
+class ReceiptsPrinted(Message):
+    """The terminal's queued receipts went to the printer: `outcome` says how many, and
+    why the printer refused the next if it did."""
+
+    def __init__(self, outcome) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+
 class CardInserted(Message):
     """A smart card was put in the PC/SC reader; `identifier` is its UID (or ATR)."""
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from kiosk.errors import KioskError, N_
 
 FEN_PER_YUAN = 100
 MAX_YUAN_DIGITS = 10  # ¥9,999,999,999.99 is far beyond any card; more is a typo
 
-_AMOUNT = re.compile(r"(?P<yuan>\d+)(?:\.(?P<fen>\d*))?")
-_FULL_WIDTH = re.compile(r"[\uff10-\uff19\uff0e\u3002]")
+_AMOUNT = re.compile(r"(?P<yuan>[0-9]*)(?:\.(?P<fen>[0-9]*))?")
 _CURRENCY_SIGNS = "¥￥"
+_IDEOGRAPHIC_STOP = "\u3002"  # 。 typed for a decimal point with a Chinese input method
 
 
 class MoneyError(KioskError):
@@ -21,21 +22,20 @@ class MoneyError(KioskError):
 def parse_yuan(text: str, *, allow_zero: bool = False) -> int:
     """Strictly parse a yuan amount typed by a person into fen.
 
-    Accepts "12", "12.3", "12.30" and an optional leading ¥. Rejects three
-    decimals, signs, exponents, full-width digits and anything else, each with
-    its own message, so the cashier knows what to retype.
+    Accepts "12", "12.3", "12.30", ".5", an optional leading ¥, and the same typed with
+    a Chinese input method (１２．３０, 12。30). Rejects three decimals, signs, exponents
+    and anything else, each with its own message, so the cashier knows what to retype.
     """
-    cleaned = (text or "").strip()
+    cleaned = unicodedata.normalize("NFKC", text or "").replace(_IDEOGRAPHIC_STOP, ".")
+    cleaned = cleaned.strip()
     if cleaned[:1] in _CURRENCY_SIGNS:
         cleaned = cleaned[1:].strip()
     if not cleaned:
         raise MoneyError(N_("Enter an amount."))
-    if _FULL_WIDTH.search(cleaned):
-        raise MoneyError(N_("Use half-width digits (switch off the Chinese input method)."))
     if cleaned.startswith("-"):
         raise MoneyError(N_("The amount cannot be negative."))
     match = _AMOUNT.fullmatch(cleaned)
-    if not match:
+    if not match or cleaned == ".":
         raise MoneyError(N_("'{text}' is not an amount: digits and at most one decimal point."),
                          text=text)
     yuan, fen = match.group("yuan"), match.group("fen")
@@ -45,7 +45,7 @@ def parse_yuan(text: str, *, allow_zero: bool = False) -> int:
         raise MoneyError(N_("Digits are missing after the decimal point."))
     if len(yuan.lstrip("0")) > MAX_YUAN_DIGITS:
         raise MoneyError(N_("The amount is too large."))
-    amount = int(yuan) * FEN_PER_YUAN + int((fen or "0").ljust(2, "0"))
+    amount = int(yuan or "0") * FEN_PER_YUAN + int((fen or "0").ljust(2, "0"))
     if amount == 0 and not allow_zero:
         raise MoneyError(N_("The amount must be more than zero."))
     return amount

@@ -23,9 +23,14 @@ from tests.conftest import make_settings
 FIXED_NOW = dt.datetime(2026, 11, 22, 2, 30)  # 10:30 in Shanghai
 
 
-def seeded_runtime(tmp_path, **overrides) -> Runtime:
+def empty_runtime(tmp_path, **overrides) -> Runtime:
+    """A store after `kiosk init` and nothing else (no demo, not set up)."""
     settings = replace(make_settings(tmp_path / "home"), swipe_key_gap_ms=300, **overrides)
-    runtime = replace(open_runtime(settings, initialise=True), clock=lambda: FIXED_NOW)
+    return replace(open_runtime(settings, initialise=True), clock=lambda: FIXED_NOW)
+
+
+def seeded_runtime(tmp_path, **overrides) -> Runtime:
+    runtime = empty_runtime(tmp_path, **overrides)
     demo.seed(lambda actor: Session(runtime, actor))
     return runtime
 

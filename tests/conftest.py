@@ -119,12 +119,9 @@ def cashier(seeded) -> Session:
 
 
 def login_as(runtime, login_id: str, terminal: str = "T01") -> Session:
-    from kiosk.services import operators
+    """A demo operator (the demo's passwords), logged in at a demo terminal."""
     password = next(op.password for op in demo.OPERATORS if op.login_id == login_id)
-    base = Session(runtime, terminal_actor(demo.OUTLET_CODE, terminal))
-    result = operators.login(base, outlet_code=demo.OUTLET_CODE, login_id=login_id,
-                             password=password, terminal_code=terminal)
-    return base.as_actor(result.actor)
+    return log_in(runtime, demo.OUTLET_CODE, login_id, password, terminal)
 
 
 SV_CARD = demo.card_number("888800000000001")
@@ -132,6 +129,31 @@ INS_CARD = demo.card_number("888800000000002")
 MEM_CARD = demo.card_number("888800000000003")
 MAIN_CARD = demo.card_number("888800000000004")
 SUB_CARD = demo.card_number("888800000000005")
+
+
+CHAIN_ADMIN = ("admin", "Admin1234")
+
+
+@pytest.fixture
+def chain(runtime) -> Session:
+    """An empty store set up as a chain's first run makes it (no demo data): outlet
+    10000001 (head office), terminal T01, administrator `admin`. Returns the
+    administrator's session; build what a test needs with the admin services."""
+    from kiosk.services import admin, setup
+    setup.set_up(runtime, setup.FirstRun(
+        admin.OutletDetails("10000001", "总店"), "T01", CHAIN_ADMIN[0], "管理员",
+        CHAIN_ADMIN[1]))
+    return log_in(runtime, "10000001", *CHAIN_ADMIN)
+
+
+def log_in(runtime, outlet_code: str, login_id: str, password: str,
+           terminal: str = "T01") -> Session:
+    """Any operator of any outlet, as the login screen does it."""
+    from kiosk.services import operators
+    base = Session(runtime, terminal_actor(outlet_code, terminal))
+    result = operators.login(base, outlet_code=outlet_code, login_id=login_id,
+                             password=password, terminal_code=terminal)
+    return base.as_actor(result.actor)
 
 
 def finishes(call, seconds=20):

@@ -49,8 +49,11 @@ def test_operator_life(run, seeded):
     login = operators.login(base, outlet_code=OUTLET, login_id="cashier2", password="Start1234")
     assert login.must_change_password
     assert run("operator-lock", OUTLET, "cashier2").exit_code == 0
-    with pytest.raises(operators.OperatorLocked):
+    with pytest.raises(operators.LoginFailed) as locked:
         operators.login(base, outlet_code=OUTLET, login_id="cashier2", password="Start1234")
+    with pytest.raises(operators.LoginFailed) as unknown:
+        operators.login(base, outlet_code=OUTLET, login_id="nobody99", password="Start1234")
+    assert str(locked.value) == str(unknown.value)  # a locked account is no oracle
     assert run("operator-lock", OUTLET, "cashier2", "--unlock").exit_code == 0
     assert run("reset-password", OUTLET, "cashier2", input="Again1234\nAgain1234\n").exit_code == 0
     assert run("login-id", OUTLET, "cashier2", "zhaomin").exit_code == 0

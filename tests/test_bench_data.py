@@ -6,7 +6,7 @@ from kiosk.services.verify import verify
 
 
 def test_growth_keeps_the_ledger_sound(runtime):
-    data = dataset.create_base(runtime.hasher)
+    data = dataset.create_base(runtime)
     session = cashier_session(runtime, data)
     dataset.grow_members(data, 300)
     dataset.grow_history(data, 200)
@@ -15,4 +15,4 @@ def test_growth_keeps_the_ledger_sound(runtime):
     dataset.grow_members(data, 600)
     dataset.grow_history(data, 2000)  # touches funded cards again
     figures.charge_latencies(session, funded, 20, "b")
-    assert verify().ok, verify().violations
+    assert verify(runtime.sealer).ok, verify(runtime.sealer).violations

@@ -60,7 +60,7 @@ def test_serialization_failure_reruns_the_operation_once(system, monkeypatch):
         return {"ok": True}
 
     monkeypatch.setattr(operations.time, "sleep", lambda seconds: None)
-    outcome = perform(system, kind="test", key="retry-1", request={}, permission="admin",
+    outcome = perform(system, kind="opening_balance", key="retry-1", request={},
                       run=run)
     assert outcome.data == {"ok": True} and len(attempts) == 2
     assert models.Operation.select().where(models.Operation.idempotency_key == "retry-1").count() == 1

@@ -215,7 +215,7 @@ def test_home_pointing_to_a_file(name, home, tmp_path):
                    "is a file, not a folder")
 
 
-@pytest.mark.parametrize("name", STORE_COMMANDS)
+@pytest.mark.parametrize("name", STORE_COMMANDS + ["verify-export"])  # it checks seals
 def test_pepper_file_pointing_to_a_folder(name, home, tmp_path):
     assert_refused(kiosk("--home", str(home), *command_args(name, home, tmp_path),
                          env={"KIOSK_PEPPER_FILE": str(tmp_path)}),

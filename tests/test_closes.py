@@ -4,7 +4,9 @@ import datetime as dt
 
 import pytest
 
+from kiosk.errors import KioskError
 from kiosk.services import charge as charging, closes, receipts
+from kiosk.services.charge import Review
 from kiosk.services.closes import CloseRefused
 from kiosk.services.recharge import recharge
 from kiosk.store import models
@@ -62,8 +64,10 @@ def test_a_charge_racing_the_close_is_refused(seeded, monkeypatch):
 
 
 def test_month_close_needs_every_busy_day_closed(seeded):
-    supervisor = login_as(seeded, "super1", "T02")
+    from dataclasses import replace
     month = models.Operation.select().first().business_date.strftime("%Y-%m")
+    later = replace(seeded, clock=lambda: seeded.clock() + dt.timedelta(days=40))
+    supervisor = login_as(later, "super1", "T02")  # the month is over
     with pytest.raises(CloseRefused, match="days not closed"):
         closes.close_month(supervisor, month)
 
@@ -79,3 +83,79 @@ def test_a_malformed_month_is_a_clear_error(seeded, month):
     from kiosk.errors import InvalidInput
     with pytest.raises(InvalidInput, match="YYYY-MM"):
         closes.close_month(login_as(seeded, "super1", "T02"), month)
+
+
+def test_the_shift_report_gives_each_tender_the_direction_of_its_money(seeded):
+    """Recharge ¥100 in cash, then close a card paying ¥150 out in cash: ¥50 left the till."""
+    from kiosk.services import card_care, recharge as recharging
+    clerk = login_as(seeded, "clerk1", "T02")
+    recharging.recharge(clerk, card_number=SV_CARD, amount=10000, tender="cash", key="r")
+    paid = card_care.clear_card(clerk, SV_CARD, key="c", review=Review("super1", "Super1234"))
+    report = closes.shift_report(clerk)
+    assert report.by_tender["cash"] == 10000 - paid.amount
+    assert report.cash_expected == 10000 - paid.amount
+
+
+def test_finance_and_admin_open_no_cash_shift(seeded):
+    finance = login_as(seeded, "finance1")
+    assert finance.actor.shift_id is None
+    with pytest.raises(KioskError, match="opens no cash shift"):
+        closes.shift_report(finance)
+    day, problems = closes.day_findings(finance)
+    assert not [p for p in problems if "finance1" in p.render()]
+
+
+def _closable(seeded, tmp_path):
+    """Everything printed and every shift closed, so a day can close."""
+    from kiosk.hw.printer import SimPrinter
+    for login, terminal in (("cashier1", "T01"), ("super1", "T02")):
+        session = login_as(seeded, login, terminal)
+        receipts.print_pending(session, SimPrinter(tmp_path))
+        closes.close_shift(session, key=f"close-{login}")
+
+
+def test_a_day_still_to_come_cannot_be_closed(seeded):
+    supervisor = login_as(seeded, "super1", "T02")
+    today = closes.current_business_date(supervisor)
+    with pytest.raises(KioskError, match="has not come yet"):
+        closes.close_day(supervisor, today + dt.timedelta(days=1))
+    assert not models.DayClose.select().exists()
+
+
+def test_closing_a_day_twice_says_it_is_closed(seeded, tmp_path):
+    _closable(seeded, tmp_path)
+    supervisor = login_as(seeded, "super1", "T02")
+    day = closes.close_day(supervisor)
+    with pytest.raises(KioskError, match="already closed"):
+        closes.close_day(supervisor, day)
+
+
+def test_only_a_finished_month_closes_and_nothing_posts_into_it(seeded, tmp_path):
+    from dataclasses import replace
+    _closable(seeded, tmp_path)
+    supervisor = login_as(seeded, "super1", "T02")
+    day = closes.close_day(supervisor)
+    month = day.strftime("%Y-%m")
+    with pytest.raises(KioskError, match="not over yet"):
+        closes.close_month(supervisor, month)
+    later = replace(seeded, clock=lambda: seeded.clock() + dt.timedelta(days=40))
+    supervisor = login_as(later, "super1", "T02")
+    closes.close_month(supervisor, month)
+    with pytest.raises(KioskError, match="already closed"):
+        closes.close_month(supervisor, month)
+    sale = charging.charge(login_as(later, "cashier1"), card_number=SV_CARD, amount=100,
+                           pin="123456", key="after")
+    assert sale.business_date > f"{month}-31"
+
+
+def test_a_month_cannot_close_while_a_clock_runs_behind_it(seeded, tmp_path):
+    """The month closed, a terminal whose clock says it is still that month posts into
+    the next month, never into the closed one."""
+    from dataclasses import replace
+    _closable(seeded, tmp_path)
+    month = closes.close_day(login_as(seeded, "super1", "T02")).strftime("%Y-%m")
+    later = replace(seeded, clock=lambda: seeded.clock() + dt.timedelta(days=40))
+    closes.close_month(login_as(later, "super1", "T02"), month)
+    sale = charging.charge(login_as(seeded, "cashier1"), card_number=SV_CARD, amount=100,
+                           pin="123456", key="behind")
+    assert sale.business_date[:7] > month

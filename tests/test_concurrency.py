@@ -46,4 +46,4 @@ def test_parallel_charges_never_overdraw(seeded):
     after = cards.view(cards.get_card(SV_CARD))
     assert succeeded == 22000 // AMOUNT  # every fen that could be spent was, no more
     assert after.principal + after.bonus == 22000 - succeeded * AMOUNT
-    assert verify().ok, verify().violations
+    assert verify(seeded.sealer).ok, verify(seeded.sealer).violations

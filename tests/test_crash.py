@@ -50,7 +50,7 @@ def test_sigkill_never_loses_or_doubles_a_charge(cashier):
     start = 0
     for kill in range(KILLS):
         reported = run_and_kill(env, f"crash{kill}", start, rng)
-        report = verify()
+        report = verify(cashier.runtime.sealer)
         assert report.ok, report.violations
         for key in reported:
             assert models.Operation.select().where(

@@ -30,7 +30,7 @@ def test_rerun_is_byte_identical_and_verifies(system, day, tmp_path):
     assert [p.name for p in first.paths] == [f"31010001_{day}.csv", f"31010001_{day}.jsonl",
                                              f"31010001_{day}.manifest.json"]
     assert first.manifest["totals_by_operation"]["charge"] == {"fen": 1230, "point": 12}
-    assert all(check.ok for check in verify_export(tmp_path / "a"))
+    assert all(check.ok for check in verify_export(tmp_path / "a", system.runtime.sealer))
 
 
 @pytest.mark.parametrize("name", ["csv", "jsonl"])
@@ -40,7 +40,7 @@ def test_a_changed_byte_is_caught(system, day, tmp_path, name):
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
-    [check] = verify_export(tmp_path)
+    [check] = verify_export(tmp_path, system.runtime.sealer)
     assert not check.ok and "SHA-256 differs" in check.problems[0]
 
 

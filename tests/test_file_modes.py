@@ -49,7 +49,7 @@ def test_every_file_and_folder_a_demo_day_writes_is_owner_only(tmp_path, monkeyp
     recharge.recharge(clerk, card_number=SV_CARD, amount=5000, tender="cash", key="day-2")
     file_printer = make_printer(DeviceConfig("file", {"path": str(home / "printer.out")}),
                                 runtime.settings.receipts_dir)
-    assert receipts.print_pending(clerk, file_printer) == (1, "")
+    assert receipts.print_pending(clerk, file_printer).printed == 1
     reports.save_table(clerk, "ledger-daily", [["business type", "principal"], ["充值", "50.00"]])
     day = cashier.now().date().isoformat()
     db.close()

@@ -44,13 +44,13 @@ def balances(number):
 
 def test_issue_takes_the_fee_and_activates_the_card(clerk):
     result = issue_new(clerk)
-    card = cards.get_card(result["card_number"])
+    card = cards.get_card(result.card_number)
     assert card.status == "active" and card.member.name == "张伟" and not card.anonymous
     assert clerk.hasher.verify(card.pin_hash, NEW_PIN) and NEW_PIN not in card.pin_hash
-    assert result["fee"] == 1000 and result["receipt_id"]
+    assert result.fee == 1000 and result.receipt_id
     again = issue_new(clerk, card_number=card.number)  # the same key: replayed, once
-    assert again["replayed"] and again["operation_id"] == result["operation_id"]
-    assert verify.verify().ok
+    assert again.replayed and again.operation_id == result.operation_id
+    assert verify.verify(clerk.runtime.sealer).ok
 
 
 def test_a_blank_card_must_be_written_first(clerk):
@@ -66,7 +66,7 @@ def test_a_fee_other_than_the_products_needs_a_reviewer(clerk):
     with pytest.raises(PermissionDenied):
         issue_new(clerk, fee=500, review=Review("cashier1", "Cashier123"))
     result = issue_new(clerk, fee=500, review=SUPERVISOR)
-    operation = models.Operation.get_by_id(result["operation_id"])
+    operation = models.Operation.get_by_id(result.operation_id)
     assert operation.reviewer.login_id == "super1" and operation.amount == 500
 
 
@@ -81,9 +81,9 @@ def test_weak_or_malformed_pins_are_refused(clerk, pin, fragment):
 
 def test_anonymous_card_then_named(clerk):
     result = issue_new(clerk, member_id=None)
-    assert cards.get_card(result["card_number"]).anonymous
-    issuing.name_anonymous_card(clerk, result["card_number"], zhang_wei())
-    card = cards.get_card(result["card_number"])
+    assert cards.get_card(result.card_number).anonymous
+    issuing.name_anonymous_card(clerk, result.card_number, zhang_wei())
+    card = cards.get_card(result.card_number)
     assert not card.anonymous and card.member_id == zhang_wei()
 
 
@@ -101,7 +101,7 @@ def test_sub_cards_up_to_the_limit_then_review(clerk):
                   key="sub-over")
     result = issue_new(clerk, card_number=number, main_card_number=MAIN_CARD, fee=0,
                        deposit=2000, key="sub-over", review=SUPERVISOR)
-    sub = cards.get_card(result["card_number"])
+    sub = cards.get_card(result.card_number)
     assert sub.main_card_id == main.id and sub.company and balances(sub.number)["deposit"] == 2000
 
 
@@ -143,13 +143,13 @@ def test_replacement_moves_everything_and_voids_the_old_card(clerk, seeded):
     assert old.status == "replaced" and old.replaced_by_id == fresh.id
     assert [card.id for card in fresh.replacing] == [old.id]
     assert fresh.member_id == old.member_id and fresh.pin_hash == old.pin_hash
-    assert card_care.replace_card(clerk, request, key="replace-1")["replayed"]
+    assert card_care.replace_card(clerk, request, key="replace-1").replayed
     cashier = login_as(seeded, "cashier1")
     with pytest.raises(cards.CardUnusable, match="replaced"):
         charge.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="k-old")
     charge.charge(cashier, card_number=new, amount=100, pin="123456", key="k-new")
-    assert result["principal_after"] == before["principal"]
-    assert verify.verify().ok
+    assert result.principal_after == before["principal"]
+    assert verify.verify(clerk.runtime.sealer).ok
 
 
 def test_sub_cards_follow_a_replaced_main_card(clerk):
@@ -236,10 +236,10 @@ def test_clearing_pays_back_principal_and_forfeits_bonus(clerk):
     with pytest.raises(ReviewRequired):
         card_care.clear_card(clerk, SV_CARD, key="clear")
     result = card_care.clear_card(clerk, SV_CARD, key="clear", review=SUPERVISOR)
-    assert result["amount"] == before["principal"] + before["deposit"]
-    assert result["bonus_forfeited"] == before["bonus"]
+    assert result.amount == before["principal"] + before["deposit"]
+    assert result.bonus_forfeited == before["bonus"]
     assert cards.get_card(SV_CARD).status == "cleared" and not any(balances(SV_CARD).values())
-    assert verify.verify().ok
+    assert verify.verify(clerk.runtime.sealer).ok
 
 
 def test_a_main_card_with_active_sub_cards_cannot_be_cleared(clerk):
@@ -269,7 +269,7 @@ def test_issue_with_the_writer_on_a_pty(clerk):
         number = issuing.next_blank(clerk, "SV")
         issuing.write_card(clerk, LazyMsr605(fake.device, 9600), number)
         assert fake.tracks[2].startswith(number.encode())
-        assert issue_new(clerk, card_number=number)["card_number"] == number
+        assert issue_new(clerk, card_number=number).card_number == number
     finally:
         fake.close()
 
@@ -279,5 +279,5 @@ def test_a_company_card_for_a_company_member(clerk):
     number = written_blank(clerk, "CORP")
     result = issue_new(clerk, card_number=number, member_id=company, company=True, fee=0,
                        deposit=2000, key="company")
-    card = cards.get_card(result["card_number"])
+    card = cards.get_card(result.card_number)
     assert card.company and card.member_id == company and not card.anonymous

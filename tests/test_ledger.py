@@ -2,7 +2,7 @@
 
 import pytest
 
-from kiosk.errors import PermissionDenied
+from kiosk.errors import PermissionDenied, ReviewRequired
 from kiosk.services import cards, charge as charging, recharge as recharging, transfers
 from kiosk.services.charge import ForbiddenCategory, NoMatchingInstitution, Review, SaleLine
 from kiosk.services.operations import IdempotencyConflict, InsufficientFunds
@@ -22,7 +22,7 @@ def test_charge_takes_principal_first_and_earns_points(cashier):
     assert (result.principal, result.bonus, result.points_earned) == (1230, 0, 12)
     after = balances(SV_CARD)
     assert (after.principal, after.bonus, after.points) == (20000 - 1230, 2000, 150 + 12)
-    assert verify().ok
+    assert verify(cashier.runtime.sealer).ok
 
 
 def test_charge_spills_into_bonus(cashier):
@@ -115,7 +115,7 @@ def test_partial_refunds_never_exceed_the_charge(seeded, cashier):
                         review=review)
     after = balances(SV_CARD)
     assert (after.principal, after.bonus, after.points) == (20000, 2000, 150)
-    assert verify().ok
+    assert verify(cashier.runtime.sealer).ok
 
 
 def test_refund_needs_a_reviewer_with_the_right(cashier):
@@ -135,7 +135,7 @@ def test_recharge_with_promotion_and_reversal(seeded):
     recharging.reverse_recharge(clerk, original_operation_id=big.operation_id, key="c",
                                 review=Review("super1", "Super1234"))
     assert (balances(SV_CARD).principal, balances(SV_CARD).bonus) == (30000, 2000)
-    assert verify().ok
+    assert verify(seeded.sealer).ok
 
 
 def test_cashier_may_not_recharge(cashier):
@@ -151,9 +151,11 @@ def test_transfer_and_allocation(seeded):
     assert balances(MAIN_CARD).principal == 105000
     with pytest.raises(InsufficientFunds):
         transfers.allocate(clerk, main_number=MAIN_CARD, sub_number=SUB_CARD, amount=-1, key="c")
-    transfers.transfer_all(clerk, from_number=SV_CARD, to_number=MEM_CARD, key="d")
+    with pytest.raises(ReviewRequired):  # neither the holder's PIN nor a reviewer
+        transfers.transfer_all(clerk, from_number=SV_CARD, to_number=MEM_CARD, key="d")
+    transfers.transfer_all(clerk, from_number=SV_CARD, to_number=MEM_CARD, key="d", pin=PIN)
     assert balances(SV_CARD).principal == 0 and balances(MEM_CARD).points == 4950
-    assert verify().ok
+    assert verify(seeded.sealer).ok
 
 
 def test_look_up_tells_a_typo_from_an_unknown_card(cashier):

@@ -66,7 +66,7 @@ async def test_issue_a_card_with_the_writer(tmp_path):
         await wait_for_screen(pilot, "IssueCardScreen")
         await wait_until(pilot, lambda: screen.value("card_number") not in ("", number),
                          "the next blank offered")
-    assert verify.verify().ok
+    assert verify.verify(app.runtime.sealer).ok
 
 
 async def test_a_failed_write_leaves_the_card_blank(tmp_path):
@@ -121,7 +121,7 @@ async def test_report_loss_then_replace_and_see_the_balance_on_the_new_card(tmp_
         await wait_until(pilot, lambda: screen.card.number == new_number, "new card shown")
         assert screen.card.principal == before["principal"] and screen.card.status == "active"
     assert cards.get_card(SV_CARD).status == "replaced"
-    assert verify.verify().ok
+    assert verify.verify(app.runtime.sealer).ok
 
 
 async def recharge_500_at_the_member_centre(pilot) -> None:
@@ -190,7 +190,7 @@ async def test_a_batch_list_from_import_to_run(tmp_path):
         await pilot.press("f8")
         await wait_for_message(pilot, "already posted 2")
     assert cards.balances(cards.get_card(SV_CARD))["principal"] == before + 10000
-    assert verify.verify().ok
+    assert verify.verify(app.runtime.sealer).ok
 
 
 async def test_migrate_an_old_card_by_keyboard(tmp_path):
@@ -219,7 +219,7 @@ async def test_migrate_an_old_card_by_keyboard(tmp_path):
     assert cards.balances(cards.get_card(SV_CARD))["principal"] == before + 35050
     old = models.LegacyCard.get(models.LegacyCard.number == "6100000000000001")
     assert old.remarks == "travel voucher" and old.vouchers != "[]"
-    assert verify.verify().ok
+    assert verify.verify(app.runtime.sealer).ok
 
 
 async def test_the_supervisor_reconciles_the_sample_statement_in_the_app(tmp_path):
@@ -343,4 +343,4 @@ async def test_a_recharge_reversed_the_same_day_with_review(tmp_path):
         await review_as(pilot, "super1", "Super1234")
         await wait_for_screen(pilot, "OutcomeScreen")
     assert cards.balances(cards.get_card(SV_CARD)) == before
-    assert verify.verify().ok
+    assert verify.verify(app.runtime.sealer).ok

@@ -5,14 +5,17 @@ from kiosk.money import MoneyError, format_yuan, parse_yuan, split_proportionall
 
 
 @pytest.mark.parametrize("text, fen", [("12", 1200), ("12.3", 1230), ("12.30", 1230),
-                                        ("0.01", 1), ("¥12.30", 1230), (" 7 ", 700)])
+                                        ("0.01", 1), ("¥12.30", 1230), (" 7 ", 700),
+                                        (".5", 50), ("１２", 1200), ("１２．３０", 1230),
+                                        ("12。3", 1230), ("￥１２", 1200)])
 def test_parses_valid_amounts(text, fen):
     assert parse_yuan(text) == fen
 
 
 @pytest.mark.parametrize("text, fragment", [
     ("12.345", "two decimals"), ("-1", "negative"), ("1e3", "not an amount"),
-    ("", "Enter an amount"), ("１２", "half-width"), ("12.", "after the decimal"),
+    ("", "Enter an amount"), (".", "not an amount"), ("12.", "after the decimal"),
+    ("1e9", "not an amount"), ("１ｅ９", "not an amount"),
     ("0", "more than zero"), ("1,000", "not an amount"), ("nan", "not an amount"),
     ("99999999999", "too large"), ("+5", "not an amount")])
 def test_rejects_with_a_clear_message(text, fragment):

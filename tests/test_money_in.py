@@ -56,7 +56,7 @@ def test_a_list_from_import_to_run(clerk, tmp_path):
     assert principal(SV_CARD) == before[0] + 10000
     summary = batch_recharge.summaries(clerk)[0]
     assert (summary.status, summary.posted, summary.total) == ("run", 2, 60000)
-    assert verify.verify().ok
+    assert verify.verify(clerk.runtime.sealer).ok
 
 
 def test_every_bad_row_is_reported_by_line_and_nothing_is_imported(clerk, tmp_path):
@@ -134,13 +134,13 @@ def test_insurance_transfer_request_approval_and_monthly_list(clerk, seeded, ins
     finance = login_as(seeded, "finance1")
     before = principal(SV_CARD)
     result = insurance_transfers.decide(finance, request_id, approve=True)
-    assert principal(SV_CARD) == before + 10000 and result["endorsement"] == "泰康卡转储值卡100.00元"
+    assert principal(SV_CARD) == before + 10000 and result.endorsement == "泰康卡转储值卡100.00元"
     with pytest.raises(InvalidInput, match="already decided"):
         insurance_transfers.decide(finance, request_id, approve=False)
     month = seeded.clock().strftime("%Y-%m")
     rows = insurance_transfers.listing(finance, month=month)
     assert [(row.status, row.endorsement) for row in rows] == [("approved", "泰康卡转储值卡100.00元")]
-    assert verify.verify().ok
+    assert verify.verify(clerk.runtime.sealer).ok
 
 
 def test_rejected_requests_credit_nothing(clerk, seeded, insurance_charge):
@@ -185,12 +185,12 @@ def test_migrate_an_old_card_once(clerk, tmp_path):
     request = MigrationRequest(OLD_CARD, zhang_wei(), sent_code(sender), (str(voucher),),
                                remarks="旧卡余额 350.50")
     result = migration.migrate(clerk, request)
-    assert principal(SV_CARD) == before + 35050 and result["amount"] == 35050
+    assert principal(SV_CARD) == before + 35050 and result.amount == 35050
     old = models.LegacyCard.get(models.LegacyCard.number == OLD_CARD)
     assert old.migrated_at and old.operator.login_id == "clerk1" and old.status == "void"
     stored = clerk.runtime.settings.home / "vouchers" / OLD_CARD / json.loads(old.vouchers)[0]
     assert stored.read_bytes() == tiny_png() and stored.stat().st_mode & 0o077 == 0
-    assert migration.migrate(clerk, request)["replayed"]  # the same request: no second post
+    assert migration.migrate(clerk, request).replayed  # the same request: no second post
     assert principal(SV_CARD) == before + 35050
     other = models.Member.get(models.Member.phone == "13700137000").id
     with pytest.raises(InvalidInput, match="already migrated"):
@@ -198,7 +198,7 @@ def test_migrate_an_old_card_once(clerk, tmp_path):
     assert [row.number for row in migration.listing(clerk, LegacyFilter(migrated=True))] == [OLD_CARD]
     from kiosk.services.members import MemberQuery, search
     assert search(clerk, MemberQuery(old_card_number=OLD_CARD))[0].member_id == zhang_wei()
-    assert verify.verify().ok
+    assert verify.verify(clerk.runtime.sealer).ok
 
 
 def test_codes_expire_after_ten_minutes_and_wrong_codes_count(clerk):

@@ -33,11 +33,14 @@ def test_utf8_printers_get_utf8():
 def test_charge_queues_a_receipt_that_prints_once(cashier, tmp_path):
     sale = charging.charge(cashier, card_number=SV_CARD, amount=1230, pin="123456", key="k")
     printer = SimPrinter(tmp_path / "r", offline=True)
-    assert receipts.print_pending(cashier, printer)[0] == 0  # offline: waits, not lost
+    offline = receipts.print_pending(cashier, printer)
+    assert offline.printed == 0 and offline.problem is not None  # waits, not lost
     assert models.Receipt.get_by_id(sale.receipt_id).status == "queued"
+    [queued] = receipts.queue_listing(cashier)
+    assert "{" not in queued.last_error.render()  # its values filled in, for the queue
     printer.offline = False
-    assert receipts.print_pending(cashier, printer) == (1, "")
-    assert receipts.print_pending(cashier, printer) == (0, "")
+    assert receipts.print_pending(cashier, printer) == receipts.PrintOutcome(1)
+    assert receipts.print_pending(cashier, printer) == receipts.PrintOutcome(0)
     text = (tmp_path / "r" / "T01-000001.txt").read_text()
     assert "￥12.30" in text and "888800******0018" in text  # receipts use the GBK ￥
 
@@ -45,7 +48,7 @@ def test_charge_queues_a_receipt_that_prints_once(cashier, tmp_path):
 def test_insurance_receipt_has_the_signature_line(cashier, tmp_path):
     sale = charging.charge(cashier, card_number=INS_CARD, amount=500, pin="123456", key="k")
     assert sale.receipt_id is not None
-    assert receipts.print_pending(cashier, SimPrinter(tmp_path)) == (1, "")
+    assert receipts.print_pending(cashier, SimPrinter(tmp_path)) == receipts.PrintOutcome(1)
     assert "Cardholder signature" in (tmp_path / "T01-000001.txt").read_text()
 
 
@@ -54,7 +57,7 @@ def test_a_receipt_queued_with_its_bytes_prints_them(cashier, tmp_path):
     sale = charging.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="k")
     models.Receipt.update(body=b"\x1b@OLD BYTES", text="OLD TEXT\n").where(
         models.Receipt.id == sale.receipt_id).execute()
-    assert receipts.print_pending(cashier, SimPrinter(tmp_path)) == (1, "")
+    assert receipts.print_pending(cashier, SimPrinter(tmp_path)) == receipts.PrintOutcome(1)
     assert (tmp_path / "T01-000001.txt").read_text() == "OLD TEXT\n"
 
 

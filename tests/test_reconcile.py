@@ -23,6 +23,22 @@ def finance(seeded):
     return login_as(seeded, "finance1")
 
 
+def month_later(session):
+    """The same operator a month on: the month they worked in is over."""
+    import datetime as dt
+    from dataclasses import replace
+    runtime = replace(session.runtime, clock=lambda: session.now() + dt.timedelta(days=35))
+    return Session(runtime, session.actor)
+
+
+def test_an_empty_statement_confirms_nothing(finance, tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("渠道订单号,结算金额\n", encoding="utf-8")
+    report = reconcile.reconcile(finance, channel="taikang", statement=path, month="1999-01")
+    with pytest.raises(KioskError, match="no orders"):
+        reconcile.confirm(month_later(finance), report)
+
+
 def month_of(session):
     return session.now().strftime("%Y-%m")
 
@@ -64,6 +80,9 @@ def test_a_clean_month_is_confirmed_once_and_settled(finance, tmp_path):
     month = month_of(finance)
     report = reconcile.reconcile(finance, channel="taikang", statement=path, month=month)
     assert report.differences == 0
+    with pytest.raises(KioskError, match="not over yet"):
+        reconcile.confirm(finance, report)
+    finance = month_later(finance)
     reconcile.confirm(finance, report)
     with pytest.raises(KioskError, match="already confirmed"):
         reconcile.confirm(finance, report)

@@ -42,3 +42,21 @@ def test_a_missing_port_reports_an_error():
     assert wait_for(lambda: errors)
     reader.stop()
     assert "failed" in str(errors[0])
+
+
+def test_kiosk_devices_lists_the_card_reader(tmp_path):
+    """The configured swipe reader is listed and probed like every other device."""
+    import os
+    import tty
+    from dataclasses import replace
+    from kiosk.config import DeviceConfig, Settings
+    from kiosk.hw.devices import build_devices
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    settings = Settings(home=tmp_path, db_url="sqlite://")
+    serial = replace(settings, swipe=DeviceConfig("serial", {"device": os.ttyname(slave)}))
+    assert build_devices(serial).describe()["swipe"].startswith("ok (serial")
+    missing = replace(settings, swipe=DeviceConfig("serial", {"device": "/dev/nonexistent"}))
+    assert build_devices(missing).describe()["swipe"].startswith("error")
+    assert build_devices(settings).describe()["swipe"].startswith("ok (keyboard wedge")
+    os.close(master), os.close(slave)

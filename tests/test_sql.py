@@ -39,5 +39,5 @@ def test_a_statement_is_written_once_per_kind_of_database(seeded, backend):
     if backend == "sqlite":  # the whole file is locked at BEGIN IMMEDIATE instead
         assert text.endswith('"number" = ?')
     else:
-        assert text.endswith('"number" = %s FOR UPDATE')
+        assert text.endswith('"number" = %s FOR NO KEY UPDATE')
     assert statement.first(SV_CARD)[0] == cards.get_card(SV_CARD).id

@@ -50,7 +50,7 @@ def test_disk_full_during_a_charge(cashier, monkeypatch):
     with pytest.raises(StoreUnavailable, match="disk is full"):
         charging.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="k")
     monkeypatch.undo()
-    assert charges() == 0 and principal() == 20000 and verify().ok
+    assert charges() == 0 and principal() == 20000 and verify(cashier.runtime.sealer).ok
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
@@ -72,7 +72,7 @@ def test_postgres_connection_killed_mid_charge(cashier, backend, monkeypatch):
     result = charging.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="k")
     admin.close()
     assert killed and not result.replayed
-    assert charges("k") == 1 and principal() == 19900 and verify().ok
+    assert charges("k") == 1 and principal() == 19900 and verify(cashier.runtime.sealer).ok
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
@@ -122,4 +122,4 @@ def test_postgres_server_restarted_mid_charge(cashier, backend, monkeypatch):
     monkeypatch.setattr(operations.Posting, "apply", real_apply)
     again = charging.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="r1")
     assert again.replayed  # the screen's retry of the same sale: shown, not posted twice
-    assert charges("r1") == 1 and principal() == 19900 and verify().ok
+    assert charges("r1") == 1 and principal() == 19900 and verify(cashier.runtime.sealer).ok

@@ -16,14 +16,14 @@ from tests.conftest import SV_CARD, make_settings
 @pytest.fixture
 def charged(cashier):
     charging.charge(cashier, card_number=SV_CARD, amount=1230, pin="123456", key="k")
-    assert verify().ok
+    assert verify(cashier.runtime.sealer).ok
     return cashier
 
 
 def test_catches_a_tampered_balance(charged):
     models.Account.update(balance=models.Account.balance + 1).where(
         models.Account.code == f"card:{SV_CARD}:principal").execute()
-    report = verify()
+    report = verify(charged.runtime.sealer)
     assert not report.ok and "cached balance" in report.violations[0]
 
 
@@ -31,7 +31,7 @@ def test_catches_an_edited_journal_row(charged):
     entry = models.JournalEntry.select().order_by(models.JournalEntry.id.desc()).first()
     models.JournalEntry.update(amount=entry.amount + 100).where(
         models.JournalEntry.id == entry.id).execute()
-    text = "\n".join(verify().violations)
+    text = "\n".join(verify(charged.runtime.sealer).violations)
     assert "does not balance" in text and "differ from what was audited" in text
 
 
@@ -39,12 +39,12 @@ def test_catches_a_tampered_audit_event(charged):
     event = models.AuditEvent.select().order_by(models.AuditEvent.seq.desc()).first()
     models.AuditEvent.update(details='{"amount": 1}').where(
         models.AuditEvent.id == event.id).execute()
-    assert any("does not match its hash" in v for v in verify().violations)
+    assert any("does not match its hash" in v for v in verify(charged.runtime.sealer).violations)
 
 
 def test_catches_a_deleted_audit_event(charged):
     models.AuditEvent.delete().where(models.AuditEvent.seq == 3).execute()
-    assert any("expected event 3" in v for v in verify().violations)
+    assert any("expected event 3" in v for v in verify(charged.runtime.sealer).violations)
 
 
 def test_catches_a_reversal_larger_than_its_original(charged):
@@ -53,7 +53,7 @@ def test_catches_a_reversal_larger_than_its_original(charged):
         reverses=models.Operation.get(models.Operation.kind == "charge"), amount=99999,
         business_date=models.Operation.get(models.Operation.kind == "charge").business_date)
     assert refund.id
-    assert any("more than its" in v for v in verify().violations)
+    assert any("more than its" in v for v in verify(charged.runtime.sealer).violations)
 
 
 def test_migrations_run_twice_harmlessly(runtime):

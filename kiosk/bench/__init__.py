@@ -69,7 +69,7 @@ def run(*, quick: bool, pg_url: str | None, emit: Callable[[str], None],
 
 def _sqlite_figures(settings: Settings, sizes: Sizes, report) -> None:
     runtime = open_runtime(settings, initialise=True)
-    data = dataset.create_base(runtime.hasher)
+    data = dataset.create_base(runtime)
     session = cashier_session(runtime, data)
     db_path = settings.home / "kiosk.db"
     funded: list[str] = []
@@ -104,7 +104,7 @@ def _sqlite_figures(settings: Settings, sizes: Sizes, report) -> None:
     report("export_ratio", ours / raw)
     report("export_peak_mb", figures.export_peak_mb(session, data, export_folder))
 
-    ours, raw, violations = figures.verify_times(db_path)
+    ours, raw, violations = figures.verify_times(db_path, runtime.sealer)
     report("verify_violations", violations)  # the data set must be sound
     report("verify_seconds", ours)
     report("verify_ratio", ours / raw)
@@ -125,7 +125,7 @@ def _pg_figures(settings: Settings, pg_url: str, sizes: Sizes, report) -> None:
     with pg_schema(pg_url) as url:
         pg_settings = replace(settings, db_url=url)
         runtime = open_runtime(pg_settings, initialise=True)
-        data = dataset.create_base(runtime.hasher)
+        data = dataset.create_base(runtime)
         dataset.grow_members(data, 100)
         funded = figures.fund_cards(cashier_session(runtime, data), contention.PROCESSES)
         for name, value in contention.measure(pg_settings, funded, sizes.pg_charges).items():

@@ -37,7 +37,7 @@ def _funded_store(settings: Settings, cards: int, charges: int = 0
     spread over them at random: twice the largest amount times the mean count, so no
     card runs dry by chance (a declined sale would end the run, not test the ledger)."""
     runtime = open_runtime(settings, initialise=True)
-    data = dataset.create_base(runtime.hasher)
+    data = dataset.create_base(runtime)
     dataset.grow_members(data, cards)
     session = cashier_session(runtime, data)
     amount = max(1_000_000, 2 * max(AMOUNTS) * -(-charges // cards))
@@ -60,7 +60,7 @@ def sqlite_day(charges: int, report) -> None:
         seconds = time.perf_counter() - started
         report("busy_day_charges", charges)
         report("busy_day_charges_per_s", charges / seconds)
-        report("busy_day_verify_violations", len(verify(max_violations=20).violations))
+        report("busy_day_verify_violations", len(verify(session.runtime.sealer, max_violations=20).violations))
         report("busy_day_balance_mismatch_fen", before - _balance(numbers) - charged)
         db.close()
 

@@ -55,6 +55,11 @@ def _round(settings: Settings, cards_per_worker: list[list[str]], charges: int,
     return done / (time.perf_counter() - started), done
 
 
+def _sealer(settings: Settings):
+    from kiosk.services.secrets import Sealer, read_pepper
+    return Sealer(read_pepper(settings.pepper_path))
+
+
 def measure(settings: Settings, numbers: list[str], charges: int) -> dict[str, float]:
     """`numbers`: at least 8 funded cards in the PostgreSQL store of `settings`."""
     from kiosk.services import cards
@@ -68,7 +73,7 @@ def measure(settings: Settings, numbers: list[str], charges: int) -> dict[str, f
     spread_rate, spread_done = _round(settings, [[n] for n in used], charges)
     one_card_before = total(used[:1])
     one_rate, one_done = _round(settings, [used[:1]] * PROCESSES, charges)
-    anomalies = len(verify().violations)
+    anomalies = len(verify(_sealer(settings)).violations)
     anomalies += int(total(used) != before - 100 * (spread_done + one_done))
     anomalies += int(total(used[:1]) != one_card_before - 100 * one_done)
     anomalies += int(any(cards.view(cards.get_card(n)).principal < 0 for n in used))
@@ -86,7 +91,7 @@ def sustained(settings: Settings, numbers: list[str], seconds: float) -> dict[st
 
     before = total()
     rate, done = _round(settings, [numbers] * PROCESSES, 0, seconds)
-    anomalies = len(verify().violations) + int(total() != before - 100 * done)
+    anomalies = len(verify(_sealer(settings)).violations) + int(total() != before - 100 * done)
     anomalies += int(any(cards.view(cards.get_card(n)).principal < 0 for n in numbers))
     return {"pg_sustained_seconds": seconds, "pg_sustained_charges": done,
             "pg_sustained_charges_per_s": rate, "pg_sustained_anomalies": anomalies}

@@ -15,9 +15,12 @@ import peewee as pw
 
 from kiosk.hw.tracks import luhn_complete
 from kiosk.services import audit
-from kiosk.services.operations import ADD_TO_BALANCE, entries_digest, request_fingerprint
+from kiosk.services.operations import entries_digest, header_digest, request_fingerprint
+from kiosk.services.secrets import Sealer
+from kiosk.store import audit as audit_store
 from kiosk.store import models, sql
 from kiosk.store.db import database
+from kiosk.store.ledger import ADD_TO_BALANCE
 
 SEED = 20261122
 BATCH = 5000
@@ -41,6 +44,7 @@ class BenchData:
     terminal: models.Terminal
     product: models.CardProduct
     cashier: models.Operator
+    sealer: Sealer
     members: int = 0
     history_ops: int = 0
     balance_deltas: dict[int, int] = field(default_factory=dict)  # account id -> not yet written
@@ -49,6 +53,10 @@ class BenchData:
     @property
     def journal_rows(self) -> int:
         return self.history_ops * 2
+
+    @property
+    def chain(self) -> str:
+        return f"{self.outlet.code}/{self.terminal.code}"
 
 
 def bulk_insert(model, rows: list[dict]) -> None:
@@ -67,7 +75,7 @@ def _plain(value):
     return value
 
 
-def create_base(hasher) -> BenchData:
+def create_base(runtime) -> BenchData:
     with database.atomic():
         outlet = models.Outlet.create(code="99000001", name="基准门店", time_zone="Asia/Shanghai",
                                       day_boundary="04:00")
@@ -76,9 +84,10 @@ def create_base(hasher) -> BenchData:
                                             points_per_yuan=1)
         models.OutletProduct.create(outlet=outlet, product=product)
         cashier = models.Operator.create(
-            outlet=outlet, login_id="bench1", name="基准", password_hash=hasher.hash("Bench1234"),
+            outlet=outlet, login_id="bench1", name="基准",
+            password_hash=runtime.hasher.hash("Bench1234"),
             role=models.Role.get(models.Role.name == "admin"))
-    return BenchData(outlet, terminal, product, cashier)
+    return BenchData(outlet, terminal, product, cashier, runtime.sealer)
 
 
 def grow_members(data: BenchData, total: int) -> None:
@@ -94,7 +103,7 @@ def grow_members(data: BenchData, total: int) -> None:
                 {"number": card_number(i), "product": data.product.id, "status": "active",
                  "outlet": data.outlet.id, "member": first_member + (i - start),
                  "anonymous": False, "company": False, "tier": "", "pin_hash": "",
-                 "pin_failures": 0, "pin_locked": False, "daily_limit": 0,
+                 "pin_failures": 0, "pin_locked": False, "pin_checks": 0, "daily_limit": 0,
                  "allowed_outlets": "", "allowed_categories": "",
                  "forbidden_categories": "", "created_at": DAY_START}
                 for i in range(start, end)])
@@ -141,8 +150,9 @@ def _history_batch(data: BenchData, cash: models.Account, start: int, end: int) 
     card_ids = dict(models.Card.select(models.Card.number, models.Card.id)
                     .where(models.Card.number.in_(numbers)).tuples())
     operations, entries, events = [], [], []
-    head = models.AuditHead.get_by_id(1)
-    seq, prev = head.seq, head.hash
+    chain = audit_store.chain_id(data.chain, data.outlet.id, audit.GENESIS_HASH,
+                                 audit.head_seal(data.sealer, data.chain, 0, audit.GENESIS_HASH))
+    seq, prev = audit_store.lock_head(chain)
     first_op = (models.Operation.select(models.Operation.id).order_by(
         models.Operation.id.desc()).limit(1).scalar() or 0) + 1
     for offset, number in enumerate(numbers):
@@ -150,30 +160,32 @@ def _history_batch(data: BenchData, cash: models.Account, start: int, end: int) 
         amount = rng.randrange(1, 500) * 100
         account = principal_ids[f"card:{number}:principal"]
         at = DAY_START + dt.timedelta(microseconds=(start + offset) * 10_000)
-        operations.append({"id": op_id, "kind": "recharge", "idempotency_key": f"bench-{op_id}",
-                           "request_hash": request_fingerprint({"bench": op_id}),
-                           "outlet": data.outlet.id, "terminal": data.terminal.id,
-                           "operator": data.cashier.id, "card": card_ids[number],
-                           "amount": amount, "tender": "cash", "business_date": DAY,
-                           "created_at": at, "memo": "", "result": "{}"})
+        operation = {"id": op_id, "kind": "recharge", "idempotency_key": f"bench-{op_id}",
+                     "request_hash": request_fingerprint({"bench": op_id}),
+                     "outlet": data.outlet.id, "terminal": data.terminal.id,
+                     "operator": data.cashier.id, "card": card_ids[number], "amount": amount,
+                     "tender": "cash", "business_date": DAY, "created_at": at, "memo": "",
+                     "result": "{}", "reversed_amount": 0}
+        operations.append(operation)
         pairs = [(cash.id, -amount), (account, amount)]
         entries += [{"operation": op_id, "account": a, "amount": v, "business_date": DAY}
                     for a, v in pairs]
         for a, v in pairs:
             data.balance_deltas[a] = data.balance_deltas.get(a, 0) + v
         seq += 1
-        event = {"seq": seq, "at": at, "action": "recharge", "outlet_code": data.outlet.code,
-                 "terminal_code": data.terminal.code, "operator_login": data.cashier.login_id,
-                 "subject": f"card:{number}", "operation": op_id,
-                 "details": audit.canonical_json({"amount": amount,
-                                                  "entries": entries_digest(pairs),
-                                                  "reverses": None, "reviewer": None}),
+        event = {"chain": chain, "seq": seq, "at": at, "action": "recharge",
+                 "outlet_code": data.outlet.code, "terminal_code": data.terminal.code,
+                 "operator_login": data.cashier.login_id, "subject": f"card:{number}",
+                 "operation": op_id, "business_date": DAY,
+                 "details": audit.canonical_json({
+                     "amount": amount, "entries": entries_digest(pairs), "reverses": None,
+                     "reviewer": None, "header": header_digest(models.Operation(**operation))}),
                  "prev_hash": prev}
-        event["hash"] = prev = audit.event_hash(prev, audit.chain_fields(
-            seq=seq, at=at.isoformat(timespec="microseconds"), action="recharge",
-            outlet=data.outlet.code, terminal=data.terminal.code,
+        event["hash"] = prev = audit.event_hash(data.sealer, prev, audit.chain_fields(
+            chain=data.chain, seq=seq, at=at.isoformat(timespec="microseconds"),
+            action="recharge", outlet=data.outlet.code, terminal=data.terminal.code,
             operator=data.cashier.login_id, subject=event["subject"], operation=op_id,
-            details=event["details"]))
+            details=event["details"], business_date=DAY.isoformat()))
         events.append(event)
     bulk_insert(models.Operation, operations)
     if not isinstance(database.obj, pw.SqliteDatabase):  # ids were given: move the sequence on
@@ -181,7 +193,7 @@ def _history_batch(data: BenchData, cash: models.Account, start: int, end: int) 
                              "(SELECT MAX(id) FROM operation))")
     bulk_insert(models.JournalEntry, entries)
     bulk_insert(models.AuditEvent, events)
-    models.AuditHead.update(seq=seq, hash=prev).where(models.AuditHead.id == 1).execute()
+    audit_store.move_head(chain, seq, prev, audit.head_seal(data.sealer, data.chain, seq, prev))
 
 
 def _write_balances(data: BenchData) -> None:

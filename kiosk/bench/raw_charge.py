@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 
 from kiosk.bench.dataset import BenchData
-from kiosk.services.audit import canonical_json, chain_fields, event_hash
-from kiosk.services.operations import entries_digest, request_fingerprint
+from kiosk.services.audit import canonical_json, chain_fields, event_hash, head_seal
+from kiosk.services.operations import entries_digest, header_digest, request_fingerprint
+from kiosk.store import models
 from kiosk.store.models import utc_now
 
 
@@ -33,6 +34,7 @@ class RawCharges:
             self.connection.execute(f"PRAGMA {pragma}")
         self.outlet_id, self.terminal_id = data.outlet.id, data.terminal.id
         self.operator_id = data.cashier.id
+        self.sealer, self.chain_name = data.sealer, data.chain
         self.sales_id = self._account_id(f"terminal:{self.terminal_id}:outlet_sales")
         self.points_pool_id = self._account_id(f"outlet:{self.outlet_id}:points_issued")
         self.names = self.connection.execute(
@@ -70,7 +72,7 @@ class RawCharges:
         entries = [(accounts["principal"], -amount), (self.sales_id, amount)]
         if points:
             entries += [(self.points_pool_id, -points), (accounts["points"], points)]
-        operation_id = self._operation(key, card_id, amount, day, now, number)
+        operation_id, header = self._operation(key, card_id, amount, day, now, number)
         moved = db.execute("UPDATE account SET balance = balance + ? WHERE id = ? "
                            "AND balance >= ?", (-amount, accounts["principal"], amount))
         assert moved.rowcount == 1
@@ -82,20 +84,26 @@ class RawCharges:
                        [(operation_id, account, delta, day.isoformat())
                         for account, delta in entries])
         self._receipt(operation_id, now)
-        self._audit(operation_id, number, amount, entries, now)
+        self._audit(operation_id, number, amount, entries, now, header, day)
         db.execute("COMMIT")
 
     def _operation(self, key, card_id, amount, day, now, number) -> int:
         request = {"kind": "charge", "card": number, "amount": amount, "order": None,
                    "lines": []}
         result = json.dumps({"card_number": number, "amount": amount})
+        header = models.Operation(
+            kind="charge", idempotency_key=key, request_hash=request_fingerprint(request),
+            outlet=self.outlet_id, terminal=self.terminal_id, operator=self.operator_id,
+            card=card_id, amount=amount, tender="card", business_date=day, created_at=now,
+            memo="", result=result)
         return self.connection.execute(
             "INSERT INTO operation (kind, idempotency_key, request_hash, outlet_id, "
             "terminal_id, operator_id, card_id, amount, tender, business_date, created_at, "
-            "memo, result) VALUES ('charge', ?, ?, ?, ?, ?, ?, ?, 'card', ?, ?, '', ?)",
+            "memo, result, reversed_amount) "
+            "VALUES ('charge', ?, ?, ?, ?, ?, ?, ?, 'card', ?, ?, '', ?, 0)",
             (key, request_fingerprint(request), self.outlet_id, self.terminal_id,
              self.operator_id, card_id, amount, day.isoformat(), _stored_time(now), result)
-        ).lastrowid
+        ).lastrowid, header
 
     def _receipt(self, operation_id: int, now: dt.datetime) -> None:
         db = self.connection
@@ -108,23 +116,30 @@ class RawCharges:
                    "VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, '', ?)",
                    (self.terminal_id, number, operation_id, *self.receipt, _stored_time(now)))
 
-    def _audit(self, operation_id, number, amount, entries, now) -> None:
+    def _audit(self, operation_id, number, amount, entries, now, header, day) -> None:
         db = self.connection
-        seq, previous = db.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        chain, seq, previous = db.execute("SELECT id, seq, hash FROM audit_chain WHERE name = ?",
+                                          (self.chain_name,)).fetchone()
+        header.id = operation_id
         details = canonical_json({"amount": amount, "entries": entries_digest(entries),
-                                  "reverses": None, "reviewer": None})
+                                  "reverses": None, "reviewer": None,
+                                  "header": header_digest(header)})
         outlet, terminal, operator = self.names
         subject = f"card:{number}"
-        digest = event_hash(previous, chain_fields(
-            seq=seq + 1, at=now.isoformat(timespec="microseconds"), action="charge",
-            outlet=outlet, terminal=terminal, operator=operator, subject=subject,
-            operation=operation_id, details=details))
-        db.execute("INSERT INTO audit_event (seq, at, action, outlet_code, terminal_code, "
-                   "operator_login, subject, operation_id, details, prev_hash, hash) "
-                   "VALUES (?, ?, 'charge', ?, ?, ?, ?, ?, ?, ?, ?)",
-                   (seq + 1, _stored_time(now), outlet, terminal, operator, subject,
-                    operation_id, details, previous, digest))
-        db.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq + 1, digest))
+        digest = event_hash(self.sealer, previous, chain_fields(
+            chain=self.chain_name, seq=seq + 1, at=now.isoformat(timespec="microseconds"),
+            action="charge", outlet=outlet, terminal=terminal, operator=operator,
+            subject=subject, operation=operation_id, details=details,
+            business_date=day.isoformat()))
+        db.execute("INSERT INTO audit_event (chain_id, seq, at, action, outlet_code, "
+                   "terminal_code, operator_login, subject, operation_id, details, "
+                   "business_date, prev_hash, hash) "
+                   "VALUES (?, ?, ?, 'charge', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (chain, seq + 1, _stored_time(now), outlet, terminal, operator, subject,
+                    operation_id, details, day.isoformat(), previous, digest))
+        db.execute("UPDATE audit_chain SET seq = ?, hash = ?, seal = ? WHERE id = ?",
+                   (seq + 1, digest, head_seal(self.sealer, self.chain_name, seq + 1, digest),
+                    chain))
 
     def close(self) -> None:
         self.connection.close()

@@ -63,4 +63,27 @@ class SerialSwipeReader:
                                       device=self.device, reason=reason))
 
     def probe(self) -> str:
-        return f"serial {self.device} @ {self.baud}"
+        """Open the port once: is the reader there?"""
+        import serial
+        try:
+            serial.Serial(self.device, baudrate=self.baud, timeout=0.1).close()
+        except (serial.SerialException, OSError) as error:
+            return f"error: {error}"
+        return f"ok (serial {self.device} @ {self.baud})"
+
+
+class KeyboardWedge:
+    """A reader that types into the terminal like a keyboard: nothing to probe; the
+    swipe detector recognises its bursts on any screen."""
+
+    def probe(self) -> str:
+        return "ok (keyboard wedge: swipe a card on the login screen to try it)"
+
+
+def make_swipe_reader(config):
+    if config.driver == "serial":
+        return SerialSwipeReader(config.options.get("device", ""),
+                                 int(config.options.get("baud", 9600)), lambda text: None)
+    if config.driver == "keyboard":
+        return KeyboardWedge()
+    return None

@@ -14,7 +14,7 @@ from kiosk.messages import WorkDone
 from kiosk.money import parse_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.form import DIGITS, MONEY, Field, FormScreen
-from kiosk.services import admin, permissions
+from kiosk.services import admin, permissions, policies
 
 ON_OFF = (("on", N_("yes")), ("off", N_("no")))
 ROLES = tuple((name, name) for name in permissions.DEFAULT_ROLES)
@@ -109,11 +109,33 @@ ACTIONS = (
         lambda s, v: admin.add_promotion(s, v["product"], v["name"], parse_yuan(v["min"]),
                                          parse_yuan(v["bonus"]), _day(v["starts"]),
                                          _day(v["ends"]))),
+    Action("a", N_("Change an operator's role, or deactivate one"), (
+        OUTLET, LOGIN, Field("role", N_("Role"), choices=ROLES),
+        Field("active", N_("Active"), choices=ON_OFF)),
+        lambda s, v: (admin.change_role(s, v["outlet"], v["login_id"], v["role"]),
+                      admin.set_operator_active(s, v["outlet"], v["login_id"],
+                                                v["active"] == "on"))),
+    Action("b", N_("Rename a terminal or take it out of use"), (
+        OUTLET, Field("code", N_("Terminal code"), 20), Field("name", N_("Name"), 50),
+        Field("active", N_("In use"), choices=ON_OFF)),
+        lambda s, v: admin.set_terminal(s, v["outlet"], v["code"], name=v["name"] or None,
+                                        active=v["active"] == "on")),
+    Action("c", N_("Add or change a tender type"), (
+        Field("code", N_("Tender code"), 12), Field("name", N_("Name"), 30),
+        Field("account", N_("Till account (e.g. outlet_cash)"), 24),
+        Field("active", N_("In use"), choices=ON_OFF)),
+        lambda s, v: admin.save_tender(s, v["code"], v["name"], v["account"],
+                                       v["active"] == "on")),
+    Action("d", N_("Set a rule of the chain"), (
+        Field("rule", N_("Rule"), choices=tuple((r.key, r.label)
+                                               for r in policies.RULES.values())),
+        Field("value", N_("Value"), 4, DIGITS)),
+        lambda s, v: policies.set_policy(s, v["rule"], int(v["value"] or -1))),
 )
 
 
 class AdminScreen(KioskScreen):
-    KEYS = [("0-9", N_("Open")), ("Esc", N_("Back"))]
+    KEYS = [("0-9 a-d", N_("Open")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", "")] + [(a.key, f"open('{a.key}')", "") for a in ACTIONS]
 
     def compose(self) -> ComposeResult:

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from kiosk.errors import KioskError, N_
-from kiosk.messages import WorkDone
+from kiosk.messages import ReceiptsPrinted, WorkDone
 
 
 class KeyBar(Static):
@@ -106,6 +106,13 @@ class KioskScreen(ServiceCalls, Screen):
 
     def say_error(self, error: Exception) -> None:
         self.say(self.describe(error), error=True)
+
+    def on_receipts_printed(self, message: ReceiptsPrinted) -> None:
+        """A printer that refused says so on whatever screen is up (the sale stands and
+        its receipt waits in the print queue, F4 on the start screen)."""
+        if message.outcome.problem is not None:
+            self.say(self.tr("The receipt did not print (print queue: F4): {reason}").format(
+                reason=self.describe(message.outcome.problem)), error=True)
 
 
 class KioskModal(ServiceCalls, ModalScreen):

@@ -13,26 +13,16 @@ from kiosk.errors import N_
 from kiosk.messages import CardSwiped, WorkDone
 from kiosk.money import MoneyError, format_yuan, parse_yuan
 from kiosk.screens.base import KioskScreen
-from kiosk.services import charge as charging, journal
+from kiosk.screens.form import MONEY
+from kiosk.services import card_status, charge as charging, journal, kinds
 from kiosk.services.cards import PinLocked, WrongPin
 from kiosk.services.catalog import CATEGORIES, DEFAULT_CATEGORY
 from kiosk.services.charge import SaleLine
 
-STATUS_NAMES = {"active": N_("active"), "lost": N_("lost"), "frozen": N_("frozen"),
-                "expired": N_("expired"), "replaced": N_("replaced"), "void": N_("void"),
-                "blank": N_("not issued"), "written": N_("not issued"), "cleared": N_("closed")}
-KIND_NAMES = {"charge": N_("charge"), "refund": N_("refund"), "recharge": N_("recharge"),
-              "recharge_reversal": N_("recharge reversal"), "transfer": N_("transfer"),
-              "allocation": N_("allocation"), "opening_balance": N_("opening balance"),
-              "card_issue": N_("card issue"), "replacement": N_("replacement"),
-              "clearing": N_("clearing"), "insurance_transfer": N_("insurance to stored value"),
-              "migration": N_("card migration")}
-
-
 def card_summary(tr, card) -> list[str]:
     lines = [
         f"{tr('Card')} {card.masked_number}   {card.product_name}   "
-        f"{tr('Status')}: {tr(STATUS_NAMES.get(card.status, card.status))}",
+        f"{tr('Status')}: {tr(card_status.NAMES.get(card.status, card.status))}",
         f"{tr('Holder')} {card.holder or tr('anonymous')}   {tr('Tier')} {card.tier or '-'}   "
         f"{tr('Expires')} {card.expires_on or '-'}",
         f"{tr('Principal')} {format_yuan(card.principal)}   {tr('Bonus')} "
@@ -69,7 +59,7 @@ class CardScreen(KioskScreen):
             else:
                 with Horizontal(classes="row"):
                     yield Label(self.tr("Amount"), classes="field-label")
-                    yield Input(id="amount", max_length=12, restrict=r"[0-9.]*")
+                    yield Input(id="amount", max_length=12, restrict=MONEY)
                     yield Select([(c, c) for c in CATEGORIES], value=DEFAULT_CATEGORY,
                                  id="category", allow_blank=False)
                 yield Static("", id="lines")
@@ -81,7 +71,7 @@ class CardScreen(KioskScreen):
     def on_mount(self) -> None:
         if self.card.status != "active":
             self.say(self.tr("This card cannot be used: {status}.").format(
-                status=self.tr(STATUS_NAMES.get(self.card.status, self.card.status))), error=True)
+                status=self.tr(card_status.NAMES.get(self.card.status, self.card.status))), error=True)
         self.query_one("#pin" if self.query_mode else "#amount").focus()
 
     def reset(self) -> None:
@@ -175,7 +165,7 @@ class CardScreen(KioskScreen):
         table.clear(columns=True)
         table.add_columns(self.tr("Time"), self.tr("Operation"), self.tr("Amount"))
         for row in rows:
-            table.add_row(row.time, self.tr(KIND_NAMES.get(row.kind, row.kind)),
+            table.add_row(row.time, self.tr(kinds.label(row.kind)),
                           format_yuan(row.amount))
         self.say(self.tr("{count} recent transactions.").format(count=len(rows)))
 

@@ -18,6 +18,8 @@ from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field
 from kiosk.screens.issue_card import TENDER_CHOICES
 from kiosk.services import card_care, issuing, recharge, transfers
 from kiosk.services.card_care import Replacement, Restrictions
+from kiosk.services.operations import OperationResult
+from kiosk.services.recharge import ReversalResult
 
 
 class CardActionScreen(FormScreen):
@@ -46,17 +48,16 @@ class CardActionScreen(FormScreen):
     def finish(self, result) -> None:
         from kiosk.screens.outcome import OutcomeScreen
         self.clear_secrets()
-        replayed = isinstance(result, dict) and result.get("replayed", False)
+        replayed = isinstance(result, OperationResult) and result.replayed
         # The outcome takes this screen's place: Enter goes back to the card.
         self.app.switch_screen(OutcomeScreen(self.heading(), self.outcome(result),
                                              replayed=replayed))
         self.app.print_queued()
 
     def outcome(self, result) -> list[str]:
-        lines = []
-        if isinstance(result, dict) and "operation_id" in result:
-            lines.append(f"{self.tr('Journal no.')} #{result['operation_id']}")
-        return lines
+        if isinstance(result, OperationResult):
+            return [f"{self.tr('Journal no.')} #{result.operation_id}"]
+        return []
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -99,9 +100,9 @@ class RechargeScreen(CardActionScreen):
         self.app.push_screen(ReviewModal(None, self.tr("Reversing a recharge")), reviewed)
 
     def outcome(self, result) -> list[str]:
-        if isinstance(result, dict):  # a reversal
-            return [f"{self.tr('Reversed')} #{result['original_operation_id']} "
-                    f"{format_yuan(result['amount'])}"] + super().outcome(result)
+        if isinstance(result, ReversalResult):
+            return [f"{self.tr('Reversed')} #{result.original_operation_id} "
+                    f"{format_yuan(result.amount)}"] + super().outcome(result)
         return [f"{self.tr('Amount')} {format_yuan(result.amount)}   {self.tr('Bonus')} "
                 f"{format_yuan(result.bonus)} {result.promotion}",
                 f"{self.tr('Principal balance')} {format_yuan(result.principal_after)}   "
@@ -178,11 +179,11 @@ class ReplaceScreen(CardActionScreen):
                   review=self.review)
 
     def outcome(self, result) -> list[str]:
-        return [f"{self.tr('New card')} {result['card_number']}   {self.tr('Tier')} "
-                f"{result['tier'] or '-'}",
-                f"{self.tr('Principal')} {format_yuan(result['principal_after'])}   "
-                f"{self.tr('Bonus')} {format_yuan(result['bonus_after'])}   "
-                f"{self.tr('Points')} {result['points_after']}",
+        return [f"{self.tr('New card')} {result.card_number}   {self.tr('Tier')} "
+                f"{result.tier or '-'}",
+                f"{self.tr('Principal')} {format_yuan(result.principal_after)}   "
+                f"{self.tr('Bonus')} {format_yuan(result.bonus_after)}   "
+                f"{self.tr('Points')} {result.points_after}",
                 self.tr("The old card is void for ever.")] + super().outcome(result)
 
 
@@ -264,8 +265,8 @@ class ClearingScreen(CardActionScreen):
                   key=self.key, review=self.review)
 
     def outcome(self, result) -> list[str]:
-        return [f"{self.tr('Paid back')} {format_yuan(result['amount'])}   "
-                f"{self.tr('Bonus forfeited')} {format_yuan(result['bonus_forfeited'])}"
+        return [f"{self.tr('Paid back')} {format_yuan(result.amount)}   "
+                f"{self.tr('Bonus forfeited')} {format_yuan(result.bonus_forfeited)}"
                 ] + super().outcome(result)
 
 
@@ -287,6 +288,5 @@ class AllocationScreen(CardActionScreen):
                   sub_number=self.value("sub_number"), amount=signed, key=self.key)
 
     def outcome(self, result) -> list[str]:
-        data = result.data
-        return [f"{self.tr('Sub card')} …{data['sub'][-4:]}  {format_yuan(abs(data['amount']))}",
+        return [f"{self.tr('Sub card')} …{result.sub[-4:]}  {format_yuan(abs(result.amount))}",
                 f"{self.tr('Journal no.')} #{result.operation_id}"]

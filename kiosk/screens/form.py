@@ -28,7 +28,9 @@ class Field:
     choices: tuple[tuple[str, str], ...] = ()  # (value, label id): a Choice, not an Input
 
 
-MONEY = r"[0-9.]*"
+# Amounts take whatever is typed (a Chinese input method's １２．３０ too): parse_yuan
+# says what is wrong with it, where a restriction would drop keys without a word.
+MONEY = None
 DIGITS = r"[0-9]*"
 
 

@@ -85,7 +85,7 @@ class InsuranceTransferScreen(FormScreen):
                 number=message.result))
         else:
             self.say(self.tr("Decided: {status}.").format(
-                status=self.tr(STATUS_NAMES[message.result["status"]])))
+                status=self.tr(STATUS_NAMES[message.result.status])))
             self.app.print_queued()
         self.load()
 

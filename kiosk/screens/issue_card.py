@@ -152,13 +152,13 @@ class IssueCardScreen(PicksMember, FormScreen):
         self.say(self.tr("Card written and read back. Customer: type a new PIN twice."))
         self.query_one("#pin").focus()
 
-    def _issue_done(self, result: dict) -> None:
+    def _issue_done(self, result) -> None:
         from kiosk.screens.outcome import OutcomeScreen
         self.clear_secrets()
-        lines = [f"{self.tr('Card')} {result['card_number']}",
-                 f"{self.tr('Card fee')} {format_yuan(result['fee'])}   "
-                 f"{self.tr('Deposit')} {format_yuan(result['deposit'])}",
-                 f"{self.tr('Journal no.')} #{result['operation_id']}"]
+        lines = [f"{self.tr('Card')} {result.card_number}",
+                 f"{self.tr('Card fee')} {format_yuan(result.fee)}   "
+                 f"{self.tr('Deposit')} {format_yuan(result.deposit)}",
+                 f"{self.tr('Journal no.')} #{result.operation_id}"]
         self.app.push_screen(OutcomeScreen(self.tr("Card issued"), lines), self._next_card)
         self.app.print_queued()
 

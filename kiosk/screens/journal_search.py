@@ -8,7 +8,7 @@ from textual.widgets import DataTable
 from kiosk.errors import N_
 from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
-from kiosk.screens.card import KIND_NAMES
+from kiosk.services import kinds
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_journal
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import journal, receipts
@@ -17,7 +17,7 @@ from kiosk.services import journal, receipts
 def print_journal(screen, rows: list[journal.JournalRow], title: str, name: str) -> None:
     """Send a page of journal rows to the receipt printer (the screen gets WorkDone "print")."""
     tr = screen.tr
-    lines = [(f"{row.time} {tr(KIND_NAMES.get(row.kind, row.kind))}",
+    lines = [(f"{row.time} {tr(kinds.label(row.kind))}",
               f"{row.card[-4:]} {format_yuan(row.amount)}") for row in rows]
     screen.call("print", receipts.print_report, screen.app.session, screen.app.devices.printer,
                 title, lines, name=name)

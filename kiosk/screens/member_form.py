@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from kiosk.errors import N_
 from kiosk.messages import WorkDone
-from kiosk.screens.card import STATUS_NAMES
+from kiosk.services import card_status
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import members
 from kiosk.services.members import DuplicatePhone, MemberDetails
@@ -73,7 +73,7 @@ class MemberFormScreen(FormScreen):
         for name, value in asdict(record.details).items():
             self.set_value(name, value)
         lines = [f"{self.tr('Cards')}: " + ("; ".join(
-            f"{number} {product} {self.tr(STATUS_NAMES.get(status, status))}"
+            f"{number} {product} {self.tr(card_status.NAMES.get(status, status))}"
             for number, product, status in record.cards) or "-")]
         lines += [f"{when} {field}: {old or '-'} → {new or '-'}"
                   for when, field, old, new in record.history[:4]]

@@ -171,15 +171,15 @@ class MigrateOneScreen(PicksMember, FormScreen):
         self.say(self.tr("Code sent to {phone}; valid 10 minutes.").format(phone=masked_phone))
         self.query_one("#code").focus()
 
-    def _migrated(self, result: dict) -> None:
+    def _migrated(self, result) -> None:
         from kiosk.screens.outcome import OutcomeScreen
-        lines = [f"{self.tr('Old card')} {result['old_card_number']} → "
-                 f"{self.tr('Card')} {result['card_number']}",
-                 f"{self.tr('Amount')} {format_yuan(result['amount'])}   "
-                 f"{self.tr('Principal balance')} {format_yuan(result['principal_after'])}",
-                 f"{self.tr('Journal no.')} #{result['operation_id']}"]
+        lines = [f"{self.tr('Old card')} {result.old_card_number} → "
+                 f"{self.tr('Card')} {result.card_number}",
+                 f"{self.tr('Amount')} {format_yuan(result.amount)}   "
+                 f"{self.tr('Principal balance')} {format_yuan(result.principal_after)}",
+                 f"{self.tr('Journal no.')} #{result.operation_id}"]
         self.app.switch_screen(OutcomeScreen(self.tr("Old card migrated"), lines,
-                                             replayed=result.get("replayed", False)))
+                                             replayed=result.replayed))
         self.app.print_queued()
 
     def action_back(self) -> None:

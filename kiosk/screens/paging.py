@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from kiosk.money import format_yuan
-from kiosk.screens.card import KIND_NAMES
+from kiosk.services import kinds
 
 PAGE_BINDINGS = [("pagedown", "page(1)", ""), ("pageup", "page(-1)", "")]
 
@@ -55,7 +55,7 @@ def show_journal(table: DataTable, tr, rows) -> None:
     """Journal rows (kiosk.services.journal.JournalRow) with their usual columns."""
     show_rows(table, [tr("Time"), "#", tr("Operation"), tr("Card"), tr("Amount"),
                       tr("Refunded"), tr("Operator")],
-              [[row.time, str(row.operation_id), tr(KIND_NAMES.get(row.kind, row.kind)),
+              [[row.time, str(row.operation_id), tr(kinds.label(row.kind)),
                 row.card, format_yuan(row.amount),
                 format_yuan(row.refunded) if row.refunded else "", row.operator]
                for row in rows])

@@ -35,9 +35,11 @@ class PrintQueueScreen(KioskScreen):
             self.say_error(message.error)
             return
         if message.task == "retry":
-            printed, problem = message.result
-            self.say(self.tr(problem) if problem else
-                     self.tr("{count} receipts printed.").format(count=printed), error=bool(problem))
+            outcome = message.result
+            if outcome.problem is not None:
+                self.say_error(outcome.problem)
+            else:
+                self.say(self.tr("{count} receipts printed.").format(count=outcome.printed))
             self.load(quiet=True)
             return
         if message.task == "cancel":
@@ -50,7 +52,7 @@ class PrintQueueScreen(KioskScreen):
                           self.tr("Last error"))
         for item in self.queued:
             table.add_row(item.label, f"#{item.operation_id}", item.created,
-                          self.tr(item.last_error) if item.last_error else "")
+                          self.describe(item.last_error) if item.last_error else "")
         table.focus()
         if not self.queued and message.task == "load":
             self.say(self.tr("No receipts are waiting."))

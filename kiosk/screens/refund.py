@@ -12,6 +12,7 @@ from kiosk.errors import N_
 from kiosk.messages import WorkDone
 from kiosk.money import MoneyError, format_yuan, parse_yuan, plain_yuan
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.form import MONEY
 from kiosk.services import charge as charging
 
 
@@ -33,7 +34,7 @@ class RefundScreen(KioskScreen):
                          f"{self.row.card}  {format_yuan(self.row.amount)}", id="title")
             yield Static(f"{self.tr('Can still be refunded')}: {format_yuan(left)}")
             yield Label(self.tr("Refund amount"))
-            yield Input(plain_yuan(left), id="amount", max_length=12, restrict=r"[0-9.]*")
+            yield Input(plain_yuan(left), id="amount", max_length=12, restrict=MONEY)
         yield from self.compose_keys()
 
     def on_mount(self) -> None:
@@ -47,6 +48,13 @@ class RefundScreen(KioskScreen):
         except MoneyError as error:
             self.say_error(error)
             return
+        # Everything about the refund is checked before a supervisor is asked to sign.
+        self.busy = True
+        self.call("check", charging.check_refund, self.app.session, self.row.operation_id,
+                  amount)
+        self.amount = amount
+
+    def _ask_review(self, amount: int) -> None:
         from kiosk.screens.review import ReviewModal
         self.app.push_screen(ReviewModal(None, self.tr("Supervisor review: refund {amount}")
                                          .format(amount=format_yuan(amount))),
@@ -66,6 +74,9 @@ class RefundScreen(KioskScreen):
         self.busy = False
         if message.error is not None:
             self.say_error(message.error)
+            return
+        if message.task == "check":
+            self._ask_review(self.amount)
             return
         from kiosk.screens.result import ResultScreen
         self.app.switch_screen(ResultScreen("refund", message.result))

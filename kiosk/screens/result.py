@@ -53,8 +53,14 @@ class ResultScreen(KioskScreen):
 
     def on_mount(self) -> None:
         self.shown_at = time.monotonic()
-        self.say(self.tr("Receipt sent to the printer."))
+        self.say(self.tr("Printing the receipt..."))
         self.set_timer(RETURN_AFTER_SECONDS, self._time_up)
+
+    def on_receipts_printed(self, message) -> None:
+        if message.outcome.problem is None:
+            self.say(self.tr("Receipt printed."))
+        else:
+            super().on_receipts_printed(message)
 
     def action_done(self) -> None:
         if time.monotonic() - self.shown_at >= IGNORE_KEYS_SECONDS:

@@ -13,7 +13,7 @@ from kiosk.errors import N_
 from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
 from kiosk.screens.base import KioskScreen
-from kiosk.screens.card import KIND_NAMES
+from kiosk.services import kinds
 from kiosk.services import closes, receipts
 
 TENDER_NAMES = {"cash": N_("cash"), "bank": N_("bank card"), "card": N_("card tender")}
@@ -35,11 +35,11 @@ class ShiftCloseScreen(KioskScreen):
         yield from self.compose_keys()
 
     def on_mount(self) -> None:
-        self.call("report", closes.shift_report, self.app.session.actor.shift_id)
+        self.call("report", closes.shift_report, self.app.session)
 
     def report_rows(self, report) -> list[tuple[str, str]]:
         """Label and value of each line, for the screen and for the printer."""
-        rows = [(self.tr(KIND_NAMES.get(kind, kind)),
+        rows = [(self.tr(kinds.label(kind)),
                  f"{totals['count']} / {format_yuan(totals['amount'])}")
                 for kind, totals in sorted(report.operations.items())]
         rows += [(self.tr(TENDER_NAMES.get(tender, tender)), format_yuan(amount))

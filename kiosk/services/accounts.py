@@ -3,7 +3,7 @@ issuer's accounts are the other side of every movement and may."""
 
 from __future__ import annotations
 
-from kiosk.store import models, sql
+from kiosk.store import ledger, models
 from kiosk.store.db import store_key
 
 CARD_ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit")
@@ -16,21 +16,12 @@ def unit_of(kind: str) -> str:
 
 def open_card_accounts(card: models.Card) -> None:
     for kind in CARD_ACCOUNT_KINDS:
-        models.Account.get_or_create(
-            code=f"card:{card.number}:{kind}",
-            defaults={"kind": kind, "unit": unit_of(kind), "card": card,
-                      "outlet": card.outlet_id})
+        ledger.open_card_account(card, kind, unit_of(kind))
 
 
 def card_accounts(card: models.Card, *, lock: bool = False) -> dict[str, models.Account]:
     """The card's accounts by kind; with `lock`, held until the transaction ends (PostgreSQL)."""
-    statement = _CARD_ACCOUNTS_LOCKED if lock else _CARD_ACCOUNTS
-    return {account.kind: account for account in statement.models(models.Account, card.id)}
-
-
-_CARD_ACCOUNTS_TEXT = 'SELECT * FROM "account" WHERE "card_id" = ? ORDER BY "id"'
-_CARD_ACCOUNTS = sql.Statement(_CARD_ACCOUNTS_TEXT)
-_CARD_ACCOUNTS_LOCKED = sql.Statement(_CARD_ACCOUNTS_TEXT, lock=True)
+    return {account.kind: account for account in ledger.card_accounts(card.id, lock=lock)}
 
 
 def till_account(outlet_id: int, terminal_id: int | None, kind: str) -> models.Account:
@@ -55,10 +46,8 @@ def _system_account(code: str, kind: str, **owner) -> models.Account:
     key = (store_key(), code)
     account = _system_accounts.get(key)
     if account is None:
-        account, _ = models.Account.get_or_create(
-            code=code, defaults={"kind": kind, "unit": unit_of(kind), "allow_negative": True,
-                                 **owner})
-        _system_accounts[key] = account
+        account = _system_accounts[key] = ledger.system_account(code, kind, unit_of(kind),
+                                                                **owner)
     return account
 
 

@@ -64,6 +64,19 @@ class OutletDetails:
 def save_outlet(session: Session, details: OutletDetails) -> None:
     """Create the outlet, or change its details (the code never changes)."""
     _admin(session)
+    values = checked_outlet(details)
+    with database.atomic():
+        existing = models.Outlet.get_or_none(models.Outlet.code == details.code)
+        if existing is None:
+            models.Outlet.create(**values)
+        else:
+            models.Outlet.update(values).where(models.Outlet.id == existing.id).execute()
+        audit.append(session, "outlet.save", subject=f"outlet:{details.code}",
+                     details={"new": existing is None})
+
+
+def checked_outlet(details: OutletDetails) -> dict:
+    """The outlet's fields, trimmed, or a clear refusal of the first that is wrong."""
     if not _OUTLET_CODE.fullmatch(details.code):
         raise InvalidInput(N_("An outlet code has 8 digits."))
     if not details.name.strip() or len(details.name) > 100:
@@ -75,15 +88,7 @@ def save_outlet(session: Session, details: OutletDetails) -> None:
         zoneinfo.ZoneInfo(details.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(N_("Unknown time zone {zone}."), zone=details.time_zone[:50]) from None
-    values = {f.name: getattr(details, f.name).strip() for f in fields(OutletDetails)}
-    with database.atomic():
-        existing = models.Outlet.get_or_none(models.Outlet.code == details.code)
-        if existing is None:
-            models.Outlet.create(**values)
-        else:
-            models.Outlet.update(values).where(models.Outlet.id == existing.id).execute()
-        audit.append(session, "outlet.save", subject=f"outlet:{details.code}",
-                     details={"new": existing is None})
+    return {f.name: getattr(details, f.name).strip() for f in fields(OutletDetails)}
 
 
 def set_outlet_active(session: Session, code: str, active: bool) -> None:
@@ -109,10 +114,36 @@ def open_product(session: Session, outlet_code: str, product_code: str, opened: 
                      details={"product": product_code, "opened": opened})
 
 
-def add_terminal(session: Session, outlet_code: str, code: str, name: str = "") -> None:
-    _admin(session)
+def check_terminal_code(code: str) -> None:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,20}", code):
         raise InvalidInput(N_("A terminal code has 1 to 20 letters or digits."))
+
+
+def check_login_id(login_id: str) -> None:
+    if not _LOGIN_ID.fullmatch(login_id):
+        raise InvalidInput(N_("A login id has 3 to 30 letters, digits, '.', '_' or '-'."))
+
+
+def set_terminal(session: Session, outlet_code: str, code: str, *, name: str | None = None,
+                 active: bool | None = None) -> None:
+    """Rename a terminal or take it out of use (its journal stays)."""
+    _admin(session)
+    terminal = models.Terminal.get_or_none(models.Terminal.outlet == _outlet(outlet_code),
+                                           models.Terminal.code == code)
+    if terminal is None:
+        raise NotFound(N_("No terminal {code} at outlet {outlet}."), code=code[:20],
+                       outlet=outlet_code[:8])
+    changes = {key: value for key, value in (("name", name), ("active", active))
+               if value is not None}
+    with database.atomic():
+        models.Terminal.update(changes).where(models.Terminal.id == terminal.id).execute()
+        audit.append(session, "terminal.change", subject=f"terminal:{outlet_code}/{code}",
+                     details=changes)
+
+
+def add_terminal(session: Session, outlet_code: str, code: str, name: str = "") -> None:
+    _admin(session)
+    check_terminal_code(code)
     with database.atomic():
         try:
             models.Terminal.create(outlet=_outlet(outlet_code), code=code, name=name[:50])
@@ -126,8 +157,7 @@ def add_operator(session: Session, outlet_code: str, login_id: str, name: str, r
                  password: str) -> None:
     """A new operator with a one-time password, changed at first login."""
     _admin(session)
-    if not _LOGIN_ID.fullmatch(login_id):
-        raise InvalidInput(N_("A login id has 3 to 30 letters, digits, '.', '_' or '-'."))
+    check_login_id(login_id)
     if models.Role.get_or_none(models.Role.name == role) is None:
         raise NotFound(N_("No role {role}."), role=role[:30])
     try:
@@ -140,11 +170,31 @@ def add_operator(session: Session, outlet_code: str, login_id: str, name: str, r
 
 
 def lock_operator(session: Session, outlet_code: str, login_id: str) -> None:
+    _change_operator(session, outlet_code, login_id, "operator.lock", locked=True)
+
+
+def set_operator_active(session: Session, outlet_code: str, login_id: str,
+                        active: bool) -> None:
+    """Deactivate an operator who left (their history stays), or take them back."""
+    _change_operator(session, outlet_code, login_id, "operator.active", active=active)
+
+
+def change_role(session: Session, outlet_code: str, login_id: str, role: str) -> None:
+    found = models.Role.get_or_none(models.Role.name == role)
+    if found is None:
+        raise NotFound(N_("No role {role}."), role=role[:30])
+    _change_operator(session, outlet_code, login_id, "operator.role", role=found.id)
+
+
+def _change_operator(session: Session, outlet_code: str, login_id: str, action: str,
+                     **changes) -> None:
+    """Takes effect at the operator's next operation, on every terminal."""
     _admin(session)
     operator = _operator(outlet_code, login_id)
     with database.atomic():
-        models.Operator.update(locked=True).where(models.Operator.id == operator.id).execute()
-        audit.append(session, "operator.lock", subject=f"operator:{login_id}")
+        models.Operator.update(changes).where(models.Operator.id == operator.id).execute()
+        audit.append(session, action, subject=f"operator:{login_id}", details=changes)
+    permissions.forget(operator.id)
 
 
 def unlock_operator(session: Session, outlet_code: str, login_id: str) -> None:
@@ -162,8 +212,7 @@ def change_login_id(session: Session, outlet_code: str, old: str, new: str) -> N
     """The operator keeps their history: journal rows point at the operator, and the
     old login id stays on record."""
     _admin(session)
-    if not _LOGIN_ID.fullmatch(new):
-        raise InvalidInput(N_("A login id has 3 to 30 letters, digits, '.', '_' or '-'."))
+    check_login_id(new)
     operator = _operator(outlet_code, old)
     with database.atomic():
         try:
@@ -201,7 +250,8 @@ PRODUCT_FIELDS = {"name": str, "kind": str, "issuer": str, "spend_order": str,
                   "allowed_categories": str, "forbidden_categories": str, "issue_fee": int,
                   "deposit": int, "sub_card_limit": int, "points_per_yuan": int,
                   "tier_thresholds": str, "validity_months": int,
-                  "signature_required": bool, "active": bool}
+                  "signature_required": bool, "active": bool, "initial_pin": str}
+INITIAL_PINS = ("typed", "id_last6")
 
 
 def save_product(session: Session, code: str, **changes) -> None:
@@ -213,6 +263,8 @@ def save_product(session: Session, code: str, **changes) -> None:
     if changes.get("kind", models.PRODUCT_KINDS[0]) not in models.PRODUCT_KINDS:
         raise InvalidInput(N_("A product kind is one of {known}."),
                            known=", ".join(models.PRODUCT_KINDS))
+    if changes.get("initial_pin", INITIAL_PINS[0]) not in INITIAL_PINS:
+        raise InvalidInput(N_("A PIN rule is one of {known}."), known=", ".join(INITIAL_PINS))
     if changes.get("spend_order", models.SPEND_ORDERS[0]) not in models.SPEND_ORDERS:
         raise InvalidInput(N_("A spend order is one of {known}."),
                            known=", ".join(models.SPEND_ORDERS))
@@ -244,3 +296,31 @@ def add_promotion(session: Session, product_code: str, name: str, min_amount: in
                                 ends_on=ends_on)
         audit.append(session, "promotion.add", subject=f"product:{product_code}",
                      details={"name": name, "min": min_amount, "bonus": bonus})
+
+
+# -- tender types -------------------------------------------------------------------------
+_TILL_ACCOUNT = re.compile(r"outlet_[a-z]{2,16}")
+
+
+def save_tender(session: Session, code: str, name: str, account_kind: str = "",
+                active: bool = True) -> None:
+    """Create a tender type (收款方式) or change one; `account_kind` is the till account it
+    moves (outlet_cash, outlet_bank, or a new one such as outlet_cheque)."""
+    _admin(session)
+    if not re.fullmatch(r"[a-z][a-z0-9_]{1,11}", code) or code == "card":
+        raise InvalidInput(N_("A tender code has 2 to 12 small letters or digits (and is "
+                              "not 'card')."))
+    if not name.strip() or len(name) > 30:
+        raise InvalidInput(N_("A name has 1 to {most} characters."), most=30)
+    with database.atomic():
+        existing = models.Tender.get_or_none(models.Tender.code == code)
+        account_kind = account_kind or (existing.account_kind if existing else "")
+        if not _TILL_ACCOUNT.fullmatch(account_kind):
+            raise InvalidInput(N_("A till account is written outlet_ and a few small letters, "
+                                  "e.g. outlet_cash."))
+        values = {"name": name.strip(), "account_kind": account_kind, "active": active}
+        if existing is None:
+            models.Tender.create(code=code, **values)
+        else:
+            models.Tender.update(values).where(models.Tender.id == existing.id).execute()
+        audit.append(session, "tender.save", subject=f"tender:{code}", details=values)

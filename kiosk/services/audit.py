@@ -1,7 +1,13 @@
-"""Append-only audit events in a hash chain.
+"""Append-only audit events in keyed hash chains, one chain per terminal.
 
-Each event's hash covers the previous hash and the event's canonical content, so
-editing, deleting or reordering any event breaks the chain from there on.
+Each event's hash is an HMAC (keyed by a secret derived from the pepper, kept outside
+the database) over the previous hash and the event's canonical content, so editing,
+deleting or reordering an event breaks its chain, and nobody holding only the
+database file can compute a chain anew. Each chain's head carries a keyed seal too,
+so the last events cannot be cut off by moving the head back. A terminal appends
+only to its own chain: terminals never wait on each other's audit. The chains are
+anchored together at every daily close (the heads go into the close's own event)
+and in every export manifest.
 """
 
 from __future__ import annotations
@@ -12,12 +18,19 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from kiosk.errors import KioskError, N_
 from kiosk.services import directory
+from kiosk.services.business_date import business_date, current_business_date
+from kiosk.services.secrets import Sealer
 from kiosk.services.session import Session
-from kiosk.store import models, sql
-from kiosk.store.db import database
+from kiosk.store import audit as audit_store
+from kiosk.store import models
+from kiosk.store.db import database, store_key
 
 GENESIS_HASH = "0" * 64
+FORMAT_KEY = "audit_format"
+KEYED_FORMAT = "2"
+LEGACY_CHAIN = "store"  # the one chain of schema versions 1-6, keyed at `kiosk init`
 
 
 def canonical_json(value: object) -> str:
@@ -25,79 +38,192 @@ def canonical_json(value: object) -> str:
                       default=str)
 
 
-def event_hash(prev_hash: str, fields: dict) -> str:
-    return hashlib.sha256((prev_hash + canonical_json(fields)).encode("utf-8")).hexdigest()
-
-
-def chain_fields(*, seq: int, at: str, action: str, outlet: str, terminal: str,
-                 operator: str, subject: str, operation: int | None, details: str) -> dict:
-    """What an event's hash covers: the one definition, used to write the chain, to
-    verify it (`kiosk verify`, `kiosk verify-export`) and by the bench's generator.
+def chain_fields(*, chain: str, seq: int, at: str, action: str, outlet: str, terminal: str,
+                 operator: str, subject: str, operation: int | None, details: str,
+                 business_date: str | None) -> dict:
+    """What an event's hash covers: the one definition, used to write the chains, to
+    verify them (`kiosk verify`, `kiosk verify-export`) and by the bench's generator.
     `at` is the ISO time with microseconds; `details` the canonical JSON text."""
-    return {"seq": seq, "at": at, "action": action, "outlet": outlet, "terminal": terminal,
-            "operator": operator, "subject": subject, "operation": operation,
-            "details": details}
+    return {"chain": chain, "seq": seq, "at": at, "action": action, "outlet": outlet,
+            "terminal": terminal, "operator": operator, "subject": subject,
+            "operation": operation, "details": details, "business_date": business_date}
 
 
-def hashed_fields(event: models.AuditEvent) -> dict:
-    return chain_fields(seq=event.seq, at=event.at.isoformat(timespec="microseconds"),
-                        action=event.action, outlet=event.outlet_code,
-                        terminal=event.terminal_code, operator=event.operator_login,
-                        subject=event.subject, operation=event.operation_id,
-                        details=event.details)
+def event_hash(sealer: Sealer, prev_hash: str, fields: dict) -> str:
+    return sealer.seal("audit", prev_hash + canonical_json(fields))
 
 
-_HEAD = sql.Statement('SELECT "seq", "hash" FROM "audit_head" WHERE "id" = 1', lock=True)
-_MOVE_HEAD = sql.Statement('UPDATE "audit_head" SET "seq" = ?, "hash" = ? WHERE "id" = 1')
+def head_seal(sealer: Sealer, chain: str, seq: int, hash_: str) -> str:
+    return sealer.seal("audit", f"head|{chain}|{seq}|{hash_}")
+
+
+def hashed_fields(event: models.AuditEvent, chain: str) -> dict:
+    return chain_fields(
+        chain=chain, seq=event.seq, at=event.at.isoformat(timespec="microseconds"),
+        action=event.action, outlet=event.outlet_code, terminal=event.terminal_code,
+        operator=event.operator_login, subject=event.subject, operation=event.operation_id,
+        details=event.details,
+        business_date=event.business_date.isoformat() if event.business_date else None)
+
+
+# Chain ids never change once made; one made inside a transaction that rolls back
+# would be remembered wrongly, so operations call forget_chains() when one fails.
+_chain_ids: dict[tuple[str, str], int] = {}
+
+
+def forget_chains() -> None:
+    _chain_ids.clear()
+
+
+def chain_name(session: Session) -> str:
+    info = directory.actor_info(session.actor)
+    return f"{info.outlet_code}/{info.terminal_code}" if info.terminal_code \
+        else info.outlet_code
+
+
+def _chain_id(session: Session, name: str) -> int:
+    key = (store_key(), name)
+    chain = _chain_ids.get(key)
+    if chain is None:
+        chain = _chain_ids[key] = audit_store.chain_id(
+            name, session.actor.outlet_id, GENESIS_HASH,
+            head_seal(session.runtime.sealer, name, 0, GENESIS_HASH))
+    return chain
 
 
 def append(session: Session, action: str, *, subject: str = "",
            operation: models.Operation | None = None, details: dict | None = None
            ) -> models.AuditEvent:
-    """Add one event; call inside the operation's transaction, as late as possible,
-    because it takes the chain head's lock until the commit."""
-    names = _actor_names(session)
+    """Add one event to the actor's chain; call inside the operation's transaction, as
+    late as possible, because it holds the chain head's lock until the commit."""
+    info = directory.actor_info(session.actor)
+    sealer = session.runtime.sealer
+    name = chain_name(session)
     # Inside an operation: part of its transaction. Alone: a transaction of its own.
     with (contextlib.nullcontext() if database.in_transaction() else database.atomic()):
-        head_seq, head_hash = _HEAD.first()
+        day = operation.business_date if operation is not None \
+            else current_business_date(session)
+        chain = _chain_id(session, name)
+        head_seq, head_hash = audit_store.lock_head(chain)
         event = models.AuditEvent(
-            seq=head_seq + 1, at=session.now(), action=action, subject=subject,
-            operation=operation, details=canonical_json(details or {}), prev_hash=head_hash,
-            **names)
-        event.hash = event_hash(head_hash, hashed_fields(event))
-        sql.insert(event)
-        _MOVE_HEAD.execute(event.seq, event.hash)
+            chain=chain, seq=head_seq + 1, at=session.now(), action=action, subject=subject,
+            operation=operation, details=canonical_json(details or {}), business_date=day,
+            prev_hash=head_hash, outlet_code=info.outlet_code,
+            terminal_code=info.terminal_code, operator_login=info.operator_login)
+        event.hash = event_hash(sealer, head_hash, hashed_fields(event, name))
+        audit_store.insert_event(event)
+        audit_store.move_head(chain, event.seq, event.hash,
+                              head_seal(sealer, name, event.seq, event.hash))
     return event
 
 
-def _actor_names(session: Session) -> dict:
-    info = directory.actor_info(session.actor)
-    return {"outlet_code": info.outlet_code, "terminal_code": info.terminal_code,
-            "operator_login": info.operator_login}
+def heads(outlet_id: int) -> dict[str, list]:
+    """Every chain of the outlet as {name: [seq, hash]}: what a daily close anchors."""
+    return {chain.name: [chain.seq, chain.hash] for chain in audit_store.chains(outlet_id)}
 
 
 @dataclass(frozen=True)
 class ChainBreak:
+    chain: str
     seq: int
     reason: str
 
+    def __str__(self) -> str:
+        return f"audit chain {self.chain} event {self.seq}: {self.reason}"
 
-def check_chain(batch_size: int = 5000) -> Iterator[ChainBreak]:
-    """Walk the chain in order; yield every place it does not hold."""
+
+def check_chains(sealer: Sealer) -> Iterator[ChainBreak]:
+    """Walk every chain in order; yield every place it does not hold."""
+    for chain in audit_store.chains():
+        yield from _check_chain(sealer, chain)
+    for event in audit_store.unchained_events():
+        yield ChainBreak("-", event.seq, "is in no chain (run kiosk init to key old events)")
+        break
+    yield from _check_anchors()
+
+
+def _check_chain(sealer: Sealer, chain: models.AuditChain) -> Iterator[ChainBreak]:
     expected_prev, expected_seq = GENESIS_HASH, 1
-    for event in models.AuditEvent.select().order_by(models.AuditEvent.seq).iterator():
+    for event in audit_store.events_of(chain.id):
         if event.seq != expected_seq:
-            yield ChainBreak(event.seq, f"expected event {expected_seq}, found {event.seq}")
+            yield ChainBreak(chain.name, event.seq, f"expected event {expected_seq} here")
         if event.prev_hash != expected_prev:
-            yield ChainBreak(event.seq, "does not link to the event before it")
-        if event_hash(event.prev_hash, hashed_fields(event)) != event.hash:
-            yield ChainBreak(event.seq, "content does not match its hash")
+            yield ChainBreak(chain.name, event.seq, "does not link to the event before it")
+        if event_hash(sealer, event.prev_hash, hashed_fields(event, chain.name)) != event.hash:
+            yield ChainBreak(chain.name, event.seq, "content does not match its hash (keyed)")
         expected_prev, expected_seq = event.hash, event.seq + 1
-    head = models.AuditHead.get_or_none(models.AuditHead.id == 1)
-    if head is not None and (head.seq != expected_seq - 1 or head.hash != expected_prev):
-        yield ChainBreak(head.seq, "the chain head does not match the last event")
+    if chain.seq != expected_seq - 1 or chain.hash != expected_prev:
+        yield ChainBreak(chain.name, chain.seq, "the chain head does not match its last event")
+    elif not sealer.matches("audit", f"head|{chain.name}|{chain.seq}|{chain.hash}",
+                            chain.seal):
+        yield ChainBreak(chain.name, chain.seq, "the chain head's seal is wrong (events cut "
+                                                "off the end?)")
 
 
-def chain_head() -> tuple[int, str]:
-    head = models.AuditHead.get_by_id(1)
-    return head.seq, head.hash
+def _check_anchors() -> Iterator[ChainBreak]:
+    """Each daily close recorded every chain head of its outlet: those events must
+    still be there, unchanged."""
+    ids = {chain.name: chain.id for chain in audit_store.chains()}
+    for close in audit_store.events_with_action("day.close"):
+        for name, (seq, hash_) in json.loads(close.details).get("anchors", {}).items():
+            if seq and audit_store.event_hash_at(ids.get(name, -1), seq) != hash_:
+                yield ChainBreak(name, seq, f"differs from what the close of "
+                                            f"{close.subject} anchored")
+
+
+class ChainUnusable(KioskError):
+    default_message = N_("The audit log is broken at event {seq} ({reason}); the store "
+                         "cannot be upgraded until support has looked at it.")
+
+
+def adopt_unkeyed_events(sealer: Sealer) -> int:
+    """`kiosk init` on a store from before keyed chains: check the old single chain
+    (plain SHA-256) and carry its events, in order, into one keyed chain. Refused if
+    the old chain is broken: keying it would launder the tampering. Returns how many
+    events were adopted."""
+    stored = models.Meta.get_or_none(models.Meta.key == FORMAT_KEY)
+    if stored is not None and stored.value == KEYED_FORMAT:
+        return 0
+    with database.atomic():
+        events = list(audit_store.unchained_events())
+        _check_legacy(events)
+        chain = audit_store.chain_id(LEGACY_CHAIN, None, GENESIS_HASH,
+                                     head_seal(sealer, LEGACY_CHAIN, 0, GENESIS_HASH))
+        prev, outlets = GENESIS_HASH, {o.code: o for o in models.Outlet.select()}
+        for event in events:
+            outlet = outlets.get(event.outlet_code)
+            event.business_date = outlet and business_date(event.at, outlet.time_zone,
+                                                           outlet.day_boundary)
+            new_hash = event_hash(sealer, prev, hashed_fields(event, LEGACY_CHAIN))
+            audit_store.adopt(event.id, chain, prev, new_hash, event.business_date)
+            prev = new_hash
+        if events:
+            audit_store.move_head(chain, events[-1].seq, prev,
+                                  head_seal(sealer, LEGACY_CHAIN, events[-1].seq, prev))
+        models.Meta.insert(key=FORMAT_KEY, value=KEYED_FORMAT).on_conflict(
+            conflict_target=[models.Meta.key], update={models.Meta.value: KEYED_FORMAT}
+        ).execute()
+    return len(events)
+
+
+def _check_legacy(events: list[models.AuditEvent]) -> None:
+    prev = GENESIS_HASH
+    for expected_seq, event in enumerate(events, 1):
+        if event.seq != expected_seq or event.prev_hash != prev:
+            raise ChainUnusable(seq=event.seq, reason="a gap or a break in the links")
+        if _legacy_hash(event) != event.hash:
+            raise ChainUnusable(seq=event.seq, reason="content does not match its hash")
+        prev = event.hash
+    head = audit_store.legacy_head()
+    if events and head is not None and head != (events[-1].seq, prev):
+        raise ChainUnusable(seq=head[0], reason="the head does not match the last event")
+
+
+def _legacy_hash(event: models.AuditEvent) -> str:
+    fields = {"seq": event.seq, "at": event.at.isoformat(timespec="microseconds"),
+              "action": event.action, "outlet": event.outlet_code,
+              "terminal": event.terminal_code, "operator": event.operator_login,
+              "subject": event.subject, "operation": event.operation_id,
+              "details": event.details}
+    return hashlib.sha256((event.prev_hash + canonical_json(fields)).encode("utf-8")).hexdigest()
+

@@ -17,8 +17,8 @@ import peewee as pw
 
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound
 from kiosk.money import FEN_PER_YUAN, MoneyError, format_yuan, parse_yuan
-from kiosk.services import audit, operators, permissions
-from kiosk.services.recharge import TENDERS, recharge
+from kiosk.services import audit, operators, permissions, tenders
+from kiosk.services.recharge import recharge
 from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store.db import database
@@ -116,8 +116,7 @@ def import_list(session: Session, path: str | Path, *, name: str, tender: str = 
     name = " ".join(name.split())
     if not name or len(name) > MAX_NAME:
         raise InvalidInput(N_("A list name has 1 to {most} characters."), most=MAX_NAME)
-    if tender not in TENDERS:
-        raise KioskError(N_("Unknown tender '{tender}'."), tender=tender)
+    tenders.till_account_kind(tender)  # a tender the chain has
     settings = session.runtime.settings
     rows = parse_list(path, line_most=settings.batch_line_max_yuan * FEN_PER_YUAN,
                       list_most=settings.batch_list_max_yuan * FEN_PER_YUAN)

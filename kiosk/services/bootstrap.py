@@ -7,8 +7,8 @@ from pathlib import Path
 from kiosk.config import Settings
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound
 from kiosk.logs import setup_logging
-from kiosk.services import permissions
-from kiosk.services.secrets import Hasher, bind_pepper
+from kiosk.services import audit, permissions
+from kiosk.services.secrets import Hasher, Sealer, bind_pepper
 from kiosk.services.session import Actor, Runtime, Session
 from kiosk.store import db, schema
 from kiosk.store import models
@@ -45,7 +45,10 @@ def open_runtime(settings: Settings, *, initialise: bool = False, log_to_stderr:
         raise SchemaOutdated(found=found, needed=schema.LATEST_VERSION)
     pepper = bind_pepper(settings.pepper_path, create=initialise)
     hasher = Hasher(pepper, time_cost=settings.hash_time_cost, memory_kib=settings.hash_memory_kib)
-    return Runtime(settings=settings, hasher=hasher)
+    runtime = Runtime(settings=settings, hasher=hasher, sealer=Sealer(pepper))
+    if initialise:
+        audit.adopt_unkeyed_events(runtime.sealer)
+    return runtime
 
 
 def check_home(home: Path, *, create: bool = False) -> None:

@@ -8,6 +8,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from kiosk.errors import InvalidInput, N_
+from kiosk.services import directory
+from kiosk.store import operations as operation_store
 
 
 @lru_cache(maxsize=64)
@@ -46,3 +48,18 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     except ValueError:
         raise InvalidInput(N_("A month is written YYYY-MM.")) from None
     return first, (first + dt.timedelta(days=32)).replace(day=1)
+
+
+def current_business_date(session) -> dt.date:
+    """The outlet's business date now; after a daily or monthly close, the next open
+    date (so nothing is ever posted into a closed day or month)."""
+    info = directory.actor_info(session.actor)
+    day = business_date(session.now(), info.time_zone, info.day_boundary)
+    outlet_id = session.actor.outlet_id
+    last_closed = operation_store.last_closed_date(outlet_id)
+    if last_closed is not None and day <= last_closed:
+        day = last_closed + dt.timedelta(days=1)
+    closed_month = operation_store.last_closed_month(outlet_id)
+    if closed_month is not None and day.strftime("%Y-%m") <= closed_month:
+        day = month_bounds(closed_month)[1]
+    return day

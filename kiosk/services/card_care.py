@@ -9,19 +9,19 @@ from dataclasses import dataclass
 from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.identity import initial_pin_from_id
 from kiosk.money import MoneyError
-from kiosk.services import audit, cards, permissions, receipts
+from kiosk.services import audit, cards, permissions, receipts, tenders
 from kiosk.services.accounts import card_accounts, till_account
+from kiosk.services.card_status import CardStatus
 from kiosk.services.catalog import CATEGORIES
 from kiosk.services.issuing import blank_card, check_new_pin, expiry_date, require_review
-from kiosk.services.operations import Posting, perform
-from kiosk.services.recharge import TENDERS
+from kiosk.services.operations import OperationResult, Posting, perform
 from kiosk.services.session import Session
 from kiosk.services.tiers import tiers
 from kiosk.services.transfers import move_all_balances
+from kiosk.store import cards as card_store
 from kiosk.store import models
 from kiosk.store.db import database
 
-REPLACEABLE = ("active", "lost", "frozen")
 REPLACEMENT_REASONS = ("lost", "damaged", "upgrade")
 
 
@@ -42,14 +42,13 @@ def _change_status(session: Session, number: str, status: str, *, allowed_from: 
                    action: str) -> str:
     permissions.require(session, permissions.CARD_MANAGE)
     with database.atomic():
-        card = cards.get_card(number)
+        card = card_store.locked(cards.get_card(number).id)
         if card.status == status:
             return status
         if card.status not in allowed_from:
-            cards.ensure_usable(card, session.now().date())  # says why it cannot change
+            cards.ensure_move(card, CardStatus(status))  # says why not
             raise InvalidInput(N_("This card cannot change to that state."))
-        models.Card.update(status=status).where(models.Card.id == card.id,
-                                                models.Card.status == card.status).execute()
+        card_store.set_status(card.id, status)
         audit.append(session, action, subject=f"card:{card.number}",
                      details={"from": card.status, "to": status})
     return status
@@ -77,15 +76,28 @@ class Replacement:
     tier: str = ""  # for an upgrade: the tier offered
 
 
-def replace_card(session: Session, request: Replacement, *, key: str, review=None) -> dict:
+@dataclass(frozen=True, kw_only=True)
+class ReplacementResult(OperationResult):
+    card_number: str
+    old_card_number: str
+    reason: str
+    tier: str
+    amount: int  # the fee
+    principal_after: int
+    bonus_after: int
+    points_after: int
+    deposit: int
+
+
+def replace_card(session: Session, request: Replacement, *, key: str,
+                 review=None) -> ReplacementResult:
     """Balance, bonus, points, deposit, tier, PIN, restrictions and sub cards move to the
     written new card in one operation; the old card is `replaced` for ever and points
     at the new one (the new one's `replacing` points back)."""
     permissions.require(session, permissions.CARD_MANAGE)
     if request.reason not in REPLACEMENT_REASONS:
         raise InvalidInput(N_("Unknown replacement reason."))
-    if request.tender not in TENDERS:
-        raise InvalidInput(N_("Unknown tender '{tender}'."), tender=request.tender)
+    till = tenders.till_account_kind(request.tender)
     old, new = cards.get_card(request.old_number), cards.get_card(request.new_number)
     if old.id == new.id:
         raise InvalidInput(N_("A card cannot be transferred to itself."))
@@ -98,25 +110,25 @@ def replace_card(session: Session, request: Replacement, *, key: str, review=Non
         raise InvalidInput(N_("This card has no tier upgrade due."))
 
     def run(posting: Posting) -> dict:
-        if models.Card.update(status="replaced", replaced_by=new.id).where(
-                models.Card.id == old.id, models.Card.status.in_(REPLACEABLE)).execute() != 1:
-            cards.ensure_usable(old, posting.operation.business_date)
+        old_now = card_store.locked(old.id)
+        cards.ensure_move(old_now, CardStatus.REPLACED)
+        card_store.set_status(old.id, CardStatus.REPLACED, replaced_by=new.id)
         if models.Card.update(
-                status="active", member=old.member_id, anonymous=old.anonymous,
-                company=old.company, main_card=old.main_card_id, pin_hash=old.pin_hash,
-                pin_failures=0, pin_locked=old.pin_locked, tier=tier,
-                daily_limit=old.daily_limit, allowed_outlets=old.allowed_outlets,
-                allowed_categories=old.allowed_categories,
-                forbidden_categories=old.forbidden_categories,
+                status="active", member=old_now.member_id, anonymous=old_now.anonymous,
+                company=old_now.company, main_card=old_now.main_card_id,
+                pin_hash=old_now.pin_hash, pin_failures=0, pin_locked=old_now.pin_locked,
+                tier=tier, daily_limit=old_now.daily_limit,
+                allowed_outlets=old_now.allowed_outlets,
+                allowed_categories=old_now.allowed_categories,
+                forbidden_categories=old_now.forbidden_categories,
                 expires_on=expiry_date(new.product, posting.operation.business_date)).where(
                 models.Card.id == new.id, models.Card.status == "written").execute() != 1:
             blank_card(session, new.number)
             raise InvalidInput(N_("Write the card (or read the smart card) before issuing "
                                   "it."))
         models.Card.update(main_card=new.id).where(models.Card.main_card == old.id).execute()
-        moved = move_all_balances(posting, old, new)
-        drawer = till_account(session.actor.outlet_id, session.actor.terminal_id,
-                              TENDERS[request.tender])
+        moved = move_all_balances(posting, old_now, card_store.locked(new.id))
+        drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
         posting.move(drawer, till_account(session.actor.outlet_id, None, "fee_income"),
                      request.fee)
         data = {"card_number": new.number, "old_card_number": old.number,
@@ -130,9 +142,9 @@ def replace_card(session: Session, request: Replacement, *, key: str, review=Non
     outcome = perform(session, kind="replacement", key=key,
                       request={"old": old.number, "new": new.number, "reason": request.reason,
                                "fee": request.fee, "tier": tier},
-                      permission=permissions.CARD_MANAGE, run=run, card=new, amount=request.fee,
+                      run=run, card=new, amount=request.fee,
                       tender=request.tender, reviewer_id=reviewer, memo=request.reason)
-    return {"operation_id": outcome.operation_id, "replayed": outcome.replayed, **outcome.data}
+    return ReplacementResult.of(outcome)
 
 
 # -- the customer's PIN -------------------------------------------------------------------
@@ -175,7 +187,8 @@ def reset_pin(session: Session, number: str, new_pin: str = "", repeated: str = 
 def _set_pin_hash(session: Session, card: models.Card, pin_hash: str, action: str,
                   **details) -> None:
     with database.atomic():
-        models.Card.update(pin_hash=pin_hash, pin_failures=0, pin_locked=False).where(
+        models.Card.update(pin_hash=pin_hash, pin_failures=0, pin_checks=0,
+                           pin_locked=False).where(
             models.Card.id == card.id).execute()
         audit.append(session, action, subject=f"card:{card.number}", details=details)
 
@@ -226,7 +239,17 @@ def set_restrictions(session: Session, number: str, rules: Restrictions) -> None
 
 
 # -- clearing ---------------------------------------------------------------------------
-def clear_card(session: Session, number: str, *, key: str, review=None) -> dict:
+@dataclass(frozen=True, kw_only=True)
+class ClearingResult(OperationResult):
+    card_number: str
+    amount: int  # paid back in cash
+    principal: int
+    deposit: int
+    bonus_forfeited: int
+    points_lapsed: int
+
+
+def clear_card(session: Session, number: str, *, key: str, review=None) -> ClearingResult:
     """清户: close the card for good. Principal and deposit are paid back in cash; the
     bonus is forfeited and the points lapse, as the product terms say. With review."""
     permissions.require(session, permissions.CARD_MANAGE)
@@ -235,12 +258,12 @@ def clear_card(session: Session, number: str, *, key: str, review=None) -> dict:
                               N_("Clearing a card"))
 
     def run(posting: Posting) -> dict:
+        card_now = card_store.locked(card.id)
+        cards.ensure_move(card_now, CardStatus.CLEARED)
         if models.Card.select().where(models.Card.main_card == card.id,
                                       models.Card.status == "active").exists():
             raise InvalidInput(N_("Clear or replace its sub cards first."))
-        if models.Card.update(status="cleared").where(
-                models.Card.id == card.id, models.Card.status.in_(REPLACEABLE)).execute() != 1:
-            cards.ensure_usable(card, posting.operation.business_date)
+        card_store.set_status(card.id, CardStatus.CLEARED)
         accounts = card_accounts(card, lock=True)
         outlet, terminal = session.actor.outlet_id, session.actor.terminal_id
         drawer = till_account(outlet, terminal, "outlet_cash")
@@ -261,6 +284,5 @@ def clear_card(session: Session, number: str, *, key: str, review=None) -> dict:
         return data
 
     outcome = perform(session, kind="clearing", key=key, request={"card": card.number},
-                      permission=permissions.CARD_MANAGE, run=run, card=card,
-                      tender="cash", reviewer_id=reviewer)
-    return {"operation_id": outcome.operation_id, "replayed": outcome.replayed, **outcome.data}
+                      run=run, card=card, tender="cash", reviewer_id=reviewer)
+    return ClearingResult.of(outcome)

@@ -7,15 +7,14 @@ from dataclasses import dataclass
 
 from kiosk.errors import KioskError, N_, NotFound
 from kiosk.hw.tracks import luhn_ok
-from kiosk.services import lockout, permissions
+from kiosk.services import card_status, lockout, permissions, policies
 from kiosk.services.accounts import balances
+from kiosk.services.card_status import CardStatus, CardUnusable  # noqa: F401 (re-exported)
 from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
 from kiosk.services.tiers import tier_offer
-from kiosk.store import models, sql
-
-class CardUnusable(KioskError):
-    default_message = N_("This card cannot be used.")
+from kiosk.store import cards as card_store
+from kiosk.store import models, tries
 
 
 class WrongPin(KioskError):
@@ -25,18 +24,6 @@ class WrongPin(KioskError):
 class PinLocked(KioskError):
     default_message = N_("The PIN is locked after 3 wrong tries. The member centre can "
                          "unlock it (bring ID).")
-
-
-STATUS_MESSAGES = {
-    "blank": N_("This card has not been issued yet."),
-    "written": N_("This card was written but its issue was not completed."),
-    "lost": N_("This card is reported lost. Keep it and call the member centre."),
-    "frozen": N_("This card is frozen. Call the member centre."),
-    "expired": N_("This card has expired."),
-    "replaced": N_("This card was replaced by card {replaced_by}; use the new card."),
-    "void": N_("This card is void and can never be used again."),
-    "cleared": N_("This card was closed (cleared) and can never be used again."),
-}
 
 
 @dataclass(frozen=True)
@@ -69,17 +56,51 @@ def normalize_number(text: str) -> str:
     return "".join(text.split())
 
 
-_CARD_BY_NUMBER = sql.Statement('SELECT * FROM "card" WHERE "number" = ?')
-_PRODUCT = sql.Statement('SELECT * FROM "card_product" WHERE "id" = ?')
-
-
 def get_card(number: str) -> models.Card:
     """The card with its product (every sale asks: both by primary or unique key)."""
-    found = _CARD_BY_NUMBER.models(models.Card, normalize_number(number))
-    if not found:
+    card = card_store.by_number(normalize_number(number))
+    if card is None:
         raise NotFound(N_("No card with number {number}."), number=mask_card_number(number))
-    card = found[0]
-    return sql.joined(card, "product", _PRODUCT.models(models.CardProduct, card.product_id)[0])
+    return card
+
+
+def locked_for_spending(card_id: int, today: dt.date) -> models.Card:
+    """Inside an operation: the card locked and as it is now, refused unless it may
+    pay (or give up its balance) today."""
+    card = card_store.locked(card_id)
+    ensure_usable(card, today)
+    return card
+
+
+def locked_holding_money(card_id: int) -> models.Card:
+    """Inside an operation: the card locked, refused unless its balances are still
+    its own (not replaced, closed or void): money may be taken back from it."""
+    card = card_store.locked(card_id)
+    if card.status not in card_status.HOLDS_MONEY:
+        raise card_status.refusal(CardStatus(card.status), _replaced_by(card))
+    return card
+
+
+REPLACEMENT_CHAIN_LIMIT = 20
+
+
+def locked_for_credit(card_id: int) -> models.Card:
+    """Inside an operation: the card money may be credited to, locked. A replaced card
+    is followed to the card that replaced it (its balances went there); a closed or
+    void card receives nothing."""
+    card = card_store.locked(card_id)
+    for _ in range(REPLACEMENT_CHAIN_LIMIT):
+        if card.status != CardStatus.REPLACED or card.replaced_by_id is None:
+            break
+        card = card_store.locked(card.replaced_by_id)
+    if card.status not in card_status.HOLDS_MONEY:
+        raise card_status.refusal(CardStatus(card.status), _replaced_by(card))
+    return card
+
+
+def _replaced_by(card: models.Card) -> str:
+    return mask_card_number(card_store.number_of(card.replaced_by_id)) \
+        if card.replaced_by_id else ""
 
 
 def view(card: models.Card) -> CardView:
@@ -110,34 +131,30 @@ def look_up(session: Session, number: str) -> CardView:
 
 def ensure_usable(card: models.Card, today: dt.date) -> None:
     """Lost, frozen, expired, replaced, blank and void cards each get their own message."""
-    status = card.status
-    if status == "active" and card.expires_on is not None and card.expires_on < today:
-        status = "expired"
-    if status == "active":
-        return
-    replaced_by = mask_card_number(card.replaced_by.number) if card.replaced_by_id else ""
-    raise CardUnusable(STATUS_MESSAGES.get(status, CardUnusable.default_message),
-                       replaced_by=replaced_by)
+    card_status.ensure_spendable(card.status, card.expires_on, today, _replaced_by(card))
+
+
+def ensure_move(card: models.Card, to: CardStatus) -> None:
+    """Refuse a state change the card's life does not allow, saying why."""
+    card_status.ensure_move(card.status, to, _replaced_by(card))
 
 
 def check_pin(session: Session, card: models.Card, pin: str | None) -> None:
-    """Verify the customer's PIN in its own committed transaction, so a wrong try counts
-    even though the sale that asked for it is refused. Three wrong tries lock the card,
-    on every terminal, across restarts."""
+    """The customer's PIN: the try is claimed (and committed) before the hash is checked,
+    so parallel guesses share three tries, and a wrong try counts even though the sale
+    that asked for it is refused. Three wrong tries lock the card, on every terminal,
+    across restarts."""
     if not card.pin_hash:
         return
-    if card.pin_locked:
-        raise PinLocked()
-    if pin and session.hasher.verify(card.pin_hash, pin):
-        if card.pin_failures:
-            lockout.clear_failures(models.Card, card.id, models.Card.pin_failures)
+    result = lockout.check(
+        session, tries.CARD_PIN, card.id,
+        lambda: bool(pin) and session.hasher.verify(card.pin_hash, pin),
+        action="pin.wrong", subject=f"card:{card.number}", most=policies.value("pin_tries"))
+    if result.ok:
         return
-    failures, locked = lockout.record_failure(
-        session, models.Card, card.id, failures=models.Card.pin_failures,
-        locked=models.Card.pin_locked, action="pin.wrong", subject=f"card:{card.number}")
-    if locked:
+    if result.locked:
         raise PinLocked()
-    raise WrongPin(tries_left=lockout.MAX_FAILURES - failures)
+    raise WrongPin(tries_left=result.tries_left)
 
 
 def look_up_by_uid(session: Session, identifier: str) -> CardView:

@@ -15,14 +15,17 @@ import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 
-from kiosk.errors import KioskError, N_
+from kiosk.errors import KioskError, N_, PermissionDenied
 from kiosk.money import format_yuan, split_proportionally
 from kiosk.services import cards, directory, operators, permissions, receipts
 from kiosk.services.accounts import card_accounts, issuer_account, till_account
-from kiosk.services.operations import (InsufficientFunds, Posting, current_business_date,
-                                       perform, stored)
+from kiosk.services.business_date import current_business_date
+from kiosk.services.operations import (InsufficientFunds, OperationResult, Posting, perform,
+                                       stored)
 from kiosk.services.session import Session
-from kiosk.store import models, sql
+from kiosk.store import cards as card_store
+from kiosk.store import ledger, models
+from kiosk.store import operations as operation_store
 
 
 class NoMatchingInstitution(KioskError):
@@ -46,9 +49,8 @@ class SaleLine:
     amount: int
 
 
-@dataclass(frozen=True)
-class ChargeResult:
-    operation_id: int
+@dataclass(frozen=True, kw_only=True)
+class ChargeResult(OperationResult):
     card_number: str
     amount: int
     principal: int
@@ -57,22 +59,18 @@ class ChargeResult:
     principal_after: int
     bonus_after: int
     points_after: int
-    receipt_id: int | None
     business_date: str
-    replayed: bool = False
 
 
-@dataclass(frozen=True)
-class RefundResult:
-    operation_id: int
+@dataclass(frozen=True, kw_only=True)
+class RefundResult(OperationResult):
     original_operation_id: int
     amount: int
     principal: int
     bonus: int
     points: int
     refunded_total: int
-    receipt_id: int | None
-    replayed: bool = False
+    card_number: str = ""  # the card credited (the replacement, if the card was replaced)
 
 
 @dataclass(frozen=True)
@@ -94,34 +92,35 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
                "lines": [asdict(line) for line in lines]}
     # A retry of a committed charge returns its result without asking for the PIN again.
     if stored(key) is None:
-        _check_card_for_charge(session, card, amount, lines)
+        check_sale(session, card, amount, lines)  # before the customer types a PIN for nothing
         cards.check_pin(session, card, pin)
 
     def run(posting: Posting) -> dict:
-        accounts = card_accounts(card, lock=True)
-        principal, bonus = split_spend(card.product.spend_order, amount,
+        today = posting.operation.business_date
+        card_now = cards.locked_for_spending(card.id, today)
+        _check_sale_rules(session, card_now, amount, lines, today, posting.operation.id)
+        accounts = card_accounts(card_now, lock=True)
+        principal, bonus = split_spend(card_now.product.spend_order, amount,
                                        accounts["principal"].balance, accounts["bonus"].balance)
-        sales = _sales_account(session, card)
+        sales = _sales_account(session, card_now)
         posting.move(accounts["principal"], sales, principal)
         posting.move(accounts["bonus"], sales, bonus)
-        points = amount * card.product.points_per_yuan // 100
+        points = amount * card_now.product.points_per_yuan // 100
         points_pool = till_account(session.actor.outlet_id, None, "points_issued")
         posting.move(points_pool, accounts["points"], points)
-        data = {"card_number": card.number, "amount": amount, "principal": principal,
+        data = {"card_number": card_now.number, "amount": amount, "principal": principal,
                 "bonus": bonus, "points_earned": points,
                 "principal_after": accounts["principal"].balance - principal,
                 "bonus_after": accounts["bonus"].balance - bonus,
                 "points_after": accounts["points"].balance + points,
-                "business_date": posting.operation.business_date.isoformat()}
-        data["receipt_id"] = receipts.queue(session, posting.operation, card, "charge", data,
-                                            lines=lines)
+                "business_date": today.isoformat()}
+        data["receipt_id"] = receipts.queue(session, posting.operation, card_now, "charge",
+                                            data, lines=lines)
         return data
 
-    outcome = perform(session, kind="charge", key=key, request=request,
-                      permission=permissions.CHARGE, run=run, card=card, amount=amount,
-                      tender="card", channel_order_no=channel_order_no)
-    return ChargeResult(operation_id=outcome.operation_id, replayed=outcome.replayed,
-                        **outcome.data)
+    outcome = perform(session, kind="charge", key=key, request=request, run=run, card=card,
+                      amount=amount, tender="card", channel_order_no=channel_order_no)
+    return ChargeResult.of(outcome)
 
 
 def _check_amount(amount: int) -> None:
@@ -150,19 +149,23 @@ def split_spend(order: str, amount: int, principal: int, bonus: int) -> tuple[in
     return from_principal, amount - from_principal
 
 
-_OUTLET_OPENED = sql.Statement(
-    'SELECT 1 FROM "outlet_product" WHERE "outlet_id" = ? AND "product_id" = ?')
-
-
-def _check_card_for_charge(session: Session, card: models.Card, amount: int,
-                           lines: tuple[SaleLine, ...]) -> None:
+def check_sale(session: Session, card: models.Card, amount: int,
+               lines: tuple[SaleLine, ...] = ()) -> None:
+    """Whether this card may pay this sale here, today, as far as can be told before the
+    PIN: a hint for the screen. The charge decides again on the locked card."""
     today = current_business_date(session)
     cards.ensure_usable(card, today)
-    if _OUTLET_OPENED.first(session.actor.outlet_id, card.product_id) is None:
+    _check_sale_rules(session, card, amount, lines, today)
+
+
+def _check_sale_rules(session: Session, card: models.Card, amount: int,
+                      lines: tuple[SaleLine, ...], today: dt.date, operation_id: int = 0
+                      ) -> None:
+    if not card_store.product_opened(session.actor.outlet_id, card.product_id):
         raise NoMatchingInstitution()
     _check_categories(card.product, lines)
     _check_categories(card, lines)  # the card's own limits (限制信息)
-    _check_restrictions(session, card, amount, today)
+    _check_restrictions(session, card, amount, today, operation_id)
 
 
 def _categories(text: str) -> set[str]:
@@ -179,13 +182,13 @@ def _check_categories(rules: models.CardProduct | models.Card,
 
 
 def _check_restrictions(session: Session, card: models.Card, amount: int,
-                        today: dt.date) -> None:
+                        today: dt.date, operation_id: int) -> None:
     outlets = _categories(card.allowed_outlets)
     if outlets:
         if directory.actor_info(session.actor).outlet_code not in outlets:
             raise RestrictionViolated(N_("This card may not be used at this outlet."))
     if card.daily_limit:
-        spent = charged_on(card, today)
+        spent = card_store.net_spent(card.id, today, besides=operation_id)
         if spent + amount > card.daily_limit:
             raise RestrictionViolated(
                 N_("Daily limit {limit} reached: {left} left today."),
@@ -193,17 +196,10 @@ def _check_restrictions(session: Session, card: models.Card, amount: int,
                 left=format_yuan(max(card.daily_limit - spent, 0)))
 
 
-def charged_on(card: models.Card, day: dt.date) -> int:
-    """Net spend on a business date: charges less their refunds."""
-    query = models.Operation.select(models.Operation.kind, models.Operation.amount).where(
-        models.Operation.card == card, models.Operation.business_date == day,
-        models.Operation.kind.in_(("charge", "refund")))
-    return sum(op.amount if op.kind == "charge" else -op.amount for op in query)
-
-
 def refunded_so_far(original: models.Operation) -> dict[str, int]:
+    """What the refunds of a charge gave back, by part (call with the original locked)."""
     totals = {"amount": 0, "principal": 0, "bonus": 0, "points": 0}
-    for refund in models.Operation.select().where(models.Operation.reverses == original,
+    for refund in models.Operation.select().where(models.Operation.reverses == original.id,
                                                   models.Operation.kind == "refund"):
         data = _load(refund)
         for name in totals:
@@ -217,54 +213,76 @@ def _load(operation: models.Operation) -> dict:
 
 def refund(session: Session, *, original_operation_id: int, amount: int, key: str,
            review: Review) -> RefundResult:
-    """Give back part or all of a charge; never more than was charged, in total."""
+    """Give back part or all of a charge; never more than is still reversible on it
+    (refunds and insurance transfers draw on the same amount). The money goes back to
+    the card that paid, or to the card that replaced it."""
     _check_amount(amount)
-    original = models.Operation.get_or_none(models.Operation.id == original_operation_id)
-    if original is None or original.kind != "charge":
-        raise KioskError(N_("Only a charge can be refunded."))
-    if _filed_for_transfer(original):
-        raise KioskError(N_("This charge was filed for transfer to stored value; it cannot "
-                            "be refunded."))
-    request = {"original": original.id, "amount": amount}
+    request = {"original": original_operation_id, "amount": amount}
     reviewer = None
     if stored(key) is None:
+        # Everything about the request is checked before a supervisor is asked to sign.
+        check_refund(session, original_operation_id, amount)
         reviewer = operators.authorise_review(session, review, permissions.REFUND)
 
     def run(posting: Posting) -> dict:
-        charged = _load(original)
-        done = refunded_so_far(original)
-        if done["amount"] + amount > original.amount:
-            raise KioskError(N_("At most {left} can still be refunded on this charge."),
-                             left=format_yuan(original.amount - done["amount"]))
+        original = operation_store.locked(original_operation_id)
+        _check_refundable(session, original, amount)
+        if not operation_store.take_reversible(original.id, amount):
+            raise AssertionError("the original is locked: what is left cannot have changed")
+        charged, done = _load(original), refunded_so_far(original)
         total_after = done["amount"] + amount
         principal_after, bonus_after = split_proportionally(
             total_after, [charged["principal"], charged["bonus"]])
         principal = principal_after - done["principal"]
         bonus = bonus_after - done["bonus"]
         points = charged["points_earned"] * total_after // original.amount - done["points"]
-        card = original.card
+        card = cards.locked_for_credit(original.card_id)
+        posting.operation.card = card.id
         accounts = card_accounts(card, lock=True)
-        sales = _original_sales(original)
+        sales = ledger.paid_into(original.id)
         posting.move(sales, accounts["principal"], principal)
         posting.move(sales, accounts["bonus"], bonus)
         points = min(points, accounts["points"].balance)  # points already spent stay spent
         posting.move(accounts["points"], till_account(original.outlet_id, None, "points_issued"),
                      points)
         data = {"original_operation_id": original.id, "amount": amount, "principal": principal,
-                "bonus": bonus, "points": points, "refunded_total": total_after}
+                "bonus": bonus, "points": points, "refunded_total": total_after,
+                "card_number": card.number}
         data["receipt_id"] = receipts.queue(session, posting.operation, card, "refund", {
-            **data, "card_number": card.number, "original_receipt": original.id,
+            **data, "original_receipt": original.id,
             "principal_after": accounts["principal"].balance + principal,
             "bonus_after": accounts["bonus"].balance + bonus,
             "points_after": accounts["points"].balance - points})
         return data
 
-    outcome = perform(session, kind="refund", key=key, request=request,
-                      permission=permissions.CHARGE, run=run, card=original.card,
-                      amount=amount, tender="card", reverses=original,
+    outcome = perform(session, kind="refund", key=key, request=request, run=run,
+                      amount=amount, tender="card", reverses=original_operation_id,
                       reviewer_id=reviewer.id if reviewer else None)
-    return RefundResult(operation_id=outcome.operation_id, replayed=outcome.replayed,
-                        **outcome.data)
+    return RefundResult.of(outcome)
+
+
+def check_refund(session: Session, original_operation_id: int, amount: int) -> None:
+    """Whether this refund could be made (a hint before the supervisor signs; the refund
+    itself decides again on the locked original)."""
+    _check_amount(amount)
+    original = models.Operation.get_or_none(models.Operation.id == original_operation_id)
+    _check_refundable(session, original, amount)
+
+
+def _check_refundable(session: Session, original: models.Operation | None,
+                      amount: int) -> None:
+    if original is None or original.kind != "charge":
+        raise KioskError(N_("Only a charge can be refunded."))
+    if original.outlet_id != session.actor.outlet_id and not permissions.has_permission(
+            session.actor.operator_id, permissions.REFUND_ANY_OUTLET):
+        raise PermissionDenied(N_("This charge was made at another outlet: refund it there."))
+    left = original.amount - original.reversed_amount
+    if amount > left:
+        if _filed_for_transfer(original):
+            raise KioskError(N_("This charge was filed for transfer to stored value; it "
+                                "cannot be refunded."))
+        raise KioskError(N_("At most {left} can still be refunded on this charge."),
+                         left=format_yuan(left))
 
 
 def _filed_for_transfer(charge: models.Operation) -> bool:
@@ -272,11 +290,3 @@ def _filed_for_transfer(charge: models.Operation) -> bool:
     return models.InsuranceTransfer.select().where(
         models.InsuranceTransfer.charge == charge.id,
         models.InsuranceTransfer.status != "rejected").exists()
-
-
-def _original_sales(original: models.Operation) -> models.Account:
-    """The account the charge paid into: refunds come back out of it."""
-    entry = (models.JournalEntry.select().join(models.Account)
-             .where(models.JournalEntry.operation == original, models.JournalEntry.amount > 0,
-                    models.Account.card.is_null()).first())
-    return entry.account

@@ -1,9 +1,11 @@
 """The nightly export: one outlet, one business date, three files.
 
-    <outlet>_<date>.csv             finance (UTF-8 with BOM-less header row)
+    <outlet>_<date>.csv             finance (UTF-8 with a BOM for Excel, card numbers
+                                    masked)
     <outlet>_<date>.jsonl           machines (one JSON object a line)
-    <outlet>_<date>.manifest.json   row counts, totals per operation, the audit chain
-                                    head of the day, SHA-256 of both data files
+    <outlet>_<date>.manifest.json   row counts, totals per operation, each audit chain's
+                                    first and last event of the day, SHA-256 of both
+                                    data files, and a keyed signature over all of it
 
 Rows stream from the database straight to disk (memory stays flat however large the
 day); each file is written to a temporary name, fsynced, then renamed, the manifest
@@ -19,6 +21,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import stat
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,13 +32,15 @@ import peewee as pw
 from kiosk.errors import KioskError, N_
 from kiosk.money import plain_yuan
 from kiosk.services import audit, permissions
-from kiosk.services.business_date import utc_bounds
+from kiosk.services.operations import mask_card_number
+from kiosk.services.secrets import Sealer
 from kiosk.services.session import Session
 from kiosk.spreadsheet import DANGEROUS_START, safe_cell
 from kiosk.store import models
 from kiosk.store.db import database
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+MAX_MANIFEST_BYTES = 1 << 20
 CSV_COLUMNS = ("record", "id", "business_date", "time", "kind", "terminal", "operator",
                "card", "account", "unit", "amount_fen", "amount_yuan", "reverses", "reviewer",
                "subject", "detail")
@@ -64,7 +69,7 @@ def export_day(session: Session, outlet_code: str, day: dt.date, folder: Path) -
     try:
         for record in _records(outlet, day):
             writer.write(record)
-        manifest = writer.finish(outlet, day)
+        manifest = writer.finish(outlet, day, session.runtime.sealer)
     except OSError as error:
         writer.abandon()
         raise ExportFailed(reason=os.strerror(error.errno) if error.errno else str(error)
@@ -97,16 +102,17 @@ def _records(outlet: models.Outlet, day: dt.date) -> Iterator[dict]:
                "operator": operator or "", "card": card or "", "account": account,
                "unit": unit, "amount_fen": amount, "reverses": reverses or "",
                "reviewer": reviewer or "", "operation": operation}
-    start, end = utc_bounds(day, outlet.time_zone, outlet.day_boundary)
-    AE = models.AuditEvent
-    events = (AE.select(AE.seq, AE.at, AE.action, AE.outlet_code, AE.terminal_code,
-                        AE.operator_login, AE.subject, AE.operation, AE.details, AE.prev_hash,
-                        AE.hash)
-              .where(AE.outlet_code == outlet.code, AE.at >= start, AE.at < end)
-              .order_by(AE.seq))
-    for (seq, at, action, outlet_code, terminal, operator, subject, operation, details,
-         prev_hash, hash_) in database.execute(events):
-        yield {"record": "event", "id": seq, "business_date": day.isoformat(),
+    # Events by the business date they were written on, as the entries: an operation and
+    # its event are always in the same day's export, and a closed day's never changes.
+    AE, Chain = models.AuditEvent, models.AuditChain
+    events = (AE.select(Chain.name, AE.seq, AE.at, AE.action, AE.outlet_code,
+                        AE.terminal_code, AE.operator_login, AE.subject, AE.operation,
+                        AE.details, AE.prev_hash, AE.hash)
+              .join(Chain).where(AE.outlet_code == outlet.code, AE.business_date == day)
+              .order_by(Chain.name, AE.seq))
+    for (chain, seq, at, action, outlet_code, terminal, operator, subject, operation,
+         details, prev_hash, hash_) in database.execute(events):
+        yield {"record": "event", "chain": chain, "id": seq, "business_date": date,
                "time": _iso_micro(at), "kind": action, "outlet": outlet_code,
                "terminal": terminal, "operator": operator, "subject": subject,
                "operation": operation, "details": details, "prev_hash": prev_hash,
@@ -136,10 +142,16 @@ _TEXT_INDEXES = tuple(index for index, (_, text) in enumerate(_CSV_SOURCES) if t
 _FORMULA_STARTS = "".join(DANGEROUS_START)  # only these cells need safe_cell's look
 
 
+_CARD = CSV_COLUMNS.index("card")
+
+
 def _csv_row(record: dict) -> list:
-    """Numbers as they are; text that a spreadsheet could run as a formula, neutralised."""
+    """Numbers as they are; text that a spreadsheet could run as a formula, neutralised;
+    card numbers masked (finance reads totals; the full number is in the JSONL)."""
     get = record.get
     row = [get(key, "") for key, _ in _CSV_SOURCES]
+    if row[_CARD]:
+        row[_CARD] = mask_card_number(row[_CARD])
     for index in _TEXT_INDEXES:
         cell = row[index]
         if cell is None:
@@ -178,11 +190,10 @@ class _DayWriter:
     def __init__(self, folder: Path, stem: str) -> None:
         self.folder, self.stem = folder, stem
         self.rows = 0
-        self.counts: dict[str, int] = defaultdict(int)
-        self.totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        self.last_event: tuple[int, str] | None = None
+        self.summary = _Summary()
         self._files = {suffix: _HashingFile(self._temporary(suffix))
                        for suffix in ("csv", "jsonl")}
+        self._files["csv"].write("\ufeff")  # Excel on Chinese Windows reads UTF-8 by it
         self._csv = csv.writer(self._files["csv"], lineterminator="\n")
         self._csv.writerow(CSV_COLUMNS)
         self.final_paths: list[Path] = []
@@ -194,27 +205,18 @@ class _DayWriter:
         self.rows += 1
         self._csv.writerow(_csv_row(record))
         self._files["jsonl"].write(_JSON_LINE.encode(record) + "\n")
-        self.counts[record["record"]] += 1
-        if record["record"] == "entry":
-            # Every movement appears twice (from, to): count operations by their debit side.
-            if record["amount_fen"] < 0:
-                self.totals[record["kind"]][record["unit"]] += -record["amount_fen"]
-        else:
-            self.last_event = (record["id"], record["hash"])
+        self.summary.add(record)
 
-    def finish(self, outlet: models.Outlet, day: dt.date) -> dict:
+    def finish(self, outlet: models.Outlet, day: dt.date, sealer: Sealer) -> dict:
         for handle in self._files.values():
             handle.seal()
         manifest = {
             "format": FORMAT_VERSION, "outlet": outlet.code, "business_date": day.isoformat(),
-            "rows": self.rows, "records": dict(sorted(self.counts.items())),
-            "totals_by_operation": {kind: dict(sorted(units.items()))
-                                    for kind, units in sorted(self.totals.items())},
-            "audit_chain_head": ({"seq": self.last_event[0], "hash": self.last_event[1]}
-                                 if self.last_event else None),
+            **self.summary.figures(),
             "files": {f"{self.stem}.{suffix}": handle.digest.hexdigest()
                       for suffix, handle in self._files.items()},
         }
+        manifest["signature"] = _signature(sealer, manifest)
         manifest_tmp = self._temporary("manifest.json")
         with open(manifest_tmp, "w", encoding="utf-8") as handle:
             handle.write(audit.canonical_json(manifest) + "\n")
@@ -245,6 +247,40 @@ def _fsync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
+class _Summary:
+    """What the manifest says of the records: written while exporting, derived again
+    from the JSONL by verify-export."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.counts: dict[str, int] = defaultdict(int)
+        self.totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.chains: dict[str, dict] = {}
+
+    def add(self, record: dict) -> None:
+        self.rows += 1
+        self.counts[record["record"]] += 1
+        if record["record"] == "entry":
+            # Every movement appears twice (from, to): count operations by their debit side.
+            if record["amount_fen"] < 0:
+                self.totals[record["kind"]][record["unit"]] += -record["amount_fen"]
+            return
+        chain = self.chains.setdefault(record["chain"], {"first": record["id"],
+                                                         "prev_hash": record["prev_hash"]})
+        chain.update(last=record["id"], last_hash=record["hash"])
+
+    def figures(self) -> dict:
+        return {"rows": self.rows, "records": dict(sorted(self.counts.items())),
+                "totals_by_operation": {kind: dict(sorted(units.items()))
+                                        for kind, units in sorted(self.totals.items())},
+                "audit_chains": dict(sorted(self.chains.items()))}
+
+
+def _signature(sealer: Sealer, manifest: dict) -> str:
+    unsigned = {key: value for key, value in manifest.items() if key != "signature"}
+    return sealer.seal("export", audit.canonical_json(unsigned))
+
+
 @dataclass
 class ExportCheck:
     manifest: Path
@@ -255,57 +291,140 @@ class ExportCheck:
         return not self.problems
 
 
-def verify_export(path: Path) -> list[ExportCheck]:
-    """Check one manifest, or every manifest in a folder: checksums, row counts, and
-    every exported audit event's own hash."""
+class _Unreadable(Exception):
+    """A file verify-export must not (or cannot) read: the reason says which."""
+
+
+def verify_export(path: Path, sealer: Sealer) -> list[ExportCheck]:
+    """Check one manifest, or every manifest in a folder: its signature (the store's
+    export key), the files it names (only plain names in its own folder, only regular
+    files), their checksums, and the records again: counts, totals, and every audit
+    event's keyed hash and link to the one before it."""
     manifests = sorted(path.glob("*.manifest.json")) if path.is_dir() else [path]
     if not manifests:
         raise KioskError(N_("No export manifest found at {path}."), path=str(path))
-    return [ExportCheck(manifest, list(_problems(manifest))) for manifest in manifests]
+    return [ExportCheck(manifest, list(_problems(manifest, sealer))) for manifest in manifests]
 
 
-def _problems(manifest_path: Path) -> Iterator[str]:
+def _problems(manifest_path: Path, sealer: Sealer) -> Iterator[str]:
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+        manifest = json.loads(_read_regular(manifest_path, MAX_MANIFEST_BYTES))
+    except (_Unreadable, ValueError) as error:
         yield f"manifest unreadable: {error}"
         return
-    for name, expected in manifest.get("files", {}).items():
-        data_path = manifest_path.parent / name
-        if not data_path.exists():
-            yield f"{name} is missing"
-            continue
-        digest = hashlib.sha256()
-        with open(data_path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        if digest.hexdigest() != expected:
-            yield f"{name}: SHA-256 differs from the manifest (the file was changed)"
+    if not isinstance(manifest, dict):
+        yield "manifest unreadable: not a JSON object"
+        return
+    if not sealer.matches("export", audit.canonical_json(
+            {key: value for key, value in manifest.items() if key != "signature"}),
+            str(manifest.get("signature", ""))):
+        yield "the manifest's signature does not match (edited, or not this store's export)"
+    files = manifest.get("files")
+    for name, expected in (files.items() if isinstance(files, dict) else ()):
+        yield from _file_problems(manifest_path.parent, name, expected)
     jsonl = manifest_path.parent / f"{manifest_path.name.removesuffix('.manifest.json')}.jsonl"
-    if jsonl.exists():
-        yield from _check_rows(jsonl, manifest)
+    try:
+        yield from _check_records(jsonl, manifest, sealer)
+    except _Unreadable as error:
+        yield f"{jsonl.name}: {error}"
 
 
-def _check_rows(jsonl: Path, manifest: dict) -> Iterator[str]:
-    rows = 0
-    with open(jsonl, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            rows += 1
+def _file_problems(folder: Path, name, expected) -> Iterator[str]:
+    if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
+        yield f"the manifest names {str(name)[:80]!r}: only files of its own folder are read"
+        return
+    digest = hashlib.sha256()
+    try:
+        for block in _blocks(folder / name):
+            digest.update(block)
+    except _Unreadable as error:
+        yield f"{name}: {error}"
+        return
+    if digest.hexdigest() != expected:
+        yield f"{name}: SHA-256 differs from the manifest (the file was changed)"
+
+
+def _open_regular(path: Path) -> int:
+    """A descriptor of `path` if it is a regular file (a FIFO or a device never hangs
+    or floods the check: O_NONBLOCK, then fstat before any read)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        raise _Unreadable("missing") from None
+    except OSError as error:
+        raise _Unreadable(os.strerror(error.errno) if error.errno else str(error)) from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise _Unreadable("not a regular file")
+    return descriptor
+
+
+def _blocks(path: Path) -> Iterator[bytes]:
+    descriptor = _open_regular(path)
+    with os.fdopen(descriptor, "rb") as handle:
+        yield from iter(lambda: handle.read(1 << 20), b"")
+
+
+def _read_regular(path: Path, most: int) -> str:
+    descriptor = _open_regular(path)
+    with os.fdopen(descriptor, "rb") as handle:
+        data = handle.read(most + 1)
+    if len(data) > most:
+        raise _Unreadable(f"larger than {most} bytes")
+    return data.decode("utf-8", errors="replace")
+
+
+ENTRY_FIELDS = {"kind": str, "unit": str, "amount_fen": int}
+EVENT_FIELDS = {"chain": str, "id": int, "time": str, "kind": str, "outlet": str,
+                "terminal": str, "operator": str, "subject": str, "details": str,
+                "prev_hash": str, "hash": str}
+
+
+def _check_records(jsonl: Path, manifest: dict, sealer: Sealer) -> Iterator[str]:
+    summary, last_of_chain = _Summary(), {}
+    with os.fdopen(_open_regular(jsonl), "rb") as handle:
+        for number, raw in enumerate(handle, 1):
             try:
-                record = json.loads(line)
+                record = json.loads(raw)
             except ValueError:
                 yield f"{jsonl.name} line {number}: not JSON"
                 continue
-            if record.get("record") == "event" and not _event_intact(record):
-                yield f"{jsonl.name} line {number}: audit event {record.get('id')} does not " \
-                      f"match its hash"
-    if rows != manifest.get("rows"):
-        yield f"{jsonl.name}: {rows} rows, the manifest says {manifest.get('rows')}"
+            problem = _malformed(record)
+            if problem:
+                yield f"{jsonl.name} line {number}: {problem}"
+                continue
+            summary.add(record)
+            if record["record"] == "event":
+                yield from _event_problems(jsonl.name, number, record, last_of_chain, sealer)
+    derived = summary.figures()
+    for key in ("rows", "records", "totals_by_operation", "audit_chains"):
+        if manifest.get(key) != derived[key]:
+            yield f"{jsonl.name}: the records give {key} {derived[key]}, the manifest says " \
+                  f"{manifest.get(key)}"
 
 
-def _event_intact(record: dict) -> bool:
+def _malformed(record) -> str:
+    if not isinstance(record, dict) or record.get("record") not in ("entry", "event"):
+        return "not an entry or an event"
+    fields = ENTRY_FIELDS if record["record"] == "entry" else EVENT_FIELDS
+    for name, kind in fields.items():
+        if not isinstance(record.get(name), kind) or isinstance(record.get(name), bool):
+            return f"{record['record']} without a valid {name!r}"
+    return ""
+
+
+def _event_problems(name: str, number: int, record: dict, last_of_chain: dict,
+                    sealer: Sealer) -> Iterator[str]:
     fields = audit.chain_fields(
-        seq=record["id"], at=record["time"], action=record["kind"], outlet=record["outlet"],
-        terminal=record["terminal"], operator=record["operator"], subject=record["subject"],
-        operation=record["operation"], details=record["details"])
-    return audit.event_hash(record["prev_hash"], fields) == record["hash"]
+        chain=record["chain"], seq=record["id"], at=record["time"], action=record["kind"],
+        outlet=record["outlet"], terminal=record["terminal"], operator=record["operator"],
+        subject=record["subject"], operation=record.get("operation"),
+        details=record["details"], business_date=record.get("business_date"))
+    if audit.event_hash(sealer, record["prev_hash"], fields) != record["hash"]:
+        yield f"{name} line {number}: audit event {record['id']} does not match its keyed hash"
+    previous = last_of_chain.get(record["chain"])
+    if previous is not None and record["chain"] != audit.LEGACY_CHAIN and (
+            record["id"] != previous[0] + 1 or record["prev_hash"] != previous[1]):
+        yield (f"{name} line {number}: audit event {record['id']} of chain {record['chain']} "
+               f"does not follow event {previous[0]} (one is missing or moved)")
+    last_of_chain[record["chain"]] = (record["id"], record["hash"])

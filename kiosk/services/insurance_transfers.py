@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.errors import InvalidInput, N_, NotFound
+from kiosk.errors import InvalidInput, N_, NotFound, PermissionDenied
 from kiosk.i18n import translator
 from kiosk.money import plain_yuan
 from kiosk.services import audit, cards, directory, permissions, receipts
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.business_date import month_bounds, utc_bounds
-from kiosk.services.charge import refunded_so_far
-from kiosk.services.operations import Posting, perform
+from kiosk.services.card_status import CardStatus
+from kiosk.services.operations import OperationResult, Posting, perform
 from kiosk.services.session import Session
 from kiosk.store import models
+from kiosk.store import operations as operation_store
 from kiosk.store.db import database
 
 STATUS_NAMES = {"pending": N_("pending"), "approved": N_("approved"),
@@ -44,29 +45,25 @@ def endorsement(product_name: str, amount: int) -> str:
 
 def file_request(session: Session, *, charge_operation_id: int, target_card_number: str
                  ) -> int:
-    """The outlet asks for the charge's amount (less any refund) to become stored value
-    on the same member's stored-value card. One request per charge."""
+    """The outlet asks for what is left of the charge (less refunds) to become stored
+    value on the same member's stored-value card. The amount is claimed from the
+    charge's still reversible amount under its lock, so a refund racing the request
+    finds nothing left (and the other way round). One request per charge."""
     permissions.require(session, permissions.RECHARGE)
-    charge = models.Operation.get_or_none(models.Operation.id == charge_operation_id)
-    if charge is None or charge.kind != "charge" or charge.card.product.kind != "insurance":
-        raise InvalidInput(N_("Only a charge on an insurance card can be transferred."))
-    if charge.outlet_id != session.actor.outlet_id:
-        raise InvalidInput(N_("The charge was made at another outlet."))
     target = cards.get_card(target_card_number)
-    if target.product.kind != "stored_value" or target.status != "active":
-        raise InvalidInput(N_("The target must be an active stored-value card."))
-    if target.member_id is None or target.member_id != charge.card.member_id:
-        raise InvalidInput(N_("Both cards must belong to the same member."))
-    amount = charge.amount - refunded_so_far(charge)["amount"]
-    if amount <= 0:
-        raise InvalidInput(N_("Nothing is left of this charge to transfer."))
+    _check_target(target)
     with database.atomic():
+        charge = operation_store.locked(charge_operation_id)
+        _check_charge(session, charge, target)
         existing = models.InsuranceTransfer.get_or_none(
             models.InsuranceTransfer.charge == charge.id)
         if existing is not None:
-            if existing.target_card_id == target.id:
+            if existing.target_card_id == target.id and existing.status != "rejected":
                 return existing.id  # the same request again: idempotent
             raise InvalidInput(N_("A transfer was already requested for this charge."))
+        amount = charge.amount - charge.reversed_amount
+        if amount <= 0 or not operation_store.take_reversible(charge.id, amount):
+            raise InvalidInput(N_("Nothing is left of this charge to transfer."))
         request = models.InsuranceTransfer.create(
             outlet=session.actor.outlet_id, charge=charge.id, insurance_card=charge.card_id,
             target_card=target.id, amount=amount, requested_by=session.actor.operator_id,
@@ -76,34 +73,58 @@ def file_request(session: Session, *, charge_operation_id: int, target_card_numb
     return request.id
 
 
-def decide(session: Session, request_id: int, *, approve: bool, reason: str = "") -> dict:
-    """Finance's decision. Approval credits the stored-value card's principal in one
-    operation (keyed by the request, so deciding twice posts once)."""
+def _check_target(target: models.Card) -> None:
+    if target.product.kind != "stored_value" or target.status != CardStatus.ACTIVE:
+        raise InvalidInput(N_("The target must be an active stored-value card."))
+
+
+def _check_charge(session: Session, charge: models.Operation | None,
+                  target: models.Card) -> None:
+    insurance_card = models.Card.get_by_id(charge.card_id) if charge is not None else None
+    if charge is None or charge.kind != "charge" or insurance_card.product.kind != "insurance":
+        raise InvalidInput(N_("Only a charge on an insurance card can be transferred."))
+    if charge.outlet_id != session.actor.outlet_id:
+        raise InvalidInput(N_("The charge was made at another outlet."))
+    if target.member_id is None or target.member_id != insurance_card.member_id:
+        raise InvalidInput(N_("Both cards must belong to the same member."))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision(OperationResult):
+    """A rejection posts nothing: operation_id 0."""
+
+    status: str  # approved, rejected
+    card_number: str = ""
+    amount: int = 0
+    principal_after: int = 0
+    endorsement: str = ""
+
+
+def decide(session: Session, request_id: int, *, approve: bool, reason: str = ""
+           ) -> Decision:
+    """Finance's decision, by someone other than who filed it. Approval credits the
+    stored-value card's principal in one operation (keyed by the request, so deciding
+    twice posts once); if that card was replaced meanwhile, its replacement receives
+    it. Rejection gives the amount back to the charge (it can be refunded again)."""
     permissions.require(session, permissions.FINANCE)
     request = models.InsuranceTransfer.get_or_none(models.InsuranceTransfer.id == request_id)
     if request is None:
         raise NotFound(N_("No transfer request #{number}."), number=request_id)
     if len(reason) > 200:
         raise InvalidInput(N_("A reason has at most {most} characters."), most=200)
+    if request.requested_by_id is not None and \
+            request.requested_by_id == session.actor.operator_id:
+        raise PermissionDenied(N_("The request must be decided by someone other than who "
+                                  "filed it."))
     if not approve:
-        with database.atomic():
-            if models.InsuranceTransfer.update(
-                    status="rejected", decided_by=session.actor.operator_id,
-                    decided_at=session.now(), reason=reason).where(
-                    models.InsuranceTransfer.id == request.id,
-                    models.InsuranceTransfer.status == "pending").execute() != 1:
-                raise InvalidInput(N_("This request was already decided."))
-            audit.append(session, "insurance_transfer.reject", subject=f"request:{request.id}")
-        return {"status": "rejected"}
-    target = request.target_card
+        return _reject(session, request, reason)
 
     def run(posting: Posting) -> dict:
-        if models.InsuranceTransfer.update(
-                status="approved", decided_by=session.actor.operator_id,
-                decided_at=session.now(), credit=posting.operation.id, reason=reason).where(
-                models.InsuranceTransfer.id == request.id,
-                models.InsuranceTransfer.status == "pending").execute() != 1:
+        if _decide_pending(session, request.id, "approved", reason,
+                           credit=posting.operation.id) != 1:
             raise InvalidInput(N_("This request was already decided."))
+        target = cards.locked_for_credit(request.target_card_id)
+        posting.operation.card = target.id
         principal = card_accounts(target, lock=True)["principal"]
         posting.move(till_account(request.outlet_id, None, "outlet_sales"), principal,
                      request.amount)
@@ -115,9 +136,30 @@ def decide(session: Session, request_id: int, *, approve: bool, reason: str = ""
         return data
 
     outcome = perform(session, kind="insurance_transfer", key=f"insurance-transfer-{request.id}",
-                      request={"request": request.id}, permission=permissions.FINANCE, run=run,
-                      card=target, amount=request.amount, memo=f"request {request.id}")
-    return {"status": "approved", "operation_id": outcome.operation_id, **outcome.data}
+                      request={"request": request.id}, run=run, amount=request.amount,
+                      memo=f"request {request.id}")
+    return Decision.of(outcome, status="approved")
+
+
+def _decide_pending(session: Session, request_id: int, status: str, reason: str,
+                    credit: int | None = None) -> int:
+    """Move a pending request to `status` (one conditional UPDATE, so it is decided
+    once); how many rows changed."""
+    return models.InsuranceTransfer.update(
+        status=status, decided_by=session.actor.operator_id, decided_at=session.now(),
+        credit=credit, reason=reason).where(
+        models.InsuranceTransfer.id == request_id,
+        models.InsuranceTransfer.status == "pending").execute()
+
+
+def _reject(session: Session, request: models.InsuranceTransfer, reason: str) -> Decision:
+    with database.atomic():
+        operation_store.locked(request.charge_id)
+        if _decide_pending(session, request.id, "rejected", reason) != 1:
+            raise InvalidInput(N_("This request was already decided."))
+        operation_store.give_back_reversible(request.charge_id, request.amount)
+        audit.append(session, "insurance_transfer.reject", subject=f"request:{request.id}")
+    return Decision(operation_id=0, status="rejected")
 
 
 def listing(session: Session, *, status: str = "", month: str = "") -> list[TransferRow]:

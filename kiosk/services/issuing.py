@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound, ReviewRequired
 from kiosk.hw.msr import Tracks
 from kiosk.hw.tracks import build_tracks
-from kiosk.services import audit, cards, operators, permissions, receipts
+from kiosk.services import audit, cards, operators, permissions, receipts, tenders
 from kiosk.services.accounts import card_accounts, till_account
-from kiosk.services.operations import Posting, perform
-from kiosk.services.recharge import TENDERS
+from kiosk.services.operations import OperationResult, Posting, perform
 from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store.db import database
@@ -32,6 +31,14 @@ class ProductChoice:
     deposit: int
     sub_card_limit: int
     blanks: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueResult(OperationResult):
+    card_number: str
+    amount: int
+    fee: int
+    deposit: int
 
 
 @dataclass(frozen=True)
@@ -151,16 +158,16 @@ def require_review(session: Session, review, permission: str, reason: str) -> in
     return operators.authorise_review(session, review, permission).id
 
 
-def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> dict:
+def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> IssueResult:
     permissions.require(session, permissions.CARD_ISSUE)
     card = cards.get_card(request.card_number)  # its status is checked inside the operation
-    if request.tender not in TENDERS:
-        raise KioskError(N_("Unknown tender '{tender}'."), tender=request.tender)
+    till = tenders.till_account_kind(request.tender)
     check_new_pin(request.pin)
     product = card.product
     reviewer = fee_review(session, product, request.fee, request.deposit, review)
     main = _main_card(request.main_card_number)
-    if main is not None and _sub_card_count(main) >= product.sub_card_limit:
+    over_limit = main is not None and _sub_card_count(main.id) >= product.sub_card_limit
+    if over_limit:
         reviewer = reviewer or require_review(
             session, review, permissions.CARD_ISSUE,
             N_("More sub cards than the product allows"))
@@ -174,6 +181,12 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
 
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
+        if main is not None:
+            # The count decides on the locked main card: two sub cards issued at once
+            # cannot both take the last place without a review.
+            main_now = cards.locked_for_spending(main.id, day)
+            if reviewer is None and _sub_card_count(main_now.id) >= product.sub_card_limit:
+                raise ReviewRequired(reason=N_("More sub cards than the product allows"))
         changed = models.Card.update(
             status="active", member=member_id, anonymous=member_id is None,
             company=request.company or (main is not None and main.company),
@@ -184,8 +197,7 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
             blank_card(session, card.number)  # says why: another outlet's, or issued
             raise InvalidInput(N_("Write the card (or read the smart card) before issuing "
                                   "it."))
-        drawer = till_account(session.actor.outlet_id, session.actor.terminal_id,
-                              TENDERS[request.tender])
+        drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
         posting.move(drawer, till_account(session.actor.outlet_id, None, "fee_income"),
                      request.fee)
         posting.move(drawer, card_accounts(card, lock=True)["deposit"], request.deposit)
@@ -194,11 +206,10 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
         data["receipt_id"] = receipts.queue(session, posting.operation, card, "card_issue", data)
         return data
 
-    outcome = perform(session, kind="card_issue", key=key, request=request_data,
-                      permission=permissions.CARD_ISSUE, run=run, card=card,
-                      amount=request.fee + request.deposit, tender=request.tender,
+    outcome = perform(session, kind="card_issue", key=key, request=request_data, run=run,
+                      card=card, amount=request.fee + request.deposit, tender=request.tender,
                       reviewer_id=reviewer)
-    return {"operation_id": outcome.operation_id, "replayed": outcome.replayed, **outcome.data}
+    return IssueResult.of(outcome)
 
 
 def _main_card(number: str) -> models.Card | None:
@@ -210,8 +221,8 @@ def _main_card(number: str) -> models.Card | None:
     return main
 
 
-def _sub_card_count(main: models.Card) -> int:
-    return models.Card.select().where(models.Card.main_card == main,
+def _sub_card_count(main_id: int) -> int:
+    return models.Card.select().where(models.Card.main_card == main_id,
                                       models.Card.status == "active").count()
 
 

@@ -9,7 +9,8 @@ import peewee as pw
 from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.services import cards, directory, permissions
 from kiosk.services.business_date import local_time
-from kiosk.services.operations import current_business_date, mask_card_number
+from kiosk.services.business_date import current_business_date
+from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.text import plain_text

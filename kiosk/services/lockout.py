@@ -1,34 +1,94 @@
-"""Three wrong tries lock: the one counter behind card PINs and operator passwords.
+"""Three wrong tries lock: the one rule behind card PINs, operator passwords, reviews
+and members' SMS codes.
 
-The failure is committed in its own transaction, so it counts even though the request
-that carried the wrong secret is refused, and it holds across terminals and restarts.
+The try is claimed first, in a transaction of its own that commits before the slow
+hash is checked (kiosk/store/tries.py), so parallel guesses share three checks and a
+wrong try counts even though the request that carried it is refused. The count holds
+across terminals and restarts.
 """
 
 from __future__ import annotations
 
-import peewee as pw
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from kiosk.errors import KioskError, N_
 from kiosk.services import audit
 from kiosk.services.session import Session
+from kiosk.store import failures, tries
 from kiosk.store.db import database
 
 MAX_FAILURES = 3
 
 
-def record_failure(session: Session, model: type[pw.Model], row_id: int, *,
-                   failures: pw.Field, locked: pw.Field, action: str, subject: str
-                   ) -> tuple[int, bool]:
-    """Count one wrong try on the row; lock it at the third. Returns (failures, locked)."""
+@dataclass(frozen=True)
+class TryResult:
+    ok: bool
+    failures: int = 0  # wrong tries counted so far (when not ok)
+    locked: bool = False  # no try left: this one was refused, or it was the last
+    checked: bool = True  # False: refused before any check (no try was left)
+    most: int = MAX_FAILURES
+
+    @property
+    def tries_left(self) -> int:
+        return max(self.most - self.failures, 0)
+
+
+# A claim that finds every slot busy waits for a running check to finish (a few hash
+# times); one that waits longer than this is refused as busy, never as locked.
+BUSY_WAITS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.5, 1.0, 1.0, 1.0)
+
+
+class TriesBusy(KioskError):
+    default_message = N_("Too many checks of this at once; try again in a moment.")
+
+
+def check(session: Session, counter: tries.Counter, row_id: int, secret_matches: Callable[[], bool],
+          *, action: str, subject: str, most: int = MAX_FAILURES) -> TryResult:
+    """Claim a check on the row, then run `secret_matches` (the slow hash check); `most`
+    wrong tries lock it (the chain's policy)."""
+    if database.in_transaction():
+        raise RuntimeError("a try must commit on its own, before the operation it guards")
+    with failures.as_unavailable():
+        return _check(session, counter, row_id, secret_matches, action, subject, most)
+
+
+def _check(session, counter, row_id, secret_matches, action, subject, most) -> TryResult:
+    claim = _claim(counter, row_id, most)
+    if claim is tries.Claim.LOCKED:
+        return TryResult(ok=False, failures=most, locked=True, checked=False, most=most)
+    try:
+        matched = secret_matches()
+    except BaseException:
+        with database.atomic():  # the slot is given back; the try counts as wrong
+            tries.record_wrong(counter, row_id, most)
+        raise
+    if matched:
+        with database.atomic():
+            tries.record_right(counter, row_id)
+        return TryResult(ok=True, most=most)
     with database.atomic():
-        model.update({failures: failures + 1}).where(model.id == row_id).execute()
-        count = getattr(model.get_by_id(row_id), failures.name)
-        now_locked = count >= MAX_FAILURES
-        if now_locked:
-            model.update({locked: True}).where(model.id == row_id).execute()
+        wrong = tries.record_wrong(counter, row_id, most)
+        spent = wrong >= most
         audit.append(session, action, subject=subject,
-                     details={"failures": count, "locked": now_locked})
-    return count, now_locked
+                     details={"failures": wrong, "locked": spent})
+    return TryResult(ok=False, failures=wrong, locked=spent, most=most)
 
 
-def clear_failures(model: type[pw.Model], row_id: int, failures: pw.Field) -> None:
-    model.update({failures: 0}).where(model.id == row_id).execute()
+def _claim(counter: tries.Counter, row_id: int, most: int) -> tries.Claim:
+    for wait in (*BUSY_WAITS, None):
+        with database.atomic():
+            claim = tries.claim(counter, row_id, most)
+        if claim is not tries.Claim.BUSY:
+            return claim
+        if wait is None:
+            raise TriesBusy()
+        time.sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def clear(counter: tries.Counter, row_id: int) -> None:
+    """A person proved who they are another way (the reviewer logged in)."""
+    with database.atomic():
+        tries.clear(counter, row_id)

@@ -19,11 +19,11 @@ from kiosk.files import read_regular
 from kiosk.identity import mask_phone
 from kiosk.images import image_kind
 from kiosk.money import MoneyError, parse_yuan
-from kiosk.services import audit, lockout, permissions, receipts
+from kiosk.services import audit, cards, lockout, permissions, receipts
 from kiosk.services.accounts import card_accounts, till_account
-from kiosk.services.operations import Posting, perform, stored
+from kiosk.services.operations import OperationResult, Outcome, Posting, perform, stored
 from kiosk.services.session import Session
-from kiosk.store import models
+from kiosk.store import models, tries
 from kiosk.store.db import database
 from kiosk.tables import Problem, TableProblems, looks_like_header, read_rows
 
@@ -174,12 +174,12 @@ def _live_code(session: Session, phone: str) -> models.VerificationCode:
 def check_code(session: Session, phone: str, typed: str) -> models.VerificationCode:
     """The live code for the phone if `typed` matches; three wrong tries void it."""
     code = _live_code(session, phone)
-    if session.hasher.verify(code.code_hash, typed or ""):
+    result = lockout.check(session, tries.SMS_CODE, code.id,
+                           lambda: session.hasher.verify(code.code_hash, typed or ""),
+                           action="code.wrong", subject=f"code:{code.id}")
+    if result.ok:
         return code
-    _, locked = lockout.record_failure(
-        session, models.VerificationCode, code.id, failures=models.VerificationCode.failures,
-        locked=models.VerificationCode.used, action="code.wrong", subject=f"code:{code.id}")
-    raise WrongCode() if locked else WrongCode(
+    raise WrongCode() if result.locked else WrongCode(
         N_("The verification code is wrong; check it and type it again."))
 
 
@@ -229,7 +229,16 @@ class MigrationRequest:
     remarks: str = ""
 
 
-def migrate(session: Session, request: MigrationRequest) -> dict:
+@dataclass(frozen=True, kw_only=True)
+class MigrationResult(OperationResult):
+    card_number: str
+    old_card_number: str
+    amount: int
+    principal_after: int
+    vouchers: int
+
+
+def migrate(session: Session, request: MigrationRequest) -> MigrationResult:
     permissions.require(session, permissions.CARD_MANAGE)
     legacy = models.LegacyCard.get_or_none(
         models.LegacyCard.number == "".join(request.legacy_number.split()))
@@ -239,8 +248,8 @@ def migrate(session: Session, request: MigrationRequest) -> dict:
     previous = stored(key)
     if previous is not None:
         if legacy.member_id == request.member_id:
-            return {"operation_id": previous.operation_id, "replayed": True,
-                    **json.loads(previous.result)}
+            return MigrationResult.of(Outcome(previous.operation_id,
+                                              json.loads(previous.result), replayed=True))
         raise InvalidInput(N_("This old card was already migrated."))
     if blocked_in_old_system(legacy.status):
         raise InvalidInput(N_("Old card {number} is marked '{status}' in the old system, so it "
@@ -269,22 +278,24 @@ def migrate(session: Session, request: MigrationRequest) -> dict:
                 models.LegacyCard.id == legacy.id,
                 models.LegacyCard.migrated_at.is_null()).execute() != 1:
             raise InvalidInput(N_("This old card was already migrated."))
-        principal = card_accounts(target, lock=True)["principal"]
+        credited = cards.locked_for_credit(target.id)
+        posting.operation.card = credited.id
+        principal = card_accounts(credited, lock=True)["principal"]
         posting.move(till_account(session.actor.outlet_id, None, "migration_suspense"),
                      principal, legacy.balance)
         _remember_old_number(member, legacy.number)
-        data = {"card_number": target.number, "old_card_number": legacy.number,
+        data = {"card_number": credited.number, "old_card_number": legacy.number,
                 "amount": legacy.balance, "principal_after": principal.balance + legacy.balance,
                 "vouchers": len(vouchers)}
-        data["receipt_id"] = receipts.queue(session, posting.operation, target, "migration",
+        data["receipt_id"] = receipts.queue(session, posting.operation, credited, "migration",
                                             data)
         return data
 
     outcome = perform(session, kind="migration", key=key,
                       request={"old": legacy.number, "member": member.id},
-                      permission=permissions.CARD_MANAGE, run=run, card=target,
+                      run=run, card=target,
                       amount=legacy.balance, memo=request.remarks)
-    return {"operation_id": outcome.operation_id, "replayed": outcome.replayed, **outcome.data}
+    return MigrationResult.of(outcome)
 
 
 def blocked_in_old_system(status: str) -> bool:

@@ -7,16 +7,19 @@ import re
 from dataclasses import dataclass, replace
 
 from kiosk.errors import KioskError, N_, PermissionDenied
-from kiosk.services import audit, directory, lockout, permissions, shifts
+from kiosk.services import audit, directory, lockout, permissions, policies, shifts
 from kiosk.services.session import Actor, Session
-from kiosk.store import models
+from kiosk.store import models, tries
 from kiosk.store.db import database
 
-_PASSWORD_RULE = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z\d]{8,12}")
+_PASSWORD_CHARACTERS = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z\d]+")
 
 
 class LoginFailed(KioskError):
-    default_message = N_("Wrong outlet, login id or password. {tries_left} tries left.")
+    # The same words whether the account exists or not, is locked or not: the login
+    # prompt must not tell a stranger which ids are real.
+    default_message = N_("Wrong outlet, login id or password. After 3 wrong passwords an "
+                         "operator is locked until a supervisor unlocks it.")
 
 
 class OperatorLocked(KioskError):
@@ -24,8 +27,22 @@ class OperatorLocked(KioskError):
                          "must unlock it.")
 
 
+class WrongPassword(KioskError):
+    default_message = N_("Wrong password. {tries_left} tries left.")
+
+
+class ReviewFailed(KioskError):
+    default_message = N_("Wrong reviewer login id or password.")
+
+
+class ReviewsLocked(KioskError):
+    default_message = N_("{login_id} typed 3 wrong passwords as reviewer: their reviews are "
+                         "locked until they log in at a terminal themselves.")
+
+
 class PasswordRejected(KioskError):
-    default_message = N_("A password has 8-12 letters and digits, with at least one of each.")
+    default_message = N_("A password has {least}-{most} letters and digits, with at least "
+                         "one of each.")
 
 
 @dataclass(frozen=True)
@@ -38,8 +55,9 @@ class LoginResult:
 
 
 def check_password_rule(password: str) -> None:
-    if not _PASSWORD_RULE.fullmatch(password or ""):
-        raise PasswordRejected()
+    least, most = policies.value("password_min_length"), policies.PASSWORD_MAX_LENGTH
+    if not (_PASSWORD_CHARACTERS.fullmatch(password or "") and least <= len(password) <= most):
+        raise PasswordRejected(least=least, most=most)
 
 
 def create_operator(session: Session, *, outlet: models.Outlet, login_id: str, name: str,
@@ -64,37 +82,45 @@ def _find(outlet_code: str, login_id: str) -> models.Operator | None:
 
 
 def _check_credentials(session: Session, operator: models.Operator | None,
-                       password: str) -> models.Operator:
-    """Verify a password; count and lock failures in their own committed transaction."""
-    if operator is None or not operator.active:
-        session.hasher.verify("", password)  # same time as a real check: no user oracle
-        raise LoginFailed(N_("Wrong outlet, login id or password."))
-    if operator.locked:
-        raise OperatorLocked()
-    if session.hasher.verify(operator.password_hash, password):
-        if operator.failed_tries:
-            lockout.clear_failures(models.Operator, operator.id, models.Operator.failed_tries)
+                       password: str, *, logged_in: bool = False) -> models.Operator:
+    """Verify a password: the try is claimed before the hash is checked (parallel
+    guesses share three tries). At the login prompt unknown, inactive and locked
+    accounts all get LoginFailed after the same slow hash, so it is no oracle; an
+    operator already logged in (the lock screen) is told how many tries are left."""
+    if operator is None:
+        session.hasher.verify("", password)  # same time as a real check
+        raise LoginFailed()
+    result = lockout.check(
+        session, tries.LOGIN, operator.id,
+        lambda: session.hasher.verify(operator.password_hash, password),
+        action="login.failed", subject=f"operator:{operator.login_id}",
+        most=policies.value("login_tries"))
+    if result.ok:
         return operator
-    failures, locked = lockout.record_failure(
-        session, models.Operator, operator.id, failures=models.Operator.failed_tries,
-        locked=models.Operator.locked, action="login.failed",
-        subject=f"operator:{operator.login_id}")
-    if locked:
+    if not result.checked:
+        session.hasher.verify("", password)
+    if not logged_in:
+        raise LoginFailed()
+    if result.locked:
         raise OperatorLocked()
-    raise LoginFailed(tries_left=lockout.MAX_FAILURES - failures)
+    raise WrongPassword(tries_left=result.tries_left)
 
 
 def login(session: Session, *, outlet_code: str, login_id: str, password: str,
           terminal_code: str | None = None) -> LoginResult:
     """`session` is the terminal's system session; the result's actor is the operator."""
     operator = _check_credentials(session, _find(outlet_code, login_id), password)
+    lockout.clear(tries.REVIEW, operator.id)  # they proved who they are
+    permissions.forget(operator.id)
     terminal = models.Terminal.get_or_none(models.Terminal.outlet == operator.outlet_id,
                                            models.Terminal.code == (terminal_code or ""))
     actor = Actor(outlet_id=operator.outlet_id, terminal_id=terminal.id if terminal else None,
                   operator_id=operator.id)
-    actor = replace(actor, shift_id=shifts.open_or_resume(session.as_actor(actor)).id)
-    max_age = dt.timedelta(days=session.runtime.settings.password_max_age_days)
-    expired = operator.password_changed_at + max_age < session.now()
+    if operator.role.opens_cash_shift:  # finance and administration handle no till
+        actor = replace(actor, shift_id=shifts.open_or_resume(session.as_actor(actor)).id)
+    max_age = policies.value("password_max_age_days")
+    expired = bool(max_age) and \
+        operator.password_changed_at + dt.timedelta(days=max_age) < session.now()
     audit.append(session.as_actor(actor), "login", subject=f"operator:{operator.login_id}")
     return LoginResult(actor=actor, operator_name=operator.name, role=operator.role.name,
                        permissions=frozenset(permissions.permissions_of(operator.id)),
@@ -103,11 +129,25 @@ def login(session: Session, *, outlet_code: str, login_id: str, password: str,
 
 def authorise_review(session: Session, review, permission: str) -> models.Operator:
     """Same-level review: another operator of this outlet with `permission` (and the
-    review right) types login id and password at this terminal."""
+    review right) types login id and password at this terminal. Wrong passwords here
+    count on the reviewer's own review counter: three lock their reviews, never their
+    login (a cashier must not be able to lock the supervisor out)."""
     outlet_code = directory.actor_info(session.actor).outlet_code
-    reviewer = _check_credentials(session, _find(outlet_code, review.login_id), review.password)
+    reviewer = _find(outlet_code, review.login_id)
+    if reviewer is None:
+        session.hasher.verify("", review.password)
+        raise ReviewFailed()
     if reviewer.id == session.actor.operator_id:
         raise PermissionDenied(N_("The reviewer must be a different operator."))
+    result = lockout.check(
+        session, tries.REVIEW, reviewer.id,
+        lambda: session.hasher.verify(reviewer.password_hash, review.password),
+        action="review.failed", subject=f"operator:{reviewer.login_id}",
+        most=policies.value("login_tries"))
+    if result.locked:
+        raise ReviewsLocked(login_id=reviewer.login_id)
+    if not result.ok:
+        raise ReviewFailed()
     granted = permissions.permissions_of(reviewer.id)
     if permissions.REVIEW not in granted or permission not in granted:
         raise PermissionDenied(N_("{login_id} may not authorise this."),
@@ -117,7 +157,7 @@ def authorise_review(session: Session, review, permission: str) -> models.Operat
 
 def change_password(session: Session, *, old_password: str, new_password: str) -> None:
     operator = models.Operator.get_by_id(session.actor.operator_id)
-    _check_credentials(session, operator, old_password)
+    _check_credentials(session, operator, old_password, logged_in=True)
     check_password_rule(new_password)
     if session.hasher.verify(operator.password_hash, new_password) or \
             session.hasher.verify(operator.previous_password_hash, new_password):
@@ -128,15 +168,18 @@ def change_password(session: Session, *, old_password: str, new_password: str) -
             password_hash=session.hasher.hash(new_password), password_changed_at=session.now(),
             must_change_password=False).where(models.Operator.id == operator.id).execute()
         audit.append(session, "password.change", subject=f"operator:{operator.login_id}")
+    permissions.forget(operator.id)
 
 
 def unlock(session: Session, *, operator_id: int) -> None:
     permissions.require(session, permissions.REVIEW)
     with database.atomic():
         operator = models.Operator.get_by_id(operator_id)
-        models.Operator.update(locked=False, failed_tries=0).where(
+        models.Operator.update(locked=False, failed_tries=0, review_failures=0, login_checks=0,
+                               review_checks=0).where(
             models.Operator.id == operator_id).execute()
         audit.append(session, "operator.unlock", subject=f"operator:{operator.login_id}")
+    permissions.forget(operator_id)
 
 
 def reset_password(session: Session, *, operator_id: int, new_password: str) -> None:
@@ -147,13 +190,15 @@ def reset_password(session: Session, *, operator_id: int, new_password: str) -> 
         operator = models.Operator.get_by_id(operator_id)
         models.Operator.update(
             password_hash=session.hasher.hash(new_password), password_changed_at=session.now(),
-            must_change_password=True, locked=False, failed_tries=0).where(
+            must_change_password=True, locked=False, failed_tries=0, review_failures=0,
+            login_checks=0, review_checks=0).where(
             models.Operator.id == operator_id).execute()
         audit.append(session, "password.reset", subject=f"operator:{operator.login_id}")
+    permissions.forget(operator_id)
 
 
 def confirm_identity(session: Session, password: str) -> None:
     """The logged-in operator proves it is still them (the lock screen); wrong tries
     count towards the lockout like any login."""
     operator = models.Operator.get_by_id(session.actor.operator_id)
-    _check_credentials(session, operator, password)
+    _check_credentials(session, operator, password, logged_in=True)

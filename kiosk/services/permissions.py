@@ -7,7 +7,9 @@ import time
 from kiosk.errors import N_, PermissionDenied
 from kiosk.services.session import Session
 from kiosk.store import models
+from kiosk.store import operators as operator_store
 from kiosk.store.db import store_key
+from kiosk.store.schema import ROLES_WITHOUT_CASH_SHIFT
 
 CHARGE = "charge"
 REFUND = "refund"
@@ -24,9 +26,11 @@ DAY_CLOSE = "day.close"
 FINANCE = "finance"
 ADMIN = "admin"
 KIOSK_EXIT = "kiosk.exit"      # leave kiosk mode, quit the app
+REFUND_ANY_OUTLET = "refund.any_outlet"  # refund a charge made at another outlet
 
 ALL = (CHARGE, REFUND, RECHARGE, REVIEW, QUERY, CARD_ISSUE, CARD_MANAGE, MEMBER_EDIT,
-       MEMBER_REVEAL, TRANSFER, SHIFT_CLOSE, DAY_CLOSE, FINANCE, ADMIN, KIOSK_EXIT)
+       MEMBER_REVEAL, TRANSFER, SHIFT_CLOSE, DAY_CLOSE, FINANCE, ADMIN, KIOSK_EXIT,
+       REFUND_ANY_OUTLET)
 
 DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "cashier": ("收银员", (CHARGE, QUERY, SHIFT_CLOSE)),
@@ -42,7 +46,8 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
 
 def ensure_default_roles() -> None:
     for name, (title, granted) in DEFAULT_ROLES.items():
-        role, _ = models.Role.get_or_create(name=name, defaults={"title": title})
+        role, _ = models.Role.get_or_create(name=name, defaults={
+            "title": title, "opens_cash_shift": name not in ROLES_WITHOUT_CASH_SHIFT})
         for permission in granted:
             models.RolePermission.get_or_create(role=role, permission=permission)
 
@@ -64,10 +69,39 @@ def permissions_of(operator_id: int) -> frozenset[str]:
 
 
 def _load_permissions(operator_id: int) -> set[str]:
+    """A locked or deactivated operator, or one still on a one-time password, may do
+    nothing (but change that password)."""
+    O = models.Operator
     query = (models.RolePermission.select(models.RolePermission.permission)
-             .join(models.Operator, on=(models.Operator.role == models.RolePermission.role))
-             .where(models.Operator.id == operator_id, models.Operator.active == True))  # noqa: E712
+             .join(O, on=(O.role == models.RolePermission.role))
+             .where(O.id == operator_id, O.active == True, O.locked == False,  # noqa: E712
+                    O.must_change_password == False))  # noqa: E712
     return {row.permission for row in query}
+
+
+def forget(operator_id: int | None = None) -> None:
+    """An operator's role, lock or password changed: ask the database again."""
+    for key in [key for key in _cache if operator_id is None or key[1] == operator_id]:
+        _cache.pop(key, None)
+
+
+def ensure_can_act(session: Session, permission: str) -> None:
+    """The decision inside an operation's transaction, read fresh (not cached): the
+    operator exists, is active and unlocked, has changed a one-time password, and
+    the role grants `permission`. The system itself (no operator) always may."""
+    operator_id = session.actor.operator_id
+    if operator_id is None:
+        return
+    standing = operator_store.standing(operator_id, permission)
+    if standing is None or not standing.active or standing.locked:
+        raise PermissionDenied(N_("This operator is locked or deactivated; log in again "
+                                  "or ask a supervisor."))
+    if standing.must_change_password:
+        raise PermissionDenied(N_("Change your one-time password before you do anything "
+                                  "else."))
+    if not standing.granted:
+        raise PermissionDenied(N_("Your role may not do this ({permission})."),
+                               permission=permission)
 
 
 def has_permission(operator_id: int | None, permission: str) -> bool:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
-from kiosk.errors import DeviceError, N_, NotFound
+from kiosk.errors import DeviceError, KioskError, N_, NotFound, PermissionDenied
 from kiosk.hw.printer import Printer, PrintJob
 from kiosk.hw.receipt import ReceiptDoc, render
-from kiosk.services import audit, directory
+from kiosk.services import audit, directory, kinds, permissions
 from kiosk.i18n import translator
 from kiosk.money import format_yuan
 from kiosk.services.business_date import local_time
@@ -19,19 +19,6 @@ from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
 from kiosk.store import models, sql
 from kiosk.store.db import database
-
-TITLES = {
-    "charge": N_("CHARGE"),
-    "refund": N_("REFUND"),
-    "recharge": N_("RECHARGE"),
-    "recharge_reversal": N_("RECHARGE REVERSAL"),
-    "card_issue": N_("CARD ISSUE"),
-    "replacement": N_("CARD REPLACEMENT"),
-    "clearing": N_("CARD CLEARING"),
-    "insurance_transfer": N_("INSURANCE TO STORED VALUE"),
-    "migration": N_("CARD MIGRATION"),
-}
-
 
 _TAKE_RECEIPT_NO = sql.Statement(
     'UPDATE "terminal" SET "next_receipt_no" = "next_receipt_no" + 1 WHERE "id" = ?')
@@ -97,7 +84,7 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
     return ReceiptDoc(
         header=(info.outlet_name, f"{tr('Terminal')} {info.terminal_code}  "
                                   f"{tr('Operator')} {info.operator_login}"),
-        title=tr(TITLES.get(kind, kind)), rows=tuple(rows),
+        title=tr(kinds.kind(kind).receipt_title or kind), rows=tuple(rows),
         items=tuple((line.name, receipt_money(line.amount)) for line in lines),
         receipt_no=receipt_label(info.terminal_code, number),
         signature_label=tr("Cardholder signature") if signature else "",
@@ -116,14 +103,20 @@ class QueuedReceipt:
     label: str
     operation_id: int
     created: str
-    last_error: str
+    last_error: KioskError | None  # why the printer refused it last, to be shown
+
+
+@dataclass(frozen=True)
+class PrintOutcome:
+    printed: int
+    problem: KioskError | None = None  # the printer's refusal; the rest still wait
 
 
 def queue_listing(session: Session) -> list[QueuedReceipt]:
     time_zone = directory.actor_info(session.actor).time_zone
     return [QueuedReceipt(r.id, receipt_label(r.terminal.code, r.receipt_no), r.operation_id,
                           local_time(r.created_at, time_zone).strftime("%H:%M:%S"),
-                          r.last_error)
+                          _stored_error(r.last_error))
             for r in pending(session.actor.terminal_id)]
 
 
@@ -139,25 +132,41 @@ def stored_document(receipt: models.Receipt) -> ReceiptDoc:
     return ReceiptDoc(**{key: _tuples(value) for key, value in fields.items()})
 
 
-def print_pending(session: Session, printer: Printer | None) -> tuple[int, str]:
+def print_pending(session: Session, printer: Printer | None) -> PrintOutcome:
     """Send every queued receipt of this terminal, oldest first; stop at the first
-    failure (the rest wait). Returns (printed, error message id or '')."""
+    failure (the rest wait in the print queue)."""
     if printer is None:
-        return 0, N_("No receipt printer is configured; receipts wait in the print queue.")
+        return PrintOutcome(0, DeviceError(N_("No receipt printer is configured; receipts "
+                                              "wait in the print queue.")))
     printed = 0
     for receipt in pending(session.actor.terminal_id):
         try:
             printer.print_job(_job(session, receipt))
         except DeviceError as error:
-            mark_failed(receipt.id, error.message_id)
-            return printed, error.message_id
+            mark_failed(receipt.id, error)
+            return PrintOutcome(printed, error)
         mark_printed(receipt.id, session.now())
         printed += 1
-    return printed, ""
+    return PrintOutcome(printed)
+
+
+def _receipt(session: Session, receipt_id: int, *, own_terminal: bool) -> models.Receipt:
+    """A receipt of this outlet (a copy may be printed at any of its tills); with
+    `own_terminal`, of this terminal, unless the operator closes days (a supervisor)."""
+    receipt = models.Receipt.get_or_none(models.Receipt.id == receipt_id)
+    if receipt is None or models.Terminal.get_by_id(receipt.terminal_id).outlet_id != \
+            session.actor.outlet_id:
+        raise NotFound(N_("No such receipt."))
+    if own_terminal and receipt.terminal_id != session.actor.terminal_id and \
+            not permissions.has_permission(session.actor.operator_id, permissions.DAY_CLOSE):
+        raise PermissionDenied(N_("This receipt waits at another terminal; cancel it there."))
+    return receipt
 
 
 def cancel(session: Session, receipt_id: int) -> None:
     """A person gives up on a queued receipt (the transaction itself stands)."""
+    permissions.require(session, permissions.QUERY)
+    _receipt(session, receipt_id, own_terminal=True)
     with database.atomic():
         models.Receipt.update(status="cancelled").where(
             models.Receipt.id == receipt_id, models.Receipt.status == "queued").execute()
@@ -166,9 +175,8 @@ def cancel(session: Session, receipt_id: int) -> None:
 
 def reprint(session: Session, receipt_id: int, printer: Printer | None) -> None:
     """Print a copy marked 重打印 / COPY; the copy is recorded in the audit chain."""
-    receipt = models.Receipt.get_or_none(models.Receipt.id == receipt_id)
-    if receipt is None:
-        raise NotFound(N_("No such receipt."))
+    permissions.require(session, permissions.QUERY)
+    receipt = _receipt(session, receipt_id, own_terminal=False)
     if printer is None:
         raise DeviceError(N_("No receipt printer is configured."))
     doc = replace(stored_document(receipt), copy_label="重打印 / COPY")
@@ -194,8 +202,23 @@ def mark_printed(receipt_id: int, when) -> None:
             models.Receipt.id == receipt_id).execute()
 
 
-def mark_failed(receipt_id: int, reason: str) -> None:
-    models.Receipt.update(last_error=reason[:200]).where(models.Receipt.id == receipt_id).execute()
+def mark_failed(receipt_id: int, error: KioskError) -> None:
+    """The message id and its values, so the queue shows it in the screen's language."""
+    params = {name: str(value)[:40] for name, value in error.params.items()}
+    text = json.dumps({"id": error.message_id, "params": params}, ensure_ascii=False)
+    if len(text) > 200:
+        text = json.dumps({"id": error.message_id, "params": {}}, ensure_ascii=False)[:200]
+    models.Receipt.update(last_error=text).where(models.Receipt.id == receipt_id).execute()
+
+
+def _stored_error(text: str) -> KioskError | None:
+    if not text:
+        return None
+    try:
+        stored = json.loads(text)
+        return DeviceError(stored["id"], **stored["params"])
+    except (ValueError, KeyError, TypeError):  # written by a version that kept the id only
+        return DeviceError(text)
 
 
 def print_report(session: Session, printer: Printer | None, title: str,

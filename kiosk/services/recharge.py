@@ -5,27 +5,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from kiosk.errors import KioskError, N_
-from kiosk.services import cards, operators, permissions, receipts
+from kiosk.errors import KioskError, N_, PermissionDenied
+from kiosk.services import cards, operators, permissions, receipts, tenders
 from kiosk.services.accounts import card_accounts, till_account
-from kiosk.services.operations import Posting, current_business_date, perform
+from kiosk.services.business_date import current_business_date
+from kiosk.services.operations import OperationResult, Posting, perform, stored
 from kiosk.services.session import Session
-from kiosk.store import models
+from kiosk.store import ledger, models
+from kiosk.store import operations as operation_store
 
-TENDERS = {"cash": "outlet_cash", "bank": "outlet_bank"}
-
-
-@dataclass(frozen=True)
-class RechargeResult:
-    operation_id: int
+@dataclass(frozen=True, kw_only=True)
+class RechargeResult(OperationResult):
     card_number: str
     amount: int
     bonus: int
     promotion: str
     principal_after: int
     bonus_after: int
-    receipt_id: int | None
-    replayed: bool = False
 
 
 def best_promotion(product: models.CardProduct, amount: int,
@@ -39,8 +35,7 @@ def best_promotion(product: models.CardProduct, amount: int,
 
 def recharge(session: Session, *, card_number: str, amount: int, tender: str,
              key: str) -> RechargeResult:
-    if tender not in TENDERS:
-        raise KioskError(N_("Unknown tender '{tender}'."), tender=tender)
+    till = tenders.till_account_kind(tender)
     if not isinstance(amount, int) or amount <= 0:
         raise KioskError(N_("The amount must be a positive number of fen."))
     card = cards.get_card(card_number)
@@ -50,12 +45,11 @@ def recharge(session: Session, *, card_number: str, amount: int, tender: str,
 
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
-        cards.ensure_usable(card, day)
+        cards.locked_for_spending(card.id, day)
         accounts = card_accounts(card, lock=True)
         promotion = best_promotion(card.product, amount, day)
         bonus = promotion.bonus if promotion else 0
-        drawer = till_account(session.actor.outlet_id, session.actor.terminal_id,
-                              TENDERS[tender])
+        drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
         posting.move(drawer, accounts["principal"], amount)
         if bonus:
             expense = till_account(session.actor.outlet_id, None, "promotion_expense")
@@ -67,38 +61,59 @@ def recharge(session: Session, *, card_number: str, amount: int, tender: str,
         data["receipt_id"] = receipts.queue(session, posting.operation, card, "recharge", data)
         return data
 
-    outcome = perform(session, kind="recharge", key=key, request=request,
-                      permission=permissions.RECHARGE, run=run, card=card, amount=amount,
-                      tender=tender)
-    return RechargeResult(operation_id=outcome.operation_id, replayed=outcome.replayed,
-                          **outcome.data)
+    outcome = perform(session, kind="recharge", key=key, request=request, run=run, card=card,
+                      amount=amount, tender=tender)
+    return RechargeResult.of(outcome)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReversalResult(OperationResult):
+    original_operation_id: int
+    amount: int
 
 
 def reverse_recharge(session: Session, *, original_operation_id: int, key: str,
-                     review) -> dict:
+                     review) -> ReversalResult:
     """充值撤销: the same business day only, in full, with review; the card must still
-    hold the principal and bonus the recharge gave."""
-    original = models.Operation.get_or_none(models.Operation.id == original_operation_id)
-    if original is None or original.kind != "recharge":
-        raise KioskError(N_("Only a recharge can be reversed here."))
-    reviewer = operators.authorise_review(session, review, permissions.RECHARGE)
+    hold the principal and bonus the recharge gave. Decided on the locked original and
+    the locked card: a recharge is reversed at most once, however many terminals try."""
+    request = {"original": original_operation_id}
+    reviewer = None
+    if stored(key) is None:
+        _check_reversible(session, models.Operation.get_or_none(
+            models.Operation.id == original_operation_id), current_business_date(session))
+        reviewer = operators.authorise_review(session, review, permissions.RECHARGE)
 
     def run(posting: Posting) -> dict:
-        if original.business_date != current_business_date(session):
-            raise KioskError(N_("A recharge can only be reversed on its own business day."))
-        if models.Operation.select().where(models.Operation.reverses == original,
-                                           models.Operation.id != posting.operation.id).exists():
-            raise KioskError(N_("This recharge was already reversed."))
-        for entry in original.entries:
-            account = models.Account.get_by_id(entry.account_id)
-            posting.entries.append((account, -entry.amount))
+        original = operation_store.locked(original_operation_id)
+        _check_reversible(session, original, posting.operation.business_date)
+        operation_store.take_reversible(original.id, original.amount)
+        card = cards.locked_holding_money(original.card_id)
+        posting.operation.card = card.id
+        posting.operation.amount = original.amount
+        posting.operation.tender = original.tender
+        entries = ledger.entries_of(original.id)
+        accounts = ledger.accounts_by_id(entry.account_id for entry in entries)
+        for entry in entries:
+            posting.entries.append((accounts[entry.account_id], -entry.amount))
         return {"original_operation_id": original.id, "amount": original.amount}
 
-    outcome = perform(session, kind="recharge_reversal", key=key,
-                      request={"original": original.id}, permission=permissions.RECHARGE,
-                      run=run, card=original.card, amount=original.amount, tender=original.tender,
-                      reverses=original, reviewer_id=reviewer.id)
-    return {"operation_id": outcome.operation_id, **outcome.data}
+    outcome = perform(session, kind="recharge_reversal", key=key, request=request, run=run,
+                      reverses=original_operation_id,
+                      reviewer_id=reviewer.id if reviewer else None)
+    return ReversalResult.of(outcome)
+
+
+def _check_reversible(session: Session, original: models.Operation | None, today) -> None:
+    if original is None or original.kind != "recharge":
+        raise KioskError(N_("Only a recharge can be reversed here."))
+    if original.outlet_id != session.actor.outlet_id:
+        raise PermissionDenied(N_("This recharge was made at another outlet: reverse it "
+                                  "there."))
+    if original.business_date != today:
+        raise KioskError(N_("A recharge can only be reversed on its own business day."))
+    if original.reversed_amount:
+        raise KioskError(N_("This recharge was already reversed."))
 
 
 def promotions_for(session: Session, card_number: str) -> list[str]:
@@ -116,12 +131,10 @@ def last_reversible(session: Session, card_number: str) -> int:
     """Today's latest recharge of the card that is not reversed yet (its operation id)."""
     permissions.require(session, permissions.RECHARGE)
     card = cards.get_card(card_number)
-    reversed_ids = models.Operation.select(models.Operation.reverses).where(
-        models.Operation.kind == "recharge_reversal", models.Operation.card == card)
     operation = (models.Operation.select().where(
         models.Operation.card == card, models.Operation.kind == "recharge",
         models.Operation.business_date == current_business_date(session),
-        models.Operation.id.not_in(reversed_ids)).order_by(models.Operation.id.desc()).first())
+        models.Operation.reversed_amount == 0).order_by(models.Operation.id.desc()).first())
     if operation is None:
         raise KioskError(N_("This card has no recharge today that could be reversed."))
     return operation.id

@@ -25,7 +25,7 @@ import peewee as pw
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound
 from kiosk.money import MoneyError, parse_yuan
 from kiosk.services import audit, permissions
-from kiosk.services.business_date import month_bounds
+from kiosk.services.business_date import current_business_date, month_bounds
 from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store.db import database
@@ -160,9 +160,15 @@ def reconcile(session: Session, *, channel: str, statement: str | Path,
 def confirm(session: Session, report: Report) -> int:
     """Mark the month reconciled; refused while any difference is open."""
     permissions.require(session, permissions.FINANCE)
+    if not report.rows:
+        raise KioskError(N_("The statement has no orders: a month is confirmed against the "
+                            "channel's statement of it."))
     if report.differences:
         raise KioskError(N_("{count} difference(s) are open; resolve them with the channel "
                             "before confirming."), count=report.differences)
+    if report.month >= current_business_date(session).strftime("%Y-%m"):
+        raise KioskError(N_("{month} is not over yet: only a finished month is confirmed."),
+                         month=report.month)
     with database.atomic():
         try:
             record = models.Reconciliation.create(

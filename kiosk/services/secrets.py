@@ -88,6 +88,26 @@ def bind_pepper(path: Path, *, create: bool) -> bytes:
     return pepper
 
 
+class Sealer:
+    """Keyed seals (HMAC-SHA256) for what must not be rewritten by someone holding only
+    the database file: the audit chains and the export manifests. The keys are derived
+    from the pepper, so they live outside the database with it."""
+
+    def __init__(self, pepper: bytes) -> None:
+        self._keys = {purpose: hmac.new(pepper, f"kiosk {purpose} v2".encode(),
+                                        hashlib.sha256).digest()
+                      for purpose in ("audit", "export")}
+
+    def __repr__(self) -> str:
+        return "Sealer(<keys hidden>)"
+
+    def seal(self, purpose: str, text: str) -> str:
+        return hmac.new(self._keys[purpose], text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def matches(self, purpose: str, text: str, seal: str) -> bool:
+        return hmac.compare_digest(self.seal(purpose, text), seal or "")
+
+
 class Hasher:
     """Hashes and checks PINs and passwords; the only holder of the pepper."""
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from kiosk.config import Settings
-from kiosk.services.secrets import Hasher
+from kiosk.services.secrets import Hasher, Sealer
 
 
 def utc_now() -> dt.datetime:
@@ -31,10 +31,12 @@ class Actor:
 
 @dataclass(frozen=True)
 class Runtime:
-    """What operations need besides the database: the hasher, the clock, the settings."""
+    """What operations need besides the database: the hasher and the sealer (both keyed
+    by the pepper), the clock, the settings."""
 
     settings: Settings
     hasher: Hasher
+    sealer: Sealer
     clock: Callable[[], dt.datetime] = field(default=utc_now)
 
 

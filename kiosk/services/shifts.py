@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kiosk.services import audit
-from kiosk.services.operations import current_business_date
+from kiosk.services.business_date import current_business_date
 from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store.db import database

@@ -1,36 +1,64 @@
-"""Money and points moving between cards: replacement and main-to-sub allocation."""
+"""Money and points moving between cards: a whole balance to another card, replacement's
+move, and main-to-sub allocation (预分配). Both cards are locked (in id order, so two
+terminals never wait on each other in a circle) before anything is decided."""
 
 from __future__ import annotations
 
-from kiosk.errors import KioskError, N_
-from kiosk.services import cards, permissions
+from dataclasses import dataclass
+
+from kiosk.errors import InvalidInput, KioskError, N_, ReviewRequired
+from kiosk.services import cards, operators, permissions
 from kiosk.services.accounts import CARD_ACCOUNT_KINDS, card_accounts
-from kiosk.services.operations import Outcome, Posting, perform
+from kiosk.services.operations import OperationResult, Posting, perform, stored
 from kiosk.services.session import Session
 from kiosk.store import models
 
 
+@dataclass(frozen=True, kw_only=True)
+class TransferResult(OperationResult):
+    from_number: str
+    to_number: str
+    principal: int
+    bonus: int
+    points: int
+    deposit: int
+
+
 def transfer_all(session: Session, *, from_number: str, to_number: str, key: str,
-                 kind: str = "transfer") -> Outcome:
+                 pin: str | None = None, review=None) -> TransferResult:
     """Move every balance (principal, bonus, points, deposit) of one card to another in
-    one operation; the card lifecycle (voiding the old card) is the caller's step in the
-    same business flow."""
+    one operation. The holder of the emptied card agrees with its PIN; a card without
+    a PIN (or a customer who cannot type it) needs a reviewer."""
     source, target = cards.get_card(from_number), cards.get_card(to_number)
     if source.id == target.id:
         raise KioskError(N_("A card cannot be transferred to itself."))
+    reviewer = None
+    if stored(key) is None:
+        if pin and source.pin_hash:
+            cards.check_pin(session, source, pin)
+        elif review is not None:
+            reviewer = operators.authorise_review(session, review, permissions.TRANSFER).id
+        else:
+            raise ReviewRequired(reason=N_("Moving a whole balance without the card's PIN"))
 
     def run(posting: Posting) -> dict:
-        return {"from": source.number, "to": target.number,
-                **move_all_balances(posting, source, target)}
+        day = posting.operation.business_date
+        first, second = sorted((source.id, target.id))
+        locked = {first: cards.locked_for_spending(first, day),
+                  second: cards.locked_for_spending(second, day)}
+        moved = move_all_balances(posting, locked[source.id], locked[target.id])
+        return {"from_number": source.number, "to_number": target.number, **moved}
 
-    return perform(session, kind=kind, key=key,
-                   request={"from": source.number, "to": target.number},
-                   permission=permissions.TRANSFER, run=run, card=source)
+    outcome = perform(session, kind="transfer", key=key,
+                      request={"from": source.number, "to": target.number},
+                      run=run, card=source, reviewer_id=reviewer)
+    return TransferResult.of(outcome)
 
 
 def move_all_balances(posting: Posting, source: models.Card, target: models.Card
                       ) -> dict[str, int]:
-    """Every balance of `source` to the same account of `target`; returns what moved."""
+    """Every balance of `source` to the same account of `target` (both already locked);
+    returns what moved."""
     from_accounts = card_accounts(source, lock=True)
     to_accounts = card_accounts(target, lock=True)
     moved = {}
@@ -41,26 +69,40 @@ def move_all_balances(posting: Posting, source: models.Card, target: models.Card
     return moved
 
 
+@dataclass(frozen=True, kw_only=True)
+class AllocationResult(OperationResult):
+    main: str
+    sub: str
+    amount: int
+
+
 def allocate(session: Session, *, main_number: str, sub_number: str, amount: int,
-             key: str) -> Outcome:
+             key: str) -> AllocationResult:
     """预分配: principal from a main card to one of its sub cards; a negative amount
-    takes it back from the sub card."""
+    takes it back from the sub card. Both cards must be usable: a replaced sub card is
+    refused with the number of the card that replaced it."""
     main, sub = cards.get_card(main_number), cards.get_card(sub_number)
-    if sub.main_card_id != main.id:
-        raise KioskError(N_("Card {sub} is not a sub card of {main}."),
-                         sub=sub.number[-4:], main=main.number[-4:])
     if amount == 0:
-        raise KioskError(N_("The amount must not be zero."))
+        raise InvalidInput(N_("The amount must not be zero."))
 
     def run(posting: Posting) -> dict:
-        main_principal = card_accounts(main, lock=True)["principal"]
-        sub_principal = card_accounts(sub, lock=True)["principal"]
+        day = posting.operation.business_date
+        first, second = sorted((main.id, sub.id))
+        locked = {first: cards.locked_for_spending(first, day),
+                  second: cards.locked_for_spending(second, day)}
+        main_now, sub_now = locked[main.id], locked[sub.id]
+        if sub_now.main_card_id != main_now.id:
+            raise InvalidInput(N_("Card {sub} is not a sub card of {main}."),
+                               sub=sub.number[-4:], main=main.number[-4:])
+        main_principal = card_accounts(main_now, lock=True)["principal"]
+        sub_principal = card_accounts(sub_now, lock=True)["principal"]
         if amount > 0:
             posting.move(main_principal, sub_principal, amount)
         else:
             posting.move(sub_principal, main_principal, -amount)
         return {"main": main.number, "sub": sub.number, "amount": amount}
 
-    return perform(session, kind="allocation", key=key,
-                   request={"main": main.number, "sub": sub.number, "amount": amount},
-                   permission=permissions.TRANSFER, run=run, card=main, amount=abs(amount))
+    outcome = perform(session, kind="allocation", key=key,
+                      request={"main": main.number, "sub": sub.number, "amount": amount},
+                      run=run, card=main, amount=abs(amount))
+    return AllocationResult.of(outcome)

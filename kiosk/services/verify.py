@@ -1,25 +1,33 @@
-"""`kiosk verify`: prove the ledger and the audit chain hold.
+"""`kiosk verify`: prove the ledger and the audit chains hold.
 
 - every operation's entries sum to zero in each unit;
 - every cached balance equals the sum of its entries, and none is below its floor;
-- every reversal points at a real operation and, in total, never exceeds it;
-- the audit chain is unbroken, every posting operation has its audit event, and the
-  entries digest recorded there matches the journal (so an edited row is caught).
+- every reversal points at an original of the kind it reverses and, together with the
+  others, never exceeds it; each original's "still reversible" amount agrees with
+  what its refunds, reversals and insurance transfers took;
+- every audit chain is unbroken under its key, its head is sealed, and what each daily
+  close anchored is still there;
+- every operation has exactly one audit event, and what that event recorded of the
+  operation's row (amount, result, card, original ...) and of its journal entries
+  still matches, so an edited row is caught even where the sums still balance.
+The operations, their events and their entries are read as three streams sorted by
+operation, so memory stays flat however large the store.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 
 import peewee as pw
 
-from kiosk.services import audit
-from kiosk.services.operations import entries_digest
+from kiosk.services import audit, kinds
+from kiosk.services.operations import entries_digest, header_digest
+from kiosk.services.secrets import Sealer
 from kiosk.store import models
-
-REVERSING_KINDS = ("refund", "recharge_reversal")
+from kiosk.store import operations as operation_store
 
 
 @dataclass
@@ -40,14 +48,15 @@ class VerifyReport:
                 f"{len(self.violations)}")
 
 
-def verify(max_violations: int = 50) -> VerifyReport:
+def verify(sealer: Sealer, max_violations: int = 50) -> VerifyReport:
     report = VerifyReport(
         operations=models.Operation.select().count(),
         entries=models.JournalEntry.select().count(),
         accounts=models.Account.select().count(),
         audit_events=models.AuditEvent.select().count())
     checks = (_unbalanced_operations, _stale_balances, _below_floor, _over_reversed,
-              _chain_breaks, _audit_mismatches)
+              _reversible_amounts, lambda: map(str, audit.check_chains(sealer)),
+              _audit_mismatches)
     for check in checks:
         for violation in check():
             report.violations.append(violation)
@@ -87,41 +96,74 @@ def _over_reversed():
     O = models.Operation
     Original = O.alias()
     total = pw.fn.SUM(O.amount)
-    query = (O.select(O.reverses, Original.amount.alias("original_amount"),
+    query = (O.select(O.kind, O.reverses, Original.amount.alias("original_amount"),
                       Original.kind.alias("original_kind"), total.alias("reversed"))
              .join(Original, pw.JOIN.LEFT_OUTER, on=(O.reverses == Original.id))
-             .where(O.reverses.is_null(False), O.kind.in_(REVERSING_KINDS))
-             .group_by(O.reverses, Original.amount, Original.kind))
+             .where(O.reverses.is_null(False))
+             .group_by(O.kind, O.reverses, Original.amount, Original.kind))
     for row in query.dicts():
+        known = kinds.KINDS.get(row["kind"])
         if row["original_amount"] is None:
-            yield f"a reversal points at operation #{row['reverses']}, which does not exist"
+            yield f"a {row['kind']} points at operation #{row['reverses']}, which does not exist"
+        elif known is None or known.reverses != row["original_kind"]:
+            yield (f"a {row['kind']} points at operation #{row['reverses']}, a "
+                   f"{row['original_kind']}, which it cannot reverse")
         elif row["reversed"] > row["original_amount"]:
             yield (f"operation #{row['reverses']} ({row['original_kind']}) was reversed by "
                    f"{row['reversed']}, more than its {row['original_amount']}")
 
 
-def _chain_breaks():
-    for chain_break in audit.check_chain():
-        yield f"audit event {chain_break.seq}: {chain_break.reason}"
+def _reversible_amounts():
+    """reversed_amount = refunds and reversals + insurance transfers filed, not rejected."""
+    for operation_id, kind, recorded, taken in operation_store.reversible_mismatches():
+        yield (f"operation #{operation_id} ({kind}) records {recorded} taken back, but its "
+               f"reversals and transfers took {taken}")
 
 
-def _audit_mismatches():
-    """Each posting operation's audit event must exist and match its journal rows."""
-    recorded = {}
-    for event in (models.AuditEvent.select(models.AuditEvent.operation, models.AuditEvent.details)
-                  .where(models.AuditEvent.operation.is_null(False)).iterator()):
-        recorded[event.operation_id] = json.loads(event.details).get("entries")
+def _audit_mismatches() -> Iterator[str]:
+    """Each operation has one audit event, and the event's record of the operation's row
+    and of its journal entries matches them."""
+    operations = models.Operation.select().order_by(models.Operation.id).iterator()
+    events = groupby(models.AuditEvent.select(models.AuditEvent.operation,
+                                              models.AuditEvent.details)
+                     .where(models.AuditEvent.operation.is_null(False))
+                     .order_by(models.AuditEvent.operation).tuples().iterator(),
+                     key=lambda row: row[0])
     E = models.JournalEntry
-    rows = (E.select(E.operation, E.account, E.amount).order_by(E.operation)
-            .tuples().iterator())
-    seen = set()
-    for operation_id, group in groupby(rows, key=lambda row: row[0]):
-        seen.add(operation_id)
-        digest = entries_digest((account, amount) for _, account, amount in group)
-        if operation_id not in recorded:
-            yield f"operation #{operation_id} has journal entries but no audit event"
-        elif recorded[operation_id] != digest:
-            yield f"operation #{operation_id}: journal entries differ from what was audited"
-    for operation_id, digest in recorded.items():
-        if operation_id not in seen and digest != entries_digest(()):
-            yield f"operation #{operation_id}: audited entries are missing from the journal"
+    entries = groupby(E.select(E.operation, E.account, E.amount).order_by(E.operation)
+                      .tuples().iterator(), key=lambda row: row[0])
+    next_event, next_entries = next(events, None), next(entries, None)
+    for operation in operations:
+        while next_event is not None and next_event[0] < operation.id:
+            yield f"an audit event records operation #{next_event[0]}, which does not exist"
+            next_event = next(events, None)
+        recorded = []
+        if next_event is not None and next_event[0] == operation.id:
+            recorded = [json.loads(details) for _, details in next_event[1]]
+            next_event = next(events, None)
+        pairs = ()
+        while next_entries is not None and next_entries[0] <= operation.id:
+            if next_entries[0] == operation.id:
+                pairs = [(account, amount) for _, account, amount in next_entries[1]]
+            else:
+                yield f"journal entries belong to operation #{next_entries[0]}, which does not exist"
+            next_entries = next(entries, None)
+        yield from _event_mismatch(operation, recorded, entries_digest(pairs))
+    if next_event is not None:
+        yield f"an audit event records operation #{next_event[0]}, which does not exist"
+    if next_entries is not None:
+        yield f"journal entries belong to operation #{next_entries[0]}, which does not exist"
+
+
+def _event_mismatch(operation: models.Operation, recorded: list[dict],
+                    digest: str) -> Iterator[str]:
+    if len(recorded) != 1:
+        yield (f"operation #{operation.id} has {len(recorded)} audit events; it must have "
+               f"exactly one")
+        return
+    event = recorded[0]
+    if event.get("entries") != digest:
+        yield f"operation #{operation.id}: journal entries differ from what was audited"
+    if "header" in event and event["header"] != header_digest(operation):
+        yield (f"operation #{operation.id} ({operation.kind}): its row (amount, result, card "
+               f"or original) differs from what was audited")

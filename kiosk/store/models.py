@@ -40,6 +40,8 @@ class Outlet(BaseModel):
     active = pw.BooleanField(default=True)
     time_zone = pw.CharField(max_length=50, default="Asia/Shanghai")
     day_boundary = pw.CharField(max_length=5, default="04:00")
+    # The chain's card store (总部): blank cards are received here and sent to outlets.
+    head_office = pw.BooleanField(default=False)
 
 
 class Terminal(BaseModel):
@@ -57,6 +59,27 @@ class Terminal(BaseModel):
 class Role(BaseModel):
     name = pw.CharField(max_length=30, unique=True)
     title = pw.CharField(max_length=50, default="")
+    # Whether logging in opens a cash shift (班次) that must be closed before the day
+    # closes: the till's roles do; finance and administration do not (migration 8).
+    opens_cash_shift = pw.BooleanField(default=True)
+
+
+class Policy(BaseModel):
+    """The chain's rules an administrator sets (tries before a lock, password length and
+    age), one row each: services/policies.py reads them with their defaults."""
+
+    key = pw.CharField(max_length=40, primary_key=True)
+    value = pw.CharField(max_length=100)
+
+
+class Tender(BaseModel):
+    """A way money is paid in or out at the till (收款方式): cash, bank card, cheque ...
+    `account_kind` is the till account it moves (outlet_cash, outlet_bank, ...)."""
+
+    code = pw.CharField(max_length=12, unique=True)
+    name = pw.CharField(max_length=30)
+    account_kind = pw.CharField(max_length=24)
+    active = pw.BooleanField(default=True)
 
 
 class RolePermission(BaseModel):
@@ -76,6 +99,12 @@ class Operator(BaseModel):
     previous_password_hash = pw.CharField(max_length=200, default="")
     failed_tries = pw.IntegerField(default=0)
     locked = pw.BooleanField(default=False)
+    # Wrong passwords typed into another operator's review prompt: they lock the
+    # reviews this operator may give, never their own login (migration 7).
+    review_failures = pw.IntegerField(default=0)
+    # Password checks running now: a try is claimed before the slow hash (store/tries.py).
+    login_checks = pw.IntegerField(default=0)
+    review_checks = pw.IntegerField(default=0)
     active = pw.BooleanField(default=True)
     password_changed_at = pw.DateTimeField(default=utc_now)
     must_change_password = pw.BooleanField(default=False)
@@ -139,6 +168,9 @@ class CardProduct(BaseModel):
     tier_thresholds = pw.CharField(max_length=200, default="")  # "silver:5000,gold:20000" points
     validity_months = pw.IntegerField(default=0)  # 0 = no expiry
     active = pw.BooleanField(default=True)
+    # The PIN a card of this product starts with: "typed" by the customer at issue, or
+    # "id_last6" (the last six of the holder's ID number, X as 0: the insurers' rule).
+    initial_pin = pw.CharField(max_length=12, default="typed")
 
 
 class OutletProduct(BaseModel):
@@ -179,6 +211,7 @@ class Card(BaseModel):
     pin_hash = pw.CharField(max_length=200, default="")
     pin_failures = pw.IntegerField(default=0)
     pin_locked = pw.BooleanField(default=False)
+    pin_checks = pw.IntegerField(default=0)  # PIN checks running now (migration 7)
     expires_on = pw.DateField(null=True)
     replaced_by = pw.ForeignKeyField("self", null=True, backref="replacing")
     uid = pw.CharField(max_length=40, null=True, unique=True)  # PC/SC card UID
@@ -245,6 +278,9 @@ class Operation(BaseModel):
     channel_order_no = pw.CharField(max_length=64, null=True, index=True)
     memo = pw.CharField(max_length=500, default="")
     result = pw.TextField(default="{}")  # JSON of what the first call returned
+    # How much of `amount` refunds, reversals and insurance transfers have taken: claimed
+    # with one conditional UPDATE on this row, so two terminals never take the same fen.
+    reversed_amount = pw.BigIntegerField(default=0)
 
     class Meta:
         indexes = (
@@ -294,6 +330,9 @@ class DayClose(BaseModel):
     business_date = pw.DateField()
     closed_at = pw.DateTimeField(default=utc_now)
     operator = pw.ForeignKeyField(Operator, null=True)
+    # The head of every audit chain of the outlet when the day closed, as canonical JSON
+    # {chain: [seq, hash]}: the chains anchored together (also in the close's own event).
+    anchors = pw.TextField(default="{}")
 
     class Meta:
         indexes = ((("outlet", "business_date"), True),)
@@ -312,15 +351,30 @@ class MonthClose(BaseModel):
 
 
 class AuditHead(BaseModel):
-    """The single row every audit append locks, so the chain never forks."""
+    """The one chain head of schema versions 1-6; read once when `kiosk init` moves its
+    events into keyed chains (services/audit.py), never written again."""
 
     id = pw.IntegerField(primary_key=True)
     seq = pw.BigIntegerField(default=0)
     hash = pw.CharField(max_length=64, default="0" * 64)
 
 
+class AuditChain(BaseModel):
+    """One audit chain per terminal (or per outlet for actions off a terminal): an append
+    locks only its own chain's head, so terminals never queue behind each other."""
+
+    name = pw.CharField(max_length=40, unique=True)  # "31010001/T01", "31010001"
+    outlet = pw.ForeignKeyField(Outlet, null=True)
+    seq = pw.BigIntegerField(default=0)
+    hash = pw.CharField(max_length=64, default="0" * 64)
+    # A keyed seal of (name, seq, hash): moving the head back to an earlier event, after
+    # deleting the events after it, needs the key.
+    seal = pw.CharField(max_length=64, default="")
+
+
 class AuditEvent(BaseModel):
-    seq = pw.BigIntegerField(unique=True)
+    chain = pw.ForeignKeyField(AuditChain, null=True)  # null only before `kiosk init` v7
+    seq = pw.BigIntegerField()
     at = pw.DateTimeField(default=utc_now)
     action = pw.CharField(max_length=40)
     outlet_code = pw.CharField(max_length=8, default="")
@@ -329,8 +383,12 @@ class AuditEvent(BaseModel):
     subject = pw.CharField(max_length=80, default="")
     operation = pw.ForeignKeyField(Operation, null=True)
     details = pw.TextField(default="{}")  # canonical JSON, never a secret
+    business_date = pw.DateField(null=True)  # the outlet's, so the export keeps it whole
     prev_hash = pw.CharField(max_length=64)
     hash = pw.CharField(max_length=64)
+
+    class Meta:
+        indexes = ((("chain", "seq"), True), (("outlet_code", "business_date"), False))
 
 
 class BatchList(BaseModel):
@@ -403,6 +461,7 @@ class VerificationCode(BaseModel):
     expires_at = pw.DateTimeField()
     used = pw.BooleanField(default=False)
     failures = pw.IntegerField(default=0)
+    checks = pw.IntegerField(default=0)  # checks running now (migration 7)
 
 
 class Reconciliation(BaseModel):
@@ -421,7 +480,83 @@ class Reconciliation(BaseModel):
         indexes = ((("outlet", "channel", "month"), True),)
 
 
+class StockMove(BaseModel):
+    """卡库存: blank cards received from the card maker, requested, sent and received
+    between head office and outlets, returned, exchanged or scrapped. The cards of a
+    move are its StockMoveCard rows; a card in transit is held by no outlet."""
+
+    kind = pw.CharField(max_length=12)  # receive, request, send, return, exchange, scrap
+    product = pw.ForeignKeyField(CardProduct)
+    from_outlet = pw.ForeignKeyField(Outlet, null=True)
+    to_outlet = pw.ForeignKeyField(Outlet, null=True)
+    count = pw.IntegerField()
+    status = pw.CharField(max_length=12)  # requested, sent, received, done, cancelled
+    note = pw.CharField(max_length=200, default="")
+    operator = pw.ForeignKeyField(Operator, null=True)
+    created_at = pw.DateTimeField(default=utc_now)
+    completed_by = pw.ForeignKeyField(Operator, null=True)
+    completed_at = pw.DateTimeField(null=True)
+
+
+class StockMoveCard(BaseModel):
+    move = pw.ForeignKeyField(StockMove, backref="cards")
+    card = pw.ForeignKeyField(Card)
+
+    class Meta:
+        indexes = ((("move", "card"), True),)
+
+
+class ChannelOrder(BaseModel):
+    """An order of a sales channel (e.g. an insurer's app) to be verified at the counter:
+    imported from the channel's order list, redeemed by the charge that names it."""
+
+    channel = pw.CharField(max_length=30)
+    order_no = pw.CharField(max_length=64)
+    amount = pw.BigIntegerField()
+    outlet = pw.ForeignKeyField(Outlet, null=True)
+    ordered_at = pw.DateTimeField(null=True)
+    status = pw.CharField(max_length=12, default="open")  # open, redeemed, cancelled
+    operation = pw.ForeignKeyField(Operation, null=True)
+    imported_at = pw.DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = ((("channel", "order_no"), True),)
+
+
+class InsurerFile(BaseModel):
+    """An insurer's file: its cards (holders, opening balances) or its loads and
+    adjustments. Imported, reviewed by a second person, then run once, as batch lists."""
+
+    kind = pw.CharField(max_length=12)  # cards, loads
+    issuer = pw.CharField(max_length=50)
+    name = pw.CharField(max_length=100)
+    status = pw.CharField(max_length=12, default="draft")  # draft reviewed run void
+    lines_count = pw.IntegerField(default=0)
+    total = pw.BigIntegerField(default=0)
+    sha256 = pw.CharField(max_length=64)
+    created_by = pw.ForeignKeyField(Operator, null=True)
+    reviewed_by = pw.ForeignKeyField(Operator, null=True)
+    created_at = pw.DateTimeField(default=utc_now)
+
+
+class InsurerFileLine(BaseModel):
+    file = pw.ForeignKeyField(InsurerFile, backref="lines", on_delete="CASCADE")
+    line_no = pw.IntegerField()
+    card_number = pw.CharField(max_length=32)
+    product_code = pw.CharField(max_length=20, default="")
+    holder_name = pw.CharField(max_length=50, default="")
+    id_number = pw.CharField(max_length=18, default="")
+    amount = pw.BigIntegerField(default=0)  # fen: an opening balance, a load, or +/- adjustment
+    card = pw.ForeignKeyField(Card, null=True)
+    operation = pw.ForeignKeyField(Operation, null=True)
+
+    class Meta:
+        indexes = ((("file", "line_no"), True),)
+
+
 ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLoginChange,
               Member, MemberChange, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
-              JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditEvent, BatchList,
-              BatchLine, InsuranceTransfer, LegacyCard, VerificationCode, Reconciliation]
+              JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditChain, AuditEvent, BatchList,
+              BatchLine, InsuranceTransfer, LegacyCard, VerificationCode, Reconciliation,
+              Policy, Tender, StockMove, StockMoveCard, ChannelOrder, InsurerFile,
+              InsurerFileLine]

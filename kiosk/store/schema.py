@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import peewee as pw
 
-from kiosk.store import models
+from kiosk.store import models, sql
 from kiosk.store.db import database
 
 SCHEMA_VERSION_KEY = "schema_version"
@@ -19,8 +19,10 @@ def _create_tables(db: pw.Database) -> None:
 
 MEMBER_CENTRE_MODELS = (models.BatchList, models.BatchLine, models.InsuranceTransfer,
                         models.LegacyCard, models.VerificationCode)
+SET_UP_MODELS = (models.Policy, models.Tender, models.StockMove, models.StockMoveCard,
+                 models.ChannelOrder, models.InsurerFile, models.InsurerFileLine)
 LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS,
-                models.Reconciliation)
+                models.Reconciliation, *SET_UP_MODELS)
 CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
@@ -51,6 +53,72 @@ def _member_centre(db: pw.Database) -> None:
     db.create_tables(MEMBER_CENTRE_MODELS, safe=True)
 
 
+_V7_COLUMNS = (
+    ("operation", "reversed_amount", "BIGINT NOT NULL DEFAULT 0"),
+    ("operator", "review_failures", "INTEGER NOT NULL DEFAULT 0"),
+    ("operator", "login_checks", "INTEGER NOT NULL DEFAULT 0"),
+    ("operator", "review_checks", "INTEGER NOT NULL DEFAULT 0"),
+    ("card", "pin_checks", "INTEGER NOT NULL DEFAULT 0"),
+    ("verification_code", "checks", "INTEGER NOT NULL DEFAULT 0"),
+    ("day_close", "anchors", "TEXT NOT NULL DEFAULT '{}'"),
+    ("audit_event", "business_date", "DATE"),
+    ("audit_event", "chain_id", 'INTEGER REFERENCES "audit_chain" ("id")'),
+)
+
+
+def _money_core(db: pw.Database) -> None:
+    """Per-terminal keyed audit chains, the one "still reversible" amount of every
+    operation, try counters that claim a check before the hash, and the review
+    prompt's own counter. The events of the old single chain are moved into a keyed
+    chain by `kiosk init`, which holds the key (services/audit.py: adopt_unkeyed_events)."""
+    db.create_tables([models.AuditChain], safe=True)
+    _add_columns(db, _V7_COLUMNS)
+    for index in db.get_indexes("audit_event"):
+        if index.unique and index.columns == ["seq"]:
+            db.execute_sql(f'DROP INDEX "{index.name}"')
+    models.AuditEvent._schema.create_indexes(safe=True)
+    db.execute_sql(_REVERSED_SO_FAR)
+
+
+# What refunds and reversals took, plus the insurance transfers filed and not rejected.
+_REVERSED_SO_FAR = """
+UPDATE "operation" SET "reversed_amount" =
+  (SELECT COALESCE(SUM(r."amount"), 0) FROM "operation" AS r
+    WHERE r."reverses_id" = "operation"."id" AND r."kind" IN ('refund', 'recharge_reversal'))
+  + (SELECT COALESCE(SUM(t."amount"), 0) FROM "insurance_transfer" AS t
+    WHERE t."charge_id" = "operation"."id" AND t."status" <> 'rejected')
+WHERE "kind" IN ('charge', 'recharge')"""
+
+
+_V8_COLUMNS = (
+    ("outlet", "head_office", "BOOLEAN NOT NULL DEFAULT FALSE"),
+    ("role", "opens_cash_shift", "BOOLEAN NOT NULL DEFAULT TRUE"),
+    ("card_product", "initial_pin", "VARCHAR(12) NOT NULL DEFAULT 'typed'"),
+)
+DEFAULT_TENDERS = (("cash", "现金", "outlet_cash"), ("bank", "银行卡", "outlet_bank"))
+ROLES_WITHOUT_CASH_SHIFT = ("finance", "admin")
+
+
+def _chain_set_up(db: pw.Database) -> None:
+    """What a chain sets up without the demo: its rules, tender types, card stock moves,
+    channel orders and insurers' files; whether a role's login opens a cash shift."""
+    db.create_tables(SET_UP_MODELS, safe=True)
+    _add_columns(db, _V8_COLUMNS)
+    for code, name, account_kind in DEFAULT_TENDERS:
+        models.Tender.insert(code=code, name=name, account_kind=account_kind).on_conflict_ignore(
+        ).execute()
+    models.Role.update(opens_cash_shift=False).where(
+        models.Role.name.in_(ROLES_WITHOUT_CASH_SHIFT)).execute()
+
+
+def _add_columns(db: pw.Database, columns) -> None:
+    """Each as NOT NULL DEFAULT in one ALTER: SQLite then needs no table rebuild (a
+    rebuild of a table others point at fails with foreign keys on)."""
+    for table, column, definition in columns:
+        if column not in {existing.name for existing in db.get_columns(table)}:
+            db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {definition}')
+
+
 # Append only: a migration, once released, is never edited.
 MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (1, _create_tables),
@@ -59,6 +127,8 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (4, lambda db: db.create_tables([models.MemberChange], safe=True)),
     (5, _member_centre),
     (6, lambda db: db.create_tables([models.Reconciliation], safe=True)),
+    (7, _money_core),
+    (8, _chain_set_up),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
@@ -83,3 +153,12 @@ def migrate() -> tuple[int, int]:
                 conflict_target=[models.Meta.key], update={models.Meta.value: str(version)}
             ).execute()
     return before, current_version()
+
+
+_META_ROW = sql.Statement('SELECT "value" FROM "meta" WHERE "key" = ?', lock=sql.FOR_UPDATE)
+
+
+def hold_meta_row() -> None:
+    """A row lock that orders store-wide changes (a first run) on PostgreSQL; on SQLite
+    the write transaction already does."""
+    _META_ROW.first(SCHEMA_VERSION_KEY)

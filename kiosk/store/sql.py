@@ -22,13 +22,25 @@ from kiosk.store.db import database
 ModelT = TypeVar("ModelT", bound=pw.Model)
 
 
-class Statement:
-    """One SQL statement; `lock` adds FOR UPDATE where the database has row locks
-    (SQLite locks the whole file at BEGIN IMMEDIATE instead)."""
+# The row lock an operation takes on what it decides on (a card, an original, an
+# account): one holder at a time. Not FOR UPDATE, which would also wait for every
+# transaction that merely inserted a row pointing at it (a foreign key check holds
+# FOR KEY SHARE), and two operations doing that in turn wait on each other forever.
+FOR_NO_KEY_UPDATE = "FOR NO KEY UPDATE"
+# Blocks only FOR UPDATE: many operations of an outlet hold it at once, and the day
+# close's FOR UPDATE on the outlet waits for them (and they for it).
+FOR_KEY_SHARE = "FOR KEY SHARE"
+FOR_UPDATE = "FOR UPDATE"
 
-    def __init__(self, text: str, *, lock: bool = False) -> None:
+
+class Statement:
+    """One SQL statement; `lock` (True: FOR NO KEY UPDATE, or one of the clauses above)
+    locks the rows read where the database has row locks (SQLite locks the whole file
+    at BEGIN IMMEDIATE instead)."""
+
+    def __init__(self, text: str, *, lock: bool | str = False) -> None:
         self.text = " ".join(text.split())
-        self.lock = lock
+        self.lock = FOR_NO_KEY_UPDATE if lock is True else lock
         self._texts: dict[str, str] = {}  # by the database's placeholder: ? or %s
 
     def sql(self) -> str:
@@ -39,7 +51,7 @@ class Statement:
         if text is None:
             text = self.text.replace("?", db.param)
             if self.lock and db.for_update:
-                text += " FOR UPDATE"
+                text += f" {self.lock}"
             self._texts[db.param] = text
         return text
 

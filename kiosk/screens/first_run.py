@@ -1,0 +1,52 @@
+"""首次设置: an empty store (not the demo) starts here instead of the login: the chain's
+first outlet (its head office), this terminal, and the first administrator, whose
+own password is typed twice. Then the login screen, where the administrator logs in
+and sets up the rest from the admin screens."""
+
+from __future__ import annotations
+
+from kiosk.errors import N_
+from kiosk.messages import WorkDone
+from kiosk.screens.form import DIGITS, Field, FormScreen
+from kiosk.services import admin, setup
+
+
+class FirstRunScreen(FormScreen):
+    HEADING = N_("First run: set up this store")
+    KEYS = [("Enter", N_("Next/set up"))]
+    WIPE_ON_IDLE = False  # nobody is logged in; the idle timeout has nowhere to go
+
+    def fields(self) -> list[Field]:
+        return [Field("outlet", N_("Outlet code (8 digits)"), 8, DIGITS),
+                Field("outlet_name", N_("Outlet name"), 100),
+                Field("terminal", N_("This terminal's code"), 20,
+                      value=self.app.settings.terminal_code),
+                Field("login_id", N_("Administrator's login id"), 30),
+                Field("name", N_("Administrator's name"), 50),
+                Field("password", N_("Password (8-12 letters and digits)"), 12, password=True),
+                Field("password2", N_("Password again"), 12, password=True)]
+
+    def on_mount(self) -> None:
+        self.details(self.tr("This store is empty. Create the head office, this terminal "
+                             "and the first administrator; the administrator then logs in "
+                             "and sets up outlets, operators, card products and stock."))
+
+    def submit(self) -> None:
+        if self.value("password") != self.value("password2"):
+            self.clear_secrets()
+            self.query_one("#password").focus()
+            self.say(self.tr("The two passwords differ; type them again."), error=True)
+            return
+        first = setup.FirstRun(
+            admin.OutletDetails(self.value("outlet"), self.value("outlet_name")),
+            self.value("terminal"), self.value("login_id"), self.value("name"),
+            self.value("password"))
+        self.say(self.tr("Setting up..."))
+        self.call("setup", setup.set_up, self.app.runtime, first)
+
+    def on_work_done(self, message: WorkDone) -> None:
+        self.clear_secrets()
+        if message.error is not None:
+            self.refused(message.error)
+            return
+        self.app.store_set_up(self.value("outlet"), self.value("terminal"))

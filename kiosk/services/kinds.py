@@ -1,0 +1,56 @@
+"""Every kind of operation the journal holds, in one table: the right it needs, its
+name on screens and reports, the title of its receipt, and what it reverses.
+
+A reversing kind takes its amount from the original's one "still reversible" amount
+(Operation.reversed_amount) under the original's lock; refunds, recharge reversals and
+insurance transfers all draw on it, so together they never exceed the original.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.errors import N_
+from kiosk.services import permissions
+
+
+@dataclass(frozen=True)
+class OperationKind:
+    name: str
+    permission: str
+    label: str            # on screens and reports (translated there)
+    receipt_title: str    # "" when the kind prints no receipt
+    reverses: str = ""    # the kind of original this one takes back from
+
+
+KINDS = {kind.name: kind for kind in (
+    OperationKind("charge", permissions.CHARGE, N_("charge"), N_("CHARGE")),
+    OperationKind("refund", permissions.CHARGE, N_("refund"), N_("REFUND"), reverses="charge"),
+    OperationKind("recharge", permissions.RECHARGE, N_("recharge"), N_("RECHARGE")),
+    OperationKind("recharge_reversal", permissions.RECHARGE, N_("recharge reversal"),
+                  N_("RECHARGE REVERSAL"), reverses="recharge"),
+    OperationKind("card_issue", permissions.CARD_ISSUE, N_("card issue"), N_("CARD ISSUE")),
+    OperationKind("replacement", permissions.CARD_MANAGE, N_("replacement"),
+                  N_("CARD REPLACEMENT")),
+    OperationKind("clearing", permissions.CARD_MANAGE, N_("clearing"), N_("CARD CLEARING")),
+    OperationKind("insurance_transfer", permissions.FINANCE, N_("insurance to stored value"),
+                  N_("INSURANCE TO STORED VALUE")),
+    OperationKind("migration", permissions.CARD_MANAGE, N_("card migration"),
+                  N_("CARD MIGRATION")),
+    OperationKind("allocation", permissions.TRANSFER, N_("allocation"), ""),
+    OperationKind("transfer", permissions.TRANSFER, N_("transfer"), ""),
+    OperationKind("opening_balance", permissions.ADMIN, N_("opening balance"), ""),
+    OperationKind("shift_close", permissions.SHIFT_CLOSE, N_("shift close"), ""),
+)}
+
+REVERSING = tuple(kind.name for kind in KINDS.values() if kind.reverses)
+
+
+def kind(name: str) -> OperationKind:
+    return KINDS[name]
+
+
+def label(name: str) -> str:
+    """The kind's name for a person (an English message id; unknown kinds as they are)."""
+    known = KINDS.get(name)
+    return known.label if known else name

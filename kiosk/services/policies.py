@@ -1,0 +1,69 @@
+"""The chain's rules an administrator sets (`kiosk admin policy`, the admin screens):
+tries before a lock, the password's length and age. Each has the legal or usual
+default until changed; every change is audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.errors import InvalidInput, N_
+from kiosk.services import audit, permissions
+from kiosk.services.session import Session
+from kiosk.store import models
+from kiosk.store.db import database
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    label: str  # a message id
+    default: int
+    least: int
+    most: int
+
+
+RULES = {rule.key: rule for rule in (
+    Rule("login_tries", N_("Wrong passwords before an operator is locked"), 3, 1, 10),
+    Rule("pin_tries", N_("Wrong PINs before a card is locked"), 3, 1, 10),
+    Rule("password_min_length", N_("Shortest password"), 8, 6, 12),
+    Rule("password_max_age_days", N_("Days before a password must change"), 90, 0, 3650),
+)}
+PASSWORD_MAX_LENGTH = 12  # the login screen's field; a longer password could not be typed
+
+
+def value(key: str) -> int:
+    rule = RULES[key]
+    row = models.Policy.get_or_none(models.Policy.key == key)
+    return int(row.value) if row is not None else rule.default
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    key: str
+    label: str
+    value: int
+    default: int
+
+
+def listing(session: Session) -> list[PolicyView]:
+    permissions.require(session, permissions.ADMIN)
+    return [PolicyView(rule.key, rule.label, value(rule.key), rule.default)
+            for rule in RULES.values()]
+
+
+def set_policy(session: Session, key: str, new_value: int) -> None:
+    permissions.require(session, permissions.ADMIN)
+    rule = RULES.get(key)
+    if rule is None:
+        raise InvalidInput(N_("Unknown rule {key}; the rules are {known}."), key=key[:40],
+                           known=", ".join(RULES))
+    if not isinstance(new_value, int) or not rule.least <= new_value <= rule.most:
+        raise InvalidInput(N_("{key} is a whole number from {least} to {most}."), key=key,
+                           least=rule.least, most=rule.most)
+    with database.atomic():
+        old = value(key)
+        models.Policy.insert(key=key, value=str(new_value)).on_conflict(
+            conflict_target=[models.Policy.key],
+            update={models.Policy.value: str(new_value)}).execute()
+        audit.append(session, "policy.set", subject=f"policy:{key}",
+                     details={"from": old, "to": new_value})

@@ -1,0 +1,64 @@
+"""The first run (首次设置): on an empty store, the chain's first outlet (its head office,
+which receives the card stock), its first terminal and the first administrator, whose
+own password is typed twice. Refused on a store that already has an outlet or an
+operator: everything after is administration (`kiosk admin`, the admin screens), done
+by an administrator who logs in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kiosk.errors import InvalidInput, N_
+from kiosk.services import admin, audit, operators, permissions
+from kiosk.services.session import Actor, Runtime, Session
+from kiosk.store import models, schema
+from kiosk.store.db import database
+
+ADMIN_ROLE = "admin"
+
+
+@dataclass(frozen=True)
+class FirstRun:
+    outlet: admin.OutletDetails
+    terminal_code: str
+    admin_login: str
+    admin_name: str
+    admin_password: str = field(repr=False)
+    terminal_name: str = ""
+
+
+class AlreadySetUp(InvalidInput):
+    default_message = N_("This store is already set up: an administrator logs in and uses "
+                         "'kiosk admin' or the admin screens.")
+
+
+def needs_setup() -> bool:
+    """Nothing to log in to yet: no outlet (the demo and `kiosk setup` both make one)."""
+    return not models.Outlet.select().exists()
+
+
+def set_up(runtime: Runtime, first: FirstRun) -> Actor:
+    """Create the head office, its terminal and the first administrator; returns the
+    administrator at that terminal (not logged in: they log in as anyone would)."""
+    values = admin.checked_outlet(first.outlet)
+    admin.check_terminal_code(first.terminal_code)
+    admin.check_login_id(first.admin_login)
+    if not first.admin_name.strip() or len(first.admin_name) > 50:
+        raise InvalidInput(N_("A name has 1 to {most} characters."), most=50)
+    operators.check_password_rule(first.admin_password)
+    with database.atomic():
+        schema.hold_meta_row()  # two first runs at once: the second finds it set up
+        if not needs_setup() or models.Operator.select().exists():
+            raise AlreadySetUp()
+        permissions.ensure_default_roles()
+        outlet = models.Outlet.create(**values, head_office=True)
+        terminal = models.Terminal.create(outlet=outlet, code=first.terminal_code,
+                                          name=first.terminal_name[:50])
+        system = Session(runtime, Actor(outlet_id=outlet.id, terminal_id=terminal.id))
+        administrator = operators.create_operator(
+            system, outlet=outlet, login_id=first.admin_login, name=first.admin_name.strip(),
+            role=ADMIN_ROLE, password=first.admin_password)
+        audit.append(system, "setup", subject=f"outlet:{outlet.code}",
+                     details={"terminal": terminal.code, "admin": administrator.login_id})
+    return Actor(outlet_id=outlet.id, terminal_id=terminal.id, operator_id=administrator.id)
+

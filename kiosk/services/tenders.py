@@ -1,0 +1,33 @@
+"""Tender types (收款方式): how money is paid in or out at the till. The chain maintains
+them (kiosk admin tender); each names the till account it moves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.errors import InvalidInput, N_
+from kiosk.services import permissions
+from kiosk.services.session import Session
+from kiosk.store import models
+
+TILL_ACCOUNTS = ("outlet_cash", "outlet_bank")
+
+
+@dataclass(frozen=True)
+class TenderChoice:
+    code: str
+    name: str
+
+
+def till_account_kind(code: str) -> str:
+    """The till account an active tender moves; a clear refusal for any other code."""
+    tender = models.Tender.get_or_none(models.Tender.code == code, models.Tender.active == True)  # noqa: E712
+    if tender is None:
+        raise InvalidInput(N_("Unknown tender '{tender}'."), tender=str(code)[:12])
+    return tender.account_kind
+
+
+def choices(session: Session) -> list[TenderChoice]:
+    permissions.require(session, permissions.QUERY)
+    return [TenderChoice(t.code, t.name) for t in models.Tender.select().where(
+        models.Tender.active == True).order_by(models.Tender.id)]  # noqa: E712

@@ -1,0 +1,58 @@
+"""Cards and their products as the money path reads them."""
+
+from __future__ import annotations
+
+from kiosk.store import models, sql
+
+_BY_NUMBER = sql.Statement('SELECT * FROM "card" WHERE "number" = ?')
+_BY_ID_LOCKED = sql.Statement('SELECT * FROM "card" WHERE "id" = ?', lock=True)
+_PRODUCT = sql.Statement('SELECT * FROM "card_product" WHERE "id" = ?')
+
+
+def by_number(number: str) -> models.Card | None:
+    found = _BY_NUMBER.models(models.Card, number)
+    return _with_product(found[0]) if found else None
+
+
+def locked(card_id: int) -> models.Card:
+    """The card as it is now, locked until the transaction ends."""
+    return _with_product(_BY_ID_LOCKED.models(models.Card, card_id)[0])
+
+
+def _with_product(card: models.Card) -> models.Card:
+    return sql.joined(card, "product", _PRODUCT.models(models.CardProduct, card.product_id)[0])
+
+
+_NUMBER = sql.Statement('SELECT "number" FROM "card" WHERE "id" = ?')
+
+
+def number_of(card_id: int) -> str:
+    return _NUMBER.first(card_id)[0]
+
+
+_OUTLET_OPENED = sql.Statement(
+    'SELECT 1 FROM "outlet_product" WHERE "outlet_id" = ? AND "product_id" = ?')
+
+
+def product_opened(outlet_id: int, product_id: int) -> bool:
+    return _OUTLET_OPENED.first(outlet_id, product_id) is not None
+
+
+_NET_SPENT = sql.Statement(
+    'SELECT COALESCE(SUM(CASE WHEN "kind" = \'charge\' THEN "amount" ELSE -"amount" END), 0) '
+    'FROM "operation" WHERE "card_id" = ? AND "business_date" = ? '
+    'AND "kind" IN (\'charge\', \'refund\') AND "id" <> ?')
+
+
+def net_spent(card_id: int, day, *, besides: int = 0) -> int:
+    """Charges less their refunds on a business date, but operation `besides` (the one
+    being decided)."""
+    return int(_NET_SPENT.first(card_id, models.Operation.business_date.db_value(day),
+                                besides)[0])
+
+
+def set_status(card_id: int, status: str, *, replaced_by: int | None = None) -> None:
+    fields = {"status": status}
+    if replaced_by is not None:
+        fields["replaced_by"] = replaced_by
+    models.Card.update(fields).where(models.Card.id == card_id).execute()

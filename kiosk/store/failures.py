@@ -1,0 +1,79 @@
+"""What a database error means, sorted in one place: a serialization failure to retry,
+a lost connection to reconnect, or a store that cannot take the write right now
+(locked by another program, disk full), each with what to tell the person."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import peewee as pw
+
+from kiosk.errors import N_, StoreUnavailable
+from kiosk.store.db import database
+
+DATABASE_ERRORS = (pw.OperationalError, pw.InternalError, pw.InterfaceError)
+SERIALIZATION_FAILURES = {"40001", "40P01"}
+CONNECTION_LOST_STATES = {"57P01", "57P02", "57P03", "08000", "08003", "08006"}
+CONNECTION_LOST_TEXT = ("server closed the connection", "connection already closed",
+                        "terminating connection", "could not connect", "connection refused",
+                        "ssl connection has been closed", "no connection to the server")
+LOCKED_TEXT = ("database is locked", "database table is locked", "database is busy")
+FULL_TEXT = ("disk is full", "no space left", "disk full")
+
+
+def sqlstate(error: Exception) -> str | None:
+    original = getattr(error, "orig", None) or (error.args[0] if error.args else None)
+    return getattr(original, "pgcode", None) or getattr(original, "sqlstate", None)
+
+
+def error_text(error: Exception) -> str:
+    """The driver's message, whether peewee wrapped the driver's exception or not."""
+    parts = [str(error), str(getattr(error, "orig", "") or "")]
+    parts += [str(argument) for argument in error.args]
+    return " ".join(parts).lower()
+
+
+def must_retry(error: Exception) -> bool:
+    """Another transaction won a race the database would not serialize: run again."""
+    return sqlstate(error) in SERIALIZATION_FAILURES
+
+
+def connection_lost(error: Exception) -> bool:
+    """The database server went away (restart, pg_terminate_backend, network)."""
+    if isinstance(error, pw.InterfaceError) or sqlstate(error) in CONNECTION_LOST_STATES:
+        return True
+    return any(text in error_text(error) for text in CONNECTION_LOST_TEXT)
+
+
+def reconnect() -> None:
+    """Drop the broken connection; peewee opens a new one on the next statement."""
+    broken = database.obj.connection() if not database.obj.is_closed() else None
+    database.obj.dispose()  # forget it, even mid-transaction: the server already has
+    if broken is not None:
+        with contextlib.suppress(Exception):
+            broken.close()
+
+
+def unavailable(error: Exception) -> StoreUnavailable:
+    """The message for a person: nothing was written, and what to do."""
+    text = error_text(error)
+    if connection_lost(error):
+        return StoreUnavailable(N_(
+            "The database cannot be reached. Whether this was posted is not known yet: "
+            "try again with the same sale when it is back; it never posts twice."))
+    if any(words in text for words in LOCKED_TEXT):
+        return StoreUnavailable(N_("The database is locked by another program; nothing was "
+                                   "posted. Try again in a moment."))
+    if any(words in text for words in FULL_TEXT):
+        return StoreUnavailable(N_("The disk is full; nothing was posted. Call support."))
+    return StoreUnavailable()
+
+
+@contextlib.contextmanager
+def as_unavailable() -> Iterator[None]:
+    """Database errors out of the block become StoreUnavailable with their message."""
+    try:
+        yield
+    except DATABASE_ERRORS as error:
+        raise unavailable(error) from None

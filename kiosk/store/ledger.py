@@ -1,0 +1,69 @@
+"""Accounts and journal entries: balances change only with the conditional UPDATEs here
+(a card account never goes below zero, checked by the database in the same statement)
+and every change is a journal row of the operation that made it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kiosk.store import models, sql
+
+_CARD_ACCOUNTS_TEXT = 'SELECT * FROM "account" WHERE "card_id" = ? ORDER BY "id"'
+_CARD_ACCOUNTS = sql.Statement(_CARD_ACCOUNTS_TEXT)
+_CARD_ACCOUNTS_LOCKED = sql.Statement(_CARD_ACCOUNTS_TEXT, lock=True)
+
+
+def card_accounts(card_id: int, *, lock: bool = False) -> list[models.Account]:
+    statement = _CARD_ACCOUNTS_LOCKED if lock else _CARD_ACCOUNTS
+    return statement.models(models.Account, card_id)
+
+
+ADD_TO_BALANCE = sql.Statement('UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ?')
+_TAKE_FROM_BALANCE = sql.Statement(
+    'UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ? AND "balance" >= ?')
+
+
+def change_balance(account_id: int, delta: int, *, floor_at_zero: bool) -> bool:
+    """Add `delta`; with `floor_at_zero`, only if the balance stays at zero or above.
+    False if the balance was too low (nothing changed)."""
+    if delta < 0 and floor_at_zero:
+        return _TAKE_FROM_BALANCE.changed(delta, account_id, -delta) == 1
+    return ADD_TO_BALANCE.changed(delta, account_id) == 1
+
+
+def insert_entries(operation: models.Operation,
+                   entries: Iterable[tuple[models.Account, int]]) -> None:
+    sql.insert_rows(models.JournalEntry, [
+        {"operation": operation.id, "account": account.id, "amount": amount,
+         "business_date": operation.business_date}
+        for account, amount in entries])
+
+
+def system_account(code: str, kind: str, unit: str, **owner) -> models.Account:
+    account, _ = models.Account.get_or_create(
+        code=code, defaults={"kind": kind, "unit": unit, "allow_negative": True, **owner})
+    return account
+
+
+def open_card_account(card: models.Card, kind: str, unit: str) -> None:
+    models.Account.get_or_create(
+        code=f"card:{card.number}:{kind}",
+        defaults={"kind": kind, "unit": unit, "card": card, "outlet": card.outlet_id})
+
+
+def entries_of(operation_id: int) -> list[models.JournalEntry]:
+    return list(models.JournalEntry.select().where(
+        models.JournalEntry.operation == operation_id).order_by(models.JournalEntry.id))
+
+
+def accounts_by_id(ids: Iterable[int]) -> dict[int, models.Account]:
+    ids = list(ids)
+    return {account.id: account for account in
+            models.Account.select().where(models.Account.id.in_(ids))} if ids else {}
+
+
+def paid_into(operation_id: int) -> models.Account:
+    """The system account an operation paid into (a charge's sales or issuer account)."""
+    E, A = models.JournalEntry, models.Account
+    return (A.select().join(E).where(E.operation == operation_id, E.amount > 0,
+                                     A.card.is_null()).first())

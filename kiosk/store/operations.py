@@ -1,0 +1,148 @@
+"""Operation headers: the row every movement hangs from, its idempotency key, the
+business dates an outlet has closed, and the one "still reversible" amount that
+refunds, reversals and insurance transfers take from.
+
+Locks, as services/operations.py takes them:
+- every operation holds its outlet's row FOR KEY SHARE from its first statement, and
+  a day or month close holds it FOR UPDATE, so a close and the operations of its
+  outlet never overlap (and operations of one outlet never wait on each other);
+- an original that is being refunded, reversed or transferred is locked (FOR NO KEY
+  UPDATE) before anything about it is decided.
+On SQLite the whole file is locked at BEGIN IMMEDIATE, which gives the same order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from kiosk.store import models, sql
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What an operation committed under an idempotency key left behind."""
+
+    operation_id: int
+    request_hash: str
+    result: str  # JSON
+
+
+_BY_KEY = sql.Statement(
+    'SELECT "id", "request_hash", "result" FROM "operation" WHERE "idempotency_key" = ?')
+
+
+def by_key(key: str) -> Stored | None:
+    row = _BY_KEY.first(key)
+    return Stored(*row) if row else None
+
+
+def insert(operation: models.Operation) -> int:
+    return sql.insert(operation)
+
+
+_STORE_RESULT = sql.Statement(
+    'UPDATE "operation" SET "card_id" = ?, "amount" = ?, "tender" = ?, "memo" = ?, '
+    '"result" = ? WHERE "id" = ?')
+
+
+def store_result(operation: models.Operation) -> None:
+    """What the operation decided once its rows were locked: the card it touched (a
+    replacement's successor), its amount and tender, and its result."""
+    _STORE_RESULT.execute(operation.card_id, operation.amount, operation.tender,
+                          operation.memo, operation.result, operation.id)
+
+
+_LOCKED = sql.Statement('SELECT * FROM "operation" WHERE "id" = ?', lock=True)
+
+
+def locked(operation_id: int) -> models.Operation | None:
+    """The operation, locked until the transaction ends."""
+    found = _LOCKED.models(models.Operation, operation_id)
+    return found[0] if found else None
+
+
+_TAKE_REVERSIBLE = sql.Statement(
+    'UPDATE "operation" SET "reversed_amount" = "reversed_amount" + ? '
+    'WHERE "id" = ? AND "reversed_amount" + ? <= "amount"')
+_GIVE_BACK_REVERSIBLE = sql.Statement(
+    'UPDATE "operation" SET "reversed_amount" = "reversed_amount" - ? '
+    'WHERE "id" = ? AND "reversed_amount" >= ?')
+
+
+def take_reversible(operation_id: int, amount: int) -> bool:
+    """Claim `amount` of what is still reversible; False if that much is not left."""
+    return _TAKE_REVERSIBLE.changed(amount, operation_id, amount) == 1
+
+
+def give_back_reversible(operation_id: int, amount: int) -> bool:
+    """A claim withdrawn (an insurance transfer rejected)."""
+    return _GIVE_BACK_REVERSIBLE.changed(amount, operation_id, amount) == 1
+
+
+_OUTLET_SHARED = sql.Statement('SELECT "id" FROM "outlet" WHERE "id" = ?',
+                               lock=sql.FOR_KEY_SHARE)
+_OUTLET_EXCLUSIVE = sql.Statement('SELECT "id" FROM "outlet" WHERE "id" = ?',
+                                  lock=sql.FOR_UPDATE)
+
+
+def hold_outlet_open(outlet_id: int) -> None:
+    """Taken by every operation first: no close of the outlet can commit meanwhile."""
+    _OUTLET_SHARED.first(outlet_id)
+
+
+def hold_outlet_for_close(outlet_id: int) -> None:
+    """Taken by a close: waits for the outlet's running operations, holds off new ones."""
+    _OUTLET_EXCLUSIVE.first(outlet_id)
+
+
+_LAST_CLOSED = sql.Statement(
+    'SELECT MAX("business_date") FROM "day_close" WHERE "outlet_id" = ?')
+
+
+def last_closed_date(outlet_id: int) -> dt.date | None:
+    value = _LAST_CLOSED.first(outlet_id)[0]
+    if value is None:
+        return None
+    return dt.date.fromisoformat(str(value)[:10])  # a date (PostgreSQL) or ISO text (SQLite)
+
+
+_CLOSED = sql.Statement(
+    'SELECT 1 FROM "day_close" WHERE "outlet_id" = ? AND "business_date" = ?')
+
+
+def is_closed(outlet_id: int, day: dt.date) -> bool:
+    return _CLOSED.first(outlet_id, models.DayClose.business_date.db_value(day)) is not None
+
+
+_REVERSIBLE_MISMATCHES = sql.Statement(
+    'SELECT o."id", o."kind", o."reversed_amount", '
+    'COALESCE(r."total", 0) + COALESCE(t."total", 0) FROM "operation" AS o '
+    'LEFT JOIN (SELECT "reverses_id", SUM("amount") AS "total" FROM "operation" '
+    '  WHERE "reverses_id" IS NOT NULL GROUP BY "reverses_id") AS r ON r."reverses_id" = o."id" '
+    'LEFT JOIN (SELECT "charge_id", SUM("amount") AS "total" FROM "insurance_transfer" '
+    '  WHERE "status" <> \'rejected\' GROUP BY "charge_id") AS t ON t."charge_id" = o."id" '
+    'WHERE o."reversed_amount" <> COALESCE(r."total", 0) + COALESCE(t."total", 0) '
+    'OR o."reversed_amount" > o."amount"')
+
+
+def reversible_mismatches() -> list[tuple[int, str, int, int]]:
+    """(id, kind, reversed_amount recorded, what its reversals and transfers took) of
+    every operation where the two differ or the first exceeds the amount."""
+    return list(_REVERSIBLE_MISMATCHES.execute())
+
+
+
+_MONTH_CLOSED = sql.Statement(
+    'SELECT 1 FROM "month_close" WHERE "outlet_id" = ? AND "month" = ?')
+_LAST_CLOSED_MONTH = sql.Statement(
+    'SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = ?')
+
+
+def month_closed(outlet_id: int, month: str) -> bool:
+    return _MONTH_CLOSED.first(outlet_id, month) is not None
+
+
+def last_closed_month(outlet_id: int) -> str | None:
+    """YYYY-MM of the outlet's latest monthly close."""
+    return _LAST_CLOSED_MONTH.first(outlet_id)[0]

@@ -1,0 +1,156 @@
+"""Several terminal processes doing something at the same moment, round after round.
+
+    with Racers(settings, [("cashier1", "T01"), ("super1", "T02"), ...]) as racers:
+        outcomes = racers.race(("refund", charge_id, 1000), ("refund", charge_id, 1000), ...)
+
+Each racer is a process of its own (spawned: nothing shared but the store), logged in
+as its operator at its terminal once, then told one task per round; all racers wait
+at a barrier and start their task together. A task's outcome comes back as
+("ok", value), ("refused", error class name, message id) or ("crash", text): the
+tests judge by what the store holds afterwards, never by timing.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from dataclasses import dataclass
+
+from kiosk.errors import KioskError
+from kiosk.services.charge import Review
+
+ROUND_TIMEOUT = 120
+SUPERVISOR = Review("super1", "Super1234")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # ok, refused, crash
+    value: object = None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class Racers:
+    def __init__(self, settings, logins: list[tuple[str, str]]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.barrier = context.Barrier(len(logins))
+        self.pipes, self.processes = [], []
+        for login in logins:
+            ours, theirs = context.Pipe()
+            process = context.Process(target=_serve, args=(settings, login, theirs,
+                                                            self.barrier), daemon=True)
+            process.start()
+            self.pipes.append(ours)
+            self.processes.append(process)
+        for pipe in self.pipes:
+            ready = _receive(pipe)
+            if ready != "ready":
+                raise RuntimeError(f"a racer did not start: {ready}")
+
+    def race(self, *tasks: tuple) -> list[Outcome]:
+        """One task per racer, all started at once; their outcomes in racer order."""
+        assert len(tasks) == len(self.pipes), "one task per racer"
+        for pipe, task in zip(self.pipes, tasks):
+            pipe.send(task)
+        outcomes = [Outcome(*_receive(pipe)) for pipe in self.pipes]
+        crashes = [o.error for o in outcomes if o.status == "crash"]
+        assert not crashes, crashes[0]
+        return outcomes
+
+    def close(self) -> None:
+        for pipe in self.pipes:
+            pipe.send(None)
+        for process in self.processes:
+            process.join(30)
+            if process.is_alive():
+                process.kill()
+
+    def __enter__(self) -> "Racers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _receive(pipe):
+    if not pipe.poll(ROUND_TIMEOUT):
+        raise TimeoutError("a racer did not answer in time")
+    return pipe.recv()
+
+
+def _serve(settings, login, pipe, barrier) -> None:
+    from kiosk.services.bootstrap import open_runtime
+    from tests.conftest import login_as
+    try:
+        runtime = open_runtime(settings)
+        session = login_as(runtime, *login)
+    except Exception:
+        pipe.send(traceback.format_exc())
+        return
+    pipe.send("ready")
+    while (task := pipe.recv()) is not None:
+        name, *arguments = task
+        try:
+            barrier.wait(ROUND_TIMEOUT)
+            pipe.send(("ok", TASKS[name](session, runtime, *arguments)))
+        except KioskError as error:
+            pipe.send(("refused", type(error).__name__, error.message_id))
+        except Exception:
+            pipe.send(("crash", None, traceback.format_exc()))
+
+
+# -- what racers do (module level: a spawned process imports them by name) --------------
+def _charge(session, runtime, number, amount, key, pin="123456"):
+    from kiosk.services import charge
+    return charge.charge(session, card_number=number, amount=amount, pin=pin,
+                         key=key).operation_id
+
+
+def _refund(session, runtime, charge_id, amount, key):
+    from kiosk.services import charge
+    return charge.refund(session, original_operation_id=charge_id, amount=amount, key=key,
+                         review=SUPERVISOR).amount
+
+
+def _file_transfer(session, runtime, charge_id, target_number):
+    from kiosk.services import insurance_transfers
+    return insurance_transfers.file_request(session, charge_operation_id=charge_id,
+                                            target_card_number=target_number)
+
+
+def _approve_transfer(session, runtime, request_id):
+    from kiosk.services import insurance_transfers
+    return insurance_transfers.decide(session, request_id, approve=True).card_number
+
+
+def _reverse_recharge(session, runtime, recharge_id, key):
+    from kiosk.services import recharge
+    return recharge.reverse_recharge(session, original_operation_id=recharge_id, key=key,
+                                     review=SUPERVISOR).amount
+
+
+def _replace(session, runtime, old_number, new_number, key):
+    from kiosk.services import card_care
+    request = card_care.Replacement(old_number, new_number, "damaged", 0)
+    return card_care.replace_card(session, request, key=key).card_number
+
+
+def _allocate(session, runtime, main_number, sub_number, amount, key):
+    from kiosk.services import transfers
+    return transfers.allocate(session, main_number=main_number, sub_number=sub_number,
+                              amount=amount, key=key).amount
+
+
+def _log_in(session, runtime, outlet_code, login_id, password):
+    from kiosk.services import operators
+    operators.login(session, outlet_code=outlet_code, login_id=login_id, password=password)
+    return login_id
+
+
+TASKS = {"charge": _charge, "refund": _refund, "file_transfer": _file_transfer,
+         "approve_transfer": _approve_transfer, "reverse_recharge": _reverse_recharge,
+         "replace": _replace, "allocate": _allocate, "log_in": _log_in}

@@ -1,0 +1,320 @@
+"""The money path under concurrency: several terminal processes race over many rounds,
+on SQLite and on PostgreSQL, and every round is judged by invariants of the store
+(never more taken back than charged, limits held, at most three tries checked per lock
+window, no credit on a dead card), never by timing.
+
+Runs with the `race` marker: every round count below in CI (and with KIOSK_SLOW=1),
+three rounds on a bare laptop.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+
+import pytest
+
+from kiosk.services import admin, card_care, cards, charge, insurance_transfers, issuing
+from kiosk.services import operators, recharge
+from kiosk.services.accounts import open_card_accounts
+from kiosk.services.verify import verify
+from kiosk.store import models
+from tests.conftest import (INS_CARD, IN_CI, MAIN_CARD, SUB_CARD, SV_CARD, login_as)
+from tests.racing import SUPERVISOR, Racers
+
+pytestmark = pytest.mark.race
+
+ROUNDS = 20 if IN_CI or os.environ.get("KIOSK_SLOW") == "1" else 3
+PIN = "123456"
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+def judged(runtime) -> None:
+    report = verify(runtime.sealer)
+    assert report.ok, report.violations
+
+
+def operation(operation_id: int) -> models.Operation:
+    return models.Operation.get_by_id(operation_id)
+
+
+def balances(number: str) -> dict[str, int]:
+    return {account.kind: account.balance for account in
+            models.Account.select().join(models.Card).where(models.Card.number == number)}
+
+
+def new_written_blank(clerk, like_number: str) -> str:
+    number = issuing.next_blank_like(clerk, like_number)
+    issuing.record_written(clerk, number)
+    return number
+
+
+def add_blanks(product_code: str, count: int, prefix: str) -> None:
+    from kiosk.hw.tracks import luhn_complete
+    product = models.CardProduct.get(models.CardProduct.code == product_code)
+    outlet = models.Outlet.get()
+    for serial in range(count):
+        card = models.Card.create(number=luhn_complete(f"{prefix}{serial:07d}"),
+                                  product=product, status="blank", outlet=outlet)
+        open_card_accounts(card)
+
+
+# -- a charge taken back: refunds, insurance transfers, recharge reversals ------------------
+def test_the_same_charge_refunded_by_four_terminals_at_once(seeded):
+    cashier = login_as(seeded, "cashier1")
+    with Racers(seeded.settings, [("cashier1", "T01"), ("cashier1", "T02")] * 2) as racers:
+        for _ in range(ROUNDS):
+            sale = charge.charge(cashier, card_number=SV_CARD, amount=1000, pin=PIN, key=key())
+            outcomes = racers.race(*[("refund", sale.operation_id, 1000, key()) for _ in range(4)])
+            assert sum(o.ok for o in outcomes) == 1, outcomes
+            assert operation(sale.operation_id).reversed_amount == 1000
+    judged(seeded)
+
+
+def test_partial_refunds_racing_never_exceed_the_charge(seeded):
+    cashier = login_as(seeded, "cashier1")
+    with Racers(seeded.settings, [("cashier1", "T01"), ("cashier1", "T02")] * 2) as racers:
+        for _ in range(ROUNDS):
+            sale = charge.charge(cashier, card_number=SV_CARD, amount=1000, pin=PIN, key=key())
+            outcomes = racers.race(*[("refund", sale.operation_id, 400, key()) for _ in range(4)])
+            assert sum(o.ok for o in outcomes) == 2, outcomes  # 400 + 400, then 200 left
+    judged(seeded)
+
+
+@pytest.fixture
+def insurance_holder_card(seeded) -> str:
+    """A stored-value card of the insurance card's holder, to receive transfers."""
+    clerk = login_as(seeded, "clerk1", "T02")
+    number = new_written_blank(clerk, SV_CARD)
+    member = cards.get_card(INS_CARD).member_id
+    issuing.issue(clerk, issuing.IssueRequest(number, member, "246810", 1000, 0), key=key())
+    return number
+
+
+def test_a_refund_and_a_transfer_request_for_one_charge_never_both_pay(
+        seeded, insurance_holder_card):
+    cashier = login_as(seeded, "cashier1")
+    with Racers(seeded.settings, [("cashier1", "T01"), ("clerk1", "T02")] * 2) as racers:
+        for _ in range(ROUNDS):
+            sale = charge.charge(cashier, card_number=INS_CARD, amount=1000, pin=PIN,
+                                 key=key())
+            outcomes = racers.race(
+                ("refund", sale.operation_id, 1000, key()),
+                ("file_transfer", sale.operation_id, insurance_holder_card),
+                ("refund", sale.operation_id, 1000, key()),
+                ("file_transfer", sale.operation_id, insurance_holder_card))
+            refunded = sum(o.value for o in outcomes[0::2] if o.ok)
+            filed = models.InsuranceTransfer.select().where(
+                models.InsuranceTransfer.charge == sale.operation_id).count()
+            assert refunded + filed * 1000 == 1000, outcomes  # exactly one side got it
+    judged(seeded)
+
+
+def test_one_recharge_reversed_by_four_terminals_at_once(seeded):
+    clerk = login_as(seeded, "clerk1", "T02")
+    with Racers(seeded.settings, [("clerk1", "T01"), ("clerk1", "T02")] * 2) as racers:
+        for _ in range(ROUNDS):
+            money_in = recharge.recharge(clerk, card_number=SV_CARD, amount=1000,
+                                         tender="cash", key=key())
+            outcomes = racers.race(*[("reverse_recharge", money_in.operation_id, key())
+                                     for _ in range(4)])
+            assert sum(o.ok for o in outcomes) == 1, outcomes
+            assert models.Operation.select().where(
+                models.Operation.reverses == money_in.operation_id).count() == 1
+    judged(seeded)
+
+
+# -- limits --------------------------------------------------------------------------------
+def test_the_daily_limit_holds_against_four_charges_at_once(seeded):
+    cashier, clerk = login_as(seeded, "cashier1"), login_as(seeded, "clerk1", "T02")
+    card = cards.get_card(SV_CARD)
+    with Racers(seeded.settings, [("cashier1", "T01"), ("cashier1", "T02")] * 2) as racers:
+        for _ in range(ROUNDS):
+            day = charge.current_business_date(cashier)
+            spent = _spent_today(card.id, day)
+            card_care.set_restrictions(clerk, SV_CARD, card_care.Restrictions(spent + 1000))
+            outcomes = racers.race(*[("charge", SV_CARD, 600, key()) for _ in range(4)])
+            assert sum(o.ok for o in outcomes) == 1, outcomes
+            assert _spent_today(card.id, day) <= spent + 1000
+    judged(seeded)
+
+
+def _spent_today(card_id: int, day) -> int:
+    from kiosk.store import cards as card_store
+    return card_store.net_spent(card_id, day)
+
+
+# -- credits never land on a dead card -----------------------------------------------------
+def test_a_refund_racing_the_cards_replacement_lands_on_the_live_card(seeded):
+    cashier, clerk = login_as(seeded, "cashier1"), login_as(seeded, "clerk1", "T02")
+    add_blanks("SV", ROUNDS, "8888008")  # a new card each round
+    number = SV_CARD
+    with Racers(seeded.settings, [("cashier1", "T01"), ("clerk1", "T02")] * 2) as racers:
+        for _ in range(ROUNDS):
+            sale = charge.charge(cashier, card_number=number, amount=500, pin=PIN, key=key())
+            blank = new_written_blank(clerk, number)
+            outcomes = racers.race(("refund", sale.operation_id, 500, key()),
+                                   ("replace", number, blank, key()),
+                                   ("refund", sale.operation_id, 500, key()),
+                                   ("replace", number, blank, key()))
+            assert sum(o.ok for o in outcomes[0::2]) == 1, outcomes
+            assert sum(o.ok for o in outcomes[1::2]) == 1, outcomes
+            assert not any(balances(number).values()), "money left on the replaced card"
+            number = blank
+    judged(seeded)
+
+
+def test_a_transfer_approved_while_its_card_is_replaced_credits_the_new_card(
+        seeded, insurance_holder_card):
+    cashier, clerk = login_as(seeded, "cashier1"), login_as(seeded, "clerk1", "T02")
+    add_blanks("SV", ROUNDS, "8888008")  # a new card each round
+    target = insurance_holder_card
+    with Racers(seeded.settings, [("finance1", "T01"), ("clerk1", "T02")] * 2) as racers:
+        for _ in range(ROUNDS):
+            sale = charge.charge(cashier, card_number=INS_CARD, amount=1000, pin=PIN,
+                                 key=key())
+            request = insurance_transfers.file_request(
+                clerk, charge_operation_id=sale.operation_id, target_card_number=target)
+            blank = new_written_blank(clerk, target)
+            outcomes = racers.race(("approve_transfer", request), ("replace", target, blank, key()),
+                                   ("approve_transfer", request), ("replace", target, blank, key()))
+            assert sum(o.ok for o in outcomes[0::2]) >= 1, outcomes  # the replay answers too
+            assert not any(balances(target).values()), "money left on the replaced card"
+            target = blank
+    judged(seeded)
+
+
+def test_an_allocation_racing_the_sub_cards_replacement_never_strands_money(seeded):
+    clerk = login_as(seeded, "clerk1", "T02")
+    add_blanks("CORP", ROUNDS, "8888009")
+    sub = SUB_CARD
+    with Racers(seeded.settings, [("clerk1", "T01"), ("clerk1", "T02")] * 2) as racers:
+        for _ in range(ROUNDS):
+            blank = new_written_blank(clerk, sub)
+            outcomes = racers.race(("allocate", MAIN_CARD, sub, 1000, key()),
+                                   ("replace", sub, blank, key()),
+                                   ("allocate", MAIN_CARD, sub, 1000, key()),
+                                   ("replace", sub, blank, key()))
+            assert sum(o.ok for o in outcomes[1::2]) == 1, outcomes
+            assert not any(balances(sub).values()), "money left on the replaced sub card"
+            assert cards.get_card(blank).main_card_id == cards.get_card(MAIN_CARD).id
+            sub = blank
+    judged(seeded)
+
+
+# -- three tries, however many guesses arrive at once --------------------------------------
+def _wrong_checks_since(action: str, subject: str, after_id: int) -> list[int]:
+    """The try number each wrong check recorded (1, 2, 3 in one lock window)."""
+    events = models.AuditEvent.select().where(models.AuditEvent.action == action,
+                                              models.AuditEvent.subject == subject,
+                                              models.AuditEvent.id > after_id)
+    return [json.loads(event.details)["failures"] for event in events]
+
+
+def _last_event_id() -> int:
+    last = models.AuditEvent.select().order_by(models.AuditEvent.id.desc()).first()
+    return last.id if last else 0
+
+
+def test_ten_pin_guesses_at_once_get_three_checks(seeded):
+    clerk = login_as(seeded, "clerk1", "T02")
+    logins = [("cashier1", "T01"), ("cashier1", "T02")] * 3
+    with Racers(seeded.settings, logins) as racers:
+        for round_number in range(ROUNDS):
+            card_care.unlock_pin(clerk, SV_CARD)
+            before = _last_event_id()
+            right_pin_racer = round_number % 2 == 0  # every other round one guess is right
+            tasks = [("charge", SV_CARD, 100, key(), f"00000{n}") for n in range(5)]
+            if right_pin_racer:
+                tasks.append(("charge", SV_CARD, 100, key(), PIN))
+            else:
+                tasks.append(("charge", SV_CARD, 100, key(), "000009"))
+            outcomes = racers.race(*tasks)
+            wrong = _wrong_checks_since("pin.wrong", f"card:{SV_CARD}", before)
+            rights = sum(o.ok for o in outcomes)
+            assert all(1 <= n <= 3 for n in wrong), wrong
+            assert len(wrong) <= 3 * (rights + 1), (wrong, outcomes)
+            if not rights:
+                assert len(wrong) <= 3
+                assert cards.get_card(SV_CARD).pin_locked == (len(wrong) == 3)
+    judged(seeded)
+
+
+def test_parallel_password_guesses_get_three_checks_and_lock(seeded):
+    admin_session, supervisor = login_as(seeded, "admin1"), login_as(seeded, "super1", "T02")
+    admin.add_operator(admin_session, "31010001", "victim1", "受害者", "cashier", "Victim123")
+    victim = models.Operator.get(models.Operator.login_id == "victim1")
+    logins = [("cashier1", "T01"), ("clerk1", "T02")] * 3
+    with Racers(seeded.settings, logins) as racers:
+        for _ in range(ROUNDS):
+            operators.unlock(supervisor, operator_id=victim.id)
+            before = _last_event_id()
+            outcomes = racers.race(*[("log_in", "31010001", "victim1", f"Wrong{n}99")
+                                     for n in range(6)])
+            wrong = _wrong_checks_since("login.failed", "operator:victim1", before)
+            assert not any(o.ok for o in outcomes)
+            assert len(wrong) <= 3 and all(1 <= n <= 3 for n in wrong), wrong
+            assert models.Operator.get_by_id(victim.id).locked == (len(wrong) == 3)
+            if len(wrong) == 3:  # locked: now even the right password is refused
+                with pytest.raises(operators.LoginFailed):
+                    operators.login(supervisor, outlet_code="31010001", login_id="victim1",
+                                    password="Victim123")
+    judged(seeded)
+
+
+def test_right_pins_at_once_all_pay(seeded):
+    """Four tills charging one company card with its right PIN at the same moment: every
+    sale goes through (a running check waits for a slot, it is not told "locked")."""
+    with Racers(seeded.settings, [("cashier1", "T01"), ("cashier1", "T02")] * 3) as racers:
+        for _ in range(ROUNDS):
+            outcomes = racers.race(*[("charge", MAIN_CARD, 100, key(), PIN) for _ in range(6)])
+            assert all(o.ok for o in outcomes), outcomes
+    assert not cards.get_card(MAIN_CARD).pin_locked
+    judged(seeded)
+
+
+def test_a_review_prompt_never_locks_the_reviewers_login(seeded):
+    cashier = login_as(seeded, "cashier1")
+    sale = charge.charge(cashier, card_number=SV_CARD, amount=500, pin=PIN, key=key())
+    for refused in (operators.ReviewFailed, operators.ReviewFailed, operators.ReviewsLocked):
+        with pytest.raises(refused):
+            charge.refund(cashier, original_operation_id=sale.operation_id, amount=100,
+                          key=key(), review=charge.Review("super1", "Wrong1234"))
+    with pytest.raises(operators.ReviewsLocked):  # even with the right password now
+        charge.refund(cashier, original_operation_id=sale.operation_id, amount=100,
+                      key=key(), review=SUPERVISOR)
+    supervisor = login_as(seeded, "super1", "T02")  # the login still works, and clears it
+    assert not models.Operator.get(models.Operator.login_id == "super1").locked
+    charge.refund(cashier, original_operation_id=sale.operation_id, amount=100, key=key(),
+                  review=SUPERVISOR)
+    assert supervisor.actor.operator_id
+
+
+def test_a_locked_or_deactivated_operators_open_session_is_refused(seeded):
+    from kiosk.errors import PermissionDenied
+    cashier, admin_session = login_as(seeded, "cashier1"), login_as(seeded, "admin1")
+    admin.lock_operator(admin_session, "31010001", "cashier1")
+    with pytest.raises(PermissionDenied, match="locked or deactivated"):
+        charge.charge(cashier, card_number=SV_CARD, amount=100, pin=PIN, key=key())
+    admin.unlock_operator(admin_session, "31010001", "cashier1")
+    charge.charge(cashier, card_number=SV_CARD, amount=100, pin=PIN, key=key())
+    models.Operator.update(active=False).where(
+        models.Operator.login_id == "cashier1").execute()
+    with pytest.raises(PermissionDenied, match="locked or deactivated"):
+        charge.charge(cashier, card_number=SV_CARD, amount=100, pin=PIN, key=key())
+
+
+def test_another_outlet_cannot_refund_this_outlets_charge(seeded):
+    from kiosk.errors import PermissionDenied
+    cashier, admin_session = login_as(seeded, "cashier1"), login_as(seeded, "admin1")
+    sale = charge.charge(cashier, card_number=SV_CARD, amount=500, pin=PIN, key=key())
+    admin.save_outlet(admin_session, admin.OutletDetails("31010002", "分店"))
+    models.Operation.update(outlet=models.Outlet.get(models.Outlet.code == "31010002")).where(
+        models.Operation.id == sale.operation_id).execute()
+    with pytest.raises(PermissionDenied, match="another outlet"):
+        charge.refund(cashier, original_operation_id=sale.operation_id, amount=500, key=key(),
+                      review=SUPERVISOR)
