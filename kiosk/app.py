@@ -4,6 +4,7 @@ and is given its runtime (store, hasher, settings) and devices by the caller."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,8 +38,8 @@ class KioskApp(App):
     TITLE = "Card Kiosk"
     BINDINGS = [Binding(key, "request_exit", show=False, priority=True) for key in ESCAPE_KEYS]
 
-    def __init__(self, runtime: Runtime, devices: Devices, *, demo_cards: tuple[str, ...] = ()
-                 ) -> None:
+    def __init__(self, runtime: Runtime, devices: Devices, *, demo_cards: tuple[str, ...] = (),
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         settings = runtime.settings
         themes = ["kiosk"] + ([settings.theme] if settings.theme != "kiosk" else [])
         super().__init__(css_path=[THEMES / f"{name}.tcss" for name in themes])
@@ -54,7 +55,9 @@ class KioskApp(App):
         self.demo_cards = demo_cards
         if isinstance(devices.code_sender, SimCodeSender):  # the demo's "phone" is a toast
             devices.code_sender.on_send = self._show_simulated_sms
-        self.last_input = time.monotonic()
+        self.monotonic = monotonic  # the app's clock for idle time and swipe timing
+        self.last_input = monotonic()
+        self.idle_wiped = False
         self.last_swipe_at = 0.0
 
     # -- who is working ---------------------------------------------------------------
@@ -100,7 +103,7 @@ class KioskApp(App):
         from kiosk.screens.login import LoginScreen
         self.push_screen(FirstRunScreen() if self.terminal_session is None else LoginScreen())
         self.set_interval(SWIPE_POLL_SECONDS, self._poll_swipe)
-        self.set_interval(1.0, self._check_idle)
+        self.set_interval(1.0, self.check_inactivity)
         self._start_device_threads()
 
     def _start_device_threads(self) -> None:
@@ -146,13 +149,16 @@ class KioskApp(App):
         self.return_to_base()
         self.switch_screen(LoginScreen())
 
-    def return_to_base(self) -> None:
-        """Back to the bottom screen (start, or login), dropping everything above it."""
+    def return_to_base(self) -> bool:
+        """Back to the bottom screen (start, or login), dropping everything above it and
+        what was typed there; whether anything was dropped."""
+        dropped = len(self.screen_stack) > 2
         while len(self.screen_stack) > 2:
             self.pop_screen()
         base = self.screen_stack[-1]
         if hasattr(base, "reset"):
-            base.reset()
+            dropped = base.reset() or dropped
+        return dropped
 
     # -- kiosk mode ---------------------------------------------------------------------
     def action_request_exit(self) -> None:
@@ -168,7 +174,7 @@ class KioskApp(App):
     # -- swipes -----------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
-            self.last_input = time.monotonic()
+            self.last_input, self.idle_wiped = self.monotonic(), False
             if await self._swallowed_by_detector(event):
                 return
         await super().on_event(event)
@@ -176,7 +182,7 @@ class KioskApp(App):
     async def _swallowed_by_detector(self, event: events.Key) -> bool:
         character = "\r" if event.key == "enter" else (
             event.character if event.is_printable else None)
-        decision = self.detector.feed(character, time.monotonic(), event)
+        decision = self.detector.feed(character, self.monotonic(), event)
         if decision.verdict is Verdict.PASS:
             return False
         if decision.verdict is Verdict.RELEASE:
@@ -187,7 +193,7 @@ class KioskApp(App):
         return True
 
     def _poll_swipe(self) -> None:
-        decision = self.detector.poll(time.monotonic())
+        decision = self.detector.poll(self.monotonic())
         if decision.verdict is Verdict.RELEASE:
             for held in decision.held:
                 self.call_later(super().on_event, held)
@@ -218,12 +224,23 @@ class KioskApp(App):
                               title=mask_phone(phone), timeout=30)
 
     # -- idle -------------------------------------------------------------------------
-    def _check_idle(self) -> None:
-        if time.monotonic() - self.last_input < self.settings.idle_timeout_seconds:
-            return
-        self.last_input = time.monotonic()
-        if getattr(self.screen, "WIPE_ON_IDLE", True):  # the lock screen alone says no
-            self.return_to_base()
+    def check_inactivity(self) -> None:
+        """Left alone, the terminal goes back to the start and wipes what was typed (a
+        half-typed PIN must not wait for the next person), saying so; longer, a logged-in
+        terminal locks."""
+        from kiosk.screens.lock import LockScreen
+        idle = self.monotonic() - self.last_input
+        if idle >= self.settings.idle_timeout_seconds and not self.idle_wiped:
+            self.idle_wiped = True
+            # the lock screen and the first run say no: nothing there may be dropped
+            if getattr(self.screen, "WIPE_ON_IDLE", True) and self.return_to_base():
+                self.screen_stack[-1].say(self.tr(
+                    "Back to the start after {seconds} s without a key: what was typed "
+                    "was wiped.").format(seconds=self.settings.idle_timeout_seconds))
+        lock_after = self.settings.idle_lock_seconds
+        if self.login is not None and lock_after and idle >= lock_after and \
+                not isinstance(self.screen, LockScreen):
+            self.push_screen(LockScreen())
 
     # -- printing ---------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="printer", exit_on_error=False)
@@ -235,12 +252,13 @@ class KioskApp(App):
         self.call_from_thread(self._to_screen, ReceiptsPrinted(outcome))
 
 
-def build_app(runtime: Runtime, devices: Devices | None = None, *, demo: bool = False
-              ) -> KioskApp:
+def build_app(runtime: Runtime, devices: Devices | None = None, *, demo: bool = False,
+              monotonic: Callable[[], float] = time.monotonic) -> KioskApp:
     """`demo`: F11/F12 swipe the demo's stored-value and insurance cards (`kiosk run --sim`)."""
     from kiosk.services import demo as demo_data
     demo_cards = ()
     if demo:
         demo_cards = (demo_data.card_number("888800000000001"),
                       demo_data.card_number("888800000000002"))
-    return KioskApp(runtime, devices or build_devices(runtime.settings), demo_cards=demo_cards)
+    return KioskApp(runtime, devices or build_devices(runtime.settings), demo_cards=demo_cards,
+                    monotonic=monotonic)

@@ -494,5 +494,8 @@ def run(ctx: click.Context, sim: bool, lang: str | None, no_kiosk_mode: bool) ->
     app.run()
 
 
+from kiosk.commands.stock import stock  # noqa: E402  (groups of their own modules)
+main.add_command(stock)
+
 if __name__ == "__main__":
     main()

@@ -20,7 +20,7 @@ import click
 
 from kiosk.config import Settings, default_home, load_settings
 from kiosk.errors import InvalidInput, KioskError, N_, from_os_error
-from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translate, translator
 
 log = logging.getLogger("kiosk.cli")
 
@@ -125,10 +125,24 @@ def _fail(ctx: click.Context, error: Exception) -> NoReturn:
     logged = _log_failure(ctx, settings, error, message, reference)
     if reference is not None:
         message = _unexpected(error, message, reference, settings if logged else None)
-    language = settings.language if settings else os.environ.get("KIOSK_LANG", "")
-    translate = translator(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    translate = _translator(settings)
     click.echo(translate(N_("error: {what}")).format(what=message.render(translate)), err=True)
     sys.exit(2)
+
+
+def translator_of(ctx: click.Context) -> Translate:
+    """The language of the store and home the command was given (its settings), else
+    KIOSK_LANG, else the default."""
+    try:
+        settings = settings_of(ctx)
+    except Exception:  # the settings themselves may be what failed
+        settings = None
+    return _translator(settings)
+
+
+def _translator(settings: Settings | None) -> Translate:
+    language = settings.language if settings else os.environ.get("KIOSK_LANG", "")
+    return translator(language if language in LANGUAGES else DEFAULT_LANGUAGE)
 
 
 def _message(error: Exception, settings: Settings | None) -> tuple[KioskError | None, bool]:

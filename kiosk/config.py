@@ -41,6 +41,7 @@ class Settings:
     terminal_code: str = "T01"
     kiosk_mode: bool = True
     idle_timeout_seconds: int = 90
+    idle_lock_seconds: int = 300  # a logged-in terminal left alone locks; 0: never
     swipe_key_gap_ms: int = 50
     receipt_encoding: str = "gb18030"
     receipt_columns: int = 32
@@ -82,6 +83,7 @@ _ENV_FIELDS = {
     "KIOSK_TERMINAL": ("terminal_code", str),
     "KIOSK_MODE": ("kiosk_mode", lambda v: v.lower() not in ("0", "false", "no", "off")),
     "KIOSK_IDLE_TIMEOUT": ("idle_timeout_seconds", int),
+    "KIOSK_IDLE_LOCK": ("idle_lock_seconds", int),
     "KIOSK_HASH_TIME_COST": ("hash_time_cost", int),
     "KIOSK_HASH_MEMORY_KIB": ("hash_memory_kib", int),
     "KIOSK_THEME": ("theme", str),

@@ -46,8 +46,10 @@ class TableProblems(InvalidInput):
         return text.format(count=len(self.problems), first=self.problems[0].render(translate))
 
 
-def read_rows(path: str | Path) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells as stripped text) for each non-empty row of a .csv or .xlsx."""
+def read_rows(path: str | Path, *, max_rows: int = MAX_ROWS
+              ) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells as stripped text) for each non-empty row of a .csv or .xlsx;
+    at most `max_rows` (a card maker's file is larger than a recharge list)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -62,9 +64,9 @@ def read_rows(path: str | Path) -> Iterator[tuple[int, list[str]]]:
         if not any(cells):
             continue
         count += 1
-        if count > MAX_ROWS:
+        if count > max_rows:
             raise InvalidInput(N_("The file has more than {most} rows; split it."),
-                               most=MAX_ROWS)
+                               most=max_rows)
         yield line, cells
 
 

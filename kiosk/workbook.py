@@ -26,7 +26,7 @@ from kiosk.errors import InvalidInput, N_
 
 MAX_UNPACKED = 32 * 1024 * 1024  # 20,000 rows of a dozen columns unpack to far less
 MAX_CELLS = 400_000
-MAX_ROWS = 100_000  # row elements, empty ones too (tables.py caps the rows with data)
+MAX_ROWS = 200_000  # row elements, empty ones too: twice a card maker's file (100,000 cards)
 MAX_COLUMNS = 200
 MAX_RELATIONSHIPS = 10_000
 MAX_TEXT = 2_000  # more than any cell the kiosk reads; tables.py cuts to its own limit

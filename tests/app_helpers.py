@@ -35,11 +35,27 @@ def seeded_runtime(tmp_path, **overrides) -> Runtime:
     return runtime
 
 
-def make_app(runtime: Runtime, *, printer_offline: bool = False, demo: bool = False):
+class FakeClock:
+    """The app's monotonic clock, moved by the test: idle tests wait for nothing."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def make_app(runtime: Runtime, *, printer_offline: bool = False, demo: bool = False,
+             clock=None):
     printer = SimPrinter(runtime.settings.receipts_dir, offline=printer_offline)
     devices = Devices(printer=printer, writer=SimWriter(), card_reader=SimCardReader(),
                       code_sender=SimCodeSender())
-    return build_app(runtime, devices, demo=demo)
+    if clock is None:
+        return build_app(runtime, devices, demo=demo)
+    return build_app(runtime, devices, demo=demo, monotonic=clock)
 
 
 def no_blink(app) -> None:
@@ -82,6 +98,15 @@ async def wait_for_message(pilot, fragment: str, timeout: float = 5.0) -> None:
         if waited > timeout:
             raise AssertionError(f"message {fragment!r} not shown; shows "
                                  f"{message_text(pilot.app)!r}")
+
+
+async def wait_until(pilot, condition, what: str, timeout: float = 5.0) -> None:
+    waited = 0.0
+    while not condition():
+        await pilot.pause(0.05)
+        waited += 0.05
+        if waited > timeout:
+            raise AssertionError(f"{what}: still not so; message {message_text(pilot.app)!r}")
 
 
 def demo_swipe(number: str) -> str:

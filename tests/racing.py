@@ -4,7 +4,8 @@
         outcomes = racers.race(("refund", charge_id, 1000), ("refund", charge_id, 1000), ...)
 
 Each racer is a process of its own (spawned: nothing shared but the store), logged in
-as its operator at its terminal once, then told one task per round; all racers wait
+as its operator at its terminal once (a demo operator, or any as
+(outlet, login id, password, terminal)), then told one task per round; all racers wait
 at a barrier and start their task together. A task's outcome comes back as
 ("ok", value), ("refused", error class name, message id) or ("crash", text): the
 tests judge by what the store holds afterwards, never by timing.
@@ -84,10 +85,10 @@ def _receive(pipe):
 
 def _serve(settings, login, pipe, barrier) -> None:
     from kiosk.services.bootstrap import open_runtime
-    from tests.conftest import login_as
+    from tests.conftest import log_in, login_as
     try:
         runtime = open_runtime(settings)
-        session = login_as(runtime, *login)
+        session = log_in(runtime, *login) if len(login) == 4 else login_as(runtime, *login)
     except Exception:
         pipe.send(traceback.format_exc())
         return
@@ -151,6 +152,12 @@ def _log_in(session, runtime, outlet_code, login_id, password):
     return login_id
 
 
-TASKS = {"charge": _charge, "refund": _refund, "file_transfer": _file_transfer,
+def _stock_send(session, runtime, move_id, numbers=""):
+    from kiosk.services import card_stock
+    sent = card_stock.send(session, move_id, numbers)
+    return sent.replayed, sent.count
+
+
+TASKS = {"stock_send": _stock_send, "charge": _charge, "refund": _refund, "file_transfer": _file_transfer,
          "approve_transfer": _approve_transfer, "reverse_recharge": _reverse_recharge,
          "replace": _replace, "allocate": _allocate, "log_in": _log_in}

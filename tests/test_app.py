@@ -6,8 +6,9 @@ from textual.widgets import Input
 from kiosk.services import cards
 from kiosk.services.verify import verify
 from kiosk.store import db, models
-from tests.app_helpers import (demo_swipe, log_in, swipe_card, make_app, message_text,
-                               seeded_runtime, wait_for_message, wait_for_screen)
+from tests.app_helpers import (FakeClock, demo_swipe, log_in, swipe_card, make_app,
+                               message_text, seeded_runtime, wait_for_message,
+                               wait_for_screen)
 from tests.conftest import INS_CARD, SV_CARD
 
 
@@ -205,16 +206,16 @@ async def test_supervisor_can_leave_kiosk_mode(runtime):
     assert not app.is_running
 
 
-async def test_idle_timeout_wipes_the_pin(tmp_path):
-    runtime = seeded_runtime(tmp_path, idle_timeout_seconds=1)
-    app = make_app(runtime)
+async def test_idle_timeout_wipes_the_pin_and_says_so(tmp_path):
+    clock = FakeClock()
+    app = make_app(seeded_runtime(tmp_path), clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await swipe_card(pilot, SV_CARD)
         await pilot.press(*"5", "enter", *"123")
-        await wait_for_screen(pilot, "StartScreen", timeout=4)
-        assert not any(isinstance(s, type) for s in app.screen_stack)
-        assert all(type(s).__name__ != "CardScreen" for s in app.screen_stack)
-    db.close()
+        clock.advance(app.settings.idle_timeout_seconds)
+        app.check_inactivity()
+        await wait_for_screen(pilot, "StartScreen")
+        await wait_for_message(pilot, "what was typed was wiped")
 
 
 async def test_lock_screen_needs_the_operator_password(runtime):
@@ -331,26 +332,64 @@ async def test_shift_close_shows_totals_and_logs_out(runtime):
 
 
 async def test_idle_timeout_never_unlocks_the_lock_screen(tmp_path):
-    runtime = seeded_runtime(tmp_path, idle_timeout_seconds=1)
-    app = make_app(runtime)
+    clock = FakeClock()
+    app = make_app(seeded_runtime(tmp_path), clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
         await pilot.press("f9")
         await wait_for_screen(pilot, "LockScreen")
-        await pilot.pause(2.5)
+        clock.advance(app.settings.idle_lock_seconds * 2)
+        app.check_inactivity()
+        await pilot.pause(0.1)
         assert type(app.screen).__name__ == "LockScreen"
+        assert sum(type(s).__name__ == "LockScreen" for s in app.screen_stack) == 1
+    db.close()
+
+
+async def test_a_terminal_left_alone_locks(tmp_path):
+    clock = FakeClock()
+    app = make_app(seeded_runtime(tmp_path), clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        clock.advance(app.settings.idle_lock_seconds)
+        app.check_inactivity()
+        await wait_for_screen(pilot, "LockScreen")
+        await pilot.press(*"Cashier123", "enter")
+        await wait_for_screen(pilot, "StartScreen")
+    db.close()
+
+
+async def test_a_supervisor_unlocks_an_operator_locked_on_the_lock_screen(tmp_path):
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await pilot.press("f9")
+        await wait_for_screen(pilot, "LockScreen")
+        for _ in range(3):
+            await pilot.press(*"Wrong1234", "enter")
+            await pilot.pause(0.3)
+        await wait_for_message(pilot, "locked")
+        await pilot.press("f2")
+        await wait_for_screen(pilot, "ReviewModal")
+        await pilot.press(*"super1", "enter", *"Super1234", "enter")
+        await wait_for_message(pilot, "unlocked")
+        await pilot.press(*"Cashier123", "enter")
+        await wait_for_screen(pilot, "StartScreen")
+    assert not models.Operator.get(models.Operator.login_id == "cashier1").locked
     db.close()
 
 
 async def test_idle_timeout_wipes_a_half_typed_review(tmp_path):
-    runtime = seeded_runtime(tmp_path, idle_timeout_seconds=1)
-    app = make_app(runtime)
+    clock = FakeClock()
+    app = make_app(seeded_runtime(tmp_path), clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
         await pilot.press("ctrl+q")
         await wait_for_screen(pilot, "ReviewModal")
         await pilot.press(*"super1")
-        await wait_for_screen(pilot, "StartScreen", timeout=4)
+        clock.advance(app.settings.idle_timeout_seconds)
+        app.check_inactivity()
+        await wait_for_screen(pilot, "StartScreen")
     db.close()
 
 

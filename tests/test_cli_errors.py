@@ -43,6 +43,19 @@ COMMANDS = {
     "admin product": ["admin", "product", "SV", "--name", "储值卡"],
     "admin promotion": ["admin", "promotion", "SV", "充1送1", "--min", "1", "--bonus", "1",
                         "--from", "2026-01-01", "--to", "2026-12-31"],
+    "stock receive": ["stock", "receive", "--product", "SV", "--prefix", "88880009",
+                      "--from", "0000001", "--count", "2"],
+    "stock request": ["stock", "request", "--outlet", "31010001", "--product", "SV",
+                      "--count", "1"],
+    "stock send": ["stock", "send", "1"],
+    "stock receive-move": ["stock", "receive-move", "1"],
+    "stock cancel": ["stock", "cancel", "1"],
+    "stock return": ["stock", "return", "--outlet", "31010001", "--product", "SV",
+                     "--count", "1"],
+    "stock exchange": ["stock", "exchange", "8888000100000017", "--reason", "坏卡"],
+    "stock scrap": ["stock", "scrap", "8888000100000017", "--reason", "坏卡"],
+    "stock moves": ["stock", "moves"],
+    "stock counts": ["stock", "counts"],
     "verify-export": ["verify-export", "{tmp}"],
     "devices": ["devices", "--sim"],
     "run": ["run", "--sim"],
@@ -51,7 +64,7 @@ COMMANDS = {
 STORELESS = {"verify-export", "devices", "bench"}
 STORE_COMMANDS = sorted(set(COMMANDS) - STORELESS)
 WRITERS = sorted(name for name in COMMANDS if name.startswith("admin ")) + [
-    "close-day", "close-month"]
+    "close-day", "close-month", "stock scrap"]
 
 
 def command_names(group: click.Group, prefix: str = "") -> set[str]:

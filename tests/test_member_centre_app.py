@@ -7,8 +7,8 @@ from __future__ import annotations
 from kiosk.hw.msr import SimWriter
 from kiosk.services import cards, verify
 from kiosk.store import models
-from tests.app_helpers import (log_in, make_app, message_text, seeded_runtime, wait_for_message,
-                               wait_for_screen)
+from tests.app_helpers import (log_in, make_app, seeded_runtime, wait_for_message,
+                               wait_for_screen, wait_until)
 from tests.conftest import SV_CARD
 
 
@@ -25,15 +25,6 @@ async def type_into(pilot, field: str, text: str) -> None:
     widget.focus()
     widget.value = ""
     await pilot.press(*text)
-
-
-async def wait_until(pilot, condition, what: str, timeout: float = 5.0) -> None:
-    waited = 0.0
-    while not condition():
-        await pilot.pause(0.05)
-        waited += 0.05
-        if waited > timeout:
-            raise AssertionError(f"{what}: still not so; message {message_text(pilot.app)!r}")
 
 
 async def test_issue_a_card_with_the_writer(tmp_path):

@@ -13,7 +13,8 @@ from kiosk.services import operators
 
 
 class LockScreen(KioskScreen):
-    KEYS = [("Enter", N_("Unlock"))]
+    KEYS = [("Enter", N_("Unlock")), ("F2", N_("Supervisor unlocks")), ("F10", N_("Log out"))]
+    BINDINGS = [("f2", "supervisor", ""), ("f10", "log_out", "")]
     WIPE_ON_IDLE = False
 
     def compose(self) -> ComposeResult:
@@ -34,7 +35,25 @@ class LockScreen(KioskScreen):
         if message.error is not None:
             self.say_error(message.error)
             return
+        if message.task == "supervisor":
+            self.say(self.tr("The operator is unlocked: type the password."))
+            self.query_one("#password").focus()
+            return
         self.app.pop_screen()
+
+    def action_supervisor(self) -> None:
+        """An operator locked out by wrong passwords: a supervisor unlocks them here."""
+        from kiosk.screens.review import ReviewModal
+
+        def reviewed(review) -> None:
+            if review:
+                self.call("supervisor", operators.unlock_with_review, self.app.session, review)
+        self.app.push_screen(ReviewModal(None, self.tr("Supervisor: unlock this operator")),
+                             reviewed)
+
+    def action_log_out(self) -> None:
+        """Someone else takes the terminal; the shift stays open for its operator."""
+        self.app.log_out()
 
     def on_card_swiped(self, message: CardSwiped) -> None:
         self.say(self.tr("Locked. Type your password to continue."), error=True)

@@ -32,8 +32,11 @@ class LoginScreen(KioskScreen):
     def on_mount(self) -> None:
         self.query_one("#login" if self.app.settings.outlet_code else "#outlet").focus()
 
-    def reset(self) -> None:
+    def reset(self) -> bool:
+        """The password wiped; whether one was typed."""
+        typed = bool(self.query_one("#password", Input).value)
         self.query_one("#password", Input).value = ""
+        return typed
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         fields = ["outlet", "login", "password"]

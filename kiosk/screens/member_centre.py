@@ -31,6 +31,8 @@ ENTRIES = (
     ("9", N_("Journal by card or member"), ("journal_search", "JournalSearchScreen"),
      (permissions.CARD_MANAGE, permissions.DAY_CLOSE, permissions.FINANCE)),
     ("l", N_("Store ledgers"), ("ledgers", "LedgerScreen"), (permissions.FINANCE,)),
+    ("s", N_("Card stock: request, receive, send, counts"), ("card_stock", "CardStockScreen"),
+     (permissions.CARD_ISSUE, permissions.STOCK_MANAGE)),
     ("a", N_("Administration"), ("admin", "AdminScreen"), (permissions.ADMIN,)),
 )
 

@@ -42,12 +42,15 @@ class StartScreen(KioskScreen):
     def on_screen_resume(self) -> None:
         self.query_one("#number").focus()
 
-    def reset(self) -> None:
+    def reset(self) -> bool:
+        """Back to charging, the number field empty; whether something was typed."""
+        typed = bool(self.query_one("#number", Input).value)
         self.query_mode = False
         self._show_mode()
         self.query_one("#number", Input).value = ""
         self.say("")
         self.query_one("#number").focus()
+        return typed
 
     def _show_mode(self) -> None:
         text = self.tr("BALANCE QUERY") if self.query_mode else self.tr("CHARGE (card tender)")

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound, ReviewRequired
 from kiosk.hw.msr import Tracks
 from kiosk.hw.tracks import build_tracks
-from kiosk.services import audit, cards, operators, permissions, receipts, tenders
+from kiosk.services import audit, card_stock, cards, operators, permissions, receipts, tenders
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.operations import OperationResult, Posting, perform
 from kiosk.services.session import Session
+from kiosk.store import cards as card_store
 from kiosk.store import models
 from kiosk.store.db import database
 
@@ -88,7 +89,7 @@ def next_blank(session: Session, product_code: str) -> str:
     product = models.CardProduct.get_or_none(models.CardProduct.code == product_code)
     card = _blank_stock(session, product).first() if product else None
     if card is None:
-        raise NotFound(N_("No blank cards of this product in stock; type a card number."))
+        raise card_stock.no_blank_left(session, product)
     return card.number
 
 
@@ -98,10 +99,15 @@ def next_blank_like(session: Session, number: str) -> str:
 
 
 def blank_card(session: Session, number: str) -> models.Card:
-    """A blank (or written, not yet issued) card of this outlet, ready for issue."""
-    card = cards.get_card(number)
-    if card.outlet_id != session.actor.outlet_id:
-        raise InvalidInput(N_("This card belongs to another outlet's stock."))
+    """A blank (or written, not yet issued) card of this outlet, ready for issue; or why
+    it is not, in the clerk's words (in transit, another outlet's, never received)."""
+    card = card_store.by_number(cards.normalize_number(number))
+    if card is None:
+        raise NotFound(N_("Card {number} is not in stock: receive it at head office first."),
+                       number=cards.normalize_number(number)[:32])
+    refusal = card_stock.why_not_in_stock(card, session.actor.outlet_id)
+    if refusal is not None:
+        raise refusal
     if card.status not in ("blank", "written"):
         raise InvalidInput(N_("Card {number} is already issued."), number=card.number[-4:])
     return card
@@ -135,8 +141,15 @@ def record_written(session: Session, number: str, *, uid: str | None = None) -> 
             if holder is not None and holder.id != card.id:
                 raise InvalidInput(N_("This smart card is already bound to card {number}."),
                                    number=holder.number[-4:])
-        models.Card.update(status="written", uid=uid if uid is not None else card.uid).where(
-            models.Card.id == card.id, models.Card.status.in_(("blank", "written"))).execute()
+        # Decided on the card as it is now: one sent away meanwhile is not written here.
+        written = models.Card.update(
+            status="written", uid=uid if uid is not None else card.uid).where(
+            models.Card.id == card.id, models.Card.outlet == session.actor.outlet_id,
+            models.Card.status.in_(("blank", "written"))).execute()
+        if written != 1:
+            blank_card(session, card.number)  # says why
+            raise InvalidInput(N_("Card {number} has just left this outlet's stock; it is "
+                                  "not recorded as written."), number=card.number)
         audit.append(session, "card.written", subject=f"card:{card.number}",
                      details={"bound": uid is not None})
 

@@ -182,6 +182,15 @@ def unlock(session: Session, *, operator_id: int) -> None:
     permissions.forget(operator_id)
 
 
+def unlock_with_review(session: Session, review) -> None:
+    """On the lock screen of an operator who locked themselves out: a supervisor types
+    their own login and password at the terminal and unlocks them (recorded as theirs)."""
+    reviewer = authorise_review(session, review, permissions.REVIEW)
+    as_reviewer = session.as_actor(replace(session.actor, operator_id=reviewer.id,
+                                           shift_id=None))
+    unlock(as_reviewer, operator_id=session.actor.operator_id)
+
+
 def reset_password(session: Session, *, operator_id: int, new_password: str) -> None:
     """An administrator sets a one-time password; the operator must change it at login."""
     permissions.require(session, permissions.ADMIN)

@@ -27,10 +27,11 @@ FINANCE = "finance"
 ADMIN = "admin"
 KIOSK_EXIT = "kiosk.exit"      # leave kiosk mode, quit the app
 REFUND_ANY_OUTLET = "refund.any_outlet"  # refund a charge made at another outlet
+STOCK_MANAGE = "stock.manage"  # blank cards in and out of a stock: receive, send, scrap
 
 ALL = (CHARGE, REFUND, RECHARGE, REVIEW, QUERY, CARD_ISSUE, CARD_MANAGE, MEMBER_EDIT,
        MEMBER_REVEAL, TRANSFER, SHIFT_CLOSE, DAY_CLOSE, FINANCE, ADMIN, KIOSK_EXIT,
-       REFUND_ANY_OUTLET)
+       REFUND_ANY_OUTLET, STOCK_MANAGE)
 
 DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "cashier": ("收银员", (CHARGE, QUERY, SHIFT_CLOSE)),
@@ -38,7 +39,7 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
                           TRANSFER, SHIFT_CLOSE)),
     "supervisor": ("片区主管", (CHARGE, QUERY, RECHARGE, REFUND, REVIEW, CARD_ISSUE, CARD_MANAGE,
                             MEMBER_EDIT, MEMBER_REVEAL, TRANSFER, SHIFT_CLOSE, DAY_CLOSE,
-                            KIOSK_EXIT)),
+                            KIOSK_EXIT, STOCK_MANAGE)),
     "finance": ("财务", (QUERY, FINANCE, DAY_CLOSE, REVIEW)),
     "admin": ("管理员", ALL),
 }

@@ -45,9 +45,14 @@ def system_account(code: str, kind: str, unit: str, **owner) -> models.Account:
     return account
 
 
+def card_account_code(number: str, kind: str) -> str:
+    """A card account's code: card:<number>:<kind> (principal, bonus, points, deposit)."""
+    return f"card:{number}:{kind}"
+
+
 def open_card_account(card: models.Card, kind: str, unit: str) -> None:
     models.Account.get_or_create(
-        code=f"card:{card.number}:{kind}",
+        code=card_account_code(card.number, kind),
         defaults={"kind": kind, "unit": unit, "card": card, "outlet": card.outlet_id})
 
 

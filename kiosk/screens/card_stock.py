@@ -1,0 +1,135 @@
+"""Card stock (卡库存) at the counter: the outlet asks the head office for blank cards
+(Enter), receives a parcel (F5 on its move), and sees its counts (F2) and moves (F3);
+at the head office the stock keeper sends a request (F6, optionally given numbers) and
+sees the whole chain."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import DataTable
+
+from kiosk.errors import N_
+from kiosk.messages import WorkDone
+from kiosk.screens.form import DIGITS, Field, FormScreen
+from kiosk.screens.paging import row_under_cursor, show_rows
+from kiosk.services import card_stock, directory, issuing
+from kiosk.services.card_stock import KIND_NAMES, STATUS_NAMES
+
+def _request_here(session, product_code: str, count: int) -> card_stock.MoveView:
+    outlet = directory.actor_info(session.actor).outlet_code
+    return card_stock.request_cards(session, outlet, product_code, count)
+
+
+MOVE_TITLES = ("#", N_("Kind"), N_("Status"), N_("Product"), N_("Cards"), N_("From"),
+               N_("To"), N_("Numbers"))
+
+
+class CardStockScreen(FormScreen):
+    HEADING = N_("CARD STOCK")
+    TABLE = True
+    KEYS = [("Enter", N_("Request cards")), ("F2", N_("Counts")), ("F3", N_("Moves")),
+            ("F5", N_("Receive move")), ("F6", N_("Send move")), ("F8", N_("Cancel request")),
+            ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f2", "counts", ""), ("f3", "moves", ""),
+                ("f5", "step('receive_move')", ""), ("f6", "send", ""),
+                ("f8", "step('cancel_request')", "")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.products: tuple[tuple[str, str], ...] = ()
+        self.moves: list[card_stock.MoveView] = []
+
+    def fields(self) -> list[Field]:
+        return [Field("product", N_("Product"),
+                      choices=self.products or (("", N_("no product opened here")),)),
+                Field("count", N_("Cards"), 6, DIGITS),
+                Field("numbers", N_("Numbers (FIRST-LAST)"), 65, r"[0-9\- ]*")]
+
+    def compose_form(self) -> ComposeResult:
+        yield from ()  # mounted when the outlet's products have loaded
+
+    def on_mount(self) -> None:
+        self.call("products", issuing.products, self.app.session)
+        self.action_moves()
+
+    def submit(self) -> None:
+        count = self.value("count")
+        if not count:
+            self.say(self.tr("Type how many cards to request."), error=True)
+            self.query_one("#count").focus()
+            return
+        self.call("request", _request_here, self.app.session, self.value("product"),
+                  int(count))
+
+    def selected(self) -> card_stock.MoveView | None:
+        chosen = row_under_cursor(self.query_one(DataTable), self.moves)
+        if chosen is None:
+            self.say(self.tr("Show the moves (F3) and choose one in the table first."),
+                     error=True)
+        return chosen
+
+    def action_step(self, step: str) -> None:
+        chosen = self.selected()
+        if chosen is not None:
+            self.call(step, getattr(card_stock, step), self.app.session, chosen.move_id)
+
+    def action_send(self) -> None:
+        chosen = self.selected()
+        if chosen is not None:
+            self.call("send", card_stock.send, self.app.session, chosen.move_id,
+                      self.value("numbers"))
+
+    def action_counts(self) -> None:
+        self.moves = []
+        self.call("counts", lambda session: card_stock.counts_table(
+            session, card_stock.outlet_in_view(session)), self.app.session)
+
+    def action_moves(self) -> None:
+        self.call("moves", lambda session: card_stock.moves(
+            session, card_stock.outlet_in_view(session)), self.app.session)
+
+    def on_work_done(self, message: WorkDone) -> None:
+        if message.error is not None:
+            self.refused(message.error)
+            return
+        if message.task == "products":
+            self._show_products(message.result)
+        elif message.task == "counts":
+            self._show_counts(message.result)
+        elif message.task == "moves":
+            self._show_moves(message.result)
+        else:
+            self._done(message.task, message.result)
+
+    def _done(self, task: str, move: card_stock.MoveView) -> None:
+        texts = {"request": N_("Request #{move} for {count} cards sent to the head office."),
+                 "send": N_("Move #{move}: {count} cards sent, in transit."),
+                 "receive_move": N_("Move #{move}: {count} cards received into stock."),
+                 "cancel_request": N_("Request #{move} cancelled.")}
+        text = self.tr(texts[task]).format(move=move.move_id, count=move.count)
+        if move.replayed:
+            text += " " + self.tr("(already done: nothing changed)")
+        self.say(text)
+        self.action_moves()
+
+    def _show_products(self, products) -> None:
+        self.products = tuple((p.code, p.name) for p in products)
+        self.query_one("#form-area").mount_all(self.form_rows(self.fields()))
+        self.call_after_refresh(lambda: self.query_one("#count").focus())
+
+    def _show_counts(self, rows: list[list]) -> None:
+        titles = [self.tr(title) for title in rows[0]]
+        show_rows(self.query_one(DataTable), titles, [[str(cell) for cell in row]
+                                                      for row in rows[1:]])
+
+    def _show_moves(self, moves: list[card_stock.MoveView]) -> None:
+        self.moves = moves
+        show_rows(self.query_one(DataTable), [self.tr(title) for title in MOVE_TITLES], [
+            [str(m.move_id), self.tr(KIND_NAMES.get(m.kind, m.kind)),
+             self.tr(STATUS_NAMES.get(m.status, m.status)), m.product, str(m.count),
+             m.from_outlet, m.to_outlet,
+             f"{m.first_number}-{m.last_number[-6:]}" if m.first_number else ""]
+            for m in moves])
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
