@@ -29,7 +29,18 @@ class DeviceConfig:
 DEFAULT_CHANNELS = {
     "taikang": {"order_no": "渠道订单号", "amount": "结算金额", "issuer": "泰康"},
 }
-CHANNEL_KEYS = {"order_no", "amount", "issuer"}
+# The order list (the channel's orders to redeem at the counter) names its columns with
+# order_file_*; by default as the statement does, and the outlet column 门店编码 if present.
+ORDER_FILE_KEYS = {"order_file_no", "order_file_amount", "order_file_outlet"}
+CHANNEL_KEYS = {"order_no", "amount", "issuer"} | ORDER_FILE_KEYS
+DEFAULT_ORDER_FILE_OUTLET = "门店编码"
+
+
+def order_file_columns(section: dict) -> dict[str, str]:
+    """The column names of a channel's order list: order_no, amount and outlet."""
+    return {"order_no": section.get("order_file_no", section["order_no"]),
+            "amount": section.get("order_file_amount", section["amount"]),
+            "outlet": section.get("order_file_outlet", DEFAULT_ORDER_FILE_OUTLET)}
 
 
 @dataclass(frozen=True)
@@ -61,7 +72,8 @@ class Settings:
     pcsc: DeviceConfig = DeviceConfig("none")
     sms: DeviceConfig = DeviceConfig("none")  # sends members' verification codes
     # Channel statements: [channels.NAME] order_no = "<column>", amount = "<column>",
-    # and optionally issuer = "<card issuer>" to count only that issuer's charges.
+    # and optionally issuer = "<card issuer>" to count only that issuer's charges, and
+    # order_file_no / order_file_amount / order_file_outlet for its order list.
     channels: dict = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
 
     @property
@@ -147,7 +159,9 @@ def _channel_sections(value, path: Path) -> dict:
                 or set(section) - CHANNEL_KEYS
                 or not all(isinstance(v, str) for v in section.values())):
             raise InvalidInput(N_("[channels.{key}] in {path} needs order_no and amount "
-                                  "column names (and may name an issuer)."),
+                                  "column names (and may name an issuer and the order "
+                                  "list's order_file_no, order_file_amount and "
+                                  "order_file_outlet columns)."),
                                key=name, path=str(path))
     return value
 

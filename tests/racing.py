@@ -4,11 +4,11 @@
         outcomes = racers.race(("refund", charge_id, 1000), ("refund", charge_id, 1000), ...)
 
 Each racer is a process of its own (spawned: nothing shared but the store), logged in
-as its operator at its terminal once (a demo operator, or any as
-(outlet, login id, password, terminal)), then told one task per round; all racers wait
-at a barrier and start their task together. A task's outcome comes back as
-("ok", value), ("refused", error class name, message id) or ("crash", text): the
-tests judge by what the store holds afterwards, never by timing.
+as its operator at its terminal once (a demo login, or outlet, login id, password and
+terminal), then told one task per round; all racers wait at a barrier and start their
+task together. A task's outcome comes back as ("ok", value), ("refused", error class
+name, message id) or ("crash", text): the tests judge by what the store holds
+afterwards, never by timing.
 """
 
 from __future__ import annotations
@@ -85,10 +85,9 @@ def _receive(pipe):
 
 def _serve(settings, login, pipe, barrier) -> None:
     from kiosk.services.bootstrap import open_runtime
-    from tests.conftest import log_in, login_as
     try:
         runtime = open_runtime(settings)
-        session = log_in(runtime, *login) if len(login) == 4 else login_as(runtime, *login)
+        session = _logged_in(runtime, login)
     except Exception:
         pipe.send(traceback.format_exc())
         return
@@ -104,11 +103,18 @@ def _serve(settings, login, pipe, barrier) -> None:
             pipe.send(("crash", None, traceback.format_exc()))
 
 
+def _logged_in(runtime, login):
+    """A demo operator (login id, terminal), or any (outlet code, login id, password,
+    terminal) of a store built from empty."""
+    from tests.conftest import log_in, login_as
+    return log_in(runtime, *login) if len(login) == 4 else login_as(runtime, *login)
+
+
 # -- what racers do (module level: a spawned process imports them by name) --------------
-def _charge(session, runtime, number, amount, key, pin="123456"):
+def _charge(session, runtime, number, amount, key, pin="123456", order=None):
     from kiosk.services import charge
     return charge.charge(session, card_number=number, amount=amount, pin=pin,
-                         key=key).operation_id
+                         key=key, channel_order_no=order).operation_id
 
 
 def _refund(session, runtime, charge_id, amount, key):
@@ -158,6 +164,13 @@ def _stock_send(session, runtime, move_id, numbers=""):
     return sent.replayed, sent.count
 
 
-TASKS = {"stock_send": _stock_send, "charge": _charge, "refund": _refund, "file_transfer": _file_transfer,
+def _run_insurer_file(session, runtime, file_id):
+    from kiosk.services import insurer_cards
+    report = insurer_cards.run(session, file_id)
+    return report.posted, report.already_posted, len(report.failed)
+
+
+TASKS = {"charge": _charge, "refund": _refund, "file_transfer": _file_transfer,
          "approve_transfer": _approve_transfer, "reverse_recharge": _reverse_recharge,
-         "replace": _replace, "allocate": _allocate, "log_in": _log_in}
+         "replace": _replace, "allocate": _allocate, "log_in": _log_in,
+         "stock_send": _stock_send, "run_insurer_file": _run_insurer_file}

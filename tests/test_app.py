@@ -453,3 +453,50 @@ async def test_a_refund_larger_than_what_is_left_is_refused_before_the_superviso
         await wait_for_message(pilot, "At most ¥7.30")
         assert type(app.screen).__name__ == "RefundScreen"  # no review was asked for
     assert not models.Operation.select().where(models.Operation.kind == "refund").exists()
+
+
+async def test_a_charge_of_an_earlier_day_is_found_by_its_number_and_refunded(runtime):
+    """The customer brings last week's receipt: F5 in the journal finds its number."""
+    import datetime as dt
+    from tests.app_helpers import FIXED_NOW
+    from tests.conftest import login_as
+    earlier = replace_clock(runtime, FIXED_NOW - dt.timedelta(days=6))
+    from kiosk.services import charge as charging
+    sale = charging.charge(login_as(earlier, "cashier1"), card_number=SV_CARD, amount=800,
+                           pin="123456", key="last-week")
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await pilot.press("f3")
+        await wait_for_screen(pilot, "JournalScreen")
+        await pilot.press("f5")
+        await wait_for_screen(pilot, "AskModal")
+        await pilot.press(*str(sale.operation_id), "enter")
+        await wait_for_message(pilot, f"Journal no. {sale.operation_id}")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "RefundScreen")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "ReviewModal")
+        await pilot.press(*"super1", "enter", *"Super1234", "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+    assert models.Operation.get(models.Operation.kind == "refund").reverses_id == \
+        sale.operation_id
+
+
+def replace_clock(runtime, moment):
+    from dataclasses import replace
+    return replace(runtime, clock=lambda: moment)
+
+
+def test_a_charge_older_than_the_refund_window_is_refused(runtime):
+    import datetime as dt
+    from kiosk.services import charge as charging, policies
+    from tests.app_helpers import FIXED_NOW
+    from tests.conftest import login_as
+    long_ago = replace_clock(runtime, FIXED_NOW - dt.timedelta(days=45))
+    sale = charging.charge(login_as(long_ago, "cashier1"), card_number=SV_CARD, amount=800,
+                           pin="123456", key="long-ago")
+    with pytest.raises(Exception, match="refund window"):
+        charging.check_refund(login_as(runtime, "cashier1"), sale.operation_id, 800)
+    policies.set_policy(login_as(runtime, "admin1"), "refund_window_days", 60)
+    charging.check_refund(login_as(runtime, "cashier1"), sale.operation_id, 800)

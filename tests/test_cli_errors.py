@@ -43,6 +43,15 @@ COMMANDS = {
     "admin product": ["admin", "product", "SV", "--name", "储值卡"],
     "admin promotion": ["admin", "promotion", "SV", "充1送1", "--min", "1", "--bonus", "1",
                         "--from", "2026-01-01", "--to", "2026-12-31"],
+    "channel import": ["channel", "import", "--channel", "taikang", "{statement}"],
+    "channel orders": ["channel", "orders", "--channel", "taikang"],
+    "insurer import-cards": ["insurer", "import-cards", "{statement}", "--name", "泰康 11月"],
+    "insurer import-loads": ["insurer", "import-loads", "{statement}", "--name", "泰康 11月"],
+    "insurer files": ["insurer", "files"],
+    "insurer review": ["insurer", "review", "1"],
+    "insurer run": ["insurer", "run", "1"],
+    "insurer void": ["insurer", "void", "1"],
+    "insurer pin-rule": ["insurer", "pin-rule", "SV", "typed"],
     "stock receive": ["stock", "receive", "--product", "SV", "--prefix", "88880009",
                       "--from", "0000001", "--count", "2"],
     "stock request": ["stock", "request", "--outlet", "31010001", "--product", "SV",
@@ -64,7 +73,7 @@ COMMANDS = {
 STORELESS = {"verify-export", "devices", "bench"}
 STORE_COMMANDS = sorted(set(COMMANDS) - STORELESS)
 WRITERS = sorted(name for name in COMMANDS if name.startswith("admin ")) + [
-    "close-day", "close-month", "stock scrap"]
+    "close-day", "close-month", "stock scrap", "channel import", "insurer pin-rule"]
 
 
 def command_names(group: click.Group, prefix: str = "") -> set[str]:

@@ -122,19 +122,28 @@ def test_smart_card_binding(clerk):
 
 
 # -- loss and replacement ---------------------------------------------------------------
-def test_loss_stops_the_card_and_cancel_restores_it(clerk, seeded):
-    assert card_care.report_loss(clerk, SV_CARD) == "lost"
-    assert card_care.report_loss(clerk, SV_CARD) == "lost"  # twice is harmless
+HOLDER_ID_LAST4 = "8515"  # 张伟's ID number ends so
+
+
+def test_loss_stops_the_card_and_cancel_restores_it(clerk, seeded, tmp_path):
+    from kiosk.hw.printer import SimPrinter
+    with pytest.raises(InvalidInput, match="do not match"):
+        card_care.report_loss(clerk, SV_CARD, "0000")
+    slip = card_care.report_loss(clerk, SV_CARD, HOLDER_ID_LAST4, SimPrinter(tmp_path))
+    assert (slip.status, slip.slip_printed) == ("lost", True)
+    assert "888800******0018" in (tmp_path / "loss-0018.txt").read_text()
+    again = card_care.report_loss(clerk, SV_CARD, HOLDER_ID_LAST4)  # twice is harmless
+    assert again.status == "lost" and not again.slip_printed  # no printer: it says so
     cashier = login_as(seeded, "cashier1")
     with pytest.raises(cards.CardUnusable, match="reported lost"):
         charge.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="k-lost")
-    card_care.cancel_loss(clerk, SV_CARD)
+    card_care.cancel_loss(clerk, SV_CARD, HOLDER_ID_LAST4)
     charge.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="k-found")
 
 
 def test_replacement_moves_everything_and_voids_the_old_card(clerk, seeded):
     before = balances(SV_CARD)
-    card_care.report_loss(clerk, SV_CARD)
+    card_care.report_loss(clerk, SV_CARD, HOLDER_ID_LAST4)
     new = written_blank(clerk)
     request = Replacement(SV_CARD, new, reason="lost", fee=1000)
     result = card_care.replace_card(clerk, request, key="replace-1")
@@ -281,3 +290,10 @@ def test_a_company_card_for_a_company_member(clerk):
                        deposit=2000, key="company")
     card = cards.get_card(result.card_number)
     assert card.company and card.member_id == company and not card.anonymous
+
+
+def test_an_anonymous_card_cannot_be_reported_lost(clerk):
+    number = written_blank(clerk)
+    issuing.issue(clerk, issuing.IssueRequest(number, None, "246810", 1000, 0), key="anon")
+    with pytest.raises(InvalidInput, match="anonymous card"):
+        card_care.report_loss(clerk, number, "0000")

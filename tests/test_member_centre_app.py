@@ -92,6 +92,9 @@ async def test_report_loss_then_replace_and_see_the_balance_on_the_new_card(tmp_
         await pilot.press(*SV_CARD, "enter")
         await wait_until(pilot, lambda: screen.card is not None, "card shown")
         await pilot.press("f3")
+        await wait_for_screen(pilot, "AskModal")  # the holder's ID, on one line with the card
+        assert "888800******0018" in str(app.screen.query_one("#title").render())
+        await pilot.press(*"8515", "enter")
         await wait_until(pilot, lambda: screen.card.status == "lost", "card lost")
         await pilot.press("f4")
         await wait_for_screen(pilot, "ReplaceScreen")

@@ -1,5 +1,9 @@
 """A swiped card: its masked details and balances; the charge (amount by the cashier,
-PIN by the customer) or, in query mode, the recent transactions after the PIN."""
+PIN by the customer) or, in query mode, the recent transactions after the PIN.
+
+F6 takes a channel order number (渠道订单号), typed or scanned by a barcode reader that
+types like a keyboard; Enter checks it (and fills in the order's amount when none is
+typed yet) before the customer types the PIN. The charge redeems it."""
 
 from __future__ import annotations
 
@@ -11,10 +15,10 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 
 from kiosk.errors import N_
 from kiosk.messages import CardSwiped, WorkDone
-from kiosk.money import MoneyError, format_yuan, parse_yuan
+from kiosk.money import MoneyError, format_yuan, parse_yuan, plain_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.form import MONEY
-from kiosk.services import card_status, charge as charging, journal, kinds
+from kiosk.services import card_status, channel_orders, charge as charging, journal, kinds
 from kiosk.services.cards import PinLocked, WrongPin
 from kiosk.services.catalog import CATEGORIES, DEFAULT_CATEGORY
 from kiosk.services.charge import SaleLine
@@ -35,7 +39,7 @@ def card_summary(tr, card) -> list[str]:
 
 
 class CardScreen(KioskScreen):
-    BINDINGS = [("escape", "cancel", ""), ("f5", "add_line", "")]
+    BINDINGS = [("escape", "cancel", ""), ("f5", "add_line", ""), ("f6", "order", "")]
 
     def __init__(self, card, *, query: bool = False) -> None:
         super().__init__()
@@ -44,8 +48,10 @@ class CardScreen(KioskScreen):
         self.sale_key = f"sale-{uuid.uuid4().hex}"  # made when the sale starts: no double charge
         self.lines: list[SaleLine] = []
         self.busy = False
+        self.order_checked: tuple[str, int | None] | None = None  # (order no, sale amount)
         self.KEYS = ([("Enter", N_("Show history")), ("Esc", N_("Back"))] if query else
-                     [("Enter", N_("Confirm")), ("F5", N_("Add item line")), ("Esc", N_("Cancel"))])
+                     [("Enter", N_("Confirm")), ("F5", N_("Add item line")),
+                      ("F6", N_("Channel order")), ("Esc", N_("Cancel"))])
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -64,6 +70,9 @@ class CardScreen(KioskScreen):
                                  id="category", allow_blank=False)
                 yield Static("", id="lines")
                 with Horizontal(classes="row"):
+                    yield Label(self.tr("Channel order"), classes="field-label")
+                    yield Input(id="order", max_length=64, restrict=r"\S*")
+                with Horizontal(classes="row"):
                     yield Label(self.tr("Customer PIN"), classes="field-label")
                     yield Input(id="pin", password=True, max_length=6, restrict=r"[0-9]*")
         yield from self.compose_keys()
@@ -77,6 +86,7 @@ class CardScreen(KioskScreen):
     def reset(self) -> None:
         for widget in self.query(Input):
             widget.value = ""
+        self.order_checked = None
 
     # -- item lines (insurance cards check categories per line) -----------------------
     def action_add_line(self) -> None:
@@ -116,8 +126,67 @@ class CardScreen(KioskScreen):
             elif self._amount_field() is not None:
                 self.say(self.tr("Customer: type your PIN and press Enter."))
                 self.query_one("#pin").focus()
+        elif event.input.id == "order":
+            self._check_order()
+        elif self._order_typed() and self.order_checked != self._order_to_check():
+            self._check_order(then_charge=True)  # the order is refused before the PIN is used
         else:
             self._charge()
+
+    # -- the channel order ------------------------------------------------------------
+    def action_order(self) -> None:
+        if not self.query_mode and not self.busy:
+            self.query_one("#order").focus()
+            self.say(self.tr("Type or scan the channel order number and press Enter."))
+
+    def _order_typed(self) -> str:
+        return self.query_one("#order", Input).value.strip()
+
+    def _typed_total(self) -> int | None:
+        """The sale's amount as typed so far (None if none or not an amount yet)."""
+        total = sum(line.amount for line in self.lines)
+        try:
+            text = self.query_one("#amount", Input).value
+            return total + parse_yuan(text) if text else total or None
+        except MoneyError:
+            return None
+
+    def _order_to_check(self) -> tuple[str, int | None]:
+        return self._order_typed(), self._typed_total()
+
+    def _check_order(self, *, then_charge: bool = False) -> None:
+        order_no, amount = self._order_to_check()
+        if not order_no:
+            self.order_checked = None
+            self.query_one("#amount" if amount is None else "#pin").focus()
+            return
+        self.busy = True
+        self.call("order_then_charge" if then_charge else "order", channel_orders.check,
+                  self.app.session, card_number=self.card.number, order_no=order_no,
+                  amount=amount)
+
+    def _order_checked(self, message: WorkDone) -> None:
+        if message.error is not None:
+            self.order_checked = None
+            self.query_one("#pin", Input).value = ""
+            self.say_error(message.error)
+            self.query_one("#order").focus()
+            return
+        result = message.result
+        if result.listed and self._typed_total() is None and result.amount is not None:
+            self.query_one("#amount", Input).value = plain_yuan(result.amount)
+        self.order_checked = self._order_to_check()
+        if message.task == "order_then_charge":
+            self._charge()
+            return
+        if result.listed:
+            self.say(self.tr("Channel order {order}: {amount}, open. Customer: type your PIN "
+                             "and press Enter.").format(order=result.order_no,
+                                                        amount=format_yuan(result.amount)))
+        else:
+            self.say(self.tr("Order number {order} goes with the sale (no order list of this "
+                             "card's channel to check it on).").format(order=result.order_no))
+        self.query_one("#amount" if self._typed_total() is None else "#pin").focus()
 
     def _sale(self) -> tuple[int, tuple[SaleLine, ...]] | None:
         lines = list(self.lines)
@@ -138,7 +207,8 @@ class CardScreen(KioskScreen):
         self.busy = True
         self.say(self.tr("Charging {amount}...").format(amount=format_yuan(amount)))
         self.call("charge", charging.charge, self.app.session, card_number=self.card.number,
-                  amount=amount, pin=pin, key=self.sale_key, lines=lines)
+                  amount=amount, pin=pin, key=self.sale_key, lines=lines,
+                  channel_order_no=self._order_typed() or None)
 
     def _show_history(self) -> None:
         pin = self.query_one("#pin", Input).value
@@ -147,6 +217,9 @@ class CardScreen(KioskScreen):
 
     def on_work_done(self, message: WorkDone) -> None:
         self.busy = False
+        if message.task.startswith("order"):
+            self._order_checked(message)
+            return
         self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
         if message.error is not None:
             self.say_error(message.error)

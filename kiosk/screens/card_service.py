@@ -11,6 +11,7 @@ from textual.widgets import Input, Static
 from kiosk.errors import N_
 from kiosk.hw.tracks import SwipeError, parse_swipe
 from kiosk.messages import CardSwiped, SwipeBroken, WorkDone
+from kiosk.money import format_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.card import card_summary
 from kiosk.services import card_care, cards
@@ -75,9 +76,13 @@ class CardServiceScreen(KioskScreen):
             return
         if message.task == "look_up":
             self.show(message.result)
+            return
+        self.load(self.card.number)
+        if message.task == "loss" and not message.result.slip_printed:
+            self.say(self.tr("Done, but the slip did not print: {reason}").format(
+                reason=self.describe(message.result.print_problem)), error=True)
         else:
             self.say(self.tr("Done."))
-            self.load(self.card.number)
 
     def show(self, card: cards.CardView) -> None:
         if card.replaced_by and self.follow_replacement:
@@ -107,10 +112,26 @@ class CardServiceScreen(KioskScreen):
         self.app.push_screen(getattr(card_actions, ACTION_SCREENS[key])(self.card))
 
     def action_toggle_loss(self) -> None:
+        """挂失 / 止挂, after the holder's ID is checked: the one line says which card and
+        what it holds, and the slip is printed for the holder."""
         if not self._need_card():
             return
-        change = card_care.cancel_loss if self.card.status == "lost" else card_care.report_loss
-        self.call("loss", change, self.app.session, self.card.number)
+        from kiosk.screens.ask import AskModal
+        found = self.card.status == "lost"
+        change = card_care.cancel_loss if found else card_care.report_loss
+        question = (N_("Card found (止挂) {card} {holder}, balance {balance}: the last four of "
+                       "the holder's ID number (or phone)") if found else
+                    N_("Report lost (挂失) {card} {holder}, balance {balance}: the last four "
+                       "of the holder's ID number (or phone)"))
+
+        def checked(holder_check) -> None:
+            if holder_check:
+                self.call("loss", change, self.app.session, self.card.number, holder_check,
+                          self.app.devices.printer)
+        self.app.push_screen(AskModal(self.tr(question).format(
+            card=self.card.masked_number, holder=self.card.holder,
+            balance=format_yuan(self.card.principal + self.card.bonus)),
+            max_length=4, restrict=r"[0-9Xx]*"), checked)
 
     def action_name_holder(self) -> None:
         if not self._need_card():

@@ -1,4 +1,5 @@
-"""Today's journal (当日流水) at this terminal: refund a charge, reprint a receipt."""
+"""Today's journal (当日流水) at this terminal: refund a charge, reprint a receipt; F5
+finds any journal number of the outlet, of any day (within the refund window)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from kiosk.services import journal, receipts
 
 
 class JournalScreen(PagedRows, KioskScreen):
-    KEYS = [("Enter", N_("Refund")), ("F6", N_("Reprint")), ("F7", N_("Whole outlet")),
-            ("F8", N_("Print list")), ("PgDn/PgUp", N_("Page")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f6", "reprint", ""), ("f7", "toggle_outlet", ""),
-                ("f8", "print_list", ""), *PAGE_BINDINGS]
+    KEYS = [("Enter", N_("Refund")), ("F5", N_("Find journal no.")), ("F6", N_("Reprint")),
+            ("F7", N_("Whole outlet")), ("F8", N_("Print list")), ("PgDn/PgUp", N_("Page")),
+            ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f5", "find", ""), ("f6", "reprint", ""),
+                ("f7", "toggle_outlet", ""), ("f8", "print_list", ""), *PAGE_BINDINGS]
     PAGE_SIZE = 50
 
     def __init__(self) -> None:
@@ -49,12 +51,30 @@ class JournalScreen(PagedRows, KioskScreen):
         if message.task == "print":
             self.say(self.tr("Printed."))
             return
-        self.rows = message.result
+        if message.task == "find":
+            self._show_rows([message.result])
+            self.say(self.tr("Journal no. {number}: Enter refunds, F6 reprints.").format(
+                number=message.result.operation_id))
+            return
+        self._show_rows(message.result)
+        self.say(self.tr("{count} operations today.").format(count=len(self.rows)) +
+                 (f"  {self.tr('Page')} {self.page + 1}" if self.page else ""))
+
+    def _show_rows(self, rows) -> None:
+        self.rows = rows
         table = self.query_one(DataTable)
         show_journal(table, self.tr, self.rows)
         table.focus()
-        self.say(self.tr("{count} operations today.").format(count=len(self.rows)) +
-                 (f"  {self.tr('Page')} {self.page + 1}" if self.page else ""))
+
+    def action_find(self) -> None:
+        """The number on the customer's receipt, of any day."""
+        from kiosk.screens.ask import AskModal
+
+        def typed(number) -> None:
+            if number:
+                self.call("find", journal.find, self.app.session, int(number))
+        self.app.push_screen(AskModal(self.tr("Journal no. (流水号) on the receipt"),
+                                      max_length=12, restrict=r"[0-9]*"), typed)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         row = self.selected_row()

@@ -33,6 +33,7 @@ ENTRIES = (
     ("l", N_("Store ledgers"), ("ledgers", "LedgerScreen"), (permissions.FINANCE,)),
     ("s", N_("Card stock: request, receive, send, counts"), ("card_stock", "CardStockScreen"),
      (permissions.CARD_ISSUE, permissions.STOCK_MANAGE)),
+    ("i", N_("Insurers' files"), ("insurer_files", "InsurerFilesScreen"), (permissions.FINANCE,)),
     ("a", N_("Administration"), ("admin", "AdminScreen"), (permissions.ADMIN,)),
 )
 

@@ -77,12 +77,15 @@ class ReconcileScreen(FormScreen):
         table = self.query_one(DataTable)
         table.clear(columns=True)
         table.add_columns(self.tr("Order no."), self.tr("Result"), self.tr("Statement"),
-                          self.tr("Journal"))
+                          self.tr("Journal"),
+                          *([self.tr("Order list")] if report.orders_listed else []))
         rows = sorted(report.rows, key=lambda row: row.status == "matched")  # differences first
         for row in rows:
+            state = reconcile.ORDER_STATE_NAMES.get(row.order_state, row.order_state)
             table.add_row(row.order_no, self.tr(STATUS_NAMES[row.status]),
                           "" if row.statement_amount is None else format_yuan(row.statement_amount),
-                          "" if row.journal_amount is None else format_yuan(row.journal_amount))
+                          "" if row.journal_amount is None else format_yuan(row.journal_amount),
+                          *([self.tr(state)] if report.orders_listed else []))
         if report.differences:
             self.say(self.tr("{count} difference(s): settle them with the channel.").format(
                 count=report.differences), error=True)

@@ -44,6 +44,8 @@ class ResultScreen(KioskScreen):
                          f"{r.points_after}")
             if self.card is not None and self.card.signature_required:
                 lines.append(tr("Insurance card: the customer signs the receipt."))
+        if getattr(r, "channel_order_no", None):
+            lines.append(f"{tr('Channel order')} {r.channel_order_no}")
         lines.append(f"{tr('Journal no.')} #{r.operation_id}")
         yield from self.compose_status()
         with Vertical(id="result"):

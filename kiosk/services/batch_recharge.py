@@ -15,19 +15,18 @@ from pathlib import Path
 
 import peewee as pw
 
-from kiosk.errors import InvalidInput, KioskError, N_, NotFound
-from kiosk.money import FEN_PER_YUAN, MoneyError, format_yuan, parse_yuan
-from kiosk.services import audit, operators, permissions, tenders
+from kiosk.errors import InvalidInput, N_, NotFound
+from kiosk.money import FEN_PER_YUAN, format_yuan, parse_yuan
+from kiosk.services import audit, permissions, reviewed_lists, tenders
 from kiosk.services.recharge import recharge
+from kiosk.services.reviewed_lists import STATUS_NAMES, RunReport  # noqa: F401 (re-exported)
 from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store.db import database
-from kiosk.tables import Problem, TableProblems, looks_like_header, read_rows
+from kiosk.tables import Problem, looks_like_header
 from kiosk.text import plain_text
 
 MAX_NAME = 100
-STATUS_NAMES = {"draft": N_("draft"), "submitted": N_("submitted"), "reviewed": N_("reviewed"),
-                "run": N_("run"), "void": N_("void")}
 
 
 @dataclass(frozen=True)
@@ -42,43 +41,19 @@ class BatchSummary:
     reviewed_by: str
 
 
-@dataclass(frozen=True)
-class RunReport:
-    posted: int
-    already_posted: int
-    failed: list[tuple[int, KioskError]]  # lines that could not be posted, and why
-
-
 def parse_list(path: str | Path, *, line_most: int, list_most: int
                ) -> list[tuple[int, str, int]]:
     """(line, card number, amount in fen) for every row; TableProblems if any is bad.
     A line above `line_most` fen is a bad row; a list above `list_most` is refused."""
-    rows, problems, seen = [], [], {}
-    for index, (line, cells) in enumerate(read_rows(path)):
-        if index == 0 and looks_like_header(cells):
-            continue
+    def parse_row(line: int, cells: list[str]) -> tuple[str, tuple[int, str, int]]:
         number = "".join(cells[0].split()) if cells else ""
-        try:
-            amount = parse_yuan(cells[1] if len(cells) > 1 else "")
-        except MoneyError as error:
-            problems.append(Problem(line, error.message_id, error.params))
-            continue
+        amount = parse_yuan(cells[1] if len(cells) > 1 else "")
         if amount > line_most:
-            problems.append(Problem(
-                line, N_("{amount} is more than the {most} one line may recharge"),
-                {"amount": format_yuan(amount), "most": format_yuan(line_most)}))
-            continue
-        if number in seen:
-            problems.append(Problem(line, N_("card {number} is already on line {first}"),
-                                    {"number": number[-4:], "first": seen[number]}))
-            continue
-        seen[number] = line
-        rows.append((line, number, amount))
-    problems += _card_problems(rows)
-    if problems:
-        raise TableProblems(sorted(problems, key=lambda problem: problem.line))
-    if not rows:
-        raise InvalidInput(N_("The file has no rows to import."))
+            raise InvalidInput(N_("{amount} is more than the {most} one line may recharge"),
+                               amount=format_yuan(amount), most=format_yuan(line_most))
+        return number, (line, number, amount)
+    rows = reviewed_lists.checked_rows(path, parse_row, header=looks_like_header,
+                                       store_problems=_card_problems)
     total = sum(amount for _, _, amount in rows)
     if total > list_most:
         raise InvalidInput(N_("The list totals {total}, more than the {most} one list may "
@@ -137,12 +112,8 @@ def _move(session: Session, batch_id: int, *, allowed: tuple[str, ...], to: str,
           action: str, **changes) -> None:
     with database.atomic():
         batch = get_batch(session, batch_id)
-        if batch.status not in allowed:
-            raise InvalidInput(N_("A {status} list cannot do that."),
-                               status=batch.status)
-        models.BatchList.update(status=to, **changes).where(
-            models.BatchList.id == batch.id, models.BatchList.status == batch.status).execute()
-        audit.append(session, action, subject=f"batch:{batch.id}", details={"to": to})
+        reviewed_lists.move(session, batch, allowed=allowed, to=to, action=action,
+                            subject=f"batch:{batch.id}", **changes)
 
 
 def get_batch(session: Session, batch_id: int) -> models.BatchList:
@@ -172,9 +143,8 @@ def void(session: Session, batch_id: int) -> None:
 def review(session: Session, batch_id: int, credentials) -> None:
     """A second operator (not the one who imported it) checks and approves the list."""
     permissions.require(session, permissions.RECHARGE)
-    reviewer = operators.authorise_review(session, credentials, permissions.RECHARGE)
-    if reviewer.id == get_batch(session, batch_id).created_by_id:
-        raise InvalidInput(N_("The reviewer must not be the operator who imported the list."))
+    reviewer = reviewed_lists.second_operator(session, credentials, permissions.RECHARGE,
+                                              get_batch(session, batch_id).created_by_id)
     _move(session, batch_id, allowed=("submitted",), to="reviewed", action="batch.review",
           reviewed_by=reviewer.id)
 
@@ -185,25 +155,20 @@ def run(session: Session, batch_id: int) -> RunReport:
     batch = get_batch(session, batch_id)
     if batch.status not in ("reviewed", "run"):
         raise InvalidInput(N_("Only a reviewed list can be run."))
-    posted = already = 0
-    failed = []
-    for line in batch.lines.order_by(models.BatchLine.line_no):
-        try:
-            result = recharge(session, card_number=line.card_number, amount=line.amount,
-                              tender=batch.tender, key=f"batch-{batch.id}-{line.line_no}")
-        except KioskError as error:
-            failed.append((line.line_no, error))
-            continue
-        if result.replayed:
-            already += 1
-        else:
-            posted += 1
+
+    def post(line: models.BatchLine):
+        result = recharge(session, card_number=line.card_number, amount=line.amount,
+                          tender=batch.tender, key=f"batch-{batch.id}-{line.line_no}")
         if line.operation_id != result.operation_id:
             models.BatchLine.update(operation=result.operation_id).where(
                 models.BatchLine.id == line.id).execute()
-    if not failed and batch.status != "run":
+        return result
+
+    report = reviewed_lists.run_lines(batch.lines.order_by(models.BatchLine.line_no),
+                                      lambda line: line.line_no, post)
+    if not report.failed and batch.status != "run":
         _move(session, batch.id, allowed=("reviewed",), to="run", action="batch.run")
-    return RunReport(posted, already, failed)
+    return report
 
 
 def summaries(session: Session, *, limit: int = 50) -> list[BatchSummary]:

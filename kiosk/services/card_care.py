@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.errors import InvalidInput, N_, NotFound
+from kiosk.errors import DeviceError, InvalidInput, KioskError, N_, NotFound
+from kiosk.i18n import translator
 from kiosk.identity import initial_pin_from_id
 from kiosk.money import MoneyError
-from kiosk.services import audit, cards, permissions, receipts, tenders
+from kiosk.services import audit, card_status, cards, permissions, receipts, tenders
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.card_status import CardStatus
 from kiosk.services.catalog import CATEGORIES
@@ -26,32 +27,74 @@ REPLACEMENT_REASONS = ("lost", "damaged", "upgrade")
 
 
 # -- loss -------------------------------------------------------------------------------
-def report_loss(session: Session, number: str) -> str:
-    """挂失: the card stops working at once, on every terminal. Reporting twice is harmless."""
-    return _change_status(session, number, "lost", allowed_from=("active", "frozen"),
-                          action="card.loss")
+@dataclass(frozen=True)
+class LossSlip:
+    """What the 挂失/止挂 slip says: handed to the holder as their proof."""
+
+    card: str  # masked
+    holder: str  # masked
+    status: str
+    slip_printed: bool
+    print_problem: KioskError | None = None
 
 
-def cancel_loss(session: Session, number: str) -> str:
-    """止挂: the card was found; it works again."""
-    return _change_status(session, number, "active", allowed_from=("lost",),
-                          action="card.loss_cancelled")
+def report_loss(session: Session, number: str, holder_check: str, printer=None) -> LossSlip:
+    """挂失: the card stops working at once, on every terminal; reporting twice is harmless.
+    Only the holder may: the clerk types the last four of the holder's ID number (or
+    phone) as the holder shows it. An anonymous card has no holder to check."""
+    return _change_status(session, number, "lost", holder_check, printer,
+                          allowed_from=("active", "frozen"), action="card.loss",
+                          title=N_("CARD REPORTED LOST"))
 
 
-def _change_status(session: Session, number: str, status: str, *, allowed_from: tuple,
-                   action: str) -> str:
+def cancel_loss(session: Session, number: str, holder_check: str, printer=None) -> LossSlip:
+    """止挂: the card was found; it works again (the holder checked as for the loss)."""
+    return _change_status(session, number, "active", holder_check, printer,
+                          allowed_from=("lost",), action="card.loss_cancelled",
+                          title=N_("CARD LOSS CANCELLED"))
+
+
+def _check_holder(card: models.Card, holder_check: str) -> None:
+    member = models.Member.get_or_none(models.Member.id == card.member_id)
+    if member is None or card.anonymous:
+        raise InvalidInput(N_("An anonymous card has no holder to check: it cannot be "
+                              "reported lost."))
+    known = [value[-4:].upper() for value in (member.id_number, member.phone) if value]
+    if not known or (holder_check or "").strip().upper() not in known:
+        raise InvalidInput(N_("The last four of the holder's ID number (or phone) do not "
+                              "match: check the holder's ID."))
+
+
+def _change_status(session: Session, number: str, status: str, holder_check: str, printer,
+                   *, allowed_from: tuple, action: str, title: str) -> LossSlip:
     permissions.require(session, permissions.CARD_MANAGE)
+    _check_holder(cards.get_card(number), holder_check)
     with database.atomic():
         card = card_store.locked(cards.get_card(number).id)
-        if card.status == status:
-            return status
-        if card.status not in allowed_from:
+        unchanged = card.status == status  # reported twice: harmless, the slip again
+        if not unchanged and card.status not in allowed_from:
             cards.ensure_move(card, CardStatus(status))  # says why not
             raise InvalidInput(N_("This card cannot change to that state."))
-        card_store.set_status(card.id, status)
-        audit.append(session, action, subject=f"card:{card.number}",
-                     details={"from": card.status, "to": status})
-    return status
+        if not unchanged:
+            card_store.set_status(card.id, status)
+            audit.append(session, action, subject=f"card:{card.number}",
+                         details={"from": card.status, "to": status})
+    return _slip(session, card, status, printer, title)
+
+
+def _slip(session: Session, card: models.Card, status: str, printer, title: str) -> LossSlip:
+    """The slip printed after the change committed: a printer that fails changes
+    nothing about the card; the screen says the slip did not print."""
+    view = cards.view(cards.get_card(card.number))
+    tr = translator(session.runtime.settings.language)
+    try:
+        receipts.print_report(session, printer, tr(title), [
+            (tr("Card"), view.masked_number), (tr("Holder"), view.holder),
+            (tr("Status"), tr(card_status.NAMES.get(status, status)))],
+            name=f"loss-{card.number[-4:]}")
+    except DeviceError as error:
+        return LossSlip(view.masked_number, view.holder, status, False, error)
+    return LossSlip(view.masked_number, view.holder, status, True)
 
 
 # -- replacement ------------------------------------------------------------------------

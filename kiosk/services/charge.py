@@ -17,13 +17,15 @@ from dataclasses import asdict, dataclass, field
 
 from kiosk.errors import KioskError, N_, PermissionDenied
 from kiosk.money import format_yuan, split_proportionally
-from kiosk.services import cards, directory, operators, permissions, receipts
+from kiosk.services import (cards, channel_orders, directory, operators, permissions, policies,
+                            receipts)
 from kiosk.services.accounts import card_accounts, issuer_account, till_account
 from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import (InsufficientFunds, OperationResult, Posting, perform,
                                        stored)
 from kiosk.services.session import Session
 from kiosk.store import cards as card_store
+from kiosk.store import channel_orders as order_store
 from kiosk.store import ledger, models
 from kiosk.store import operations as operation_store
 
@@ -60,6 +62,7 @@ class ChargeResult(OperationResult):
     bonus_after: int
     points_after: int
     business_date: str
+    channel_order_no: str | None = None  # the channel order (渠道订单) the sale redeemed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,6 +102,7 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
         today = posting.operation.business_date
         card_now = cards.locked_for_spending(card.id, today)
         _check_sale_rules(session, card_now, amount, lines, today, posting.operation.id)
+        channel_orders.redeem(session, card_now, channel_order_no, amount, posting.operation.id)
         accounts = card_accounts(card_now, lock=True)
         principal, bonus = split_spend(card_now.product.spend_order, amount,
                                        accounts["principal"].balance, accounts["bonus"].balance)
@@ -113,7 +117,7 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
                 "principal_after": accounts["principal"].balance - principal,
                 "bonus_after": accounts["bonus"].balance - bonus,
                 "points_after": accounts["points"].balance + points,
-                "business_date": today.isoformat()}
+                "business_date": today.isoformat(), "channel_order_no": channel_order_no}
         data["receipt_id"] = receipts.queue(session, posting.operation, card_now, "charge",
                                             data, lines=lines)
         return data
@@ -231,6 +235,9 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
             raise AssertionError("the original is locked: what is left cannot have changed")
         charged, done = _load(original), refunded_so_far(original)
         total_after = done["amount"] + amount
+        if total_after == original.amount:
+            # A sale re-rung (say, without a forbidden item) redeems the order again.
+            order_store.reopen(original.id)
         principal_after, bonus_after = split_proportionally(
             total_after, [charged["principal"], charged["bonus"]])
         principal = principal_after - done["principal"]
@@ -276,6 +283,11 @@ def _check_refundable(session: Session, original: models.Operation | None,
     if original.outlet_id != session.actor.outlet_id and not permissions.has_permission(
             session.actor.operator_id, permissions.REFUND_ANY_OUTLET):
         raise PermissionDenied(N_("This charge was made at another outlet: refund it there."))
+    window = policies.value("refund_window_days")
+    if window and original.business_date < current_business_date(session) - dt.timedelta(
+            days=window):
+        raise KioskError(N_("This charge is older than the chain's refund window ({days} "
+                            "days): it cannot be refunded at the counter."), days=window)
     left = original.amount - original.reversed_amount
     if amount > left:
         if _filed_for_transfer(original):

@@ -8,8 +8,7 @@ import peewee as pw
 
 from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.services import cards, directory, permissions
-from kiosk.services.business_date import local_time
-from kiosk.services.business_date import current_business_date
+from kiosk.services.business_date import current_business_date, local_time
 from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
 from kiosk.store import models
@@ -38,14 +37,12 @@ def _rows(query, time_zone: str, time_format: str = "%H:%M:%S") -> list[JournalR
                                  on=(O.operator == models.Operator.id))
                       .objects())  # joined columns as attributes of the operation
     ids = [op.id for op in operations]
-    refunded = dict(O.select(O.reverses, pw.fn.SUM(O.amount)).where(O.reverses.in_(ids))
-                    .group_by(O.reverses).tuples()) if ids else {}
     receipt_of = dict(models.Receipt.select(models.Receipt.operation, models.Receipt.id)
                       .where(models.Receipt.operation.in_(ids)).tuples()) if ids else {}
     return [JournalRow(
         operation_id=op.id, time=local_time(op.created_at, time_zone).strftime(time_format),
         kind=op.kind, card=mask_card_number(op.card_number) if op.card_number else "",
-        amount=op.amount, refunded=int(refunded.get(op.id) or 0),
+        amount=op.amount, refunded=op.reversed_amount,
         receipt_id=receipt_of.get(op.id),
         operator=op.operator_login or "system")
         for op in operations]
@@ -62,6 +59,18 @@ def today(session: Session, *, whole_outlet: bool = False, limit: int = 200,
         query = query.where(O.operator == session.actor.operator_id)
     query = query.order_by(O.id.desc()).limit(limit).offset(offset)
     return _rows(query, directory.actor_info(session.actor).time_zone)
+
+
+def find(session: Session, operation_id: int) -> JournalRow:
+    """Any operation of this outlet by its journal number (流水号), of any day: the one a
+    customer brings back for a refund or a copy of its receipt."""
+    permissions.require(session, permissions.QUERY)
+    O = models.Operation
+    rows = _rows(O.select().where(O.id == operation_id, O.outlet == session.actor.outlet_id),
+                 directory.actor_info(session.actor).time_zone, "%Y-%m-%d %H:%M")
+    if not rows:
+        raise NotFound(N_("No journal number {number} at this outlet."), number=operation_id)
+    return rows[0]
 
 
 def card_history(session: Session, card_number: str, pin: str | None,

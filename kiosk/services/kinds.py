@@ -40,6 +40,8 @@ KINDS = {kind.name: kind for kind in (
     OperationKind("allocation", permissions.TRANSFER, N_("allocation"), ""),
     OperationKind("transfer", permissions.TRANSFER, N_("transfer"), ""),
     OperationKind("opening_balance", permissions.ADMIN, N_("opening balance"), ""),
+    OperationKind("insurer_load", permissions.FINANCE, N_("insurer load"), ""),
+    OperationKind("insurer_adjustment", permissions.FINANCE, N_("insurer adjustment"), ""),
     OperationKind("shift_close", permissions.SHIFT_CLOSE, N_("shift close"), ""),
 )}
 

@@ -77,6 +77,8 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
         rows.append((tr("Points"), str(data["points_after"])))
     if data.get("original_operation_id"):
         rows.append((tr("Reverses"), f"#{data['original_operation_id']}"))
+    if data.get("channel_order_no"):
+        rows.append((tr("Channel order"), data["channel_order_no"]))
     rows += [(tr("Receipt no."), receipt_label(info.terminal_code, number)),
              (tr("Journal no."), f"#{operation.id}"),
              (tr("Time"), local_time(session.now(), info.time_zone).strftime("%Y-%m-%d %H:%M"))]

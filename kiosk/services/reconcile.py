@@ -6,6 +6,12 @@ channel order number and settlement amount:
     amount_differs     same order, different amount
     only_statement     the channel has it, our journal does not
     only_journal       our journal has it, the statement does not
+    not_redeemed       the channel bills an order of its own list that was never
+                       redeemed at our counter (once the channel's order list is imported)
+
+With an imported order list each row also carries the order's state there (open,
+redeemed, cancelled, or unlisted), e.g. an order redeemed at the counter and missing
+from the statement is only_journal and redeemed: claim it from the channel.
 
 A month with no differences can be confirmed; confirmed months are settled quarterly
 (in January, April, July and October, for the three months before): in cash against
@@ -22,18 +28,21 @@ from pathlib import Path
 
 import peewee as pw
 
-from kiosk.errors import InvalidInput, KioskError, N_, NotFound
-from kiosk.money import MoneyError, parse_yuan
-from kiosk.services import audit, permissions
+from kiosk.errors import InvalidInput, KioskError, N_
+from kiosk.services import audit, channel_orders, permissions
 from kiosk.services.business_date import current_business_date, month_bounds
+from kiosk.services.channels import channel_mapping, read_order_lines
 from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store.db import database
-from kiosk.tables import Problem, TableProblems, read_rows
 
-STATUSES = ("matched", "amount_differs", "only_statement", "only_journal")
+STATUSES = ("matched", "amount_differs", "only_statement", "only_journal", "not_redeemed")
 STATUS_NAMES = {"matched": N_("matched"), "amount_differs": N_("amount differs"),
-                "only_statement": N_("only in statement"), "only_journal": N_("only in journal")}
+                "only_statement": N_("only in statement"), "only_journal": N_("only in journal"),
+                "not_redeemed": N_("billed, never redeemed")}
+UNLISTED = "unlisted"  # the order state of a number the imported order list lacks
+ORDER_STATE_NAMES = {"open": N_("not redeemed"), "redeemed": N_("redeemed"),
+                     "cancelled": N_("cancelled"), UNLISTED: N_("not on the order list")}
 SETTLEMENT_MONTHS = (1, 4, 7, 10)
 INVOICE_DIVISOR = Decimal("1.06")
 
@@ -44,6 +53,7 @@ class Row:
     status: str
     statement_amount: int | None
     journal_amount: int | None
+    order_state: str = ""  # on the imported order list; "" when none is imported
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,7 @@ class Report:
     month: str
     rows: list[Row]
     statement_sha256: str
+    orders_listed: bool = False  # the channel's order list is imported: rows carry states
 
     def count(self, status: str) -> int:
         return sum(1 for row in self.rows if row.status == status)
@@ -65,51 +76,16 @@ class Report:
         return sum(row.journal_amount for row in self.rows if row.status == "matched")
 
 
-def channel_mapping(session: Session, channel: str) -> dict:
-    mapping = session.runtime.settings.channels.get(channel)
-    if mapping is None:
-        raise NotFound(N_("No channel '{channel}' in the settings ([channels.{channel}])."),
-                       channel=channel[:30])
-    return mapping
-
-
 def last_month(today: dt.date) -> str:
     return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
 def read_statement(path: str | Path, mapping: dict) -> dict[str, int]:
-    """Order number -> amount (fen) of a statement; every bad row reported by line."""
-    rows = read_rows(path)
-    try:
-        line, header = next(rows)
-    except StopIteration:
-        raise InvalidInput(N_("The file has no rows to import.")) from None
-    columns = {}
-    for key in ("order_no", "amount"):
-        if mapping[key] not in header:
-            raise InvalidInput(N_("The statement has no column '{column}'."),
-                               column=mapping[key])
-        columns[key] = header.index(mapping[key])
-    orders, problems, seen = {}, [], {}
-    for line, cells in rows:
-        cells = cells + [""] * (len(header) - len(cells))
-        order_no = cells[columns["order_no"]]
-        try:
-            amount = parse_yuan(cells[columns["amount"]].lstrip("¥￥"), allow_zero=True)
-        except MoneyError as error:
-            problems.append(Problem(line, error.message_id, error.params))
-            continue
-        if not order_no:
-            problems.append(Problem(line, N_("no order number"), {}))
-        elif order_no in seen:
-            problems.append(Problem(line, N_("order {order} is already on line {first}"),
-                                    {"order": order_no[:40], "first": seen[order_no]}))
-        else:
-            seen[order_no] = line
-            orders[order_no] = amount
-    if problems:
-        raise TableProblems(problems)
-    return orders
+    """Order number -> amount (fen) of a statement; every bad row reported by line (a
+    fully refunded order may be billed at zero)."""
+    columns = {"order_no": mapping["order_no"], "amount": mapping["amount"]}
+    return {line.order_no: line.amount
+            for line in read_order_lines(path, columns, allow_zero=True)}
 
 
 def journal_orders(session: Session, month: str, issuer: str = "") -> dict[str, int]:
@@ -143,18 +119,23 @@ def reconcile(session: Session, *, channel: str, statement: str | Path,
     mapping = channel_mapping(session, channel)
     theirs = read_statement(statement, mapping)
     ours = journal_orders(session, month, mapping.get("issuer", ""))
+    numbers = sorted(set(theirs) | set(ours))
+    listed = channel_orders.list_imported(channel)
+    states = channel_orders.order_states(channel, numbers) if listed else {}
     rows = []
-    for order_no in sorted(set(theirs) | set(ours)):
+    for order_no in numbers:
         statement_amount, journal_amount = theirs.get(order_no), ours.get(order_no)
+        state = states.get(order_no, UNLISTED) if listed else ""
         if journal_amount is None:
-            status = "only_statement"
+            never_redeemed = state in (channel_orders.OPEN, channel_orders.CANCELLED)
+            status = "not_redeemed" if never_redeemed else "only_statement"
         elif statement_amount is None:
             status = "only_journal"
         else:
             status = "matched" if statement_amount == journal_amount else "amount_differs"
-        rows.append(Row(order_no, status, statement_amount, journal_amount))
+        rows.append(Row(order_no, status, statement_amount, journal_amount, state))
     digest = hashlib.sha256(Path(statement).read_bytes()).hexdigest()
-    return Report(channel, month, rows, digest)
+    return Report(channel, month, rows, digest, listed)
 
 
 def confirm(session: Session, report: Report) -> int:
@@ -233,8 +214,10 @@ def report_rows(report: Report) -> list[list]:
 
     def money(fen):
         return "" if fen is None else plain_yuan(fen)
-    return [["order_no", "status", "statement_amount", "journal_amount"]] + [
-        [row.order_no, row.status, money(row.statement_amount), money(row.journal_amount)]
+    state = ["order_state"] if report.orders_listed else []
+    return [["order_no", "status", "statement_amount", "journal_amount", *state]] + [
+        [row.order_no, row.status, money(row.statement_amount), money(row.journal_amount),
+         *([row.order_state] if report.orders_listed else [])]
         for row in report.rows]
 
 

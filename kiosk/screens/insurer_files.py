@@ -1,0 +1,98 @@
+"""Insurers' files (保险公司文件): import the insurer's card file or loads file, see the
+latest files; F5 (or Enter on a file) opens its lines, where a second operator reviews
+it and it runs; Del voids a file that has not started to run."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from kiosk.errors import N_
+from kiosk.messages import WorkDone
+from kiosk.money import format_yuan
+from kiosk.screens.form import Field, FormScreen
+from kiosk.screens.paging import row_under_cursor, show_rows
+from kiosk.services import insurer_cards
+from kiosk.services.insurer_cards import KIND_NAMES
+from kiosk.services.reviewed_lists import STATUS_NAMES
+
+KIND_CHOICES = tuple(KIND_NAMES.items())
+
+
+class InsurerFilesScreen(FormScreen):
+    HEADING = N_("INSURERS' FILES")
+    TABLE = True
+    KEYS = [("Enter", N_("Import")), ("F5", N_("Lines, review, run")), ("Del", N_("Void")),
+            ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f5", "open_file", ""), ("delete", "void", "")]
+
+    def fields(self) -> list[Field]:
+        folder = self.app.settings.home / "insurer"
+        return [Field("path", N_("File (.csv/.xlsx)"), 300, value=f"{folder}/"),
+                Field("name", N_("File name"), insurer_cards.MAX_NAME),
+                Field("kind", N_("Holds"), choices=KIND_CHOICES)]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.files: list[insurer_cards.FileSummary] = []
+
+    def on_mount(self) -> None:
+        self.query_one("#path").focus()
+        self.refresh_files()
+
+    def on_screen_resume(self) -> None:  # back from a file's lines: its status changed
+        self.refresh_files()
+
+    def refresh_files(self) -> None:
+        self.call("files", insurer_cards.summaries, self.app.session)
+
+    def submit(self) -> None:
+        self.details("")
+        self.call("import", insurer_cards.import_file, self.app.session, self.value("path"),
+                  kind=self.value("kind"), name=self.value("name"))
+
+    def selected(self) -> insurer_cards.FileSummary | None:
+        chosen = row_under_cursor(self.query_one(DataTable), self.files)
+        if chosen is None:
+            self.say(self.tr("Choose a file in the table first."), error=True)
+        return chosen
+
+    def action_open_file(self) -> None:
+        chosen = self.selected()
+        if chosen is not None:
+            from kiosk.screens.insurer_lines import InsurerLinesScreen
+            self.app.push_screen(InsurerLinesScreen(chosen))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open_file()
+
+    def action_void(self) -> None:
+        chosen = self.selected()
+        if chosen is not None:
+            self.call("void", insurer_cards.void, self.app.session, chosen.file_id)
+
+    def on_work_done(self, message: WorkDone) -> None:
+        if message.error is not None:
+            self.refused(message.error)
+            return
+        if message.task == "files":
+            self._show(message.result)
+            return
+        if message.task == "import":
+            self.say(self.tr("File #{number} imported as a draft: check its lines (F5), then "
+                             "a second operator reviews it.").format(number=message.result))
+        else:
+            self.say(self.tr("Done."))
+        self.refresh_files()
+
+    def _show(self, files: list[insurer_cards.FileSummary]) -> None:
+        self.files = files
+        show_rows(self.query_one(DataTable),
+                  ["#", self.tr("Holds"), self.tr("Insurer"), self.tr("File name"),
+                   self.tr("Status"), self.tr("Done"), self.tr("Total"), self.tr("By"),
+                   self.tr("Reviewer")],
+                  [[str(f.file_id), self.tr(KIND_NAMES[f.kind]), f.issuer, f.name,
+                    self.tr(STATUS_NAMES.get(f.status, f.status)), f"{f.done}/{f.lines}",
+                    format_yuan(f.total), f.created_by, f.reviewed_by] for f in files])
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,119 @@
+"""Channel orders (渠道订单) as the store holds them: imported from a channel's order
+list as `open`, redeemed by the charge that names them with one conditional UPDATE
+(open -> redeemed), so two tills can never both redeem one order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import peewee as pw
+
+from kiosk.store import models, sql
+
+OPEN, REDEEMED, CANCELLED = "open", "redeemed", "cancelled"
+_CHUNK = 500  # rows per statement: well under either database's parameter limit
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    order_no: str
+    amount: int
+    outlet_id: int | None
+
+
+_ANY = sql.Statement('SELECT 1 FROM "channel_order" WHERE "channel" = ? LIMIT 1')
+
+
+def has_orders(channel: str) -> bool:
+    """Whether the channel's order list was ever imported (then every order is checked)."""
+    return _ANY.first(channel) is not None
+
+
+_REDEEM = sql.Statement(
+    'UPDATE "channel_order" SET "status" = \'redeemed\', "operation_id" = ? '
+    'WHERE "channel" = ? AND "order_no" = ? AND "status" = \'open\' AND "amount" = ? '
+    'AND ("outlet_id" IS NULL OR "outlet_id" = ?)')
+
+
+def redeem(channel: str, order_no: str, amount: int, outlet_id: int, operation_id: int) -> bool:
+    """Mark the order redeemed by `operation_id` if it is open, of this amount and of
+    this outlet (or of none); False if not (nothing changed). The database decides in
+    the one statement: of two tills redeeming at once, the second finds it redeemed."""
+    return _REDEEM.changed(operation_id, channel, order_no, amount, outlet_id) == 1
+
+
+_REOPEN = sql.Statement(
+    'UPDATE "channel_order" SET "status" = \'open\', "operation_id" = NULL '
+    'WHERE "operation_id" = ? AND "status" = \'redeemed\'')
+
+
+def reopen(operation_id: int) -> bool:
+    """The order the charge `operation_id` redeemed is open again (the charge was refunded
+    in full); False if it redeemed none."""
+    return _REOPEN.changed(operation_id) == 1
+
+
+_ONE = sql.Statement('SELECT * FROM "channel_order" WHERE "channel" = ? AND "order_no" = ?')
+
+
+def find(channel: str, order_no: str) -> models.ChannelOrder | None:
+    found = _ONE.models(models.ChannelOrder, channel, order_no)
+    return found[0] if found else None
+
+
+def by_numbers(channel: str, order_nos: Iterable[str]) -> dict[str, models.ChannelOrder]:
+    """The channel's imported orders among `order_nos`, by number."""
+    CO, numbers, found = models.ChannelOrder, list(order_nos), {}
+    for start in range(0, len(numbers), _CHUNK):
+        for order in CO.select().where(CO.channel == channel,
+                                       CO.order_no.in_(numbers[start:start + _CHUNK])):
+            found[order.order_no] = order
+    return found
+
+
+def insert(channel: str, orders: Sequence[NewOrder], imported_at: dt.datetime) -> None:
+    rows = [{"channel": channel, "order_no": order.order_no, "amount": order.amount,
+             "outlet": order.outlet_id, "ordered_at": None, "status": OPEN,
+             "operation": None, "imported_at": imported_at} for order in orders]
+    for start in range(0, len(rows), _CHUNK):
+        sql.insert_rows(models.ChannelOrder, rows[start:start + _CHUNK])
+
+
+@dataclass(frozen=True)
+class Listed:
+    order_no: str
+    amount: int
+    outlet_code: str
+    status: str
+    operation_id: int | None
+    imported_at: dt.datetime
+
+
+def listing(channel: str, status: str | None = None) -> list[Listed]:
+    CO, O = models.ChannelOrder, models.Outlet
+    query = (CO.select(CO.order_no, CO.amount, O.code, CO.status, CO.operation,
+                       CO.imported_at)
+             .join(O, pw.JOIN.LEFT_OUTER, on=(CO.outlet == O.id))
+             .where(CO.channel == channel).order_by(CO.order_no).tuples())
+    if status:
+        query = query.where(CO.status == status)
+    return [Listed(no, amount, code or "", state, operation, imported)
+            for no, amount, code, state, operation, imported in query]
+
+
+def outlet_ids(codes: Iterable[str]) -> dict[str, int]:
+    """Registered outlets among `codes`: code -> id."""
+    codes = list(set(codes))
+    if not codes:
+        return {}
+    return {code: outlet_id for outlet_id, code in models.Outlet.select(
+        models.Outlet.id, models.Outlet.code).where(models.Outlet.code.in_(codes)).tuples()}
+
+
+_OUTLET_CODE = sql.Statement('SELECT "code" FROM "outlet" WHERE "id" = ?')
+
+
+def outlet_code(outlet_id: int) -> str:
+    return _OUTLET_CODE.first(outlet_id)[0]
