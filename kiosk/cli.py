@@ -1,87 +1,105 @@
-"""The `kiosk` command: one click group; every command takes --db and --home."""
+"""The `kiosk` command: one click group; every command takes --db and --home, before or
+after its name. How every command behaves on a failure (one message in the user's
+language, exit 2, never a traceback) is kiosk/command_line.py."""
 
 from __future__ import annotations
 
-import functools
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from kiosk.config import Settings, load_settings, with_simulated_devices
-from kiosk.errors import KioskError
-from kiosk.i18n import translator
+from kiosk.command_line import IsoDate, KioskGroup, Month, given_options, settings_of
+from kiosk.config import with_simulated_devices
+from kiosk.errors import InvalidInput, N_
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db_url", metavar="URL", help="Database URL (default: SQLite in the "
-              "data directory; or postgresql://...). Env: KIOSK_DB.")
-@click.option("--home", type=click.Path(path_type=Path), help="Data directory (database, "
-              "pepper key, config, receipts). Env: KIOSK_HOME.")
+@click.group(cls=KioskGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.pass_context
-def main(ctx: click.Context, db_url: str | None, home: Path | None) -> None:
+def main(ctx: click.Context) -> None:
     """Counter software for member, stored-value and insurance cards."""
-    ctx.obj = {"db_url": db_url, "home": home}
-
-
-def _settings(ctx: click.Context) -> Settings:
-    return load_settings(home=ctx.obj["home"], db_url=ctx.obj["db_url"])
-
-
-def reports_errors(command):
-    """A KioskError becomes its message on stderr (in the configured language), exit 2."""
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except KioskError as error:
-            language = _language_or_default()
-            click.echo(f"error: {error.render(translator(language))}", err=True)
-            sys.exit(2)
-    return wrapper
-
-
-def _language_or_default() -> str:
-    """The language of the store the command ran on (its --home), English if unknown."""
-    context = click.get_current_context(silent=True)
-    options = (context.find_root().obj if context is not None else None) or {}
-    try:
-        return load_settings(home=options.get("home"), db_url=options.get("db_url")).language
-    except KioskError:
-        return "en"
+    ctx.ensure_object(dict)
 
 
 def _runtime(ctx: click.Context, *, initialise: bool = False):
     from kiosk.services.bootstrap import open_runtime
-    return open_runtime(_settings(ctx), initialise=initialise, log_to_stderr=True)
+    return open_runtime(settings_of(ctx), initialise=initialise, log_to_stderr=True)
+
+
+def operator_session(ctx: click.Context):
+    """A command that changes things runs as the operator who logs in for it: their
+    login id and password at the prompt (the password hidden), or KIOSK_OPERATOR and
+    KIOSK_OPERATOR_PASSWORD for a script. Their role decides what they may do, and the
+    audit log records them. Wrong passwords count as at any login."""
+    import os
+
+    from kiosk.services import operators
+    from kiosk.services.bootstrap import system_session
+    runtime = _runtime(ctx)
+    terminal = system_session(runtime)
+    outlet_code = runtime.settings.outlet_code or _only_outlet_code()
+    login_id = os.environ.get("KIOSK_OPERATOR") or click.prompt("login id", err=True)
+    password = os.environ.get("KIOSK_OPERATOR_PASSWORD") or click.prompt(
+        "password", hide_input=True, err=True)
+    result = operators.login(terminal, outlet_code=outlet_code, login_id=login_id,
+                             password=password, terminal_code=runtime.settings.terminal_code,
+                             at_till=False)
+    return terminal.as_actor(result.actor)
+
+
+def _only_outlet_code() -> str:
+    """The outlet of a store with one (the first run makes the head office)."""
+    from kiosk.store import models
+    codes = [outlet.code for outlet in models.Outlet.select(models.Outlet.code).limit(2)]
+    if len(codes) != 1:
+        raise InvalidInput(N_("Which outlet? Set outlet_code in kiosk.toml or KIOSK_OUTLET."))
+    return codes[0]
+
+
+@main.command()
+@click.option("--outlet-code", prompt="the head office's outlet code (8 digits)",
+              help="The chain's first outlet, its head office.")
+@click.option("--outlet-name", prompt="its name")
+@click.option("--terminal", "terminal_code", default="T01", show_default=True,
+              help="This terminal's code.")
+@click.option("--admin-login", prompt="the first administrator's login id")
+@click.option("--admin-name", prompt="their name")
+@click.pass_context
+def setup(ctx, outlet_code, outlet_name, terminal_code, admin_login, admin_name) -> None:
+    """First run (首次设置) of an empty store: the head office, this terminal and the first
+    administrator, whose password is typed twice (or KIOSK_OPERATOR_PASSWORD). Refused
+    once the store is set up."""
+    import os
+
+    from kiosk.services import admin as admin_service
+    from kiosk.services import setup as first_run
+    runtime = _runtime(ctx)
+    password = os.environ.get("KIOSK_OPERATOR_PASSWORD") or click.prompt(
+        "their password (8-12 letters and digits)", hide_input=True, confirmation_prompt=True,
+        err=True)
+    first_run.set_up(runtime, first_run.FirstRun(
+        admin_service.OutletDetails(outlet_code, outlet_name), terminal_code, admin_login,
+        admin_name, password))
+    click.echo(f"store set up: outlet {outlet_code} (head office), terminal {terminal_code}, "
+               f"administrator {admin_login}. Next: 'kiosk admin ...' as {admin_login}.")
 
 
 @main.command()
 @click.pass_context
-@reports_errors
 def init(ctx: click.Context) -> None:
     """Create or upgrade the database schema and the pepper key (harmless to rerun)."""
     from kiosk.store import schema
+    from kiosk.store.db import safe_url
     runtime = _runtime(ctx, initialise=True)
     click.echo(f"database ready at schema version {schema.current_version()}: "
-               f"{_safe_url(runtime.settings.db_url)}")
+               f"{safe_url(runtime.settings.db_url)}")
     click.echo(f"pepper key: {runtime.settings.pepper_path}")
-
-
-def _safe_url(url: str) -> str:
-    """Never print a password that may sit in a database URL."""
-    from urllib.parse import urlparse
-    parsed = urlparse(url)
-    if parsed.password:
-        return url.replace(f":{parsed.password}@", ":***@")
-    return url
 
 
 @main.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the demo outlet exists.")
 @click.pass_context
-@reports_errors
 def seed_demo(ctx: click.Context, if_empty: bool) -> None:
     """Load the demo outlet, operators, products, members and cards (see README)."""
     from kiosk.services import demo
@@ -91,7 +109,8 @@ def seed_demo(ctx: click.Context, if_empty: bool) -> None:
         if if_empty:
             click.echo("demo data already present")
             return
-        raise click.ClickException("the demo outlet exists already (use a fresh --home/--db)")
+        raise InvalidInput(N_("The demo outlet exists already: use a fresh --home or --db, "
+                              "or --if-empty."))
     demo.seed(lambda actor: Session(runtime, actor))
     demo.seed_channel_orders(lambda actor: Session(runtime, actor))
     click.echo("demo data loaded: outlet 31010001, operators cashier1/clerk1/super1/"
@@ -100,7 +119,6 @@ def seed_demo(ctx: click.Context, if_empty: bool) -> None:
 
 @main.command()
 @click.pass_context
-@reports_errors
 def verify(ctx: click.Context) -> None:
     """Prove the ledger balances and the audit chain is unbroken (exit 1 if not)."""
     from kiosk.services.verify import verify as run_verify
@@ -114,13 +132,12 @@ def verify(ctx: click.Context) -> None:
 
 
 @main.command()
-@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]),
+@click.option("--date", "day", required=True, type=IsoDate(),
               help="The business date to export.")
 @click.option("--out", "folder", required=True, type=click.Path(path_type=Path),
               help="Folder for <outlet>_<date>.csv/.jsonl/.manifest.json.")
 @click.option("--outlet", "outlets", multiple=True, help="Outlet code (default: every outlet).")
 @click.pass_context
-@reports_errors
 def export(ctx: click.Context, day, folder: Path, outlets: tuple[str, ...]) -> None:
     """Write the nightly export of one business date (atomic, byte-identical on rerun)."""
     from kiosk.services import export as exporting
@@ -130,8 +147,8 @@ def export(ctx: click.Context, day, folder: Path, outlets: tuple[str, ...]) -> N
     session = system_session(runtime)
     codes = outlets or [outlet.code for outlet in models.Outlet.select().order_by(models.Outlet.code)]
     for code in codes:
-        result = exporting.export_day(session, code, day.date(), folder)
-        click.echo(f"{code} {day.date()}: {result.rows} rows -> "
+        result = exporting.export_day(session, code, day, folder)
+        click.echo(f"{code} {day}: {result.rows} rows -> "
                    f"{', '.join(path.name for path in result.paths)}")
 
 
@@ -142,17 +159,13 @@ def export(ctx: click.Context, day, folder: Path, outlets: tuple[str, ...]) -> N
 @click.option("--charges", default=100_000, show_default=True, help="--busy-day: charges.")
 @click.option("--seconds", default=60.0, show_default=True,
               help="--busy-day: the sustained PostgreSQL run.")
-@click.option("--db", "bench_db", metavar="URL",
-              help="A PostgreSQL server for the contention figures (as `kiosk --db`).")
 @click.pass_context
-@reports_errors
 def bench(ctx: click.Context, quick: bool, busy_day: bool, charges: int,
-          seconds: float, bench_db: str | None) -> None:
+          seconds: float) -> None:
     """Measure the kiosk against raw-driver baselines (ratios; see docs/performance.md).
     With --db postgresql://..., also the multi-process contention figures there."""
     from kiosk.bench import run as run_bench
-    url = bench_db or ctx.obj["db_url"]
-    pg_url = url if url and url.startswith("postgres") else None
+    pg_url = _bench_server(given_options(ctx).get("db_url"))
     if busy_day:
         from kiosk.bench import busy_day as busy
 
@@ -165,27 +178,41 @@ def bench(ctx: click.Context, quick: bool, busy_day: bool, charges: int,
     run_bench(quick=quick, pg_url=pg_url, emit=click.echo)
 
 
+def _bench_server(url: str | None) -> str | None:
+    """The PostgreSQL server given with --db, checked before a long run starts; the
+    SQLite figures always use a folder of their own."""
+    if url is None:
+        return None
+    if not url.startswith("postgres"):
+        raise InvalidInput(N_("kiosk bench --db takes a PostgreSQL URL (postgresql://...); "
+                              "without --db it measures SQLite in a temporary folder."))
+    import psycopg2
+
+    from kiosk.store.failures import unavailable
+    try:
+        psycopg2.connect(url, connect_timeout=10).close()
+    except psycopg2.Error as error:
+        raise unavailable(error, url) from None
+    return url
+
+
 @main.command("close-day")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Default: today's.")
+@click.option("--date", "day", type=IsoDate(), help="Default: today's.")
 @click.pass_context
-@reports_errors
 def close_day(ctx: click.Context, day) -> None:
     """Outlet daily close (日结): refused while shifts are open or entries are abnormal."""
     from kiosk.services import closes
-    from kiosk.services.bootstrap import system_session
-    closed = closes.close_day(system_session(_runtime(ctx)), day.date() if day else None)
+    closed = closes.close_day(operator_session(ctx), day)
     click.echo(f"business date {closed} closed")
 
 
 @main.command("close-month")
-@click.argument("month")
+@click.argument("month", type=Month())
 @click.pass_context
-@reports_errors
 def close_month(ctx: click.Context, month: str) -> None:
     """Monthly close (月结) of MONTH (YYYY-MM), once every busy day is closed."""
     from kiosk.services import closes
-    from kiosk.services.bootstrap import system_session
-    closes.close_month(system_session(_runtime(ctx)), month)
+    closes.close_month(operator_session(ctx), month)
     click.echo(f"month {month} closed")
 
 
@@ -212,50 +239,48 @@ def _write_rows(rows: list[list], csv_path: Path | None) -> None:
 
 
 @ledger.command("daily")
-@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--from", "first", required=True, type=IsoDate())
+@click.option("--to", "last", required=True, type=IsoDate())
 @click.option("--outlet")
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path))
 @click.pass_context
-@reports_errors
 def ledger_daily(ctx, first, last, outlet, csv_path) -> None:
     """Opening, in, out and closing of principal and bonus, per business date."""
     from kiosk.services import ledgers
     from kiosk.services.bootstrap import system_session
     session = system_session(_runtime(ctx))
-    _write_rows(ledgers.ledger_table(session, _outlet_code(outlet), "daily", first.date(),
-                                     last.date()), csv_path)
+    _write_rows(ledgers.ledger_table(session, _outlet_code(outlet), "daily", first, last),
+                csv_path)
 
 
 @ledger.command("general")
-@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--date", "day", required=True, type=IsoDate())
 @click.option("--outlet")
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path))
 @click.pass_context
-@reports_errors
 def ledger_general(ctx, day, outlet, csv_path) -> None:
     """Stored value of the outlet's cards by business type, up to a date."""
     from kiosk.services import ledgers
     from kiosk.services.bootstrap import system_session
     session = system_session(_runtime(ctx))
-    _write_rows(ledgers.ledger_table(session, _outlet_code(outlet), "general", day.date(),
-                                     day.date()), csv_path)
+    _write_rows(ledgers.ledger_table(session, _outlet_code(outlet), "general", day, day),
+                csv_path)
 
 
 @main.command()
 @click.option("--channel", required=True, help="A channel of the settings ([channels.NAME]).")
 @click.option("--statement", required=True, type=click.Path(exists=True, path_type=Path),
               help="The channel's statement, .csv or .xlsx.")
-@click.option("--month", help="YYYY-MM (default: last month).")
+@click.option("--month", type=Month(), help="YYYY-MM (default: last month).")
 @click.option("--out", type=click.Path(path_type=Path), help="Report for finance: .csv or .xlsx.")
 @click.option("--confirm", is_flag=True, help="Mark the month reconciled (no differences).")
 @click.pass_context
-@reports_errors
 def reconcile(ctx, channel, statement, month, out, confirm) -> None:
     """Match a channel statement to the journal. Exit 0: all matched; 1: differences."""
     from kiosk.services import reconcile as reconciling
     from kiosk.services.bootstrap import system_session
-    session = system_session(_runtime(ctx))
+    # Matching only reads; confirming is finance's decision, made by someone who logs in.
+    session = operator_session(ctx) if confirm else system_session(_runtime(ctx))
     month = month or reconciling.last_month(session.now().date())
     report = reconciling.reconcile(session, channel=channel, statement=statement, month=month)
     rows = reconciling.report_rows(report)
@@ -271,10 +296,10 @@ def reconcile(ctx, channel, statement, month, out, confirm) -> None:
 
 @main.command()
 @click.option("--channel", required=True)
-@click.option("--in", "settle_in", required=True, help="Settlement month YYYY-MM (1, 4, 7, 10).")
+@click.option("--in", "settle_in", required=True, type=Month(),
+              help="Settlement month YYYY-MM (1, 4, 7, 10).")
 @click.option("--mode", type=click.Choice(["cash", "coupon"]), default="cash", show_default=True)
 @click.pass_context
-@reports_errors
 def settlement(ctx, channel, settle_in, mode) -> None:
     """The quarter's settlement list from the confirmed months."""
     from kiosk.money import plain_yuan
@@ -298,8 +323,7 @@ def admin() -> None:
 
 
 def _admin_session(ctx):
-    from kiosk.services.bootstrap import system_session
-    return system_session(_runtime(ctx))
+    return operator_session(ctx)
 
 
 def _password() -> str:
@@ -317,7 +341,6 @@ def _password() -> str:
 @click.option("--time-zone", default="Asia/Shanghai", show_default=True)
 @click.option("--day-boundary", default="04:00", show_default=True)
 @click.pass_context
-@reports_errors
 def admin_outlet(ctx, code, name, area, manager, address, phone, time_zone, day_boundary):
     """Create outlet CODE (8 digits) or change its details."""
     from kiosk.services import admin as admin_service
@@ -330,7 +353,6 @@ def admin_outlet(ctx, code, name, area, manager, address, phone, time_zone, day_
 @click.argument("code")
 @click.argument("state", type=click.Choice(["on", "off"]))
 @click.pass_context
-@reports_errors
 def admin_outlet_active(ctx, code, state):
     """Activate or deactivate an outlet."""
     from kiosk.services import admin as admin_service
@@ -343,7 +365,6 @@ def admin_outlet_active(ctx, code, state):
 @click.argument("product")
 @click.option("--close", is_flag=True, help="Close the product for the outlet instead.")
 @click.pass_context
-@reports_errors
 def admin_open_product(ctx, outlet, product, close):
     """Open card PRODUCT (and its issuer) for OUTLET."""
     from kiosk.services import admin as admin_service
@@ -356,7 +377,6 @@ def admin_open_product(ctx, outlet, product, close):
 @click.argument("code")
 @click.option("--name", default="")
 @click.pass_context
-@reports_errors
 def admin_terminal(ctx, outlet, code, name):
     """Add terminal CODE to OUTLET."""
     from kiosk.services import admin as admin_service
@@ -370,7 +390,6 @@ def admin_terminal(ctx, outlet, code, name):
 @click.argument("name")
 @click.argument("role")
 @click.pass_context
-@reports_errors
 def admin_operator(ctx, outlet, login_id, name, role):
     """Add an operator; the one-time password is asked for and changed at first login."""
     from kiosk.services import admin as admin_service
@@ -383,7 +402,6 @@ def admin_operator(ctx, outlet, login_id, name, role):
 @click.argument("login_id")
 @click.option("--unlock", is_flag=True)
 @click.pass_context
-@reports_errors
 def admin_operator_lock(ctx, outlet, login_id, unlock):
     """Lock an operator (or --unlock one locked by wrong passwords)."""
     from kiosk.services import admin as admin_service
@@ -396,7 +414,6 @@ def admin_operator_lock(ctx, outlet, login_id, unlock):
 @click.argument("outlet")
 @click.argument("login_id")
 @click.pass_context
-@reports_errors
 def admin_reset_password(ctx, outlet, login_id):
     """Set a one-time password; the operator must change it at the next login."""
     from kiosk.services import admin as admin_service
@@ -409,7 +426,6 @@ def admin_reset_password(ctx, outlet, login_id):
 @click.argument("old")
 @click.argument("new")
 @click.pass_context
-@reports_errors
 def admin_login_id(ctx, outlet, old, new):
     """Change an operator's login id (the old one stays on record)."""
     from kiosk.services import admin as admin_service
@@ -422,7 +438,6 @@ def admin_login_id(ctx, outlet, old, new):
 @click.argument("permission")
 @click.option("--revoke", is_flag=True)
 @click.pass_context
-@reports_errors
 def admin_grant(ctx, role, permission, revoke):
     """Grant PERMISSION to ROLE (or --revoke it)."""
     from kiosk.services import admin as admin_service
@@ -451,9 +466,11 @@ def _fen(text: str | None) -> int | None:
 @click.option("--forbidden", "forbidden_categories")
 @click.option("--validity-months", type=int)
 @click.option("--signature/--no-signature", "signature_required", default=None)
+@click.option("--initial-pin", type=click.Choice(["typed", "id_last6"]),
+              help="The PIN a card starts with: typed by the customer at issue, or the last "
+                   "six of the holder's ID number (X as 0: what an insurer's file needs).")
 @click.option("--active/--inactive", default=None)
 @click.pass_context
-@reports_errors
 def admin_product(ctx, code, fee, deposit, **fields):
     """Create card product CODE or change the options given."""
     from kiosk.services import admin as admin_service
@@ -470,29 +487,27 @@ def admin_product(ctx, code, fee, deposit, **fields):
 @click.argument("name")
 @click.option("--min", "min_amount", required=True, help="Pay at least (yuan).")
 @click.option("--bonus", required=True, help="Bonus (yuan).")
-@click.option("--from", "starts", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--to", "ends", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--from", "starts", required=True, type=IsoDate())
+@click.option("--to", "ends", required=True, type=IsoDate())
 @click.pass_context
-@reports_errors
 def admin_promotion(ctx, product, name, min_amount, bonus, starts, ends):
     """Add a recharge promotion to PRODUCT (e.g. 充500送50)."""
     from kiosk.services import admin as admin_service
     admin_service.add_promotion(_admin_session(ctx), product, name, _fen(min_amount),
-                                _fen(bonus), starts.date(), ends.date())
+                                _fen(bonus), starts, ends)
     click.echo(f"promotion {name} added to {product}")
 
 
 @main.command("verify-export")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.pass_context
-@reports_errors
 def verify_export(ctx: click.Context, path: Path) -> None:
     """Check an export manifest (or a folder of them): its signature, checksums, the
     records' counts and totals, audit hashes. Needs the store's pepper key (--home or
     KIOSK_PEPPER_FILE); no database."""
     from kiosk.services.export import verify_export as check
     from kiosk.services.secrets import Sealer, read_pepper
-    sealer = Sealer(read_pepper(_settings(ctx).pepper_path))
+    sealer = Sealer(read_pepper(settings_of(ctx).pepper_path))
     failed = False
     for result in check(path, sealer):
         click.echo(f"{result.manifest.name}: {'ok' if result.ok else 'FAILED'}")
@@ -505,11 +520,10 @@ def verify_export(ctx: click.Context, path: Path) -> None:
 @main.command()
 @click.option("--sim", is_flag=True, help="Probe the simulated devices instead.")
 @click.pass_context
-@reports_errors
 def devices(ctx: click.Context, sim: bool) -> None:
     """List the configured devices, probe each, and print its state."""
     from kiosk.hw.devices import build_devices
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if sim:
         settings = with_simulated_devices(settings)
     for name, state in build_devices(settings).describe().items():
@@ -522,7 +536,6 @@ def devices(ctx: click.Context, sim: bool) -> None:
 @click.option("--lang", type=click.Choice(["zh_CN", "en"]), help="Screen language.")
 @click.option("--no-kiosk-mode", is_flag=True, help="Allow quitting with Ctrl+Q (development).")
 @click.pass_context
-@reports_errors
 def run(ctx: click.Context, sim: bool, lang: str | None, no_kiosk_mode: bool) -> None:
     """Start the counter application (full screen)."""
     from kiosk.app import build_app

@@ -63,6 +63,9 @@ class Settings:
     hash_time_cost: int = 2
     hash_memory_kib: int = 19456
     theme: str = "kiosk"
+    # A batch recharge line or list above these is refused: most likely a typo.
+    batch_line_max_yuan: int = 50_000
+    batch_list_max_yuan: int = 5_000_000
     printer: DeviceConfig = DeviceConfig("sim")
     swipe: DeviceConfig = DeviceConfig("keyboard")
     writer: DeviceConfig = DeviceConfig("none")

@@ -8,6 +8,8 @@ Parameters must never hold a PIN, a password or the pepper.
 
 from __future__ import annotations
 
+import errno
+
 
 def N_(message: str) -> str:
     """Mark a message for translation without translating it here."""
@@ -60,3 +62,26 @@ class ReviewRequired(KioskError):
 
 class DeviceError(KioskError):
     default_message = N_("The device does not answer.")
+
+
+
+_PERMISSION_DENIED = N_("Cannot use {path}: permission denied. Check its owner and permissions.")
+_OS_MESSAGES = {
+    errno.EACCES: _PERMISSION_DENIED,
+    errno.EPERM: _PERMISSION_DENIED,
+    errno.EROFS: N_("Cannot write {path}: the file system is read-only. Choose another place."),
+    errno.ENOENT: N_("Cannot use {path}: there is no such file or folder."),
+    errno.ENOTDIR: N_("Cannot use {path}: part of the path is a file, not a folder."),
+    errno.EEXIST: N_("Cannot use {path}: a file is in the way where a folder is needed."),
+    errno.EISDIR: N_("Cannot use {path}: it is a folder, not a file."),
+    errno.ENOSPC: N_("The disk is full (writing {path}): free some space, then try again."),
+}
+
+
+def from_os_error(error: OSError) -> KioskError:
+    """A failed file operation as a message that says what to do about it."""
+    path = str(error.filename) if error.filename is not None else "-"
+    if error.errno in _OS_MESSAGES:
+        return KioskError(_OS_MESSAGES[error.errno], path=path)
+    return KioskError(N_("Cannot use {path}: {reason}. Check the path and its permissions."),
+                      path=path, reason=error.strerror or str(error))

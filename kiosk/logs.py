@@ -6,28 +6,74 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import sys
 from pathlib import Path
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+# extra= for a record meant for kiosk.log only (a traceback, a reference number): the
+# CLI has already told the person at the terminal in their own words.
+FILE_ONLY = {"file_only": True}
 _configured: set[str] = set()
+log = logging.getLogger("kiosk.logs")
 
 
-def setup_logging(path: Path, *, to_stderr: bool = False, level: int = logging.INFO) -> None:
+class OwnerOnlyRotatingFile(logging.handlers.RotatingFileHandler):
+    """The log, and each new file it rotates to, is created owner-only whatever the
+    umask: it holds card numbers (masked), operators and tracebacks."""
+
+    def _open(self):
+        descriptor = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        return open(descriptor, self.mode, encoding=self.encoding, errors=self.errors)
+
+
+class _Terminal(logging.StreamHandler):
+    """stderr is a person's terminal: the message, never a traceback; and whatever
+    sys.stderr is at the time of writing, not when the handler was made."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.addFilter(lambda record: not getattr(record, "file_only", False))
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _) -> None:
+        pass
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname} {record.getMessage()}"
+
+
+def setup_logging(path: Path, *, to_stderr: bool = False, level: int = logging.INFO,
+                  warn: bool = True) -> bool:
+    """Log to `path` (and, for the CLI, warnings to stderr). Returns whether the file is
+    written: a log that cannot be opened (a read-only or missing data directory) leaves
+    the kiosk working without it, with a warning unless `warn` is off; no folder is
+    created here."""
     root = logging.getLogger("kiosk")
     root.setLevel(level)
     root.propagate = False  # our handlers only: a library's basicConfig must not echo us
-    if str(path) not in _configured:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=5,
-                                                       encoding="utf-8")
-        handler.setFormatter(logging.Formatter(FORMAT))
-        root.addHandler(handler)
-        _configured.add(str(path))
+    if "<null>" not in _configured:
+        root.addHandler(logging.NullHandler())  # never Python's last-resort stderr handler
+        _configured.add("<null>")
     if to_stderr and "<stderr>" not in _configured:
-        handler = logging.StreamHandler()
+        handler = _Terminal()
         handler.setLevel(logging.WARNING)
-        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
         root.addHandler(handler)
         _configured.add("<stderr>")
+    if str(path) in _configured:
+        return True
+    try:
+        handler = OwnerOnlyRotatingFile(path, maxBytes=5_000_000, backupCount=5,
+                                        encoding="utf-8")
+    except OSError as error:
+        if warn:
+            log.warning("the log %s cannot be written (%s): running without it", path,
+                        error.strerror or error)
+        return False
+    handler.setFormatter(logging.Formatter(FORMAT))
+    root.addHandler(handler)
+    _configured.add(str(path))
+    return True

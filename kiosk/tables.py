@@ -1,16 +1,20 @@
 """Reading the CSV and XLSX files people bring (batch recharge lists, old-system card
-balances, channel statements): size limits, encodings, and rows as text with their
-line numbers, so every problem can be reported by line."""
+balances, channel statements): regular files only, limits on what is read (kiosk/files.py,
+kiosk/workbook.py), encodings, and rows as text with their line numbers, so every
+problem can be reported by line."""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.errors import InvalidInput, N_
+from kiosk.files import open_regular, read_regular
+from kiosk.workbook import sheet_rows
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -47,15 +51,9 @@ def read_rows(path: str | Path, *, max_rows: int = MAX_ROWS
     """(line number, cells as stripped text) for each non-empty row of a .csv or .xlsx;
     at most `max_rows` (a card maker's file is larger than a recharge list)."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError:
-        raise InvalidInput(N_("Cannot read the file {name}."), name=path.name[:80]) from None
-    if size > MAX_BYTES:
-        raise InvalidInput(N_("The file is larger than {most} MB."), most=MAX_BYTES // 2**20)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        rows = _csv_rows(path.read_bytes())
+        rows = _csv_rows(_csv_bytes(path))
     elif suffix == ".xlsx":
         rows = _xlsx_rows(path)
     else:
@@ -72,12 +70,23 @@ def read_rows(path: str | Path, *, max_rows: int = MAX_ROWS
         yield line, cells
 
 
+def _too_large() -> InvalidInput:
+    return InvalidInput(N_("The file is larger than {most} MB."), most=MAX_BYTES // 2**20)
+
+
 def _cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()[:MAX_CELL]
+
+
+def _csv_bytes(path: Path) -> bytes:
+    data = read_regular(path, MAX_BYTES)
+    if len(data) > MAX_BYTES:
+        raise _too_large()
+    return data
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
@@ -99,24 +108,14 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise InvalidInput(N_("The file is not a readable .xlsx workbook.")) from None
-    try:
-        sheet = book.worksheets[0]
-        for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield line, list(row)
-    finally:
-        book.close()
+    with open_regular(path) as handle:
+        if os.fstat(handle.fileno()).st_size > MAX_BYTES:
+            raise _too_large()
+        yield from sheet_rows(handle)
 
 
-def looks_like_header(cells: list[str], amount_column: int) -> bool:
-    """A first row whose amount cell is not a number is a header, not data."""
-    if amount_column >= len(cells):
-        return True
-    text = cells[amount_column].replace(".", "", 1).replace("-", "", 1)
-    return not text.isdigit()
+def looks_like_header(cells: list[str]) -> bool:
+    """A first row of words only (卡号, 金额) is a header. A row with a digit anywhere is
+    data and is checked like any other row: a first amount written ¥100.00, or a first
+    row missing its amount, is never dropped as if it were a header."""
+    return not any(character.isdigit() for cell in cells for character in cell)

@@ -4,6 +4,7 @@ PostgreSQL URL is given, the same tests on PostgreSQL in a schema of their own."
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from pathlib import Path
 
@@ -153,3 +154,32 @@ def log_in(runtime, outlet_code: str, login_id: str, password: str,
     result = operators.login(base, outlet_code=outlet_code, login_id=login_id,
                              password=password, terminal_code=terminal)
     return base.as_actor(result.actor)
+
+
+def finishes(call, seconds=20):
+    """call() run in a thread; a call still running after `seconds` fails the test
+    (a hang guard, not a timing assertion). Returns the exception it raised, if any."""
+    outcome = {}
+
+    def run():
+        try:
+            call()
+        except BaseException as error:  # handed to the test to judge
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        pytest.fail(f"still running after {seconds} s: it hangs")
+    return outcome.get("error")
+
+
+@pytest.fixture(autouse=True)
+def restore_umask():
+    """The CLI sets the process umask to 077 (KioskGroup.main): a test that runs it
+    in-process must not change the umask of the tests that follow."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    yield
+    os.umask(umask)

@@ -15,16 +15,36 @@ from tests.conftest import login_as
 OUTLET = "31010001"
 
 
+AS_ADMIN = {"KIOSK_OUTLET": OUTLET, "KIOSK_OPERATOR": "admin1",
+            "KIOSK_OPERATOR_PASSWORD": "Admin1234"}
+
+
 @pytest.fixture
 def run(seeded):
+    """`kiosk admin ...` as the demo's administrator (a script's way to log in)."""
     settings = seeded.settings
 
-    def invoke(*args, input=None):
-        result = CliRunner(env={"KIOSK_LANG": "en"}).invoke(
+    def invoke(*args, input=None, env=AS_ADMIN):
+        result = CliRunner(env={"KIOSK_LANG": "en", **env}).invoke(
             main, ["--home", str(settings.home), "--db", settings.db_url, "admin", *args],
             input=input)
         return result
     return invoke
+
+
+def test_an_admin_command_runs_as_the_operator_who_logs_in_for_it(run):
+    typed = run("terminal", OUTLET, "T07", env={"KIOSK_OUTLET": OUTLET},
+                input="admin1\nAdmin1234\n")
+    assert typed.exit_code == 0, typed.output
+    assert "Admin1234" not in typed.output  # the password is not echoed
+    event = models.AuditEvent.get(models.AuditEvent.action == "terminal.add")
+    assert event.operator_login == "admin1"  # who did it, recorded
+    wrong = run("terminal", OUTLET, "T08", env={**AS_ADMIN, "KIOSK_OPERATOR_PASSWORD": "x"})
+    assert wrong.exit_code == 2 and "Wrong outlet, login id or password" in wrong.output
+    cashier = run("terminal", OUTLET, "T08", env={
+        **AS_ADMIN, "KIOSK_OPERATOR": "cashier1", "KIOSK_OPERATOR_PASSWORD": "Cashier123"})
+    assert cashier.exit_code == 2 and "may not" in cashier.output
+    assert not models.Terminal.select().where(models.Terminal.code == "T08").exists()
 
 
 def test_outlet_terminal_and_product_activation(run):

@@ -302,6 +302,8 @@ def cli(stock, tmp_path, store_url, monkeypatch):
     monkeypatch.setenv("KIOSK_OUTLET", "10000001")
     monkeypatch.setenv("KIOSK_TERMINAL", "T01")
     monkeypatch.setenv("KIOSK_LANG", "en")
+    monkeypatch.setenv("KIOSK_OPERATOR", "admin")  # moves are made by someone who logs in
+    monkeypatch.setenv("KIOSK_OPERATOR_PASSWORD", "Admin1234")
 
     def run(*args):
         result = CliRunner().invoke(main, ["--db", store_url, "--home",

@@ -271,7 +271,8 @@ def test_a_statement_is_reconciled_against_the_imported_orders(shop, tmp_path):
 def test_the_cli_imports_a_list_and_lists_the_open_orders(shop, tmp_path):
     settings = shop.runtime.settings
     base = ["--home", str(settings.home), "--db", settings.db_url, "channel"]
-    cli = CliRunner(env={"KIOSK_LANG": "en"})
+    cli = CliRunner(env={"KIOSK_LANG": "en", "KIOSK_OUTLET": OUTLET, "KIOSK_OPERATOR": "admin",
+                         "KIOSK_OPERATOR_PASSWORD": "Admin1234"})
     path = tmp_path / "orders.csv"
     path.write_text(HEADER + "TK-1,88.00,\nTK-2,20,\n", encoding="utf-8")
     result = cli.invoke(main, base + ["import", "--channel", CHANNEL, str(path)])

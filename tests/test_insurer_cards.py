@@ -306,7 +306,8 @@ def test_the_command_line(insurer, runtime, tmp_path, monkeypatch):
     from kiosk.cli import main
     from kiosk.store import db
     for name, value in (("KIOSK_HASH_TIME_COST", "1"), ("KIOSK_HASH_MEMORY_KIB", "64"),
-                        ("KIOSK_LANG", "en")):
+                        ("KIOSK_LANG", "en"), ("KIOSK_OUTLET", "10000001"),
+                        ("KIOSK_OPERATOR", "admin"), ("KIOSK_OPERATOR_PASSWORD", "Admin1234")):
         monkeypatch.setenv(name, value)
 
     def kiosk(*args, input=None):
@@ -322,9 +323,13 @@ def test_the_command_line(insurer, runtime, tmp_path, monkeypatch):
                 "--name", "bad")
     assert bad.exit_code == 2 and "line 2: card" in bad.stderr and "line 3:" in bad.stderr
     path = card_file(tmp_path, THREE)
-    assert kiosk("pin-rule", "TK", "typed").exit_code == 0
+    def pin_rule(rule):
+        return CliRunner().invoke(main, ["--db", runtime.settings.db_url, "--home",
+                                         str(runtime.settings.home), "admin", "product", "TK",
+                                         "--initial-pin", rule]).exit_code
+    assert pin_rule("typed") == 0
     assert "PIN rule" in kiosk("import-cards", path, "--name", "typed").stderr
-    assert kiosk("pin-rule", "TK", "id_last6").exit_code == 0
+    assert pin_rule("id_last6") == 0
     imported = kiosk("import-cards", path, "--name", "泰康 2026-11")
     assert imported.exit_code == 0 and "imported as #1" in imported.output
     assert "already imported as #1" in kiosk("import-cards", path, "--name", "x").stderr

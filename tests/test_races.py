@@ -318,3 +318,18 @@ def test_another_outlet_cannot_refund_this_outlets_charge(seeded):
     with pytest.raises(PermissionDenied, match="another outlet"):
         charge.refund(cashier, original_operation_id=sale.operation_id, amount=500, key=key(),
                       review=SUPERVISOR)
+
+
+def test_a_check_that_died_mid_hash_does_not_block_the_card_for_ever(seeded, monkeypatch):
+    """Three terminals killed while checking a PIN leave their slots taken; the next
+    check waits, then frees them: the card still works, its wrong tries still count."""
+    from kiosk.services import lockout
+    monkeypatch.setattr(lockout, "BUSY_WAITS", (0.0,))
+    models.Card.update(pin_checks=3, pin_failures=1).where(
+        models.Card.number == SV_CARD).execute()
+    cashier = login_as(seeded, "cashier1")
+    charge.charge(cashier, card_number=SV_CARD, amount=100, pin=PIN, key=key())
+    with pytest.raises(cards.WrongPin):
+        charge.charge(cashier, card_number=SV_CARD, amount=100, pin="000000", key=key())
+    card = cards.get_card(SV_CARD)
+    assert (card.pin_checks, card.pin_failures) == (0, 1)

@@ -7,15 +7,14 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli import _runtime, _write_rows, reports_errors
-from kiosk.i18n import translator
+from kiosk.cli import _runtime, _write_rows, operator_session
+from kiosk.command_line import KioskGroup
 from kiosk.money import plain_yuan
 from kiosk.services import channel_orders
 from kiosk.services.bootstrap import system_session
-from kiosk.tables import TableProblems
 
 
-@click.group()
+@click.group(cls=KioskGroup)
 def channel() -> None:
     """Channel orders: import a channel's order list, list its orders."""
 
@@ -25,18 +24,10 @@ def channel() -> None:
               "([channels.NAME]).")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
-@reports_errors
 def import_list(ctx: click.Context, name: str, path: Path) -> None:
     """Import the channel's order list PATH (.csv or .xlsx) as open orders; every bad
     row is listed by line and nothing is imported (exit 2)."""
-    session = system_session(_runtime(ctx))
-    try:
-        result = channel_orders.import_orders(session, channel=name, path=path)
-    except TableProblems as error:
-        translate = translator(session.runtime.settings.language)
-        for problem in error.problems:
-            click.echo(problem.render(translate), err=True)
-        raise
+    result = channel_orders.import_orders(operator_session(ctx), channel=name, path=path)
     click.echo(f"{name}: {result.imported} imported ({plain_yuan(result.total)}), "
                f"{len(result.already)} already imported")
     for known in result.already:
@@ -48,7 +39,6 @@ def import_list(ctx: click.Context, name: str, path: Path) -> None:
 @click.option("--status", type=click.Choice(channel_orders.STATUSES), help="Only these.")
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Write a CSV.")
 @click.pass_context
-@reports_errors
 def list_orders(ctx: click.Context, name: str, status: str | None,
                 csv_path: Path | None) -> None:
     """The channel's imported orders: amount, outlet, status and the redeeming charge."""

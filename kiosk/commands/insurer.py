@@ -1,21 +1,21 @@
 """`kiosk insurer`: insurers' files (保险卡) from the command line. Commands that change
-things run as the outlet's system session; a review asks for the reviewer's login id
-and password at the prompt, never on the command line."""
+things run as the operator who logs in for them; a review asks for the reviewer's
+login id and password at the prompt, never on the command line."""
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from pathlib import Path
 
 import click
 
-from kiosk.cli import _runtime, reports_errors
+from kiosk.cli import _runtime, operator_session
+from kiosk.command_line import KioskGroup
 from kiosk.i18n import translator
 from kiosk.money import plain_yuan
 
 
-@click.group()
+@click.group(cls=KioskGroup)
 def insurer() -> None:
     """Insurers' files: their cards (开卡) and their loads and adjustments."""
 
@@ -25,30 +25,15 @@ def _session(ctx):
     return system_session(_runtime(ctx))
 
 
-@contextlib.contextmanager
-def _every_problem_listed(session):
-    """A file with bad rows: every problem on stderr, by line, then the usual error."""
-    from kiosk.tables import TableProblems
-    try:
-        yield
-    except TableProblems as error:
-        tr = translator(session.runtime.settings.language)
-        for problem in error.problems:
-            click.echo(problem.render(tr), err=True)
-        raise
-
 
 def _import_command(kind: str, help_text: str) -> None:
     """`kiosk insurer import-<kind> FILE --name NAME`."""
     @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--name", required=True, help="What the file is, e.g. '泰康 2026-11'.")
     @click.pass_context
-    @reports_errors
     def command(ctx, path: Path, name: str) -> None:
         from kiosk.services import insurer_cards
-        session = _session(ctx)
-        with _every_problem_listed(session):
-            file_id = insurer_cards.import_file(session, path, kind=kind, name=name)
+        file_id = insurer_cards.import_file(operator_session(ctx), path, kind=kind, name=name)
         click.echo(f"imported as #{file_id} (draft): a second operator reviews it with "
                    f"'kiosk insurer review {file_id}'")
     command.__doc__ = help_text
@@ -63,7 +48,6 @@ _import_command("loads", """The insurer's loads file (.csv/.xlsx): card number, 
 
 @insurer.command("files")
 @click.pass_context
-@reports_errors
 def files(ctx) -> None:
     """The latest files: kind, insurer, status, lines done of all, total."""
     from kiosk.services import insurer_cards
@@ -78,7 +62,7 @@ def _on_a_file(name: str):
     """A command on one file, named by its number."""
     def decorate(command):
         return insurer.command(name)(click.argument("file_id", type=int)(
-            click.pass_context(reports_errors(command))))
+            click.pass_context(command)))
     return decorate
 
 
@@ -87,7 +71,7 @@ def review(ctx, file_id: int) -> None:
     """A second operator (finance) approves the file: login id and password asked for."""
     from kiosk.services import insurer_cards
     from kiosk.services.charge import Review
-    session = _session(ctx)
+    session = operator_session(ctx)
     login_id = click.prompt("reviewer login id")
     password = click.prompt("reviewer password", hide_input=True)
     insurer_cards.review(session, file_id, Review(login_id, password))
@@ -98,7 +82,7 @@ def review(ctx, file_id: int) -> None:
 def run(ctx, file_id: int) -> None:
     """Post every line not yet posted (safe to rerun). Exit 1 if a line was refused."""
     from kiosk.services import insurer_cards
-    session = _session(ctx)
+    session = operator_session(ctx)
     report = insurer_cards.run(session, file_id)
     tr = translator(session.runtime.settings.language)
     click.echo(f"#{file_id}: posted {report.posted}, already posted {report.already_posted}, "
@@ -113,20 +97,6 @@ def run(ctx, file_id: int) -> None:
 def void(ctx, file_id: int) -> None:
     """Void a draft or reviewed file that has not started to run."""
     from kiosk.services import insurer_cards
-    insurer_cards.void(_session(ctx), file_id)
+    insurer_cards.void(operator_session(ctx), file_id)
     click.echo(f"#{file_id} void")
 
-
-@insurer.command("pin-rule")
-@click.argument("product")
-@click.argument("rule", type=click.Choice(["id_last6", "typed"]))  # admin.INITIAL_PINS
-@click.pass_context
-@reports_errors
-def pin_rule(ctx, product: str, rule: str) -> None:
-    """The PIN a product's cards start with: id_last6 (the last six of the holder's ID
-    number, X as 0: what an insurer's file needs) or typed (by the customer at issue).
-    The administrator's product setting (admin.save_product), here until `kiosk admin
-    product` takes it."""
-    from kiosk.services import admin
-    admin.save_product(_session(ctx), product, initial_pin=rule)
-    click.echo(f"{product}: initial PIN {rule}")

@@ -3,36 +3,22 @@ system session of the configured outlet (the head office for receiving and sendi
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import click
 
-from kiosk.cli import _language_or_default, _runtime, _write_rows, reports_errors
+from kiosk.cli import _runtime, _write_rows, operator_session
+from kiosk.command_line import KioskGroup
 
 MOVE_TITLES = ["#", "kind", "status", "product", "count", "from", "to", "numbers",
                "created", "by", "note"]
 
 
 def _session(ctx: click.Context):
+    """Reading the stock needs no login; every move is made by an operator who logs in."""
     from kiosk.services.bootstrap import system_session
     return system_session(_runtime(ctx))
 
-
-def _every_problem(command):
-    """A bad file: every bad line on stderr, then the usual error (exit 2)."""
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        from kiosk.i18n import translator
-        from kiosk.tables import TableProblems
-        try:
-            return command(*args, **kwargs)
-        except TableProblems as problems:
-            translate = translator(_language_or_default())
-            for problem in problems.problems:
-                click.echo(problem.render(translate), err=True)
-            raise
-    return wrapper
 
 
 def _say(move) -> None:
@@ -42,7 +28,7 @@ def _say(move) -> None:
                f"{numbers}{done}")
 
 
-@click.group()
+@click.group(cls=KioskGroup)
 def stock() -> None:
     """Card stock: receive blank cards, request, send, receive, return, scrap, counts."""
 
@@ -58,18 +44,16 @@ def stock() -> None:
 @click.option("--count", type=int, help="Range: how many cards.")
 @click.option("--note", default="", help="E.g. the maker's batch.")
 @click.pass_context
-@reports_errors
-@_every_problem
 def stock_receive(ctx, product_code, path, prefix, first, count, note):
     """Receive blank cards into the head office's stock."""
     from kiosk.services import card_stock
     if path is not None and (first or count):
         raise click.UsageError("give either --file or --prefix/--from/--count")
     if path is not None:
-        moves = card_stock.receive_file(_session(ctx), path, product_code=product_code,
+        moves = card_stock.receive_file(operator_session(ctx), path, product_code=product_code,
                                         note=note)
     elif first is not None and count is not None and product_code:
-        moves = [card_stock.receive_range(_session(ctx), product_code=product_code,
+        moves = [card_stock.receive_range(operator_session(ctx), product_code=product_code,
                                           prefix=prefix, first=first, count=count, note=note)]
     else:
         raise click.UsageError("give --file, or --product with --prefix, --from and --count")
@@ -82,11 +66,10 @@ def stock_receive(ctx, product_code, path, prefix, first, count, note):
 @click.option("--product", "product_code", required=True)
 @click.option("--count", type=int, required=True)
 @click.pass_context
-@reports_errors
 def stock_request(ctx, outlet, product_code, count):
     """An outlet asks the head office for blank cards."""
     from kiosk.services import card_stock
-    _say(card_stock.request_cards(_session(ctx), outlet, product_code, count))
+    _say(card_stock.request_cards(operator_session(ctx), outlet, product_code, count))
 
 
 @stock.command("send")
@@ -94,31 +77,28 @@ def stock_request(ctx, outlet, product_code, count):
 @click.option("--numbers", default="", metavar="FIRST-LAST",
               help="Send these cards (default: the first blanks in stock).")
 @click.pass_context
-@reports_errors
 def stock_send(ctx, move_id, numbers):
     """The head office sends request MOVE_ID: the cards are in transit."""
     from kiosk.services import card_stock
-    _say(card_stock.send(_session(ctx), move_id, numbers))
+    _say(card_stock.send(operator_session(ctx), move_id, numbers))
 
 
 @stock.command("receive-move")
 @click.argument("move_id", type=int)
 @click.pass_context
-@reports_errors
 def stock_receive_move(ctx, move_id):
     """The cards of MOVE_ID arrived: they become the receiving outlet's stock."""
     from kiosk.services import card_stock
-    _say(card_stock.receive_move(_session(ctx), move_id))
+    _say(card_stock.receive_move(operator_session(ctx), move_id))
 
 
 @stock.command("cancel")
 @click.argument("move_id", type=int)
 @click.pass_context
-@reports_errors
 def stock_cancel(ctx, move_id):
     """Cancel request MOVE_ID before it is sent."""
     from kiosk.services import card_stock
-    _say(card_stock.cancel_request(_session(ctx), move_id))
+    _say(card_stock.cancel_request(operator_session(ctx), move_id))
 
 
 @stock.command("return")
@@ -128,11 +108,10 @@ def stock_cancel(ctx, move_id):
 @click.option("--numbers", default="", metavar="FIRST-LAST", help="Or these cards.")
 @click.option("--note", default="")
 @click.pass_context
-@reports_errors
 def stock_return(ctx, outlet, product_code, count, numbers, note):
     """An outlet returns blank cards to the head office (received there with receive-move)."""
     from kiosk.services import card_stock
-    _say(card_stock.return_cards(_session(ctx), outlet, product_code, count=count,
+    _say(card_stock.return_cards(operator_session(ctx), outlet, product_code, count=count,
                                  numbers=numbers, note=note))
 
 
@@ -140,22 +119,20 @@ def stock_return(ctx, outlet, product_code, count, numbers, note):
 @click.argument("number")
 @click.option("--reason", required=True)
 @click.pass_context
-@reports_errors
 def stock_exchange(ctx, number, reason):
     """Scrap an outlet's damaged blank NUMBER and send a good one in its place."""
     from kiosk.services import card_stock
-    _say(card_stock.exchange(_session(ctx), number, reason))
+    _say(card_stock.exchange(operator_session(ctx), number, reason))
 
 
 @stock.command("scrap")
 @click.argument("numbers", nargs=-1, required=True)
 @click.option("--reason", required=True)
 @click.pass_context
-@reports_errors
 def stock_scrap(ctx, numbers, reason):
     """Scrap blank (or written, never issued) cards of one outlet."""
     from kiosk.services import card_stock
-    for move in card_stock.scrap(_session(ctx), list(numbers), reason):
+    for move in card_stock.scrap(operator_session(ctx), list(numbers), reason):
         _say(move)
 
 
@@ -164,7 +141,6 @@ def stock_scrap(ctx, numbers, reason):
 @click.option("--limit", type=int, default=50, show_default=True)
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path))
 @click.pass_context
-@reports_errors
 def stock_moves(ctx, outlet, limit, csv_path):
     """The latest stock moves."""
     from kiosk.services import card_stock
@@ -180,7 +156,6 @@ def stock_moves(ctx, outlet, limit, csv_path):
               "chain's totals, outlet *).")
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path))
 @click.pass_context
-@reports_errors
 def stock_counts(ctx, outlet, csv_path):
     """Blank, written, in transit, issued and scrapped cards per outlet and product."""
     from kiosk.services import card_stock

@@ -1,9 +1,14 @@
 """Sending a member a verification code. `sim` keeps the messages (the demo shows the
-code on screen); `command` runs a program of the chain's SMS gateway with the phone
-number and the text as its two arguments; `none` says no sender is configured."""
+code on screen); `command` runs a program of the chain's SMS gateway, the phone number
+in its environment (KIOSK_SMS_PHONE) and the text on its stdin (UTF-8); `none` says no
+sender is configured.
+
+Never on the program's command line: every local user can read it in /proc/<pid>/cmdline,
+while a process's environment is readable by its owner only and stdin by nobody else."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from typing import Protocol
 
@@ -38,7 +43,8 @@ class CommandCodeSender:
 
     def send(self, phone: str, text: str) -> None:
         try:
-            subprocess.run([*self.command, phone, text], check=True, timeout=self.timeout,
+            subprocess.run(self.command, input=text.encode("utf-8"), check=True,
+                           env={**os.environ, "KIOSK_SMS_PHONE": phone}, timeout=self.timeout,
                            capture_output=True)
         except (OSError, subprocess.SubprocessError):
             raise DeviceError(N_("The code could not be sent; check the SMS gateway.")) from None

@@ -25,6 +25,7 @@ class JournalScreen(PagedRows, KioskScreen):
         super().__init__()
         self.rows = []
         self.whole_outlet = False
+        self.found: int | None = None  # a journal number found with F5 is what is shown
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -38,11 +39,16 @@ class JournalScreen(PagedRows, KioskScreen):
         self.load_page()
 
     def load_page(self) -> None:
+        if self.found is not None:  # back from its refund: the row as it is now
+            self.call("find", journal.find, self.app.session, self.found)
+            return
         self.call("load", journal.today, self.app.session, whole_outlet=self.whole_outlet,
                   limit=self.PAGE_SIZE, offset=self.page * self.PAGE_SIZE)
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
+            if message.task == "find":
+                self.found = None  # not this outlet's: back to today's list on the next load
             self.say_error(message.error)
             return
         if message.task == "reprint":
@@ -72,7 +78,8 @@ class JournalScreen(PagedRows, KioskScreen):
 
         def typed(number) -> None:
             if number:
-                self.call("find", journal.find, self.app.session, int(number))
+                self.found = int(number)
+                self.load_page()
         self.app.push_screen(AskModal(self.tr("Journal no. (流水号) on the receipt"),
                                       max_length=12, restrict=r"[0-9]*"), typed)
 
@@ -98,7 +105,7 @@ class JournalScreen(PagedRows, KioskScreen):
                   self.app.devices.printer)
 
     def action_toggle_outlet(self) -> None:
-        self.whole_outlet = not self.whole_outlet
+        self.whole_outlet, self.found = not self.whole_outlet, None
         self.first_page()
 
     def action_print_list(self) -> None:

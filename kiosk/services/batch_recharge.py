@@ -16,7 +16,7 @@ from pathlib import Path
 import peewee as pw
 
 from kiosk.errors import InvalidInput, N_, NotFound
-from kiosk.money import parse_yuan
+from kiosk.money import FEN_PER_YUAN, format_yuan, parse_yuan
 from kiosk.services import audit, permissions, reviewed_lists, tenders
 from kiosk.services.recharge import recharge
 from kiosk.services.reviewed_lists import STATUS_NAMES, RunReport  # noqa: F401 (re-exported)
@@ -24,6 +24,7 @@ from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store.db import database
 from kiosk.tables import Problem, looks_like_header
+from kiosk.text import plain_text
 
 MAX_NAME = 100
 
@@ -40,15 +41,25 @@ class BatchSummary:
     reviewed_by: str
 
 
-def parse_list(path: str | Path) -> list[tuple[int, str, int]]:
-    """(line, card number, amount in fen) for every row; TableProblems if any is bad."""
+def parse_list(path: str | Path, *, line_most: int, list_most: int
+               ) -> list[tuple[int, str, int]]:
+    """(line, card number, amount in fen) for every row; TableProblems if any is bad.
+    A line above `line_most` fen is a bad row; a list above `list_most` is refused."""
     def parse_row(line: int, cells: list[str]) -> tuple[str, tuple[int, str, int]]:
         number = "".join(cells[0].split()) if cells else ""
         amount = parse_yuan(cells[1] if len(cells) > 1 else "")
+        if amount > line_most:
+            raise InvalidInput(N_("{amount} is more than the {most} one line may recharge"),
+                               amount=format_yuan(amount), most=format_yuan(line_most))
         return number, (line, number, amount)
-    return reviewed_lists.checked_rows(path, parse_row,
-                                       header=lambda cells: looks_like_header(cells, 1),
+    rows = reviewed_lists.checked_rows(path, parse_row, header=looks_like_header,
                                        store_problems=_card_problems)
+    total = sum(amount for _, _, amount in rows)
+    if total > list_most:
+        raise InvalidInput(N_("The list totals {total}, more than the {most} one list may "
+                              "recharge: split it (or raise batch_list_max_yuan)."),
+                           total=format_yuan(total), most=format_yuan(list_most))
+    return rows
 
 
 def _card_problems(rows: list[tuple[int, str, int]]) -> list[Problem]:
@@ -76,11 +87,14 @@ def _card_problems(rows: list[tuple[int, str, int]]) -> list[Problem]:
 
 def import_list(session: Session, path: str | Path, *, name: str, tender: str = "bank") -> int:
     permissions.require(session, permissions.RECHARGE)
+    plain_text(name)
     name = " ".join(name.split())
     if not name or len(name) > MAX_NAME:
         raise InvalidInput(N_("A list name has 1 to {most} characters."), most=MAX_NAME)
     tenders.till_account_kind(tender)  # a tender the chain has
-    rows = parse_list(path)
+    settings = session.runtime.settings
+    rows = parse_list(path, line_most=settings.batch_line_max_yuan * FEN_PER_YUAN,
+                      list_most=settings.batch_list_max_yuan * FEN_PER_YUAN)
     with database.atomic():
         batch = models.BatchList.create(
             outlet=session.actor.outlet_id, name=name, tender=tender,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from kiosk.config import Settings
-from kiosk.errors import KioskError, N_, NotFound
+from kiosk.errors import InvalidInput, KioskError, N_, NotFound
 from kiosk.logs import setup_logging
 from kiosk.services import audit, permissions
 from kiosk.services.secrets import Hasher, Sealer, bind_pepper
@@ -18,25 +20,48 @@ class SchemaOutdated(KioskError):
                          "{needed}: run 'kiosk init' to upgrade it.")
 
 
+class SchemaNewer(KioskError):
+    default_message = N_("The database schema is at version {found}, newer than this kiosk "
+                         "knows ({known}): this kiosk is older than the database. Upgrade the "
+                         "kiosk; nothing was changed.")
+
+
 def open_runtime(settings: Settings, *, initialise: bool = False, log_to_stderr: bool = False
                  ) -> Runtime:
     """Connect to settings.db_url. With `initialise`, create or upgrade the schema and
-    the pepper key (what `kiosk init` does); otherwise both must already be there."""
-    settings.home.mkdir(parents=True, exist_ok=True)
+    the pepper key (what `kiosk init` does); otherwise both must already be there, and
+    nothing is created: no data directory, no database file."""
+    check_home(settings.home, create=initialise)
     setup_logging(settings.log_path, to_stderr=log_to_stderr)
-    db.connect(settings.db_url)
+    db.connect(settings.db_url, create=initialise)
+    found = schema.current_version()
+    if found > schema.LATEST_VERSION:  # init must not claim to have upgraded it either
+        raise SchemaNewer(found=found, known=schema.LATEST_VERSION)
     if initialise:
         schema.migrate()
         with database.atomic():
             permissions.ensure_default_roles()
-    elif schema.current_version() != schema.LATEST_VERSION:
-        raise SchemaOutdated(found=schema.current_version(), needed=schema.LATEST_VERSION)
+    elif found != schema.LATEST_VERSION:
+        raise SchemaOutdated(found=found, needed=schema.LATEST_VERSION)
     pepper = bind_pepper(settings.pepper_path, create=initialise)
     hasher = Hasher(pepper, time_cost=settings.hash_time_cost, memory_kib=settings.hash_memory_kib)
     runtime = Runtime(settings=settings, hasher=hasher, sealer=Sealer(pepper))
     if initialise:
         audit.adopt_unkeyed_events(runtime.sealer)
     return runtime
+
+
+def check_home(home: Path, *, create: bool = False) -> None:
+    """The data directory is a folder (made owner-only by `create`), or does not exist."""
+    if home.exists() and not home.is_dir():
+        raise InvalidInput(N_("The data directory {path} is a file, not a folder: give --home "
+                              "(or KIOSK_HOME) a folder."), path=str(home))
+    if create:
+        try:
+            home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as error:
+            raise InvalidInput(N_("Cannot create the data directory {path}: {reason}."),
+                               path=str(home), reason=error.strerror or str(error)) from None
 
 
 def terminal_actor(outlet_code: str | None, terminal_code: str | None) -> Actor:

@@ -138,7 +138,7 @@ def parse_stock_file(path: str | Path, product_code: str = "") -> list[tuple[int
     """(line, card number, product code) of every row; TableProblems if any is bad."""
     rows, problems, seen = [], [], {}
     for index, (line, cells) in enumerate(read_rows(path, max_rows=MAX_CARDS)):
-        if index == 0 and looks_like_header(cells, 0):
+        if index == 0 and looks_like_header(cells):
             continue
         number = "".join(cells[0].split())
         code = (cells[1] if len(cells) > 1 else "") or product_code

@@ -12,6 +12,7 @@ from kiosk.services.business_date import current_business_date, local_time
 from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
 from kiosk.store import models
+from kiosk.text import plain_text
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ def by_card_or_member(session: Session, *, card_number: str = "", member_phone: 
     clerk's, the supervisor's or finance's."""
     permissions.require_any(session, permissions.CARD_MANAGE, permissions.DAY_CLOSE,
                             permissions.FINANCE)
+    plain_text(card_number, member_phone)
     O = models.Operation
     if card_number:
         card_ids = [cards.get_card(card_number).id]

@@ -1,19 +1,23 @@
 """Members: registration and edits (with history), and lookup by any field or
-combination, paged, on indexes (phone, ID number, name prefix, card number)."""
+combination, paged, on indexes (phone, ID number, name prefix, card number).
+
+Phone and ID numbers leave this module masked (138****8000, 110***********4514);
+reveal() gives them in full to a role with member.reveal, and audits every look."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import peewee as pw
 
 from kiosk.errors import InvalidInput, N_, NotFound
-from kiosk.identity import normalise_id_number, normalise_phone
+from kiosk.identity import mask_id_number, mask_phone, normalise_id_number, normalise_phone
 from kiosk.services import audit, permissions
 from kiosk.services.session import Session
 from kiosk.store import models, sql
 from kiosk.store.db import database
+from kiosk.text import plain_text
 
 MAX_PAGE = 100
 
@@ -41,6 +45,7 @@ class MemberQuery:
 def search(session: Session, query: MemberQuery, *, page: int = 0,
            page_size: int = 20) -> list[MemberRow]:
     permissions.require(session, permissions.QUERY)
+    plain_text(*vars(query).values())
     if not 1 <= page_size <= MAX_PAGE or page < 0:
         raise InvalidInput(N_("Pages hold 1 to {most} rows."), most=MAX_PAGE)
     sqlite = isinstance(database.obj, pw.SqliteDatabase)
@@ -49,7 +54,8 @@ def search(session: Session, query: MemberQuery, *, page: int = 0,
               for name, value in asked.items()]
     cursor = _search_statement(tuple(asked), sqlite).execute(*params, page_size,
                                                              page * page_size)
-    return list(map(MemberRow._make, cursor.fetchall()))
+    return [MemberRow(member_id, name, _masked("phone", phone), level, region)
+            for member_id, name, phone, level, region in cursor.fetchall()]
 
 
 # Lookups are what the counter waits on, so their SQL is made once per combination of
@@ -103,6 +109,12 @@ def _like_escaped(text: str) -> str:
 MAX_NAME = 50
 MAX_TAGS = 200
 EDITABLE = ("name", "phone", "id_number", "level", "source", "region", "tags")
+MASKS = {"phone": mask_phone, "id_number": mask_id_number}
+
+
+def _masked(field: str, value: str) -> str:
+    """The value as screens and lists show it: phone and ID number masked."""
+    return MASKS[field](value) if field in MASKS and value else value
 
 
 class DuplicatePhone(InvalidInput):
@@ -122,6 +134,7 @@ class MemberDetails:
 
 
 def _clean(details: MemberDetails) -> dict:
+    plain_text(*vars(details).values())
     name = " ".join(details.name.split())
     if not name or len(name) > MAX_NAME:
         raise InvalidInput(N_("A name has 1 to {most} characters."), most=MAX_NAME)
@@ -158,11 +171,12 @@ def register(session: Session, details: MemberDetails, *,
 
 def edit(session: Session, member_id: int, details: MemberDetails, *,
          shared_phone_confirmed: bool = False) -> list[str]:
-    """Change a member; every changed field is kept as history. Returns what changed."""
+    """Change a member; every changed field is kept as history. Returns what changed.
+    A phone or ID number sent back masked, as get() gave it, stays as it is."""
     permissions.require(session, permissions.MEMBER_EDIT)
-    fields = _clean(details)
     with database.atomic():
-        member = models.Member.get_by_id(member_id)
+        member = _member(member_id)
+        fields = _clean(_unmasked(details, member))
         if fields["phone"] != member.phone:
             _check_shared_phone(fields["phone"], member_id, shared_phone_confirmed)
         changed = [name for name in EDITABLE if getattr(member, name) != fields[name]]
@@ -179,24 +193,48 @@ def edit(session: Session, member_id: int, details: MemberDetails, *,
     return changed
 
 
+def _unmasked(details: MemberDetails, member: models.Member) -> MemberDetails:
+    """The form shows what get() gave: a masked value sent back unchanged keeps the
+    stored one."""
+    kept = {field: getattr(member, field) for field in MASKS
+            if getattr(details, field) and
+            getattr(details, field) == _masked(field, getattr(member, field))}
+    return replace(details, **kept)
+
+
 @dataclass(frozen=True)
 class MemberRecord:
     member_id: int
-    details: MemberDetails
+    details: MemberDetails  # phone and ID number masked
     cards: list[tuple[str, str, str]]  # (masked number, product name, status)
-    history: list[tuple[str, str, str, str]]  # (when, field, old, new), newest first
+    history: list[tuple[str, str, str, str]]  # (when, field, old, new), newest first, masked
 
 
 def get(session: Session, member_id: int) -> MemberRecord:
     permissions.require(session, permissions.QUERY)
     from kiosk.services.operations import mask_card_number
+    member = _member(member_id)
+    details = MemberDetails(**{name: _masked(name, getattr(member, name)) for name in EDITABLE})
+    cards = [(mask_card_number(card.number), card.product.name, card.status)
+             for card in member.cards.order_by(models.Card.id)]
+    history = [(change.changed_at.strftime("%Y-%m-%d %H:%M"), change.field,
+                _masked(change.field, change.old_value), _masked(change.field, change.new_value))
+               for change in member.changes.order_by(models.MemberChange.id.desc()).limit(20)]
+    return MemberRecord(member.id, details, cards, history)
+
+
+def reveal(session: Session, member_id: int) -> MemberDetails:
+    """The member's details with phone and ID number in full, for a role with
+    member.reveal; every reveal is an audit event."""
+    permissions.require(session, permissions.MEMBER_REVEAL)
+    with database.atomic():
+        member = _member(member_id)
+        audit.append(session, "member.reveal", subject=f"member:{member.id}")
+    return MemberDetails(**{name: getattr(member, name) for name in EDITABLE})
+
+
+def _member(member_id: int) -> models.Member:
     member = models.Member.get_or_none(models.Member.id == member_id)
     if member is None:
         raise NotFound(N_("No such member."))
-    details = MemberDetails(**{name: getattr(member, name) for name in EDITABLE})
-    cards = [(mask_card_number(card.number), card.product.name, card.status)
-             for card in member.cards.order_by(models.Card.id)]
-    history = [(change.changed_at.strftime("%Y-%m-%d %H:%M"), change.field, change.old_value,
-                change.new_value)
-               for change in member.changes.order_by(models.MemberChange.id.desc()).limit(20)]
-    return MemberRecord(member.id, details, cards, history)
+    return member

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound
+from kiosk.files import read_regular
 from kiosk.identity import mask_phone
+from kiosk.images import image_kind
 from kiosk.money import MoneyError, parse_yuan
 from kiosk.services import audit, cards, lockout, permissions, receipts
 from kiosk.services.accounts import card_accounts, till_account
@@ -30,8 +32,10 @@ CODE_PURPOSE = "migration"
 MAX_VOUCHERS = 5
 MAX_VOUCHER_BYTES = 2 * 1024 * 1024
 MAX_REMARKS = 500
-IMAGE_SIGNATURES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
 PAGE = 20
+# The old system's words for a card whose balance must not move: lost, frozen, void.
+BLOCKED_STATUSES = {"挂失", "冻结", "作废", "注销", "销户", "止付",
+                    "lost", "frozen", "void", "cancelled", "closed"}
 
 
 class WrongCode(KioskError):
@@ -45,7 +49,7 @@ def import_balances(session: Session, path: str | Path) -> int:
     permissions.require(session, permissions.CARD_MANAGE)
     rows, problems, seen = [], [], {}
     for index, (line, cells) in enumerate(read_rows(path)):
-        if index == 0 and looks_like_header(cells, 1):
+        if index == 0 and looks_like_header(cells):
             continue
         cells = cells + [""] * (5 - len(cells))
         number = "".join(cells[0].split())
@@ -182,19 +186,15 @@ def check_code(session: Session, phone: str, typed: str) -> models.VerificationC
 # -- vouchers -----------------------------------------------------------------------------
 def check_voucher(path: str | Path) -> tuple[bytes, str]:
     """The image's bytes and its type, judged by content: a .jpg that is not a JPEG is
-    refused, whatever its name."""
+    refused, whatever its name; so is anything but a regular file (a FIFO, /dev/zero)."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_VOUCHER_BYTES:
-            raise InvalidInput(N_("Voucher {name} is larger than 2 MB."), name=path.name[:60])
-        data = path.read_bytes()
-    except OSError:
-        raise InvalidInput(N_("Cannot read the file {name}."), name=path.name[:80]) from None
-    for signature, kind in IMAGE_SIGNATURES.items():
-        if data.startswith(signature):
-            return data, kind
-    raise InvalidInput(N_("Voucher {name} is not a JPG or PNG image."), name=path.name[:60])
+    data = read_regular(path, MAX_VOUCHER_BYTES)
+    if len(data) > MAX_VOUCHER_BYTES:
+        raise InvalidInput(N_("Voucher {name} is larger than 2 MB."), name=path.name[:60])
+    kind = image_kind(data)
+    if kind is None:
+        raise InvalidInput(N_("Voucher {name} is not a JPG or PNG image."), name=path.name[:60])
+    return data, kind
 
 
 def store_vouchers(session: Session, legacy_number: str, paths: list[str]) -> list[str]:
@@ -251,6 +251,10 @@ def migrate(session: Session, request: MigrationRequest) -> MigrationResult:
             return MigrationResult.of(Outcome(previous.operation_id,
                                               json.loads(previous.result), replayed=True))
         raise InvalidInput(N_("This old card was already migrated."))
+    if blocked_in_old_system(legacy.status):
+        raise InvalidInput(N_("Old card {number} is marked '{status}' in the old system, so it "
+                              "cannot be migrated: settle it there first (for example, cancel "
+                              "the loss)."), number=legacy.number[-4:], status=legacy.status)
     if len(request.remarks) > MAX_REMARKS:
         raise InvalidInput(N_("Remarks have at most {most} characters."), most=MAX_REMARKS)
     member = _member(request.member_id)
@@ -292,6 +296,11 @@ def migrate(session: Session, request: MigrationRequest) -> MigrationResult:
                       run=run, card=target,
                       amount=legacy.balance, memo=request.remarks)
     return MigrationResult.of(outcome)
+
+
+def blocked_in_old_system(status: str) -> bool:
+    """挂失, 已挂失, Lost ...: the status as the old system wrote it, kept by the import."""
+    return status.strip().lower().removeprefix("已") in BLOCKED_STATUSES
 
 
 def _stored_value_card(member: models.Member) -> models.Card:

@@ -107,8 +107,9 @@ def _check_credentials(session: Session, operator: models.Operator | None,
 
 
 def login(session: Session, *, outlet_code: str, login_id: str, password: str,
-          terminal_code: str | None = None) -> LoginResult:
-    """`session` is the terminal's system session; the result's actor is the operator."""
+          terminal_code: str | None = None, at_till: bool = True) -> LoginResult:
+    """`session` is the terminal's system session; the result's actor is the operator.
+    Not `at_till` (the command line): no cash shift is opened, whatever the role."""
     operator = _check_credentials(session, _find(outlet_code, login_id), password)
     lockout.clear(tries.REVIEW, operator.id)  # they proved who they are
     permissions.forget(operator.id)
@@ -116,7 +117,7 @@ def login(session: Session, *, outlet_code: str, login_id: str, password: str,
                                            models.Terminal.code == (terminal_code or ""))
     actor = Actor(outlet_id=operator.outlet_id, terminal_id=terminal.id if terminal else None,
                   operator_id=operator.id)
-    if operator.role.opens_cash_shift:  # finance and administration handle no till
+    if at_till and operator.role.opens_cash_shift:  # finance and administration handle no till
         actor = replace(actor, shift_id=shifts.open_or_resume(session.as_actor(actor)).id)
     max_age = policies.value("password_max_age_days")
     expired = bool(max_age) and \

@@ -19,6 +19,7 @@ QUERY = "query"
 CARD_ISSUE = "card.issue"
 CARD_MANAGE = "card.manage"    # loss, replacement, PIN reset, restrictions
 MEMBER_EDIT = "member.edit"
+MEMBER_REVEAL = "member.reveal"  # a member's full phone and ID number (audited each time)
 TRANSFER = "transfer"
 SHIFT_CLOSE = "shift.close"
 DAY_CLOSE = "day.close"
@@ -29,16 +30,16 @@ REFUND_ANY_OUTLET = "refund.any_outlet"  # refund a charge made at another outle
 STOCK_MANAGE = "stock.manage"  # blank cards in and out of a stock: receive, send, scrap
 
 ALL = (CHARGE, REFUND, RECHARGE, REVIEW, QUERY, CARD_ISSUE, CARD_MANAGE, MEMBER_EDIT,
-       TRANSFER, SHIFT_CLOSE, DAY_CLOSE, FINANCE, ADMIN, KIOSK_EXIT, REFUND_ANY_OUTLET,
-       STOCK_MANAGE)
+       MEMBER_REVEAL, TRANSFER, SHIFT_CLOSE, DAY_CLOSE, FINANCE, ADMIN, KIOSK_EXIT,
+       REFUND_ANY_OUTLET, STOCK_MANAGE)
 
 DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "cashier": ("收银员", (CHARGE, QUERY, SHIFT_CLOSE)),
     "clerk": ("会员中心专员", (CHARGE, QUERY, RECHARGE, CARD_ISSUE, CARD_MANAGE, MEMBER_EDIT,
                           TRANSFER, SHIFT_CLOSE)),
     "supervisor": ("片区主管", (CHARGE, QUERY, RECHARGE, REFUND, REVIEW, CARD_ISSUE, CARD_MANAGE,
-                            MEMBER_EDIT, TRANSFER, SHIFT_CLOSE, DAY_CLOSE, KIOSK_EXIT,
-                            STOCK_MANAGE)),
+                            MEMBER_EDIT, MEMBER_REVEAL, TRANSFER, SHIFT_CLOSE, DAY_CLOSE,
+                            KIOSK_EXIT, STOCK_MANAGE)),
     "finance": ("财务", (QUERY, FINANCE, DAY_CLOSE, REVIEW)),
     "admin": ("管理员", ALL),
 }

@@ -30,13 +30,18 @@ class PepperError(KioskError):
 
 def create_pepper(path: Path) -> bytes:
     """Create the key file, readable by the owner only; never overwrite one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     pepper = secrets.token_bytes(PEPPER_BYTES)
-    descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, stat.S_IRUSR | stat.S_IWUSR)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(pepper.hex() + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY,
+                             stat.S_IRUSR | stat.S_IWUSR)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(pepper.hex() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as error:
+        raise PepperError(N_("The pepper key file {path} cannot be created: {reason}."),
+                          path=str(path), reason=error.strerror or str(error)) from None
     return pepper
 
 
@@ -47,8 +52,13 @@ def read_pepper(path: Path) -> bytes:
         raise PepperError(N_("The pepper key file {path} is missing. Restore it from the "
                              "backup; a new key would make every PIN and password invalid."),
                           path=str(path)) from None
-    except ValueError:
+    except ValueError:  # not hex, or not text
         raise PepperError(N_("The pepper key file {path} is damaged."), path=str(path)) from None
+    except OSError as error:
+        raise PepperError(N_("The pepper key file {path} cannot be read: {reason}. "
+                             "KIOSK_PEPPER_FILE must name the key file itself, readable by the "
+                             "kiosk's user."),
+                          path=str(path), reason=error.strerror or str(error)) from None
     if len(pepper) != PEPPER_BYTES:
         raise PepperError(N_("The pepper key file {path} is damaged."), path=str(path))
     return pepper

@@ -1,4 +1,9 @@
-"""The database connection, chosen by URL; nothing is opened at import time."""
+"""The database connection, chosen by URL; nothing is opened at import time.
+
+Only `kiosk init` creates a store: any other command on a SQLite path with no database
+says so instead of leaving folders and an empty file behind. A file that is not an
+SQLite database is refused before SQLite opens it, and a driver's failure to open the
+store becomes a message saying what to check."""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from urllib.parse import urlparse
 import peewee
 from playhouse import db_url
 from playhouse.shortcuts import ReconnectMixin
+
+from kiosk.errors import InvalidInput, N_, NotFound, StoreUnavailable
 
 database = peewee.DatabaseProxy()
 
@@ -42,16 +49,35 @@ SQLITE_PRAGMAS = {
 }
 
 
+SCHEMES = ("sqlite", "postgres", "postgresql")
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 def is_sqlite(url: str) -> bool:
     return urlparse(url).scheme.startswith("sqlite")
 
 
-def connect(url: str) -> peewee.Database:
-    """Open the store at `url` and bind the models to it."""
+def check_url(url: str) -> None:
+    """A URL the kiosk can open: sqlite:///path or postgresql://..."""
+    try:
+        scheme = urlparse(url).scheme
+    except ValueError:
+        scheme = ""
+    if scheme not in SCHEMES or (scheme == "sqlite" and sqlite_path(url) is None
+                                 and not url.endswith(":memory:")):
+        raise InvalidInput(N_("'{url}' is not a database URL the kiosk can use: write "
+                              "sqlite:////path/to/kiosk.db or postgresql://user@host/database "
+                              "(--db or KIOSK_DB)."), url=safe_url(url)[:80])
+
+
+def connect(url: str, *, create: bool = False) -> peewee.Database:
+    """Open the store at `url` and bind the models to it; `create` (kiosk init only)
+    makes a missing SQLite file, owner-only, and its folder."""
+    check_url(url)
     if is_sqlite(url):
         path = sqlite_path(url)
         if path is not None:
-            _create_owner_only(path)
+            _create_owner_only(path) if create else _check_sqlite_file(path)
         # IMMEDIATE: a writer takes the lock when its transaction begins, so two
         # terminals never deadlock upgrading a read lock to a write lock.
         db = db_url.connect(url, pragmas=SQLITE_PRAGMAS, timeout=SQLITE_BUSY_TIMEOUT_SECONDS,
@@ -60,7 +86,21 @@ def connect(url: str) -> peewee.Database:
         db = db_url.connect(url)
     db.kiosk_store_key = uuid.uuid4().hex  # what in-process caches are keyed by
     database.initialize(db)
+    try:
+        db.connect(reuse_if_open=True)
+    except (peewee.DatabaseError, peewee.InterfaceError) as error:
+        from kiosk.store.failures import unavailable
+        raise unavailable(error, url) from None
     return db
+
+
+def safe_url(url: str) -> str:
+    """Never show a password that may sit in a database URL."""
+    try:
+        password = urlparse(url).password
+    except ValueError:
+        return url
+    return url.replace(f":{password}@", ":***@") if password else url
 
 
 def store_key() -> str:
@@ -70,21 +110,50 @@ def store_key() -> str:
 
 
 def sqlite_path(url: str) -> Path | None:
-    """The file of a SQLite URL; None for memory or another backend."""
+    """The file of a SQLite URL, as peewee reads it (sqlite:////abs/kiosk.db, or
+    sqlite:///relative/kiosk.db); None for memory or another backend."""
     if not is_sqlite(url):
         return None
-    path = urlparse(url).path
-    if not path or path == "/:memory:" or path == ":memory:":
+    database = urlparse(url).path[1:]
+    if not database or database == ":memory:":
         return None
-    return Path(path)
+    return Path(database)
 
 
 def _create_owner_only(path: Path) -> None:
     """The database holds money and hashes: only the kiosk's user may read it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        descriptor = os.open(path, os.O_CREAT | os.O_WRONLY, stat.S_IRUSR | stat.S_IWUSR)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not path.exists():
+            descriptor = os.open(path, os.O_CREAT | os.O_WRONLY, stat.S_IRUSR | stat.S_IWUSR)
+            os.close(descriptor)
+    except OSError as error:
+        raise StoreUnavailable(N_("Cannot create the database {path}: {reason}. Check the "
+                                  "folder and its permissions."),
+                               path=str(path), reason=error.strerror or str(error)) from None
+    _check_sqlite_file(path)
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """An SQLite database (or an empty file, as init leaves it) and a regular file: a
+    text file, a FIFO or /etc/passwd is never handed to SQLite."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise NotFound(N_("There is no database at {path}: run 'kiosk init' to create one, "
+                          "or check --db and --home."), path=str(path)) from None
+    except OSError as error:
+        raise StoreUnavailable(N_("Cannot open the database {path}: {reason}. Check the file's "
+                                  "owner and permissions."),
+                               path=str(path), reason=error.strerror or str(error)) from None
+    try:
+        regular = stat.S_ISREG(os.fstat(descriptor).st_mode)
+        header = os.read(descriptor, len(SQLITE_HEADER)) if regular else b""
+    finally:
         os.close(descriptor)
+    if not regular or header not in (b"", SQLITE_HEADER):
+        raise InvalidInput(N_("{path} is not a kiosk database (not an SQLite file): check "
+                              "--db and --home."), path=str(path))
 
 
 def close() -> None:

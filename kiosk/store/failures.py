@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import peewee as pw
 
 from kiosk.errors import N_, StoreUnavailable
-from kiosk.store.db import database
+from kiosk.store.db import database, is_sqlite, safe_url
 
 DATABASE_ERRORS = (pw.OperationalError, pw.InternalError, pw.InterfaceError)
 SERIALIZATION_FAILURES = {"40001", "40P01"}
@@ -55,9 +55,16 @@ def reconnect() -> None:
             broken.close()
 
 
-def unavailable(error: Exception) -> StoreUnavailable:
-    """The message for a person: nothing was written, and what to do."""
+def unavailable(error: Exception, url: str | None = None) -> StoreUnavailable:
+    """The one place a database failure becomes a message for a person: nothing was
+    written, and what to do. With `url`, the store failed to open (what to check)."""
     text = error_text(error)
+    if "readonly" in text.replace(" ", "").replace("-", ""):
+        return StoreUnavailable(N_("The database cannot be written (it is read-only); nothing "
+                                   "was changed. Check the owner and permissions of the "
+                                   "database file and its folder."))
+    if url is not None:
+        return _not_opened(error, url)
     if connection_lost(error):
         return StoreUnavailable(N_(
             "The database cannot be reached. Whether this was posted is not known yet: "
@@ -68,6 +75,19 @@ def unavailable(error: Exception) -> StoreUnavailable:
     if any(words in text for words in FULL_TEXT):
         return StoreUnavailable(N_("The disk is full; nothing was posted. Call support."))
     return StoreUnavailable()
+
+
+def _not_opened(error: Exception, url: str) -> StoreUnavailable:
+    """The driver's own words as the reason (the first line: drivers add hints in
+    English on the next ones), and what to check."""
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+    if is_sqlite(url):
+        return StoreUnavailable(N_("The database {url} cannot be used: {reason}. Check the file, "
+                                   "its folder and their permissions (--db, --home)."),
+                                url=safe_url(url)[:120], reason=reason)
+    return StoreUnavailable(N_("The database {url} cannot be used: {reason}. Check that it is "
+                               "running and reachable, and the URL (--db or KIOSK_DB)."),
+                            url=safe_url(url)[:120], reason=reason)
 
 
 @contextlib.contextmanager

@@ -65,6 +65,7 @@ _TEXTS = {
         f'WHERE "id" = ? RETURNING "{c.failures}"'),
     "lock": lambda c: f'UPDATE "{c.table}" SET "{c.locked}" = TRUE WHERE "id" = ?',
     "clear": lambda c: f'UPDATE "{c.table}" SET "{c.failures}" = 0, "{c.checks}" = 0 WHERE "id" = ?',
+    "free": lambda c: f'UPDATE "{c.table}" SET "{c.checks}" = 0 WHERE "id" = ? AND "{c.checks}" > 0',
 }
 
 
@@ -95,6 +96,12 @@ def record_wrong(counter: Counter, row_id: int, most: int) -> int:
     if failures >= most and counter.locked:
         _statement(counter, "lock").execute(row_id)
     return failures
+
+
+def free_stale_slots(counter: Counter, row_id: int) -> None:
+    """Slots still taken after every wait: their checks died mid-hash (a process killed,
+    a connection cut) and will never give them back."""
+    _statement(counter, "free").execute(row_id)
 
 
 def clear(counter: Counter, row_id: int) -> None:

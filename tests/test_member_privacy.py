@@ -1,0 +1,66 @@
+"""Member phone and ID numbers are masked wherever members are listed or shown; a role
+with member.reveal sees them in full, and each look is an audit event."""
+
+from dataclasses import replace
+
+import pytest
+
+from kiosk.errors import PermissionDenied
+from kiosk.identity import mask_id_number, mask_phone
+from kiosk.services import members
+from kiosk.services.members import MemberDetails, MemberQuery
+from kiosk.store import models
+from tests.conftest import login_as
+
+PHONE, ID_NUMBER = "13800138000", "110101199003078515"  # the demo's 张伟
+
+
+def zhang_wei() -> int:
+    return models.Member.get(models.Member.phone == PHONE).id
+
+
+def reveals() -> list[tuple[str, str, str]]:
+    return [(event.action, event.subject, event.operator_login) for event in
+            models.AuditEvent.select().where(models.AuditEvent.action == "member.reveal")
+            .order_by(models.AuditEvent.seq)]
+
+
+def test_masks():
+    assert mask_phone(PHONE) == "138****8000"
+    assert mask_id_number(ID_NUMBER) == "110***********8515"
+
+
+def test_search_and_get_show_masked_phone_and_id_number(seeded):
+    clerk = login_as(seeded, "clerk1", "T02")
+    (row,) = members.search(clerk, MemberQuery(id_number=ID_NUMBER))
+    assert row.phone == "138****8000" and row.name == "张伟"
+    member_id = zhang_wei()
+    record = members.get(clerk, member_id)
+    assert (record.details.phone, record.details.id_number) == ("138****8000",
+                                                                "110***********8515")
+    full = members.reveal(login_as(seeded, "super1"), member_id)
+    members.edit(clerk, member_id, replace(full, phone="13912345678"))
+    (_, field, old, new), = members.get(clerk, member_id).history
+    assert (field, old, new) == ("phone", "138****8000", "139****5678")
+
+
+def test_reveal_needs_the_permission_and_is_audited_each_time(seeded):
+    clerk, supervisor = login_as(seeded, "clerk1", "T02"), login_as(seeded, "super1")
+    with pytest.raises(PermissionDenied, match="member.reveal"):
+        members.reveal(clerk, zhang_wei())
+    assert reveals() == []
+    for _ in range(2):
+        details = members.reveal(supervisor, zhang_wei())
+        assert (details.phone, details.id_number) == (PHONE, ID_NUMBER)
+    assert reveals() == [("member.reveal", f"member:{zhang_wei()}", "super1")] * 2
+
+
+def test_a_form_sent_back_masked_changes_only_what_was_typed(seeded):
+    clerk, member_id = login_as(seeded, "clerk1", "T02"), zhang_wei()
+    shown = members.get(clerk, member_id).details
+    assert members.edit(clerk, member_id, replace(shown, level="银卡")) == ["level"]
+    stored = models.Member.get_by_id(member_id)
+    assert (stored.phone, stored.id_number, stored.level) == (PHONE, ID_NUMBER, "银卡")
+    assert members.edit(clerk, member_id, replace(shown, level="银卡", phone="13912345678")) \
+        == ["phone"]
+    assert models.Member.get_by_id(member_id).phone == "13912345678"
