@@ -266,3 +266,35 @@ def test_fuzzed_old_balance_files_import_all_or_nothing(clerk, tmp_path, rows):
     except KioskError:
         imported = 0
     assert models.LegacyCard.select().count() == before + imported
+
+
+def test_old_cards_belong_to_the_outlet_they_were_imported_for(chain, runtime, tmp_path):
+    """The head office imports for its outlets, an outlet for itself only; an outlet
+    lists and migrates its own old cards, never another's."""
+    from kiosk.services import admin, operators
+    from kiosk.tables import TableProblems
+    from tests.conftest import log_in
+    admin.save_outlet(chain, admin.OutletDetails("10000002", "南京东路店"))
+    admin.add_terminal(chain, "10000002", "T01")
+    admin.add_operator(chain, "10000002", "clerk2", "李娜", "clerk", "Start1234")
+    shop = log_in(runtime, "10000002", "clerk2", "Start1234")
+    operators.change_password(shop, old_password="Start1234", new_password="Clerk1234")
+    shop = log_in(runtime, "10000002", "clerk2", "Clerk1234")
+    path = tmp_path / "old.csv"
+    path.write_text("卡号,余额,门店\n6100000000000101,10.00,10000002\n"
+                    "6100000000000102,20.00,99999999\n", encoding="utf-8")
+    with pytest.raises(TableProblems) as caught:
+        migration.import_balances(chain, path)
+    assert [p.line for p in caught.value.problems] == [3]  # no outlet 99999999
+    path.write_text("卡号,余额,门店\n6100000000000101,10.00,10000002\n", encoding="utf-8")
+    assert migration.import_balances(chain, path) == 1  # the head office, for the shop
+    assert [row.number for row in migration.listing(shop, migration.LegacyFilter())] == [
+        "6100000000000101"]
+    assert migration.listing(chain, migration.LegacyFilter()) == []
+    with pytest.raises(InvalidInput, match="belongs to outlet 10000002"):
+        migration.migrate(chain, migration.MigrationRequest("6100000000000101", 1, "000000"))
+    other = tmp_path / "other.csv"
+    other.write_text("卡号,余额,门店\n6100000000000103,10.00,10000001\n", encoding="utf-8")
+    with pytest.raises(TableProblems) as caught:
+        migration.import_balances(shop, other)
+    assert "not this outlet" in caught.value.problems[0].render(lambda text: text)

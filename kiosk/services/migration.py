@@ -19,7 +19,7 @@ from kiosk.files import read_regular
 from kiosk.identity import mask_phone
 from kiosk.images import image_kind
 from kiosk.money import MoneyError, parse_yuan
-from kiosk.services import audit, cards, lockout, permissions, receipts
+from kiosk.services import audit, cards, directory, lockout, permissions, receipts
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.operations import OperationResult, Outcome, Posting, perform, stored
 from kiosk.services.session import Session
@@ -45,8 +45,11 @@ class WrongCode(KioskError):
 # -- import -------------------------------------------------------------------------------
 def import_balances(session: Session, path: str | Path) -> int:
     """Rows: card number, balance in yuan (at most two decimals), outlet code, status
-    and, optionally, card type. Any bad row: nothing is imported, every problem listed."""
+    and, optionally, card type. An outlet imports its own old cards (an empty outlet code
+    is its own); the head office imports for any registered outlet. Any bad row:
+    nothing is imported, every problem listed."""
     permissions.require(session, permissions.CARD_MANAGE)
+    outlet_of = _importable_outlets(session)
     rows, problems, seen = [], [], {}
     for index, (line, cells) in enumerate(read_rows(path)):
         if index == 0 and looks_like_header(cells):
@@ -58,15 +61,20 @@ def import_balances(session: Session, path: str | Path) -> int:
         except MoneyError as error:
             problems.append(Problem(line, error.message_id, error.params))
             continue
+        outlet_code = cells[2][:8] or _own_outlet_code(session)
         if not number.isalnum() or len(number) > 32:
             problems.append(Problem(line, N_("'{number}' is not a card number"),
                                     {"number": number[:40]}))
+        elif outlet_code not in outlet_of:
+            problems.append(Problem(line, N_("outlet {code} is not this outlet (the head office "
+                                             "imports for others) or is not registered"),
+                                    {"code": outlet_code}))
         elif number in seen:
             problems.append(Problem(line, N_("card {number} is already on line {first}"),
                                     {"number": number[-4:], "first": seen[number]}))
         else:
             seen[number] = line
-            rows.append({"number": number, "balance": balance, "outlet_code": cells[2][:8],
+            rows.append({"number": number, "balance": balance, "outlet_code": outlet_code,
                          "status": cells[3][:20], "card_type": cells[4][:30]})
     known = {row.number for row in models.LegacyCard.select(models.LegacyCard.number)
              .where(models.LegacyCard.number.in_(list(seen)))} if seen else set()
@@ -84,6 +92,17 @@ def import_balances(session: Session, path: str | Path) -> int:
         audit.append(session, "migration.import", details={
             "rows": len(rows), "total": sum(row["balance"] for row in rows)})
     return len(rows)
+
+
+def _own_outlet_code(session: Session) -> str:
+    return directory.actor_info(session.actor).outlet_code
+
+
+def _importable_outlets(session: Session) -> set[str]:
+    own = models.Outlet.get_by_id(session.actor.outlet_id)
+    if own.head_office:
+        return {outlet.code for outlet in models.Outlet.select(models.Outlet.code)}
+    return {own.code}
 
 
 # -- listing ------------------------------------------------------------------------------
@@ -111,7 +130,7 @@ class LegacyRow:
 def listing(session: Session, rules: LegacyFilter, *, page: int = 0) -> list[LegacyRow]:
     permissions.require(session, permissions.QUERY)
     L = models.LegacyCard
-    query = L.select()
+    query = L.select().where(L.outlet_code == _own_outlet_code(session))  # this outlet's
     if rules.card_type:
         query = query.where(L.card_type == rules.card_type)
     if rules.number:
@@ -244,6 +263,9 @@ def migrate(session: Session, request: MigrationRequest) -> MigrationResult:
         models.LegacyCard.number == "".join(request.legacy_number.split()))
     if legacy is None:
         raise NotFound(N_("No imported old card with this number."))
+    if legacy.outlet_code != _own_outlet_code(session):
+        raise InvalidInput(N_("Old card {number} belongs to outlet {code}: it is migrated "
+                              "there."), number=legacy.number[-4:], code=legacy.outlet_code)
     key = f"migration-{legacy.id}"  # one key per old card: it can migrate only once
     previous = stored(key)
     if previous is not None:
