@@ -253,6 +253,17 @@ def ledger_daily(ctx, first, last, outlet, csv_path) -> None:
                 csv_path)
 
 
+@ledger.command("stock")
+@click.option("--outlet", help="One outlet (default: every outlet and the chain).")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path))
+@click.pass_context
+def ledger_stock(ctx, outlet, csv_path) -> None:
+    """The card stock (卡库存) per outlet and product, as `kiosk stock counts`."""
+    from kiosk.services import card_stock
+    from kiosk.services.bootstrap import system_session
+    _write_rows(card_stock.counts_table(system_session(_runtime(ctx)), outlet), csv_path)
+
+
 @ledger.command("general")
 @click.option("--date", "day", required=True, type=IsoDate())
 @click.option("--outlet")
@@ -408,6 +419,72 @@ def admin_operator_lock(ctx, outlet, login_id, unlock):
     change = admin_service.unlock_operator if unlock else admin_service.lock_operator
     change(_admin_session(ctx), outlet, login_id)
     click.echo(f"operator {login_id} {'unlocked' if unlock else 'locked'}")
+
+
+@admin.command("operator-role")
+@click.argument("outlet")
+@click.argument("login_id")
+@click.argument("role")
+@click.pass_context
+def admin_operator_role(ctx, outlet, login_id, role):
+    """Give an operator another role (from their next operation on)."""
+    from kiosk.services import admin as admin_service
+    admin_service.change_role(_admin_session(ctx), outlet, login_id, role)
+    click.echo(f"operator {login_id}: role {role}")
+
+
+@admin.command("operator-active")
+@click.argument("outlet")
+@click.argument("login_id")
+@click.argument("state", type=click.Choice(["on", "off"]))
+@click.pass_context
+def admin_operator_active(ctx, outlet, login_id, state):
+    """Deactivate an operator who left (off; their history stays), or take them back."""
+    from kiosk.services import admin as admin_service
+    admin_service.set_operator_active(_admin_session(ctx), outlet, login_id, state == "on")
+    click.echo(f"operator {login_id} {state}")
+
+
+@admin.command("terminal-set")
+@click.argument("outlet")
+@click.argument("code")
+@click.option("--name", help="A new name.")
+@click.option("--active/--inactive", default=None, help="In use, or taken out of use.")
+@click.pass_context
+def admin_terminal_set(ctx, outlet, code, name, active):
+    """Rename terminal CODE of OUTLET, or take it out of use (its journal stays)."""
+    from kiosk.services import admin as admin_service
+    admin_service.set_terminal(_admin_session(ctx), outlet, code, name=name, active=active)
+    click.echo(f"terminal {code} of {outlet} changed")
+
+
+@admin.command("tender")
+@click.argument("code")
+@click.argument("name")
+@click.option("--account", default="", help="The till account it moves (outlet_cash, "
+              "outlet_bank, or a new one such as outlet_cheque).")
+@click.option("--inactive", is_flag=True, help="No longer taken.")
+@click.pass_context
+def admin_tender(ctx, code, name, account, inactive):
+    """Add or change a tender type (收款方式)."""
+    from kiosk.services import admin as admin_service
+    admin_service.save_tender(_admin_session(ctx), code, name, account, not inactive)
+    click.echo(f"tender {code} saved")
+
+
+@admin.command("policy")
+@click.argument("rule", required=False)
+@click.argument("value", type=int, required=False)
+@click.pass_context
+def admin_policy(ctx, rule, value):
+    """The chain's rules (tries before a lock, password length and age, the refund
+    window): all of them with no argument, or set RULE to VALUE."""
+    from kiosk.services import policies
+    session = _admin_session(ctx)
+    if rule is not None:
+        policies.set_policy(session, rule, value if value is not None else -1)
+    for policy in policies.listing(session):
+        click.echo(f"{policy.key:24} {policy.value:>6}   (default {policy.default})")
 
 
 @admin.command("reset-password")

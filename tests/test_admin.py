@@ -113,3 +113,17 @@ def test_only_an_admin_may(seeded):
     with pytest.raises(InvalidInput, match="time zone"):
         admin.save_outlet(login_as(seeded, "admin1"), admin.OutletDetails(
             "31010003", "x", time_zone="Mars/Base"))
+
+
+def test_roles_tenders_terminals_and_the_chains_rules_from_the_command_line(run):
+    assert run("operator-role", OUTLET, "cashier1", "clerk").exit_code == 0
+    assert models.Operator.get(models.Operator.login_id == "cashier1").role.name == "clerk"
+    assert run("operator-active", OUTLET, "cashier1", "off").exit_code == 0
+    assert not models.Operator.get(models.Operator.login_id == "cashier1").active
+    assert run("terminal-set", OUTLET, "T02", "--inactive").exit_code == 0
+    assert not models.Terminal.get(models.Terminal.code == "T02").active
+    assert run("tender", "cheque", "支票", "--account", "outlet_cheque").exit_code == 0
+    assert models.Tender.get(models.Tender.code == "cheque").account_kind == "outlet_cheque"
+    shown = run("policy", "refund_window_days", "45")
+    assert shown.exit_code == 0 and "refund_window_days" in shown.output and "45" in shown.output
+    assert run("policy", "login_tries", "99").exit_code == 2
