@@ -8,7 +8,7 @@ import pytest
 from kiosk.errors import PermissionDenied
 from kiosk.identity import mask_id_number, mask_phone
 from kiosk.services import members
-from kiosk.services.members import MemberDetails, MemberQuery
+from kiosk.services.members import MemberQuery
 from kiosk.store import models
 from tests.conftest import login_as
 

@@ -117,6 +117,7 @@ def _move(session: Session, batch_id: int, *, allowed: tuple[str, ...], to: str,
 
 
 def get_batch(session: Session, batch_id: int) -> models.BatchList:
+    permissions.require(session, permissions.QUERY)
     batch = models.BatchList.get_or_none(models.BatchList.id == batch_id,
                                          models.BatchList.outlet == session.actor.outlet_id)
     if batch is None:

@@ -287,6 +287,7 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
 def check_refund(session: Session, original_operation_id: int, amount: int) -> None:
     """Whether this refund could be made (a hint before the supervisor signs; the refund
     itself decides again on the locked original)."""
+    permissions.require(session, permissions.CHARGE)
     _check_amount(amount)
     original = models.Operation.get_or_none(models.Operation.id == original_operation_id)
     _check_refundable(session, original, amount)

@@ -101,6 +101,7 @@ def next_blank_like(session: Session, number: str) -> str:
 def blank_card(session: Session, number: str) -> models.Card:
     """A blank (or written, not yet issued) card of this outlet, ready for issue; or why
     it is not, in the clerk's words (in transit, another outlet's, never received)."""
+    permissions.require(session, permissions.CARD_ISSUE)
     card = card_store.by_number(cards.normalize_number(number))
     if card is None:
         raise NotFound(N_("Card {number} is not in stock: receive it at head office first."),

@@ -217,6 +217,7 @@ def check_voucher(path: str | Path) -> tuple[bytes, str]:
 
 
 def store_vouchers(session: Session, legacy_number: str, paths: list[str]) -> list[str]:
+    permissions.require(session, permissions.CARD_MANAGE)
     if len(paths) > MAX_VOUCHERS:
         raise InvalidInput(N_("At most {most} voucher images."), most=MAX_VOUCHERS)
     images = [check_voucher(path) for path in paths]

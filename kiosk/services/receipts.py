@@ -115,6 +115,7 @@ class PrintOutcome:
 
 
 def queue_listing(session: Session) -> list[QueuedReceipt]:
+    permissions.require(session, permissions.QUERY)
     time_zone = directory.actor_info(session.actor).time_zone
     return [QueuedReceipt(r.id, receipt_label(r.terminal.code, r.receipt_no), r.operation_id,
                           local_time(r.created_at, time_zone).strftime("%H:%M:%S"),

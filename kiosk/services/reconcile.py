@@ -91,6 +91,7 @@ def read_statement(path: str | Path, mapping: dict) -> dict[str, int]:
 def journal_orders(session: Session, month: str, issuer: str = "") -> dict[str, int]:
     """Our channel orders whose charge falls in the month: the amount charged, less any
     refund of it (a fully refunded order settles at zero)."""
+    permissions.require_any(session, permissions.FINANCE, permissions.DAY_CLOSE)
     first, after = month_bounds(month)
     O = models.Operation
     query = (O.select(O.id, O.channel_order_no, O.amount)
