@@ -1,15 +1,20 @@
 """Logging: a rotating file in the data directory (owner-only), stderr for the CLI.
-Services log operation, masked card, operator, outcome and duration; never a secret."""
+Services log operation, masked card, operator, outcome and duration; never a secret.
+
+kiosk.log holds one JSON object a line (at, level, logger, message, and where given a
+reference number, the context of what failed and its traceback), so a support person
+greps it, or reads it with jq, by the reference a screen or a command gave."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import logging.handlers
 import os
 import sys
 from pathlib import Path
 
-FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # extra= for a record meant for kiosk.log only (a traceback, a reference number): the
 # CLI has already told the person at the terminal in their own words.
 FILE_ONLY = {"file_only": True}
@@ -24,6 +29,22 @@ class OwnerOnlyRotatingFile(logging.handlers.RotatingFileHandler):
     def _open(self):
         descriptor = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         return open(descriptor, self.mode, encoding=self.encoding, errors=self.errors)
+
+
+class JsonLines(logging.Formatter):
+    """A record as one line of JSON: what happened, its reference and context, and the
+    traceback of an unexpected failure."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {"at": dt.datetime.fromtimestamp(record.created).isoformat(timespec="milliseconds"),
+                "level": record.levelname, "logger": record.name,
+                "message": record.getMessage()}
+        for name in ("reference", "context"):
+            if hasattr(record, name):
+                line[name] = getattr(record, name)
+        if record.exc_info:
+            line["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
 
 
 class _Terminal(logging.StreamHandler):
@@ -73,7 +94,7 @@ def setup_logging(path: Path, *, to_stderr: bool = False, level: int = logging.I
             log.warning("the log %s cannot be written (%s): running without it", path,
                         error.strerror or error)
         return False
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(JsonLines())
     root.addHandler(handler)
     _configured.add(str(path))
     return True

@@ -3,6 +3,8 @@ running a service call in a thread worker with its result coming back as a messa
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Callable
 from functools import partial
 
@@ -14,6 +16,8 @@ from textual.widgets import Static
 
 from kiosk.errors import KioskError, N_
 from kiosk.messages import ReceiptsPrinted, WorkDone
+
+log = logging.getLogger("kiosk.screens")
 
 
 class KeyBar(Static):
@@ -71,12 +75,28 @@ class ServiceCalls:
         except KioskError as error:
             self.post_message(WorkDone(task, error=error))
         except Exception as error:  # never lose the screen to an unexpected failure
-            self.app.log.error(f"{task} failed: {type(error).__name__}")
-            self.post_message(WorkDone(task, error=KioskError(
-                N_("Unexpected error ({kind}); nothing was changed unless the screen "
-                   "says so. Call support."), kind=type(error).__name__)))
+            self.post_message(WorkDone(task, error=self._unexpected(task, fn, error)))
         else:
             self.post_message(WorkDone(task, result=result))
+
+    def _unexpected(self, task: str, fn: Callable, error: Exception) -> KioskError:
+        """The one boundary of the app's service calls: a store that failed says what
+        it means; anything else is logged to kiosk.log with its traceback and context
+        under a reference number, which the screen shows for support."""
+        from kiosk.store.failures import DATABASE_ERRORS, unavailable
+        reference = uuid.uuid4().hex[:8].upper()
+        actor = self.app.session.actor
+        log.error("%s failed (reference %s)", task, reference, exc_info=error, extra={
+            "reference": reference, "context": {
+                "screen": type(self).__name__, "task": task,
+                "call": f"{fn.__module__}.{getattr(fn, '__qualname__', fn)}",
+                "operator": actor.operator_id, "terminal": actor.terminal_id,
+                "outlet": actor.outlet_id}})
+        if isinstance(error, DATABASE_ERRORS):
+            return unavailable(error)
+        return KioskError(N_("Unexpected error (reference {reference}): nothing was changed "
+                             "unless the screen says so. Give support the reference."),
+                          reference=reference)
 
     def describe(self, error: Exception) -> str:
         if isinstance(error, KioskError):
