@@ -61,3 +61,26 @@ def test_a_batch_list_name_refuses_control_characters(seeded, tmp_path):
     with pytest.raises(ControlCharacter):
         batch_recharge.import_list(clerk, listing, name="示范\x00科技")
     assert models.BatchList.select().count() == 0
+
+
+@pytest.mark.parametrize("call", ["card", "login", "review", "legacy"])
+def test_a_nul_reaching_any_lookup_is_refused_with_a_message(seeded, call):
+    """Under every service, whichever field a NUL came in by (both databases)."""
+    from kiosk.services import cards, charge, migration, operators
+    from kiosk.services.bootstrap import terminal_actor
+    from kiosk.services.session import Session
+    from kiosk.text import ControlCharacter
+    from tests.conftest import login_as
+    cashier = login_as(seeded, "cashier1")
+    calls = {
+        "card": lambda: cards.look_up(cashier, "8888\x00000000018"),
+        "login": lambda: operators.login(Session(seeded, terminal_actor("31010001", "T01")),
+                                         outlet_code="31010001", login_id="cash\x00ier1",
+                                         password="Cashier123"),
+        "review": lambda: operators.authorise_review(
+            cashier, charge.Review("super\x001", "Super1234"), "refund"),
+        "legacy": lambda: migration.listing(login_as(seeded, "clerk1", "T02"),
+                                            migration.LegacyFilter(number="61\x00")),
+    }
+    with pytest.raises(ControlCharacter):
+        calls[call]()

@@ -22,7 +22,24 @@ from kiosk.errors import InvalidInput, N_, NotFound, StoreUnavailable
 database = peewee.DatabaseProxy()
 
 
-class ReconnectingPostgresqlDatabase(ReconnectMixin, peewee.PostgresqlDatabase):
+class RefusesNul:
+    """The last guard, under every service: a NUL in a text parameter is refused with a
+    message on both databases (PostgreSQL's driver would raise a ValueError; SQLite
+    would store it), whichever field it came in by. Typed text is checked earlier, where
+    it enters (kiosk/text.py), with the other control characters."""
+
+    def execute_sql(self, sql, params=None, *args, **kwargs):
+        if params and any(isinstance(value, str) and "\x00" in value for value in params):
+            from kiosk.text import ControlCharacter
+            raise ControlCharacter()
+        return super().execute_sql(sql, params, *args, **kwargs)
+
+
+class KioskSqliteDatabase(RefusesNul, peewee.SqliteDatabase):
+    pass
+
+
+class ReconnectingPostgresqlDatabase(RefusesNul, ReconnectMixin, peewee.PostgresqlDatabase):
     """A store server restarted or a connection killed: outside a transaction the next
     statement reconnects by itself. Inside one, operations re-run whole under their
     idempotency key (services/operations.py), so nothing is half done or done twice."""
@@ -37,6 +54,7 @@ class ReconnectingPostgresqlDatabase(ReconnectMixin, peewee.PostgresqlDatabase):
 
 
 db_url.register_database(ReconnectingPostgresqlDatabase, "postgres", "postgresql")
+db_url.register_database(KioskSqliteDatabase, "sqlite")
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 5
 
