@@ -18,16 +18,18 @@ from kiosk.services.members import DuplicatePhone, MemberDetails
 class MemberFormScreen(FormScreen):
     FIELDS = [
         Field("name", N_("Name"), members.MAX_NAME),
-        Field("phone", N_("Phone"), 20, r"[0-9+\- ]*"),
-        Field("id_number", N_("ID number"), 18, r"[0-9Xx]*"),
+        # '*' because get() shows both masked; a value left masked stays as it was.
+        Field("phone", N_("Phone"), 20, r"[0-9+\- *]*"),
+        Field("id_number", N_("ID number"), 18, r"[0-9Xx*]*"),
         Field("level", N_("Level"), 20),
         Field("source", N_("Source"), 30),
         Field("region", N_("Region"), 30),
         Field("tags", N_("Tags"), members.MAX_TAGS),
     ]
     KEYS = [("Enter", N_("Next/save")), ("F7", N_("Confirm shared phone")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f7", "confirm_shared_phone", "")]
+            ("F8", N_("Show in full")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f7", "confirm_shared_phone", ""),
+                ("f8", "reveal", "")]
 
     def __init__(self, member_id: int | None) -> None:
         super().__init__()
@@ -57,6 +59,11 @@ class MemberFormScreen(FormScreen):
         self.shared_phone_confirmed = True
         self.submit()
 
+    def action_reveal(self) -> None:
+        """Phone and ID number in full, for a role allowed to see them (audited)."""
+        if self.member_id is not None:
+            self.call("reveal", members.reveal, self.app.session, self.member_id)
+
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
             self.say_error(message.error)
@@ -65,6 +72,10 @@ class MemberFormScreen(FormScreen):
             return
         if message.task == "load":
             self._show(message.result)
+            return
+        if message.task == "reveal":
+            self.set_value("phone", message.result.phone)
+            self.set_value("id_number", message.result.id_number)
             return
         member_id = message.result if self.member_id is None else self.member_id
         self.dismiss((member_id, self.value("name")))
