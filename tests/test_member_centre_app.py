@@ -363,3 +363,25 @@ async def test_up_and_down_move_between_the_fields_of_a_form(tmp_path):
         assert app.screen.focused is not first
         await pilot.press("up")
         assert app.screen.focused is first
+
+
+async def test_file_an_insurance_transfer_by_keyboard(tmp_path):
+    from kiosk.services import charge
+    from kiosk.services.demo import card_number
+    from tests.conftest import INS_CARD
+    runtime = seeded_runtime(tmp_path)
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "5", "InsuranceTransferScreen")
+        sale = charge.charge(app.session, card_number=INS_CARD, amount=3000, pin="123456",
+                             key="insurance-sale")
+        await type_into(pilot, "charge", str(sale.operation_id))
+        await pilot.press("enter")
+        assert app.screen.focused.id == "target"
+        await pilot.press(*card_number("888800000000008"), "enter")
+        await wait_for_message(pilot, "filed")
+        app.screen.query_one("#month").focus()
+        await pilot.press("enter")
+        await wait_for_message(pilot, "F9 prints")
+    (request,) = models.InsuranceTransfer.select()
+    assert (request.amount, request.status) == (3000, "pending")

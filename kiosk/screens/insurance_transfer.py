@@ -8,7 +8,8 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
+from kiosk.hw.tracks import SwipeError, parse_swipe
+from kiosk.messages import CardSwiped, SwipeBroken, WorkDone
 from kiosk.money import format_yuan
 from kiosk.screens.paging import row_under_cursor
 from kiosk.screens.form import DIGITS, Field, FormScreen
@@ -20,7 +21,7 @@ from kiosk.services.operations import mask_card_number
 class InsuranceTransferScreen(FormScreen):
     HEADING = N_("INSURANCE CARD TO STORED VALUE")
     DETAILS, TABLE = False, True
-    KEYS = [("Enter", N_("File request")), ("F7", N_("Approve")), ("F8", N_("Reject")),
+    KEYS = [("Enter", N_("File request (on the card)")), ("F7", N_("Approve")), ("F8", N_("Reject")),
             ("F9", N_("Print month list")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", ""), ("f7", "decide(True)", ""), ("f8", "decide(False)", ""),
                 ("f9", "print_month", "")]
@@ -46,17 +47,44 @@ class InsuranceTransferScreen(FormScreen):
     def submit(self) -> None:
         if not self.value("charge").isdigit():
             self.say(self.tr("Type the journal number of the insurance charge."), error=True)
+            self.query_one("#charge").focus()
+            return
+        if not self.value("target"):
+            self.say(self.tr("Swipe or type the member's stored-value card."), error=True)
+            self.query_one("#target").focus()
             return
         self.call("file", insurance_transfers.file_request, self.app.session,
                   charge_operation_id=int(self.value("charge")),
                   target_card_number=self.value("target"))
 
     def on_input_submitted(self, event) -> None:
+        """Enter on the charge moves to the card, Enter on the card files the request;
+        the month and the reason belong to F9 and F8, and Enter there says so."""
         event.prevent_default()  # Textual would also call FormScreen's handler
-        if event.input.id in ("month", "reason"):
-            event.stop()
-            return  # used by F8/F9, not a new request
-        super().on_input_submitted(event)
+        event.stop()
+        if event.input.id == "charge":
+            self.query_one("#target").focus()
+        elif event.input.id == "target":
+            self.submit()
+        elif event.input.id == "month":
+            self.say(self.tr("F9 prints the approved transfers of this month."))
+        else:
+            self.say(self.tr("Choose a request in the table, then F8 rejects it with "
+                             "this reason."))
+
+    def on_card_swiped(self, message: CardSwiped) -> None:
+        """The member's stored-value card swiped: it is the target; with the charge
+        typed, the request is filed."""
+        try:
+            self.set_value("target", parse_swipe(message.text).pan)
+        except SwipeError as error:
+            self.say_error(error)
+            return
+        self.submit()
+
+    def on_swipe_broken(self, message: SwipeBroken) -> None:
+        self.say(self.tr("The swipe was cut off; swipe again in one smooth movement."),
+                 error=True)
 
     def action_decide(self, approve: bool) -> None:
         row = row_under_cursor(self.query_one(DataTable), self.rows)
