@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from kiosk import cells
 from kiosk.command_line import IsoDate, KioskGroup, Month, given_options, settings_of
 from kiosk.config import with_simulated_devices
 from kiosk.errors import InvalidInput, N_
@@ -230,7 +231,7 @@ def _write_rows(rows: list[list], csv_path: Path | None) -> None:
     """A table on screen, or a formula-safe CSV for finance."""
     if csv_path is None:
         for row in rows:
-            click.echo("  ".join(f"{cell:>14}" if i else f"{cell:<18}"
+            click.echo("  ".join(cells.right(cell, 14) if i else cells.left(cell, 18)
                                  for i, cell in enumerate(map(str, row))))
         return
     from kiosk.spreadsheet import write_table

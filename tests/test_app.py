@@ -328,7 +328,26 @@ async def test_shift_close_shows_totals_and_logs_out(runtime):
         assert "¥12.30" in text
         await pilot.press("enter")
         await wait_for_screen(pilot, "LoginScreen")
-    assert models.Shift.get().closed_at is not None
+    shift = models.Shift.get()
+    assert shift.closed_at is not None
+    printed = (runtime.settings.receipts_dir / f"shift-{shift.id}.txt").read_text()
+    assert "￥12.30" in printed  # printed at the close, with the sign GBK printers have
+
+
+async def test_a_shift_closed_while_the_printer_is_off_says_so_and_prints_again(runtime):
+    app = make_app(runtime, printer_offline=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sell(pilot, "12.30")
+        await pilot.press("enter", "f8")
+        await wait_for_screen(pilot, "ShiftCloseScreen")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for_message(pilot, "did not print")
+        assert models.Shift.get().closed_at is not None
+        app.devices.printer.offline = False
+        await pilot.press("f6")
+        await wait_for_screen(pilot, "LoginScreen")
+    assert (runtime.settings.receipts_dir / f"shift-{models.Shift.get().id}.txt").exists()
 
 
 async def test_idle_timeout_never_unlocks_the_lock_screen(tmp_path):

@@ -3,7 +3,8 @@
 import pytest
 
 from kiosk.hw.printer import PrinterOffline, SimPrinter
-from kiosk.hw.receipt import ReceiptDoc, display_width, render_bytes, render_lines
+from kiosk.cells import cell_width as display_width
+from kiosk.hw.receipt import ReceiptDoc, render_bytes, render_lines
 from kiosk.services import charge as charging, receipts
 from kiosk.store import models
 from tests.conftest import INS_CARD, SV_CARD
@@ -24,6 +25,15 @@ def test_bytes_are_gb18030_with_init_qr_and_cut():
     assert data.startswith(b"\x1b@")
     assert "持卡人签名".encode("gb18030") in data and "￥12.30".encode("gb18030") in data
     assert b"\x1d(k" in data and data.endswith(b"\x1dV\x00")
+
+
+def test_every_printout_uses_the_full_width_yuan_sign_gbk_printers_have():
+    report = ReceiptDoc(header=("康宁大药房",), title="交班 ¥", rows=(("现金", "¥250.00"),),
+                        receipt_no="shift-1", footer=("合计 ¥250.00",))
+    data = render_bytes(report, 32, "gbk")
+    assert "¥".encode("gb18030") not in data and b"?" not in data
+    assert data.count("￥".encode("gbk")) == 3
+    assert all(display_width(line) <= 32 for line in render_lines(report, 32))
 
 
 def test_utf8_printers_get_utf8():

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from kiosk import cells
 from kiosk.errors import N_
 from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
@@ -28,6 +29,7 @@ class ShiftCloseScreen(KioskScreen):
         self.key = f"shift-close-{uuid.uuid4().hex}"
         self.busy = False
         self.report = None
+        self.closed = False
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -59,27 +61,43 @@ class ShiftCloseScreen(KioskScreen):
         body = self.query_one("#report", Vertical)
         body.remove_children()
         lines = [self.tr("Shift close") + f"  #{report.shift_id}  {report.business_date}"]
-        lines += [f"{label:14} {value:>22}" for label, value in self.report_rows(report)]
+        lines += [f"{cells.left(label, 14)} {cells.right(value, 22)}"
+                  for label, value in self.report_rows(report)]
         body.mount_all(Static(line) for line in lines)
 
     def on_work_done(self, message: WorkDone) -> None:
         self.busy = False
         if message.error is not None:
-            self.say_error(message.error)
+            self.on_work_failed(message)
             return
         if message.task == "print":
             self.say(self.tr("Shift report printed."))
+            if self.closed:
+                self.app.notify(self.tr("Shift closed."), timeout=5)
+                self.app.log_out()
             return
         self.show_report(message.result)
         if message.task == "close":
-            self.app.notify(self.tr("Shift closed."), timeout=5)
-            self.app.log_out()
+            self.closed = True
+            self.action_print()  # the closed shift's report goes with the cash to the safe
+
+    def on_work_failed(self, message: WorkDone) -> None:
+        if self.closed:
+            self.say(self.tr("Shift closed, but its report did not print: {reason} F6 prints "
+                             "it again, Enter logs out.").format(
+                reason=message.error.render(self.tr)), error=True)
+        else:
+            self.say_error(message.error)
 
     def action_close_shift(self) -> None:
-        if not self.busy:
+        if self.closed:
+            self.app.log_out()
+        elif not self.busy:
             self.busy = True
             self.call("close", closes.close_shift, self.app.session, key=self.key)
 
     def action_back(self) -> None:
-        if not self.busy:
+        if self.closed:
+            self.app.log_out()
+        elif not self.busy:
             self.app.pop_screen()
