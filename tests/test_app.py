@@ -81,6 +81,15 @@ async def test_typed_card_number_with_check_digit(runtime):
         await wait_for_screen(pilot, "CardScreen")
 
 
+async def test_an_old_card_typed_at_the_till_is_sent_to_migration(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await pilot.press(*"6100000000000001", "enter")
+        await wait_for_message(pilot, "migrate it at the member centre")
+        assert type(app.screen).__name__ == "StartScreen"
+
+
 async def test_typing_by_hand_is_not_a_swipe(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:

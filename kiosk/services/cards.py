@@ -130,6 +130,10 @@ def look_up(session: Session, number: str) -> CardView:
     try:
         return view(get_card(number))
     except NotFound:
+        if card_store.old_card_waiting(normalize_number(number)):
+            raise NotFound(N_("Card {number} is an old system's card: migrate it at the "
+                              "member centre (menu 6) before it can be used."),
+                           number=mask_card_number(number)) from None
         if not luhn_ok(normalize_number(number)):
             raise NotFound(N_("The card number fails its check digit: retype it.")) from None
         raise
