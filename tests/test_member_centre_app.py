@@ -187,6 +187,10 @@ async def test_a_batch_list_from_import_to_run(tmp_path):
     assert verify.verify(app.runtime.sealer).ok
 
 
+def screen_details(app) -> str:
+    return str(app.screen.query_one("#details").render())
+
+
 async def test_migrate_an_old_card_by_keyboard(tmp_path):
     app = make_app(seeded_runtime(tmp_path))
     before = cards.balances(cards.get_card(SV_CARD))["principal"]
@@ -200,6 +204,8 @@ async def test_migrate_an_old_card_by_keyboard(tmp_path):
         await wait_for_screen(pilot, "MigrateOneScreen")
         await pilot.press(*"13800138000", "enter")
         await wait_for_message(pilot, "Send the member a code")
+        details = str(screen_details(app))
+        assert "储值卡" in details and SV_CARD[-4:] in details  # the card credited, shown first
         await pilot.press("f6")
         await wait_for_message(pilot, "valid 10 minutes")
         code = app.devices.code_sender.sent[-1][1].split("验证码为")[1][:6]
