@@ -55,7 +55,7 @@ class ReconcileScreen(FormScreen):
             return
         self.call("save", reports.save_table, self.app.session,
                   f"reconciliation-{self.report.channel}-{self.report.month}",
-                  reconcile.report_rows(self.report))
+                  reconcile.report_table(self.report))
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
