@@ -105,3 +105,21 @@ def test_a_refused_right_is_named_in_the_screens_language(seeded):
     assert refused.value.render(translator("zh_CN")) == \
         "您的角色无权查看会员完整的手机号和证件号（权限：member.reveal）。"
     assert "see a member's phone and ID number in full" in str(refused.value)
+
+
+async def test_the_change_history_names_fields_and_shows_the_outlets_time(tmp_path):
+    from kiosk.services.business_date import local_time
+    runtime = seeded_runtime(tmp_path)
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "super1", "Super1234")
+        members.edit(app.session, zhang_wei(), replace(
+            members.reveal(app.session, zhang_wei()), id_number="110101199003074514"))
+        pilot.app.push_screen(MemberFormScreen(zhang_wei()))
+        await wait_for_screen(pilot, "MemberFormScreen")
+        await wait_until(pilot, lambda: "→" in str(app.screen.query_one("#details").render()),
+                         "the history is shown")
+        details = str(app.screen.query_one("#details").render())
+    change = models.MemberChange.get()
+    shanghai = local_time(change.changed_at, "Asia/Shanghai").strftime("%Y-%m-%d %H:%M")
+    assert f"{shanghai} ID number: 110***********8515 → 110***********4514" in details

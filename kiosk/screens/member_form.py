@@ -86,7 +86,8 @@ class MemberFormScreen(FormScreen):
         lines = [f"{self.tr('Cards')}: " + ("; ".join(
             f"{number} {product} {self.tr(card_status.NAMES.get(status, status))}"
             for number, product, status in record.cards) or "-")]
-        lines += [f"{when} {field}: {old or '-'} → {new or '-'}"
+        labels = {field.name: field.label for field in self.FIELDS}
+        lines += [f"{when} {self.tr(labels.get(field, field))}: {old or '-'} → {new or '-'}"
                   for when, field, old, new in record.history[:4]]
         self.query_one("#details", Static).update("\n".join(lines))
 

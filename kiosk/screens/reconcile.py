@@ -25,7 +25,7 @@ class ReconcileScreen(FormScreen):
     def fields(self) -> list[Field]:
         settings = self.app.settings
         month = self.app.session.now().strftime("%Y-%m")
-        channels = tuple((name, name) for name in sorted(settings.channels))
+        channels = tuple((name, settings.channel_title(name)) for name in sorted(settings.channels))
         sample = settings.home / "samples" / f"statement-taikang-{month}.csv"
         return [Field("channel", N_("Channel"), choices=channels),
                 Field("month", N_("Month (YYYY-MM)"), 7, r"[0-9-]*", value=month),
