@@ -55,6 +55,24 @@ def test_charge_queues_a_receipt_that_prints_once(cashier, tmp_path):
     assert "￥12.30" in text and "888800******0018" in text  # receipts use the GBK ￥
 
 
+def test_money_in_receipts_name_the_tender_and_promotion_and_refunds_the_authoriser(
+        seeded, cashier, tmp_path):
+    from kiosk.services import recharge
+    from kiosk.services.charge import Review
+    from tests.conftest import login_as
+    clerk = login_as(seeded, "clerk1", "T02")
+    recharge.recharge(clerk, card_number=SV_CARD, amount=50000, tender="cash", key="r1")
+    sale = charging.charge(cashier, card_number=SV_CARD, amount=1000, pin="123456", key="s1")
+    charging.refund(cashier, original_operation_id=sale.operation_id, amount=400, key="f1",
+                    review=Review("super1", "Super1234"))
+    receipts.print_pending(clerk, SimPrinter(tmp_path))
+    receipts.print_pending(cashier, SimPrinter(tmp_path))
+    recharged = (tmp_path / "T02-000001.txt").read_text()
+    assert "Paid by" in recharged and "现金" in recharged and "充500送50" in recharged
+    refunded = (tmp_path / "T01-000002.txt").read_text()
+    assert "Authorised by" in refunded and "super1" in refunded
+
+
 def test_insurance_receipt_has_the_signature_line(cashier, tmp_path):
     sale = charging.charge(cashier, card_number=INS_CARD, amount=500, pin="123456", key="k")
     assert sale.receipt_id is not None
