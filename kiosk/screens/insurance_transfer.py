@@ -91,8 +91,23 @@ class InsuranceTransferScreen(FormScreen):
         if row is None:
             self.say(self.tr("Choose a request in the table first."), error=True)
             return
-        self.call("decide", insurance_transfers.decide, self.app.session, row.request_id,
-                  approve=approve, reason=self.value("reason"))
+        if not approve and not self.value("reason"):
+            self.say(self.tr("Type the reason for the rejection first."), error=True)
+            self.query_one("#reason").focus()
+            return
+        from kiosk.screens.ask import ConfirmModal
+        question = (N_("Approve request #{number}: {amount} from {insurance} to {card}?")
+                    if approve else
+                    N_("Reject request #{number} ({amount} from {insurance} to {card})?"))
+
+        def confirmed(yes: bool) -> None:
+            if yes:
+                self.call("decide", insurance_transfers.decide, self.app.session,
+                          row.request_id, approve=approve, reason=self.value("reason"))
+        self.app.push_screen(ConfirmModal(self.tr(question).format(
+            number=row.request_id, amount=format_yuan(row.amount),
+            insurance=mask_card_number(row.insurance_card),
+            card=mask_card_number(row.target_card))), confirmed)
 
     def action_print_month(self) -> None:
         self.call("print", insurance_transfers.print_monthly_list, self.app.session,

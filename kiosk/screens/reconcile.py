@@ -47,7 +47,17 @@ class ReconcileScreen(FormScreen):
         if self.report is None:
             self.say(self.tr("Match a statement first (Enter)."), error=True)
             return
-        self.call("confirm", reconcile.confirm, self.app.session, self.report)
+        from kiosk.screens.ask import ConfirmModal
+        report = self.report
+
+        def confirmed(yes: bool) -> None:
+            if yes:
+                self.call("confirm", reconcile.confirm, self.app.session, report)
+        self.app.push_screen(ConfirmModal(self.tr(
+            "Confirm {channel} {month} as reconciled ({total} matched)? The month is then "
+            "closed to changes.").format(channel=self.app.settings.channel_title(report.channel),
+                                         month=report.month,
+                                         total=format_yuan(report.matched_total))), confirmed)
 
     def action_save(self) -> None:
         if self.report is None:
