@@ -32,6 +32,7 @@ SWIPE_POLL_SECONDS = 0.03
 # Keys a terminal would otherwise use to quit, suspend or interrupt: in kiosk mode they
 # ask for a supervisor instead.
 ESCAPE_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+d")
+SUPERVISOR_KEY = "ctrl+o"  # the supervisor's panel, from any screen of a logged-in terminal
 
 
 def _key_name(character: str) -> str:
@@ -46,7 +47,8 @@ def _key_name(character: str) -> str:
 class KioskApp(App):
     ENABLE_COMMAND_PALETTE = False
     TITLE = "Card Kiosk"
-    BINDINGS = [Binding(key, "request_exit", show=False, priority=True) for key in ESCAPE_KEYS]
+    BINDINGS = [Binding(key, "request_exit", show=False, priority=True) for key in ESCAPE_KEYS] + [
+        Binding(SUPERVISOR_KEY, "supervisor", show=False, priority=True)]
 
     def __init__(self, runtime: Runtime, devices: Devices, *, demo_cards: tuple[str, ...] = (),
                  monotonic: Callable[[], float] = time.monotonic) -> None:
@@ -180,6 +182,14 @@ class KioskApp(App):
         self.push_screen(ReviewModal(permissions.KIOSK_EXIT, self.tr("Supervisor: leave the "
                                                                          "kiosk")),
                          lambda approved: self.exit() if approved else None)
+
+    def action_supervisor(self) -> None:
+        from kiosk.screens.base import KioskModal
+        from kiosk.screens.supervisor import SupervisorScreen
+        if self.login is None:
+            self.notify(self.tr("Log in first; on the lock screen F2 unlocks."), timeout=4)
+        elif not isinstance(self.screen, (SupervisorScreen, KioskModal)):
+            self.push_screen(SupervisorScreen())
 
     # -- swipes -----------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
