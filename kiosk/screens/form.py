@@ -212,6 +212,9 @@ class FormScreen(KioskScreen):
         if isinstance(error, TableProblems) and self.DETAILS:
             self.details(problem_lines(self.tr, error))
 
+    def failed(self, error) -> None:
+        self.refused(error)
+
     def ask_review(self, error) -> None:
         """A second operator types their credentials; then the form is submitted again
         with them (the service checks them)."""

@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.hw.tracks import SwipeError, parse_swipe
-from kiosk.messages import CardSwiped, SwipeBroken, WorkDone
+from kiosk.messages import CardSwiped, SwipeBroken
 from kiosk.money import format_yuan
 from kiosk.screens.paging import row_under_cursor
 from kiosk.screens.form import DIGITS, Field, FormScreen
@@ -42,7 +42,7 @@ class InsuranceTransferScreen(FormScreen):
         self.load()
 
     def load(self) -> None:
-        self.call("list", insurance_transfers.listing, self.app.session)
+        self.call(self._show, insurance_transfers.listing, self.app.session)
 
     def submit(self) -> None:
         if not self.value("charge").isdigit():
@@ -53,7 +53,7 @@ class InsuranceTransferScreen(FormScreen):
             self.say(self.tr("Swipe or type the member's stored-value card."), error=True)
             self.query_one("#target").focus()
             return
-        self.call("file", insurance_transfers.file_request, self.app.session,
+        self.call(self._filed, insurance_transfers.file_request, self.app.session,
                   charge_operation_id=int(self.value("charge")),
                   target_card_number=self.value("target"))
 
@@ -102,7 +102,7 @@ class InsuranceTransferScreen(FormScreen):
 
         def confirmed(yes: bool) -> None:
             if yes:
-                self.call("decide", insurance_transfers.decide, self.app.session,
+                self.call(self._decided, insurance_transfers.decide, self.app.session,
                           row.request_id, approve=approve, reason=self.value("reason"))
         self.app.push_screen(ConfirmModal(self.tr(question).format(
             number=row.request_id, amount=format_yuan(row.amount),
@@ -110,26 +110,21 @@ class InsuranceTransferScreen(FormScreen):
             card=mask_card_number(row.target_card))), confirmed)
 
     def action_print_month(self) -> None:
-        self.call("print", insurance_transfers.print_monthly_list, self.app.session,
+        self.call(self._printed, insurance_transfers.print_monthly_list, self.app.session,
                   self.app.devices.printer, self.value("month"))
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        if message.task == "list":
-            self._show(message.result)
-            return
-        if message.task == "print":
-            self.say(self.tr("{count} approved transfers printed.").format(count=message.result))
-            return
-        if message.task == "file":
-            self.say(self.tr("Request #{number} filed; finance approves it.").format(
-                number=message.result))
-        else:
-            self.say(self.tr("Decided: {status}.").format(
-                status=self.tr(STATUS_NAMES[message.result.status])))
-            self.app.print_queued()
+    def _printed(self, count: int) -> None:
+        self.say(self.tr("{count} approved transfers printed.").format(count=count))
+
+    def _filed(self, request_id: int) -> None:
+        self.say(self.tr("Request #{number} filed; finance approves it.").format(
+            number=request_id))
+        self.load()
+
+    def _decided(self, decision) -> None:
+        self.say(self.tr("Decided: {status}.").format(
+            status=self.tr(STATUS_NAMES[decision.status])))
+        self.app.print_queued()
         self.load()
 
     def _show(self, rows) -> None:

@@ -9,7 +9,6 @@ import datetime as dt
 from textual.widgets import DataTable
 
 from kiosk.errors import InvalidInput, N_
-from kiosk.messages import WorkDone
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import directory, ledgers, reports
 
@@ -41,21 +40,15 @@ class LedgerScreen(FormScreen):
         except ValueError:
             self.say_error(InvalidInput(N_("A date is written YYYY-MM-DD.")))
             return
-        self.call("ledger", self._load, self.value("ledger"), first, last)
+        self.call(self._show, self._load, self.value("ledger"), first, last)
 
     def _load(self, which: str, first: dt.date, last: dt.date):
         session = self.app.session
         outlet = directory.actor_info(session.actor).outlet_code
         return ledgers.ledger_table(session, outlet, which, first, last)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        if message.task == "save":
-            self.say(self.tr("Report saved: {path}").format(path=message.result))
-            return
-        self.table = message.result
+    def _show(self, found) -> None:
+        self.table = found
         header, *rows = self.table.shown(self.tr)
         table = self.query_one(DataTable)
         table.clear(columns=True)
@@ -69,7 +62,7 @@ class LedgerScreen(FormScreen):
             self.say(self.tr("Search first."), error=True)
             return
         name = f"ledger-{self.value('ledger')}-{self.value('first')}-{self.value('last')}"
-        self.call("save", reports.save_table, self.app.session, name, self.table)
+        self.call(self.say_saved, reports.save_table, self.app.session, name, self.table)
 
     def action_back(self) -> None:
         self.app.pop_screen()

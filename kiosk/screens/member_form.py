@@ -8,7 +8,6 @@ from dataclasses import asdict
 from textual.widgets import Static
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.services import card_status
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import members
@@ -44,15 +43,15 @@ class MemberFormScreen(FormScreen):
     def on_mount(self) -> None:
         self.query_one("#name").focus()
         if self.member_id is not None:
-            self.call("load", members.get, self.app.session, self.member_id)
+            self.call(self._show, members.get, self.app.session, self.member_id)
 
     def submit(self) -> None:
         details = MemberDetails(**{field.name: self.value(field.name) for field in self.FIELDS})
         if self.member_id is None:
-            self.call("save", members.register, self.app.session, details,
+            self.call(self._saved, members.register, self.app.session, details,
                       shared_phone_confirmed=self.shared_phone_confirmed)
         else:
-            self.call("save", members.edit, self.app.session, self.member_id, details,
+            self.call(self._saved, members.edit, self.app.session, self.member_id, details,
                       shared_phone_confirmed=self.shared_phone_confirmed)
 
     def action_confirm_shared_phone(self) -> None:
@@ -62,22 +61,19 @@ class MemberFormScreen(FormScreen):
     def action_reveal(self) -> None:
         """Phone and ID number in full, for a role allowed to see them (audited)."""
         if self.member_id is not None:
-            self.call("reveal", members.reveal, self.app.session, self.member_id)
+            self.call(self._revealed, members.reveal, self.app.session, self.member_id)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.say_error(message.error)
-            if isinstance(message.error, DuplicatePhone):
-                self.query_one("#phone").focus()
-            return
-        if message.task == "load":
-            self._show(message.result)
-            return
-        if message.task == "reveal":
-            self.set_value("phone", message.result.phone)
-            self.set_value("id_number", message.result.id_number)
-            return
-        member_id = message.result if self.member_id is None else self.member_id
+    def failed(self, error) -> None:
+        self.say_error(error)
+        if isinstance(error, DuplicatePhone):
+            self.query_one("#phone").focus()
+
+    def _revealed(self, details: MemberDetails) -> None:
+        self.set_value("phone", details.phone)
+        self.set_value("id_number", details.id_number)
+
+    def _saved(self, result) -> None:
+        member_id = result if self.member_id is None else self.member_id
         self.dismiss((member_id, self.value("name")))
 
     def _show(self, record: members.MemberRecord) -> None:

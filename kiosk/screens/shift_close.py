@@ -11,7 +11,6 @@ from textual.widgets import Static
 
 from kiosk import cells
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.services import kinds
@@ -37,7 +36,7 @@ class ShiftCloseScreen(KioskScreen):
         yield from self.compose_keys()
 
     def on_mount(self) -> None:
-        self.call("report", closes.shift_report, self.app.session)
+        self.call(self.show_report, closes.shift_report, self.app.session)
 
     def report_rows(self, report) -> list[tuple[str, str]]:
         """Label and value of each line, for the screen and for the printer."""
@@ -53,8 +52,9 @@ class ShiftCloseScreen(KioskScreen):
         if self.report is None:
             return
         title = self.tr("Shift close") + f" #{self.report.shift_id} {self.report.business_date}"
-        self.call("print", receipts.print_report, self.app.session, self.app.devices.printer,
-                  title, self.report_rows(self.report), name=f"shift-{self.report.shift_id}")
+        self.call(self._printed, receipts.print_report, self.app.session,
+                  self.app.devices.printer, title, self.report_rows(self.report),
+                  name=f"shift-{self.report.shift_id}")
 
     def show_report(self, report) -> None:
         self.report = report
@@ -65,36 +65,33 @@ class ShiftCloseScreen(KioskScreen):
                   for label, value in self.report_rows(report)]
         body.mount_all(Static(line) for line in lines)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        self.busy = False
-        if message.error is not None:
-            self.on_work_failed(message)
-            return
-        if message.task == "print":
-            self.say(self.tr("Shift report printed."))
-            if self.closed:
-                self.app.notify(self.tr("Shift closed."), timeout=5)
-                self.app.log_out()
-            return
-        self.show_report(message.result)
-        if message.task == "close":
-            self.closed = True
-            self.action_print()  # the closed shift's report goes with the cash to the safe
+    def _printed(self, _) -> None:
+        self.say(self.tr("Shift report printed."))
+        if self.closed:
+            self.app.notify(self.tr("Shift closed."), timeout=5)
+            self.app.log_out()
 
-    def on_work_failed(self, message: WorkDone) -> None:
+    def _shift_ended(self, report) -> None:
+        self.busy = False
+        self.show_report(report)
+        self.closed = True
+        self.action_print()  # the closed shift's report goes with the cash to the safe
+
+    def failed(self, error) -> None:
+        self.busy = False
         if self.closed:
             self.say(self.tr("Shift closed, but its report did not print: {reason} F6 prints "
-                             "it again, Enter logs out.").format(
-                reason=message.error.render(self.tr)), error=True)
+                             "it again, Enter logs out.").format(reason=error.render(self.tr)),
+                     error=True)
         else:
-            self.say_error(message.error)
+            self.say_error(error)
 
     def action_close_shift(self) -> None:
         if self.closed:
             self.app.log_out()
         elif not self.busy:
             self.busy = True
-            self.call("close", closes.close_shift, self.app.session, key=self.key)
+            self.call(self._shift_ended, closes.close_shift, self.app.session, key=self.key)
 
     def action_back(self) -> None:
         if self.closed:

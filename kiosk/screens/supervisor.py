@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import supervision
 from kiosk.services.charge import Review
@@ -35,24 +34,25 @@ class SupervisorScreen(FormScreen):
             self.query_one("#target").focus()
             return
         if self.value("action") == "unlock":
-            self.call("unlock", supervision.unlock_operator, self.app.session, review, target)
+            self.call(self._unlocked, supervision.unlock_operator, self.app.session, review, target)
         elif target.isdigit():
-            self.call("close_shift", supervision.close_shift, self.app.session, review,
+            self.call(self._shift_closed, supervision.close_shift, self.app.session, review,
                       int(target), key=f"supervisor-close-{uuid.uuid4().hex}")
         else:
             self.say(self.tr("A shift is closed by its number."), error=True)
             self.query_one("#target").focus()
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.say_error(message.error)
-            self.query_one("#password").focus()
-            return
-        if message.task == "unlock":
-            self.say(self.tr("{login_id} is unlocked.").format(login_id=message.result))
-        else:
-            self.say(self.tr("Shift #{number} of {login_id} is closed.").format(
-                number=message.result.shift_id, login_id=message.result.operator))
+    def failed(self, error) -> None:
+        self.say_error(error)
+        self.query_one("#password").focus()
+
+    def _unlocked(self, login_id: str) -> None:
+        self.say(self.tr("{login_id} is unlocked.").format(login_id=login_id))
+        self.set_value("target", "")
+
+    def _shift_closed(self, report) -> None:
+        self.say(self.tr("Shift #{number} of {login_id} is closed.").format(
+            number=report.shift_id, login_id=report.operator))
         self.set_value("target", "")
 
     def action_back(self) -> None:
