@@ -267,6 +267,43 @@ async def test_nothing_posts_twice_across_a_restart_in_the_middle(runtime, token
     assert len(charges()) == 1 and principal(INS_CARD) == 50000 - 3350
 
 
+async def test_the_reference_client_pays_refunds_and_cancels(runtime, token):
+    from scripts.pos_client import KioskClient, main as client_main
+    async with counter(runtime, token) as (pilot, http):
+        client = KioskClient(str(http._base_url), token)
+        paying = asyncio.ensure_future(asyncio.to_thread(client.pay, "C1", LINES))
+        await pay(pilot)
+        paid = await paying
+        assert paid["state"] == "approved" and paid["amount"] == 3350
+        await wait_for_screen(pilot, "ResultScreen")
+        assert (await asyncio.to_thread(client.pay, "C1", LINES))["journal_no"] == \
+            paid["journal_no"]
+        await pilot.pause(0.9)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "StartScreen")
+        refunding = asyncio.ensure_future(asyncio.to_thread(
+            client.refund, "CR1", "C1", [{"code": "6901234", "amount": 350}]))
+        await wait_for_screen(pilot, "PosRefundScreen")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "ReviewModal")
+        await pilot.press(*"super1", "enter", *"Super1234", "enter")
+        refunded = await refunding
+        assert refunded["state"] == "approved" and refunded["amount"] == 350
+        await wait_for_screen(pilot, "ResultScreen")
+        await pilot.pause(0.9)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "StartScreen")
+        # the command line: a sale the POS then cancels (exit status 1)
+        args = ["--url", str(http._base_url), "--token", token]
+        selling = asyncio.ensure_future(asyncio.to_thread(
+            client_main, args + ["sale", "C2", "--line", "6901234:阿莫西林胶囊:药品:2350"]))
+        await wait_for_screen(pilot, "PosSaleScreen")
+        assert await asyncio.to_thread(client_main, args + ["cancel", "C2"]) == 0
+        assert await selling == 1
+        assert await asyncio.to_thread(client_main, args + ["status", "C1"]) == 0
+    assert len(charges()) == 1 and principal(INS_CARD) == 50000 - 3350 + 350
+
+
 def test_the_openapi_file_names_every_route(runtime):
     from pathlib import Path
     from kiosk.pos_api import PosEndpoint
