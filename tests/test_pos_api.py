@@ -18,7 +18,7 @@ from kiosk.services.verify import verify
 from kiosk.store import db, models
 from tests.app_helpers import (demo_swipe, make_app, message_text, seeded_runtime,
                                wait_for_message, wait_for_screen, wait_until)
-from tests.conftest import INS_CARD, SV_CARD, login_as
+from tests.conftest import INS_CARD, login_as
 
 LINES = [{"code": "6901234", "name": "阿莫西林胶囊", "category": "药品", "amount": 2350},
          {"code": "6905678", "name": "医用口罩", "category": "医疗器械", "amount": 1000}]

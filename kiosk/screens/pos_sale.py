@@ -25,6 +25,8 @@ class PosScreen(KioskScreen):
     """What a POS sale and a POS refund share: the request's lines, ending it at the
     counter (Esc), and the POS cancelling it."""
 
+    NOUN = N_("order")  # what the POS's number names
+
     def __init__(self, state: pos_sales.PosState) -> None:
         super().__init__()
         self.state = state
@@ -73,7 +75,7 @@ class PosScreen(KioskScreen):
             return
         self.app.pop_screen()
         self.app.screen.say(self.tr("POS {kind} {order} declined at the counter; the POS is "
-                                    "told.").format(kind=self.tr(self.state.kind),
+                                    "told.").format(kind=self.tr(self.NOUN),
                                                     order=self.state.number))
 
     def cancelled_by_pos(self) -> None:
@@ -87,7 +89,7 @@ class PosScreen(KioskScreen):
         if self.is_current:
             self.app.pop_screen()
             self.app.screen.say(self.tr("POS {kind} {order} was cancelled by the POS: nothing "
-                                        "was charged.").format(kind=self.tr(self.state.kind),
+                                        "was charged.").format(kind=self.tr(self.NOUN),
                                                                order=self.state.number),
                                 error=True)
         else:
@@ -215,6 +217,7 @@ class PosSaleScreen(PosScreen):
 
 
 class PosRefundScreen(PosScreen):
+    NOUN = N_("refund")
     KEYS = [("Enter", N_("Supervisor review")), ("Esc", N_("Refuse the POS refund"))]
     BINDINGS = [("escape", "decline", ""), ("enter", "review", "")]
 

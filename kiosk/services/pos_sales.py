@@ -435,6 +435,7 @@ def charge(session: Session, state: PosState, *, card_number: str,
            pin: str | None) -> charging.ChargeResult:
     """Charge the card for the POS's sale; the approval commits with the money. A
     refusal declines this attempt with its reason."""
+    permissions.require(session, permissions.CHARGE)  # the operation decides again
     row = _current(session, state, SALE)
     request = json.loads(row.request)
 
@@ -488,6 +489,7 @@ def refund(session: Session, state: PosState, review: charging.Review) -> chargi
     """The POS's refund, with the supervisor's review typed at this terminal; the
     approval commits with the money, after the sale's lines are checked again under
     its lock."""
+    permissions.require(session, permissions.CHARGE)  # the operation decides again
     row = _current(session, state, REFUND)
     sale = pos_store.by_id(row.original_id)
 
