@@ -6,6 +6,7 @@ still typing."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
@@ -19,6 +20,17 @@ from kiosk.screens.card import card_summary
 from kiosk.services import pos_sales
 
 SHOWN_LINES = 5  # at 80x24; the rest are counted
+
+
+def _cells(text: str, width: int) -> str:
+    """`text` cut and padded to `width` terminal cells (a Chinese character takes two)."""
+    out, used = "", 0
+    for character in text:
+        size = cell_len(character)
+        if used + size > width:
+            break
+        out, used = out + character, used + size
+    return out + " " * (width - used)
 
 
 class PosScreen(KioskScreen):
@@ -37,9 +49,11 @@ class PosScreen(KioskScreen):
     def compose_lines(self) -> ComposeResult:
         lines = self.state.lines
         for line in lines[:SHOWN_LINES]:
-            yield Static(f"  {line['code'][:14]:<14} {line.get('name', '')[:20]:<20} "
-                         f"{line.get('category', '')[:6]:<6} {format_yuan(line['amount'])}",
-                         classes="card-line")
+            # what the POS sent is shown as text, never read as markup
+            yield Static(f"  {_cells(line['code'], 14)} {_cells(line.get('name', ''), 30)} "
+                         f"{_cells(line.get('category', ''), 8)} "
+                         f"{format_yuan(line['amount']):>12}", classes="card-line",
+                         markup=False)
         if len(lines) > SHOWN_LINES:
             yield Static(self.tr("  ... and {count} more lines").format(
                 count=len(lines) - SHOWN_LINES), classes="card-line")
@@ -112,11 +126,11 @@ class PosSaleScreen(PosScreen):
                 order=state.number, amount=format_yuan(state.amount))
             if state.attempt > 1:
                 title += "  " + self.tr("(attempt {n})").format(n=state.attempt)
-            yield Static(f"{title}   [{state.pos_code}]", classes="big")
+            yield Static(f"{title}   ({state.pos_code})", classes="big", markup=False)
             yield from self.compose_lines()
             if state.channel_order_no:
                 yield Static(f"{self.tr('Channel order')} {state.channel_order_no}",
-                             classes="card-line")
+                             classes="card-line", markup=False)
             yield Static("", id="pos-card")
             with Horizontal(classes="row", id="number-row"):
                 yield Label(self.tr("Card number"), classes="field-label")
@@ -203,7 +217,8 @@ class PosSaleScreen(PosScreen):
         error = message.error
         if error is None:
             from kiosk.screens.result import ResultScreen
-            self.app.switch_screen(ResultScreen("charge", message.result, self.card))
+            self.app.switch_screen(ResultScreen("charge", message.result, self.card, note=(
+                self.tr("POS order {order}").format(order=self.state.number))))
             self.app.print_queued()
             return
         if pos_sales.decline_reason(error) is not None:
@@ -227,7 +242,7 @@ class PosRefundScreen(PosScreen):
         with Vertical(id="pos"):
             yield Static(self.tr("POS refund {refund} of order {order}: {amount}").format(
                 refund=state.number, order=state.order_no, amount=format_yuan(state.amount))
-                + f"   [{state.pos_code}]", classes="big")
+                + f"   ({state.pos_code})", classes="big", markup=False)
             yield from self.compose_lines()
         yield from self.compose_keys()
 
@@ -271,7 +286,9 @@ class PosRefundScreen(PosScreen):
         self.app.pos_settled()
         if error is None:
             from kiosk.screens.result import ResultScreen
-            self.app.switch_screen(ResultScreen("refund", message.result))
+            self.app.switch_screen(ResultScreen("refund", message.result, note=self.tr(
+                "POS refund {refund} of order {order}").format(refund=self.state.number,
+                                                               order=self.state.order_no)))
             self.app.print_queued()
             return
         if isinstance(error, pos_sales.NoLongerPending):
