@@ -16,7 +16,7 @@ from textual.widgets import Input
 from kiosk.services import cards, pos_sales
 from kiosk.services.verify import verify
 from kiosk.store import db, models
-from tests.app_helpers import (demo_swipe, make_app, message_text, seeded_runtime,
+from tests.app_helpers import (FakeClock, demo_swipe, make_app, message_text, seeded_runtime,
                                wait_for_message, wait_for_screen, wait_until)
 from tests.conftest import INS_CARD, login_as
 
@@ -46,9 +46,9 @@ def token(runtime):
 
 
 @contextlib.asynccontextmanager
-async def counter(runtime, token, *, logged_in=True):
+async def counter(runtime, token, *, logged_in=True, clock=None):
     """The app running with its endpoint up, and a POS's HTTP client for it."""
-    app = make_app(runtime)
+    app = make_app(runtime, clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.pos_endpoint is not None, "the endpoint is up")
         async with aiohttp.ClientSession(
@@ -140,9 +140,11 @@ async def test_a_wrong_pin_declines_and_charges_nothing(runtime, token):
 
 async def test_a_lost_reply_is_found_by_its_status_and_a_replay_charges_once(runtime, token):
     async with counter(runtime, token) as (pilot, http):
-        timed_out = send(http, "/v1/sales", sale(), wait="0.2")
-        status, body = await timed_out  # the POS stopped waiting: 202, still pending
-        assert status == 202 and body["state"] == "pending"
+        with pytest.raises(asyncio.TimeoutError):  # the POS's own HTTP timeout fires
+            await http.post("/v1/sales", json=sale(), timeout=aiohttp.ClientTimeout(total=0.3))
+        await wait_for_screen(pilot, "PosSaleScreen")
+        status, body = await send(http, "/v1/sales", sale(), wait="0.2")
+        assert status == 202 and body["state"] == "pending"  # the kiosk stopped waiting
         assert (await get(http, "/v1/sales/A1001"))[1]["state"] == "pending"
         await pay(pilot)
         await wait_for_screen(pilot, "ResultScreen")
@@ -170,6 +172,28 @@ async def test_the_pos_cancels_while_the_customer_types_the_pin(runtime, token):
         _, first = await reply
         assert first["state"] == "cancelled" and first["reason"] == "cancelled_by_pos"
     assert charges() == [] and principal(INS_CARD) == 50000
+
+
+async def test_left_alone_the_pin_is_wiped_and_the_sale_waits_for_the_next_try(runtime, token):
+    clock = FakeClock()
+    async with counter(runtime, token, clock=clock) as (pilot, http):
+        reply = send(http, "/v1/sales", sale())
+        await wait_for_screen(pilot, "PosSaleScreen")
+        first = pilot.app.screen
+        pilot.app.simulate_swipe(demo_swipe(INS_CARD))
+        await wait_until(pilot, lambda: first.query_one("#pin-row").display, "the PIN is asked")
+        await pilot.press("1", "2", "3")
+        clock.advance(runtime.settings.idle_timeout_seconds + 1)
+        await wait_until(pilot, lambda: pilot.app.screen is not first
+                         and type(pilot.app.screen).__name__ == "PosSaleScreen",
+                         "the sale is offered afresh")
+        assert first not in pilot.app.screen_stack  # gone, with what was typed in it
+        assert pilot.app.screen.query_one("#pin", Input).value == ""
+        assert not pilot.app.screen.query_one("#pin-row").display  # swipe again
+        assert (await get(http, "/v1/sales/A1001"))[1]["state"] == "pending"
+        await pay(pilot)
+        status, body = await reply
+    assert body["state"] == "approved" and len(charges()) == 1
 
 
 async def test_a_cancel_after_the_approval_is_refused(runtime, token):
@@ -315,4 +339,3 @@ def test_the_openapi_file_names_every_route(runtime):
     documented = {(method, path.replace("{order_no}", "{n}").replace("{refund_no}", "{n}"))
                   for path, item in spec["paths"].items() for method in item}
     assert routes == documented
-    assert Input  # imported for the screens the tests above drive
