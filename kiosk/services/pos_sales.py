@@ -200,11 +200,9 @@ def register(session: Session, *, code: str, name: str, outlet_code: str,
     permissions.require(session, permissions.ADMIN)
     if not _POS_CODE.fullmatch(code or ""):
         raise InvalidInput(N_("A POS code is 2-20 letters, digits, '-' or '_'."))
-    outlet = models.Outlet.get_or_none(models.Outlet.code == outlet_code)
+    outlet, terminal = pos_store.outlet_and_terminal(outlet_code, terminal_code)
     if outlet is None:
         raise NotFound(N_("No outlet with code {code}."), code=outlet_code[:8])
-    terminal = models.Terminal.get_or_none(models.Terminal.outlet == outlet.id,
-                                           models.Terminal.code == terminal_code)
     if terminal is None:
         raise NotFound(N_("No terminal {terminal} at outlet {code}."),
                        terminal=terminal_code[:20], code=outlet_code)

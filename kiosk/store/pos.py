@@ -34,6 +34,15 @@ def add_pos(code: str, name: str, outlet_id: int, terminal_id: int, token_hash: 
                                      created_at=now).execute()
 
 
+def outlet_and_terminal(outlet_code: str, terminal_code: str
+                        ) -> tuple[models.Outlet | None, models.Terminal | None]:
+    outlet = models.Outlet.get_or_none(models.Outlet.code == outlet_code)
+    if outlet is None:
+        return None, None
+    return outlet, models.Terminal.get_or_none(models.Terminal.outlet == outlet.id,
+                                               models.Terminal.code == terminal_code)
+
+
 def set_token(pos_id: int, token_hash: str) -> None:
     models.PosTerminal.update(token_hash=token_hash).where(
         models.PosTerminal.id == pos_id).execute()
