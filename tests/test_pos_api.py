@@ -185,8 +185,9 @@ async def test_left_alone_the_pin_is_wiped_and_the_sale_waits_for_the_next_try(r
         await pilot.press("1", "2", "3")
         clock.advance(runtime.settings.idle_timeout_seconds + 1)
         await wait_until(pilot, lambda: pilot.app.screen is not first
-                         and type(pilot.app.screen).__name__ == "PosSaleScreen",
-                         "the sale is offered afresh")
+                         and type(pilot.app.screen).__name__ == "PosSaleScreen"
+                         and pilot.app.screen.is_mounted, "the sale is offered afresh")
+        await pilot.pause()
         assert first not in pilot.app.screen_stack  # gone, with what was typed in it
         assert pilot.app.screen.query_one("#pin", Input).value == ""
         assert not pilot.app.screen.query_one("#pin-row").display  # swipe again

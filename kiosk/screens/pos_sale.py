@@ -135,13 +135,14 @@ class PosSaleScreen(PosScreen):
             with Horizontal(classes="row", id="number-row"):
                 yield Label(self.tr("Card number"), classes="field-label")
                 yield Input(id="number", max_length=19, restrict=r"[0-9 ]*")
-            with Horizontal(classes="row", id="pin-row"):
+            pin_row = Horizontal(classes="row", id="pin-row")
+            pin_row.display = False  # once the card is read
+            with pin_row:
                 yield Label(self.tr("Customer PIN"), classes="field-label")
                 yield Input(id="pin", password=True, max_length=6, restrict=r"[0-9]*")
         yield from self.compose_keys()
 
     def on_mount(self) -> None:
-        self.query_one("#pin-row").display = False
         self.query_one("#number").focus()
         self.say(self.tr("Customer: swipe the card (or type its number and press Enter)."))
 
