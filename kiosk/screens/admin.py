@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from kiosk.errors import InvalidInput, N_
-from kiosk.messages import WorkDone
 from kiosk.money import parse_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.form import DIGITS, MONEY, Field, FormScreen
@@ -176,12 +175,9 @@ class AdminFormScreen(FormScreen):
             self.clear_secrets()
             self.say(self.tr("The two passwords differ; type them again."), error=True)
             return
-        self.call("save", self.action.run, self.app.session, values)
+        self.call(self._saved, self.action.run, self.app.session, values)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
+    def _saved(self, _) -> None:
         self.clear_secrets()
         self.say(self.tr("Saved."))
 

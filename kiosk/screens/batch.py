@@ -6,7 +6,6 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
 from kiosk.screens.paging import row_under_cursor
 from kiosk.screens.form import MAX_PROBLEMS_SHOWN, Field, FormScreen
@@ -37,12 +36,17 @@ class BatchScreen(FormScreen):
         self.refresh_lists()
 
     def refresh_lists(self) -> None:
-        self.call("lists", batch_recharge.summaries, self.app.session)
+        self.call(self._show_lists, batch_recharge.summaries, self.app.session)
 
     def submit(self) -> None:
         self.details("")
-        self.call("import", batch_recharge.import_list, self.app.session, self.value("path"),
-                  name=self.value("name"), tender=self.value("tender"))
+        self.call(self._imported, batch_recharge.import_list, self.app.session,
+                  self.value("path"), name=self.value("name"), tender=self.value("tender"))
+
+    def _imported(self, number: int) -> None:
+        self.say(self.tr("List #{number} imported as a draft; check it, then submit "
+                         "(F6).").format(number=number))
+        self.refresh_lists()
 
     def selected(self) -> batch_recharge.BatchSummary | None:
         chosen = row_under_cursor(self.query_one(DataTable), self.lists)
@@ -53,7 +57,13 @@ class BatchScreen(FormScreen):
     def action_step(self, step: str) -> None:
         chosen = self.selected()
         if chosen is not None:
-            self.call(step, getattr(batch_recharge, step), self.app.session, chosen.batch_id)
+            self.call(self._status_changed, getattr(batch_recharge, step), self.app.session,
+                      chosen.batch_id)
+
+    def _status_changed(self, _) -> None:
+        """A list submitted, reviewed, withdrawn or voided."""
+        self.say(self.tr("Done."))
+        self.refresh_lists()
 
     def action_review_list(self) -> None:
         chosen = self.selected()
@@ -63,8 +73,8 @@ class BatchScreen(FormScreen):
 
         def reviewed(credentials) -> None:
             if credentials:
-                self.call("review", batch_recharge.review, self.app.session, chosen.batch_id,
-                          credentials)
+                self.call(self._status_changed, batch_recharge.review, self.app.session,
+                          chosen.batch_id, credentials)
         title = self.tr("Review list #{number}: {count} cards, {total}").format(
             number=chosen.batch_id, count=chosen.lines, total=format_yuan(chosen.total))
         self.app.push_screen(ReviewModal(None, title), reviewed)
@@ -78,29 +88,13 @@ class BatchScreen(FormScreen):
         def confirmed(yes: bool) -> None:
             if yes:
                 self.say(self.tr("Posting..."))
-                self.call("run", batch_recharge.run, self.app.session, chosen.batch_id)
+                self.call(self._posted, batch_recharge.run, self.app.session, chosen.batch_id)
         self.app.push_screen(ConfirmModal(self.tr(
             "Post list #{number}: {count} cards, {total} in all?").format(
             number=chosen.batch_id, count=chosen.lines, total=format_yuan(chosen.total))),
             confirmed)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        if message.task == "lists":
-            self._show_lists(message.result)
-            return
-        if message.task == "import":
-            self.say(self.tr("List #{number} imported as a draft; check it, then submit "
-                             "(F6).").format(number=message.result))
-        elif message.task == "run":
-            self._show_run(message.result)
-        else:
-            self.say(self.tr("Done."))
-        self.refresh_lists()
-
-    def _show_run(self, report: batch_recharge.RunReport) -> None:
+    def _posted(self, report: batch_recharge.RunReport) -> None:
         self.say(self.tr("Posted {posted}, already posted {already}, failed {failed}.").format(
             posted=report.posted, already=report.already_posted, failed=len(report.failed)),
             error=bool(report.failed))
@@ -108,6 +102,7 @@ class BatchScreen(FormScreen):
             f"{self.tr('line {line}: ').format(line=line)}{self.describe(error)}"
             for line, error in report.failed[:MAX_PROBLEMS_SHOWN]))
         self.app.print_queued()
+        self.refresh_lists()
 
     def _show_lists(self, lists) -> None:
         self.lists = lists

@@ -6,7 +6,6 @@ and sets up the rest from the admin screens."""
 from __future__ import annotations
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import admin, setup
 
@@ -42,11 +41,12 @@ class FirstRunScreen(FormScreen):
             self.value("terminal"), self.value("login_id"), self.value("name"),
             self.value("password"))
         self.say(self.tr("Setting up..."))
-        self.call("setup", setup.set_up, self.app.runtime, first)
+        self.call(self._store_ready, setup.set_up, self.app.runtime, first)
 
-    def on_work_done(self, message: WorkDone) -> None:
+    def _store_ready(self, _) -> None:
         self.clear_secrets()
-        if message.error is not None:
-            self.refused(message.error)
-            return
         self.app.store_set_up(self.value("outlet"), self.value("terminal"))
+
+    def failed(self, error) -> None:
+        self.clear_secrets()
+        self.refused(error)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.money import MoneyError, format_yuan, parse_yuan
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_rows
 from kiosk.screens.member_search import PicksMember
@@ -63,24 +62,18 @@ class MigrationScreen(PagedRows, FormScreen):
         migrated = {"no": False, "yes": True, "all": None}[self.value("migrated")]
         rules = LegacyFilter(self.value("card_type"), self.value("number"), low, high,
                              self.value("old_status"), migrated)
-        self.call("list", migration.listing, self.app.session, rules, page=self.page)
+        self.call(self._listed, migration.listing, self.app.session, rules, page=self.page)
 
     def action_import_file(self) -> None:
         self.details("")
-        self.call("import", migration.import_balances, self.app.session, self.value("path"))
+        self.call(self._imported, migration.import_balances, self.app.session,
+                  self.value("path"))
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        if message.task == "import":
-            self.details(
-                self.tr("{count} old cards imported.").format(count=message.result))
-            self.load_page()
-            return
-        self._show(message.result)
+    def _imported(self, count: int) -> None:
+        self.details(self.tr("{count} old cards imported.").format(count=count))
+        self.load_page()
 
-    def _show(self, rows) -> None:
+    def _listed(self, rows) -> None:
         self.rows = rows
         show_rows(self.query_one(DataTable),
                   [self.tr(title) for title in ("Old card", "Card type", "Balance", "Outlet",
@@ -139,13 +132,19 @@ class MigrateOneScreen(PicksMember, FormScreen):
     def member_chosen(self) -> None:
         self.receiving = ""
         self._show_member()
-        self.call("receiving", migration.receiving_card, self.app.session, self.member[0])
+        self.call(self._receiving_found, migration.receiving_card, self.app.session,
+                  self.member[0])
+
+    def _receiving_found(self, card: str) -> None:
+        self.receiving = card
+        self._show_member()
+        self.say(self.tr("Send the member a code (F6)."))
 
     def action_send_code(self) -> None:
         if self.member is None:
             self.say(self.tr("Choose the member first."), error=True)
             return
-        self.call("code", migration.send_code, self.app.session, self.member[0],
+        self.call(self._code_sent, migration.send_code, self.app.session, self.member[0],
                   self.app.devices.code_sender)
 
     def submit(self) -> None:
@@ -157,22 +156,7 @@ class MigrateOneScreen(PicksMember, FormScreen):
         request = MigrationRequest(self.legacy.number, self.member[0], self.value("code"),
                                    vouchers, self.value("remarks"))
         self.say(self.tr("Migrating..."))
-        self.call("migrate", migration.migrate, self.app.session, request)
-
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        if message.task == "member":
-            self._member_done(message.result)
-        elif message.task == "receiving":
-            self.receiving = message.result
-            self._show_member()
-            self.say(self.tr("Send the member a code (F6)."))
-        elif message.task == "code":
-            self._code_sent(message.result)
-        else:
-            self._migrated(message.result)
+        self.call(self._migrated, migration.migrate, self.app.session, request)
 
     def _code_sent(self, masked_phone: str) -> None:
         self.say(self.tr("Code sent to {phone}; valid 10 minutes.").format(phone=masked_phone))
