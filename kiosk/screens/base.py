@@ -79,13 +79,13 @@ class ServiceCalls:
         try:
             result = fn(*args, **kwargs)
         except KioskError as error:
-            self._done(handler, task, error=error)
+            self._hand_over(handler, task, error=error)
         except Exception as error:  # never lose the screen to an unexpected failure
-            self._done(handler, task, error=self._unexpected(task, fn, error))
+            self._hand_over(handler, task, error=self._unexpected(task, fn, error))
         else:
-            self._done(handler, task, result=result)
+            self._hand_over(handler, task, result=result)
 
-    def _done(self, handler, task: str, **outcome) -> None:
+    def _hand_over(self, handler, task: str, **outcome) -> None:
         if isinstance(handler, str):
             self.post_message(WorkDone(task, **outcome))
         else:
