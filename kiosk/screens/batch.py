@@ -8,7 +8,7 @@ from textual.widgets import DataTable
 from kiosk.errors import N_
 from kiosk.money import format_yuan
 from kiosk.screens.paging import row_under_cursor
-from kiosk.screens.form import MAX_PROBLEMS_SHOWN, Field, FormScreen
+from kiosk.screens.form import Field, FormScreen, MAX_PROBLEMS_SHOWN, path_field
 from kiosk.screens.issue_card import TENDER_CHOICES
 from kiosk.services import batch_recharge
 from kiosk.services.batch_recharge import STATUS_NAMES
@@ -23,7 +23,7 @@ class BatchScreen(FormScreen):
 
     def fields(self) -> list[Field]:
         samples = self.app.settings.home / "samples"
-        return [Field("path", N_("File (.csv/.xlsx)"), 300, value=f"{samples}/"),
+        return [path_field("path", N_("File (.csv/.xlsx)"), value=f"{samples}/"),
                 Field("name", N_("List name"), batch_recharge.MAX_NAME),
                 Field("tender", N_("Paid by"), choices=TENDER_CHOICES, value="bank")]
 

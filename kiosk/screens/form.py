@@ -26,12 +26,20 @@ class Field:
     password: bool = False
     value: str = ""
     choices: tuple[tuple[str, str], ...] = ()  # (value, label id): a Choice, not an Input
+    # A prefilled value is selected when the field is entered, so typing replaces it;
+    # a folder given to start a file name from keeps its text, the cursor at its end.
+    extends: bool = False
 
 
 # Amounts take whatever is typed (a Chinese input method's １２．３０ too): parse_yuan
 # says what is wrong with it, where a restriction would drop keys without a word.
 MONEY = None
 DIGITS = r"[0-9]*"
+
+
+def path_field(name: str, label: str, value: str = "") -> Field:
+    """A file name typed on from the folder it starts with."""
+    return Field(name, label, max_length=300, value=value, extends=True)
 
 
 def money_field(name: str, label: str, value: str = "") -> Field:
@@ -151,7 +159,19 @@ class FormScreen(KioskScreen):
         if field.choices:
             return Choice(field.choices, self.tr, value=field.value, id=field.name)
         return Input(field.value, id=field.name, max_length=field.max_length,
-                     restrict=field.restrict, password=field.password, compact=True)
+                     restrict=field.restrict, password=field.password, compact=True,
+                     select_on_focus=not field.extends)
+
+    def on_descendant_focus(self, event) -> None:
+        """However the field was entered (Enter, Up/Down, a click, the screen opening):
+        its value selected to be typed over, or a folder's cursor at its end."""
+        widget = event.widget
+        if isinstance(widget, Input) and widget.value:
+            if widget.select_on_focus:
+                widget.call_after_refresh(widget.select_all)
+            else:
+                widget.call_after_refresh(setattr, widget, "cursor_position",
+                                          len(widget.value))
 
     def value(self, name: str) -> str:
         widget = self.query_one(f"#{name}")

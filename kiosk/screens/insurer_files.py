@@ -8,7 +8,7 @@ from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
-from kiosk.screens.form import Field, FormScreen
+from kiosk.screens.form import Field, FormScreen, path_field
 from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.services import insurer_cards
 from kiosk.services.insurer_cards import KIND_NAMES
@@ -26,7 +26,7 @@ class InsurerFilesScreen(FormScreen):
 
     def fields(self) -> list[Field]:
         folder = self.app.settings.home / "insurer"
-        return [Field("path", N_("File (.csv/.xlsx)"), 300, value=f"{folder}/"),
+        return [path_field("path", N_("File (.csv/.xlsx)"), value=f"{folder}/"),
                 Field("name", N_("File name"), insurer_cards.MAX_NAME),
                 Field("kind", N_("Holds"), choices=KIND_CHOICES)]
 

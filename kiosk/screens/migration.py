@@ -9,7 +9,7 @@ from kiosk.errors import N_
 from kiosk.money import MoneyError, format_yuan, parse_yuan
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_rows
 from kiosk.screens.member_search import PicksMember
-from kiosk.screens.form import DIGITS, MONEY, Field, FormScreen
+from kiosk.screens.form import DIGITS, Field, FormScreen, MONEY, path_field
 from kiosk.services import migration
 from kiosk.services.migration import LegacyFilter, MigrationRequest
 
@@ -27,7 +27,7 @@ class MigrationScreen(PagedRows, FormScreen):
 
     def fields(self) -> list[Field]:
         samples = self.app.settings.home / "samples"
-        return [Field("path", N_("Import file"), 300, value=f"{samples}/legacy-cards.csv"),
+        return [path_field("path", N_("Import file"), value=f"{samples}/legacy-cards.csv"),
                 Field("number", N_("Number starts"), 32),
                 Field("card_type", N_("Card type"), 30),
                 Field("min_balance", N_("Balance from"), 12, MONEY),

@@ -1,0 +1,32 @@
+"""How form fields take typing: a prefilled value is typed over, a folder given to start
+a file name from is typed on."""
+
+from tests.app_helpers import make_app, seeded_runtime, wait_until
+from tests.test_member_centre_app import open_centre
+
+
+async def test_a_file_name_is_typed_after_the_prefilled_folder(tmp_path):
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "4", "BatchScreen")
+        path = app.screen.query_one("#path")
+        folder = path.value
+        path.focus()
+        await pilot.pause(0.1)
+        await pilot.press(*"batch-recharge.csv")
+        assert path.value == folder + "batch-recharge.csv"
+
+
+async def test_a_prefilled_amount_is_typed_over(tmp_path):
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "4", "BatchScreen")
+        name = app.screen.query_one("#name")
+        name.value = "0.00"
+        app.screen.query_one("#path").focus()
+        await pilot.pause(0.1)
+        await pilot.press("down")  # to the next field, as a clerk does
+        await wait_until(pilot, lambda: app.screen.focused is name, "the name field entered")
+        await pilot.pause(0.1)
+        await pilot.press(*"100")
+        assert name.value == "100"
