@@ -30,3 +30,14 @@ async def test_a_prefilled_amount_is_typed_over(tmp_path):
         await pilot.pause(0.1)
         await pilot.press(*"100")
         assert name.value == "100"
+
+
+async def test_a_menu_letter_opens_its_entry_typed_in_capitals_too(tmp_path):
+    from tests.app_helpers import wait_for_screen
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "L", "LedgerScreen", login=("finance1", "Finance123"))
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "MemberCentreScreen")
+        await pilot.press("l")
+        await wait_for_screen(pilot, "LedgerScreen")
