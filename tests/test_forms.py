@@ -41,3 +41,19 @@ async def test_a_menu_letter_opens_its_entry_typed_in_capitals_too(tmp_path):
         await wait_for_screen(pilot, "MemberCentreScreen")
         await pilot.press("l")
         await wait_for_screen(pilot, "LedgerScreen")
+
+
+async def test_a_long_question_wraps_in_its_dialog_at_60_columns(tmp_path):
+    from kiosk.screens.ask import ConfirmModal
+    from tests.app_helpers import log_in, wait_for_screen
+    question = ("Report lost (挂失) 888800******0018 张*, balance ¥220.00: the last four of "
+                "the holder's ID number (or phone)")
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(60, 20)) as pilot:
+        await log_in(pilot)
+        app.push_screen(ConfirmModal(question))
+        await wait_for_screen(pilot, "ConfirmModal")
+        await pilot.pause(0.2)
+        title = app.screen.query_one("#title")
+        assert title.size.height >= 2  # wrapped onto more lines, not cut
+        assert title.region.right <= 60
