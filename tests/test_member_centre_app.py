@@ -196,6 +196,13 @@ async def test_a_batch_list_from_import_to_run(tmp_path):
         await wait_for_message(pilot, "Posted 2")
         await confirm_key(pilot, "f8")
         await wait_for_message(pilot, "already posted 2")
+        await type_into(pilot, "path", str(samples / "batch-recharge.csv"))  # the same again
+        await pilot.press("enter", "enter", "enter")
+        await wait_for_screen(pilot, "ConfirmModal")
+        assert "same cards and amounts" in str(app.screen.query_one("#title").render())
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "BatchScreen")
+    assert models.BatchList.select().count() == 1
     assert cards.balances(cards.get_card(SV_CARD))["principal"] == before + 10000
     assert verify.verify(app.runtime.sealer).ok
 

@@ -38,10 +38,23 @@ class BatchScreen(FormScreen):
     def refresh_lists(self) -> None:
         self.call(self._show_lists, batch_recharge.summaries, self.app.session)
 
-    def submit(self) -> None:
+    def submit(self, *, repeat_confirmed: bool = False) -> None:
         self.details("")
         self.call(self._imported, batch_recharge.import_list, self.app.session,
-                  self.value("path"), name=self.value("name"), tender=self.value("tender"))
+                  self.value("path"), name=self.value("name"), tender=self.value("tender"),
+                  repeat_confirmed=repeat_confirmed)
+
+    def failed(self, error) -> None:
+        if not isinstance(error, batch_recharge.RepeatedList):
+            super().failed(error)
+            return
+        from kiosk.screens.ask import ConfirmModal
+
+        def confirmed(yes: bool) -> None:
+            if yes:
+                self.submit(repeat_confirmed=True)
+        self.app.push_screen(ConfirmModal(
+            self.describe(error) + " " + self.tr("Import it again?")), confirmed)
 
     def _imported(self, number: int) -> None:
         self.say(self.tr("List #{number} imported as a draft; check it, then submit "
