@@ -87,7 +87,8 @@ class JournalScreen(PagedRows, KioskScreen):
             self.say(self.tr("Only a charge can be refunded."), error=True)
             return
         if row.refunded >= row.amount:
-            self.say(self.tr("This charge is fully refunded."), error=True)
+            self.say(self.tr("Nothing is left of this charge: it was refunded or filed for "
+                             "an insurance transfer."), error=True)
             return
         from kiosk.screens.refund import RefundScreen
         self.app.push_screen(RefundScreen(row))

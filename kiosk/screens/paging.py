@@ -54,7 +54,7 @@ def show_rows(table: DataTable, titles: list[str], rows: list[list[str]]) -> Non
 def show_journal(table: DataTable, tr, rows) -> None:
     """Journal rows (kiosk.services.journal.JournalRow) with their usual columns."""
     show_rows(table, [tr("Time"), "#", tr("Operation"), tr("Card"), tr("Amount"),
-                      tr("Refunded"), tr("Operator")],
+                      tr("Taken back"), tr("Operator")],
               [[row.time, str(row.operation_id), tr(kinds.label(row.kind)),
                 row.card, format_yuan(row.amount),
                 format_yuan(row.refunded) if row.refunded else "", row.operator]
