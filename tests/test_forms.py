@@ -57,3 +57,21 @@ async def test_a_long_question_wraps_in_its_dialog_at_60_columns(tmp_path):
         title = app.screen.query_one("#title")
         assert title.size.height >= 2  # wrapped onto more lines, not cut
         assert title.region.right <= 60
+
+
+async def test_a_tables_columns_are_as_wide_as_their_widest_cell_from_the_start(tmp_path):
+    from kiosk.services import charge
+    from tests.app_helpers import log_in, wait_for_screen
+    from tests.conftest import SV_CARD
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        charge.charge(app.session, card_number=SV_CARD, amount=1230, pin="123456", key="k")
+        await pilot.press("f3")
+        await wait_for_screen(pilot, "JournalScreen")
+        table = app.screen.query_one("DataTable")
+        await wait_until(pilot, lambda: table.row_count == 1, "the charge listed")
+        await pilot.pause(0.5)
+        shown = app.export_screenshot().replace("&#160;", " ")
+        for cell in table.get_row_at(0):
+            assert str(cell) in shown  # painted whole, not cut to its title's width

@@ -7,7 +7,7 @@ from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
-from kiosk.screens.paging import row_under_cursor
+from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.screens.form import Field, FormScreen, MAX_PROBLEMS_SHOWN, path_field
 from kiosk.screens.issue_card import TENDER_CHOICES
 from kiosk.services import batch_recharge
@@ -119,15 +119,12 @@ class BatchScreen(FormScreen):
 
     def _show_lists(self, lists) -> None:
         self.lists = lists
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns("#", self.tr("List name"), self.tr("Status"), self.tr("Cards"),
-                          self.tr("Total"), self.tr("Posted"), self.tr("By"), self.tr("Reviewer"))
-        for row in lists:
-            table.add_row(str(row.batch_id), row.name, self.tr(STATUS_NAMES.get(row.status,
-                                                                                 row.status)),
-                          str(row.lines), format_yuan(row.total), str(row.posted),
-                          row.created_by, row.reviewed_by)
+        show_rows(self.query_one(DataTable), [
+            "#", self.tr("List name"), self.tr("Status"), self.tr("Cards"), self.tr("Total"),
+            self.tr("Posted"), self.tr("By"), self.tr("Reviewer")], [
+            [str(row.batch_id), row.name, self.tr(STATUS_NAMES.get(row.status, row.status)),
+             str(row.lines), format_yuan(row.total), str(row.posted), row.created_by,
+             row.reviewed_by] for row in lists])
 
     def action_back(self) -> None:
         self.app.pop_screen()

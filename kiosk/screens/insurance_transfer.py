@@ -11,7 +11,7 @@ from kiosk.errors import N_
 from kiosk.hw.tracks import SwipeError, parse_swipe
 from kiosk.messages import CardSwiped, SwipeBroken
 from kiosk.money import format_yuan
-from kiosk.screens.paging import row_under_cursor
+from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import insurance_transfers
 from kiosk.services.insurance_transfers import STATUS_NAMES
@@ -129,15 +129,13 @@ class InsuranceTransferScreen(FormScreen):
 
     def _show(self, rows) -> None:
         self.rows = rows
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns("#", self.tr("Charge"), self.tr("Insurance card"), self.tr("Card"),
-                          self.tr("Amount"), self.tr("Status"), self.tr("Endorsement"))
-        for row in rows:
-            table.add_row(str(row.request_id), f"#{row.charge_operation_id}",
-                          mask_card_number(row.insurance_card), mask_card_number(row.target_card),
-                          format_yuan(row.amount), self.tr(STATUS_NAMES[row.status]),
-                          row.endorsement)
+        show_rows(self.query_one(DataTable), [
+            "#", self.tr("Charge"), self.tr("Insurance card"), self.tr("Card"),
+            self.tr("Amount"), self.tr("Status"), self.tr("Endorsement")], [
+            [str(row.request_id), f"#{row.charge_operation_id}",
+             mask_card_number(row.insurance_card), mask_card_number(row.target_card),
+             format_yuan(row.amount), self.tr(STATUS_NAMES[row.status]), row.endorsement]
+            for row in rows])
 
     def action_back(self) -> None:
         self.app.pop_screen()

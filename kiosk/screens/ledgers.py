@@ -9,6 +9,7 @@ import datetime as dt
 from textual.widgets import DataTable
 
 from kiosk.errors import InvalidInput, N_
+from kiosk.screens.paging import show_rows
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import directory, ledgers, reports
 
@@ -50,11 +51,7 @@ class LedgerScreen(FormScreen):
     def _show(self, found) -> None:
         self.table = found
         header, *rows = self.table.shown(self.tr)
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns(*header)
-        for row in rows:
-            table.add_row(*row)
+        show_rows(self.query_one(DataTable), header, rows)
         self.say(self.tr("{count} lines.").format(count=len(rows)))
 
     def action_save(self) -> None:

@@ -7,6 +7,7 @@ from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.paging import show_rows
 from kiosk.services import receipts
 
 
@@ -39,12 +40,11 @@ class PrintQueueScreen(KioskScreen):
         """The queue again after printing or cancelling: the line keeps what it said."""
         self.queued = queued
         table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns(self.tr("Receipt"), self.tr("Journal no."), self.tr("Created"),
-                          self.tr("Last error"))
-        for item in self.queued:
-            table.add_row(item.label, f"#{item.operation_id}", item.created,
-                          self.describe(item.last_error) if item.last_error else "")
+        show_rows(table, [self.tr("Receipt"), self.tr("Journal no."), self.tr("Created"),
+                          self.tr("Last error")], [
+            [item.label, f"#{item.operation_id}", item.created,
+             self.describe(item.last_error) if item.last_error else ""]
+            for item in self.queued])
         table.focus()
 
     def action_retry(self) -> None:

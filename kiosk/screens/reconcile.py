@@ -9,6 +9,7 @@ from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
+from kiosk.screens.paging import show_rows
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import reconcile, reports
 from kiosk.services.reconcile import STATUS_NAMES
@@ -75,18 +76,15 @@ class ReconcileScreen(FormScreen):
                            for status in reconcile.STATUSES)
         self.details(
             f"{counts}\n{self.tr('Matched total')} {format_yuan(report.matched_total)}")
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns(self.tr("Order no."), self.tr("Result"), self.tr("Statement"),
-                          self.tr("Journal"),
-                          *([self.tr("Order list")] if report.orders_listed else []))
         rows = sorted(report.rows, key=lambda row: row.status == "matched")  # differences first
-        for row in rows:
-            state = reconcile.ORDER_STATE_NAMES.get(row.order_state, row.order_state)
-            table.add_row(row.order_no, self.tr(STATUS_NAMES[row.status]),
-                          "" if row.statement_amount is None else format_yuan(row.statement_amount),
-                          "" if row.journal_amount is None else format_yuan(row.journal_amount),
-                          *([self.tr(state)] if report.orders_listed else []))
+        show_rows(self.query_one(DataTable), [
+            self.tr("Order no."), self.tr("Result"), self.tr("Statement"), self.tr("Journal"),
+            *([self.tr("Order list")] if report.orders_listed else [])], [
+            [row.order_no, self.tr(STATUS_NAMES[row.status]),
+             "" if row.statement_amount is None else format_yuan(row.statement_amount),
+             "" if row.journal_amount is None else format_yuan(row.journal_amount),
+             *([self.tr(reconcile.ORDER_STATE_NAMES.get(row.order_state, row.order_state))]
+               if report.orders_listed else [])] for row in rows])
         if report.differences:
             self.say(self.tr("{count} difference(s): settle them with the channel.").format(
                 count=report.differences), error=True)
