@@ -311,3 +311,13 @@ def test_old_cards_belong_to_the_outlet_they_were_imported_for(chain, runtime, t
     with pytest.raises(TableProblems) as caught:
         migration.import_balances(shop, other)
     assert "not this outlet" in caught.value.problems[0].render(lambda text: text)
+
+
+def test_a_list_in_the_wrong_state_is_named_in_the_screens_language(clerk, tmp_path):
+    from kiosk.i18n import translator
+    path = write_csv(tmp_path, f"卡号,金额\n{SV_CARD},100.00\n")
+    batch_id = batch_recharge.import_list(clerk, path, name="state")
+    batch_recharge.submit(clerk, batch_id)
+    with pytest.raises(InvalidInput) as refused:
+        batch_recharge.submit(clerk, batch_id)
+    assert "submitted" not in refused.value.render(translator("zh_CN"))
