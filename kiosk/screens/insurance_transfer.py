@@ -64,7 +64,8 @@ class InsuranceTransferScreen(FormScreen):
             self.say(self.tr("Choose a request in the table first."), error=True)
             return
         self.call("decide", insurance_transfers.decide, self.app.session, row.request_id,
-                  approve=approve, reason=self.value("reason"))
+                  approve=approve, reason=self.value("reason"),
+                  sender=self.app.devices.code_sender)
 
     def action_print_month(self) -> None:
         self.call("print", insurance_transfers.print_monthly_list, self.app.session,
@@ -84,8 +85,15 @@ class InsuranceTransferScreen(FormScreen):
             self.say(self.tr("Request #{number} filed; finance approves it.").format(
                 number=message.result))
         else:
-            self.say(self.tr("Decided: {status}.").format(
-                status=self.tr(STATUS_NAMES[message.result.status])))
+            decision = message.result
+            text = self.tr("Decided: {status}.").format(
+                status=self.tr(STATUS_NAMES[decision.status]))
+            if decision.told_phone:
+                text += " " + self.tr("The member was told by SMS ({phone}).").format(
+                    phone=decision.told_phone)
+            if decision.tell_problem is not None:
+                text += " " + self.describe(decision.tell_problem)
+            self.say(text, error=decision.tell_problem is not None)
             self.app.print_queued()
         self.load()
 

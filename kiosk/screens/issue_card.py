@@ -87,7 +87,7 @@ class IssueCardScreen(PicksMember, FormScreen):
     def action_write(self) -> None:
         self.say(self.tr("Swipe the blank card through the writer..."))
         self.call("write", issuing.write_card, self.app.session, self.app.devices.writer,
-                  self.value("card_number"))
+                  self.value("card_number"), member_id=self.member[0] if self.member else None)
 
     def action_bind(self) -> None:
         self.say(self.tr("Reading the smart card..."))

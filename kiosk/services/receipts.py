@@ -64,8 +64,11 @@ def receipt_money(fen: int) -> str:
 def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc:
     tr = translator(session.runtime.settings.language)
     info = directory.actor_info(session.actor)
-    rows = [(tr("Card"), mask_card_number(card.number)),
-            (tr("Amount"), receipt_money(data["amount"]))]
+    rows = [(tr("Card"), mask_card_number(card.number))]
+    if kind != "points_redemption":
+        rows.append((tr("Amount"), receipt_money(data["amount"])))
+    if data.get("tender") and kind == "member_sale":
+        rows.append((tr("Tender"), data["tender"]))
     for key, label in (("principal", N_("Principal")), ("bonus", N_("Bonus"))):
         if key in data:
             rows.append((tr(label), receipt_money(data[key])))
@@ -73,6 +76,14 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
                        ("bonus_after", N_("Bonus balance"))):
         if key in data:
             rows.append((tr(label), receipt_money(data[key])))
+    if data.get("points_card_number"):
+        rows.append((tr("Member card"), mask_card_number(data["points_card_number"])))
+    if data.get("points_earned") and (kind == "member_sale" or data.get("points_card_number")):
+        rows.append((tr("Points earned"), str(data["points_earned"])))
+    if kind == "points_redemption":
+        rows.append((tr("Points redeemed"), str(data["points"])))
+        if data.get("memo"):
+            rows.append((tr("For"), data["memo"]))
     if data.get("points_after") is not None:
         rows.append((tr("Points"), str(data["points_after"])))
     if data.get("original_operation_id"):
