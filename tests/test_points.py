@@ -48,6 +48,10 @@ def issue(clerk, product: str, member_id: int | None) -> str:
 
 @pytest.fixture
 def crm(chain, runtime):
+    return build_crm(chain, runtime)
+
+
+def build_crm(chain, runtime) -> dict:
     """A membership product (1 point per yuan; 银卡 at 500, 金卡 at 2000) and a stored-value
     product opened at the head office, a clerk, a cashier, the member 张三丰 with a
     membership card and a stored-value card holding ¥1,000."""

@@ -1,0 +1,110 @@
+"""The member card rows at the counter, from an empty store (first run, the
+administrator's set-up, no demo): a membership card swiped identifies the member; a sale
+paid in cash, or by another card swiped next, earns its points; F7 redeems points with
+the customer's PIN; the result shows the upgrade hint and the membership prompt. In
+English and in Chinese, at 80x24."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, Static
+
+from kiosk.services import admin, charge, issuing, policies, recharge, setup
+from kiosk.services.bootstrap import terminal_actor  # noqa: F401 (a store's actor)
+from kiosk.store import db, models
+from tests.app_helpers import (demo_swipe, empty_runtime, make_app, message_text,
+                               wait_for_screen, wait_until)
+from tests.conftest import CHAIN_ADMIN, log_in
+from tests.test_points import PIN, build_crm, issue, key, points_of
+
+
+@pytest.fixture(params=["en", "zh_CN"])
+def store(request, tmp_path):
+    runtime = empty_runtime(tmp_path, outlet_code="10000001", language=request.param)
+    setup.set_up(runtime, setup.FirstRun(
+        admin.OutletDetails("10000001", "总店"), "T01", CHAIN_ADMIN[0], "管理员",
+        CHAIN_ADMIN[1]))
+    chain = log_in(runtime, "10000001", *CHAIN_ADMIN)
+    crm = build_crm(chain, runtime)
+    yield crm
+    db.close()
+
+
+def screen_text(app) -> str:
+    return "\n".join(str(widget.render()) for widget in app.screen.query(Static))
+
+
+async def member_swiped(pilot, number: str) -> None:
+    await pilot.press(*"cashier1", "enter", *"Good1234", "enter")
+    await wait_for_screen(pilot, "StartScreen")
+    pilot.app.simulate_swipe(demo_swipe(number))
+    await wait_for_screen(pilot, "MemberScreen")
+
+
+def said(app, english: str, chinese: str) -> bool:
+    text = message_text(app) + screen_text(app)
+    return (english if app.runtime.settings.language == "en" else chinese) in text
+
+
+async def test_a_cash_sale_earns_points_on_the_swiped_membership_card(store):
+    app = make_app(store["runtime"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await member_swiped(pilot, store["member_card"])
+        assert said(app, "MEMBER", "会员")
+        await wait_until(pilot, lambda: app.screen.query_one("#tender").value == "cash",
+                         "the tenders loaded")
+        await pilot.press(*"88.50", "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+        assert said(app, "Points earned 88", "本次积分 88")
+    assert points_of(store["member_card"]) == 88
+    operation = models.Operation.get(models.Operation.kind == "member_sale")
+    assert (operation.amount, operation.tender) == (8850, "cash")
+
+
+async def test_another_card_swiped_next_pays_and_the_membership_card_earns(store):
+    app = make_app(store["runtime"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await member_swiped(pilot, store["member_card"])
+        pilot.app.simulate_swipe(demo_swipe(store["stored"]))
+        await wait_for_screen(pilot, "CardScreen")
+        assert app.screen.query_one("#member")
+        await pilot.press(*"600.00", "enter", *PIN, "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+        # 600 points cross 银卡 (500): the hint comes with this sale's result.
+        assert said(app, "Tier upgrade due: 银卡", "银卡")
+        assert said(app, "membership card", "会员卡")
+    assert points_of(store["member_card"]) == 600 and points_of(store["stored"]) == 0
+
+
+async def test_f7_redeems_points_with_the_customers_pin(store):
+    from kiosk.services import points
+    points.member_sale(store["cashier"], card_number=store["member_card"], amount=30000,
+                       tender="cash", key=key())
+    app = make_app(store["runtime"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await member_swiped(pilot, store["member_card"])
+        await pilot.press("f7", *"120", "enter", *"毛巾", "enter", *"000000", "enter")
+        await wait_until(pilot, lambda: "PIN" in message_text(app) or "密码" in message_text(app),
+                         "a wrong PIN refused")
+        assert app.screen.query_one("#pin", Input).value == ""
+        await pilot.press(*PIN, "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+        assert said(app, "Points redeemed 120", "已兑换积分 120")
+    assert points_of(store["member_card"]) == 180
+
+
+async def test_a_qualifying_non_member_sale_prompts_the_cashier(store):
+    policies.set_policy(store["chain"], "membership_min_sale_yuan", 50)
+    anonymous = issue(store["clerk"], "SV", None)
+    recharge.recharge(store["clerk"], card_number=anonymous, amount=10000, tender="cash",
+                      key=key())
+    app = make_app(store["runtime"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"cashier1", "enter", *"Good1234", "enter")
+        await wait_for_screen(pilot, "StartScreen")
+        pilot.app.simulate_swipe(demo_swipe(anonymous))
+        await wait_for_screen(pilot, "CardScreen")
+        await pilot.press(*"60.00", "enter", *PIN, "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+        assert said(app, "qualifies for membership", "符合入会条件")
+    assert charge is not None and issuing is not None
