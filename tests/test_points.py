@@ -288,3 +288,35 @@ def test_without_an_sms_gateway_the_credit_stands_and_the_screen_says_so(crm):
     decision = insurance_transfers.decide(finance, request_id, approve=True)
     assert decision.status == "approved" and decision.told_phone == ""
     assert "No SMS sender" in decision.tell_problem.message_id
+
+
+def test_the_nightly_and_yearly_batches_from_the_command_line(crm, runtime):
+    from click.testing import CliRunner
+
+    from kiosk.cli import main
+    from kiosk.store import db
+    from tests.conftest import CHAIN_ADMIN
+    cashier, card = crm["cashier"], crm["member_card"]
+    points.member_sale(at(cashier, dt.datetime(2026, 1, 10, 4)), card_number=card,
+                       amount=250000, tender="cash", key=key())
+    models.Card.update(tier="金卡").where(models.Card.number == card).execute()
+    settings = runtime.settings
+
+    def kiosk(*args, language="en"):
+        env = {"KIOSK_HOME": str(settings.home), "KIOSK_DB": settings.db_url,
+               "KIOSK_OUTLET": OUTLET, "KIOSK_TERMINAL": "T01", "KIOSK_LANG": language,
+               "KIOSK_OPERATOR": CHAIN_ADMIN[0], "KIOSK_OPERATOR_PASSWORD": CHAIN_ADMIN[1]}
+        result = CliRunner(env=env).invoke(main, list(args))
+        db.close()
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "never expire" in kiosk("points", "expire", "--date", "2027-01-10")
+    policies.set_policy(crm["chain"], "points_expiry_months", 12)
+    assert "2500 points on 1 cards" in kiosk("points", "expire", "--date", "2027-01-10")
+    assert points_of(card) == 0
+    assert "1 张卡已降级" in kiosk("points", "review-tiers", "--date", "2027-01-11",
+                                 language="zh_CN")
+    assert models.Card.get(models.Card.number == card).tier == ""
+    assert "0 cards went down" in kiosk("points", "review-tiers", "--date", "2027-01-12")
+    judged(runtime)
