@@ -108,3 +108,37 @@ async def test_a_qualifying_non_member_sale_prompts_the_cashier(store):
         await wait_for_screen(pilot, "ResultScreen")
         assert said(app, "qualifies for membership", "符合入会条件")
     assert charge is not None and issuing is not None
+
+
+async def test_finance_approves_a_transfer_and_the_member_is_texted(store):
+    from kiosk.services import card_stock, insurance_transfers
+    from tests.test_points import operator
+    chain, clerk = store["chain"], store["clerk"]
+    admin.save_product(chain, "YB", name="亿保卡", kind="insurance", issuer="亿保")
+    admin.open_product(chain, "10000001", "YB", True)
+    card_stock.receive_range(chain, product_code="YB", prefix="88880004", first="0000000",
+                             count=2)
+    insurance = issue(clerk, "YB", store["member_id"])
+    models.Account.update(balance=30000).where(models.Account.id == models.Account.select(
+        models.Account.id).join(models.Card).where(models.Card.number == insurance,
+                                                   models.Account.kind == "principal")).execute()
+    sale = charge.charge(store["cashier"], card_number=insurance, amount=12000, pin=PIN,
+                         key=key())
+    insurance_transfers.file_request(clerk, charge_operation_id=sale.operation_id,
+                                     target_card_number=store["stored"])
+    operator(chain, store["runtime"], "finance1", "finance")
+    app = make_app(store["runtime"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"finance1", "enter", *"Good1234", "enter")
+        await wait_for_screen(pilot, "StartScreen")
+        await pilot.press("f6")
+        await wait_for_screen(pilot, "MemberCentreScreen")
+        await pilot.press("5")
+        await wait_for_screen(pilot, "InsuranceTransferScreen")
+        await wait_until(pilot, lambda: app.screen.rows, "the request listed")
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: "138****8000" in message_text(app),
+                         "the member texted")
+        assert said(app, "told by SMS", "已短信通知会员")
+    phone, text = app.devices.code_sender.sent[-1]
+    assert phone == "13800138000" and "亿保卡转储值卡120.00元已到账" in text

@@ -103,7 +103,7 @@ def test_a_sale_paid_in_cash_earns_points_on_the_membership_card(crm):
     with pytest.raises(InvalidInput, match="Unknown tender"):
         points.member_sale(cashier, card_number=card, amount=100, tender="gold", key=key())
     receipt = models.Receipt.get(models.Receipt.operation == result.operation_id)
-    assert "Points earned" in receipt.document and "cash" in receipt.document
+    assert "Points earned" in receipt.document and "现金" in receipt.document
     judged(crm["runtime"])
 
 

@@ -42,7 +42,7 @@ class ResultScreen(KioskScreen):
             lines.append(f"{tr(principal_label)} {format_yuan(r.principal)}   "
                          f"{tr(bonus_label)} {format_yuan(r.bonus)}")
         if self.kind == "member_sale":
-            lines.append(f"{tr('Tender')} {r.tender}   {tr('Points earned')} "
+            lines.append(f"{tr('Tender')} {r.tender_name or r.tender}   {tr('Points earned')} "
                          f"{r.points_earned}   {tr('Points')} {r.points_after}")
         if self.kind == "points_redemption":
             lines.append(f"{tr('Points balance')} {r.points_after}"

@@ -76,6 +76,7 @@ class MemberSaleResult(OperationResult):
     tender: str
     points_earned: int
     points_after: int
+    tender_name: str = ""
     tier_offer: str = ""
     business_date: str = ""
 
@@ -97,7 +98,8 @@ def member_sale(session: Session, *, card_number: str, amount: int, tender: str,
         card_now = cards.locked_for_spending(card.id, today)
         earned, after, offer = post_earned(session, posting, card_now, amount)
         data = {"card_number": card_now.number, "amount": amount, "tender": tender,
-                "points_earned": earned, "points_after": after, "tier_offer": offer,
+                "tender_name": tenders.tender_name(tender), "points_earned": earned,
+                "points_after": after, "tier_offer": offer,
                 "business_date": today.isoformat()}
         data["receipt_id"] = receipts.queue(session, posting.operation, card_now,
                                             "member_sale", data)

@@ -68,7 +68,7 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
     if kind != "points_redemption":
         rows.append((tr("Amount"), receipt_money(data["amount"])))
     if data.get("tender") and kind == "member_sale":
-        rows.append((tr("Tender"), data["tender"]))
+        rows.append((tr("Tender"), data.get("tender_name") or data["tender"]))
     for key, label in (("principal", N_("Principal")), ("bonus", N_("Bonus"))):
         if key in data:
             rows.append((tr(label), receipt_money(data[key])))
