@@ -142,3 +142,29 @@ async def test_finance_approves_a_transfer_and_the_member_is_texted(store):
         assert said(app, "told by SMS", "已短信通知会员")
     phone, text = app.devices.code_sender.sent[-1]
     assert phone == "13800138000" and "亿保卡转储值卡120.00元已到账" in text
+
+
+async def test_a_member_sale_is_returned_from_the_journal_with_review(store):
+    from kiosk.services import points
+    from tests.test_points import operator
+    operator(store["chain"], store["runtime"], "super1", "supervisor")
+    points.member_sale(store["cashier"], card_number=store["member_card"], amount=20000,
+                       tender="bank", key=key())
+    app = make_app(store["runtime"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"cashier1", "enter", *"Good1234", "enter")
+        await wait_for_screen(pilot, "StartScreen")
+        await pilot.press("f3")
+        await wait_for_screen(pilot, "JournalScreen")
+        await wait_until(pilot, lambda: app.screen.rows, "today's journal listed")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "RefundScreen")
+        assert said(app, "Return of member sale", "会员消费退货")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "ReviewModal")
+        await pilot.press(*"super1", "enter", *"Good1234", "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+        assert said(app, "Points taken back 200", "扣回积分 200")
+    assert points_of(store["member_card"]) == 0
+    returned = models.Operation.get(models.Operation.kind == "member_sale_return")
+    assert returned.reviewer.login_id == "super1" and returned.amount == 20000

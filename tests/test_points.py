@@ -320,3 +320,29 @@ def test_the_nightly_and_yearly_batches_from_the_command_line(crm, runtime):
     assert models.Card.get(models.Card.number == card).tier == ""
     assert "0 cards went down" in kiosk("points", "review-tiers", "--date", "2027-01-12")
     judged(runtime)
+
+
+def test_a_member_sale_brought_back_takes_its_points_back_never_more_than_the_sale(crm):
+    cashier, card, chain, runtime = crm["cashier"], crm["member_card"], crm["chain"], crm["runtime"]
+    operator(chain, runtime, "super1", "supervisor")
+    review = charge.Review("super1", "Good1234")
+    sale = points.member_sale(cashier, card_number=card, amount=30000, tender="cash",
+                              key=key())
+    points.redeem(cashier, card_number=card, points=250, pin=PIN, key=key())
+    first = points.return_member_sale(cashier, original_operation_id=sale.operation_id,
+                                      amount=10000, key=key(), review=review)
+    assert (first.points, first.points_after) == (50, 0)  # 100 due, 250 already spent
+    with pytest.raises(Exception, match="At most"):
+        points.return_member_sale(cashier, original_operation_id=sale.operation_id,
+                                  amount=20001, key=key(), review=review)
+    points.member_sale(cashier, card_number=card, amount=50000, tender="cash", key=key())
+    once = key()
+    rest = points.return_member_sale(cashier, original_operation_id=sale.operation_id,
+                                     amount=20000, key=once, review=review)
+    assert rest.points == 250 and rest.returned_total == 30000  # the 50 short made up
+    assert points.return_member_sale(cashier, original_operation_id=sale.operation_id,
+                                     amount=20000, key=once, review=review).replayed
+    assert points_of(card) == 250
+    with pytest.raises(Exception, match="Only a member's sale"):
+        points.check_return(cashier, first.operation_id, 100)
+    judged(runtime)

@@ -17,7 +17,8 @@ RETURN_AFTER_SECONDS = 20
 IGNORE_KEYS_SECONDS = 0.8
 TITLES = {"charge": N_("Charged"), "refund": N_("Refunded"),
           "member_sale": N_("Sale recorded for the member"),
-          "points_redemption": N_("Points redeemed")}
+          "points_redemption": N_("Points redeemed"),
+          "member_sale_return": N_("Sale returned")}
 # A charge takes from the balances; a refund gives back to them.
 SPLIT_LABELS = {"charge": (N_("From principal"), N_("From bonus")),
                 "refund": (N_("Back to principal"), N_("Back to bonus"))}
@@ -44,6 +45,10 @@ class ResultScreen(KioskScreen):
         if self.kind == "member_sale":
             lines.append(f"{tr('Tender')} {r.tender_name or r.tender}   {tr('Points earned')} "
                          f"{r.points_earned}   {tr('Points')} {r.points_after}")
+        if self.kind == "member_sale_return":
+            lines.append(f"{tr('Points taken back')} {r.points}   {tr('Points balance')} "
+                         f"{r.points_after}")
+            lines.append(tr("Give the money back by the sale's tender."))
         if self.kind == "points_redemption":
             lines.append(f"{tr('Points balance')} {r.points_after}"
                          + (f"   {tr('For')} {r.memo}" if r.memo else ""))

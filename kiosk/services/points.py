@@ -22,10 +22,12 @@ append-only, each operation under an idempotency key, posted together or not at 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
-from kiosk.errors import InvalidInput, KioskError, N_
-from kiosk.services import cards, permissions, policies, receipts, tenders
+from kiosk.errors import InvalidInput, KioskError, N_, PermissionDenied
+from kiosk.money import format_yuan
+from kiosk.services import cards, operators, permissions, policies, receipts, tenders
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import OperationResult, Posting, perform, stored
@@ -33,6 +35,7 @@ from kiosk.services.session import Session
 from kiosk.services.tiers import tier_offer, tiers
 from kiosk.store import cards as card_store
 from kiosk.store import models
+from kiosk.store import operations as operation_store
 from kiosk.store import points as points_store
 
 MAX_MEMO = 100
@@ -113,6 +116,85 @@ def member_sale(session: Session, *, card_number: str, amount: int, tender: str,
 def _check_amount(amount: int) -> None:
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise KioskError(N_("The amount must be a positive number of fen."))
+
+
+# -- a member's sale brought back -------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class SaleReturnResult(OperationResult):
+    original_operation_id: int
+    amount: int
+    points: int
+    points_after: int
+    returned_total: int
+    card_number: str = ""
+
+
+def return_member_sale(session: Session, *, original_operation_id: int, amount: int,
+                       key: str, review) -> SaleReturnResult:
+    """Goods of a member's sale paid by another tender brought back, in part or in full,
+    with a supervisor's review as for a refund: the points the returned part earned come
+    off the membership card (points already spent stay spent). No money moves here: the
+    till that took it gives it back. Never more than the sale: the original's one "still
+    reversible" amount is claimed under its lock."""
+    _check_amount(amount)
+    request = {"original": original_operation_id, "amount": amount}
+    reviewer = None
+    if stored(key) is None:
+        check_return(session, original_operation_id, amount)
+        reviewer = operators.authorise_review(session, review, permissions.REFUND)
+
+    def run(posting: Posting) -> dict:
+        original = operation_store.locked(original_operation_id)
+        _check_returnable(session, original, amount)
+        before = original.reversed_amount
+        if not operation_store.take_reversible(original.id, amount):
+            raise AssertionError("the original is locked: what is left cannot have changed")
+        earned = json.loads(original.result).get("points_earned", 0)
+        taken_before = sum(json.loads(done.result).get("points", 0)
+                           for done in operation_store.reversals_of(original.id))
+        due = earned * (before + amount) // original.amount - taken_before
+        card = cards.locked_for_credit(original.card_id)
+        posting.operation.card = card.id
+        account = card_accounts(card, lock=True)["points"]
+        due = max(0, min(due, account.balance))
+        posting.move(account, till_account(original.outlet_id, None, "points_issued"), due)
+        data = {"original_operation_id": original.id, "amount": amount, "points": due,
+                "points_after": account.balance - due, "returned_total": before + amount,
+                "card_number": card.number}
+        data["receipt_id"] = receipts.queue(session, posting.operation, card,
+                                            "member_sale_return", data)
+        return data
+
+    outcome = perform(session, kind="member_sale_return", key=key, request=request, run=run,
+                      amount=amount, reverses=original_operation_id,
+                      reviewer_id=reviewer.id if reviewer else None)
+    return SaleReturnResult.of(outcome)
+
+
+def check_return(session: Session, original_operation_id: int, amount: int) -> None:
+    """Whether this return could be made (a hint before the supervisor signs)."""
+    permissions.require(session, permissions.CHARGE)
+    _check_amount(amount)
+    _check_returnable(session, models.Operation.get_or_none(
+        models.Operation.id == original_operation_id), amount)
+
+
+def _check_returnable(session: Session, original: models.Operation | None,
+                      amount: int) -> None:
+    if original is None or original.kind != "member_sale":
+        raise KioskError(N_("Only a member's sale can be returned here."))
+    if original.outlet_id != session.actor.outlet_id and not permissions.has_permission(
+            session.actor.operator_id, permissions.REFUND_ANY_OUTLET):
+        raise PermissionDenied(N_("This sale was made at another outlet: return it there."))
+    window = policies.value("refund_window_days")
+    if window and original.business_date < current_business_date(session) - dt.timedelta(
+            days=window):
+        raise KioskError(N_("This sale is older than the chain's refund window ({days} "
+                            "days): it cannot be returned at the counter."), days=window)
+    left = original.amount - original.reversed_amount
+    if amount > left:
+        raise KioskError(N_("At most {left} of this sale can still be returned."),
+                         left=format_yuan(left))
 
 
 # -- redeeming --------------------------------------------------------------------------

@@ -80,6 +80,8 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
         rows.append((tr("Member card"), mask_card_number(data["points_card_number"])))
     if data.get("points_earned") and (kind == "member_sale" or data.get("points_card_number")):
         rows.append((tr("Points earned"), str(data["points_earned"])))
+    if kind == "member_sale_return":
+        rows.append((tr("Points taken back"), str(data["points"])))
     if kind == "points_redemption":
         rows.append((tr("Points redeemed"), str(data["points"])))
         if data.get("memo"):
