@@ -168,3 +168,25 @@ async def test_a_member_sale_is_returned_from_the_journal_with_review(store):
     assert points_of(store["member_card"]) == 0
     returned = models.Operation.get(models.Operation.kind == "member_sale_return")
     assert returned.reviewer.login_id == "super1" and returned.amount == 20000
+
+
+async def test_a_card_written_before_its_member_is_chosen_is_written_again(tmp_path):
+    from tests.app_helpers import seeded_runtime, wait_for_message
+    from tests.test_member_centre_app import open_centre, type_into
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "2", "IssueCardScreen")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.query("#card_number") and
+                         screen.value("card_number"), "a blank card offered")
+        number = screen.value("card_number")
+        await pilot.press("f6")
+        await wait_for_message(pilot, "read back")
+        assert f"B{number}^^" in app.devices.writer.last.track1  # no holder yet
+        await type_into(pilot, "phone", "13800138000")
+        await pilot.press("enter")
+        await wait_for_message(pilot, "Write the card again")
+        await pilot.press("f6")
+        await wait_for_message(pilot, "read back")
+        assert f"B{number}^ZHANG/WEI^" in app.devices.writer.last.track1
+    db.close()

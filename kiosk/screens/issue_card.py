@@ -74,7 +74,12 @@ class IssueCardScreen(PicksMember, FormScreen):
 
     # -- member (PicksMember: Enter on the phone, F4) ----------------------------------------
     def member_chosen(self) -> None:
-        self._show_member()
+        if self.written:  # written before the member was known: their name is not on it
+            self.written = ""
+            self._show_member()
+            self.say(self.tr("Write the card again (F6): the member's name goes on track 1."))
+        else:
+            self._show_member()
         self.query_one("#holder").focus()
 
     def _show_member(self) -> None:
