@@ -346,3 +346,15 @@ def test_a_member_sale_brought_back_takes_its_points_back_never_more_than_the_sa
     with pytest.raises(Exception, match="Only a member's sale"):
         points.check_return(cashier, first.operation_id, 100)
     judged(runtime)
+
+
+def test_an_outlet_that_has_not_opened_the_membership_product_refuses_it(crm):
+    from kiosk.services.charge import NoMatchingInstitution
+    cashier, card, chain = crm["cashier"], crm["member_card"], crm["chain"]
+    points.member_sale(cashier, card_number=card, amount=10000, tender="cash", key=key())
+    admin.open_product(chain, OUTLET, "MEM", False)
+    with pytest.raises(NoMatchingInstitution):
+        points.member_sale(cashier, card_number=card, amount=10000, tender="cash", key=key())
+    with pytest.raises(NoMatchingInstitution):
+        points.redeem(cashier, card_number=card, points=10, pin=PIN, key=key())
+    assert points_of(card) == 100

@@ -99,6 +99,7 @@ def member_sale(session: Session, *, card_number: str, amount: int, tender: str,
     def run(posting: Posting) -> dict:
         today = posting.operation.business_date
         card_now = cards.locked_for_spending(card.id, today)
+        _check_opened(session, card_now)
         earned, after, offer = post_earned(session, posting, card_now, amount)
         data = {"card_number": card_now.number, "amount": amount, "tender": tender,
                 "tender_name": tenders.tender_name(tender), "points_earned": earned,
@@ -111,6 +112,13 @@ def member_sale(session: Session, *, card_number: str, amount: int, tender: str,
     outcome = perform(session, kind="member_sale", key=key, request=request, run=run,
                       card=card, amount=amount, tender=tender)
     return MemberSaleResult.of(outcome)
+
+
+def _check_opened(session: Session, card: models.Card) -> None:
+    """A card of a product this outlet has not opened earns and spends nothing here."""
+    if not card_store.product_opened(session.actor.outlet_id, card.product_id):
+        from kiosk.services.charge import NoMatchingInstitution
+        raise NoMatchingInstitution()
 
 
 def _check_amount(amount: int) -> None:
@@ -222,11 +230,13 @@ def redeem(session: Session, *, card_number: str, points: int, pin: str | None, 
         permissions.require(session, permissions.CHARGE)
         today = current_business_date(session)
         cards.ensure_usable(card, today)
+        _check_opened(session, card)
         _check_enough(card_accounts(card)["points"].balance, points)  # a hint before the PIN
         cards.check_pin(session, card, pin)
 
     def run(posting: Posting) -> dict:
         card_now = cards.locked_for_spending(card.id, posting.operation.business_date)
+        _check_opened(session, card_now)
         account = card_accounts(card_now, lock=True)["points"]
         _check_enough(account.balance, points)  # the decision, on the locked row
         posting.move(account, till_account(session.actor.outlet_id, None, "points_redeemed"),
