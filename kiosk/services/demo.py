@@ -49,6 +49,7 @@ CARDS = {
     "888800000000005": ("CORP", 5000, 0, 0, 3, "888800000000004"),
     "888800000000006": ("CORP", 5000, 0, 0, 3, "888800000000004"),
     "888800000000007": ("INS", 30000, 0, 0, 1, None),  # pays the channel orders below
+    "888800000000008": ("SV", 0, 0, 0, 1, None),  # receives 李秀英's insurance transfers
 }
 # Orders of the insurer's channel (泰康) verified at the counter: order no -> fen. The
 # sample statement matches one, differs on one, lacks one and adds one of its own.

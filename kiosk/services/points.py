@@ -102,7 +102,7 @@ def member_sale(session: Session, *, card_number: str, amount: int, tender: str,
         _check_opened(session, card_now)
         earned, after, offer = post_earned(session, posting, card_now, amount)
         data = {"card_number": card_now.number, "amount": amount, "tender": tender,
-                "tender_name": tenders.tender_name(tender), "points_earned": earned,
+                "tender_name": tenders.name_of(tender), "points_earned": earned,
                 "points_after": after, "tier_offer": offer,
                 "business_date": today.isoformat()}
         data["receipt_id"] = receipts.queue(session, posting.operation, card_now,

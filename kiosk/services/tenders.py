@@ -27,8 +27,8 @@ def till_account_kind(code: str) -> str:
     return tender.account_kind
 
 
-def tender_name(code: str) -> str:
-    """The tender's name as the chain calls it (现金, 银行卡 ...); the code if unknown."""
+def name_of(code: str) -> str:
+    """The tender's name as the chain wrote it (现金), for receipts; the code if unknown."""
     tender = models.Tender.get_or_none(models.Tender.code == code)
     return tender.name if tender is not None else code
 
