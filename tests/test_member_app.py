@@ -137,6 +137,9 @@ async def test_finance_approves_a_transfer_and_the_member_is_texted(store):
         await wait_for_screen(pilot, "InsuranceTransferScreen")
         await wait_until(pilot, lambda: app.screen.rows, "the request listed")
         await pilot.press("f7")
+        await wait_for_screen(pilot, "ConfirmModal")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "InsuranceTransferScreen")
         await wait_until(pilot, lambda: "138****8000" in message_text(app),
                          "the member texted")
         assert said(app, "told by SMS", "已短信通知会员")
