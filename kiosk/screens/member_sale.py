@@ -17,7 +17,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from kiosk.errors import N_
 from kiosk.hw.tracks import SwipeError, parse_swipe
-from kiosk.messages import CardSwiped, WorkDone
+from kiosk.messages import CardSwiped
 from kiosk.money import MoneyError, format_yuan, parse_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.card import card_summary
@@ -66,7 +66,7 @@ class MemberScreen(KioskScreen):
         if refusal is not None:
             self.say(self.describe(refusal), error=True)
         self.query_one("#amount").focus()
-        self.call("tenders", tenders.choices, self.app.session)
+        self.call(self._tenders_loaded, tenders.choices, self.app.session)
 
     # -- the sale paid by another tender ---------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -96,7 +96,7 @@ class MemberScreen(KioskScreen):
             return
         self.busy = True
         self.say(self.tr("Recording {amount}...").format(amount=format_yuan(amount)))
-        self.call("sale", points.member_sale, self.app.session, card_number=self.card.number,
+        self.call(self._recorded, points.member_sale, self.app.session, card_number=self.card.number,
                   amount=amount, tender=tender, key=self.sale_key)
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -124,7 +124,7 @@ class MemberScreen(KioskScreen):
             return
         self.busy = True
         self.say(self.tr("Redeeming {points} points...").format(points=count))
-        self.call("redeem", points.redeem, self.app.session, card_number=self.card.number,
+        self.call(self._redeemed, points.redeem, self.app.session, card_number=self.card.number,
                   points=count, pin=self.query_one("#pin", Input).value, key=self.redeem_key,
                   memo=self.query_one("#memo", Input).value)
 
@@ -142,37 +142,44 @@ class MemberScreen(KioskScreen):
             return
         self.busy = True
         self.say(self.tr("Reading card..."))
-        self.call("payer", charging.for_sale, self.app.session, swipe.pan)
+        self.call(self._payer_read, charging.for_sale, self.app.session, swipe.pan)
 
     def action_pay_with_card(self) -> None:
         from kiosk.screens.card import CardScreen
         if not self.busy:
             self.app.switch_screen(CardScreen(self.card))
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.task == "tenders":
-            if message.error is None:
-                select = self.query_one("#tender", Select)
-                select.set_options([(choice.name, choice.code) for choice in message.result])
-                if message.result:
-                    select.value = message.result[0].code
-            return
-        self.busy = False
-        if message.task == "redeem":
-            self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
-        if message.error is not None:
-            self.say_error(message.error)
-            if isinstance(message.error, (WrongPin, PinLocked)):
-                self.query_one("#pin").focus()
-            return
+    # -- results ---------------------------------------------------------------------------
+    def _tenders_loaded(self, choices) -> None:
+        select = self.query_one("#tender", Select)
+        select.set_options([(choice.name, choice.code) for choice in choices])
+        if choices:
+            select.value = choices[0].code
+
+    def _payer_read(self, payer) -> None:
         from kiosk.screens.card import CardScreen
+        self.busy = False
+        self.app.switch_screen(CardScreen(payer, member=self.card))
+
+    def _recorded(self, result) -> None:
+        self._show_result("member_sale", result)
+
+    def _redeemed(self, result) -> None:
+        self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
+        self._show_result("points_redemption", result)
+
+    def _show_result(self, kind: str, result) -> None:
         from kiosk.screens.result import ResultScreen
-        if message.task == "payer":
-            self.app.switch_screen(CardScreen(message.result, member=self.card))
-            return
-        kind = "member_sale" if message.task == "sale" else "points_redemption"
-        self.app.switch_screen(ResultScreen(kind, message.result, self.card))
+        self.busy = False
+        self.app.switch_screen(ResultScreen(kind, result, self.card))
         self.app.print_queued()
+
+    def failed(self, error) -> None:
+        self.busy = False
+        self.query_one("#pin", Input).value = ""
+        self.say_error(error)
+        if isinstance(error, (WrongPin, PinLocked)):
+            self.query_one("#pin").focus()
 
     def action_cancel(self) -> None:
         if not self.busy:
