@@ -64,6 +64,9 @@ class Settings:
     hash_time_cost: int = 2
     hash_memory_kib: int = 19456
     theme: str = "kiosk"
+    # The store POS's payment endpoint (docs/pos-api.md): "[host:]port", the host
+    # 127.0.0.1 unless named; empty: not served.
+    pos_listen: str = ""
     # A batch recharge line or list above these is refused: most likely a typo.
     batch_line_max_yuan: int = 50_000
     batch_list_max_yuan: int = 5_000_000
@@ -106,6 +109,7 @@ _ENV_FIELDS = {
     "KIOSK_HASH_TIME_COST": ("hash_time_cost", int),
     "KIOSK_HASH_MEMORY_KIB": ("hash_memory_kib", int),
     "KIOSK_THEME": ("theme", str),
+    "KIOSK_POS_LISTEN": ("pos_listen", str),
 }
 
 

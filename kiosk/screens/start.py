@@ -38,9 +38,11 @@ class StartScreen(KioskScreen):
     def on_mount(self) -> None:
         self._show_mode()
         self.query_one("#number").focus()
+        self.app.offer_pos_work()
 
     def on_screen_resume(self) -> None:
         self.query_one("#number").focus()
+        self.app.offer_pos_work()  # a store POS's sale waiting for this counter
 
     def reset(self) -> bool:
         """Back to charging, the number field empty; whether something was typed."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 from kiosk.errors import KioskError, N_, PermissionDenied
@@ -89,9 +90,16 @@ class Review:
     password: str = field(repr=False)
 
 
+# Called inside an operation's transaction with its journal number and result, after
+# every decision about money: what must commit with it or not at all (a POS request
+# approved by this charge). It refuses by raising; the operation then rolls back.
+AlsoInTransaction = Callable[[int, dict], None]
+
+
 def charge(session: Session, *, card_number: str, amount: int, pin: str | None, key: str,
            lines: tuple[SaleLine, ...] = (), channel_order_no: str | None = None,
-           member_card_number: str | None = None) -> ChargeResult:
+           member_card_number: str | None = None,
+           also: AlsoInTransaction | None = None) -> ChargeResult:
     """With `member_card_number`, the member's membership card swiped first earns the
     sale's points (at its product's rate) instead of the paying card."""
     if lines:
@@ -138,6 +146,8 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
                 "membership_offer": points_service.membership_threshold() if qualifies else 0}
         data["receipt_id"] = receipts.queue(session, posting.operation, card_now, "charge",
                                             data, lines=lines)
+        if also is not None:
+            also(posting.operation.id, data)
         return data
 
     outcome = perform(session, kind="charge", key=key, request=request, run=run, card=card,
@@ -249,7 +259,7 @@ def _load(operation: models.Operation) -> dict:
 
 
 def refund(session: Session, *, original_operation_id: int, amount: int, key: str,
-           review: Review) -> RefundResult:
+           review: Review, also: AlsoInTransaction | None = None) -> RefundResult:
     """Give back part or all of a charge; never more than is still reversible on it
     (refunds and insurance transfers draw on the same amount). The money goes back to
     the card that paid, or to the card that replaced it."""
@@ -299,6 +309,8 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
             "bonus_after": accounts["bonus"].balance + bonus,
             "points_after": accounts["points"].balance - (
                 points if points_account is accounts["points"] else 0)})
+        if also is not None:
+            also(posting.operation.id, data)
         return data
 
     outcome = perform(session, kind="refund", key=key, request=request, run=run,
