@@ -183,7 +183,13 @@ def _close_shift(session, runtime, shift_id, key):
     return closes.close_shift(session, key=key, shift_id=shift_id).shift_id
 
 
-TASKS = {"charge": _charge, "refund": _refund, "file_transfer": _file_transfer,
+def _redeem_points(session, runtime, number, points, key, pin="123456"):
+    from kiosk.services import points as points_service
+    return points_service.redeem(session, card_number=number, points=points, pin=pin,
+                                 key=key).points_after
+
+
+TASKS = {"redeem_points": _redeem_points, "charge": _charge, "refund": _refund, "file_transfer": _file_transfer,
          "approve_transfer": _approve_transfer, "reverse_recharge": _reverse_recharge,
          "replace": _replace, "allocate": _allocate, "log_in": _log_in,
          "stock_send": _stock_send, "run_insurer_file": _run_insurer_file,

@@ -46,6 +46,7 @@ async def test_issue_a_card_with_the_writer(tmp_path):
         await pilot.press("f6")
         await wait_for_message(pilot, "read back")
         assert app.devices.writer.last.track2.startswith(number)
+        assert f"B{number}^ZHANG/WEI^" in app.devices.writer.last.track1  # the holder's name
         await type_into(pilot, "pin", "246810")
         await type_into(pilot, "pin2", "246810")
         await pilot.press("enter")

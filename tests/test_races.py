@@ -20,7 +20,8 @@ from kiosk.services import closes, operators, recharge
 from kiosk.services.accounts import open_card_accounts
 from kiosk.services.verify import verify
 from kiosk.store import models
-from tests.conftest import (INS_CARD, IN_CI, MAIN_CARD, SUB_CARD, SV_CARD, login_as)
+from tests.conftest import (INS_CARD, IN_CI, MAIN_CARD, MEM_CARD, SUB_CARD, SV_CARD,
+                            login_as)
 from tests.racing import SUPERVISOR, Racers
 
 pytestmark = pytest.mark.race
@@ -274,6 +275,29 @@ def test_right_pins_at_once_all_pay(seeded):
             outcomes = racers.race(*[("charge", MAIN_CARD, 100, key(), PIN) for _ in range(6)])
             assert all(o.ok for o in outcomes), outcomes
     assert not cards.get_card(MAIN_CARD).pin_locked
+    judged(seeded)
+
+
+def test_two_redemptions_never_spend_the_same_points(seeded):
+    """Four tills redeeming from one membership card at once, each more than a third of
+    its points: exactly two go through, and the points taken are exactly theirs. Four
+    tills retrying one redemption under one key: it is spent once."""
+    from kiosk.services import points
+    cashier = login_as(seeded, "cashier1")
+    with Racers(seeded.settings, [("cashier1", "T01"), ("cashier1", "T02")] * 2) as racers:
+        for _ in range(ROUNDS):
+            points.member_sale(cashier, card_number=MEM_CARD, amount=100000, tender="cash",
+                               key=key())
+            before = balances(MEM_CARD)["points"]
+            each = before // 3 + 1
+            outcomes = racers.race(*[("redeem_points", MEM_CARD, each, key())
+                                     for _ in range(4)])
+            assert sum(o.ok for o in outcomes) == 2, outcomes
+            assert balances(MEM_CARD)["points"] == before - 2 * each
+            once = key()
+            outcomes = racers.race(*[("redeem_points", MEM_CARD, 100, once) for _ in range(4)])
+            assert all(o.ok for o in outcomes), outcomes
+            assert balances(MEM_CARD)["points"] == before - 2 * each - 100
     judged(seeded)
 
 

@@ -154,7 +154,7 @@ class ReplaceScreen(CardActionScreen):
     def action_write(self) -> None:
         self.say(self.tr("Swipe the blank card through the writer..."))
         self.call("write", issuing.write_card, self.app.session, self.app.devices.writer,
-                  self.value("new_number"))
+                  self.value("new_number"), replacing=self.card.number)
 
     def action_bind(self) -> None:
         self.call("write", issuing.bind_smart_card, self.app.session,

@@ -103,7 +103,8 @@ class InsuranceTransferScreen(FormScreen):
         def confirmed(yes: bool) -> None:
             if yes:
                 self.call(self._decided, insurance_transfers.decide, self.app.session,
-                          row.request_id, approve=approve, reason=self.value("reason"))
+                          row.request_id, approve=approve, reason=self.value("reason"),
+                          sender=self.app.devices.code_sender)
         self.app.push_screen(ConfirmModal(self.tr(question).format(
             number=row.request_id, amount=format_yuan(row.amount),
             insurance=mask_card_number(row.insurance_card),
@@ -122,8 +123,14 @@ class InsuranceTransferScreen(FormScreen):
         self.load()
 
     def _decided(self, decision) -> None:
-        self.say(self.tr("Decided: {status}.").format(
-            status=self.tr(STATUS_NAMES[decision.status])))
+        text = self.tr("Decided: {status}.").format(
+            status=self.tr(STATUS_NAMES[decision.status]))
+        if decision.told_phone:  # the member texted that the transfer is credited
+            text += " " + self.tr("The member was told by SMS ({phone}).").format(
+                phone=decision.told_phone)
+        if decision.tell_problem is not None:
+            text += " " + self.describe(decision.tell_problem)
+        self.say(text, error=decision.tell_problem is not None)
         self.app.print_queued()
         self.load()
 

@@ -83,7 +83,7 @@ class JournalScreen(PagedRows, KioskScreen):
         row = self.selected_row()
         if row is None:
             return
-        if row.kind != "charge":
+        if row.kind not in ("charge", "member_sale"):  # a member's sale: its points back
             self.say(self.tr("Only a charge can be refunded."), error=True)
             return
         if row.refunded >= row.amount:

@@ -76,9 +76,10 @@ class MigrationScreen(PagedRows, FormScreen):
     def _listed(self, rows) -> None:
         self.rows = rows
         show_rows(self.query_one(DataTable),
-                  [self.tr(title) for title in ("Old card", "Card type", "Balance", "Outlet",
-                                                "Old status", "Migrated", "By")],
-                  [[row.number, row.card_type, format_yuan(row.balance), row.outlet_code,
+                  [self.tr(title) for title in ("Old card", "Card type", "Balance", "Points",
+                                                "Outlet", "Old status", "Migrated", "By")],
+                  [[row.number, row.card_type, format_yuan(row.balance), str(row.points),
+                    row.outlet_code,
                     row.status, row.migrated_at.strftime("%Y-%m-%d") if row.migrated_at else "",
                     row.operator_name] for row in rows])
         self.say(self.tr("Page {page}: {count} old cards. Choose one and press Enter to "
@@ -168,6 +169,8 @@ class MigrateOneScreen(PicksMember, FormScreen):
                  f"{self.tr('Card')} {result.card_number}",
                  f"{self.tr('Amount')} {format_yuan(result.amount)}   "
                  f"{self.tr('Principal balance')} {format_yuan(result.principal_after)}",
+                 f"{self.tr('Points')} {result.points}   "
+                 f"{self.tr('Points balance')} {result.points_after}",
                  f"{self.tr('Journal no.')} #{result.operation_id}"]
         self.app.switch_screen(OutcomeScreen(self.tr("Old card migrated"), lines,
                                              replayed=result.replayed))

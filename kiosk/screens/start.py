@@ -96,9 +96,14 @@ class StartScreen(KioskScreen):
             self.say_error(message.error)
             return
         from kiosk.screens.card import CardScreen
+        from kiosk.screens.member_sale import MemberScreen
         self.query_one("#number", Input).value = ""
         self.say("")
-        self.app.push_screen(CardScreen(message.result, query=self.query_mode))
+        if message.result.product_kind == "membership" and not self.query_mode:
+            # The membership card identifies the member: a sale by any tender earns.
+            self.app.push_screen(MemberScreen(message.result))
+        else:
+            self.app.push_screen(CardScreen(message.result, query=self.query_mode))
         self.query_mode = False
         self._show_mode()
 

@@ -7,7 +7,7 @@ from kiosk.store import ledger, models
 from kiosk.store.db import store_key
 
 CARD_ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit")
-POINT_KINDS = ("points", "points_issued")
+POINT_KINDS = ("points", "points_issued", "points_redeemed", "points_expired")
 
 
 def unit_of(kind: str) -> str:

@@ -59,9 +59,12 @@ BLANK_STOCK = 20
 # Blank card stock per product: 8888 0001 xxxxxxx (SV), 8888 0002 ... (MEM), 8888 0003 ... (CORP)
 BLANK_SERIES = {"SV": ("88880001", BLANK_STOCK), "MEM": ("88880002", 5), "CORP": ("88880003", 5)}
 # The old system's cards waiting for migration (实体卡迁移): number, balance fen, status, type
-LEGACY_CARDS = (("6100000000000001", 35050, "正常", "老储值卡"),
-                ("6100000000000002", 12000, "正常", "老储值卡"),
-                ("6100000000000003", 800, "挂失", "老会员卡"))
+LEGACY_CARDS = (("6100000000000001", 35050, "正常", "老储值卡", 1200),
+                ("6100000000000002", 12000, "正常", "老储值卡", 0),
+                ("6100000000000003", 800, "挂失", "老会员卡", 300))
+# The chain's member rules in the demo: points live two years; a sale of ¥100 or more
+# by a customer without a membership card prompts the cashier to offer one.
+DEMO_POLICIES = {"points_expiry_months": "24", "membership_min_sale_yuan": "100"}
 
 
 def card_number(stem: str) -> str:
@@ -94,8 +97,11 @@ def seed(session_factory) -> None:
             _blank_stock(outlet, products[code], prefix, count)
         models.LegacyCard.insert_many(
             [{"number": number, "balance": balance, "outlet_code": OUTLET_CODE,
-              "status": status, "card_type": kind, "imported_at": system.now()}
-             for number, balance, status, kind in LEGACY_CARDS]).execute()
+              "status": status, "card_type": kind, "imported_at": system.now(),
+              "points": points}
+             for number, balance, status, kind, points in LEGACY_CARDS]).execute()
+        for policy_key, value in DEMO_POLICIES.items():
+            models.Policy.insert(key=policy_key, value=value).on_conflict_ignore().execute()
     write_samples(system.runtime.settings.home / "samples", system.now().strftime("%Y-%m"))
     return terminals
 
@@ -226,7 +232,8 @@ def write_samples(folder, month: str) -> None:
         "batch-recharge.csv": f"卡号,金额\n{sv},100.00\n{main},500\n",
         "batch-recharge-mistakes.csv": f"卡号,金额\n{sv},100.005\n{sv},20\n"
                                        f"8888000000009999,10\n",
-        "legacy-cards.csv": "卡号,余额,门店,状态,卡类型\n6100000000000011,66.60,31010001,正常,老储值卡\n",
+        "legacy-cards.csv": "卡号,余额,门店,状态,卡类型,积分\n"
+                            "6100000000000011,66.60,31010001,正常,老储值卡,520\n",
     }
     samples[f"statement-taikang-{month}.csv"] = "渠道订单号,结算金额\n" + "".join(
         f"{order_no},{amount}\n" for order_no, amount in STATEMENT)

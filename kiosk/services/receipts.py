@@ -64,8 +64,9 @@ def receipt_money(fen: int) -> str:
 def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc:
     tr = translator(session.runtime.settings.language)
     info = directory.actor_info(session.actor)
-    rows = [(tr("Card"), mask_card_number(card.number)),
-            (tr("Amount"), receipt_money(data["amount"]))]
+    rows = [(tr("Card"), mask_card_number(card.number))]
+    if kind != "points_redemption":
+        rows.append((tr("Amount"), receipt_money(data["amount"])))
     if data.get("tender"):
         rows.append((tr("Paid by"), tenders.name_of(data["tender"])))
     for key, label in (("fee", N_("Card fee")), ("deposit", N_("Deposit"))):
@@ -80,6 +81,16 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
                        ("bonus_after", N_("Bonus balance"))):
         if key in data:
             rows.append((tr(label), receipt_money(data[key])))
+    if data.get("points_card_number"):
+        rows.append((tr("Member card"), mask_card_number(data["points_card_number"])))
+    if data.get("points_earned") and (kind == "member_sale" or data.get("points_card_number")):
+        rows.append((tr("Points earned"), str(data["points_earned"])))
+    if kind == "member_sale_return":
+        rows.append((tr("Points taken back"), str(data["points"])))
+    if kind == "points_redemption":
+        rows.append((tr("Points redeemed"), str(data["points"])))
+        if data.get("memo"):
+            rows.append((tr("For"), data["memo"]))
     if data.get("points_after") is not None:
         rows.append((tr("Points"), str(data["points_after"])))
     if data.get("original_operation_id"):

@@ -225,7 +225,8 @@ class Card(BaseModel):
 
 ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit", "outlet_cash", "outlet_bank",
                  "outlet_sales", "issuer_receivable", "promotion_expense", "points_issued",
-                 "migration_suspense", "fee_income", "refund_payable")
+                 "migration_suspense", "fee_income", "refund_payable", "points_redeemed",
+                 "points_expired")
 
 
 class Account(BaseModel):
@@ -450,6 +451,7 @@ class LegacyCard(BaseModel):
     operation = pw.ForeignKeyField(Operation, null=True)
     remarks = pw.CharField(max_length=500, default="")
     vouchers = pw.TextField(default="[]")  # JSON list of stored voucher file names
+    points = pw.BigIntegerField(default=0)  # the old card's points, moved with it (v9)
 
 
 class VerificationCode(BaseModel):

@@ -77,6 +77,12 @@ def take_reversible(operation_id: int, amount: int) -> bool:
     return _TAKE_REVERSIBLE.changed(amount, operation_id, amount) == 1
 
 
+def reversals_of(operation_id: int) -> list[models.Operation]:
+    """The operations that took back from this one (refunds, returns ...)."""
+    return list(models.Operation.select().where(models.Operation.reverses == operation_id)
+                .order_by(models.Operation.id))
+
+
 def give_back_reversible(operation_id: int, amount: int) -> bool:
     """A claim withdrawn (an insurance transfer rejected)."""
     return _GIVE_BACK_REVERSIBLE.changed(amount, operation_id, amount) == 1

@@ -120,6 +120,16 @@ def _add_columns(db: pw.Database, columns) -> None:
             db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {definition}')
 
 
+_V9_COLUMNS = (
+    ("legacy_card", "points", "BIGINT NOT NULL DEFAULT 0"),
+)
+
+
+def _member_points(db: pw.Database) -> None:
+    """An old card's points come with its balance (实体卡迁移)."""
+    _add_columns(db, _V9_COLUMNS)
+
+
 # Append only: a migration, once released, is never edited.
 MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (1, _create_tables),
@@ -132,6 +142,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (8, _chain_set_up),
     # The store POS's payment endpoint: its registered POS and their requests.
     (9, lambda db: db.create_tables(POS_MODELS, safe=True)),
+    (10, _member_points),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
