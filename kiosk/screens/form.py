@@ -162,23 +162,17 @@ class FormScreen(KioskScreen):
                      restrict=field.restrict, password=field.password, compact=True,
                      select_on_focus=not field.extends)
 
-    def on_descendant_focus(self, event) -> None:
-        """However the field was entered (Enter, Up/Down, a click, the screen opening):
-        its value selected to be typed over, or a folder's cursor at its end."""
-        widget = event.widget
-        if isinstance(widget, Input) and widget.value:
-            if widget.select_on_focus:
-                widget.call_after_refresh(widget.select_all)
-            else:
-                widget.call_after_refresh(setattr, widget, "cursor_position",
-                                          len(widget.value))
-
     def value(self, name: str) -> str:
         widget = self.query_one(f"#{name}")
         return widget.value.strip() if isinstance(widget, Input) else widget.value
 
     def set_value(self, name: str, value: str) -> None:
-        self.query_one(f"#{name}").value = value
+        """A value filled in while its field has the focus is selected, as it would be
+        on entering the field, so typing replaces it."""
+        widget = self.query_one(f"#{name}")
+        widget.value = value
+        if isinstance(widget, Input) and widget.has_focus and widget.select_on_focus:
+            widget.select_all()
 
     def money(self, name: str, *, allow_zero: bool = False) -> int | None:
         """The field as fen, or None after saying what is wrong with it."""
