@@ -170,7 +170,18 @@ def _run_insurer_file(session, runtime, file_id):
     return report.posted, report.already_posted, len(report.failed)
 
 
+def _clear_cheque(session, runtime, cheque_id, key):
+    from kiosk.services import cheques
+    return cheques.clear(session, cheque_id, key=key).amount
+
+
+def _bounce_cheque(session, runtime, cheque_id, key):
+    from kiosk.services import cheques
+    return cheques.bounce(session, cheque_id, reason="存款不足", key=key).amount
+
+
 TASKS = {"charge": _charge, "refund": _refund, "file_transfer": _file_transfer,
          "approve_transfer": _approve_transfer, "reverse_recharge": _reverse_recharge,
          "replace": _replace, "allocate": _allocate, "log_in": _log_in,
-         "stock_send": _stock_send, "run_insurer_file": _run_insurer_file}
+         "stock_send": _stock_send, "run_insurer_file": _run_insurer_file,
+         "clear_cheque": _clear_cheque, "bounce_cheque": _bounce_cheque}

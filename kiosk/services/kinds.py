@@ -43,6 +43,12 @@ KINDS = {kind.name: kind for kind in (
     OperationKind("insurer_load", permissions.FINANCE, N_("insurer load"), ""),
     OperationKind("insurer_adjustment", permissions.FINANCE, N_("insurer adjustment"), ""),
     OperationKind("shift_close", permissions.SHIFT_CLOSE, N_("shift close"), ""),
+    # Cheques (支票): received at the counter (nothing credited), then cleared by finance
+    # (the card credited, as a recharge) or bounced (nothing credited).
+    OperationKind("cheque_received", permissions.RECHARGE, N_("cheque received"),
+                  N_("CHEQUE RECEIVED")),
+    OperationKind("cheque_recharge", permissions.FINANCE, N_("recharge by cheque"), ""),
+    OperationKind("cheque_bounced", permissions.FINANCE, N_("cheque bounced"), ""),
 )}
 
 REVERSING = tuple(kind.name for kind in KINDS.values() if kind.reverses)

@@ -21,8 +21,9 @@ MEMBER_CENTRE_MODELS = (models.BatchList, models.BatchLine, models.InsuranceTran
                         models.LegacyCard, models.VerificationCode)
 SET_UP_MODELS = (models.Policy, models.Tender, models.StockMove, models.StockMoveCard,
                  models.ChannelOrder, models.InsurerFile, models.InsurerFileLine)
+FUEL_MODELS = (models.Cheque,)
 LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS,
-                models.Reconciliation, *SET_UP_MODELS)
+                models.Reconciliation, *SET_UP_MODELS, *FUEL_MODELS)
 CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
@@ -111,6 +112,11 @@ def _chain_set_up(db: pw.Database) -> None:
         models.Role.name.in_(ROLES_WITHOUT_CASH_SHIFT)).execute()
 
 
+def _fuel_cards(db: pw.Database) -> None:
+    """The fuel-card manual's cheques (支票): received, cleared or bounced."""
+    db.create_tables(FUEL_MODELS, safe=True)
+
+
 def _add_columns(db: pw.Database, columns) -> None:
     """Each as NOT NULL DEFAULT in one ALTER: SQLite then needs no table rebuild (a
     rebuild of a table others point at fails with foreign keys on)."""
@@ -129,6 +135,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (6, lambda db: db.create_tables([models.Reconciliation], safe=True)),
     (7, _money_core),
     (8, _chain_set_up),
+    (9, _fuel_cards),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
