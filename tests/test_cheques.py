@@ -145,3 +145,36 @@ def test_a_cheque_bounced_and_cleared_at_once_is_one_or_the_other(shop):
             credited += 1000 if status == "cleared" else 0
     assert balances(number)["principal"] == credited
     assert verify(shop.runtime.sealer).ok
+
+
+def test_finance_lists_clears_and_bounces_from_the_command_line(shop, store_url, tmp_path):
+    from click.testing import CliRunner
+
+    from kiosk.cli import main
+    from kiosk.store import db
+    number = shop.card()
+    paid, refused = receive(shop, number, cheque_no="C-1"), receive(shop, number, cheque_no="C-2")
+    db.close()
+    env = {"KIOSK_HASH_TIME_COST": "1", "KIOSK_HASH_MEMORY_KIB": "64", "KIOSK_LANG": "en",
+           "KIOSK_HOME": str(shop.runtime.settings.home), "KIOSK_DB": store_url,
+           "KIOSK_OUTLET": "10000001", "KIOSK_TERMINAL": "T01",
+           "KIOSK_OPERATOR": "finance1", "KIOSK_OPERATOR_PASSWORD": "Finance123"}
+
+    def kiosk(*args):
+        result = CliRunner(env=env).invoke(main, list(args))
+        db.close()
+        return result
+
+    listed = kiosk("cheque", "list", "--status", "received")
+    assert listed.exit_code == 0 and "C-1" in listed.output and "C-2" in listed.output
+    cleared = kiosk("cheque", "clear", str(paid.cheque_id), str(paid.cheque_id))
+    assert cleared.exit_code == 1, cleared.output  # the second time: already cleared
+    assert "500.00" in cleared.output and "already cleared" in cleared.output
+    bounced = kiosk("cheque", "bounce", str(refused.cheque_id), "--reason", "存款不足")
+    assert bounced.exit_code == 0, bounced.output
+    out = tmp_path / "cheques.csv"
+    assert kiosk("cheque", "list", "--csv", str(out)).exit_code == 0
+    text = out.read_text(encoding="utf-8-sig")
+    assert "cleared" in text and "bounced" in text and "存款不足" in text
+    assert balances(number)["principal"] == 50000
+    assert "ok" in kiosk("verify").output

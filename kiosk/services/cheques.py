@@ -24,7 +24,7 @@ from kiosk.services.session import Session
 from kiosk.store import cheques as cheque_store
 from kiosk.store import models
 
-STATUS_NAMES = {"received": N_("received"), "cleared": N_("cleared"),
+STATUS_NAMES = {"received": N_("waiting to clear"), "cleared": N_("cleared"),
                 "bounced": N_("bounced")}
 MAX_CHEQUE_NO, MAX_BANK, MAX_DRAWER, MAX_REASON = 30, 50, 100, 200
 

@@ -1,0 +1,79 @@
+"""The fuel-card rows at the screens, by keyboard at 80x24, on a store built from empty
+(no demo): cheques received at the counter and cleared or bounced by finance."""
+
+from __future__ import annotations
+
+from kiosk.services import admin, setup
+from kiosk.services.verify import verify
+from kiosk.store import models
+from tests.app_helpers import (empty_runtime, log_in, make_app, wait_for_message,
+                               wait_for_screen, wait_until)
+from tests.conftest import CHAIN_ADMIN, log_in as service_log_in
+from tests.fuel_shop import OUTLET, PASSWORDS, FuelShop, balances
+
+
+def fuel_app(tmp_path):
+    runtime = empty_runtime(tmp_path, outlet_code=OUTLET)
+    setup.set_up(runtime, setup.FirstRun(admin.OutletDetails(OUTLET, "总店"), "T01",
+                                         CHAIN_ADMIN[0], "管理员", CHAIN_ADMIN[1]))
+    shop = FuelShop(service_log_in(runtime, OUTLET, *CHAIN_ADMIN), runtime)
+    return make_app(runtime), shop
+
+
+async def open_centre(pilot, entry: str, screen: str, login: str) -> None:
+    await log_in(pilot, login, PASSWORDS[login])
+    await pilot.press("f6")
+    await wait_for_screen(pilot, "MemberCentreScreen")
+    await pilot.press(entry)
+    await wait_for_screen(pilot, screen)
+
+
+async def type_into(pilot, field: str, text: str) -> None:
+    widget = pilot.app.screen.query_one(f"#{field}")
+    widget.focus()
+    widget.value = ""
+    await pilot.press(*text)
+
+
+async def log_out(pilot) -> None:
+    while type(pilot.app.screen).__name__ != "StartScreen":
+        await pilot.press("escape")
+        await pilot.pause(0.05)
+    await pilot.press("f10")
+    await wait_for_screen(pilot, "LoginScreen")
+
+
+async def test_a_cheque_received_at_the_counter_then_cleared_and_one_bounced(tmp_path):
+    app, shop = fuel_app(tmp_path)
+    number = shop.card()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "c", "ChequeScreen", "clerk1")
+        for cheque_no, amount in (("00012345", "500"), ("00012346", "300")):
+            await type_into(pilot, "card_number", number)
+            await type_into(pilot, "amount", amount)
+            await type_into(pilot, "cheque_no", cheque_no)
+            await type_into(pilot, "bank", "工商银行")
+            await type_into(pilot, "drawer", "示范运输")
+            await pilot.press("enter")
+            await wait_for_message(pilot, "nothing is credited")
+        assert balances(number)["principal"] == 0
+        await wait_until(pilot, lambda: len(app.screen.rows) == 2, "two cheques listed")
+        await log_out(pilot)
+
+        await open_centre(pilot, "c", "ChequeScreen", "finance1")
+        await wait_until(pilot, lambda: len(app.screen.rows) == 2, "two cheques listed")
+        app.screen.query_one("DataTable").focus()
+        await pilot.press("f5")  # the newest first: 00012346, ¥300
+        await wait_for_message(pilot, "cleared")
+        assert balances(number)["principal"] == 30000
+        await pilot.press("down", "f6")
+        await wait_for_screen(pilot, "AskModal")
+        await pilot.press(*"insufficient", "enter")
+        await wait_for_screen(pilot, "ChequeScreen")
+        await wait_for_message(pilot, "bounced")
+        await pilot.press("f2")  # show: received only; none left
+        await wait_until(pilot, lambda: app.screen.rows == [], "nothing waiting")
+    statuses = {c.cheque_no: c.status for c in models.Cheque.select()}
+    assert statuses == {"00012345": "bounced", "00012346": "cleared"}
+    assert balances(number)["principal"] == 30000
+    assert verify(app.runtime.sealer).ok
