@@ -180,8 +180,28 @@ def _bounce_cheque(session, runtime, cheque_id, key):
     return cheques.bounce(session, cheque_id, reason="存款不足", key=key).amount
 
 
+def _small_refund(session, runtime, number, key):
+    from kiosk.services import balance_refunds
+    return balance_refunds.small_balance_refund(session, card_number=number, key=key,
+                                                pin="246810").amount
+
+
+def _special_refund(session, runtime, number, amount, key):
+    from kiosk.services import balance_refunds
+    return balance_refunds.special_refund(session, card_number=number, amount=amount,
+                                          reason="race", key=key, review=SUPERVISOR).amount
+
+
+def _deposit_refund(session, runtime, number, key):
+    from kiosk.services import balance_refunds
+    return balance_refunds.deposit_refund(session, card_number=number, key=key,
+                                          review=SUPERVISOR).amount
+
+
 TASKS = {"charge": _charge, "refund": _refund, "file_transfer": _file_transfer,
          "approve_transfer": _approve_transfer, "reverse_recharge": _reverse_recharge,
          "replace": _replace, "allocate": _allocate, "log_in": _log_in,
          "stock_send": _stock_send, "run_insurer_file": _run_insurer_file,
-         "clear_cheque": _clear_cheque, "bounce_cheque": _bounce_cheque}
+         "clear_cheque": _clear_cheque, "bounce_cheque": _bounce_cheque,
+         "small_refund": _small_refund, "special_refund": _special_refund,
+         "deposit_refund": _deposit_refund}

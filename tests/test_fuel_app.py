@@ -12,11 +12,11 @@ from tests.conftest import CHAIN_ADMIN, log_in as service_log_in
 from tests.fuel_shop import OUTLET, PASSWORDS, FuelShop, balances
 
 
-def fuel_app(tmp_path):
+def fuel_app(tmp_path, **shop_options):
     runtime = empty_runtime(tmp_path, outlet_code=OUTLET)
     setup.set_up(runtime, setup.FirstRun(admin.OutletDetails(OUTLET, "总店"), "T01",
                                          CHAIN_ADMIN[0], "管理员", CHAIN_ADMIN[1]))
-    shop = FuelShop(service_log_in(runtime, OUTLET, *CHAIN_ADMIN), runtime)
+    shop = FuelShop(service_log_in(runtime, OUTLET, *CHAIN_ADMIN), runtime, **shop_options)
     return make_app(runtime), shop
 
 
@@ -76,4 +76,67 @@ async def test_a_cheque_received_at_the_counter_then_cleared_and_one_bounced(tmp
     statuses = {c.cheque_no: c.status for c in models.Cheque.select()}
     assert statuses == {"00012345": "bounced", "00012346": "cleared"}
     assert balances(number)["principal"] == 30000
+    assert verify(app.runtime.sealer).ok
+
+
+async def open_card(pilot, number: str, login: str = "clerk1") -> None:
+    await open_centre(pilot, "3", "CardServiceScreen", login)
+    await pilot.press(*number, "enter")
+    await wait_until(pilot, lambda: pilot.app.screen.card is not None, "card shown")
+
+
+async def review_as(pilot, login_id: str) -> None:
+    await wait_for_screen(pilot, "ReviewModal")
+    await pilot.press(*login_id, "enter", *PASSWORDS[login_id], "enter")
+
+
+async def back_to_card(pilot) -> None:
+    await wait_for_screen(pilot, "OutcomeScreen")
+    await pilot.pause(0.9)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, "CardServiceScreen")
+
+
+async def test_refunds_that_keep_the_card_small_special_and_deposit(tmp_path):
+    app, shop = fuel_app(tmp_path, deposit=2000)
+    small, large = shop.card(8000), shop.card(50000)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_card(pilot, small)
+        await pilot.press("f10")
+        await wait_for_screen(pilot, "BalanceRefundScreen")
+        await wait_until(pilot, lambda: app.screen.value("amount") == "80.00", "the balance")
+        await type_into(pilot, "pin", "246810")
+        await pilot.press("enter")
+        await back_to_card(pilot)
+        assert balances(small)["principal"] == 0 and balances(small)["deposit"] == 2000
+
+        await type_into(pilot, "number", large)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen.card.number == large, "the other card")
+        await pilot.press("f10")
+        await wait_for_screen(pilot, "BalanceRefundScreen")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.value("amount") == "500.00", "the balance")
+        screen.query_one("#kind").focus()
+        await pilot.press("right")  # special
+        await type_into(pilot, "amount", "300")
+        await type_into(pilot, "reason", "vehicle sold")
+        await pilot.press("enter", "enter")  # reason -> PIN -> submit
+        await review_as(pilot, "super1")
+        await back_to_card(pilot)
+        assert balances(large)["principal"] == 20000
+
+        await pilot.press("f10")
+        await wait_for_screen(pilot, "BalanceRefundScreen")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.value("amount") == "200.00", "the balance")
+        screen.query_one("#kind").focus()
+        await pilot.press("left")  # deposit
+        await wait_until(pilot, lambda: screen.value("amount") == "20.00", "the deposit")
+        screen.submit()
+        await review_as(pilot, "super1")
+        await back_to_card(pilot)
+    assert balances(large) == {"principal": 20000, "bonus": 0, "points": 0, "deposit": 0}
+    kinds = [o.kind for o in models.Operation.select().order_by(models.Operation.id)][-3:]
+    assert kinds == ["small_refund", "special_refund", "deposit_refund"]
     assert verify(app.runtime.sealer).ok

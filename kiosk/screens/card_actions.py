@@ -16,7 +16,7 @@ from kiosk.money import format_yuan, plain_yuan
 from kiosk.screens.card import card_summary
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field
 from kiosk.screens.issue_card import TENDER_CHOICES
-from kiosk.services import card_care, issuing, recharge, transfers
+from kiosk.services import balance_refunds, card_care, issuing, recharge, transfers
 from kiosk.services.card_care import Replacement, Restrictions
 from kiosk.services.operations import OperationResult
 from kiosk.services.recharge import ReversalResult
@@ -290,3 +290,73 @@ class AllocationScreen(CardActionScreen):
     def outcome(self, result) -> list[str]:
         return [f"{self.tr('Sub card')} …{result.sub[-4:]}  {format_yuan(abs(result.amount))}",
                 f"{self.tr('Journal no.')} #{result.operation_id}"]
+
+
+REFUND_KINDS = (("small", N_("small balance (PIN)")), ("special", N_("special (review)")),
+                ("deposit", N_("deposit (review)")))
+
+
+class BalanceRefundScreen(CardActionScreen):
+    """Refunds that keep the card: a small balance with the holder's PIN, a special
+    refund with a reason and review, the deposit with review."""
+
+    HEADING = N_("Refund, the card stays")
+    FIELDS = [Field("kind", N_("Refund"), choices=REFUND_KINDS),
+              money_field("amount", N_("Amount")),
+              Field("tender", N_("Paid by"), choices=TENDER_CHOICES),
+              Field("reason", N_("Reason"), balance_refunds.MAX_REASON),
+              pin_field("pin", N_("Customer PIN"))]
+
+    def on_mount(self) -> None:
+        self.hint = None
+        self.call("hint", balance_refunds.hint, self.app.session, self.card.number)
+
+    def _hint_done(self, hint: balance_refunds.RefundHint) -> None:
+        self.hint = hint
+        self._show_kind()
+
+    def on_choice_changed(self, message) -> None:
+        if message.choice.id == "kind":
+            self.review = None
+            self._show_kind()
+
+    def _show_kind(self) -> None:
+        if self.hint is None:
+            return
+        kind, hint = self.value("kind"), self.hint
+        self.set_value("amount", plain_yuan(
+            hint.deposit if kind == "deposit" else hint.principal))
+        text = {"small": N_("Pays back the whole principal {principal} (at most {limit}); the "
+                            "bonus {bonus} lapses. The customer types the PIN."),
+                "special": N_("Pays back the amount typed (the principal is {principal}), "
+                              "with a reason; a supervisor reviews."),
+                "deposit": N_("Pays back the deposit {deposit}; the card and its balance "
+                              "stay. A supervisor reviews.")}[kind]
+        self.details(self.tr(text).format(
+            principal=format_yuan(hint.principal), limit=format_yuan(hint.small_limit),
+            bonus=format_yuan(hint.bonus), deposit=format_yuan(hint.deposit)))
+
+    def submit(self) -> None:
+        kind, session, number = self.value("kind"), self.app.session, self.card.number
+        tender, reason = self.value("tender"), self.value("reason")
+        if kind == "small":
+            self.call("refund", balance_refunds.small_balance_refund, session,
+                      card_number=number, pin=self.value("pin"), tender=tender,
+                      key=self.key + "-small", review=self.review)
+        elif kind == "special":
+            amount = self.money("amount")
+            if amount is not None:
+                self.call("refund", balance_refunds.special_refund, session,
+                          card_number=number, amount=amount, reason=reason, tender=tender,
+                          key=self.key + "-special", review=self.review)
+        else:
+            self.call("refund", balance_refunds.deposit_refund, session, card_number=number,
+                      reason=reason, tender=tender, key=self.key + "-deposit",
+                      review=self.review)
+
+    def outcome(self, result) -> list[str]:
+        return [f"{self.tr('Paid back')} {format_yuan(result.amount)}   "
+                f"{self.tr('Bonus forfeited')} {format_yuan(result.bonus_forfeited)}",
+                f"{self.tr('Principal balance')} {format_yuan(result.principal_after)}   "
+                f"{self.tr('Deposit')} {format_yuan(result.deposit_after)}"
+                ] + super().outcome(result)

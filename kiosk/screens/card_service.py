@@ -18,9 +18,10 @@ from kiosk.services import card_care, cards
 
 ACTIONS = (("F2", N_("Recharge")), ("F3", N_("Loss / found")), ("F4", N_("Replace/upgrade")),
            ("F5", N_("PIN")), ("F6", N_("Limits")), ("F7", N_("Clearing")),
-           ("F8", N_("Sub cards")), ("F9", N_("Name holder")))
+           ("F8", N_("Sub cards")), ("F9", N_("Name holder")), ("F10", N_("Refund")))
 ACTION_SCREENS = {"f2": "RechargeScreen", "f4": "ReplaceScreen", "f5": "PinScreen",
-                  "f6": "RestrictionsScreen", "f7": "ClearingScreen", "f8": "AllocationScreen"}
+                  "f6": "RestrictionsScreen", "f7": "ClearingScreen", "f8": "AllocationScreen",
+                  "f10": "BalanceRefundScreen"}
 
 
 class CardServiceScreen(KioskScreen):

@@ -49,6 +49,13 @@ KINDS = {kind.name: kind for kind in (
                   N_("CHEQUE RECEIVED")),
     OperationKind("cheque_recharge", permissions.FINANCE, N_("recharge by cheque"), ""),
     OperationKind("cheque_bounced", permissions.FINANCE, N_("cheque bounced"), ""),
+    # Refunds of a card's balance that keep the card (services/balance_refunds.py).
+    OperationKind("small_refund", permissions.CARD_MANAGE, N_("small-balance refund"),
+                  N_("SMALL BALANCE REFUND")),
+    OperationKind("special_refund", permissions.CARD_MANAGE, N_("special refund"),
+                  N_("SPECIAL REFUND")),
+    OperationKind("deposit_refund", permissions.CARD_MANAGE, N_("deposit refund"),
+                  N_("DEPOSIT REFUND")),
 )}
 
 REVERSING = tuple(kind.name for kind in KINDS.values() if kind.reverses)

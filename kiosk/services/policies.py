@@ -28,6 +28,8 @@ RULES = {rule.key: rule for rule in (
     Rule("password_min_length", N_("Shortest password"), 8, 6, 12),
     Rule("password_max_age_days", N_("Days before a password must change"), 90, 0, 3650),
     Rule("refund_window_days", N_("Days after a charge that it can be refunded"), 30, 0, 3650),
+    Rule("small_refund_limit_yuan", N_("Largest balance (yuan) refunded as a small balance"),
+         100, 0, 100000),
 )}
 PASSWORD_MAX_LENGTH = 12  # the login screen's field; a longer password could not be typed
 
