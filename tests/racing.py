@@ -198,10 +198,17 @@ def _deposit_refund(session, runtime, number, key):
                                           review=SUPERVISOR).amount
 
 
+def _reverse_payment(session, runtime, original_id, amount, key):
+    from kiosk.services import reversals
+    return reversals.reverse_payment(session, original_operation_id=original_id,
+                                     amount=amount, reason="race", key=key,
+                                     review=SUPERVISOR).amount
+
+
 TASKS = {"charge": _charge, "refund": _refund, "file_transfer": _file_transfer,
          "approve_transfer": _approve_transfer, "reverse_recharge": _reverse_recharge,
          "replace": _replace, "allocate": _allocate, "log_in": _log_in,
          "stock_send": _stock_send, "run_insurer_file": _run_insurer_file,
          "clear_cheque": _clear_cheque, "bounce_cheque": _bounce_cheque,
          "small_refund": _small_refund, "special_refund": _special_refund,
-         "deposit_refund": _deposit_refund}
+         "deposit_refund": _deposit_refund, "reverse_payment": _reverse_payment}

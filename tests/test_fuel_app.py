@@ -140,3 +140,30 @@ async def test_refunds_that_keep_the_card_small_special_and_deposit(tmp_path):
     kinds = [o.kind for o in models.Operation.select().order_by(models.Operation.id)][-3:]
     assert kinds == ["small_refund", "special_refund", "deposit_refund"]
     assert verify(app.runtime.sealer).ok
+
+
+async def test_a_payment_reversed_in_part_from_the_recharge_screen(tmp_path):
+    from kiosk.services import recharge
+    app, shop = fuel_app(tmp_path)
+    number = shop.card()
+    paid = recharge.recharge(shop.clerk, card_number=number, amount=30000, tender="cash",
+                             key="money-in")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_card(pilot, number)
+        await pilot.press("f2")
+        await wait_for_screen(pilot, "RechargeScreen")
+        await pilot.press("f8")
+        await wait_for_screen(pilot, "PaymentReversalScreen")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.payments, "payments listed")
+        assert screen.payments[0].operation_id == paid.operation_id
+        await pilot.press("enter")  # this payment: its amount next
+        await type_into(pilot, "amount", "120")
+        await pilot.press("enter", *"wrong amount", "enter")
+        await review_as(pilot, "super1")
+        await back_to_card(pilot)
+    assert balances(number)["principal"] == 18000
+    reversal = models.Operation.get(models.Operation.kind == "payment_reversal")
+    assert (reversal.amount, reversal.reverses_id, reversal.memo) == (
+        12000, paid.operation_id, "wrong amount")
+    assert verify(app.runtime.sealer).ok

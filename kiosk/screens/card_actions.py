@@ -16,7 +16,8 @@ from kiosk.money import format_yuan, plain_yuan
 from kiosk.screens.card import card_summary
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field
 from kiosk.screens.issue_card import TENDER_CHOICES
-from kiosk.services import balance_refunds, card_care, issuing, recharge, transfers
+from kiosk.services import (balance_refunds, card_care, issuing, kinds, recharge, reversals,
+                            transfers)
 from kiosk.services.card_care import Replacement, Restrictions
 from kiosk.services.operations import OperationResult
 from kiosk.services.recharge import ReversalResult
@@ -68,8 +69,8 @@ class RechargeScreen(CardActionScreen):
     FIELDS = [money_field("amount", N_("Amount")),
               Field("tender", N_("Paid by"), choices=TENDER_CHOICES)]
     KEYS = [("Enter", N_("Next/recharge")), ("F7", N_("Reverse today's recharge")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f7", "reverse", "")]
+            ("F8", N_("Reverse a payment: part, earlier")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f7", "reverse", ""), ("f8", "reverse_payment", "")]
 
     def on_mount(self) -> None:
         self.call("promotions", recharge.promotions_for, self.app.session, self.card.number)
@@ -87,6 +88,9 @@ class RechargeScreen(CardActionScreen):
 
     def action_reverse(self) -> None:
         self.call("reversible", recharge.last_reversible, self.app.session, self.card.number)
+
+    def action_reverse_payment(self) -> None:
+        self.app.switch_screen(PaymentReversalScreen(self.card))
 
     def _reversible_done(self, operation_id: int) -> None:
         """Today's last recharge found: a second operator authorises its reversal."""
@@ -360,3 +364,75 @@ class BalanceRefundScreen(CardActionScreen):
                 f"{self.tr('Principal balance')} {format_yuan(result.principal_after)}   "
                 f"{self.tr('Deposit')} {format_yuan(result.deposit_after)}"
                 ] + super().outcome(result)
+
+
+class PaymentReversalScreen(CardActionScreen):
+    """撤单/冲销: the card's payments in (recharges, by cheque too, and its issue) with
+    what is left of each; the one under the cursor is reversed in part or whole, with a
+    reason and review."""
+
+    HEADING = N_("Reverse a payment (撤单/冲销)")
+    KEYS = [("↑↓", N_("Choose a payment")), ("Enter", N_("Next/reverse, with review")),
+            ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", "")]  # up and down stay the table's
+    TABLE = True
+    FIELDS = [money_field("amount", N_("Amount")),
+              Field("reason", N_("Reason"), reversals.MAX_REASON)]
+
+    def on_mount(self) -> None:
+        self.payments: list[reversals.ReversiblePayment] = []
+        self.call("payments", reversals.reversible_payments, self.app.session,
+                  self.card.number)
+
+    def _payments_done(self, payments) -> None:
+        from textual.widgets import DataTable
+        self.payments = payments
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_columns(self.tr("Journal no."), self.tr("Kind"), self.tr("Date"),
+                          self.tr("Amount"), self.tr("Left"), self.tr("Paid by"))
+        for row in payments:
+            table.add_row(f"#{row.operation_id}", self.tr(kinds.label(row.kind)),
+                          row.business_date, format_yuan(row.amount), format_yuan(row.left),
+                          row.tender)
+        if not payments:
+            self.details(self.tr("This card has no payment in that could still be reversed."))
+        else:
+            table.focus()
+            self._chosen(0)
+
+    def on_data_table_row_highlighted(self, event) -> None:
+        self._chosen(event.cursor_row)
+
+    def on_data_table_row_selected(self, event) -> None:
+        """Enter on a payment: its amount next (then the reason, then Enter reverses)."""
+        self._chosen(event.cursor_row)
+        self.query_one("#amount").focus()
+
+    def _chosen(self, index: int) -> None:
+        if 0 <= index < len(self.payments):
+            payment = self.payments[index]
+            self.set_value("amount", plain_yuan(payment.left))
+            self.details(self.tr("Reverse #{number}: at most {left}.").format(
+                number=payment.operation_id, left=format_yuan(payment.left)))
+
+    def submit(self) -> None:
+        from textual.widgets import DataTable
+        from kiosk.screens.paging import row_under_cursor
+        payment = row_under_cursor(self.query_one(DataTable), self.payments)
+        if payment is None:
+            self.say(self.tr("This card has no payment in that could still be reversed."),
+                     error=True)
+            return
+        amount = self.money("amount")
+        if amount is None:
+            return
+        self.call("reverse", reversals.reverse_payment, self.app.session,
+                  original_operation_id=payment.operation_id, amount=amount,
+                  reason=self.value("reason"), key=f"{self.key}-{payment.operation_id}",
+                  review=self.review)
+
+    def outcome(self, result) -> list[str]:
+        return [f"{self.tr('Reversed')} #{result.original_operation_id} "
+                f"{format_yuan(result.amount)}   {self.tr('Bonus')} {format_yuan(result.bonus)}"
+                f"   {self.tr('Deposit')} {format_yuan(result.deposit)}"] + super().outcome(result)
