@@ -205,10 +205,17 @@ def _reverse_payment(session, runtime, original_id, amount, key):
                                      review=SUPERVISOR).amount
 
 
+def _transfer(session, runtime, from_number, to_number, amount, key):
+    from kiosk.services import transfers
+    return transfers.transfer(session, from_number=from_number, to_number=to_number,
+                              amount=amount, key=key, review=SUPERVISOR).principal
+
+
 TASKS = {"charge": _charge, "refund": _refund, "file_transfer": _file_transfer,
          "approve_transfer": _approve_transfer, "reverse_recharge": _reverse_recharge,
          "replace": _replace, "allocate": _allocate, "log_in": _log_in,
          "stock_send": _stock_send, "run_insurer_file": _run_insurer_file,
          "clear_cheque": _clear_cheque, "bounce_cheque": _bounce_cheque,
          "small_refund": _small_refund, "special_refund": _special_refund,
-         "deposit_refund": _deposit_refund, "reverse_payment": _reverse_payment}
+         "deposit_refund": _deposit_refund, "reverse_payment": _reverse_payment,
+         "transfer": _transfer}

@@ -167,3 +167,28 @@ async def test_a_payment_reversed_in_part_from_the_recharge_screen(tmp_path):
     assert (reversal.amount, reversal.reverses_id, reversal.memo) == (
         12000, paid.operation_id, "wrong amount")
     assert verify(app.runtime.sealer).ok
+
+
+async def test_a_manual_transfer_with_the_pin_then_one_with_review(tmp_path):
+    app, shop = fuel_app(tmp_path)
+    first, second = shop.card(10000), shop.card()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_card(pilot, first)
+        await pilot.press("f1")
+        await wait_for_screen(pilot, "TransferScreen")
+        await type_into(pilot, "to_number", second)
+        await type_into(pilot, "amount", "30")
+        await type_into(pilot, "pin", "246810")
+        await pilot.press("enter")
+        await back_to_card(pilot)
+        assert balances(second)["principal"] == 3000
+        await pilot.press("f1")
+        await wait_for_screen(pilot, "TransferScreen")
+        await type_into(pilot, "to_number", second)
+        await type_into(pilot, "amount", "20")
+        await pilot.press("enter", "enter")  # no PIN: a supervisor reviews
+        await review_as(pilot, "super1")
+        await back_to_card(pilot)
+        assert pilot.app.screen.card.principal == 5000
+    assert balances(second)["principal"] == 5000
+    assert verify(app.runtime.sealer).ok

@@ -436,3 +436,34 @@ class PaymentReversalScreen(CardActionScreen):
         return [f"{self.tr('Reversed')} #{result.original_operation_id} "
                 f"{format_yuan(result.amount)}   {self.tr('Bonus')} {format_yuan(result.bonus)}"
                 f"   {self.tr('Deposit')} {format_yuan(result.deposit)}"] + super().outcome(result)
+
+
+class TransferScreen(CardActionScreen):
+    """手工转账: principal from this card to another; the customer types this card's PIN,
+    or (no PIN typed) a supervisor reviews."""
+
+    HEADING = N_("Transfer to another card")
+    KEYS = [("Enter", N_("Next/transfer")), ("Esc", N_("Back"))]
+    FIELDS = [Field("to_number", N_("To card number"), 32, DIGITS),
+              money_field("amount", N_("Amount")),
+              pin_field("pin", N_("Customer PIN"))]
+
+    def on_mount(self) -> None:
+        self.details(self.tr("The customer types this card's PIN; without it a supervisor "
+                             "reviews."))
+
+    def submit(self) -> None:
+        amount = self.money("amount")
+        if amount is None:
+            return
+        self.call("transfer", transfers.transfer, self.app.session,
+                  from_number=self.card.number, to_number=self.value("to_number"),
+                  amount=amount, pin=self.value("pin") or None, key=self.key,
+                  review=self.review)
+
+    def outcome(self, result) -> list[str]:
+        return [self.tr("Transferred {amount} to card …{card}.").format(
+                    amount=format_yuan(result.principal), card=result.to_number[-4:]),
+                f"{self.tr('Principal balance')} {format_yuan(result.from_after)}   "
+                f"{self.tr('Other card')} {format_yuan(result.to_after)}"
+                ] + super().outcome(result)
