@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from kiosk.services import admin, setup
 from kiosk.services.verify import verify
 from kiosk.store import models
@@ -191,4 +193,34 @@ async def test_a_manual_transfer_with_the_pin_then_one_with_review(tmp_path):
         await back_to_card(pilot)
         assert pilot.app.screen.card.principal == 5000
     assert balances(second)["principal"] == 5000
+    assert verify(app.runtime.sealer).ok
+
+
+async def test_the_month_report_and_a_months_close_from_the_day_close_screen(tmp_path):
+    from kiosk.services import recharge
+    app, shop = fuel_app(tmp_path)
+    recharge.recharge(shop.clerk, card_number=shop.card(), amount=30000, tender="cash",
+                      key="money-in")
+    this_month = app.runtime.clock().strftime("%Y-%m")
+    last_month = (app.runtime.clock().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "8", "DayCloseScreen", "super1")
+        await pilot.press("f9")
+        await wait_for_screen(pilot, "AskModal")
+        await pilot.press(*this_month, "enter")
+        await wait_for_screen(pilot, "MonthReportScreen")
+        rows = app.screen.report.table()
+        assert ["Operations", "recharge", "1", "300.00"] in rows and not app.screen.report.closed
+        await pilot.press("f5")
+        await wait_for_message(pilot, "Report saved")
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "DayCloseScreen")
+        await pilot.press("f8")
+        await wait_for_screen(pilot, "AskModal")
+        await pilot.press(*last_month, "enter")
+        await wait_for_screen(pilot, "MonthReportScreen")
+        assert app.screen.report.closed and app.screen.report.month == last_month
+    saved = app.runtime.settings.home / "reports" / f"month-{OUTLET}-{this_month}.xlsx"
+    assert saved.exists()
+    assert models.MonthClose.select().count() == 1
     assert verify(app.runtime.sealer).ok

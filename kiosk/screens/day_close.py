@@ -19,9 +19,10 @@ from kiosk.services.closes import CloseRefused
 
 class DayCloseScreen(KioskScreen):
     KEYS = [("F5", N_("Check again")), ("F6", N_("Close a shift")), ("F7", N_("Close the day")),
-            ("Esc", N_("Back"))]
+            ("F8", N_("Close a month")), ("F9", N_("Month report")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", ""), ("f5", "check", ""), ("f6", "close_shift", ""),
-                ("f7", "close_day", "")]
+                ("f7", "close_day", ""), ("f8", "month('close')", ""),
+                ("f9", "month('report')", "")]
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -50,6 +51,23 @@ class DayCloseScreen(KioskScreen):
         self.app.push_screen(AskModal(self.tr("Shift number (#) to close"), max_length=10,
                                       restrict=r"[0-9]*"), typed)
 
+    def action_month(self, what: str) -> None:
+        """月结 of a finished month (F8), or a month's report again (F9): the month is
+        typed as YYYY-MM; either way the report is shown."""
+        from kiosk.screens.ask import AskModal
+        from kiosk.services import month_report
+
+        def typed(month) -> None:
+            if month:
+                if what == "close":
+                    self.call("month", closes.close_month, self.app.session, month)
+                else:
+                    self.call("month", month_report.month_report, self.app.session, month)
+        question = (N_("Month to close (YYYY-MM)") if what == "close"
+                    else N_("Month of the report (YYYY-MM)"))
+        self.app.push_screen(AskModal(self.tr(question), max_length=7,
+                                      restrict=r"[0-9-]*"), typed)
+
     def _show(self, day, findings) -> None:
         lines = [self.tr("Business date {day}").format(day=day)]
         lines += [f"• {finding.render(self.tr)}" for finding in findings]
@@ -65,6 +83,9 @@ class DayCloseScreen(KioskScreen):
             return
         if message.task == "check":
             self._show(*message.result)
+        elif message.task == "month":
+            from kiosk.screens.month_report import MonthReportScreen
+            self.app.push_screen(MonthReportScreen(message.result))
         elif message.task == "shift":
             report = message.result
             self.say(self.tr("Shift #{number} of {login_id} closed; cash expected {cash}.")
