@@ -330,8 +330,12 @@ class BalanceRefundScreen(CardActionScreen):
         kind, hint = self.value("kind"), self.hint
         self.set_value("amount", plain_yuan(
             hint.deposit if kind == "deposit" else hint.principal))
-        text = {"small": N_("Pays back the whole principal {principal} (at most {limit}); the "
-                            "bonus {bonus} lapses. The customer types the PIN."),
+        small = (N_("Pays back the whole principal {principal} (at most {limit}); the bonus "
+                    "{bonus} lapses. The customer types the PIN.")
+                 if hint.principal <= hint.small_limit else
+                 N_("The principal {principal} is over the small-balance limit {limit}: make "
+                    "a special refund."))
+        text = {"small": small,
                 "special": N_("Pays back the amount typed (the principal is {principal}), "
                               "with a reason; a supervisor reviews."),
                 "deposit": N_("Pays back the deposit {deposit}; the card and its balance "
@@ -391,10 +395,11 @@ class PaymentReversalScreen(CardActionScreen):
         table.clear(columns=True)
         table.add_columns(self.tr("Journal no."), self.tr("Kind"), self.tr("Date"),
                           self.tr("Amount"), self.tr("Left"), self.tr("Paid by"))
+        tenders = {**dict(TENDER_CHOICES), "cheque": N_("cheque")}
         for row in payments:
             table.add_row(f"#{row.operation_id}", self.tr(kinds.label(row.kind)),
                           row.business_date, format_yuan(row.amount), format_yuan(row.left),
-                          row.tender)
+                          self.tr(tenders.get(row.tender, row.tender)))
         if not payments:
             self.details(self.tr("This card has no payment in that could still be reversed."))
         else:
