@@ -71,6 +71,7 @@ def test_the_monthly_close_produces_the_months_report(shop, tmp_path):
     table = report.table()
     assert table[0] == ["Section", "Item", "Count", "Amount"]
     assert ["Operations", "recharge by cheque", "1", "200.00"] in table
+    assert ["Tills", "现金", "", "490.00"] in table and ["Tills", "cheque", "", "200.00"] in table
     with pytest.raises(PermissionDenied):
         month_report.month_report(shop.clerk, month)
     assert verify(shop.runtime.sealer).ok

@@ -27,6 +27,10 @@ from kiosk.store import models
 from kiosk.store import operations as operation_store
 
 
+# Tenders that are not the chain's tender types: a cheque cleared into the bank.
+TENDERS_BY_KIND = {"cheque": N_("cheque")}
+
+
 @dataclass(frozen=True)
 class MonthReport:
     outlet_code: str
@@ -38,6 +42,7 @@ class MonthReport:
     stored_value: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     deposits_held: int = 0
     tills: list[tuple[str, int]] = field(default_factory=list)  # tender, net fen in
+    tender_names: dict[str, str] = field(default_factory=dict)  # code -> the chain's name
     cheques_waiting: tuple[int, int] = (0, 0)  # count, fen
 
     def table(self, tr=lambda text: text) -> list[list[str]]:
@@ -57,7 +62,8 @@ class MonthReport:
                              plain_yuan(amount)])
         rows.append([tr("Stored value"), tr("Deposits held"), "", plain_yuan(self.deposits_held)])
         for tender, amount in self.tills:
-            rows.append([tr("Tills"), tender, "", plain_yuan(amount)])
+            name = self.tender_names.get(tender) or tr(TENDERS_BY_KIND.get(tender, tender))
+            rows.append([tr("Tills"), name, "", plain_yuan(amount)])
         rows.append([tr("Cheques"), tr("waiting to clear"), str(self.cheques_waiting[0]),
                      plain_yuan(self.cheques_waiting[1])])
         return rows
@@ -81,6 +87,7 @@ def build(outlet_id: int, month: str) -> MonthReport:
         operations=_operations(outlet_id, first, last),
         stored_value=_stored_value(outlet_id, first, last),
         deposits_held=_deposits(outlet_id, last), tills=_tills(outlet_id, first, last),
+        tender_names={row.code: row.name for row in models.Tender.select()},
         cheques_waiting=_cheques_waiting(outlet_id, last))
 
 
