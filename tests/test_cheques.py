@@ -6,6 +6,7 @@ terminals; and the ledger still verifies."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 
 import pytest
@@ -34,6 +35,9 @@ def test_a_cheque_is_credited_only_when_it_clears(shop):
     number = shop.card()
     slip = receive(shop, number, drawer="示范运输公司")
     assert balances(number)["principal"] == 0  # received: nothing credited yet
+    slip_doc = json.loads(models.Receipt.get_by_id(slip.receipt_id).document)
+    assert slip_doc["title"] == "CHEQUE RECEIVED"
+    assert ["Cheque no.", "00012345 工商银行"] in slip_doc["rows"]
     assert models.Operation.get_by_id(slip.operation_id).kind == "cheque_received"
     [view] = cheques.cheques(shop.clerk, status="received")
     assert (view.cheque_no, view.amount, view.drawer, view.received_by) == (

@@ -8,14 +8,14 @@ import datetime as dt
 from kiosk.services import admin, setup
 from kiosk.services.verify import verify
 from kiosk.store import models
-from tests.app_helpers import (empty_runtime, log_in, make_app, wait_for_message,
-                               wait_for_screen, wait_until)
+from tests.app_helpers import (empty_runtime, log_in, make_app, message_text,
+                               wait_for_message, wait_for_screen, wait_until)
 from tests.conftest import CHAIN_ADMIN, log_in as service_log_in
 from tests.fuel_shop import OUTLET, PASSWORDS, FuelShop, balances
 
 
-def fuel_app(tmp_path, **shop_options):
-    runtime = empty_runtime(tmp_path, outlet_code=OUTLET)
+def fuel_app(tmp_path, language="en", **shop_options):
+    runtime = empty_runtime(tmp_path, outlet_code=OUTLET, language=language)
     setup.set_up(runtime, setup.FirstRun(admin.OutletDetails(OUTLET, "总店"), "T01",
                                          CHAIN_ADMIN[0], "管理员", CHAIN_ADMIN[1]))
     shop = FuelShop(service_log_in(runtime, OUTLET, *CHAIN_ADMIN), runtime, **shop_options)
@@ -224,3 +224,33 @@ async def test_the_month_report_and_a_months_close_from_the_day_close_screen(tmp
     assert saved.exists()
     assert models.MonthClose.select().count() == 1
     assert verify(app.runtime.sealer).ok
+
+
+async def test_the_new_screens_speak_chinese(tmp_path):
+    """The same screens with the terminal set to 中文: headings, keys and messages."""
+    app, shop = fuel_app(tmp_path, language="zh_CN", deposit=2000)
+    number = shop.card(50000)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "c", "ChequeScreen", "clerk1")
+        assert "支票管理" in str(app.screen.query_one("#title").render())
+        app.screen.query_one("#drawer").focus()
+        await pilot.press("enter")  # nothing typed: the amount is refused, in Chinese
+        await wait_until(pilot, lambda: message_text(app), "a message")
+        assert any("\u4e00" <= char <= "\u9fff" for char in message_text(app))
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "MemberCentreScreen")
+        await pilot.press("3")
+        await wait_for_screen(pilot, "CardServiceScreen")
+        await pilot.press(*number, "enter")
+        await wait_until(pilot, lambda: app.screen.card is not None, "card shown")
+        assert "F10 退款" in str(app.screen.query_one("#actions").render())
+        await pilot.press("f10")
+        await wait_for_screen(pilot, "BalanceRefundScreen")
+        await wait_until(pilot, lambda: "超过小额退款上限" in str(
+            app.screen.query_one("#details").render()), "the hint in Chinese")
+        app.screen.query_one("#kind").focus()
+        await pilot.press("right")
+        await type_into(pilot, "reason", "报废")
+        await pilot.press("enter", "enter")
+        await wait_for_screen(pilot, "ReviewModal")
+        assert "特殊退款：需要另一位操作员复核" in str(app.screen.query_one("#title").render())
