@@ -170,6 +170,19 @@ def _run_insurer_file(session, runtime, file_id):
     return report.posted, report.already_posted, len(report.failed)
 
 
+def _recharge_in_shift(session, runtime, shift_id, number, amount, key):
+    from dataclasses import replace
+    from kiosk.services import recharge
+    in_shift = session.as_actor(replace(session.actor, shift_id=shift_id))
+    return recharge.recharge(in_shift, card_number=number, amount=amount, tender="cash",
+                             key=key).operation_id
+
+
+def _close_shift(session, runtime, shift_id, key):
+    from kiosk.services import closes
+    return closes.close_shift(session, key=key, shift_id=shift_id).shift_id
+
+
 def _clear_cheque(session, runtime, cheque_id, key):
     from kiosk.services import cheques
     return cheques.clear(session, cheque_id, key=key).amount
@@ -215,6 +228,7 @@ TASKS = {"charge": _charge, "refund": _refund, "file_transfer": _file_transfer,
          "approve_transfer": _approve_transfer, "reverse_recharge": _reverse_recharge,
          "replace": _replace, "allocate": _allocate, "log_in": _log_in,
          "stock_send": _stock_send, "run_insurer_file": _run_insurer_file,
+         "recharge_in_shift": _recharge_in_shift, "close_shift": _close_shift,
          "clear_cheque": _clear_cheque, "bounce_cheque": _bounce_cheque,
          "small_refund": _small_refund, "special_refund": _special_refund,
          "deposit_refund": _deposit_refund, "reverse_payment": _reverse_payment,

@@ -16,7 +16,7 @@ import uuid
 import pytest
 
 from kiosk.services import admin, card_care, cards, charge, insurance_transfers, issuing
-from kiosk.services import operators, recharge
+from kiosk.services import closes, operators, recharge
 from kiosk.services.accounts import open_card_accounts
 from kiosk.services.verify import verify
 from kiosk.store import models
@@ -333,3 +333,23 @@ def test_a_check_that_died_mid_hash_does_not_block_the_card_for_ever(seeded, mon
         charge.charge(cashier, card_number=SV_CARD, amount=100, pin="000000", key=key())
     card = cards.get_card(SV_CARD)
     assert (card.pin_checks, card.pin_failures) == (0, 1)
+
+
+def test_nothing_posts_into_a_shift_after_its_close(seeded):
+    """A recharge racing the supervisor's close of the clerk's shift either lands before
+    the close (and the close's recorded cash counts it) or is refused: the figure the
+    close recorded is what the shift holds for ever after."""
+    with Racers(seeded.settings, [("clerk1", "T02"), ("super1", "T01")]) as racers:
+        for _ in range(ROUNDS):
+            shift_id = login_as(seeded, "clerk1", "T02").actor.shift_id
+            posted, closed = racers.race(
+                ("recharge_in_shift", shift_id, SV_CARD, 5000, key()),
+                ("close_shift", shift_id, key()))
+            assert closed.ok
+            assert posted.ok or posted.value == "ShiftClosed"
+            close = models.Operation.get(models.Operation.kind == "shift_close",
+                                         models.Operation.memo == f"shift {shift_id}")
+            recorded = json.loads(close.result)["cash_expected"]
+            assert recorded == closes._cash_moved(shift_id)
+            assert recorded == (5000 if posted.ok else 0)
+    judged(seeded)

@@ -25,9 +25,10 @@ class ResultScreen(KioskScreen):
     KEYS = [("Enter", N_("Next customer"))]
     BINDINGS = [("enter", "done", ""), ("escape", "done", "")]
 
-    def __init__(self, kind: str, result, card=None) -> None:
+    def __init__(self, kind: str, result, card=None, *, note: str = "") -> None:
         super().__init__()
         self.kind, self.result, self.card = kind, result, card
+        self.note = note  # what it was for (a store POS's order)
 
     def compose(self) -> ComposeResult:
         tr, r = self.tr, self.result
@@ -46,6 +47,8 @@ class ResultScreen(KioskScreen):
                 lines.append(tr("Insurance card: the customer signs the receipt."))
         if getattr(r, "channel_order_no", None):
             lines.append(f"{tr('Channel order')} {r.channel_order_no}")
+        if self.note:
+            lines.append(self.note)
         lines.append(f"{tr('Journal no.')} #{r.operation_id}")
         yield from self.compose_status()
         with Vertical(id="result"):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 from kiosk.errors import KioskError, N_, PermissionDenied
@@ -85,9 +86,15 @@ class Review:
     password: str = field(repr=False)
 
 
+# Called inside an operation's transaction with its journal number and result, after
+# every decision about money: what must commit with it or not at all (a POS request
+# approved by this charge). It refuses by raising; the operation then rolls back.
+AlsoInTransaction = Callable[[int, dict], None]
+
+
 def charge(session: Session, *, card_number: str, amount: int, pin: str | None, key: str,
-           lines: tuple[SaleLine, ...] = (), channel_order_no: str | None = None
-           ) -> ChargeResult:
+           lines: tuple[SaleLine, ...] = (), channel_order_no: str | None = None,
+           also: AlsoInTransaction | None = None) -> ChargeResult:
     if lines:
         amount = sum(line.amount for line in lines)
     _check_amount(amount)
@@ -121,6 +128,8 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
                 "business_date": today.isoformat(), "channel_order_no": channel_order_no}
         data["receipt_id"] = receipts.queue(session, posting.operation, card_now, "charge",
                                             data, lines=lines)
+        if also is not None:
+            also(posting.operation.id, data)
         return data
 
     outcome = perform(session, kind="charge", key=key, request=request, run=run, card=card,
@@ -232,7 +241,7 @@ def _load(operation: models.Operation) -> dict:
 
 
 def refund(session: Session, *, original_operation_id: int, amount: int, key: str,
-           review: Review) -> RefundResult:
+           review: Review, also: AlsoInTransaction | None = None) -> RefundResult:
     """Give back part or all of a charge; never more than is still reversible on it
     (refunds and insurance transfers draw on the same amount). The money goes back to
     the card that paid, or to the card that replaced it."""
@@ -273,9 +282,12 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
                 "card_number": card.number}
         data["receipt_id"] = receipts.queue(session, posting.operation, card, "refund", {
             **data, "original_receipt": original.id,
+            "authorised_by": reviewer.login_id if reviewer else "",
             "principal_after": accounts["principal"].balance + principal,
             "bonus_after": accounts["bonus"].balance + bonus,
             "points_after": accounts["points"].balance - points})
+        if also is not None:
+            also(posting.operation.id, data)
         return data
 
     outcome = perform(session, kind="refund", key=key, request=request, run=run,

@@ -49,6 +49,7 @@ CARDS = {
     "888800000000005": ("CORP", 5000, 0, 0, 3, "888800000000004"),
     "888800000000006": ("CORP", 5000, 0, 0, 3, "888800000000004"),
     "888800000000007": ("INS", 30000, 0, 0, 1, None),  # pays the channel orders below
+    "888800000000008": ("SV", 0, 0, 0, 1, None),  # receives 李秀英's insurance transfers
 }
 # Orders of the insurer's channel (泰康) verified at the counter: order no -> fen. The
 # sample statement matches one, differs on one, lacks one and adds one of its own.
@@ -172,6 +173,29 @@ def seed_channel_orders(session_factory) -> None:
     for order_no, amount in CHANNEL_ORDERS.items():
         charge(system, card_number=card_number("888800000000007"), amount=amount, pin=DEMO_PIN,
                key=f"demo-channel-{order_no}", channel_order_no=order_no)
+
+
+# The demo's store POS (README: one sale sent with curl). A real POS gets its own token
+# from `kiosk admin pos add`, shown once; this one is public and only for the demo.
+DEMO_POS_CODE = "POS01"
+DEMO_POS_TOKEN = "POS01.demo-token-for-the-demo-only"
+
+
+def seed_pos(session_factory) -> bool:
+    """The demo's store POS, bound to terminal T01 (added to a demo store made before it
+    existed too); whether it was added."""
+    from kiosk.store import pos as pos_store
+    if pos_store.pos_by_code(DEMO_POS_CODE) is not None:
+        return False
+    outlet = models.Outlet.get(models.Outlet.code == OUTLET_CODE)
+    terminal = models.Terminal.get(models.Terminal.outlet == outlet, models.Terminal.code == "T01")
+    system = session_factory(Actor(outlet_id=outlet.id, terminal_id=None))
+    with database.atomic():
+        pos_store.add_pos(DEMO_POS_CODE, "药房收银POS", outlet.id, terminal.id,
+                          system.hasher.hash(DEMO_POS_TOKEN), system.now())
+        audit.append(system, "pos.register", subject=f"pos:{DEMO_POS_CODE}",
+                     details={"outlet": OUTLET_CODE, "terminal": "T01"})
+    return True
 
 
 def _blank_stock(outlet: models.Outlet, product: models.CardProduct, prefix: str,

@@ -554,6 +554,48 @@ class InsurerFileLine(BaseModel):
         indexes = ((("file", "line_no"), True),)
 
 
+class PosTerminal(BaseModel):
+    """A store POS allowed to call the payment endpoint (migration 9): bound to one
+    terminal of one outlet, whose counter takes its customers' cards. Only a hash of
+    its token is kept (as a password's); the token is shown once when registered."""
+
+    code = pw.CharField(max_length=20, unique=True)
+    name = pw.CharField(max_length=50, default="")
+    outlet = pw.ForeignKeyField(Outlet)
+    terminal = pw.ForeignKeyField(Terminal)
+    token_hash = pw.CharField(max_length=200)
+    active = pw.BooleanField(default=True)
+    created_at = pw.DateTimeField(default=utc_now)
+
+
+class PosRequest(BaseModel):
+    """A POS's sale or refund, keyed by the POS's own number for it (its order number,
+    or its refund number): pending until the counter approves or declines it or the POS
+    cancels it. A declined or cancelled one may be sent again under the same number (a
+    new attempt); an approved one never charges again. Its operation's idempotency key
+    is made from the row and the attempt, so a retry, a second POST or a restart of the
+    kiosk in the middle never posts twice."""
+
+    pos = pw.ForeignKeyField(PosTerminal, backref="requests")
+    kind = pw.CharField(max_length=8)  # sale, refund
+    number = pw.CharField(max_length=64)
+    attempt = pw.IntegerField(default=1)
+    state = pw.CharField(max_length=10, default="pending")  # pending approved declined cancelled
+    request = pw.TextField()  # canonical JSON of what the POS sent
+    request_hash = pw.CharField(max_length=64)
+    amount = pw.BigIntegerField()
+    original = pw.ForeignKeyField("self", null=True, backref="refunds")  # a refund's sale
+    operation = pw.ForeignKeyField(Operation, null=True)
+    reason = pw.CharField(max_length=40, default="")  # a decline's reason code
+    message = pw.TextField(default="")  # JSON: the decline's message id and parameters
+    result = pw.TextField(default="{}")  # JSON: what the approval returns
+    created_at = pw.DateTimeField(default=utc_now)
+    updated_at = pw.DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = ((("pos", "kind", "number"), True), (("state",), False))
+
+
 CHEQUE_STATUSES = ("received", "cleared", "bounced")
 
 
@@ -585,4 +627,4 @@ ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLo
               JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditChain, AuditEvent, BatchList,
               BatchLine, InsuranceTransfer, LegacyCard, VerificationCode, Reconciliation,
               Policy, Tender, StockMove, StockMoveCard, ChannelOrder, InsurerFile,
-              InsurerFileLine, Cheque]
+              InsurerFileLine, PosTerminal, PosRequest, Cheque]

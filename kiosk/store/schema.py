@@ -19,11 +19,12 @@ def _create_tables(db: pw.Database) -> None:
 
 MEMBER_CENTRE_MODELS = (models.BatchList, models.BatchLine, models.InsuranceTransfer,
                         models.LegacyCard, models.VerificationCode)
+POS_MODELS = (models.PosTerminal, models.PosRequest)
 SET_UP_MODELS = (models.Policy, models.Tender, models.StockMove, models.StockMoveCard,
                  models.ChannelOrder, models.InsurerFile, models.InsurerFileLine)
 FUEL_MODELS = (models.Cheque,)
 LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS,
-                models.Reconciliation, *SET_UP_MODELS, *FUEL_MODELS)
+                models.Reconciliation, *SET_UP_MODELS, *POS_MODELS, *FUEL_MODELS)
 CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
@@ -135,7 +136,9 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (6, lambda db: db.create_tables([models.Reconciliation], safe=True)),
     (7, _money_core),
     (8, _chain_set_up),
-    (9, _fuel_cards),
+    # The store POS's payment endpoint: its registered POS and their requests.
+    (9, lambda db: db.create_tables(POS_MODELS, safe=True)),
+    (10, _fuel_cards),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
