@@ -213,7 +213,7 @@ def close_day(ctx: click.Context, day) -> None:
 @main.command("close-month")
 @click.argument("month", type=Month())
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the month's report to this CSV file (for Excel).")
+              help="Also write the month's report to this file: .csv, or .xlsx for Excel.")
 @click.pass_context
 def close_month(ctx: click.Context, month: str, csv_path: Path | None) -> None:
     """Monthly close (月结) of MONTH (YYYY-MM), once every busy day is closed; prints the
@@ -222,30 +222,22 @@ def close_month(ctx: click.Context, month: str, csv_path: Path | None) -> None:
     session = operator_session(ctx)
     report = closes.close_month(session, month)
     click.echo(f"month {month} closed")
-    _month_report_out(session, report, csv_path)
+    _write_table(ctx, report.as_table(), None)
+    if csv_path is not None:
+        _write_table(ctx, report.as_table(), csv_path)
 
 
 @main.command("month-report")
 @click.argument("month", type=Month())
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to this CSV file (for Excel) instead.")
+              help="Write the report to this file instead: .csv, or .xlsx for Excel.")
 @click.pass_context
 def month_report_command(ctx: click.Context, month: str, csv_path: Path | None) -> None:
     """The month's report (月结报表) of MONTH again (of a month not closed yet: the
     figures so far)."""
     from kiosk.services import month_report
-    session = operator_session(ctx)
-    _month_report_out(session, month_report.month_report(session, month), csv_path)
-
-
-def _month_report_out(session, report, csv_path: Path | None) -> None:
-    from kiosk.i18n import translator
-    rows = report.table(translator(session.runtime.settings.language))
-    if csv_path is not None:
-        _write_rows(rows, csv_path)
-        return
-    for section, item, count, amount in rows:
-        click.echo(f"{section:<8} {item:<34} {count:>6} {amount:>14}")
+    report = month_report.month_report(operator_session(ctx), month)
+    _write_table(ctx, report.as_table(), csv_path)
 
 
 @main.group()

@@ -69,9 +69,11 @@ def test_the_monthly_close_produces_the_months_report(shop, tmp_path):
     again = month_report.month_report(supervisor, month)
     assert again == report  # a closed month's report is the same whenever it is made
     table = report.table()
-    assert table[0] == ["Section", "Item", "Count", "Amount"]
-    assert ["Operations", "recharge by cheque", "1", "200.00"] in table
-    assert ["Tills", "现金", "", "490.00"] in table and ["Tills", "cheque", "", "200.00"] in table
+    assert table[0] == ["Section", "Item", "Detail", "Count", "Amount"]
+    assert ["Operations", "recharge by cheque", "", "1", "200.00"] in table
+    assert ["Tills", "", "现金", "", "490.00"] in table
+    assert ["Tills", "cheque", "", "", "200.00"] in table
+    assert ["Principal", "closing", "", "", "870.00"] in table
     with pytest.raises(PermissionDenied):
         month_report.month_report(shop.clerk, month)
     assert verify(shop.runtime.sealer).ok

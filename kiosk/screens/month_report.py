@@ -40,11 +40,12 @@ class MonthReportScreen(KioskScreen):
     def action_save(self) -> None:
         name = f"month-{self.report.outlet_code}-{self.report.month}"
         self.call("save", reports.save_table, self.app.session, name,
-                  self.report.table(self.tr))
+                  self.report.as_table())
 
     def action_print_report(self) -> None:
-        rows = [(f"{section} {item}", f"{count} {amount}".strip())
-                for section, item, count, amount in self.report.table(self.tr)[1:]]
+        rows = [(" ".join(part for part in (section, item, detail) if part),
+                 f"{count} {amount}".strip())
+                for section, item, detail, count, amount in self.report.table(self.tr)[1:]]
         self.call("print", receipts.print_report, self.app.session, self.app.devices.printer,
                   self.tr("MONTH REPORT {month}").format(month=self.report.month), rows,
                   name=f"month-{self.report.month}")

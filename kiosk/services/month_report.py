@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import peewee as pw
 
 from kiosk.errors import N_
-from kiosk.money import plain_yuan
+from kiosk.report_table import LABEL, MONEY, Column, Table
 from kiosk.services import kinds, permissions
 from kiosk.services.business_date import month_bounds
 from kiosk.services.ledgers import BALANCE_KINDS
@@ -45,28 +45,34 @@ class MonthReport:
     tender_names: dict[str, str] = field(default_factory=dict)  # code -> the chain's name
     cheques_waiting: tuple[int, int] = (0, 0)  # count, fen
 
-    def table(self, tr=lambda text: text) -> list[list[str]]:
-        """The report as rows for a screen, a file or a printer: section, item, count,
-        amount (yuan)."""
-        rows = [[tr("Section"), tr("Item"), tr("Count"), tr("Amount")],
-                [tr("Month report"), f"{self.outlet_code} {self.outlet_name} {self.month}",
-                 "", tr("month closed") if self.closed else tr("not closed yet")]]
-        for kind, count, amount in self.operations:
-            rows.append([tr("Operations"), tr(kinds.label(kind)), str(count),
-                         plain_yuan(amount)])
+    def as_table(self) -> Table:
+        """The report as finance's table: labels are message ids, money is fen (a
+        screen, a printer, a CSV or a workbook each get their own words)."""
+        rows = [(N_("Month report"), N_("month closed") if self.closed else
+                 N_("not closed yet"), f"{self.outlet_code} {self.outlet_name} {self.month}",
+                 None, None)]
+        rows += [(N_("Operations"), kinds.label(kind), None, count, amount)
+                 for kind, count, amount in self.operations]
         names = {"principal": N_("Principal"), "bonus": N_("Bonus")}
         steps = (N_("opening"), N_("in"), N_("out"), N_("closing"))
         for kind, figures in self.stored_value.items():
-            for step, amount in zip(steps, figures):
-                rows.append([tr("Stored value"), f"{tr(names[kind])} {tr(step)}", "",
-                             plain_yuan(amount)])
-        rows.append([tr("Stored value"), tr("Deposits held"), "", plain_yuan(self.deposits_held)])
+            rows += [(names[kind], step, None, None, amount)
+                     for step, amount in zip(steps, figures)]
+        rows.append((N_("Stored value"), N_("Deposits held"), None, None, self.deposits_held))
         for tender, amount in self.tills:
-            name = self.tender_names.get(tender) or tr(TENDERS_BY_KIND.get(tender, tender))
-            rows.append([tr("Tills"), name, "", plain_yuan(amount)])
-        rows.append([tr("Cheques"), tr("waiting to clear"), str(self.cheques_waiting[0]),
-                     plain_yuan(self.cheques_waiting[1])])
-        return rows
+            known = TENDERS_BY_KIND.get(tender)
+            rows.append((N_("Tills"), known, None if known else
+                         self.tender_names.get(tender, tender), None, amount))
+        rows.append((N_("Cheques"), N_("waiting to clear"), None, *self.cheques_waiting))
+        return Table(N_("month report"), COLUMNS, rows)
+
+    def table(self, tr=lambda text: text) -> list[list[str]]:
+        """Header and rows as text in a language (a screen, the terminal, a printer)."""
+        return self.as_table().shown(tr)
+
+
+COLUMNS = (Column(N_("Section"), LABEL), Column(N_("Item"), LABEL), Column(N_("Detail")),
+           Column(N_("Count")), Column(N_("Amount"), MONEY))
 
 
 def month_report(session: Session, month: str) -> MonthReport:
