@@ -212,12 +212,32 @@ def close_day(ctx: click.Context, day) -> None:
 
 @main.command("close-month")
 @click.argument("month", type=Month())
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the month's report to this file: .csv, or .xlsx for Excel.")
 @click.pass_context
-def close_month(ctx: click.Context, month: str) -> None:
-    """Monthly close (月结) of MONTH (YYYY-MM), once every busy day is closed."""
+def close_month(ctx: click.Context, month: str, csv_path: Path | None) -> None:
+    """Monthly close (月结) of MONTH (YYYY-MM), once every busy day is closed; prints the
+    month's report."""
     from kiosk.services import closes
-    closes.close_month(operator_session(ctx), month)
+    session = operator_session(ctx)
+    report = closes.close_month(session, month)
     click.echo(f"month {month} closed")
+    _write_table(ctx, report.as_table(), None)
+    if csv_path is not None:
+        _write_table(ctx, report.as_table(), csv_path)
+
+
+@main.command("month-report")
+@click.argument("month", type=Month())
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead: .csv, or .xlsx for Excel.")
+@click.pass_context
+def month_report_command(ctx: click.Context, month: str, csv_path: Path | None) -> None:
+    """The month's report (月结报表) of MONTH again (of a month not closed yet: the
+    figures so far)."""
+    from kiosk.services import month_report
+    report = month_report.month_report(operator_session(ctx), month)
+    _write_table(ctx, report.as_table(), csv_path)
 
 
 @main.group()
@@ -708,10 +728,12 @@ def run(ctx: click.Context, sim: bool, lang: str | None, no_kiosk_mode: bool,
 
 
 from kiosk.commands.channel import channel  # noqa: E402  (groups of their own modules)
+from kiosk.commands.cheque import cheque  # noqa: E402
 from kiosk.commands.insurer import insurer  # noqa: E402
 from kiosk.commands.points import points  # noqa: E402
 from kiosk.commands.stock import stock  # noqa: E402
 main.add_command(channel)
+main.add_command(cheque)
 main.add_command(insurer)
 main.add_command(points)
 main.add_command(stock)

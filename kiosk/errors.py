@@ -73,6 +73,15 @@ class ReviewRequired(KioskError):
 
     default_message = N_("{reason}: a second operator must review.")
 
+    def render(self, translate=lambda text: text) -> str:
+        """The reason is itself a message id (N_): it is shown in the screen's language
+        too."""
+        reason = self.params.get("reason")
+        if isinstance(reason, str):
+            return translate(self.message_id).format(**{**self.params,
+                                                        "reason": translate(reason)})
+        return super().render(translate)
+
 
 class DeviceError(KioskError):
     default_message = N_("The device does not answer.")

@@ -189,8 +189,54 @@ def _redeem_points(session, runtime, number, points, key, pin="123456"):
                                  key=key).points_after
 
 
-TASKS = {"redeem_points": _redeem_points, "charge": _charge, "refund": _refund, "file_transfer": _file_transfer,
+def _clear_cheque(session, runtime, cheque_id, key):
+    from kiosk.services import cheques
+    return cheques.clear(session, cheque_id, key=key).amount
+
+
+def _bounce_cheque(session, runtime, cheque_id, key):
+    from kiosk.services import cheques
+    return cheques.bounce(session, cheque_id, reason="存款不足", key=key).amount
+
+
+def _small_refund(session, runtime, number, key):
+    from kiosk.services import balance_refunds
+    return balance_refunds.small_balance_refund(session, card_number=number, key=key,
+                                                pin="246810").amount
+
+
+def _special_refund(session, runtime, number, amount, key):
+    from kiosk.services import balance_refunds
+    return balance_refunds.special_refund(session, card_number=number, amount=amount,
+                                          reason="race", key=key, review=SUPERVISOR).amount
+
+
+def _deposit_refund(session, runtime, number, key):
+    from kiosk.services import balance_refunds
+    return balance_refunds.deposit_refund(session, card_number=number, key=key,
+                                          review=SUPERVISOR).amount
+
+
+def _reverse_payment(session, runtime, original_id, amount, key):
+    from kiosk.services import reversals
+    return reversals.reverse_payment(session, original_operation_id=original_id,
+                                     amount=amount, reason="race", key=key,
+                                     review=SUPERVISOR).amount
+
+
+def _transfer(session, runtime, from_number, to_number, amount, key):
+    from kiosk.services import transfers
+    return transfers.transfer(session, from_number=from_number, to_number=to_number,
+                              amount=amount, key=key, review=SUPERVISOR).principal
+
+
+TASKS = {"redeem_points": _redeem_points, "charge": _charge, "refund": _refund,
+         "file_transfer": _file_transfer,
          "approve_transfer": _approve_transfer, "reverse_recharge": _reverse_recharge,
          "replace": _replace, "allocate": _allocate, "log_in": _log_in,
          "stock_send": _stock_send, "run_insurer_file": _run_insurer_file,
-         "recharge_in_shift": _recharge_in_shift, "close_shift": _close_shift}
+         "recharge_in_shift": _recharge_in_shift, "close_shift": _close_shift,
+         "clear_cheque": _clear_cheque, "bounce_cheque": _bounce_cheque,
+         "small_refund": _small_refund, "special_refund": _special_refund,
+         "deposit_refund": _deposit_refund, "reverse_payment": _reverse_payment,
+         "transfer": _transfer}

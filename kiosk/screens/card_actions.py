@@ -16,7 +16,8 @@ from kiosk.money import format_yuan, plain_yuan
 from kiosk.screens.card import card_summary
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field
 from kiosk.screens.issue_card import TENDER_CHOICES
-from kiosk.services import card_care, issuing, recharge, transfers
+from kiosk.services import (balance_refunds, card_care, issuing, kinds, recharge, reversals,
+                            transfers)
 from kiosk.services.card_care import Replacement, Restrictions
 from kiosk.services.operations import OperationResult
 from kiosk.services.recharge import ReversalResult
@@ -68,8 +69,8 @@ class RechargeScreen(CardActionScreen):
     FIELDS = [money_field("amount", N_("Amount")),
               Field("tender", N_("Paid by"), choices=TENDER_CHOICES)]
     KEYS = [("Enter", N_("Next/recharge")), ("F7", N_("Reverse today's recharge")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f7", "reverse", "")]
+            ("F8", N_("Reverse a payment: part, earlier")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f7", "reverse", ""), ("f8", "reverse_payment", "")]
 
     def on_mount(self) -> None:
         self.call("promotions", recharge.promotions_for, self.app.session, self.card.number)
@@ -87,6 +88,9 @@ class RechargeScreen(CardActionScreen):
 
     def action_reverse(self) -> None:
         self.call("reversible", recharge.last_reversible, self.app.session, self.card.number)
+
+    def action_reverse_payment(self) -> None:
+        self.app.switch_screen(PaymentReversalScreen(self.card))
 
     def _reversible_done(self, operation_id: int) -> None:
         """Today's last recharge found: a second operator authorises its reversal."""
@@ -290,3 +294,181 @@ class AllocationScreen(CardActionScreen):
     def outcome(self, result) -> list[str]:
         return [f"{self.tr('Sub card')} …{result.sub[-4:]}  {format_yuan(abs(result.amount))}",
                 f"{self.tr('Journal no.')} #{result.operation_id}"]
+
+
+REFUND_KINDS = (("small", N_("small balance (PIN)")), ("special", N_("special (review)")),
+                ("deposit", N_("deposit (review)")))
+
+
+class BalanceRefundScreen(CardActionScreen):
+    """Refunds that keep the card: a small balance with the holder's PIN, a special
+    refund with a reason and review, the deposit with review."""
+
+    HEADING = N_("Refund, the card stays")
+    FIELDS = [Field("kind", N_("Refund"), choices=REFUND_KINDS),
+              money_field("amount", N_("Amount")),
+              Field("tender", N_("Paid by"), choices=TENDER_CHOICES),
+              Field("reason", N_("Reason"), balance_refunds.MAX_REASON),
+              pin_field("pin", N_("Customer PIN"))]
+
+    def on_mount(self) -> None:
+        self.hint = None
+        self.call("hint", balance_refunds.hint, self.app.session, self.card.number)
+
+    def _hint_done(self, hint: balance_refunds.RefundHint) -> None:
+        self.hint = hint
+        self._show_kind()
+
+    def on_choice_changed(self, message) -> None:
+        if message.choice.id == "kind":
+            self.review = None
+            self._show_kind()
+
+    def _show_kind(self) -> None:
+        if self.hint is None:
+            return
+        kind, hint = self.value("kind"), self.hint
+        self.set_value("amount", plain_yuan(
+            hint.deposit if kind == "deposit" else hint.principal))
+        small = (N_("Pays back the whole principal {principal} (at most {limit}); the bonus "
+                    "{bonus} lapses. The customer types the PIN.")
+                 if hint.principal <= hint.small_limit else
+                 N_("The principal {principal} is over the small-balance limit {limit}: make "
+                    "a special refund."))
+        text = {"small": small,
+                "special": N_("Pays back the amount typed (the principal is {principal}), "
+                              "with a reason; a supervisor reviews."),
+                "deposit": N_("Pays back the deposit {deposit}; the card and its balance "
+                              "stay. A supervisor reviews.")}[kind]
+        self.details(self.tr(text).format(
+            principal=format_yuan(hint.principal), limit=format_yuan(hint.small_limit),
+            bonus=format_yuan(hint.bonus), deposit=format_yuan(hint.deposit)))
+
+    def submit(self) -> None:
+        kind, session, number = self.value("kind"), self.app.session, self.card.number
+        tender, reason = self.value("tender"), self.value("reason")
+        if kind == "small":
+            self.call("refund", balance_refunds.small_balance_refund, session,
+                      card_number=number, pin=self.value("pin"), tender=tender,
+                      key=self.key + "-small", review=self.review)
+        elif kind == "special":
+            amount = self.money("amount")
+            if amount is not None:
+                self.call("refund", balance_refunds.special_refund, session,
+                          card_number=number, amount=amount, reason=reason, tender=tender,
+                          key=self.key + "-special", review=self.review)
+        else:
+            self.call("refund", balance_refunds.deposit_refund, session, card_number=number,
+                      reason=reason, tender=tender, key=self.key + "-deposit",
+                      review=self.review)
+
+    def outcome(self, result) -> list[str]:
+        return [f"{self.tr('Paid back')} {format_yuan(result.amount)}   "
+                f"{self.tr('Bonus forfeited')} {format_yuan(result.bonus_forfeited)}",
+                f"{self.tr('Principal balance')} {format_yuan(result.principal_after)}   "
+                f"{self.tr('Deposit')} {format_yuan(result.deposit_after)}"
+                ] + super().outcome(result)
+
+
+class PaymentReversalScreen(CardActionScreen):
+    """撤单/冲销: the card's payments in (recharges, by cheque too, and its issue) with
+    what is left of each; the one under the cursor is reversed in part or whole, with a
+    reason and review."""
+
+    HEADING = N_("Reverse a payment (撤单/冲销)")
+    KEYS = [("↑↓", N_("Choose a payment")), ("Enter", N_("Next/reverse, with review")),
+            ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", "")]  # up and down stay the table's
+    TABLE = True
+    FIELDS = [money_field("amount", N_("Amount")),
+              Field("reason", N_("Reason"), reversals.MAX_REASON)]
+
+    def on_mount(self) -> None:
+        self.payments: list[reversals.ReversiblePayment] = []
+        self.call("payments", reversals.reversible_payments, self.app.session,
+                  self.card.number)
+
+    def _payments_done(self, payments) -> None:
+        from textual.widgets import DataTable
+        self.payments = payments
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_columns(self.tr("Journal no."), self.tr("Kind"), self.tr("Date"),
+                          self.tr("Amount"), self.tr("Left"), self.tr("Paid by"))
+        tenders = {**dict(TENDER_CHOICES), "cheque": N_("cheque")}
+        for row in payments:
+            table.add_row(f"#{row.operation_id}", self.tr(kinds.label(row.kind)),
+                          row.business_date, format_yuan(row.amount), format_yuan(row.left),
+                          self.tr(tenders.get(row.tender, row.tender)))
+        if not payments:
+            self.details(self.tr("This card has no payment in that could still be reversed."))
+        else:
+            table.focus()
+            self._chosen(0)
+
+    def on_data_table_row_highlighted(self, event) -> None:
+        self._chosen(event.cursor_row)
+
+    def on_data_table_row_selected(self, event) -> None:
+        """Enter on a payment: its amount next (then the reason, then Enter reverses)."""
+        self._chosen(event.cursor_row)
+        self.query_one("#amount").focus()
+
+    def _chosen(self, index: int) -> None:
+        if 0 <= index < len(self.payments):
+            payment = self.payments[index]
+            self.set_value("amount", plain_yuan(payment.left))
+            self.details(self.tr("Reverse #{number}: at most {left}.").format(
+                number=payment.operation_id, left=format_yuan(payment.left)))
+
+    def submit(self) -> None:
+        from textual.widgets import DataTable
+        from kiosk.screens.paging import row_under_cursor
+        payment = row_under_cursor(self.query_one(DataTable), self.payments)
+        if payment is None:
+            self.say(self.tr("This card has no payment in that could still be reversed."),
+                     error=True)
+            return
+        amount = self.money("amount")
+        if amount is None:
+            return
+        self.call("reverse", reversals.reverse_payment, self.app.session,
+                  original_operation_id=payment.operation_id, amount=amount,
+                  reason=self.value("reason"), key=f"{self.key}-{payment.operation_id}",
+                  review=self.review)
+
+    def outcome(self, result) -> list[str]:
+        return [f"{self.tr('Reversed')} #{result.original_operation_id} "
+                f"{format_yuan(result.amount)}   {self.tr('Bonus')} {format_yuan(result.bonus)}"
+                f"   {self.tr('Deposit')} {format_yuan(result.deposit)}"] + super().outcome(result)
+
+
+class TransferScreen(CardActionScreen):
+    """手工转账: principal from this card to another; the customer types this card's PIN,
+    or (no PIN typed) a supervisor reviews."""
+
+    HEADING = N_("Transfer to another card")
+    KEYS = [("Enter", N_("Next/transfer")), ("Esc", N_("Back"))]
+    FIELDS = [Field("to_number", N_("To card number"), 32, DIGITS),
+              money_field("amount", N_("Amount")),
+              pin_field("pin", N_("Customer PIN"))]
+
+    def on_mount(self) -> None:
+        self.details(self.tr("The customer types this card's PIN; without it a supervisor "
+                             "reviews."))
+
+    def submit(self) -> None:
+        amount = self.money("amount")
+        if amount is None:
+            return
+        self.call("transfer", transfers.transfer, self.app.session,
+                  from_number=self.card.number, to_number=self.value("to_number"),
+                  amount=amount, pin=self.value("pin") or None, key=self.key,
+                  review=self.review)
+
+    def outcome(self, result) -> list[str]:
+        return [self.tr("Transferred {amount} to card …{card}.").format(
+                    amount=format_yuan(result.principal), card=result.to_number[-4:]),
+                f"{self.tr('Principal balance')} {format_yuan(result.from_after)}   "
+                f"{self.tr('Other card')} {format_yuan(result.to_after)}"
+                ] + super().outcome(result)

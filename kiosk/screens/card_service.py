@@ -16,12 +16,13 @@ from kiosk.screens.base import KioskScreen
 from kiosk.screens.card import card_summary
 from kiosk.services import card_care, cards
 
-ACTIONS = (("F2", N_("Recharge")), ("F3", N_("Loss / found")), ("F4", N_("Replace/upgrade")),
-           ("F5", N_("PIN")), ("F6", N_("Limits")), ("F7", N_("Clearing")),
-           ("F8", N_("Sub cards")), ("F9", N_("Name holder")))
+ACTIONS = (("F1", N_("Transfer")), ("F2", N_("Recharge")), ("F3", N_("Loss / found")),
+           ("F4", N_("Replace/upgrade")), ("F5", N_("PIN")), ("F6", N_("Limits")),
+           ("F7", N_("Clearing")), ("F8", N_("Sub cards")), ("F9", N_("Name holder")), ("F10", N_("Refund")))
 ACTION_CHECKS = {"f8": cards.ensure_allocates}
 ACTION_SCREENS = {"f2": "RechargeScreen", "f4": "ReplaceScreen", "f5": "PinScreen",
-                  "f6": "RestrictionsScreen", "f7": "ClearingScreen", "f8": "AllocationScreen"}
+                  "f6": "RestrictionsScreen", "f7": "ClearingScreen", "f8": "AllocationScreen",
+                  "f10": "BalanceRefundScreen", "f1": "TransferScreen"}
 
 
 class CardServiceScreen(KioskScreen):
@@ -97,7 +98,7 @@ class CardServiceScreen(KioskScreen):
         self.query_one("#summary", Static).update("\n".join(lines))
         cells = [f"[b]{key}[/b] {self.tr(label)}" for key, label in ACTIONS]
         self.query_one("#actions", Static).update(
-            "   ".join(cells[:4]) + "\n" + "   ".join(cells[4:]))
+            "   ".join(cells[:5]) + "\n" + "   ".join(cells[5:]))
         self.say("")
 
     def _need_card(self) -> bool:

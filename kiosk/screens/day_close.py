@@ -18,9 +18,10 @@ from kiosk.services.closes import CloseRefused
 
 class DayCloseScreen(KioskScreen):
     KEYS = [("F5", N_("Check again")), ("F6", N_("Close a shift")), ("F7", N_("Close the day")),
-            ("Esc", N_("Back"))]
+            ("F8", N_("Close a month")), ("F9", N_("Month report")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", ""), ("f5", "check", ""), ("f6", "close_shift", ""),
-                ("f7", "close_day", "")]
+                ("f7", "close_day", ""), ("f8", "month('close')", ""),
+                ("f9", "month('report')", "")]
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -49,6 +50,24 @@ class DayCloseScreen(KioskScreen):
         self.app.push_screen(AskModal(self.tr("Shift number (#) to close"), max_length=10,
                                       restrict=r"[0-9]*"), typed)
 
+    def action_month(self, what: str) -> None:
+        """月结 of a finished month (F8), or a month's report again (F9): the month is
+        typed as YYYY-MM; either way the report is shown."""
+        from kiosk.screens.ask import AskModal
+        from kiosk.services import month_report
+
+        def typed(month) -> None:
+            if month:
+                if what == "close":
+                    self.call(self._month_shown, closes.close_month, self.app.session, month)
+                else:
+                    self.call(self._month_shown, month_report.month_report, self.app.session,
+                              month)
+        question = (N_("Month to close (YYYY-MM)") if what == "close"
+                    else N_("Month of the report (YYYY-MM)"))
+        self.app.push_screen(AskModal(self.tr(question), max_length=7,
+                                      restrict=r"[0-9-]*"), typed)
+
     def _show(self, day, findings) -> None:
         lines = [self.tr("Business date {day}").format(day=day)]
         lines += [f"• {finding.render(self.tr)}" for finding in findings]
@@ -73,6 +92,10 @@ class DayCloseScreen(KioskScreen):
     def _day_closed(self, day) -> None:
         self.say(self.tr("Business date {day} is closed.").format(day=day))
         self.action_check()
+
+    def _month_shown(self, report) -> None:
+        from kiosk.screens.month_report import MonthReportScreen
+        self.app.push_screen(MonthReportScreen(report))
 
     def action_back(self) -> None:
         self.app.pop_screen()

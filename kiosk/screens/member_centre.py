@@ -30,6 +30,8 @@ ENTRIES = (
      (permissions.DAY_CLOSE,)),
     ("9", N_("Journal by card or member"), ("journal_search", "JournalSearchScreen"),
      (permissions.CARD_MANAGE, permissions.DAY_CLOSE, permissions.FINANCE)),
+    ("c", N_("Cheques: receive, clear, bounce, query"), ("cheques", "ChequeScreen"),
+     (permissions.RECHARGE, permissions.FINANCE)),
     ("l", N_("Store ledgers"), ("ledgers", "LedgerScreen"), (permissions.FINANCE,)),
     ("s", N_("Card stock: request, receive, send, counts"), ("card_stock", "CardStockScreen"),
      (permissions.CARD_ISSUE, permissions.STOCK_MANAGE)),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import peewee as pw
 
 from kiosk.errors import KioskError, N_
-from kiosk.services import audit, permissions
+from kiosk.services import audit, month_report, permissions
 from kiosk.services.business_date import month_bounds
 from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import Posting, perform
@@ -234,9 +234,10 @@ def _end_empty_shifts(session: Session, outlet_id: int, day: dt.date) -> None:
         audit.append(session, "shift.end_empty", subject=f"shift:{shift.id}")
 
 
-def close_month(session: Session, month: str) -> None:
+def close_month(session: Session, month: str) -> month_report.MonthReport:
     """月结 of a finished month: every day of it that has business must be closed first.
-    Afterwards nothing posts into it (the business date moves past a closed month)."""
+    Afterwards nothing posts into it (the business date moves past a closed month).
+    Returns the month's report (services/month_report.py), made once the close commits."""
     permissions.require(session, permissions.DAY_CLOSE)
     outlet_id = session.actor.outlet_id
     first, after = month_bounds(month)
@@ -261,3 +262,4 @@ def close_month(session: Session, month: str) -> None:
         models.MonthClose.create(outlet=outlet_id, month=month, closed_at=session.now(),
                                  operator=session.actor.operator_id)
         audit.append(session, "month.close", subject=f"month:{month}")
+    return month_report.build(outlet_id, month)

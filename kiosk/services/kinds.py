@@ -21,6 +21,11 @@ class OperationKind:
     label: str            # on screens and reports (translated there)
     receipt_title: str    # "" when the kind prints no receipt
     reverses: str = ""    # the kind of original this one takes back from
+    # A reversal that takes back from several kinds of original (names them all).
+    reverses_any: tuple[str, ...] = ()
+
+    def can_reverse(self, original_kind: str) -> bool:
+        return original_kind == self.reverses or original_kind in self.reverses_any
 
 
 KINDS = {kind.name: kind for kind in (
@@ -50,9 +55,26 @@ KINDS = {kind.name: kind for kind in (
     OperationKind("points_expiry", permissions.CARD_MANAGE, N_("points expiry"), ""),
     OperationKind("tier_review", permissions.CARD_MANAGE, N_("tier review"), ""),
     OperationKind("shift_close", permissions.SHIFT_CLOSE, N_("shift close"), ""),
+    # Cheques (支票): received at the counter (nothing credited), then cleared by finance
+    # (the card credited, as a recharge) or bounced (nothing credited).
+    OperationKind("cheque_received", permissions.RECHARGE, N_("cheque received"),
+                  N_("CHEQUE RECEIVED")),
+    OperationKind("cheque_recharge", permissions.FINANCE, N_("recharge by cheque"), ""),
+    OperationKind("cheque_bounced", permissions.FINANCE, N_("cheque bounced"), ""),
+    # Refunds of a card's balance that keep the card (services/balance_refunds.py).
+    OperationKind("small_refund", permissions.CARD_MANAGE, N_("small-balance refund"),
+                  N_("SMALL BALANCE REFUND")),
+    OperationKind("special_refund", permissions.CARD_MANAGE, N_("special refund"),
+                  N_("SPECIAL REFUND")),
+    OperationKind("deposit_refund", permissions.CARD_MANAGE, N_("deposit refund"),
+                  N_("DEPOSIT REFUND")),
+    # 撤单/冲销: part or all of a payment in taken back, with review (services/reversals.py).
+    OperationKind("payment_reversal", permissions.RECHARGE, N_("payment reversal"),
+                  N_("PAYMENT REVERSAL"),
+                  reverses_any=("recharge", "cheque_recharge", "card_issue")),
 )}
 
-REVERSING = tuple(kind.name for kind in KINDS.values() if kind.reverses)
+REVERSING = tuple(kind.name for kind in KINDS.values() if kind.reverses or kind.reverses_any)
 
 
 def kind(name: str) -> OperationKind:

@@ -33,6 +33,8 @@ RULES = {rule.key: rule for rule in (
     Rule("membership_min_sale_yuan",
          N_("A sale (yuan) that qualifies a non-member for membership (0: no rule)"), 0, 0,
          1000000),
+    Rule("small_refund_limit_yuan", N_("Largest balance (yuan) refunded as a small balance"),
+         100, 0, 100000),
 )}
 PASSWORD_MAX_LENGTH = 12  # the login screen's field; a longer password could not be typed
 

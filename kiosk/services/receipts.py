@@ -95,6 +95,8 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
         rows.append((tr("Points"), str(data["points_after"])))
     if data.get("original_operation_id"):
         rows.append((tr("Reverses"), f"#{data['original_operation_id']}"))
+    if data.get("cheque_no"):  # a cheque received: credited when it clears
+        rows.append((tr("Cheque no."), f"{data['cheque_no']} {data.get('bank', '')}".strip()))
     if data.get("channel_order_no"):
         rows.append((tr("Channel order"), data["channel_order_no"]))
     if data.get("authorised_by"):

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from kiosk.errors import InvalidInput, KioskError, N_, ReviewRequired
 from kiosk.services import cards, operators, permissions
 from kiosk.services.accounts import CARD_ACCOUNT_KINDS, card_accounts
-from kiosk.services.operations import OperationResult, Posting, perform, stored
+from kiosk.money import format_yuan
+from kiosk.services.operations import (InsufficientFunds, OperationResult, Posting, perform,
+                                       stored)
 from kiosk.services.session import Session
 from kiosk.store import models
 
@@ -22,6 +24,8 @@ class TransferResult(OperationResult):
     bonus: int
     points: int
     deposit: int
+    from_after: int = 0  # the principal left on each card (a transfer of an amount)
+    to_after: int = 0
 
 
 def transfer_all(session: Session, *, from_number: str, to_number: str, key: str,
@@ -52,6 +56,56 @@ def transfer_all(session: Session, *, from_number: str, to_number: str, key: str
     outcome = perform(session, kind="transfer", key=key,
                       request={"from": source.number, "to": target.number},
                       run=run, card=source, reviewer_id=reviewer)
+    return TransferResult.of(outcome)
+
+
+def transfer(session: Session, *, from_number: str, to_number: str, amount: int, key: str,
+             pin: str | None = None, review=None) -> TransferResult:
+    """手工转账: `amount` of principal from one card to another, in one operation. The
+    holder of the card paying agrees with its PIN (a card without one, or a holder who
+    cannot type it: a reviewer). Both cards are locked (in id order) and must be usable
+    today; a replaced card is refused with the number of the card that replaced it. The
+    amount is decided on the locked account: two transfers at once never take more than
+    the card holds. Insurance cards hold their issuer's money and take no part."""
+    permissions.require(session, permissions.TRANSFER)
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise InvalidInput(N_("The amount must be a positive number of fen."))
+    source, target = cards.get_card(from_number), cards.get_card(to_number)
+    if source.id == target.id:
+        raise KioskError(N_("A card cannot be transferred to itself."))
+    if "insurance" in (source.product.kind, target.product.kind):
+        raise KioskError(N_("An insurance card's balance is its issuer's: it is not "
+                            "transferred."))
+    reviewer = None
+    if stored(key) is None:
+        if pin and source.pin_hash:
+            cards.check_pin(session, source, pin)
+        elif review is not None:
+            reviewer = operators.authorise_review(session, review, permissions.TRANSFER).id
+        else:
+            raise ReviewRequired(reason=N_("A transfer without the paying card's PIN"))
+
+    def run(posting: Posting) -> dict:
+        day = posting.operation.business_date
+        first, second = sorted((source.id, target.id))
+        locked = {first: cards.locked_for_spending(first, day),
+                  second: cards.locked_for_spending(second, day)}
+        from_principal = card_accounts(locked[source.id], lock=True)["principal"]
+        to_principal = card_accounts(locked[target.id], lock=True)["principal"]
+        if from_principal.balance < amount:
+            raise InsufficientFunds(N_("Not enough balance: the card has {balance}, the "
+                                       "transfer is {amount}."),
+                                    balance=format_yuan(from_principal.balance),
+                                    amount=format_yuan(amount))
+        posting.move(from_principal, to_principal, amount)
+        return {"from_number": source.number, "to_number": target.number,
+                "principal": amount, "bonus": 0, "points": 0, "deposit": 0,
+                "from_after": from_principal.balance - amount,
+                "to_after": to_principal.balance + amount}
+
+    outcome = perform(session, kind="transfer", key=key,
+                      request={"from": source.number, "to": target.number, "amount": amount},
+                      run=run, card=source, amount=amount, reviewer_id=reviewer)
     return TransferResult.of(outcome)
 
 

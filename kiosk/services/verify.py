@@ -105,7 +105,7 @@ def _over_reversed():
         known = kinds.KINDS.get(row["kind"])
         if row["original_amount"] is None:
             yield f"a {row['kind']} points at operation #{row['reverses']}, which does not exist"
-        elif known is None or known.reverses != row["original_kind"]:
+        elif known is None or not known.can_reverse(row["original_kind"]):
             yield (f"a {row['kind']} points at operation #{row['reverses']}, a "
                    f"{row['original_kind']}, which it cannot reverse")
         elif row["reversed"] > row["original_amount"]:

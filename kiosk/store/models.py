@@ -598,9 +598,35 @@ class PosRequest(BaseModel):
         indexes = ((("pos", "kind", "number"), True), (("state",), False))
 
 
+CHEQUE_STATUSES = ("received", "cleared", "bounced")
+
+
+class Cheque(BaseModel):
+    """支票: a recharge paid by cheque. Received at the counter (nothing credited yet),
+    then cleared by finance when the bank pays it (the card is credited then, once) or
+    bounced (nothing is credited). Its status changes only on the locked row."""
+
+    outlet = pw.ForeignKeyField(Outlet)
+    card = pw.ForeignKeyField(Card)
+    amount = pw.BigIntegerField()
+    cheque_no = pw.CharField(max_length=30)
+    bank = pw.CharField(max_length=50)
+    drawer = pw.CharField(max_length=100, default="")  # 出票人 / 出票单位
+    status = pw.CharField(max_length=10, default="received", index=True)
+    received = pw.ForeignKeyField(Operation, unique=True)  # the cheque_received operation
+    received_on = pw.DateField()  # its business date: the promotion of that day applies
+    credit = pw.ForeignKeyField(Operation, null=True)  # the cheque_recharge, once cleared
+    decided_by = pw.ForeignKeyField(Operator, null=True)
+    decided_at = pw.DateTimeField(null=True)
+    reason = pw.CharField(max_length=200, default="")  # why it bounced
+
+    class Meta:
+        indexes = ((("bank", "cheque_no"), True),)
+
+
 ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLoginChange,
               Member, MemberChange, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
               JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditChain, AuditEvent, BatchList,
               BatchLine, InsuranceTransfer, LegacyCard, VerificationCode, Reconciliation,
               Policy, Tender, StockMove, StockMoveCard, ChannelOrder, InsurerFile,
-              InsurerFileLine, PosTerminal, PosRequest]
+              InsurerFileLine, PosTerminal, PosRequest, Cheque]

@@ -22,8 +22,9 @@ MEMBER_CENTRE_MODELS = (models.BatchList, models.BatchLine, models.InsuranceTran
 POS_MODELS = (models.PosTerminal, models.PosRequest)
 SET_UP_MODELS = (models.Policy, models.Tender, models.StockMove, models.StockMoveCard,
                  models.ChannelOrder, models.InsurerFile, models.InsurerFileLine)
+FUEL_MODELS = (models.Cheque,)
 LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS,
-                models.Reconciliation, *SET_UP_MODELS, *POS_MODELS)
+                models.Reconciliation, *SET_UP_MODELS, *POS_MODELS, *FUEL_MODELS)
 CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
@@ -112,6 +113,11 @@ def _chain_set_up(db: pw.Database) -> None:
         models.Role.name.in_(ROLES_WITHOUT_CASH_SHIFT)).execute()
 
 
+def _fuel_cards(db: pw.Database) -> None:
+    """The fuel-card manual's cheques (支票): received, cleared or bounced."""
+    db.create_tables(FUEL_MODELS, safe=True)
+
+
 def _add_columns(db: pw.Database, columns) -> None:
     """Each as NOT NULL DEFAULT in one ALTER: SQLite then needs no table rebuild (a
     rebuild of a table others point at fails with foreign keys on)."""
@@ -143,6 +149,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     # The store POS's payment endpoint: its registered POS and their requests.
     (9, lambda db: db.create_tables(POS_MODELS, safe=True)),
     (10, _member_points),
+    (11, _fuel_cards),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -1,0 +1,162 @@
+"""The month's report (月结报表) that the monthly close produces: for one outlet and one
+month, read from the journal (which a closed month no longer changes, so the report of
+a closed month is the same whenever it is made again):
+
+- the operations of the month by kind: how many, their amount;
+- the outlet's cards' stored value (principal, bonus): opening, in, out, closing, and
+  the deposits they hold at the month's end;
+- the money through the outlet's tills by tender (in positive, out negative);
+- the cheques still waiting to clear of those received by the month's end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import peewee as pw
+
+from kiosk.errors import N_
+from kiosk.report_table import LABEL, MONEY, Column, Table
+from kiosk.services import kinds, permissions
+from kiosk.services.business_date import month_bounds
+from kiosk.services.ledgers import BALANCE_KINDS
+from kiosk.services.session import Session
+from kiosk.store import models
+from kiosk.store import operations as operation_store
+
+
+# Tenders that are not the chain's tender types: a cheque cleared into the bank.
+TENDERS_BY_KIND = {"cheque": N_("cheque")}
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    outlet_code: str
+    outlet_name: str
+    month: str
+    closed: bool
+    operations: list[tuple[str, int, int]] = field(default_factory=list)  # kind, count, fen
+    # principal / bonus -> (opening, in, out, closing)
+    stored_value: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
+    deposits_held: int = 0
+    tills: list[tuple[str, int]] = field(default_factory=list)  # tender, net fen in
+    tender_names: dict[str, str] = field(default_factory=dict)  # code -> the chain's name
+    cheques_waiting: tuple[int, int] = (0, 0)  # count, fen
+
+    def as_table(self) -> Table:
+        """The report as finance's table: labels are message ids, money is fen (a
+        screen, a printer, a CSV or a workbook each get their own words)."""
+        rows = [(N_("Month report"), N_("month closed") if self.closed else
+                 N_("not closed yet"), f"{self.outlet_code} {self.outlet_name} {self.month}",
+                 None, None)]
+        rows += [(N_("Operations"), kinds.label(kind), None, count, amount)
+                 for kind, count, amount in self.operations]
+        names = {"principal": N_("Principal"), "bonus": N_("Bonus")}
+        steps = (N_("opening"), N_("in"), N_("out"), N_("closing"))
+        for kind, figures in self.stored_value.items():
+            rows += [(names[kind], step, None, None, amount)
+                     for step, amount in zip(steps, figures)]
+        rows.append((N_("Stored value"), N_("Deposits held"), None, None, self.deposits_held))
+        for tender, amount in self.tills:
+            known = TENDERS_BY_KIND.get(tender)
+            rows.append((N_("Tills"), known, None if known else
+                         self.tender_names.get(tender, tender), None, amount))
+        rows.append((N_("Cheques"), N_("waiting to clear"), None, *self.cheques_waiting))
+        return Table(N_("month report"), COLUMNS, rows)
+
+    def table(self, tr=lambda text: text) -> list[list[str]]:
+        """Header and rows as text in a language (a screen, the terminal, a printer)."""
+        return self.as_table().shown(tr)
+
+
+COLUMNS = (Column(N_("Section"), LABEL), Column(N_("Item"), LABEL), Column(N_("Detail")),
+           Column(N_("Count")), Column(N_("Amount"), MONEY))
+
+
+def month_report(session: Session, month: str) -> MonthReport:
+    """The month's report of the operator's outlet (a closed month's, or the figures so
+    far of one still open)."""
+    permissions.require_any(session, permissions.DAY_CLOSE, permissions.FINANCE)
+    return build(session.actor.outlet_id, month)
+
+
+def build(outlet_id: int, month: str) -> MonthReport:
+    """Called by the monthly close right after it commits (its operator's right checked)."""
+    first, after = month_bounds(month)
+    last = after - dt.timedelta(days=1)
+    outlet = models.Outlet.get_by_id(outlet_id)
+    return MonthReport(
+        outlet_code=outlet.code, outlet_name=outlet.name, month=month,
+        closed=operation_store.month_closed(outlet_id, month),
+        operations=_operations(outlet_id, first, last),
+        stored_value=_stored_value(outlet_id, first, last),
+        deposits_held=_deposits(outlet_id, last), tills=_tills(outlet_id, first, last),
+        tender_names={row.code: row.name for row in models.Tender.select()},
+        cheques_waiting=_cheques_waiting(outlet_id, last))
+
+
+def _operations(outlet_id: int, first: dt.date, last: dt.date) -> list[tuple[str, int, int]]:
+    O = models.Operation
+    query = (O.select(O.kind, pw.fn.COUNT(O.id), pw.fn.COALESCE(pw.fn.SUM(O.amount), 0))
+             .where(O.outlet == outlet_id, O.business_date.between(first, last),
+                    O.kind != "shift_close").group_by(O.kind).order_by(O.kind).tuples())
+    return [(kind, int(count), int(amount)) for kind, count, amount in query]
+
+
+def _card_entries(outlet_id: int, account_kinds):
+    """Entries on the balances of the outlet's cards; an insurance card's balance is its
+    issuer's money and stays out (as in the store ledgers)."""
+    E, A, C, P = models.JournalEntry, models.Account, models.Card, models.CardProduct
+    return (E.select().join(A).join(C, on=(A.card == C.id)).join(P)
+            .where(C.outlet == outlet_id, A.kind.in_(account_kinds), P.kind != "insurance"))
+
+
+def _stored_value(outlet_id: int, first: dt.date, last: dt.date
+                  ) -> dict[str, tuple[int, int, int, int]]:
+    E, A = models.JournalEntry, models.Account
+    opening = dict(_card_entries(outlet_id, BALANCE_KINDS)
+                   .select(A.kind, pw.fn.SUM(E.amount)).where(E.business_date < first)
+                   .group_by(A.kind).tuples())
+    inflow = pw.fn.SUM(pw.Case(None, [(E.amount > 0, E.amount)], 0))
+    outflow = pw.fn.SUM(pw.Case(None, [(E.amount < 0, 0 - E.amount)], 0))
+    moved = {kind: (int(money_in or 0), int(money_out or 0)) for kind, money_in, money_out in
+             _card_entries(outlet_id, BALANCE_KINDS).select(A.kind, inflow, outflow)
+             .where(E.business_date.between(first, last)).group_by(A.kind).tuples()}
+    figures = {}
+    for kind in BALANCE_KINDS:
+        start = int(opening.get(kind) or 0)
+        money_in, money_out = moved.get(kind, (0, 0))
+        figures[kind] = (start, money_in, money_out, start + money_in - money_out)
+    return figures
+
+
+def _deposits(outlet_id: int, last: dt.date) -> int:
+    E = models.JournalEntry
+    total = (_card_entries(outlet_id, ("deposit",)).select(pw.fn.SUM(E.amount))
+             .where(E.business_date <= last).scalar())
+    return int(total or 0)
+
+
+def _tills(outlet_id: int, first: dt.date, last: dt.date) -> list[tuple[str, int]]:
+    """By tender, the money into the outlet's till and bank accounts (which go negative
+    as money comes in)."""
+    E, O, A = models.JournalEntry, models.Operation, models.Account
+    till_kinds = {row.account_kind for row in models.Tender.select(models.Tender.account_kind)}
+    till_kinds |= {"outlet_cash", "outlet_bank"}
+    net: dict[str, int] = defaultdict(int)
+    query = (E.select(O.tender, pw.fn.SUM(E.amount)).join(O).switch(E).join(A)
+             .where(O.outlet == outlet_id, E.business_date.between(first, last),
+                    A.kind.in_(till_kinds)).group_by(O.tender).tuples())
+    for tender, total in query:
+        net[tender or "-"] -= int(total or 0)
+    return sorted((tender, amount) for tender, amount in net.items() if amount)
+
+
+def _cheques_waiting(outlet_id: int, last: dt.date) -> tuple[int, int]:
+    C = models.Cheque
+    count, total = (C.select(pw.fn.COUNT(C.id), pw.fn.COALESCE(pw.fn.SUM(C.amount), 0))
+                    .where(C.outlet == outlet_id, C.status == "received",
+                           C.received_on <= last).tuples().first())
+    return int(count), int(total or 0)

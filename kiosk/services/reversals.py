@@ -1,0 +1,197 @@
+"""Payment reversal (撤单/冲销): part or all of a payment in taken back, with a reason and
+a reviewer who holds the refund right, on its own day or later (within the chain's
+refund window). A payment in is a recharge (cash, bank card, a batch list), a recharge
+by cheque, or a card's issue (its fee and deposit).
+
+The recharge screen's same-day reversal (recharge.reverse_recharge) takes a whole
+recharge back; this takes any part of any of them. Both draw on the original's one
+"still reversible" amount under the original's lock, so together they never take back
+more than was paid, however many terminals try at once. What each reversal takes is
+a share of the original's parts on running totals (principal and its bonus; fee and
+deposit), so reversals in parts add up exactly to the whole. The card must still hold
+what is taken back; a replaced card is followed to the card that replaced it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from kiosk.errors import InvalidInput, KioskError, N_, PermissionDenied, ReviewRequired
+from kiosk.money import format_yuan
+from kiosk.services import cards, kinds, operators, permissions, policies, receipts
+from kiosk.services.accounts import card_accounts, till_account
+from kiosk.services.business_date import current_business_date
+from kiosk.services.operations import OperationResult, Posting, perform, stored
+from kiosk.services.session import Session
+from kiosk.store import models
+from kiosk.store import operations as operation_store
+
+PAYMENTS_IN = kinds.kind("payment_reversal").reverses_any
+MAX_REASON = 200
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentReversal(OperationResult):
+    original_operation_id: int
+    original_kind: str
+    card_number: str
+    amount: int
+    principal: int
+    bonus: int
+    fee: int
+    deposit: int
+    reversed_total: int  # of the original, this one included
+
+
+@dataclass(frozen=True)
+class ReversiblePayment:
+    operation_id: int
+    kind: str
+    business_date: str
+    amount: int
+    left: int  # still reversible
+    tender: str
+
+
+def reversible_payments(session: Session, card_number: str) -> list[ReversiblePayment]:
+    """The card's payments in at this outlet, within the refund window, with something
+    still to take back; newest first. A replacement card shows its old cards' too
+    (their money moved onto it)."""
+    permissions.require(session, permissions.RECHARGE)
+    card = cards.get_card(card_number)
+    ids, predecessor = [card.id], card
+    for _ in range(cards.REPLACEMENT_CHAIN_LIMIT):
+        predecessor = models.Card.get_or_none(models.Card.replaced_by == predecessor.id)
+        if predecessor is None:
+            break
+        ids.append(predecessor.id)
+    O = models.Operation
+    query = O.select().where(O.card.in_(ids), O.kind.in_(PAYMENTS_IN),
+                             O.outlet == session.actor.outlet_id,
+                             O.reversed_amount < O.amount)
+    since = _window_start(session)
+    if since is not None:
+        query = query.where(O.business_date >= since)
+    return [ReversiblePayment(op.id, op.kind, str(op.business_date)[:10], op.amount,
+                              op.amount - op.reversed_amount, op.tender)
+            for op in query.order_by(O.id.desc()).limit(50)]
+
+
+def _window_start(session: Session) -> dt.date | None:
+    window = policies.value("refund_window_days")
+    return current_business_date(session) - dt.timedelta(days=window) if window else None
+
+
+def check(session: Session, original_operation_id: int, amount: int) -> None:
+    """Whether this reversal could be made (a hint before the reviewer signs; the
+    reversal decides again on the locked original)."""
+    permissions.require(session, permissions.RECHARGE)
+    _check_amount(amount)
+    _check(session, models.Operation.get_or_none(models.Operation.id == original_operation_id),
+           amount)
+
+
+def _check_amount(amount: int) -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise KioskError(N_("The amount must be a positive number of fen."))
+
+
+def _check(session: Session, original: models.Operation | None, amount: int) -> None:
+    if original is None or original.kind not in PAYMENTS_IN:
+        raise KioskError(N_("Only a payment in (a recharge, a recharge by cheque, a card's "
+                            "issue) can be reversed here."))
+    if original.outlet_id != session.actor.outlet_id:
+        raise PermissionDenied(N_("This payment was made at another outlet: reverse it "
+                                  "there."))
+    since = _window_start(session)
+    if since is not None and original.business_date < since:
+        raise KioskError(N_("This payment is older than the chain's refund window ({days} "
+                            "days): it cannot be reversed at the counter."),
+                         days=policies.value("refund_window_days"))
+    left = original.amount - original.reversed_amount
+    if amount > left:
+        raise KioskError(N_("At most {left} of this payment can still be reversed."),
+                         left=format_yuan(left))
+
+
+def _share(part: int, before: int, after: int, whole: int) -> int:
+    """The part of `part` that reversing from `before` to `after` of `whole` takes back
+    (running totals: shares in pieces add up to the part)."""
+    return part * after // whole - part * before // whole
+
+
+def _paid_from(session: Session, original: models.Operation) -> models.Account:
+    """Where the money goes back out: a cheque's went to the outlet's bank account;
+    cash and card payments leave this terminal's till of the payment's kind."""
+    outlet = session.actor.outlet_id
+    if original.kind == "cheque_recharge":
+        return till_account(outlet, None, "outlet_bank")
+    tender = models.Tender.get_or_none(models.Tender.code == original.tender)
+    return till_account(outlet, session.actor.terminal_id,
+                        tender.account_kind if tender else "outlet_cash")
+
+
+def reverse_payment(session: Session, *, original_operation_id: int, amount: int,
+                    reason: str, key: str, review=None) -> PaymentReversal:
+    _check_amount(amount)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise InvalidInput(N_("Type the reason for the reversal."))
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(N_("At most {most} characters, please."), most=MAX_REASON)
+    request = {"original": original_operation_id, "amount": amount, "reason": reason}
+    reviewer = None
+    if stored(key) is None:
+        check(session, original_operation_id, amount)
+        if review is None:
+            raise ReviewRequired(reason=N_("Reversing a payment"))
+        reviewer = operators.authorise_review(session, review, permissions.REFUND).id
+
+    def run(posting: Posting) -> dict:
+        original = operation_store.locked(original_operation_id)
+        _check(session, original, amount)
+        before, whole = original.reversed_amount, original.amount
+        if not operation_store.take_reversible(original.id, amount):
+            raise AssertionError("the original is locked: what is left cannot have changed")
+        paid = json.loads(original.result)
+        card = cards.locked_for_credit(original.card_id)
+        posting.operation.card = card.id
+        posting.operation.tender = original.tender
+        accounts = card_accounts(card, lock=True)
+        drawer = _paid_from(session, original)
+        parts = {"principal": 0, "bonus": 0, "fee": 0, "deposit": 0}
+        if original.kind == "card_issue":
+            parts["deposit"] = _share(paid.get("deposit", 0), before, before + amount, whole)
+            parts["fee"] = amount - parts["deposit"]
+        else:
+            parts["principal"] = amount
+            parts["bonus"] = _share(paid.get("bonus", 0), before, before + amount, whole)
+        for name in ("principal", "bonus", "deposit"):
+            if accounts[name].balance < parts[name]:
+                raise KioskError(N_("The card no longer holds what this reversal takes back: "
+                                    "{need}, and it has {held} of that kind left."),
+                                 need=format_yuan(parts[name]),
+                                 held=format_yuan(accounts[name].balance))
+        posting.move(accounts["principal"], drawer, parts["principal"])
+        posting.move(accounts["deposit"], drawer, parts["deposit"])
+        posting.move(accounts["bonus"], till_account(original.outlet_id, None,
+                                                     "promotion_expense"), parts["bonus"])
+        posting.move(till_account(original.outlet_id, None, "fee_income"), drawer,
+                     parts["fee"])
+        data = {"original_operation_id": original.id, "original_kind": original.kind,
+                "card_number": card.number, "amount": amount, **parts,
+                "reversed_total": before + amount}
+        data["receipt_id"] = receipts.queue(session, posting.operation, card,
+                                            "payment_reversal", {
+                                                **data, "principal_after":
+                                                accounts["principal"].balance - parts["principal"],
+                                                "bonus_after":
+                                                accounts["bonus"].balance - parts["bonus"]})
+        return data
+
+    outcome = perform(session, kind="payment_reversal", key=key, request=request, run=run,
+                      amount=amount, reverses=original_operation_id, reviewer_id=reviewer,
+                      memo=reason)
+    return PaymentReversal.of(outcome)

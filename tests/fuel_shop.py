@@ -1,0 +1,74 @@
+"""A fuel-card outlet built from an empty store (the `chain` fixture: no demo data), as
+the 中石化 manual's rows need it: a fuel-card product opened at the head office, a clerk
+(T01), a supervisor (T02) and a finance clerk (T01) who have changed their one-time
+passwords, and issued cards with a PIN and money recharged in cash."""
+
+from __future__ import annotations
+
+import uuid
+
+from kiosk.hw.tracks import luhn_complete
+from kiosk.services import admin, issuing, operators, recharge
+from kiosk.services.accounts import card_accounts, open_card_accounts
+from kiosk.services.charge import Review
+from kiosk.store import models
+from tests.conftest import log_in
+
+OUTLET = "10000001"
+PRODUCT = "FUEL"
+PIN = "246810"
+PASSWORDS = {"clerk1": "Clerk1234", "clerk2": "Clerk2345", "super1": "Super1234",
+             "finance1": "Finance123", "finance2": "Finance234"}
+ROLES = {"clerk1": "clerk", "clerk2": "clerk", "super1": "supervisor", "finance1": "finance",
+         "finance2": "finance"}
+SUPERVISOR = Review("super1", PASSWORDS["super1"])
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+class FuelShop:
+    def __init__(self, chain, runtime, *, deposit: int = 0) -> None:
+        self.admin, self.runtime = chain, runtime
+        admin.save_product(chain, PRODUCT, name="加油卡", kind="fuel", deposit=deposit)
+        admin.open_product(chain, OUTLET, PRODUCT, True)
+        admin.add_terminal(chain, OUTLET, "T02")
+        self.sessions = {}
+        for login_id, role in ROLES.items():
+            admin.add_operator(chain, OUTLET, login_id, login_id, role, "Start1234")
+            terminal = "T02" if login_id in ("super1", "clerk2", "finance2") else "T01"
+            first = log_in(runtime, OUTLET, login_id, "Start1234", terminal)
+            operators.change_password(first, old_password="Start1234",
+                                      new_password=PASSWORDS[login_id])
+            self.sessions[login_id] = log_in(runtime, OUTLET, login_id, PASSWORDS[login_id],
+                                             terminal)
+        self.clerk, self.finance = self.sessions["clerk1"], self.sessions["finance1"]
+        self.supervisor = self.sessions["super1"]
+        self.serial, self.deposit = 0, deposit
+
+    def logins(self, *names: str) -> list[tuple[str, str, str, str]]:
+        """Racers' logins: (outlet, login id, password, terminal)."""
+        return [(OUTLET, name, PASSWORDS[name], "T02" if index % 2 else "T01")
+                for index, name in enumerate(names)]
+
+    def card(self, balance: int = 0) -> str:
+        """A fuel card issued with PIN and deposit, then recharged in cash."""
+        self.serial += 1
+        number = luhn_complete(f"90000000{self.serial:07d}")
+        card = models.Card.create(number=number, product=models.CardProduct.get(
+            models.CardProduct.code == PRODUCT), status="blank",
+            outlet=models.Outlet.get(models.Outlet.code == OUTLET))
+        open_card_accounts(card)
+        issuing.record_written(self.clerk, number)
+        issuing.issue(self.clerk, issuing.IssueRequest(number, None, PIN, 0, self.deposit),
+                      key=key())
+        if balance:
+            recharge.recharge(self.clerk, card_number=number, amount=balance, tender="cash",
+                              key=key())
+        return number
+
+
+def balances(number: str) -> dict[str, int]:
+    card = models.Card.get(models.Card.number == number)
+    return {kind: account.balance for kind, account in card_accounts(card).items()}

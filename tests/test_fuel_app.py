@@ -1,0 +1,257 @@
+"""The fuel-card rows at the screens, by keyboard at 80x24, on a store built from empty
+(no demo): cheques received at the counter and cleared or bounced by finance."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kiosk.services import admin, setup
+from kiosk.services.verify import verify
+from kiosk.store import models
+from tests.app_helpers import (empty_runtime, log_in, make_app, message_text,
+                               wait_for_message, wait_for_screen, wait_until)
+from tests.conftest import CHAIN_ADMIN, log_in as service_log_in
+from tests.fuel_shop import OUTLET, PASSWORDS, FuelShop, balances
+
+
+def fuel_app(tmp_path, language="en", **shop_options):
+    runtime = empty_runtime(tmp_path, outlet_code=OUTLET, language=language)
+    setup.set_up(runtime, setup.FirstRun(admin.OutletDetails(OUTLET, "总店"), "T01",
+                                         CHAIN_ADMIN[0], "管理员", CHAIN_ADMIN[1]))
+    shop = FuelShop(service_log_in(runtime, OUTLET, *CHAIN_ADMIN), runtime, **shop_options)
+    return make_app(runtime), shop
+
+
+async def open_centre(pilot, entry: str, screen: str, login: str) -> None:
+    await log_in(pilot, login, PASSWORDS[login])
+    await pilot.press("f6")
+    await wait_for_screen(pilot, "MemberCentreScreen")
+    await pilot.press(entry)
+    await wait_for_screen(pilot, screen)
+
+
+async def type_into(pilot, field: str, text: str) -> None:
+    widget = pilot.app.screen.query_one(f"#{field}")
+    widget.focus()
+    widget.value = ""
+    await pilot.press(*text)
+
+
+async def log_out(pilot) -> None:
+    while type(pilot.app.screen).__name__ != "StartScreen":
+        await pilot.press("escape")
+        await pilot.pause(0.05)
+    await pilot.press("f10")
+    await wait_for_screen(pilot, "LoginScreen")
+
+
+async def test_a_cheque_received_at_the_counter_then_cleared_and_one_bounced(tmp_path):
+    app, shop = fuel_app(tmp_path)
+    number = shop.card()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "c", "ChequeScreen", "clerk1")
+        for cheque_no, amount in (("00012345", "500"), ("00012346", "300")):
+            await type_into(pilot, "card_number", number)
+            await type_into(pilot, "amount", amount)
+            await type_into(pilot, "cheque_no", cheque_no)
+            await type_into(pilot, "bank", "工商银行")
+            await type_into(pilot, "drawer", "示范运输")
+            await pilot.press("enter")
+            await wait_for_message(pilot, "nothing is credited")
+        assert balances(number)["principal"] == 0
+        await wait_until(pilot, lambda: len(app.screen.rows) == 2, "two cheques listed")
+        await log_out(pilot)
+
+        await open_centre(pilot, "c", "ChequeScreen", "finance1")
+        await wait_until(pilot, lambda: len(app.screen.rows) == 2, "two cheques listed")
+        app.screen.query_one("DataTable").focus()
+        await pilot.press("f5")  # the newest first: 00012346, ¥300
+        await wait_for_message(pilot, "cleared")
+        assert balances(number)["principal"] == 30000
+        await pilot.press("down", "f6")
+        await wait_for_screen(pilot, "AskModal")
+        await pilot.press(*"insufficient", "enter")
+        await wait_for_screen(pilot, "ChequeScreen")
+        await wait_for_message(pilot, "bounced")
+        await pilot.press("f2")  # show: received only; none left
+        await wait_until(pilot, lambda: app.screen.rows == [], "nothing waiting")
+    statuses = {c.cheque_no: c.status for c in models.Cheque.select()}
+    assert statuses == {"00012345": "bounced", "00012346": "cleared"}
+    assert balances(number)["principal"] == 30000
+    assert verify(app.runtime.sealer).ok
+
+
+async def open_card(pilot, number: str, login: str = "clerk1") -> None:
+    await open_centre(pilot, "3", "CardServiceScreen", login)
+    await pilot.press(*number, "enter")
+    await wait_until(pilot, lambda: pilot.app.screen.card is not None, "card shown")
+
+
+async def review_as(pilot, login_id: str) -> None:
+    await wait_for_screen(pilot, "ReviewModal")
+    await pilot.press(*login_id, "enter", *PASSWORDS[login_id], "enter")
+
+
+async def back_to_card(pilot) -> None:
+    await wait_for_screen(pilot, "OutcomeScreen")
+    await pilot.pause(0.9)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, "CardServiceScreen")
+
+
+async def test_refunds_that_keep_the_card_small_special_and_deposit(tmp_path):
+    app, shop = fuel_app(tmp_path, deposit=2000)
+    small, large = shop.card(8000), shop.card(50000)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_card(pilot, small)
+        await pilot.press("f10")
+        await wait_for_screen(pilot, "BalanceRefundScreen")
+        await wait_until(pilot, lambda: app.screen.value("amount") == "80.00", "the balance")
+        await type_into(pilot, "pin", "246810")
+        await pilot.press("enter")
+        await back_to_card(pilot)
+        assert balances(small)["principal"] == 0 and balances(small)["deposit"] == 2000
+
+        await type_into(pilot, "number", large)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen.card.number == large, "the other card")
+        await pilot.press("f10")
+        await wait_for_screen(pilot, "BalanceRefundScreen")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.value("amount") == "500.00", "the balance")
+        screen.query_one("#kind").focus()
+        await pilot.press("right")  # special
+        await type_into(pilot, "amount", "300")
+        await type_into(pilot, "reason", "vehicle sold")
+        await pilot.press("enter", "enter")  # reason -> PIN -> submit
+        await review_as(pilot, "super1")
+        await back_to_card(pilot)
+        assert balances(large)["principal"] == 20000
+
+        await pilot.press("f10")
+        await wait_for_screen(pilot, "BalanceRefundScreen")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.value("amount") == "200.00", "the balance")
+        screen.query_one("#kind").focus()
+        await pilot.press("left")  # deposit
+        await wait_until(pilot, lambda: screen.value("amount") == "20.00", "the deposit")
+        screen.submit()
+        await review_as(pilot, "super1")
+        await back_to_card(pilot)
+    assert balances(large) == {"principal": 20000, "bonus": 0, "points": 0, "deposit": 0}
+    kinds = [o.kind for o in models.Operation.select().order_by(models.Operation.id)][-3:]
+    assert kinds == ["small_refund", "special_refund", "deposit_refund"]
+    assert verify(app.runtime.sealer).ok
+
+
+async def test_a_payment_reversed_in_part_from_the_recharge_screen(tmp_path):
+    from kiosk.services import recharge
+    app, shop = fuel_app(tmp_path)
+    number = shop.card()
+    paid = recharge.recharge(shop.clerk, card_number=number, amount=30000, tender="cash",
+                             key="money-in")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_card(pilot, number)
+        await pilot.press("f2")
+        await wait_for_screen(pilot, "RechargeScreen")
+        await pilot.press("f8")
+        await wait_for_screen(pilot, "PaymentReversalScreen")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.payments, "payments listed")
+        assert screen.payments[0].operation_id == paid.operation_id
+        await pilot.press("enter")  # this payment: its amount next
+        await type_into(pilot, "amount", "120")
+        await pilot.press("enter", *"wrong amount", "enter")
+        await review_as(pilot, "super1")
+        await back_to_card(pilot)
+    assert balances(number)["principal"] == 18000
+    reversal = models.Operation.get(models.Operation.kind == "payment_reversal")
+    assert (reversal.amount, reversal.reverses_id, reversal.memo) == (
+        12000, paid.operation_id, "wrong amount")
+    assert verify(app.runtime.sealer).ok
+
+
+async def test_a_manual_transfer_with_the_pin_then_one_with_review(tmp_path):
+    app, shop = fuel_app(tmp_path)
+    first, second = shop.card(10000), shop.card()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_card(pilot, first)
+        await pilot.press("f1")
+        await wait_for_screen(pilot, "TransferScreen")
+        await type_into(pilot, "to_number", second)
+        await type_into(pilot, "amount", "30")
+        await type_into(pilot, "pin", "246810")
+        await pilot.press("enter")
+        await back_to_card(pilot)
+        assert balances(second)["principal"] == 3000
+        await pilot.press("f1")
+        await wait_for_screen(pilot, "TransferScreen")
+        await type_into(pilot, "to_number", second)
+        await type_into(pilot, "amount", "20")
+        await pilot.press("enter", "enter")  # no PIN: a supervisor reviews
+        await review_as(pilot, "super1")
+        await back_to_card(pilot)
+        assert pilot.app.screen.card.principal == 5000
+    assert balances(second)["principal"] == 5000
+    assert verify(app.runtime.sealer).ok
+
+
+async def test_the_month_report_and_a_months_close_from_the_day_close_screen(tmp_path):
+    from kiosk.services import recharge
+    app, shop = fuel_app(tmp_path)
+    recharge.recharge(shop.clerk, card_number=shop.card(), amount=30000, tender="cash",
+                      key="money-in")
+    this_month = app.runtime.clock().strftime("%Y-%m")
+    last_month = (app.runtime.clock().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "8", "DayCloseScreen", "super1")
+        await pilot.press("f9")
+        await wait_for_screen(pilot, "AskModal")
+        await pilot.press(*this_month, "enter")
+        await wait_for_screen(pilot, "MonthReportScreen")
+        rows = app.screen.report.table()
+        assert ["Operations", "recharge", "", "1", "300.00"] in rows
+        assert not app.screen.report.closed
+        await pilot.press("f5")
+        await wait_for_message(pilot, "Report saved")
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "DayCloseScreen")
+        await pilot.press("f8")
+        await wait_for_screen(pilot, "AskModal")
+        await pilot.press(*last_month, "enter")
+        await wait_for_screen(pilot, "MonthReportScreen")
+        assert app.screen.report.closed and app.screen.report.month == last_month
+    saved = app.runtime.settings.home / "reports" / f"month-{OUTLET}-{this_month}.xlsx"
+    assert saved.exists()
+    assert models.MonthClose.select().count() == 1
+    assert verify(app.runtime.sealer).ok
+
+
+async def test_the_new_screens_speak_chinese(tmp_path):
+    """The same screens with the terminal set to 中文: headings, keys and messages."""
+    app, shop = fuel_app(tmp_path, language="zh_CN", deposit=2000)
+    number = shop.card(50000)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "c", "ChequeScreen", "clerk1")
+        assert "支票管理" in str(app.screen.query_one("#title").render())
+        app.screen.query_one("#drawer").focus()
+        await pilot.press("enter")  # nothing typed: the amount is refused, in Chinese
+        await wait_until(pilot, lambda: message_text(app), "a message")
+        assert any("\u4e00" <= char <= "\u9fff" for char in message_text(app))
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "MemberCentreScreen")
+        await pilot.press("3")
+        await wait_for_screen(pilot, "CardServiceScreen")
+        await pilot.press(*number, "enter")
+        await wait_until(pilot, lambda: app.screen.card is not None, "card shown")
+        assert "F10 退款" in str(app.screen.query_one("#actions").render())
+        await pilot.press("f10")
+        await wait_for_screen(pilot, "BalanceRefundScreen")
+        await wait_until(pilot, lambda: "超过小额退款上限" in str(
+            app.screen.query_one("#details").render()), "the hint in Chinese")
+        app.screen.query_one("#kind").focus()
+        await pilot.press("right")
+        await type_into(pilot, "reason", "报废")
+        await pilot.press("enter", "enter")
+        await wait_for_screen(pilot, "ReviewModal")
+        assert "特殊退款：需要另一位操作员复核" in str(app.screen.query_one("#title").render())

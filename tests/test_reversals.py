@@ -1,0 +1,152 @@
+"""Payment reversal (撤单/冲销) from an empty store: part of a recharge, a recharge on an
+earlier day, a recharge by cheque and a card's issue taken back with a reason and a
+reviewer; never more than was paid, even with the same-day reversal and four
+terminals at once; the ledger still verifies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import replace
+
+import pytest
+
+from kiosk.errors import InvalidInput, KioskError, PermissionDenied, ReviewRequired
+from kiosk.services import admin, cheques, recharge, reversals
+from kiosk.services.charge import Review
+from kiosk.services.session import Session
+from kiosk.services.verify import verify
+from kiosk.store import models
+from tests.conftest import IN_CI
+from tests.fuel_shop import PIN, PRODUCT, SUPERVISOR, FuelShop, balances, key
+
+ROUNDS = 20 if IN_CI or os.environ.get("KIOSK_SLOW") == "1" else 3
+
+
+@pytest.fixture
+def shop(chain, runtime) -> FuelShop:
+    return FuelShop(chain, runtime, deposit=2000)
+
+
+def reverse(shop, original, amount, *, session=None, review=SUPERVISOR, reason="客户撤单",
+            **more):
+    return reversals.reverse_payment(session or shop.clerk, original_operation_id=original,
+                                     amount=amount, reason=reason, key=more.pop("key", key()),
+                                     review=review)
+
+
+def test_a_recharge_reversed_in_parts_with_its_bonus_never_more(shop):
+    today = shop.clerk.now().date()
+    admin.add_promotion(shop.admin, PRODUCT, "充300送30", 30000, 3000, today, today)
+    number = shop.card()
+    paid = recharge.recharge(shop.clerk, card_number=number, amount=30000, tender="cash",
+                             key=key())
+    with pytest.raises(ReviewRequired):
+        reverse(shop, paid.operation_id, 10000, review=None)
+    with pytest.raises(InvalidInput, match="reason"):
+        reverse(shop, paid.operation_id, 10000, reason=" ")
+    with pytest.raises(PermissionDenied, match="may not authorise"):
+        reverse(shop, paid.operation_id, 10000, review=Review("clerk2", "Clerk2345"))
+    first = reverse(shop, paid.operation_id, 10000, key="rev-1")
+    assert (first.principal, first.bonus, first.reversed_total) == (10000, 1000, 10000)
+    assert reverse(shop, paid.operation_id, 10000, key="rev-1").replayed
+    second = reverse(shop, paid.operation_id, 10000)
+    with pytest.raises(KioskError, match="At most ¥100.00"):
+        reverse(shop, paid.operation_id, 10001)
+    third = reverse(shop, paid.operation_id, 10000)
+    assert first.bonus + second.bonus + third.bonus == 3000  # the parts add up exactly
+    assert balances(number)["principal"] == 0 and balances(number)["bonus"] == 0
+    with pytest.raises(KioskError, match="At most ¥0.00"):
+        reverse(shop, paid.operation_id, 1)
+    assert models.Operation.get_by_id(paid.operation_id).reversed_amount == 30000
+    assert reversals.reversible_payments(shop.clerk, number)[0].kind == "card_issue"
+    assert verify(shop.runtime.sealer).ok
+
+
+def test_the_same_day_reversal_and_a_partial_share_one_amount(shop):
+    number = shop.card()
+    paid = recharge.recharge(shop.clerk, card_number=number, amount=10000, tender="cash",
+                             key=key())
+    reverse(shop, paid.operation_id, 4000)
+    with pytest.raises(KioskError, match="already reversed"):
+        recharge.reverse_recharge(shop.clerk, original_operation_id=paid.operation_id,
+                                  key=key(), review=SUPERVISOR)
+    reverse(shop, paid.operation_id, 6000)
+    assert balances(number)["principal"] == 0
+    assert verify(shop.runtime.sealer).ok
+
+
+def test_a_recharge_of_an_earlier_day_within_the_window(shop):
+    number = shop.card()
+    paid = recharge.recharge(shop.clerk, card_number=number, amount=10000, tender="bank",
+                             key=key())
+    later = Session(replace(shop.runtime, clock=lambda: shop.runtime.clock() +
+                            dt.timedelta(days=3)), shop.clerk.actor)
+    with pytest.raises(KioskError, match="own business day"):  # the same-day one cannot
+        recharge.reverse_recharge(later, original_operation_id=paid.operation_id, key=key(),
+                                  review=SUPERVISOR)
+    done = reverse(shop, paid.operation_id, 2500, session=later)
+    operation = models.Operation.get_by_id(done.operation_id)
+    assert (operation.tender, operation.memo, operation.reverses_id) == (
+        "bank", "客户撤单", paid.operation_id)
+    much_later = Session(replace(shop.runtime, clock=lambda: shop.runtime.clock() +
+                                 dt.timedelta(days=40)), shop.clerk.actor)
+    with pytest.raises(KioskError, match="refund window"):
+        reverse(shop, paid.operation_id, 100, session=much_later)
+    assert verify(shop.runtime.sealer).ok
+
+
+def test_a_cheque_recharge_and_a_cards_issue_are_reversed_too(shop):
+    number = shop.card()
+    slip = cheques.receive(shop.clerk, card_number=number, amount=20000, cheque_no="1",
+                           bank="工商银行", key=key())
+    cleared = cheques.clear(shop.finance, slip.cheque_id, key=key())
+    done = reverse(shop, cleared.operation_id, 5000)
+    assert done.original_kind == "cheque_recharge" and balances(number)["principal"] == 15000
+    issue = models.Operation.get(models.Operation.kind == "card_issue",
+                                 models.Operation.card == models.Card.get(
+                                     models.Card.number == number).id)
+    deposit = reverse(shop, issue.id, 2000)
+    assert (deposit.deposit, deposit.fee) == (2000, 0)
+    assert balances(number)["deposit"] == 0
+    assert verify(shop.runtime.sealer).ok
+
+
+def test_the_card_must_still_hold_what_is_taken_back(shop):
+    from kiosk.services import charge
+    number = shop.card()
+    paid = recharge.recharge(shop.clerk, card_number=number, amount=10000, tender="cash",
+                             key=key())
+    charge.charge(shop.clerk, card_number=number, amount=8000, pin=PIN, key=key())
+    with pytest.raises(KioskError, match="no longer holds"):
+        reverse(shop, paid.operation_id, 5000)
+    reverse(shop, paid.operation_id, 2000)
+    assert models.Operation.get_by_id(paid.operation_id).reversed_amount == 2000
+    assert verify(shop.runtime.sealer).ok
+
+
+def test_only_payments_in_are_reversed(shop):
+    from kiosk.services import charge
+    number = shop.card(10000)
+    sale = charge.charge(shop.clerk, card_number=number, amount=100, pin=PIN, key=key())
+    with pytest.raises(KioskError, match="Only a payment in"):
+        reverse(shop, sale.operation_id, 100)
+
+
+@pytest.mark.race
+def test_partial_reversals_racing_the_same_day_reversal_never_exceed_the_payment(shop):
+    from tests.racing import Racers
+    number = shop.card()
+    with Racers(shop.runtime.settings, shop.logins("clerk1", "clerk2") * 2) as racers:
+        for _ in range(ROUNDS):
+            paid = recharge.recharge(shop.clerk, card_number=number, amount=1000,
+                                     tender="cash", key=key())
+            outcomes = racers.race(("reverse_payment", paid.operation_id, 400, key()),
+                                   ("reverse_payment", paid.operation_id, 400, key()),
+                                   ("reverse_payment", paid.operation_id, 400, key()),
+                                   ("reverse_recharge", paid.operation_id, key()))
+            taken = sum(o.value for o in outcomes if o.ok)
+            original = models.Operation.get_by_id(paid.operation_id)
+            assert taken == original.reversed_amount <= 1000, outcomes
+            assert taken in (800, 1000), outcomes  # two parts, or the whole at once
+    assert verify(shop.runtime.sealer).ok
