@@ -21,8 +21,9 @@ MEMBER_CENTRE_MODELS = (models.BatchList, models.BatchLine, models.InsuranceTran
                         models.LegacyCard, models.VerificationCode)
 SET_UP_MODELS = (models.Policy, models.Tender, models.StockMove, models.StockMoveCard,
                  models.ChannelOrder, models.InsurerFile, models.InsurerFileLine)
+PREPAID_MODELS = (models.PrepaidSale,)
 LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS,
-                models.Reconciliation, *SET_UP_MODELS)
+                models.Reconciliation, *SET_UP_MODELS, *PREPAID_MODELS)
 CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
@@ -111,6 +112,20 @@ def _chain_set_up(db: pw.Database) -> None:
         models.Role.name.in_(ROLES_WITHOUT_CASH_SHIFT)).execute()
 
 
+_V9_COLUMNS = (
+    ("card_product", "prepaid", "BOOLEAN NOT NULL DEFAULT TRUE"),
+)
+
+
+def _prepaid_cards(db: pw.Database) -> None:
+    """单用途商业预付卡: which products are prepaid cards the chain sells (all but the
+    insurers' cards), and the purchases the rules make us record."""
+    _add_columns(db, _V9_COLUMNS)
+    models.CardProduct.update(prepaid=False).where(
+        models.CardProduct.kind == "insurance").execute()
+    db.create_tables(PREPAID_MODELS, safe=True)
+
+
 def _add_columns(db: pw.Database, columns) -> None:
     """Each as NOT NULL DEFAULT in one ALTER: SQLite then needs no table rebuild (a
     rebuild of a table others point at fails with foreign keys on)."""
@@ -129,6 +144,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (6, lambda db: db.create_tables([models.Reconciliation], safe=True)),
     (7, _money_core),
     (8, _chain_set_up),
+    (9, _prepaid_cards),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
