@@ -152,6 +152,12 @@ def _allocate(session, runtime, main_number, sub_number, amount, key):
                               amount=amount, key=key).amount
 
 
+def _recharge(session, runtime, number, amount, key, tender="cash"):
+    from kiosk.services import recharge
+    return recharge.recharge(session, card_number=number, amount=amount, tender=tender,
+                             key=key).operation_id
+
+
 def _log_in(session, runtime, outlet_code, login_id, password):
     from kiosk.services import operators
     operators.login(session, outlet_code=outlet_code, login_id=login_id, password=password)
@@ -173,4 +179,5 @@ def _run_insurer_file(session, runtime, file_id):
 TASKS = {"charge": _charge, "refund": _refund, "file_transfer": _file_transfer,
          "approve_transfer": _approve_transfer, "reverse_recharge": _reverse_recharge,
          "replace": _replace, "allocate": _allocate, "log_in": _log_in,
-         "stock_send": _stock_send, "run_insurer_file": _run_insurer_file}
+         "stock_send": _stock_send, "run_insurer_file": _run_insurer_file,
+         "recharge": _recharge}

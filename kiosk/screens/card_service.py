@@ -18,14 +18,15 @@ from kiosk.services import card_care, cards
 
 ACTIONS = (("F2", N_("Recharge")), ("F3", N_("Loss / found")), ("F4", N_("Replace/upgrade")),
            ("F5", N_("PIN")), ("F6", N_("Limits")), ("F7", N_("Clearing")),
-           ("F8", N_("Sub cards")), ("F9", N_("Name holder")))
+           ("F8", N_("Sub cards")), ("F9", N_("Name holder")), ("F10", N_("Reactivate")))
 ACTION_SCREENS = {"f2": "RechargeScreen", "f4": "ReplaceScreen", "f5": "PinScreen",
                   "f6": "RestrictionsScreen", "f7": "ClearingScreen", "f8": "AllocationScreen"}
 
 
 class CardServiceScreen(KioskScreen):
     KEYS = [("Enter", N_("Look up")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f3", "toggle_loss", ""), ("f9", "name_holder", "")] + [
+    BINDINGS = [("escape", "back", ""), ("f3", "toggle_loss", ""), ("f9", "name_holder", ""),
+                ("f10", "reactivate", "")] + [
         (key, f"act('{key}')", "") for key in ACTION_SCREENS]
 
     def __init__(self) -> None:
@@ -144,6 +145,13 @@ class CardServiceScreen(KioskScreen):
                 self.call("name", issuing.name_anonymous_card, self.app.session,
                           self.card.number, member[0])
         self.app.push_screen(MemberSearchScreen(picking=True), chosen)
+
+    def action_reactivate(self) -> None:
+        """激活: an expired prepaid card valid again, its balance untouched."""
+        if not self._need_card():
+            return
+        from kiosk.services import prepaid
+        self.call("reactivate", prepaid.reactivate, self.app.session, self.card.number)
 
     def action_back(self) -> None:
         self.app.pop_screen()

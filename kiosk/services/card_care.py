@@ -56,6 +56,10 @@ def cancel_loss(session: Session, number: str, holder_check: str, printer=None) 
 
 def _check_holder(card: models.Card, holder_check: str) -> None:
     member = models.Member.get_or_none(models.Member.id == card.member_id)
+    if (member is None or card.anonymous) and prepaid.is_prepaid(card.product):
+        raise prepaid.PrepaidRuleBroken(N_("Loss rule (单用途商业预付卡管理办法): an anonymous "
+                                           "card cannot be reported lost; only a named card "
+                                           "can."))
     if member is None or card.anonymous:
         raise InvalidInput(N_("An anonymous card has no holder to check: it cannot be "
                               "reported lost."))

@@ -136,7 +136,14 @@ def look_up(session: Session, number: str) -> CardView:
 
 
 def ensure_usable(card: models.Card, today: dt.date) -> None:
-    """Lost, frozen, expired, replaced, blank and void cards each get their own message."""
+    """Lost, frozen, expired, replaced, blank and void cards each get their own message.
+    An expired prepaid card's balance is never forfeited: the message says where it is
+    reactivated or exchanged."""
+    if card_status.effective(card.status, card.expires_on, today) is CardStatus.EXPIRED \
+            and card.product.prepaid and card.product.kind != "insurance":
+        raise CardUnusable(N_("This card has expired, but its balance is kept (prepaid card "
+                              "rules, 单用途商业预付卡管理办法): the member centre reactivates "
+                              "it (card services, F10) or exchanges it for a new card."))
     card_status.ensure_spendable(card.status, card.expires_on, today, _replaced_by(card))
 
 

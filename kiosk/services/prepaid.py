@@ -43,7 +43,7 @@ RULE_TITLE = N_("Prepaid card rules (单用途商业预付卡管理办法)")
 # Operations that give back what the card already held are not sales of new value: a
 # refund of a charge, and a replacement moving the old card's balance to the new one.
 CAP_EXEMPT_KINDS = frozenset({"refund", "replacement"})
-BUYER_KINDS = ("person", "company")
+BUYER_KINDS = (N_("person"), N_("company"))
 
 
 class PrepaidRuleBroken(KioskError):
@@ -323,3 +323,157 @@ def ensure_kept(member_id: int, fields: dict, today: dt.date) -> None:
 
 def masked_buyer_id(number: str) -> str:
     return mask_id_number(number) if number else ""
+
+
+# -- prepaid funds (预收资金) and the quarterly report ----------------------------------------
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    number: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Quarter":
+        cleaned = (text or "").strip().upper().replace("-", "")
+        if len(cleaned) != 6 or cleaned[4] != "Q" or not cleaned[:4].isdigit() \
+                or cleaned[5] not in "1234":
+            raise InvalidInput(N_("A quarter is written like 2026Q4."))
+        return cls(int(cleaned[:4]), int(cleaned[5]))
+
+    @property
+    def first(self) -> dt.date:
+        return dt.date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def last(self) -> dt.date:
+        return dt.date(self.year + (self.number == 4), (3 * self.number) % 12 + 1, 1) \
+            - dt.timedelta(days=1)
+
+    @property
+    def previous(self) -> "Quarter":
+        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year,
+                                                                          self.number - 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.number}"
+
+
+@dataclass(frozen=True)
+class IssuerFunds:
+    issuer: str
+    opening: int  # the prepaid balance at the end of the previous quarter
+    closing: int  # at the end of this quarter
+    money_in: int
+    money_out: int
+    custody_percent: int
+    custody_due: int  # to hold during this quarter: percent of the previous quarter's end
+    custody_due_next: int  # for the next quarter: percent of this quarter's end
+    custody_held: int
+    guarantee: int
+
+    @property
+    def shortfall(self) -> int:
+        return max(self.custody_due - self.custody_held - self.guarantee, 0)
+
+
+@dataclass(frozen=True)
+class QuarterReport:
+    quarter: Quarter
+    issuers: list[IssuerFunds]
+    daily: list[tuple[dt.date, str, int, int, int, int]]  # day, issuer, open, in, out, close
+    cards: list[tuple[str, bool, int, int]]
+    sales: list[models.PrepaidSale]
+
+
+def chain_name() -> str:
+    """The issuing company when a product names none: the chain's head office."""
+    outlet = (models.Outlet.select().order_by(models.Outlet.head_office.desc(),
+                                              models.Outlet.id).first())
+    return outlet.name if outlet is not None else ""
+
+
+def quarter_report(session: Session, quarter: Quarter, *, custody_held: int = 0,
+                   guarantee: int = 0) -> QuarterReport:
+    """The prepaid balance per issuing company on every day of the quarter and at its
+    end, the custody it must hold (存管资金: the chain's percent of the previous quarter's
+    end balance; a bank guarantee counts in its place), the cards holding money and the
+    purchases recorded in the quarter."""
+    permissions.require(session, permissions.FINANCE)
+    chain = chain_name()
+    percent = policies.value("prepaid_custody_percent")
+    moves: dict[str, dict[dt.date, tuple[int, int]]] = {}
+    for issuer, day, money_in, money_out in prepaid_store.daily_movements(quarter.last):
+        moves.setdefault(issuer or chain, {})
+        got, gone = moves[issuer or chain].get(day, (0, 0))
+        moves[issuer or chain][day] = (got + money_in, gone + money_out)
+    issuers, daily = [], []
+    for issuer in sorted(moves) or [chain]:
+        by_day = moves.get(issuer, {})
+        opening = sum(got - gone for day, (got, gone) in by_day.items() if day < quarter.first)
+        balance, total_in, total_out = opening, 0, 0
+        day = quarter.first
+        while day <= quarter.last:
+            got, gone = by_day.get(day, (0, 0))
+            daily.append((day, issuer, balance, got, gone, balance + got - gone))
+            balance += got - gone
+            total_in, total_out = total_in + got, total_out + gone
+            day += dt.timedelta(days=1)
+        issuers.append(IssuerFunds(
+            issuer=issuer, opening=opening, closing=balance, money_in=total_in,
+            money_out=total_out, custody_percent=percent,
+            custody_due=_percent_of(opening, percent),
+            custody_due_next=_percent_of(balance, percent),
+            custody_held=custody_held if len(moves) <= 1 else 0,
+            guarantee=guarantee if len(moves) <= 1 else 0))
+    first = dt.datetime.combine(quarter.first, dt.time())
+    last = dt.datetime.combine(quarter.last + dt.timedelta(days=1), dt.time())
+    return QuarterReport(quarter, issuers, daily,
+                         [(issuer or chain, anonymous, count, total) for issuer, anonymous,
+                          count, total in prepaid_store.card_counts()],
+                         prepaid_store.sales_between(first, last))
+
+
+def _percent_of(amount: int, percent: int) -> int:
+    return -(-max(amount, 0) * percent // 100)  # rounded up to the fen
+
+
+def report_sheets(report: QuarterReport, tr) -> dict[str, list[list]]:
+    """The report as sheets of rows (the first row of each its header), in `tr`'s language."""
+    def yuan(fen: int) -> str:
+        return format_yuan(fen, sign="")
+    summary = [[tr("Issuing company"), tr("Quarter"), tr("Prepaid balance at the previous "
+                                                         "quarter end"),
+                tr("Money in"), tr("Money out"), tr("Prepaid balance at the quarter end"),
+                tr("Custody percent"), tr("Custody due this quarter"),
+                tr("Custody due next quarter"), tr("Custody held"), tr("Bank guarantee"),
+                tr("Shortfall")]]
+    for funds in report.issuers:
+        summary.append([funds.issuer, str(report.quarter), yuan(funds.opening),
+                        yuan(funds.money_in), yuan(funds.money_out), yuan(funds.closing),
+                        funds.custody_percent, yuan(funds.custody_due),
+                        yuan(funds.custody_due_next), yuan(funds.custody_held),
+                        yuan(funds.guarantee), yuan(funds.shortfall)])
+    summary.append([])
+    summary.append([tr(RULE_TITLE)])
+    for rule in policies.RULES.values():
+        if rule.key.startswith("prepaid_"):
+            summary.append([tr(rule.label), policies.value(rule.key)])
+    summary.append([])
+    summary.append([tr("Issuing company"), tr("Card"), tr("Cards holding money"),
+                    tr("Their balance")])
+    for issuer, anonymous, count, total in report.cards:
+        summary.append([issuer, tr("anonymous") if anonymous else tr("named"), count,
+                        yuan(total)])
+    daily = [[tr("Business date"), tr("Issuing company"), tr("Opening"), tr("Money in"),
+              tr("Money out"), tr("Closing")]]
+    daily += [[day.isoformat(), issuer, yuan(opening), yuan(got), yuan(gone), yuan(closing)]
+              for day, issuer, opening, got, gone, closing in report.daily]
+    sales = [[tr("Time"), tr("Journal no."), tr("Batch list"), tr("Amount"), tr("Tender"),
+              tr("Buyer"), tr("Buyer's name"), tr("Buyer's ID number"),
+              tr("Payer's account name"), tr("Payer's account number"),
+              tr("Payee's account name"), tr("Payee's account number")]]
+    sales += [[str(sale.created_at)[:19], sale.operation_id or "", sale.batch_id or "",
+               yuan(sale.amount), sale.tender, tr(sale.buyer_kind), sale.buyer_name,
+               sale.buyer_id_number, sale.payer_account_name, sale.payer_account_no,
+               sale.payee_account_name, sale.payee_account_no] for sale in report.sales]
+    return {tr("Prepaid funds"): summary, tr("Daily balance"): daily,
+            tr("Purchases recorded"): sales}

@@ -33,7 +33,7 @@ def daily_movements(last: dt.date) -> list[tuple[str, dt.date, int, int]]:
     date up to `last` that moved; the issuer is the product's (empty: the chain)."""
     E, P = models.JournalEntry, models.CardProduct
     money_in = pw.fn.SUM(pw.Case(None, [(E.amount > 0, E.amount)], 0))
-    money_out = pw.fn.SUM(pw.Case(None, [(E.amount < 0, -E.amount)], 0))
+    money_out = pw.fn.SUM(pw.Case(None, [(E.amount < 0, 0 - E.amount)], 0))
     query = _prepaid_principal(E.select(P.issuer, E.business_date, money_in, money_out)
                                ).where(E.business_date <= last)
     rows = query.group_by(P.issuer, E.business_date).order_by(E.business_date).tuples()
