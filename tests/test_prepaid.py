@@ -311,6 +311,27 @@ def test_a_person_pays_cash_up_to_49999_99(shop):
                            company=False)
 
 
+def test_a_persons_lists_from_50000_are_not_paid_in_cash(shop, tmp_path):
+    numbers = [issue(shop, member_id=member(shop, f"持卡人{n}", f"136001360{n:02d}"))
+               for n in range(10)]
+    buyer = Purchase("person", "李秀英", BUYER_ID)
+
+    def cash_list(last: str) -> int:
+        path = tmp_path / "list.csv"
+        path.write_text("卡号,金额\n" + "".join(f"{number},5000\n" for number in numbers[:9])
+                        + f"{numbers[9]},{last}\n", encoding="utf-8")
+        batch_id = batch_recharge.import_list(shop, path, name="个人购卡", tender="cash")
+        batch_recharge.set_purchase(shop, batch_id, buyer)
+        return batch_id
+    refused(lambda: batch_recharge.submit(shop, cash_list("5000")), "not cash")
+    batch_recharge.submit(shop, cash_list("4999.99"))  # ¥49,999.99: cash is fine
+    # Without a buyer recorded a list is a company's: ¥5,000 in cash is refused.
+    path = tmp_path / "company.csv"
+    path.write_text(f"卡号,金额\n{numbers[0]},5000\n", encoding="utf-8")
+    refused(lambda: batch_recharge.submit(shop, batch_recharge.import_list(
+        shop, path, name="公司购卡", tender="cash")), "not cash")
+
+
 def test_a_persons_recharge_in_cash_is_fine(shop):
     number = issue(shop, member_id=member(shop))
     money_in(shop, number, 5000)

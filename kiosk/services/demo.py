@@ -130,9 +130,7 @@ def _members(outlet: models.Outlet) -> list[models.Member]:
     rows = [("张伟", "13800138000", "110101199003078515", "普通", "门店", "黄浦"),
             ("李秀英", "13900139000", "310101196512120025", "金卡", "线上", "静安"),
             ("王磊", "13700137000", "310104198807150019", "银卡", "门店", "徐汇"),
-            ("上海示范科技有限公司", "02163211234", "", "企业", "企业", "黄浦"),
-            # No ID number on record: a named prepaid card is refused (real-name rule).
-            ("赵敏", "13500135000", "", "普通", "门店", "黄浦")]
+            ("上海示范科技有限公司", "02163211234", "", "企业", "企业", "黄浦")]
     return [models.Member.create(name=name, phone=phone, id_number=id_number, level=level,
                                  source=source, region=region, outlet=outlet)
             for name, phone, id_number, level, source, region in rows]
