@@ -301,6 +301,8 @@ def test_a_company_buying_5000_pays_by_bank_transfer_with_both_accounts(shop):
         "6222000011112222", "6222000033334444", "bank")
     event = models.AuditEvent.get(models.AuditEvent.action == "prepaid.sale")
     assert "6222000011112222" in event.details  # and so in the export
+    assert event.subject == f"operation:{result.operation_id}"
+    assert verify(shop.runtime.sealer).ok
 
 
 def test_a_person_pays_cash_up_to_49999_99(shop):

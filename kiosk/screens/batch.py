@@ -78,6 +78,8 @@ class BatchScreen(FormScreen):
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:
             self.refused(message.error)
+            if message.task == "submit":
+                self._ask_purchase(message.error)
             return
         if message.task == "lists":
             self._show_lists(message.result)
@@ -87,9 +89,26 @@ class BatchScreen(FormScreen):
                              "(F6).").format(number=message.result))
         elif message.task == "run":
             self._show_run(message.result)
+        elif message.task == "purchase":
+            self.say(self.tr("Purchase recorded; submit the list again (F6)."))
         else:
             self.say(self.tr("Done."))
         self.refresh_lists()
+
+    def _ask_purchase(self, error) -> None:
+        """A list refused by the prepaid card rules: record its buyer and accounts
+        (预付卡规定), then submit it again."""
+        from kiosk.services.prepaid import PrepaidRuleBroken
+        chosen = self.selected()
+        if not isinstance(error, PrepaidRuleBroken) or chosen is None:
+            return
+        from kiosk.screens.purchase import PurchaseScreen
+
+        def recorded(purchase) -> None:
+            if purchase is not None:
+                self.call("purchase", batch_recharge.set_purchase, self.app.session,
+                          chosen.batch_id, purchase)
+        self.app.push_screen(PurchaseScreen(self.describe(error), "company"), recorded)
 
     def _show_run(self, report: batch_recharge.RunReport) -> None:
         self.say(self.tr("Posted {posted}, already posted {already}, failed {failed}.").format(

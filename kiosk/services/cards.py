@@ -48,6 +48,7 @@ class CardView:
     pin_locked: bool = False
     forbidden_categories: str = ""  # the product's and the card's own, comma separated
     refusal: KioskError | None = None  # why a sale here would be refused (charge.for_sale)
+    company: bool = False  # a company's card: its purchases are a company's (预付卡规定)
 
 
 def mask_name(name: str) -> str:
@@ -119,7 +120,8 @@ def view(card: models.Card) -> CardView:
         has_pin=bool(card.pin_hash), signature_required=card.product.signature_required,
         tier_offer=tier_offer(card, money.get("points", 0)) if card.status == "active" else "",
         replaced_by=card.replaced_by.number if card.replaced_by_id else "",
-        pin_locked=card.pin_locked, forbidden_categories="、".join(dict.fromkeys(forbidden)))
+        pin_locked=card.pin_locked, forbidden_categories="、".join(dict.fromkeys(forbidden)),
+        company=card.company)
 
 
 def look_up(session: Session, number: str) -> CardView:

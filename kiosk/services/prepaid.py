@@ -52,6 +52,11 @@ class PrepaidRuleBroken(KioskError):
     default_message = N_("This breaks the prepaid card rules.")
 
 
+class PurchaseDetailsNeeded(PrepaidRuleBroken):
+    """The sale may go ahead once the buyer (or the accounts) are recorded: a screen asks
+    for them (screens/purchase.py) and calls again with a Purchase."""
+
+
 def is_prepaid(product: models.CardProduct) -> bool:
     return bool(product.prepaid) and product.kind != "insurance"
 
@@ -161,7 +166,7 @@ def check_sale(amount: int, tender: str, purchase: Purchase | None, *,
     rules = rules_for_sale(amount, company=company)
     if rules.needs_buyer and (purchase is None or not purchase.buyer_name
                               or not purchase.buyer_id_number):
-        raise PrepaidRuleBroken(N_("Real-name rule (单用途商业预付卡管理办法): a purchase of "
+        raise PurchaseDetailsNeeded(N_("Real-name rule (单用途商业预付卡管理办法): a purchase of "
                                    "{most} or more records the buyer's name and ID number; "
                                    "this one is {amount}."),
                                 most=format_yuan(rules.real_name_from),
@@ -177,7 +182,7 @@ def check_sale(amount: int, tender: str, purchase: Purchase | None, *,
                 amount=format_yuan(amount))
         if purchase is None or not all((purchase.payer_account_name, purchase.payer_account_no,
                                         purchase.payee_account_name, purchase.payee_account_no)):
-            raise PrepaidRuleBroken(
+            raise PurchaseDetailsNeeded(
                 N_("No-cash rule (单用途商业预付卡管理办法): a purchase of {amount} by bank "
                    "transfer records the payer's and the payee's account names and numbers."),
                 amount=format_yuan(amount))
@@ -215,10 +220,11 @@ def record_sale(session: Session, purchase: Purchase, *, amount: int, tender: st
             conflict_target=[models.PrepaidSale.batch],
             update={getattr(models.PrepaidSale, name): value for name, value in row.items()
                     if name not in ("outlet",)}).execute()
+    # Not tied to the operation by its foreign key (an operation has exactly one event,
+    # its own): the subject names it.
     audit.append(session, "prepaid.sale",
-                 subject=f"batch:{batch_id}" if batch_id else "",
-                 operation=operation, details={"amount": amount, "tender": tender,
-                                               **purchase.as_request()})
+                 subject=f"batch:{batch_id}" if batch_id else f"operation:{operation.id}",
+                 details={"amount": amount, "tender": tender, **purchase.as_request()})
 
 
 def batch_purchase(batch_id: int) -> Purchase | None:
