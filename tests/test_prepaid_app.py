@@ -78,6 +78,7 @@ async def test_an_anonymous_card_is_not_reported_lost_and_an_expired_one_is_reac
         await pilot.press("f10")
         await wait_until(pilot, lambda: pilot.app.screen.card.expires_on is not None and
                          pilot.app.screen.card.expires_on.year == 2029, "card reactivated")
+        await wait_for_message(pilot, "Done.")
     card = cards.get_card(EXPIRED_CARD)
     assert card.status == "active" and card.expires_on.year == 2029
     assert cards.balances(card)["principal"] == 30000

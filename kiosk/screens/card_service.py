@@ -91,6 +91,9 @@ class CardServiceScreen(KioskScreen):
             self.load(card.replaced_by)
             return
         self.follow_replacement = False
+        # The same card shown again (reloaded after an action, or when a prompt closes)
+        # keeps what the action said: a refusal or "Done." is not wiped by the reload.
+        same_card = self.card is not None and self.card.number == card.number
         self.card = card
         self.query_one("#number", Input).value = card.number
         lines = card_summary(self.tr, card)
@@ -98,7 +101,8 @@ class CardServiceScreen(KioskScreen):
         cells = [f"[b]{key}[/b] {self.tr(label)}" for key, label in ACTIONS]
         self.query_one("#actions", Static).update(
             "   ".join(cells[:4]) + "\n" + "   ".join(cells[4:]))
-        self.say("")
+        if not same_card:
+            self.say("")
 
     def _need_card(self) -> bool:
         if self.card is None:
