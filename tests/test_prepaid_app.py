@@ -56,6 +56,8 @@ async def test_a_companys_5000_asks_for_the_accounts_then_posts(tmp_path):
                             ("payee_account_name", "康宁大药房"),
                             ("payee_account_no", "6222000033334444")):
             await type_into(pilot, field, text)
+        await pilot.press("enter")  # on to the last field, the buyer (a company: the card's)
+        assert pilot.app.screen.value("buyer_kind") == "company"
         await pilot.press("enter")
         await wait_for_screen(pilot, "OutcomeScreen")
     sale = models.PrepaidSale.get()

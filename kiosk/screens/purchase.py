@@ -1,8 +1,8 @@
 """The buyer and the bank accounts of a large prepaid card purchase, as the rules make
 us record them (单用途商业预付卡管理办法: real names from ¥10,000; a company from
 ¥5,000 or a person from ¥50,000 pays by bank transfer, both accounts recorded). Opened
-when a recharge or a batch list is refused for want of them; Enter on the last field
-gives them back, Esc gives nothing."""
+when a recharge or a batch list is refused for want of them; Enter moves on and, on
+the last field (person or company), gives them back; Esc gives nothing."""
 
 from __future__ import annotations
 
@@ -25,13 +25,14 @@ class PurchaseScreen(FormScreen):
         self.reason, self.buyer_kind = reason, buyer_kind
 
     def fields(self) -> list[Field]:
-        return [Field("buyer_kind", N_("Buyer"), choices=BUYER_CHOICES, value=self.buyer_kind),
-                Field("buyer_name", N_("Buyer's name"), 100),
+        return [Field("buyer_name", N_("Buyer's name"), 100),
                 Field("buyer_id_number", N_("Buyer's ID number"), 18, r"[0-9Xx]*"),
                 Field("payer_account_name", N_("Payer's account name"), 100),
                 Field("payer_account_no", N_("Payer's account number"), 40, DIGITS),
                 Field("payee_account_name", N_("Payee's account name"), 100),
-                Field("payee_account_no", N_("Payee's account number"), 40, DIGITS)]
+                Field("payee_account_no", N_("Payee's account number"), 40, DIGITS),
+                # Last: Enter on it confirms (←/→ changes it).
+                Field("buyer_kind", N_("Buyer"), choices=BUYER_CHOICES, value=self.buyer_kind)]
 
     def compose_top(self):
         yield Static(self.reason, id="summary")
