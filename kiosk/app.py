@@ -4,6 +4,7 @@ and is given its runtime (store, hasher, settings) and devices by the caller."""
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
-from textual.keys import _character_to_key
+from textual.keys import KEY_NAME_REPLACEMENTS
 
 from kiosk.hw.devices import Devices, build_devices
 from kiosk.hw.sms import SimCodeSender
@@ -31,12 +32,23 @@ SWIPE_POLL_SECONDS = 0.03
 # Keys a terminal would otherwise use to quit, suspend or interrupt: in kiosk mode they
 # ask for a supervisor instead.
 ESCAPE_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+d")
+SUPERVISOR_KEY = "ctrl+o"  # the supervisor's panel, from any screen of a logged-in terminal
+
+
+def _key_name(character: str) -> str:
+    """Textual's name for the key that types `character` ('%' is percent_sign), as its
+    own terminal driver names it; Textual keeps its helper for this private."""
+    if character.isalnum():
+        return character
+    name = unicodedata.name(character).lower().replace("-", "_").replace(" ", "_")
+    return KEY_NAME_REPLACEMENTS.get(name, name)
 
 
 class KioskApp(App):
     ENABLE_COMMAND_PALETTE = False
     TITLE = "Card Kiosk"
-    BINDINGS = [Binding(key, "request_exit", show=False, priority=True) for key in ESCAPE_KEYS]
+    BINDINGS = [Binding(key, "request_exit", show=False, priority=True) for key in ESCAPE_KEYS] + [
+        Binding(SUPERVISOR_KEY, "supervisor", show=False, priority=True)]
 
     def __init__(self, runtime: Runtime, devices: Devices, *, demo_cards: tuple[str, ...] = (),
                  monotonic: Callable[[], float] = time.monotonic) -> None:
@@ -171,6 +183,14 @@ class KioskApp(App):
                                                                          "kiosk")),
                          lambda approved: self.exit() if approved else None)
 
+    def action_supervisor(self) -> None:
+        from kiosk.screens.base import KioskModal
+        from kiosk.screens.supervisor import SupervisorScreen
+        if self.login is None:
+            self.notify(self.tr("Log in first; on the lock screen F2 unlocks."), timeout=4)
+        elif not isinstance(self.screen, (SupervisorScreen, KioskModal)):
+            self.push_screen(SupervisorScreen())
+
     # -- swipes -----------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
@@ -210,7 +230,7 @@ class KioskApp(App):
     def simulate_swipe(self, text: str) -> None:
         """The demo's card reader: the keys of a swipe, as fast as a reader types them."""
         for character in text + "\r":
-            key = "enter" if character == "\r" else _character_to_key(character)
+            key = "enter" if character == "\r" else _key_name(character)
             self.post_message(events.Key(key, character))
 
     def on_key(self, event: events.Key) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from kiosk import cells
 from kiosk.command_line import IsoDate, KioskGroup, Month, given_options, settings_of
 from kiosk.config import with_simulated_devices
 from kiosk.errors import InvalidInput, N_
@@ -226,11 +227,23 @@ def _outlet_code(outlet: str | None) -> str:
     return outlet or models.Outlet.select().order_by(models.Outlet.id).first().code
 
 
+def _write_table(ctx: click.Context, table, path: Path | None) -> None:
+    """A finance table in the kiosk's language: on the terminal, or as .csv or .xlsx."""
+    from kiosk.i18n import translator
+    translate = translator(settings_of(ctx).language)
+    if path is None:
+        _write_rows(table.shown(translate), None)
+        return
+    from kiosk.spreadsheet import write_report
+    write_report(path, table, translate)
+    click.echo(f"written: {path}")
+
+
 def _write_rows(rows: list[list], csv_path: Path | None) -> None:
     """A table on screen, or a formula-safe CSV for finance."""
     if csv_path is None:
         for row in rows:
-            click.echo("  ".join(f"{cell:>14}" if i else f"{cell:<18}"
+            click.echo("  ".join(cells.right(cell, 14) if i else cells.left(cell, 18)
                                  for i, cell in enumerate(map(str, row))))
         return
     from kiosk.spreadsheet import write_table
@@ -249,8 +262,8 @@ def ledger_daily(ctx, first, last, outlet, csv_path) -> None:
     from kiosk.services import ledgers
     from kiosk.services.bootstrap import system_session
     session = system_session(_runtime(ctx))
-    _write_rows(ledgers.ledger_table(session, _outlet_code(outlet), "daily", first, last),
-                csv_path)
+    _write_table(ctx, ledgers.ledger_table(session, _outlet_code(outlet), "daily", first, last),
+                 csv_path)
 
 
 @ledger.command("stock")
@@ -274,8 +287,8 @@ def ledger_general(ctx, day, outlet, csv_path) -> None:
     from kiosk.services import ledgers
     from kiosk.services.bootstrap import system_session
     session = system_session(_runtime(ctx))
-    _write_rows(ledgers.ledger_table(session, _outlet_code(outlet), "general", day, day),
-                csv_path)
+    _write_table(ctx, ledgers.ledger_table(session, _outlet_code(outlet), "general", day, day),
+                 csv_path)
 
 
 @main.command()
@@ -294,10 +307,10 @@ def reconcile(ctx, channel, statement, month, out, confirm) -> None:
     session = operator_session(ctx) if confirm else system_session(_runtime(ctx))
     month = month or reconciling.last_month(session.now().date())
     report = reconciling.reconcile(session, channel=channel, statement=statement, month=month)
-    rows = reconciling.report_rows(report)
-    _write_rows(rows, None)
+    table = reconciling.report_table(report)
+    _write_table(ctx, table, None)
     if out:
-        _write_rows(rows, out)
+        _write_table(ctx, table, out)
     click.echo(reconciling.summary(report))
     if confirm:
         reconciling.confirm(session, report)

@@ -341,3 +341,13 @@ def test_an_unexpected_failure_has_a_reference_and_its_traceback_is_in_the_log(
 def test_control_characters_in_arguments_are_refused(home):
     assert_refused(kiosk("--home", str(home), "admin", "login-id", "31010001", "cashier1\x00",
                          "x"), "Control characters")
+
+
+def test_clicks_own_usage_errors_speak_the_kiosks_language(tmp_path):
+    from click.testing import CliRunner
+    from kiosk.cli import main
+    chinese = CliRunner(env={"KIOSK_LANG": ""}).invoke(main, ["--home", str(tmp_path), "nosuch"])
+    assert chinese.exit_code == 2 and "没有命令 'nosuch'" in chinese.output
+    english = CliRunner(env={"KIOSK_LANG": "en"}).invoke(main, ["--home", str(tmp_path),
+                                                                 "nosuch"])
+    assert "No such command 'nosuch'" in english.output

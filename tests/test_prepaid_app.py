@@ -14,7 +14,7 @@ from tests.app_helpers import wait_until
 from tests.conftest import MAIN_CARD, SV_CARD
 from tests.test_member_centre_app import open_centre, type_into
 
-ANONYMOUS_CARD, EXPIRED_CARD = card_number("888800000000008"), card_number("888800000000009")
+ANONYMOUS_CARD, EXPIRED_CARD = card_number("888800000000010"), card_number("888800000000009")
 
 
 async def show_card(pilot, number: str) -> None:

@@ -71,9 +71,18 @@ class BatchScreen(FormScreen):
 
     def action_run_list(self) -> None:
         chosen = self.selected()
-        if chosen is not None:
-            self.say(self.tr("Posting..."))
-            self.call("run", batch_recharge.run, self.app.session, chosen.batch_id)
+        if chosen is None:
+            return
+        from kiosk.screens.ask import ConfirmModal
+
+        def confirmed(yes: bool) -> None:
+            if yes:
+                self.say(self.tr("Posting..."))
+                self.call("run", batch_recharge.run, self.app.session, chosen.batch_id)
+        self.app.push_screen(ConfirmModal(self.tr(
+            "Post list #{number}: {count} cards, {total} in all?").format(
+            number=chosen.batch_id, count=chosen.lines, total=format_yuan(chosen.total))),
+            confirmed)
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:

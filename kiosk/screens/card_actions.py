@@ -238,7 +238,7 @@ class PinScreen(CardActionScreen):
 
 class RestrictionsScreen(CardActionScreen):
     HEADING = N_("Card limits")
-    FIELDS = [money_field("daily_limit", N_("Daily limit (0 none)")),
+    FIELDS = [money_field("daily_limit", N_("Day limit (0=none)")),
               Field("allowed_outlets", N_("Only at outlets"), 300),
               Field("allowed_categories", N_("Only categories"), 300),
               Field("forbidden_categories", N_("Never categories"), 300)]

@@ -43,7 +43,7 @@ class CardStockScreen(FormScreen):
         return [Field("product", N_("Product"),
                       choices=self.products or (("", N_("no product opened here")),)),
                 Field("count", N_("Cards"), 6, DIGITS),
-                Field("numbers", N_("Numbers (FIRST-LAST)"), 65, r"[0-9\- ]*")]
+                Field("numbers", N_("Numbers FIRST-LAST"), 65, r"[0-9\- ]*")]
 
     def compose_form(self) -> ComposeResult:
         yield from ()  # mounted when the outlet's products have loaded

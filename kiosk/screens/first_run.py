@@ -17,13 +17,13 @@ class FirstRunScreen(FormScreen):
     WIPE_ON_IDLE = False  # nobody is logged in; the idle timeout has nowhere to go
 
     def fields(self) -> list[Field]:
-        return [Field("outlet", N_("Outlet code (8 digits)"), 8, DIGITS),
+        return [Field("outlet", N_("8-digit outlet code"), 8, DIGITS),
                 Field("outlet_name", N_("Outlet name"), 100),
-                Field("terminal", N_("This terminal's code"), 20,
+                Field("terminal", N_("Terminal code"), 20,
                       value=self.app.settings.terminal_code),
-                Field("login_id", N_("Administrator's login id"), 30),
-                Field("name", N_("Administrator's name"), 50),
-                Field("password", N_("Password (8-12 letters and digits)"), 12, password=True),
+                Field("login_id", N_("Admin login id"), 30),
+                Field("name", N_("Admin name"), 50),
+                Field("password", N_("Password (8-12)"), 12, password=True),
                 Field("password2", N_("Password again"), 12, password=True)]
 
     def on_mount(self) -> None:

@@ -182,9 +182,12 @@ class FormScreen(KioskScreen):
         else:
             self.focus_next()
 
-    def key_enter(self) -> None:
-        """Enter on a Choice moves on like Enter in an Input."""
+    def key_enter(self, event) -> None:
+        """Enter on a Choice moves on like Enter in an Input (and only once: the key must
+        not go on to the Input that now has the focus)."""
         if isinstance(self.focused, Choice):
+            event.prevent_default()
+            event.stop()
             if self.focused is list(self.query("Input, Choice"))[-1]:
                 self.submit()
             else:
@@ -208,6 +211,9 @@ class FormScreen(KioskScreen):
         self.say_error(error)
         if isinstance(error, TableProblems) and self.DETAILS:
             self.details(problem_lines(self.tr, error))
+
+    def failed(self, error) -> None:
+        self.refused(error)
 
     def ask_review(self, error) -> None:
         """A second operator types their credentials; then the form is submitted again

@@ -121,6 +121,7 @@ class MigrateOneScreen(PicksMember, FormScreen):
     def __init__(self, legacy: migration.LegacyRow) -> None:
         super().__init__()
         self.legacy = legacy
+        self.receiving = ""  # the card the money goes to, once the member is known
 
     def heading(self) -> str:
         return self.tr("MIGRATE OLD CARD {number}: {balance}").format(
@@ -132,11 +133,13 @@ class MigrateOneScreen(PicksMember, FormScreen):
 
     def _show_member(self) -> None:
         who = self.member[1] if self.member else self.tr("none yet")
-        self.details(f"{self.tr('Member')}: {who}")
+        receives = f"   {self.tr('Credited to')}: {self.receiving}" if self.receiving else ""
+        self.details(f"{self.tr('Member')}: {who}{receives}")
 
     def member_chosen(self) -> None:
+        self.receiving = ""
         self._show_member()
-        self.say(self.tr("Send the member a code (F6)."))
+        self.call("receiving", migration.receiving_card, self.app.session, self.member[0])
 
     def action_send_code(self) -> None:
         if self.member is None:
@@ -162,6 +165,10 @@ class MigrateOneScreen(PicksMember, FormScreen):
             return
         if message.task == "member":
             self._member_done(message.result)
+        elif message.task == "receiving":
+            self.receiving = message.result
+            self._show_member()
+            self.say(self.tr("Send the member a code (F6)."))
         elif message.task == "code":
             self._code_sent(message.result)
         else:

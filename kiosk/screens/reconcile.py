@@ -8,7 +8,6 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import reconcile, reports
@@ -25,7 +24,7 @@ class ReconcileScreen(FormScreen):
     def fields(self) -> list[Field]:
         settings = self.app.settings
         month = self.app.session.now().strftime("%Y-%m")
-        channels = tuple((name, name) for name in sorted(settings.channels))
+        channels = tuple((name, settings.channel_title(name)) for name in sorted(settings.channels))
         sample = settings.home / "samples" / f"statement-taikang-{month}.csv"
         return [Field("channel", N_("Channel"), choices=channels),
                 Field("month", N_("Month (YYYY-MM)"), 7, r"[0-9-]*", value=month),
@@ -40,33 +39,35 @@ class ReconcileScreen(FormScreen):
         self.query_one("#statement").focus()
 
     def submit(self) -> None:
-        self.call("match", reconcile.reconcile, self.app.session, channel=self.value("channel"),
+        self.call(self._show, reconcile.reconcile, self.app.session, channel=self.value("channel"),
                   statement=self.value("statement"), month=self.value("month"))
 
     def action_confirm(self) -> None:
         if self.report is None:
             self.say(self.tr("Match a statement first (Enter)."), error=True)
             return
-        self.call("confirm", reconcile.confirm, self.app.session, self.report)
+        from kiosk.screens.ask import ConfirmModal
+        report = self.report
+
+        def confirmed(yes: bool) -> None:
+            if yes:
+                self.call(self._confirmed, reconcile.confirm, self.app.session, report)
+        self.app.push_screen(ConfirmModal(self.tr(
+            "Confirm {channel} {month} as reconciled ({total} matched)? The month is then "
+            "closed to changes.").format(channel=self.app.settings.channel_title(report.channel),
+                                         month=report.month,
+                                         total=format_yuan(report.matched_total))), confirmed)
 
     def action_save(self) -> None:
         if self.report is None:
             self.say(self.tr("Match a statement first (Enter)."), error=True)
             return
-        self.call("save", reports.save_table, self.app.session,
+        self.call(self.say_saved, reports.save_table, self.app.session,
                   f"reconciliation-{self.report.channel}-{self.report.month}",
-                  reconcile.report_rows(self.report))
+                  reconcile.report_table(self.report))
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        if message.task == "match":
-            self._show(message.result)
-        elif message.task == "confirm":
-            self.say(self.tr("Month confirmed as reconciled."))
-        else:
-            self.say(self.tr("Report saved: {path}").format(path=message.result))
+    def _confirmed(self, _) -> None:
+        self.say(self.tr("Month confirmed as reconciled."))
 
     def _show(self, report: reconcile.Report) -> None:
         self.report = report

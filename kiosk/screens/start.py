@@ -16,7 +16,7 @@ from kiosk.services import charge as charging
 class StartScreen(KioskScreen):
     KEYS = [("F2", N_("Balance query")), ("F3", N_("Journal/refund")),
             ("F4", N_("Print queue")), ("F6", N_("Member centre")), ("F8", N_("Shift close")),
-            ("F9", N_("Lock")), ("F10", N_("Log out"))]
+            ("F9", N_("Lock")), ("F10", N_("Log out")), ("Ctrl+O", N_("Supervisor"))]
     BINDINGS = [("f2", "toggle_query", ""), ("f3", "journal", ""), ("f4", "print_queue", ""),
                 ("f6", "member_centre", ""),
                 ("f8", "shift_close", ""), ("f9", "lock", ""), ("f10", "log_out", "")]

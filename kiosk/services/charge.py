@@ -273,6 +273,7 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
                 "card_number": card.number}
         data["receipt_id"] = receipts.queue(session, posting.operation, card, "refund", {
             **data, "original_receipt": original.id,
+            "authorised_by": reviewer.login_id if reviewer else "",
             "principal_after": accounts["principal"].balance + principal,
             "bonus_after": accounts["bonus"].balance + bonus,
             "points_after": accounts["points"].balance - points})

@@ -49,10 +49,11 @@ CARDS = {
     "888800000000005": ("CORP", 5000, 0, 0, 3, "888800000000004"),
     "888800000000006": ("CORP", 5000, 0, 0, 3, "888800000000004"),
     "888800000000007": ("INS", 30000, 0, 0, 1, None),  # pays the channel orders below
-    # Anonymous stored-value cards (不记名卡, member None): one holding ¥800 (its limit is
-    # ¥1,000), one expired yesterday with ¥300 kept on it (reactivated at card services).
-    "888800000000008": ("SV", 80000, 0, 0, None, None),
+    "888800000000008": ("SV", 0, 0, 0, 1, None),  # receives 李秀英's insurance transfers
+    # Anonymous stored-value cards (不记名卡, member None): one expired yesterday with
+    # ¥300 kept on it (reactivated at card services), one holding ¥800 (its limit ¥1,000).
     "888800000000009": ("SV", 30000, 0, 0, None, None),
+    "888800000000010": ("SV", 80000, 0, 0, None, None),
 }
 EXPIRED_CARDS = ("888800000000009",)
 # Orders of the insurer's channel (泰康) verified at the counter: order no -> fen. The

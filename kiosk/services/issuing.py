@@ -224,7 +224,8 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
         posting.move(drawer, card_accounts(card, lock=True)["deposit"], request.deposit)
         data = {"card_number": card.number, "amount": request.fee + request.deposit,
                 "fee": request.fee, "deposit": request.deposit}
-        data["receipt_id"] = receipts.queue(session, posting.operation, card, "card_issue", data)
+        data["receipt_id"] = receipts.queue(session, posting.operation, card, "card_issue",
+                                            {**data, "tender": request.tender})
         return data
 
     outcome = perform(session, kind="card_issue", key=key, request=request_data, run=run,

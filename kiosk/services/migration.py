@@ -21,7 +21,8 @@ from kiosk.images import image_kind
 from kiosk.money import MoneyError, parse_yuan
 from kiosk.services import audit, cards, directory, lockout, permissions, receipts
 from kiosk.services.accounts import card_accounts, till_account
-from kiosk.services.operations import OperationResult, Outcome, Posting, perform, stored
+from kiosk.services.operations import (OperationResult, Outcome, Posting, mask_card_number,
+                                       perform, stored)
 from kiosk.services.session import Session
 from kiosk.store import models, tries
 from kiosk.store.db import database
@@ -324,6 +325,14 @@ def migrate(session: Session, request: MigrationRequest) -> MigrationResult:
 def blocked_in_old_system(status: str) -> bool:
     """挂失, 已挂失, Lost ...: the status as the old system wrote it, kept by the import."""
     return status.strip().lower().removeprefix("已") in BLOCKED_STATUSES
+
+
+def receiving_card(session: Session, member_id: int) -> str:
+    """The card a migration for this member would credit, as the clerk sees it before
+    anything posts (product and masked number); refused as migrate() would refuse."""
+    permissions.require(session, permissions.CARD_MANAGE)
+    card = _stored_value_card(_member(member_id))
+    return f"{card.product.name} {mask_card_number(card.number)}"
 
 
 def _stored_value_card(member: models.Member) -> models.Card:

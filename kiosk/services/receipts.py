@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from kiosk.errors import DeviceError, KioskError, N_, NotFound, PermissionDenied
 from kiosk.hw.printer import Printer, PrintJob
 from kiosk.hw.receipt import ReceiptDoc, render
-from kiosk.services import audit, directory, kinds, permissions
+from kiosk.services import audit, directory, kinds, permissions, tenders
 from kiosk.i18n import translator
 from kiosk.money import format_yuan
 from kiosk.services.business_date import local_time
@@ -66,9 +66,16 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
     info = directory.actor_info(session.actor)
     rows = [(tr("Card"), mask_card_number(card.number)),
             (tr("Amount"), receipt_money(data["amount"]))]
+    if data.get("tender"):
+        rows.append((tr("Paid by"), tenders.name_of(data["tender"])))
+    for key, label in (("fee", N_("Card fee")), ("deposit", N_("Deposit"))):
+        if data.get(key):
+            rows.append((tr(label), receipt_money(data[key])))
     for key, label in (("principal", N_("Principal")), ("bonus", N_("Bonus"))):
         if key in data:
             rows.append((tr(label), receipt_money(data[key])))
+    if data.get("promotion"):
+        rows.append((tr("Promotion"), data["promotion"]))
     for key, label in (("principal_after", N_("Principal balance")),
                        ("bonus_after", N_("Bonus balance"))):
         if key in data:
@@ -79,6 +86,8 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
         rows.append((tr("Reverses"), f"#{data['original_operation_id']}"))
     if data.get("channel_order_no"):
         rows.append((tr("Channel order"), data["channel_order_no"]))
+    if data.get("authorised_by"):
+        rows.append((tr("Authorised by"), data["authorised_by"]))
     rows += [(tr("Receipt no."), receipt_label(info.terminal_code, number)),
              (tr("Journal no."), f"#{operation.id}"),
              (tr("Time"), local_time(session.now(), info.time_zone).strftime("%Y-%m-%d %H:%M"))]
