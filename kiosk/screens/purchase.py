@@ -27,10 +27,10 @@ class PurchaseScreen(FormScreen):
     def fields(self) -> list[Field]:
         return [Field("buyer_name", N_("Buyer's name"), 100),
                 Field("buyer_id_number", N_("Buyer's ID number"), 18, r"[0-9Xx]*"),
-                Field("payer_account_name", N_("Payer's account name"), 100),
-                Field("payer_account_no", N_("Payer's account number"), 40, DIGITS),
-                Field("payee_account_name", N_("Payee's account name"), 100),
-                Field("payee_account_no", N_("Payee's account number"), 40, DIGITS),
+                Field("payer_account_name", N_("Payer account"), 100),
+                Field("payer_account_no", N_("Payer account no."), 40, DIGITS),
+                Field("payee_account_name", N_("Payee account"), 100),
+                Field("payee_account_no", N_("Payee account no."), 40, DIGITS),
                 # Last: Enter on it confirms (←/→ changes it).
                 Field("buyer_kind", N_("Buyer"), choices=BUYER_CHOICES, value=self.buyer_kind)]
 
