@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from kiosk.errors import InvalidInput, KioskError, N_
+from kiosk.errors import InvalidInput, N_
 from kiosk.identity import mask_id_number, normalise_id_number
 from kiosk.money import FEN_PER_YUAN, format_yuan
 from kiosk.services import audit, permissions, policies, tenders
@@ -46,7 +46,7 @@ CAP_EXEMPT_KINDS = frozenset({"refund", "replacement"})
 BUYER_KINDS = (N_("person"), N_("company"))
 
 
-class PrepaidRuleBroken(KioskError):
+class PrepaidRuleBroken(InvalidInput):
     """A rule of the prepaid card regulations refused the operation; the message names it."""
 
     default_message = N_("This breaks the prepaid card rules.")
