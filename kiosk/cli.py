@@ -583,6 +583,9 @@ def _fen(text: str | None) -> int | None:
               help="The PIN a card starts with: typed by the customer at issue, or the last "
                    "six of the holder's ID number (X as 0: what an insurer's file needs).")
 @click.option("--active/--inactive", default=None)
+@click.option("--prepaid/--not-prepaid", default=None,
+              help="A single-purpose prepaid card the chain sells (单用途商业预付卡): the "
+                   "commerce ministry's rules apply. Every kind but insurance by default.")
 @click.pass_context
 def admin_product(ctx, code, fee, deposit, **fields):
     """Create card product CODE or change the options given."""
@@ -662,6 +665,37 @@ def admin_pos_list(ctx):
     for pos in pos_sales.listing(_admin_session(ctx)):
         click.echo(f"{pos.code:20} {pos.outlet_code}/{pos.terminal_code:8} "
                    f"{'on ' if pos.active else 'off'} {pos.name}")
+@main.group()
+def report() -> None:
+    """Reports for the regulator."""
+
+
+@report.command("prepaid")
+@click.option("--quarter", required=True, help="e.g. 2026Q4")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="The .xlsx to write (default: prepaid-QUARTER.xlsx here).")
+@click.option("--custody-held", help="Prepaid funds held in custody at the bank (yuan).")
+@click.option("--guarantee", help="A bank guarantee held in its place (yuan).")
+@click.pass_context
+def report_prepaid(ctx, quarter, out, custody_held, guarantee) -> None:
+    """预收资金: prepaid card funds per issuing company and day, the custody due, and
+    the purchases recorded, for the commerce regulator (单用途商业预付卡管理办法)."""
+    from kiosk.i18n import translator
+    from kiosk.services import prepaid
+    from kiosk.spreadsheet import write_workbook
+    session = operator_session(ctx)
+    period = prepaid.Quarter.parse(quarter)
+    result = prepaid.quarter_report(session, period, custody_held=_fen(custody_held) or 0,
+                                    guarantee=_fen(guarantee) or 0)
+    path = out or Path(f"prepaid-{period}.xlsx")
+    if path.suffix.lower() != ".xlsx":
+        raise InvalidInput(N_("The report is an .xlsx file."))
+    write_workbook(path, prepaid.report_sheets(result, translator(
+        session.runtime.settings.language)))
+    for funds in result.issuers:
+        click.echo(f"{funds.issuer}: {period} closing {funds.closing / 100:.2f}, custody due "
+                   f"{funds.custody_due / 100:.2f}, shortfall {funds.shortfall / 100:.2f}")
+    click.echo(f"written: {path}")
 
 
 @main.command("verify-export")

@@ -68,3 +68,21 @@ def write_table(path, rows: list[list], *, sheet: str = "Sheet1",
         with open(temporary, "w", newline="", encoding="utf-8-sig") as handle:
             csv.writer(handle).writerows([[safe_cell(cell) for cell in row] for row in rows])
     os.replace(temporary, path)
+
+
+def write_workbook(path, sheets: dict[str, list[list]]) -> None:
+    """Several sheets (name -> rows, the first row a header) to one .xlsx, every text
+    cell made safe; written atomically."""
+    import os
+    from pathlib import Path
+
+    from openpyxl import Workbook
+    path = Path(path)
+    temporary = path.with_name(path.name + ".tmp")
+    book = Workbook(write_only=True)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(title=name[:31])
+        for row in rows:
+            sheet.append([safe_cell(cell) if isinstance(cell, str) else cell for cell in row])
+    book.save(temporary)
+    os.replace(temporary, path)

@@ -152,6 +152,12 @@ def _allocate(session, runtime, main_number, sub_number, amount, key):
                               amount=amount, key=key).amount
 
 
+def _recharge(session, runtime, number, amount, key, tender="cash"):
+    from kiosk.services import recharge
+    return recharge.recharge(session, card_number=number, amount=amount, tender=tender,
+                             key=key).operation_id
+
+
 def _log_in(session, runtime, outlet_code, login_id, password):
     from kiosk.services import operators
     operators.login(session, outlet_code=outlet_code, login_id=login_id, password=password)
@@ -239,4 +245,5 @@ TASKS = {"redeem_points": _redeem_points, "charge": _charge, "refund": _refund,
          "clear_cheque": _clear_cheque, "bounce_cheque": _bounce_cheque,
          "small_refund": _small_refund, "special_refund": _special_refund,
          "deposit_refund": _deposit_refund, "reverse_payment": _reverse_payment,
-         "transfer": _transfer}
+         "transfer": _transfer,
+         "recharge": _recharge}

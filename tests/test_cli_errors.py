@@ -38,6 +38,7 @@ COMMANDS = {
     "cheque bounce": ["cheque", "bounce", "1", "--reason", "存款不足"],
     "ledger daily": ["ledger", "daily", "--from", "2026-11-01", "--to", "2026-11-02"],
     "ledger general": ["ledger", "general", "--date", "2026-11-22"],
+    "report prepaid": ["report", "prepaid", "--quarter", "2026Q4", "--out", "{tmp}/q.xlsx"],
     "reconcile": ["reconcile", "--channel", "taikang", "--statement", "{statement}"],
     "settlement": ["settlement", "--channel", "taikang", "--in", "2027-01"],
     "admin outlet": ["admin", "outlet", "31010009", "新店"],

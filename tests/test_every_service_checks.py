@@ -31,6 +31,7 @@ OPEN_TO_ALL = {
     "charge.check_sale": "a hint inside a checked sale; its data is the card just read",
     "channel_orders.redeem": "inside a checked sale's transaction",
     "points.post_earned": "inside a checked sale's transaction (charge, member_sale)",
+    "prepaid.record_sale": "inside a checked sale's transaction (recharge, batch list)",
     "channels.channel_mapping": "the settings' column names, no data",
     "channels.channel_of_issuer": "the settings' channel names, no data",
     "operations.perform": "checks the operation kind's right inside its transaction",

@@ -89,7 +89,9 @@ def test_a_chain_from_an_empty_store_to_its_first_month_close(kiosk, tmp_path):
     kiosk("stock", "receive-move", move, who=("clerk1", "Clerk1234"), outlet=SHOP)
 
     # The member centre: a member, their card written, issued with their PIN, money in.
-    member = members.register(clerk, members.MemberDetails("王小明", "13600136000"))
+    # A named prepaid card's holder registers with their ID number (the real-name rule).
+    member = members.register(clerk, members.MemberDetails("王小明", "13600136000",
+                                                           "110101199001010015"))
     number = issuing.next_blank(clerk, "SV")
     issuing.record_written(clerk, number)
     issuing.issue(clerk, issuing.IssueRequest(number, member, "246810", 1000, 0), key="issue")

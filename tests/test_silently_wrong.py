@@ -52,6 +52,9 @@ def test_a_headerless_first_row_missing_its_amount_is_reported_not_dropped(clerk
 
 
 def test_a_batch_line_above_the_line_maximum_is_a_bad_row(clerk, tmp_path):
+    # Line 3 is at the line maximum, which a prepaid card's limit would refuse on its
+    # own (tests/test_prepaid.py): here the company card is not a prepaid product.
+    models.CardProduct.update(prepaid=False).where(models.CardProduct.code == "CORP").execute()
     path = write(tmp_path, f"卡号,金额\n{SV_CARD},9999999999.99\n{MAIN_CARD},50000.00\n")
     with pytest.raises(TableProblems) as raised:
         batch_recharge.import_list(clerk, path, name="typo")

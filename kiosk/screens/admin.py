@@ -131,7 +131,7 @@ ACTIONS = (
     Action("d", N_("Set a rule of the chain"), (
         Field("rule", N_("Rule"), choices=tuple((r.key, r.label)
                                                for r in policies.RULES.values())),
-        Field("value", N_("Value"), 4, DIGITS)),
+        Field("value", N_("Value"), 6, DIGITS)),  # the prepaid rules' yuan: up to 50000
         lambda s, v: policies.set_policy(s, v["rule"], int(v["value"] or -1))),
 )
 

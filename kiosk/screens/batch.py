@@ -45,6 +45,11 @@ class BatchScreen(FormScreen):
                   repeat_confirmed=repeat_confirmed)
 
     def failed(self, error) -> None:
+        from kiosk.services.prepaid import PurchaseDetailsNeeded
+        if isinstance(error, PurchaseDetailsNeeded):
+            super().failed(error)
+            self._ask_purchase(error)
+            return
         if not isinstance(error, batch_recharge.RepeatedList):
             super().failed(error)
             return
@@ -106,6 +111,24 @@ class BatchScreen(FormScreen):
             "Post list #{number}: {count} cards, {total} in all?").format(
             number=chosen.batch_id, count=chosen.lines, total=format_yuan(chosen.total))),
             confirmed)
+
+    def _ask_purchase(self, error) -> None:
+        """A list refused by the prepaid card rules: record its buyer and accounts
+        (预付卡规定), then submit it again."""
+        chosen = self.selected()
+        if chosen is None:
+            return
+        from kiosk.screens.purchase import PurchaseScreen
+
+        def recorded(purchase) -> None:
+            if purchase is not None:
+                self.call(self._purchase_recorded, batch_recharge.set_purchase,
+                          self.app.session, chosen.batch_id, purchase)
+        self.app.push_screen(PurchaseScreen(self.describe(error), "company"), recorded)
+
+    def _purchase_recorded(self, _) -> None:
+        self.say(self.tr("Purchase recorded; submit the list again (F6)."))
+        self.refresh_lists()
 
     def _posted(self, report: batch_recharge.RunReport) -> None:
         self.say(self.tr("Posted {posted}, already posted {already}, failed {failed}.").format(

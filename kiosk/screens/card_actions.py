@@ -79,12 +79,30 @@ class RechargeScreen(CardActionScreen):
         self.details(self.tr("Promotions today: {names}").format(names="、".join(names))
                      if names else self.tr("No promotion today."))
 
+    purchase = None
+
     def submit(self) -> None:
         amount = self.money("amount")
         if amount is not None:
             self.call("recharge", recharge.recharge, self.app.session,
                       card_number=self.card.number, amount=amount, tender=self.value("tender"),
-                      key=self.key)
+                      key=self.key, purchase=self.purchase)
+
+    def refused(self, error) -> None:
+        """A large purchase needs its buyer or accounts recorded (预付卡规定): the
+        refusal is said, then asked for, and the recharge made again with them."""
+        super().refused(error)
+        from kiosk.services.prepaid import PurchaseDetailsNeeded
+        if isinstance(error, PurchaseDetailsNeeded):
+            from kiosk.screens.purchase import PurchaseScreen
+
+            def recorded(purchase) -> None:
+                if purchase is not None:
+                    self.purchase = purchase
+                    self.key = f"{type(self).__name__}-{uuid.uuid4().hex}"
+                    self.submit()
+            self.app.push_screen(PurchaseScreen(
+                self.describe(error), "company" if self.card.company else "person"), recorded)
 
     def action_reverse(self) -> None:
         self.call("reversible", recharge.last_reversible, self.app.session, self.card.number)

@@ -18,7 +18,8 @@ from kiosk.services import card_care, cards
 
 ACTIONS = (("F1", N_("Transfer")), ("F2", N_("Recharge")), ("F3", N_("Loss / found")),
            ("F4", N_("Replace/upgrade")), ("F5", N_("PIN")), ("F6", N_("Limits")),
-           ("F7", N_("Clearing")), ("F8", N_("Sub cards")), ("F9", N_("Name holder")), ("F10", N_("Refund")))
+           ("F7", N_("Clearing")), ("F8", N_("Sub cards")), ("F9", N_("Name holder")),
+           ("F10", N_("Refund / reactivate")))
 ACTION_CHECKS = {"f8": cards.ensure_allocates}
 ACTION_SCREENS = {"f2": "RechargeScreen", "f4": "ReplaceScreen", "f5": "PinScreen",
                   "f6": "RestrictionsScreen", "f7": "ClearingScreen", "f8": "AllocationScreen",
@@ -27,8 +28,9 @@ ACTION_SCREENS = {"f2": "RechargeScreen", "f4": "ReplaceScreen", "f5": "PinScree
 
 class CardServiceScreen(KioskScreen):
     KEYS = [("Enter", N_("Look up")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f3", "toggle_loss", ""), ("f9", "name_holder", "")] + [
-        (key, f"act('{key}')", "") for key in ACTION_SCREENS]
+    BINDINGS = [("escape", "back", ""), ("f3", "toggle_loss", ""), ("f9", "name_holder", ""),
+                ("f10", "refund_or_reactivate", "")] + [
+        (key, f"act('{key}')", "") for key in ACTION_SCREENS if key != "f10"]
 
     def __init__(self) -> None:
         super().__init__()
@@ -92,6 +94,9 @@ class CardServiceScreen(KioskScreen):
             self.load(card.replaced_by)
             return
         self.follow_replacement = False
+        # The same card shown again (reloaded after an action, or when a prompt closes)
+        # keeps what the action said: a refusal or "Done." is not wiped by the reload.
+        same_card = self.card is not None and self.card.number == card.number
         self.card = card
         self.query_one("#number", Input).value = card.number
         lines = card_summary(self.tr, card)
@@ -99,7 +104,8 @@ class CardServiceScreen(KioskScreen):
         cells = [f"[b]{key}[/b] {self.tr(label)}" for key, label in ACTIONS]
         self.query_one("#actions", Static).update(
             "   ".join(cells[:5]) + "\n" + "   ".join(cells[5:]))
-        self.say("")
+        if not same_card:
+            self.say("")
 
     def _need_card(self) -> bool:
         if self.card is None:
@@ -155,6 +161,25 @@ class CardServiceScreen(KioskScreen):
                 self.call("name", issuing.name_anonymous_card, self.app.session,
                           self.card.number, member[0])
         self.app.push_screen(MemberSearchScreen(picking=True), chosen)
+
+    def action_refund_or_reactivate(self) -> None:
+        """F10: an expired card is made valid again (its balance is never forfeited);
+        any other card goes to the refunds that keep it."""
+        if not self._need_card():
+            return
+        expired = self.card.expires_on is not None and \
+            self.card.expires_on < self.app.session.now().date()
+        if expired:
+            self.action_reactivate()
+        else:
+            self.action_act("f10")
+
+    def action_reactivate(self) -> None:
+        """激活: an expired prepaid card valid again, its balance untouched."""
+        if not self._need_card():
+            return
+        from kiosk.services import prepaid
+        self.call("reactivate", prepaid.reactivate, self.app.session, self.card.number)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -250,7 +250,8 @@ PRODUCT_FIELDS = {"name": str, "kind": str, "issuer": str, "spend_order": str,
                   "allowed_categories": str, "forbidden_categories": str, "issue_fee": int,
                   "deposit": int, "sub_card_limit": int, "points_per_yuan": int,
                   "tier_thresholds": str, "validity_months": int,
-                  "signature_required": bool, "active": bool, "initial_pin": str}
+                  "signature_required": bool, "active": bool, "initial_pin": str,
+                  "prepaid": bool}
 INITIAL_PINS = ("typed", "id_last6")
 
 
@@ -273,6 +274,7 @@ def save_product(session: Session, code: str, **changes) -> None:
         raise InvalidInput(N_("Fees, limits and rates are never negative."))
     with database.atomic():
         existing = models.CardProduct.get_or_none(models.CardProduct.code == code)
+        _check_prepaid_validity(existing, changes)
         if existing is None:
             if not {"name", "kind"} <= set(changes):
                 raise InvalidInput(N_("A new product needs a name and a kind."))
@@ -282,6 +284,20 @@ def save_product(session: Session, code: str, **changes) -> None:
                 models.CardProduct.id == existing.id).execute()
         audit.append(session, "product.save", subject=f"product:{code}",
                      details={"fields": sorted(changes)})
+
+
+def _check_prepaid_validity(existing: models.CardProduct | None, changes: dict) -> None:
+    """An anonymous prepaid card is valid at least the legal months (named ones never
+    expire): a prepaid product's validity, if any, is no shorter."""
+    from kiosk.services import policies, prepaid
+    merged = {"kind": getattr(existing, "kind", ""), "prepaid": getattr(existing, "prepaid", True),
+              "validity_months": getattr(existing, "validity_months", 0), **changes}
+    least = policies.value("prepaid_anonymous_valid_months")
+    if merged["prepaid"] and merged["kind"] != "insurance" and \
+            0 < merged["validity_months"] < least:
+        raise prepaid.PrepaidRuleBroken(
+            N_("Validity rule (单用途商业预付卡管理办法): an anonymous prepaid card is valid at "
+               "least {months} months (0: no expiry); named cards never expire."), months=least)
 
 
 def add_promotion(session: Session, product_code: str, name: str, min_amount: int, bonus: int,

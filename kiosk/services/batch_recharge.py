@@ -17,7 +17,7 @@ import peewee as pw
 
 from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.money import FEN_PER_YUAN, format_yuan, parse_yuan
-from kiosk.services import audit, permissions, reviewed_lists, tenders
+from kiosk.services import audit, permissions, prepaid, reviewed_lists, tenders
 from kiosk.services.recharge import recharge
 from kiosk.services.reviewed_lists import STATUS_NAMES, RunReport  # noqa: F401 (re-exported)
 from kiosk.services.session import Session
@@ -63,16 +63,22 @@ def parse_list(path: str | Path, *, line_most: int, list_most: int
 
 
 def _card_problems(rows: list[tuple[int, str, int]]) -> list[Problem]:
-    found = {}
+    found, principal = {}, {}
     numbers = [number for _, number, _ in rows]
     for start in range(0, len(numbers), 500):
         query = (models.Card.select(models.Card.number, models.Card.status,
-                                    models.CardProduct.kind)
+                                    models.Card.anonymous, models.CardProduct.kind,
+                                    models.CardProduct.prepaid)
                  .join(models.CardProduct).where(models.Card.number.in_(numbers[start:start + 500])))
         found.update({card.number: card for card in query})
+        principal.update(models.Account.select(models.Card.number, models.Account.balance)
+                         .join(models.Card).where(
+                             models.Card.number.in_(numbers[start:start + 500]),
+                             models.Account.kind == "principal").tuples())
     problems = []
-    for line, number, _ in rows:
+    for line, number, amount in rows:
         card = found.get(number)
+        room = prepaid.room_on(card, principal.get(number, 0)) if card is not None else None
         if card is None:
             problems.append(Problem(line, N_("no card with number {number}"),
                                     {"number": number[:24]}))
@@ -82,6 +88,12 @@ def _card_problems(rows: list[tuple[int, str, int]]) -> list[Problem]:
         elif card.status != "active":
             problems.append(Problem(line, N_("card {number} is not active ({status})"),
                                     {"number": number[-4:], "status": card.status}))
+        elif room is not None and amount > room:
+            problems.append(Problem(
+                line, N_("card {number} would pass the prepaid card limit of {cap} "
+                         "(单用途商业预付卡管理办法): it can take at most {room}"),
+                {"number": number[-4:], "cap": format_yuan(prepaid.cap_for(card.anonymous)),
+                 "room": format_yuan(room)}))
     return problems
 
 
@@ -153,8 +165,30 @@ def get_batch(session: Session, batch_id: int) -> models.BatchList:
     return batch
 
 
+def set_purchase(session: Session, batch_id: int, purchase: prepaid.Purchase) -> None:
+    """The buyer of the list (a company, or a person) and the accounts the money came
+    from and went to, as the prepaid card rules make us record them; while a draft."""
+    permissions.require(session, permissions.RECHARGE)
+    with database.atomic():
+        batch = get_batch(session, batch_id)
+        if batch.status != "draft":
+            raise InvalidInput(N_("Only a draft list can change."))
+        checked = prepaid.check_sale(0, batch.tender, purchase, company=False)
+        prepaid.record_sale(session, checked or prepaid.Purchase(purchase.buyer_kind),
+                            amount=batch.total, tender=batch.tender, batch_id=batch.id)
+
+
+def _check_sale(batch: models.BatchList) -> None:
+    """A list is one purchase: its total follows the real-name and no-cash rules. A
+    list without a buyer recorded is a company's (lists are companies' purchases)."""
+    purchase = prepaid.batch_purchase(batch.id)
+    prepaid.check_sale(batch.total, batch.tender, purchase,
+                       company=purchase is None or purchase.buyer_kind == "company")
+
+
 def submit(session: Session, batch_id: int) -> None:
     permissions.require(session, permissions.RECHARGE)
+    _check_sale(get_batch(session, batch_id))
     _move(session, batch_id, allowed=("draft",), to="submitted", action="batch.submit")
 
 
@@ -184,10 +218,12 @@ def run(session: Session, batch_id: int) -> RunReport:
     batch = get_batch(session, batch_id)
     if batch.status not in ("reviewed", "run"):
         raise InvalidInput(N_("Only a reviewed list can be run."))
+    _check_sale(batch)
 
     def post(line: models.BatchLine):
         result = recharge(session, card_number=line.card_number, amount=line.amount,
-                          tender=batch.tender, key=f"batch-{batch.id}-{line.line_no}")
+                          tender=batch.tender, key=f"batch-{batch.id}-{line.line_no}",
+                          batch_id=batch.id)
         if line.operation_id != result.operation_id:
             models.BatchLine.update(operation=result.operation_id).where(
                 models.BatchLine.id == line.id).execute()

@@ -10,12 +10,12 @@ from kiosk.errors import DeviceError, InvalidInput, KioskError, N_, NotFound
 from kiosk.i18n import translator
 from kiosk.identity import initial_pin_from_id
 from kiosk.money import MoneyError
-from kiosk.services import audit, card_status, cards, permissions, receipts, tenders
+from kiosk.services import audit, card_status, cards, permissions, prepaid, receipts, tenders
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.card_status import CardStatus
 from kiosk.services.catalog import CATEGORIES
 from kiosk.services.issuing import blank_card, check_new_pin, expiry_date, require_review
-from kiosk.services.operations import OperationResult, Posting, perform
+from kiosk.services.operations import OperationResult, Posting, perform, stored
 from kiosk.services.session import Session
 from kiosk.services.tiers import tiers
 from kiosk.services.transfers import move_all_balances
@@ -56,6 +56,10 @@ def cancel_loss(session: Session, number: str, holder_check: str, printer=None) 
 
 def _check_holder(card: models.Card, holder_check: str) -> None:
     member = models.Member.get_or_none(models.Member.id == card.member_id)
+    if (member is None or card.anonymous) and prepaid.is_prepaid(card.product):
+        raise prepaid.PrepaidRuleBroken(N_("Loss rule (单用途商业预付卡管理办法): an anonymous "
+                                           "card cannot be reported lost; only a named card "
+                                           "can."))
     if member is None or card.anonymous:
         raise InvalidInput(N_("An anonymous card has no holder to check: it cannot be "
                               "reported lost."))
@@ -164,7 +168,9 @@ def replace_card(session: Session, request: Replacement, *, key: str,
                 allowed_outlets=old_now.allowed_outlets,
                 allowed_categories=old_now.allowed_categories,
                 forbidden_categories=old_now.forbidden_categories,
-                expires_on=expiry_date(new.product, posting.operation.business_date)).where(
+                expires_on=prepaid.expiry_for(new.product, anonymous=old_now.anonymous,
+                                              today=posting.operation.business_date,
+                                              plain=expiry_date)).where(
                 models.Card.id == new.id, models.Card.status == "written").execute() != 1:
             blank_card(session, new.number)
             raise InvalidInput(N_("Write the card (or read the smart card) before issuing "
@@ -282,6 +288,14 @@ def set_restrictions(session: Session, number: str, rules: Restrictions) -> None
 
 
 # -- clearing ---------------------------------------------------------------------------
+def _issued_on(card: models.Card):
+    """The business date the card was issued (None: issued before this system)."""
+    issue = (models.Operation.select(models.Operation.business_date)
+             .where(models.Operation.card == card.id, models.Operation.kind == "card_issue")
+             .order_by(models.Operation.id).first())
+    return issue.business_date if issue is not None else None
+
+
 @dataclass(frozen=True, kw_only=True)
 class ClearingResult(OperationResult):
     card_number: str
@@ -293,16 +307,24 @@ class ClearingResult(OperationResult):
 
 
 def clear_card(session: Session, number: str, *, key: str, review=None) -> ClearingResult:
-    """清户: close the card for good. Principal and deposit are paid back in cash; the
-    bonus is forfeited and the points lapse, as the product terms say. With review."""
+    """清户 (a prepaid card's 赎回, redemption): close the card for good. Principal and
+    deposit are paid back in cash, less the chain's redemption fee on a prepaid card's
+    principal; the bonus is forfeited and the points lapse, as the product terms say.
+    With review. A prepaid card follows the rules (services/prepaid.py): named cards
+    only, from the months after issue the chain sets; a product the chain stopped
+    accepting is redeemed in full, anonymous cards too."""
     permissions.require(session, permissions.CARD_MANAGE)
     card = cards.get_card(number)
+    if stored(key) is None:
+        prepaid.check_redemption(card, session.now().date(), _issued_on(card))
     reviewer = require_review(session, review, permissions.CARD_MANAGE,
                               N_("Clearing a card"))
 
     def run(posting: Posting) -> dict:
         card_now = card_store.locked(card.id)
         cards.ensure_move(card_now, CardStatus.CLEARED)
+        fee_percent = prepaid.check_redemption(card_now, posting.operation.business_date,
+                                               _issued_on(card_now))
         if models.Card.select().where(models.Card.main_card == card.id,
                                       models.Card.status == "active").exists():
             raise InvalidInput(N_("Clear or replace its sub cards first."))
@@ -310,9 +332,11 @@ def clear_card(session: Session, number: str, *, key: str, review=None) -> Clear
         accounts = card_accounts(card, lock=True)
         outlet, terminal = session.actor.outlet_id, session.actor.terminal_id
         drawer = till_account(outlet, terminal, "outlet_cash")
-        paid = accounts["principal"].balance + accounts["deposit"].balance
+        fee = accounts["principal"].balance * fee_percent // 100
+        paid = accounts["principal"].balance - fee + accounts["deposit"].balance
         posting.operation.amount = paid
-        posting.move(accounts["principal"], drawer, accounts["principal"].balance)
+        posting.move(accounts["principal"], till_account(outlet, None, "fee_income"), fee)
+        posting.move(accounts["principal"], drawer, accounts["principal"].balance - fee)
         posting.move(accounts["deposit"], drawer, accounts["deposit"].balance)
         posting.move(accounts["bonus"], till_account(outlet, None, "promotion_expense"),
                      accounts["bonus"].balance)

@@ -48,6 +48,7 @@ class CardView:
     pin_locked: bool = False
     forbidden_categories: str = ""  # the product's and the card's own, comma separated
     refusal: KioskError | None = None  # why a sale here would be refused (charge.for_sale)
+    company: bool = False  # a company's card: its purchases are a company's (预付卡规定)
     anonymous: bool = False  # 不记名: no holder yet, may be named
     is_main_card: bool = False  # a company's main card, which allocates to sub cards
 
@@ -122,7 +123,8 @@ def view(card: models.Card) -> CardView:
         tier_offer=tier_offer(card, money.get("points", 0)) if card.status == "active" else "",
         replaced_by=card.replaced_by.number if card.replaced_by_id else "",
         pin_locked=card.pin_locked, forbidden_categories="、".join(dict.fromkeys(forbidden)),
-        anonymous=card.anonymous, is_main_card=card.company and card.main_card_id is None)
+        company=card.company, anonymous=card.anonymous,
+        is_main_card=card.company and card.main_card_id is None)
 
 
 # Hints for the screen, from the card as read: the operations decide again themselves.
@@ -155,7 +157,14 @@ def look_up(session: Session, number: str) -> CardView:
 
 
 def ensure_usable(card: models.Card, today: dt.date) -> None:
-    """Lost, frozen, expired, replaced, blank and void cards each get their own message."""
+    """Lost, frozen, expired, replaced, blank and void cards each get their own message.
+    An expired prepaid card's balance is never forfeited: the message says where it is
+    reactivated or exchanged."""
+    if card_status.effective(card.status, card.expires_on, today) is CardStatus.EXPIRED \
+            and card.product.prepaid and card.product.kind != "insurance":
+        raise CardUnusable(N_("This card has expired, but its balance is kept (prepaid card "
+                              "rules, 单用途商业预付卡管理办法): the member centre reactivates "
+                              "it (card services, F10) or exchanges it for a new card."))
     card_status.ensure_spendable(card.status, card.expires_on, today, _replaced_by(card))
 
 

@@ -50,7 +50,12 @@ CARDS = {
     "888800000000006": ("CORP", 5000, 0, 0, 3, "888800000000004"),
     "888800000000007": ("INS", 30000, 0, 0, 1, None),  # pays the channel orders below
     "888800000000008": ("SV", 0, 0, 0, 1, None),  # receives 李秀英's insurance transfers
+    # Anonymous stored-value cards (不记名卡, member None): one expired yesterday with
+    # ¥300 kept on it (reactivated at card services), one holding ¥800 (its limit ¥1,000).
+    "888800000000009": ("SV", 30000, 0, 0, None, None),
+    "888800000000010": ("SV", 80000, 0, 0, None, None),
 }
+EXPIRED_CARDS = ("888800000000009",)
 # Orders of the insurer's channel (泰康) verified at the counter: order no -> fen. The
 # sample statement matches one, differs on one, lacks one and adds one of its own.
 CHANNEL_ORDERS = {"TK-0001": 8800, "TK-0002": 12050, "TK-0003": 4500}
@@ -140,12 +145,19 @@ def _members(outlet: models.Outlet) -> list[models.Member]:
 
 def _cards(system: Session, outlet, products, members) -> None:
     created = {}
+    today = system.now().date()
     for stem, (product, principal, bonus, points, member, main) in CARDS.items():
+        # Named prepaid cards never expire; anonymous ones (and insurers' cards) in 3 years.
+        expires = today.replace(year=today.year + 3) \
+            if member is None or product == "INS" else None
+        if stem in EXPIRED_CARDS:
+            expires = today - dt.timedelta(days=1)
         card = models.Card.create(
             number=card_number(stem), product=products[product], status="active",
-            outlet=outlet, member=members[member], company=product == "CORP",
+            outlet=outlet, member=members[member] if member is not None else None,
+            anonymous=member is None, company=product == "CORP",
             main_card=created.get(main), pin_hash=system.hasher.hash(DEMO_PIN),
-            expires_on=system.now().date().replace(year=system.now().year + 3))
+            expires_on=expires)
         open_card_accounts(card)
         created[stem] = card
         _opening_balance(system, card, principal, bonus, points)
@@ -232,6 +244,9 @@ def write_samples(folder, month: str) -> None:
         "batch-recharge.csv": f"卡号,金额\n{sv},100.00\n{main},500\n",
         "batch-recharge-mistakes.csv": f"卡号,金额\n{sv},100.005\n{sv},20\n"
                                        f"8888000000009999,10\n",
+        # ¥10,000 in one list: the real-name rule asks for the buyer before it is submitted.
+        "batch-recharge-10000.csv": f"卡号,金额\n{sv},4000\n{card_number('888800000000003')},5000\n"
+                                    f"{main},1000\n",
         "legacy-cards.csv": "卡号,余额,门店,状态,卡类型,积分\n"
                             "6100000000000011,66.60,31010001,正常,老储值卡,520\n",
     }

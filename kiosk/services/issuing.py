@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound, ReviewRequired
 from kiosk.hw.msr import Tracks
 from kiosk.hw.tracks import build_tracks, track_name
-from kiosk.services import audit, card_stock, cards, operators, permissions, receipts, tenders
+from kiosk.services import (audit, card_stock, cards, operators, permissions, prepaid, receipts,
+                            tenders)
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.operations import OperationResult, Posting, perform
 from kiosk.services.session import Session
@@ -187,8 +188,13 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
             session, review, permissions.CARD_ISSUE,
             N_("More sub cards than the product allows"))
     member_id = main.member_id if main is not None else request.member_id
-    if member_id is not None and models.Member.get_or_none(models.Member.id == member_id) is None:
+    holder = models.Member.get_or_none(models.Member.id == member_id) \
+        if member_id is not None else None
+    if member_id is not None and holder is None:
         raise NotFound(N_("No such member."))
+    company = request.company or (main is not None and main.company)
+    if prepaid.is_prepaid(product):
+        prepaid.check_named_holder(holder, company=company)
     pin_hash = session.hasher.hash(request.pin)
     request_data = {"card": card.number, "member": member_id, "fee": request.fee,
                     "deposit": request.deposit, "tender": request.tender,
@@ -206,7 +212,8 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
             status="active", member=member_id, anonymous=member_id is None,
             company=request.company or (main is not None and main.company),
             main_card=main.id if main else None, pin_hash=pin_hash, pin_failures=0,
-            pin_locked=False, expires_on=expiry_date(product, day)).where(
+            pin_locked=False, expires_on=prepaid.expiry_for(
+                product, anonymous=member_id is None, today=day, plain=expiry_date)).where(
             models.Card.id == card.id, models.Card.status == "written").execute()
         if changed != 1:
             blank_card(session, card.number)  # says why: another outlet's, or issued
@@ -249,9 +256,13 @@ def name_anonymous_card(session: Session, number: str, member_id: int) -> None:
         card = cards.get_card(number)
         if not card.anonymous:
             raise InvalidInput(N_("This card already has a named holder."))
-        models.Member.get_by_id(member_id)
-        models.Card.update(member=member_id, anonymous=False).where(
-            models.Card.id == card.id).execute()
+        member = models.Member.get_by_id(member_id)
+        named = {"member": member_id, "anonymous": False}
+        if prepaid.is_prepaid(card.product):
+            # A named prepaid card: the holder's real name, and no expiry.
+            prepaid.check_named_holder(member, company=card.company)
+            named["expires_on"] = None
+        models.Card.update(named).where(models.Card.id == card.id).execute()
         audit.append(session, "card.named", subject=f"card:{card.number}",
                      details={"member": member_id})
 

@@ -117,7 +117,7 @@ class Posting:
             accounts[account.id] = account
         # A fixed order (by id) so that two terminals never wait on each other in a circle.
         for account_id in sorted(net):
-            _change_balance(accounts[account_id], net[account_id])
+            _change_balance(accounts[account_id], net[account_id], self.operation.kind)
         ledger.insert_entries(self.operation, self.entries)
 
     def _check_balanced(self) -> None:
@@ -137,12 +137,23 @@ def entries_digest(pairs) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _change_balance(account: models.Account, delta: int) -> None:
+def _change_balance(account: models.Account, delta: int, operation_kind: str = "") -> None:
     """The guard against overdraft: the balance changes only if it stays above its floor,
-    checked by the database in the same statement (no read-then-write race)."""
+    checked by the database in the same statement (no read-then-write race). A prepaid
+    card's principal has a ceiling too, its limit (services/prepaid.py), checked the
+    same way: two terminals can never together pass it."""
     if delta == 0:
         return
-    if not ledger.change_balance(account.id, delta, floor_at_zero=not account.allow_negative):
+    ceiling = None
+    if delta > 0 and account.kind == "principal" and account.card_id is not None:
+        from kiosk.services import prepaid
+        ceiling = prepaid.ceiling_for(account.card_id, operation_kind)
+    if not ledger.change_balance(account.id, delta, floor_at_zero=not account.allow_negative,
+                                 ceiling=ceiling):
+        if ceiling is not None:
+            from kiosk.services import prepaid
+            raise prepaid.over_limit(account.card_id, ledger.balance_of(account.id), delta,
+                                     ceiling)
         raise InsufficientFunds()
     account.balance += delta
 

@@ -35,6 +35,28 @@ RULES = {rule.key: rule for rule in (
          1000000),
     Rule("small_refund_limit_yuan", N_("Largest balance (yuan) refunded as a small balance"),
          100, 0, 100000),
+    # 单用途商业预付卡管理办法 (services/prepaid.py, docs/compliance.md): each defaults to
+    # the legal figure and may only be made stricter.
+    Rule("prepaid_named_max_yuan", N_("Most a named prepaid card holds (yuan)"),
+         5000, 1, 5000),
+    Rule("prepaid_anonymous_max_yuan", N_("Most an anonymous prepaid card holds (yuan)"),
+         1000, 1, 1000),
+    Rule("prepaid_real_name_yuan", N_("A card purchase from this much records the buyer "
+                                      "(yuan)"), 10000, 1, 10000),
+    Rule("prepaid_company_transfer_yuan", N_("A company pays by bank transfer from (yuan)"),
+         5000, 1, 5000),
+    Rule("prepaid_person_transfer_yuan", N_("A person pays by bank transfer from (yuan)"),
+         50000, 1, 50000),
+    Rule("prepaid_anonymous_valid_months", N_("Months an anonymous prepaid card is valid"),
+         36, 36, 1200),
+    Rule("prepaid_redeem_after_months", N_("Months after issue a named card can be "
+                                           "redeemed"), 3, 0, 120),
+    Rule("prepaid_redemption_fee_percent", N_("Redemption fee (percent of the balance)"),
+         0, 0, 20),
+    Rule("prepaid_records_years", N_("Years purchase and holder records are kept"),
+         5, 5, 30),
+    Rule("prepaid_custody_percent", N_("Custody against prepaid funds (percent: 20 规模, "
+                                       "30 集团, 40 品牌)"), 40, 20, 100),
 )}
 PASSWORD_MAX_LENGTH = 12  # the login screen's field; a longer password could not be typed
 

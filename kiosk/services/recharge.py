@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kiosk.errors import KioskError, N_, PermissionDenied
-from kiosk.services import cards, operators, permissions, receipts, tenders
+from kiosk.services import cards, operators, permissions, prepaid, receipts, tenders
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import OperationResult, Posting, perform, stored
@@ -34,7 +34,12 @@ def best_promotion(product: models.CardProduct, amount: int,
 
 
 def recharge(session: Session, *, card_number: str, amount: int, tender: str,
-             key: str) -> RechargeResult:
+             key: str, purchase: prepaid.Purchase | None = None,
+             batch_id: int | None = None) -> RechargeResult:
+    """Money in. On a prepaid card the card's limit holds (decided on the locked card's
+    principal) and the sale follows the real-name and no-cash rules (`purchase`: the
+    buyer and the accounts, when the rules need them). A line of a batch list
+    (`batch_id`) is part of the list's sale, checked and recorded with the list."""
     till = tenders.till_account_kind(tender)
     if not isinstance(amount, int) or amount <= 0:
         raise KioskError(N_("The amount must be a positive number of fen."))
@@ -42,6 +47,11 @@ def recharge(session: Session, *, card_number: str, amount: int, tender: str,
     if card.product.kind == "insurance":
         raise KioskError(N_("Insurance cards are funded by their issuer, not recharged here."))
     request = {"card": card.number, "amount": amount, "tender": tender}
+    sale = None
+    if purchase is not None:
+        request["purchase"] = purchase.as_request()
+    if batch_id is None and prepaid.is_prepaid(card.product) and stored(key) is None:
+        sale = prepaid.check_sale(amount, tender, purchase, company=card.company)
 
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
@@ -60,6 +70,9 @@ def recharge(session: Session, *, card_number: str, amount: int, tender: str,
                 "bonus_after": accounts["bonus"].balance + bonus}
         data["receipt_id"] = receipts.queue(session, posting.operation, card, "recharge",
                                             {**data, "tender": tender})
+        if sale is not None:
+            prepaid.record_sale(session, sale, amount=amount, tender=tender,
+                                operation=posting.operation)
         return data
 
     outcome = perform(session, kind="recharge", key=key, request=request, run=run, card=card,

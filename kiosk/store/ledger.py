@@ -23,12 +23,28 @@ _TAKE_FROM_BALANCE = sql.Statement(
     'UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ? AND "balance" >= ?')
 
 
-def change_balance(account_id: int, delta: int, *, floor_at_zero: bool) -> bool:
-    """Add `delta`; with `floor_at_zero`, only if the balance stays at zero or above.
-    False if the balance was too low (nothing changed)."""
+_ADD_UP_TO_CEILING = sql.Statement(
+    'UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ? AND "balance" + ? <= ?')
+
+
+def change_balance(account_id: int, delta: int, *, floor_at_zero: bool,
+                   ceiling: int | None = None) -> bool:
+    """Add `delta`; with `floor_at_zero`, only if the balance stays at zero or above;
+    with a `ceiling` (a prepaid card's limit), a credit only if the balance stays at or
+    below it. False if the balance was too low or too high (nothing changed): decided
+    by the database in the same statement."""
     if delta < 0 and floor_at_zero:
         return _TAKE_FROM_BALANCE.changed(delta, account_id, -delta) == 1
+    if delta > 0 and ceiling is not None:
+        return _ADD_UP_TO_CEILING.changed(delta, account_id, delta, ceiling) == 1
     return ADD_TO_BALANCE.changed(delta, account_id) == 1
+
+
+_BALANCE = sql.Statement('SELECT "balance" FROM "account" WHERE "id" = ?')
+
+
+def balance_of(account_id: int) -> int:
+    return int(_BALANCE.first(account_id)[0])
 
 
 def insert_entries(operation: models.Operation,

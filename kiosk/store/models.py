@@ -171,6 +171,10 @@ class CardProduct(BaseModel):
     # The PIN a card of this product starts with: "typed" by the customer at issue, or
     # "id_last6" (the last six of the holder's ID number, X as 0: the insurers' rule).
     initial_pin = pw.CharField(max_length=12, default="typed")
+    # A single-purpose prepaid card (单用途商业预付卡) the chain sells: the commerce
+    # ministry's rules apply (services/prepaid.py). Every kind but insurance by default:
+    # an insurer's card is funded by the insurer, not sold by the chain (migration 9).
+    prepaid = pw.BooleanField(default=True)
 
 
 class OutletProduct(BaseModel):
@@ -525,6 +529,28 @@ class ChannelOrder(BaseModel):
         indexes = ((("channel", "order_no"), True),)
 
 
+class PrepaidSale(BaseModel):
+    """A purchase of prepaid value that the rules make us record (单用途商业预付卡管理
+    办法: real names from ¥10,000, bank transfer with both accounts for large
+    purchases): kept with the sale, a recharge's operation or a batch list, and in the
+    export (its audit event). Never deleted (services/prepaid.py keeps it five years)."""
+
+    outlet = pw.ForeignKeyField(Outlet)
+    operation = pw.ForeignKeyField(Operation, null=True, unique=True)
+    batch = pw.ForeignKeyField(BatchList, null=True, unique=True)
+    amount = pw.BigIntegerField()
+    tender = pw.CharField(max_length=12, default="")
+    buyer_kind = pw.CharField(max_length=8, default="person")  # person, company
+    buyer_name = pw.CharField(max_length=100, default="")
+    buyer_id_number = pw.CharField(max_length=18, default="")
+    payer_account_name = pw.CharField(max_length=100, default="")
+    payer_account_no = pw.CharField(max_length=40, default="")
+    payee_account_name = pw.CharField(max_length=100, default="")
+    payee_account_no = pw.CharField(max_length=40, default="")
+    created_at = pw.DateTimeField(default=utc_now)
+    operator = pw.ForeignKeyField(Operator, null=True)
+
+
 class InsurerFile(BaseModel):
     """An insurer's file: its cards (holders, opening balances) or its loads and
     adjustments. Imported, reviewed by a second person, then run once, as batch lists."""
@@ -629,4 +655,4 @@ ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLo
               JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditChain, AuditEvent, BatchList,
               BatchLine, InsuranceTransfer, LegacyCard, VerificationCode, Reconciliation,
               Policy, Tender, StockMove, StockMoveCard, ChannelOrder, InsurerFile,
-              InsurerFileLine, PosTerminal, PosRequest, Cheque]
+              InsurerFileLine, PosTerminal, PosRequest, Cheque, PrepaidSale]

@@ -23,8 +23,10 @@ POS_MODELS = (models.PosTerminal, models.PosRequest)
 SET_UP_MODELS = (models.Policy, models.Tender, models.StockMove, models.StockMoveCard,
                  models.ChannelOrder, models.InsurerFile, models.InsurerFileLine)
 FUEL_MODELS = (models.Cheque,)
+PREPAID_MODELS = (models.PrepaidSale,)
 LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS,
-                models.Reconciliation, *SET_UP_MODELS, *POS_MODELS, *FUEL_MODELS)
+                models.Reconciliation, *SET_UP_MODELS, *POS_MODELS, *FUEL_MODELS,
+                *PREPAID_MODELS)
 CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
@@ -118,6 +120,20 @@ def _fuel_cards(db: pw.Database) -> None:
     db.create_tables(FUEL_MODELS, safe=True)
 
 
+_V12_COLUMNS = (
+    ("card_product", "prepaid", "BOOLEAN NOT NULL DEFAULT TRUE"),
+)
+
+
+def _prepaid_cards(db: pw.Database) -> None:
+    """单用途商业预付卡: which products are prepaid cards the chain sells (all but the
+    insurers' cards), and the purchases the rules make us record."""
+    _add_columns(db, _V12_COLUMNS)
+    models.CardProduct.update(prepaid=False).where(
+        models.CardProduct.kind == "insurance").execute()
+    db.create_tables(PREPAID_MODELS, safe=True)
+
+
 def _add_columns(db: pw.Database, columns) -> None:
     """Each as NOT NULL DEFAULT in one ALTER: SQLite then needs no table rebuild (a
     rebuild of a table others point at fails with foreign keys on)."""
@@ -126,14 +142,14 @@ def _add_columns(db: pw.Database, columns) -> None:
             db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {definition}')
 
 
-_V9_COLUMNS = (
+_V10_COLUMNS = (
     ("legacy_card", "points", "BIGINT NOT NULL DEFAULT 0"),
 )
 
 
 def _member_points(db: pw.Database) -> None:
     """An old card's points come with its balance (实体卡迁移)."""
-    _add_columns(db, _V9_COLUMNS)
+    _add_columns(db, _V10_COLUMNS)
 
 
 # Append only: a migration, once released, is never edited.
@@ -150,6 +166,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (9, lambda db: db.create_tables(POS_MODELS, safe=True)),
     (10, _member_points),
     (11, _fuel_cards),
+    (12, _prepaid_cards),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
