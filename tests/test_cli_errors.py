@@ -34,6 +34,8 @@ COMMANDS = {
     "close-month": ["close-month", "2026-10"],
     "month-report": ["month-report", "2026-10"],
     "cheque list": ["cheque", "list"],
+    "points expire": ["points", "expire", "--date", "2026-11-23"],
+    "points review-tiers": ["points", "review-tiers", "--date", "2026-11-23"],
     "cheque clear": ["cheque", "clear", "1"],
     "cheque bounce": ["cheque", "bounce", "1", "--reason", "存款不足"],
     "ledger daily": ["ledger", "daily", "--from", "2026-11-01", "--to", "2026-11-02"],
