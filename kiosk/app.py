@@ -58,7 +58,6 @@ class KioskApp(App):
         self.monotonic = monotonic  # the app's clock for idle time and swipe timing
         self.last_input = monotonic()
         self.idle_wiped = False
-        self.last_swipe_at = 0.0
 
     # -- who is working ---------------------------------------------------------------
     @property
@@ -201,7 +200,6 @@ class KioskApp(App):
             self._deliver_swipe(decision)
 
     def _deliver_swipe(self, decision) -> None:
-        self.last_swipe_at = time.perf_counter()  # `kiosk bench` times swipe -> card from here
         if decision.verdict is Verdict.SWIPE:
             self.screen.post_message(CardSwiped(decision.text))
         elif decision.verdict is Verdict.BROKEN:

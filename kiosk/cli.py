@@ -164,10 +164,10 @@ def bench(ctx: click.Context, quick: bool, busy_day: bool, charges: int,
           seconds: float) -> None:
     """Measure the kiosk against raw-driver baselines (ratios; see docs/performance.md).
     With --db postgresql://..., also the multi-process contention figures there."""
-    from kiosk.bench import run as run_bench
+    benchmarks = _benchmarks()
     pg_url = _bench_server(given_options(ctx).get("db_url"))
     if busy_day:
-        from kiosk.bench import busy_day as busy
+        from benchmarks import busy_day as busy
 
         def report(name, value):
             click.echo(f"{name}: {value:.3f}" if isinstance(value, float) else f"{name}: {value}")
@@ -175,7 +175,22 @@ def bench(ctx: click.Context, quick: bool, busy_day: bool, charges: int,
         if pg_url:
             busy.pg_day(pg_url, seconds, report)
         return
-    run_bench(quick=quick, pg_url=pg_url, emit=click.echo)
+    benchmarks.run(quick=quick, pg_url=pg_url, emit=click.echo)
+
+
+def _benchmarks():
+    """The benchmarks live in the repository (benchmarks/), not in the installed package:
+    found next to the kiosk package of a checkout (an editable install), or in the
+    current folder."""
+    import importlib
+    for root in (Path(__file__).resolve().parents[1], Path.cwd()):
+        if (root / "benchmarks" / "__init__.py").is_file():
+            if str(root) not in sys.path:
+                sys.path.insert(0, str(root))
+            return importlib.import_module("benchmarks")
+    raise InvalidInput(N_("kiosk bench runs from a checkout of the kiosk's repository (its "
+                          "benchmarks/ folder is not installed with the package): run it "
+                          "there, e.g. make bench."))
 
 
 def _bench_server(url: str | None) -> str | None:

@@ -18,7 +18,7 @@ def card_accounts(card_id: int, *, lock: bool = False) -> list[models.Account]:
     return statement.models(models.Account, card_id)
 
 
-ADD_TO_BALANCE = sql.Statement('UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ?')
+_ADD_TO_BALANCE = sql.Statement('UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ?')
 _TAKE_FROM_BALANCE = sql.Statement(
     'UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ? AND "balance" >= ?')
 
@@ -28,7 +28,7 @@ def change_balance(account_id: int, delta: int, *, floor_at_zero: bool) -> bool:
     False if the balance was too low (nothing changed)."""
     if delta < 0 and floor_at_zero:
         return _TAKE_FROM_BALANCE.changed(delta, account_id, -delta) == 1
-    return ADD_TO_BALANCE.changed(delta, account_id) == 1
+    return _ADD_TO_BALANCE.changed(delta, account_id) == 1
 
 
 def insert_entries(operation: models.Operation,

@@ -20,7 +20,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from kiosk.bench.dataset import BenchData
+from benchmarks.dataset import BenchData
 from kiosk.services.audit import canonical_json, chain_fields, event_hash, head_seal
 from kiosk.services.operations import entries_digest, header_digest, request_fingerprint
 from kiosk.store import models

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kiosk.bench import dataset, figures
-from kiosk.bench.raw_charge import raw_charge_rate
-from kiosk.bench.stores import bench_settings, cashier_session, pg_schema
+from benchmarks import dataset, figures
+from benchmarks.raw_charge import raw_charge_rate
+from benchmarks.stores import bench_settings, cashier_session, pg_schema
 from kiosk.config import Settings
 from kiosk.services.bootstrap import open_runtime
 from kiosk.store import db
@@ -121,7 +121,7 @@ def _sqlite_figures(settings: Settings, sizes: Sizes, report) -> None:
 
 
 def _pg_figures(settings: Settings, pg_url: str, sizes: Sizes, report) -> None:
-    from kiosk.bench import contention
+    from benchmarks import contention
     with pg_schema(pg_url) as url:
         pg_settings = replace(settings, db_url=url)
         runtime = open_runtime(pg_settings, initialise=True)

@@ -12,8 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from kiosk.bench import contention, dataset, figures
-from kiosk.bench.stores import bench_settings, cashier_session, pg_schema
+from benchmarks import contention, dataset, figures
+from benchmarks.stores import bench_settings, cashier_session, pg_schema
 from kiosk.config import Settings
 from kiosk.services import cards
 from kiosk.services.bootstrap import open_runtime
