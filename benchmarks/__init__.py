@@ -31,19 +31,23 @@ class Sizes:
     swipes: int
     startup_runs: int
     pg_charges: int
+    pg_seconds: float = 5.0  # the timed window of each terminal stage, and pgbench's run
+    pg_warmup: int = 5       # charges each terminal makes before the window opens
 
 
-QUICK = Sizes((10_000, 100_000), (5_000, 50_000), 200, 300, 20, 3, 40)
-FULL = Sizes((10_000, 100_000, 1_000_000), (5_000, 50_000, 500_000), 1000, 2000, 50, 5, 150)
+QUICK = Sizes((10_000, 100_000), (5_000, 50_000), 200, 300, 20, 3, 40, 5.0, 5)
+FULL = Sizes((10_000, 100_000, 1_000_000), (5_000, 50_000, 500_000), 1000, 2000, 50, 5, 150,
+             15.0, 20)
 
 GOALS = {  # figure -> (comparison, goal)
     "charge_ratio": (">=", 0.7), "startup_ratio": ("<=", 1.3), "search_ratio_phone": ("<=", 2),
     "search_ratio_card": ("<=", 2), "search_ratio_name_prefix": ("<=", 2),
     "export_ratio": (">=", 0.8), "pg_anomalies": ("<=", 0),
+    "pg_terminals_ratio": (">=", 0.25), "pg_scaling": (">=", 0.9),
 }
 
 
-TINY = Sizes((300,), (200,), 5, 5, 2, 1, 3)  # for the test that the bench runs at all
+TINY = Sizes((300,), (200,), 5, 5, 2, 1, 3, 1.0, 1)  # for the test that the bench runs at all
 
 
 def run(*, quick: bool, pg_url: str | None, emit: Callable[[str], None],
@@ -127,8 +131,11 @@ def _pg_figures(settings: Settings, pg_url: str, sizes: Sizes, report) -> None:
         runtime = open_runtime(pg_settings, initialise=True)
         data = dataset.create_base(runtime)
         dataset.grow_members(data, 100)
-        funded = figures.fund_cards(cashier_session(runtime, data), contention.PROCESSES)
-        for name, value in contention.measure(pg_settings, funded, sizes.pg_charges).items():
+        funded = figures.fund_cards(cashier_session(runtime, data),
+                                    max(contention.TERMINAL_COUNTS))
+        for name, value in contention.measure(pg_settings, data, funded, sizes.pg_charges,
+                                              sizes.pg_seconds, sizes.pg_warmup,
+                                              pg_url).items():
             report(name, value)
 
 

@@ -111,7 +111,8 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
         posting.move(accounts["principal"], sales, principal)
         posting.move(accounts["bonus"], sales, bonus)
         points = amount * card_now.product.points_per_yuan // 100
-        points_pool = till_account(session.actor.outlet_id, None, "points_issued")
+        points_pool = till_account(session.actor.outlet_id, session.actor.terminal_id,
+                                   "points_issued")
         posting.move(points_pool, accounts["points"], points)
         data = {"card_number": card_now.number, "amount": amount, "principal": principal,
                 "bonus": bonus, "points_earned": points,
@@ -135,7 +136,9 @@ def _check_amount(amount: int) -> None:
 
 def _sales_account(session: Session, card: models.Card) -> models.Account:
     if card.product.kind == "insurance":
-        return issuer_account(card.product.issuer or card.product.code)
+        return issuer_account(card.product.issuer or card.product.code,
+                              outlet_id=session.actor.outlet_id,
+                              terminal_id=session.actor.terminal_id)
     return till_account(session.actor.outlet_id, session.actor.terminal_id, "outlet_sales")
 
 
@@ -266,8 +269,10 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
         posting.move(sales, accounts["principal"], principal)
         posting.move(sales, accounts["bonus"], bonus)
         points = min(points, accounts["points"].balance)  # points already spent stay spent
-        posting.move(accounts["points"], till_account(original.outlet_id, None, "points_issued"),
-                     points)
+        # Back into the pool the charge's points came from (its terminal's).
+        pool = ledger.system_account_of(original.id, "points_issued") or till_account(
+            original.outlet_id, original.terminal_id, "points_issued")
+        posting.move(accounts["points"], pool, points)
         data = {"original_operation_id": original.id, "amount": amount, "principal": principal,
                 "bonus": bonus, "points": points, "refunded_total": total_after,
                 "card_number": card.number}

@@ -304,7 +304,8 @@ def migrate(session: Session, request: MigrationRequest) -> MigrationResult:
         credited = cards.locked_for_credit(target.id)
         posting.operation.card = credited.id
         principal = card_accounts(credited, lock=True)["principal"]
-        posting.move(till_account(session.actor.outlet_id, None, "migration_suspense"),
+        posting.move(till_account(session.actor.outlet_id, session.actor.terminal_id,
+                                   "migration_suspense"),
                      principal, legacy.balance)
         _remember_old_number(member, legacy.number)
         data = {"card_number": credited.number, "old_card_number": legacy.number,

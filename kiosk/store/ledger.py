@@ -67,6 +67,13 @@ def accounts_by_id(ids: Iterable[int]) -> dict[int, models.Account]:
             models.Account.select().where(models.Account.id.in_(ids))} if ids else {}
 
 
+def system_account_of(operation_id: int, kind: str) -> models.Account | None:
+    """The system account of `kind` an operation moved (a charge's points pool)."""
+    E, A = models.JournalEntry, models.Account
+    return (A.select().join(E).where(E.operation == operation_id, A.kind == kind,
+                                     A.card.is_null()).first())
+
+
 def paid_into(operation_id: int) -> models.Account:
     """The system account an operation paid into (a charge's sales or issuer account)."""
     E, A = models.JournalEntry, models.Account
