@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from kiosk.command_line import IsoDate, KioskGroup, Month, given_options, settings_of
+from kiosk.command_line import (IsoDate, KioskGroup, Month, given_options, report_settings_of,
+                                settings_of)
 from kiosk.config import with_simulated_devices
 from kiosk.errors import InvalidInput, N_
 
@@ -25,6 +26,13 @@ def main(ctx: click.Context) -> None:
 def _runtime(ctx: click.Context, *, initialise: bool = False):
     from kiosk.services.bootstrap import open_runtime
     return open_runtime(settings_of(ctx), initialise=initialise, log_to_stderr=True)
+
+
+def _report_runtime(ctx: click.Context):
+    """For a command that only reads (the export, the ledgers): on the read replica when
+    --read-db (or KIOSK_READ_DB) names one."""
+    from kiosk.services.bootstrap import open_runtime
+    return open_runtime(report_settings_of(ctx), log_to_stderr=True)
 
 
 def operator_session(ctx: click.Context):
@@ -143,7 +151,7 @@ def export(ctx: click.Context, day, folder: Path, outlets: tuple[str, ...]) -> N
     from kiosk.services import export as exporting
     from kiosk.services.bootstrap import system_session
     from kiosk.store import models
-    runtime = _runtime(ctx)
+    runtime = _report_runtime(ctx)
     session = system_session(runtime)
     codes = outlets or [outlet.code for outlet in models.Outlet.select().order_by(models.Outlet.code)]
     for code in codes:
@@ -263,7 +271,7 @@ def ledger_daily(ctx, first, last, outlet, csv_path) -> None:
     """Opening, in, out and closing of principal and bonus, per business date."""
     from kiosk.services import ledgers
     from kiosk.services.bootstrap import system_session
-    session = system_session(_runtime(ctx))
+    session = system_session(_report_runtime(ctx))
     _write_rows(ledgers.ledger_table(session, _outlet_code(outlet), "daily", first, last),
                 csv_path)
 
@@ -276,7 +284,7 @@ def ledger_stock(ctx, outlet, csv_path) -> None:
     """The card stock (卡库存) per outlet and product, as `kiosk stock counts`."""
     from kiosk.services import card_stock
     from kiosk.services.bootstrap import system_session
-    _write_rows(card_stock.counts_table(system_session(_runtime(ctx)), outlet), csv_path)
+    _write_rows(card_stock.counts_table(system_session(_report_runtime(ctx)), outlet), csv_path)
 
 
 @ledger.command("general")
@@ -288,7 +296,7 @@ def ledger_general(ctx, day, outlet, csv_path) -> None:
     """Stored value of the outlet's cards by business type, up to a date."""
     from kiosk.services import ledgers
     from kiosk.services.bootstrap import system_session
-    session = system_session(_runtime(ctx))
+    session = system_session(_report_runtime(ctx))
     _write_rows(ledgers.ledger_table(session, _outlet_code(outlet), "general", day, day),
                 csv_path)
 

@@ -22,12 +22,12 @@ from kiosk.services import (cards, channel_orders, directory, operators, permiss
 from kiosk.services.accounts import card_accounts, issuer_account, till_account
 from kiosk.services.business_date import current_business_date
 from kiosk.services.cards import PinLocked
-from kiosk.services.operations import (InsufficientFunds, OperationResult, Posting, perform,
-                                       stored)
+from kiosk.services.operations import (InsufficientFunds, OperationResult, Posting, committed,
+                                       perform, stored)
 from kiosk.services.session import Session
 from kiosk.store import cards as card_store
 from kiosk.store import channel_orders as order_store
-from kiosk.store import ledger, models
+from kiosk.store import failures, ledger, models
 from kiosk.store import operations as operation_store
 
 
@@ -127,6 +127,18 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
     outcome = perform(session, kind="charge", key=key, request=request, run=run, card=card,
                       amount=amount, tender="card", channel_order_no=channel_order_no)
     return ChargeResult.of(outcome)
+
+
+def posted(session: Session, key: str) -> ChargeResult | None:
+    """The charge made under `key` (the sale's key), if it committed: asked when the
+    store answers again after a charge whose outcome the terminal never heard (the
+    server failed over mid-commit), so the screen says whether the sale went through.
+    None: it did not, and the same sale may be charged again (it never posts twice)."""
+    with failures.as_unavailable():  # still unreachable: "not known yet", said so
+        permissions.require(session, permissions.CHARGE)
+        outcome = committed(key, "charge")
+    return ChargeResult.of(replace(outcome, reconnected=True)) if outcome is not None \
+        else None
 
 
 def _check_amount(amount: int) -> None:

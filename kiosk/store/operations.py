@@ -26,10 +26,12 @@ class Stored:
     operation_id: int
     request_hash: str
     result: str  # JSON
+    kind: str = ""
 
 
 _BY_KEY = sql.Statement(
-    'SELECT "id", "request_hash", "result" FROM "operation" WHERE "idempotency_key" = ?')
+    'SELECT "id", "request_hash", "result", "kind" FROM "operation" '
+    'WHERE "idempotency_key" = ?')
 
 
 def by_key(key: str) -> Stored | None:
