@@ -170,7 +170,8 @@ def _history_batch(data: BenchData, cash: models.Account, start: int, end: int) 
                      "result": "{}", "reversed_amount": 0}
         operations.append(operation)
         pairs = [(cash.id, -amount), (account, amount)]
-        entries += [{"operation": op_id, "account": a, "amount": v, "business_date": DAY}
+        entries += [{"operation": op_id, "account": a, "amount": v, "business_date": DAY,
+                     "outlet": data.outlet.id}
                     for a, v in pairs]
         for a, v in pairs:
             data.balance_deltas[a] = data.balance_deltas.get(a, 0) + v

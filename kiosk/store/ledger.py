@@ -35,7 +35,7 @@ def insert_entries(operation: models.Operation,
                    entries: Iterable[tuple[models.Account, int]]) -> None:
     sql.insert_rows(models.JournalEntry, [
         {"operation": operation.id, "account": account.id, "amount": amount,
-         "business_date": operation.business_date}
+         "business_date": operation.business_date, "outlet": operation.outlet_id}
         for account, amount in entries])
 
 

@@ -141,6 +141,18 @@ _LAST_CLOSED_MONTH = sql.Statement(
     'SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = ?')
 
 
+_LAST_CLOSES = sql.Statement(
+    'SELECT (SELECT MAX("business_date") FROM "day_close" WHERE "outlet_id" = ?), '
+    '(SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = ?)')
+
+
+def last_closes(outlet_id: int) -> tuple[dt.date | None, str | None]:
+    """The outlet's last closed business date and month (YYYY-MM), in one statement:
+    every operation asks, twice (the screen's hint, then the decision)."""
+    day, month = _LAST_CLOSES.first(outlet_id, outlet_id)
+    return (None if day is None else dt.date.fromisoformat(str(day)[:10])), month
+
+
 def month_closed(outlet_id: int, month: str) -> bool:
     return _MONTH_CLOSED.first(outlet_id, month) is not None
 

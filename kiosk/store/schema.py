@@ -119,6 +119,24 @@ def _add_columns(db: pw.Database, columns) -> None:
             db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {definition}')
 
 
+_V9_COLUMNS = (
+    ("journal_entry", "outlet_id", 'INTEGER REFERENCES "outlet" ("id")'),
+    ("receipt", "outlet_id", 'INTEGER REFERENCES "outlet" ("id")'),
+)
+
+
+def _outlet_keys(db: pw.Database) -> None:
+    """Every hot table carries its outlet (operation, account, card already did): the
+    distribution key is in place should the store outgrow one server (docs/scaling.md)."""
+    _add_columns(db, _V9_COLUMNS)
+    db.execute_sql('UPDATE "journal_entry" SET "outlet_id" = (SELECT o."outlet_id" FROM '
+                   '"operation" AS o WHERE o."id" = "journal_entry"."operation_id") '
+                   'WHERE "outlet_id" IS NULL')
+    db.execute_sql('UPDATE "receipt" SET "outlet_id" = (SELECT t."outlet_id" FROM '
+                   '"terminal" AS t WHERE t."id" = "receipt"."terminal_id") '
+                   'WHERE "outlet_id" IS NULL')
+
+
 # Append only: a migration, once released, is never edited.
 MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (1, _create_tables),
@@ -129,6 +147,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (6, lambda db: db.create_tables([models.Reconciliation], safe=True)),
     (7, _money_core),
     (8, _chain_set_up),
+    (9, _outlet_keys),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
