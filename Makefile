@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_HOME ?= $(CURDIR)/var/demo
+# The demo's store POS endpoint (docs/pos-api.md); 127.0.0.1 only.
+POS_LISTEN ?= 127.0.0.1:8765
 PIP := $(BIN)/python -m pip install -q -c constraints.txt
 
 .PHONY: demo test bench install clean-demo
@@ -28,7 +30,7 @@ install: $(VENV)/.installed
 demo: $(VENV)/.installed
 	KIOSK_HOME=$(DEMO_HOME) $(BIN)/kiosk init
 	KIOSK_HOME=$(DEMO_HOME) $(BIN)/kiosk seed-demo --if-empty
-	KIOSK_HOME=$(DEMO_HOME) $(BIN)/kiosk run --sim
+	KIOSK_HOME=$(DEMO_HOME) $(BIN)/kiosk run --sim --pos-listen $(POS_LISTEN)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

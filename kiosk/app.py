@@ -4,6 +4,7 @@ and is given its runtime (store, hasher, settings) and devices by the caller."""
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -11,8 +12,9 @@ from pathlib import Path
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
-from textual.keys import _character_to_key
+from textual.keys import KEY_NAME_REPLACEMENTS
 
+from kiosk.errors import KioskError
 from kiosk.hw.devices import Devices, build_devices
 from kiosk.hw.sms import SimCodeSender
 from kiosk.hw.swipe import SwipeDetector, Verdict
@@ -31,12 +33,23 @@ SWIPE_POLL_SECONDS = 0.03
 # Keys a terminal would otherwise use to quit, suspend or interrupt: in kiosk mode they
 # ask for a supervisor instead.
 ESCAPE_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+d")
+SUPERVISOR_KEY = "ctrl+o"  # the supervisor's panel, from any screen of a logged-in terminal
+
+
+def _key_name(character: str) -> str:
+    """Textual's name for the key that types `character` ('%' is percent_sign), as its
+    own terminal driver names it; Textual keeps its helper for this private."""
+    if character.isalnum():
+        return character
+    name = unicodedata.name(character).lower().replace("-", "_").replace(" ", "_")
+    return KEY_NAME_REPLACEMENTS.get(name, name)
 
 
 class KioskApp(App):
     ENABLE_COMMAND_PALETTE = False
     TITLE = "Card Kiosk"
-    BINDINGS = [Binding(key, "request_exit", show=False, priority=True) for key in ESCAPE_KEYS]
+    BINDINGS = [Binding(key, "request_exit", show=False, priority=True) for key in ESCAPE_KEYS] + [
+        Binding(SUPERVISOR_KEY, "supervisor", show=False, priority=True)]
 
     def __init__(self, runtime: Runtime, devices: Devices, *, demo_cards: tuple[str, ...] = (),
                  monotonic: Callable[[], float] = time.monotonic) -> None:
@@ -56,6 +69,7 @@ class KioskApp(App):
         if isinstance(devices.code_sender, SimCodeSender):  # the demo's "phone" is a toast
             devices.code_sender.on_send = self._show_simulated_sms
         self.monotonic = monotonic  # the app's clock for idle time and swipe timing
+        self.pos_endpoint = None  # the store POS's endpoint (kiosk/pos_api.py), if served
         self.last_input = monotonic()
         self.idle_wiped = False
 
@@ -80,6 +94,7 @@ class KioskApp(App):
                                 terminal_code=terminal_code)
         self.terminal_session = self._terminal_session()
         self.switch_screen(LoginScreen())
+        self.run_worker(self.start_pos_endpoint(), group="pos-endpoint")
 
     def status_text(self) -> str:
         if self.terminal_session is None:
@@ -104,6 +119,8 @@ class KioskApp(App):
         self.set_interval(SWIPE_POLL_SECONDS, self._poll_swipe)
         self.set_interval(1.0, self.check_inactivity)
         self._start_device_threads()
+        if self.terminal_session is not None:
+            self.run_worker(self.start_pos_endpoint(), group="pos-endpoint")
 
     def _start_device_threads(self) -> None:
         """Serial swipe readers and PC/SC readers report from their own threads; their
@@ -123,9 +140,67 @@ class KioskApp(App):
                 lambda event: self.call_from_thread(self._reader_event, event),
                 try_uid=self.devices.card_reader.try_uid).start())
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         for thread in getattr(self, "device_threads", []):
             thread.stop()
+        if self.pos_endpoint is not None:
+            await self.pos_endpoint.stop()
+
+    # -- the store POS's endpoint -----------------------------------------------------------
+    async def start_pos_endpoint(self) -> None:
+        """Serve the POS endpoint on this loop when `pos_listen` says where; a port in use
+        is said on screen (the counter works on without it)."""
+        from kiosk.pos_api import PosEndpoint, parse_listen
+        if not self.settings.pos_listen or self.pos_endpoint is not None:
+            return
+        endpoint = PosEndpoint(self.runtime, self.terminal_session.actor.terminal_id,
+                               on_new=lambda state: self.offer_pos_work(),
+                               on_cancelled=self._pos_cancelled)
+        try:
+            host, port = parse_listen(self.settings.pos_listen)
+            await endpoint.start(host, port)
+        except (OSError, KioskError) as error:
+            reason = error.render(self.tr) if isinstance(error, KioskError) else str(error)
+            self.notify(self.tr("The POS endpoint is not served: {reason}").format(
+                reason=reason), severity="error", timeout=30)
+            return
+        self.pos_endpoint = endpoint
+
+    def offer_pos_work(self) -> None:
+        """A POS request waits at this terminal: open it once the cashier is at the start
+        screen (the store says which; a restart finds them again)."""
+        from kiosk.screens.start import StartScreen
+        if self.login is not None and isinstance(self.screen, StartScreen):
+            self._load_pos_work()
+
+    @work(thread=True, exclusive=True, group="pos", exit_on_error=False)
+    def _load_pos_work(self) -> None:
+        from kiosk.services import pos_sales
+        try:
+            waiting = pos_sales.pending(self.session)
+        except KioskError:
+            return  # a role without the charge right: the POS waits for a cashier
+        if waiting:
+            self.call_from_thread(self._open_pos_work, waiting[0])
+
+    def _open_pos_work(self, state) -> None:
+        from kiosk.screens.pos_sale import PosRefundScreen, PosSaleScreen
+        from kiosk.screens.start import StartScreen
+        if self.login is None or not isinstance(self.screen, StartScreen):
+            return
+        self.push_screen(PosSaleScreen(state) if state.kind == "sale" else
+                         PosRefundScreen(state))
+
+    def pos_settled(self) -> None:
+        """The counter approved or declined a POS request: its POST answers now."""
+        if self.pos_endpoint is not None:
+            self.pos_endpoint.changed()
+
+    def _pos_cancelled(self, state) -> None:
+        from kiosk.screens.pos_sale import PosScreen
+        for screen in self.screen_stack:
+            if isinstance(screen, PosScreen) and screen.state.request_id == state.request_id:
+                screen.cancelled_by_pos()
 
     def _to_screen(self, message) -> None:
         self.screen.post_message(message)
@@ -170,6 +245,14 @@ class KioskApp(App):
                                                                          "kiosk")),
                          lambda approved: self.exit() if approved else None)
 
+    def action_supervisor(self) -> None:
+        from kiosk.screens.base import KioskModal
+        from kiosk.screens.supervisor import SupervisorScreen
+        if self.login is None:
+            self.notify(self.tr("Log in first; on the lock screen F2 unlocks."), timeout=4)
+        elif not isinstance(self.screen, (SupervisorScreen, KioskModal)):
+            self.push_screen(SupervisorScreen())
+
     # -- swipes -----------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
@@ -208,7 +291,7 @@ class KioskApp(App):
     def simulate_swipe(self, text: str) -> None:
         """The demo's card reader: the keys of a swipe, as fast as a reader types them."""
         for character in text + "\r":
-            key = "enter" if character == "\r" else _character_to_key(character)
+            key = "enter" if character == "\r" else _key_name(character)
             self.post_message(events.Key(key, character))
 
     def on_key(self, event: events.Key) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from kiosk import cells
 from kiosk.command_line import (IsoDate, KioskGroup, Month, given_options, report_settings_of,
                                 settings_of)
 from kiosk.config import with_simulated_devices
@@ -115,12 +116,15 @@ def seed_demo(ctx: click.Context, if_empty: bool) -> None:
     runtime = _runtime(ctx)
     if demo.is_seeded():
         if if_empty:
+            if demo.seed_pos(lambda actor: Session(runtime, actor)):
+                click.echo(f"demo POS {demo.DEMO_POS_CODE} added")
             click.echo("demo data already present")
             return
         raise InvalidInput(N_("The demo outlet exists already: use a fresh --home or --db, "
                               "or --if-empty."))
     demo.seed(lambda actor: Session(runtime, actor))
     demo.seed_channel_orders(lambda actor: Session(runtime, actor))
+    demo.seed_pos(lambda actor: Session(runtime, actor))
     click.echo("demo data loaded: outlet 31010001, operators cashier1/clerk1/super1/"
                "finance1/admin1 (passwords in README.md)")
 
@@ -249,11 +253,23 @@ def _outlet_code(outlet: str | None) -> str:
     return outlet or models.Outlet.select().order_by(models.Outlet.id).first().code
 
 
+def _write_table(ctx: click.Context, table, path: Path | None) -> None:
+    """A finance table in the kiosk's language: on the terminal, or as .csv or .xlsx."""
+    from kiosk.i18n import translator
+    translate = translator(settings_of(ctx).language)
+    if path is None:
+        _write_rows(table.shown(translate), None)
+        return
+    from kiosk.spreadsheet import write_report
+    write_report(path, table, translate)
+    click.echo(f"written: {path}")
+
+
 def _write_rows(rows: list[list], csv_path: Path | None) -> None:
     """A table on screen, or a formula-safe CSV for finance."""
     if csv_path is None:
         for row in rows:
-            click.echo("  ".join(f"{cell:>14}" if i else f"{cell:<18}"
+            click.echo("  ".join(cells.right(cell, 14) if i else cells.left(cell, 18)
                                  for i, cell in enumerate(map(str, row))))
         return
     from kiosk.spreadsheet import write_table
@@ -272,8 +288,8 @@ def ledger_daily(ctx, first, last, outlet, csv_path) -> None:
     from kiosk.services import ledgers
     from kiosk.services.bootstrap import system_session
     session = system_session(_report_runtime(ctx))
-    _write_rows(ledgers.ledger_table(session, _outlet_code(outlet), "daily", first, last),
-                csv_path)
+    _write_table(ctx, ledgers.ledger_table(session, _outlet_code(outlet), "daily", first, last),
+                 csv_path)
 
 
 @ledger.command("stock")
@@ -297,8 +313,8 @@ def ledger_general(ctx, day, outlet, csv_path) -> None:
     from kiosk.services import ledgers
     from kiosk.services.bootstrap import system_session
     session = system_session(_report_runtime(ctx))
-    _write_rows(ledgers.ledger_table(session, _outlet_code(outlet), "general", day, day),
-                csv_path)
+    _write_table(ctx, ledgers.ledger_table(session, _outlet_code(outlet), "general", day, day),
+                 csv_path)
 
 
 @main.command()
@@ -317,10 +333,10 @@ def reconcile(ctx, channel, statement, month, out, confirm) -> None:
     session = operator_session(ctx) if confirm else system_session(_runtime(ctx))
     month = month or reconciling.last_month(session.now().date())
     report = reconciling.reconcile(session, channel=channel, statement=statement, month=month)
-    rows = reconciling.report_rows(report)
-    _write_rows(rows, None)
+    table = reconciling.report_table(report)
+    _write_table(ctx, table, None)
     if out:
-        _write_rows(rows, out)
+        _write_table(ctx, table, out)
     click.echo(reconciling.summary(report))
     if confirm:
         reconciling.confirm(session, report)
@@ -598,6 +614,59 @@ def admin_promotion(ctx, product, name, min_amount, bonus, starts, ends):
     click.echo(f"promotion {name} added to {product}")
 
 
+@admin.group("pos")
+def admin_pos() -> None:
+    """Store POS allowed to call a terminal's payment endpoint (docs/pos-api.md)."""
+
+
+@admin_pos.command("add")
+@click.argument("outlet")
+@click.argument("terminal")
+@click.argument("code")
+@click.option("--name", default="")
+@click.pass_context
+def admin_pos_add(ctx, outlet, terminal, code, name):
+    """Register POS CODE for TERMINAL of OUTLET; its token is shown once."""
+    from kiosk.services import pos_sales
+    token = pos_sales.register(_admin_session(ctx), code=code, name=name,
+                               outlet_code=outlet, terminal_code=terminal)
+    click.echo(f"POS {code} registered for {outlet}/{terminal}. Its token (shown once, "
+               f"only a hash is kept; give it to the POS as 'Authorization: Bearer ...'):")
+    click.echo(token)
+
+
+@admin_pos.command("token")
+@click.argument("code")
+@click.pass_context
+def admin_pos_token(ctx, code):
+    """A new token for POS CODE (the old one stops working); shown once."""
+    from kiosk.services import pos_sales
+    token = pos_sales.new_token(_admin_session(ctx), code)
+    click.echo(f"new token of POS {code} (shown once; the old one no longer works):")
+    click.echo(token)
+
+
+@admin_pos.command("active")
+@click.argument("code")
+@click.argument("state", type=click.Choice(["on", "off"]))
+@click.pass_context
+def admin_pos_active(ctx, code, state):
+    """Allow (on) or refuse (off) POS CODE."""
+    from kiosk.services import pos_sales
+    pos_sales.set_active(_admin_session(ctx), code, state == "on")
+    click.echo(f"POS {code} {state}")
+
+
+@admin_pos.command("list")
+@click.pass_context
+def admin_pos_list(ctx):
+    """Every registered POS, its outlet and terminal."""
+    from kiosk.services import pos_sales
+    for pos in pos_sales.listing(_admin_session(ctx)):
+        click.echo(f"{pos.code:20} {pos.outlet_code}/{pos.terminal_code:8} "
+                   f"{'on ' if pos.active else 'off'} {pos.name}")
+
+
 @main.command("verify-export")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.pass_context
@@ -635,8 +704,12 @@ def devices(ctx: click.Context, sim: bool) -> None:
 @click.option("--sim", is_flag=True, help="Simulated devices (the demo).")
 @click.option("--lang", type=click.Choice(["zh_CN", "en"]), help="Screen language.")
 @click.option("--no-kiosk-mode", is_flag=True, help="Allow quitting with Ctrl+Q (development).")
+@click.option("--pos-listen", metavar="[HOST:]PORT",
+              help="Serve the store POS's endpoint there (host 127.0.0.1 unless named; "
+                   "pos_listen in kiosk.toml, KIOSK_POS_LISTEN).")
 @click.pass_context
-def run(ctx: click.Context, sim: bool, lang: str | None, no_kiosk_mode: bool) -> None:
+def run(ctx: click.Context, sim: bool, lang: str | None, no_kiosk_mode: bool,
+        pos_listen: str | None) -> None:
     """Start the counter application (full screen)."""
     from kiosk.app import build_app
     runtime = _runtime(ctx)
@@ -649,15 +722,21 @@ def run(ctx: click.Context, sim: bool, lang: str | None, no_kiosk_mode: bool) ->
         settings = replace(settings, language=lang)
     if no_kiosk_mode:
         settings = replace(settings, kiosk_mode=False)
+    if pos_listen is not None:
+        from kiosk.pos_api import parse_listen
+        parse_listen(pos_listen)  # a bad address is said before the screen starts
+        settings = replace(settings, pos_listen=pos_listen)
     app = build_app(replace(runtime, settings=settings), demo=sim)
     app.run()
 
 
 from kiosk.commands.channel import channel  # noqa: E402  (groups of their own modules)
 from kiosk.commands.insurer import insurer  # noqa: E402
+from kiosk.commands.points import points  # noqa: E402
 from kiosk.commands.stock import stock  # noqa: E402
 main.add_command(channel)
 main.add_command(insurer)
+main.add_command(points)
 main.add_command(stock)
 
 if __name__ == "__main__":

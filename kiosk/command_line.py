@@ -91,6 +91,8 @@ class KioskGroup(click.Group):
         # Every file the kiosk writes (exports, receipts, reports, ledgers, the log) is
         # the operator's own, whatever the umask of the shell or unit that started it.
         os.umask(0o077)
+        arguments = list(kwargs.get("args") or (args[0] if args else sys.argv[1:]) or ())
+        _speak_clicks_messages(_translator(_settings_before_parsing(arguments)))
         return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
@@ -106,6 +108,33 @@ class KioskGroup(click.Group):
             except Exception:  # reporting failed too: still no traceback on the terminal
                 click.echo(f"error: {type(error).__name__}: {str(error)[:200]}", err=True)
                 sys.exit(2)
+
+
+def _settings_before_parsing(arguments: list[str]) -> Settings | None:
+    """The settings a command line will use, read before click parses it (click's own
+    usage errors come before any command runs)."""
+    home = next((arguments[i + 1] for i, word in enumerate(arguments[:-1])
+                 if word == "--home"), None)
+    try:
+        return load_settings(home=Path(home) if home else None)
+    except Exception:  # a broken home is reported by the command itself
+        return None
+
+
+# Click translates its usage messages through gettext; each of its modules bound
+# gettext's functions at import, so they are rebound here to the kiosk's catalogue.
+_CLICK_MODULES = ("core", "exceptions", "parser", "types", "decorators", "formatting",
+                  "termui")
+
+
+def _speak_clicks_messages(translate: Translate) -> None:
+    import importlib
+    for name in _CLICK_MODULES:
+        module = importlib.import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            module._ = translate
+        if hasattr(module, "ngettext"):
+            module.ngettext = lambda one, many, count: translate(one if count == 1 else many)
 
 
 def given_options(ctx: click.Context) -> dict:

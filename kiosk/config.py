@@ -27,12 +27,13 @@ class DeviceConfig:
 
 
 DEFAULT_CHANNELS = {
-    "taikang": {"order_no": "渠道订单号", "amount": "结算金额", "issuer": "泰康"},
+    "taikang": {"order_no": "渠道订单号", "amount": "结算金额", "issuer": "泰康",
+                "title": "泰康渠道"},
 }
 # The order list (the channel's orders to redeem at the counter) names its columns with
 # order_file_*; by default as the statement does, and the outlet column 门店编码 if present.
 ORDER_FILE_KEYS = {"order_file_no", "order_file_amount", "order_file_outlet"}
-CHANNEL_KEYS = {"order_no", "amount", "issuer"} | ORDER_FILE_KEYS
+CHANNEL_KEYS = {"order_no", "amount", "issuer", "title"} | ORDER_FILE_KEYS
 DEFAULT_ORDER_FILE_OUTLET = "门店编码"
 
 
@@ -63,6 +64,9 @@ class Settings:
     hash_time_cost: int = 2
     hash_memory_kib: int = 19456
     theme: str = "kiosk"
+    # The store POS's payment endpoint (docs/pos-api.md): "[host:]port", the host
+    # 127.0.0.1 unless named; empty: not served.
+    pos_listen: str = ""
     # A batch recharge line or list above these is refused: most likely a typo.
     batch_line_max_yuan: int = 50_000
     batch_list_max_yuan: int = 5_000_000
@@ -72,9 +76,15 @@ class Settings:
     pcsc: DeviceConfig = DeviceConfig("none")
     sms: DeviceConfig = DeviceConfig("none")  # sends members' verification codes
     # Channel statements: [channels.NAME] order_no = "<column>", amount = "<column>",
-    # and optionally issuer = "<card issuer>" to count only that issuer's charges, and
+    # and optionally title = "<name people read>", issuer = "<card issuer>" to count only
+    # that issuer's charges, and
     # order_file_no / order_file_amount / order_file_outlet for its order list.
     channels: dict = field(default_factory=lambda: dict(DEFAULT_CHANNELS))
+
+    def channel_title(self, name: str) -> str:
+        """What a person calls the channel: its title, else its issuer, else its key."""
+        section = self.channels.get(name, {})
+        return section.get("title") or section.get("issuer") or name
 
     @property
     def pepper_path(self) -> Path:
@@ -99,6 +109,7 @@ _ENV_FIELDS = {
     "KIOSK_HASH_TIME_COST": ("hash_time_cost", int),
     "KIOSK_HASH_MEMORY_KIB": ("hash_memory_kib", int),
     "KIOSK_THEME": ("theme", str),
+    "KIOSK_POS_LISTEN": ("pos_listen", str),
 }
 
 

@@ -16,6 +16,19 @@ def N_(message: str) -> str:
     return message
 
 
+class Phrase(str):
+    """A parameter that is itself a message id: translated with the message, so a
+    Chinese screen never shows an English word inside a Chinese sentence."""
+
+
+def _shown(value: object, translate) -> object:
+    if isinstance(value, Phrase):
+        return translate(value)
+    if isinstance(value, tuple) and value and all(isinstance(v, Phrase) for v in value):
+        return " / ".join(translate(v) for v in value)
+    return value
+
+
 class KioskError(Exception):
     """Base of every error meant for the person at the terminal."""
 
@@ -29,8 +42,9 @@ class KioskError(Exception):
     def render(self, translate=lambda text: text) -> str:
         """The message in a language: `translate` maps the English id to it."""
         text = translate(self.message_id)
+        params = {name: _shown(value, translate) for name, value in self.params.items()}
         try:
-            return text.format(**self.params)
+            return text.format(**params)
         except (KeyError, IndexError, ValueError):
             return text
 

@@ -27,6 +27,17 @@ class WorkDone(Message):
         self.error = error
 
 
+class ServiceDone(Message):
+    """A service call finished in a worker: its result for `handler` (the screen method
+    the call named), or the KioskError it raised."""
+
+    def __init__(self, handler, result=None, error: Exception | None = None) -> None:
+        super().__init__()
+        self.handler = handler
+        self.result = result
+        self.error = error
+
+
 class ReceiptsPrinted(Message):
     """The terminal's queued receipts went to the printer: `outcome` says how many, and
     why the printer refused the next if it did."""

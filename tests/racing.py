@@ -170,7 +170,27 @@ def _run_insurer_file(session, runtime, file_id):
     return report.posted, report.already_posted, len(report.failed)
 
 
-TASKS = {"charge": _charge, "refund": _refund, "file_transfer": _file_transfer,
+def _recharge_in_shift(session, runtime, shift_id, number, amount, key):
+    from dataclasses import replace
+    from kiosk.services import recharge
+    in_shift = session.as_actor(replace(session.actor, shift_id=shift_id))
+    return recharge.recharge(in_shift, card_number=number, amount=amount, tender="cash",
+                             key=key).operation_id
+
+
+def _close_shift(session, runtime, shift_id, key):
+    from kiosk.services import closes
+    return closes.close_shift(session, key=key, shift_id=shift_id).shift_id
+
+
+def _redeem_points(session, runtime, number, points, key, pin="123456"):
+    from kiosk.services import points as points_service
+    return points_service.redeem(session, card_number=number, points=points, pin=pin,
+                                 key=key).points_after
+
+
+TASKS = {"redeem_points": _redeem_points, "charge": _charge, "refund": _refund, "file_transfer": _file_transfer,
          "approve_transfer": _approve_transfer, "reverse_recharge": _reverse_recharge,
          "replace": _replace, "allocate": _allocate, "log_in": _log_in,
-         "stock_send": _stock_send, "run_insurer_file": _run_insurer_file}
+         "stock_send": _stock_send, "run_insurer_file": _run_insurer_file,
+         "recharge_in_shift": _recharge_in_shift, "close_shift": _close_shift}

@@ -81,6 +81,15 @@ async def test_typed_card_number_with_check_digit(runtime):
         await wait_for_screen(pilot, "CardScreen")
 
 
+async def test_an_old_card_typed_at_the_till_is_sent_to_migration(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await pilot.press(*"6100000000000001", "enter")
+        await wait_for_message(pilot, "migrate it at the member centre")
+        assert type(app.screen).__name__ == "StartScreen"
+
+
 async def test_typing_by_hand_is_not_a_swipe(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -328,7 +337,26 @@ async def test_shift_close_shows_totals_and_logs_out(runtime):
         assert "¥12.30" in text
         await pilot.press("enter")
         await wait_for_screen(pilot, "LoginScreen")
-    assert models.Shift.get().closed_at is not None
+    shift = models.Shift.get()
+    assert shift.closed_at is not None
+    printed = (runtime.settings.receipts_dir / f"shift-{shift.id}.txt").read_text()
+    assert "￥12.30" in printed  # printed at the close, with the sign GBK printers have
+
+
+async def test_a_shift_closed_while_the_printer_is_off_says_so_and_prints_again(runtime):
+    app = make_app(runtime, printer_offline=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sell(pilot, "12.30")
+        await pilot.press("enter", "f8")
+        await wait_for_screen(pilot, "ShiftCloseScreen")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for_message(pilot, "did not print")
+        assert models.Shift.get().closed_at is not None
+        app.devices.printer.offline = False
+        await pilot.press("f6")
+        await wait_for_screen(pilot, "LoginScreen")
+    assert (runtime.settings.receipts_dir / f"shift-{models.Shift.get().id}.txt").exists()
 
 
 async def test_idle_timeout_never_unlocks_the_lock_screen(tmp_path):

@@ -69,12 +69,14 @@ def test_serialization_failure_reruns_the_operation_once(system, monkeypatch):
 def test_ledger_commands(cli, tmp_path):
     cli("init"), cli("seed-demo")
     daily = cli("ledger", "daily", "--from", "2020-01-01", "--to", "2020-01-02")
-    assert daily.exit_code == 0 and "principal" in daily.output
+    assert daily.exit_code == 0 and "本金" in daily.output
     general = cli("ledger", "general", "--date", "2099-01-01", "--csv", str(tmp_path / "g.csv"))
     assert general.exit_code == 0
-    # A BOM first, so that Excel opens the Chinese in finance's CSV files as UTF-8.
+    # A BOM first, so that Excel opens the Chinese in finance's CSV files as UTF-8; the
+    # headers and business types in the kiosk's language.
     data = (tmp_path / "g.csv").read_bytes()
-    assert data.startswith("\ufeffbusiness type,principal,bonus".encode("utf-8"))
+    assert data.startswith("\ufeff业务类型,本金,赠金".encode("utf-8"))
+    assert "期初余额" in data.decode("utf-8-sig") and "opening_balance" not in data.decode()
 
 
 def test_bench_takes_the_postgresql_url_after_the_command(tmp_path):

@@ -50,6 +50,10 @@ COMMANDS = {
     "admin terminal-set": ["admin", "terminal-set", "31010001", "T01", "--name", "收银台"],
     "admin tender": ["admin", "tender", "cheque", "支票", "--account", "outlet_cheque"],
     "admin policy": ["admin", "policy", "login_tries", "5"],
+    "admin pos add": ["admin", "pos", "add", "31010001", "T02", "POS09"],
+    "admin pos token": ["admin", "pos", "token", "POS01"],
+    "admin pos active": ["admin", "pos", "active", "POS01", "off"],
+    "admin pos list": ["admin", "pos", "list"],
     "ledger stock": ["ledger", "stock"],
     "admin product": ["admin", "product", "SV", "--name", "储值卡"],
     "admin promotion": ["admin", "promotion", "SV", "充1送1", "--min", "1", "--bonus", "1",
@@ -341,3 +345,13 @@ def test_an_unexpected_failure_has_a_reference_and_its_traceback_is_in_the_log(
 def test_control_characters_in_arguments_are_refused(home):
     assert_refused(kiosk("--home", str(home), "admin", "login-id", "31010001", "cashier1\x00",
                          "x"), "Control characters")
+
+
+def test_clicks_own_usage_errors_speak_the_kiosks_language(tmp_path):
+    from click.testing import CliRunner
+    from kiosk.cli import main
+    chinese = CliRunner(env={"KIOSK_LANG": ""}).invoke(main, ["--home", str(tmp_path), "nosuch"])
+    assert chinese.exit_code == 2 and "没有命令 'nosuch'" in chinese.output
+    english = CliRunner(env={"KIOSK_LANG": "en"}).invoke(main, ["--home", str(tmp_path),
+                                                                 "nosuch"])
+    assert "No such command 'nosuch'" in english.output

@@ -30,6 +30,7 @@ OPEN_TO_ALL = {
     "business_date.current_business_date": "a date, no data",
     "charge.check_sale": "a hint inside a checked sale; its data is the card just read",
     "channel_orders.redeem": "inside a checked sale's transaction",
+    "points.post_earned": "inside a checked sale's transaction (charge, member_sale)",
     "channels.channel_mapping": "the settings' column names, no data",
     "channels.channel_of_issuer": "the settings' channel names, no data",
     "operations.perform": "checks the operation kind's right inside its transaction",

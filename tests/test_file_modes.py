@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from kiosk.cli import main
 from kiosk.config import DeviceConfig, load_settings
 from kiosk.hw.printer import SimPrinter, make_printer
+from kiosk.report_table import MONEY, Column, Table
 from kiosk.logs import OwnerOnlyRotatingFile
 from kiosk.services import charge, receipts, recharge, reports
 from kiosk.services.bootstrap import open_runtime
@@ -50,7 +51,9 @@ def test_every_file_and_folder_a_demo_day_writes_is_owner_only(tmp_path, monkeyp
     file_printer = make_printer(DeviceConfig("file", {"path": str(home / "printer.out")}),
                                 runtime.settings.receipts_dir)
     assert receipts.print_pending(clerk, file_printer).printed == 1
-    reports.save_table(clerk, "ledger-daily", [["business type", "principal"], ["充值", "50.00"]])
+    reports.save_table(clerk, "ledger-daily", Table(
+        "daily balance ledger", (Column("business type"), Column("principal", MONEY)),
+        [("充值", 5000)]))
     day = cashier.now().date().isoformat()
     db.close()
 

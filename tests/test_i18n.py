@@ -26,3 +26,29 @@ def test_errors_render_in_the_screen_language():
     error = KioskError("Wrong PIN. {tries_left} tries left.", tries_left=2)
     assert error.render(translator("zh_CN")) == "密码错误，还可尝试 2 次。"
     assert error.render(translator("en")) == "Wrong PIN. 2 tries left."
+
+
+def test_every_form_label_leaves_a_gap_before_its_field_in_both_languages():
+    """Labels are 20 cells wide (themes/kiosk.tcss .field-name): a longer one is cut off
+    or runs into the value (`Daily limit (0 none)0.00`)."""
+    import ast
+    import pathlib
+    from kiosk.cells import cell_width
+    zh = translator("zh_CN")
+    too_long = []
+    for path in pathlib.Path("kiosk/screens").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and len(node.args) >= 2
+                    and getattr(node.func, "id", "") in ("Field", "money_field", "pin_field")
+                    and isinstance(node.args[1], ast.Call)
+                    and getattr(node.args[1].func, "id", "") == "N_"):
+                label = node.args[1].args[0].value
+                too_long += [(path.name, text) for text in (label, zh(label))
+                             if cell_width(text) > 19]
+    assert too_long == []
+
+
+def test_the_admin_screen_names_every_role():
+    from kiosk.screens.admin import ROLES
+    from kiosk.services.permissions import DEFAULT_ROLES
+    assert {name for name, _ in ROLES} == set(DEFAULT_ROLES)

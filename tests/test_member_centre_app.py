@@ -46,6 +46,7 @@ async def test_issue_a_card_with_the_writer(tmp_path):
         await pilot.press("f6")
         await wait_for_message(pilot, "read back")
         assert app.devices.writer.last.track2.startswith(number)
+        assert f"B{number}^ZHANG/WEI^" in app.devices.writer.last.track1  # the holder's name
         await type_into(pilot, "pin", "246810")
         await type_into(pilot, "pin2", "246810")
         await pilot.press("enter")
@@ -148,6 +149,13 @@ async def test_recharge_with_a_promotion_and_a_pin_reset(tmp_path):
     assert after["bonus"] == before["bonus"] + 5000
 
 
+async def confirm_key(pilot, key: str) -> None:
+    """A risky key asks first, on one line; Enter says yes."""
+    await pilot.press(key)
+    await wait_for_screen(pilot, "ConfirmModal")
+    await pilot.press("enter")
+
+
 async def review_as(pilot, login_id: str, password: str) -> None:
     await wait_for_screen(pilot, "ReviewModal")
     await pilot.press(*login_id, "enter", *password, "enter")
@@ -174,17 +182,34 @@ async def test_a_batch_list_from_import_to_run(tmp_path):
         screen.query_one("#table").focus()
         await pilot.press("f6")
         await wait_until(pilot, lambda: screen.lists[0].status == "submitted", "submitted")
-        await pilot.press("f8")
+        await confirm_key(pilot, "f8")
         await wait_for_message(pilot, "reviewed")
         await pilot.press("f7")
         await review_as(pilot, "super1", "Super1234")
         await wait_until(pilot, lambda: screen.lists[0].status == "reviewed", "reviewed")
         await pilot.press("f8")
+        await wait_for_screen(pilot, "ConfirmModal")
+        assert "2 cards" in str(app.screen.query_one("#title").render())
+        await pilot.press("escape")  # not now: nothing posts
+        await wait_for_screen(pilot, "BatchScreen")
+        assert cards.balances(cards.get_card(SV_CARD))["principal"] == before
+        await confirm_key(pilot, "f8")
         await wait_for_message(pilot, "Posted 2")
-        await pilot.press("f8")
+        await confirm_key(pilot, "f8")
         await wait_for_message(pilot, "already posted 2")
+        await type_into(pilot, "path", str(samples / "batch-recharge.csv"))  # the same again
+        await pilot.press("enter", "enter", "enter")
+        await wait_for_screen(pilot, "ConfirmModal")
+        assert "same cards and amounts" in str(app.screen.query_one("#title").render())
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "BatchScreen")
+    assert models.BatchList.select().count() == 1
     assert cards.balances(cards.get_card(SV_CARD))["principal"] == before + 10000
     assert verify.verify(app.runtime.sealer).ok
+
+
+def screen_details(app) -> str:
+    return str(app.screen.query_one("#details").render())
 
 
 async def test_migrate_an_old_card_by_keyboard(tmp_path):
@@ -200,6 +225,8 @@ async def test_migrate_an_old_card_by_keyboard(tmp_path):
         await wait_for_screen(pilot, "MigrateOneScreen")
         await pilot.press(*"13800138000", "enter")
         await wait_for_message(pilot, "Send the member a code")
+        details = str(screen_details(app))
+        assert "储值卡" in details and SV_CARD[-4:] in details  # the card credited, shown first
         await pilot.press("f6")
         await wait_for_message(pilot, "valid 10 minutes")
         code = app.devices.code_sender.sent[-1][1].split("验证码为")[1][:6]
@@ -230,7 +257,7 @@ async def test_the_supervisor_reconciles_the_sample_statement_in_the_app(tmp_pat
         assert "amount differs 1" in details and "only in statement 1" in details
         first = app.screen.query_one("#table").get_row_at(0)
         assert first[1] != "matched"  # differences come first
-        await pilot.press("f7")
+        await confirm_key(pilot, "f7")
         await wait_for_message(pilot, "may not")
         await pilot.press("f8")
         await wait_for_message(pilot, "Report saved")
@@ -318,10 +345,16 @@ async def test_finance_sees_the_ledgers_and_saves_them(tmp_path):
         await pilot.press("right")  # the general ledger
         app.screen.submit()
         await wait_for_message(pilot, "lines")
-        assert app.screen.rows[0] == ["business type", "principal", "bonus"]
+        header, *rows = app.screen.table.shown(app.screen.tr)
+        assert header == ["business type", "principal", "bonus"]  # the test app speaks English
+        assert any(row[0] == "opening balance" for row in rows)  # not opening_balance
         await pilot.press("f8")
         await wait_for_message(pilot, "saved")
-    assert list((runtime.settings.home / "reports").glob("ledger-general-*.xlsx"))
+    (saved,) = (runtime.settings.home / "reports").glob("ledger-general-*.xlsx")
+    from openpyxl import load_workbook
+    sheet = load_workbook(saved).active
+    assert sheet.title == "general ledger" and sheet["A1"].value == "business type"
+    assert all(isinstance(cell.value, (int, float)) for cell in sheet["B"][1:])
 
 
 async def test_admin_changes_only_the_product_fields_typed(tmp_path):
@@ -363,3 +396,64 @@ async def test_up_and_down_move_between_the_fields_of_a_form(tmp_path):
         assert app.screen.focused is not first
         await pilot.press("up")
         assert app.screen.focused is first
+
+
+async def test_file_an_insurance_transfer_by_keyboard(tmp_path):
+    from kiosk.services import charge
+    from kiosk.services.demo import card_number
+    from tests.conftest import INS_CARD
+    runtime = seeded_runtime(tmp_path)
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "5", "InsuranceTransferScreen")
+        sale = charge.charge(app.session, card_number=INS_CARD, amount=3000, pin="123456",
+                             key="insurance-sale")
+        await type_into(pilot, "charge", str(sale.operation_id))
+        await pilot.press("enter")
+        assert app.screen.focused.id == "target"
+        await pilot.press(*card_number("888800000000008"), "enter")
+        await wait_for_message(pilot, "filed")
+        app.screen.query_one("#month").focus()
+        await pilot.press("enter")
+        await wait_for_message(pilot, "F9 prints")
+    (request,) = models.InsuranceTransfer.select()
+    assert (request.amount, request.status) == (3000, "pending")
+
+
+async def test_f9_and_f8_on_a_personal_named_card_say_why_not(tmp_path):
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "3", "CardServiceScreen")
+        screen = app.screen
+        await pilot.press(*SV_CARD, "enter")
+        await wait_until(pilot, lambda: screen.card is not None, "card shown")
+        await pilot.press("f9")
+        await wait_for_message(pilot, "already has a named holder")
+        assert app.screen is screen
+        await pilot.press("f8")
+        await wait_for_message(pilot, "main card allocates")
+        assert app.screen is screen
+
+
+async def test_finance_approves_a_transfer_after_one_line_that_names_it(tmp_path):
+    from kiosk.services import charge, insurance_transfers
+    from kiosk.services.demo import card_number
+    from tests.conftest import INS_CARD, login_as
+    runtime = seeded_runtime(tmp_path)
+    sale = charge.charge(login_as(runtime, "cashier1"), card_number=INS_CARD, amount=3000,
+                         pin="123456", key="insurance-sale")
+    insurance_transfers.file_request(login_as(runtime, "clerk1", "T02"),
+                                     charge_operation_id=sale.operation_id,
+                                     target_card_number=card_number("888800000000008"))
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "5", "InsuranceTransferScreen",
+                          login=("finance1", "Finance123"))
+        await wait_until(pilot, lambda: app.screen.rows, "the request is listed")
+        app.screen.query_one("#table").focus()
+        await pilot.press("f7")
+        await wait_for_screen(pilot, "ConfirmModal")
+        assert "¥30.00" in str(app.screen.query_one("#title").render())
+        await pilot.press("enter")
+        await wait_for_message(pilot, "Decided")
+    assert models.InsuranceTransfer.get().status == "approved"

@@ -59,6 +59,19 @@ def test_a_list_from_import_to_run(clerk, tmp_path):
     assert verify.verify(clerk.runtime.sealer).ok
 
 
+def test_the_same_list_again_is_imported_only_when_the_clerk_says_it_is_a_new_payment(
+        clerk, tmp_path):
+    path = write_csv(tmp_path, f"卡号,金额\n{SV_CARD},100.00\n{MAIN_CARD},500\n")
+    first = batch_recharge.import_list(clerk, path, name="11月")
+    with pytest.raises(batch_recharge.RepeatedList, match=f"list #{first}"):
+        batch_recharge.import_list(clerk, path, name="11月 again")
+    second = batch_recharge.import_list(clerk, path, name="12月", repeat_confirmed=True)
+    assert second != first
+    batch_recharge.void(clerk, first)  # a voided list is no reason to ask
+    other = write_csv(tmp_path, f"卡号,金额\n{SV_CARD},100.00\n")
+    batch_recharge.import_list(clerk, other, name="another")  # different lines: no question
+
+
 def test_every_bad_row_is_reported_by_line_and_nothing_is_imported(clerk, tmp_path):
     path = write_csv(tmp_path, f"卡号,金额\n{SV_CARD},100.005\n{SV_CARD},20\n{SV_CARD},30\n"
                                f"8888000000009999,10\n{INS_CARD},5\n")
@@ -298,3 +311,13 @@ def test_old_cards_belong_to_the_outlet_they_were_imported_for(chain, runtime, t
     with pytest.raises(TableProblems) as caught:
         migration.import_balances(shop, other)
     assert "not this outlet" in caught.value.problems[0].render(lambda text: text)
+
+
+def test_a_list_in_the_wrong_state_is_named_in_the_screens_language(clerk, tmp_path):
+    from kiosk.i18n import translator
+    path = write_csv(tmp_path, f"卡号,金额\n{SV_CARD},100.00\n")
+    batch_id = batch_recharge.import_list(clerk, path, name="state")
+    batch_recharge.submit(clerk, batch_id)
+    with pytest.raises(InvalidInput) as refused:
+        batch_recharge.submit(clerk, batch_id)
+    assert "submitted" not in refused.value.render(translator("zh_CN"))

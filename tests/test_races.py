@@ -16,11 +16,12 @@ import uuid
 import pytest
 
 from kiosk.services import admin, card_care, cards, charge, insurance_transfers, issuing
-from kiosk.services import operators, recharge
+from kiosk.services import closes, operators, recharge
 from kiosk.services.accounts import open_card_accounts
 from kiosk.services.verify import verify
 from kiosk.store import models
-from tests.conftest import (INS_CARD, IN_CI, MAIN_CARD, SUB_CARD, SV_CARD, login_as)
+from tests.conftest import (INS_CARD, IN_CI, MAIN_CARD, MEM_CARD, SUB_CARD, SV_CARD,
+                            login_as)
 from tests.racing import SUPERVISOR, Racers
 
 pytestmark = pytest.mark.race
@@ -277,6 +278,29 @@ def test_right_pins_at_once_all_pay(seeded):
     judged(seeded)
 
 
+def test_two_redemptions_never_spend_the_same_points(seeded):
+    """Four tills redeeming from one membership card at once, each more than a third of
+    its points: exactly two go through, and the points taken are exactly theirs. Four
+    tills retrying one redemption under one key: it is spent once."""
+    from kiosk.services import points
+    cashier = login_as(seeded, "cashier1")
+    with Racers(seeded.settings, [("cashier1", "T01"), ("cashier1", "T02")] * 2) as racers:
+        for _ in range(ROUNDS):
+            points.member_sale(cashier, card_number=MEM_CARD, amount=100000, tender="cash",
+                               key=key())
+            before = balances(MEM_CARD)["points"]
+            each = before // 3 + 1
+            outcomes = racers.race(*[("redeem_points", MEM_CARD, each, key())
+                                     for _ in range(4)])
+            assert sum(o.ok for o in outcomes) == 2, outcomes
+            assert balances(MEM_CARD)["points"] == before - 2 * each
+            once = key()
+            outcomes = racers.race(*[("redeem_points", MEM_CARD, 100, once) for _ in range(4)])
+            assert all(o.ok for o in outcomes), outcomes
+            assert balances(MEM_CARD)["points"] == before - 2 * each - 100
+    judged(seeded)
+
+
 def test_a_review_prompt_never_locks_the_reviewers_login(seeded):
     cashier = login_as(seeded, "cashier1")
     sale = charge.charge(cashier, card_number=SV_CARD, amount=500, pin=PIN, key=key())
@@ -333,3 +357,23 @@ def test_a_check_that_died_mid_hash_does_not_block_the_card_for_ever(seeded, mon
         charge.charge(cashier, card_number=SV_CARD, amount=100, pin="000000", key=key())
     card = cards.get_card(SV_CARD)
     assert (card.pin_checks, card.pin_failures) == (0, 1)
+
+
+def test_nothing_posts_into_a_shift_after_its_close(seeded):
+    """A recharge racing the supervisor's close of the clerk's shift either lands before
+    the close (and the close's recorded cash counts it) or is refused: the figure the
+    close recorded is what the shift holds for ever after."""
+    with Racers(seeded.settings, [("clerk1", "T02"), ("super1", "T01")]) as racers:
+        for _ in range(ROUNDS):
+            shift_id = login_as(seeded, "clerk1", "T02").actor.shift_id
+            posted, closed = racers.race(
+                ("recharge_in_shift", shift_id, SV_CARD, 5000, key()),
+                ("close_shift", shift_id, key()))
+            assert closed.ok
+            assert posted.ok or posted.value == "ShiftClosed"
+            close = models.Operation.get(models.Operation.kind == "shift_close",
+                                         models.Operation.memo == f"shift {shift_id}")
+            recorded = json.loads(close.result)["cash_expected"]
+            assert recorded == closes._cash_moved(shift_id)
+            assert recorded == (5000 if posted.ok else 0)
+    judged(seeded)

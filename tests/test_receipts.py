@@ -3,7 +3,8 @@
 import pytest
 
 from kiosk.hw.printer import PrinterOffline, SimPrinter
-from kiosk.hw.receipt import ReceiptDoc, display_width, render_bytes, render_lines
+from kiosk.cells import cell_width as display_width
+from kiosk.hw.receipt import ReceiptDoc, render_bytes, render_lines
 from kiosk.services import charge as charging, receipts
 from kiosk.store import models
 from tests.conftest import INS_CARD, SV_CARD
@@ -26,6 +27,15 @@ def test_bytes_are_gb18030_with_init_qr_and_cut():
     assert b"\x1d(k" in data and data.endswith(b"\x1dV\x00")
 
 
+def test_every_printout_uses_the_full_width_yuan_sign_gbk_printers_have():
+    report = ReceiptDoc(header=("康宁大药房",), title="交班 ¥", rows=(("现金", "¥250.00"),),
+                        receipt_no="shift-1", footer=("合计 ¥250.00",))
+    data = render_bytes(report, 32, "gbk")
+    assert "¥".encode("gb18030") not in data and b"?" not in data
+    assert data.count("￥".encode("gbk")) == 3
+    assert all(display_width(line) <= 32 for line in render_lines(report, 32))
+
+
 def test_utf8_printers_get_utf8():
     assert "持卡人签名".encode("utf-8") in render_bytes(DOC, 48, "utf-8")
 
@@ -43,6 +53,24 @@ def test_charge_queues_a_receipt_that_prints_once(cashier, tmp_path):
     assert receipts.print_pending(cashier, printer) == receipts.PrintOutcome(0)
     text = (tmp_path / "r" / "T01-000001.txt").read_text()
     assert "￥12.30" in text and "888800******0018" in text  # receipts use the GBK ￥
+
+
+def test_money_in_receipts_name_the_tender_and_promotion_and_refunds_the_authoriser(
+        seeded, cashier, tmp_path):
+    from kiosk.services import recharge
+    from kiosk.services.charge import Review
+    from tests.conftest import login_as
+    clerk = login_as(seeded, "clerk1", "T02")
+    recharge.recharge(clerk, card_number=SV_CARD, amount=50000, tender="cash", key="r1")
+    sale = charging.charge(cashier, card_number=SV_CARD, amount=1000, pin="123456", key="s1")
+    charging.refund(cashier, original_operation_id=sale.operation_id, amount=400, key="f1",
+                    review=Review("super1", "Super1234"))
+    receipts.print_pending(clerk, SimPrinter(tmp_path))
+    receipts.print_pending(cashier, SimPrinter(tmp_path))
+    recharged = (tmp_path / "T02-000001.txt").read_text()
+    assert "Paid by" in recharged and "现金" in recharged and "充500送50" in recharged
+    refunded = (tmp_path / "T01-000002.txt").read_text()
+    assert "Authorised by" in refunded and "super1" in refunded
 
 
 def test_insurance_receipt_has_the_signature_line(cashier, tmp_path):

@@ -139,9 +139,12 @@ def test_cli_reports_differences_with_exit_1_and_writes_xlsx(seeded, finance, tm
         "--statement", str(settings.home / "samples" / f"statement-taikang-{month}.csv")])
     assert result.exit_code == 1, result.output
     assert "amount_differs 1" in result.output and "only_statement 1" in result.output
-    rows = list(load_workbook(out).active.iter_rows(values_only=True))
-    assert rows[0] == ("order_no", "status", "statement_amount", "journal_amount")
-    assert ("TK-0004", "only_statement", "30.00", None) in rows
+    book = load_workbook(out)
+    assert book.sheetnames == ["渠道对账"]
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0] == ("订单号", "状态", "对账单金额", "流水金额")
+    assert ("TK-0004", "仅对账单有", 30, None) in rows  # amounts are numbers finance can add
+    assert book.active["C2"].number_format == "#,##0.00"
 
 
 def test_the_supervisor_sees_the_differences_but_only_finance_confirms(seeded, finance):

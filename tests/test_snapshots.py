@@ -4,8 +4,8 @@ purpose: pytest tests/test_snapshots.py --snapshot-update, then look at the SVGs
 import pytest
 
 from kiosk.store import db
-from tests.app_helpers import (log_in, swipe_card, make_app, no_blink, seeded_runtime,
-                               wait_for_screen)
+from tests.app_helpers import (demo_swipe, log_in, swipe_card, make_app, no_blink,
+                               seeded_runtime, wait_for_screen)
 from tests.conftest import INS_CARD, SV_CARD
 
 LANGUAGES = ["zh_CN", "en"]
@@ -46,4 +46,27 @@ def test_result_screen(app, snap_compare):
         await swipe_card(pilot, SV_CARD)
         await pilot.press(*"12.30", "enter", *"123456", "enter")
         await wait_for_screen(pilot, "ResultScreen")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_pos_sale_screen(app, snap_compare):
+    """A store POS's sale at the counter, the card read, the PIN asked (issue 21)."""
+    from kiosk.services import pos_sales
+    from tests.conftest import login_as
+    runtime = app.runtime
+    token = pos_sales.register(login_as(runtime, "admin1"), code="POS01", name="收银POS",
+                               outlet_code="31010001", terminal_code="T01")
+    pos = pos_sales.authenticate(runtime, token, None)
+    pos_sales.receive_sale(runtime, pos, pos_sales.SaleRequest("A1001", (
+        pos_sales.PosLine("6901234", "阿莫西林胶囊", "药品", 2350),
+        pos_sales.PosLine("6905678", "医用口罩", "医疗器械", 1000)), 3350))
+
+    async def run_before(pilot):
+        await pilot.press(*"cashier1", "enter", *"Cashier123", "enter")
+        await wait_for_screen(pilot, "PosSaleScreen")
+        pilot.app.simulate_swipe(demo_swipe(INS_CARD))
+        while not pilot.app.screen.query_one("#pin-row").display:
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+        no_blink(pilot.app)
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -4,10 +4,11 @@ python-escpos's Dummy so the bytes exist before any printer is touched."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 
 from escpos.printer import Dummy
+
+from kiosk.cells import cell_width, fit
 
 COLUMNS_58MM = 32
 COLUMNS_80MM = 48
@@ -25,40 +26,36 @@ class ReceiptDoc:
     items: tuple[tuple[str, str], ...] = field(default=())
 
 
-def display_width(text: str) -> int:
-    if text.isascii():
-        return len(text)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _fit(text: str, width: int) -> str:
-    if display_width(text) <= width:
-        return text
-    out, used = [], 0
-    for ch in text:
-        size = display_width(ch)
-        if used + size > width:
-            break
-        out.append(ch)
-        used += size
-    return "".join(out)
-
-
 def label_value(label: str, value: str, columns: int) -> list[str]:
     """Label left, value right; a value too long for the line goes on its own line."""
-    gap = columns - display_width(label) - display_width(value)
+    gap = columns - cell_width(label) - cell_width(value)
     if gap >= 1:
         return [label + " " * gap + value]
-    return [_fit(label, columns), " " * max(columns - display_width(value), 0) + _fit(value, columns)]
+    return [fit(label, columns), " " * max(columns - cell_width(value), 0) + fit(value, columns)]
 
 
 def centered(text: str, columns: int) -> str:
-    text = _fit(text, columns)
-    pad = (columns - display_width(text)) // 2
+    text = fit(text, columns)
+    pad = (columns - cell_width(text)) // 2
     return " " * pad + text
 
 
+# ¥ (U+00A5) is not in GBK: a GBK printer prints its GB18030 bytes as rubbish. The
+# full-width ￥ is in every Chinese printer's font.
+PRINTED_SIGNS = str.maketrans({"¥": "￥"})
+
+
+def _printable(value):
+    if isinstance(value, str):
+        return value.translate(PRINTED_SIGNS)
+    if isinstance(value, tuple):
+        return tuple(_printable(item) for item in value)
+    return value
+
+
 def render_lines(doc: ReceiptDoc, columns: int = COLUMNS_58MM) -> list[str]:
+    doc = ReceiptDoc(**{name: _printable(getattr(doc, name))
+                        for name in doc.__dataclass_fields__})
     rule = "-" * columns
     lines = [centered(line, columns) for line in doc.header]
     if doc.copy_label:

@@ -185,6 +185,36 @@ def _readable_name(name: str) -> str:
     return f"{given.strip()} {surname.strip()}".strip() if given else surname.strip()
 
 
+# Two-character surnames (复姓) that come first in a name: 欧阳娜娜 -> OUYANG/NANA.
+COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "令狐", "慕容", "尉迟",
+                     "公孙", "长孙", "夏侯", "司徒", "宇文", "端木", "南宫", "独孤", "轩辕",
+                     "澹台", "呼延", "赫连", "申屠", "闻人", "万俟", "钟离", "西门")
+TRACK1_NAME_LENGTH = 26
+
+
+def track_name(name: str) -> str:
+    """The holder's name as track 1 holds it (ISO 7813: SURNAME/GIVEN, 6-bit characters,
+    at most 26): a Chinese name in pinyin, 张三丰 -> ZHANG/SANFENG; a Latin name
+    'Alice Smith' -> SMITH/ALICE. Characters a track cannot hold are left out."""
+    name = " ".join(name.split())
+    if not name:
+        return ""
+    if any(ord(char) > 0x7F for char in name):
+        surname_length = 2 if name[:2] in COMPOUND_SURNAMES else 1
+        surname, given = _pinyin(name[:surname_length]), _pinyin(name[surname_length:])
+    else:
+        *given_parts, surname = name.split(" ")
+        given = " ".join(given_parts)
+    text = f"{surname}/{given}" if given else surname
+    allowed = TRACK1_CHARS - {"^", "%", "?"}
+    return "".join(char for char in text.upper() if char in allowed)[:TRACK1_NAME_LENGTH]
+
+
+def _pinyin(text: str) -> str:
+    from pypinyin import lazy_pinyin  # only when a card is written
+    return "".join(part for part in lazy_pinyin(text) if part.isascii() and part.isalpha())
+
+
 def build_tracks(pan: str, name: str = "", expiry: str = "", service_code: str = "101",
                  discretionary: str = "") -> tuple[str, str]:
     """Track 1 and track 2 data (without sentinels) for writing a card."""

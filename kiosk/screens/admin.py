@@ -10,14 +10,15 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from kiosk.errors import InvalidInput, N_
-from kiosk.messages import WorkDone
 from kiosk.money import parse_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.form import DIGITS, MONEY, Field, FormScreen
 from kiosk.services import admin, permissions, policies
 
 ON_OFF = (("on", N_("yes")), ("off", N_("no")))
-ROLES = tuple((name, name) for name in permissions.DEFAULT_ROLES)
+ROLES = (("cashier", N_("cashier")), ("clerk", N_("member-centre clerk")),
+         ("supervisor", N_("supervisor")), ("finance", N_("finance")), ("admin", N_("administrator")))
+TILL_ACCOUNTS = (("outlet_cash", N_("cash drawer")), ("outlet_bank", N_("bank account")))
 OUTLET = Field("outlet", N_("Outlet code"), 8, DIGITS)
 LOGIN = Field("login_id", N_("Login id"), 30)
 PASSWORD = Field("password", N_("One-time password"), 12, password=True)
@@ -89,7 +90,8 @@ ACTIONS = (
         lambda s, v: admin.open_product(s, v["outlet"], v["product"], v["opened"] == "on")),
     Action("8", N_("Grant or revoke a permission"), (
         Field("role", N_("Role"), choices=ROLES),
-        Field("permission", N_("Permission"), choices=tuple((p, p) for p in permissions.ALL)),
+        Field("permission", N_("Permission"),
+              choices=tuple((p, permissions.DESCRIPTIONS[p]) for p in permissions.ALL)),
         Field("granted", N_("Granted"), choices=ON_OFF)),
         lambda s, v: admin.grant(s, v["role"], v["permission"], v["granted"] == "on")),
     Action("9", N_("Change a card product (empty: unchanged)"), (
@@ -98,7 +100,7 @@ ACTIONS = (
         Field("sub_card_limit", N_("Sub cards allowed"), 3, DIGITS),
         Field("spend_order", N_("Spend order"), choices=SPEND_ORDERS),
         Field("points_per_yuan", N_("Points per yuan"), 3, DIGITS),
-        Field("tier_thresholds", N_("Tiers (name:points,..)"), 200),
+        Field("tier_thresholds", N_("Tiers (name:points)"), 200),
         Field("allowed_categories", N_("Only categories"), 300),
         Field("forbidden_categories", N_("Never categories"), 300)),
         lambda s, v: admin.save_product(s, v.pop("product"), **product_changes(v))),
@@ -122,7 +124,7 @@ ACTIONS = (
                                         active=v["active"] == "on")),
     Action("c", N_("Add or change a tender type"), (
         Field("code", N_("Tender code"), 12), Field("name", N_("Name"), 30),
-        Field("account", N_("Till account (e.g. outlet_cash)"), 24),
+        Field("account", N_("Till account"), choices=TILL_ACCOUNTS),
         Field("active", N_("In use"), choices=ON_OFF)),
         lambda s, v: admin.save_tender(s, v["code"], v["name"], v["account"],
                                        v["active"] == "on")),
@@ -173,12 +175,9 @@ class AdminFormScreen(FormScreen):
             self.clear_secrets()
             self.say(self.tr("The two passwords differ; type them again."), error=True)
             return
-        self.call("save", self.action.run, self.app.session, values)
+        self.call(self._saved, self.action.run, self.app.session, values)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
+    def _saved(self, _) -> None:
         self.clear_secrets()
         self.say(self.tr("Saved."))
 

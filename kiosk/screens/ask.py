@@ -33,3 +33,22 @@ class AskModal(KioskModal):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmModal(KioskModal):
+    """One line that names what a risky key will do (the card, the amount): Enter does
+    it, Esc does not. Dismisses with True or False."""
+
+    BINDINGS = [("escape", "answer(False)", ""), ("enter", "answer(True)", "")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.question, id="title")
+            yield Label(self.tr("Enter: yes, do it   Esc: no"), classes="hint")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

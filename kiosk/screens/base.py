@@ -15,7 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from kiosk.errors import KioskError, N_
-from kiosk.messages import ReceiptsPrinted, WorkDone
+from kiosk.messages import ReceiptsPrinted, ServiceDone, WorkDone
 
 log = logging.getLogger("kiosk.screens")
 
@@ -61,23 +61,46 @@ class Message(Static):
 
 
 class ServiceCalls:
-    """Mixin: `self.call(task, fn, *args)` runs fn in a thread; `on_work_done` gets it.
-    Calls of different tasks run side by side; a new call of a task replaces its
-    unfinished predecessor."""
+    """Mixin: `self.call(handler, fn, *args)` runs fn in a thread and hands its result to
+    `handler` (a method of the screen) on the screen's own thread; a refusal goes to
+    `self.failed(error)`. Calls with different handlers run side by side; a new call for
+    a handler replaces its unfinished predecessor.
 
-    def call(self, task: str, fn: Callable, *args, **kwargs) -> None:
-        self.run_worker(partial(self._run_in_thread, task, fn, args, kwargs), thread=True,
+    Screens not yet moved to handlers pass a task name instead and get WorkDone in their
+    own on_work_done."""
+
+    def call(self, handler: Callable | str, fn: Callable, *args, **kwargs) -> None:
+        task = handler if isinstance(handler, str) else handler.__name__
+        self.run_worker(partial(self._run_in_thread, handler, fn, args, kwargs), thread=True,
                         group=f"service:{task}", exclusive=True, exit_on_error=False)
 
-    def _run_in_thread(self, task: str, fn: Callable, args, kwargs) -> None:
+    def _run_in_thread(self, handler, fn: Callable, args, kwargs) -> None:
+        task = handler if isinstance(handler, str) else handler.__name__
         try:
             result = fn(*args, **kwargs)
         except KioskError as error:
-            self.post_message(WorkDone(task, error=error))
+            self._hand_over(handler, task, error=error)
         except Exception as error:  # never lose the screen to an unexpected failure
-            self.post_message(WorkDone(task, error=self._unexpected(task, fn, error)))
+            self._hand_over(handler, task, error=self._unexpected(task, fn, error))
         else:
-            self.post_message(WorkDone(task, result=result))
+            self._hand_over(handler, task, result=result)
+
+    def _hand_over(self, handler, task: str, **outcome) -> None:
+        if isinstance(handler, str):
+            self.post_message(WorkDone(task, **outcome))
+        else:
+            self.post_message(ServiceDone(handler, **outcome))
+
+    def on_service_done(self, message: ServiceDone) -> None:
+        message.stop()
+        if message.error is not None:
+            self.failed(message.error)
+        else:
+            message.handler(message.result)
+
+    def failed(self, error: KioskError) -> None:
+        """A service refused: say why (forms also bring up a review it asks for)."""
+        self.say_error(error)
 
     def _unexpected(self, task: str, fn: Callable, error: Exception) -> KioskError:
         """The one boundary of the app's service calls: a store that failed says what
@@ -126,6 +149,14 @@ class KioskScreen(ServiceCalls, Screen):
 
     def say_error(self, error: Exception) -> None:
         self.say(self.describe(error), error=True)
+
+    def say_saved(self, path) -> None:
+        """A file saved under the kiosk's home, named from there so the line fits."""
+        try:
+            shown = path.relative_to(self.app.settings.home)
+        except ValueError:
+            shown = path
+        self.say(self.tr("Report saved: {path}").format(path=shown))
 
     def on_receipts_printed(self, message: ReceiptsPrinted) -> None:
         """A printer that refused says so on whatever screen is up (the sale stands and

@@ -6,10 +6,9 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
-from kiosk.screens.paging import row_under_cursor
-from kiosk.screens.form import MAX_PROBLEMS_SHOWN, Field, FormScreen
+from kiosk.screens.paging import row_under_cursor, show_rows
+from kiosk.screens.form import Field, FormScreen, MAX_PROBLEMS_SHOWN, path_field
 from kiosk.screens.issue_card import TENDER_CHOICES
 from kiosk.services import batch_recharge
 from kiosk.services.batch_recharge import STATUS_NAMES
@@ -24,7 +23,7 @@ class BatchScreen(FormScreen):
 
     def fields(self) -> list[Field]:
         samples = self.app.settings.home / "samples"
-        return [Field("path", N_("File (.csv/.xlsx)"), 300, value=f"{samples}/"),
+        return [path_field("path", N_("File (.csv/.xlsx)"), value=f"{samples}/"),
                 Field("name", N_("List name"), batch_recharge.MAX_NAME),
                 Field("tender", N_("Paid by"), choices=TENDER_CHOICES, value="bank")]
 
@@ -37,12 +36,30 @@ class BatchScreen(FormScreen):
         self.refresh_lists()
 
     def refresh_lists(self) -> None:
-        self.call("lists", batch_recharge.summaries, self.app.session)
+        self.call(self._show_lists, batch_recharge.summaries, self.app.session)
 
-    def submit(self) -> None:
+    def submit(self, *, repeat_confirmed: bool = False) -> None:
         self.details("")
-        self.call("import", batch_recharge.import_list, self.app.session, self.value("path"),
-                  name=self.value("name"), tender=self.value("tender"))
+        self.call(self._imported, batch_recharge.import_list, self.app.session,
+                  self.value("path"), name=self.value("name"), tender=self.value("tender"),
+                  repeat_confirmed=repeat_confirmed)
+
+    def failed(self, error) -> None:
+        if not isinstance(error, batch_recharge.RepeatedList):
+            super().failed(error)
+            return
+        from kiosk.screens.ask import ConfirmModal
+
+        def confirmed(yes: bool) -> None:
+            if yes:
+                self.submit(repeat_confirmed=True)
+        self.app.push_screen(ConfirmModal(
+            self.describe(error) + " " + self.tr("Import it again?")), confirmed)
+
+    def _imported(self, number: int) -> None:
+        self.say(self.tr("List #{number} imported as a draft; check it, then submit "
+                         "(F6).").format(number=number))
+        self.refresh_lists()
 
     def selected(self) -> batch_recharge.BatchSummary | None:
         chosen = row_under_cursor(self.query_one(DataTable), self.lists)
@@ -53,7 +70,13 @@ class BatchScreen(FormScreen):
     def action_step(self, step: str) -> None:
         chosen = self.selected()
         if chosen is not None:
-            self.call(step, getattr(batch_recharge, step), self.app.session, chosen.batch_id)
+            self.call(self._status_changed, getattr(batch_recharge, step), self.app.session,
+                      chosen.batch_id)
+
+    def _status_changed(self, _) -> None:
+        """A list submitted, reviewed, withdrawn or voided."""
+        self.say(self.tr("Done."))
+        self.refresh_lists()
 
     def action_review_list(self) -> None:
         chosen = self.selected()
@@ -63,35 +86,28 @@ class BatchScreen(FormScreen):
 
         def reviewed(credentials) -> None:
             if credentials:
-                self.call("review", batch_recharge.review, self.app.session, chosen.batch_id,
-                          credentials)
+                self.call(self._status_changed, batch_recharge.review, self.app.session,
+                          chosen.batch_id, credentials)
         title = self.tr("Review list #{number}: {count} cards, {total}").format(
             number=chosen.batch_id, count=chosen.lines, total=format_yuan(chosen.total))
         self.app.push_screen(ReviewModal(None, title), reviewed)
 
     def action_run_list(self) -> None:
         chosen = self.selected()
-        if chosen is not None:
-            self.say(self.tr("Posting..."))
-            self.call("run", batch_recharge.run, self.app.session, chosen.batch_id)
-
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
+        if chosen is None:
             return
-        if message.task == "lists":
-            self._show_lists(message.result)
-            return
-        if message.task == "import":
-            self.say(self.tr("List #{number} imported as a draft; check it, then submit "
-                             "(F6).").format(number=message.result))
-        elif message.task == "run":
-            self._show_run(message.result)
-        else:
-            self.say(self.tr("Done."))
-        self.refresh_lists()
+        from kiosk.screens.ask import ConfirmModal
 
-    def _show_run(self, report: batch_recharge.RunReport) -> None:
+        def confirmed(yes: bool) -> None:
+            if yes:
+                self.say(self.tr("Posting..."))
+                self.call(self._posted, batch_recharge.run, self.app.session, chosen.batch_id)
+        self.app.push_screen(ConfirmModal(self.tr(
+            "Post list #{number}: {count} cards, {total} in all?").format(
+            number=chosen.batch_id, count=chosen.lines, total=format_yuan(chosen.total))),
+            confirmed)
+
+    def _posted(self, report: batch_recharge.RunReport) -> None:
         self.say(self.tr("Posted {posted}, already posted {already}, failed {failed}.").format(
             posted=report.posted, already=report.already_posted, failed=len(report.failed)),
             error=bool(report.failed))
@@ -99,18 +115,16 @@ class BatchScreen(FormScreen):
             f"{self.tr('line {line}: ').format(line=line)}{self.describe(error)}"
             for line, error in report.failed[:MAX_PROBLEMS_SHOWN]))
         self.app.print_queued()
+        self.refresh_lists()
 
     def _show_lists(self, lists) -> None:
         self.lists = lists
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns("#", self.tr("List name"), self.tr("Status"), self.tr("Cards"),
-                          self.tr("Total"), self.tr("Posted"), self.tr("By"), self.tr("Reviewer"))
-        for row in lists:
-            table.add_row(str(row.batch_id), row.name, self.tr(STATUS_NAMES.get(row.status,
-                                                                                 row.status)),
-                          str(row.lines), format_yuan(row.total), str(row.posted),
-                          row.created_by, row.reviewed_by)
+        show_rows(self.query_one(DataTable), [
+            "#", self.tr("List name"), self.tr("Status"), self.tr("Cards"), self.tr("Total"),
+            self.tr("Posted"), self.tr("By"), self.tr("Reviewer")], [
+            [str(row.batch_id), row.name, self.tr(STATUS_NAMES.get(row.status, row.status)),
+             str(row.lines), format_yuan(row.total), str(row.posted), row.created_by,
+             row.reviewed_by] for row in lists])
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -45,9 +45,10 @@ def card_summary(tr, card) -> list[str]:
 class CardScreen(KioskScreen):
     BINDINGS = [("escape", "cancel", ""), ("f5", "add_line", ""), ("f6", "order", "")]
 
-    def __init__(self, card, *, query: bool = False) -> None:
+    def __init__(self, card, *, query: bool = False, member=None) -> None:
         super().__init__()
         self.card = card
+        self.member = member  # the membership card swiped first: it earns the points
         self.query_mode = query
         self.sale_key = f"sale-{uuid.uuid4().hex}"  # made when the sale starts: no double charge
         self.lines: list[SaleLine] = []
@@ -62,6 +63,11 @@ class CardScreen(KioskScreen):
         with Vertical(id="card"):
             for line in card_summary(self.tr, self.card):
                 yield Static(line, classes="card-line")
+            if self.member is not None:
+                yield Static(self.tr("Member {card} {holder}: the membership card earns the "
+                                     "points").format(card=self.member.masked_number,
+                                                      holder=self.member.holder),
+                             classes="card-line", id="member")
             if self.query_mode:
                 yield Label(self.tr("Customer: type the PIN to see recent transactions"))
                 yield Input(id="pin", password=True, max_length=6, restrict=r"[0-9]*")
@@ -212,7 +218,8 @@ class CardScreen(KioskScreen):
         self.say(self.tr("Charging {amount}...").format(amount=format_yuan(amount)))
         self.call("charge", charging.charge, self.app.session, card_number=self.card.number,
                   amount=amount, pin=pin, key=self.sale_key, lines=lines,
-                  channel_order_no=self._order_typed() or None)
+                  channel_order_no=self._order_typed() or None,
+                  member_card_number=self.member.number if self.member is not None else None)
 
     def _show_history(self) -> None:
         pin = self.query_one("#pin", Input).value

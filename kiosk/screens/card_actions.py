@@ -154,7 +154,7 @@ class ReplaceScreen(CardActionScreen):
     def action_write(self) -> None:
         self.say(self.tr("Swipe the blank card through the writer..."))
         self.call("write", issuing.write_card, self.app.session, self.app.devices.writer,
-                  self.value("new_number"))
+                  self.value("new_number"), replacing=self.card.number)
 
     def action_bind(self) -> None:
         self.call("write", issuing.bind_smart_card, self.app.session,
@@ -220,7 +220,7 @@ class PinScreen(CardActionScreen):
 
 class RestrictionsScreen(CardActionScreen):
     HEADING = N_("Card limits")
-    FIELDS = [money_field("daily_limit", N_("Daily limit (0 none)")),
+    FIELDS = [money_field("daily_limit", N_("Day limit (0=none)")),
               Field("allowed_outlets", N_("Only at outlets"), 300),
               Field("allowed_categories", N_("Only categories"), 300),
               Field("forbidden_categories", N_("Never categories"), 300)]

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from kiosk.errors import N_
+from kiosk.errors import KioskError, N_
 from kiosk.hw.tracks import SwipeError, parse_swipe
 from kiosk.messages import CardSwiped, SwipeBroken, WorkDone
 from kiosk.money import format_yuan
@@ -19,6 +19,7 @@ from kiosk.services import card_care, cards
 ACTIONS = (("F2", N_("Recharge")), ("F3", N_("Loss / found")), ("F4", N_("Replace/upgrade")),
            ("F5", N_("PIN")), ("F6", N_("Limits")), ("F7", N_("Clearing")),
            ("F8", N_("Sub cards")), ("F9", N_("Name holder")))
+ACTION_CHECKS = {"f8": cards.ensure_allocates}
 ACTION_SCREENS = {"f2": "RechargeScreen", "f4": "ReplaceScreen", "f5": "PinScreen",
                   "f6": "RestrictionsScreen", "f7": "ClearingScreen", "f8": "AllocationScreen"}
 
@@ -106,7 +107,7 @@ class CardServiceScreen(KioskScreen):
         return True
 
     def action_act(self, key: str) -> None:
-        if not self._need_card():
+        if not self._need_card() or not self._allowed(ACTION_CHECKS.get(key)):
             return
         from kiosk.screens import card_actions
         self.app.push_screen(getattr(card_actions, ACTION_SCREENS[key])(self.card))
@@ -133,8 +134,17 @@ class CardServiceScreen(KioskScreen):
             balance=format_yuan(self.card.principal + self.card.bonus)),
             max_length=4, restrict=r"[0-9Xx]*"), checked)
 
+    def _allowed(self, check) -> bool:
+        """Say at once why this card cannot take the action, rather than open its form."""
+        try:
+            check and check(self.card)
+        except KioskError as error:
+            self.say_error(error)
+            return False
+        return True
+
     def action_name_holder(self) -> None:
-        if not self._need_card():
+        if not self._need_card() or not self._allowed(cards.ensure_can_be_named):
             return
         from kiosk.screens.member_search import MemberSearchScreen
         from kiosk.services import issuing

@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.services import card_stock, directory, issuing
@@ -43,13 +42,13 @@ class CardStockScreen(FormScreen):
         return [Field("product", N_("Product"),
                       choices=self.products or (("", N_("no product opened here")),)),
                 Field("count", N_("Cards"), 6, DIGITS),
-                Field("numbers", N_("Numbers (FIRST-LAST)"), 65, r"[0-9\- ]*")]
+                Field("numbers", N_("Numbers FIRST-LAST"), 65, r"[0-9\- ]*")]
 
     def compose_form(self) -> ComposeResult:
         yield from ()  # mounted when the outlet's products have loaded
 
     def on_mount(self) -> None:
-        self.call("products", issuing.products, self.app.session)
+        self.call(self._show_products, issuing.products, self.app.session)
         self.action_moves()
 
     def submit(self) -> None:
@@ -58,7 +57,7 @@ class CardStockScreen(FormScreen):
             self.say(self.tr("Type how many cards to request."), error=True)
             self.query_one("#count").focus()
             return
-        self.call("request", _request_here, self.app.session, self.value("product"),
+        self.call(self._requested, _request_here, self.app.session, self.value("product"),
                   int(count))
 
     def selected(self) -> card_stock.MoveView | None:
@@ -71,42 +70,39 @@ class CardStockScreen(FormScreen):
     def action_step(self, step: str) -> None:
         chosen = self.selected()
         if chosen is not None:
-            self.call(step, getattr(card_stock, step), self.app.session, chosen.move_id)
+            handler = {"receive_move": self._received,
+                       "cancel_request": self._request_cancelled}[step]
+            self.call(handler, getattr(card_stock, step), self.app.session, chosen.move_id)
 
     def action_send(self) -> None:
         chosen = self.selected()
         if chosen is not None:
-            self.call("send", card_stock.send, self.app.session, chosen.move_id,
+            self.call(self._sent, card_stock.send, self.app.session, chosen.move_id,
                       self.value("numbers"))
 
     def action_counts(self) -> None:
         self.moves = []
-        self.call("counts", lambda session: card_stock.counts_table(
+        self.call(self._show_counts, lambda session: card_stock.counts_table(
             session, card_stock.outlet_in_view(session)), self.app.session)
 
     def action_moves(self) -> None:
-        self.call("moves", lambda session: card_stock.moves(
+        self.call(self._show_moves, lambda session: card_stock.moves(
             session, card_stock.outlet_in_view(session)), self.app.session)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        if message.task == "products":
-            self._show_products(message.result)
-        elif message.task == "counts":
-            self._show_counts(message.result)
-        elif message.task == "moves":
-            self._show_moves(message.result)
-        else:
-            self._done(message.task, message.result)
+    def _requested(self, move: card_stock.MoveView) -> None:
+        self._moved(N_("Request #{move} for {count} cards sent to the head office."), move)
 
-    def _done(self, task: str, move: card_stock.MoveView) -> None:
-        texts = {"request": N_("Request #{move} for {count} cards sent to the head office."),
-                 "send": N_("Move #{move}: {count} cards sent, in transit."),
-                 "receive_move": N_("Move #{move}: {count} cards received into stock."),
-                 "cancel_request": N_("Request #{move} cancelled.")}
-        text = self.tr(texts[task]).format(move=move.move_id, count=move.count)
+    def _sent(self, move: card_stock.MoveView) -> None:
+        self._moved(N_("Move #{move}: {count} cards sent, in transit."), move)
+
+    def _received(self, move: card_stock.MoveView) -> None:
+        self._moved(N_("Move #{move}: {count} cards received into stock."), move)
+
+    def _request_cancelled(self, move: card_stock.MoveView) -> None:
+        self._moved(N_("Request #{move} cancelled."), move)
+
+    def _moved(self, said: str, move: card_stock.MoveView) -> None:
+        text = self.tr(said).format(move=move.move_id, count=move.count)
         if move.replayed:
             text += " " + self.tr("(already done: nothing changed)")
         self.say(text)

@@ -7,7 +7,6 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.screens.base import KioskScreen
 from kiosk.services import operators
 
@@ -43,7 +42,7 @@ class ChangePasswordScreen(KioskScreen):
             self._clear()
             return
         session = self.app.terminal_session.as_actor(self.login_result.actor)
-        self.call("change", operators.change_password, session, old_password=old,
+        self.call(self._password_changed, operators.change_password, session, old_password=old,
                   new_password=new)
 
     def _clear(self) -> None:
@@ -51,13 +50,14 @@ class ChangePasswordScreen(KioskScreen):
             self.query_one(f"#{name}", Input).value = ""
         self.query_one("#old", Input).focus()
 
-    def on_work_done(self, message: WorkDone) -> None:
+    def _password_changed(self, _) -> None:
         self._clear()
-        if message.error is not None:
-            self.say_error(message.error)
-            return
         self.app.pop_screen()
         self.app.logged_in(self.login_result)
+
+    def failed(self, error) -> None:
+        self._clear()
+        self.say_error(error)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -10,7 +10,6 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.services import closes
@@ -33,10 +32,10 @@ class DayCloseScreen(KioskScreen):
         self.action_check()
 
     def action_check(self) -> None:
-        self.call("check", closes.day_findings, self.app.session)
+        self.call(self._checked, closes.day_findings, self.app.session)
 
     def action_close_day(self) -> None:
-        self.call("close", closes.close_day, self.app.session)
+        self.call(self._day_closed, closes.close_day, self.app.session)
 
     def action_close_shift(self) -> None:
         """An open shift listed above, closed by the supervisor here: its operator need
@@ -45,7 +44,7 @@ class DayCloseScreen(KioskScreen):
 
         def typed(number) -> None:
             if number:
-                self.call("shift", closes.close_shift, self.app.session,
+                self.call(self._shift_closed, closes.close_shift, self.app.session,
                           key=f"shift-close-{number}-{uuid.uuid4().hex}", shift_id=int(number))
         self.app.push_screen(AskModal(self.tr("Shift number (#) to close"), max_length=10,
                                       restrict=r"[0-9]*"), typed)
@@ -57,23 +56,23 @@ class DayCloseScreen(KioskScreen):
             lines.append(self.tr("Nothing abnormal: the day can be closed (F7)."))
         self.query_one("#findings", Static).update("\n".join(lines))
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            if isinstance(message.error, CloseRefused):
-                self._show(self.tr("(now)"), message.error.findings)
-            self.say_error(message.error)
-            return
-        if message.task == "check":
-            self._show(*message.result)
-        elif message.task == "shift":
-            report = message.result
-            self.say(self.tr("Shift #{number} of {login_id} closed; cash expected {cash}.")
-                     .format(number=report.shift_id, login_id=report.operator,
-                             cash=format_yuan(report.cash_expected)))
-            self.action_check()
-        else:
-            self.say(self.tr("Business date {day} is closed.").format(day=message.result))
-            self.action_check()
+    def _checked(self, found) -> None:
+        self._show(*found)
+
+    def failed(self, error) -> None:
+        if isinstance(error, CloseRefused):
+            self._show(self.tr("(now)"), error.findings)
+        self.say_error(error)
+
+    def _shift_closed(self, report) -> None:
+        self.say(self.tr("Shift #{number} of {login_id} closed; cash expected {cash}.").format(
+            number=report.shift_id, login_id=report.operator,
+            cash=format_yuan(report.cash_expected)))
+        self.action_check()
+
+    def _day_closed(self, day) -> None:
+        self.say(self.tr("Business date {day} is closed.").format(day=day))
+        self.action_check()
 
     def action_back(self) -> None:
         self.app.pop_screen()

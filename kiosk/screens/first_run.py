@@ -6,7 +6,6 @@ and sets up the rest from the admin screens."""
 from __future__ import annotations
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import admin, setup
 
@@ -17,13 +16,13 @@ class FirstRunScreen(FormScreen):
     WIPE_ON_IDLE = False  # nobody is logged in; the idle timeout has nowhere to go
 
     def fields(self) -> list[Field]:
-        return [Field("outlet", N_("Outlet code (8 digits)"), 8, DIGITS),
+        return [Field("outlet", N_("8-digit outlet code"), 8, DIGITS),
                 Field("outlet_name", N_("Outlet name"), 100),
-                Field("terminal", N_("This terminal's code"), 20,
+                Field("terminal", N_("Terminal code"), 20,
                       value=self.app.settings.terminal_code),
-                Field("login_id", N_("Administrator's login id"), 30),
-                Field("name", N_("Administrator's name"), 50),
-                Field("password", N_("Password (8-12 letters and digits)"), 12, password=True),
+                Field("login_id", N_("Admin login id"), 30),
+                Field("name", N_("Admin name"), 50),
+                Field("password", N_("Password (8-12)"), 12, password=True),
                 Field("password2", N_("Password again"), 12, password=True)]
 
     def on_mount(self) -> None:
@@ -42,11 +41,12 @@ class FirstRunScreen(FormScreen):
             self.value("terminal"), self.value("login_id"), self.value("name"),
             self.value("password"))
         self.say(self.tr("Setting up..."))
-        self.call("setup", setup.set_up, self.app.runtime, first)
+        self.call(self._store_ready, setup.set_up, self.app.runtime, first)
 
-    def on_work_done(self, message: WorkDone) -> None:
+    def _store_ready(self, _) -> None:
         self.clear_secrets()
-        if message.error is not None:
-            self.refused(message.error)
-            return
         self.app.store_set_up(self.value("outlet"), self.value("terminal"))
+
+    def failed(self, error) -> None:
+        self.clear_secrets()
+        self.refused(error)

@@ -26,12 +26,20 @@ class Field:
     password: bool = False
     value: str = ""
     choices: tuple[tuple[str, str], ...] = ()  # (value, label id): a Choice, not an Input
+    # A prefilled value is selected when the field is entered, so typing replaces it;
+    # a folder given to start a file name from keeps its text, the cursor at its end.
+    extends: bool = False
 
 
 # Amounts take whatever is typed (a Chinese input method's １２．３０ too): parse_yuan
 # says what is wrong with it, where a restriction would drop keys without a word.
 MONEY = None
 DIGITS = r"[0-9]*"
+
+
+def path_field(name: str, label: str, value: str = "") -> Field:
+    """A file name typed on from the folder it starts with."""
+    return Field(name, label, max_length=300, value=value, extends=True)
 
 
 def money_field(name: str, label: str, value: str = "") -> Field:
@@ -151,7 +159,19 @@ class FormScreen(KioskScreen):
         if field.choices:
             return Choice(field.choices, self.tr, value=field.value, id=field.name)
         return Input(field.value, id=field.name, max_length=field.max_length,
-                     restrict=field.restrict, password=field.password, compact=True)
+                     restrict=field.restrict, password=field.password, compact=True,
+                     select_on_focus=not field.extends)
+
+    def on_descendant_focus(self, event) -> None:
+        """However the field was entered (Enter, Up/Down, a click, the screen opening):
+        its value selected to be typed over, or a folder's cursor at its end."""
+        widget = event.widget
+        if isinstance(widget, Input) and widget.value:
+            if widget.select_on_focus:
+                widget.call_after_refresh(widget.select_all)
+            else:
+                widget.call_after_refresh(setattr, widget, "cursor_position",
+                                          len(widget.value))
 
     def value(self, name: str) -> str:
         widget = self.query_one(f"#{name}")
@@ -182,9 +202,12 @@ class FormScreen(KioskScreen):
         else:
             self.focus_next()
 
-    def key_enter(self) -> None:
-        """Enter on a Choice moves on like Enter in an Input."""
+    def key_enter(self, event) -> None:
+        """Enter on a Choice moves on like Enter in an Input (and only once: the key must
+        not go on to the Input that now has the focus)."""
         if isinstance(self.focused, Choice):
+            event.prevent_default()
+            event.stop()
             if self.focused is list(self.query("Input, Choice"))[-1]:
                 self.submit()
             else:
@@ -208,6 +231,9 @@ class FormScreen(KioskScreen):
         self.say_error(error)
         if isinstance(error, TableProblems) and self.DETAILS:
             self.details(problem_lines(self.tr, error))
+
+    def failed(self, error) -> None:
+        self.refused(error)
 
     def ask_review(self, error) -> None:
         """A second operator types their credentials; then the form is submitted again

@@ -8,9 +8,10 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
+from kiosk.hw.tracks import SwipeError, parse_swipe
+from kiosk.messages import CardSwiped, SwipeBroken
 from kiosk.money import format_yuan
-from kiosk.screens.paging import row_under_cursor
+from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import insurance_transfers
 from kiosk.services.insurance_transfers import STATUS_NAMES
@@ -20,7 +21,7 @@ from kiosk.services.operations import mask_card_number
 class InsuranceTransferScreen(FormScreen):
     HEADING = N_("INSURANCE CARD TO STORED VALUE")
     DETAILS, TABLE = False, True
-    KEYS = [("Enter", N_("File request")), ("F7", N_("Approve")), ("F8", N_("Reject")),
+    KEYS = [("Enter", N_("File request (on the card)")), ("F7", N_("Approve")), ("F8", N_("Reject")),
             ("F9", N_("Print month list")), ("Esc", N_("Back"))]
     BINDINGS = [("escape", "back", ""), ("f7", "decide(True)", ""), ("f8", "decide(False)", ""),
                 ("f9", "print_month", "")]
@@ -41,65 +42,107 @@ class InsuranceTransferScreen(FormScreen):
         self.load()
 
     def load(self) -> None:
-        self.call("list", insurance_transfers.listing, self.app.session)
+        self.call(self._show, insurance_transfers.listing, self.app.session)
 
     def submit(self) -> None:
         if not self.value("charge").isdigit():
             self.say(self.tr("Type the journal number of the insurance charge."), error=True)
+            self.query_one("#charge").focus()
             return
-        self.call("file", insurance_transfers.file_request, self.app.session,
+        if not self.value("target"):
+            self.say(self.tr("Swipe or type the member's stored-value card."), error=True)
+            self.query_one("#target").focus()
+            return
+        self.call(self._filed, insurance_transfers.file_request, self.app.session,
                   charge_operation_id=int(self.value("charge")),
                   target_card_number=self.value("target"))
 
     def on_input_submitted(self, event) -> None:
+        """Enter on the charge moves to the card, Enter on the card files the request;
+        the month and the reason belong to F9 and F8, and Enter there says so."""
         event.prevent_default()  # Textual would also call FormScreen's handler
-        if event.input.id in ("month", "reason"):
-            event.stop()
-            return  # used by F8/F9, not a new request
-        super().on_input_submitted(event)
+        event.stop()
+        if event.input.id == "charge":
+            self.query_one("#target").focus()
+        elif event.input.id == "target":
+            self.submit()
+        elif event.input.id == "month":
+            self.say(self.tr("F9 prints the approved transfers of this month."))
+        else:
+            self.say(self.tr("Choose a request in the table, then F8 rejects it with "
+                             "this reason."))
+
+    def on_card_swiped(self, message: CardSwiped) -> None:
+        """The member's stored-value card swiped: it is the target; with the charge
+        typed, the request is filed."""
+        try:
+            self.set_value("target", parse_swipe(message.text).pan)
+        except SwipeError as error:
+            self.say_error(error)
+            return
+        self.submit()
+
+    def on_swipe_broken(self, message: SwipeBroken) -> None:
+        self.say(self.tr("The swipe was cut off; swipe again in one smooth movement."),
+                 error=True)
 
     def action_decide(self, approve: bool) -> None:
         row = row_under_cursor(self.query_one(DataTable), self.rows)
         if row is None:
             self.say(self.tr("Choose a request in the table first."), error=True)
             return
-        self.call("decide", insurance_transfers.decide, self.app.session, row.request_id,
-                  approve=approve, reason=self.value("reason"))
+        if not approve and not self.value("reason"):
+            self.say(self.tr("Type the reason for the rejection first."), error=True)
+            self.query_one("#reason").focus()
+            return
+        from kiosk.screens.ask import ConfirmModal
+        question = (N_("Approve request #{number}: {amount} from {insurance} to {card}?")
+                    if approve else
+                    N_("Reject request #{number} ({amount} from {insurance} to {card})?"))
+
+        def confirmed(yes: bool) -> None:
+            if yes:
+                self.call(self._decided, insurance_transfers.decide, self.app.session,
+                          row.request_id, approve=approve, reason=self.value("reason"),
+                          sender=self.app.devices.code_sender)
+        self.app.push_screen(ConfirmModal(self.tr(question).format(
+            number=row.request_id, amount=format_yuan(row.amount),
+            insurance=mask_card_number(row.insurance_card),
+            card=mask_card_number(row.target_card))), confirmed)
 
     def action_print_month(self) -> None:
-        self.call("print", insurance_transfers.print_monthly_list, self.app.session,
+        self.call(self._printed, insurance_transfers.print_monthly_list, self.app.session,
                   self.app.devices.printer, self.value("month"))
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        if message.task == "list":
-            self._show(message.result)
-            return
-        if message.task == "print":
-            self.say(self.tr("{count} approved transfers printed.").format(count=message.result))
-            return
-        if message.task == "file":
-            self.say(self.tr("Request #{number} filed; finance approves it.").format(
-                number=message.result))
-        else:
-            self.say(self.tr("Decided: {status}.").format(
-                status=self.tr(STATUS_NAMES[message.result.status])))
-            self.app.print_queued()
+    def _printed(self, count: int) -> None:
+        self.say(self.tr("{count} approved transfers printed.").format(count=count))
+
+    def _filed(self, request_id: int) -> None:
+        self.say(self.tr("Request #{number} filed; finance approves it.").format(
+            number=request_id))
+        self.load()
+
+    def _decided(self, decision) -> None:
+        text = self.tr("Decided: {status}.").format(
+            status=self.tr(STATUS_NAMES[decision.status]))
+        if decision.told_phone:  # the member texted that the transfer is credited
+            text += " " + self.tr("The member was told by SMS ({phone}).").format(
+                phone=decision.told_phone)
+        if decision.tell_problem is not None:
+            text += " " + self.describe(decision.tell_problem)
+        self.say(text, error=decision.tell_problem is not None)
+        self.app.print_queued()
         self.load()
 
     def _show(self, rows) -> None:
         self.rows = rows
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns("#", self.tr("Charge"), self.tr("Insurance card"), self.tr("Card"),
-                          self.tr("Amount"), self.tr("Status"), self.tr("Endorsement"))
-        for row in rows:
-            table.add_row(str(row.request_id), f"#{row.charge_operation_id}",
-                          mask_card_number(row.insurance_card), mask_card_number(row.target_card),
-                          format_yuan(row.amount), self.tr(STATUS_NAMES[row.status]),
-                          row.endorsement)
+        show_rows(self.query_one(DataTable), [
+            "#", self.tr("Charge"), self.tr("Insurance card"), self.tr("Card"),
+            self.tr("Amount"), self.tr("Status"), self.tr("Endorsement")], [
+            [str(row.request_id), f"#{row.charge_operation_id}",
+             mask_card_number(row.insurance_card), mask_card_number(row.target_card),
+             format_yuan(row.amount), self.tr(STATUS_NAMES[row.status]), row.endorsement]
+            for row in rows])
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -7,9 +7,8 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
-from kiosk.screens.form import Field, FormScreen
+from kiosk.screens.form import Field, FormScreen, path_field
 from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.services import insurer_cards
 from kiosk.services.insurer_cards import KIND_NAMES
@@ -27,7 +26,7 @@ class InsurerFilesScreen(FormScreen):
 
     def fields(self) -> list[Field]:
         folder = self.app.settings.home / "insurer"
-        return [Field("path", N_("File (.csv/.xlsx)"), 300, value=f"{folder}/"),
+        return [path_field("path", N_("File (.csv/.xlsx)"), value=f"{folder}/"),
                 Field("name", N_("File name"), insurer_cards.MAX_NAME),
                 Field("kind", N_("Holds"), choices=KIND_CHOICES)]
 
@@ -43,12 +42,17 @@ class InsurerFilesScreen(FormScreen):
         self.refresh_files()
 
     def refresh_files(self) -> None:
-        self.call("files", insurer_cards.summaries, self.app.session)
+        self.call(self._show_files, insurer_cards.summaries, self.app.session)
 
     def submit(self) -> None:
         self.details("")
-        self.call("import", insurer_cards.import_file, self.app.session, self.value("path"),
-                  kind=self.value("kind"), name=self.value("name"))
+        self.call(self._imported, insurer_cards.import_file, self.app.session,
+                  self.value("path"), kind=self.value("kind"), name=self.value("name"))
+
+    def _imported(self, number: int) -> None:
+        self.say(self.tr("File #{number} imported as a draft: check its lines (F5), then "
+                         "a second operator reviews it.").format(number=number))
+        self.refresh_files()
 
     def selected(self) -> insurer_cards.FileSummary | None:
         chosen = row_under_cursor(self.query_one(DataTable), self.files)
@@ -68,23 +72,13 @@ class InsurerFilesScreen(FormScreen):
     def action_void(self) -> None:
         chosen = self.selected()
         if chosen is not None:
-            self.call("void", insurer_cards.void, self.app.session, chosen.file_id)
+            self.call(self._voided, insurer_cards.void, self.app.session, chosen.file_id)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        if message.task == "files":
-            self._show(message.result)
-            return
-        if message.task == "import":
-            self.say(self.tr("File #{number} imported as a draft: check its lines (F5), then "
-                             "a second operator reviews it.").format(number=message.result))
-        else:
-            self.say(self.tr("Done."))
+    def _voided(self, _) -> None:
+        self.say(self.tr("Done."))
         self.refresh_files()
 
-    def _show(self, files: list[insurer_cards.FileSummary]) -> None:
+    def _show_files(self, files: list[insurer_cards.FileSummary]) -> None:
         self.files = files
         show_rows(self.query_one(DataTable),
                   ["#", self.tr("Holds"), self.tr("Insurer"), self.tr("File name"),

@@ -8,7 +8,6 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from kiosk.errors import KioskError, N_
-from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.paging import show_rows
@@ -38,15 +37,16 @@ class InsurerLinesScreen(KioskScreen):
         self.load()
 
     def load(self) -> None:
-        self.call("summary", insurer_cards.summary, self.app.session, self.file.file_id)
-        self.call("lines", insurer_cards.lines, self.app.session, self.file.file_id)
+        self.call(self._show_summary, insurer_cards.summary, self.app.session,
+                  self.file.file_id)
+        self.call(self._show_lines, insurer_cards.lines, self.app.session, self.file.file_id)
 
     def action_review_file(self) -> None:
         from kiosk.screens.review import ReviewModal
 
         def reviewed(credentials) -> None:
             if credentials:
-                self.call("review", insurer_cards.review, self.app.session,
+                self.call(self._reviewed, insurer_cards.review, self.app.session,
                           self.file.file_id, credentials)
         title = self.tr("Review file #{number}: {count} lines, {total}").format(
             number=self.file.file_id, count=self.file.lines, total=format_yuan(self.file.total))
@@ -54,27 +54,22 @@ class InsurerLinesScreen(KioskScreen):
 
     def action_run_file(self) -> None:
         self.say(self.tr("Posting..."))
-        self.call("run", insurer_cards.run, self.app.session, self.file.file_id)
+        self.call(self._posted, insurer_cards.run, self.app.session, self.file.file_id)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.say_error(message.error)
-        elif message.task == "summary":
-            self.file = message.result
-            self.query_one("#title", Static).update(self._heading())
-        elif message.task == "lines":
-            self.lines = message.result
-            self._show()
-        elif message.task == "run":
-            report = message.result
-            self.refusals = dict(report.failed)
-            self.say(self.tr("Posted {posted}, already posted {already}, failed {failed}."
-                             ).format(posted=report.posted, already=report.already_posted,
-                                      failed=len(report.failed)), error=bool(report.failed))
-            self.load()
-        else:
-            self.say(self.tr("Done."))
-            self.load()
+    def _reviewed(self, _) -> None:
+        self.say(self.tr("Done."))
+        self.load()
+
+    def _posted(self, report) -> None:
+        self.refusals = dict(report.failed)
+        self.say(self.tr("Posted {posted}, already posted {already}, failed {failed}."
+                         ).format(posted=report.posted, already=report.already_posted,
+                                  failed=len(report.failed)), error=bool(report.failed))
+        self.load()
+
+    def _show_summary(self, file: FileSummary) -> None:
+        self.file = file
+        self.query_one("#title", Static).update(self._heading())
 
     def _heading(self) -> str:
         file = self.file
@@ -82,8 +77,9 @@ class InsurerLinesScreen(KioskScreen):
                 f"{file.name}: {self.tr(STATUS_NAMES.get(file.status, file.status))}, "
                 f"{file.done}/{file.lines}, {format_yuan(file.total)}")
 
-    def _show(self) -> None:
+    def _show_lines(self, lines: list[FileLine]) -> None:
         """A card file shows its holders; a loads file has none to show."""
+        self.lines = lines
         holders = self.file.kind == insurer_cards.CARDS
         show_rows(self.query_one(DataTable),
                   [self.tr("Line"), self.tr("Card")]

@@ -74,7 +74,12 @@ class IssueCardScreen(PicksMember, FormScreen):
 
     # -- member (PicksMember: Enter on the phone, F4) ----------------------------------------
     def member_chosen(self) -> None:
-        self._show_member()
+        if self.written:  # written before the member was known: their name is not on it
+            self.written = ""
+            self._show_member()
+            self.say(self.tr("Write the card again (F6): the member's name goes on track 1."))
+        else:
+            self._show_member()
         self.query_one("#holder").focus()
 
     def _show_member(self) -> None:
@@ -87,7 +92,7 @@ class IssueCardScreen(PicksMember, FormScreen):
     def action_write(self) -> None:
         self.say(self.tr("Swipe the blank card through the writer..."))
         self.call("write", issuing.write_card, self.app.session, self.app.devices.writer,
-                  self.value("card_number"))
+                  self.value("card_number"), member_id=self.member[0] if self.member else None)
 
     def action_bind(self) -> None:
         self.say(self.tr("Reading the smart card..."))

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
+from kiosk.messages import ServiceDone
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_journal
 from kiosk.services import journal, receipts
@@ -40,29 +40,25 @@ class JournalScreen(PagedRows, KioskScreen):
 
     def load_page(self) -> None:
         if self.found is not None:  # back from its refund: the row as it is now
-            self.call("find", journal.find, self.app.session, self.found)
+            self.call(self._found, journal.find, self.app.session, self.found)
             return
-        self.call("load", journal.today, self.app.session, whole_outlet=self.whole_outlet,
+        self.call(self._listed, journal.today, self.app.session, whole_outlet=self.whole_outlet,
                   limit=self.PAGE_SIZE, offset=self.page * self.PAGE_SIZE)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            if message.task == "find":
-                self.found = None  # not this outlet's: back to today's list on the next load
-            self.say_error(message.error)
-            return
-        if message.task == "reprint":
-            self.say(self.tr("Copy printed."))
-            return
-        if message.task == "print":
-            self.say(self.tr("Printed."))
-            return
-        if message.task == "find":
-            self._show_rows([message.result])
-            self.say(self.tr("Journal no. {number}: Enter refunds, F6 reprints.").format(
-                number=message.result.operation_id))
-            return
-        self._show_rows(message.result)
+    def on_service_done(self, message: ServiceDone) -> None:
+        """Before ServiceCalls says why a call was refused (Textual runs both handlers):
+        a journal number that was not found (not this outlet's) is dropped, and the next
+        load is today's list again."""
+        if message.error is not None and message.handler == self._found:
+            self.found = None
+
+    def _found(self, row) -> None:
+        self._show_rows([row])
+        self.say(self.tr("Journal no. {number}: Enter refunds, F6 reprints.").format(
+            number=row.operation_id))
+
+    def _listed(self, rows) -> None:
+        self._show_rows(rows)
         self.say(self.tr("{count} operations today.").format(count=len(self.rows)) +
                  (f"  {self.tr('Page')} {self.page + 1}" if self.page else ""))
 
@@ -87,11 +83,12 @@ class JournalScreen(PagedRows, KioskScreen):
         row = self.selected_row()
         if row is None:
             return
-        if row.kind != "charge":
+        if row.kind not in ("charge", "member_sale"):  # a member's sale: its points back
             self.say(self.tr("Only a charge can be refunded."), error=True)
             return
         if row.refunded >= row.amount:
-            self.say(self.tr("This charge is fully refunded."), error=True)
+            self.say(self.tr("Nothing is left of this charge: it was refunded or filed for "
+                             "an insurance transfer."), error=True)
             return
         from kiosk.screens.refund import RefundScreen
         self.app.push_screen(RefundScreen(row))
@@ -101,8 +98,11 @@ class JournalScreen(PagedRows, KioskScreen):
         if row is None or row.receipt_id is None:
             self.say(self.tr("This operation has no receipt."), error=True)
             return
-        self.call("reprint", receipts.reprint, self.app.session, row.receipt_id,
+        self.call(self._reprinted, receipts.reprint, self.app.session, row.receipt_id,
                   self.app.devices.printer)
+
+    def _reprinted(self, _) -> None:
+        self.say(self.tr("Copy printed."))
 
     def action_toggle_outlet(self) -> None:
         self.whole_outlet, self.found = not self.whole_outlet, None
@@ -115,6 +115,9 @@ class JournalScreen(PagedRows, KioskScreen):
         scope = self.tr("Whole outlet") if self.whole_outlet else self.app.login.operator_name
         print_journal(self, self.rows, f"{self.tr('Journal')} {scope}",
                       f"journal-today-{'outlet' if self.whole_outlet else 'own'}-p{self.page + 1}")
+
+    def journal_printed(self, _) -> None:
+        self.say(self.tr("Printed."))
 
     def action_back(self) -> None:
         self.app.pop_screen()

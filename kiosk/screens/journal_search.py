@@ -6,7 +6,6 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
 from kiosk.services import kinds
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_journal
@@ -15,11 +14,12 @@ from kiosk.services import journal, receipts
 
 
 def print_journal(screen, rows: list[journal.JournalRow], title: str, name: str) -> None:
-    """Send a page of journal rows to the receipt printer (the screen gets WorkDone "print")."""
+    """Send a page of journal rows to the receipt printer (then the screen's
+    journal_printed)."""
     tr = screen.tr
     lines = [(f"{row.time} {tr(kinds.label(row.kind))}",
               f"{row.card[-4:]} {format_yuan(row.amount)}") for row in rows]
-    screen.call("print", receipts.print_report, screen.app.session, screen.app.devices.printer,
+    screen.call(screen.journal_printed, receipts.print_report, screen.app.session, screen.app.devices.printer,
                 title, lines, name=name)
 
 
@@ -44,7 +44,7 @@ class JournalSearchScreen(PagedRows, FormScreen):
         self.first_page()
 
     def load_page(self) -> None:
-        self.call("search", journal.by_card_or_member, self.app.session,
+        self.call(self._listed, journal.by_card_or_member, self.app.session,
                   card_number=self.value("card_number"),
                   member_phone=self.value("member_phone"), page=self.page)
 
@@ -56,14 +56,11 @@ class JournalSearchScreen(PagedRows, FormScreen):
                       f"journal-{self.value('card_number') or self.value('member_phone')}"
                       f"-p{self.page + 1}")
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        if message.task == "print":
-            self.say(self.tr("Printed."))
-            return
-        self.rows = message.result
+    def journal_printed(self, _) -> None:
+        self.say(self.tr("Printed."))
+
+    def _listed(self, rows: list[journal.JournalRow]) -> None:
+        self.rows = rows
         show_journal(self.query_one(DataTable), self.tr, self.rows)
         self.say(self.tr("Page {page}: {count} operations.").format(page=self.page + 1,
                                                                    count=len(self.rows)))

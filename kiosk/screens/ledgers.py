@@ -9,13 +9,10 @@ import datetime as dt
 from textual.widgets import DataTable
 
 from kiosk.errors import InvalidInput, N_
-from kiosk.messages import WorkDone
+from kiosk.screens.paging import show_rows
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import directory, ledgers, reports
 
-# The ledger tables' column titles (ids the screen translates).
-COLUMN_TITLES = (N_("business type"), N_("principal"), N_("bonus"), N_("date"), N_("kind"),
-                 N_("opening"), N_("in"), N_("out"), N_("closing"))
 LEDGERS = (("daily", N_("daily balance ledger")), ("general", N_("general ledger")))
 
 
@@ -33,7 +30,7 @@ class LedgerScreen(FormScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[list] = []
+        self.table = None
 
     def on_mount(self) -> None:
         self.query_one("#ledger").focus()
@@ -44,34 +41,25 @@ class LedgerScreen(FormScreen):
         except ValueError:
             self.say_error(InvalidInput(N_("A date is written YYYY-MM-DD.")))
             return
-        self.call("ledger", self._load, self.value("ledger"), first, last)
+        self.call(self._show, self._load, self.value("ledger"), first, last)
 
-    def _load(self, which: str, first: dt.date, last: dt.date) -> list[list]:
+    def _load(self, which: str, first: dt.date, last: dt.date):
         session = self.app.session
         outlet = directory.actor_info(session.actor).outlet_code
         return ledgers.ledger_table(session, outlet, which, first, last)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        if message.task == "save":
-            self.say(self.tr("Report saved: {path}").format(path=message.result))
-            return
-        self.rows = message.result
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns(*(self.tr(title) for title in self.rows[0]))
-        for row in self.rows[1:]:
-            table.add_row(*row)
-        self.say(self.tr("{count} lines.").format(count=len(self.rows) - 1))
+    def _show(self, found) -> None:
+        self.table = found
+        header, *rows = self.table.shown(self.tr)
+        show_rows(self.query_one(DataTable), header, rows)
+        self.say(self.tr("{count} lines.").format(count=len(rows)))
 
     def action_save(self) -> None:
-        if not self.rows:
+        if self.table is None:
             self.say(self.tr("Search first."), error=True)
             return
         name = f"ledger-{self.value('ledger')}-{self.value('first')}-{self.value('last')}"
-        self.call("save", reports.save_table, self.app.session, name, self.rows)
+        self.call(self.say_saved, reports.save_table, self.app.session, name, self.table)
 
     def action_back(self) -> None:
         self.app.pop_screen()

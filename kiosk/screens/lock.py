@@ -7,7 +7,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from kiosk.errors import N_
-from kiosk.messages import CardSwiped, WorkDone
+from kiosk.messages import CardSwiped
 from kiosk.screens.base import KioskScreen
 from kiosk.services import operators
 
@@ -28,17 +28,10 @@ class LockScreen(KioskScreen):
         self.query_one("#password").focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.call("unlock", operators.confirm_identity, self.app.session, event.value)
+        self.call(self._unlocked, operators.confirm_identity, self.app.session, event.value)
         event.input.value = ""
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.say_error(message.error)
-            return
-        if message.task == "supervisor":
-            self.say(self.tr("The operator is unlocked: type the password."))
-            self.query_one("#password").focus()
-            return
+    def _unlocked(self, _) -> None:
         self.app.pop_screen()
 
     def action_supervisor(self) -> None:
@@ -47,9 +40,14 @@ class LockScreen(KioskScreen):
 
         def reviewed(review) -> None:
             if review:
-                self.call("supervisor", operators.unlock_with_review, self.app.session, review)
+                self.call(self._supervisor_unlocked, operators.unlock_with_review,
+                          self.app.session, review)
         self.app.push_screen(ReviewModal(None, self.tr("Supervisor: unlock this operator")),
                              reviewed)
+
+    def _supervisor_unlocked(self, _) -> None:
+        self.say(self.tr("The operator is unlocked: type the password."))
+        self.query_one("#password").focus()
 
     def action_log_out(self) -> None:
         """Someone else takes the terminal; the shift stays open for its operator."""

@@ -43,7 +43,10 @@ def allowed_entries(granted: frozenset[str]):
 
 
 class MemberCentreScreen(KioskScreen):
-    BINDINGS = [("escape", "back", "")] + [(key, f"open('{key}')", "") for key, *_ in ENTRIES]
+    # A letter opens its entry typed either way (the menu shows it in capitals).
+    BINDINGS = [("escape", "back", "")] + [
+        (f"{key},{key.upper()}" if key.isalpha() else key, f"open('{key}')", "")
+        for key, *_ in ENTRIES]
 
     def compose(self) -> ComposeResult:
         entries = allowed_entries(self.app.login.permissions)  # only what the role may open

@@ -8,7 +8,6 @@ from dataclasses import asdict
 from textual.widgets import Static
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.services import card_status
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import members
@@ -18,16 +17,18 @@ from kiosk.services.members import DuplicatePhone, MemberDetails
 class MemberFormScreen(FormScreen):
     FIELDS = [
         Field("name", N_("Name"), members.MAX_NAME),
-        Field("phone", N_("Phone"), 20, r"[0-9+\- ]*"),
-        Field("id_number", N_("ID number"), 18, r"[0-9Xx]*"),
+        # '*' because get() shows both masked; a value left masked stays as it was.
+        Field("phone", N_("Phone"), 20, r"[0-9+\- *]*"),
+        Field("id_number", N_("ID number"), 18, r"[0-9Xx*]*"),
         Field("level", N_("Level"), 20),
         Field("source", N_("Source"), 30),
         Field("region", N_("Region"), 30),
         Field("tags", N_("Tags"), members.MAX_TAGS),
     ]
     KEYS = [("Enter", N_("Next/save")), ("F7", N_("Confirm shared phone")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f7", "confirm_shared_phone", "")]
+            ("F8", N_("Show in full")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f7", "confirm_shared_phone", ""),
+                ("f8", "reveal", "")]
 
     def __init__(self, member_id: int | None) -> None:
         super().__init__()
@@ -42,31 +43,37 @@ class MemberFormScreen(FormScreen):
     def on_mount(self) -> None:
         self.query_one("#name").focus()
         if self.member_id is not None:
-            self.call("load", members.get, self.app.session, self.member_id)
+            self.call(self._show, members.get, self.app.session, self.member_id)
 
     def submit(self) -> None:
         details = MemberDetails(**{field.name: self.value(field.name) for field in self.FIELDS})
         if self.member_id is None:
-            self.call("save", members.register, self.app.session, details,
+            self.call(self._saved, members.register, self.app.session, details,
                       shared_phone_confirmed=self.shared_phone_confirmed)
         else:
-            self.call("save", members.edit, self.app.session, self.member_id, details,
+            self.call(self._saved, members.edit, self.app.session, self.member_id, details,
                       shared_phone_confirmed=self.shared_phone_confirmed)
 
     def action_confirm_shared_phone(self) -> None:
         self.shared_phone_confirmed = True
         self.submit()
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.say_error(message.error)
-            if isinstance(message.error, DuplicatePhone):
-                self.query_one("#phone").focus()
-            return
-        if message.task == "load":
-            self._show(message.result)
-            return
-        member_id = message.result if self.member_id is None else self.member_id
+    def action_reveal(self) -> None:
+        """Phone and ID number in full, for a role allowed to see them (audited)."""
+        if self.member_id is not None:
+            self.call(self._revealed, members.reveal, self.app.session, self.member_id)
+
+    def failed(self, error) -> None:
+        self.say_error(error)
+        if isinstance(error, DuplicatePhone):
+            self.query_one("#phone").focus()
+
+    def _revealed(self, details: MemberDetails) -> None:
+        self.set_value("phone", details.phone)
+        self.set_value("id_number", details.id_number)
+
+    def _saved(self, result) -> None:
+        member_id = result if self.member_id is None else self.member_id
         self.dismiss((member_id, self.value("name")))
 
     def _show(self, record: members.MemberRecord) -> None:
@@ -75,7 +82,8 @@ class MemberFormScreen(FormScreen):
         lines = [f"{self.tr('Cards')}: " + ("; ".join(
             f"{number} {product} {self.tr(card_status.NAMES.get(status, status))}"
             for number, product, status in record.cards) or "-")]
-        lines += [f"{when} {field}: {old or '-'} → {new or '-'}"
+        labels = {field.name: field.label for field in self.FIELDS}
+        lines += [f"{when} {self.tr(labels.get(field, field))}: {old or '-'} → {new or '-'}"
                   for when, field, old, new in record.history[:4]]
         self.query_one("#details", Static).update("\n".join(lines))
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_rows
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import members
@@ -44,14 +43,11 @@ class MemberSearchScreen(PagedRows, FormScreen):
 
     def load_page(self) -> None:
         query = MemberQuery(**{field.name: self.value(field.name) for field in self.FIELDS})
-        self.call("search", members.search, self.app.session, query, page=self.page,
+        self.call(self._listed, members.search, self.app.session, query, page=self.page,
                   page_size=self.PAGE_SIZE)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        self.rows = message.result
+    def _listed(self, rows: list[members.MemberRow]) -> None:
+        self.rows = rows
         table = self.query_one(DataTable)
         show_rows(table, ["#", self.tr("Name"), self.tr("Phone"), self.tr("Level"),
                           self.tr("Region")],
@@ -98,8 +94,8 @@ class MemberSearchScreen(PagedRows, FormScreen):
 class PicksMember:
     """Mixin for a form whose `phone` field names the member: Enter on the phone looks
     the member up (a single match is taken), F4 searches (action_find_member), and
-    action_new_member registers one. The screen hears of the choice in member_chosen()
-    and routes the service answer of task "member" to _member_done()."""
+    action_new_member registers one. The screen hears of the choice in member_chosen();
+    a lookup the service refuses goes to the screen's failed()."""
 
     member: tuple[int, str] | None = None
 
@@ -108,10 +104,10 @@ class PicksMember:
         if event.input.id == "phone" and event.value.strip():
             event.prevent_default()
             event.stop()
-            self.call("member", members.search, self.app.session,
+            self.call(self._phone_looked_up, members.search, self.app.session,
                       MemberQuery(phone=event.value.strip()))
 
-    def _member_done(self, rows: list[members.MemberRow]) -> None:
+    def _phone_looked_up(self, rows: list[members.MemberRow]) -> None:
         if len(rows) == 1:
             self.choose_member((rows[0].member_id, rows[0].name))
         elif not rows:
@@ -119,6 +115,9 @@ class PicksMember:
                      error=True)
         else:
             self.say(self.tr("Several members share this phone: choose one (F4)."), error=True)
+
+    # The old name, for a screen that still routes task "member" to it by hand.
+    _member_done = _phone_looked_up
 
     def action_find_member(self) -> None:
         self.app.push_screen(MemberSearchScreen(picking=True), self.choose_member)

@@ -6,11 +6,10 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.money import MoneyError, format_yuan, parse_yuan
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_rows
 from kiosk.screens.member_search import PicksMember
-from kiosk.screens.form import DIGITS, MONEY, Field, FormScreen
+from kiosk.screens.form import DIGITS, Field, FormScreen, MONEY, path_field
 from kiosk.services import migration
 from kiosk.services.migration import LegacyFilter, MigrationRequest
 
@@ -28,7 +27,7 @@ class MigrationScreen(PagedRows, FormScreen):
 
     def fields(self) -> list[Field]:
         samples = self.app.settings.home / "samples"
-        return [Field("path", N_("Import file"), 300, value=f"{samples}/legacy-cards.csv"),
+        return [path_field("path", N_("Import file"), value=f"{samples}/legacy-cards.csv"),
                 Field("number", N_("Number starts"), 32),
                 Field("card_type", N_("Card type"), 30),
                 Field("min_balance", N_("Balance from"), 12, MONEY),
@@ -63,29 +62,24 @@ class MigrationScreen(PagedRows, FormScreen):
         migrated = {"no": False, "yes": True, "all": None}[self.value("migrated")]
         rules = LegacyFilter(self.value("card_type"), self.value("number"), low, high,
                              self.value("old_status"), migrated)
-        self.call("list", migration.listing, self.app.session, rules, page=self.page)
+        self.call(self._listed, migration.listing, self.app.session, rules, page=self.page)
 
     def action_import_file(self) -> None:
         self.details("")
-        self.call("import", migration.import_balances, self.app.session, self.value("path"))
+        self.call(self._imported, migration.import_balances, self.app.session,
+                  self.value("path"))
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        if message.task == "import":
-            self.details(
-                self.tr("{count} old cards imported.").format(count=message.result))
-            self.load_page()
-            return
-        self._show(message.result)
+    def _imported(self, count: int) -> None:
+        self.details(self.tr("{count} old cards imported.").format(count=count))
+        self.load_page()
 
-    def _show(self, rows) -> None:
+    def _listed(self, rows) -> None:
         self.rows = rows
         show_rows(self.query_one(DataTable),
-                  [self.tr(title) for title in ("Old card", "Card type", "Balance", "Outlet",
-                                                "Old status", "Migrated", "By")],
-                  [[row.number, row.card_type, format_yuan(row.balance), row.outlet_code,
+                  [self.tr(title) for title in ("Old card", "Card type", "Balance", "Points",
+                                                "Outlet", "Old status", "Migrated", "By")],
+                  [[row.number, row.card_type, format_yuan(row.balance), str(row.points),
+                    row.outlet_code,
                     row.status, row.migrated_at.strftime("%Y-%m-%d") if row.migrated_at else "",
                     row.operator_name] for row in rows])
         self.say(self.tr("Page {page}: {count} old cards. Choose one and press Enter to "
@@ -121,6 +115,7 @@ class MigrateOneScreen(PicksMember, FormScreen):
     def __init__(self, legacy: migration.LegacyRow) -> None:
         super().__init__()
         self.legacy = legacy
+        self.receiving = ""  # the card the money goes to, once the member is known
 
     def heading(self) -> str:
         return self.tr("MIGRATE OLD CARD {number}: {balance}").format(
@@ -132,9 +127,17 @@ class MigrateOneScreen(PicksMember, FormScreen):
 
     def _show_member(self) -> None:
         who = self.member[1] if self.member else self.tr("none yet")
-        self.details(f"{self.tr('Member')}: {who}")
+        receives = f"   {self.tr('Credited to')}: {self.receiving}" if self.receiving else ""
+        self.details(f"{self.tr('Member')}: {who}{receives}")
 
     def member_chosen(self) -> None:
+        self.receiving = ""
+        self._show_member()
+        self.call(self._receiving_found, migration.receiving_card, self.app.session,
+                  self.member[0])
+
+    def _receiving_found(self, card: str) -> None:
+        self.receiving = card
         self._show_member()
         self.say(self.tr("Send the member a code (F6)."))
 
@@ -142,7 +145,7 @@ class MigrateOneScreen(PicksMember, FormScreen):
         if self.member is None:
             self.say(self.tr("Choose the member first."), error=True)
             return
-        self.call("code", migration.send_code, self.app.session, self.member[0],
+        self.call(self._code_sent, migration.send_code, self.app.session, self.member[0],
                   self.app.devices.code_sender)
 
     def submit(self) -> None:
@@ -154,18 +157,7 @@ class MigrateOneScreen(PicksMember, FormScreen):
         request = MigrationRequest(self.legacy.number, self.member[0], self.value("code"),
                                    vouchers, self.value("remarks"))
         self.say(self.tr("Migrating..."))
-        self.call("migrate", migration.migrate, self.app.session, request)
-
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        if message.task == "member":
-            self._member_done(message.result)
-        elif message.task == "code":
-            self._code_sent(message.result)
-        else:
-            self._migrated(message.result)
+        self.call(self._migrated, migration.migrate, self.app.session, request)
 
     def _code_sent(self, masked_phone: str) -> None:
         self.say(self.tr("Code sent to {phone}; valid 10 minutes.").format(phone=masked_phone))
@@ -177,6 +169,8 @@ class MigrateOneScreen(PicksMember, FormScreen):
                  f"{self.tr('Card')} {result.card_number}",
                  f"{self.tr('Amount')} {format_yuan(result.amount)}   "
                  f"{self.tr('Principal balance')} {format_yuan(result.principal_after)}",
+                 f"{self.tr('Points')} {result.points}   "
+                 f"{self.tr('Points balance')} {result.points_after}",
                  f"{self.tr('Journal no.')} #{result.operation_id}"]
         self.app.switch_screen(OutcomeScreen(self.tr("Old card migrated"), lines,
                                              replayed=result.replayed))

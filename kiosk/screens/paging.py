@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
+from kiosk.cells import cell_width
+
 from kiosk.money import format_yuan
 from kiosk.services import kinds
 
@@ -45,8 +47,13 @@ def row_under_cursor(table: DataTable, rows: list):
 
 
 def show_rows(table: DataTable, titles: list[str], rows: list[list[str]]) -> None:
+    """The one way a screen fills a table. Each column is as wide as its widest cell in
+    screen cells, set when it is added: a table left to size itself after its rows came
+    showed them cut to its titles' widths until it next repainted (Textual 8.2)."""
     table.clear(columns=True)
-    table.add_columns(*titles)
+    for index, title in enumerate(titles):
+        table.add_column(title, width=max([cell_width(title)] +
+                                          [cell_width(str(row[index])) for row in rows]))
     for row in rows:
         table.add_row(*row)
 
@@ -54,7 +61,7 @@ def show_rows(table: DataTable, titles: list[str], rows: list[list[str]]) -> Non
 def show_journal(table: DataTable, tr, rows) -> None:
     """Journal rows (kiosk.services.journal.JournalRow) with their usual columns."""
     show_rows(table, [tr("Time"), "#", tr("Operation"), tr("Card"), tr("Amount"),
-                      tr("Refunded"), tr("Operator")],
+                      tr("Taken back"), tr("Operator")],
               [[row.time, str(row.operation_id), tr(kinds.label(row.kind)),
                 row.card, format_yuan(row.amount),
                 format_yuan(row.refunded) if row.refunded else "", row.operator]

@@ -6,8 +6,8 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.paging import show_rows
 from kiosk.services import receipts
 
 
@@ -28,44 +28,45 @@ class PrintQueueScreen(KioskScreen):
         self.load()
 
     def load(self, *, quiet: bool = False) -> None:
-        self.call("reload" if quiet else "load", receipts.queue_listing, self.app.session)
+        self.call(self._relisted if quiet else self._listed, receipts.queue_listing,
+                  self.app.session)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.say_error(message.error)
-            return
-        if message.task == "retry":
-            outcome = message.result
-            if outcome.problem is not None:
-                self.say_error(outcome.problem)
-            else:
-                self.say(self.tr("{count} receipts printed.").format(count=outcome.printed))
-            self.load(quiet=True)
-            return
-        if message.task == "cancel":
-            self.load(quiet=True)
-            return
-        self.queued = message.result
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns(self.tr("Receipt"), self.tr("Journal no."), self.tr("Created"),
-                          self.tr("Last error"))
-        for item in self.queued:
-            table.add_row(item.label, f"#{item.operation_id}", item.created,
-                          self.describe(item.last_error) if item.last_error else "")
-        table.focus()
-        if not self.queued and message.task == "load":
+    def _listed(self, queued) -> None:
+        self._relisted(queued)
+        if not self.queued:
             self.say(self.tr("No receipts are waiting."))
 
+    def _relisted(self, queued) -> None:
+        """The queue again after printing or cancelling: the line keeps what it said."""
+        self.queued = queued
+        table = self.query_one(DataTable)
+        show_rows(table, [self.tr("Receipt"), self.tr("Journal no."), self.tr("Created"),
+                          self.tr("Last error")], [
+            [item.label, f"#{item.operation_id}", item.created,
+             self.describe(item.last_error) if item.last_error else ""]
+            for item in self.queued])
+        table.focus()
+
     def action_retry(self) -> None:
-        self.call("retry", receipts.print_pending, self.app.session, self.app.devices.printer)
+        self.call(self._printed, receipts.print_pending, self.app.session,
+                  self.app.devices.printer)
+
+    def _printed(self, outcome) -> None:
+        if outcome.problem is not None:
+            self.say_error(outcome.problem)
+        else:
+            self.say(self.tr("{count} receipts printed.").format(count=outcome.printed))
+        self.load(quiet=True)
 
     def action_cancel_receipt(self) -> None:
         table = self.query_one(DataTable)
         if not self.queued or table.cursor_row is None:
             return
-        self.call("cancel", receipts.cancel, self.app.session,
+        self.call(self._cancelled, receipts.cancel, self.app.session,
                   self.queued[table.cursor_row].receipt_id)
+
+    def _cancelled(self, _) -> None:
+        self.load(quiet=True)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -8,8 +8,8 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
+from kiosk.screens.paging import show_rows
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import reconcile, reports
 from kiosk.services.reconcile import STATUS_NAMES
@@ -25,7 +25,7 @@ class ReconcileScreen(FormScreen):
     def fields(self) -> list[Field]:
         settings = self.app.settings
         month = self.app.session.now().strftime("%Y-%m")
-        channels = tuple((name, name) for name in sorted(settings.channels))
+        channels = tuple((name, settings.channel_title(name)) for name in sorted(settings.channels))
         sample = settings.home / "samples" / f"statement-taikang-{month}.csv"
         return [Field("channel", N_("Channel"), choices=channels),
                 Field("month", N_("Month (YYYY-MM)"), 7, r"[0-9-]*", value=month),
@@ -40,33 +40,35 @@ class ReconcileScreen(FormScreen):
         self.query_one("#statement").focus()
 
     def submit(self) -> None:
-        self.call("match", reconcile.reconcile, self.app.session, channel=self.value("channel"),
+        self.call(self._show, reconcile.reconcile, self.app.session, channel=self.value("channel"),
                   statement=self.value("statement"), month=self.value("month"))
 
     def action_confirm(self) -> None:
         if self.report is None:
             self.say(self.tr("Match a statement first (Enter)."), error=True)
             return
-        self.call("confirm", reconcile.confirm, self.app.session, self.report)
+        from kiosk.screens.ask import ConfirmModal
+        report = self.report
+
+        def confirmed(yes: bool) -> None:
+            if yes:
+                self.call(self._confirmed, reconcile.confirm, self.app.session, report)
+        self.app.push_screen(ConfirmModal(self.tr(
+            "Confirm {channel} {month} as reconciled ({total} matched)? The month is then "
+            "closed to changes.").format(channel=self.app.settings.channel_title(report.channel),
+                                         month=report.month,
+                                         total=format_yuan(report.matched_total))), confirmed)
 
     def action_save(self) -> None:
         if self.report is None:
             self.say(self.tr("Match a statement first (Enter)."), error=True)
             return
-        self.call("save", reports.save_table, self.app.session,
+        self.call(self.say_saved, reports.save_table, self.app.session,
                   f"reconciliation-{self.report.channel}-{self.report.month}",
-                  reconcile.report_rows(self.report))
+                  reconcile.report_table(self.report))
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        if message.task == "match":
-            self._show(message.result)
-        elif message.task == "confirm":
-            self.say(self.tr("Month confirmed as reconciled."))
-        else:
-            self.say(self.tr("Report saved: {path}").format(path=message.result))
+    def _confirmed(self, _) -> None:
+        self.say(self.tr("Month confirmed as reconciled."))
 
     def _show(self, report: reconcile.Report) -> None:
         self.report = report
@@ -74,18 +76,15 @@ class ReconcileScreen(FormScreen):
                            for status in reconcile.STATUSES)
         self.details(
             f"{counts}\n{self.tr('Matched total')} {format_yuan(report.matched_total)}")
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        table.add_columns(self.tr("Order no."), self.tr("Result"), self.tr("Statement"),
-                          self.tr("Journal"),
-                          *([self.tr("Order list")] if report.orders_listed else []))
         rows = sorted(report.rows, key=lambda row: row.status == "matched")  # differences first
-        for row in rows:
-            state = reconcile.ORDER_STATE_NAMES.get(row.order_state, row.order_state)
-            table.add_row(row.order_no, self.tr(STATUS_NAMES[row.status]),
-                          "" if row.statement_amount is None else format_yuan(row.statement_amount),
-                          "" if row.journal_amount is None else format_yuan(row.journal_amount),
-                          *([self.tr(state)] if report.orders_listed else []))
+        show_rows(self.query_one(DataTable), [
+            self.tr("Order no."), self.tr("Result"), self.tr("Statement"), self.tr("Journal"),
+            *([self.tr("Order list")] if report.orders_listed else [])], [
+            [row.order_no, self.tr(STATUS_NAMES[row.status]),
+             "" if row.statement_amount is None else format_yuan(row.statement_amount),
+             "" if row.journal_amount is None else format_yuan(row.journal_amount),
+             *([self.tr(reconcile.ORDER_STATE_NAMES.get(row.order_state, row.order_state))]
+               if report.orders_listed else [])] for row in rows])
         if report.differences:
             self.say(self.tr("{count} difference(s): settle them with the channel.").format(
                 count=report.differences), error=True)

@@ -1,4 +1,6 @@
-"""Refund a charge, in full or in part, with a supervisor's review at this terminal."""
+"""Refund a charge, in full or in part, with a supervisor's review at this terminal; or
+take back a member's sale paid by another tender (its points come off the membership
+card, the till gives the money back)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from kiosk.money import MoneyError, format_yuan, parse_yuan, plain_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.form import MONEY
 from kiosk.services import charge as charging
+from kiosk.services import points
 
 
 class RefundScreen(KioskScreen):
@@ -25,12 +28,14 @@ class RefundScreen(KioskScreen):
         self.row = row
         self.key = f"refund-{uuid.uuid4().hex}"
         self.busy = False
+        self.member_sale = row.kind == "member_sale"
 
     def compose(self) -> ComposeResult:
         left = self.row.amount - self.row.refunded
         yield from self.compose_status()
         with Vertical(id="form"):
-            yield Static(f"{self.tr('Refund of charge')} #{self.row.operation_id}  "
+            title = N_("Return of member sale") if self.member_sale else N_("Refund of charge")
+            yield Static(f"{self.tr(title)} #{self.row.operation_id}  "
                          f"{self.row.card}  {format_yuan(self.row.amount)}", id="title")
             yield Static(f"{self.tr('Can still be refunded')}: {format_yuan(left)}")
             yield Label(self.tr("Refund amount"))
@@ -50,8 +55,8 @@ class RefundScreen(KioskScreen):
             return
         # Everything about the refund is checked before a supervisor is asked to sign.
         self.busy = True
-        self.call("check", charging.check_refund, self.app.session, self.row.operation_id,
-                  amount)
+        self.call("check", points.check_return if self.member_sale else charging.check_refund,
+                  self.app.session, self.row.operation_id, amount)
         self.amount = amount
 
     def _ask_review(self, amount: int) -> None:
@@ -66,9 +71,9 @@ class RefundScreen(KioskScreen):
             return
         self.busy = True
         self.say(self.tr("Refunding..."))
-        self.call("refund", charging.refund, self.app.session,
-                  original_operation_id=self.row.operation_id, amount=amount, key=self.key,
-                  review=review)
+        self.call("refund", points.return_member_sale if self.member_sale else charging.refund,
+                  self.app.session, original_operation_id=self.row.operation_id,
+                  amount=amount, key=self.key, review=review)
 
     def on_work_done(self, message: WorkDone) -> None:
         self.busy = False
@@ -79,7 +84,8 @@ class RefundScreen(KioskScreen):
             self._ask_review(self.amount)
             return
         from kiosk.screens.result import ResultScreen
-        self.app.switch_screen(ResultScreen("refund", message.result))
+        self.app.switch_screen(ResultScreen(
+            "member_sale_return" if self.member_sale else "refund", message.result))
         self.app.print_queued()
 
     def action_back(self) -> None:

@@ -15,7 +15,10 @@ from kiosk.screens.base import KioskScreen
 RETURN_AFTER_SECONDS = 20
 # An Enter pressed twice to confirm must not also dismiss the result before it is read.
 IGNORE_KEYS_SECONDS = 0.8
-TITLES = {"charge": N_("Charged"), "refund": N_("Refunded")}
+TITLES = {"charge": N_("Charged"), "refund": N_("Refunded"),
+          "member_sale": N_("Sale recorded for the member"),
+          "points_redemption": N_("Points redeemed"),
+          "member_sale_return": N_("Sale returned")}
 # A charge takes from the balances; a refund gives back to them.
 SPLIT_LABELS = {"charge": (N_("From principal"), N_("From bonus")),
                 "refund": (N_("Back to principal"), N_("Back to bonus"))}
@@ -25,13 +28,15 @@ class ResultScreen(KioskScreen):
     KEYS = [("Enter", N_("Next customer"))]
     BINDINGS = [("enter", "done", ""), ("escape", "done", "")]
 
-    def __init__(self, kind: str, result, card=None) -> None:
+    def __init__(self, kind: str, result, card=None, *, note: str = "") -> None:
         super().__init__()
         self.kind, self.result, self.card = kind, result, card
+        self.note = note  # what it was for (a store POS's order)
 
     def compose(self) -> ComposeResult:
         tr, r = self.tr, self.result
-        lines = [f"{tr(TITLES[self.kind])} {format_yuan(r.amount)}"]
+        lines = [f"{tr(TITLES[self.kind])} " + (
+            str(r.points) if self.kind == "points_redemption" else format_yuan(r.amount))]
         if getattr(r, "reconnected", False):
             # The store's connection broke while this was posting (a failover): it was
             # settled by its key once the store answered again.
@@ -40,18 +45,40 @@ class ResultScreen(KioskScreen):
                                  "posted now, once)"))
         elif r.replayed:
             lines.append(tr("(already posted earlier: shown again, not charged twice)"))
-        principal_label, bonus_label = SPLIT_LABELS[self.kind]
-        lines.append(f"{tr(principal_label)} {format_yuan(r.principal)}   "
-                     f"{tr(bonus_label)} {format_yuan(r.bonus)}")
+        if self.kind in SPLIT_LABELS:
+            principal_label, bonus_label = SPLIT_LABELS[self.kind]
+            lines.append(f"{tr(principal_label)} {format_yuan(r.principal)}   "
+                         f"{tr(bonus_label)} {format_yuan(r.bonus)}")
+        if self.kind == "member_sale":
+            lines.append(f"{tr('Tender')} {r.tender_name or r.tender}   {tr('Points earned')} "
+                         f"{r.points_earned}   {tr('Points')} {r.points_after}")
+        if self.kind == "member_sale_return":
+            lines.append(f"{tr('Points taken back')} {r.points}   {tr('Points balance')} "
+                         f"{r.points_after}")
+            lines.append(tr("Give the money back by the sale's tender."))
+        if self.kind == "points_redemption":
+            lines.append(f"{tr('Points balance')} {r.points_after}"
+                         + (f"   {tr('For')} {r.memo}" if r.memo else ""))
         if self.kind == "charge":
             lines.append(f"{tr('Principal balance')} {format_yuan(r.principal_after)}   "
                          f"{tr('Bonus balance')} {format_yuan(r.bonus_after)}")
             lines.append(f"{tr('Points earned')} {r.points_earned}   {tr('Points')} "
                          f"{r.points_after}")
+            if getattr(r, "points_card_number", ""):
+                lines.append(tr("Points earned on the membership card"))
             if self.card is not None and self.card.signature_required:
                 lines.append(tr("Insurance card: the customer signs the receipt."))
+        if getattr(r, "tier_offer", ""):  # right after the sale that crossed the threshold
+            lines.append(tr("Tier upgrade due: {tier} (member centre, F4 replace: upgrade)")
+                         .format(tier=r.tier_offer))
+        if getattr(r, "membership_offer", 0):
+            lines.append(tr("This customer qualifies for membership (a sale of {amount} or "
+                            "more): offer a membership card.").format(
+                amount=format_yuan(r.membership_offer)))
         if getattr(r, "channel_order_no", None):
             lines.append(f"{tr('Channel order')} {r.channel_order_no}")
+        if self.note:
+            lines.append(self.note)
         lines.append(f"{tr('Journal no.')} #{r.operation_id}")
         yield from self.compose_status()
         with Vertical(id="result"):

@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from kiosk import cells
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.money import format_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.services import kinds
@@ -28,6 +28,7 @@ class ShiftCloseScreen(KioskScreen):
         self.key = f"shift-close-{uuid.uuid4().hex}"
         self.busy = False
         self.report = None
+        self.closed = False
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -35,7 +36,7 @@ class ShiftCloseScreen(KioskScreen):
         yield from self.compose_keys()
 
     def on_mount(self) -> None:
-        self.call("report", closes.shift_report, self.app.session)
+        self.call(self.show_report, closes.shift_report, self.app.session)
 
     def report_rows(self, report) -> list[tuple[str, str]]:
         """Label and value of each line, for the screen and for the printer."""
@@ -51,35 +52,49 @@ class ShiftCloseScreen(KioskScreen):
         if self.report is None:
             return
         title = self.tr("Shift close") + f" #{self.report.shift_id} {self.report.business_date}"
-        self.call("print", receipts.print_report, self.app.session, self.app.devices.printer,
-                  title, self.report_rows(self.report), name=f"shift-{self.report.shift_id}")
+        self.call(self._printed, receipts.print_report, self.app.session,
+                  self.app.devices.printer, title, self.report_rows(self.report),
+                  name=f"shift-{self.report.shift_id}")
 
     def show_report(self, report) -> None:
         self.report = report
         body = self.query_one("#report", Vertical)
         body.remove_children()
         lines = [self.tr("Shift close") + f"  #{report.shift_id}  {report.business_date}"]
-        lines += [f"{label:14} {value:>22}" for label, value in self.report_rows(report)]
+        lines += [f"{cells.left(label, 14)} {cells.right(value, 22)}"
+                  for label, value in self.report_rows(report)]
         body.mount_all(Static(line) for line in lines)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        self.busy = False
-        if message.error is not None:
-            self.say_error(message.error)
-            return
-        if message.task == "print":
-            self.say(self.tr("Shift report printed."))
-            return
-        self.show_report(message.result)
-        if message.task == "close":
+    def _printed(self, _) -> None:
+        self.say(self.tr("Shift report printed."))
+        if self.closed:
             self.app.notify(self.tr("Shift closed."), timeout=5)
             self.app.log_out()
 
+    def _shift_ended(self, report) -> None:
+        self.busy = False
+        self.show_report(report)
+        self.closed = True
+        self.action_print()  # the closed shift's report goes with the cash to the safe
+
+    def failed(self, error) -> None:
+        self.busy = False
+        if self.closed:
+            self.say(self.tr("Shift closed, but its report did not print: {reason} F6 prints "
+                             "it again, Enter logs out.").format(reason=error.render(self.tr)),
+                     error=True)
+        else:
+            self.say_error(error)
+
     def action_close_shift(self) -> None:
-        if not self.busy:
+        if self.closed:
+            self.app.log_out()
+        elif not self.busy:
             self.busy = True
-            self.call("close", closes.close_shift, self.app.session, key=self.key)
+            self.call(self._shift_ended, closes.close_shift, self.app.session, key=self.key)
 
     def action_back(self) -> None:
-        if not self.busy:
+        if self.closed:
+            self.app.log_out()
+        elif not self.busy:
             self.app.pop_screen()

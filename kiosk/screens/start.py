@@ -16,7 +16,7 @@ from kiosk.services import charge as charging
 class StartScreen(KioskScreen):
     KEYS = [("F2", N_("Balance query")), ("F3", N_("Journal/refund")),
             ("F4", N_("Print queue")), ("F6", N_("Member centre")), ("F8", N_("Shift close")),
-            ("F9", N_("Lock")), ("F10", N_("Log out"))]
+            ("F9", N_("Lock")), ("F10", N_("Log out")), ("Ctrl+O", N_("Supervisor"))]
     BINDINGS = [("f2", "toggle_query", ""), ("f3", "journal", ""), ("f4", "print_queue", ""),
                 ("f6", "member_centre", ""),
                 ("f8", "shift_close", ""), ("f9", "lock", ""), ("f10", "log_out", "")]
@@ -38,9 +38,11 @@ class StartScreen(KioskScreen):
     def on_mount(self) -> None:
         self._show_mode()
         self.query_one("#number").focus()
+        self.app.offer_pos_work()
 
     def on_screen_resume(self) -> None:
         self.query_one("#number").focus()
+        self.app.offer_pos_work()  # a store POS's sale waiting for this counter
 
     def reset(self) -> bool:
         """Back to charging, the number field empty; whether something was typed."""
@@ -94,9 +96,14 @@ class StartScreen(KioskScreen):
             self.say_error(message.error)
             return
         from kiosk.screens.card import CardScreen
+        from kiosk.screens.member_sale import MemberScreen
         self.query_one("#number", Input).value = ""
         self.say("")
-        self.app.push_screen(CardScreen(message.result, query=self.query_mode))
+        if message.result.product_kind == "membership" and not self.query_mode:
+            # The membership card identifies the member: a sale by any tender earns.
+            self.app.push_screen(MemberScreen(message.result))
+        else:
+            self.app.push_screen(CardScreen(message.result, query=self.query_mode))
         self.query_mode = False
         self._show_mode()
 

@@ -9,7 +9,7 @@ from kiosk.store import ledger, models
 from kiosk.store.db import store_key
 
 CARD_ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit")
-POINT_KINDS = ("points", "points_issued")
+POINT_KINDS = ("points", "points_issued", "points_redeemed", "points_expired")
 ACCOUNT_CODE_LENGTH = models.Account.code.max_length
 
 

@@ -85,7 +85,16 @@ def _card_problems(rows: list[tuple[int, str, int]]) -> list[Problem]:
     return problems
 
 
-def import_list(session: Session, path: str | Path, *, name: str, tender: str = "bank") -> int:
+class RepeatedList(InvalidInput):
+    """The same cards and amounts as a list already imported: a second payment only if
+    the clerk says it is one (a company's monthly list is the same every month)."""
+
+    default_message = N_("This file has the same cards and amounts as list #{number} "
+                         "({name}, {date}): import it again only if it is a new payment.")
+
+
+def import_list(session: Session, path: str | Path, *, name: str, tender: str = "bank",
+                repeat_confirmed: bool = False) -> int:
     permissions.require(session, permissions.RECHARGE)
     plain_text(name)
     name = " ".join(name.split())
@@ -95,6 +104,10 @@ def import_list(session: Session, path: str | Path, *, name: str, tender: str = 
     settings = session.runtime.settings
     rows = parse_list(path, line_most=settings.batch_line_max_yuan * FEN_PER_YUAN,
                       list_most=settings.batch_list_max_yuan * FEN_PER_YUAN)
+    earlier = None if repeat_confirmed else _same_list(session.actor.outlet_id, rows)
+    if earlier is not None:
+        raise RepeatedList(number=earlier.id, name=earlier.name,
+                           date=earlier.created_at.date().isoformat())
     with database.atomic():
         batch = models.BatchList.create(
             outlet=session.actor.outlet_id, name=name, tender=tender,
@@ -106,6 +119,21 @@ def import_list(session: Session, path: str | Path, *, name: str, tender: str = 
         audit.append(session, "batch.import", subject=f"batch:{batch.id}",
                      details={"lines": len(rows), "total": batch.total})
     return batch.id
+
+
+def _same_list(outlet_id: int, rows) -> models.BatchList | None:
+    """A list of this outlet, not voided or withdrawn, with exactly these lines."""
+    wanted = [(number, amount) for _, number, amount in rows]
+    candidates = models.BatchList.select().where(
+        models.BatchList.outlet == outlet_id,
+        models.BatchList.total == sum(amount for _, amount in wanted),
+        models.BatchList.status.not_in(("void", "withdrawn"))).order_by(models.BatchList.id)
+    for candidate in candidates:
+        lines = [(line.card_number, line.amount) for line in
+                 candidate.lines.order_by(models.BatchLine.line_no)]
+        if lines == wanted:
+            return candidate
+    return None
 
 
 def _move(session: Session, batch_id: int, *, allowed: tuple[str, ...], to: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from kiosk.errors import KioskError, N_, NotFound
+from kiosk.errors import InvalidInput, KioskError, N_, NotFound
 from kiosk.hw.tracks import luhn_ok
 from kiosk.services import card_status, lockout, permissions, policies
 from kiosk.services.accounts import balances
@@ -48,6 +48,8 @@ class CardView:
     pin_locked: bool = False
     forbidden_categories: str = ""  # the product's and the card's own, comma separated
     refusal: KioskError | None = None  # why a sale here would be refused (charge.for_sale)
+    anonymous: bool = False  # 不记名: no holder yet, may be named
+    is_main_card: bool = False  # a company's main card, which allocates to sub cards
 
 
 def mask_name(name: str) -> str:
@@ -119,7 +121,20 @@ def view(card: models.Card) -> CardView:
         has_pin=bool(card.pin_hash), signature_required=card.product.signature_required,
         tier_offer=tier_offer(card, money.get("points", 0)) if card.status == "active" else "",
         replaced_by=card.replaced_by.number if card.replaced_by_id else "",
-        pin_locked=card.pin_locked, forbidden_categories="、".join(dict.fromkeys(forbidden)))
+        pin_locked=card.pin_locked, forbidden_categories="、".join(dict.fromkeys(forbidden)),
+        anonymous=card.anonymous, is_main_card=card.company and card.main_card_id is None)
+
+
+# Hints for the screen, from the card as read: the operations decide again themselves.
+def ensure_can_be_named(card: CardView) -> None:
+    if not card.anonymous:
+        raise InvalidInput(N_("This card already has a named holder."))
+
+
+def ensure_allocates(card: CardView) -> None:
+    if not card.is_main_card:
+        raise InvalidInput(N_("Only a company's main card allocates to sub cards; this card "
+                              "is not one."))
 
 
 def look_up(session: Session, number: str) -> CardView:
@@ -130,6 +145,10 @@ def look_up(session: Session, number: str) -> CardView:
     try:
         return view(get_card(number))
     except NotFound:
+        if card_store.old_card_waiting(normalize_number(number)):
+            raise NotFound(N_("Card {number} is an old system's card: migrate it at the "
+                              "member centre (menu 6) before it can be used."),
+                           number=mask_card_number(number)) from None
         if not luhn_ok(normalize_number(number)):
             raise NotFound(N_("The card number fails its check digit: retype it.")) from None
         raise

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 from kiosk.errors import KioskError, N_, PermissionDenied
 from kiosk.money import format_yuan, split_proportionally
 from kiosk.services import (cards, channel_orders, directory, operators, permissions, policies,
                             receipts)
+from kiosk.services import points as points_service
 from kiosk.services.accounts import card_accounts, issuer_account, till_account
 from kiosk.services.business_date import current_business_date
 from kiosk.services.cards import PinLocked
@@ -64,6 +66,9 @@ class ChargeResult(OperationResult):
     points_after: int
     business_date: str
     channel_order_no: str | None = None  # the channel order (渠道订单) the sale redeemed
+    tier_offer: str = ""  # a tier the points now reach (the upgrade hint after the sale)
+    points_card_number: str = ""  # the membership card that earned the points, if not this
+    membership_offer: int = 0  # the rule's threshold when a non-member's sale qualifies
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,15 +90,31 @@ class Review:
     password: str = field(repr=False)
 
 
+# Called inside an operation's transaction with its journal number and result, after
+# every decision about money: what must commit with it or not at all (a POS request
+# approved by this charge). It refuses by raising; the operation then rolls back.
+AlsoInTransaction = Callable[[int, dict], None]
+
+
 def charge(session: Session, *, card_number: str, amount: int, pin: str | None, key: str,
-           lines: tuple[SaleLine, ...] = (), channel_order_no: str | None = None
-           ) -> ChargeResult:
+           lines: tuple[SaleLine, ...] = (), channel_order_no: str | None = None,
+           member_card_number: str | None = None,
+           also: AlsoInTransaction | None = None) -> ChargeResult:
+    """With `member_card_number`, the member's membership card swiped first earns the
+    sale's points (at its product's rate) instead of the paying card."""
     if lines:
         amount = sum(line.amount for line in lines)
     _check_amount(amount)
     card = cards.get_card(card_number)
+    member = cards.get_card(member_card_number) if member_card_number else None
+    if member is not None and member.id == card.id:
+        member = None  # the membership card pays for itself and earns as it always did
+    if member is not None and member.product.kind != "membership":
+        raise points_service.NotAMembershipCard()
     request = {"card": card.number, "amount": amount, "order": channel_order_no,
                "lines": [asdict(line) for line in lines]}
+    if member is not None:
+        request["member"] = member.number
     # A retry of a committed charge returns its result without asking for the PIN again.
     if stored(key) is None:
         check_sale(session, card, amount, lines)  # before the customer types a PIN for nothing
@@ -110,18 +131,23 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
         sales = _sales_account(session, card_now)
         posting.move(accounts["principal"], sales, principal)
         posting.move(accounts["bonus"], sales, bonus)
-        points = amount * card_now.product.points_per_yuan // 100
-        points_pool = till_account(session.actor.outlet_id, session.actor.terminal_id,
-                                   "points_issued")
-        posting.move(points_pool, accounts["points"], points)
+        earner = card_now if member is None else cards.locked_for_spending(member.id, today)
+        points, points_after, offer = points_service.post_earned(session, posting, earner,
+                                                                 amount)
+        qualifies = points_service.qualifies_for_membership(card_now, amount, member)
         data = {"card_number": card_now.number, "amount": amount, "principal": principal,
                 "bonus": bonus, "points_earned": points,
                 "principal_after": accounts["principal"].balance - principal,
                 "bonus_after": accounts["bonus"].balance - bonus,
-                "points_after": accounts["points"].balance + points,
-                "business_date": today.isoformat(), "channel_order_no": channel_order_no}
+                "points_after": points_after,
+                "business_date": today.isoformat(), "channel_order_no": channel_order_no,
+                "tier_offer": offer,
+                "points_card_number": member.number if member is not None else "",
+                "membership_offer": points_service.membership_threshold() if qualifies else 0}
         data["receipt_id"] = receipts.queue(session, posting.operation, card_now, "charge",
                                             data, lines=lines)
+        if also is not None:
+            also(posting.operation.id, data)
         return data
 
     outcome = perform(session, kind="charge", key=key, request=request, run=run, card=card,
@@ -247,7 +273,7 @@ def _load(operation: models.Operation) -> dict:
 
 
 def refund(session: Session, *, original_operation_id: int, amount: int, key: str,
-           review: Review) -> RefundResult:
+           review: Review, also: AlsoInTransaction | None = None) -> RefundResult:
     """Give back part or all of a charge; never more than is still reversible on it
     (refunds and insurance transfers draw on the same amount). The money goes back to
     the card that paid, or to the card that replaced it."""
@@ -280,25 +306,47 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
         sales = ledger.paid_into(original.id)
         posting.move(sales, accounts["principal"], principal)
         posting.move(sales, accounts["bonus"], bonus)
-        points = min(points, accounts["points"].balance)  # points already spent stay spent
-        # Back into the pool the charge's points came from (its terminal's).
-        pool = ledger.system_account_of(original.id, "points_issued") or till_account(
-            original.outlet_id, original.terminal_id, "points_issued")
-        posting.move(accounts["points"], pool, points)
+        # The points come back from the card that earned them (the member's membership
+        # card, when one was swiped for the sale); points already spent stay spent.
+        points_account = _points_account_to_refund(accounts, charged)
+        points = min(points, points_account.balance) if points_account is not None else 0
+        if points_account is not None:
+            # Back into the pool the charge's points came from (its terminal's).
+            pool = ledger.system_account_of(original.id, "points_issued") or till_account(
+                original.outlet_id, original.terminal_id, "points_issued")
+            posting.move(points_account, pool, points)
         data = {"original_operation_id": original.id, "amount": amount, "principal": principal,
                 "bonus": bonus, "points": points, "refunded_total": total_after,
                 "card_number": card.number}
         data["receipt_id"] = receipts.queue(session, posting.operation, card, "refund", {
             **data, "original_receipt": original.id,
+            "authorised_by": reviewer.login_id if reviewer else "",
             "principal_after": accounts["principal"].balance + principal,
             "bonus_after": accounts["bonus"].balance + bonus,
-            "points_after": accounts["points"].balance - points})
+            "points_after": accounts["points"].balance - (
+                points if points_account is accounts["points"] else 0)})
+        if also is not None:
+            also(posting.operation.id, data)
         return data
 
     outcome = perform(session, kind="refund", key=key, request=request, run=run,
                       amount=amount, tender="card", reverses=original_operation_id,
                       reviewer_id=reviewer.id if reviewer else None)
     return RefundResult.of(outcome)
+
+
+def _points_account_to_refund(accounts: dict, charged: dict) -> models.Account | None:
+    """Inside a refund: the locked points account the charge's points went to (the
+    paying card's, or the membership card's followed to its replacement); None when
+    that card no longer holds anything (cleared, void)."""
+    number = charged.get("points_card_number")
+    if not number:
+        return accounts["points"]
+    try:
+        earner = cards.locked_for_credit(cards.get_card(number).id)
+    except KioskError:
+        return None
+    return card_accounts(earner, lock=True)["points"]
 
 
 def check_refund(session: Session, original_operation_id: int, amount: int) -> None:

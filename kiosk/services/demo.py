@@ -49,6 +49,7 @@ CARDS = {
     "888800000000005": ("CORP", 5000, 0, 0, 3, "888800000000004"),
     "888800000000006": ("CORP", 5000, 0, 0, 3, "888800000000004"),
     "888800000000007": ("INS", 30000, 0, 0, 1, None),  # pays the channel orders below
+    "888800000000008": ("SV", 0, 0, 0, 1, None),  # receives 李秀英's insurance transfers
 }
 # Orders of the insurer's channel (泰康) verified at the counter: order no -> fen. The
 # sample statement matches one, differs on one, lacks one and adds one of its own.
@@ -58,9 +59,12 @@ BLANK_STOCK = 20
 # Blank card stock per product: 8888 0001 xxxxxxx (SV), 8888 0002 ... (MEM), 8888 0003 ... (CORP)
 BLANK_SERIES = {"SV": ("88880001", BLANK_STOCK), "MEM": ("88880002", 5), "CORP": ("88880003", 5)}
 # The old system's cards waiting for migration (实体卡迁移): number, balance fen, status, type
-LEGACY_CARDS = (("6100000000000001", 35050, "正常", "老储值卡"),
-                ("6100000000000002", 12000, "正常", "老储值卡"),
-                ("6100000000000003", 800, "挂失", "老会员卡"))
+LEGACY_CARDS = (("6100000000000001", 35050, "正常", "老储值卡", 1200),
+                ("6100000000000002", 12000, "正常", "老储值卡", 0),
+                ("6100000000000003", 800, "挂失", "老会员卡", 300))
+# The chain's member rules in the demo: points live two years; a sale of ¥100 or more
+# by a customer without a membership card prompts the cashier to offer one.
+DEMO_POLICIES = {"points_expiry_months": "24", "membership_min_sale_yuan": "100"}
 
 
 def card_number(stem: str) -> str:
@@ -93,8 +97,11 @@ def seed(session_factory) -> None:
             _blank_stock(outlet, products[code], prefix, count)
         models.LegacyCard.insert_many(
             [{"number": number, "balance": balance, "outlet_code": OUTLET_CODE,
-              "status": status, "card_type": kind, "imported_at": system.now()}
-             for number, balance, status, kind in LEGACY_CARDS]).execute()
+              "status": status, "card_type": kind, "imported_at": system.now(),
+              "points": points}
+             for number, balance, status, kind, points in LEGACY_CARDS]).execute()
+        for policy_key, value in DEMO_POLICIES.items():
+            models.Policy.insert(key=policy_key, value=value).on_conflict_ignore().execute()
     write_samples(system.runtime.settings.home / "samples", system.now().strftime("%Y-%m"))
     return terminals
 
@@ -174,6 +181,29 @@ def seed_channel_orders(session_factory) -> None:
                key=f"demo-channel-{order_no}", channel_order_no=order_no)
 
 
+# The demo's store POS (README: one sale sent with curl). A real POS gets its own token
+# from `kiosk admin pos add`, shown once; this one is public and only for the demo.
+DEMO_POS_CODE = "POS01"
+DEMO_POS_TOKEN = "POS01.demo-token-for-the-demo-only"
+
+
+def seed_pos(session_factory) -> bool:
+    """The demo's store POS, bound to terminal T01 (added to a demo store made before it
+    existed too); whether it was added."""
+    from kiosk.store import pos as pos_store
+    if pos_store.pos_by_code(DEMO_POS_CODE) is not None:
+        return False
+    outlet = models.Outlet.get(models.Outlet.code == OUTLET_CODE)
+    terminal = models.Terminal.get(models.Terminal.outlet == outlet, models.Terminal.code == "T01")
+    system = session_factory(Actor(outlet_id=outlet.id, terminal_id=None))
+    with database.atomic():
+        pos_store.add_pos(DEMO_POS_CODE, "药房收银POS", outlet.id, terminal.id,
+                          system.hasher.hash(DEMO_POS_TOKEN), system.now())
+        audit.append(system, "pos.register", subject=f"pos:{DEMO_POS_CODE}",
+                     details={"outlet": OUTLET_CODE, "terminal": "T01"})
+    return True
+
+
 def _blank_stock(outlet: models.Outlet, product: models.CardProduct, prefix: str,
                  count: int) -> None:
     for serial in range(1, count + 1):
@@ -202,7 +232,8 @@ def write_samples(folder, month: str) -> None:
         "batch-recharge.csv": f"卡号,金额\n{sv},100.00\n{main},500\n",
         "batch-recharge-mistakes.csv": f"卡号,金额\n{sv},100.005\n{sv},20\n"
                                        f"8888000000009999,10\n",
-        "legacy-cards.csv": "卡号,余额,门店,状态,卡类型\n6100000000000011,66.60,31010001,正常,老储值卡\n",
+        "legacy-cards.csv": "卡号,余额,门店,状态,卡类型,积分\n"
+                            "6100000000000011,66.60,31010001,正常,老储值卡,520\n",
     }
     samples[f"statement-taikang-{month}.csv"] = "渠道订单号,结算金额\n" + "".join(
         f"{order_no},{amount}\n" for order_no, amount in STATEMENT)

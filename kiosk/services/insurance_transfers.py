@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.errors import InvalidInput, N_, NotFound, PermissionDenied
+from kiosk.errors import InvalidInput, KioskError, N_, NotFound, PermissionDenied
 from kiosk.i18n import translator
+from kiosk.identity import mask_phone
 from kiosk.money import plain_yuan
 from kiosk.services import audit, cards, directory, permissions, receipts
 from kiosk.services.accounts import card_accounts, till_account
@@ -98,14 +99,18 @@ class Decision(OperationResult):
     amount: int = 0
     principal_after: int = 0
     endorsement: str = ""
+    told_phone: str = ""  # the member's phone (masked) the credit was texted to
+    tell_problem: KioskError | None = None  # why the member was not texted: tell them
 
 
-def decide(session: Session, request_id: int, *, approve: bool, reason: str = ""
-           ) -> Decision:
+def decide(session: Session, request_id: int, *, approve: bool, reason: str = "",
+           sender=None) -> Decision:
     """Finance's decision, by someone other than who filed it. Approval credits the
     stored-value card's principal in one operation (keyed by the request, so deciding
     twice posts once); if that card was replaced meanwhile, its replacement receives
-    it. Rejection gives the amount back to the charge (it can be refunded again)."""
+    it. Rejection gives the amount back to the charge (it can be refunded again).
+    Once the credit is committed the member is told by SMS (`sender`, the SMS gateway);
+    a text that cannot go never undoes the credit: the result says so."""
     permissions.require(session, permissions.FINANCE)
     request = models.InsuranceTransfer.get_or_none(models.InsuranceTransfer.id == request_id)
     if request is None:
@@ -138,7 +143,34 @@ def decide(session: Session, request_id: int, *, approve: bool, reason: str = ""
     outcome = perform(session, kind="insurance_transfer", key=f"insurance-transfer-{request.id}",
                       request={"request": request.id}, run=run, amount=request.amount,
                       memo=f"request {request.id}")
-    return Decision.of(outcome, status="approved")
+    if outcome.replayed:
+        return Decision.of(outcome, status="approved")
+    phone, problem = tell_member(session, sender, outcome.data)
+    return Decision.of(outcome, status="approved", told_phone=phone, tell_problem=problem)
+
+
+def tell_member(session: Session, sender, credit: dict) -> tuple[str, KioskError | None]:
+    """The SMS to the member whose stored-value card was credited: (masked phone, None)
+    when it went, ("", why) when it did not."""
+    permissions.require(session, permissions.FINANCE)
+    card = cards.get_card(credit["card_number"])
+    phone = card.member.phone if card.member_id else ""
+    if not phone:
+        return "", KioskError(N_("The member has no phone number: tell them the transfer "
+                                 "is credited."))
+    if sender is None:
+        return "", KioskError(N_("No SMS sender is configured ([devices.sms]): tell the "
+                                 "member the transfer is credited."))
+    text = (f"【会员中心】您的{credit['endorsement']}已到账，储值卡尾号{card.number[-4:]}"
+            f"余额{plain_yuan(credit['principal_after'])}元。")
+    try:
+        sender.send(phone, text)
+    except KioskError as error:
+        return "", error
+    with database.atomic():
+        audit.append(session, "insurance_transfer.told", subject=f"card:{card.number}",
+                     details={"phone": mask_phone(phone)})
+    return mask_phone(phone), None
 
 
 def _decide_pending(session: Session, request_id: int, status: str, reason: str,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound, ReviewRequired
 from kiosk.hw.msr import Tracks
-from kiosk.hw.tracks import build_tracks
+from kiosk.hw.tracks import build_tracks, track_name
 from kiosk.services import audit, card_stock, cards, operators, permissions, receipts, tenders
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.operations import OperationResult, Posting, perform
@@ -114,11 +114,12 @@ def blank_card(session: Session, number: str) -> models.Card:
     return card
 
 
-def tracks_for(card: models.Card, today: dt.date) -> Tracks:
-    """The tracks to write; the name on track 1 is a placeholder (it only holds ASCII
-    and the card is found by its number)."""
+def tracks_for(card: models.Card, today: dt.date, holder: str = "") -> Tracks:
+    """The tracks to write: track 1 carries the holder's name in pinyin (SURNAME/GIVEN;
+    a track holds no Chinese characters), empty for an anonymous card; the card is
+    found by its number."""
     expiry = expiry_date(card.product, today)
-    track1, track2 = build_tracks(card.number, "MEMBER",
+    track1, track2 = build_tracks(card.number, track_name(holder),
                                   expiry.strftime("%y%m") if expiry else "9912")
     return Tracks(track1=track1, track2=track2)
 
@@ -218,7 +219,8 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
         posting.move(drawer, card_accounts(card, lock=True)["deposit"], request.deposit)
         data = {"card_number": card.number, "amount": request.fee + request.deposit,
                 "fee": request.fee, "deposit": request.deposit}
-        data["receipt_id"] = receipts.queue(session, posting.operation, card, "card_issue", data)
+        data["receipt_id"] = receipts.queue(session, posting.operation, card, "card_issue",
+                                            {**data, "tender": request.tender})
         return data
 
     outcome = perform(session, kind="card_issue", key=key, request=request_data, run=run,
@@ -255,15 +257,27 @@ def name_anonymous_card(session: Session, number: str, member_id: int) -> None:
                      details={"member": member_id})
 
 
-def write_card(session: Session, writer, number: str) -> None:
+def write_card(session: Session, writer, number: str, *, member_id: int | None = None,
+               replacing: str = "") -> None:
     """Write the tracks, read them back, and only then mark the card written. A writer
-    that fails or is unplugged mid-write leaves the card blank: never issued."""
+    that fails or is unplugged mid-write leaves the card blank: never issued. The name
+    on track 1 is the member's the card is issued to (`member_id`), or the holder's of
+    the card it replaces (`replacing`)."""
     permissions.require(session, permissions.CARD_ISSUE)
     if writer is None:
         raise KioskError(N_("No magstripe writer is configured; bind a smart card instead."))
     card = blank_card(session, number)
-    writer.write_and_verify(tracks_for(card, session.now().date()))
+    writer.write_and_verify(tracks_for(card, session.now().date(),
+                                       _holder_name(member_id, replacing)))
     record_written(session, card.number)
+
+
+def _holder_name(member_id: int | None, replacing: str) -> str:
+    if member_id is None and replacing:
+        old = card_store.by_number(cards.normalize_number(replacing))
+        member_id = old.member_id if old is not None else None
+    member = models.Member.get_or_none(models.Member.id == member_id) if member_id else None
+    return member.name if member is not None else ""
 
 
 def bind_smart_card(session: Session, reader, number: str) -> str:

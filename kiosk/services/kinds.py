@@ -42,6 +42,13 @@ KINDS = {kind.name: kind for kind in (
     OperationKind("opening_balance", permissions.ADMIN, N_("opening balance"), ""),
     OperationKind("insurer_load", permissions.FINANCE, N_("insurer load"), ""),
     OperationKind("insurer_adjustment", permissions.FINANCE, N_("insurer adjustment"), ""),
+    OperationKind("member_sale", permissions.CHARGE, N_("member sale"), N_("MEMBER SALE")),
+    OperationKind("member_sale_return", permissions.CHARGE, N_("member sale return"),
+                  N_("MEMBER SALE RETURN"), reverses="member_sale"),
+    OperationKind("points_redemption", permissions.CHARGE, N_("points redemption"),
+                  N_("POINTS REDEMPTION")),
+    OperationKind("points_expiry", permissions.CARD_MANAGE, N_("points expiry"), ""),
+    OperationKind("tier_review", permissions.CARD_MANAGE, N_("tier review"), ""),
     OperationKind("shift_close", permissions.SHIFT_CLOSE, N_("shift close"), ""),
 )}
 

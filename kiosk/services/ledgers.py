@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import peewee as pw
 
 from kiosk.errors import KioskError, N_
-from kiosk.services import permissions
+from kiosk.report_table import LABEL, MONEY, Column, Table
+from kiosk.services import kinds, permissions
 from kiosk.services.session import Session
 from kiosk.store import models
 
@@ -97,17 +98,20 @@ def _as_date(value) -> dt.date:
 
 
 def ledger_table(session: Session, outlet_code: str, which: str, first: dt.date,
-                 last: dt.date) -> list[list]:
-    """A ledger as a table for screens and files (header first, amounts as plain yuan):
-    `daily` from `first` to `last`, or `general` up to `last`."""
-    from kiosk.money import plain_yuan
+                 last: dt.date) -> Table:
+    """A ledger as a table for screens and files: `daily` from `first` to `last`, or
+    `general` up to `last`."""
     if which == "general":
-        rows = [["business type", "principal", "bonus"]]
-        for kind, amounts in sorted(general_ledger(session, outlet_code, last).items()):
-            rows.append([kind, plain_yuan(amounts["principal"]), plain_yuan(amounts["bonus"])])
-        return rows
-    rows = [["date", "kind", "opening", "in", "out", "closing"]]
-    for row in daily_balance_ledger(session, outlet_code, first, last):
-        rows.append([row.business_date.isoformat(), row.kind, plain_yuan(row.opening),
-                     plain_yuan(row.inflow), plain_yuan(row.outflow), plain_yuan(row.closing)])
-    return rows
+        return Table(N_("general ledger"), GENERAL_COLUMNS, [
+            (kinds.label(kind), amounts["principal"], amounts["bonus"])
+            for kind, amounts in sorted(general_ledger(session, outlet_code, last).items())])
+    return Table(N_("daily balance ledger"), DAILY_COLUMNS, [
+        (row.business_date.isoformat(), row.kind, row.opening, row.inflow, row.outflow,
+         row.closing) for row in daily_balance_ledger(session, outlet_code, first, last)])
+
+
+GENERAL_COLUMNS = (Column(N_("business type"), LABEL), Column(N_("principal"), MONEY),
+                   Column(N_("bonus"), MONEY))
+DAILY_COLUMNS = (Column(N_("date")), Column(N_("kind"), LABEL), Column(N_("opening"), MONEY),
+                 Column(N_("in"), MONEY), Column(N_("out"), MONEY),
+                 Column(N_("closing"), MONEY))

@@ -13,7 +13,8 @@ import peewee as pw
 
 from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.identity import mask_id_number, mask_phone, normalise_id_number, normalise_phone
-from kiosk.services import audit, permissions
+from kiosk.services import audit, directory, permissions
+from kiosk.services.business_date import local_time
 from kiosk.services.session import Session
 from kiosk.store import models, sql
 from kiosk.store.db import database
@@ -207,7 +208,8 @@ class MemberRecord:
     member_id: int
     details: MemberDetails  # phone and ID number masked
     cards: list[tuple[str, str, str]]  # (masked number, product name, status)
-    history: list[tuple[str, str, str, str]]  # (when, field, old, new), newest first, masked
+    # (when, in the outlet's time; field name; old; new), newest first, masked
+    history: list[tuple[str, str, str, str]]
 
 
 def get(session: Session, member_id: int) -> MemberRecord:
@@ -217,7 +219,9 @@ def get(session: Session, member_id: int) -> MemberRecord:
     details = MemberDetails(**{name: _masked(name, getattr(member, name)) for name in EDITABLE})
     cards = [(mask_card_number(card.number), card.product.name, card.status)
              for card in member.cards.order_by(models.Card.id)]
-    history = [(change.changed_at.strftime("%Y-%m-%d %H:%M"), change.field,
+    time_zone = directory.actor_info(session.actor).time_zone
+    history = [(local_time(change.changed_at, time_zone).strftime("%Y-%m-%d %H:%M"),
+                change.field,
                 _masked(change.field, change.old_value), _masked(change.field, change.new_value))
                for change in member.changes.order_by(models.MemberChange.id.desc()).limit(20)]
     return MemberRecord(member.id, details, cards, history)

@@ -21,7 +21,8 @@ from kiosk.images import image_kind
 from kiosk.money import MoneyError, parse_yuan
 from kiosk.services import audit, cards, directory, lockout, permissions, receipts
 from kiosk.services.accounts import card_accounts, till_account
-from kiosk.services.operations import OperationResult, Outcome, Posting, perform, stored
+from kiosk.services.operations import (OperationResult, Outcome, Posting, mask_card_number,
+                                       perform, stored)
 from kiosk.services.session import Session
 from kiosk.store import models, tries
 from kiosk.store.db import database
@@ -45,7 +46,7 @@ class WrongCode(KioskError):
 # -- import -------------------------------------------------------------------------------
 def import_balances(session: Session, path: str | Path) -> int:
     """Rows: card number, balance in yuan (at most two decimals), outlet code, status
-    and, optionally, card type. An outlet imports its own old cards (an empty outlet code
+    and, optionally, card type and points (积分, a whole number). An outlet imports its own old cards (an empty outlet code
     is its own); the head office imports for any registered outlet. Any bad row:
     nothing is imported, every problem listed."""
     permissions.require(session, permissions.CARD_MANAGE)
@@ -54,12 +55,18 @@ def import_balances(session: Session, path: str | Path) -> int:
     for index, (line, cells) in enumerate(read_rows(path)):
         if index == 0 and looks_like_header(cells):
             continue
-        cells = cells + [""] * (5 - len(cells))
+        cells = cells + [""] * (6 - len(cells))
         number = "".join(cells[0].split())
         try:
             balance = parse_yuan(cells[1], allow_zero=True)
         except MoneyError as error:
             problems.append(Problem(line, error.message_id, error.params))
+            continue
+        points_text = cells[5].strip().replace(",", "")
+        if points_text and not (points_text.isascii() and points_text.isdigit()
+                                and len(points_text) <= 12):
+            problems.append(Problem(line, N_("points '{points}' is not a whole number"),
+                                    {"points": points_text[:20]}))
             continue
         outlet_code = cells[2][:8] or _own_outlet_code(session)
         if not number.isalnum() or len(number) > 32:
@@ -75,7 +82,8 @@ def import_balances(session: Session, path: str | Path) -> int:
         else:
             seen[number] = line
             rows.append({"number": number, "balance": balance, "outlet_code": outlet_code,
-                         "status": cells[3][:20], "card_type": cells[4][:30]})
+                         "status": cells[3][:20], "card_type": cells[4][:30],
+                         "points": int(points_text or 0)})
     known = {row.number for row in models.LegacyCard.select(models.LegacyCard.number)
              .where(models.LegacyCard.number.in_(list(seen)))} if seen else set()
     problems += [Problem(seen[number], N_("card {number} was imported before"),
@@ -90,7 +98,8 @@ def import_balances(session: Session, path: str | Path) -> int:
                 [{**row, "imported_at": session.now()} for row in rows[start:start + 500]]
             ).execute()
         audit.append(session, "migration.import", details={
-            "rows": len(rows), "total": sum(row["balance"] for row in rows)})
+            "rows": len(rows), "total": sum(row["balance"] for row in rows),
+            "points": sum(row["points"] for row in rows)})
     return len(rows)
 
 
@@ -125,6 +134,7 @@ class LegacyRow:
     status: str
     migrated_at: dt.datetime | None
     operator_name: str
+    points: int = 0
 
 
 def listing(session: Session, rules: LegacyFilter, *, page: int = 0) -> list[LegacyRow]:
@@ -145,7 +155,7 @@ def listing(session: Session, rules: LegacyFilter, *, page: int = 0) -> list[Leg
         query = query.where(L.migrated_at.is_null(not rules.migrated))
     query = query.order_by(L.number).limit(PAGE).offset(page * PAGE)
     return [LegacyRow(row.number, row.card_type, row.balance, row.outlet_code, row.status,
-                      row.migrated_at, row.operator_name) for row in query]
+                      row.migrated_at, row.operator_name, row.points) for row in query]
 
 
 # -- the member's verification code -------------------------------------------------------
@@ -256,6 +266,8 @@ class MigrationResult(OperationResult):
     amount: int
     principal_after: int
     vouchers: int
+    points: int = 0
+    points_after: int = 0
 
 
 def migrate(session: Session, request: MigrationRequest) -> MigrationResult:
@@ -303,14 +315,21 @@ def migrate(session: Session, request: MigrationRequest) -> MigrationResult:
             raise InvalidInput(N_("This old card was already migrated."))
         credited = cards.locked_for_credit(target.id)
         posting.operation.card = credited.id
-        principal = card_accounts(credited, lock=True)["principal"]
+        accounts = card_accounts(credited, lock=True)
+        principal = accounts["principal"]
         posting.move(till_account(session.actor.outlet_id, session.actor.terminal_id,
-                                   "migration_suspense"),
+                                  "migration_suspense"),
                      principal, legacy.balance)
+        # The old card's points come too, as points issued by this outlet (its till's
+        # pool: no row all of an outlet's terminals wait on).
+        posting.move(till_account(session.actor.outlet_id, session.actor.terminal_id,
+                                  "points_issued"),
+                     accounts["points"], legacy.points)
         _remember_old_number(member, legacy.number)
         data = {"card_number": credited.number, "old_card_number": legacy.number,
                 "amount": legacy.balance, "principal_after": principal.balance + legacy.balance,
-                "vouchers": len(vouchers)}
+                "vouchers": len(vouchers), "points": legacy.points,
+                "points_after": accounts["points"].balance + legacy.points}
         data["receipt_id"] = receipts.queue(session, posting.operation, credited, "migration",
                                             data)
         return data
@@ -325,6 +344,14 @@ def migrate(session: Session, request: MigrationRequest) -> MigrationResult:
 def blocked_in_old_system(status: str) -> bool:
     """挂失, 已挂失, Lost ...: the status as the old system wrote it, kept by the import."""
     return status.strip().lower().removeprefix("已") in BLOCKED_STATUSES
+
+
+def receiving_card(session: Session, member_id: int) -> str:
+    """The card a migration for this member would credit, as the clerk sees it before
+    anything posts (product and masked number); refused as migrate() would refuse."""
+    permissions.require(session, permissions.CARD_MANAGE)
+    card = _stored_value_card(_member(member_id))
+    return f"{card.product.name} {mask_card_number(card.number)}"
 
 
 def _stored_value_card(member: models.Member) -> models.Card:

@@ -217,6 +217,7 @@ def _perform_once(session, kind: kinds.OperationKind, key, fingerprint, run,
         return _replayed(existing)
     operation_store.hold_outlet_open(session.actor.outlet_id)
     permissions.ensure_can_act(session, kind.permission)
+    _ensure_shift_open(session, kind)
     operation = models.Operation(
         kind=kind.name, idempotency_key=key, request_hash=fingerprint,
         outlet=session.actor.outlet_id, terminal=session.actor.terminal_id,
@@ -237,6 +238,20 @@ def _perform_once(session, kind: kinds.OperationKind, key, fingerprint, run,
     if operation_store.is_closed(operation.outlet_id, operation.business_date):
         raise ClosedDate(date=operation.business_date.isoformat())
     return Outcome(operation.id, data, business_date=operation.business_date.isoformat())
+
+
+def _ensure_shift_open(session, kind: kinds.OperationKind) -> None:
+    """Nothing posts into a closed shift (its report is final): the operator logs in
+    again and a new shift opens."""
+    shift_id = session.actor.shift_id
+    if shift_id is not None and kind.name != "shift_close" and \
+            not operation_store.hold_shift_open(shift_id):
+        raise ShiftClosed(number=shift_id)
+
+
+class ShiftClosed(KioskError):
+    default_message = N_("Your shift #{number} is closed: log out and log in again to open "
+                         "a new one.")
 
 
 def _replayed(existing: operation_store.Stored) -> Outcome:

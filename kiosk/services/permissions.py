@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from kiosk.errors import N_, PermissionDenied
+from kiosk.errors import N_, PermissionDenied, Phrase
 from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store import operators as operator_store
@@ -32,6 +32,34 @@ STOCK_MANAGE = "stock.manage"  # blank cards in and out of a stock: receive, sen
 ALL = (CHARGE, REFUND, RECHARGE, REVIEW, QUERY, CARD_ISSUE, CARD_MANAGE, MEMBER_EDIT,
        MEMBER_REVEAL, TRANSFER, SHIFT_CLOSE, DAY_CLOSE, FINANCE, ADMIN, KIOSK_EXIT,
        REFUND_ANY_OUTLET, STOCK_MANAGE)
+
+# What each right lets a person do, as a refusal names it ("Your role may not ...").
+DESCRIPTIONS = {
+    CHARGE: N_("charge a card"),
+    REFUND: N_("refund a charge"),
+    RECHARGE: N_("recharge a card"),
+    REVIEW: N_("review another operator's operation"),
+    QUERY: N_("look up cards and journals"),
+    CARD_ISSUE: N_("issue a card"),
+    CARD_MANAGE: N_("report loss, replace cards or reset PINs"),
+    MEMBER_EDIT: N_("register or edit members"),
+    MEMBER_REVEAL: N_("see a member's phone and ID number in full"),
+    TRANSFER: N_("transfer between cards"),
+    SHIFT_CLOSE: N_("close a shift"),
+    DAY_CLOSE: N_("close the day"),
+    FINANCE: N_("use the finance functions"),
+    ADMIN: N_("administer the chain"),
+    KIOSK_EXIT: N_("leave kiosk mode"),
+    REFUND_ANY_OUTLET: N_("refund another outlet's charge"),
+    STOCK_MANAGE: N_("manage the blank card stock"),
+}
+
+
+def _refusal(*wanted: str) -> PermissionDenied:
+    what = tuple(Phrase(DESCRIPTIONS.get(permission, permission)) for permission in wanted)
+    return PermissionDenied(N_("Your role may not {what} (right: {permission})."),
+                            what=what, permission=" / ".join(wanted))
+
 
 DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "cashier": ("收银员", (CHARGE, QUERY, SHIFT_CLOSE)),
@@ -101,8 +129,7 @@ def ensure_can_act(session: Session, permission: str) -> None:
         raise PermissionDenied(N_("Change your one-time password before you do anything "
                                   "else."))
     if not standing.granted:
-        raise PermissionDenied(N_("Your role may not do this ({permission})."),
-                               permission=permission)
+        raise _refusal(permission)
 
 
 def has_permission(operator_id: int | None, permission: str) -> bool:
@@ -111,12 +138,10 @@ def has_permission(operator_id: int | None, permission: str) -> bool:
 
 def require(session: Session, permission: str) -> None:
     if not has_permission(session.actor.operator_id, permission):
-        raise PermissionDenied(N_("Your role may not do this ({permission})."),
-                               permission=permission)
+        raise _refusal(permission)
 
 
 def require_any(session: Session, *wanted: str) -> None:
     """One of several rights will do (the supervisor's and finance's shared views)."""
     if not any(has_permission(session.actor.operator_id, p) for p in wanted):
-        raise PermissionDenied(N_("Your role may not do this ({permission})."),
-                               permission=" / ".join(wanted))
+        raise _refusal(*wanted)

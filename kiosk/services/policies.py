@@ -28,6 +28,11 @@ RULES = {rule.key: rule for rule in (
     Rule("password_min_length", N_("Shortest password"), 8, 6, 12),
     Rule("password_max_age_days", N_("Days before a password must change"), 90, 0, 3650),
     Rule("refund_window_days", N_("Days after a charge that it can be refunded"), 30, 0, 3650),
+    Rule("points_expiry_months", N_("Months before earned points expire (0: never)"), 0, 0,
+         120),
+    Rule("membership_min_sale_yuan",
+         N_("A sale (yuan) that qualifies a non-member for membership (0: no rule)"), 0, 0,
+         1000000),
 )}
 PASSWORD_MAX_LENGTH = 12  # the login screen's field; a longer password could not be typed
 

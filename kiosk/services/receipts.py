@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from kiosk.errors import DeviceError, KioskError, N_, NotFound, PermissionDenied
 from kiosk.hw.printer import Printer, PrintJob
 from kiosk.hw.receipt import ReceiptDoc, render
-from kiosk.services import audit, directory, kinds, permissions
+from kiosk.services import audit, directory, kinds, permissions, tenders
 from kiosk.i18n import translator
 from kiosk.money import format_yuan
 from kiosk.services.business_date import local_time
@@ -66,21 +66,41 @@ def receipt_money(fen: int) -> str:
 def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc:
     tr = translator(session.runtime.settings.language)
     info = directory.actor_info(session.actor)
-    rows = [(tr("Card"), mask_card_number(card.number)),
-            (tr("Amount"), receipt_money(data["amount"]))]
+    rows = [(tr("Card"), mask_card_number(card.number))]
+    if kind != "points_redemption":
+        rows.append((tr("Amount"), receipt_money(data["amount"])))
+    if data.get("tender"):
+        rows.append((tr("Paid by"), tenders.name_of(data["tender"])))
+    for key, label in (("fee", N_("Card fee")), ("deposit", N_("Deposit"))):
+        if data.get(key):
+            rows.append((tr(label), receipt_money(data[key])))
     for key, label in (("principal", N_("Principal")), ("bonus", N_("Bonus"))):
         if key in data:
             rows.append((tr(label), receipt_money(data[key])))
+    if data.get("promotion"):
+        rows.append((tr("Promotion"), data["promotion"]))
     for key, label in (("principal_after", N_("Principal balance")),
                        ("bonus_after", N_("Bonus balance"))):
         if key in data:
             rows.append((tr(label), receipt_money(data[key])))
+    if data.get("points_card_number"):
+        rows.append((tr("Member card"), mask_card_number(data["points_card_number"])))
+    if data.get("points_earned") and (kind == "member_sale" or data.get("points_card_number")):
+        rows.append((tr("Points earned"), str(data["points_earned"])))
+    if kind == "member_sale_return":
+        rows.append((tr("Points taken back"), str(data["points"])))
+    if kind == "points_redemption":
+        rows.append((tr("Points redeemed"), str(data["points"])))
+        if data.get("memo"):
+            rows.append((tr("For"), data["memo"]))
     if data.get("points_after") is not None:
         rows.append((tr("Points"), str(data["points_after"])))
     if data.get("original_operation_id"):
         rows.append((tr("Reverses"), f"#{data['original_operation_id']}"))
     if data.get("channel_order_no"):
         rows.append((tr("Channel order"), data["channel_order_no"]))
+    if data.get("authorised_by"):
+        rows.append((tr("Authorised by"), data["authorised_by"]))
     rows += [(tr("Receipt no."), receipt_label(info.terminal_code, number)),
              (tr("Journal no."), f"#{operation.id}"),
              (tr("Time"), local_time(session.now(), info.time_zone).strftime("%Y-%m-%d %H:%M"))]

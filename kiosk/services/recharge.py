@@ -59,7 +59,8 @@ def recharge(session: Session, *, card_number: str, amount: int, tender: str,
                 "promotion": promotion.name if promotion else "",
                 "principal_after": accounts["principal"].balance + amount,
                 "bonus_after": accounts["bonus"].balance + bonus}
-        data["receipt_id"] = receipts.queue(session, posting.operation, card, "recharge", data)
+        data["receipt_id"] = receipts.queue(session, posting.operation, card, "recharge",
+                                            {**data, "tender": tender})
         return data
 
     outcome = perform(session, kind="recharge", key=key, request=request, run=run, card=card,

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import peewee as pw
 
+from kiosk.report_table import LABEL, MONEY, Column, Table
 from kiosk.errors import InvalidInput, KioskError, N_
 from kiosk.services import audit, channel_orders, permissions
 from kiosk.services.business_date import current_business_date, month_bounds
@@ -209,17 +210,21 @@ def settlement(session: Session, *, channel: str, settle_in: str, mode: str = "c
                       invoice_amount(total) if mode == "cash" else None)
 
 
-def report_rows(report: Report) -> list[list]:
-    """The report as a table for finance (header first)."""
-    from kiosk.money import plain_yuan
+ORDER_STATE_NAMES = {"open": N_("open"), "redeemed": N_("redeemed"),
+                     "cancelled": N_("cancelled"), "unlisted": N_("not on the list")}
 
-    def money(fen):
-        return "" if fen is None else plain_yuan(fen)
-    state = ["order_state"] if report.orders_listed else []
-    return [["order_no", "status", "statement_amount", "journal_amount", *state]] + [
-        [row.order_no, row.status, money(row.statement_amount), money(row.journal_amount),
-         *([row.order_state] if report.orders_listed else [])]
-        for row in report.rows]
+
+def report_table(report: Report) -> Table:
+    """The report as a table for finance."""
+    columns = [Column(N_("order number")), Column(N_("status"), LABEL),
+               Column(N_("statement amount"), MONEY), Column(N_("journal amount"), MONEY)]
+    if report.orders_listed:
+        columns.append(Column(N_("order state"), LABEL))
+    return Table(N_("reconciliation"), tuple(columns), [
+        (row.order_no, STATUS_NAMES[row.status], row.statement_amount, row.journal_amount,
+         *([ORDER_STATE_NAMES.get(row.order_state, row.order_state)]
+           if report.orders_listed else []))
+        for row in report.rows])
 
 
 def summary(report: Report) -> str:

@@ -8,13 +8,17 @@ from pathlib import Path
 
 from kiosk.services import permissions
 from kiosk.services.session import Session
-from kiosk.spreadsheet import write_table
+from kiosk.i18n import translator
+from kiosk.report_table import Table
+from kiosk.spreadsheet import write_report
 
 
-def save_table(session: Session, name: str, rows: list[list]) -> Path:
+def save_table(session: Session, name: str, table: Table) -> Path:
+    """The table as finance's workbook under the kiosk's reports folder, in the kiosk's
+    language."""
     permissions.require(session, permissions.QUERY)
     folder = session.runtime.settings.home / "reports"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = folder / f"{re.sub(r'[^0-9A-Za-z_.-]', '_', name)}.xlsx"
-    write_table(path, rows)
+    write_report(path, table, translator(session.runtime.settings.language))
     return path

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from kiosk.errors import InvalidInput, KioskError, N_
+from kiosk.errors import InvalidInput, KioskError, N_, Phrase
 from kiosk.services import audit, operators
 from kiosk.services.session import Session
 from kiosk.store import models
@@ -22,7 +22,7 @@ Row = TypeVar("Row")
 Line = TypeVar("Line")
 
 STATUS_NAMES = {"draft": N_("draft"), "submitted": N_("submitted"), "reviewed": N_("reviewed"),
-                "run": N_("run"), "void": N_("void")}
+                "run": N_("run"), "void": N_("void"), "withdrawn": N_("withdrawn")}
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,8 @@ def move(session: Session, row: models.BaseModel, *, allowed: tuple[str, ...], t
     audited; refused if it is in another status, or was moved meanwhile."""
     if row.status not in allowed or not list_store.move_status(
             type(row), row.id, row.status, to, **changes):
-        raise InvalidInput(N_("A {status} list cannot do that."), status=row.status)
+        raise InvalidInput(N_("A {status} list cannot do that."),
+                           status=Phrase(STATUS_NAMES.get(row.status, row.status)))
     audit.append(session, action, subject=subject, details={"to": to})
 
 

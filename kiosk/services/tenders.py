@@ -27,6 +27,12 @@ def till_account_kind(code: str) -> str:
     return tender.account_kind
 
 
+def name_of(code: str) -> str:
+    """The tender's name as the chain wrote it (现金), for receipts; the code if unknown."""
+    tender = models.Tender.get_or_none(models.Tender.code == code)
+    return tender.name if tender is not None else code
+
+
 def choices(session: Session) -> list[TenderChoice]:
     permissions.require(session, permissions.QUERY)
     return [TenderChoice(t.code, t.name) for t in models.Tender.select().where(

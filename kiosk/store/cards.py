@@ -56,3 +56,12 @@ def set_status(card_id: int, status: str, *, replaced_by: int | None = None) -> 
     if replaced_by is not None:
         fields["replaced_by"] = replaced_by
     models.Card.update(fields).where(models.Card.id == card_id).execute()
+
+
+_OLD_CARD_WAITING = sql.Statement(
+    'SELECT 1 FROM "legacy_card" WHERE "number" = ? AND "migrated_at" IS NULL')
+
+
+def old_card_waiting(number: str) -> bool:
+    """An old system's card imported for migration and not migrated yet."""
+    return _OLD_CARD_WAITING.first(number) is not None

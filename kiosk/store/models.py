@@ -225,7 +225,8 @@ class Card(BaseModel):
 
 ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit", "outlet_cash", "outlet_bank",
                  "outlet_sales", "issuer_receivable", "promotion_expense", "points_issued",
-                 "migration_suspense", "fee_income", "refund_payable")
+                 "migration_suspense", "fee_income", "refund_payable", "points_redeemed",
+                 "points_expired")
 
 
 class Account(BaseModel):
@@ -298,7 +299,7 @@ class JournalEntry(BaseModel):
     amount = pw.BigIntegerField()
     business_date = pw.DateField()
     # The operation's outlet: the key a distributed store would shard the hot tables by
-    # (docs/scaling.md); null only on rows from before schema version 9 not backfilled.
+    # (docs/scaling.md); null only on rows from before schema version 11 not backfilled.
     outlet = pw.ForeignKeyField(Outlet, null=True)
 
     class Meta:
@@ -454,6 +455,7 @@ class LegacyCard(BaseModel):
     operation = pw.ForeignKeyField(Operation, null=True)
     remarks = pw.CharField(max_length=500, default="")
     vouchers = pw.TextField(default="[]")  # JSON list of stored voucher file names
+    points = pw.BigIntegerField(default=0)  # the old card's points, moved with it (v9)
 
 
 class VerificationCode(BaseModel):
@@ -558,9 +560,51 @@ class InsurerFileLine(BaseModel):
         indexes = ((("file", "line_no"), True),)
 
 
+class PosTerminal(BaseModel):
+    """A store POS allowed to call the payment endpoint (migration 9): bound to one
+    terminal of one outlet, whose counter takes its customers' cards. Only a hash of
+    its token is kept (as a password's); the token is shown once when registered."""
+
+    code = pw.CharField(max_length=20, unique=True)
+    name = pw.CharField(max_length=50, default="")
+    outlet = pw.ForeignKeyField(Outlet)
+    terminal = pw.ForeignKeyField(Terminal)
+    token_hash = pw.CharField(max_length=200)
+    active = pw.BooleanField(default=True)
+    created_at = pw.DateTimeField(default=utc_now)
+
+
+class PosRequest(BaseModel):
+    """A POS's sale or refund, keyed by the POS's own number for it (its order number,
+    or its refund number): pending until the counter approves or declines it or the POS
+    cancels it. A declined or cancelled one may be sent again under the same number (a
+    new attempt); an approved one never charges again. Its operation's idempotency key
+    is made from the row and the attempt, so a retry, a second POST or a restart of the
+    kiosk in the middle never posts twice."""
+
+    pos = pw.ForeignKeyField(PosTerminal, backref="requests")
+    kind = pw.CharField(max_length=8)  # sale, refund
+    number = pw.CharField(max_length=64)
+    attempt = pw.IntegerField(default=1)
+    state = pw.CharField(max_length=10, default="pending")  # pending approved declined cancelled
+    request = pw.TextField()  # canonical JSON of what the POS sent
+    request_hash = pw.CharField(max_length=64)
+    amount = pw.BigIntegerField()
+    original = pw.ForeignKeyField("self", null=True, backref="refunds")  # a refund's sale
+    operation = pw.ForeignKeyField(Operation, null=True)
+    reason = pw.CharField(max_length=40, default="")  # a decline's reason code
+    message = pw.TextField(default="")  # JSON: the decline's message id and parameters
+    result = pw.TextField(default="{}")  # JSON: what the approval returns
+    created_at = pw.DateTimeField(default=utc_now)
+    updated_at = pw.DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = ((("pos", "kind", "number"), True), (("state",), False))
+
+
 ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLoginChange,
               Member, MemberChange, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
               JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditChain, AuditEvent, BatchList,
               BatchLine, InsuranceTransfer, LegacyCard, VerificationCode, Reconciliation,
               Policy, Tender, StockMove, StockMoveCard, ChannelOrder, InsurerFile,
-              InsurerFileLine]
+              InsurerFileLine, PosTerminal, PosRequest]

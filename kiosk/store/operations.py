@@ -7,7 +7,9 @@ Locks, as services/operations.py takes them:
   a day or month close holds it FOR UPDATE, so a close and the operations of its
   outlet never overlap (and operations of one outlet never wait on each other);
 - an original that is being refunded, reversed or transferred is locked (FOR NO KEY
-  UPDATE) before anything about it is decided.
+  UPDATE) before anything about it is decided;
+- an operation holds its shift FOR SHARE, so a shift's close waits for the operations
+  posting into it and none posts after it.
 On SQLite the whole file is locked at BEGIN IMMEDIATE, which gives the same order.
 """
 
@@ -77,6 +79,12 @@ def take_reversible(operation_id: int, amount: int) -> bool:
     return _TAKE_REVERSIBLE.changed(amount, operation_id, amount) == 1
 
 
+def reversals_of(operation_id: int) -> list[models.Operation]:
+    """The operations that took back from this one (refunds, returns ...)."""
+    return list(models.Operation.select().where(models.Operation.reverses == operation_id)
+                .order_by(models.Operation.id))
+
+
 def give_back_reversible(operation_id: int, amount: int) -> bool:
     """A claim withdrawn (an insurance transfer rejected)."""
     return _GIVE_BACK_REVERSIBLE.changed(amount, operation_id, amount) == 1
@@ -91,6 +99,17 @@ _OUTLET_EXCLUSIVE = sql.Statement('SELECT "id" FROM "outlet" WHERE "id" = ?',
 def hold_outlet_open(outlet_id: int) -> None:
     """Taken by every operation first: no close of the outlet can commit meanwhile."""
     _OUTLET_SHARED.first(outlet_id)
+
+
+_SHIFT_HELD = sql.Statement('SELECT "closed_at" FROM "shift" WHERE "id" = ?',
+                            lock=sql.FOR_SHARE)
+
+
+def hold_shift_open(shift_id: int) -> bool:
+    """Taken by an operation posting into a shift: whether the shift is still open; its
+    close waits until the operation commits."""
+    row = _SHIFT_HELD.first(shift_id)
+    return row is not None and row[0] is None
 
 
 def hold_outlet_for_close(outlet_id: int) -> None:

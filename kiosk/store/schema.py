@@ -19,10 +19,11 @@ def _create_tables(db: pw.Database) -> None:
 
 MEMBER_CENTRE_MODELS = (models.BatchList, models.BatchLine, models.InsuranceTransfer,
                         models.LegacyCard, models.VerificationCode)
+POS_MODELS = (models.PosTerminal, models.PosRequest)
 SET_UP_MODELS = (models.Policy, models.Tender, models.StockMove, models.StockMoveCard,
                  models.ChannelOrder, models.InsurerFile, models.InsurerFileLine)
 LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS,
-                models.Reconciliation, *SET_UP_MODELS)
+                models.Reconciliation, *SET_UP_MODELS, *POS_MODELS)
 CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
@@ -120,6 +121,16 @@ def _add_columns(db: pw.Database, columns) -> None:
 
 
 _V9_COLUMNS = (
+    ("legacy_card", "points", "BIGINT NOT NULL DEFAULT 0"),
+)
+
+
+def _member_points(db: pw.Database) -> None:
+    """An old card's points come with its balance (实体卡迁移)."""
+    _add_columns(db, _V9_COLUMNS)
+
+
+_V11_COLUMNS = (
     ("journal_entry", "outlet_id", 'INTEGER REFERENCES "outlet" ("id")'),
     ("receipt", "outlet_id", 'INTEGER REFERENCES "outlet" ("id")'),
 )
@@ -128,7 +139,7 @@ _V9_COLUMNS = (
 def _outlet_keys(db: pw.Database) -> None:
     """Every hot table carries its outlet (operation, account, card already did): the
     distribution key is in place should the store outgrow one server (docs/scaling.md)."""
-    _add_columns(db, _V9_COLUMNS)
+    _add_columns(db, _V11_COLUMNS)
     db.execute_sql('UPDATE "journal_entry" SET "outlet_id" = (SELECT o."outlet_id" FROM '
                    '"operation" AS o WHERE o."id" = "journal_entry"."operation_id") '
                    'WHERE "outlet_id" IS NULL')
@@ -147,7 +158,10 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (6, lambda db: db.create_tables([models.Reconciliation], safe=True)),
     (7, _money_core),
     (8, _chain_set_up),
-    (9, _outlet_keys),
+    # The store POS's payment endpoint: its registered POS and their requests.
+    (9, lambda db: db.create_tables(POS_MODELS, safe=True)),
+    (10, _member_points),
+    (11, _outlet_keys),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -31,6 +31,9 @@ FOR_NO_KEY_UPDATE = "FOR NO KEY UPDATE"
 # close's FOR UPDATE on the outlet waits for them (and they for it).
 FOR_KEY_SHARE = "FOR KEY SHARE"
 FOR_UPDATE = "FOR UPDATE"
+# Many holders at once, and an UPDATE of the row waits for them all (a shift's close
+# waits for the operations posting into it).
+FOR_SHARE = "FOR SHARE"
 
 
 class Statement:

@@ -1,0 +1,195 @@
+"""The member card rows at the counter, from an empty store (first run, the
+administrator's set-up, no demo): a membership card swiped identifies the member; a sale
+paid in cash, or by another card swiped next, earns its points; F7 redeems points with
+the customer's PIN; the result shows the upgrade hint and the membership prompt. In
+English and in Chinese, at 80x24."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, Static
+
+from kiosk.services import admin, charge, issuing, policies, recharge, setup
+from kiosk.services.bootstrap import terminal_actor  # noqa: F401 (a store's actor)
+from kiosk.store import db, models
+from tests.app_helpers import (demo_swipe, empty_runtime, make_app, message_text,
+                               wait_for_screen, wait_until)
+from tests.conftest import CHAIN_ADMIN, log_in
+from tests.test_points import PIN, build_crm, issue, key, points_of
+
+
+@pytest.fixture(params=["en", "zh_CN"])
+def store(request, tmp_path):
+    runtime = empty_runtime(tmp_path, outlet_code="10000001", language=request.param)
+    setup.set_up(runtime, setup.FirstRun(
+        admin.OutletDetails("10000001", "总店"), "T01", CHAIN_ADMIN[0], "管理员",
+        CHAIN_ADMIN[1]))
+    chain = log_in(runtime, "10000001", *CHAIN_ADMIN)
+    crm = build_crm(chain, runtime)
+    yield crm
+    db.close()
+
+
+def screen_text(app) -> str:
+    return "\n".join(str(widget.render()) for widget in app.screen.query(Static))
+
+
+async def member_swiped(pilot, number: str) -> None:
+    await pilot.press(*"cashier1", "enter", *"Good1234", "enter")
+    await wait_for_screen(pilot, "StartScreen")
+    pilot.app.simulate_swipe(demo_swipe(number))
+    await wait_for_screen(pilot, "MemberScreen")
+
+
+def said(app, english: str, chinese: str) -> bool:
+    text = message_text(app) + screen_text(app)
+    return (english if app.runtime.settings.language == "en" else chinese) in text
+
+
+async def test_a_cash_sale_earns_points_on_the_swiped_membership_card(store):
+    app = make_app(store["runtime"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await member_swiped(pilot, store["member_card"])
+        assert said(app, "MEMBER", "会员")
+        await wait_until(pilot, lambda: app.screen.query_one("#tender").value == "cash",
+                         "the tenders loaded")
+        await pilot.press(*"88.50", "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+        assert said(app, "Points earned 88", "本次积分 88")
+    assert points_of(store["member_card"]) == 88
+    operation = models.Operation.get(models.Operation.kind == "member_sale")
+    assert (operation.amount, operation.tender) == (8850, "cash")
+
+
+async def test_another_card_swiped_next_pays_and_the_membership_card_earns(store):
+    app = make_app(store["runtime"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await member_swiped(pilot, store["member_card"])
+        pilot.app.simulate_swipe(demo_swipe(store["stored"]))
+        await wait_for_screen(pilot, "CardScreen")
+        assert app.screen.query_one("#member")
+        await pilot.press(*"600.00", "enter", *PIN, "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+        # 600 points cross 银卡 (500): the hint comes with this sale's result.
+        assert said(app, "Tier upgrade due: 银卡", "银卡")
+        assert said(app, "membership card", "会员卡")
+    assert points_of(store["member_card"]) == 600 and points_of(store["stored"]) == 0
+
+
+async def test_f7_redeems_points_with_the_customers_pin(store):
+    from kiosk.services import points
+    points.member_sale(store["cashier"], card_number=store["member_card"], amount=30000,
+                       tender="cash", key=key())
+    app = make_app(store["runtime"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await member_swiped(pilot, store["member_card"])
+        await pilot.press("f7", *"120", "enter", *"毛巾", "enter", *"000000", "enter")
+        await wait_until(pilot, lambda: "PIN" in message_text(app) or "密码" in message_text(app),
+                         "a wrong PIN refused")
+        assert app.screen.query_one("#pin", Input).value == ""
+        await pilot.press(*PIN, "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+        assert said(app, "Points redeemed 120", "已兑换积分 120")
+    assert points_of(store["member_card"]) == 180
+
+
+async def test_a_qualifying_non_member_sale_prompts_the_cashier(store):
+    policies.set_policy(store["chain"], "membership_min_sale_yuan", 50)
+    anonymous = issue(store["clerk"], "SV", None)
+    recharge.recharge(store["clerk"], card_number=anonymous, amount=10000, tender="cash",
+                      key=key())
+    app = make_app(store["runtime"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"cashier1", "enter", *"Good1234", "enter")
+        await wait_for_screen(pilot, "StartScreen")
+        pilot.app.simulate_swipe(demo_swipe(anonymous))
+        await wait_for_screen(pilot, "CardScreen")
+        await pilot.press(*"60.00", "enter", *PIN, "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+        assert said(app, "qualifies for membership", "符合入会条件")
+    assert charge is not None and issuing is not None
+
+
+async def test_finance_approves_a_transfer_and_the_member_is_texted(store):
+    from kiosk.services import card_stock, insurance_transfers
+    from tests.test_points import operator
+    chain, clerk = store["chain"], store["clerk"]
+    admin.save_product(chain, "YB", name="亿保卡", kind="insurance", issuer="亿保")
+    admin.open_product(chain, "10000001", "YB", True)
+    card_stock.receive_range(chain, product_code="YB", prefix="88880004", first="0000000",
+                             count=2)
+    insurance = issue(clerk, "YB", store["member_id"])
+    models.Account.update(balance=30000).where(models.Account.id == models.Account.select(
+        models.Account.id).join(models.Card).where(models.Card.number == insurance,
+                                                   models.Account.kind == "principal")).execute()
+    sale = charge.charge(store["cashier"], card_number=insurance, amount=12000, pin=PIN,
+                         key=key())
+    insurance_transfers.file_request(clerk, charge_operation_id=sale.operation_id,
+                                     target_card_number=store["stored"])
+    operator(chain, store["runtime"], "finance1", "finance")
+    app = make_app(store["runtime"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"finance1", "enter", *"Good1234", "enter")
+        await wait_for_screen(pilot, "StartScreen")
+        await pilot.press("f6")
+        await wait_for_screen(pilot, "MemberCentreScreen")
+        await pilot.press("5")
+        await wait_for_screen(pilot, "InsuranceTransferScreen")
+        await wait_until(pilot, lambda: app.screen.rows, "the request listed")
+        await pilot.press("f7")
+        await wait_for_screen(pilot, "ConfirmModal")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "InsuranceTransferScreen")
+        await wait_until(pilot, lambda: "138****8000" in message_text(app),
+                         "the member texted")
+        assert said(app, "told by SMS", "已短信通知会员")
+    phone, text = app.devices.code_sender.sent[-1]
+    assert phone == "13800138000" and "亿保卡转储值卡120.00元已到账" in text
+
+
+async def test_a_member_sale_is_returned_from_the_journal_with_review(store):
+    from kiosk.services import points
+    from tests.test_points import operator
+    operator(store["chain"], store["runtime"], "super1", "supervisor")
+    points.member_sale(store["cashier"], card_number=store["member_card"], amount=20000,
+                       tender="bank", key=key())
+    app = make_app(store["runtime"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"cashier1", "enter", *"Good1234", "enter")
+        await wait_for_screen(pilot, "StartScreen")
+        await pilot.press("f3")
+        await wait_for_screen(pilot, "JournalScreen")
+        await wait_until(pilot, lambda: app.screen.rows, "today's journal listed")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "RefundScreen")
+        assert said(app, "Return of member sale", "会员消费退货")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "ReviewModal")
+        await pilot.press(*"super1", "enter", *"Good1234", "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+        assert said(app, "Points taken back 200", "扣回积分 200")
+    assert points_of(store["member_card"]) == 0
+    returned = models.Operation.get(models.Operation.kind == "member_sale_return")
+    assert returned.reviewer.login_id == "super1" and returned.amount == 20000
+
+
+async def test_a_card_written_before_its_member_is_chosen_is_written_again(tmp_path):
+    from tests.app_helpers import seeded_runtime, wait_for_message
+    from tests.test_member_centre_app import open_centre, type_into
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "2", "IssueCardScreen")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.query("#card_number") and
+                         screen.value("card_number"), "a blank card offered")
+        number = screen.value("card_number")
+        await pilot.press("f6")
+        await wait_for_message(pilot, "read back")
+        assert f"B{number}^^" in app.devices.writer.last.track1  # no holder yet
+        await type_into(pilot, "phone", "13800138000")
+        await pilot.press("enter")
+        await wait_for_message(pilot, "Write the card again")
+        await pilot.press("f6")
+        await wait_for_message(pilot, "read back")
+        assert f"B{number}^ZHANG/WEI^" in app.devices.writer.last.track1
+    db.close()

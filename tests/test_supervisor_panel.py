@@ -1,0 +1,61 @@
+"""The supervisor acts from any screen of someone else's terminal (Ctrl+O): unlock an
+operator, close another's shift; the operator there stays logged in."""
+
+import pytest
+
+from kiosk.errors import KioskError
+from kiosk.services import charge, supervision
+from kiosk.services.charge import Review
+from kiosk.store import models
+from tests.app_helpers import log_in, make_app, seeded_runtime, wait_for_message, wait_for_screen
+from tests.conftest import SV_CARD, login_as
+
+
+async def fill_panel(pilot, action_steps: int, target: str, login: str, password: str):
+    await pilot.press("ctrl+o")
+    await wait_for_screen(pilot, "SupervisorScreen")
+    for _ in range(action_steps):
+        await pilot.press("right")
+    await pilot.press("enter", *target, "enter", *login, "enter", *password, "enter")
+
+
+async def test_a_supervisor_unlocks_an_operator_from_the_cashiers_screen(tmp_path):
+    runtime = seeded_runtime(tmp_path)
+    models.Operator.update(locked=True).where(models.Operator.login_id == "clerk1").execute()
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await fill_panel(pilot, 0, "clerk1", "super1", "Super1234")
+        await wait_for_message(pilot, "clerk1 is unlocked")
+        assert app.screen.query_one("#password").value == ""  # never kept
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "StartScreen")
+        assert app.login.operator_name  # the cashier is still logged in
+    assert not models.Operator.get(models.Operator.login_id == "clerk1").locked
+    event = models.AuditEvent.get(models.AuditEvent.action == "operator.unlock")
+    assert event.operator_login == "super1"
+
+
+async def test_a_supervisor_closes_another_shift_and_a_clerk_cannot(tmp_path):
+    runtime = seeded_runtime(tmp_path)
+    clerk = login_as(runtime, "clerk1", "T02")
+    charge.charge(clerk, card_number=SV_CARD, amount=100, pin="123456", key="sale")
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await fill_panel(pilot, 1, str(clerk.actor.shift_id), "clerk1", "Clerk1234")
+        await wait_for_message(pilot, "may not")  # a clerk is no supervisor
+        assert models.Shift.get_by_id(clerk.actor.shift_id).closed_at is None
+        await pilot.press("escape")
+        await fill_panel(pilot, 1, str(clerk.actor.shift_id), "super1", "Super1234")
+        await wait_for_message(pilot, "is closed")
+    assert models.Shift.get_by_id(clerk.actor.shift_id).closed_at is not None
+
+
+def test_wrong_supervisor_passwords_count_on_the_supervisors_review_counter(seeded):
+    cashier = login_as(seeded, "cashier1")
+    for _ in range(3):
+        with pytest.raises(KioskError):
+            supervision.unlock_operator(cashier, Review("super1", "wrong"), "clerk1")
+    supervisor = models.Operator.get(models.Operator.login_id == "super1")
+    assert not supervisor.locked  # the cashier cannot lock the supervisor's login
