@@ -72,7 +72,6 @@ class KioskApp(App):
         self.pos_endpoint = None  # the store POS's endpoint (kiosk/pos_api.py), if served
         self.last_input = monotonic()
         self.idle_wiped = False
-        self.last_swipe_at = 0.0
 
     # -- who is working ---------------------------------------------------------------
     @property
@@ -284,7 +283,6 @@ class KioskApp(App):
             self._deliver_swipe(decision)
 
     def _deliver_swipe(self, decision) -> None:
-        self.last_swipe_at = time.perf_counter()  # `kiosk bench` times swipe -> card from here
         if decision.verdict is Verdict.SWIPE:
             self.screen.post_message(CardSwiped(decision.text))
         elif decision.verdict is Verdict.BROKEN:

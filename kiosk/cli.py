@@ -11,7 +11,8 @@ from pathlib import Path
 import click
 
 from kiosk import cells
-from kiosk.command_line import IsoDate, KioskGroup, Month, given_options, settings_of
+from kiosk.command_line import (IsoDate, KioskGroup, Month, given_options, report_settings_of,
+                                settings_of)
 from kiosk.config import with_simulated_devices
 from kiosk.errors import InvalidInput, N_
 
@@ -26,6 +27,13 @@ def main(ctx: click.Context) -> None:
 def _runtime(ctx: click.Context, *, initialise: bool = False):
     from kiosk.services.bootstrap import open_runtime
     return open_runtime(settings_of(ctx), initialise=initialise, log_to_stderr=True)
+
+
+def _report_runtime(ctx: click.Context):
+    """For a command that only reads (the export, the ledgers): on the read replica when
+    --read-db (or KIOSK_READ_DB) names one."""
+    from kiosk.services.bootstrap import open_runtime
+    return open_runtime(report_settings_of(ctx), log_to_stderr=True)
 
 
 def operator_session(ctx: click.Context):
@@ -147,7 +155,7 @@ def export(ctx: click.Context, day, folder: Path, outlets: tuple[str, ...]) -> N
     from kiosk.services import export as exporting
     from kiosk.services.bootstrap import system_session
     from kiosk.store import models
-    runtime = _runtime(ctx)
+    runtime = _report_runtime(ctx)
     session = system_session(runtime)
     codes = outlets or [outlet.code for outlet in models.Outlet.select().order_by(models.Outlet.code)]
     for code in codes:
@@ -168,10 +176,10 @@ def bench(ctx: click.Context, quick: bool, busy_day: bool, charges: int,
           seconds: float) -> None:
     """Measure the kiosk against raw-driver baselines (ratios; see docs/performance.md).
     With --db postgresql://..., also the multi-process contention figures there."""
-    from kiosk.bench import run as run_bench
+    benchmarks = _benchmarks()
     pg_url = _bench_server(given_options(ctx).get("db_url"))
     if busy_day:
-        from kiosk.bench import busy_day as busy
+        from benchmarks import busy_day as busy
 
         def report(name, value):
             click.echo(f"{name}: {value:.3f}" if isinstance(value, float) else f"{name}: {value}")
@@ -179,7 +187,22 @@ def bench(ctx: click.Context, quick: bool, busy_day: bool, charges: int,
         if pg_url:
             busy.pg_day(pg_url, seconds, report)
         return
-    run_bench(quick=quick, pg_url=pg_url, emit=click.echo)
+    benchmarks.run(quick=quick, pg_url=pg_url, emit=click.echo)
+
+
+def _benchmarks():
+    """The benchmarks live in the repository (benchmarks/), not in the installed package:
+    found next to the kiosk package of a checkout (an editable install), or in the
+    current folder."""
+    import importlib
+    for root in (Path(__file__).resolve().parents[1], Path.cwd()):
+        if (root / "benchmarks" / "__init__.py").is_file():
+            if str(root) not in sys.path:
+                sys.path.insert(0, str(root))
+            return importlib.import_module("benchmarks")
+    raise InvalidInput(N_("kiosk bench runs from a checkout of the kiosk's repository (its "
+                          "benchmarks/ folder is not installed with the package): run it "
+                          "there, e.g. make bench."))
 
 
 def _bench_server(url: str | None) -> str | None:
@@ -284,7 +307,7 @@ def ledger_daily(ctx, first, last, outlet, csv_path) -> None:
     """Opening, in, out and closing of principal and bonus, per business date."""
     from kiosk.services import ledgers
     from kiosk.services.bootstrap import system_session
-    session = system_session(_runtime(ctx))
+    session = system_session(_report_runtime(ctx))
     _write_table(ctx, ledgers.ledger_table(session, _outlet_code(outlet), "daily", first, last),
                  csv_path)
 
@@ -297,7 +320,7 @@ def ledger_stock(ctx, outlet, csv_path) -> None:
     """The card stock (卡库存) per outlet and product, as `kiosk stock counts`."""
     from kiosk.services import card_stock
     from kiosk.services.bootstrap import system_session
-    _write_rows(card_stock.counts_table(system_session(_runtime(ctx)), outlet), csv_path)
+    _write_rows(card_stock.counts_table(system_session(_report_runtime(ctx)), outlet), csv_path)
 
 
 @ledger.command("general")
@@ -309,7 +332,7 @@ def ledger_general(ctx, day, outlet, csv_path) -> None:
     """Stored value of the outlet's cards by business type, up to a date."""
     from kiosk.services import ledgers
     from kiosk.services.bootstrap import system_session
-    session = system_session(_runtime(ctx))
+    session = system_session(_report_runtime(ctx))
     _write_table(ctx, ledgers.ledger_table(session, _outlet_code(outlet), "general", day, day),
                  csv_path)
 

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -36,6 +37,10 @@ def _store_options() -> list[click.Option]:
         click.Option(["--db", "db_url"], metavar="URL", expose_value=False, callback=_remember,
                      help="Database URL (default: SQLite in the data directory; or "
                           "postgresql://...). Env: KIOSK_DB."),
+        click.Option(["--read-db", "read_db_url"], metavar="URL", expose_value=False,
+                     callback=_remember,
+                     help="A read replica of the store for reports: the export and the "
+                          "ledgers read there, off the primary. Env: KIOSK_READ_DB."),
         click.Option(["--home"], metavar="DIR", expose_value=False, callback=_remember,
                      help="Data directory (database, pepper key, config, receipts). "
                           "Env: KIOSK_HOME."),
@@ -57,8 +62,9 @@ class KioskCommand(click.Command):
         ctx.meta["kiosk.command"] = ctx.command_path  # for the log, if it fails
         options = given_options(ctx)
         plain_text(*_texts(ctx.params.values()), *options.values())
-        if options.get("db_url"):
-            check_url(options["db_url"])
+        for name in ("db_url", "read_db_url"):
+            if options.get(name):
+                check_url(options[name])
         check_home(Path(options["home"]) if options.get("home") else default_home())
         return super().invoke(ctx)
 
@@ -141,6 +147,19 @@ def settings_of(ctx: click.Context) -> Settings:
     options = given_options(ctx)
     home = options.get("home")
     return load_settings(home=Path(home) if home else None, db_url=options.get("db_url"))
+
+
+def report_settings_of(ctx: click.Context) -> Settings:
+    """The settings a report reads with: the read replica (--read-db or KIOSK_READ_DB)
+    when one is given, so the nightly export and the ledgers never load the primary the
+    counters write to; otherwise the store itself."""
+    settings = settings_of(ctx)
+    replica = given_options(ctx).get("read_db_url") or os.environ.get("KIOSK_READ_DB")
+    if replica:
+        from kiosk.store.db import check_url
+        check_url(replica)
+        settings = replace(settings, db_url=replica)
+    return settings
 
 
 def _fail(ctx: click.Context, error: Exception) -> NoReturn:

@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from kiosk.bench.busy_day import _funded_store
-from kiosk.bench.stores import bench_settings
+from benchmarks.busy_day import _funded_store
+from benchmarks.stores import bench_settings
 from kiosk.services import audit, cards, operations, receipts
 from kiosk.services import charge as charging
 from kiosk.store import sql

@@ -1,7 +1,7 @@
 """The benchmark runs end to end (at tiny sizes) and its data set is a sound ledger.
 Speed itself is never asserted here: `kiosk bench` reports ratios."""
 
-from kiosk.bench import TINY, run
+from benchmarks import TINY, run
 from tests.conftest import PG_URL, pg_reachable
 
 
@@ -21,7 +21,7 @@ def test_every_figure_is_reported():
 
 
 def test_the_busy_day_checks_the_ledger_after_the_load():
-    from kiosk.bench import busy_day
+    from benchmarks import busy_day
     results = {}
     busy_day.sqlite_day(40, results.__setitem__)
     assert results["busy_day_charges"] == 40

@@ -1,7 +1,7 @@
 """The bench's generated data set stays a sound ledger as it grows around real charges."""
 
-from kiosk.bench import dataset, figures
-from kiosk.bench.stores import cashier_session
+from benchmarks import dataset, figures
+from benchmarks.stores import cashier_session
 from kiosk.services.verify import verify
 
 

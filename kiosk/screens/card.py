@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, Select, Static
 
-from kiosk.errors import N_
+from kiosk.errors import N_, StoreUnavailable
 from kiosk.messages import CardSwiped, WorkDone
 from kiosk.money import MoneyError, format_yuan, parse_yuan, plain_yuan
 from kiosk.screens.base import KioskScreen
@@ -232,6 +232,16 @@ class CardScreen(KioskScreen):
             self._order_checked(message)
             return
         self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
+        if message.task == "charge_check":
+            self._charge_checked(message)
+            return
+        if message.task == "charge" and isinstance(message.error, StoreUnavailable):
+            # Whether the store took the sale is not known: ask it, by the sale's key,
+            # as soon as it answers (a failover to the standby takes seconds).
+            self.say_error(message.error)
+            self.busy = True
+            self.call("charge_check", charging.posted, self.app.session, self.sale_key)
+            return
         if message.error is not None:
             self.say_error(message.error)
             if isinstance(message.error, (WrongPin, PinLocked)):
@@ -239,6 +249,19 @@ class CardScreen(KioskScreen):
             return
         if message.task == "history":
             self._fill_history(message.result)
+            return
+        from kiosk.screens.result import ResultScreen
+        self.app.switch_screen(ResultScreen("charge", message.result, self.card))
+        self.app.print_queued()
+
+    def _charge_checked(self, message: WorkDone) -> None:
+        """The answer to "did the sale the store never confirmed go through?"."""
+        if message.error is not None:
+            self.say_error(message.error)  # still unreachable: not known yet, say so
+            return
+        if message.result is None:
+            self.say(self.tr("The store did not take this sale: nothing was charged. Press "
+                             "Enter to charge it again (it never posts twice)."), error=True)
             return
         from kiosk.screens.result import ResultScreen
         self.app.switch_screen(ResultScreen("charge", message.result, self.card))

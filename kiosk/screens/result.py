@@ -37,7 +37,13 @@ class ResultScreen(KioskScreen):
         tr, r = self.tr, self.result
         lines = [f"{tr(TITLES[self.kind])} " + (
             str(r.points) if self.kind == "points_redemption" else format_yuan(r.amount))]
-        if r.replayed:
+        if getattr(r, "reconnected", False):
+            # The store's connection broke while this was posting (a failover): it was
+            # settled by its key once the store answered again.
+            lines.append(tr("(connection lost while posting: found posted, once)") if r.replayed
+                         else tr("(connection lost while posting: it had not gone through; "
+                                 "posted now, once)"))
+        elif r.replayed:
             lines.append(tr("(already posted earlier: shown again, not charged twice)"))
         if self.kind in SPLIT_LABELS:
             principal_label, bonus_label = SPLIT_LABELS[self.kind]

@@ -3,11 +3,14 @@ issuer's accounts are the other side of every movement and may."""
 
 from __future__ import annotations
 
+import hashlib
+
 from kiosk.store import ledger, models
 from kiosk.store.db import store_key
 
 CARD_ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit")
 POINT_KINDS = ("points", "points_issued", "points_redeemed", "points_expired")
+ACCOUNT_CODE_LENGTH = models.Account.code.max_length
 
 
 def unit_of(kind: str) -> str:
@@ -25,14 +28,25 @@ def card_accounts(card: models.Card, *, lock: bool = False) -> dict[str, models.
 
 
 def till_account(outlet_id: int, terminal_id: int | None, kind: str) -> models.Account:
-    """A system account of a till (its cash drawer, its sales): one per terminal, so
-    terminals of one outlet never queue on a shared balance row."""
+    """A system account of a till (its cash drawer, its sales, the points it gave, its
+    fees): one per terminal, so terminals of one outlet never queue on a shared balance
+    row. Without a terminal (a back-office operation), the outlet's."""
     owner = f"terminal:{terminal_id}" if terminal_id else f"outlet:{outlet_id}"
     return _system_account(f"{owner}:{kind}", kind, outlet=outlet_id, terminal=terminal_id)
 
 
-def issuer_account(issuer: str, kind: str = "issuer_receivable") -> models.Account:
-    return _system_account(f"issuer:{issuer}:{kind}", kind)
+def issuer_account(issuer: str, kind: str = "issuer_receivable", *,
+                   outlet_id: int | None = None, terminal_id: int | None = None
+                   ) -> models.Account:
+    """What an issuer owes or funds. Given a terminal, that terminal's share of it (what
+    its insurance charges came to): one row per issuer for the whole chain would make
+    every insurance charge of every outlet wait on every other."""
+    if terminal_id is None:
+        return _system_account(f"issuer:{issuer}:{kind}", kind)
+    code = f"terminal:{terminal_id}:{kind}:{issuer}"
+    if len(code) > ACCOUNT_CODE_LENGTH:  # a long issuer name: its digest instead
+        code = f"terminal:{terminal_id}:{kind}:#{hashlib.sha256(issuer.encode()).hexdigest()[:24]}"
+    return _system_account(code, kind, outlet=outlet_id, terminal=terminal_id)
 
 
 # System accounts are never deleted and their floor never changes: once found they are

@@ -56,10 +56,9 @@ def current_business_date(session) -> dt.date:
     info = directory.actor_info(session.actor)
     day = business_date(session.now(), info.time_zone, info.day_boundary)
     outlet_id = session.actor.outlet_id
-    last_closed = operation_store.last_closed_date(outlet_id)
+    last_closed, closed_month = operation_store.last_closes(outlet_id)
     if last_closed is not None and day <= last_closed:
         day = last_closed + dt.timedelta(days=1)
-    closed_month = operation_store.last_closed_month(outlet_id)
     if closed_month is not None and day.strftime("%Y-%m") <= closed_month:
         day = month_bounds(closed_month)[1]
     return day

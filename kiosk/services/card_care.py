@@ -178,7 +178,8 @@ def replace_card(session: Session, request: Replacement, *, key: str,
         models.Card.update(main_card=new.id).where(models.Card.main_card == old.id).execute()
         moved = move_all_balances(posting, old_now, card_store.locked(new.id))
         drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
-        posting.move(drawer, till_account(session.actor.outlet_id, None, "fee_income"),
+        posting.move(drawer, till_account(session.actor.outlet_id,
+                                                session.actor.terminal_id, "fee_income"),
                      request.fee)
         data = {"card_number": new.number, "old_card_number": old.number,
                 "reason": request.reason, "tier": tier, "amount": request.fee,
@@ -338,9 +339,9 @@ def clear_card(session: Session, number: str, *, key: str, review=None) -> Clear
         posting.move(accounts["principal"], till_account(outlet, None, "fee_income"), fee)
         posting.move(accounts["principal"], drawer, accounts["principal"].balance - fee)
         posting.move(accounts["deposit"], drawer, accounts["deposit"].balance)
-        posting.move(accounts["bonus"], till_account(outlet, None, "promotion_expense"),
+        posting.move(accounts["bonus"], till_account(outlet, terminal, "promotion_expense"),
                      accounts["bonus"].balance)
-        posting.move(accounts["points"], till_account(outlet, None, "points_issued"),
+        posting.move(accounts["points"], till_account(outlet, terminal, "points_issued"),
                      accounts["points"].balance)
         data = {"card_number": card.number, "amount": paid,
                 "principal": accounts["principal"].balance,

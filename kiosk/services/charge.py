@@ -24,12 +24,12 @@ from kiosk.services import points as points_service
 from kiosk.services.accounts import card_accounts, issuer_account, till_account
 from kiosk.services.business_date import current_business_date
 from kiosk.services.cards import PinLocked
-from kiosk.services.operations import (InsufficientFunds, OperationResult, Posting, perform,
-                                       stored)
+from kiosk.services.operations import (InsufficientFunds, OperationResult, Posting, committed,
+                                       perform, stored)
 from kiosk.services.session import Session
 from kiosk.store import cards as card_store
 from kiosk.store import channel_orders as order_store
-from kiosk.store import ledger, models
+from kiosk.store import failures, ledger, models
 from kiosk.store import operations as operation_store
 
 
@@ -155,6 +155,18 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
     return ChargeResult.of(outcome)
 
 
+def posted(session: Session, key: str) -> ChargeResult | None:
+    """The charge made under `key` (the sale's key), if it committed: asked when the
+    store answers again after a charge whose outcome the terminal never heard (the
+    server failed over mid-commit), so the screen says whether the sale went through.
+    None: it did not, and the same sale may be charged again (it never posts twice)."""
+    with failures.as_unavailable():  # still unreachable: "not known yet", said so
+        permissions.require(session, permissions.CHARGE)
+        outcome = committed(key, "charge")
+    return ChargeResult.of(replace(outcome, reconnected=True)) if outcome is not None \
+        else None
+
+
 def _check_amount(amount: int) -> None:
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise KioskError(N_("The amount must be a positive number of fen."))
@@ -162,7 +174,9 @@ def _check_amount(amount: int) -> None:
 
 def _sales_account(session: Session, card: models.Card) -> models.Account:
     if card.product.kind == "insurance":
-        return issuer_account(card.product.issuer or card.product.code)
+        return issuer_account(card.product.issuer or card.product.code,
+                              outlet_id=session.actor.outlet_id,
+                              terminal_id=session.actor.terminal_id)
     return till_account(session.actor.outlet_id, session.actor.terminal_id, "outlet_sales")
 
 
@@ -297,8 +311,10 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
         points_account = _points_account_to_refund(accounts, charged)
         points = min(points, points_account.balance) if points_account is not None else 0
         if points_account is not None:
-            posting.move(points_account,
-                         till_account(original.outlet_id, None, "points_issued"), points)
+            # Back into the pool the charge's points came from (its terminal's).
+            pool = ledger.system_account_of(original.id, "points_issued") or till_account(
+                original.outlet_id, original.terminal_id, "points_issued")
+            posting.move(points_account, pool, points)
         data = {"original_operation_id": original.id, "amount": amount, "principal": principal,
                 "bonus": bonus, "points": points, "refunded_total": total_after,
                 "card_number": card.number}

@@ -220,7 +220,8 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
             raise InvalidInput(N_("Write the card (or read the smart card) before issuing "
                                   "it."))
         drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
-        posting.move(drawer, till_account(session.actor.outlet_id, None, "fee_income"),
+        posting.move(drawer, till_account(session.actor.outlet_id,
+                                                session.actor.terminal_id, "fee_income"),
                      request.fee)
         posting.move(drawer, card_accounts(card, lock=True)["deposit"], request.deposit)
         data = {"card_number": card.number, "amount": request.fee + request.deposit,

@@ -317,10 +317,13 @@ def migrate(session: Session, request: MigrationRequest) -> MigrationResult:
         posting.operation.card = credited.id
         accounts = card_accounts(credited, lock=True)
         principal = accounts["principal"]
-        posting.move(till_account(session.actor.outlet_id, None, "migration_suspense"),
+        posting.move(till_account(session.actor.outlet_id, session.actor.terminal_id,
+                                  "migration_suspense"),
                      principal, legacy.balance)
-        # The old card's points come too, as points issued by this outlet.
-        posting.move(till_account(session.actor.outlet_id, None, "points_issued"),
+        # The old card's points come too, as points issued by this outlet (its till's
+        # pool: no row all of an outlet's terminals wait on).
+        posting.move(till_account(session.actor.outlet_id, session.actor.terminal_id,
+                                  "points_issued"),
                      accounts["points"], legacy.points)
         _remember_old_number(member, legacy.number)
         data = {"card_number": credited.number, "old_card_number": legacy.number,

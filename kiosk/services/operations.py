@@ -25,7 +25,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 
 import peewee as pw
@@ -64,6 +64,10 @@ class Outcome:
     data: dict
     replayed: bool = False
     business_date: str = ""
+    # The connection to the store was lost during this call and the operation was
+    # settled after reconnecting, by its key: `replayed` then says the first attempt had
+    # committed (found, not posted again), otherwise it had not and was posted now, once.
+    reconnected: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +79,7 @@ class OperationResult:
     operation_id: int
     replayed: bool = False
     receipt_id: int | None = None
+    reconnected: bool = False  # see Outcome: the screen says which way it went
 
     @classmethod
     def of(cls, outcome: Outcome, **more):
@@ -83,7 +88,7 @@ class OperationResult:
         names = {item.name for item in dataclass_fields(cls)}
         figures = {name: value for name, value in outcome.data.items() if name in names}
         return cls(operation_id=outcome.operation_id, replayed=outcome.replayed,
-                   **{**figures, **more})
+                   reconnected=outcome.reconnected, **{**figures, **more})
 
 
 def request_fingerprint(request: dict) -> str:
@@ -167,6 +172,7 @@ def perform(session: Session, *, kind: str, key: str, request: dict,
         raise KioskError(N_("Every operation needs an idempotency key of 1-80 characters."))
     fingerprint = request_fingerprint({"kind": kind, **request})
     started = time.perf_counter()
+    reconnected = False
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with _forgetting_on_failure(), database.atomic():
@@ -174,7 +180,10 @@ def perform(session: Session, *, kind: str, key: str, request: dict,
                     session, kinds.kind(kind), key, fingerprint, run,
                     dict(card=card, amount=amount, tender=tender, reverses=reverses,
                          reviewer=reviewer_id, memo=memo, channel_order_no=channel_order_no))
-            _log(kind, card, session, "replayed" if outcome.replayed else "ok", started)
+            if reconnected:
+                outcome = replace(outcome, reconnected=True)
+            _log(kind, card, session, ("replayed" if outcome.replayed else "ok")
+                 + (" after reconnecting" if reconnected else ""), started)
             return outcome
         except pw.IntegrityError:
             # Two terminals raced with one key: the loser replays the winner's result.
@@ -186,6 +195,7 @@ def perform(session: Session, *, kind: str, key: str, request: dict,
                 # The whole operation again, under the same key: if the lost connection
                 # had committed it, the retry finds the key and replays the result.
                 if lost:
+                    reconnected = True
                     failures.reconnect()
                 time.sleep(RECONNECT_WAITS[attempt - 1] if lost else 0.01 * attempt)
                 continue
@@ -282,6 +292,18 @@ _FOREIGN_KEYS = {"outlet", "terminal", "operator", "shift", "reviewer", "card", 
 def stored(key: str) -> operation_store.Stored | None:
     """The operation committed under `key`, if there is one."""
     return operation_store.by_key(key)
+
+
+def committed(key: str, kind: str) -> Outcome | None:
+    """What was committed under `key` (a replay of its stored result), or None if
+    nothing was: how a terminal learns, once the store answers again, whether an
+    operation whose commit it never heard back about went through. Callers check the
+    operator's right first (see charge.posted)."""
+    with failures.as_unavailable():
+        existing = stored(key)
+    if existing is None or existing.kind != kind:
+        return None
+    return _replayed(existing)
 
 
 def _subject(operation: models.Operation) -> str:

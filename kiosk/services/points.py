@@ -34,7 +34,7 @@ from kiosk.services.operations import OperationResult, Posting, perform, stored
 from kiosk.services.session import Session
 from kiosk.services.tiers import tier_offer, tiers
 from kiosk.store import cards as card_store
-from kiosk.store import models
+from kiosk.store import ledger, models
 from kiosk.store import operations as operation_store
 from kiosk.store import points as points_store
 
@@ -58,7 +58,8 @@ def post_earned(session: Session, posting: Posting, card: models.Card,
     earns. Returns (points earned, points after, a tier upgrade the points now reach)."""
     accounts = card_accounts(card, lock=True)
     points = points_for(card, amount)
-    pool = till_account(session.actor.outlet_id, None, "points_issued")
+    # The till's own pool: no row every charge of the outlet would wait on (issue 18).
+    pool = till_account(session.actor.outlet_id, session.actor.terminal_id, "points_issued")
     posting.move(pool, accounts["points"], points)
     after = accounts["points"].balance + points
     return points, after, tier_offer(card, after)
@@ -165,7 +166,10 @@ def return_member_sale(session: Session, *, original_operation_id: int, amount: 
         posting.operation.card = card.id
         account = card_accounts(card, lock=True)["points"]
         due = max(0, min(due, account.balance))
-        posting.move(account, till_account(original.outlet_id, None, "points_issued"), due)
+        # Back into the pool the points came from (the earning terminal's).
+        pool = ledger.system_account_of(original.id, "points_issued") or till_account(
+            original.outlet_id, original.terminal_id, "points_issued")
+        posting.move(account, pool, due)
         data = {"original_operation_id": original.id, "amount": amount, "points": due,
                 "points_after": account.balance - due, "returned_total": before + amount,
                 "card_number": card.number}
@@ -239,8 +243,8 @@ def redeem(session: Session, *, card_number: str, points: int, pin: str | None, 
         _check_opened(session, card_now)
         account = card_accounts(card_now, lock=True)["points"]
         _check_enough(account.balance, points)  # the decision, on the locked row
-        posting.move(account, till_account(session.actor.outlet_id, None, "points_redeemed"),
-                     points)
+        posting.move(account, till_account(session.actor.outlet_id, session.actor.terminal_id,
+                                           "points_redeemed"), points)
         data = {"card_number": card_now.number, "points": points,
                 "points_after": account.balance - points, "memo": memo, "amount": 0}
         data["receipt_id"] = receipts.queue(session, posting.operation, card_now,

@@ -21,14 +21,15 @@ from kiosk.store import models, sql
 from kiosk.store.db import database
 
 _TAKE_RECEIPT_NO = sql.Statement(
-    'UPDATE "terminal" SET "next_receipt_no" = "next_receipt_no" + 1 WHERE "id" = ?')
-_RECEIPT_NO_TAKEN = sql.Statement('SELECT "next_receipt_no" - 1 FROM "terminal" WHERE "id" = ?')
+    'UPDATE "terminal" SET "next_receipt_no" = "next_receipt_no" + 1 WHERE "id" = ? '
+    'RETURNING "next_receipt_no" - 1')
 
 
 def _next_receipt_no(terminal_id: int) -> int:
-    """Take the terminal's next number inside the operation's transaction (no gaps)."""
-    _TAKE_RECEIPT_NO.execute(terminal_id)
-    return _RECEIPT_NO_TAKEN.first(terminal_id)[0]
+    """Take the terminal's next number inside the operation's transaction (no gaps; the
+    terminal's own row, so no other till waits on it). One round trip: RETURNING, which
+    PostgreSQL and SQLite (3.35 and later) both read."""
+    return _TAKE_RECEIPT_NO.execute(terminal_id).fetchall()[0][0]
 
 
 def receipt_label(terminal_code: str, number: int) -> str:
@@ -45,7 +46,8 @@ def queue(session: Session, operation: models.Operation, card: models.Card, kind
     doc = _document(session, operation, card, kind, data, lines, number)
     # vars(), not asdict(): the fields are already plain tuples and strings.
     return sql.insert(models.Receipt(
-        terminal=terminal_id, receipt_no=number, operation=operation.id,
+        terminal=terminal_id, outlet=session.actor.outlet_id, receipt_no=number,
+        operation=operation.id,
         created_at=session.now(), document=json.dumps(vars(doc), ensure_ascii=False)))
 
 

@@ -62,7 +62,8 @@ def recharge(session: Session, *, card_number: str, amount: int, tender: str,
         drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
         posting.move(drawer, accounts["principal"], amount)
         if bonus:
-            expense = till_account(session.actor.outlet_id, None, "promotion_expense")
+            expense = till_account(session.actor.outlet_id, session.actor.terminal_id,
+                                   "promotion_expense")
             posting.move(expense, accounts["bonus"], bonus)
         data = {"card_number": card.number, "amount": amount, "bonus": bonus,
                 "promotion": promotion.name if promotion else "",

@@ -48,6 +48,8 @@ class ReconnectingPostgresqlDatabase(RefusesNul, ReconnectMixin, peewee.Postgres
         (peewee.OperationalError, "server closed the connection"),
         (peewee.OperationalError, "terminating connection"),
         (peewee.OperationalError, "connection refused"),
+        (peewee.OperationalError, "could not connect"),
+        (peewee.OperationalError, "read-only transaction"),  # a standby: find the primary
         (peewee.OperationalError, "ssl connection has been closed"),
         (peewee.InterfaceError, "connection already closed"),
     )
@@ -100,6 +102,8 @@ def connect(url: str, *, create: bool = False) -> peewee.Database:
         # terminals never deadlock upgrading a read lock to a write lock.
         db = db_url.connect(url, pragmas=SQLITE_PRAGMAS, timeout=SQLITE_BUSY_TIMEOUT_SECONDS,
                             lock_type="IMMEDIATE")
+    elif is_multi_host(url):
+        db = multi_host_database(url)
     else:
         db = db_url.connect(url)
     db.kiosk_store_key = uuid.uuid4().hex  # what in-process caches are keyed by
@@ -110,6 +114,19 @@ def connect(url: str, *, create: bool = False) -> peewee.Database:
         from kiosk.store.failures import unavailable
         raise unavailable(error, url) from None
     return db
+
+
+def is_multi_host(url: str) -> bool:
+    """postgresql://user@host1:5432,host2:5432/db?target_session_attrs=read-write: a
+    primary and its standby; libpq tries them in turn and keeps the one that takes
+    writes, so after a failover the next connection finds the promoted standby."""
+    return not is_sqlite(url) and "," in urlparse(url).netloc
+
+
+def multi_host_database(url: str) -> peewee.Database:
+    """The whole URL goes to libpq as it is (peewee's URL parser reads one host)."""
+    parsed = urlparse(url)
+    return ReconnectingPostgresqlDatabase(parsed.path[1:] or "postgres", dsn=url)
 
 
 def safe_url(url: str) -> str:

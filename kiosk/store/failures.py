@@ -14,10 +14,14 @@ from kiosk.store.db import database, is_sqlite, safe_url
 
 DATABASE_ERRORS = (pw.OperationalError, pw.InternalError, pw.InterfaceError)
 SERIALIZATION_FAILURES = {"40001", "40P01"}
-CONNECTION_LOST_STATES = {"57P01", "57P02", "57P03", "08000", "08003", "08006"}
+# 25006: a write reached a standby (a failover under way, or the old primary came back
+# as a standby): reconnecting finds the server that takes writes (target_session_attrs).
+CONNECTION_LOST_STATES = {"57P01", "57P02", "57P03", "08000", "08001", "08003", "08006",
+                          "25006"}
 CONNECTION_LOST_TEXT = ("server closed the connection", "connection already closed",
                         "terminating connection", "could not connect", "connection refused",
-                        "ssl connection has been closed", "no connection to the server")
+                        "ssl connection has been closed", "no connection to the server",
+                        "session is read-only", "in hot standby mode")
 LOCKED_TEXT = ("database is locked", "database table is locked", "database is busy")
 FULL_TEXT = ("disk is full", "no space left", "disk full")
 
@@ -59,6 +63,10 @@ def unavailable(error: Exception, url: str | None = None) -> StoreUnavailable:
     """The one place a database failure becomes a message for a person: nothing was
     written, and what to do. With `url`, the store failed to open (what to check)."""
     text = error_text(error)
+    if url is None and connection_lost(error):
+        return StoreUnavailable(N_(
+            "The database cannot be reached. Whether this was posted is not known yet: "
+            "try again with the same sale when it is back; it never posts twice."))
     if "readonly" in text.replace(" ", "").replace("-", ""):
         return StoreUnavailable(N_("The database cannot be written (it is read-only); nothing "
                                    "was changed. Check the owner and permissions of the "

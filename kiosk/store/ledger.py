@@ -18,7 +18,7 @@ def card_accounts(card_id: int, *, lock: bool = False) -> list[models.Account]:
     return statement.models(models.Account, card_id)
 
 
-ADD_TO_BALANCE = sql.Statement('UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ?')
+_ADD_TO_BALANCE = sql.Statement('UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ?')
 _TAKE_FROM_BALANCE = sql.Statement(
     'UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ? AND "balance" >= ?')
 
@@ -37,7 +37,7 @@ def change_balance(account_id: int, delta: int, *, floor_at_zero: bool,
         return _TAKE_FROM_BALANCE.changed(delta, account_id, -delta) == 1
     if delta > 0 and ceiling is not None:
         return _ADD_UP_TO_CEILING.changed(delta, account_id, delta, ceiling) == 1
-    return ADD_TO_BALANCE.changed(delta, account_id) == 1
+    return _ADD_TO_BALANCE.changed(delta, account_id) == 1
 
 
 _BALANCE = sql.Statement('SELECT "balance" FROM "account" WHERE "id" = ?')
@@ -51,7 +51,7 @@ def insert_entries(operation: models.Operation,
                    entries: Iterable[tuple[models.Account, int]]) -> None:
     sql.insert_rows(models.JournalEntry, [
         {"operation": operation.id, "account": account.id, "amount": amount,
-         "business_date": operation.business_date}
+         "business_date": operation.business_date, "outlet": operation.outlet_id}
         for account, amount in entries])
 
 
@@ -81,6 +81,13 @@ def accounts_by_id(ids: Iterable[int]) -> dict[int, models.Account]:
     ids = list(ids)
     return {account.id: account for account in
             models.Account.select().where(models.Account.id.in_(ids))} if ids else {}
+
+
+def system_account_of(operation_id: int, kind: str) -> models.Account | None:
+    """The system account of `kind` an operation moved (a charge's points pool)."""
+    E, A = models.JournalEntry, models.Account
+    return (A.select().join(E).where(E.operation == operation_id, A.kind == kind,
+                                     A.card.is_null()).first())
 
 
 def paid_into(operation_id: int) -> models.Account:

@@ -302,6 +302,9 @@ class JournalEntry(BaseModel):
     account = pw.ForeignKeyField(Account, backref="entries")
     amount = pw.BigIntegerField()
     business_date = pw.DateField()
+    # The operation's outlet: the key a distributed store would shard the hot tables by
+    # (docs/scaling.md); null only on rows from before schema version 11 not backfilled.
+    outlet = pw.ForeignKeyField(Outlet, null=True)
 
     class Meta:
         indexes = ((("account", "operation"), False), (("business_date",), False))
@@ -323,6 +326,7 @@ class Receipt(BaseModel):
     last_error = pw.CharField(max_length=200, default="")
     created_at = pw.DateTimeField(default=utc_now)
     printed_at = pw.DateTimeField(null=True)
+    outlet = pw.ForeignKeyField(Outlet, null=True)  # the terminal's: the distribution key
 
     class Meta:
         indexes = ((("terminal", "receipt_no"), True), (("status",), False))

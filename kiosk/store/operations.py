@@ -28,10 +28,12 @@ class Stored:
     operation_id: int
     request_hash: str
     result: str  # JSON
+    kind: str = ""
 
 
 _BY_KEY = sql.Statement(
-    'SELECT "id", "request_hash", "result" FROM "operation" WHERE "idempotency_key" = ?')
+    'SELECT "id", "request_hash", "result", "kind" FROM "operation" '
+    'WHERE "idempotency_key" = ?')
 
 
 def by_key(key: str) -> Stored | None:
@@ -156,6 +158,18 @@ _MONTH_CLOSED = sql.Statement(
     'SELECT 1 FROM "month_close" WHERE "outlet_id" = ? AND "month" = ?')
 _LAST_CLOSED_MONTH = sql.Statement(
     'SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = ?')
+
+
+_LAST_CLOSES = sql.Statement(
+    'SELECT (SELECT MAX("business_date") FROM "day_close" WHERE "outlet_id" = ?), '
+    '(SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = ?)')
+
+
+def last_closes(outlet_id: int) -> tuple[dt.date | None, str | None]:
+    """The outlet's last closed business date and month (YYYY-MM), in one statement:
+    every operation asks, twice (the screen's hint, then the decision)."""
+    day, month = _LAST_CLOSES.first(outlet_id, outlet_id)
+    return (None if day is None else dt.date.fromisoformat(str(day)[:10])), month
 
 
 def month_closed(outlet_id: int, month: str) -> bool:

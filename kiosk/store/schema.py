@@ -152,6 +152,24 @@ def _member_points(db: pw.Database) -> None:
     _add_columns(db, _V10_COLUMNS)
 
 
+_V13_COLUMNS = (
+    ("journal_entry", "outlet_id", 'INTEGER REFERENCES "outlet" ("id")'),
+    ("receipt", "outlet_id", 'INTEGER REFERENCES "outlet" ("id")'),
+)
+
+
+def _outlet_keys(db: pw.Database) -> None:
+    """Every hot table carries its outlet (operation, account, card already did): the
+    distribution key is in place should the store outgrow one server (docs/scaling.md)."""
+    _add_columns(db, _V13_COLUMNS)
+    db.execute_sql('UPDATE "journal_entry" SET "outlet_id" = (SELECT o."outlet_id" FROM '
+                   '"operation" AS o WHERE o."id" = "journal_entry"."operation_id") '
+                   'WHERE "outlet_id" IS NULL')
+    db.execute_sql('UPDATE "receipt" SET "outlet_id" = (SELECT t."outlet_id" FROM '
+                   '"terminal" AS t WHERE t."id" = "receipt"."terminal_id") '
+                   'WHERE "outlet_id" IS NULL')
+
+
 # Append only: a migration, once released, is never edited.
 MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (1, _create_tables),
@@ -167,6 +185,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (10, _member_points),
     (11, _fuel_cards),
     (12, _prepaid_cards),
+    (13, _outlet_keys),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

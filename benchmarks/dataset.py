@@ -20,8 +20,10 @@ from kiosk.services.secrets import Sealer
 from kiosk.store import audit as audit_store
 from kiosk.store import models, sql
 from kiosk.store.db import database
-from kiosk.store.ledger import ADD_TO_BALANCE
 
+# The generator's own statement: the product changes balances only through
+# ledger.change_balance, inside an operation.
+ADD_TO_BALANCE = sql.Statement('UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ?')
 SEED = 20261122
 BATCH = 5000
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -168,7 +170,8 @@ def _history_batch(data: BenchData, cash: models.Account, start: int, end: int) 
                      "result": "{}", "reversed_amount": 0}
         operations.append(operation)
         pairs = [(cash.id, -amount), (account, amount)]
-        entries += [{"operation": op_id, "account": a, "amount": v, "business_date": DAY}
+        entries += [{"operation": op_id, "account": a, "amount": v, "business_date": DAY,
+                     "outlet": data.outlet.id}
                     for a, v in pairs]
         for a, v in pairs:
             data.balance_deltas[a] = data.balance_deltas.get(a, 0) + v

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from kiosk.bench import dataset
+from benchmarks import dataset
 from kiosk.config import Settings
 from kiosk.services.session import Actor, Session
 

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kiosk.bench import dataset, figures
-from kiosk.bench.raw_charge import raw_charge_rate
-from kiosk.bench.stores import bench_settings, cashier_session, pg_schema
+from benchmarks import dataset, figures
+from benchmarks.raw_charge import raw_charge_rate
+from benchmarks.stores import bench_settings, cashier_session, pg_schema
 from kiosk.config import Settings
 from kiosk.services.bootstrap import open_runtime
 from kiosk.store import db
@@ -31,19 +31,23 @@ class Sizes:
     swipes: int
     startup_runs: int
     pg_charges: int
+    pg_seconds: float = 5.0  # the timed window of each terminal stage, and pgbench's run
+    pg_warmup: int = 5       # charges each terminal makes before the window opens
 
 
-QUICK = Sizes((10_000, 100_000), (5_000, 50_000), 200, 300, 20, 3, 40)
-FULL = Sizes((10_000, 100_000, 1_000_000), (5_000, 50_000, 500_000), 1000, 2000, 50, 5, 150)
+QUICK = Sizes((10_000, 100_000), (5_000, 50_000), 200, 300, 20, 3, 40, 5.0, 5)
+FULL = Sizes((10_000, 100_000, 1_000_000), (5_000, 50_000, 500_000), 1000, 2000, 50, 5, 150,
+             15.0, 20)
 
 GOALS = {  # figure -> (comparison, goal)
     "charge_ratio": (">=", 0.7), "startup_ratio": ("<=", 1.3), "search_ratio_phone": ("<=", 2),
     "search_ratio_card": ("<=", 2), "search_ratio_name_prefix": ("<=", 2),
     "export_ratio": (">=", 0.8), "pg_anomalies": ("<=", 0),
+    "pg_terminals_ratio": (">=", 0.25), "pg_scaling": (">=", 0.9),
 }
 
 
-TINY = Sizes((300,), (200,), 5, 5, 2, 1, 3)  # for the test that the bench runs at all
+TINY = Sizes((300,), (200,), 5, 5, 2, 1, 3, 1.0, 1)  # for the test that the bench runs at all
 
 
 def run(*, quick: bool, pg_url: str | None, emit: Callable[[str], None],
@@ -121,14 +125,17 @@ def _sqlite_figures(settings: Settings, sizes: Sizes, report) -> None:
 
 
 def _pg_figures(settings: Settings, pg_url: str, sizes: Sizes, report) -> None:
-    from kiosk.bench import contention
+    from benchmarks import contention
     with pg_schema(pg_url) as url:
         pg_settings = replace(settings, db_url=url)
         runtime = open_runtime(pg_settings, initialise=True)
         data = dataset.create_base(runtime)
         dataset.grow_members(data, 100)
-        funded = figures.fund_cards(cashier_session(runtime, data), contention.PROCESSES)
-        for name, value in contention.measure(pg_settings, funded, sizes.pg_charges).items():
+        funded = figures.fund_cards(cashier_session(runtime, data),
+                                    max(contention.TERMINAL_COUNTS))
+        for name, value in contention.measure(pg_settings, data, funded, sizes.pg_charges,
+                                              sizes.pg_seconds, sizes.pg_warmup,
+                                              pg_url).items():
             report(name, value)
 
 

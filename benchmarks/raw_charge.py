@@ -20,7 +20,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from kiosk.bench.dataset import BenchData
+from benchmarks.dataset import BenchData
 from kiosk.services.audit import canonical_json, chain_fields, event_hash, head_seal
 from kiosk.services.operations import entries_digest, header_digest, request_fingerprint
 from kiosk.store import models
@@ -36,7 +36,7 @@ class RawCharges:
         self.operator_id = data.cashier.id
         self.sealer, self.chain_name = data.sealer, data.chain
         self.sales_id = self._account_id(f"terminal:{self.terminal_id}:outlet_sales")
-        self.points_pool_id = self._account_id(f"outlet:{self.outlet_id}:points_issued")
+        self.points_pool_id = self._account_id(f"terminal:{self.terminal_id}:points_issued")
         self.names = self.connection.execute(
             "SELECT o.code, t.code, p.login_id FROM outlet o, terminal t, operator p "
             "WHERE o.id = ? AND t.id = ? AND p.id = ?",
@@ -80,8 +80,8 @@ class RawCharges:
             db.execute("UPDATE account SET balance = balance + ? WHERE id = ?",
                        (delta, account_id))
         db.executemany("INSERT INTO journal_entry (operation_id, account_id, amount, "
-                       "business_date) VALUES (?, ?, ?, ?)",
-                       [(operation_id, account, delta, day.isoformat())
+                       "business_date, outlet_id) VALUES (?, ?, ?, ?, ?)",
+                       [(operation_id, account, delta, day.isoformat(), self.outlet_id)
                         for account, delta in entries])
         self._receipt(operation_id, now)
         self._audit(operation_id, number, amount, entries, now, header, day)
@@ -112,9 +112,10 @@ class RawCharges:
         number = db.execute("SELECT next_receipt_no - 1 FROM terminal WHERE id = ?",
                             (self.terminal_id,)).fetchone()[0]
         db.execute("INSERT INTO receipt (terminal_id, receipt_no, operation_id, body, text, "
-                   "document, status, copies_printed, last_error, created_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, '', ?)",
-                   (self.terminal_id, number, operation_id, *self.receipt, _stored_time(now)))
+                   "document, status, copies_printed, last_error, created_at, outlet_id) "
+                   "VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, '', ?, ?)",
+                   (self.terminal_id, number, operation_id, *self.receipt, _stored_time(now),
+                    self.outlet_id))
 
     def _audit(self, operation_id, number, amount, entries, now, header, day) -> None:
         db = self.connection

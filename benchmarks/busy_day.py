@@ -12,8 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from kiosk.bench import contention, dataset, figures
-from kiosk.bench.stores import bench_settings, cashier_session, pg_schema
+from benchmarks import contention, dataset, figures
+from benchmarks.stores import bench_settings, cashier_session, pg_schema
 from kiosk.config import Settings
 from kiosk.services import cards
 from kiosk.services.bootstrap import open_runtime
@@ -33,6 +33,11 @@ def _balance(numbers: list[str]) -> int:
 
 def _funded_store(settings: Settings, cards: int, charges: int = 0
                   ) -> tuple[Session, list[str]]:
+    session, numbers, _ = _funded_data(settings, cards, charges)
+    return session, numbers
+
+
+def _funded_data(settings: Settings, cards: int, charges: int = 0):
     """A new bench store in `settings` with `cards` cards funded for `charges` charges
     spread over them at random: twice the largest amount times the mean count, so no
     card runs dry by chance (a declined sale would end the run, not test the ledger)."""
@@ -41,7 +46,7 @@ def _funded_store(settings: Settings, cards: int, charges: int = 0
     dataset.grow_members(data, cards)
     session = cashier_session(runtime, data)
     amount = max(1_000_000, 2 * max(AMOUNTS) * -(-charges // cards))
-    return session, figures.fund_cards(session, cards, amount)
+    return session, figures.fund_cards(session, cards, amount), data
 
 
 def sqlite_day(charges: int, report) -> None:
@@ -69,6 +74,6 @@ def pg_day(pg_url: str, seconds: float, report) -> None:
     with pg_schema(pg_url, "busy") as url, \
             tempfile.TemporaryDirectory(prefix="kiosk-busy-pg-") as folder:
         settings = bench_settings(Path(folder), url)
-        _, numbers = _funded_store(settings, 64)
-        for name, value in contention.sustained(settings, numbers, seconds).items():
+        _, numbers, data = _funded_data(settings, 64)
+        for name, value in contention.sustained(settings, data, numbers, seconds).items():
             report(name, value)

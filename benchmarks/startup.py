@@ -1,4 +1,4 @@
-"""`python -m kiosk.bench.startup kiosk|bare`: start, show the first screen headless, exit.
+"""`python -m benchmarks.startup kiosk|bare`: start, show the first screen headless, exit.
 `kiosk bench` times this process from its start to its exit."""
 
 from __future__ import annotations
