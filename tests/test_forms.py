@@ -75,3 +75,15 @@ async def test_a_tables_columns_are_as_wide_as_their_widest_cell_from_the_start(
         shown = app.export_screenshot().replace("&#160;", " ")
         for cell in table.get_row_at(0):
             assert str(cell) in shown  # painted whole, not cut to its title's width
+
+
+async def test_the_next_card_typed_in_card_services_replaces_the_last_number(tmp_path):
+    from tests.conftest import SV_CARD, MAIN_CARD
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "3", "CardServiceScreen")
+        screen = app.screen
+        await pilot.press(*SV_CARD, "enter")
+        await wait_until(pilot, lambda: screen.card is not None, "the first card shown")
+        await pilot.press(*MAIN_CARD, "enter")
+        await wait_until(pilot, lambda: screen.card.number == MAIN_CARD, "the second card shown")

@@ -98,7 +98,10 @@ class CardServiceScreen(KioskScreen):
         # keeps what the action said: a refusal or "Done." is not wiped by the reload.
         same_card = self.card is not None and self.card.number == card.number
         self.card = card
-        self.query_one("#number", Input).value = card.number
+        number = self.query_one("#number", Input)
+        number.value = card.number
+        if number.has_focus:
+            number.select_all()  # the next card typed replaces this one's number
         lines = card_summary(self.tr, card)
         self.query_one("#summary", Static).update("\n".join(lines))
         cells = [f"[b]{key}[/b] {self.tr(label)}" for key, label in ACTIONS]
