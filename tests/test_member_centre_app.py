@@ -457,3 +457,15 @@ async def test_finance_approves_a_transfer_after_one_line_that_names_it(tmp_path
         await pilot.press("enter")
         await wait_for_message(pilot, "Decided")
     assert models.InsuranceTransfer.get().status == "approved"
+
+
+async def test_the_reviewer_of_a_recharge_reversal_sees_the_card_and_the_amount(tmp_path):
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await recharge_500_at_the_member_centre(pilot)
+        await pilot.press("f2")
+        await wait_for_screen(pilot, "RechargeScreen")
+        await pilot.press("f7")
+        await wait_for_screen(pilot, "ReviewModal")
+        title = str(app.screen.query_one("#title").render())
+        assert "¥500.00" in title and SV_CARD[-4:] in title

@@ -110,16 +110,20 @@ class RechargeScreen(CardActionScreen):
     def action_reverse_payment(self) -> None:
         self.app.switch_screen(PaymentReversalScreen(self.card))
 
-    def _reversible_done(self, operation_id: int) -> None:
-        """Today's last recharge found: a second operator authorises its reversal."""
+    def _reversible_done(self, found: recharge.ReversibleRecharge) -> None:
+        """Today's last recharge found: a second operator authorises its reversal, seeing
+        the card and the amount."""
         from kiosk.screens.review import ReviewModal
 
         def reviewed(review) -> None:
             if review:
                 self.call("reversal", recharge.reverse_recharge, self.app.session,
-                          original_operation_id=operation_id, key=self.key + "-reversal",
-                          review=review)
-        self.app.push_screen(ReviewModal(None, self.tr("Reversing a recharge")), reviewed)
+                          original_operation_id=found.operation_id,
+                          key=self.key + "-reversal", review=review)
+        self.app.push_screen(ReviewModal(None, self.tr(
+            "Reversing recharge #{number} of {amount} on {card}").format(
+            number=found.operation_id, amount=format_yuan(found.amount),
+            card=self.card.masked_number)), reviewed)
 
     def outcome(self, result) -> list[str]:
         if isinstance(result, ReversalResult):

@@ -142,8 +142,15 @@ def promotions_for(session: Session, card_number: str) -> list[str]:
         models.Promotion.ends_on >= day).order_by(models.Promotion.min_amount)]
 
 
-def last_reversible(session: Session, card_number: str) -> int:
-    """Today's latest recharge of the card that is not reversed yet (its operation id)."""
+@dataclass(frozen=True)
+class ReversibleRecharge:
+    operation_id: int
+    amount: int  # the principal paid in; its bonus goes with it
+
+
+def last_reversible(session: Session, card_number: str) -> ReversibleRecharge:
+    """Today's latest recharge of the card that is not reversed yet, for the reviewer to
+    see what they authorise (the reversal decides again on the locked original)."""
     permissions.require(session, permissions.RECHARGE)
     card = cards.get_card(card_number)
     operation = (models.Operation.select().where(
@@ -152,4 +159,4 @@ def last_reversible(session: Session, card_number: str) -> int:
         models.Operation.reversed_amount == 0).order_by(models.Operation.id.desc()).first())
     if operation is None:
         raise KioskError(N_("This card has no recharge today that could be reversed."))
-    return operation.id
+    return ReversibleRecharge(operation.id, operation.amount)
