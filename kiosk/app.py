@@ -116,7 +116,9 @@ class KioskApp(App):
         from kiosk.screens.first_run import FirstRunScreen
         from kiosk.screens.login import LoginScreen
         self.push_screen(FirstRunScreen() if self.terminal_session is None else LoginScreen())
-        self.set_interval(SWIPE_POLL_SECONDS, self._poll_swipe)
+        # Polled only while the detector holds keys: an idle terminal does not wake
+        # 33 times a second (cheap terminals, and the CPU an idle app costs).
+        self.swipe_poll = self.set_interval(SWIPE_POLL_SECONDS, self._poll_swipe, pause=True)
         self.set_interval(1.0, self.check_inactivity)
         self._start_device_threads()
         if self.terminal_session is not None:
@@ -271,6 +273,8 @@ class KioskApp(App):
             for held in decision.held:
                 await super().on_event(held)
             return True
+        if self.detector.holding:
+            self.swipe_poll.resume()
         self._deliver_swipe(decision)
         return True
 
@@ -281,6 +285,8 @@ class KioskApp(App):
                 self.call_later(super().on_event, held)
         elif decision.verdict is Verdict.BROKEN:
             self._deliver_swipe(decision)
+        if not self.detector.holding:
+            self.swipe_poll.pause()
 
     def _deliver_swipe(self, decision) -> None:
         if decision.verdict is Verdict.SWIPE:
