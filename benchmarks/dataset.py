@@ -82,8 +82,10 @@ def create_base(runtime) -> BenchData:
         outlet = models.Outlet.create(code="99000001", name="基准门店", time_zone="Asia/Shanghai",
                                       day_boundary="04:00")
         terminal = models.Terminal.create(outlet=outlet, code="B01")
+        # Outside the prepaid-card rules (a chain may set a product so): the bench funds
+        # its cards with more than a prepaid card may hold, to charge them all day.
         product = models.CardProduct.create(code="BSV", name="储值卡", kind="stored_value",
-                                            points_per_yuan=1)
+                                            points_per_yuan=1, prepaid=False)
         models.OutletProduct.create(outlet=outlet, product=product)
         cashier = models.Operator.create(
             outlet=outlet, login_id="bench1", name="基准",

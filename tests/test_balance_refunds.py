@@ -104,6 +104,10 @@ def test_a_deposit_is_refunded_without_closing_the_card(shop):
 
 def test_a_closed_card_refunds_nothing(shop):
     from kiosk.services import card_care
+    from kiosk.store import models
+    # Closed by clearing, which the prepaid rules allow only for named cards some months
+    # old: this card's product is taken out of the rules to close it today.
+    models.CardProduct.update(prepaid=False).execute()
     number = shop.card(1000)
     card_care.clear_card(shop.clerk, number, key=key(), review=SUPERVISOR)
     with pytest.raises(KioskError):

@@ -134,7 +134,9 @@ def test_an_insurers_card_file_from_import_to_the_counter(insurer, runtime, tmp_
     sale = charge.charge(cashier, card_number=THREE[0][0], amount=12000,
                          pin=pin_of(id_number(1)), key=key())
     assert sale.principal_after == 38000
-    assert issuer_account(INSURER).balance == 12000  # the insurer owes the outlet
+    till = issuer_account(INSURER, outlet_id=cashier.actor.outlet_id,
+                          terminal_id=cashier.actor.terminal_id)
+    assert till.balance == 12000  # the insurer owes the outlet, on the charging till's row
     with pytest.raises(cards.WrongPin):
         charge.charge(cashier, card_number=THREE[2][0], amount=100, pin="000000", key=key())
     with pytest.raises(InsufficientFunds):  # the insurer keeps this card's balance
