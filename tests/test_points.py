@@ -64,7 +64,8 @@ def build_crm(chain, runtime) -> dict:
                                  count=6)
     clerk = operator(chain, runtime, "clerk1", "clerk")
     cashier = operator(chain, runtime, "cashier1", "cashier")
-    member_id = members.register(clerk, members.MemberDetails("张三丰", "13800138000"))
+    member_id = members.register(clerk, members.MemberDetails(
+        "张三丰", "13800138000", id_number="110101199003078515"))  # named prepaid cards need it
     member_card = issue(clerk, "MEM", member_id)
     stored = issue(clerk, "SV", member_id)
     recharge.recharge(clerk, card_number=stored, amount=100000, tender="cash", key=key())
