@@ -34,7 +34,8 @@ def key() -> str:
 @pytest.fixture
 def shop(chain, runtime):
     """The head office selling stored-value cards (SV), company cards with sub cards
-    (CO) and an insurer's card (TK), 30 blanks of each; a supervisor for reviews."""
+    (CO) and an insurer's card (TK), 60 blanks of each (the race issues two a round, 20
+    rounds in CI); a supervisor for reviews."""
     from kiosk.services import card_stock, operators
     admin.save_product(chain, "SV", name="储值卡", kind="stored_value")
     admin.save_product(chain, "CO", name="企业卡", kind="stored_value", sub_card_limit=5)
@@ -42,7 +43,7 @@ def shop(chain, runtime):
     for code, prefix in (("SV", "88880001"), ("CO", "88880003"), ("TK", "88880005")):
         admin.open_product(chain, OUTLET, code, True)
         card_stock.receive_range(chain, product_code=code, prefix=prefix, first="0000000",
-                                 count=30)
+                                 count=60)
     admin.add_operator(chain, OUTLET, SUPER[0], "张强", "supervisor", "Start1234")
     first = log_in(runtime, OUTLET, SUPER[0], "Start1234")
     operators.change_password(first, old_password="Start1234", new_password=SUPER[1])
