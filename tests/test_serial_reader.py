@@ -10,7 +10,7 @@ from kiosk.hw.tracks import parse_swipe, swipe_text
 PAN = "8888000000000018"
 
 
-def wait_for(predicate, timeout=3.0):
+def wait_for(predicate, timeout=10.0):  # an upper bound, for a loaded machine
     deadline = time.monotonic() + timeout
     while not predicate() and time.monotonic() < deadline:
         time.sleep(0.02)
