@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-import peewee as pw
 
 from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.identity import mask_id_number, mask_phone, normalise_id_number, normalise_phone
 from kiosk.services import audit, directory, permissions, prepaid
 from kiosk.services.business_date import local_time
 from kiosk.services.session import Session
-from kiosk.store import models, sql
+from kiosk.store import members as member_store
+from kiosk.store import models
 from kiosk.store.db import database
 from kiosk.text import plain_text
 
@@ -49,62 +49,10 @@ def search(session: Session, query: MemberQuery, *, page: int = 0,
     plain_text(*vars(query).values())
     if not 1 <= page_size <= MAX_PAGE or page < 0:
         raise InvalidInput(N_("Pages hold 1 to {most} rows."), most=MAX_PAGE)
-    sqlite = isinstance(database.obj, pw.SqliteDatabase)
     asked = {name: value for name, value in vars(query).items() if value}
-    params = [_search_value(name, value, sqlite) if name in _PATTERNS else value
-              for name, value in asked.items()]
-    cursor = _search_statement(tuple(asked), sqlite).execute(*params, page_size,
-                                                             page * page_size)
+    rows = member_store.search(asked, page_size, page * page_size)
     return [MemberRow(member_id, name, _masked("phone", phone), level, region)
-            for member_id, name, phone, level, region in cursor.fetchall()]
-
-
-# Lookups are what the counter waits on, so their SQL is made once per combination of
-# fields asked (and database), not per lookup. Parameters only: the text a person typed
-# is never part of the SQL.
-_CONDITIONS = {
-    "phone": 'm."phone" = ?',
-    "id_number": 'm."id_number" = ?',
-    "level": 'm."level" = ?',
-    "source": 'm."source" = ?',
-    "region": 'm."region" = ?',
-    # SQLite's case-sensitive GLOB uses the plain index, PostgreSQL's LIKE the
-    # text_pattern_ops index (migration 2).
-    "name_prefix": ('m."name" GLOB ?', 'm."name" LIKE ?'),
-    "old_card_number": "m.\"old_card_numbers\" LIKE ? ESCAPE '\\'",
-    "card_number": 'c."number" = ?',
-}
-_searches: dict[tuple, sql.Statement] = {}
-
-
-def _search_statement(given: tuple[str, ...], sqlite: bool) -> sql.Statement:
-    statement = _searches.get((given, sqlite))
-    if statement is None:
-        conditions = [_CONDITIONS[name] for name in given]
-        conditions = [c[0 if sqlite else 1] if isinstance(c, tuple) else c
-                      for c in conditions]
-        join = ' JOIN "card" c ON c."member_id" = m."id"' if "card_number" in given else ""
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        statement = _searches[(given, sqlite)] = sql.Statement(
-            f'SELECT m."id", m."name", m."phone", m."level", m."region" FROM "member" m{join}'
-            f'{where} ORDER BY m."id" LIMIT ? OFFSET ?')
-    return statement
-
-
-_PATTERNS = ("name_prefix", "old_card_number")  # matched by pattern, not equality
-
-
-def _search_value(name: str, value: str, sqlite: bool) -> str:
-    """The pattern for a field matched by pattern, its wildcards escaped."""
-    if name == "name_prefix":
-        if sqlite:
-            return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in value) + "*"
-        return _like_escaped(value) + "%"
-    return f"%{_like_escaped(value)}%"
-
-
-def _like_escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            for member_id, name, phone, level, region in rows]
 
 
 MAX_NAME = 50

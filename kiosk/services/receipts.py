@@ -17,20 +17,9 @@ from kiosk.money import format_yuan
 from kiosk.services.business_date import local_time
 from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
-from kiosk.store import models, sql
+from kiosk.store import models
+from kiosk.store import receipts as receipt_store
 from kiosk.store.db import database
-
-_TAKE_RECEIPT_NO = sql.Statement(
-    'UPDATE "terminal" SET "next_receipt_no" = "next_receipt_no" + 1 WHERE "id" = ? '
-    'RETURNING "next_receipt_no" - 1')
-
-
-def _next_receipt_no(terminal_id: int) -> int:
-    """Take the terminal's next number inside the operation's transaction (no gaps; the
-    terminal's own row, so no other till waits on it). One round trip: RETURNING, which
-    PostgreSQL and SQLite (3.35 and later) both read."""
-    return _TAKE_RECEIPT_NO.execute(terminal_id).fetchall()[0][0]
-
 
 def receipt_label(terminal_code: str, number: int) -> str:
     return f"{terminal_code}-{number:06d}"
@@ -42,10 +31,10 @@ def queue(session: Session, operation: models.Operation, card: models.Card, kind
     terminal_id = session.actor.terminal_id
     if terminal_id is None:
         return None
-    number = _next_receipt_no(terminal_id)
+    number = receipt_store.take_number(terminal_id)
     doc = _document(session, operation, card, kind, data, lines, number)
     # vars(), not asdict(): the fields are already plain tuples and strings.
-    return sql.insert(models.Receipt(
+    return receipt_store.insert(models.Receipt(
         terminal=terminal_id, outlet=session.actor.outlet_id, receipt_no=number,
         operation=operation.id,
         created_at=session.now(), document=json.dumps(vars(doc), ensure_ascii=False)))

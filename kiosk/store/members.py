@@ -1,0 +1,62 @@
+"""Member lookup: the statement the member search runs, by the fields asked."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from kiosk.store import sql
+from kiosk.store.db import database
+
+# Lookups are what the counter waits on, so their SQL is made once per combination of
+# fields asked (and database), not per lookup. Parameters only: the text a person typed
+# is never part of the SQL.
+_CONDITIONS = {
+    "phone": 'm."phone" = ?',
+    "id_number": 'm."id_number" = ?',
+    "level": 'm."level" = ?',
+    "source": 'm."source" = ?',
+    "region": 'm."region" = ?',
+    # SQLite's case-sensitive GLOB uses the plain index, PostgreSQL's LIKE the
+    # text_pattern_ops index (migration 2).
+    "name_prefix": ('m."name" GLOB ?', 'm."name" LIKE ?'),
+    "old_card_number": "m.\"old_card_numbers\" LIKE ? ESCAPE '\\'",
+    "card_number": 'c."number" = ?',
+}
+_PATTERNS = ("name_prefix", "old_card_number")  # matched by pattern, not equality
+_searches: dict[tuple, sql.Statement] = {}
+
+
+def search(asked: dict[str, str], limit: int, offset: int
+           ) -> list[tuple[int, str, str, str, str]]:
+    """(id, name, phone, level, region) of the members matching every field asked."""
+    sqlite = isinstance(database.obj, pw.SqliteDatabase)
+    params = [_search_value(name, value, sqlite) if name in _PATTERNS else value
+              for name, value in asked.items()]
+    return _search_statement(tuple(asked), sqlite).execute(*params, limit, offset).fetchall()
+
+
+def _search_statement(given: tuple[str, ...], sqlite: bool) -> sql.Statement:
+    statement = _searches.get((given, sqlite))
+    if statement is None:
+        conditions = [_CONDITIONS[name] for name in given]
+        conditions = [c[0 if sqlite else 1] if isinstance(c, tuple) else c
+                      for c in conditions]
+        join = ' JOIN "card" c ON c."member_id" = m."id"' if "card_number" in given else ""
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        statement = _searches[(given, sqlite)] = sql.Statement(
+            f'SELECT m."id", m."name", m."phone", m."level", m."region" FROM "member" m{join}'
+            f'{where} ORDER BY m."id" LIMIT ? OFFSET ?')
+    return statement
+
+
+def _search_value(name: str, value: str, sqlite: bool) -> str:
+    """The pattern for a field matched by pattern, its wildcards escaped."""
+    if name == "name_prefix":
+        if sqlite:
+            return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in value) + "*"
+        return _like_escaped(value) + "%"
+    return f"%{_like_escaped(value)}%"
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
