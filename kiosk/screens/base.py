@@ -15,7 +15,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from kiosk.errors import KioskError, N_
-from kiosk.messages import ReceiptsPrinted, ServiceDone, WorkDone
+from kiosk.hw.tracks import SwipeError, parse_swipe
+from kiosk.messages import CardSwiped, ReceiptsPrinted, ServiceDone, SwipeBroken, WorkDone
 
 log = logging.getLogger("kiosk.screens")
 
@@ -149,6 +150,19 @@ class KioskScreen(ServiceCalls, Screen):
 
     def say_error(self, error: Exception) -> None:
         self.say(self.describe(error), error=True)
+
+    def swiped_number(self, message: CardSwiped) -> str | None:
+        """The card number of a swipe, or None after saying what was wrong with it."""
+        try:
+            return parse_swipe(message.text).pan
+        except SwipeError as error:
+            self.say_error(error)
+            return None
+
+    def on_swipe_broken(self, message: SwipeBroken) -> None:
+        """A half-read card, on any screen: say so (the keys never reach a field)."""
+        self.say(self.tr("The swipe was cut off; swipe again in one smooth movement."),
+                 error=True)
 
     def say_saved(self, path) -> None:
         """A file saved under the kiosk's home, named from there so the line fits."""

@@ -9,8 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from kiosk.errors import KioskError, N_
-from kiosk.hw.tracks import SwipeError, parse_swipe
-from kiosk.messages import CardSwiped, SwipeBroken, WorkDone
+from kiosk.messages import CardSwiped, WorkDone
 from kiosk.money import format_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.card import card_summary
@@ -65,14 +64,9 @@ class CardServiceScreen(KioskScreen):
             self.load(number)
 
     def on_card_swiped(self, message: CardSwiped) -> None:
-        try:
-            self.load(parse_swipe(message.text).pan)
-        except SwipeError as error:
-            self.say_error(error)
-
-    def on_swipe_broken(self, message: SwipeBroken) -> None:
-        self.say(self.tr("The swipe was cut off; swipe again in one smooth movement."),
-                 error=True)
+        number = self.swiped_number(message)
+        if number:
+            self.load(number)
 
     def on_work_done(self, message: WorkDone) -> None:
         if message.error is not None:

@@ -9,7 +9,6 @@ import uuid
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.hw.tracks import SwipeError, parse_swipe
 from kiosk.messages import CardSwiped, WorkDone
 from kiosk.money import format_yuan
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field
@@ -47,12 +46,10 @@ class ChequeScreen(FormScreen):
                   search=self.search)
 
     def on_card_swiped(self, message: CardSwiped) -> None:
-        try:
-            self.set_value("card_number", parse_swipe(message.text).pan)
-        except SwipeError as error:
-            self.say_error(error)
-            return
-        self.query_one("#amount").focus()
+        number = self.swiped_number(message)
+        if number:
+            self.set_value("card_number", number)
+            self.query_one("#amount").focus()
 
     def submit(self) -> None:
         amount = self.money("amount")

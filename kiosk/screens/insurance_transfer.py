@@ -8,8 +8,7 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.hw.tracks import SwipeError, parse_swipe
-from kiosk.messages import CardSwiped, SwipeBroken
+from kiosk.messages import CardSwiped
 from kiosk.money import format_yuan
 from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.screens.form import DIGITS, Field, FormScreen
@@ -75,16 +74,10 @@ class InsuranceTransferScreen(FormScreen):
     def on_card_swiped(self, message: CardSwiped) -> None:
         """The member's stored-value card swiped: it is the target; with the charge
         typed, the request is filed."""
-        try:
-            self.set_value("target", parse_swipe(message.text).pan)
-        except SwipeError as error:
-            self.say_error(error)
-            return
-        self.submit()
-
-    def on_swipe_broken(self, message: SwipeBroken) -> None:
-        self.say(self.tr("The swipe was cut off; swipe again in one smooth movement."),
-                 error=True)
+        number = self.swiped_number(message)
+        if number:
+            self.set_value("target", number)
+            self.submit()
 
     def action_decide(self, approve: bool) -> None:
         row = row_under_cursor(self.query_one(DataTable), self.rows)

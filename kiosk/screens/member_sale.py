@@ -16,7 +16,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Static
 
 from kiosk.errors import N_
-from kiosk.hw.tracks import SwipeError, parse_swipe
 from kiosk.messages import CardSwiped
 from kiosk.money import MoneyError, format_yuan, parse_yuan
 from kiosk.screens.base import KioskScreen
@@ -132,17 +131,15 @@ class MemberScreen(KioskScreen):
     def on_card_swiped(self, message: CardSwiped) -> None:
         if self.busy:
             return
-        try:
-            swipe = parse_swipe(message.text)
-        except SwipeError as error:
-            self.say_error(error)
+        number = self.swiped_number(message)
+        if not number:
             return
-        if swipe.pan == self.card.number:
+        if number == self.card.number:
             self.action_pay_with_card()
             return
         self.busy = True
         self.say(self.tr("Reading card..."))
-        self.call(self._payer_read, charging.for_sale, self.app.session, swipe.pan)
+        self.call(self._payer_read, charging.for_sale, self.app.session, number)
 
     def action_pay_with_card(self) -> None:
         from kiosk.screens.card import CardScreen

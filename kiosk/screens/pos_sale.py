@@ -12,7 +12,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from kiosk.errors import N_
-from kiosk.hw.tracks import SwipeError, parse_swipe
 from kiosk.messages import CardSwiped, WorkDone
 from kiosk.money import format_yuan
 from kiosk.screens.base import KioskScreen
@@ -153,12 +152,9 @@ class PosSaleScreen(PosScreen):
         if self.card is not None:
             self.say(self.tr("Finish or cancel (Esc) this card first."), error=True)
             return
-        try:
-            swipe = parse_swipe(message.text)
-        except SwipeError as error:
-            self.say_error(error)
-            return
-        self._read_card(swipe.pan)
+        number = self.swiped_number(message)
+        if number:
+            self._read_card(number)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self.busy or self.ended:

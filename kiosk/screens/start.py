@@ -7,8 +7,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from kiosk.errors import N_
-from kiosk.hw.tracks import SwipeError, parse_swipe
-from kiosk.messages import CardInserted, CardSwiped, DeviceProblem, SwipeBroken, WorkDone
+from kiosk.messages import CardInserted, CardSwiped, DeviceProblem, WorkDone
 from kiosk.screens.base import KioskScreen
 from kiosk.services import charge as charging
 
@@ -69,16 +68,9 @@ class StartScreen(KioskScreen):
         self.open_card(number)
 
     def on_card_swiped(self, message: CardSwiped) -> None:
-        try:
-            swipe = parse_swipe(message.text)
-        except SwipeError as error:
-            self.say_error(error)
-            return
-        self.open_card(swipe.pan)
-
-    def on_swipe_broken(self, message: SwipeBroken) -> None:
-        self.say(self.tr("The swipe was cut off; swipe again in one smooth movement."),
-                 error=True)
+        number = self.swiped_number(message)
+        if number:
+            self.open_card(number)
 
     def on_card_inserted(self, message: CardInserted) -> None:
         self.say(self.tr("Reading card..."))
