@@ -19,6 +19,10 @@ from pathlib import Path
 # CLI has already told the person at the terminal in their own words.
 FILE_ONLY = {"file_only": True}
 _configured: set[str] = set()
+# The one log file of this process: the current home's. A process that opens another
+# home (the CLI's tests, an embedding program) logs there from then on, and the old
+# file is closed rather than left open and written to as well.
+_file_handler: list[logging.Handler] = []
 log = logging.getLogger("kiosk.logs")
 
 
@@ -84,7 +88,7 @@ def setup_logging(path: Path, *, to_stderr: bool = False, level: int = logging.I
         handler.setLevel(logging.WARNING)
         root.addHandler(handler)
         _configured.add("<stderr>")
-    if str(path) in _configured:
+    if _file_handler and _file_handler[0].baseFilename == os.path.abspath(path):
         return True
     try:
         handler = OwnerOnlyRotatingFile(path, maxBytes=5_000_000, backupCount=5,
@@ -95,6 +99,9 @@ def setup_logging(path: Path, *, to_stderr: bool = False, level: int = logging.I
                         error.strerror or error)
         return False
     handler.setFormatter(JsonLines())
+    for previous in _file_handler:
+        root.removeHandler(previous)
+        previous.close()
+    _file_handler[:] = [handler]
     root.addHandler(handler)
-    _configured.add(str(path))
     return True

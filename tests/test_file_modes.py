@@ -89,3 +89,18 @@ def test_the_rotated_log_is_owner_only_whatever_the_umask(tmp_path):
     files = sorted(tmp_path.iterdir())
     assert [path.name for path in files] == ["kiosk.log", "kiosk.log.1", "kiosk.log.2"]
     assert loose(files) == []
+
+
+def test_one_log_file_per_process_the_current_homes(tmp_path):
+    """A process that opens another home logs there and closes the old file: it never
+    keeps writing to (and holding open) every home it has seen."""
+    from kiosk.logs import setup_logging
+    first, second = tmp_path / "a.log", tmp_path / "b.log"
+    setup_logging(first)
+    open_before = len(os.listdir("/proc/self/fd"))
+    for _ in range(5):
+        setup_logging(second)
+        setup_logging(first)
+    assert len(os.listdir("/proc/self/fd")) == open_before
+    logging.getLogger("kiosk.test").warning("only here")
+    assert "only here" in first.read_text() and "only here" not in second.read_text()
