@@ -47,15 +47,15 @@ def recharge(session: Session, *, card_number: str, amount: int, tender: str,
     if card.product.kind == "insurance":
         raise KioskError(N_("Insurance cards are funded by their issuer, not recharged here."))
     request = {"card": card.number, "amount": amount, "tender": tender}
-    sale = None
     if purchase is not None:
         request["purchase"] = purchase.as_request()
-    if batch_id is None and prepaid.is_prepaid(card.product) and stored(key) is None:
-        sale = prepaid.check_sale(amount, tender, purchase, company=card.company)
 
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
-        cards.locked_for_spending(card.id, day)
+        card_now = cards.locked_for_spending(card.id, day)
+        # The sale rules on the card as it is now, locked: a replay never gets here.
+        sale = (prepaid.check_sale(amount, tender, purchase, company=card_now.company)
+                if batch_id is None and prepaid.is_prepaid(card_now.product) else None)
         accounts = card_accounts(card, lock=True)
         promotion = best_promotion(card.product, amount, day)
         bonus = promotion.bonus if promotion else 0
