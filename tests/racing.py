@@ -158,6 +158,19 @@ def _recharge(session, runtime, number, amount, key, tender="cash"):
                              key=key).operation_id
 
 
+def _submit_batch(session, runtime, batch_id):
+    from kiosk.services import batch_recharge
+    batch_recharge.submit(session, batch_id)
+    return batch_id
+
+
+def _set_batch_buyer(session, runtime, batch_id, buyer_kind, name, id_number):
+    from kiosk.services import batch_recharge, prepaid
+    batch_recharge.set_purchase(session, batch_id, prepaid.Purchase(buyer_kind, name,
+                                                                     id_number))
+    return batch_id
+
+
 def _log_in(session, runtime, outlet_code, login_id, password):
     from kiosk.services import operators
     operators.login(session, outlet_code=outlet_code, login_id=login_id, password=password)
@@ -246,4 +259,5 @@ TASKS = {"redeem_points": _redeem_points, "charge": _charge, "refund": _refund,
          "small_refund": _small_refund, "special_refund": _special_refund,
          "deposit_refund": _deposit_refund, "reverse_payment": _reverse_payment,
          "transfer": _transfer,
-         "recharge": _recharge}
+         "recharge": _recharge, "submit_batch": _submit_batch,
+         "set_batch_buyer": _set_batch_buyer}

@@ -527,3 +527,30 @@ def test_recharges_racing_past_the_limit_post_only_what_fits(shop, runtime):
                                      for _ in range(4)])
             assert sum(o.ok for o in outcomes) == 1 and principal(anonymous) == 600 * YUAN
     assert verify(runtime.sealer).ok
+
+
+@pytest.mark.race
+def test_a_buyer_changed_while_the_list_is_submitted_never_submits_it_unchecked(
+        shop, runtime, tmp_path):
+    """A ¥10,000 list with its buyer recorded; one terminal submits it while another
+    records a buyer without an ID number: either the submission saw the full buyer (and
+    the change is refused, the list being past its draft) or it saw the change and was
+    refused. A submitted list always has its buyer's ID number."""
+    from tests.racing import Racers
+    admin.add_terminal(shop, OUTLET, "T02")
+    numbers = [issue(shop, member_id=member(shop, f"持卡人{n}", f"1360013600{n}"))
+               for n in range(2)]
+    path = tmp_path / "list.csv"
+    path.write_text(f"卡号,金额\n{numbers[0]},5000\n{numbers[1]},5000\n", encoding="utf-8")
+    logins = [(OUTLET, "admin", "Admin1234", "T01"), (OUTLET, SUPER[0], SUPER[1], "T02")]
+    with Racers(runtime.settings, logins) as racers:
+        for _ in range(ROUNDS):
+            batch_id = batch_recharge.import_list(shop, path, name="员工福利", tender="bank",
+                                                  repeat_confirmed=True)
+            batch_recharge.set_purchase(shop, batch_id, Purchase("person", "李秀英",
+                                                                 BUYER_ID))
+            racers.race(("submit_batch", batch_id),
+                        ("set_batch_buyer", batch_id, "person", "李秀英", ""))
+            batch = models.BatchList.get_by_id(batch_id)
+            sale = models.PrepaidSale.get(models.PrepaidSale.batch == batch_id)
+            assert batch.status == "draft" or sale.buyer_id_number == BUYER_ID

@@ -22,6 +22,7 @@ from kiosk.services.recharge import recharge
 from kiosk.services.reviewed_lists import STATUS_NAMES, RunReport  # noqa: F401 (re-exported)
 from kiosk.services.session import Session
 from kiosk.store import models
+from kiosk.store import reviewed_lists as list_store
 from kiosk.store.db import database
 from kiosk.tables import Problem, looks_like_header
 from kiosk.text import plain_text
@@ -149,11 +150,22 @@ def _same_list(outlet_id: int, rows) -> models.BatchList | None:
 
 
 def _move(session: Session, batch_id: int, *, allowed: tuple[str, ...], to: str,
-          action: str, **changes) -> None:
+          action: str, check=None, **changes) -> None:
+    """The list from one of `allowed` to `to`, decided on its locked row (`check`, if
+    given, too: a buyer recorded meanwhile waits for it)."""
     with database.atomic():
-        batch = get_batch(session, batch_id)
+        batch = _locked_batch(session, batch_id)
+        if check is not None and batch.status in allowed:
+            check(batch)
         reviewed_lists.move(session, batch, allowed=allowed, to=to, action=action,
                             subject=f"batch:{batch.id}", **changes)
+
+
+def _locked_batch(session: Session, batch_id: int) -> models.BatchList:
+    batch = list_store.locked(models.BatchList, batch_id, session.actor.outlet_id)
+    if batch is None:
+        raise NotFound(N_("No batch list #{number} at this outlet."), number=batch_id)
+    return batch
 
 
 def get_batch(session: Session, batch_id: int) -> models.BatchList:
@@ -170,7 +182,7 @@ def set_purchase(session: Session, batch_id: int, purchase: prepaid.Purchase) ->
     from and went to, as the prepaid card rules make us record them; while a draft."""
     permissions.require(session, permissions.RECHARGE)
     with database.atomic():
-        batch = get_batch(session, batch_id)
+        batch = _locked_batch(session, batch_id)
         if batch.status != "draft":
             raise InvalidInput(N_("Only a draft list can change."))
         checked = prepaid.check_sale(0, batch.tender, purchase, company=False)
@@ -188,8 +200,8 @@ def _check_sale(batch: models.BatchList) -> None:
 
 def submit(session: Session, batch_id: int) -> None:
     permissions.require(session, permissions.RECHARGE)
-    _check_sale(get_batch(session, batch_id))
-    _move(session, batch_id, allowed=("draft",), to="submitted", action="batch.submit")
+    _move(session, batch_id, allowed=("draft",), to="submitted", action="batch.submit",
+          check=_check_sale)
 
 
 def withdraw(session: Session, batch_id: int) -> None:
@@ -218,7 +230,8 @@ def run(session: Session, batch_id: int) -> RunReport:
     batch = get_batch(session, batch_id)
     if batch.status not in ("reviewed", "run"):
         raise InvalidInput(N_("Only a reviewed list can be run."))
-    _check_sale(batch)
+    # Its buyer was checked at submission, on the locked list; a list past the draft
+    # can no longer change it.
 
     def post(line: models.BatchLine):
         result = recharge(session, card_number=line.card_number, amount=line.amount,

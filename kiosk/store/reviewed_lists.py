@@ -6,6 +6,22 @@ from __future__ import annotations
 
 import peewee as pw
 
+from kiosk.store import sql
+
+_LOCKED: dict[type, sql.Statement] = {}
+
+
+def locked(model: type[pw.Model], row_id: int, outlet_id: int):
+    """The list of this outlet, locked until the transaction ends (None if none): what
+    is decided about it (its buyer, its status) is decided on the row as it is now."""
+    statement = _LOCKED.get(model)
+    if statement is None:
+        statement = _LOCKED[model] = sql.Statement(
+            f'SELECT * FROM "{model._meta.table_name}" WHERE "id" = ? AND "outlet_id" = ?',
+            lock=True)
+    found = statement.models(model, row_id, outlet_id)
+    return found[0] if found else None
+
 
 def move_status(model: type[pw.Model], row_id: int, status: str, to: str, **changes) -> bool:
     """False if the row was no longer in `status` (someone else moved it first)."""
