@@ -78,6 +78,17 @@ def locked_for_spending(card_id: int, today: dt.date) -> models.Card:
     return card
 
 
+def both_locked_for_spending(one_id: int, other_id: int, today: dt.date
+                             ) -> tuple[models.Card, models.Card]:
+    """Two cards an operation moves between, locked in id order (two operations on the
+    same pair never wait on each other the other way round), returned as asked."""
+    first, second = sorted((one_id, other_id))
+    locked = {first: locked_for_spending(first, today)}
+    if second != first:
+        locked[second] = locked_for_spending(second, today)
+    return locked[one_id], locked[other_id]
+
+
 def locked_holding_money(card_id: int) -> models.Card:
     """Inside an operation: the card locked, refused unless its balances are still
     its own (not replaced, closed or void): money may be taken back from it."""

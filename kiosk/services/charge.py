@@ -122,7 +122,10 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
 
     def run(posting: Posting) -> dict:
         today = posting.operation.business_date
-        card_now = cards.locked_for_spending(card.id, today)
+        if member is None:
+            card_now = earner = cards.locked_for_spending(card.id, today)
+        else:  # the paying card and the member's card, locked in id order
+            card_now, earner = cards.both_locked_for_spending(card.id, member.id, today)
         _check_sale_rules(session, card_now, amount, lines, today, posting.operation.id)
         channel_orders.redeem(session, card_now, channel_order_no, amount, posting.operation.id)
         accounts = card_accounts(card_now, lock=True)
@@ -131,7 +134,6 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
         sales = _sales_account(session, card_now)
         posting.move(accounts["principal"], sales, principal)
         posting.move(accounts["bonus"], sales, bonus)
-        earner = card_now if member is None else cards.locked_for_spending(member.id, today)
         points, points_after, offer = points_service.post_earned(session, posting, earner,
                                                                  amount)
         qualifies = points_service.qualifies_for_membership(card_now, amount, member)

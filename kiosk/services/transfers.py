@@ -47,10 +47,8 @@ def transfer_all(session: Session, *, from_number: str, to_number: str, key: str
 
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
-        first, second = sorted((source.id, target.id))
-        locked = {first: cards.locked_for_spending(first, day),
-                  second: cards.locked_for_spending(second, day)}
-        moved = move_all_balances(posting, locked[source.id], locked[target.id])
+        source_now, target_now = cards.both_locked_for_spending(source.id, target.id, day)
+        moved = move_all_balances(posting, source_now, target_now)
         return {"from_number": source.number, "to_number": target.number, **moved}
 
     outcome = perform(session, kind="transfer", key=key,
@@ -87,11 +85,9 @@ def transfer(session: Session, *, from_number: str, to_number: str, amount: int,
 
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
-        first, second = sorted((source.id, target.id))
-        locked = {first: cards.locked_for_spending(first, day),
-                  second: cards.locked_for_spending(second, day)}
-        from_principal = card_accounts(locked[source.id], lock=True)["principal"]
-        to_principal = card_accounts(locked[target.id], lock=True)["principal"]
+        source_now, target_now = cards.both_locked_for_spending(source.id, target.id, day)
+        from_principal = card_accounts(source_now, lock=True)["principal"]
+        to_principal = card_accounts(target_now, lock=True)["principal"]
         if from_principal.balance < amount:
             raise InsufficientFunds(N_("Not enough balance: the card has {balance}, the "
                                        "transfer is {amount}."),
@@ -141,10 +137,7 @@ def allocate(session: Session, *, main_number: str, sub_number: str, amount: int
 
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
-        first, second = sorted((main.id, sub.id))
-        locked = {first: cards.locked_for_spending(first, day),
-                  second: cards.locked_for_spending(second, day)}
-        main_now, sub_now = locked[main.id], locked[sub.id]
+        main_now, sub_now = cards.both_locked_for_spending(main.id, sub.id, day)
         if sub_now.main_card_id != main_now.id:
             raise InvalidInput(N_("Card {sub} is not a sub card of {main}."),
                                sub=sub.number[-4:], main=main.number[-4:])
