@@ -191,6 +191,19 @@ def test_tiers_go_down_at_the_yearly_review(crm):
     judged(crm["runtime"])
 
 
+def test_a_returned_member_sale_no_longer_counts_at_the_tier_review(crm):
+    cashier, card, chain, runtime = crm["cashier"], crm["member_card"], crm["chain"], crm["runtime"]
+    operator(chain, runtime, "super1", "supervisor")
+    sale = points.member_sale(at(cashier, dt.datetime(2027, 2, 1, 4)), card_number=card,
+                              amount=250000, tender="cash", key=key())
+    points.return_member_sale(at(cashier, dt.datetime(2027, 2, 2, 4)),
+                              original_operation_id=sale.operation_id, amount=200000,
+                              key=key(), review=charge.Review("super1", "Good1234"))
+    models.Card.update(tier="金卡").where(models.Card.number == card).execute()
+    changes = points.review_tiers(chain, dt.date(2028, 1, 1))
+    assert [(c.new_tier, c.earned) for c in changes] == [("银卡", 500)]  # 2,500 less 2,000
+
+
 def test_a_qualifying_non_members_sale_prompts_the_cashier(crm):
     cashier, clerk, chain = crm["cashier"], crm["clerk"], crm["chain"]
     anonymous = issue(clerk, "SV", None)

@@ -23,14 +23,18 @@ class OperationKind:
     reverses: str = ""    # the kind of original this one takes back from
     # A reversal that takes back from several kinds of original (names them all).
     reverses_any: tuple[str, ...] = ()
+    # A sale, or its taking back, whose points count toward the member's tier.
+    counts_for_tier: bool = False
 
     def can_reverse(self, original_kind: str) -> bool:
         return original_kind == self.reverses or original_kind in self.reverses_any
 
 
 KINDS = {kind.name: kind for kind in (
-    OperationKind("charge", permissions.CHARGE, N_("charge"), N_("CHARGE")),
-    OperationKind("refund", permissions.CHARGE, N_("refund"), N_("REFUND"), reverses="charge"),
+    OperationKind("charge", permissions.CHARGE, N_("charge"), N_("CHARGE"),
+                  counts_for_tier=True),
+    OperationKind("refund", permissions.CHARGE, N_("refund"), N_("REFUND"), reverses="charge",
+                  counts_for_tier=True),
     OperationKind("recharge", permissions.RECHARGE, N_("recharge"), N_("RECHARGE")),
     OperationKind("recharge_reversal", permissions.RECHARGE, N_("recharge reversal"),
                   N_("RECHARGE REVERSAL"), reverses="recharge"),
@@ -47,9 +51,10 @@ KINDS = {kind.name: kind for kind in (
     OperationKind("opening_balance", permissions.ADMIN, N_("opening balance"), ""),
     OperationKind("insurer_load", permissions.FINANCE, N_("insurer load"), ""),
     OperationKind("insurer_adjustment", permissions.FINANCE, N_("insurer adjustment"), ""),
-    OperationKind("member_sale", permissions.CHARGE, N_("member sale"), N_("MEMBER SALE")),
+    OperationKind("member_sale", permissions.CHARGE, N_("member sale"), N_("MEMBER SALE"),
+                  counts_for_tier=True),
     OperationKind("member_sale_return", permissions.CHARGE, N_("member sale return"),
-                  N_("MEMBER SALE RETURN"), reverses="member_sale"),
+                  N_("MEMBER SALE RETURN"), reverses="member_sale", counts_for_tier=True),
     OperationKind("points_redemption", permissions.CHARGE, N_("points redemption"),
                   N_("POINTS REDEMPTION")),
     OperationKind("points_expiry", permissions.CARD_MANAGE, N_("points expiry"), ""),
@@ -75,6 +80,7 @@ KINDS = {kind.name: kind for kind in (
 )}
 
 REVERSING = tuple(kind.name for kind in KINDS.values() if kind.reverses or kind.reverses_any)
+COUNTING_FOR_TIER = tuple(kind.name for kind in KINDS.values() if kind.counts_for_tier)
 
 
 def kind(name: str) -> OperationKind:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, KioskError, N_, PermissionDenied
 from kiosk.money import format_yuan
-from kiosk.services import cards, operators, permissions, policies, receipts, tenders
+from kiosk.services import cards, kinds, operators, permissions, policies, receipts, tenders
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import OperationResult, Posting, perform, stored
@@ -344,7 +344,8 @@ def review_tiers(session: Session, today: dt.date | None = None) -> list[TierCha
     changes = []
     for card_id in points_store.cards_with_tier():
         card = models.Card.get_by_id(card_id)
-        if _kept_tier(card, points_store.earned_between(card_id, first, today)) == card.tier:
+        earned = points_store.earned_between(card_id, first, today, kinds.COUNTING_FOR_TIER)
+        if _kept_tier(card, earned) == card.tier:
             continue
         change = _review_card(session, card_id, today, first)
         if change is not None:
@@ -368,7 +369,7 @@ def _review_card(session: Session, card_id: int, today: dt.date,
     def run(posting: Posting) -> dict:
         card = card_store.locked(card_id)
         posting.operation.card = card.id
-        earned = points_store.earned_between(card.id, first, today)
+        earned = points_store.earned_between(card.id, first, today, kinds.COUNTING_FOR_TIER)
         kept = _kept_tier(card, earned)
         if kept != card.tier:
             points_store.set_tier(card.id, kept)

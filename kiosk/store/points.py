@@ -10,9 +10,6 @@ import peewee as pw
 
 from kiosk.store import models
 
-EARNING_KINDS = ("charge", "member_sale", "refund")
-
-
 def _points_entries(card_id: int):
     E, A = models.JournalEntry, models.Account
     return E.select().join(A).where(A.card == card_id, A.kind == "points")
@@ -33,11 +30,13 @@ def debited(card_id: int) -> int:
     return -int(total or 0)
 
 
-def earned_between(card_id: int, first_day: dt.date, last_day: dt.date) -> int:
-    """Net points the card earned by sales (less their refunds) in the days given."""
+def earned_between(card_id: int, first_day: dt.date, last_day: dt.date,
+                   kinds: tuple[str, ...]) -> int:
+    """Net points the card earned by operations of `kinds` (sales less their refunds
+    and returns) in the days given."""
     E, O = models.JournalEntry, models.Operation
     total = (_points_entries(card_id).select(pw.fn.SUM(E.amount)).switch(E).join(O)
-             .where(O.kind.in_(EARNING_KINDS), E.business_date >= first_day,
+             .where(O.kind.in_(kinds), E.business_date >= first_day,
                     E.business_date <= last_day).scalar())
     return int(total or 0)
 
