@@ -56,3 +56,13 @@ def test_split_is_exact(total, weights):
         assert shares == [0] * len(weights)
     else:
         assert sum(shares) == total
+
+
+def test_months_are_added_to_the_day_or_the_months_last_day():
+    import datetime as dt
+    from kiosk.services.business_date import add_months
+    assert add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)
+    assert add_months(dt.date(2026, 10, 30), 36) == dt.date(2029, 10, 30)  # not the 28th
+    assert add_months(dt.date(2027, 3, 31), -1) == dt.date(2027, 2, 28)
+    assert add_months(dt.date(2027, 12, 15), 1) == dt.date(2028, 1, 15)
+    assert add_months(dt.date(2028, 1, 15), -1) == dt.date(2027, 12, 15)

@@ -62,3 +62,12 @@ def current_business_date(session) -> dt.date:
     if closed_month is not None and day.strftime("%Y-%m") <= closed_month:
         day = month_bounds(closed_month)[1]
     return day
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (or earlier), on the month's last day when it is
+    shorter: 2026-01-31 plus one month is 2026-02-28, never a day early elsewhere."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    next_month = dt.date(year + (month == 11), (month + 1) % 12 + 1, 1)
+    return dt.date(year, month + 1, min(day.day, (next_month - dt.timedelta(days=1)).day))

@@ -14,6 +14,7 @@ from kiosk.hw.msr import Tracks
 from kiosk.hw.tracks import build_tracks, track_name
 from kiosk.services import (audit, card_stock, cards, operators, permissions, prepaid, receipts,
                             tenders)
+from kiosk.services.business_date import add_months
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.operations import OperationResult, Posting, perform
 from kiosk.services.session import Session
@@ -126,11 +127,7 @@ def tracks_for(card: models.Card, today: dt.date, holder: str = "") -> Tracks:
 
 
 def expiry_date(product: models.CardProduct, today: dt.date) -> dt.date | None:
-    if not product.validity_months:
-        return None
-    months = today.month - 1 + product.validity_months
-    year, month = today.year + months // 12, months % 12 + 1
-    return dt.date(year, month, min(today.day, 28))
+    return add_months(today, product.validity_months) if product.validity_months else None
 
 
 def record_written(session: Session, number: str, *, uid: str | None = None) -> None:

@@ -29,7 +29,7 @@ from kiosk.errors import InvalidInput, KioskError, N_, PermissionDenied
 from kiosk.money import format_yuan
 from kiosk.services import cards, kinds, operators, permissions, policies, receipts, tenders
 from kiosk.services.accounts import card_accounts, till_account
-from kiosk.services.business_date import current_business_date
+from kiosk.services.business_date import add_months, current_business_date
 from kiosk.services.operations import OperationResult, Posting, perform, stored
 from kiosk.services.session import Session
 from kiosk.services.tiers import tier_offer, tiers
@@ -263,13 +263,6 @@ def _check_enough(balance: int, points: int) -> None:
 
 
 # -- expiry (the nightly batch) ---------------------------------------------------------
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    last = (dt.date(year + (month == 11), (month + 1) % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month + 1, min(day.day, last))
-
-
 def expiry_cutoff(today: dt.date) -> dt.date | None:
     """Points credited on or before this day have expired by `today` (None: never)."""
     months = policies.value("points_expiry_months")

@@ -34,6 +34,7 @@ from kiosk.errors import InvalidInput, N_
 from kiosk.identity import mask_id_number, normalise_id_number
 from kiosk.money import FEN_PER_YUAN, format_yuan
 from kiosk.services import audit, permissions, policies, tenders
+from kiosk.services.business_date import add_months
 from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store import prepaid as prepaid_store
@@ -235,11 +236,6 @@ def batch_purchase(batch_id: int) -> Purchase | None:
 
 
 # -- validity -------------------------------------------------------------------------------
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.month - 1 + months
-    return dt.date(day.year + index // 12, index % 12 + 1, min(day.day, 28))
-
-
 def expiry_for(product: models.CardProduct, *, anonymous: bool, today: dt.date,
                plain) -> dt.date | None:
     """A prepaid card's expiry: none for a named card, at least the legal months for an
@@ -270,9 +266,8 @@ def reactivate(session: Session, number: str) -> dt.date | None:
             raise InvalidInput(N_("Only an expired card can be reactivated."))
         if not is_prepaid(card.product):
             raise InvalidInput(N_("Only a prepaid card is reactivated here."))
-        expires = None if not card.anonymous else add_months(
-            today, max(card.product.validity_months,
-                       policies.value("prepaid_anonymous_valid_months")))
+        expires = expiry_for(card.product, anonymous=card.anonymous, today=today,
+                             plain=None)
         models.Card.update(status="active", expires_on=expires).where(
             models.Card.id == card.id).execute()
         audit.append(session, "card.reactivated", subject=f"card:{card.number}",
