@@ -36,6 +36,11 @@ def move_head(chain: int, seq: int, hash_: str, seal: str) -> None:
     _MOVE_HEAD.execute(seq, hash_, seal, chain)
 
 
+def new_event(**values) -> models.AuditEvent:
+    """An event not written yet: its hash is made from its fields first."""
+    return models.AuditEvent(**values)
+
+
 def insert_event(event: models.AuditEvent) -> None:
     sql.insert(event)
 

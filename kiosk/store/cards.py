@@ -65,3 +65,11 @@ _OLD_CARD_WAITING = sql.Statement(
 def old_card_waiting(number: str) -> bool:
     """An old system's card imported for migration and not migrated yet."""
     return _OLD_CARD_WAITING.first(number) is not None
+
+
+# -- cards as issue, care and the reports read and change them ---------------------------
+Card = models.Card
+
+
+def by_id(card_id: int) -> models.Card:
+    return Card.get_by_id(card_id)

@@ -12,8 +12,9 @@ _BY_ID = sql.Statement('SELECT * FROM "cheque" WHERE "id" = ?')
 _BY_NUMBER = sql.Statement('SELECT * FROM "cheque" WHERE "bank" = ? AND "cheque_no" = ?')
 
 
-def insert(cheque: models.Cheque) -> int:
-    return sql.insert(cheque)
+def insert(**values) -> int:
+    """A new cheque row; its id."""
+    return sql.insert(models.Cheque(**values))
 
 
 def by_id(cheque_id: int) -> models.Cheque | None:

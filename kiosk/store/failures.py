@@ -13,6 +13,9 @@ from kiosk.errors import N_, StoreUnavailable
 from kiosk.store.db import database, is_sqlite, safe_url
 
 DATABASE_ERRORS = (pw.OperationalError, pw.InternalError, pw.InterfaceError)
+# Anything the database or its driver raised, a constraint or a bad statement too: what an
+# error boundary tells from a failure of the kiosk's own code.
+STORE_ERRORS = (pw.DatabaseError, pw.InterfaceError)
 # A row the database refused by a constraint: a unique code or login id already taken
 # (what the services catch it for), a missing foreign row.
 CONSTRAINT_BROKEN = pw.IntegrityError
