@@ -73,3 +73,8 @@ Card = models.Card
 
 def by_id(card_id: int) -> models.Card:
     return Card.get_by_id(card_id)
+
+
+def replaced_by(card_id: int) -> models.Card | None:
+    """The card that `card_id` replaced (its predecessor), if any."""
+    return Card.get_or_none(Card.replaced_by == card_id)
