@@ -31,3 +31,11 @@ def still_reversible(card_ids: list[int], kinds: tuple[str, ...], outlet_id: int
     if since is not None:
         query = query.where(Operation.business_date >= since)
     return list(query.order_by(Operation.id.desc()).limit(limit))
+
+
+def issued_on(card_id: int):
+    """The business date the card was issued (None: issued before this system)."""
+    issue = (Operation.select(Operation.business_date)
+             .where(Operation.card == card_id, Operation.kind == "card_issue")
+             .order_by(Operation.id).first())
+    return issue.business_date if issue is not None else None
