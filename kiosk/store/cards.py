@@ -128,3 +128,11 @@ def has_active_sub_cards(main_id: int) -> bool:
 def move_sub_cards(old_main_id: int, new_main_id: int) -> None:
     """The sub cards of a replaced main card hang from its replacement."""
     Card.update(main_card=new_main_id).where(Card.main_card == old_main_id).execute()
+
+
+def first_stored_value_card(member_id: int) -> models.Card | None:
+    """The member's first active stored-value main card."""
+    return (Card.select().join(models.CardProduct)
+            .where(Card.member == member_id, Card.status == "active", Card.main_card.is_null(),
+                   models.CardProduct.kind == "stored_value")
+            .order_by(Card.id).first())
