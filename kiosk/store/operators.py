@@ -3,6 +3,7 @@ and what login and administration read and change."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kiosk.store import models, sql
@@ -97,3 +98,9 @@ def rights_of(operator_id: int) -> set[str]:
                     Operator.locked == False,  # noqa: E712
                     Operator.must_change_password == False))  # noqa: E712
     return {row.permission for row in query}
+
+
+def login_ids(operator_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = {operator_id for operator_id in operator_ids if operator_id is not None}
+    return dict(Operator.select(Operator.id, Operator.login_id)
+                .where(Operator.id.in_(ids)).tuples()) if ids else {}
