@@ -4,6 +4,8 @@ operations.py; nothing here writes."""
 
 from __future__ import annotations
 
+import peewee as pw
+
 from kiosk.store import models
 
 Operation = models.Operation
@@ -39,3 +41,36 @@ def issued_on(card_id: int):
              .where(Operation.card == card_id, Operation.kind == "card_issue")
              .order_by(Operation.id).first())
     return issue.business_date if issue is not None else None
+
+
+ANY = object()  # a filter of listed() that is not given
+
+
+def listed(*, outlet_id=ANY, business_date=ANY, operator_id=ANY, operation_id=ANY,
+           card_ids=ANY, limit: int | None = None, offset: int = 0) -> list[models.Operation]:
+    """Operations matching every filter given (operator_id None: the system's), newest
+    first, with `card_number` and `operator_login` (None for none) read in the same
+    query."""
+    O, Card, Operator = Operation, models.Card, models.Operator
+    query = (O.select(O, Card.number.alias("card_number"),
+                      Operator.login_id.alias("operator_login"))
+             .join_from(O, Card, pw.JOIN.LEFT_OUTER)
+             .join_from(O, Operator, pw.JOIN.LEFT_OUTER, on=(O.operator == Operator.id)))
+    for wanted, condition in ((outlet_id, lambda: O.outlet == outlet_id),
+                              (business_date, lambda: O.business_date == business_date),
+                              (operator_id, lambda: O.operator == operator_id),
+                              (operation_id, lambda: O.id == operation_id),
+                              (card_ids, lambda: O.card.in_(card_ids))):
+        if wanted is not ANY:
+            query = query.where(condition())
+    query = query.order_by(O.id.desc())
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return list(query.objects())  # joined columns as attributes of the operation
+
+
+def receipt_ids(operation_ids: list[int]) -> dict[int, int]:
+    """The receipt of each operation that has one."""
+    R = models.Receipt
+    return dict(R.select(R.operation, R.id).where(R.operation.in_(operation_ids))
+                .tuples()) if operation_ids else {}

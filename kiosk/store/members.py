@@ -100,3 +100,9 @@ def cards_of(member_id: int) -> list[models.Card]:
 def latest_changes(member_id: int, limit: int) -> list[models.MemberChange]:
     return list(models.MemberChange.select().where(models.MemberChange.member == member_id)
                 .order_by(models.MemberChange.id.desc()).limit(limit))
+
+
+def card_ids_by_phone(phone: str) -> list[int]:
+    """The cards of every member with this phone."""
+    return [card.id for card in models.Card.select(models.Card.id).join(Member)
+            .where(Member.phone == phone)]
