@@ -86,7 +86,8 @@ def events_with_action(action: str) -> Iterator[models.AuditEvent]:
 
 
 def operation_events() -> Iterator[tuple[int, str]]:
-    """(operation id, details JSON) of every event that records an operation."""
+    """(operation id, details JSON) of every event that records an operation, by
+    operation."""
     AE = models.AuditEvent
     return (AE.select(AE.operation, AE.details).where(AE.operation.is_null(False))
-            .tuples().iterator())
+            .order_by(AE.operation).tuples().iterator())
