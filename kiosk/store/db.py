@@ -18,6 +18,7 @@ from playhouse import db_url
 from playhouse.shortcuts import ReconnectMixin
 
 from kiosk.errors import InvalidInput, N_, NotFound, StoreUnavailable
+from kiosk.store.peewee_internals import proxied
 
 database = peewee.DatabaseProxy()
 
@@ -138,10 +139,15 @@ def safe_url(url: str) -> str:
     return url.replace(f":{password}@", ":***@") if password else url
 
 
+def current_database() -> peewee.Database | None:
+    """The database the models are bound to now (None before connect)."""
+    return proxied(database)
+
+
 def store_key() -> str:
     """Identifies the open store for caches: two stores never share cached rows, even
     two PostgreSQL schemas of one database."""
-    return database.obj.kiosk_store_key
+    return current_database().kiosk_store_key
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -192,5 +198,5 @@ def _check_sqlite_file(path: Path) -> None:
 
 
 def close() -> None:
-    if database.obj is not None and not database.is_closed():
+    if current_database() is not None and not database.is_closed():
         database.close()

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import peewee as pw
 
 from kiosk.errors import N_, StoreUnavailable
-from kiosk.store.db import database, is_sqlite, safe_url
+from kiosk.store.db import current_database, is_sqlite, safe_url
+from kiosk.store.peewee_internals import forget_connection
 
 DATABASE_ERRORS = (pw.OperationalError, pw.InternalError, pw.InterfaceError)
 # Anything the database or its driver raised, a constraint or a bad statement too: what an
@@ -58,8 +59,9 @@ def connection_lost(error: Exception) -> bool:
 
 def reconnect() -> None:
     """Drop the broken connection; peewee opens a new one on the next statement."""
-    broken = database.obj.connection() if not database.obj.is_closed() else None
-    database.obj.dispose()  # forget it, even mid-transaction: the server already has
+    db = current_database()
+    broken = db.connection() if not db.is_closed() else None
+    forget_connection(db)  # even mid-transaction: the server has ended that one
     if broken is not None:
         with contextlib.suppress(Exception):
             broken.close()
