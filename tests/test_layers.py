@@ -119,3 +119,19 @@ def test_the_query_check_sees_queries():
     assert sorted(found) == sorted([
         "import peewee", "models.Card.select", "models.Card.main_card", "C.get_or_none", "C.id",
         "models.Cheque(...)", "import models.Member"])
+
+
+# peewee's error classes, by which a database error is sorted into what it means (retry,
+# reconnect, a constraint, tell the person), are named in store/failures.py only.
+DATABASE_ERROR_NAMES = {"OperationalError", "IntegrityError", "InterfaceError", "DatabaseError",
+                        "InternalError", "ProgrammingError", "DataError", "NotSupportedError"}
+
+
+def test_database_errors_are_sorted_in_one_place():
+    found = []
+    for relative, tree in _sources():
+        if relative in ("store/failures.py", *QUERIES_NOT_YET_MOVED):
+            continue
+        found += [f"{relative}:{node.lineno} {node.attr}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Attribute) and node.attr in DATABASE_ERROR_NAMES]
+    assert found == []

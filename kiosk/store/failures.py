@@ -28,7 +28,8 @@ CONNECTION_LOST_STATES = {"57P01", "57P02", "57P03", "08000", "08001", "08003", 
 CONNECTION_LOST_TEXT = ("server closed the connection", "connection already closed",
                         "terminating connection", "could not connect", "connection refused",
                         "ssl connection has been closed", "no connection to the server",
-                        "session is read-only", "in hot standby mode")
+                        "session is read-only", "in hot standby mode",
+                        "read-only transaction")
 LOCKED_TEXT = ("database is locked", "database table is locked", "database is busy")
 FULL_TEXT = ("disk is full", "no space left", "disk full")
 
