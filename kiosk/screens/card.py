@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from kiosk.errors import N_, StoreUnavailable
-from kiosk.messages import CardSwiped, WorkDone
+from kiosk.messages import CardSwiped
 from kiosk.money import MoneyError, format_yuan, parse_yuan, plain_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.form import MONEY
@@ -171,24 +171,23 @@ class CardScreen(KioskScreen):
             self.query_one("#amount" if amount is None else "#pin").focus()
             return
         self.busy = True
-        self.call("order_then_charge" if then_charge else "order", channel_orders.check,
-                  self.app.session, card_number=self.card.number, order_no=order_no,
-                  amount=amount)
+        self.call(self._order_checked_then_charge if then_charge else self._order_checked,
+                  channel_orders.check, self.app.session, card_number=self.card.number,
+                  order_no=order_no, amount=amount, on_refusal=self._order_refused)
 
-    def _order_checked(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.order_checked = None
-            self.query_one("#pin", Input).value = ""
-            self.say_error(message.error)
-            self.query_one("#order").focus()
-            return
-        result = message.result
-        if result.listed and self._typed_total() is None and result.amount is not None:
-            self.query_one("#amount", Input).value = plain_yuan(result.amount)
-        self.order_checked = self._order_to_check()
-        if message.task == "order_then_charge":
-            self._charge()
-            return
+    def _order_refused(self, error) -> None:
+        self.busy = False
+        self.order_checked = None
+        self.query_one("#pin", Input).value = ""
+        self.say_error(error)
+        self.query_one("#order").focus()
+
+    def _order_checked_then_charge(self, result) -> None:
+        self._take_order(result)
+        self._charge()
+
+    def _order_checked(self, result) -> None:
+        self._take_order(result)
         if result.listed:
             self.say(self.tr("Channel order {order}: {amount}, open. Customer: type your PIN "
                              "and press Enter.").format(order=result.order_no,
@@ -197,6 +196,13 @@ class CardScreen(KioskScreen):
             self.say(self.tr("Order number {order} goes with the sale (no order list of this "
                              "card's channel to check it on).").format(order=result.order_no))
         self.query_one("#amount" if self._typed_total() is None else "#pin").focus()
+
+    def _take_order(self, result) -> None:
+        """The checked order: its amount fills an empty amount field."""
+        self.busy = False
+        if result.listed and self._typed_total() is None and result.amount is not None:
+            self.query_one("#amount", Input).value = plain_yuan(result.amount)
+        self.order_checked = self._order_to_check()
 
     def _sale(self) -> tuple[int, tuple[SaleLine, ...]] | None:
         lines = list(self.lines)
@@ -216,58 +222,59 @@ class CardScreen(KioskScreen):
         pin = self.query_one("#pin", Input).value
         self.busy = True
         self.say(self.tr("Charging {amount}...").format(amount=format_yuan(amount)))
-        self.call("charge", charging.charge, self.app.session, card_number=self.card.number,
+        self.call(self._charged, charging.charge, self.app.session, card_number=self.card.number,
                   amount=amount, pin=pin, key=self.sale_key, lines=lines,
                   channel_order_no=self._order_typed() or None,
-                  member_card_number=self.member.number if self.member is not None else None)
+                  member_card_number=self.member.number if self.member is not None else None,
+                  on_refusal=self._charge_refused)
 
     def _show_history(self) -> None:
         pin = self.query_one("#pin", Input).value
         self.busy = True
-        self.call("history", journal.card_history, self.app.session, self.card.number, pin)
+        self.call(self._fill_history, journal.card_history, self.app.session,
+                  self.card.number, pin)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        self.busy = False
-        if message.task.startswith("order"):
-            self._order_checked(message)
+    def _charge_refused(self, error) -> None:
+        if not isinstance(error, StoreUnavailable):
+            self.failed(error)
             return
+        # Whether the store took the sale is not known: ask it, by the sale's key, as
+        # soon as it answers (a failover to the standby takes seconds).
         self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
-        if message.task == "charge_check":
-            self._charge_checked(message)
-            return
-        if message.task == "charge" and isinstance(message.error, StoreUnavailable):
-            # Whether the store took the sale is not known: ask it, by the sale's key,
-            # as soon as it answers (a failover to the standby takes seconds).
-            self.say_error(message.error)
-            self.busy = True
-            self.call("charge_check", charging.posted, self.app.session, self.sale_key)
-            return
-        if message.error is not None:
-            self.say_error(message.error)
-            if isinstance(message.error, (WrongPin, PinLocked)):
-                self.query_one("#pin").focus()
-            return
-        if message.task == "history":
-            self._fill_history(message.result)
-            return
-        from kiosk.screens.result import ResultScreen
-        self.app.switch_screen(ResultScreen("charge", message.result, self.card))
-        self.app.print_queued()
+        self.say_error(error)
+        self.call(self._charge_checked, charging.posted, self.app.session, self.sale_key,
+                  on_refusal=self._charge_still_unknown)
 
-    def _charge_checked(self, message: WorkDone) -> None:
+    def _charge_still_unknown(self, error) -> None:
+        self.busy = False
+        self.say_error(error)  # still unreachable: not known yet, say so
+
+    def _charge_checked(self, result) -> None:
         """The answer to "did the sale the store never confirmed go through?"."""
-        if message.error is not None:
-            self.say_error(message.error)  # still unreachable: not known yet, say so
-            return
-        if message.result is None:
+        self.busy = False
+        if result is None:
             self.say(self.tr("The store did not take this sale: nothing was charged. Press "
                              "Enter to charge it again (it never posts twice)."), error=True)
             return
+        self._charged(result)
+
+    def _charged(self, result) -> None:
         from kiosk.screens.result import ResultScreen
-        self.app.switch_screen(ResultScreen("charge", message.result, self.card))
+        self.busy = False
+        self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
+        self.app.switch_screen(ResultScreen("charge", result, self.card))
         self.app.print_queued()
 
+    def failed(self, error) -> None:
+        self.busy = False
+        self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
+        self.say_error(error)
+        if isinstance(error, (WrongPin, PinLocked)):
+            self.query_one("#pin").focus()
+
     def _fill_history(self, rows) -> None:
+        self.busy = False
+        self.query_one("#pin", Input).value = ""
         table = self.query_one("#history", DataTable)
         table.clear(columns=True)
         table.add_columns(self.tr("Time"), self.tr("Operation"), self.tr("Amount"))
