@@ -85,6 +85,7 @@ class ChargeResult(OperationResult):
     membership_offer: int = 0  # the rule's threshold when a non-member's sale qualifies
     other_tender: str = ""  # a split payment's other tender and its part of the sale
     other_amount: int = 0
+    other_tender_name: str = ""  # as the chain named it (现金)
 
     @property
     def on_card(self) -> int:
@@ -102,6 +103,7 @@ class RefundResult(OperationResult):
     card_number: str = ""  # the card credited (the replacement, if the card was replaced)
     other_tender: str = ""  # a split payment's other tender, and its part of the amount
     other_amount: int = 0
+    other_tender_name: str = ""
 
     @property
     def on_card(self) -> int:
@@ -180,7 +182,8 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
                 "points_card_number": member.number if member is not None else "",
                 "membership_offer": points_service.membership_threshold() if qualifies else 0}
         if other is not None:
-            data.update(other_tender=other.tender, other_amount=other.amount)
+            data.update(other_tender=other.tender, other_amount=other.amount,
+                        other_tender_name=tenders.name_of(other.tender))
         data["receipt_id"] = receipts.queue(session, posting.operation, card_now, "charge",
                                             data, lines=lines)
         if also is not None:
@@ -325,6 +328,18 @@ def refunded_so_far(original: models.Operation) -> dict[str, int]:
     return totals
 
 
+def other_tender_refunded(charge_ids: list[int]) -> dict[int, int]:
+    """What the refunds of these split-payment charges gave back by the other tender."""
+    back: dict[int, int] = {}
+    if not charge_ids:
+        return back
+    for refund in models.Operation.select(models.Operation.reverses, models.Operation.result)\
+            .where(models.Operation.reverses.in_(charge_ids), models.Operation.kind == "refund"):
+        back[refund.reverses_id] = back.get(refund.reverses_id, 0) + _load(refund).get(
+            "other_amount", 0)
+    return back
+
+
 @dataclass(frozen=True)
 class RefundParts:
     """How much of a refund goes back to the card and how much to the other tender of a
@@ -403,7 +418,8 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
                 "bonus": bonus, "points": points, "refunded_total": parts.total_after,
                 "card_number": card.number}
         if parts.other:
-            data.update(other_tender=charged["other_tender"], other_amount=parts.other)
+            data.update(other_tender=charged["other_tender"], other_amount=parts.other,
+                        other_tender_name=charged.get("other_tender_name", ""))
         data["receipt_id"] = receipts.queue(session, posting.operation, card, "refund", {
             **data, "original_receipt": original.id,
             "authorised_by": reviewer.login_id if reviewer else "",
