@@ -17,11 +17,12 @@ from kiosk.errors import N_, StoreUnavailable
 from kiosk.messages import CardSwiped
 from kiosk.money import MoneyError, format_yuan, parse_yuan, plain_yuan
 from kiosk.screens.base import KioskScreen
-from kiosk.screens.form import MONEY
+from kiosk.screens.form import MONEY, Choice
 from kiosk.services import card_status, channel_orders, charge as charging, journal, kinds
+from kiosk.services import tenders
 from kiosk.services.cards import PinLocked, WrongPin
 from kiosk.services.catalog import CATEGORIES, DEFAULT_CATEGORY
-from kiosk.services.charge import SaleLine
+from kiosk.services.charge import OtherTender, SaleLine
 
 def card_summary(tr, card) -> list[str]:
     status = tr(card_status.NAMES.get(card.status, card.status))
@@ -43,7 +44,8 @@ def card_summary(tr, card) -> list[str]:
 
 
 class CardScreen(KioskScreen):
-    BINDINGS = [("escape", "cancel", ""), ("f5", "add_line", ""), ("f6", "order", "")]
+    BINDINGS = [("escape", "cancel", ""), ("f5", "add_line", ""), ("f6", "order", ""),
+                ("enter", "tender_chosen", "")]
 
     def __init__(self, card, *, query: bool = False, member=None) -> None:
         super().__init__()
@@ -54,6 +56,10 @@ class CardScreen(KioskScreen):
         self.lines: list[SaleLine] = []
         self.busy = False
         self.order_checked: tuple[str, int | None] | None = None  # (order no, sale amount)
+        # A split payment offered for this sale total: another tender pays what the card
+        # does not hold. None: the card pays all.
+        self.split_for: int | None = None
+        self.tender_choices: tuple[tuple[str, str], ...] = ()
         self.KEYS = ([("Enter", N_("Show history")), ("Esc", N_("Back"))] if query else
                      [("Enter", N_("Confirm")), ("F5", N_("Add item line")),
                       ("F6", N_("Channel order")), ("Esc", N_("Cancel"))])
@@ -79,6 +85,8 @@ class CardScreen(KioskScreen):
                     yield Select([(c, c) for c in CATEGORIES], value=DEFAULT_CATEGORY,
                                  id="category", allow_blank=False)
                 yield Static("", id="lines")
+                with Horizontal(id="split"):
+                    yield Static("", id="split-text")
                 with Horizontal(classes="row"):
                     yield Label(self.tr("Channel order"), classes="field-label")
                     yield Input(id="order", max_length=64, restrict=r"\S*")
@@ -131,11 +139,10 @@ class CardScreen(KioskScreen):
         if self.query_mode:
             self._show_history()
         elif event.input.id == "amount":
-            if self.lines and not event.value:
-                self.query_one("#pin").focus()
-            elif self._amount_field() is not None:
-                self.say(self.tr("Customer: type your PIN and press Enter."))
-                self.query_one("#pin").focus()
+            if (self.lines and not event.value) or self._amount_field() is not None:
+                if not self._offer_split():
+                    self.say(self.tr("Customer: type your PIN and press Enter."))
+                    self.query_one("#pin").focus()
         elif event.input.id == "order":
             self._check_order()
         elif self._order_typed() and self.order_checked != self._order_to_check():
@@ -214,11 +221,72 @@ class CardScreen(KioskScreen):
             lines.append(SaleLine(name=category, category=category, amount=amount))
         return sum(line.amount for line in lines), tuple(lines)
 
+    # -- split payment: another tender pays what the card does not hold -------------------
+    def _card_holds(self) -> int:
+        return self.card.principal + self.card.bonus
+
+    def _offer_split(self) -> bool:
+        """When the sale is more than the card holds, offer to take the rest by another
+        tender (the chain's tenders, ←/→); True if the offer is on screen."""
+        total = self._typed_total()
+        if total is None or total <= self._card_holds() or self._card_holds() <= 0 \
+                or self._order_typed():
+            self._drop_split()
+            return False
+        if not self.tender_choices:
+            self.call(self._tenders_loaded, tenders.choices, self.app.session)
+            return True
+        self.split_for = total
+        split = self.query_one("#split", Horizontal)
+        for choice in split.query(Choice):
+            choice.remove()
+        split.mount(Choice(self.tender_choices, self.tr, id="other-tender"))
+        split.display = True
+        rest = format_yuan(total - self._card_holds())
+        self.query_one("#split-text", Static).update(self.tr(
+            "Card pays {card}, the other {rest} by ").format(
+                card=format_yuan(self._card_holds()), rest=rest))
+        self.say(self.tr("The card holds {card}: take the other {rest} by another tender "
+                         "(←/→ chooses), Enter. Esc cancels the sale.").format(
+                             card=format_yuan(self._card_holds()), rest=rest))
+        self.call_after_refresh(lambda: self.query_one("#other-tender").focus())
+        return True
+
+    def _tenders_loaded(self, choices) -> None:
+        self.tender_choices = tuple((choice.code, choice.name) for choice in choices
+                                    if choice.code != "card")
+        if self.tender_choices:
+            self._offer_split()
+        else:
+            self.say(self.tr("Not enough balance on the card."), error=True)
+
+    def _drop_split(self) -> None:
+        self.split_for = None
+        self.query_one("#split", Horizontal).display = False
+
+    def action_tender_chosen(self) -> None:
+        """Enter on the other tender: the customer types the PIN next."""
+        choice = self.focused
+        if not isinstance(choice, Choice) or self.split_for is None:
+            return
+        self.say(self.tr("Collect {rest} by {tender}. Customer: type your PIN and press "
+                         "Enter.").format(rest=format_yuan(self.split_for - self._card_holds()),
+                                          tender=choice.choices[choice.index][1]))
+        self.query_one("#pin").focus()
+
+    def _other_tender(self, amount: int) -> OtherTender | None:
+        if self.split_for is None:
+            return None
+        choice = self.query_one("#other-tender", Choice)
+        return OtherTender(choice.value, amount - self._card_holds())
+
     def _charge(self) -> None:
         sale = self._sale()
         if sale is None:
             return
         amount, lines = sale
+        if amount > self._card_holds() and self.split_for != amount and self._offer_split():
+            return  # the sale changed since the offer: the cashier offers it again
         pin = self.query_one("#pin", Input).value
         self.busy = True
         self.say(self.tr("Charging {amount}...").format(amount=format_yuan(amount)))
@@ -226,7 +294,7 @@ class CardScreen(KioskScreen):
                   amount=amount, pin=pin, key=self.sale_key, lines=lines,
                   channel_order_no=self._order_typed() or None,
                   member_card_number=self.member.number if self.member is not None else None,
-                  on_refusal=self._charge_refused)
+                  other=self._other_tender(amount), on_refusal=self._charge_refused)
 
     def _show_history(self) -> None:
         pin = self.query_one("#pin", Input).value
