@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from kiosk.errors import InvalidInput, N_
 from kiosk.money import parse_yuan
+from kiosk.screens import registry
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.form import DIGITS, MONEY, Field, FormScreen
 from kiosk.services import admin, permissions, policies
@@ -148,7 +149,7 @@ class AdminScreen(KioskScreen):
         yield from self.compose_keys()
 
     def action_open(self, key: str) -> None:
-        self.app.push_screen(AdminFormScreen(next(a for a in ACTIONS if a.key == key)))
+        self.app.push_screen(registry.admin_form(next(a for a in ACTIONS if a.key == key)))
 
     def action_back(self) -> None:
         self.app.pop_screen()

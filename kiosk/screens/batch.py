@@ -7,6 +7,7 @@ from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
+from kiosk.screens import registry
 from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.screens.form import Field, FormScreen, MAX_PROBLEMS_SHOWN, path_field
 from kiosk.screens.issue_card import TENDER_CHOICES
@@ -53,12 +54,11 @@ class BatchScreen(FormScreen):
         if not isinstance(error, batch_recharge.RepeatedList):
             super().failed(error)
             return
-        from kiosk.screens.ask import ConfirmModal
 
         def confirmed(yes: bool) -> None:
             if yes:
                 self.submit(repeat_confirmed=True)
-        self.app.push_screen(ConfirmModal(
+        self.app.push_screen(registry.confirm(
             self.describe(error) + " " + self.tr("Import it again?")), confirmed)
 
     def _imported(self, number: int) -> None:
@@ -87,7 +87,6 @@ class BatchScreen(FormScreen):
         chosen = self.selected()
         if chosen is None:
             return
-        from kiosk.screens.review import ReviewModal
 
         def reviewed(credentials) -> None:
             if credentials:
@@ -95,19 +94,18 @@ class BatchScreen(FormScreen):
                           chosen.batch_id, credentials)
         title = self.tr("Review list #{number}: {count} cards, {total}").format(
             number=chosen.batch_id, count=chosen.lines, total=format_yuan(chosen.total))
-        self.app.push_screen(ReviewModal(None, title), reviewed)
+        self.app.push_screen(registry.review(None, title), reviewed)
 
     def action_run_list(self) -> None:
         chosen = self.selected()
         if chosen is None:
             return
-        from kiosk.screens.ask import ConfirmModal
 
         def confirmed(yes: bool) -> None:
             if yes:
                 self.say(self.tr("Posting..."))
                 self.call(self._posted, batch_recharge.run, self.app.session, chosen.batch_id)
-        self.app.push_screen(ConfirmModal(self.tr(
+        self.app.push_screen(registry.confirm(self.tr(
             "Post list #{number}: {count} cards, {total} in all?").format(
             number=chosen.batch_id, count=chosen.lines, total=format_yuan(chosen.total))),
             confirmed)
@@ -118,13 +116,12 @@ class BatchScreen(FormScreen):
         chosen = self.selected()
         if chosen is None:
             return
-        from kiosk.screens.purchase import PurchaseScreen
 
         def recorded(purchase) -> None:
             if purchase is not None:
                 self.call(self._purchase_recorded, batch_recharge.set_purchase,
                           self.app.session, chosen.batch_id, purchase)
-        self.app.push_screen(PurchaseScreen(self.describe(error), "company"), recorded)
+        self.app.push_screen(registry.purchase(self.describe(error), "company"), recorded)
 
     def _purchase_recorded(self, _) -> None:
         self.say(self.tr("Purchase recorded; submit the list again (F6)."))

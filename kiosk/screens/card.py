@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from kiosk.errors import N_, StoreUnavailable
 from kiosk.messages import CardSwiped
 from kiosk.money import MoneyError, format_yuan, parse_yuan, plain_yuan
+from kiosk.screens import registry
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.form import MONEY, Choice
 from kiosk.services import card_status, channel_orders, charge as charging, journal, kinds
@@ -327,10 +328,9 @@ class CardScreen(KioskScreen):
         self._charged(result)
 
     def _charged(self, result) -> None:
-        from kiosk.screens.result import ResultScreen
         self.busy = False
         self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
-        self.app.switch_screen(ResultScreen("charge", result, self.card))
+        self.app.switch_screen(registry.result("charge", result, self.card))
         self.app.print_queued()
 
     def failed(self, error) -> None:

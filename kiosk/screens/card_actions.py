@@ -8,13 +8,15 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan, plain_yuan
+from kiosk.screens import registry
 from kiosk.screens.card import card_summary
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field
 from kiosk.screens.issue_card import TENDER_CHOICES
+from kiosk.screens.paging import row_under_cursor
 from kiosk.services import (balance_refunds, card_care, issuing, kinds, recharge, reversals,
                             transfers)
 from kiosk.services.card_care import Replacement, Restrictions
@@ -37,12 +39,11 @@ class CardActionScreen(FormScreen):
 
     def finish(self, result) -> None:
         """The action was done: its outcome in this screen's place."""
-        from kiosk.screens.outcome import OutcomeScreen
         self.clear_secrets()
         replayed = isinstance(result, OperationResult) and result.replayed
         # The outcome takes this screen's place: Enter goes back to the card.
-        self.app.switch_screen(OutcomeScreen(self.heading(), self.outcome(result),
-                                             replayed=replayed))
+        self.app.switch_screen(registry.outcome(self.heading(), self.outcome(result),
+                                                replayed=replayed))
         self.app.print_queued()
 
     def outcome(self, result) -> list[str]:
@@ -63,7 +64,8 @@ class RechargeScreen(CardActionScreen):
     BINDINGS = [("escape", "back", ""), ("f7", "reverse", ""), ("f8", "reverse_payment", "")]
 
     def on_mount(self) -> None:
-        self.call(self._promotions_shown, recharge.promotions_for, self.app.session, self.card.number)
+        self.call(self._promotions_shown, recharge.promotions_for, self.app.session,
+                  self.card.number)
 
     def _promotions_shown(self, names: list[str]) -> None:
         self.details(self.tr("Promotions today: {names}").format(names="、".join(names))
@@ -84,33 +86,30 @@ class RechargeScreen(CardActionScreen):
         super().refused(error)
         from kiosk.services.prepaid import PurchaseDetailsNeeded
         if isinstance(error, PurchaseDetailsNeeded):
-            from kiosk.screens.purchase import PurchaseScreen
-
             def recorded(purchase) -> None:
                 if purchase is not None:
                     self.purchase = purchase
                     self.key = f"{type(self).__name__}-{uuid.uuid4().hex}"
                     self.submit()
-            self.app.push_screen(PurchaseScreen(
+            self.app.push_screen(registry.purchase(
                 self.describe(error), "company" if self.card.company else "person"), recorded)
 
     def action_reverse(self) -> None:
-        self.call(self._reversible_found, recharge.last_reversible, self.app.session, self.card.number)
+        self.call(self._reversible_found, recharge.last_reversible, self.app.session,
+                  self.card.number)
 
     def action_reverse_payment(self) -> None:
-        self.app.switch_screen(PaymentReversalScreen(self.card))
+        self.app.switch_screen(registry.payment_reversal(self.card))
 
     def _reversible_found(self, found: recharge.ReversibleRecharge) -> None:
         """Today's last recharge found: a second operator authorises its reversal, seeing
         the card and the amount."""
-        from kiosk.screens.review import ReviewModal
-
         def reviewed(review) -> None:
             if review:
                 self.call(self.finish, recharge.reverse_recharge, self.app.session,
                           original_operation_id=found.operation_id,
                           key=self.key + "-reversal", review=review)
-        self.app.push_screen(ReviewModal(None, self.tr(
+        self.app.push_screen(registry.review(None, self.tr(
             "Reversing recharge #{number} of {amount} on {card}").format(
             number=found.operation_id, amount=format_yuan(found.amount),
             card=self.card.masked_number)), reviewed)
@@ -154,8 +153,8 @@ class ReplaceScreen(CardActionScreen):
             self._fee()
 
     def _fee(self) -> None:
-        self.call(self._fee_shown, card_care.replacement_fee_for, self.app.session, self.card.number,
-                  self.value("reason"))
+        self.call(self._fee_shown, card_care.replacement_fee_for, self.app.session,
+                  self.card.number, self.value("reason"))
 
     def _fee_shown(self, fee: int) -> None:
         self.set_value("fee", plain_yuan(fee))
@@ -218,8 +217,8 @@ class PinScreen(CardActionScreen):
         action, session, number = self.value("action"), self.app.session, self.card.number
         new, again = self.value("new_pin"), self.value("new_pin2")
         if action == "change":
-            self.call(self.finish, card_care.change_pin, session, number, self.value("old_pin"), new,
-                      again)
+            self.call(self.finish, card_care.change_pin, session, number,
+                      self.value("old_pin"), new, again)
         elif action == "unlock":
             self.call(self.finish, card_care.unlock_pin, session, number)
         elif action == "reset":
@@ -243,7 +242,8 @@ class RestrictionsScreen(CardActionScreen):
 
     def on_mount(self) -> None:
         self.details(self.tr("Lists are separated by commas; empty means no limit."))
-        self.call(self._restrictions_shown, card_care.restrictions_of, self.app.session, self.card.number)
+        self.call(self._restrictions_shown, card_care.restrictions_of, self.app.session,
+                  self.card.number)
 
     def _restrictions_shown(self, rules: Restrictions) -> None:
         self.set_value("daily_limit", plain_yuan(rules.daily_limit))
@@ -256,7 +256,8 @@ class RestrictionsScreen(CardActionScreen):
             return
         rules = Restrictions(limit, self.value("allowed_outlets"),
                              self.value("allowed_categories"), self.value("forbidden_categories"))
-        self.call(self.finish, card_care.set_restrictions, self.app.session, self.card.number, rules)
+        self.call(self.finish, card_care.set_restrictions, self.app.session, self.card.number,
+                  rules)
 
     def outcome(self, result) -> list[str]:
         return [self.tr("The limits apply from the next sale, at every terminal.")]
@@ -401,7 +402,6 @@ class PaymentReversalScreen(CardActionScreen):
                   self.card.number)
 
     def _payments_shown(self, payments) -> None:
-        from textual.widgets import DataTable
         self.payments = payments
         table = self.query_one(DataTable)
         table.clear(columns=True)
@@ -434,8 +434,6 @@ class PaymentReversalScreen(CardActionScreen):
                 number=payment.operation_id, left=format_yuan(payment.left)))
 
     def submit(self) -> None:
-        from textual.widgets import DataTable
-        from kiosk.screens.paging import row_under_cursor
         payment = row_under_cursor(self.query_one(DataTable), self.payments)
         if payment is None:
             self.say(self.tr("This card has no payment in that could still be reversed."),

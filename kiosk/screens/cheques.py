@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 from kiosk.errors import N_
 from kiosk.messages import CardSwiped
 from kiosk.money import format_yuan
+from kiosk.screens import registry
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field
 from kiosk.screens.paging import row_under_cursor
 from kiosk.services import cheques
@@ -85,7 +86,6 @@ class ChequeScreen(FormScreen):
         chosen = self.selected()
         if chosen is None:
             return
-        from kiosk.screens.ask import AskModal
 
         def answered(reason) -> None:
             if reason:
@@ -93,7 +93,7 @@ class ChequeScreen(FormScreen):
                           reason=reason, key=f"bounce-{uuid.uuid4().hex}")
         title = self.tr("Cheque {cheque_no} {amount} bounced: why (e.g. 存款不足)?").format(
             cheque_no=chosen.cheque_no, amount=format_yuan(chosen.amount))
-        self.app.push_screen(AskModal(title, max_length=cheques.MAX_REASON), answered)
+        self.app.push_screen(registry.ask(title, max_length=cheques.MAX_REASON), answered)
 
     def _received(self, result) -> None:
         self.say(self.tr("Cheque #{number} received: nothing is credited until finance "

@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 from kiosk.errors import N_
 from kiosk.messages import CardSwiped
 from kiosk.money import format_yuan
+from kiosk.screens import registry
 from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import insurance_transfers
@@ -88,7 +89,6 @@ class InsuranceTransferScreen(FormScreen):
             self.say(self.tr("Type the reason for the rejection first."), error=True)
             self.query_one("#reason").focus()
             return
-        from kiosk.screens.ask import ConfirmModal
         question = (N_("Approve request #{number}: {amount} from {insurance} to {card}?")
                     if approve else
                     N_("Reject request #{number} ({amount} from {insurance} to {card})?"))
@@ -98,7 +98,7 @@ class InsuranceTransferScreen(FormScreen):
                 self.call(self._decided, insurance_transfers.decide, self.app.session,
                           row.request_id, approve=approve, reason=self.value("reason"),
                           sender=self.app.devices.code_sender)
-        self.app.push_screen(ConfirmModal(self.tr(question).format(
+        self.app.push_screen(registry.confirm(self.tr(question).format(
             number=row.request_id, amount=format_yuan(row.amount),
             insurance=mask_card_number(row.insurance_card),
             card=mask_card_number(row.target_card))), confirmed)

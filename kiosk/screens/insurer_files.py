@@ -8,6 +8,7 @@ from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
+from kiosk.screens import registry
 from kiosk.screens.form import Field, FormScreen, path_field
 from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.services import insurer_cards
@@ -63,8 +64,7 @@ class InsurerFilesScreen(FormScreen):
     def action_open_file(self) -> None:
         chosen = self.selected()
         if chosen is not None:
-            from kiosk.screens.insurer_lines import InsurerLinesScreen
-            self.app.push_screen(InsurerLinesScreen(chosen))
+            self.app.push_screen(registry.insurer_lines(chosen))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open_file()

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 
 from kiosk.errors import InvalidInput, N_
 from kiosk.money import format_yuan, plain_yuan
+from kiosk.screens import registry
 from kiosk.screens.member_search import PicksMember
 from kiosk.screens.form import DIGITS, Choice, Field, FormScreen, money_field, pin_field
 from kiosk.services import issuing
@@ -152,13 +153,12 @@ class IssueCardScreen(PicksMember, FormScreen):
         self.query_one("#pin").focus()
 
     def _issued(self, result) -> None:
-        from kiosk.screens.outcome import OutcomeScreen
         self.clear_secrets()
         lines = [f"{self.tr('Card')} {result.card_number}",
                  f"{self.tr('Card fee')} {format_yuan(result.fee)}   "
                  f"{self.tr('Deposit')} {format_yuan(result.deposit)}",
                  f"{self.tr('Journal no.')} #{result.operation_id}"]
-        self.app.push_screen(OutcomeScreen(self.tr("Card issued"), lines), self._next_card)
+        self.app.push_screen(registry.outcome(self.tr("Card issued"), lines), self._next_card)
         self.app.print_queued()
 
     def _next_card(self, _=None) -> None:

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
+from kiosk.screens import registry
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_journal
 from kiosk.services import journal, receipts
@@ -69,14 +70,12 @@ class JournalScreen(PagedRows, KioskScreen):
 
     def action_find(self) -> None:
         """The number on the customer's receipt, of any day."""
-        from kiosk.screens.ask import AskModal
-
         def typed(number) -> None:
             if number:
                 self.found = int(number)
                 self.load_page()
-        self.app.push_screen(AskModal(self.tr("Journal no. (流水号) on the receipt"),
-                                      max_length=12, restrict=r"[0-9]*"), typed)
+        self.app.push_screen(registry.ask(self.tr("Journal no. (流水号) on the receipt"),
+                                          max_length=12, restrict=r"[0-9]*"), typed)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         row = self.selected_row()
@@ -89,8 +88,7 @@ class JournalScreen(PagedRows, KioskScreen):
             self.say(self.tr("Nothing is left of this charge: it was refunded or filed for "
                              "an insurance transfer."), error=True)
             return
-        from kiosk.screens.refund import RefundScreen
-        self.app.push_screen(RefundScreen(row))
+        self.app.push_screen(registry.refund(row))
 
     def action_reprint(self) -> None:
         row = self.selected_row()

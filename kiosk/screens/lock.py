@@ -8,6 +8,7 @@ from textual.widgets import Input, Label
 
 from kiosk.errors import N_
 from kiosk.messages import CardSwiped
+from kiosk.screens import registry
 from kiosk.screens.base import KioskScreen
 from kiosk.services import operators
 
@@ -36,13 +37,11 @@ class LockScreen(KioskScreen):
 
     def action_supervisor(self) -> None:
         """An operator locked out by wrong passwords: a supervisor unlocks them here."""
-        from kiosk.screens.review import ReviewModal
-
         def reviewed(review) -> None:
             if review:
                 self.call(self._supervisor_unlocked, operators.unlock_with_review,
                           self.app.session, review)
-        self.app.push_screen(ReviewModal(None, self.tr("Supervisor: unlock this operator")),
+        self.app.push_screen(registry.review(None, self.tr("Supervisor: unlock this operator")),
                              reviewed)
 
     def _supervisor_unlocked(self, _) -> None:

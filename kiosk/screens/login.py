@@ -8,6 +8,7 @@ from textual.widgets import Input, Label
 
 from kiosk.errors import N_
 from kiosk.messages import CardSwiped, SwipeBroken
+from kiosk.screens import registry
 from kiosk.screens.base import KioskScreen
 from kiosk.services import operators
 
@@ -54,8 +55,7 @@ class LoginScreen(KioskScreen):
     def _logged_in(self, result) -> None:
         self.query_one("#password", Input).value = ""
         if result.must_change_password:
-            from kiosk.screens.change_password import ChangePasswordScreen
-            self.app.push_screen(ChangePasswordScreen(result))
+            self.app.push_screen(registry.change_password(result))
             return
         self.app.logged_in(result)
 
@@ -72,4 +72,4 @@ class LoginScreen(KioskScreen):
 
     def action_switch_language(self) -> None:
         self.app.set_language("zh_CN" if self.app.language == "en" else "en")
-        self.app.switch_screen(LoginScreen())
+        self.app.switch_screen(registry.login())

@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
+from kiosk.screens import registry
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_rows
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import members
@@ -67,16 +68,14 @@ class MemberSearchScreen(PagedRows, FormScreen):
             self.action_edit()
 
     def action_register(self) -> None:
-        from kiosk.screens.member_form import MemberFormScreen
-        self.app.push_screen(MemberFormScreen(None), self._after_form)
+        self.app.push_screen(registry.member_form(None), self._after_form)
 
     def action_edit(self) -> None:
         row = self.selected_row()
         if row is None:
             self.say(self.tr("Search, then choose a member with the arrow keys."), error=True)
             return
-        from kiosk.screens.member_form import MemberFormScreen
-        self.app.push_screen(MemberFormScreen(row.member_id), self._after_form)
+        self.app.push_screen(registry.member_form(row.member_id), self._after_form)
 
     def _after_form(self, saved) -> None:
         if saved is None:
@@ -120,11 +119,10 @@ class PicksMember:
     _member_done = _phone_looked_up
 
     def action_find_member(self) -> None:
-        self.app.push_screen(MemberSearchScreen(picking=True), self.choose_member)
+        self.app.push_screen(registry.member_search(picking=True), self.choose_member)
 
     def action_new_member(self) -> None:
-        from kiosk.screens.member_form import MemberFormScreen
-        self.app.push_screen(MemberFormScreen(None), self.choose_member)
+        self.app.push_screen(registry.member_form(None), self.choose_member)
 
     def choose_member(self, member: tuple[int, str] | None) -> None:
         if member is not None:

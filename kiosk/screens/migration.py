@@ -7,6 +7,7 @@ from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import MoneyError, format_yuan, parse_yuan
+from kiosk.screens import registry
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_rows
 from kiosk.screens.member_search import PicksMember
 from kiosk.screens.form import DIGITS, Field, FormScreen, MONEY, path_field
@@ -92,7 +93,7 @@ class MigrationScreen(PagedRows, FormScreen):
         if row.migrated_at is not None:
             self.say(self.tr("This old card was already migrated."), error=True)
             return
-        self.app.push_screen(MigrateOneScreen(row))
+        self.app.push_screen(registry.migrate_one(row))
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -164,7 +165,6 @@ class MigrateOneScreen(PicksMember, FormScreen):
         self.query_one("#code").focus()
 
     def _migrated(self, result) -> None:
-        from kiosk.screens.outcome import OutcomeScreen
         lines = [f"{self.tr('Old card')} {result.old_card_number} → "
                  f"{self.tr('Card')} {result.card_number}",
                  f"{self.tr('Amount')} {format_yuan(result.amount)}   "
@@ -172,8 +172,8 @@ class MigrateOneScreen(PicksMember, FormScreen):
                  f"{self.tr('Points')} {result.points}   "
                  f"{self.tr('Points balance')} {result.points_after}",
                  f"{self.tr('Journal no.')} #{result.operation_id}"]
-        self.app.switch_screen(OutcomeScreen(self.tr("Old card migrated"), lines,
-                                             replayed=result.replayed))
+        self.app.switch_screen(registry.outcome(self.tr("Old card migrated"), lines,
+                                                replayed=result.replayed))
         self.app.print_queued()
 
     def action_back(self) -> None:

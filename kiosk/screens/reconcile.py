@@ -9,6 +9,7 @@ from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
+from kiosk.screens import registry
 from kiosk.screens.paging import show_rows
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import reconcile, reports
@@ -47,13 +48,12 @@ class ReconcileScreen(FormScreen):
         if self.report is None:
             self.say(self.tr("Match a statement first (Enter)."), error=True)
             return
-        from kiosk.screens.ask import ConfirmModal
         report = self.report
 
         def confirmed(yes: bool) -> None:
             if yes:
                 self.call(self._confirmed, reconcile.confirm, self.app.session, report)
-        self.app.push_screen(ConfirmModal(self.tr(
+        self.app.push_screen(registry.confirm(self.tr(
             "Confirm {channel} {month} as reconciled ({total} matched)? The month is then "
             "closed to changes.").format(channel=self.app.settings.channel_title(report.channel),
                                          month=report.month,
