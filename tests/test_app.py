@@ -303,7 +303,7 @@ async def test_balance_query_shows_history_only_after_the_pin(runtime):
         await log_in(pilot)
         await pilot.press("f2")
         app.simulate_swipe(demo_swipe(SV_CARD))
-        await wait_for_screen(pilot, "CardScreen")
+        await wait_for_screen(pilot, "BalanceQueryScreen")
         assert app.screen.query_one(DataTable).row_count == 0
         lines = " ".join(str(line.render()) for line in app.screen.query(".card-line"))
         assert "Holder 张*" in lines and "888800******0018" in lines

@@ -8,11 +8,13 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan, plain_yuan
 from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.card import card_summary
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field
 from kiosk.screens.issue_card import TENDER_CHOICES
@@ -26,8 +28,7 @@ from kiosk.services.recharge import ReversalResult
 
 class CardActionScreen(FormScreen):
     HEADING = ""
-    KEYS = [("Enter", N_("Next/confirm")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", "")]
+    BINDINGS = [key_hint("enter", N_("Next/confirm")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self, card) -> None:
         super().__init__()
@@ -59,9 +60,10 @@ class RechargeScreen(CardActionScreen):
     HEADING = N_("Recharge")
     FIELDS = [money_field("amount", N_("Amount")),
               Field("tender", N_("Paid by"), choices=TENDER_CHOICES)]
-    KEYS = [("Enter", N_("Next/recharge")), ("F7", N_("Reverse today's recharge")),
-            ("F8", N_("Reverse a payment: part, earlier")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f7", "reverse", ""), ("f8", "reverse_payment", "")]
+    BINDINGS = [key_hint("enter", N_("Next/recharge")),
+                Binding("f7", "reverse", N_("Reverse today's recharge")),
+                Binding("f8", "reverse_payment", N_("Reverse a payment: part, earlier")),
+                Binding("escape", "back", N_("Back"))]
 
     def on_mount(self) -> None:
         self.call(self._promotions_shown, recharge.promotions_for, self.app.session,
@@ -130,10 +132,10 @@ REASONS = (("lost", N_("lost card")), ("damaged", N_("bad card")), ("upgrade", N
 
 class ReplaceScreen(CardActionScreen):
     HEADING = N_("Replace the card")
-    KEYS = [("Enter", N_("Next/replace")), ("F5", N_("Next blank")), ("F6", N_("Write card")),
-            ("F8", N_("Bind smart card")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f5", "next_blank", ""), ("f6", "write", ""),
-                ("f8", "bind", "")]
+    BINDINGS = [key_hint("enter", N_("Next/replace")),
+                Binding("f5", "next_blank", N_("Next blank")),
+                Binding("f6", "write", N_("Write card")),
+                Binding("f8", "bind", N_("Bind smart card")), Binding("escape", "back", N_("Back"))]
 
     def fields(self) -> list[Field]:
         reason = "upgrade" if self.card.tier_offer else ("lost" if self.card.status == "lost"
@@ -265,8 +267,8 @@ class RestrictionsScreen(CardActionScreen):
 
 class ClearingScreen(CardActionScreen):
     HEADING = N_("Clear the card (close it)")
-    KEYS = [("Enter", N_("Clear, with review")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("enter", "confirm", "")]
+    BINDINGS = [Binding("enter", "confirm", N_("Clear, with review")),
+                Binding("escape", "back", N_("Back"))]
 
     def on_mount(self) -> None:
         self.details(self.tr(
@@ -389,9 +391,11 @@ class PaymentReversalScreen(CardActionScreen):
     reason and review."""
 
     HEADING = N_("Reverse a payment (撤单/冲销)")
-    KEYS = [("↑↓", N_("Choose a payment")), ("Enter", N_("Next/reverse, with review")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", "")]  # up and down stay the table's
+    # Up and down move between the fields, as on every form; the table, when focused,
+    # keeps them to choose a payment.
+    BINDINGS = [Binding("up", "app.focus_previous", N_("Choose a payment"), key_display="↑↓"),
+                key_hint("enter", N_("Next/reverse, with review")),
+                Binding("escape", "back", N_("Back"))]
     TABLE = True
     FIELDS = [money_field("amount", N_("Amount")),
               Field("reason", N_("Reason"), reversals.MAX_REASON)]
@@ -458,7 +462,7 @@ class TransferScreen(CardActionScreen):
     or (no PIN typed) a supervisor reviews."""
 
     HEADING = N_("Transfer to another card")
-    KEYS = [("Enter", N_("Next/transfer")), ("Esc", N_("Back"))]
+    BINDINGS = [key_hint("enter", N_("Next/transfer"))]
     FIELDS = [Field("to_number", N_("To card number"), 32, DIGITS),
               money_field("amount", N_("Amount")),
               pin_field("pin", N_("Customer PIN"))]

@@ -5,6 +5,7 @@ when the action is done, so the clerk sees the new state."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
@@ -12,7 +13,7 @@ from kiosk.errors import KioskError, N_
 from kiosk.messages import CardSwiped
 from kiosk.money import format_yuan
 from kiosk.screens import registry
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.screens.card import card_summary
 from kiosk.services import card_care, cards
 
@@ -27,8 +28,9 @@ ACTION_SCREENS = {"f2": registry.recharge, "f4": registry.replace_card, "f5": re
 
 
 class CardServiceScreen(KioskScreen):
-    KEYS = [("Enter", N_("Look up")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f3", "toggle_loss", ""), ("f9", "name_holder", ""),
+    # The action keys are listed above the key bar, in the card's panel (ACTIONS).
+    BINDINGS = [key_hint("enter", N_("Look up")), Binding("escape", "back", N_("Back")),
+                ("f3", "toggle_loss", ""), ("f9", "name_holder", ""),
                 ("f10", "refund_or_reactivate", "")] + [
         (key, f"act('{key}')", "") for key in ACTION_SCREENS if key != "f10"]
 
@@ -154,7 +156,7 @@ class CardServiceScreen(KioskScreen):
             if member is not None:
                 self.call(self._changed, issuing.name_anonymous_card, self.app.session,
                           self.card.number, member[0])
-        self.app.push_screen(registry.member_search(picking=True), chosen)
+        self.app.push_screen(registry.member_pick(), chosen)
 
     def action_refund_or_reactivate(self) -> None:
         """F10: an expired card is made valid again (its balance is never forfeited);

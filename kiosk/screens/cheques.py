@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import uuid
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.messages import CardSwiped
 from kiosk.money import format_yuan
 from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field
 from kiosk.screens.paging import row_under_cursor
 from kiosk.services import cheques
@@ -22,11 +24,11 @@ SHOWN = ("", "received", "cleared", "bounced")  # F2 steps through them
 
 class ChequeScreen(FormScreen):
     HEADING = N_("CHEQUES")
-    KEYS = [("Enter", N_("Receive")), ("F2", N_("Show")), ("F3", N_("Find")),
-            ("F5", N_("Cleared")), ("F6", N_("Bounced")), ("Esc", N_("Back"))]
     TABLE = True
-    BINDINGS = [("escape", "back", ""), ("f2", "show_next", ""), ("f3", "find", ""),
-                ("f5", "clear_cheque", ""), ("f6", "bounce_cheque", "")]
+    BINDINGS = [key_hint("enter", N_("Receive")), Binding("f2", "show_next", N_("Show")),
+                Binding("f3", "find", N_("Find")), Binding("f5", "clear_cheque", N_("Cleared")),
+                Binding("f6", "bounce_cheque", N_("Bounced")),
+                Binding("escape", "back", N_("Back"))]
     FIELDS = [Field("card_number", N_("Card number"), 32, DIGITS),
               money_field("amount", N_("Amount")),
               Field("cheque_no", N_("Cheque no."), cheques.MAX_CHEQUE_NO),

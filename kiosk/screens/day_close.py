@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
@@ -18,11 +19,12 @@ from kiosk.services.closes import CloseRefused
 
 
 class DayCloseScreen(KioskScreen):
-    KEYS = [("F5", N_("Check again")), ("F6", N_("Close a shift")), ("F7", N_("Close the day")),
-            ("F8", N_("Close a month")), ("F9", N_("Month report")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f5", "check", ""), ("f6", "close_shift", ""),
-                ("f7", "close_day", ""), ("f8", "month('close')", ""),
-                ("f9", "month('report')", "")]
+    BINDINGS = [Binding("f5", "check", N_("Check again")),
+                Binding("f6", "close_shift", N_("Close a shift")),
+                Binding("f7", "close_day", N_("Close the day")),
+                Binding("f8", "month('close')", N_("Close a month")),
+                Binding("f9", "month('report')", N_("Month report")),
+                Binding("escape", "back", N_("Back"))]
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()

@@ -5,6 +5,7 @@ a line refused says why and is tried again by the next run."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from kiosk.errors import KioskError, N_
@@ -18,8 +19,8 @@ from kiosk.services.reviewed_lists import STATUS_NAMES
 
 
 class InsurerLinesScreen(KioskScreen):
-    KEYS = [("F7", N_("Review")), ("F8", N_("Run")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f7", "review_file", ""), ("f8", "run_file", "")]
+    BINDINGS = [Binding("f7", "review_file", N_("Review")), Binding("f8", "run_file", N_("Run")),
+                Binding("escape", "back", N_("Back"))]
 
     def __init__(self, file: FileSummary) -> None:
         super().__init__()

@@ -7,10 +7,12 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 
 from kiosk.errors import InvalidInput, N_
 from kiosk.money import format_yuan, plain_yuan
 from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.member_search import PicksMember
 from kiosk.screens.form import DIGITS, Choice, Field, FormScreen, money_field, pin_field
 from kiosk.services import issuing
@@ -22,10 +24,11 @@ HOLDER_CHOICES = (("personal", N_("personal card")), ("company", N_("company car
 
 class IssueCardScreen(PicksMember, FormScreen):
     HEADING = N_("ISSUE A CARD")
-    KEYS = [("Enter", N_("Next/issue")), ("F4", N_("Find member")), ("F5", N_("Next blank")),
-            ("F6", N_("Write card")), ("F8", N_("Bind smart card")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f4", "find_member", ""), ("f5", "next_blank", ""),
-                ("f6", "write", ""), ("f8", "bind", "")]
+    BINDINGS = [key_hint("enter", N_("Next/issue")),
+                Binding("f4", "find_member", N_("Find member")),
+                Binding("f5", "next_blank", N_("Next blank")),
+                Binding("f6", "write", N_("Write card")),
+                Binding("f8", "bind", N_("Bind smart card")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self) -> None:
         super().__init__()

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from kiosk.errors import N_
 from kiosk.messages import CardSwiped
 from kiosk.screens import registry
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.services import operators
 
 
 class LockScreen(KioskScreen):
-    KEYS = [("Enter", N_("Unlock")), ("F2", N_("Supervisor unlocks")), ("F10", N_("Log out"))]
-    BINDINGS = [("f2", "supervisor", ""), ("f10", "log_out", "")]
+    BINDINGS = [key_hint("enter", N_("Unlock")),
+                Binding("f2", "supervisor", N_("Supervisor unlocks")),
+                Binding("f10", "log_out", N_("Log out"))]
     WIPE_ON_IDLE = False
 
     def compose(self) -> ComposeResult:

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from kiosk.errors import N_
 from kiosk.messages import CardSwiped, SwipeBroken
 from kiosk.screens import registry
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.services import operators
 
 
 class LoginScreen(KioskScreen):
-    KEYS = [("Enter", N_("Log in")), ("F8", N_("中文/English"))]
-    BINDINGS = [("f8", "switch_language", "")]
+    BINDINGS = [key_hint("enter", N_("Log in")),
+                Binding("f8", "switch_language", N_("中文/English"))]
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()

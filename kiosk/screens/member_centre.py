@@ -4,6 +4,7 @@ entry the operator's role may not use is not offered (and its services refuse an
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Static
 
 from kiosk.errors import N_
@@ -42,16 +43,23 @@ def allowed_entries(granted: frozenset[str]):
     return [entry for entry in ENTRIES if set(entry[3]) & granted]
 
 
+OPEN = Binding.Group(N_("Open"))
+
+
 class MemberCentreScreen(KioskScreen):
     # A letter opens its entry typed either way (the menu shows it in capitals).
-    BINDINGS = [("escape", "back", "")] + [
-        (f"{key},{key.upper()}" if key.isalpha() else key, f"open('{key}')", "")
-        for key, *_ in ENTRIES]
+    BINDINGS = [Binding(f"{key},{key.upper()}" if key.isalpha() else key, f"open('{key}')",
+                        N_("Open"), key_display=key.upper(), group=OPEN)
+                for key, *_ in ENTRIES] + [Binding("escape", "back", N_("Back"))]
+
+    def lists_key(self, binding: Binding) -> bool:
+        """Only the entries the role may open (the others refuse, saying so)."""
+        return binding.group is not OPEN or any(
+            binding.action == f"open('{key}')"
+            for key, *_ in allowed_entries(self.app.login.permissions))
 
     def compose(self) -> ComposeResult:
         entries = allowed_entries(self.app.login.permissions)  # only what the role may open
-        self.KEYS = [(" ".join(key.upper() for key, *_ in entries), N_("Open")),
-                     ("Esc", N_("Back"))]
         yield from self.compose_status()
         yield Static(self.tr("MEMBER CENTRE"), id="title")
         lines = [f"[b]{key.upper()}[/b]  {self.tr(label)}" for key, label, _, _ in entries]

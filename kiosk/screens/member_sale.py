@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Static
 
@@ -19,7 +20,7 @@ from kiosk.errors import N_
 from kiosk.messages import CardSwiped
 from kiosk.money import MoneyError, format_yuan, parse_yuan
 from kiosk.screens import registry
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.screens.card import card_summary
 from kiosk.screens.form import MONEY
 from kiosk.services import charge as charging
@@ -28,9 +29,9 @@ from kiosk.services.cards import PinLocked, WrongPin
 
 
 class MemberScreen(KioskScreen):
-    KEYS = [("Enter", N_("Record sale")), ("F7", N_("Redeem points")),
-            ("F2", N_("Pay with this card")), ("Esc", N_("Cancel"))]
-    BINDINGS = [("escape", "cancel", ""), ("f7", "redeem", ""), ("f2", "pay_with_card", "")]
+    BINDINGS = [key_hint("enter", N_("Record sale")), Binding("f7", "redeem", N_("Redeem points")),
+                Binding("f2", "pay_with_card", N_("Pay with this card")),
+                Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, card) -> None:
         super().__init__()

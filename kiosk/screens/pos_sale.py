@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
@@ -115,8 +116,9 @@ class PosScreen(KioskScreen):
 
 
 class PosSaleScreen(PosScreen):
-    KEYS = [("Enter", N_("Confirm")), ("Esc", N_("Decline the POS sale"))]
-    BINDINGS = [("escape", "decline", ""), ("enter", "back", "")]
+    # Enter in a field is the field's; elsewhere (the sale over) it goes back.
+    BINDINGS = [Binding("enter", "back", N_("Confirm")),
+                Binding("escape", "decline", N_("Decline the POS sale"))]
 
     def __init__(self, state: pos_sales.PosState) -> None:
         super().__init__(state)
@@ -230,8 +232,8 @@ class PosSaleScreen(PosScreen):
 
 class PosRefundScreen(PosScreen):
     NOUN = N_("refund")
-    KEYS = [("Enter", N_("Supervisor review")), ("Esc", N_("Refuse the POS refund"))]
-    BINDINGS = [("escape", "decline", ""), ("enter", "review", "")]
+    BINDINGS = [Binding("enter", "review", N_("Supervisor review")),
+                Binding("escape", "decline", N_("Refuse the POS refund"))]
 
     def compose(self) -> ComposeResult:
         state = self.state

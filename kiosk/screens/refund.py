@@ -7,21 +7,21 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
 from kiosk.errors import N_
 from kiosk.money import MoneyError, format_yuan, parse_yuan, plain_yuan
 from kiosk.screens import registry
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.screens.form import MONEY
 from kiosk.services import charge as charging
 from kiosk.services import points
 
 
 class RefundScreen(KioskScreen):
-    KEYS = [("Enter", N_("Refund")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", "")]
+    BINDINGS = [key_hint("enter", N_("Refund")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self, row) -> None:
         super().__init__()

@@ -1,5 +1,5 @@
-"""The one place screens are opened from: `registry.card(card, query=True)` builds the
-card screen, with CardScreen's own parameters. A screen's module is imported here, the
+"""The one place screens are opened from: `registry.card(card, member=member)` builds
+the card screen, with CardScreen's own parameters. A screen's module is imported here, the
 first time the screen opens, and nowhere else: screen modules never import one another
 to open a screen (so no import cycles between them), and the app loads only the screens
 a person opens."""
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 if TYPE_CHECKING:
     from kiosk.screens.admin import AdminFormScreen, AdminScreen
     from kiosk.screens.ask import AskModal, ConfirmModal
+    from kiosk.screens.balance_query import BalanceQueryScreen
     from kiosk.screens.batch import BatchScreen
     from kiosk.screens.card import CardScreen
     from kiosk.screens.card_actions import (AllocationScreen, BalanceRefundScreen,
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from kiosk.screens.member_centre import MemberCentreScreen
     from kiosk.screens.member_form import MemberFormScreen
     from kiosk.screens.member_sale import MemberScreen
-    from kiosk.screens.member_search import MemberSearchScreen
+    from kiosk.screens.member_search import MemberPickScreen, MemberSearchScreen
     from kiosk.screens.migration import MigrateOneScreen, MigrationScreen
     from kiosk.screens.month_report import MonthReportScreen
     from kiosk.screens.outcome import OutcomeScreen
@@ -105,6 +106,12 @@ def supervisor() -> type[SupervisorScreen]:
 def card() -> type[CardScreen]:
     from kiosk.screens.card import CardScreen
     return CardScreen
+
+
+@lazy
+def balance_query() -> type[BalanceQueryScreen]:
+    from kiosk.screens.balance_query import BalanceQueryScreen
+    return BalanceQueryScreen
 
 
 @lazy
@@ -197,6 +204,12 @@ def member_centre() -> type[MemberCentreScreen]:
 def member_search() -> type[MemberSearchScreen]:
     from kiosk.screens.member_search import MemberSearchScreen
     return MemberSearchScreen
+
+
+@lazy
+def member_pick() -> type[MemberPickScreen]:
+    from kiosk.screens.member_search import MemberPickScreen
+    return MemberPickScreen
 
 
 @lazy

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
@@ -15,12 +16,14 @@ from kiosk.services import charge as charging
 
 
 class StartScreen(KioskScreen):
-    KEYS = [("F2", N_("Balance query")), ("F3", N_("Journal/refund")),
-            ("F4", N_("Print queue")), ("F6", N_("Member centre")), ("F8", N_("Shift close")),
-            ("F9", N_("Lock")), ("F10", N_("Log out")), ("Ctrl+O", N_("Supervisor"))]
-    BINDINGS = [("f2", "toggle_query", ""), ("f3", "journal", ""), ("f4", "print_queue", ""),
-                ("f6", "member_centre", ""),
-                ("f8", "shift_close", ""), ("f9", "lock", ""), ("f10", "log_out", "")]
+    BINDINGS = [Binding("f2", "toggle_query", N_("Balance query")),
+                Binding("f3", "journal", N_("Journal/refund")),
+                Binding("f4", "print_queue", N_("Print queue")),
+                Binding("f6", "member_centre", N_("Member centre")),
+                Binding("f8", "shift_close", N_("Shift close")), Binding("f9", "lock", N_("Lock")),
+                Binding("f10", "log_out", N_("Log out")),
+                # the app's own key (it takes it first, on every screen): listed here
+                Binding("ctrl+o", "app.supervisor", N_("Supervisor"))]
 
     def __init__(self) -> None:
         super().__init__()
@@ -88,11 +91,13 @@ class StartScreen(KioskScreen):
     def _card_read(self, card) -> None:
         self.query_one("#number", Input).value = ""
         self.say("")
-        if card.product_kind == "membership" and not self.query_mode:
+        if self.query_mode:
+            self.app.push_screen(registry.balance_query(card))
+        elif card.product_kind == "membership":
             # The membership card identifies the member: a sale by any tender earns.
             self.app.push_screen(registry.member_sale(card))
         else:
-            self.app.push_screen(registry.card(card, query=self.query_mode))
+            self.app.push_screen(registry.card(card))
         self.query_mode = False
         self._show_mode()
 
