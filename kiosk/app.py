@@ -1,5 +1,7 @@
 """The counter application: builds screens, owns the swipe detector and the idle timer,
-and is given its runtime (store, hasher, settings) and devices by the caller."""
+and is given its runtime (store, hasher, settings, the wall clock that dates what it
+does), its devices and its monotonic clock (idle time, swipe key timing, the result
+screen's key guard) by the caller: tests give it clocks they move themselves."""
 
 from __future__ import annotations
 

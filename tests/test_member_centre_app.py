@@ -7,8 +7,8 @@ from __future__ import annotations
 from kiosk.hw.msr import SimWriter
 from kiosk.services import cards, verify
 from kiosk.store import models
-from tests.app_helpers import (log_in, make_app, seeded_runtime, wait_for_message,
-                               wait_for_screen, wait_until)
+from tests.app_helpers import (log_in, make_app, past_key_guard, seeded_runtime,
+                               wait_for_message, wait_for_screen, wait_until)
 from tests.conftest import SV_CARD
 
 
@@ -53,7 +53,7 @@ async def test_issue_a_card_with_the_writer(tmp_path):
         await wait_for_screen(pilot, "OutcomeScreen")
         card = cards.get_card(number)
         assert card.status == "active" and card.member.name == "张伟"
-        await pilot.pause(0.9)
+        past_key_guard(pilot)
         await pilot.press("enter")
         await wait_for_screen(pilot, "IssueCardScreen")
         await wait_until(pilot, lambda: screen.value("card_number") not in ("", number),
@@ -108,7 +108,7 @@ async def test_report_loss_then_replace_and_see_the_balance_on_the_new_card(tmp_
         await wait_for_message(pilot, "read back")
         await pilot.press("enter", "enter")  # fee, then tender: replace
         await wait_for_screen(pilot, "OutcomeScreen")
-        await pilot.pause(0.9)
+        past_key_guard(pilot)
         await pilot.press("enter")
         await wait_for_screen(pilot, "CardServiceScreen")
         await type_into(pilot, "number", new_number)
@@ -129,7 +129,7 @@ async def recharge_500_at_the_member_centre(pilot) -> None:
     await wait_for_screen(pilot, "RechargeScreen")
     await pilot.press(*"500", "enter", "enter")
     await wait_for_screen(pilot, "OutcomeScreen")
-    await pilot.pause(0.9)
+    past_key_guard(pilot)
     await pilot.press("enter")
     await wait_for_screen(pilot, "CardServiceScreen")
 
@@ -232,7 +232,7 @@ async def test_migrate_an_old_card_by_keyboard(tmp_path):
         code = app.devices.code_sender.sent[-1][1].split("验证码为")[1][:6]
         await pilot.press(*code, "enter", "enter", *"travel voucher", "enter")
         await wait_for_screen(pilot, "OutcomeScreen")
-        await pilot.pause(0.9)
+        past_key_guard(pilot)
         await pilot.press("enter")
         await wait_for_screen(pilot, "MigrationScreen")
         await wait_until(pilot, lambda: screen.rows and screen.rows[0].number != "6100000000000001",
