@@ -7,6 +7,7 @@ import datetime as dt
 import time
 from dataclasses import replace
 
+from textual import events
 from textual.widgets import Input
 
 from kiosk.app import build_app
@@ -97,6 +98,17 @@ def message_text(app) -> str:
         return str(app.screen.query_one("#message").render())
     except Exception:
         return ""
+
+
+async def paste_into(pilot, field: str, text: str) -> None:
+    """Put `text` in a field as a terminal's paste does (a person pastes a file's path;
+    typing it a key at a time only makes the test slow)."""
+    widget = pilot.app.screen.query_one(f"#{field}", Input)
+    widget.focus()
+    widget.value = ""
+    pilot.app.post_message(events.Paste(text))
+    await pilot.pause()
+    assert widget.value == text
 
 
 async def wait_for_message(pilot, fragment: str, timeout: float = 5.0) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from kiosk.hw.msr import SimWriter
 from kiosk.services import cards, verify
 from kiosk.store import models
-from tests.app_helpers import (log_in, make_app, past_key_guard, seeded_runtime,
+from tests.app_helpers import (log_in, make_app, past_key_guard, paste_into, seeded_runtime,
                                wait_for_message, wait_for_screen, wait_until)
 from tests.conftest import SV_CARD
 
@@ -169,13 +169,13 @@ async def test_a_batch_list_from_import_to_run(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "4", "BatchScreen")
         screen = app.screen
-        await type_into(pilot, "path", str(samples / "batch-recharge-mistakes.csv"))
+        await paste_into(pilot, "path", str(samples / "batch-recharge-mistakes.csv"))
         await type_into(pilot, "name", "demo list")
         await pilot.press("enter", "enter")
         await wait_for_message(pilot, "nothing was imported")
         details = str(screen.query_one("#details").render())
         assert "line 2" in details and "line 4" in details
-        await type_into(pilot, "path", str(samples / "batch-recharge.csv"))
+        await paste_into(pilot, "path", str(samples / "batch-recharge.csv"))
         await pilot.press("enter", "enter", "enter")
         await wait_for_message(pilot, "imported as a draft")
         await wait_until(pilot, lambda: screen.lists, "list shown")
@@ -197,7 +197,7 @@ async def test_a_batch_list_from_import_to_run(tmp_path):
         await wait_for_message(pilot, "Posted 2")
         await confirm_key(pilot, "f8")
         await wait_for_message(pilot, "already posted 2")
-        await type_into(pilot, "path", str(samples / "batch-recharge.csv"))  # the same again
+        await paste_into(pilot, "path", str(samples / "batch-recharge.csv"))  # the same again
         await pilot.press("enter", "enter", "enter")
         await wait_for_screen(pilot, "ConfirmModal")
         assert "same cards and amounts" in str(app.screen.query_one("#title").render())
