@@ -4,21 +4,22 @@ finds any journal number of the outlet, of any day (within the refund window).""
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.messages import ServiceDone
-from kiosk.screens.base import KioskScreen
+from kiosk.screens import registry
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_journal
 from kiosk.services import journal, receipts
 
 
 class JournalScreen(PagedRows, KioskScreen):
-    KEYS = [("Enter", N_("Refund")), ("F5", N_("Find journal no.")), ("F6", N_("Reprint")),
-            ("F7", N_("Whole outlet")), ("F8", N_("Print list")), ("PgDn/PgUp", N_("Page")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f5", "find", ""), ("f6", "reprint", ""),
-                ("f7", "toggle_outlet", ""), ("f8", "print_list", ""), *PAGE_BINDINGS]
+    BINDINGS = [key_hint("enter", N_("Refund")), Binding("f5", "find", N_("Find journal no.")),
+                Binding("f6", "reprint", N_("Reprint")),
+                Binding("f7", "toggle_outlet", N_("Whole outlet")),
+                Binding("f8", "print_list", N_("Print list")), *PAGE_BINDINGS,
+                Binding("escape", "back", N_("Back"))]
     PAGE_SIZE = 50
 
     def __init__(self) -> None:
@@ -40,17 +41,17 @@ class JournalScreen(PagedRows, KioskScreen):
 
     def load_page(self) -> None:
         if self.found is not None:  # back from its refund: the row as it is now
-            self.call(self._found, journal.find, self.app.session, self.found)
+            self.call(self._found, journal.find, self.app.session, self.found,
+                      on_refusal=self._not_found)
             return
         self.call(self._listed, journal.today, self.app.session, whole_outlet=self.whole_outlet,
                   limit=self.PAGE_SIZE, offset=self.page * self.PAGE_SIZE)
 
-    def on_service_done(self, message: ServiceDone) -> None:
-        """Before ServiceCalls says why a call was refused (Textual runs both handlers):
-        a journal number that was not found (not this outlet's) is dropped, and the next
+    def _not_found(self, error) -> None:
+        """A journal number that was not found (not this outlet's) is dropped: the next
         load is today's list again."""
-        if message.error is not None and message.handler == self._found:
-            self.found = None
+        self.found = None
+        self.failed(error)
 
     def _found(self, row) -> None:
         self._show_rows([row])
@@ -70,14 +71,12 @@ class JournalScreen(PagedRows, KioskScreen):
 
     def action_find(self) -> None:
         """The number on the customer's receipt, of any day."""
-        from kiosk.screens.ask import AskModal
-
         def typed(number) -> None:
             if number:
                 self.found = int(number)
                 self.load_page()
-        self.app.push_screen(AskModal(self.tr("Journal no. (流水号) on the receipt"),
-                                      max_length=12, restrict=r"[0-9]*"), typed)
+        self.app.push_screen(registry.ask(self.tr("Journal no. (流水号) on the receipt"),
+                                          max_length=12, restrict=r"[0-9]*"), typed)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         row = self.selected_row()
@@ -90,8 +89,7 @@ class JournalScreen(PagedRows, KioskScreen):
             self.say(self.tr("Nothing is left of this charge: it was refunded or filed for "
                              "an insurance transfer."), error=True)
             return
-        from kiosk.screens.refund import RefundScreen
-        self.app.push_screen(RefundScreen(row))
+        self.app.push_screen(registry.refund(row))
 
     def action_reprint(self) -> None:
         row = self.selected_row()

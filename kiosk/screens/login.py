@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from kiosk.errors import N_
-from kiosk.messages import CardSwiped, SwipeBroken, WorkDone
-from kiosk.screens.base import KioskScreen
+from kiosk.messages import CardSwiped, SwipeBroken
+from kiosk.screens import registry
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.services import operators
 
 
 class LoginScreen(KioskScreen):
-    KEYS = [("Enter", N_("Log in")), ("F8", N_("中文/English"))]
-    BINDINGS = [("f8", "switch_language", "")]
+    BINDINGS = [key_hint("enter", N_("Log in")),
+                Binding("f8", "switch_language", N_("中文/English"))]
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -45,23 +47,23 @@ class LoginScreen(KioskScreen):
             self.query_one(f"#{empty[0]}", Input).focus()
             return
         self.say(self.tr("Checking..."))
-        self.call("login", operators.login, self.app.terminal_session,
+        self.call(self._logged_in, operators.login, self.app.terminal_session,
                   outlet_code=self.query_one("#outlet", Input).value,
                   login_id=self.query_one("#login", Input).value,
                   password=self.query_one("#password", Input).value,
                   terminal_code=self.app.settings.terminal_code)
 
-    def on_work_done(self, message: WorkDone) -> None:
+    def _logged_in(self, result) -> None:
         self.query_one("#password", Input).value = ""
-        if message.error is not None:
-            self.say_error(message.error)
-            self.query_one("#password", Input).focus()
+        if result.must_change_password:
+            self.app.push_screen(registry.change_password(result))
             return
-        if message.result.must_change_password:
-            from kiosk.screens.change_password import ChangePasswordScreen
-            self.app.push_screen(ChangePasswordScreen(message.result))
-            return
-        self.app.logged_in(message.result)
+        self.app.logged_in(result)
+
+    def failed(self, error) -> None:
+        self.query_one("#password", Input).value = ""
+        self.say_error(error)
+        self.query_one("#password", Input).focus()
 
     def on_card_swiped(self, message: CardSwiped) -> None:
         self.say(self.tr("Log in first, then swipe the card."), error=True)
@@ -71,4 +73,4 @@ class LoginScreen(KioskScreen):
 
     def action_switch_language(self) -> None:
         self.app.set_language("zh_CN" if self.app.language == "en" else "en")
-        self.app.switch_screen(LoginScreen())
+        self.app.switch_screen(registry.login())

@@ -74,3 +74,11 @@ def receipt_ids(operation_ids: list[int]) -> dict[int, int]:
     R = models.Receipt
     return dict(R.select(R.operation, R.id).where(R.operation.in_(operation_ids))
                 .tuples()) if operation_ids else {}
+
+
+def refund_results(charge_ids: list[int]) -> list[tuple[int, str]]:
+    """(charge id, stored result) of every refund of these charges."""
+    O = Operation
+    return list(O.select(O.reverses, O.result).where(O.reverses.in_(charge_ids),
+                                                     O.kind == "refund").tuples()) \
+        if charge_ids else []
