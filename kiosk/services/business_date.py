@@ -8,8 +8,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from kiosk.errors import InvalidInput, N_
-from kiosk.services import directory
-from kiosk.store import operations as operation_store
+from kiosk.store import outlets
 
 
 @lru_cache(maxsize=64)
@@ -53,14 +52,13 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
 def current_business_date(session) -> dt.date:
     """The outlet's business date now; after a daily or monthly close, the next open
     date (so nothing is ever posted into a closed day or month)."""
-    info = directory.actor_info(session.actor)
-    day = business_date(session.now(), info.time_zone, info.day_boundary)
-    outlet_id = session.actor.outlet_id
-    last_closed, closed_month = operation_store.last_closes(outlet_id)
-    if last_closed is not None and day <= last_closed:
-        day = last_closed + dt.timedelta(days=1)
-    if closed_month is not None and day.strftime("%Y-%m") <= closed_month:
-        day = month_bounds(closed_month)[1]
+    outlet = outlets.calendar(session.actor.outlet_id)  # never cached: see outlets.calendar
+    day = business_date(session.now(), outlet.time_zone, outlet.day_boundary)
+    if outlet.last_closed_day is not None and day <= outlet.last_closed_day:
+        day = outlet.last_closed_day + dt.timedelta(days=1)
+    if outlet.last_closed_month is not None and \
+            day.strftime("%Y-%m") <= outlet.last_closed_month:
+        day = month_bounds(outlet.last_closed_month)[1]
     return day
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from kiosk.store import models
+from kiosk.store import models, sql
 
 Outlet, Terminal = models.Outlet, models.Terminal
 
@@ -71,3 +73,30 @@ def add_terminal(outlet_id: int, code: str, name: str = "") -> models.Terminal:
 
 def change_terminal(terminal_id: int, **values) -> None:
     Terminal.update(values).where(Terminal.id == terminal_id).execute()
+
+
+# -- the outlet's calendar ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Calendar:
+    """What decides an outlet's business date, as it is in the store now."""
+
+    time_zone: str
+    day_boundary: str
+    last_closed_day: dt.date | None
+    last_closed_month: str | None  # YYYY-MM
+
+
+_CALENDAR = sql.Statement(
+    'SELECT o."time_zone", o."day_boundary", '
+    '(SELECT MAX("business_date") FROM "day_close" WHERE "outlet_id" = o."id"), '
+    '(SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = o."id") '
+    'FROM "outlet" AS o WHERE o."id" = ?')
+
+
+def calendar(outlet_id: int) -> Calendar:
+    """Read fresh, in one statement, by every operation (twice: the screen's hint, then
+    the decision): a time zone or day boundary changed on another terminal counts at
+    the next operation here."""
+    time_zone, day_boundary, day, month = _CALENDAR.first(outlet_id)
+    return Calendar(time_zone, day_boundary,
+                    None if day is None else dt.date.fromisoformat(str(day)[:10]), month)
