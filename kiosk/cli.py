@@ -783,6 +783,8 @@ def run(ctx: click.Context, sim: bool, lang: str | None, no_kiosk_mode: bool,
     app = build_app(replace(runtime, settings=settings), demo=sim)
     drop_keys_typed_ahead(sys.stdin)
     app.run()
+    if app.return_code:  # it stopped on a failure (kiosk.log has it): a supervisor restarts it
+        sys.exit(app.return_code)
 
 
 def drop_keys_typed_ahead(stream) -> None:
