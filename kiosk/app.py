@@ -21,7 +21,7 @@ from kiosk.errors import KioskError, N_
 from kiosk.hw.devices import Devices, build_devices
 from kiosk.hw.sms import SimCodeSender
 from kiosk.hw.swipe import SwipeDetector, Verdict
-from kiosk.hw.tracks import swipe_text
+from kiosk.hw.tracks import SwipeError, luhn_ok, parse_swipe, swipe_text
 from kiosk.i18n import translator
 from kiosk.identity import mask_phone
 from kiosk.logs import report_unexpected
@@ -34,7 +34,7 @@ from kiosk.screens.lock import LockScreen
 from kiosk.screens.pos_sale import PosScreen
 from kiosk.screens.start import StartScreen
 from kiosk.screens.supervisor import SupervisorScreen
-from kiosk.services import directory, receipts, setup
+from kiosk.services import card_numbers, directory, receipts, setup
 from kiosk.services.bootstrap import terminal_actor
 from kiosk.services.operators import LoginResult
 from kiosk.services.session import Runtime, Session
@@ -195,7 +195,7 @@ class KioskApp(App):
             from kiosk.hw.serial_reader import SerialSwipeReader
             self.device_threads.append(SerialSwipeReader(
                 swipe.options["device"], int(swipe.options.get("baud", 9600)),
-                lambda text: self.call_from_thread(self._to_screen, CardSwiped(text)),
+                lambda text: self.call_from_thread(self._swiped, text),
                 lambda error: self.call_from_thread(self._to_screen, DeviceProblem(error)),
             ).start())
         from kiosk.hw.pcsc import CardWatcher, PcscCardReader
@@ -264,6 +264,28 @@ class KioskApp(App):
 
     def _to_screen(self, message) -> None:
         self.screen.post_message(message)
+
+    def _swiped(self, text: str) -> None:
+        """A swipe, to the screen. A number that fails the Luhn check digit is a misread
+        unless its card's product carries none: the store is asked in a thread first,
+        and the screen gets the swipe with the check waived, or as it came (and says the
+        check digit fails)."""
+        try:
+            number = parse_swipe(text, require_luhn=False).pan
+        except SwipeError:
+            number = None  # the screen says what is wrong with it
+        if number is None or luhn_ok(number) or self.terminal_session is None:
+            self._to_screen(CardSwiped(text))
+        else:
+            self._ask_check_digit(text, number)
+
+    @work(thread=True, group="swipe-check-digit", exit_on_error=False)
+    def _ask_check_digit(self, text: str, number: str) -> None:
+        try:
+            waived = card_numbers.carries_no_check_digit(self.session, number)
+        except KioskError:
+            waived = False  # the store cannot answer now: refused as a misread
+        self.call_from_thread(self._to_screen, CardSwiped(text, check_digit_waived=waived))
 
     def _reader_event(self, event) -> None:
         if event.kind == "inserted" and event.identity is not None:
@@ -344,7 +366,7 @@ class KioskApp(App):
 
     def _deliver_swipe(self, decision) -> None:
         if decision.verdict is Verdict.SWIPE:
-            self.screen.post_message(CardSwiped(decision.text))
+            self._swiped(decision.text)
         elif decision.verdict is Verdict.BROKEN:
             self.screen.post_message(SwipeBroken())
 

@@ -249,7 +249,7 @@ PRODUCT_FIELDS = {"name": str, "kind": str, "issuer": str, "spend_order": str,
                   "deposit": int, "sub_card_limit": int, "points_per_yuan": int,
                   "tier_thresholds": str, "validity_months": int,
                   "signature_required": bool, "active": bool, "initial_pin": str,
-                  "prepaid": bool}
+                  "prepaid": bool, "uses_luhn": bool}
 INITIAL_PINS = ("typed", "id_last6")
 
 

@@ -141,3 +141,11 @@ def first_stored_value_card(member_id: int) -> models.Card | None:
 def add(**values) -> models.Card:
     """A new card row (its accounts are opened by ledger.open_card_account)."""
     return Card.create(**values)
+
+
+def uses_check_digit(number: str) -> bool | None:
+    """Whether the product of the card with this number ends its numbers in a Luhn check
+    digit (None: no such card)."""
+    row = (Card.select(models.CardProduct.uses_luhn).join(models.CardProduct)
+           .where(Card.number == number).tuples().first())
+    return bool(row[0]) if row else None
