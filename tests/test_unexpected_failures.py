@@ -27,11 +27,16 @@ def reference_in(text: str) -> str:
     return text.split("(reference ")[1][:8]
 
 
-async def test_a_store_failure_in_a_service_call_is_shown_with_a_reference(tmp_path,
-                                                                          monkeypatch):
+@pytest.mark.parametrize("error, shown_first", [
+    (ZeroDivisionError("a bug"), "Unexpected error (reference "),
+    (peewee.ProgrammingError('relation "card" does not exist'), "The database"),
+])
+async def test_a_failure_in_a_service_call_is_shown_with_a_reference(tmp_path, monkeypatch,
+                                                                     error, shown_first):
     runtime = seeded_runtime(tmp_path)
+
     def broken(*args, **kwargs):
-        raise peewee.ProgrammingError("relation \"card\" does not exist")
+        raise error
     monkeypatch.setattr(charging, "for_sale", broken)
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -39,8 +44,9 @@ async def test_a_store_failure_in_a_service_call_is_shown_with_a_reference(tmp_p
         await pilot.press(*SV_CARD, "enter")
         await wait_for_message(pilot, "(reference ")
         shown = message_text(app)
+    assert shown.startswith(shown_first)
     failure = logged(runtime.settings.log_path, reference_in(shown))
-    assert "ProgrammingError" in failure["traceback"]
+    assert f"{type(error).__name__}: {error}" in failure["traceback"]
     assert failure["context"]["call"] == f"{broken.__module__}.{broken.__qualname__}"
     assert failure["context"]["screen"] == "StartScreen" and failure["context"]["outlet"]
 
