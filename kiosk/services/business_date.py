@@ -49,17 +49,26 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     return first, (first + dt.timedelta(days=32)).replace(day=1)
 
 
+def calendar_business_date(session) -> dt.date:
+    """The outlet's business date by the clock alone: today, closed or not."""
+    return _by_the_clock(session, outlets.calendar(session.actor.outlet_id))
+
+
 def current_business_date(session) -> dt.date:
     """The outlet's business date now; after a daily or monthly close, the next open
     date (so nothing is ever posted into a closed day or month)."""
     outlet = outlets.calendar(session.actor.outlet_id)  # never cached: see outlets.calendar
-    day = business_date(session.now(), outlet.time_zone, outlet.day_boundary)
+    day = _by_the_clock(session, outlet)
     if outlet.last_closed_day is not None and day <= outlet.last_closed_day:
         day = outlet.last_closed_day + dt.timedelta(days=1)
     if outlet.last_closed_month is not None and \
             day.strftime("%Y-%m") <= outlet.last_closed_month:
         day = month_bounds(outlet.last_closed_month)[1]
     return day
+
+
+def _by_the_clock(session, outlet: outlets.Calendar) -> dt.date:
+    return business_date(session.now(), outlet.time_zone, outlet.day_boundary)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
