@@ -263,8 +263,11 @@ def reactivate(session: Session, number: str) -> dt.date | None:
             raise InvalidInput(N_("Only an expired card can be reactivated."))
         if not is_prepaid(card.product):
             raise InvalidInput(N_("Only a prepaid card is reactivated here."))
-        expires = expiry_for(card.product, anonymous=card.anonymous, today=today,
-                             plain=None)
+        # Unlike at issue, a product without a validity of its own gives no way out: the
+        # reactivated anonymous card runs the legal months from today.
+        expires = None if not card.anonymous else add_months(
+            today, max(card.product.validity_months,
+                       policies.value("prepaid_anonymous_valid_months")))
         card_store.change(card.id, status="active", expires_on=expires)
         audit.append(session, "card.reactivated", subject=f"card:{card.number}",
                      details={"expires_on": expires.isoformat() if expires else ""})
