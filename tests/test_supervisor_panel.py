@@ -92,3 +92,38 @@ def test_a_review_still_needs_another_operator(seeded):
     supervisor = login_as(seeded, "super1")
     with pytest.raises(KioskError, match="different operator"):
         operators.authorise_review(supervisor, Review("super1", "Super1234"), permissions.REFUND)
+
+
+async def test_a_cashier_whose_shift_a_supervisor_closed_is_told_before_the_pin(tmp_path):
+    """The supervisor closed the logged-in cashier's shift from another terminal: the
+    next card read says so before the customer types a PIN, and F8 shows the closed
+    shift with the way out (the report printed at the supervisor's close)."""
+    runtime = seeded_runtime(tmp_path)
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        shift_id = app.session.actor.shift_id
+        supervision.close_shift(login_as(runtime, "super1", "T02"),
+                                Review("super1", "Super1234"), shift_id, key="close-it")
+        await pilot.press(*SV_CARD, "enter")
+        await wait_for_screen(pilot, "CardScreen")
+        await wait_for_message(pilot, f"shift #{shift_id} is closed")
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "StartScreen")
+        await pilot.press("f8")
+        await wait_for_screen(pilot, "ShiftCloseScreen")
+        await wait_for_message(pilot, "closed by a supervisor")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "LoginScreen")
+
+
+async def test_a_shift_closed_from_the_panel_prints_its_report(tmp_path):
+    runtime = seeded_runtime(tmp_path)
+    clerk = login_as(runtime, "clerk1", "T02")
+    charge.charge(clerk, card_number=SV_CARD, amount=100, pin="123456", key="sale")
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await fill_panel(pilot, 1, str(clerk.actor.shift_id), "super1", "Super1234")
+        await wait_for_message(pilot, "Shift report printed")
+    assert (runtime.settings.receipts_dir / f"shift-{clerk.actor.shift_id}.txt").exists()

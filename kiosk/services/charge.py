@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from kiosk.errors import KioskError, N_, PermissionDenied
 from kiosk.money import format_yuan, split_proportionally
 from kiosk.services import (cards, channel_orders, directory, operators, permissions, policies,
-                            receipts, tenders)
+                            receipts, shifts, tenders)
 from kiosk.services import points as points_service
 from kiosk.services.accounts import card_accounts, issuer_account, till_account
 from kiosk.services.business_date import current_business_date
@@ -271,6 +271,7 @@ def check_sale(session: Session, card: models.Card, amount: int,
     """Whether this card may pay this sale here, today, as far as can be told before the
     PIN: a hint for the screen. The charge decides again on the locked card."""
     today = current_business_date(session)
+    shifts.check_open(session)
     cards.ensure_usable(card, today)
     _check_sale_rules(session, card, amount, lines, today)
 

@@ -58,6 +58,7 @@ class ShiftReport:
     operations: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> count, amount
     by_tender: dict[str, int] = field(default_factory=dict)
     cash_expected: int = 0
+    closed: bool = False  # the shift has ended (its operator's or a supervisor's close)
 
 
 def shift_report(session: Session, shift_id: int | None = None) -> ShiftReport:
@@ -78,7 +79,8 @@ def _report(shift: models.Shift) -> ShiftReport:
     """Counts and amounts by operation; by tender, the money's direction: what came into
     the till (positive) or went out of it (a clearing's payout, a reversal: negative),
     and the card sales less their refunds."""
-    report = ShiftReport(shift.id, shift.operator.login_id, shift.business_date.isoformat())
+    report = ShiftReport(shift.id, shift.operator.login_id, shift.business_date.isoformat(),
+                         closed=shift.closed_at is not None)
     operations: dict[str, dict[str, int]] = defaultdict(lambda: {"count": 0, "amount": 0})
     card_sales = 0  # what cards paid: a split payment's other tender is in the till's
     for kind, amount, tender, result in shift_store.operations_of(shift.id):
