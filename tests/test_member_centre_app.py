@@ -143,10 +143,32 @@ async def test_recharge_with_a_promotion_and_a_pin_reset(tmp_path):
         await wait_for_screen(pilot, "PinScreen")
         await pilot.press("right", "right")  # reset to the ID rule
         app.screen.submit()
+        await wait_for_message(pilot, "last four")  # the holder's ID first
+        app.screen.set_value("holder_check", "8515")
+        app.screen.submit()
         await wait_for_screen(pilot, "OutcomeScreen")
     after = cards.balances(cards.get_card(SV_CARD))
     assert after["principal"] == before["principal"] + 50000
     assert after["bonus"] == before["bonus"] + 5000
+
+
+async def test_a_locked_pin_opens_on_unlock_with_the_holders_id(tmp_path):
+    from kiosk.store import models as stored
+    runtime = seeded_runtime(tmp_path)
+    stored.Card.update(pin_locked=True).where(stored.Card.number == SV_CARD).execute()
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "3", "CardServiceScreen")
+        await pilot.press(*SV_CARD, "enter")
+        await wait_until(pilot, lambda: app.screen.card is not None, "card shown")
+        await pilot.press("f5")
+        await wait_for_screen(pilot, "PinScreen")
+        assert app.screen.value("action") == "unlock"
+        assert app.focused.id == "holder_check"
+        await pilot.press(*"8515")
+        app.screen.submit()
+        await wait_for_screen(pilot, "OutcomeScreen")
+    assert not cards.get_card(SV_CARD).pin_locked
 
 
 async def confirm_key(pilot, key: str) -> None:
