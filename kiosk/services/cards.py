@@ -78,6 +78,15 @@ def locked_for_spending(card_id: int, today: dt.date) -> models.Card:
     return card
 
 
+def locked_for_sale(card_id: int, today: dt.date, outlet_id: int
+                    ) -> tuple[models.Card, bool, dict[str, models.Account]]:
+    """Inside a sale: the card as locked_for_spending gives it, whether `outlet_id`
+    opened its product, and its accounts by kind, locked too (read in one statement)."""
+    card, opened, accounts = card_store.locked_for_sale(card_id, outlet_id)
+    ensure_usable(card, today)
+    return card, opened, {account.kind: account for account in accounts}
+
+
 def both_locked_for_spending(one_id: int, other_id: int, today: dt.date
                              ) -> tuple[models.Card, models.Card]:
     """Two cards an operation moves between, locked in id order (two operations on the

@@ -156,12 +156,17 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
     def run(posting: Posting) -> dict:
         today = posting.operation.business_date
         if member is None:
-            card_now = earner = cards.locked_for_spending(card.id, today)
+            card_now, opened, accounts = cards.locked_for_sale(card.id, today,
+                                                              session.actor.outlet_id)
+            earner, earner_accounts = card_now, accounts
         else:  # the paying card and the member's card, locked in id order
             card_now, earner = cards.both_locked_for_spending(card.id, member.id, today)
-        _check_sale_rules(session, card_now, on_card, lines, today, posting.operation.id)
+            opened = None
+            accounts = card_accounts(card_now, lock=True)
+            earner_accounts = card_accounts(earner, lock=True)
+        _check_sale_rules(session, card_now, on_card, lines, today, posting.operation.id,
+                          opened=opened)
         channel_orders.redeem(session, card_now, channel_order_no, amount, posting.operation.id)
-        accounts = card_accounts(card_now, lock=True)
         principal, bonus = split_spend(card_now.product.spend_order, on_card,
                                        accounts["principal"].balance, accounts["bonus"].balance)
         sales = _sales_account(session, card_now)
@@ -170,7 +175,7 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
         if other is not None:
             posting.move(_drawer(session, other.tender), _sales_account(session), other.amount)
         points, points_after, offer = points_service.post_earned(session, posting, earner,
-                                                                 amount)
+                                                                 amount, earner_accounts)
         qualifies = points_service.qualifies_for_membership(card_now, amount, member)
         data = {"card_number": card_now.number, "amount": amount, "principal": principal,
                 "bonus": bonus, "points_earned": points,
@@ -280,9 +285,12 @@ def check_sale(session: Session, card: models.Card, amount: int,
 
 
 def _check_sale_rules(session: Session, card: models.Card, amount: int,
-                      lines: tuple[SaleLine, ...], today: dt.date, operation_id: int = 0
-                      ) -> None:
-    if not card_store.product_opened(session.actor.outlet_id, card.product_id):
+                      lines: tuple[SaleLine, ...], today: dt.date, operation_id: int = 0, *,
+                      opened: bool | None = None) -> None:
+    """`opened`: whether this outlet opened the card's product, if already read."""
+    if opened is None:
+        opened = card_store.product_opened(session.actor.outlet_id, card.product_id)
+    if not opened:
         raise NoMatchingInstitution()
     _check_categories(card.product, lines)
     _check_categories(card, lines)  # the card's own limits (限制信息)

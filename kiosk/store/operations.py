@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kiosk.store import models, sql
+from kiosk.store.operators import Standing
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,62 @@ def hold_shift_open(shift_id: int) -> bool:
     return row is not None and row[0] is None
 
 
+@dataclass(frozen=True)
+class Opening:
+    """What an operation reads before it posts, in its transaction, once the outlet (and
+    its shift) are held: see `open_operation`."""
+
+    stored: Stored | None  # committed before under the operation's key: a replay
+    last_closed: dt.date | None  # the outlet's last closed business date
+    closed_month: str | None  # and month (YYYY-MM)
+    standing: Standing | None  # the operator's, None for the system or no such operator
+    shift_open: bool  # the actor's shift (True without one)
+
+
+# The outlet FOR KEY SHARE (no close commits meanwhile), the shift FOR SHARE (its close
+# waits), in that order; the rows are read by the next statement, which sees anything a
+# close committed while this one waited (each statement reads the latest commits).
+_HOLD_OUTLET = sql.Statement('SELECT 1 FROM "outlet" AS o WHERE o."id" = ?',
+                             lock=f'{sql.FOR_KEY_SHARE} OF o')
+_HOLD_OUTLET_AND_SHIFT = sql.Statement(
+    'SELECT 1 FROM "outlet" AS o, "shift" AS s WHERE o."id" = ? AND s."id" = ?',
+    lock=f'{sql.FOR_KEY_SHARE} OF o {sql.FOR_SHARE} OF s')
+_OPENING = sql.Statement(
+    'SELECT d."day", m."month", k."id", k."request_hash", k."result", k."kind", '
+    'p."active", p."locked", p."must_change_password", '
+    'EXISTS (SELECT 1 FROM "role_permission" AS rp WHERE rp."role_id" = p."role_id" '
+    'AND rp."permission" = ?), '
+    '(SELECT s."closed_at" IS NULL FROM "shift" AS s WHERE s."id" = ?) '
+    'FROM (SELECT MAX("business_date") AS "day" FROM "day_close" WHERE "outlet_id" = ?) AS d '
+    'CROSS JOIN (SELECT MAX("month") AS "month" FROM "month_close" WHERE "outlet_id" = ?) AS m '
+    'LEFT JOIN "operation" AS k ON k."idempotency_key" = ? '
+    'LEFT JOIN "operator" AS p ON p."id" = ?')
+
+
+def open_operation(outlet_id: int, key: str, *, operator_id: int | None,
+                   permission: str, shift_id: int | None) -> Opening:
+    """Inside the operation's transaction, before anything is written: the outlet held
+    open and the shift (if any) held, then in one round trip with them what the
+    operation decides on: the key's earlier result, the outlet's closes (its business
+    date), whether the operator may act (read fresh) and the shift is still open."""
+    hold = (_HOLD_OUTLET_AND_SHIFT, (outlet_id, shift_id)) if shift_id is not None \
+        else (_HOLD_OUTLET, (outlet_id,))
+    (day, month, stored_id, request_hash, result, kind, active, locked, must_change,
+     granted, shift_open) = sql.together(hold, (_OPENING, (
+         permission, shift_id, outlet_id, outlet_id, key, operator_id))).fetchone()
+    standing = Standing(bool(active), bool(locked), bool(must_change), bool(granted)) \
+        if active is not None else None
+    return Opening(
+        stored=Stored(stored_id, request_hash, result, kind) if stored_id else None,
+        last_closed=_date(day), closed_month=month, standing=standing,
+        shift_open=shift_id is None or bool(shift_open))
+
+
+def _date(value) -> dt.date | None:
+    """A date as PostgreSQL (a date) or SQLite (ISO text) gives it back."""
+    return None if value is None else dt.date.fromisoformat(str(value)[:10])
+
+
 def hold_outlet_for_close(outlet_id: int) -> None:
     """Taken by a close: waits for the outlet's running operations, holds off new ones."""
     _OUTLET_EXCLUSIVE.first(outlet_id)
@@ -122,10 +179,7 @@ _LAST_CLOSED = sql.Statement(
 
 
 def last_closed_date(outlet_id: int) -> dt.date | None:
-    value = _LAST_CLOSED.first(outlet_id)[0]
-    if value is None:
-        return None
-    return dt.date.fromisoformat(str(value)[:10])  # a date (PostgreSQL) or ISO text (SQLite)
+    return _date(_LAST_CLOSED.first(outlet_id)[0])
 
 
 _CLOSED = sql.Statement(
@@ -169,7 +223,7 @@ def last_closes(outlet_id: int) -> tuple[dt.date | None, str | None]:
     """The outlet's last closed business date and month (YYYY-MM), in one statement:
     every operation asks, twice (the screen's hint, then the decision)."""
     day, month = _LAST_CLOSES.first(outlet_id, outlet_id)
-    return (None if day is None else dt.date.fromisoformat(str(day)[:10])), month
+    return _date(day), month
 
 
 def month_closed(outlet_id: int, month: str) -> bool:
