@@ -96,25 +96,43 @@ def append(session: Session, action: str, *, subject: str = "",
            ) -> models.AuditEvent:
     """Add one event to the actor's chain; call inside the operation's transaction, as
     late as possible, because it holds the chain head's lock until the commit."""
-    info = directory.actor_info(session.actor)
-    sealer = session.runtime.sealer
-    name = chain_name(session)
     # Inside an operation: part of its transaction. Alone: a transaction of its own.
     with (contextlib.nullcontext() if database.in_transaction() else database.atomic()):
-        day = operation.business_date if operation is not None \
-            else current_business_date(session)
-        chain = _chain_id(session, name)
-        head_seq, head_hash = audit_store.lock_head(chain)
-        event = models.AuditEvent(
-            chain=chain, seq=head_seq + 1, at=session.now(), action=action, subject=subject,
-            operation=operation, details=canonical_json(details or {}), business_date=day,
-            prev_hash=head_hash, outlet_code=info.outlet_code,
-            terminal_code=info.terminal_code, operator_login=info.operator_login)
-        event.hash = event_hash(sealer, head_hash, hashed_fields(event, name))
-        audit_store.insert_event(event)
-        audit_store.move_head(chain, event.seq, event.hash,
-                              head_seal(sealer, name, event.seq, event.hash))
+        event = next_event(session, action, subject=subject, operation=operation,
+                           details=details)
+        audit_store.add_event(event, _seal(session, event))
     return event
+
+
+def next_event(session: Session, action: str, *, subject: str = "",
+               operation: models.Operation | None = None, details: dict | None = None
+               ) -> models.AuditEvent:
+    """The actor's chain's next event, its head locked until the transaction ends (call
+    inside one); `writes` gives what adds it, to be run in the same transaction."""
+    info = directory.actor_info(session.actor)
+    name = chain_name(session)
+    day = operation.business_date if operation is not None \
+        else current_business_date(session)
+    chain = _chain_id(session, name)
+    head_seq, head_hash = audit_store.lock_head(chain)
+    event = models.AuditEvent(
+        chain=chain, seq=head_seq + 1, at=session.now(), action=action, subject=subject,
+        operation=operation, details=canonical_json(details or {}), business_date=day,
+        prev_hash=head_hash, outlet_code=info.outlet_code,
+        terminal_code=info.terminal_code, operator_login=info.operator_login)
+    event.hash = event_hash(session.runtime.sealer, head_hash, hashed_fields(event, name))
+    return event
+
+
+def writes(session: Session, event: models.AuditEvent) -> list:
+    """The store's statements that add `event` (from next_event) and move its chain's
+    head to it, sealed: an operation sends them with its own last writes."""
+    return audit_store.event_writes(event, _seal(session, event))
+
+
+def _seal(session: Session, event: models.AuditEvent) -> str:
+    """The chain head's seal once it is at `event`."""
+    return head_seal(session.runtime.sealer, chain_name(session), event.seq, event.hash)
 
 
 def heads(outlet_id: int) -> dict[str, list]:

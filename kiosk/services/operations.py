@@ -258,14 +258,13 @@ def _perform_once(session, kind: kinds.OperationKind, key, fingerprint, run,
     data = run(posting)
     posting.apply()
     operation.result = audit.canonical_json(data)
-    operation_store.store_result(operation)
-    audit.append(session, kind.name, subject=_subject(operation), operation=operation,
-                 details={"amount": operation.amount, "entries": posting.digest(),
-                          "reverses": operation.reverses_id,
-                          "reviewer": operation.reviewer_id,
-                          "header": header_digest(operation)})
-    # Never happens while the outlet is held open; kept as the last word on closes.
-    if operation_store.is_closed(operation.outlet_id, operation.business_date):
+    event = audit.next_event(
+        session, kind.name, subject=_subject(operation), operation=operation,
+        details={"amount": operation.amount, "entries": posting.digest(),
+                 "reverses": operation.reverses_id, "reviewer": operation.reviewer_id,
+                 "header": header_digest(operation)})
+    # The closed date never happens while the outlet is held open; checked last anyway.
+    if operation_store.finish(operation, audit.writes(session, event)):
         raise ClosedDate(date=operation.business_date.isoformat())
     return Outcome(operation.id, data, business_date=operation.business_date.isoformat())
 

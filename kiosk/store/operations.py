@@ -51,11 +51,17 @@ _STORE_RESULT = sql.Statement(
     '"result" = ? WHERE "id" = ?')
 
 
-def store_result(operation: models.Operation) -> None:
-    """What the operation decided once its rows were locked: the card it touched (a
-    replacement's successor), its amount and tender, and its result."""
-    _STORE_RESULT.execute(operation.card_id, operation.amount, operation.tender,
-                          operation.memo, operation.result, operation.id)
+def finish(operation: models.Operation, also: list[tuple[sql.Statement, tuple]]) -> bool:
+    """The operation's last writes, in one round trip: what it decided once its rows
+    were locked (the card it touched, a replacement's successor; its amount, tender
+    and result), the writes `also` (its audit event), and last whether its business
+    date is closed after all (True: the caller rolls it back)."""
+    return sql.together(
+        (_STORE_RESULT, (operation.card_id, operation.amount, operation.tender,
+                         operation.memo, operation.result, operation.id)),
+        *also,
+        (_CLOSED, (operation.outlet_id, models.DayClose.business_date.db_value(
+            operation.business_date)))).fetchone() is not None
 
 
 _LOCKED = sql.Statement('SELECT * FROM "operation" WHERE "id" = ?', lock=True)

@@ -200,12 +200,17 @@ def insert(instance: pw.Model) -> int:
     """INSERT every column of `instance` (its defaults already filled in by the model)
     but the id; sets the new id on the instance and returns it."""
     db = database.obj
-    fields = row_fields(type(instance))
-    params = [field.db_value(instance.__data__.get(field.name)) for field in fields]
-    cursor = insert_statement(type(instance), fields, returning=db.returning_clause
-                               ).execute(*params)
+    statement, params = row_insert(instance, returning=db.returning_clause)
+    cursor = statement.execute(*params)
     instance.id = cursor.fetchone()[0] if db.returning_clause else cursor.lastrowid
     return instance.id
+
+
+def row_insert(instance: pw.Model, *, returning: bool = False) -> tuple[Statement, tuple]:
+    """What insert runs, as (statement, parameters) to run `together` with others."""
+    fields = row_fields(type(instance))
+    return insert_statement(type(instance), fields, returning=returning), tuple(
+        field.db_value(instance.__data__.get(field.name)) for field in fields)
 
 
 def insert_rows(model: type[pw.Model], rows: Sequence[dict]) -> None:
