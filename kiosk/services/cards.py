@@ -70,6 +70,15 @@ def get_card(number: str) -> models.Card:
     return card
 
 
+def before_sale(number: str, outlet_id: int, key: str) -> card_store.BeforeSale:
+    """The card as a sale under `key` at the outlet first reads it, with what is checked
+    before the PIN (one statement): see card_store.BeforeSale."""
+    found = card_store.before_sale(normalize_number(number), outlet_id, key)
+    if found is None:
+        raise NotFound(N_("No card with number {number}."), number=mask_card_number(number))
+    return found
+
+
 def locked_for_spending(card_id: int, today: dt.date) -> models.Card:
     """Inside an operation: the card locked and as it is now, refused unless it may
     pay (or give up its balance) today."""

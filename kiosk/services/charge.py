@@ -28,7 +28,7 @@ from kiosk.services import (cards, channel_orders, directory, operators, permiss
                             receipts, tenders)
 from kiosk.services import points as points_service
 from kiosk.services.accounts import card_accounts, issuer_account, till_account
-from kiosk.services.business_date import current_business_date
+from kiosk.services.business_date import current_business_date, open_business_date
 from kiosk.services.cards import PinLocked
 from kiosk.services.operations import (InsufficientFunds, OperationResult, Posting, committed,
                                        perform, stored)
@@ -136,7 +136,8 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
     _check_amount(amount)
     _check_other_tender(other, amount, channel_order_no)
     on_card = amount - (other.amount if other else 0)
-    card = cards.get_card(card_number)
+    sale = cards.before_sale(card_number, session.actor.outlet_id, key)
+    card = sale.card
     member = cards.get_card(member_card_number) if member_card_number else None
     if member is not None and member.id == card.id:
         member = None  # the membership card pays for itself and earns as it always did
@@ -149,8 +150,9 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
     if other is not None:
         request["other"] = [other.tender, other.amount]
     # A retry of a committed charge returns its result without asking for the PIN again.
-    if stored(key) is None:
-        check_sale(session, card, on_card, lines)  # before the customer types a PIN for nothing
+    if not sale.key_used:  # checked before the customer types a PIN for nothing:
+        check_sale(session, card, on_card, lines, opened=sale.opened,
+                   today=open_business_date(session, sale.last_closed, sale.closed_month))
         cards.check_pin(session, card, pin)
 
     def run(posting: Posting) -> dict:
@@ -276,12 +278,14 @@ def for_sale(session: Session, number: str = "", *, uid: str = "") -> cards.Card
 
 
 def check_sale(session: Session, card: models.Card, amount: int,
-               lines: tuple[SaleLine, ...] = ()) -> None:
+               lines: tuple[SaleLine, ...] = (), *, today: dt.date | None = None,
+               opened: bool | None = None) -> None:
     """Whether this card may pay this sale here, today, as far as can be told before the
-    PIN: a hint for the screen. The charge decides again on the locked card."""
-    today = current_business_date(session)
+    PIN: a hint for the screen. The charge decides again on the locked card. `today`
+    and `opened` (the outlet opened the card's product), if already read."""
+    today = today or current_business_date(session)
     cards.ensure_usable(card, today)
-    _check_sale_rules(session, card, amount, lines, today)
+    _check_sale_rules(session, card, amount, lines, today, opened=opened)
 
 
 def _check_sale_rules(session: Session, card: models.Card, amount: int,

@@ -381,7 +381,7 @@ def _review_card(session: Session, card_id: int, today: dt.date,
 # -- the membership rule ----------------------------------------------------------------
 def membership_threshold() -> int:
     """The sale (fen) that qualifies a customer for membership; 0: no rule."""
-    return policies.value("membership_min_sale_yuan") * 100
+    return policies.remembered("membership_min_sale_yuan") * 100
 
 
 def qualifies_for_membership(card: models.Card, amount: int,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from kiosk.store import models, sql
+from kiosk.store.operations import LAST_CLOSES_COLUMNS, closed_date
 
 _CARD_AND_PRODUCT = (f'SELECT {sql.columns(models.Card, "c")}, '
                      f'{sql.columns(models.CardProduct, "p")} FROM "card" AS c '
@@ -23,6 +27,39 @@ def locked(card_id: int) -> models.Card:
     (the card's row only: every charge of a product would otherwise queue on it)."""
     return _with_product(*_BY_ID_LOCKED.joined((models.Card, models.CardProduct),
                                                 card_id)[0])
+
+
+@dataclass(frozen=True)
+class BeforeSale:
+    """What the counter checks before it asks for the PIN, read in one statement: a
+    hint for the screen (the sale decides again inside its transaction)."""
+
+    card: models.Card  # with its product
+    opened: bool  # the outlet opened the card's product
+    last_closed: dt.date | None  # the outlet's last closed business date and month
+    closed_month: str | None
+    key_used: bool  # an operation committed under the sale's key: this is a retry
+
+
+_BEFORE_SALE = sql.Statement(
+    f'SELECT {sql.columns(models.Card, "c")}, {sql.columns(models.CardProduct, "p")}, '
+    'EXISTS (SELECT 1 FROM "outlet_product" AS op WHERE op."outlet_id" = ? '
+    f'AND op."product_id" = c."product_id"), {LAST_CLOSES_COLUMNS}, '
+    'EXISTS (SELECT 1 FROM "operation" AS k WHERE k."idempotency_key" = ?) '
+    'FROM "card" AS c JOIN "card_product" AS p ON p."id" = c."product_id" '
+    'WHERE c."number" = ?')
+
+
+def before_sale(number: str, outlet_id: int, key: str) -> BeforeSale | None:
+    """The card `number` as a sale at `outlet_id` under `key` first sees it; None if
+    there is no such card."""
+    found = _BEFORE_SALE.joined((models.Card, models.CardProduct), outlet_id, outlet_id,
+                                outlet_id, key, number)
+    if not found:
+        return None
+    card, product, opened, day, month, key_used = found[0]
+    return BeforeSale(_with_product(card, product), bool(opened), closed_date(day), month,
+                      bool(key_used))
 
 
 # A sale reads the card, its product, whether the outlet opened the product and the

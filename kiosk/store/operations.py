@@ -131,6 +131,11 @@ class Opening:
     shift_open: bool  # the actor's shift (True without one)
 
 
+# The outlet's last closed business date and month (YYYY-MM), as two columns; the
+# outlet's id given twice.
+LAST_CLOSES_COLUMNS = ('(SELECT MAX("business_date") FROM "day_close" WHERE "outlet_id" = ?), '
+                       '(SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = ?)')
+
 # The outlet FOR KEY SHARE (no close commits meanwhile), the shift FOR SHARE (its close
 # waits), in that order; the rows are read by the next statement, which sees anything a
 # close committed while this one waited (each statement reads the latest commits).
@@ -140,14 +145,12 @@ _HOLD_OUTLET_AND_SHIFT = sql.Statement(
     'SELECT 1 FROM "outlet" AS o, "shift" AS s WHERE o."id" = ? AND s."id" = ?',
     lock=f'{sql.FOR_KEY_SHARE} OF o {sql.FOR_SHARE} OF s')
 _OPENING = sql.Statement(
-    'SELECT d."day", m."month", k."id", k."request_hash", k."result", k."kind", '
+    f'SELECT {LAST_CLOSES_COLUMNS}, k."id", k."request_hash", k."result", k."kind", '
     'p."active", p."locked", p."must_change_password", '
     'EXISTS (SELECT 1 FROM "role_permission" AS rp WHERE rp."role_id" = p."role_id" '
     'AND rp."permission" = ?), '
     '(SELECT s."closed_at" IS NULL FROM "shift" AS s WHERE s."id" = ?) '
-    'FROM (SELECT MAX("business_date") AS "day" FROM "day_close" WHERE "outlet_id" = ?) AS d '
-    'CROSS JOIN (SELECT MAX("month") AS "month" FROM "month_close" WHERE "outlet_id" = ?) AS m '
-    'LEFT JOIN "operation" AS k ON k."idempotency_key" = ? '
+    'FROM (SELECT 1) AS one LEFT JOIN "operation" AS k ON k."idempotency_key" = ? '
     'LEFT JOIN "operator" AS p ON p."id" = ?')
 
 
@@ -161,16 +164,16 @@ def open_operation(outlet_id: int, key: str, *, operator_id: int | None,
         else (_HOLD_OUTLET, (outlet_id,))
     (day, month, stored_id, request_hash, result, kind, active, locked, must_change,
      granted, shift_open) = sql.together(hold, (_OPENING, (
-         permission, shift_id, outlet_id, outlet_id, key, operator_id))).fetchone()
+         outlet_id, outlet_id, permission, shift_id, key, operator_id))).fetchone()
     standing = Standing(bool(active), bool(locked), bool(must_change), bool(granted)) \
         if active is not None else None
     return Opening(
         stored=Stored(stored_id, request_hash, result, kind) if stored_id else None,
-        last_closed=_date(day), closed_month=month, standing=standing,
+        last_closed=closed_date(day), closed_month=month, standing=standing,
         shift_open=shift_id is None or bool(shift_open))
 
 
-def _date(value) -> dt.date | None:
+def closed_date(value) -> dt.date | None:
     """A date as PostgreSQL (a date) or SQLite (ISO text) gives it back."""
     return None if value is None else dt.date.fromisoformat(str(value)[:10])
 
@@ -185,7 +188,7 @@ _LAST_CLOSED = sql.Statement(
 
 
 def last_closed_date(outlet_id: int) -> dt.date | None:
-    return _date(_LAST_CLOSED.first(outlet_id)[0])
+    return closed_date(_LAST_CLOSED.first(outlet_id)[0])
 
 
 _CLOSED = sql.Statement(
@@ -220,16 +223,13 @@ _LAST_CLOSED_MONTH = sql.Statement(
     'SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = ?')
 
 
-_LAST_CLOSES = sql.Statement(
-    'SELECT (SELECT MAX("business_date") FROM "day_close" WHERE "outlet_id" = ?), '
-    '(SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = ?)')
+_LAST_CLOSES = sql.Statement(f'SELECT {LAST_CLOSES_COLUMNS}')
 
 
 def last_closes(outlet_id: int) -> tuple[dt.date | None, str | None]:
-    """The outlet's last closed business date and month (YYYY-MM), in one statement:
-    every operation asks, twice (the screen's hint, then the decision)."""
+    """The outlet's last closed business date and month (YYYY-MM), in one statement."""
     day, month = _LAST_CLOSES.first(outlet_id, outlet_id)
-    return _date(day), month
+    return closed_date(day), month
 
 
 def month_closed(outlet_id: int, month: str) -> bool:
