@@ -125,11 +125,13 @@ class Posting:
             accounts[account.id] = account
         changes = [_balance_change(accounts[account_id], delta, self.operation.kind)
                    for account_id, delta in net.items() if delta]
-        refused = ledger.post(self.operation, self.entries, changes)
-        if refused:
-            change = min((change for change in changes if change.account_id in refused),
+        posted = ledger.post(self.operation, self.entries, changes)
+        if posted.refused:
+            change = min((change for change in changes if change.account_id in posted.refused),
                          key=lambda change: change.account_id)
             raise _refusal(accounts[change.account_id], change)
+        if posted.date_closed:  # never while the outlet is held open; the last word anyway
+            raise ClosedDate(date=self.operation.business_date.isoformat())
         for change in changes:
             accounts[change.account_id].balance += change.delta
 
@@ -185,11 +187,15 @@ def perform(session: Session, *, kind: str, key: str, request: dict,
     reconnected = False
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
+            # Its own transaction (not a part of a caller's): its last writes go with the
+            # commit.
+            alone = not database.in_transaction()
             with _forgetting_on_failure(), database.atomic():
                 outcome = _perform_once(
                     session, kinds.kind(kind), key, fingerprint, run,
                     dict(card=card, amount=amount, tender=tender, reverses=reverses,
-                         reviewer=reviewer_id, memo=memo, channel_order_no=channel_order_no))
+                         reviewer=reviewer_id, memo=memo, channel_order_no=channel_order_no),
+                    alone)
             if reconnected:
                 outcome = replace(outcome, reconnected=True)
             _log(kind, card, session, ("replayed" if outcome.replayed else "ok")
@@ -230,7 +236,7 @@ def _forgetting_on_failure():
 
 
 def _perform_once(session, kind: kinds.OperationKind, key, fingerprint, run,
-                  header) -> Outcome:
+                  header, alone: bool) -> Outcome:
     actor = session.actor
     # A shift's own close posts into it as it closes it.
     shift_id = actor.shift_id if kind.name != "shift_close" else None
@@ -263,9 +269,7 @@ def _perform_once(session, kind: kinds.OperationKind, key, fingerprint, run,
         details={"amount": operation.amount, "entries": posting.digest(),
                  "reverses": operation.reverses_id, "reviewer": operation.reviewer_id,
                  "header": header_digest(operation)})
-    # The closed date never happens while the outlet is held open; checked last anyway.
-    if operation_store.finish(operation, audit.writes(session, event)):
-        raise ClosedDate(date=operation.business_date.isoformat())
+    operation_store.finish(operation, audit.writes(session, event), with_commit=alone)
     return Outcome(operation.id, data, business_date=operation.business_date.isoformat())
 
 

@@ -29,10 +29,14 @@ class RefusesNul:
     it enters (kiosk/text.py), with the other control characters."""
 
     def execute_sql(self, sql, params=None, *args, **kwargs):
-        if params and any(isinstance(value, str) and "\x00" in value for value in params):
-            from kiosk.text import ControlCharacter
-            raise ControlCharacter()
+        _refuse_nul(params)
         return super().execute_sql(sql, params, *args, **kwargs)
+
+
+def _refuse_nul(params) -> None:
+    if params and any(isinstance(value, str) and "\x00" in value for value in params):
+        from kiosk.text import ControlCharacter
+        raise ControlCharacter()
 
 
 class KioskSqliteDatabase(RefusesNul, peewee.SqliteDatabase):
@@ -53,6 +57,28 @@ class ReconnectingPostgresqlDatabase(RefusesNul, ReconnectMixin, peewee.Postgres
         (peewee.OperationalError, "ssl connection has been closed"),
         (peewee.InterfaceError, "connection already closed"),
     )
+
+    def send_with_commit(self, sql: str, params) -> None:
+        """A write of the open transaction that needs no answer (its outcome is checked
+        otherwise, or cannot fail but with the whole transaction), kept to go to the
+        server with the COMMIT, in one round trip. A rollback drops it with the rest."""
+        _refuse_nul(params)
+        self._state.__dict__.setdefault("with_commit", []).append((sql, tuple(params)))
+
+    def commit(self):
+        pending = self._state.__dict__.pop("with_commit", None)
+        if not pending:
+            return super().commit()
+        if self.is_closed():
+            raise peewee.InterfaceError("Cannot commit, database connection not open.")
+        # The raw cursor, as peewee's own COMMIT: never re-sent on a new connection.
+        with peewee.__exception_wrapper__:
+            self.cursor().execute("; ".join(sql for sql, _ in pending) + "; COMMIT",
+                                  [value for _, params in pending for value in params])
+
+    def rollback(self):
+        self._state.__dict__.pop("with_commit", None)
+        return super().rollback()
 
 
 db_url.register_database(ReconnectingPostgresqlDatabase, "postgres", "postgresql")

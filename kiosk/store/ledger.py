@@ -44,26 +44,36 @@ class BalanceChange:
     ceiling: int | None = None
 
 
+@dataclass(frozen=True)
+class Posted:
+    refused: set[int]  # the accounts whose change was refused: nothing of theirs changed
+    date_closed: bool  # the rows' business date is closed (the caller rolls back)
+
+
 def post(operation: models.Operation, entries: Sequence[tuple[models.Account, int]],
-         changes: Sequence[BalanceChange]) -> set[int]:
+         changes: Sequence[BalanceChange]) -> Posted:
     """An operation's journal rows and the balance changes they make, in one round
     trip: the accounts are locked in id order, then every balance changes in one
     UPDATE, each only within its bounds, decided by the database in that statement (no
-    read-then-write race). Returns the accounts whose change was refused: nothing of
-    theirs changed, and the caller rolls the whole operation back."""
+    read-then-write race); and whether the rows' business date is closed, asked in the
+    statement that writes them. With a change refused or the date closed, the caller
+    rolls the whole operation back."""
     changes = sorted(changes, key=lambda change: change.account_id)
     ids = [change.account_id for change in changes]
+    day = (operation.outlet_id, models.DayClose.business_date.db_value(operation.business_date))
     calls = [sql.rows_insert(models.JournalEntry, _entry_rows(operation, entries))] \
         if entries else []
-    if changes:
-        calls += [(_lock_statement(len(ids)), tuple(ids)),
-                  (_change_statement(len(changes)), tuple(
-                      value for change in changes for value in
-                      (change.account_id, change.delta, change.floor, change.ceiling)))]
-    if not calls:
-        return set()
-    cursor = sql.together(*calls)
-    return set(ids) - {row[0] for row in cursor.fetchall()} if changes else set()
+    if not changes:
+        return Posted(set(), bool(sql.together(*calls, (_DATE_CLOSED, day)).fetchone()[0]))
+    rows = sql.together(*calls, (_lock_statement(len(ids)), tuple(ids)), (
+        _change_statement(len(changes)), (*(value for change in changes for value in (
+            change.account_id, change.delta, change.floor, change.ceiling)), *day))).fetchall()
+    return Posted(set(ids) - {row[0] for row in rows}, any(row[1] for row in rows))
+
+
+_CLOSED_CONDITION = ('EXISTS (SELECT 1 FROM "day_close" WHERE "outlet_id" = ? '
+                     'AND "business_date" = ?)')
+_DATE_CLOSED = sql.Statement(f'SELECT {_CLOSED_CONDITION}')
 
 
 _locks: dict[int, sql.Statement] = {}
@@ -92,7 +102,7 @@ def _change_statement(count: int) -> sql.Statement:
             'OR "account"."balance" + "change"."delta" >= "change"."floor") '
             'AND ("change"."ceiling" IS NULL '
             'OR "account"."balance" + "change"."delta" <= "change"."ceiling") '
-            'RETURNING "account"."id"')
+            f'RETURNING "account"."id", {_CLOSED_CONDITION}')
     return statement
 
 

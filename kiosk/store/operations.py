@@ -51,17 +51,18 @@ _STORE_RESULT = sql.Statement(
     '"result" = ? WHERE "id" = ?')
 
 
-def finish(operation: models.Operation, also: list[tuple[sql.Statement, tuple]]) -> bool:
-    """The operation's last writes, in one round trip: what it decided once its rows
-    were locked (the card it touched, a replacement's successor; its amount, tender
-    and result), the writes `also` (its audit event), and last whether its business
-    date is closed after all (True: the caller rolls it back)."""
-    return sql.together(
-        (_STORE_RESULT, (operation.card_id, operation.amount, operation.tender,
-                         operation.memo, operation.result, operation.id)),
-        *also,
-        (_CLOSED, (operation.outlet_id, models.DayClose.business_date.db_value(
-            operation.business_date)))).fetchone() is not None
+def finish(operation: models.Operation, also: list[tuple[sql.Statement, tuple]], *,
+           with_commit: bool) -> None:
+    """The operation's last writes: what it decided once its rows were locked (the card
+    it touched, a replacement's successor; its amount, tender and result) and the
+    writes `also` (its audit event). `with_commit` (the operation is its transaction):
+    sent with the COMMIT; otherwise now, in one round trip."""
+    calls = [(_STORE_RESULT, (operation.card_id, operation.amount, operation.tender,
+                              operation.memo, operation.result, operation.id)), *also]
+    if with_commit:
+        sql.with_commit(*calls)
+    else:
+        sql.together(*calls)
 
 
 _LOCKED = sql.Statement('SELECT * FROM "operation" WHERE "id" = ?', lock=True)

@@ -149,6 +149,20 @@ def together(*calls: tuple[Statement, tuple]):
     return db.execute_sql("; ".join(texts), [value for _, params in calls for value in params])
 
 
+def with_commit(*calls: tuple[Statement, tuple]) -> None:
+    """The last writes of a transaction, whose outcome needs no check: on PostgreSQL
+    they go to the server with its COMMIT, in the same round trip (an error in one fails
+    the commit, and the transaction is rolled back whole); SQLite runs them now. Only
+    for the code that began the transaction, as the last thing it does in it: nothing
+    after can read them (an outer transaction might: give it `together`)."""
+    db = database.obj
+    if not _prepares(db):
+        together(*calls)
+        return
+    for statement, params in calls:
+        db.send_with_commit(statement._prepared(db, len(params)), params)
+
+
 # Prepared statements live as long as the connection; a new connection (a reconnect,
 # another thread) starts with none. A cap keeps a connection's memory bounded should
 # statements ever be made per call with varying text.
