@@ -19,6 +19,7 @@ import collections
 import cProfile
 import os
 import pstats
+import re
 import sys
 import tempfile
 import time
@@ -32,7 +33,7 @@ from benchmarks import contention, dataset, figures  # noqa: E402
 from benchmarks.stores import bench_settings, cashier_session, pg_schema  # noqa: E402
 from kiosk.services import charge as charging  # noqa: E402
 from kiosk.services.bootstrap import open_runtime  # noqa: E402
-from kiosk.store import db  # noqa: E402
+from kiosk.store import db, sql  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -44,6 +45,31 @@ def backend_cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def _label(text: str) -> str:
+    """A statement as the profile names it: prepared ones by their text, a row's columns
+    left out."""
+    names = {name: text for text, name in sql._names.items()}
+    parts = []
+    for part in text.split("; "):
+        if part.startswith("EXECUTE "):
+            part = names.get(part.split()[1].split("(")[0], part)
+        if part.startswith("SELECT "):
+            part = "SELECT ... FROM " + _outer_from(part)
+        part = re.sub(r"^(INSERT INTO \S+) \(.*", r"\1", part)
+        parts.append(" ".join(part.split(" WHERE")[0].split())[:60])
+    return "; ".join(parts)
+
+
+def _outer_from(text: str) -> str:
+    """What follows a SELECT's own FROM (not a subquery's)."""
+    depth = 0
+    for index, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if depth == 0 and text.startswith(" FROM ", index):
+            return text[index + 6:]
+    return text
 
 
 def _statement_stats_available() -> bool:
@@ -84,7 +110,6 @@ def main(url: str, count: int, with_cprofile: bool, setup: list[str]) -> None:
         session = contention._session(settings, contention.tills(data, 1)[0])
         counts, times = collections.Counter(), collections.Counter()
         real_execute = peewee.PostgresqlDatabase.execute_sql
-        real_begin, real_commit = peewee.PostgresqlDatabase.begin, peewee.PostgresqlDatabase.commit
 
         def counted(kind: str, action, *args, **kwargs):
             started = time.perf_counter()
@@ -95,14 +120,16 @@ def main(url: str, count: int, with_cprofile: bool, setup: list[str]) -> None:
                 times[kind] += time.perf_counter() - started
 
         def execute_sql(self, sql, params=None, *args, **kwargs):
-            return counted(" ".join(sql.split(" WHERE")[0].split())[:72], real_execute, self,
-                           sql, params, *args, **kwargs)
+            return counted(_label(sql), real_execute, self, sql, params, *args, **kwargs)
 
+        store = type(db.database.obj)
+        real_begin, real_commit = store.begin, store.commit
         peewee.PostgresqlDatabase.execute_sql = execute_sql
-        peewee.PostgresqlDatabase.begin = lambda self, *a, **k: counted(
-            "BEGIN", real_begin, self, *a, **k)
-        peewee.PostgresqlDatabase.commit = lambda self, *a, **k: counted(
-            "COMMIT", real_commit, self, *a, **k)
+        store.begin = lambda self, *a, **k: counted("BEGIN", real_begin, self, *a, **k)
+        store.commit = lambda self, *a, **k: counted(
+            "".join(f"{_label(text)}; " for text, _ in
+                    self._state.__dict__.get("with_commit", ())) + "COMMIT",
+            real_commit, self, *a, **k)
         for index in range(50):  # warm-up: caches, connection
             charging.charge(session, card_number=numbers[index % 10], amount=100, pin=None,
                             key=f"warm-{index}")

@@ -12,6 +12,7 @@ and in every export manifest.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import json
@@ -101,20 +102,37 @@ def append(session: Session, action: str, *, subject: str = "",
         event = next_event(session, action, subject=subject, operation=operation,
                            details=details)
         audit_store.add_event(event, _seal(session, event))
+        _appended[(store_key(), event.chain_id)] += 1
     return event
 
 
+def chain_of(session: Session) -> int:
+    """The actor's chain (made on first use): an operation locks its head first thing."""
+    return _chain_id(session, chain_name(session))
+
+
+# Events this process appended, by chain. An operation reads its chain's head when it
+# opens and appends its own event last: if anything was appended to the chain since (a
+# prepaid sale records its own event inside a recharge), it reads the head again.
+_appended: collections.Counter = collections.Counter()
+
+
+def appended_so_far(chain: int) -> int:
+    return _appended[(store_key(), chain)]
+
+
 def next_event(session: Session, action: str, *, subject: str = "",
-               operation: models.Operation | None = None, details: dict | None = None
-               ) -> models.AuditEvent:
+               operation: models.Operation | None = None, details: dict | None = None,
+               head: tuple[int, str] | None = None) -> models.AuditEvent:
     """The actor's chain's next event, its head locked until the transaction ends (call
-    inside one); `writes` gives what adds it, to be run in the same transaction."""
+    inside one; `head`: its (seq, hash), if already read and locked in it); `writes`
+    gives what adds it, to be run in the same transaction."""
     info = directory.actor_info(session.actor)
     name = chain_name(session)
     day = operation.business_date if operation is not None \
         else current_business_date(session)
     chain = _chain_id(session, name)
-    head_seq, head_hash = audit_store.lock_head(chain)
+    head_seq, head_hash = head or audit_store.lock_head(chain)
     event = models.AuditEvent(
         chain=chain, seq=head_seq + 1, at=session.now(), action=action, subject=subject,
         operation=operation, details=canonical_json(details or {}), business_date=day,

@@ -240,9 +240,11 @@ def _perform_once(session, kind: kinds.OperationKind, key, fingerprint, run,
     actor = session.actor
     # A shift's own close posts into it as it closes it.
     shift_id = actor.shift_id if kind.name != "shift_close" else None
+    chain = audit.chain_of(session)
     opening = operation_store.open_operation(
         actor.outlet_id, key, operator_id=actor.operator_id, permission=kind.permission,
-        shift_id=shift_id)
+        shift_id=shift_id, audit_chain=chain)
+    appended = audit.appended_so_far(chain)
     if opening.stored is not None:
         if opening.stored.request_hash != fingerprint:
             raise IdempotencyConflict()
@@ -268,7 +270,8 @@ def _perform_once(session, kind: kinds.OperationKind, key, fingerprint, run,
         session, kind.name, subject=_subject(operation), operation=operation,
         details={"amount": operation.amount, "entries": posting.digest(),
                  "reverses": operation.reverses_id, "reviewer": operation.reviewer_id,
-                 "header": header_digest(operation)})
+                 "header": header_digest(operation)},
+        head=opening.audit_head if audit.appended_so_far(chain) == appended else None)
     operation_store.finish(operation, audit.writes(session, event), with_commit=alone)
     return Outcome(operation.id, data, business_date=operation.business_date.isoformat())
 

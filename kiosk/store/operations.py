@@ -130,6 +130,7 @@ class Opening:
     closed_month: str | None  # and month (YYYY-MM)
     standing: Standing | None  # the operator's, None for the system or no such operator
     shift_open: bool  # the actor's shift (True without one)
+    audit_head: tuple[int, str]  # the actor's audit chain's last (seq, hash), locked
 
 
 # The outlet's last closed business date and month (YYYY-MM), as two columns; the
@@ -145,33 +146,38 @@ _HOLD_OUTLET = sql.Statement('SELECT 1 FROM "outlet" AS o WHERE o."id" = ?',
 _HOLD_OUTLET_AND_SHIFT = sql.Statement(
     'SELECT 1 FROM "outlet" AS o, "shift" AS s WHERE o."id" = ? AND s."id" = ?',
     lock=f'{sql.FOR_KEY_SHARE} OF o {sql.FOR_SHARE} OF s')
+# Read once the outlet and shift are held; the audit chain's head locked here, after
+# them (a close holds the outlet, then appends to its own chain).
 _OPENING = sql.Statement(
     f'SELECT {LAST_CLOSES_COLUMNS}, k."id", k."request_hash", k."result", k."kind", '
     'p."active", p."locked", p."must_change_password", '
     'EXISTS (SELECT 1 FROM "role_permission" AS rp WHERE rp."role_id" = p."role_id" '
     'AND rp."permission" = ?), '
-    '(SELECT s."closed_at" IS NULL FROM "shift" AS s WHERE s."id" = ?) '
-    'FROM (SELECT 1) AS one LEFT JOIN "operation" AS k ON k."idempotency_key" = ? '
-    'LEFT JOIN "operator" AS p ON p."id" = ?')
+    '(SELECT s."closed_at" IS NULL FROM "shift" AS s WHERE s."id" = ?), a."seq", a."hash" '
+    'FROM "audit_chain" AS a LEFT JOIN "operation" AS k ON k."idempotency_key" = ? '
+    'LEFT JOIN "operator" AS p ON p."id" = ? WHERE a."id" = ?',
+    lock=f'{sql.FOR_NO_KEY_UPDATE} OF a')
 
 
 def open_operation(outlet_id: int, key: str, *, operator_id: int | None,
-                   permission: str, shift_id: int | None) -> Opening:
+                   permission: str, shift_id: int | None, audit_chain: int) -> Opening:
     """Inside the operation's transaction, before anything is written: the outlet held
     open and the shift (if any) held, then in one round trip with them what the
     operation decides on: the key's earlier result, the outlet's closes (its business
-    date), whether the operator may act (read fresh) and the shift is still open."""
+    date), whether the operator may act (read fresh) and the shift is still open; and
+    the head of the audit chain it will append to, locked."""
     hold = (_HOLD_OUTLET_AND_SHIFT, (outlet_id, shift_id)) if shift_id is not None \
         else (_HOLD_OUTLET, (outlet_id,))
     (day, month, stored_id, request_hash, result, kind, active, locked, must_change,
-     granted, shift_open) = sql.together(hold, (_OPENING, (
-         outlet_id, outlet_id, permission, shift_id, key, operator_id))).fetchone()
+     granted, shift_open, seq, hash_) = sql.together(hold, (_OPENING, (
+         outlet_id, outlet_id, permission, shift_id, key, operator_id, audit_chain))
+     ).fetchone()
     standing = Standing(bool(active), bool(locked), bool(must_change), bool(granted)) \
         if active is not None else None
     return Opening(
         stored=Stored(stored_id, request_hash, result, kind) if stored_id else None,
         last_closed=closed_date(day), closed_month=month, standing=standing,
-        shift_open=shift_id is None or bool(shift_open))
+        shift_open=shift_id is None or bool(shift_open), audit_head=(seq, hash_))
 
 
 def closed_date(value) -> dt.date | None:
