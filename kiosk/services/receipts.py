@@ -25,19 +25,23 @@ def receipt_label(terminal_code: str, number: int) -> str:
     return f"{terminal_code}-{number:06d}"
 
 
+# The receipt's number, as its document holds it: the number is the row's own
+# (receipt_no, taken as the row is written), put in when the receipt is laid out.
+ITS_NUMBER = "{receipt_no}"
+
+
 def queue(session: Session, operation: models.Operation, card: models.Card, kind: str,
           data: dict, lines=()) -> int | None:
     """Build and queue the receipt of `operation`; returns its id (None off a terminal)."""
     terminal_id = session.actor.terminal_id
     if terminal_id is None:
         return None
-    number = receipt_store.take_number(terminal_id)
-    doc = _document(session, operation, card, kind, data, lines, number)
+    doc = _document(session, operation, card, kind, data, lines)
     # vars(), not asdict(): the fields are already plain tuples and strings.
-    return receipt_store.insert(models.Receipt(
-        terminal=terminal_id, outlet=session.actor.outlet_id, receipt_no=number,
-        operation=operation.id,
+    receipt_id, _ = receipt_store.insert_numbered(models.Receipt(
+        terminal=terminal_id, outlet=session.actor.outlet_id, operation=operation.id,
         created_at=session.now(), document=json.dumps(vars(doc), ensure_ascii=False)))
+    return receipt_id
 
 
 def _print_job(session: Session, name: str, doc: ReceiptDoc) -> PrintJob:
@@ -52,7 +56,7 @@ def receipt_money(fen: int) -> str:
     return format_yuan(fen, sign="￥")
 
 
-def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc:
+def _document(session, operation, card, kind, data, lines) -> ReceiptDoc:
     tr = translator(session.runtime.settings.language)
     info = directory.actor_info(session.actor)
     rows = [(tr("Card"), mask_card_number(card.number))]
@@ -95,7 +99,7 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
         rows.append((tr("Channel order"), data["channel_order_no"]))
     if data.get("authorised_by"):
         rows.append((tr("Authorised by"), data["authorised_by"]))
-    rows += [(tr("Receipt no."), receipt_label(info.terminal_code, number)),
+    rows += [(tr("Receipt no."), ITS_NUMBER),
              (tr("Journal no."), f"#{operation.id}"),
              (tr("Time"), local_time(session.now(), info.time_zone).strftime("%Y-%m-%d %H:%M"))]
     signature = card.product.signature_required and kind == "charge"
@@ -104,7 +108,7 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
                                   f"{tr('Operator')} {info.operator_login}"),
         title=tr(kinds.kind(kind).receipt_title or kind), rows=tuple(rows),
         items=tuple((line.name, receipt_money(line.amount)) for line in lines),
-        receipt_no=receipt_label(info.terminal_code, number),
+        receipt_no=ITS_NUMBER,
         signature_label=tr("Cardholder signature") if signature else "",
         footer=(tr("Thank you"),))
 
@@ -148,7 +152,12 @@ def _job(session: Session, receipt: models.Receipt) -> PrintJob:
 
 def stored_document(receipt: models.Receipt) -> ReceiptDoc:
     fields = json.loads(receipt.document)
-    return ReceiptDoc(**{key: _tuples(value) for key, value in fields.items()})
+    doc = ReceiptDoc(**{key: _tuples(value) for key, value in fields.items()})
+    if doc.receipt_no != ITS_NUMBER:  # queued by a version that wrote the number in
+        return doc
+    label = receipt_label(receipt.terminal.code, receipt.receipt_no)
+    return replace(doc, receipt_no=label, rows=tuple(
+        (name, label if value == ITS_NUMBER else value) for name, value in doc.rows))
 
 
 def print_pending(session: Session, printer: Printer | None) -> PrintOutcome:

@@ -5,17 +5,24 @@ from __future__ import annotations
 
 from kiosk.store import models, sql
 
-_TAKE_RECEIPT_NO = sql.Statement(
-    'UPDATE "terminal" SET "next_receipt_no" = "next_receipt_no" + 1 WHERE "id" = ? '
-    'RETURNING "next_receipt_no" - 1')
+_COUNT_RECEIPT = sql.Statement(
+    'UPDATE "terminal" SET "next_receipt_no" = "next_receipt_no" + 1 WHERE "id" = ?')
+_FIELDS = sql.row_fields(models.Receipt)
+_NUMBER_TAKEN = '(SELECT "next_receipt_no" - 1 FROM "terminal" WHERE "id" = ?)'
+_INSERT_NUMBERED = sql.Statement(
+    'INSERT INTO "receipt" (' + ", ".join(f'"{field.column_name}"' for field in _FIELDS)
+    + ") VALUES (" + ", ".join(_NUMBER_TAKEN if field.name == "receipt_no" else "?"
+                               for field in _FIELDS)
+    + ') RETURNING "id", "receipt_no"')
 
 
-def take_number(terminal_id: int) -> int:
-    """The terminal's next receipt number, inside the operation's transaction (no gaps;
-    the terminal's own row, so no other till waits on it). One round trip: RETURNING,
-    which PostgreSQL and SQLite (3.35 and later) both read."""
-    return _TAKE_RECEIPT_NO.execute(terminal_id).fetchall()[0][0]
-
-
-def insert(receipt: models.Receipt) -> int:
-    return sql.insert(receipt)
+def insert_numbered(receipt: models.Receipt) -> tuple[int, int]:
+    """`receipt` inserted under its terminal's next number, taken in the same round trip
+    (inside the operation's transaction: no gaps; the terminal's own row, so no other
+    till waits on it). RETURNING, which PostgreSQL and SQLite (3.35 and later) both
+    read. Returns the receipt's id and number."""
+    params = tuple(receipt.terminal_id if field.name == "receipt_no"
+                   else field.db_value(receipt.__data__.get(field.name)) for field in _FIELDS)
+    receipt_id, number = sql.together((_COUNT_RECEIPT, (receipt.terminal_id,)),
+                                      (_INSERT_NUMBERED, params)).fetchone()
+    return receipt_id, number

@@ -83,8 +83,8 @@ class Statement:
 
     def _prepared(self, db: pw.Database, count: int) -> str:
         """EXECUTE of this statement on the connection, prepared first if need be."""
-        if not self._name:
-            self._name = _name_for(self.text)
+        if not self._name:  # by the text as run, its lock clause included
+            self._name = _name_for(self._text_for(db))
         prepared = _prepared_on(db.connection())
         if self._name not in prepared:
             if len(prepared) >= MOST_PREPARED or not self.prepare:
@@ -184,8 +184,8 @@ def _prepared_on(connection) -> set[str]:
 
 
 def _name_for(text: str) -> str:
-    """One name per statement text, so that statements made again with the same text
-    share what the connection prepared."""
+    """One name per statement text (as PostgreSQL runs it), so that statements made
+    again with the same text share what the connection prepared."""
     name = _names.get(text)
     if name is None:
         name = _names[text] = f"kiosk_{len(_names) + 1}"
