@@ -111,13 +111,16 @@ def main(url: str, count: int, with_cprofile: bool, setup: list[str]) -> None:
         counts, times = collections.Counter(), collections.Counter()
         real_execute = peewee.PostgresqlDatabase.execute_sql
 
+        driver_cpu = [0.0]
+
         def counted(kind: str, action, *args, **kwargs):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             try:
                 return action(*args, **kwargs)
             finally:
                 counts[kind] += 1
                 times[kind] += time.perf_counter() - started
+                driver_cpu[0] += time.process_time() - cpu
 
         def execute_sql(self, sql, params=None, *args, **kwargs):
             return counted(_label(sql), real_execute, self, sql, params, *args, **kwargs)
@@ -137,6 +140,7 @@ def main(url: str, count: int, with_cprofile: bool, setup: list[str]) -> None:
         statements = _statement_stats_available()
         counts.clear()
         times.clear()
+        driver_cpu[0] = 0.0
         profiler = cProfile.Profile() if with_cprofile else None
         server_before = backend_cpu_seconds(backend)
         cpu_before, started = os.times(), time.perf_counter()
@@ -159,7 +163,9 @@ def main(url: str, count: int, with_cprofile: bool, setup: list[str]) -> None:
               f"({sum(n for k, n in counts.items() if k not in ('BEGIN', 'COMMIT')) / count:.1f}"
               f" statements, BEGIN, COMMIT), {inside * per:.2f} ms waiting on them")
         print(f"CPU per charge: Python {(client_user + client_system) * per:.2f} ms "
-              f"({client_user * per:.2f} user, {client_system * per:.2f} system)"
+              f"({client_user * per:.2f} user, {client_system * per:.2f} system; "
+              f"{driver_cpu[0] * per:.2f} of it in the driver: sending, receiving, "
+              f"converting rows)"
               + (f", PostgreSQL backend {(server_after - server_before) * per:.2f} ms"
                  if server_before is not None and server_after is not None
                  else " (the backend's CPU is not readable here)"))

@@ -19,6 +19,7 @@ from kiosk.report_table import LABEL, MONEY, Column, Table
 from kiosk.services import kinds, permissions
 from kiosk.services.session import Session
 from kiosk.store import models
+from kiosk.store.db import reading
 
 BALANCE_KINDS = ("principal", "bonus")
 
@@ -51,6 +52,7 @@ def _card_entries(outlet: models.Outlet):
             .where(C.outlet == outlet, A.kind.in_(BALANCE_KINDS), P.kind != "insurance"))
 
 
+@reading()  # the read replica, if there is one
 def daily_balance_ledger(session: Session, outlet_code: str, first: dt.date,
                          last: dt.date) -> list[DailyBalance]:
     permissions.require(session, permissions.FINANCE)
@@ -78,6 +80,7 @@ def daily_balance_ledger(session: Session, outlet_code: str, first: dt.date,
     return rows
 
 
+@reading()  # the read replica, if there is one
 def general_ledger(session: Session, outlet_code: str, up_to: dt.date
                    ) -> dict[str, dict[str, int]]:
     """Business type -> balance kind -> net stored value it brought (negative: took)."""

@@ -7,9 +7,12 @@ store becomes a message saying what to check."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -19,7 +22,23 @@ from playhouse.shortcuts import ReconnectMixin
 
 from kiosk.errors import InvalidInput, N_, NotFound, StoreUnavailable
 
-database = peewee.DatabaseProxy()
+class _StoreProxy(peewee.DatabaseProxy):
+    """The store every model and statement uses: the primary, or, for the statements a
+    thread runs inside `reading()`, the read replica."""
+
+    __slots__ = ("_primary", "_here")
+
+    @property
+    def obj(self):
+        return getattr(self._here, "replica", None) or self._primary
+
+    def __setattr__(self, attr, value):
+        object.__setattr__(self, "_primary" if attr == "obj" else attr, value)
+
+
+database = _StoreProxy()
+database._here = threading.local()
+_replica: peewee.Database | None = None
 
 
 class RefusesNul:
@@ -140,6 +159,37 @@ def connect(url: str, *, create: bool = False) -> peewee.Database:
         from kiosk.store.failures import unavailable
         raise unavailable(error, url) from None
     return db
+
+
+def use_replica(url: str | None) -> None:
+    """A read replica of the store (--read-db, KIOSK_READ_DB) for the journal queries of
+    the app (`reading()`); None: there is none, everything reads the store itself. The
+    replica is connected on first use."""
+    global _replica
+    if _replica is not None and not _replica.is_closed():
+        _replica.close()
+    _replica = None
+    if url:
+        check_url(url)
+        _replica = multi_host_database(url) if is_multi_host(url) else db_url.connect(url)
+        _replica.kiosk_store_key = uuid.uuid4().hex
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[None]:
+    """The statements this thread runs inside the block go to the read replica, when one
+    is configured: for showing the journal and the ledgers, never for a decision about
+    money (a replica may be a moment behind, and takes no writes). Inside a transaction,
+    or without a replica, the block reads the store itself."""
+    if _replica is None or database.in_transaction():
+        yield
+        return
+    before = getattr(database._here, "replica", None)
+    database._here.replica = _replica
+    try:
+        yield
+    finally:
+        database._here.replica = before
 
 
 def is_multi_host(url: str) -> bool:
