@@ -131,7 +131,7 @@ def main(url: str, count: int, with_cprofile: bool, setup: list[str]) -> None:
         store.begin = lambda self, *a, **k: counted("BEGIN", real_begin, self, *a, **k)
         store.commit = lambda self, *a, **k: counted(
             "".join(f"{_label(text)}; " for text, _ in
-                    self._state.__dict__.get("with_commit", ())) + "COMMIT",
+                    self.kept_for_commit()) + "COMMIT",
             real_commit, self, *a, **k)
         for index in range(50):  # warm-up: caches, connection
             charging.charge(session, card_number=numbers[index % 10], amount=100, pin=None,

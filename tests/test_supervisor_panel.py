@@ -59,3 +59,36 @@ def test_wrong_supervisor_passwords_count_on_the_supervisors_review_counter(seed
             supervision.unlock_operator(cashier, Review("super1", "wrong"), "clerk1")
     supervisor = models.Operator.get(models.Operator.login_id == "super1")
     assert not supervisor.locked  # the cashier cannot lock the supervisor's login
+
+
+async def test_a_locked_out_cashier_is_unlocked_from_the_login_screen(tmp_path):
+    """Nobody logged in: the supervisor opens the panel on the login screen itself."""
+    runtime = seeded_runtime(tmp_path)
+    models.Operator.update(locked=True).where(models.Operator.login_id == "cashier1").execute()
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "LoginScreen")
+        await fill_panel(pilot, 0, "cashier1", "super1", "Super1234")
+        await wait_for_message(pilot, "cashier1 is unlocked")
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "LoginScreen")
+        await log_in(pilot)  # the cashier works again
+    assert not models.Operator.get(models.Operator.login_id == "cashier1").locked
+
+
+async def test_the_supervisor_logged_in_uses_the_panel_alone(tmp_path):
+    runtime = seeded_runtime(tmp_path)
+    models.Operator.update(locked=True).where(models.Operator.login_id == "cashier1").execute()
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "super1", "Super1234")
+        await fill_panel(pilot, 0, "cashier1", "super1", "Super1234")
+        await wait_for_message(pilot, "cashier1 is unlocked")
+    assert not models.Operator.get(models.Operator.login_id == "cashier1").locked
+
+
+def test_a_review_still_needs_another_operator(seeded):
+    from kiosk.services import operators, permissions
+    supervisor = login_as(seeded, "super1")
+    with pytest.raises(KioskError, match="different operator"):
+        operators.authorise_review(supervisor, Review("super1", "Super1234"), permissions.REFUND)

@@ -8,14 +8,17 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
-from textual.widgets import Static
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.money import format_yuan, plain_yuan
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.card import card_summary
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field
 from kiosk.screens.issue_card import TENDER_CHOICES
+from kiosk.screens.paging import row_under_cursor
 from kiosk.services import (balance_refunds, card_care, issuing, kinds, recharge, reversals,
                             transfers)
 from kiosk.services.card_care import Replacement, Restrictions
@@ -25,8 +28,7 @@ from kiosk.services.recharge import ReversalResult
 
 class CardActionScreen(FormScreen):
     HEADING = ""
-    KEYS = [("Enter", N_("Next/confirm")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", "")]
+    BINDINGS = [key_hint("enter", N_("Next/confirm")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self, card) -> None:
         super().__init__()
@@ -36,23 +38,13 @@ class CardActionScreen(FormScreen):
     def compose_top(self) -> ComposeResult:
         yield Static("\n".join(card_summary(self.tr, self.card)), id="summary")
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        handler = getattr(self, f"_{message.task}_done", None)
-        if handler is not None:
-            handler(message.result)
-            return
-        self.finish(message.result)
-
     def finish(self, result) -> None:
-        from kiosk.screens.outcome import OutcomeScreen
+        """The action was done: its outcome in this screen's place."""
         self.clear_secrets()
         replayed = isinstance(result, OperationResult) and result.replayed
         # The outcome takes this screen's place: Enter goes back to the card.
-        self.app.switch_screen(OutcomeScreen(self.heading(), self.outcome(result),
-                                             replayed=replayed))
+        self.app.switch_screen(registry.outcome(self.heading(), self.outcome(result),
+                                                replayed=replayed))
         self.app.print_queued()
 
     def outcome(self, result) -> list[str]:
@@ -68,14 +60,16 @@ class RechargeScreen(CardActionScreen):
     HEADING = N_("Recharge")
     FIELDS = [money_field("amount", N_("Amount")),
               Field("tender", N_("Paid by"), choices=TENDER_CHOICES)]
-    KEYS = [("Enter", N_("Next/recharge")), ("F7", N_("Reverse today's recharge")),
-            ("F8", N_("Reverse a payment: part, earlier")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f7", "reverse", ""), ("f8", "reverse_payment", "")]
+    BINDINGS = [key_hint("enter", N_("Next/recharge")),
+                Binding("f7", "reverse", N_("Reverse today's recharge")),
+                Binding("f8", "reverse_payment", N_("Reverse a payment: part, earlier")),
+                Binding("escape", "back", N_("Back"))]
 
     def on_mount(self) -> None:
-        self.call("promotions", recharge.promotions_for, self.app.session, self.card.number)
+        self.call(self._promotions_shown, recharge.promotions_for, self.app.session,
+                  self.card.number)
 
-    def _promotions_done(self, names: list[str]) -> None:
+    def _promotions_shown(self, names: list[str]) -> None:
         self.details(self.tr("Promotions today: {names}").format(names="、".join(names))
                      if names else self.tr("No promotion today."))
 
@@ -84,7 +78,7 @@ class RechargeScreen(CardActionScreen):
     def submit(self) -> None:
         amount = self.money("amount")
         if amount is not None:
-            self.call("recharge", recharge.recharge, self.app.session,
+            self.call(self.finish, recharge.recharge, self.app.session,
                       card_number=self.card.number, amount=amount, tender=self.value("tender"),
                       key=self.key, purchase=self.purchase)
 
@@ -94,33 +88,30 @@ class RechargeScreen(CardActionScreen):
         super().refused(error)
         from kiosk.services.prepaid import PurchaseDetailsNeeded
         if isinstance(error, PurchaseDetailsNeeded):
-            from kiosk.screens.purchase import PurchaseScreen
-
             def recorded(purchase) -> None:
                 if purchase is not None:
                     self.purchase = purchase
                     self.key = f"{type(self).__name__}-{uuid.uuid4().hex}"
                     self.submit()
-            self.app.push_screen(PurchaseScreen(
+            self.app.push_screen(registry.purchase(
                 self.describe(error), "company" if self.card.company else "person"), recorded)
 
     def action_reverse(self) -> None:
-        self.call("reversible", recharge.last_reversible, self.app.session, self.card.number)
+        self.call(self._reversible_found, recharge.last_reversible, self.app.session,
+                  self.card.number)
 
     def action_reverse_payment(self) -> None:
-        self.app.switch_screen(PaymentReversalScreen(self.card))
+        self.app.switch_screen(registry.payment_reversal(self.card))
 
-    def _reversible_done(self, found: recharge.ReversibleRecharge) -> None:
+    def _reversible_found(self, found: recharge.ReversibleRecharge) -> None:
         """Today's last recharge found: a second operator authorises its reversal, seeing
         the card and the amount."""
-        from kiosk.screens.review import ReviewModal
-
         def reviewed(review) -> None:
             if review:
-                self.call("reversal", recharge.reverse_recharge, self.app.session,
+                self.call(self.finish, recharge.reverse_recharge, self.app.session,
                           original_operation_id=found.operation_id,
                           key=self.key + "-reversal", review=review)
-        self.app.push_screen(ReviewModal(None, self.tr(
+        self.app.push_screen(registry.review(None, self.tr(
             "Reversing recharge #{number} of {amount} on {card}").format(
             number=found.operation_id, amount=format_yuan(found.amount),
             card=self.card.masked_number)), reviewed)
@@ -141,10 +132,10 @@ REASONS = (("lost", N_("lost card")), ("damaged", N_("bad card")), ("upgrade", N
 
 class ReplaceScreen(CardActionScreen):
     HEADING = N_("Replace the card")
-    KEYS = [("Enter", N_("Next/replace")), ("F5", N_("Next blank")), ("F6", N_("Write card")),
-            ("F8", N_("Bind smart card")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f5", "next_blank", ""), ("f6", "write", ""),
-                ("f8", "bind", "")]
+    BINDINGS = [key_hint("enter", N_("Next/replace")),
+                Binding("f5", "next_blank", N_("Next blank")),
+                Binding("f6", "write", N_("Write card")),
+                Binding("f8", "bind", N_("Bind smart card")), Binding("escape", "back", N_("Back"))]
 
     def fields(self) -> list[Field]:
         reason = "upgrade" if self.card.tier_offer else ("lost" if self.card.status == "lost"
@@ -164,29 +155,29 @@ class ReplaceScreen(CardActionScreen):
             self._fee()
 
     def _fee(self) -> None:
-        self.call("fee", card_care.replacement_fee_for, self.app.session, self.card.number,
-                  self.value("reason"))
+        self.call(self._fee_shown, card_care.replacement_fee_for, self.app.session,
+                  self.card.number, self.value("reason"))
 
-    def _fee_done(self, fee: int) -> None:
+    def _fee_shown(self, fee: int) -> None:
         self.set_value("fee", plain_yuan(fee))
 
     def action_next_blank(self) -> None:
-        self.call("blank", issuing.next_blank_like, self.app.session, self.card.number)
+        self.call(self._blank_found, issuing.next_blank_like, self.app.session, self.card.number)
 
-    def _blank_done(self, number: str) -> None:
+    def _blank_found(self, number: str) -> None:
         self.set_value("new_number", number)
         self.written = ""
 
     def action_write(self) -> None:
         self.say(self.tr("Swipe the blank card through the writer..."))
-        self.call("write", issuing.write_card, self.app.session, self.app.devices.writer,
+        self.call(self._written, issuing.write_card, self.app.session, self.app.devices.writer,
                   self.value("new_number"), replacing=self.card.number)
 
     def action_bind(self) -> None:
-        self.call("write", issuing.bind_smart_card, self.app.session,
+        self.call(self._written, issuing.bind_smart_card, self.app.session,
                   self.app.devices.card_reader, self.value("new_number"))
 
-    def _write_done(self, _result) -> None:
+    def _written(self, _result) -> None:
         self.written = self.value("new_number")
         self.say(self.tr("New card written and read back; press Enter to move the balance."))
         self.query_one("#fee").focus()
@@ -201,7 +192,7 @@ class ReplaceScreen(CardActionScreen):
             return
         request = Replacement(self.card.number, self.written, self.value("reason"), fee,
                               self.value("tender"), tier=self.card.tier_offer)
-        self.call("replace", card_care.replace_card, self.app.session, request, key=self.key,
+        self.call(self.finish, card_care.replace_card, self.app.session, request, key=self.key,
                   review=self.review)
 
     def outcome(self, result) -> list[str]:
@@ -228,14 +219,14 @@ class PinScreen(CardActionScreen):
         action, session, number = self.value("action"), self.app.session, self.card.number
         new, again = self.value("new_pin"), self.value("new_pin2")
         if action == "change":
-            self.call("pin", card_care.change_pin, session, number, self.value("old_pin"), new,
-                      again)
+            self.call(self.finish, card_care.change_pin, session, number,
+                      self.value("old_pin"), new, again)
         elif action == "unlock":
-            self.call("pin", card_care.unlock_pin, session, number)
+            self.call(self.finish, card_care.unlock_pin, session, number)
         elif action == "reset":
-            self.call("pin", card_care.reset_pin, session, number)
+            self.call(self.finish, card_care.reset_pin, session, number)
         else:
-            self.call("pin", card_care.reset_pin, session, number, new, again)
+            self.call(self.finish, card_care.reset_pin, session, number, new, again)
 
     def outcome(self, result) -> list[str]:
         if result == "id_rule":
@@ -253,9 +244,10 @@ class RestrictionsScreen(CardActionScreen):
 
     def on_mount(self) -> None:
         self.details(self.tr("Lists are separated by commas; empty means no limit."))
-        self.call("load", card_care.restrictions_of, self.app.session, self.card.number)
+        self.call(self._restrictions_shown, card_care.restrictions_of, self.app.session,
+                  self.card.number)
 
-    def _load_done(self, rules: Restrictions) -> None:
+    def _restrictions_shown(self, rules: Restrictions) -> None:
         self.set_value("daily_limit", plain_yuan(rules.daily_limit))
         for name in ("allowed_outlets", "allowed_categories", "forbidden_categories"):
             self.set_value(name, getattr(rules, name))
@@ -266,7 +258,8 @@ class RestrictionsScreen(CardActionScreen):
             return
         rules = Restrictions(limit, self.value("allowed_outlets"),
                              self.value("allowed_categories"), self.value("forbidden_categories"))
-        self.call("save", card_care.set_restrictions, self.app.session, self.card.number, rules)
+        self.call(self.finish, card_care.set_restrictions, self.app.session, self.card.number,
+                  rules)
 
     def outcome(self, result) -> list[str]:
         return [self.tr("The limits apply from the next sale, at every terminal.")]
@@ -274,8 +267,8 @@ class RestrictionsScreen(CardActionScreen):
 
 class ClearingScreen(CardActionScreen):
     HEADING = N_("Clear the card (close it)")
-    KEYS = [("Enter", N_("Clear, with review")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("enter", "confirm", "")]
+    BINDINGS = [Binding("enter", "confirm", N_("Clear, with review")),
+                Binding("escape", "back", N_("Back"))]
 
     def on_mount(self) -> None:
         self.details(self.tr(
@@ -287,7 +280,7 @@ class ClearingScreen(CardActionScreen):
         self.submit()
 
     def submit(self) -> None:
-        self.call("clear", card_care.clear_card, self.app.session, self.card.number,
+        self.call(self.finish, card_care.clear_card, self.app.session, self.card.number,
                   key=self.key, review=self.review)
 
     def outcome(self, result) -> list[str]:
@@ -310,7 +303,7 @@ class AllocationScreen(CardActionScreen):
         if amount is None:
             return
         signed = amount if self.value("direction") == "to_sub" else -amount
-        self.call("allocate", transfers.allocate, self.app.session, main_number=self.card.number,
+        self.call(self.finish, transfers.allocate, self.app.session, main_number=self.card.number,
                   sub_number=self.value("sub_number"), amount=signed, key=self.key)
 
     def outcome(self, result) -> list[str]:
@@ -335,9 +328,9 @@ class BalanceRefundScreen(CardActionScreen):
 
     def on_mount(self) -> None:
         self.hint = None
-        self.call("hint", balance_refunds.hint, self.app.session, self.card.number)
+        self.call(self._hint_shown, balance_refunds.hint, self.app.session, self.card.number)
 
-    def _hint_done(self, hint: balance_refunds.RefundHint) -> None:
+    def _hint_shown(self, hint: balance_refunds.RefundHint) -> None:
         self.hint = hint
         self._show_kind()
 
@@ -370,17 +363,17 @@ class BalanceRefundScreen(CardActionScreen):
         kind, session, number = self.value("kind"), self.app.session, self.card.number
         tender, reason = self.value("tender"), self.value("reason")
         if kind == "small":
-            self.call("refund", balance_refunds.small_balance_refund, session,
+            self.call(self.finish, balance_refunds.small_balance_refund, session,
                       card_number=number, pin=self.value("pin"), tender=tender,
                       key=self.key + "-small", review=self.review)
         elif kind == "special":
             amount = self.money("amount")
             if amount is not None:
-                self.call("refund", balance_refunds.special_refund, session,
+                self.call(self.finish, balance_refunds.special_refund, session,
                           card_number=number, amount=amount, reason=reason, tender=tender,
                           key=self.key + "-special", review=self.review)
         else:
-            self.call("refund", balance_refunds.deposit_refund, session, card_number=number,
+            self.call(self.finish, balance_refunds.deposit_refund, session, card_number=number,
                       reason=reason, tender=tender, key=self.key + "-deposit",
                       review=self.review)
 
@@ -398,20 +391,21 @@ class PaymentReversalScreen(CardActionScreen):
     reason and review."""
 
     HEADING = N_("Reverse a payment (撤单/冲销)")
-    KEYS = [("↑↓", N_("Choose a payment")), ("Enter", N_("Next/reverse, with review")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", "")]  # up and down stay the table's
+    # Up and down move between the fields, as on every form; the table, when focused,
+    # keeps them to choose a payment.
+    BINDINGS = [Binding("up", "app.focus_previous", N_("Choose a payment"), key_display="↑↓"),
+                key_hint("enter", N_("Next/reverse, with review")),
+                Binding("escape", "back", N_("Back"))]
     TABLE = True
     FIELDS = [money_field("amount", N_("Amount")),
               Field("reason", N_("Reason"), reversals.MAX_REASON)]
 
     def on_mount(self) -> None:
         self.payments: list[reversals.ReversiblePayment] = []
-        self.call("payments", reversals.reversible_payments, self.app.session,
+        self.call(self._payments_shown, reversals.reversible_payments, self.app.session,
                   self.card.number)
 
-    def _payments_done(self, payments) -> None:
-        from textual.widgets import DataTable
+    def _payments_shown(self, payments) -> None:
         self.payments = payments
         table = self.query_one(DataTable)
         table.clear(columns=True)
@@ -444,8 +438,6 @@ class PaymentReversalScreen(CardActionScreen):
                 number=payment.operation_id, left=format_yuan(payment.left)))
 
     def submit(self) -> None:
-        from textual.widgets import DataTable
-        from kiosk.screens.paging import row_under_cursor
         payment = row_under_cursor(self.query_one(DataTable), self.payments)
         if payment is None:
             self.say(self.tr("This card has no payment in that could still be reversed."),
@@ -454,7 +446,7 @@ class PaymentReversalScreen(CardActionScreen):
         amount = self.money("amount")
         if amount is None:
             return
-        self.call("reverse", reversals.reverse_payment, self.app.session,
+        self.call(self.finish, reversals.reverse_payment, self.app.session,
                   original_operation_id=payment.operation_id, amount=amount,
                   reason=self.value("reason"), key=f"{self.key}-{payment.operation_id}",
                   review=self.review)
@@ -470,7 +462,7 @@ class TransferScreen(CardActionScreen):
     or (no PIN typed) a supervisor reviews."""
 
     HEADING = N_("Transfer to another card")
-    KEYS = [("Enter", N_("Next/transfer")), ("Esc", N_("Back"))]
+    BINDINGS = [key_hint("enter", N_("Next/transfer"))]
     FIELDS = [Field("to_number", N_("To card number"), 32, DIGITS),
               money_field("amount", N_("Amount")),
               pin_field("pin", N_("Customer PIN"))]
@@ -483,7 +475,7 @@ class TransferScreen(CardActionScreen):
         amount = self.money("amount")
         if amount is None:
             return
-        self.call("transfer", transfers.transfer, self.app.session,
+        self.call(self.finish, transfers.transfer, self.app.session,
                   from_number=self.card.number, to_number=self.value("to_number"),
                   amount=amount, pin=self.value("pin") or None, key=self.key,
                   review=self.review)

@@ -5,13 +5,15 @@ when the action is done, so the clerk sees the new state."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from kiosk.errors import KioskError, N_
-from kiosk.messages import CardSwiped, WorkDone
+from kiosk.messages import CardSwiped
 from kiosk.money import format_yuan
-from kiosk.screens.base import KioskScreen
+from kiosk.screens import registry
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.screens.card import card_summary
 from kiosk.services import card_care, cards
 
@@ -20,14 +22,15 @@ ACTIONS = (("F1", N_("Transfer")), ("F2", N_("Recharge")), ("F3", N_("Loss / fou
            ("F7", N_("Clearing")), ("F8", N_("Sub cards")), ("F9", N_("Name holder")),
            ("F10", N_("Refund / reactivate")))
 ACTION_CHECKS = {"f8": cards.ensure_allocates}
-ACTION_SCREENS = {"f2": "RechargeScreen", "f4": "ReplaceScreen", "f5": "PinScreen",
-                  "f6": "RestrictionsScreen", "f7": "ClearingScreen", "f8": "AllocationScreen",
-                  "f10": "BalanceRefundScreen", "f1": "TransferScreen"}
+ACTION_SCREENS = {"f2": registry.recharge, "f4": registry.replace_card, "f5": registry.card_pin,
+                  "f6": registry.card_limits, "f7": registry.clearing, "f8": registry.allocation,
+                  "f10": registry.balance_refund, "f1": registry.transfer}
 
 
 class CardServiceScreen(KioskScreen):
-    KEYS = [("Enter", N_("Look up")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f3", "toggle_loss", ""), ("f9", "name_holder", ""),
+    # The action keys are listed above the key bar, in the card's panel (ACTIONS).
+    BINDINGS = [key_hint("enter", N_("Look up")), Binding("escape", "back", N_("Back")),
+                ("f3", "toggle_loss", ""), ("f9", "name_holder", ""),
                 ("f10", "refund_or_reactivate", "")] + [
         (key, f"act('{key}')", "") for key in ACTION_SCREENS if key != "f10"]
 
@@ -56,7 +59,7 @@ class CardServiceScreen(KioskScreen):
             self.load(self.card.number)
 
     def load(self, number: str) -> None:
-        self.call("look_up", cards.look_up, self.app.session, number)
+        self.call(self.show, cards.look_up, self.app.session, number)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         number = "".join(event.value.split())
@@ -68,19 +71,18 @@ class CardServiceScreen(KioskScreen):
         if number:
             self.load(number)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.say_error(message.error)
-            return
-        if message.task == "look_up":
-            self.show(message.result)
+    def _changed(self, _result=None) -> None:
+        """An action done on this screen: the card as it is now, and "Done."."""
+        self.load(self.card.number)
+        self.say(self.tr("Done."))
+
+    def _loss_changed(self, result) -> None:
+        if result.slip_printed:
+            self._changed()
             return
         self.load(self.card.number)
-        if message.task == "loss" and not message.result.slip_printed:
-            self.say(self.tr("Done, but the slip did not print: {reason}").format(
-                reason=self.describe(message.result.print_problem)), error=True)
-        else:
-            self.say(self.tr("Done."))
+        self.say(self.tr("Done, but the slip did not print: {reason}").format(
+            reason=self.describe(result.print_problem)), error=True)
 
     def show(self, card: cards.CardView) -> None:
         if card.replaced_by and self.follow_replacement:
@@ -113,15 +115,13 @@ class CardServiceScreen(KioskScreen):
     def action_act(self, key: str) -> None:
         if not self._need_card() or not self._allowed(ACTION_CHECKS.get(key)):
             return
-        from kiosk.screens import card_actions
-        self.app.push_screen(getattr(card_actions, ACTION_SCREENS[key])(self.card))
+        self.app.push_screen(ACTION_SCREENS[key](self.card))
 
     def action_toggle_loss(self) -> None:
         """挂失 / 止挂, after the holder's ID is checked: the one line says which card and
         what it holds, and the slip is printed for the holder."""
         if not self._need_card():
             return
-        from kiosk.screens.ask import AskModal
         found = self.card.status == "lost"
         change = card_care.cancel_loss if found else card_care.report_loss
         question = (N_("Card found (止挂) {card} {holder}, balance {balance}: the last four of "
@@ -131,9 +131,9 @@ class CardServiceScreen(KioskScreen):
 
         def checked(holder_check) -> None:
             if holder_check:
-                self.call("loss", change, self.app.session, self.card.number, holder_check,
-                          self.app.devices.printer)
-        self.app.push_screen(AskModal(self.tr(question).format(
+                self.call(self._loss_changed, change, self.app.session, self.card.number,
+                          holder_check, self.app.devices.printer)
+        self.app.push_screen(registry.ask(self.tr(question).format(
             card=self.card.masked_number, holder=self.card.holder,
             balance=format_yuan(self.card.principal + self.card.bonus)),
             max_length=4, restrict=r"[0-9Xx]*"), checked)
@@ -150,14 +150,13 @@ class CardServiceScreen(KioskScreen):
     def action_name_holder(self) -> None:
         if not self._need_card() or not self._allowed(cards.ensure_can_be_named):
             return
-        from kiosk.screens.member_search import MemberSearchScreen
         from kiosk.services import issuing
 
         def chosen(member) -> None:
             if member is not None:
-                self.call("name", issuing.name_anonymous_card, self.app.session,
+                self.call(self._changed, issuing.name_anonymous_card, self.app.session,
                           self.card.number, member[0])
-        self.app.push_screen(MemberSearchScreen(picking=True), chosen)
+        self.app.push_screen(registry.member_pick(), chosen)
 
     def action_refund_or_reactivate(self) -> None:
         """F10: an expired card is made valid again (its balance is never forfeited);
@@ -176,7 +175,7 @@ class CardServiceScreen(KioskScreen):
         if not self._need_card():
             return
         from kiosk.services import prepaid
-        self.call("reactivate", prepaid.reactivate, self.app.session, self.card.number)
+        self.call(self._changed, prepaid.reactivate, self.app.session, self.card.number)
 
     def action_back(self) -> None:
         self.app.pop_screen()

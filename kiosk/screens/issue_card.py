@@ -7,9 +7,12 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 
 from kiosk.errors import InvalidInput, N_
 from kiosk.money import format_yuan, plain_yuan
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.member_search import PicksMember
 from kiosk.screens.form import DIGITS, Choice, Field, FormScreen, money_field, pin_field
 from kiosk.services import issuing
@@ -21,16 +24,18 @@ HOLDER_CHOICES = (("personal", N_("personal card")), ("company", N_("company car
 
 class IssueCardScreen(PicksMember, FormScreen):
     HEADING = N_("ISSUE A CARD")
-    KEYS = [("Enter", N_("Next/issue")), ("F4", N_("Find member")), ("F5", N_("Next blank")),
-            ("F6", N_("Write card")), ("F8", N_("Bind smart card")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f4", "find_member", ""), ("f5", "next_blank", ""),
-                ("f6", "write", ""), ("f8", "bind", "")]
+    BINDINGS = [key_hint("enter", N_("Next/issue")),
+                Binding("f4", "find_member", N_("Find member")),
+                Binding("f5", "next_blank", N_("Next blank")),
+                Binding("f6", "write", N_("Write card")),
+                Binding("f8", "bind", N_("Bind smart card")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self) -> None:
         super().__init__()
         self.products: list[issuing.ProductChoice] = []
         self.written = ""  # the card number the writer confirmed
         self.key = f"issue-{uuid.uuid4().hex}"
+        self.leaving_warned = False  # Esc once on a written card warns; again leaves
 
     def fields(self) -> list[Field]:
         products = tuple((p.code, p.name) for p in self.products)
@@ -132,7 +137,7 @@ class IssueCardScreen(PicksMember, FormScreen):
         self.products = products
         self.query_one("#form-area").mount_all(self.form_rows(self.fields()))
         self.call_after_refresh(self._apply_product)
-        self.call_after_refresh(lambda: self.query_one("#phone").focus())
+        self.call_after_refresh(lambda: self.query_one("#product").focus())
         self._show_member()
 
     def _blank_found(self, number: str) -> None:
@@ -145,27 +150,34 @@ class IssueCardScreen(PicksMember, FormScreen):
 
     def _written(self, _result) -> None:
         self.written = self.value("card_number")
+        self.leaving_warned = False
         self._show_member()
         self.say(self.tr("Card written and read back. Customer: type a new PIN twice."))
         self.query_one("#pin").focus()
 
     def _issued(self, result) -> None:
-        from kiosk.screens.outcome import OutcomeScreen
         self.clear_secrets()
         lines = [f"{self.tr('Card')} {result.card_number}",
                  f"{self.tr('Card fee')} {format_yuan(result.fee)}   "
                  f"{self.tr('Deposit')} {format_yuan(result.deposit)}",
                  f"{self.tr('Journal no.')} #{result.operation_id}"]
-        self.app.push_screen(OutcomeScreen(self.tr("Card issued"), lines), self._next_card)
+        self.app.push_screen(registry.outcome(self.tr("Card issued"), lines), self._next_card)
         self.app.print_queued()
 
     def _next_card(self, _=None) -> None:
         self.key, self.review, self.member, self.written = (
             f"issue-{uuid.uuid4().hex}", None, None, "")
+        self.leaving_warned = False
         for name in ("phone", "main_card"):
             self.set_value(name, "")
         self._apply_product()
         self.query_one("#phone").focus()
 
     def action_back(self) -> None:
+        if self.written and not self.leaving_warned:
+            self.leaving_warned = True
+            self.say(self.tr("Card {number} is written but not issued: it stays a grey card "
+                             "that the day close asks for. Enter issues it; Esc again leaves "
+                             "it.").format(number=self.written), error=True)
+            return
         self.app.pop_screen()

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from textual.binding import Binding
 from textual.widgets import Static
 
 from kiosk.errors import N_
+from kiosk.screens.base import key_hint
 from kiosk.services import card_status
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import members
@@ -25,10 +27,9 @@ class MemberFormScreen(FormScreen):
         Field("region", N_("Region"), 30),
         Field("tags", N_("Tags"), members.MAX_TAGS),
     ]
-    KEYS = [("Enter", N_("Next/save")), ("F7", N_("Confirm shared phone")),
-            ("F8", N_("Show in full")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f7", "confirm_shared_phone", ""),
-                ("f8", "reveal", "")]
+    BINDINGS = [key_hint("enter", N_("Next/save")),
+                Binding("f7", "confirm_shared_phone", N_("Confirm shared phone")),
+                Binding("f8", "reveal", N_("Show in full")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self, member_id: int | None) -> None:
         super().__init__()
@@ -41,9 +42,13 @@ class MemberFormScreen(FormScreen):
         return self.tr("MEMBER #{number}").format(number=self.member_id)
 
     def on_mount(self) -> None:
-        self.query_one("#name").focus()
         if self.member_id is not None:
+            # Nothing is typed into a record before it is on screen (it would be
+            # overwritten, or mixed with what loads).
+            self.query_one("#form-area").disabled = True
+            self.say(self.tr("Loading the member..."))
             self.call(self._show, members.get, self.app.session, self.member_id)
+        self.query_one("#name").focus()
 
     def submit(self) -> None:
         details = MemberDetails(**{field.name: self.value(field.name) for field in self.FIELDS})
@@ -79,6 +84,9 @@ class MemberFormScreen(FormScreen):
     def _show(self, record: members.MemberRecord) -> None:
         for name, value in asdict(record.details).items():
             self.set_value(name, value)
+        self.query_one("#form-area").disabled = False
+        self.query_one("#name").focus()
+        self.say("")
         lines = [f"{self.tr('Cards')}: " + ("; ".join(
             f"{number} {product} {self.tr(card_status.NAMES.get(status, status))}"
             for number, product, status in record.cards) or "-")]

@@ -6,9 +6,11 @@ the last field (person or company), gives them back; Esc gives nothing."""
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import Static
 
 from kiosk.errors import N_
+from kiosk.screens.base import key_hint
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services.prepaid import Purchase
 
@@ -17,8 +19,7 @@ BUYER_CHOICES = (("person", N_("person")), ("company", N_("company")))
 
 class PurchaseScreen(FormScreen):
     HEADING = N_("PREPAID CARD PURCHASE RECORD (单用途商业预付卡管理办法)")
-    KEYS = [("Enter", N_("Next/confirm")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", "")]
+    BINDINGS = [key_hint("enter", N_("Next/confirm")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self, reason: str, buyer_kind: str = "person") -> None:
         super().__init__()

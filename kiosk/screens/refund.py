@@ -7,21 +7,21 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.money import MoneyError, format_yuan, parse_yuan, plain_yuan
-from kiosk.screens.base import KioskScreen
+from kiosk.screens import registry
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.screens.form import MONEY
 from kiosk.services import charge as charging
 from kiosk.services import points
 
 
 class RefundScreen(KioskScreen):
-    KEYS = [("Enter", N_("Refund")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", "")]
+    BINDINGS = [key_hint("enter", N_("Refund")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self, row) -> None:
         super().__init__()
@@ -55,14 +55,15 @@ class RefundScreen(KioskScreen):
             return
         # Everything about the refund is checked before a supervisor is asked to sign.
         self.busy = True
-        self.call("check", points.check_return if self.member_sale else charging.check_refund,
-                  self.app.session, self.row.operation_id, amount)
         self.amount = amount
+        self.call(self._ask_review, points.check_return if self.member_sale else
+                  charging.check_refund, self.app.session, self.row.operation_id, amount)
 
-    def _ask_review(self, amount: int) -> None:
-        from kiosk.screens.review import ReviewModal
-        self.app.push_screen(ReviewModal(None, self.tr("Supervisor review: refund {amount}")
-                                         .format(amount=format_yuan(amount))),
+    def _ask_review(self, _checked=None) -> None:
+        self.busy = False
+        amount = self.amount
+        self.app.push_screen(registry.review(None, self.tr("Supervisor review: refund {amount}")
+                                             .format(amount=format_yuan(amount))),
                              lambda review: self._refund(amount, review))
 
     def _refund(self, amount: int, review) -> None:
@@ -71,22 +72,20 @@ class RefundScreen(KioskScreen):
             return
         self.busy = True
         self.say(self.tr("Refunding..."))
-        self.call("refund", points.return_member_sale if self.member_sale else charging.refund,
+        self.call(self._refunded,
+                  points.return_member_sale if self.member_sale else charging.refund,
                   self.app.session, original_operation_id=self.row.operation_id,
                   amount=amount, key=self.key, review=review)
 
-    def on_work_done(self, message: WorkDone) -> None:
+    def _refunded(self, result) -> None:
         self.busy = False
-        if message.error is not None:
-            self.say_error(message.error)
-            return
-        if message.task == "check":
-            self._ask_review(self.amount)
-            return
-        from kiosk.screens.result import ResultScreen
-        self.app.switch_screen(ResultScreen(
-            "member_sale_return" if self.member_sale else "refund", message.result))
+        self.app.switch_screen(registry.result(
+            "member_sale_return" if self.member_sale else "refund", result))
         self.app.print_queued()
+
+    def failed(self, error) -> None:
+        self.busy = False
+        self.say_error(error)
 
     def action_back(self) -> None:
         if not self.busy:

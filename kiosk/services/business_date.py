@@ -50,6 +50,12 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     return first, (first + dt.timedelta(days=32)).replace(day=1)
 
 
+def calendar_business_date(session) -> dt.date:
+    """The outlet's business date by the clock alone: today, closed or not."""
+    info = directory.actor_info(session.actor)
+    return business_date(session.now(), info.time_zone, info.day_boundary)
+
+
 def current_business_date(session) -> dt.date:
     """The outlet's business date now; after a daily or monthly close, the next open
     date (so nothing is ever posted into a closed day or month)."""
@@ -60,8 +66,7 @@ def open_business_date(session, last_closed: dt.date | None, closed_month: str |
                        ) -> dt.date:
     """The business date now, given the outlet's last closed date and month (an
     operation reads them with the rest of what it decides on)."""
-    info = directory.actor_info(session.actor)
-    day = business_date(session.now(), info.time_zone, info.day_boundary)
+    day = calendar_business_date(session)
     if last_closed is not None and day <= last_closed:
         day = last_closed + dt.timedelta(days=1)
     if closed_month is not None and day.strftime("%Y-%m") <= closed_month:

@@ -36,6 +36,7 @@ from kiosk.services.session import Session
 from kiosk.store import cards as card_store
 from kiosk.store import channel_orders as order_store
 from kiosk.store import failures, ledger, models
+from kiosk.store import journal as journal_store
 from kiosk.store import operations as operation_store
 
 
@@ -175,7 +176,7 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
         posting.move(accounts["principal"], sales, principal)
         posting.move(accounts["bonus"], sales, bonus)
         if other is not None:
-            posting.move(_drawer(session, other.tender), _sales_account(session), other.amount)
+            posting.move(tenders.drawer(session, other.tender), _sales_account(session), other.amount)
         points, points_after, offer = points_service.post_earned(session, posting, earner,
                                                                  amount, earner_accounts)
         qualifies = points_service.qualifies_for_membership(card_now, amount, member)
@@ -230,11 +231,6 @@ def _check_other_tender(other: OtherTender | None, amount: int,
                             "less than all of it."))
     if channel_order_no:
         raise KioskError(N_("A channel order is paid by the card alone."))
-
-
-def _drawer(session: Session, tender: str) -> models.Account:
-    return till_account(session.actor.outlet_id, session.actor.terminal_id,
-                        tenders.till_account_kind(tender))
 
 
 def _sales_account(session: Session, card: models.Card | None = None) -> models.Account:
@@ -340,15 +336,19 @@ def refunded_so_far(original: models.Operation) -> dict[str, int]:
     return totals
 
 
+def other_tender_part(kind: str, tender: str, result: str) -> int:
+    """The other tender's part of a split payment's charge or refund (the operation's
+    own amount is the card's part)."""
+    if kind not in ("charge", "refund") or tender == "card" or not result:
+        return 0
+    return json.loads(result).get("other_amount", 0)
+
+
 def other_tender_refunded(charge_ids: list[int]) -> dict[int, int]:
     """What the refunds of these split-payment charges gave back by the other tender."""
     back: dict[int, int] = {}
-    if not charge_ids:
-        return back
-    for refund in models.Operation.select(models.Operation.reverses, models.Operation.result)\
-            .where(models.Operation.reverses.in_(charge_ids), models.Operation.kind == "refund"):
-        back[refund.reverses_id] = back.get(refund.reverses_id, 0) + _load(refund).get(
-            "other_amount", 0)
+    for charge_id, result in journal_store.refund_results(charge_ids):
+        back[charge_id] = back.get(charge_id, 0) + json.loads(result).get("other_amount", 0)
     return back
 
 
@@ -416,7 +416,7 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
         posting.move(sales, accounts["bonus"], bonus)
         if parts.other:
             posting.move(ledger.paid_into(original.id, "outlet_sales"),
-                         _drawer(session, charged["other_tender"]), parts.other)
+                         tenders.drawer(session, charged["other_tender"]), parts.other)
         # The points come back from the card that earned them (the member's membership
         # card, when one was swiped for the sale); points already spent stay spent.
         points_account = _points_account_to_refund(accounts, charged)

@@ -4,6 +4,7 @@ operation's own transaction."""
 from __future__ import annotations
 
 from kiosk.store import models, sql
+from kiosk.store import peewee_internals as internals
 
 _COUNT_RECEIPT = sql.Statement(
     'UPDATE "terminal" SET "next_receipt_no" = "next_receipt_no" + 1 WHERE "id" = ?')
@@ -22,7 +23,8 @@ def insert_numbered(receipt: models.Receipt) -> tuple[int, int]:
     till waits on it). RETURNING, which PostgreSQL and SQLite (3.35 and later) both
     read. Returns the receipt's id and number."""
     params = tuple(receipt.terminal_id if field.name == "receipt_no"
-                   else field.db_value(receipt.__data__.get(field.name)) for field in _FIELDS)
+                   else field.db_value(internals.stored_value(receipt, field.name))
+                   for field in _FIELDS)
     receipt_id, number = sql.together((_COUNT_RECEIPT, (receipt.terminal_id,)),
                                       (_INSERT_NUMBERED, params)).fetchone()
     return receipt_id, number

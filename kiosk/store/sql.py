@@ -24,8 +24,9 @@ from typing import TypeVar
 
 import peewee as pw
 
-from kiosk.store.db import database
-from kiosk.store.failures import sqlstate
+from kiosk.store import peewee_internals as internals
+from kiosk.store.db import current_database
+from kiosk.store.failures import STORE_ERRORS, sqlstate
 
 ModelT = TypeVar("ModelT", bound=pw.Model)
 
@@ -57,24 +58,25 @@ class Statement:
         self._name = ""  # its prepared statement's name on PostgreSQL
 
     def sql(self) -> str:
-        return self._text_for(database.obj)
+        return self._text_for(current_database())
 
     def _text_for(self, db: pw.Database) -> str:
-        text = self._texts.get(db.param)
+        param = internals.placeholder(db)
+        text = self._texts.get(param)
         if text is None:
-            text = self.text.replace("?", db.param)
-            if self.lock and db.for_update:
+            text = self.text.replace("?", param)
+            if self.lock and internals.locks_rows(db):
                 text += f" {self.lock}"
-            self._texts[db.param] = text
+            self._texts[param] = text
         return text
 
     def execute(self, *params):
-        db = database.obj
+        db = current_database()
         if not (self.prepare and _prepares(db)):
             return db.execute_sql(self._text_for(db), params)
         try:
             return db.execute_sql(self._prepared(db, len(params)), params)
-        except pw.DatabaseError as error:
+        except STORE_ERRORS as error:
             # The connection was lost outside a transaction and peewee reconnected and
             # re-ran the EXECUTE on the new one, where nothing is prepared yet.
             if sqlstate(error) != UNKNOWN_STATEMENT or db.in_transaction():
@@ -118,7 +120,7 @@ class Statement:
         """The rows of a statement that selects `columns()` of each model of `shape` in
         turn, then anything else: each row as (an instance of each model, ..., the
         other values as they are)."""
-        parts = [(model, model._meta.sorted_fields) for model in shape]
+        parts = [(model, internals.all_fields(model)) for model in shape]
         rows = []
         for row in self.execute(*params):
             values, start = [], 0
@@ -132,14 +134,14 @@ class Statement:
 def columns(model: type[pw.Model], alias: str) -> str:
     """Every column of `model` as `alias`."column", in the order Statement.joined reads
     them back."""
-    return ", ".join(f'{alias}."{field.column_name}"' for field in model._meta.sorted_fields)
+    return ", ".join(f'{alias}."{field.column_name}"' for field in internals.all_fields(model))
 
 
 def together(*calls: tuple[Statement, tuple]):
     """Run the statements in turn, in one round trip to PostgreSQL (SQLite runs in
     process anyway); returns the last one's cursor. Only the last statement's result
     or row count can be read: the others must be ones whose outcome needs no check."""
-    db = database.obj
+    db = current_database()
     if not _prepares(db) or len(calls) == 1:
         cursor = None
         for statement, params in calls:
@@ -155,7 +157,7 @@ def with_commit(*calls: tuple[Statement, tuple]) -> None:
     the commit, and the transaction is rolled back whole); SQLite runs them now. Only
     for the code that began the transaction, as the last thing it does in it: nothing
     after can read them (an outer transaction might: give it `together`)."""
-    db = database.obj
+    db = current_database()
     if not _prepares(db):
         together(*calls)
         return
@@ -198,25 +200,24 @@ _columns: dict[tuple, tuple[pw.Field, ...]] = {}
 def _fields_for(model: type[pw.Model], names: tuple[str, ...]) -> tuple[pw.Field, ...]:
     fields = _columns.get((model, names))
     if fields is None:
-        fields = _columns[(model, names)] = tuple(model._meta.columns[name] for name in names)
+        fields = _columns[(model, names)] = tuple(internals.field_of_column(model, name)
+                                                  for name in names)
     return fields
 
 
 def _instance(model: type[ModelT], fields: tuple[pw.Field, ...], row: tuple) -> ModelT:
-    instance = model(__no_default__=True)
-    data = instance.__data__
-    for field, value in zip(fields, row):
-        data[field.name] = field.python_value(value)
-    return instance
+    return internals.loaded_row(model, {field.name: field.python_value(value)
+                                        for field, value in zip(fields, row)})
 
 
 def insert(instance: pw.Model) -> int:
     """INSERT every column of `instance` (its defaults already filled in by the model)
     but the id; sets the new id on the instance and returns it."""
-    db = database.obj
-    statement, params = row_insert(instance, returning=db.returning_clause)
+    db = current_database()
+    returning = internals.returns_ids(db)
+    statement, params = row_insert(instance, returning=returning)
     cursor = statement.execute(*params)
-    instance.id = cursor.fetchone()[0] if db.returning_clause else cursor.lastrowid
+    instance.id = cursor.fetchone()[0] if returning else cursor.lastrowid
     return instance.id
 
 
@@ -224,7 +225,7 @@ def row_insert(instance: pw.Model, *, returning: bool = False) -> tuple[Statemen
     """What insert runs, as (statement, parameters) to run `together` with others."""
     fields = row_fields(type(instance))
     return insert_statement(type(instance), fields, returning=returning), tuple(
-        field.db_value(instance.__data__.get(field.name)) for field in fields)
+        field.db_value(internals.stored_value(instance, field.name)) for field in fields)
 
 
 def insert_rows(model: type[pw.Model], rows: Sequence[dict]) -> None:
@@ -246,14 +247,13 @@ def joined(instance: ModelT, name: str, related: pw.Model) -> ModelT:
     """`instance` with its foreign key `name` filled by the already loaded `related`
     row, loaded rather than changed, as peewee's own joined rows are."""
     setattr(instance, name, related)
-    instance._dirty.discard(name)
+    internals.mark_loaded(instance, name)
     return instance
 
 
 def row_fields(model: type[pw.Model]) -> tuple[pw.Field, ...]:
     """Every field of `model` but its id, in the table's column order."""
-    return tuple(field for field in model._meta.sorted_fields
-                 if field is not model._meta.primary_key)
+    return internals.fields_but_id(model)
 
 
 _inserts: dict[tuple, Statement] = {}
@@ -278,7 +278,7 @@ def insert_statement(model: type[pw.Model], fields: Sequence[pw.Field], rows: in
         columns = ", ".join(f'"{field.column_name}"' for field in fields)
         one_row = "(" + ", ".join(["?"] * len(fields)) + ")"
         statement = _inserts[key] = Statement(
-            f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES '
+            f'INSERT INTO "{internals.table_name(model)}" ({columns}) VALUES '
             + ", ".join([one_row] * rows) + (' RETURNING "id"' if returning else ""),
             prepare=rows <= MOST_ROWS_PREPARED)
     return statement
