@@ -223,7 +223,7 @@ def check_pin(session: Session, card: models.Card, pin: str | None) -> None:
 def look_up_by_uid(session: Session, identifier: str) -> CardView:
     """A smart card bound at issue by its UID (or ATR)."""
     permissions.require(session, permissions.QUERY)
-    card = models.Card.get_or_none(models.Card.uid == identifier)
+    card = card_store.by_uid(identifier)
     if card is None:
         raise NotFound(N_("This smart card is not bound to any account."))
     return view(card)

@@ -36,6 +36,7 @@ from kiosk.services.session import Session
 from kiosk.store import cards as card_store
 from kiosk.store import channel_orders as order_store
 from kiosk.store import failures, ledger, models
+from kiosk.store import insurance as insurance_store
 from kiosk.store import journal as journal_store
 from kiosk.store import operations as operation_store
 
@@ -328,8 +329,7 @@ def _check_restrictions(session: Session, card: models.Card, amount: int,
 def refunded_so_far(original: models.Operation) -> dict[str, int]:
     """What the refunds of a charge gave back, by part (call with the original locked)."""
     totals = {"amount": 0, "other_amount": 0, "principal": 0, "bonus": 0, "points": 0}
-    for refund in models.Operation.select().where(models.Operation.reverses == original.id,
-                                                  models.Operation.kind == "refund"):
+    for refund in operation_store.reversals_of(original.id, kind="refund"):
         data = _load(refund)
         for name in totals:
             totals[name] += data.get(name, 0)
@@ -468,7 +468,7 @@ def check_refund(session: Session, original_operation_id: int, amount: int) -> N
     itself decides again on the locked original)."""
     permissions.require(session, permissions.CHARGE)
     _check_amount(amount)
-    original = models.Operation.get_or_none(models.Operation.id == original_operation_id)
+    original = operation_store.by_id(original_operation_id)
     done = refunded_so_far(original) if original is not None else {}
     _check_refundable(session, original, amount, done)
 
@@ -517,6 +517,4 @@ def _paid_into(original: models.Operation, charged: dict) -> models.Account:
 
 def _filed_for_transfer(charge: models.Operation) -> bool:
     """A charge filed for transfer to stored value (pending or approved) stays charged."""
-    return models.InsuranceTransfer.select().where(
-        models.InsuranceTransfer.charge == charge.id,
-        models.InsuranceTransfer.status != "rejected").exists()
+    return insurance_store.filed_for(charge.id)

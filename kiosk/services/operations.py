@@ -28,8 +28,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 
-import peewee as pw
-
 from kiosk.errors import KioskError, N_, StoreUnavailable
 from kiosk.services import accounts, audit, kinds, permissions
 from kiosk.services.business_date import open_business_date
@@ -201,7 +199,7 @@ def perform(session: Session, *, kind: str, key: str, request: dict,
             _log(kind, card, session, ("replayed" if outcome.replayed else "ok")
                  + (" after reconnecting" if reconnected else ""), started)
             return outcome
-        except pw.IntegrityError:
+        except failures.CONSTRAINT_BROKEN:
             # Two terminals raced with one key: the loser replays the winner's result.
             if stored(key) is None:
                 raise
@@ -255,7 +253,7 @@ def _perform_once(session, kind: kinds.OperationKind, key, fingerprint, run,
         # Nothing posts into a closed shift (its report is final): the operator logs in
         # again and a new shift opens.
         raise ShiftClosed(number=shift_id)
-    operation = models.Operation(
+    operation = operation_store.new_operation(
         kind=kind.name, idempotency_key=key, request_hash=fingerprint,
         outlet=actor.outlet_id, terminal=actor.terminal_id,
         operator=actor.operator_id, shift=actor.shift_id, created_at=session.now(),

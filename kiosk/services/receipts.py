@@ -38,7 +38,7 @@ def queue(session: Session, operation: models.Operation, card: models.Card, kind
         return None
     doc = _document(session, operation, card, kind, data, lines)
     # vars(), not asdict(): the fields are already plain tuples and strings.
-    receipt_id, _ = receipt_store.insert_numbered(models.Receipt(
+    receipt_id, _ = receipt_store.insert_numbered(receipt_store.new_receipt(
         terminal=terminal_id, outlet=session.actor.outlet_id, operation=operation.id,
         created_at=session.now(), document=json.dumps(vars(doc), ensure_ascii=False)))
     return receipt_id
@@ -114,9 +114,7 @@ def _document(session, operation, card, kind, data, lines) -> ReceiptDoc:
 
 
 def pending(terminal_id: int) -> list[models.Receipt]:
-    return list(models.Receipt.select().where(models.Receipt.terminal == terminal_id,
-                                              models.Receipt.status == "queued")
-                .order_by(models.Receipt.id))
+    return receipt_store.queued(terminal_id)
 
 
 @dataclass(frozen=True)
@@ -181,9 +179,8 @@ def print_pending(session: Session, printer: Printer | None) -> PrintOutcome:
 def _receipt(session: Session, receipt_id: int, *, own_terminal: bool) -> models.Receipt:
     """A receipt of this outlet (a copy may be printed at any of its tills); with
     `own_terminal`, of this terminal, unless the operator closes days (a supervisor)."""
-    receipt = models.Receipt.get_or_none(models.Receipt.id == receipt_id)
-    if receipt is None or models.Terminal.get_by_id(receipt.terminal_id).outlet_id != \
-            session.actor.outlet_id:
+    receipt = receipt_store.by_id(receipt_id)
+    if receipt is None or receipt_store.outlet_of(receipt) != session.actor.outlet_id:
         raise NotFound(N_("No such receipt."))
     if own_terminal and receipt.terminal_id != session.actor.terminal_id and \
             not permissions.has_permission(session.actor.operator_id, permissions.DAY_CLOSE):
@@ -196,8 +193,7 @@ def cancel(session: Session, receipt_id: int) -> None:
     permissions.require(session, permissions.QUERY)
     _receipt(session, receipt_id, own_terminal=True)
     with database.atomic():
-        models.Receipt.update(status="cancelled").where(
-            models.Receipt.id == receipt_id, models.Receipt.status == "queued").execute()
+        receipt_store.cancel_queued(receipt_id)
         audit.append(session, "receipt.cancel", subject=f"receipt:{receipt_id}")
 
 
@@ -212,8 +208,7 @@ def reprint(session: Session, receipt_id: int, printer: Printer | None) -> None:
         session, f"{receipt_label(receipt.terminal.code, receipt.receipt_no)}-copy"
                  f"{receipt.copies_printed}", doc))
     with database.atomic():
-        models.Receipt.update(copies_printed=models.Receipt.copies_printed + 1).where(
-            models.Receipt.id == receipt_id).execute()
+        receipt_store.count_copy(receipt_id)
         audit.append(session, "receipt.reprint", subject=f"receipt:{receipt_id}")
 
 
@@ -225,9 +220,7 @@ def _tuples(value):
 
 def mark_printed(receipt_id: int, when) -> None:
     with database.atomic():
-        models.Receipt.update(status="printed", printed_at=when, last_error="",
-                              copies_printed=models.Receipt.copies_printed + 1).where(
-            models.Receipt.id == receipt_id).execute()
+        receipt_store.mark_printed(receipt_id, when)
 
 
 def mark_failed(receipt_id: int, error: KioskError) -> None:
@@ -236,7 +229,7 @@ def mark_failed(receipt_id: int, error: KioskError) -> None:
     text = json.dumps({"id": error.message_id, "params": params}, ensure_ascii=False)
     if len(text) > 200:
         text = json.dumps({"id": error.message_id, "params": {}}, ensure_ascii=False)[:200]
-    models.Receipt.update(last_error=text).where(models.Receipt.id == receipt_id).execute()
+    receipt_store.mark_failed(receipt_id, text)
 
 
 def _stored_error(text: str) -> KioskError | None:

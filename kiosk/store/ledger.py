@@ -19,6 +19,8 @@ def card_accounts(card_id: int, *, lock: bool = False) -> list[models.Account]:
     return statement.models(models.Account, card_id)
 
 
+ACCOUNT_CODE_LENGTH = models.Account.code.max_length
+
 _BALANCE = sql.Statement('SELECT "balance" FROM "account" WHERE "id" = ?')
 
 

@@ -9,7 +9,10 @@ Locks, as services/operations.py takes them:
 - an original that is being refunded, reversed or transferred is locked (FOR NO KEY
   UPDATE) before anything about it is decided;
 - an operation holds its shift FOR SHARE, so a shift's close waits for the operations
-  posting into it and none posts after it.
+  posting into it and none posts after it;
+- then its audit chain's head FOR NO KEY UPDATE (the terminal's own chain).
+All of these are taken, and what they guard read, in one round trip when the
+operation opens (`open_operation`).
 On SQLite the whole file is locked at BEGIN IMMEDIATE, which gives the same order.
 """
 
@@ -87,10 +90,23 @@ def take_reversible(operation_id: int, amount: int) -> bool:
     return _TAKE_REVERSIBLE.changed(amount, operation_id, amount) == 1
 
 
-def reversals_of(operation_id: int) -> list[models.Operation]:
-    """The operations that took back from this one (refunds, returns ...)."""
-    return list(models.Operation.select().where(models.Operation.reverses == operation_id)
-                .order_by(models.Operation.id))
+def reversals_of(operation_id: int, kind: str = "") -> list[models.Operation]:
+    """The operations that took back from this one (refunds, returns ...), of `kind`
+    if given."""
+    O = models.Operation
+    query = O.select().where(O.reverses == operation_id)
+    if kind:
+        query = query.where(O.kind == kind)
+    return list(query.order_by(O.id))
+
+
+def by_id(operation_id: int) -> models.Operation | None:
+    return models.Operation.get_or_none(models.Operation.id == operation_id)
+
+
+def new_operation(**values) -> models.Operation:
+    """An operation's header, not written yet (`insert` writes it)."""
+    return models.Operation(**values)
 
 
 def give_back_reversible(operation_id: int, amount: int) -> bool:
@@ -98,26 +114,8 @@ def give_back_reversible(operation_id: int, amount: int) -> bool:
     return _GIVE_BACK_REVERSIBLE.changed(amount, operation_id, amount) == 1
 
 
-_OUTLET_SHARED = sql.Statement('SELECT "id" FROM "outlet" WHERE "id" = ?',
-                               lock=sql.FOR_KEY_SHARE)
 _OUTLET_EXCLUSIVE = sql.Statement('SELECT "id" FROM "outlet" WHERE "id" = ?',
                                   lock=sql.FOR_UPDATE)
-
-
-def hold_outlet_open(outlet_id: int) -> None:
-    """Taken by every operation first: no close of the outlet can commit meanwhile."""
-    _OUTLET_SHARED.first(outlet_id)
-
-
-_SHIFT_HELD = sql.Statement('SELECT "closed_at" FROM "shift" WHERE "id" = ?',
-                            lock=sql.FOR_SHARE)
-
-
-def hold_shift_open(shift_id: int) -> bool:
-    """Taken by an operation posting into a shift: whether the shift is still open; its
-    close waits until the operation commits."""
-    row = _SHIFT_HELD.first(shift_id)
-    return row is not None and row[0] is None
 
 
 @dataclass(frozen=True)

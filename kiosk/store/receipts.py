@@ -28,3 +28,47 @@ def insert_numbered(receipt: models.Receipt) -> tuple[int, int]:
     receipt_id, number = sql.together((_COUNT_RECEIPT, (receipt.terminal_id,)),
                                       (_INSERT_NUMBERED, params)).fetchone()
     return receipt_id, number
+
+
+# -- the print queue ---------------------------------------------------------------------
+Receipt = models.Receipt
+
+
+def new_receipt(**values) -> models.Receipt:
+    """A receipt not written yet (`insert_numbered` writes it)."""
+    return Receipt(**values)
+
+
+def queued(terminal_id: int) -> list[models.Receipt]:
+    """The terminal's receipts waiting for its printer, oldest first."""
+    return list(Receipt.select().where(Receipt.terminal == terminal_id,
+                                       Receipt.status == "queued").order_by(Receipt.id))
+
+
+def by_id(receipt_id: int) -> models.Receipt | None:
+    return Receipt.get_or_none(Receipt.id == receipt_id)
+
+
+def outlet_of(receipt: models.Receipt) -> int:
+    """The outlet whose terminal queued the receipt."""
+    return models.Terminal.get_by_id(receipt.terminal_id).outlet_id
+
+
+def cancel_queued(receipt_id: int) -> None:
+    Receipt.update(status="cancelled").where(Receipt.id == receipt_id,
+                                             Receipt.status == "queued").execute()
+
+
+def count_copy(receipt_id: int) -> None:
+    Receipt.update(copies_printed=Receipt.copies_printed + 1).where(
+        Receipt.id == receipt_id).execute()
+
+
+def mark_printed(receipt_id: int, when) -> None:
+    Receipt.update(status="printed", printed_at=when, last_error="",
+                   copies_printed=Receipt.copies_printed + 1).where(
+        Receipt.id == receipt_id).execute()
+
+
+def mark_failed(receipt_id: int, error_text: str) -> None:
+    Receipt.update(last_error=error_text).where(Receipt.id == receipt_id).execute()
