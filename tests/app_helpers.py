@@ -41,13 +41,17 @@ def seeded_runtime(tmp_path, **overrides) -> Runtime:
 class FakeClock:
     """The app's monotonic clock in tests: real time, plus however far the test has
     moved it on. Idle timeouts, the result screen's key guard and the pause that ends a
-    burst of keys pass at once (advance), with no real waiting."""
+    burst of keys pass at once (advance), with no real waiting. A `stopped` clock moves
+    only when the test advances it (a test that must not depend on how fast the machine
+    runs it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, stopped: bool = False) -> None:
         self.skipped = 0.0
+        self.started = time.monotonic()
+        self.stopped = stopped
 
     def __call__(self) -> float:
-        return time.monotonic() + self.skipped
+        return (self.started if self.stopped else time.monotonic()) + self.skipped
 
     def advance(self, seconds: float) -> None:
         self.skipped += seconds
