@@ -6,6 +6,7 @@ import pytest
 
 from kiosk.errors import KioskError
 from kiosk.services import charge as charging, closes, receipts
+from kiosk.services.business_date import current_business_date
 from kiosk.services.charge import Review
 from kiosk.services.closes import CloseRefused
 from kiosk.services.recharge import recharge
@@ -55,8 +56,8 @@ def test_after_a_day_close_nothing_posts_into_that_date(seeded, tmp_path):
 def test_a_charge_racing_the_close_is_refused(seeded, monkeypatch):
     from kiosk.services import operations
     cashier = login_as(seeded, "cashier1")
-    day = operations.current_business_date(cashier)
-    monkeypatch.setattr(operations, "current_business_date", lambda session: day)
+    day = current_business_date(cashier)
+    monkeypatch.setattr(operations, "open_business_date", lambda session, *closes: day)
     models.DayClose.create(outlet=cashier.actor.outlet_id, business_date=day)
     with pytest.raises(operations.ClosedDate):
         charging.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="late")
@@ -120,6 +121,30 @@ def test_a_day_still_to_come_cannot_be_closed(seeded):
     with pytest.raises(KioskError, match="has not come yet"):
         closes.close_day(supervisor, today + dt.timedelta(days=1))
     assert not models.DayClose.select().exists()
+
+
+def test_after_a_mid_day_close_the_next_day_waits_for_its_turn(seeded, tmp_path):
+    """A day may close before it ends; the next (which now takes the sales) cannot be
+    closed until the calendar reaches it: F7 pressed again closed a day a press."""
+    _closable(seeded, tmp_path)
+    supervisor = login_as(seeded, "super1", "T02")
+    today = closes.close_day(supervisor)
+    day, findings = closes.day_findings(supervisor)
+    assert day == today + dt.timedelta(days=1)
+    assert [f.message_id for f in findings][:1] == [
+        "the day has not come yet (today is {today}): it closes once it has"]
+    with pytest.raises(CloseRefused, match="has not come yet"):
+        closes.close_day(supervisor)
+    assert [c.business_date for c in models.DayClose.select()] == [today]
+
+
+def test_the_day_close_names_the_cards_left_written(seeded):
+    from kiosk.services import issuing
+    clerk = login_as(seeded, "clerk1", "T02")
+    number = issuing.next_blank_like(clerk, SV_CARD)
+    issuing.record_written(clerk, number)
+    _, findings = closes.day_findings(login_as(seeded, "super1", "T02"))
+    assert any(number in finding.render() for finding in findings)
 
 
 def test_closing_a_day_twice_says_it_is_closed(seeded, tmp_path):

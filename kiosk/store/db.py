@@ -7,19 +7,25 @@ store becomes a message saying what to check."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import peewee
 from playhouse import db_url
-from playhouse.shortcuts import ReconnectMixin
 
 from kiosk.errors import InvalidInput, N_, NotFound, StoreUnavailable
+from kiosk.store.peewee_internals import SwitchableProxy, proxied, switch_for_thread
 
-database = peewee.DatabaseProxy()
+# The store every model and statement uses: the primary, or, for the statements a thread
+# runs inside `reading()`, the read replica.
+database = SwitchableProxy()
+_replica: peewee.Database | None = None
 
 
 class RefusesNul:
@@ -29,30 +35,75 @@ class RefusesNul:
     it enters (kiosk/text.py), with the other control characters."""
 
     def execute_sql(self, sql, params=None, *args, **kwargs):
-        if params and any(isinstance(value, str) and "\x00" in value for value in params):
-            from kiosk.text import ControlCharacter
-            raise ControlCharacter()
+        _refuse_nul(params)
         return super().execute_sql(sql, params, *args, **kwargs)
+
+
+def _refuse_nul(params) -> None:
+    if params and any(isinstance(value, str) and "\x00" in value for value in params):
+        from kiosk.text import ControlCharacter
+        raise ControlCharacter()
 
 
 class KioskSqliteDatabase(RefusesNul, peewee.SqliteDatabase):
     pass
 
 
-class ReconnectingPostgresqlDatabase(RefusesNul, ReconnectMixin, peewee.PostgresqlDatabase):
-    """A store server restarted or a connection killed: outside a transaction the next
-    statement reconnects by itself. Inside one, operations re-run whole under their
+class ReconnectsOutsideTransactions:
+    """A store server restarted, a connection killed or a write that reached a standby
+    (store/failures.py sorts which errors those are): outside a transaction the statement
+    runs again on a new connection. Inside one, operations re-run whole under their
     idempotency key (services/operations.py), so nothing is half done or done twice."""
 
-    reconnect_errors = (
-        (peewee.OperationalError, "server closed the connection"),
-        (peewee.OperationalError, "terminating connection"),
-        (peewee.OperationalError, "connection refused"),
-        (peewee.OperationalError, "could not connect"),
-        (peewee.OperationalError, "read-only transaction"),  # a standby: find the primary
-        (peewee.OperationalError, "ssl connection has been closed"),
-        (peewee.InterfaceError, "connection already closed"),
-    )
+    def execute_sql(self, sql, params=None, *args, **kwargs):
+        return self._again_if_lost(super().execute_sql, sql, params, *args, **kwargs)
+
+    def begin(self, *args, **kwargs):
+        return self._again_if_lost(super().begin, *args, **kwargs)
+
+    def _again_if_lost(self, statement, *args, **kwargs):
+        from kiosk.store import failures  # it reads the open store from this module
+        try:
+            return statement(*args, **kwargs)
+        except failures.DATABASE_ERRORS as error:
+            if self.in_transaction() or not failures.connection_lost(error):
+                raise
+        if not self.is_closed():
+            self.close()
+        self.connect()
+        return statement(*args, **kwargs)
+
+
+class ReconnectingPostgresqlDatabase(RefusesNul, ReconnectsOutsideTransactions,
+                                     peewee.PostgresqlDatabase):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._kept = threading.local()  # each thread's writes kept for its COMMIT
+
+    def send_with_commit(self, sql: str, params) -> None:
+        """A write of the open transaction that needs no answer (its outcome is checked
+        otherwise, or cannot fail but with the whole transaction), kept to go to the
+        server with the COMMIT, in one round trip. A rollback drops it with the rest."""
+        _refuse_nul(params)
+        self.kept_for_commit().append((sql, tuple(params)))
+
+    def kept_for_commit(self) -> list[tuple[str, tuple]]:
+        if not hasattr(self._kept, "writes"):
+            self._kept.writes = []
+        return self._kept.writes
+
+    def commit(self):
+        pending, self._kept.writes = self.kept_for_commit(), []
+        if not pending or self.is_closed():  # closed: peewee's own commit says so
+            return super().commit()
+        # The raw cursor, as peewee's own COMMIT: never re-sent on a new connection.
+        with peewee.__exception_wrapper__:
+            self.cursor().execute("; ".join(sql for sql, _ in pending) + "; COMMIT",
+                                  [value for _, params in pending for value in params])
+
+    def rollback(self):
+        self._kept.writes = []
+        return super().rollback()
 
 
 db_url.register_database(ReconnectingPostgresqlDatabase, "postgres", "postgresql")
@@ -108,12 +159,42 @@ def connect(url: str, *, create: bool = False) -> peewee.Database:
         db = db_url.connect(url)
     db.kiosk_store_key = uuid.uuid4().hex  # what in-process caches are keyed by
     database.initialize(db)
+    from kiosk.store import failures  # it reads the open store from this module
     try:
         db.connect(reuse_if_open=True)
-    except (peewee.DatabaseError, peewee.InterfaceError) as error:
-        from kiosk.store.failures import unavailable
-        raise unavailable(error, url) from None
+    except failures.STORE_ERRORS as error:
+        raise failures.unavailable(error, url) from None
     return db
+
+
+def use_replica(url: str | None) -> None:
+    """A read replica of the store (--read-db, KIOSK_READ_DB) for the journal queries of
+    the app (`reading()`); None: there is none, everything reads the store itself. The
+    replica is connected on first use."""
+    global _replica
+    if _replica is not None and not _replica.is_closed():
+        _replica.close()
+    _replica = None
+    if url:
+        check_url(url)
+        _replica = multi_host_database(url) if is_multi_host(url) else db_url.connect(url)
+        _replica.kiosk_store_key = uuid.uuid4().hex
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[None]:
+    """The statements this thread runs inside the block go to the read replica, when one
+    is configured: for showing the journal and the ledgers, never for a decision about
+    money (a replica may be a moment behind, and takes no writes). Inside a transaction,
+    or without a replica, the block reads the store itself."""
+    if _replica is None or database.in_transaction():
+        yield
+        return
+    before = switch_for_thread(database, _replica)
+    try:
+        yield
+    finally:
+        switch_for_thread(database, before)
 
 
 def is_multi_host(url: str) -> bool:
@@ -138,10 +219,15 @@ def safe_url(url: str) -> str:
     return url.replace(f":{password}@", ":***@") if password else url
 
 
+def current_database() -> peewee.Database | None:
+    """The database the models are bound to now (None before connect)."""
+    return proxied(database)
+
+
 def store_key() -> str:
     """Identifies the open store for caches: two stores never share cached rows, even
     two PostgreSQL schemas of one database."""
-    return database.obj.kiosk_store_key
+    return current_database().kiosk_store_key
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -192,5 +278,5 @@ def _check_sqlite_file(path: Path) -> None:
 
 
 def close() -> None:
-    if database.obj is not None and not database.is_closed():
+    if current_database() is not None and not database.is_closed():
         database.close()
