@@ -86,17 +86,26 @@ class Calendar:
     last_closed_month: str | None  # YYYY-MM
 
 
-_CALENDAR = sql.Statement(
-    'SELECT o."time_zone", o."day_boundary", '
-    '(SELECT MAX("business_date") FROM "day_close" WHERE "outlet_id" = o."id"), '
-    '(SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = o."id") '
-    'FROM "outlet" AS o WHERE o."id" = ?')
+# The outlet's calendar as four columns of a statement that reads more with it (an
+# operation's opening, a sale's first look at the card): the outlet's id given 3 times.
+CALENDAR_COLUMNS = (
+    '(SELECT "time_zone" FROM "outlet" WHERE "id" = ?), '
+    '(SELECT "day_boundary" FROM "outlet" WHERE "id" = ?), '
+    '(SELECT MAX("business_date") FROM "day_close" WHERE "outlet_id" = ?), '
+    '(SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = ?)')
+CALENDAR_PARAMETERS = 4  # how many times CALENDAR_COLUMNS names the outlet's id
+
+_CALENDAR = sql.Statement(f'SELECT {CALENDAR_COLUMNS}')
 
 
 def calendar(outlet_id: int) -> Calendar:
     """Read fresh, in one statement, by every operation (twice: the screen's hint, then
     the decision): a time zone or day boundary changed on another terminal counts at
     the next operation here."""
-    time_zone, day_boundary, day, month = _CALENDAR.first(outlet_id)
+    return calendar_of(*_CALENDAR.first(*[outlet_id] * CALENDAR_PARAMETERS))
+
+
+def calendar_of(time_zone, day_boundary, day, month) -> Calendar:
+    """The calendar from CALENDAR_COLUMNS' four values."""
     return Calendar(time_zone, day_boundary,
                     None if day is None else dt.date.fromisoformat(str(day)[:10]), month)
