@@ -42,6 +42,8 @@ OPEN_TO_ALL = {
     "permissions.ensure_can_act": "the check itself",
     "card_stock.no_blank_left": "a message for an issue that was checked",
     "card_stock.outlet_in_view": "the operator's own outlet code, no data",
+    "shifts.check_open": "whether the actor's own shift is open: a hint before a PIN",
+    "tenders.drawer": "the till account a checked operation posts to",
 }
 
 
