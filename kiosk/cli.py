@@ -786,11 +786,13 @@ def run(ctx: click.Context, sim: bool, lang: str | None, no_kiosk_mode: bool,
 
 from kiosk.commands.channel import channel  # noqa: E402  (groups of their own modules)
 from kiosk.commands.cheque import cheque  # noqa: E402
+from kiosk.commands.customer import customer  # noqa: E402
 from kiosk.commands.insurer import insurer  # noqa: E402
 from kiosk.commands.points import points  # noqa: E402
 from kiosk.commands.stock import stock  # noqa: E402
 main.add_command(channel)
 main.add_command(cheque)
+main.add_command(customer)
 main.add_command(insurer)
 main.add_command(points)
 main.add_command(stock)

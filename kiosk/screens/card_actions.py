@@ -16,6 +16,7 @@ from kiosk.money import format_yuan, plain_yuan
 from kiosk.screens.card import card_summary
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field
 from kiosk.screens.issue_card import TENDER_CHOICES
+from kiosk.screens.purchase import AsksForPurchase
 from kiosk.services import (balance_refunds, card_care, issuing, kinds, recharge, reversals,
                             transfers)
 from kiosk.services.card_care import Replacement, Restrictions
@@ -64,7 +65,7 @@ class CardActionScreen(FormScreen):
         self.app.pop_screen()
 
 
-class RechargeScreen(CardActionScreen):
+class RechargeScreen(AsksForPurchase, CardActionScreen):
     HEADING = N_("Recharge")
     FIELDS = [money_field("amount", N_("Amount")),
               Field("tender", N_("Paid by"), choices=TENDER_CHOICES)]
@@ -79,8 +80,6 @@ class RechargeScreen(CardActionScreen):
         self.details(self.tr("Promotions today: {names}").format(names="、".join(names))
                      if names else self.tr("No promotion today."))
 
-    purchase = None
-
     def submit(self) -> None:
         amount = self.money("amount")
         if amount is not None:
@@ -88,21 +87,8 @@ class RechargeScreen(CardActionScreen):
                       card_number=self.card.number, amount=amount, tender=self.value("tender"),
                       key=self.key, purchase=self.purchase)
 
-    def refused(self, error) -> None:
-        """A large purchase needs its buyer or accounts recorded (预付卡规定): the
-        refusal is said, then asked for, and the recharge made again with them."""
-        super().refused(error)
-        from kiosk.services.prepaid import PurchaseDetailsNeeded
-        if isinstance(error, PurchaseDetailsNeeded):
-            from kiosk.screens.purchase import PurchaseScreen
-
-            def recorded(purchase) -> None:
-                if purchase is not None:
-                    self.purchase = purchase
-                    self.key = f"{type(self).__name__}-{uuid.uuid4().hex}"
-                    self.submit()
-            self.app.push_screen(PurchaseScreen(
-                self.describe(error), "company" if self.card.company else "person"), recorded)
+    def buyer_kind(self) -> str:
+        return "company" if self.card.company else "person"
 
     def action_reverse(self) -> None:
         self.call("reversible", recharge.last_reversible, self.app.session, self.card.number)

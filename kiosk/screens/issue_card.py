@@ -27,8 +27,9 @@ class IssueCardScreen(PicksMember, FormScreen):
     BINDINGS = [("escape", "back", ""), ("f4", "find_member", ""), ("f5", "next_blank", ""),
                 ("f6", "write", ""), ("f8", "bind", "")]
 
-    def __init__(self) -> None:
+    def __init__(self, customer_code: str = "") -> None:
         super().__init__()
+        self.customer_code = customer_code  # a main card of this customer (客户)
         self.products: list[issuing.ProductChoice] = []
         self.written = ""  # the card number the writer confirmed
         self.key = f"issue-{uuid.uuid4().hex}"
@@ -41,6 +42,7 @@ class IssueCardScreen(PicksMember, FormScreen):
             Field("phone", N_("Member phone"), 20, r"[0-9+\- ]*"),
             Field("holder", N_("Card for"), choices=HOLDER_CHOICES),
             Field("main_card", N_("Main card (sub)"), 32, DIGITS),
+            Field("customer", N_("Customer code"), 20, value=self.customer_code),
             Field("tender", N_("Paid by"), choices=TENDER_CHOICES),
             money_field("fee", N_("Card fee")),
             money_field("deposit", N_("Deposit")),
@@ -124,7 +126,7 @@ class IssueCardScreen(PicksMember, FormScreen):
             card_number=number, member_id=self.member[0] if self.member else None,
             pin=self.value("pin"), fee=fee, deposit=deposit, tender=self.value("tender"),
             main_card_number=self.value("main_card"),
-            company=self.value("holder") == "company")
+            company=self.value("holder") == "company", customer_code=self.value("customer"))
         self.say(self.tr("Issuing..."))
         self.call("issue", issuing.issue, self.app.session, request, key=self.key,
                   review=self.review)
@@ -172,6 +174,7 @@ class IssueCardScreen(PicksMember, FormScreen):
             f"issue-{uuid.uuid4().hex}", None, None, "")
         for name in ("phone", "main_card"):
             self.set_value(name, "")
+        self.set_value("customer", self.customer_code)
         self._apply_product()
         self.query_one("#phone").focus()
 

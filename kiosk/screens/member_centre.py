@@ -32,6 +32,8 @@ ENTRIES = (
      (permissions.CARD_MANAGE, permissions.DAY_CLOSE, permissions.FINANCE)),
     ("c", N_("Cheques: receive, clear, bounce, query"), ("cheques", "ChequeScreen"),
      (permissions.RECHARGE, permissions.FINANCE)),
+    ("k", N_("Customers: accounts, credit, templates, cards"), ("customers", "CustomersScreen"),
+     (permissions.MEMBER_EDIT, permissions.RECHARGE, permissions.FINANCE)),
     ("l", N_("Store ledgers"), ("ledgers", "LedgerScreen"), (permissions.FINANCE,)),
     ("s", N_("Card stock: request, receive, send, counts"), ("card_stock", "CardStockScreen"),
      (permissions.CARD_ISSUE, permissions.STOCK_MANAGE)),

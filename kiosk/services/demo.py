@@ -13,7 +13,8 @@ import zlib
 from dataclasses import dataclass
 
 from kiosk.services import audit
-from kiosk.services.accounts import card_accounts, issuer_account, open_card_accounts, till_account
+from kiosk.services.accounts import (card_accounts, customer_account, issuer_account,
+                                    open_card_accounts, till_account)
 from kiosk.services.operations import Posting, perform
 from kiosk.services.session import Actor, Session
 from kiosk.hw.tracks import luhn_complete
@@ -98,6 +99,7 @@ def seed(session_factory) -> None:
         products = _products(outlet, system.now().date())
         members = _members(outlet)
         _cards(system, outlet, products, members)
+        _customer(system, outlet, members[3])
         for code, (prefix, count) in BLANK_SERIES.items():
             _blank_stock(outlet, products[code], prefix, count)
         models.LegacyCard.insert_many(
@@ -161,6 +163,36 @@ def _cards(system: Session, outlet, products, members) -> None:
         open_card_accounts(card)
         created[stem] = card
         _opening_balance(system, card, principal, bonus, points)
+
+
+# The company of the demo's company cards as a customer (客户): its code, invoice details,
+# credit, an account holding ¥3,000 and a monthly template for its two sub cards.
+DEMO_CUSTOMER = dict(code="310100010001", name="上海示范科技有限公司", kind="company",
+                     invoice_title="上海示范科技有限公司", tax_number="91310101MA1FPX0001",
+                     contact="赵敏", phone="02163211234", credit_limit=200000,
+                     credit_rating="A")
+DEMO_CUSTOMER_FUNDS = 300000
+
+
+def _customer(system: Session, outlet: models.Outlet, member: models.Member) -> None:
+    customer = models.Customer.create(outlet=outlet, member=member, **DEMO_CUSTOMER)
+    corp = [card_number(stem) for stem, spec in CARDS.items() if spec[0] == "CORP"]
+    models.Card.update(customer=customer).where(models.Card.number.in_(corp)).execute()
+    main, *subs = sorted(corp)
+    template = models.AllocationTemplate.create(
+        customer=customer, main_card=models.Card.get(models.Card.number == main),
+        name="每月油费")
+    for number in subs:
+        models.AllocationTemplateLine.create(
+            template=template, card=models.Card.get(models.Card.number == number), amount=10000)
+
+    def run(posting: Posting) -> dict:
+        posting.move(till_account(outlet.id, None, "migration_suspense"),
+                     customer_account(customer), DEMO_CUSTOMER_FUNDS)
+        return {"customer": customer.code, "amount": DEMO_CUSTOMER_FUNDS}
+
+    perform(system, kind="opening_balance", key=f"demo-opening-customer-{customer.code}",
+            request={"customer": customer.code}, run=run, amount=DEMO_CUSTOMER_FUNDS)
 
 
 def _opening_balance(system: Session, card: models.Card, principal: int, bonus: int,

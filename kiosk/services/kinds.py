@@ -77,6 +77,18 @@ KINDS = {kind.name: kind for kind in (
     OperationKind("payment_reversal", permissions.RECHARGE, N_("payment reversal"),
                   N_("PAYMENT REVERSAL"),
                   reverses_any=("recharge", "cheque_recharge", "card_issue")),
+    # A customer's account (客户账户, services/customer_money.py): paid in, what it owes
+    # paid back, money paid for a main card, allocated to a main card; a main card's
+    # allocation template run (services/allocation_templates.py).
+    OperationKind("customer_recharge", permissions.RECHARGE, N_("customer recharge"),
+                  N_("CUSTOMER RECHARGE")),
+    OperationKind("customer_receipt", permissions.RECHARGE, N_("customer payment received"),
+                  N_("PAYMENT RECEIVED")),
+    OperationKind("main_card_receipt", permissions.RECHARGE, N_("main card payment"),
+                  N_("MAIN CARD PAYMENT")),
+    OperationKind("customer_allocation", permissions.TRANSFER, N_("customer allocation"), ""),
+    OperationKind("template_allocation", permissions.TRANSFER, N_("allocation by template"),
+                  ""),
 )}
 
 REVERSING = tuple(kind.name for kind in KINDS.values() if kind.reverses or kind.reverses_any)

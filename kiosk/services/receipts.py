@@ -25,9 +25,10 @@ def receipt_label(terminal_code: str, number: int) -> str:
     return f"{terminal_code}-{number:06d}"
 
 
-def queue(session: Session, operation: models.Operation, card: models.Card, kind: str,
+def queue(session: Session, operation: models.Operation, card: models.Card | None, kind: str,
           data: dict, lines=()) -> int | None:
-    """Build and queue the receipt of `operation`; returns its id (None off a terminal)."""
+    """Build and queue the receipt of `operation` (of a card, or of a customer's account:
+    `card` None); returns its id (None off a terminal)."""
     terminal_id = session.actor.terminal_id
     if terminal_id is None:
         return None
@@ -55,7 +56,9 @@ def receipt_money(fen: int) -> str:
 def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc:
     tr = translator(session.runtime.settings.language)
     info = directory.actor_info(session.actor)
-    rows = [(tr("Card"), mask_card_number(card.number))]
+    rows = [(tr("Card"), mask_card_number(card.number))] if card is not None else []
+    if data.get("customer"):
+        rows.append((tr("Customer"), data["customer"]))
     if kind != "points_redemption":
         rows.append((tr("Amount"), receipt_money(data["amount"])))
     if data.get("tender"):
@@ -72,6 +75,10 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
                        ("bonus_after", N_("Bonus balance"))):
         if key in data:
             rows.append((tr(label), receipt_money(data[key])))
+    if "account_after" in data:  # a customer's account: below zero is owed
+        rows.append((tr("Account balance"), receipt_money(data["account_after"])))
+    if data.get("invoice_title"):
+        rows.append((tr("Invoice title"), data["invoice_title"]))
     if data.get("points_card_number"):
         rows.append((tr("Member card"), mask_card_number(data["points_card_number"])))
     if data.get("points_earned") and (kind == "member_sale" or data.get("points_card_number")):
@@ -95,7 +102,7 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
     rows += [(tr("Receipt no."), receipt_label(info.terminal_code, number)),
              (tr("Journal no."), f"#{operation.id}"),
              (tr("Time"), local_time(session.now(), info.time_zone).strftime("%Y-%m-%d %H:%M"))]
-    signature = card.product.signature_required and kind == "charge"
+    signature = card is not None and card.product.signature_required and kind == "charge"
     return ReceiptDoc(
         header=(info.outlet_name, f"{tr('Terminal')} {info.terminal_code}  "
                                   f"{tr('Operator')} {info.operator_login}"),

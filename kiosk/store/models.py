@@ -136,6 +136,31 @@ class Member(BaseModel):
     created_at = pw.DateTimeField(default=utc_now)
 
 
+CUSTOMER_KINDS = ("company", "person")
+
+
+class Customer(BaseModel):
+    """A customer (客户) of the fuel-card manual: usually a company with main cards and
+    their sub cards. Its account (客户账户, an Account coded customer:<id>:funds) is
+    recharged and allocated to its main cards; it may go below zero down to the credit
+    limit (信用额度), decided on this row locked. `member` is the holder record its
+    cards are issued to (the company's name, for the real-name rules)."""
+
+    code = pw.CharField(max_length=20, unique=True)  # 客户编码
+    name = pw.CharField(max_length=100)
+    kind = pw.CharField(max_length=8, default="company")
+    member = pw.ForeignKeyField(Member, null=True)
+    outlet = pw.ForeignKeyField(Outlet, null=True)  # registered at
+    credit_limit = pw.BigIntegerField(default=0)  # fen the account may owe
+    credit_rating = pw.CharField(max_length=8, default="")  # 信用等级: AAA ... D
+    invoice_title = pw.CharField(max_length=100, default="")  # 发票抬头
+    tax_number = pw.CharField(max_length=20, default="")  # 纳税人识别号
+    contact = pw.CharField(max_length=50, default="")
+    phone = pw.CharField(max_length=20, default="")
+    address = pw.CharField(max_length=200, default="")
+    created_at = pw.DateTimeField(default=utc_now)
+
+
 SPEND_ORDERS = ("principal_first", "bonus_first", "proportional")
 PRODUCT_KINDS = ("stored_value", "membership", "insurance", "fuel")
 
@@ -225,12 +250,14 @@ class Card(BaseModel):
     # The card's own category limits (限制信息), on top of its product's (migration 5).
     allowed_categories = pw.CharField(max_length=300, default="")
     forbidden_categories = pw.CharField(max_length=300, default="")
+    # The customer (company) whose main card or sub card this is (migration 14).
+    customer = pw.ForeignKeyField(Customer, null=True, backref="cards")
 
 
 ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit", "outlet_cash", "outlet_bank",
                  "outlet_sales", "issuer_receivable", "promotion_expense", "points_issued",
                  "migration_suspense", "fee_income", "refund_payable", "points_redeemed",
-                 "points_expired")
+                 "points_expired", "customer_funds")
 
 
 class Account(BaseModel):
@@ -654,9 +681,34 @@ class Cheque(BaseModel):
         indexes = ((("bank", "cheque_no"), True),)
 
 
+class AllocationTemplate(BaseModel):
+    """分配模板: a customer's standing allocation from one main card to its sub cards
+    (each line a sub card and an amount), run in one operation whenever the company
+    says (month by month, say)."""
+
+    customer = pw.ForeignKeyField(Customer, backref="templates")
+    main_card = pw.ForeignKeyField(Card)
+    name = pw.CharField(max_length=50)
+    updated_by = pw.ForeignKeyField(Operator, null=True)
+    updated_at = pw.DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = ((("customer", "name"), True),)
+
+
+class AllocationTemplateLine(BaseModel):
+    template = pw.ForeignKeyField(AllocationTemplate, backref="lines", on_delete="CASCADE")
+    card = pw.ForeignKeyField(Card)
+    amount = pw.BigIntegerField()
+
+    class Meta:
+        indexes = ((("template", "card"), True),)
+
+
 ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLoginChange,
-              Member, MemberChange, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
+              Member, MemberChange, Customer, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
               JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditChain, AuditEvent, BatchList,
               BatchLine, InsuranceTransfer, LegacyCard, VerificationCode, Reconciliation,
               Policy, Tender, StockMove, StockMoveCard, ChannelOrder, InsurerFile,
-              InsurerFileLine, PosTerminal, PosRequest, Cheque, PrepaidSale]
+              InsurerFileLine, PosTerminal, PosRequest, Cheque, PrepaidSale,
+              AllocationTemplate, AllocationTemplateLine]

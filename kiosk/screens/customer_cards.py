@@ -1,0 +1,41 @@
+"""A customer's cards: its main cards and their sub cards, what each holds. F4 issues the
+customer a main card (the issue screen, the customer's code filled in)."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from kiosk.errors import N_
+from kiosk.money import format_yuan
+from kiosk.screens.customers import OneCustomersRows
+from kiosk.screens.paging import show_rows
+from kiosk.services import card_status, customers
+
+
+class CustomerCardsScreen(OneCustomersRows):
+    KEYS = [("F4", N_("Issue a main card")), ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f4", "issue_main", "")]
+
+    TITLE_TEXT = N_("Cards of customer {code}")
+
+    def rows_of(self, session, code: str) -> list[customers.CustomerCard]:
+        return customers.cards_of(session, code)
+
+    def show(self, rows: list[customers.CustomerCard]) -> None:
+        show_rows(self.query_one(DataTable),
+                  [self.tr("Card"), self.tr("Main card"), self.tr("Status"),
+                   self.tr("Principal"), self.tr("Holder")],
+                  [[row.number, self.tr("main card") if row.main else f"…{row.main_number[-4:]}",
+                    self.tr(card_status.NAMES.get(row.status, row.status)),
+                    format_yuan(row.principal), row.holder] for row in rows])
+        mains = sum(row.main for row in rows)
+        self.details(
+            self.tr("{mains} main cards, {subs} sub cards").format(mains=mains,
+                                                                   subs=len(rows) - mains))
+
+    def action_issue_main(self) -> None:
+        from kiosk.screens.issue_card import IssueCardScreen
+        self.app.push_screen(IssueCardScreen(customer_code=self.code))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
