@@ -29,11 +29,13 @@ class WorkDone(Message):
 
 class ServiceDone(Message):
     """A service call finished in a worker: its result for `handler` (the screen method
-    the call named), or the KioskError it raised."""
+    the call named), or the KioskError it raised, for `on_refusal` if the call named one."""
 
-    def __init__(self, handler, result=None, error: Exception | None = None) -> None:
+    def __init__(self, handler, result=None, error: Exception | None = None, *,
+                 on_refusal=None) -> None:
         super().__init__()
         self.handler = handler
+        self.on_refusal = on_refusal
         self.result = result
         self.error = error
 

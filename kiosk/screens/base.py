@@ -64,38 +64,42 @@ class Message(Static):
 class ServiceCalls:
     """Mixin: `self.call(handler, fn, *args)` runs fn in a thread and hands its result to
     `handler` (a method of the screen) on the screen's own thread; a refusal goes to
-    `self.failed(error)`. Calls with different handlers run side by side; a new call for
-    a handler replaces its unfinished predecessor.
+    `self.failed(error)`, or to `on_refusal` when the call names one (a call whose
+    refusal means something else than the screen's others). Calls with different
+    handlers run side by side; a new call for a handler replaces its unfinished
+    predecessor.
 
     Screens not yet moved to handlers pass a task name instead and get WorkDone in their
     own on_work_done."""
 
-    def call(self, handler: Callable | str, fn: Callable, *args, **kwargs) -> None:
+    def call(self, handler: Callable | str, fn: Callable, *args,
+             on_refusal: Callable[[KioskError], None] | None = None, **kwargs) -> None:
         task = handler if isinstance(handler, str) else handler.__name__
-        self.run_worker(partial(self._run_in_thread, handler, fn, args, kwargs), thread=True,
-                        group=f"service:{task}", exclusive=True, exit_on_error=False)
+        self.run_worker(partial(self._run_in_thread, handler, on_refusal, fn, args, kwargs),
+                        thread=True, group=f"service:{task}", exclusive=True,
+                        exit_on_error=False)
 
-    def _run_in_thread(self, handler, fn: Callable, args, kwargs) -> None:
+    def _run_in_thread(self, handler, on_refusal, fn: Callable, args, kwargs) -> None:
         task = handler if isinstance(handler, str) else handler.__name__
         try:
             result = fn(*args, **kwargs)
         except KioskError as error:
-            self._hand_over(handler, task, error=error)
+            self._hand_over(handler, on_refusal, task, error=error)
         except Exception as error:  # never lose the screen to an unexpected failure
-            self._hand_over(handler, task, error=self._unexpected(task, fn, error))
+            self._hand_over(handler, on_refusal, task, error=self._unexpected(task, fn, error))
         else:
-            self._hand_over(handler, task, result=result)
+            self._hand_over(handler, on_refusal, task, result=result)
 
-    def _hand_over(self, handler, task: str, **outcome) -> None:
+    def _hand_over(self, handler, on_refusal, task: str, **outcome) -> None:
         if isinstance(handler, str):
             self.post_message(WorkDone(task, **outcome))
         else:
-            self.post_message(ServiceDone(handler, **outcome))
+            self.post_message(ServiceDone(handler, on_refusal=on_refusal, **outcome))
 
     def on_service_done(self, message: ServiceDone) -> None:
         message.stop()
         if message.error is not None:
-            self.failed(message.error)
+            (message.on_refusal or self.failed)(message.error)
         else:
             message.handler(message.result)
 

@@ -14,14 +14,15 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from kiosk.errors import N_, StoreUnavailable
-from kiosk.messages import CardSwiped, WorkDone
+from kiosk.messages import CardSwiped
 from kiosk.money import MoneyError, format_yuan, parse_yuan, plain_yuan
 from kiosk.screens.base import KioskScreen
-from kiosk.screens.form import MONEY
+from kiosk.screens.form import MONEY, Choice
 from kiosk.services import card_status, channel_orders, charge as charging, journal, kinds
+from kiosk.services import tenders
 from kiosk.services.cards import PinLocked, WrongPin
 from kiosk.services.catalog import CATEGORIES, DEFAULT_CATEGORY
-from kiosk.services.charge import SaleLine
+from kiosk.services.charge import OtherTender, SaleLine
 
 def card_summary(tr, card) -> list[str]:
     status = tr(card_status.NAMES.get(card.status, card.status))
@@ -43,7 +44,8 @@ def card_summary(tr, card) -> list[str]:
 
 
 class CardScreen(KioskScreen):
-    BINDINGS = [("escape", "cancel", ""), ("f5", "add_line", ""), ("f6", "order", "")]
+    BINDINGS = [("escape", "cancel", ""), ("f5", "add_line", ""), ("f6", "order", ""),
+                ("enter", "tender_chosen", "")]
 
     def __init__(self, card, *, query: bool = False, member=None) -> None:
         super().__init__()
@@ -54,6 +56,10 @@ class CardScreen(KioskScreen):
         self.lines: list[SaleLine] = []
         self.busy = False
         self.order_checked: tuple[str, int | None] | None = None  # (order no, sale amount)
+        # A split payment offered for this sale total: another tender pays what the card
+        # does not hold. None: the card pays all.
+        self.split_for: int | None = None
+        self.tender_choices: tuple[tuple[str, str], ...] = ()
         self.KEYS = ([("Enter", N_("Show history")), ("Esc", N_("Back"))] if query else
                      [("Enter", N_("Confirm")), ("F5", N_("Add item line")),
                       ("F6", N_("Channel order")), ("Esc", N_("Cancel"))])
@@ -79,6 +85,8 @@ class CardScreen(KioskScreen):
                     yield Select([(c, c) for c in CATEGORIES], value=DEFAULT_CATEGORY,
                                  id="category", allow_blank=False)
                 yield Static("", id="lines")
+                with Horizontal(id="split"):
+                    yield Static("", id="split-text")
                 with Horizontal(classes="row"):
                     yield Label(self.tr("Channel order"), classes="field-label")
                     yield Input(id="order", max_length=64, restrict=r"\S*")
@@ -131,11 +139,10 @@ class CardScreen(KioskScreen):
         if self.query_mode:
             self._show_history()
         elif event.input.id == "amount":
-            if self.lines and not event.value:
-                self.query_one("#pin").focus()
-            elif self._amount_field() is not None:
-                self.say(self.tr("Customer: type your PIN and press Enter."))
-                self.query_one("#pin").focus()
+            if (self.lines and not event.value) or self._amount_field() is not None:
+                if not self._offer_split():
+                    self.say(self.tr("Customer: type your PIN and press Enter."))
+                    self.query_one("#pin").focus()
         elif event.input.id == "order":
             self._check_order()
         elif self._order_typed() and self.order_checked != self._order_to_check():
@@ -171,24 +178,23 @@ class CardScreen(KioskScreen):
             self.query_one("#amount" if amount is None else "#pin").focus()
             return
         self.busy = True
-        self.call("order_then_charge" if then_charge else "order", channel_orders.check,
-                  self.app.session, card_number=self.card.number, order_no=order_no,
-                  amount=amount)
+        self.call(self._order_checked_then_charge if then_charge else self._order_checked,
+                  channel_orders.check, self.app.session, card_number=self.card.number,
+                  order_no=order_no, amount=amount, on_refusal=self._order_refused)
 
-    def _order_checked(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.order_checked = None
-            self.query_one("#pin", Input).value = ""
-            self.say_error(message.error)
-            self.query_one("#order").focus()
-            return
-        result = message.result
-        if result.listed and self._typed_total() is None and result.amount is not None:
-            self.query_one("#amount", Input).value = plain_yuan(result.amount)
-        self.order_checked = self._order_to_check()
-        if message.task == "order_then_charge":
-            self._charge()
-            return
+    def _order_refused(self, error) -> None:
+        self.busy = False
+        self.order_checked = None
+        self.query_one("#pin", Input).value = ""
+        self.say_error(error)
+        self.query_one("#order").focus()
+
+    def _order_checked_then_charge(self, result) -> None:
+        self._take_order(result)
+        self._charge()
+
+    def _order_checked(self, result) -> None:
+        self._take_order(result)
         if result.listed:
             self.say(self.tr("Channel order {order}: {amount}, open. Customer: type your PIN "
                              "and press Enter.").format(order=result.order_no,
@@ -197,6 +203,13 @@ class CardScreen(KioskScreen):
             self.say(self.tr("Order number {order} goes with the sale (no order list of this "
                              "card's channel to check it on).").format(order=result.order_no))
         self.query_one("#amount" if self._typed_total() is None else "#pin").focus()
+
+    def _take_order(self, result) -> None:
+        """The checked order: its amount fills an empty amount field."""
+        self.busy = False
+        if result.listed and self._typed_total() is None and result.amount is not None:
+            self.query_one("#amount", Input).value = plain_yuan(result.amount)
+        self.order_checked = self._order_to_check()
 
     def _sale(self) -> tuple[int, tuple[SaleLine, ...]] | None:
         lines = list(self.lines)
@@ -208,66 +221,128 @@ class CardScreen(KioskScreen):
             lines.append(SaleLine(name=category, category=category, amount=amount))
         return sum(line.amount for line in lines), tuple(lines)
 
+    # -- split payment: another tender pays what the card does not hold -------------------
+    def _card_holds(self) -> int:
+        return self.card.principal + self.card.bonus
+
+    def _offer_split(self) -> bool:
+        """When the sale is more than the card holds, offer to take the rest by another
+        tender (the chain's tenders, ←/→); True if the offer is on screen."""
+        total = self._typed_total()
+        if total is None or total <= self._card_holds() or self._card_holds() <= 0 \
+                or self._order_typed():
+            self._drop_split()
+            return False
+        if not self.tender_choices:
+            self.call(self._tenders_loaded, tenders.choices, self.app.session)
+            return True
+        self.split_for = total
+        split = self.query_one("#split", Horizontal)
+        for choice in split.query(Choice):
+            choice.remove()
+        split.mount(Choice(self.tender_choices, self.tr, id="other-tender"))
+        split.display = True
+        rest = format_yuan(total - self._card_holds())
+        self.query_one("#split-text", Static).update(self.tr(
+            "Card pays {card}, the other {rest} by ").format(
+                card=format_yuan(self._card_holds()), rest=rest))
+        self.say(self.tr("The card holds {card}: take the other {rest} by another tender "
+                         "(←/→ chooses), Enter. Esc cancels the sale.").format(
+                             card=format_yuan(self._card_holds()), rest=rest))
+        self.call_after_refresh(lambda: self.query_one("#other-tender").focus())
+        return True
+
+    def _tenders_loaded(self, choices) -> None:
+        self.tender_choices = tuple((choice.code, choice.name) for choice in choices
+                                    if choice.code != "card")
+        if self.tender_choices:
+            self._offer_split()
+        else:
+            self.say(self.tr("Not enough balance on the card."), error=True)
+
+    def _drop_split(self) -> None:
+        self.split_for = None
+        self.query_one("#split", Horizontal).display = False
+
+    def action_tender_chosen(self) -> None:
+        """Enter on the other tender: the customer types the PIN next."""
+        choice = self.focused
+        if not isinstance(choice, Choice) or self.split_for is None:
+            return
+        self.say(self.tr("Collect {rest} by {tender}. Customer: type your PIN and press "
+                         "Enter.").format(rest=format_yuan(self.split_for - self._card_holds()),
+                                          tender=choice.choices[choice.index][1]))
+        self.query_one("#pin").focus()
+
+    def _other_tender(self, amount: int) -> OtherTender | None:
+        if self.split_for is None:
+            return None
+        choice = self.query_one("#other-tender", Choice)
+        return OtherTender(choice.value, amount - self._card_holds())
+
     def _charge(self) -> None:
         sale = self._sale()
         if sale is None:
             return
         amount, lines = sale
+        if amount > self._card_holds() and self.split_for != amount and self._offer_split():
+            return  # the sale changed since the offer: the cashier offers it again
         pin = self.query_one("#pin", Input).value
         self.busy = True
         self.say(self.tr("Charging {amount}...").format(amount=format_yuan(amount)))
-        self.call("charge", charging.charge, self.app.session, card_number=self.card.number,
+        self.call(self._charged, charging.charge, self.app.session, card_number=self.card.number,
                   amount=amount, pin=pin, key=self.sale_key, lines=lines,
                   channel_order_no=self._order_typed() or None,
-                  member_card_number=self.member.number if self.member is not None else None)
+                  member_card_number=self.member.number if self.member is not None else None,
+                  other=self._other_tender(amount), on_refusal=self._charge_refused)
 
     def _show_history(self) -> None:
         pin = self.query_one("#pin", Input).value
         self.busy = True
-        self.call("history", journal.card_history, self.app.session, self.card.number, pin)
+        self.call(self._fill_history, journal.card_history, self.app.session,
+                  self.card.number, pin)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        self.busy = False
-        if message.task.startswith("order"):
-            self._order_checked(message)
+    def _charge_refused(self, error) -> None:
+        if not isinstance(error, StoreUnavailable):
+            self.failed(error)
             return
+        # Whether the store took the sale is not known: ask it, by the sale's key, as
+        # soon as it answers (a failover to the standby takes seconds).
         self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
-        if message.task == "charge_check":
-            self._charge_checked(message)
-            return
-        if message.task == "charge" and isinstance(message.error, StoreUnavailable):
-            # Whether the store took the sale is not known: ask it, by the sale's key,
-            # as soon as it answers (a failover to the standby takes seconds).
-            self.say_error(message.error)
-            self.busy = True
-            self.call("charge_check", charging.posted, self.app.session, self.sale_key)
-            return
-        if message.error is not None:
-            self.say_error(message.error)
-            if isinstance(message.error, (WrongPin, PinLocked)):
-                self.query_one("#pin").focus()
-            return
-        if message.task == "history":
-            self._fill_history(message.result)
-            return
-        from kiosk.screens.result import ResultScreen
-        self.app.switch_screen(ResultScreen("charge", message.result, self.card))
-        self.app.print_queued()
+        self.say_error(error)
+        self.call(self._charge_checked, charging.posted, self.app.session, self.sale_key,
+                  on_refusal=self._charge_still_unknown)
 
-    def _charge_checked(self, message: WorkDone) -> None:
+    def _charge_still_unknown(self, error) -> None:
+        self.busy = False
+        self.say_error(error)  # still unreachable: not known yet, say so
+
+    def _charge_checked(self, result) -> None:
         """The answer to "did the sale the store never confirmed go through?"."""
-        if message.error is not None:
-            self.say_error(message.error)  # still unreachable: not known yet, say so
-            return
-        if message.result is None:
+        self.busy = False
+        if result is None:
             self.say(self.tr("The store did not take this sale: nothing was charged. Press "
                              "Enter to charge it again (it never posts twice)."), error=True)
             return
+        self._charged(result)
+
+    def _charged(self, result) -> None:
         from kiosk.screens.result import ResultScreen
-        self.app.switch_screen(ResultScreen("charge", message.result, self.card))
+        self.busy = False
+        self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
+        self.app.switch_screen(ResultScreen("charge", result, self.card))
         self.app.print_queued()
 
+    def failed(self, error) -> None:
+        self.busy = False
+        self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
+        self.say_error(error)
+        if isinstance(error, (WrongPin, PinLocked)):
+            self.query_one("#pin").focus()
+
     def _fill_history(self, rows) -> None:
+        self.busy = False
+        self.query_one("#pin", Input).value = ""
         table = self.query_one("#history", DataTable)
         table.clear(columns=True)
         table.add_columns(self.tr("Time"), self.tr("Operation"), self.tr("Amount"))

@@ -9,7 +9,6 @@ import uuid
 from textual.app import ComposeResult
 
 from kiosk.errors import InvalidInput, N_
-from kiosk.messages import WorkDone
 from kiosk.money import format_yuan, plain_yuan
 from kiosk.screens.member_search import PicksMember
 from kiosk.screens.form import DIGITS, Choice, Field, FormScreen, money_field, pin_field
@@ -54,7 +53,7 @@ class IssueCardScreen(PicksMember, FormScreen):
         yield from ()  # mounted when the outlet's products have loaded
 
     def on_mount(self) -> None:
-        self.call("products", issuing.products, self.app.session)
+        self.call(self._products_loaded, issuing.products, self.app.session)
 
     # -- loading and product defaults ---------------------------------------------------
     def _product(self) -> issuing.ProductChoice:
@@ -72,7 +71,7 @@ class IssueCardScreen(PicksMember, FormScreen):
             self._apply_product()
 
     def action_next_blank(self) -> None:
-        self.call("next_blank", issuing.next_blank, self.app.session, self.value("product"))
+        self.call(self._blank_found, issuing.next_blank, self.app.session, self.value("product"))
 
     # -- member (PicksMember: Enter on the phone, F4) ----------------------------------------
     def member_chosen(self) -> None:
@@ -93,12 +92,12 @@ class IssueCardScreen(PicksMember, FormScreen):
     # -- writing --------------------------------------------------------------------------
     def action_write(self) -> None:
         self.say(self.tr("Swipe the blank card through the writer..."))
-        self.call("write", issuing.write_card, self.app.session, self.app.devices.writer,
+        self.call(self._written, issuing.write_card, self.app.session, self.app.devices.writer,
                   self.value("card_number"), member_id=self.member[0] if self.member else None)
 
     def action_bind(self) -> None:
         self.say(self.tr("Reading the smart card..."))
-        self.call("write", issuing.bind_smart_card, self.app.session,
+        self.call(self._written, issuing.bind_smart_card, self.app.session,
                   self.app.devices.card_reader, self.value("card_number"))
 
     # -- issuing --------------------------------------------------------------------------
@@ -128,24 +127,17 @@ class IssueCardScreen(PicksMember, FormScreen):
             main_card_number=self.value("main_card"),
             company=self.value("holder") == "company", customer_code=self.value("customer"))
         self.say(self.tr("Issuing..."))
-        self.call("issue", issuing.issue, self.app.session, request, key=self.key,
+        self.call(self._issued, issuing.issue, self.app.session, request, key=self.key,
                   review=self.review)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        handler = getattr(self, f"_{message.task}_done")
-        handler(message.result)
-
-    def _products_done(self, products) -> None:
+    def _products_loaded(self, products) -> None:
         self.products = products
         self.query_one("#form-area").mount_all(self.form_rows(self.fields()))
         self.call_after_refresh(self._apply_product)
         self.call_after_refresh(lambda: self.query_one("#phone").focus())
         self._show_member()
 
-    def _next_blank_done(self, number: str) -> None:
+    def _blank_found(self, number: str) -> None:
         self.set_value("card_number", number)
         self.written = ""
         self._show_member()
@@ -153,13 +145,13 @@ class IssueCardScreen(PicksMember, FormScreen):
         self.say(self.tr("{count} blank cards of {product} in stock.").format(
             count=product.blanks, product=product.name))
 
-    def _write_done(self, _result) -> None:
+    def _written(self, _result) -> None:
         self.written = self.value("card_number")
         self._show_member()
         self.say(self.tr("Card written and read back. Customer: type a new PIN twice."))
         self.query_one("#pin").focus()
 
-    def _issue_done(self, result) -> None:
+    def _issued(self, result) -> None:
         from kiosk.screens.outcome import OutcomeScreen
         self.clear_secrets()
         lines = [f"{self.tr('Card')} {result.card_number}",

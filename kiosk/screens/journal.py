@@ -7,7 +7,6 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.messages import ServiceDone
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_journal
 from kiosk.services import journal, receipts
@@ -40,17 +39,17 @@ class JournalScreen(PagedRows, KioskScreen):
 
     def load_page(self) -> None:
         if self.found is not None:  # back from its refund: the row as it is now
-            self.call(self._found, journal.find, self.app.session, self.found)
+            self.call(self._found, journal.find, self.app.session, self.found,
+                      on_refusal=self._not_found)
             return
         self.call(self._listed, journal.today, self.app.session, whole_outlet=self.whole_outlet,
                   limit=self.PAGE_SIZE, offset=self.page * self.PAGE_SIZE)
 
-    def on_service_done(self, message: ServiceDone) -> None:
-        """Before ServiceCalls says why a call was refused (Textual runs both handlers):
-        a journal number that was not found (not this outlet's) is dropped, and the next
+    def _not_found(self, error) -> None:
+        """A journal number that was not found (not this outlet's) is dropped: the next
         load is today's list again."""
-        if message.error is not None and message.handler == self._found:
-            self.found = None
+        self.found = None
+        self.failed(error)
 
     def _found(self, row) -> None:
         self._show_rows([row])

@@ -7,7 +7,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from kiosk.errors import N_
-from kiosk.messages import CardSwiped, SwipeBroken, WorkDone
+from kiosk.messages import CardSwiped, SwipeBroken
 from kiosk.screens.base import KioskScreen
 from kiosk.services import operators
 
@@ -45,23 +45,24 @@ class LoginScreen(KioskScreen):
             self.query_one(f"#{empty[0]}", Input).focus()
             return
         self.say(self.tr("Checking..."))
-        self.call("login", operators.login, self.app.terminal_session,
+        self.call(self._logged_in, operators.login, self.app.terminal_session,
                   outlet_code=self.query_one("#outlet", Input).value,
                   login_id=self.query_one("#login", Input).value,
                   password=self.query_one("#password", Input).value,
                   terminal_code=self.app.settings.terminal_code)
 
-    def on_work_done(self, message: WorkDone) -> None:
+    def _logged_in(self, result) -> None:
         self.query_one("#password", Input).value = ""
-        if message.error is not None:
-            self.say_error(message.error)
-            self.query_one("#password", Input).focus()
-            return
-        if message.result.must_change_password:
+        if result.must_change_password:
             from kiosk.screens.change_password import ChangePasswordScreen
-            self.app.push_screen(ChangePasswordScreen(message.result))
+            self.app.push_screen(ChangePasswordScreen(result))
             return
-        self.app.logged_in(message.result)
+        self.app.logged_in(result)
+
+    def failed(self, error) -> None:
+        self.query_one("#password", Input).value = ""
+        self.say_error(error)
+        self.query_one("#password", Input).focus()
 
     def on_card_swiped(self, message: CardSwiped) -> None:
         self.say(self.tr("Log in first, then swipe the card."), error=True)

@@ -45,6 +45,13 @@ class ResultScreen(KioskScreen):
                                  "posted now, once)"))
         elif r.replayed:
             lines.append(tr("(already posted earlier: shown again, not charged twice)"))
+        if getattr(r, "other_amount", 0):  # a split payment: the card's part, the other's
+            lines.append(f"{tr('By card')} {format_yuan(r.on_card)}   "
+                         f"{r.other_tender_name or r.other_tender} {format_yuan(r.other_amount)}")
+            if self.kind == "refund":
+                lines.append(tr("Give the customer {amount} back by {tender}.").format(
+                    amount=format_yuan(r.other_amount),
+                    tender=r.other_tender_name or r.other_tender))
         if self.kind in SPLIT_LABELS:
             principal_label, bonus_label = SPLIT_LABELS[self.kind]
             lines.append(f"{tr(principal_label)} {format_yuan(r.principal)}   "

@@ -7,7 +7,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from kiosk.errors import N_
-from kiosk.messages import CardInserted, CardSwiped, DeviceProblem, WorkDone
+from kiosk.messages import CardInserted, CardSwiped, DeviceProblem
 from kiosk.screens.base import KioskScreen
 from kiosk.services import charge as charging
 
@@ -74,28 +74,25 @@ class StartScreen(KioskScreen):
 
     def on_card_inserted(self, message: CardInserted) -> None:
         self.say(self.tr("Reading card..."))
-        self.call("look_up", charging.for_sale, self.app.session, uid=message.identifier)
+        self.call(self._card_read, charging.for_sale, self.app.session, uid=message.identifier)
 
     def on_device_problem(self, message: DeviceProblem) -> None:
         self.say_error(message.error)
 
     def open_card(self, number: str) -> None:
         self.say(self.tr("Reading card..."))
-        self.call("look_up", charging.for_sale, self.app.session, number)
+        self.call(self._card_read, charging.for_sale, self.app.session, number)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.say_error(message.error)
-            return
+    def _card_read(self, card) -> None:
         from kiosk.screens.card import CardScreen
         from kiosk.screens.member_sale import MemberScreen
         self.query_one("#number", Input).value = ""
         self.say("")
-        if message.result.product_kind == "membership" and not self.query_mode:
+        if card.product_kind == "membership" and not self.query_mode:
             # The membership card identifies the member: a sale by any tender earns.
-            self.app.push_screen(MemberScreen(message.result))
+            self.app.push_screen(MemberScreen(card))
         else:
-            self.app.push_screen(CardScreen(message.result, query=self.query_mode))
+            self.app.push_screen(CardScreen(card, query=self.query_mode))
         self.query_mode = False
         self._show_mode()
 

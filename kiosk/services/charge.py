@@ -1,5 +1,11 @@
 """Charge (下账/扣款) and refund: the cashier's two money operations.
 
+Split payment (组合支付): when the card holds less than the sale, another tender (cash,
+bank card ...) pays a part the cashier names, in the same operation and on one receipt.
+The operation's amount is what the card paid (its daily limit, the insurer's bill, the
+still-refundable amount all count the card); the other tender's part moves into the
+till and is in the operation's result. A refund gives back to both in proportion.
+
 Split rule (the product's spend order):
 - principal_first: principal up to its balance, the rest from bonus;
 - bonus_first: the other way round;
@@ -19,7 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from kiosk.errors import KioskError, N_, PermissionDenied
 from kiosk.money import format_yuan, split_proportionally
 from kiosk.services import (cards, channel_orders, directory, operators, permissions, policies,
-                            receipts)
+                            receipts, tenders)
 from kiosk.services import points as points_service
 from kiosk.services.accounts import card_accounts, issuer_account, till_account
 from kiosk.services.business_date import current_business_date
@@ -54,10 +60,18 @@ class SaleLine:
     amount: int
 
 
+@dataclass(frozen=True)
+class OtherTender:
+    """The part of a sale another tender pays when the card holds less (split payment)."""
+
+    tender: str
+    amount: int
+
+
 @dataclass(frozen=True, kw_only=True)
 class ChargeResult(OperationResult):
     card_number: str
-    amount: int
+    amount: int  # the sale's, the other tender's part included (a split payment)
     principal: int
     bonus: int
     points_earned: int
@@ -69,17 +83,31 @@ class ChargeResult(OperationResult):
     tier_offer: str = ""  # a tier the points now reach (the upgrade hint after the sale)
     points_card_number: str = ""  # the membership card that earned the points, if not this
     membership_offer: int = 0  # the rule's threshold when a non-member's sale qualifies
+    other_tender: str = ""  # a split payment's other tender and its part of the sale
+    other_amount: int = 0
+    other_tender_name: str = ""  # as the chain named it (现金)
+
+    @property
+    def on_card(self) -> int:
+        return self.amount - self.other_amount
 
 
 @dataclass(frozen=True, kw_only=True)
 class RefundResult(OperationResult):
     original_operation_id: int
-    amount: int
+    amount: int  # given back, the other tender's part of a split payment included
     principal: int
     bonus: int
     points: int
-    refunded_total: int
+    refunded_total: int  # of the sale, both tenders of a split payment together
     card_number: str = ""  # the card credited (the replacement, if the card was replaced)
+    other_tender: str = ""  # a split payment's other tender, and its part of the amount
+    other_amount: int = 0
+    other_tender_name: str = ""
+
+    @property
+    def on_card(self) -> int:
+        return self.amount - self.other_amount
 
 
 @dataclass(frozen=True)
@@ -98,13 +126,16 @@ AlsoInTransaction = Callable[[int, dict], None]
 
 def charge(session: Session, *, card_number: str, amount: int, pin: str | None, key: str,
            lines: tuple[SaleLine, ...] = (), channel_order_no: str | None = None,
-           member_card_number: str | None = None,
+           member_card_number: str | None = None, other: OtherTender | None = None,
            also: AlsoInTransaction | None = None) -> ChargeResult:
-    """With `member_card_number`, the member's membership card swiped first earns the
+    """`amount` is the sale's; with `other`, that tender pays its part and the card the
+    rest. With `member_card_number`, the member's membership card swiped first earns the
     sale's points (at its product's rate) instead of the paying card."""
     if lines:
         amount = sum(line.amount for line in lines)
     _check_amount(amount)
+    _check_other_tender(other, amount, channel_order_no)
+    on_card = amount - (other.amount if other else 0)
     card = cards.get_card(card_number)
     member = cards.get_card(member_card_number) if member_card_number else None
     if member is not None and member.id == card.id:
@@ -115,9 +146,11 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
                "lines": [asdict(line) for line in lines]}
     if member is not None:
         request["member"] = member.number
+    if other is not None:
+        request["other"] = [other.tender, other.amount]
     # A retry of a committed charge returns its result without asking for the PIN again.
     if stored(key) is None:
-        check_sale(session, card, amount, lines)  # before the customer types a PIN for nothing
+        check_sale(session, card, on_card, lines)  # before the customer types a PIN for nothing
         cards.check_pin(session, card, pin)
 
     def run(posting: Posting) -> dict:
@@ -126,14 +159,16 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
             card_now = earner = cards.locked_for_spending(card.id, today)
         else:  # the paying card and the member's card, locked in id order
             card_now, earner = cards.both_locked_for_spending(card.id, member.id, today)
-        _check_sale_rules(session, card_now, amount, lines, today, posting.operation.id)
+        _check_sale_rules(session, card_now, on_card, lines, today, posting.operation.id)
         channel_orders.redeem(session, card_now, channel_order_no, amount, posting.operation.id)
         accounts = card_accounts(card_now, lock=True)
-        principal, bonus = split_spend(card_now.product.spend_order, amount,
+        principal, bonus = split_spend(card_now.product.spend_order, on_card,
                                        accounts["principal"].balance, accounts["bonus"].balance)
         sales = _sales_account(session, card_now)
         posting.move(accounts["principal"], sales, principal)
         posting.move(accounts["bonus"], sales, bonus)
+        if other is not None:
+            posting.move(_drawer(session, other.tender), _sales_account(session), other.amount)
         points, points_after, offer = points_service.post_earned(session, posting, earner,
                                                                  amount)
         qualifies = points_service.qualifies_for_membership(card_now, amount, member)
@@ -146,6 +181,9 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
                 "tier_offer": offer,
                 "points_card_number": member.number if member is not None else "",
                 "membership_offer": points_service.membership_threshold() if qualifies else 0}
+        if other is not None:
+            data.update(other_tender=other.tender, other_amount=other.amount,
+                        other_tender_name=tenders.name_of(other.tender))
         data["receipt_id"] = receipts.queue(session, posting.operation, card_now, "charge",
                                             data, lines=lines)
         if also is not None:
@@ -153,7 +191,8 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
         return data
 
     outcome = perform(session, kind="charge", key=key, request=request, run=run, card=card,
-                      amount=amount, tender="card", channel_order_no=channel_order_no)
+                      amount=on_card, tender=other.tender if other else "card",
+                      channel_order_no=channel_order_no)
     return ChargeResult.of(outcome)
 
 
@@ -174,8 +213,27 @@ def _check_amount(amount: int) -> None:
         raise KioskError(N_("The amount must be a positive number of fen."))
 
 
-def _sales_account(session: Session, card: models.Card) -> models.Account:
-    if card.product.kind == "insurance":
+def _check_other_tender(other: OtherTender | None, amount: int,
+                        channel_order_no: str | None) -> None:
+    if other is None:
+        return
+    tenders.till_account_kind(other.tender)  # an active tender, or a clear refusal
+    if other.tender == "card" or not 0 < other.amount < amount:
+        raise KioskError(N_("Another tender pays part of the sale, more than nothing and "
+                            "less than all of it."))
+    if channel_order_no:
+        raise KioskError(N_("A channel order is paid by the card alone."))
+
+
+def _drawer(session: Session, tender: str) -> models.Account:
+    return till_account(session.actor.outlet_id, session.actor.terminal_id,
+                        tenders.till_account_kind(tender))
+
+
+def _sales_account(session: Session, card: models.Card | None = None) -> models.Account:
+    """Where a sale's money goes: the insurer's receivable for what an insurance card
+    paid, the till's sales for the rest."""
+    if card is not None and card.product.kind == "insurance":
         return issuer_account(card.product.issuer or card.product.code,
                               outlet_id=session.actor.outlet_id,
                               terminal_id=session.actor.terminal_id)
@@ -261,13 +319,46 @@ def _check_restrictions(session: Session, card: models.Card, amount: int,
 
 def refunded_so_far(original: models.Operation) -> dict[str, int]:
     """What the refunds of a charge gave back, by part (call with the original locked)."""
-    totals = {"amount": 0, "principal": 0, "bonus": 0, "points": 0}
+    totals = {"amount": 0, "other_amount": 0, "principal": 0, "bonus": 0, "points": 0}
     for refund in models.Operation.select().where(models.Operation.reverses == original.id,
                                                   models.Operation.kind == "refund"):
         data = _load(refund)
         for name in totals:
             totals[name] += data.get(name, 0)
     return totals
+
+
+def other_tender_refunded(charge_ids: list[int]) -> dict[int, int]:
+    """What the refunds of these split-payment charges gave back by the other tender."""
+    back: dict[int, int] = {}
+    if not charge_ids:
+        return back
+    for refund in models.Operation.select(models.Operation.reverses, models.Operation.result)\
+            .where(models.Operation.reverses.in_(charge_ids), models.Operation.kind == "refund"):
+        back[refund.reverses_id] = back.get(refund.reverses_id, 0) + _load(refund).get(
+            "other_amount", 0)
+    return back
+
+
+@dataclass(frozen=True)
+class RefundParts:
+    """How much of a refund goes back to the card and how much to the other tender of a
+    split payment: in proportion to what each paid, on running totals, so that refunds
+    in parts add up to exactly the sale."""
+
+    on_card: int
+    other: int
+    total_after: int  # of the sale, refunded so far with this one
+    on_card_after: int  # of the card's part, refunded so far with this one
+
+
+def refund_parts(original: models.Operation, charged: dict, done: dict,
+                 amount: int) -> RefundParts:
+    other_paid = charged.get("other_amount", 0)
+    total_after = done["amount"] + amount
+    card_after, other_after = split_proportionally(total_after, [original.amount, other_paid])
+    return RefundParts(card_after - (done["amount"] - done["other_amount"]),
+                       other_after - done["other_amount"], total_after, card_after)
 
 
 def _load(operation: models.Operation) -> dict:
@@ -289,25 +380,31 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
 
     def run(posting: Posting) -> dict:
         original = operation_store.locked(original_operation_id)
-        _check_refundable(session, original, amount)
-        if not operation_store.take_reversible(original.id, amount):
-            raise AssertionError("the original is locked: what is left cannot have changed")
         charged, done = _load(original), refunded_so_far(original)
-        total_after = done["amount"] + amount
-        if total_after == original.amount:
+        _check_refundable(session, original, amount, done)
+        parts = refund_parts(original, charged, done, amount)
+        if not operation_store.take_reversible(original.id, parts.on_card):
+            raise NothingLeftOnCard()  # an insurance transfer took the card's part
+        sale_total = original.amount + charged.get("other_amount", 0)
+        if parts.total_after == sale_total:
             # A sale re-rung (say, without a forbidden item) redeems the order again.
             order_store.reopen(original.id)
         principal_after, bonus_after = split_proportionally(
-            total_after, [charged["principal"], charged["bonus"]])
+            parts.on_card_after, [charged["principal"], charged["bonus"]])
         principal = principal_after - done["principal"]
         bonus = bonus_after - done["bonus"]
-        points = charged["points_earned"] * total_after // original.amount - done["points"]
+        points = charged["points_earned"] * parts.total_after // sale_total - done["points"]
         card = cards.locked_for_credit(original.card_id)
         posting.operation.card = card.id
+        posting.operation.amount = parts.on_card  # the card's part, as its charge's is
+        posting.operation.tender = original.tender
         accounts = card_accounts(card, lock=True)
-        sales = ledger.paid_into(original.id)
+        sales = _paid_into(original, charged)
         posting.move(sales, accounts["principal"], principal)
         posting.move(sales, accounts["bonus"], bonus)
+        if parts.other:
+            posting.move(ledger.paid_into(original.id, "outlet_sales"),
+                         _drawer(session, charged["other_tender"]), parts.other)
         # The points come back from the card that earned them (the member's membership
         # card, when one was swiped for the sale); points already spent stay spent.
         points_account = _points_account_to_refund(accounts, charged)
@@ -318,8 +415,11 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
                 original.outlet_id, original.terminal_id, "points_issued")
             posting.move(points_account, pool, points)
         data = {"original_operation_id": original.id, "amount": amount, "principal": principal,
-                "bonus": bonus, "points": points, "refunded_total": total_after,
+                "bonus": bonus, "points": points, "refunded_total": parts.total_after,
                 "card_number": card.number}
+        if parts.other:
+            data.update(other_tender=charged["other_tender"], other_amount=parts.other,
+                        other_tender_name=charged.get("other_tender_name", ""))
         data["receipt_id"] = receipts.queue(session, posting.operation, card, "refund", {
             **data, "original_receipt": original.id,
             "authorised_by": reviewer.login_id if reviewer else "",
@@ -357,11 +457,25 @@ def check_refund(session: Session, original_operation_id: int, amount: int) -> N
     permissions.require(session, permissions.CHARGE)
     _check_amount(amount)
     original = models.Operation.get_or_none(models.Operation.id == original_operation_id)
-    _check_refundable(session, original, amount)
+    done = refunded_so_far(original) if original is not None else {}
+    _check_refundable(session, original, amount, done)
+
+
+def refundable(original: models.Operation, done: dict) -> int:
+    """What can still be given back on a charge: the card's part not yet reversed
+    (refunds and insurance transfers take from it) and the other tender's part of a
+    split payment not yet refunded."""
+    other_paid = _load(original).get("other_amount", 0)
+    return original.amount - original.reversed_amount + other_paid - done["other_amount"]
+
+
+class NothingLeftOnCard(KioskError):
+    default_message = N_("This charge was filed for transfer to stored value; it cannot be "
+                         "refunded.")
 
 
 def _check_refundable(session: Session, original: models.Operation | None,
-                      amount: int) -> None:
+                      amount: int, done: dict) -> None:
     if original is None or original.kind != "charge":
         raise KioskError(N_("Only a charge can be refunded."))
     if original.outlet_id != session.actor.outlet_id and not permissions.has_permission(
@@ -372,13 +486,21 @@ def _check_refundable(session: Session, original: models.Operation | None,
             days=window):
         raise KioskError(N_("This charge is older than the chain's refund window ({days} "
                             "days): it cannot be refunded at the counter."), days=window)
-    left = original.amount - original.reversed_amount
+    left = refundable(original, done)
     if amount > left:
         if _filed_for_transfer(original):
-            raise KioskError(N_("This charge was filed for transfer to stored value; it "
-                                "cannot be refunded."))
+            raise NothingLeftOnCard()
         raise KioskError(N_("At most {left} can still be refunded on this charge."),
                          left=format_yuan(left))
+
+
+def _paid_into(original: models.Operation, charged: dict) -> models.Account:
+    """The account the card's part of a charge went to (an insurer's receivable, or the
+    till's sales)."""
+    if charged.get("other_amount"):
+        return ledger.paid_into(original.id, "issuer_receivable") or ledger.paid_into(
+            original.id, "outlet_sales")
+    return ledger.paid_into(original.id)
 
 
 def _filed_for_transfer(charge: models.Operation) -> bool:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import peewee as pw
 
 from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.services import cards, directory, permissions
+from kiosk.services import charge as charging
 from kiosk.services.business_date import current_business_date, local_time
 from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
@@ -39,10 +41,16 @@ def _rows(query, time_zone: str, time_format: str = "%H:%M:%S") -> list[JournalR
     ids = [op.id for op in operations]
     receipt_of = dict(models.Receipt.select(models.Receipt.operation, models.Receipt.id)
                       .where(models.Receipt.operation.in_(ids)).tuples()) if ids else {}
+    # A split payment's rows show the whole sale and refund: the other tender's part too.
+    other_paid = {op.id: json.loads(op.result).get("other_amount", 0) for op in operations
+                  if op.kind in ("charge", "refund") and op.tender != "card"}
+    other_back = charging.other_tender_refunded(
+        [op.id for op in operations if op.id in other_paid and op.kind == "charge"])
     return [JournalRow(
         operation_id=op.id, time=local_time(op.created_at, time_zone).strftime(time_format),
         kind=op.kind, card=mask_card_number(op.card_number) if op.card_number else "",
-        amount=op.amount, refunded=op.reversed_amount,
+        amount=op.amount + other_paid.get(op.id, 0),
+        refunded=op.reversed_amount + other_back.get(op.id, 0),
         receipt_id=receipt_of.get(op.id),
         operator=op.operator_login or "system")
         for op in operations]

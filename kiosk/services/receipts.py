@@ -63,6 +63,9 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
         rows.append((tr("Amount"), receipt_money(data["amount"])))
     if data.get("tender"):
         rows.append((tr("Paid by"), tenders.name_of(data["tender"])))
+    if data.get("other_amount"):  # a split payment: the card's part and the other tender's
+        rows.append((tr("By card"), receipt_money(data["amount"] - data["other_amount"])))
+        rows.append((tenders.name_of(data["other_tender"]), receipt_money(data["other_amount"])))
     for key, label in (("fee", N_("Card fee")), ("deposit", N_("Deposit"))):
         if data.get(key):
             rows.append((tr(label), receipt_money(data[key])))

@@ -90,8 +90,10 @@ def system_account_of(operation_id: int, kind: str) -> models.Account | None:
                                      A.card.is_null()).first())
 
 
-def paid_into(operation_id: int) -> models.Account:
-    """The system account an operation paid into (a charge's sales or issuer account)."""
+def paid_into(operation_id: int, kind: str | None = None) -> models.Account | None:
+    """The system account an operation paid into (a charge's sales or issuer account),
+    of `kind` when a charge paid into two (a split payment by an insurance card)."""
     E, A = models.JournalEntry, models.Account
-    return (A.select().join(E).where(E.operation == operation_id, E.amount > 0,
-                                     A.card.is_null()).first())
+    query = A.select().join(E).where(E.operation == operation_id, E.amount > 0,
+                                     A.card.is_null())
+    return (query.where(A.kind == kind) if kind else query).first()
