@@ -90,7 +90,8 @@ class FuelShop:
                  funds: int = 0) -> str:
         """A company customer (its code), with a credit limit and money in its account."""
         code = customers.save_customer(self.clerk, customers.CustomerDetails(
-            "", name, invoice_title=name, tax_number="91310000MA1FL0000X")).code
+            "", name, invoice_title=name, tax_number="91310000MA1FL0000X",
+            phone="021-63210000")).code
         if credit:
             customers.set_credit(self.finance, code, credit_limit=credit, credit_rating="A")
         if funds:

@@ -266,7 +266,19 @@ def _run_template(session, runtime, template_id, key):
     return allocation_templates.run(session, template_id, key=key).total
 
 
-TASKS = {"customer_allocate": _customer_allocate, "customer_receipt": _customer_receipt,
+def _issue_sub_cards(session, runtime, main_number, numbers, key):
+    from kiosk.services import sub_cards
+    return len(sub_cards.issue_sub_cards(session, sub_cards.SubCardBatch(
+        tuple(numbers), "246810", 0, 0, main_number=main_number), key=key).card_numbers)
+
+
+def _upgrade_sub_card(session, runtime, number, key):
+    from kiosk.services import sub_cards
+    return sub_cards.upgrade_sub_card(session, number, key=key, review=SUPERVISOR).card_number
+
+
+TASKS = {"issue_sub_cards": _issue_sub_cards, "upgrade_sub_card": _upgrade_sub_card,
+         "customer_allocate": _customer_allocate, "customer_receipt": _customer_receipt,
          "run_template": _run_template, "redeem_points": _redeem_points, "charge": _charge, "refund": _refund,
          "file_transfer": _file_transfer,
          "approve_transfer": _approve_transfer, "reverse_recharge": _reverse_recharge,

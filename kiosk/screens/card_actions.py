@@ -1,5 +1,6 @@
 """What the member centre does to one card, a screen each: recharge (and its reversal),
-replacement and tier upgrade, the PIN, restrictions, clearing, sub-card allocation.
+replacement and tier upgrade, the PIN, restrictions, clearing (sub cards and their
+allocation: sub_cards.py).
 They share CardActionScreen: the card on top, a short form, review when the service
 asks for it, and the outcome screen when done."""
 
@@ -280,28 +281,6 @@ class ClearingScreen(CardActionScreen):
         return [f"{self.tr('Paid back')} {format_yuan(result.amount)}   "
                 f"{self.tr('Bonus forfeited')} {format_yuan(result.bonus_forfeited)}"
                 ] + super().outcome(result)
-
-
-DIRECTIONS = (("to_sub", N_("main card to sub card")), ("to_main", N_("sub card back to main")))
-
-
-class AllocationScreen(CardActionScreen):
-    HEADING = N_("Allocate to a sub card")
-    FIELDS = [Field("sub_number", N_("Sub card number"), 32, DIGITS),
-              money_field("amount", N_("Amount")),
-              Field("direction", N_("Direction"), choices=DIRECTIONS)]
-
-    def submit(self) -> None:
-        amount = self.money("amount")
-        if amount is None:
-            return
-        signed = amount if self.value("direction") == "to_sub" else -amount
-        self.call("allocate", transfers.allocate, self.app.session, main_number=self.card.number,
-                  sub_number=self.value("sub_number"), amount=signed, key=self.key)
-
-    def outcome(self, result) -> list[str]:
-        return [f"{self.tr('Sub card')} …{result.sub[-4:]}  {format_yuan(abs(result.amount))}",
-                f"{self.tr('Journal no.')} #{result.operation_id}"]
 
 
 REFUND_KINDS = (("small", N_("small balance (PIN)")), ("special", N_("special (review)")),

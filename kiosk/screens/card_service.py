@@ -4,6 +4,8 @@ when the action is done, so the clerk sees the new state."""
 
 from __future__ import annotations
 
+import importlib
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
@@ -20,9 +22,11 @@ ACTIONS = (("F1", N_("Transfer")), ("F2", N_("Recharge")), ("F3", N_("Loss / fou
            ("F7", N_("Clearing")), ("F8", N_("Sub cards")), ("F9", N_("Name holder")),
            ("F10", N_("Refund / reactivate")))
 ACTION_CHECKS = {"f8": cards.ensure_allocates}
+# A screen of card_actions.py, or module.Screen for one in a module of its own.
 ACTION_SCREENS = {"f2": "RechargeScreen", "f4": "ReplaceScreen", "f5": "PinScreen",
-                  "f6": "RestrictionsScreen", "f7": "ClearingScreen", "f8": "AllocationScreen",
-                  "f10": "BalanceRefundScreen", "f1": "TransferScreen"}
+                  "f6": "RestrictionsScreen", "f7": "ClearingScreen",
+                  "f8": "sub_cards.SubCardsScreen", "f10": "BalanceRefundScreen",
+                  "f1": "TransferScreen"}
 
 
 class CardServiceScreen(KioskScreen):
@@ -113,8 +117,9 @@ class CardServiceScreen(KioskScreen):
     def action_act(self, key: str) -> None:
         if not self._need_card() or not self._allowed(ACTION_CHECKS.get(key)):
             return
-        from kiosk.screens import card_actions
-        self.app.push_screen(getattr(card_actions, ACTION_SCREENS[key])(self.card))
+        module, _, name = ACTION_SCREENS[key].rpartition(".")
+        screens = importlib.import_module(f"kiosk.screens.{module or 'card_actions'}")
+        self.app.push_screen(getattr(screens, name)(self.card))
 
     def action_toggle_loss(self) -> None:
         """挂失 / 止挂, after the holder's ID is checked: the one line says which card and

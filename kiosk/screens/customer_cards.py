@@ -1,5 +1,6 @@
 """A customer's cards: its main cards and their sub cards, what each holds. F4 issues the
-customer a main card (the issue screen, the customer's code filled in)."""
+customer a main card (the issue screen, the customer's code filled in), F5 sub cards by
+the customer's code."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from kiosk.services import card_status, customers
 
 
 class CustomerCardsScreen(OneCustomersRows):
-    KEYS = [("F4", N_("Issue a main card")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f4", "issue_main", "")]
+    KEYS = [("F4", N_("Issue a main card")), ("F5", N_("Issue sub cards")),
+            ("Esc", N_("Back"))]
+    BINDINGS = [("escape", "back", ""), ("f4", "issue_main", ""), ("f5", "issue_subs", "")]
 
     TITLE_TEXT = N_("Cards of customer {code}")
 
@@ -36,6 +38,11 @@ class CustomerCardsScreen(OneCustomersRows):
     def action_issue_main(self) -> None:
         from kiosk.screens.issue_card import IssueCardScreen
         self.app.push_screen(IssueCardScreen(customer_code=self.code))
+
+    def action_issue_subs(self) -> None:
+        """By the customer's code: its one main card is found (several: type which)."""
+        from kiosk.screens.sub_card_issue import SubCardIssueScreen
+        self.app.push_screen(SubCardIssueScreen(customer_code=self.code))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -19,6 +19,22 @@ TENDER_CHOICES = (("cash", N_("cash")), ("bank", N_("bank card")))
 HOLDER_CHOICES = (("personal", N_("personal card")), ("company", N_("company card")))
 
 
+def fee_deposit_and_pin(form: FormScreen) -> tuple[int, int] | None:
+    """The fee and the deposit typed, and the customer's new PIN typed twice, checked;
+    None after saying what is wrong (the PINs wiped)."""
+    fee, deposit = form.money("fee", allow_zero=True), form.money("deposit", allow_zero=True)
+    if fee is None or deposit is None:
+        return None
+    try:
+        issuing.check_new_pin(form.value("pin"), form.value("pin2"))
+    except InvalidInput as error:
+        form.clear_secrets()
+        form.query_one("#pin").focus()
+        form.say_error(error)
+        return None
+    return fee, deposit
+
+
 class IssueCardScreen(PicksMember, FormScreen):
     HEADING = N_("ISSUE A CARD")
     KEYS = [("Enter", N_("Next/issue")), ("F4", N_("Find member")), ("F5", N_("Next blank")),
@@ -107,16 +123,10 @@ class IssueCardScreen(PicksMember, FormScreen):
             self.say(self.tr("Write the card (F6) or bind a smart card (F8) first."),
                      error=True)
             return
-        fee, deposit = self.money("fee", allow_zero=True), self.money("deposit", allow_zero=True)
-        if fee is None or deposit is None:
+        money = fee_deposit_and_pin(self)
+        if money is None:
             return
-        try:
-            issuing.check_new_pin(self.value("pin"), self.value("pin2"))
-        except InvalidInput as error:
-            self.clear_secrets()
-            self.query_one("#pin").focus()
-            self.say_error(error)
-            return
+        fee, deposit = money
         if self.value("phone") and self.member is None:
             self.say(self.tr("Press Enter on the phone to find the member, or clear it for "
                              "an anonymous card."), error=True)

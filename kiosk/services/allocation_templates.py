@@ -152,6 +152,8 @@ def run(session: Session, template_id: int, *, key: str) -> TemplateRun:
     # The lines as read here, what the clerk confirmed: they are the request, and a
     # retry of a template changed meanwhile is refused as a different request.
     lines = customer_store.template_lines(template.id)
+    if not lines:
+        raise InvalidInput(N_("A template needs at least one sub card and amount."))
     main = cards.get_card(card_store.number_of(template.main_card_id))
 
     def decide(posting: Posting) -> dict:

@@ -89,6 +89,12 @@ KINDS = {kind.name: kind for kind in (
     OperationKind("customer_allocation", permissions.TRANSFER, N_("customer allocation"), ""),
     OperationKind("template_allocation", permissions.TRANSFER, N_("allocation by template"),
                   ""),
+    # Sub cards (services/sub_cards.py): several issued at once under a main card; a sub
+    # card upgraded to the main card of a lost one.
+    OperationKind("sub_card_issue", permissions.CARD_ISSUE, N_("sub cards issued"),
+                  N_("SUB CARDS ISSUED")),
+    OperationKind("sub_card_upgrade", permissions.CARD_MANAGE, N_("sub card upgrade"),
+                  N_("SUB CARD UPGRADED TO MAIN CARD")),
 )}
 
 REVERSING = tuple(kind.name for kind in KINDS.values() if kind.reverses or kind.reverses_any)

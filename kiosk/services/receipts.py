@@ -21,6 +21,14 @@ from kiosk.store import models
 from kiosk.store import receipts as receipt_store
 from kiosk.store.db import database
 
+@dataclass(frozen=True)
+class Item:
+    """A line of a receipt's list (a sale's item, a card of a batch): name and amount."""
+
+    name: str
+    amount: int
+
+
 def receipt_label(terminal_code: str, number: int) -> str:
     return f"{terminal_code}-{number:06d}"
 
