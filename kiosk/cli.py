@@ -781,7 +781,16 @@ def run(ctx: click.Context, sim: bool, lang: str | None, no_kiosk_mode: bool,
         parse_listen(pos_listen)  # a bad address is said before the screen starts
         settings = replace(settings, pos_listen=pos_listen)
     app = build_app(replace(runtime, settings=settings), demo=sim)
+    drop_keys_typed_ahead(sys.stdin)
     app.run()
+
+
+def drop_keys_typed_ahead(stream) -> None:
+    """Keys typed while the kiosk was starting would land in the login screen's first
+    field, a password typed ahead in clear: the terminal's unread input is dropped."""
+    if stream.isatty():
+        import termios
+        termios.tcflush(stream.fileno(), termios.TCIFLUSH)
 
 
 from kiosk.commands.channel import channel  # noqa: E402  (groups of their own modules)

@@ -17,16 +17,6 @@ class SwipeBroken(Message):
     """A burst of reader keys that stopped without Enter: a half-read card."""
 
 
-class WorkDone(Message):
-    """A service call finished in a worker: `result` or `error` (a KioskError)."""
-
-    def __init__(self, task: str, result=None, error: Exception | None = None) -> None:
-        super().__init__()
-        self.task = task
-        self.result = result
-        self.error = error
-
-
 class ServiceDone(Message):
     """A service call finished in a worker: its result for `handler` (the screen method
     the call named), or the KioskError it raised, for `on_refusal` if the call named one."""

@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from kiosk.errors import KioskError, N_
 from kiosk.hw.tracks import SwipeError, parse_swipe
-from kiosk.messages import CardSwiped, ReceiptsPrinted, ServiceDone, SwipeBroken, WorkDone
+from kiosk.messages import CardSwiped, ReceiptsPrinted, ServiceDone, SwipeBroken
 
 log = logging.getLogger("kiosk.screens")
 
@@ -65,36 +65,27 @@ class ServiceCalls:
     """Mixin: `self.call(handler, fn, *args)` runs fn in a thread and hands its result to
     `handler` (a method of the screen) on the screen's own thread; a refusal goes to
     `self.failed(error)`, or to `on_refusal` when the call names one (a call whose
-    refusal means something else than the screen's others). Calls with different
+    refusal means something else than the screen's others do). Calls with different
     handlers run side by side; a new call for a handler replaces its unfinished
-    predecessor.
+    predecessor."""
 
-    Screens not yet moved to handlers pass a task name instead and get WorkDone in their
-    own on_work_done."""
-
-    def call(self, handler: Callable | str, fn: Callable, *args,
+    def call(self, handler: Callable, fn: Callable, *args,
              on_refusal: Callable[[KioskError], None] | None = None, **kwargs) -> None:
-        task = handler if isinstance(handler, str) else handler.__name__
         self.run_worker(partial(self._run_in_thread, handler, on_refusal, fn, args, kwargs),
-                        thread=True, group=f"service:{task}", exclusive=True,
+                        thread=True, group=f"service:{handler.__name__}", exclusive=True,
                         exit_on_error=False)
 
-    def _run_in_thread(self, handler, on_refusal, fn: Callable, args, kwargs) -> None:
-        task = handler if isinstance(handler, str) else handler.__name__
+    def _run_in_thread(self, handler: Callable, on_refusal, fn: Callable, args, kwargs) -> None:
         try:
             result = fn(*args, **kwargs)
         except KioskError as error:
-            self._hand_over(handler, on_refusal, task, error=error)
+            outcome = ServiceDone(handler, error=error, on_refusal=on_refusal)
         except Exception as error:  # never lose the screen to an unexpected failure
-            self._hand_over(handler, on_refusal, task, error=self._unexpected(task, fn, error))
+            outcome = ServiceDone(handler, error=self._unexpected(handler.__name__, fn, error),
+                                  on_refusal=on_refusal)
         else:
-            self._hand_over(handler, on_refusal, task, result=result)
-
-    def _hand_over(self, handler, on_refusal, task: str, **outcome) -> None:
-        if isinstance(handler, str):
-            self.post_message(WorkDone(task, **outcome))
-        else:
-            self.post_message(ServiceDone(handler, on_refusal=on_refusal, **outcome))
+            outcome = ServiceDone(handler, result=result)
+        self.post_message(outcome)
 
     def on_service_done(self, message: ServiceDone) -> None:
         message.stop()

@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.money import format_yuan, plain_yuan
 from kiosk.screens.card import card_summary
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field
@@ -38,17 +37,8 @@ class CardActionScreen(FormScreen):
     def compose_top(self) -> ComposeResult:
         yield Static("\n".join(card_summary(self.tr, self.card)), id="summary")
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        handler = getattr(self, f"_{message.task}_done", None)
-        if handler is not None:
-            handler(message.result)
-            return
-        self.finish(message.result)
-
     def finish(self, result) -> None:
+        """The action was done: its outcome in this screen's place."""
         from kiosk.screens.outcome import OutcomeScreen
         self.clear_secrets()
         replayed = isinstance(result, OperationResult) and result.replayed
@@ -75,16 +65,16 @@ class RechargeScreen(AsksForPurchase, CardActionScreen):
     BINDINGS = [("escape", "back", ""), ("f7", "reverse", ""), ("f8", "reverse_payment", "")]
 
     def on_mount(self) -> None:
-        self.call("promotions", recharge.promotions_for, self.app.session, self.card.number)
+        self.call(self._promotions_shown, recharge.promotions_for, self.app.session, self.card.number)
 
-    def _promotions_done(self, names: list[str]) -> None:
+    def _promotions_shown(self, names: list[str]) -> None:
         self.details(self.tr("Promotions today: {names}").format(names="、".join(names))
                      if names else self.tr("No promotion today."))
 
     def submit(self) -> None:
         amount = self.money("amount")
         if amount is not None:
-            self.call("recharge", recharge.recharge, self.app.session,
+            self.call(self.finish, recharge.recharge, self.app.session,
                       card_number=self.card.number, amount=amount, tender=self.value("tender"),
                       key=self.key, purchase=self.purchase)
 
@@ -92,19 +82,19 @@ class RechargeScreen(AsksForPurchase, CardActionScreen):
         return "company" if self.card.company else "person"
 
     def action_reverse(self) -> None:
-        self.call("reversible", recharge.last_reversible, self.app.session, self.card.number)
+        self.call(self._reversible_found, recharge.last_reversible, self.app.session, self.card.number)
 
     def action_reverse_payment(self) -> None:
         self.app.switch_screen(PaymentReversalScreen(self.card))
 
-    def _reversible_done(self, found: recharge.ReversibleRecharge) -> None:
+    def _reversible_found(self, found: recharge.ReversibleRecharge) -> None:
         """Today's last recharge found: a second operator authorises its reversal, seeing
         the card and the amount."""
         from kiosk.screens.review import ReviewModal
 
         def reviewed(review) -> None:
             if review:
-                self.call("reversal", recharge.reverse_recharge, self.app.session,
+                self.call(self.finish, recharge.reverse_recharge, self.app.session,
                           original_operation_id=found.operation_id,
                           key=self.key + "-reversal", review=review)
         self.app.push_screen(ReviewModal(None, self.tr(
@@ -151,29 +141,29 @@ class ReplaceScreen(CardActionScreen):
             self._fee()
 
     def _fee(self) -> None:
-        self.call("fee", card_care.replacement_fee_for, self.app.session, self.card.number,
+        self.call(self._fee_shown, card_care.replacement_fee_for, self.app.session, self.card.number,
                   self.value("reason"))
 
-    def _fee_done(self, fee: int) -> None:
+    def _fee_shown(self, fee: int) -> None:
         self.set_value("fee", plain_yuan(fee))
 
     def action_next_blank(self) -> None:
-        self.call("blank", issuing.next_blank_like, self.app.session, self.card.number)
+        self.call(self._blank_found, issuing.next_blank_like, self.app.session, self.card.number)
 
-    def _blank_done(self, number: str) -> None:
+    def _blank_found(self, number: str) -> None:
         self.set_value("new_number", number)
         self.written = ""
 
     def action_write(self) -> None:
         self.say(self.tr("Swipe the blank card through the writer..."))
-        self.call("write", issuing.write_card, self.app.session, self.app.devices.writer,
+        self.call(self._written, issuing.write_card, self.app.session, self.app.devices.writer,
                   self.value("new_number"), replacing=self.card.number)
 
     def action_bind(self) -> None:
-        self.call("write", issuing.bind_smart_card, self.app.session,
+        self.call(self._written, issuing.bind_smart_card, self.app.session,
                   self.app.devices.card_reader, self.value("new_number"))
 
-    def _write_done(self, _result) -> None:
+    def _written(self, _result) -> None:
         self.written = self.value("new_number")
         self.say(self.tr("New card written and read back; press Enter to move the balance."))
         self.query_one("#fee").focus()
@@ -188,7 +178,7 @@ class ReplaceScreen(CardActionScreen):
             return
         request = Replacement(self.card.number, self.written, self.value("reason"), fee,
                               self.value("tender"), tier=self.card.tier_offer)
-        self.call("replace", card_care.replace_card, self.app.session, request, key=self.key,
+        self.call(self.finish, card_care.replace_card, self.app.session, request, key=self.key,
                   review=self.review)
 
     def outcome(self, result) -> list[str]:
@@ -215,14 +205,14 @@ class PinScreen(CardActionScreen):
         action, session, number = self.value("action"), self.app.session, self.card.number
         new, again = self.value("new_pin"), self.value("new_pin2")
         if action == "change":
-            self.call("pin", card_care.change_pin, session, number, self.value("old_pin"), new,
+            self.call(self.finish, card_care.change_pin, session, number, self.value("old_pin"), new,
                       again)
         elif action == "unlock":
-            self.call("pin", card_care.unlock_pin, session, number)
+            self.call(self.finish, card_care.unlock_pin, session, number)
         elif action == "reset":
-            self.call("pin", card_care.reset_pin, session, number)
+            self.call(self.finish, card_care.reset_pin, session, number)
         else:
-            self.call("pin", card_care.reset_pin, session, number, new, again)
+            self.call(self.finish, card_care.reset_pin, session, number, new, again)
 
     def outcome(self, result) -> list[str]:
         if result == "id_rule":
@@ -240,9 +230,9 @@ class RestrictionsScreen(CardActionScreen):
 
     def on_mount(self) -> None:
         self.details(self.tr("Lists are separated by commas; empty means no limit."))
-        self.call("load", card_care.restrictions_of, self.app.session, self.card.number)
+        self.call(self._restrictions_shown, card_care.restrictions_of, self.app.session, self.card.number)
 
-    def _load_done(self, rules: Restrictions) -> None:
+    def _restrictions_shown(self, rules: Restrictions) -> None:
         self.set_value("daily_limit", plain_yuan(rules.daily_limit))
         for name in ("allowed_outlets", "allowed_categories", "forbidden_categories"):
             self.set_value(name, getattr(rules, name))
@@ -253,7 +243,7 @@ class RestrictionsScreen(CardActionScreen):
             return
         rules = Restrictions(limit, self.value("allowed_outlets"),
                              self.value("allowed_categories"), self.value("forbidden_categories"))
-        self.call("save", card_care.set_restrictions, self.app.session, self.card.number, rules)
+        self.call(self.finish, card_care.set_restrictions, self.app.session, self.card.number, rules)
 
     def outcome(self, result) -> list[str]:
         return [self.tr("The limits apply from the next sale, at every terminal.")]
@@ -274,7 +264,7 @@ class ClearingScreen(CardActionScreen):
         self.submit()
 
     def submit(self) -> None:
-        self.call("clear", card_care.clear_card, self.app.session, self.card.number,
+        self.call(self.finish, card_care.clear_card, self.app.session, self.card.number,
                   key=self.key, review=self.review)
 
     def outcome(self, result) -> list[str]:
@@ -300,9 +290,9 @@ class BalanceRefundScreen(CardActionScreen):
 
     def on_mount(self) -> None:
         self.hint = None
-        self.call("hint", balance_refunds.hint, self.app.session, self.card.number)
+        self.call(self._hint_shown, balance_refunds.hint, self.app.session, self.card.number)
 
-    def _hint_done(self, hint: balance_refunds.RefundHint) -> None:
+    def _hint_shown(self, hint: balance_refunds.RefundHint) -> None:
         self.hint = hint
         self._show_kind()
 
@@ -335,17 +325,17 @@ class BalanceRefundScreen(CardActionScreen):
         kind, session, number = self.value("kind"), self.app.session, self.card.number
         tender, reason = self.value("tender"), self.value("reason")
         if kind == "small":
-            self.call("refund", balance_refunds.small_balance_refund, session,
+            self.call(self.finish, balance_refunds.small_balance_refund, session,
                       card_number=number, pin=self.value("pin"), tender=tender,
                       key=self.key + "-small", review=self.review)
         elif kind == "special":
             amount = self.money("amount")
             if amount is not None:
-                self.call("refund", balance_refunds.special_refund, session,
+                self.call(self.finish, balance_refunds.special_refund, session,
                           card_number=number, amount=amount, reason=reason, tender=tender,
                           key=self.key + "-special", review=self.review)
         else:
-            self.call("refund", balance_refunds.deposit_refund, session, card_number=number,
+            self.call(self.finish, balance_refunds.deposit_refund, session, card_number=number,
                       reason=reason, tender=tender, key=self.key + "-deposit",
                       review=self.review)
 
@@ -372,10 +362,10 @@ class PaymentReversalScreen(CardActionScreen):
 
     def on_mount(self) -> None:
         self.payments: list[reversals.ReversiblePayment] = []
-        self.call("payments", reversals.reversible_payments, self.app.session,
+        self.call(self._payments_shown, reversals.reversible_payments, self.app.session,
                   self.card.number)
 
-    def _payments_done(self, payments) -> None:
+    def _payments_shown(self, payments) -> None:
         from textual.widgets import DataTable
         self.payments = payments
         table = self.query_one(DataTable)
@@ -419,7 +409,7 @@ class PaymentReversalScreen(CardActionScreen):
         amount = self.money("amount")
         if amount is None:
             return
-        self.call("reverse", reversals.reverse_payment, self.app.session,
+        self.call(self.finish, reversals.reverse_payment, self.app.session,
                   original_operation_id=payment.operation_id, amount=amount,
                   reason=self.value("reason"), key=f"{self.key}-{payment.operation_id}",
                   review=self.review)
@@ -448,7 +438,7 @@ class TransferScreen(CardActionScreen):
         amount = self.money("amount")
         if amount is None:
             return
-        self.call("transfer", transfers.transfer, self.app.session,
+        self.call(self.finish, transfers.transfer, self.app.session,
                   from_number=self.card.number, to_number=self.value("to_number"),
                   amount=amount, pin=self.value("pin") or None, key=self.key,
                   review=self.review)

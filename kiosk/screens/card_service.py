@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from kiosk.errors import KioskError, N_
-from kiosk.messages import CardSwiped, WorkDone
+from kiosk.messages import CardSwiped
 from kiosk.money import format_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.card import card_summary
@@ -60,7 +60,7 @@ class CardServiceScreen(KioskScreen):
             self.load(self.card.number)
 
     def load(self, number: str) -> None:
-        self.call("look_up", cards.look_up, self.app.session, number)
+        self.call(self.show, cards.look_up, self.app.session, number)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         number = "".join(event.value.split())
@@ -72,19 +72,18 @@ class CardServiceScreen(KioskScreen):
         if number:
             self.load(number)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.say_error(message.error)
-            return
-        if message.task == "look_up":
-            self.show(message.result)
+    def _changed(self, _result=None) -> None:
+        """An action done on this screen: the card as it is now, and "Done."."""
+        self.load(self.card.number)
+        self.say(self.tr("Done."))
+
+    def _loss_changed(self, result) -> None:
+        if result.slip_printed:
+            self._changed()
             return
         self.load(self.card.number)
-        if message.task == "loss" and not message.result.slip_printed:
-            self.say(self.tr("Done, but the slip did not print: {reason}").format(
-                reason=self.describe(message.result.print_problem)), error=True)
-        else:
-            self.say(self.tr("Done."))
+        self.say(self.tr("Done, but the slip did not print: {reason}").format(
+            reason=self.describe(result.print_problem)), error=True)
 
     def show(self, card: cards.CardView) -> None:
         if card.replaced_by and self.follow_replacement:
@@ -136,7 +135,7 @@ class CardServiceScreen(KioskScreen):
 
         def checked(holder_check) -> None:
             if holder_check:
-                self.call("loss", change, self.app.session, self.card.number, holder_check,
+                self.call(self._loss_changed, change, self.app.session, self.card.number, holder_check,
                           self.app.devices.printer)
         self.app.push_screen(AskModal(self.tr(question).format(
             card=self.card.masked_number, holder=self.card.holder,
@@ -160,7 +159,7 @@ class CardServiceScreen(KioskScreen):
 
         def chosen(member) -> None:
             if member is not None:
-                self.call("name", issuing.name_anonymous_card, self.app.session,
+                self.call(self._changed, issuing.name_anonymous_card, self.app.session,
                           self.card.number, member[0])
         self.app.push_screen(MemberSearchScreen(picking=True), chosen)
 
@@ -181,7 +180,7 @@ class CardServiceScreen(KioskScreen):
         if not self._need_card():
             return
         from kiosk.services import prepaid
-        self.call("reactivate", prepaid.reactivate, self.app.session, self.card.number)
+        self.call(self._changed, prepaid.reactivate, self.app.session, self.card.number)
 
     def action_back(self) -> None:
         self.app.pop_screen()

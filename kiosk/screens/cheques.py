@@ -9,7 +9,7 @@ import uuid
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.messages import CardSwiped, WorkDone
+from kiosk.messages import CardSwiped
 from kiosk.money import format_yuan
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field
 from kiosk.screens.paging import row_under_cursor
@@ -42,7 +42,7 @@ class ChequeScreen(FormScreen):
         self.refresh_rows()
 
     def refresh_rows(self) -> None:
-        self.call("rows", cheques.cheques, self.app.session, status=self.status,
+        self.call(self._show_rows, cheques.cheques, self.app.session, status=self.status,
                   search=self.search)
 
     def on_card_swiped(self, message: CardSwiped) -> None:
@@ -55,7 +55,7 @@ class ChequeScreen(FormScreen):
         amount = self.money("amount")
         if amount is None:
             return
-        self.call("receive", cheques.receive, self.app.session,
+        self.call(self._received, cheques.receive, self.app.session,
                   card_number=self.value("card_number"), amount=amount,
                   cheque_no=self.value("cheque_no"), bank=self.value("bank"),
                   drawer=self.value("drawer"), key=self.key)
@@ -78,7 +78,7 @@ class ChequeScreen(FormScreen):
     def action_clear_cheque(self) -> None:
         chosen = self.selected()
         if chosen is not None:
-            self.call("clear", cheques.clear, self.app.session, chosen.cheque_id,
+            self.call(self._cleared, cheques.clear, self.app.session, chosen.cheque_id,
                       key=f"clear-{uuid.uuid4().hex}")
 
     def action_bounce_cheque(self) -> None:
@@ -89,36 +89,32 @@ class ChequeScreen(FormScreen):
 
         def answered(reason) -> None:
             if reason:
-                self.call("bounce", cheques.bounce, self.app.session, chosen.cheque_id,
+                self.call(self._bounced, cheques.bounce, self.app.session, chosen.cheque_id,
                           reason=reason, key=f"bounce-{uuid.uuid4().hex}")
         title = self.tr("Cheque {cheque_no} {amount} bounced: why (e.g. 存款不足)?").format(
             cheque_no=chosen.cheque_no, amount=format_yuan(chosen.amount))
         self.app.push_screen(AskModal(title, max_length=cheques.MAX_REASON), answered)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.refused(message.error)
-            return
-        if message.task == "rows":
-            self._show_rows(message.result)
-            return
-        result = message.result
-        if message.task == "receive":
-            self.say(self.tr("Cheque #{number} received: nothing is credited until finance "
-                             "clears it. The slip is printing.").format(number=result.cheque_id))
-            self.key = f"cheque-{uuid.uuid4().hex}"
-            for name in ("amount", "cheque_no", "drawer"):
-                self.set_value(name, "")
-            self.app.print_queued()
-        elif message.task == "clear":
-            self.say(self.tr("Cheque #{number} cleared: {amount} (bonus {bonus}) credited to "
-                             "card …{card}, journal #{operation}.").format(
-                number=result.cheque_id, amount=format_yuan(result.amount),
-                bonus=format_yuan(result.bonus), card=result.card_number[-4:],
-                operation=result.operation_id))
-        else:
-            self.say(self.tr("Cheque #{number} bounced: nothing was credited.").format(
-                number=result.cheque_id))
+    def _received(self, result) -> None:
+        self.say(self.tr("Cheque #{number} received: nothing is credited until finance "
+                         "clears it. The slip is printing.").format(number=result.cheque_id))
+        self.key = f"cheque-{uuid.uuid4().hex}"
+        for name in ("amount", "cheque_no", "drawer"):
+            self.set_value(name, "")
+        self.app.print_queued()
+        self.refresh_rows()
+
+    def _cleared(self, result) -> None:
+        self.say(self.tr("Cheque #{number} cleared: {amount} (bonus {bonus}) credited to "
+                         "card …{card}, journal #{operation}.").format(
+            number=result.cheque_id, amount=format_yuan(result.amount),
+            bonus=format_yuan(result.bonus), card=result.card_number[-4:],
+            operation=result.operation_id))
+        self.refresh_rows()
+
+    def _bounced(self, result) -> None:
+        self.say(self.tr("Cheque #{number} bounced: nothing was credited.").format(
+            number=result.cheque_id))
         self.refresh_rows()
 
     def _show_rows(self, rows: list[cheques.ChequeView]) -> None:

@@ -48,6 +48,7 @@ class IssueCardScreen(PicksMember, FormScreen):
         self.products: list[issuing.ProductChoice] = []
         self.written = ""  # the card number the writer confirmed
         self.key = f"issue-{uuid.uuid4().hex}"
+        self.leaving_warned = False  # Esc once on a written card warns; again leaves
 
     def fields(self) -> list[Field]:
         products = tuple((p.code, p.name) for p in self.products)
@@ -144,7 +145,7 @@ class IssueCardScreen(PicksMember, FormScreen):
         self.products = products
         self.query_one("#form-area").mount_all(self.form_rows(self.fields()))
         self.call_after_refresh(self._apply_product)
-        self.call_after_refresh(lambda: self.query_one("#phone").focus())
+        self.call_after_refresh(lambda: self.query_one("#product").focus())
         self._show_member()
 
     def _blank_found(self, number: str) -> None:
@@ -157,6 +158,7 @@ class IssueCardScreen(PicksMember, FormScreen):
 
     def _written(self, _result) -> None:
         self.written = self.value("card_number")
+        self.leaving_warned = False
         self._show_member()
         self.say(self.tr("Card written and read back. Customer: type a new PIN twice."))
         self.query_one("#pin").focus()
@@ -174,6 +176,7 @@ class IssueCardScreen(PicksMember, FormScreen):
     def _next_card(self, _=None) -> None:
         self.key, self.review, self.member, self.written = (
             f"issue-{uuid.uuid4().hex}", None, None, "")
+        self.leaving_warned = False
         for name in ("phone", "main_card"):
             self.set_value(name, "")
         self.set_value("customer", self.customer_code)
@@ -181,4 +184,10 @@ class IssueCardScreen(PicksMember, FormScreen):
         self.query_one("#phone").focus()
 
     def action_back(self) -> None:
+        if self.written and not self.leaving_warned:
+            self.leaving_warned = True
+            self.say(self.tr("Card {number} is written but not issued: it stays a grey card "
+                             "that the day close asks for. Enter issues it; Esc again leaves "
+                             "it.").format(number=self.written), error=True)
+            return
         self.app.pop_screen()

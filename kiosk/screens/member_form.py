@@ -41,9 +41,13 @@ class MemberFormScreen(FormScreen):
         return self.tr("MEMBER #{number}").format(number=self.member_id)
 
     def on_mount(self) -> None:
-        self.query_one("#name").focus()
         if self.member_id is not None:
+            # Nothing is typed into a record before it is on screen (it would be
+            # overwritten, or mixed with what loads).
+            self.query_one("#form-area").disabled = True
+            self.say(self.tr("Loading the member..."))
             self.call(self._show, members.get, self.app.session, self.member_id)
+        self.query_one("#name").focus()
 
     def submit(self) -> None:
         details = MemberDetails(**{field.name: self.value(field.name) for field in self.FIELDS})
@@ -79,6 +83,9 @@ class MemberFormScreen(FormScreen):
     def _show(self, record: members.MemberRecord) -> None:
         for name, value in asdict(record.details).items():
             self.set_value(name, value)
+        self.query_one("#form-area").disabled = False
+        self.query_one("#name").focus()
+        self.say("")
         lines = [f"{self.tr('Cards')}: " + ("; ".join(
             f"{number} {product} {self.tr(card_status.NAMES.get(status, status))}"
             for number, product, status in record.cards) or "-")]

@@ -38,6 +38,7 @@ class MigrationScreen(PagedRows, FormScreen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[migration.LegacyRow] = []
+        self.to_the_list = False  # a listing asked for with Enter puts the cursor on it
 
     def on_mount(self) -> None:
         self.query_one("#number").focus()
@@ -51,6 +52,7 @@ class MigrationScreen(PagedRows, FormScreen):
         return parse_yuan(text, allow_zero=True) if text else None
 
     def submit(self) -> None:
+        self.to_the_list = True
         self.first_page()
 
     def load_page(self) -> None:
@@ -59,6 +61,7 @@ class MigrationScreen(PagedRows, FormScreen):
         except MoneyError as error:
             self.say_error(error)
             return
+        self.listed_with = self._filters()
         migrated = {"no": False, "yes": True, "all": None}[self.value("migrated")]
         rules = LegacyFilter(self.value("card_type"), self.value("number"), low, high,
                              self.value("old_status"), migrated)
@@ -84,6 +87,16 @@ class MigrationScreen(PagedRows, FormScreen):
                     row.operator_name] for row in rows])
         self.say(self.tr("Page {page}: {count} old cards. Choose one and press Enter to "
                          "migrate it.").format(page=self.page + 1, count=len(rows)))
+        if self.to_the_list and rows and not self._typing_a_filter():
+            self.query_one(DataTable).focus()  # Enter migrates; Shift+Tab back to the filters
+        self.to_the_list = False
+
+    def _typing_a_filter(self) -> bool:
+        """Keys typed into a filter while the list loaded keep their field."""
+        return self._filters() != self.listed_with
+
+    def _filters(self) -> list[str]:
+        return [self.value(field.name) for field in self.fields()[1:]]
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         row = self.selected_row()

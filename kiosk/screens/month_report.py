@@ -8,7 +8,6 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.screens.base import KioskScreen
 from kiosk.services import receipts, reports
 from kiosk.services.month_report import MonthReport
@@ -39,24 +38,19 @@ class MonthReportScreen(KioskScreen):
 
     def action_save(self) -> None:
         name = f"month-{self.report.outlet_code}-{self.report.month}"
-        self.call("save", reports.save_table, self.app.session, name,
+        self.call(self.say_saved, reports.save_table, self.app.session, name,
                   self.report.as_table())
 
     def action_print_report(self) -> None:
         rows = [(" ".join(part for part in (section, item, detail) if part),
                  f"{count} {amount}".strip())
                 for section, item, detail, count, amount in self.report.table(self.tr)[1:]]
-        self.call("print", receipts.print_report, self.app.session, self.app.devices.printer,
+        self.call(self._printed, receipts.print_report, self.app.session, self.app.devices.printer,
                   self.tr("MONTH REPORT {month}").format(month=self.report.month), rows,
                   name=f"month-{self.report.month}")
 
-    def on_work_done(self, message: WorkDone) -> None:
-        if message.error is not None:
-            self.say_error(message.error)
-        elif message.task == "save":
-            self.say(self.tr("Report saved: {path}").format(path=message.result))
-        else:
-            self.say(self.tr("Printed."))
+    def _printed(self, _result) -> None:
+        self.say(self.tr("Printed."))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from kiosk.errors import N_
-from kiosk.messages import CardSwiped, WorkDone
+from kiosk.messages import CardSwiped
 from kiosk.money import format_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.card import card_summary
@@ -77,15 +77,19 @@ class PosScreen(KioskScreen):
         if self.busy:
             return
         self.busy = True
-        self.call("decline", pos_sales.decline, self.app.session, self.state)
+        self.call(self._declined, pos_sales.decline, self.app.session, self.state,
+                  on_refusal=self._decline_refused)
 
-    def declined(self, message: WorkDone) -> None:
+    def _decline_refused(self, error) -> None:
+        self.busy = False
         self.app.pos_settled()
-        if message.error is not None:
-            self.say_error(message.error)
-            if isinstance(message.error, pos_sales.NoLongerPending):
-                self.ended = True
-            return
+        self.say_error(error)
+        if isinstance(error, pos_sales.NoLongerPending):
+            self.ended = True
+
+    def _declined(self, _result) -> None:
+        self.busy = False
+        self.app.pos_settled()
         self.app.pop_screen()
         self.app.screen.say(self.tr("POS {kind} {order} declined at the counter; the POS is "
                                     "told.").format(kind=self.tr(self.NOUN),
@@ -169,20 +173,22 @@ class PosSaleScreen(PosScreen):
     def _read_card(self, number: str) -> None:
         self.busy = True
         self.say(self.tr("Reading card..."))
-        self.call("card", pos_sales.check_card, self.app.session, self.state, number)
+        self.call(self._card_read, pos_sales.check_card, self.app.session, self.state, number,
+                  on_refusal=self._card_refused)
 
-    def _card_read(self, message: WorkDone) -> None:
-        if message.error is not None:
-            if isinstance(message.error, pos_sales.charging.ForbiddenCategory):
-                self.end(self.describe(message.error) + " " + self.tr("Declined: the POS is "
-                                                                      "told."))
-            elif isinstance(message.error, pos_sales.NoLongerPending):
-                self.end(self.describe(message.error))
-            else:
-                self.say_error(message.error)
-                self.query_one("#number", Input).value = ""
-            return
-        self.card = message.result
+    def _card_refused(self, error) -> None:
+        self.busy = False
+        if isinstance(error, pos_sales.charging.ForbiddenCategory):
+            self.end(self.describe(error) + " " + self.tr("Declined: the POS is told."))
+        elif isinstance(error, pos_sales.NoLongerPending):
+            self.end(self.describe(error))
+        else:
+            self.say_error(error)
+            self.query_one("#number", Input).value = ""
+
+    def _card_read(self, card) -> None:
+        self.busy = False
+        self.card = card
         self.query_one("#pos-card", Static).update("\n".join(card_summary(self.tr, self.card)))
         self.query_one("#number-row").display = False
         self.query_one("#pin-row").display = True
@@ -196,28 +202,22 @@ class PosSaleScreen(PosScreen):
     def _charge(self, pin: str) -> None:
         self.busy = True
         self.say(self.tr("Charging {amount}...").format(amount=format_yuan(self.state.amount)))
-        self.call("charge", pos_sales.charge, self.app.session, self.state,
-                  card_number=self.card.number, pin=pin)
+        self.call(self._charged, pos_sales.charge, self.app.session, self.state,
+                  card_number=self.card.number, pin=pin, on_refusal=self._charge_refused)
 
-    def on_work_done(self, message: WorkDone) -> None:
+    def _charged(self, result) -> None:
+        from kiosk.screens.result import ResultScreen
         self.busy = False
-        if message.task == "decline":
-            self.declined(message)
-        elif message.task == "card":
-            self._card_read(message)
-        else:
-            self._charged(message)
-
-    def _charged(self, message: WorkDone) -> None:
         self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
         self.app.pos_settled()
-        error = message.error
-        if error is None:
-            from kiosk.screens.result import ResultScreen
-            self.app.switch_screen(ResultScreen("charge", message.result, self.card, note=(
-                self.tr("POS order {order}").format(order=self.state.number))))
-            self.app.print_queued()
-            return
+        self.app.switch_screen(ResultScreen("charge", result, self.card, note=(
+            self.tr("POS order {order}").format(order=self.state.number))))
+        self.app.print_queued()
+
+    def _charge_refused(self, error) -> None:
+        self.busy = False
+        self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
+        self.app.pos_settled()
         if pos_sales.decline_reason(error) is not None:
             self.end(self.describe(error) + " " + self.tr("Declined: the POS is told."))
         elif isinstance(error, pos_sales.NoLongerPending):
@@ -253,10 +253,11 @@ class PosRefundScreen(PosScreen):
         if self.busy:
             return
         self.busy = True
-        self.call("check", pos_sales.check_refund, self.app.session, self.state)
+        self.call(self._ask_review, pos_sales.check_refund, self.app.session, self.state)
 
-    def _ask_review(self) -> None:
+    def _ask_review(self, _checked=None) -> None:
         from kiosk.screens.review import ReviewModal
+        self.busy = False
         self.app.push_screen(ReviewModal(None, self.tr("Supervisor review: refund {amount}")
                                          .format(amount=format_yuan(self.state.amount))),
                              self._reviewed)
@@ -269,25 +270,21 @@ class PosRefundScreen(PosScreen):
             return
         self.busy = True
         self.say(self.tr("Refunding..."))
-        self.call("refund", pos_sales.refund, self.app.session, self.state, review)
+        self.call(self._refunded, pos_sales.refund, self.app.session, self.state, review)
 
-    def on_work_done(self, message: WorkDone) -> None:
+    def _refunded(self, result) -> None:
+        from kiosk.screens.result import ResultScreen
         self.busy = False
-        if message.task == "decline":
-            self.declined(message)
-            return
-        error = message.error
-        if error is None and message.task == "check":
-            self._ask_review()
-            return
         self.app.pos_settled()
-        if error is None:
-            from kiosk.screens.result import ResultScreen
-            self.app.switch_screen(ResultScreen("refund", message.result, note=self.tr(
-                "POS refund {refund} of order {order}").format(refund=self.state.number,
-                                                               order=self.state.order_no)))
-            self.app.print_queued()
-            return
+        self.app.switch_screen(ResultScreen("refund", result, note=self.tr(
+            "POS refund {refund} of order {order}").format(refund=self.state.number,
+                                                           order=self.state.order_no)))
+        self.app.print_queued()
+
+    def failed(self, error) -> None:
+        """The refund (or its check) refused."""
+        self.busy = False
+        self.app.pos_settled()
         if isinstance(error, pos_sales.NoLongerPending):
             self.end(self.describe(error))
         elif pos_sales.ends_refund(error):

@@ -11,7 +11,6 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
 from kiosk.errors import N_
-from kiosk.messages import WorkDone
 from kiosk.money import MoneyError, format_yuan, parse_yuan, plain_yuan
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.form import MONEY
@@ -55,12 +54,14 @@ class RefundScreen(KioskScreen):
             return
         # Everything about the refund is checked before a supervisor is asked to sign.
         self.busy = True
-        self.call("check", points.check_return if self.member_sale else charging.check_refund,
-                  self.app.session, self.row.operation_id, amount)
         self.amount = amount
+        self.call(self._ask_review, points.check_return if self.member_sale else
+                  charging.check_refund, self.app.session, self.row.operation_id, amount)
 
-    def _ask_review(self, amount: int) -> None:
+    def _ask_review(self, _checked=None) -> None:
         from kiosk.screens.review import ReviewModal
+        self.busy = False
+        amount = self.amount
         self.app.push_screen(ReviewModal(None, self.tr("Supervisor review: refund {amount}")
                                          .format(amount=format_yuan(amount))),
                              lambda review: self._refund(amount, review))
@@ -71,22 +72,21 @@ class RefundScreen(KioskScreen):
             return
         self.busy = True
         self.say(self.tr("Refunding..."))
-        self.call("refund", points.return_member_sale if self.member_sale else charging.refund,
+        self.call(self._refunded,
+                  points.return_member_sale if self.member_sale else charging.refund,
                   self.app.session, original_operation_id=self.row.operation_id,
                   amount=amount, key=self.key, review=review)
 
-    def on_work_done(self, message: WorkDone) -> None:
-        self.busy = False
-        if message.error is not None:
-            self.say_error(message.error)
-            return
-        if message.task == "check":
-            self._ask_review(self.amount)
-            return
+    def _refunded(self, result) -> None:
         from kiosk.screens.result import ResultScreen
+        self.busy = False
         self.app.switch_screen(ResultScreen(
-            "member_sale_return" if self.member_sale else "refund", message.result))
+            "member_sale_return" if self.member_sale else "refund", result))
         self.app.print_queued()
+
+    def failed(self, error) -> None:
+        self.busy = False
+        self.say_error(error)
 
     def action_back(self) -> None:
         if not self.busy:

@@ -8,7 +8,6 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
-from kiosk.messages import WorkDone
 from kiosk.screens.base import KioskModal, Message
 from kiosk.services import operators
 from kiosk.services.charge import Review
@@ -45,15 +44,16 @@ class ReviewModal(KioskModal):
         if self.permission is None:
             self.dismiss(review)
             return
-        self.call("review", operators.authorise_review, self.app.session, review,
+        self.call(self._authorised, operators.authorise_review, self.app.session, review,
                   self.permission)
 
-    def on_work_done(self, message: WorkDone) -> None:
+    def _authorised(self, _result) -> None:
         self.query_one("#password", Input).value = ""
-        if message.error is not None:
-            self.query_one("#message", Message).show(self.describe(message.error), error=True)
-            return
         self.dismiss(True)
+
+    def failed(self, error) -> None:
+        self.query_one("#password", Input).value = ""
+        self.query_one("#message", Message).show(self.describe(error), error=True)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
