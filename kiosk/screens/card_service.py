@@ -19,12 +19,12 @@ from kiosk.services import card_care, cards
 
 ACTIONS = (("F1", N_("Transfer")), ("F2", N_("Recharge")), ("F3", N_("Loss / found")),
            ("F4", N_("Replace/upgrade")), ("F5", N_("PIN")), ("F6", N_("Limits")),
-           ("F7", N_("Clearing")), ("F8", N_("Sub cards")), ("F9", N_("Name holder")),
+           ("F7", N_("Clearing")), ("F8", N_("Sub cards")), ("F9", N_("Holder, details")),
            ("F10", N_("Refund / reactivate")))
 ACTION_CHECKS = {"f8": cards.ensure_allocates}
 # A screen of card_actions.py, or module.Screen for one in a module of its own.
 ACTION_SCREENS = {"f2": "RechargeScreen", "f4": "ReplaceScreen", "f5": "PinScreen",
-                  "f6": "RestrictionsScreen", "f7": "ClearingScreen",
+                  "f6": "card_limits.CardLimitsScreen", "f7": "ClearingScreen",
                   "f8": "sub_cards.SubCardsScreen", "f10": "BalanceRefundScreen",
                   "f1": "TransferScreen"}
 
@@ -152,7 +152,13 @@ class CardServiceScreen(KioskScreen):
         return True
 
     def action_name_holder(self) -> None:
-        if not self._need_card() or not self._allowed(cards.ensure_can_be_named):
+        """F9: an anonymous card is named; a named card's details are changed (卡资料修改,
+        with review)."""
+        if not self._need_card():
+            return
+        if not self.card.anonymous:
+            from kiosk.screens.card_details import CardDetailsScreen
+            self.app.push_screen(CardDetailsScreen(self.card))
             return
         from kiosk.screens.member_search import MemberSearchScreen
         from kiosk.services import issuing

@@ -179,6 +179,8 @@ def _customer(system: Session, outlet: models.Outlet, member: models.Member) -> 
     corp = [card_number(stem) for stem, spec in CARDS.items() if spec[0] == "CORP"]
     models.Card.update(customer=customer).where(models.Card.number.in_(corp)).execute()
     main, *subs = sorted(corp)
+    for number, plate in zip(subs, ("沪A12345", "沪AD67890")):  # the company's vehicles
+        models.Card.update(plate_number=plate).where(models.Card.number == number).execute()
     template = models.AllocationTemplate.create(
         customer=customer, main_card=models.Card.get(models.Card.number == main),
         name="每月油费")

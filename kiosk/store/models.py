@@ -252,6 +252,22 @@ class Card(BaseModel):
     forbidden_categories = pw.CharField(max_length=300, default="")
     # The customer (company) whose main card or sub card this is (migration 14).
     customer = pw.ForeignKeyField(Customer, null=True, backref="cards")
+    # A fuel card's vehicle (车牌号) and the clerk's remark (卡资料, migration 15).
+    plate_number = pw.CharField(max_length=12, default="")
+    remark = pw.CharField(max_length=200, default="")
+
+
+class CardChange(BaseModel):
+    """A card's details changed (卡资料修改), field by field, with who did it and who
+    reviewed it: never overwritten."""
+
+    card = pw.ForeignKeyField(Card, backref="changes")
+    field = pw.CharField(max_length=30)
+    old_value = pw.CharField(max_length=200)
+    new_value = pw.CharField(max_length=200)
+    changed_at = pw.DateTimeField(default=utc_now)
+    operator = pw.ForeignKeyField(Operator, null=True)
+    reviewer = pw.ForeignKeyField(Operator, null=True)
 
 
 ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit", "outlet_cash", "outlet_bank",
@@ -711,4 +727,4 @@ ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLo
               BatchLine, InsuranceTransfer, LegacyCard, VerificationCode, Reconciliation,
               Policy, Tender, StockMove, StockMoveCard, ChannelOrder, InsurerFile,
               InsurerFileLine, PosTerminal, PosRequest, Cheque, PrepaidSale,
-              AllocationTemplate, AllocationTemplateLine]
+              AllocationTemplate, AllocationTemplateLine, CardChange]

@@ -25,11 +25,12 @@ SET_UP_MODELS = (models.Policy, models.Tender, models.StockMove, models.StockMov
 FUEL_MODELS = (models.Cheque,)
 PREPAID_MODELS = (models.PrepaidSale,)
 TEMPLATE_MODELS = (models.AllocationTemplate, models.AllocationTemplateLine)
+CARD_DETAIL_MODELS = (models.CardChange,)
 # The customer table is in version 1 for a new store (its cards point at it from the
 # start); migration 14 creates it in a store made before.
 LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS,
                 models.Reconciliation, *SET_UP_MODELS, *POS_MODELS, *FUEL_MODELS,
-                *PREPAID_MODELS, *TEMPLATE_MODELS)
+                *PREPAID_MODELS, *TEMPLATE_MODELS, *CARD_DETAIL_MODELS)
 CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
@@ -186,6 +187,18 @@ def _customers(db: pw.Database) -> None:
     db.create_tables(TEMPLATE_MODELS, safe=True)
 
 
+_V15_COLUMNS = (
+    ("card", "plate_number", "VARCHAR(12) NOT NULL DEFAULT ''"),
+    ("card", "remark", "VARCHAR(200) NOT NULL DEFAULT ''"),
+)
+
+
+def _card_details(db: pw.Database) -> None:
+    """A card's own details (卡资料: the vehicle's plate, a remark) and their history."""
+    _add_columns(db, _V15_COLUMNS)
+    db.create_tables(CARD_DETAIL_MODELS, safe=True)
+
+
 # Append only: a migration, once released, is never edited.
 MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (1, _create_tables),
@@ -203,6 +216,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (12, _prepaid_cards),
     (13, _outlet_keys),
     (14, _customers),
+    (15, _card_details),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
