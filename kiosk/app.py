@@ -21,6 +21,7 @@ from kiosk.hw.swipe import SwipeDetector, Verdict
 from kiosk.hw.tracks import swipe_text
 from kiosk.i18n import translator
 from kiosk.identity import mask_phone
+from kiosk.text import half_width
 from kiosk.messages import (CardInserted, CardSwiped, DeviceProblem, ReceiptsPrinted,
                             SwipeBroken)
 from kiosk.services import directory, receipts, setup
@@ -43,6 +44,16 @@ def _key_name(character: str) -> str:
         return character
     name = unicodedata.name(character).lower().replace("-", "_").replace(" ", "_")
     return KEY_NAME_REPLACEMENTS.get(name, name)
+
+
+def _half_width_key(event: events.Key) -> events.Key:
+    """A full-width digit or letter from a Chinese input method, as its ASCII key: every
+    field then takes it as typed ("１" in a PIN field is a 1, not a refused key)."""
+    character = event.character
+    if not character or half_width(character) == character:
+        return event
+    plain = half_width(character)
+    return events.Key(_key_name(plain), plain)
 
 
 class KioskApp(App):
@@ -259,6 +270,7 @@ class KioskApp(App):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
             self.last_input, self.idle_wiped = self.monotonic(), False
+            event = _half_width_key(event)
             if await self._swallowed_by_detector(event):
                 return
         await super().on_event(event)

@@ -24,12 +24,18 @@ def screen_text(app) -> str:
     return "\n".join(str(widget.render()) for widget in app.screen.query("Static"))
 
 
+async def sale_above_the_balance(pilot, amount: str) -> None:
+    """The cashier swipes the demo's stored-value card and types more than it holds."""
+    await swipe_card(pilot, SV_CARD)
+    await pilot.press(*amount, "enter")
+    await wait_for_message(pilot, "by another tender")
+
+
 async def test_the_rest_is_taken_by_another_tender_on_one_receipt(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await swipe_card(pilot, SV_CARD)
-        await pilot.press(*"250", "enter")
-        await wait_for_message(pilot, "take the other ¥30.00 by another tender")
+        await sale_above_the_balance(pilot, "250")
+        assert "take the other ¥30.00 by another tender" in message_text(app)
         assert app.focused.id == "other-tender"
         await pilot.press("enter")
         await wait_for_message(pilot, "Collect ¥30.00 by 现金")
@@ -48,9 +54,7 @@ async def test_the_rest_is_taken_by_another_tender_on_one_receipt(runtime):
 async def test_the_other_tender_is_chosen_with_the_arrows(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await swipe_card(pilot, SV_CARD)
-        await pilot.press(*"230", "enter")
-        await wait_for_message(pilot, "another tender")
+        await sale_above_the_balance(pilot, "230")
         await pilot.press("right", "enter")
         await wait_for_message(pilot, "Collect ¥10.00 by 银行卡")
         await pilot.press(*"123456", "enter")
@@ -71,9 +75,7 @@ async def test_a_sale_the_card_covers_asks_for_no_other_tender(runtime):
 async def test_a_split_sale_refunded_says_what_to_give_back_in_cash(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await swipe_card(pilot, SV_CARD)
-        await pilot.press(*"250", "enter")
-        await wait_for_message(pilot, "another tender")
+        await sale_above_the_balance(pilot, "250")
         await pilot.press("enter", *"123456", "enter")
         await wait_for_screen(pilot, "ResultScreen")
         await pilot.pause(0.9)
