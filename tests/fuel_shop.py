@@ -9,8 +9,8 @@ from __future__ import annotations
 import uuid
 
 from kiosk.hw.tracks import luhn_complete
-from kiosk.services import (admin, customer_money, customers, issuing, operators, prepaid,
-                            recharge)
+from kiosk.services import (admin, customer_money, customers, internal_cards, issuing, operators,
+                            prepaid, recharge)
 from kiosk.services.accounts import card_accounts, open_card_accounts
 from kiosk.services.charge import Review
 from kiosk.store import models
@@ -25,6 +25,7 @@ ROLES = {"clerk1": "clerk", "clerk2": "clerk", "super1": "supervisor", "finance1
          "finance2": "finance"}
 SUPERVISOR = Review("super1", PASSWORDS["super1"])
 SUB_CARD_LIMIT = 3
+INTERNAL = "INT"
 
 
 def key() -> str:
@@ -56,22 +57,22 @@ class FuelShop:
         return [(OUTLET, name, PASSWORDS[name], "T02" if index % 2 else "T01")
                 for index, name in enumerate(names)]
 
-    def stock(self, count: int = 1) -> list[str]:
+    def stock(self, count: int = 1, product: str = PRODUCT) -> list[str]:
         """Blank cards in the outlet's stock, as the card stock receives them."""
         numbers = []
         for _ in range(count):
             self.serial += 1
             number = luhn_complete(f"90000000{self.serial:07d}")
             card = models.Card.create(number=number, product=models.CardProduct.get(
-                models.CardProduct.code == PRODUCT), status="blank",
+                models.CardProduct.code == product), status="blank",
                 outlet=models.Outlet.get(models.Outlet.code == OUTLET))
             open_card_accounts(card)
             numbers.append(number)
         return numbers
 
-    def blank(self) -> str:
+    def blank(self, product: str = PRODUCT) -> str:
         """A blank card of the outlet's stock, written (ready for issue)."""
-        number = self.stock()[0]
+        number = self.stock(product=product)[0]
         issuing.record_written(self.clerk, number)
         return number
 
@@ -85,6 +86,17 @@ class FuelShop:
                               key=key())
         return number
 
+
+    def internal_card(self, funds: int = 0) -> str:
+        """An internal card (内部卡) of the chain's own product INT, loaded by finance."""
+        if not models.CardProduct.select().where(models.CardProduct.code == INTERNAL).exists():
+            admin.save_product(self.admin, INTERNAL, name="内部卡", kind="internal")
+            admin.open_product(self.admin, OUTLET, INTERNAL, True)
+        number = self.blank(INTERNAL)
+        issuing.issue(self.clerk, issuing.IssueRequest(number, None, PIN, 0, 0), key=key())
+        if funds:
+            internal_cards.load(self.finance, card_number=number, amount=funds, key=key())
+        return number
 
     def customer(self, name: str = "示范运输有限公司", *, credit: int = 0,
                  funds: int = 0) -> str:

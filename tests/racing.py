@@ -277,7 +277,12 @@ def _upgrade_sub_card(session, runtime, number, key):
     return sub_cards.upgrade_sub_card(session, number, key=key, review=SUPERVISOR).card_number
 
 
-TASKS = {"issue_sub_cards": _issue_sub_cards, "upgrade_sub_card": _upgrade_sub_card,
+def _internal_settle(session, runtime, number, key):
+    from kiosk.services import internal_cards
+    return internal_cards.settle(session, card_number=number, key=key).used
+
+
+TASKS = {"internal_settle": _internal_settle, "issue_sub_cards": _issue_sub_cards, "upgrade_sub_card": _upgrade_sub_card,
          "customer_allocate": _customer_allocate, "customer_receipt": _customer_receipt,
          "run_template": _run_template, "redeem_points": _redeem_points, "charge": _charge, "refund": _refund,
          "file_transfer": _file_transfer,

@@ -34,6 +34,8 @@ ENTRIES = (
      (permissions.RECHARGE, permissions.FINANCE)),
     ("k", N_("Customers: accounts, credit, templates, cards"), ("customers", "CustomersScreen"),
      (permissions.MEMBER_EDIT, permissions.RECHARGE, permissions.FINANCE)),
+    ("n", N_("Internal cards: load, settle"), ("internal_cards", "InternalCardsScreen"),
+     (permissions.FINANCE,)),
     ("l", N_("Store ledgers"), ("ledgers", "LedgerScreen"), (permissions.FINANCE,)),
     ("s", N_("Card stock: request, receive, send, counts"), ("card_stock", "CardStockScreen"),
      (permissions.CARD_ISSUE, permissions.STOCK_MANAGE)),

@@ -13,14 +13,15 @@ from kiosk.errors import N_
 from kiosk.money import format_yuan
 from kiosk.screens.card_actions import CardActionScreen
 from kiosk.screens.form import Field, money_field
-from kiosk.screens.paging import row_under_cursor, show_rows
+from kiosk.screens.paging import AmountForChosenRow, show_rows
 from kiosk.services import card_status, sub_cards, transfers
 
 DIRECTIONS = (("to_sub", N_("main card to sub card")), ("to_main", N_("sub card back to main")))
 
 
-class SubCardsScreen(CardActionScreen):
+class SubCardsScreen(AmountForChosenRow, CardActionScreen):
     HEADING = N_("Sub cards")
+    CHOOSE_FIRST = N_("Choose a sub card in the table first.")
     TABLE = True
     KEYS = [("↑↓", N_("Choose a sub card")), ("Enter", N_("Next/allocate")),
             ("F5", N_("Issue sub cards")), ("F6", N_("Print the list")),
@@ -52,20 +53,7 @@ class SubCardsScreen(CardActionScreen):
         self.details(self.tr("{count} sub cards: choose one, then the amount.").format(
             count=len(rows)) if rows else self.tr("No sub card yet: F5 issues some."))
 
-    def on_data_table_row_selected(self, event) -> None:
-        self.query_one("#amount").focus()
-
-    def chosen(self) -> sub_cards.SubCardRow | None:
-        row = row_under_cursor(self.query_one(DataTable), self.rows)
-        if row is None:
-            self.say(self.tr("Choose a sub card in the table first."), error=True)
-        return row
-
-    def submit(self) -> None:
-        row = self.chosen()
-        amount = self.money("amount") if row is not None else None
-        if amount is None:
-            return
+    def act(self, row: sub_cards.SubCardRow, amount: int) -> None:
         signed = amount if self.value("direction") == "to_sub" else -amount
         self.call(self._allocated, transfers.allocate, self.app.session,
                   main_number=self.card.number, sub_number=row.number, amount=signed,

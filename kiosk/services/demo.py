@@ -55,6 +55,8 @@ CARDS = {
     # ¥300 kept on it (reactivated at card services), one holding ¥800 (its limit ¥1,000).
     "888800000000009": ("SV", 30000, 0, 0, None, None),
     "888800000000010": ("SV", 80000, 0, 0, None, None),
+    # The outlet's own vehicle card (内部卡): ¥2,000 of the chain's internal funds.
+    "888800000000011": ("INT", 200000, 0, 0, None, None),
 }
 EXPIRED_CARDS = ("888800000000009",)
 # Orders of the insurer's channel (泰康) verified at the counter: order no -> fen. The
@@ -125,9 +127,10 @@ def _products(outlet: models.Outlet, today: dt.date) -> dict[str, models.CardPro
              spend_order="proportional"),
         dict(code="YB", name="亿保卡", kind="insurance", issuer="亿保",
              forbidden_categories="保健品", signature_required=True),
+        dict(code="INT", name="内部卡", kind="internal", prepaid=False),
     ]
     products = {spec["code"]: models.CardProduct.create(**spec) for spec in specs}
-    for code in ("SV", "INS", "MEM", "CORP"):  # 亿保卡 is not opened here: 无匹配卫生机构
+    for code in ("SV", "INS", "MEM", "CORP", "INT"):  # not 亿保卡: 无匹配卫生机构
         models.OutletProduct.create(outlet=outlet, product=products[code])
     models.Promotion.create(product=products["SV"], name="充500送50", min_amount=50000,
                             bonus=5000, starts_on=today - dt.timedelta(days=30),
@@ -203,6 +206,8 @@ def _opening_balance(system: Session, card: models.Card, principal: int, bonus: 
         accounts = card_accounts(card)
         if card.product.kind == "insurance":
             source = issuer_account(card.product.issuer, "issuer_funding")
+        elif card.product.kind == "internal":  # the chain's own money
+            source = till_account(card.outlet_id, None, "internal_funds")
         else:
             source = till_account(card.outlet_id, None, "migration_suspense")
         posting.move(source, accounts["principal"], principal)

@@ -95,6 +95,12 @@ KINDS = {kind.name: kind for kind in (
                   N_("SUB CARDS ISSUED")),
     OperationKind("sub_card_upgrade", permissions.CARD_MANAGE, N_("sub card upgrade"),
                   N_("SUB CARD UPGRADED TO MAIN CARD")),
+    # Internal cards (services/internal_cards.py): the chain's own money, loaded and
+    # settled by finance.
+    OperationKind("internal_load", permissions.FINANCE, N_("internal card load"),
+                  N_("INTERNAL CARD LOAD")),
+    OperationKind("internal_settlement", permissions.FINANCE,
+                  N_("internal card settlement"), N_("INTERNAL CARD SETTLEMENT")),
 )}
 
 REVERSING = tuple(kind.name for kind in KINDS.values() if kind.reverses or kind.reverses_any)

@@ -45,10 +45,12 @@ def _outlet(code: str) -> models.Outlet:
 
 def _card_entries(outlet: models.Outlet):
     """Entries on the outlet's cards' balances; insurance cards' balances are the
-    issuer's money, not the outlet's stored value, and stay out."""
+    issuer's money and internal cards' the chain's own, not the outlet's stored value:
+    they stay out."""
     E, A, C, P = models.JournalEntry, models.Account, models.Card, models.CardProduct
     return (E.select().join(A).join(C, on=(A.card == C.id)).join(P)
-            .where(C.outlet == outlet, A.kind.in_(BALANCE_KINDS), P.kind != "insurance"))
+            .where(C.outlet == outlet, A.kind.in_(BALANCE_KINDS),
+                   P.kind.not_in(models.OUTSIDE_STORED_VALUE)))
 
 
 def daily_balance_ledger(session: Session, outlet_code: str, first: dt.date,

@@ -6,7 +6,8 @@ a closed month is the same whenever it is made again):
 - the outlet's cards' stored value (principal, bonus): opening, in, out, closing, and
   the deposits they hold at the month's end;
 - the money through the outlet's tills by tender (in positive, out negative);
-- the cheques still waiting to clear of those received by the month's end.
+- the cheques still waiting to clear of those received by the month's end;
+- the internal cards' principal (the chain's own money): opening, in, out, closing.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from kiosk.services.business_date import month_bounds
 from kiosk.services.ledgers import BALANCE_KINDS
 from kiosk.services.session import Session
 from kiosk.store import models
+from kiosk.store import internal_cards as internal_store
 from kiosk.store import operations as operation_store
 
 
@@ -44,6 +46,9 @@ class MonthReport:
     tills: list[tuple[str, int]] = field(default_factory=list)  # tender, net fen in
     tender_names: dict[str, str] = field(default_factory=dict)  # code -> the chain's name
     cheques_waiting: tuple[int, int] = (0, 0)  # count, fen
+    # The internal cards' principal (内部卡, the chain's own money, kept apart from the
+    # stored value above): opening, in, out, closing.
+    internal_cards: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     def as_table(self) -> Table:
         """The report as finance's table: labels are message ids, money is fen (a
@@ -59,6 +64,8 @@ class MonthReport:
             rows += [(names[kind], step, None, None, amount)
                      for step, amount in zip(steps, figures)]
         rows.append((N_("Stored value"), N_("Deposits held"), None, None, self.deposits_held))
+        rows += [(N_("Internal cards"), step, None, None, amount)
+                 for step, amount in zip(steps, self.internal_cards)]
         for tender, amount in self.tills:
             known = TENDERS_BY_KIND.get(tender)
             rows.append((N_("Tills"), known, None if known else
@@ -94,7 +101,8 @@ def build(outlet_id: int, month: str) -> MonthReport:
         stored_value=_stored_value(outlet_id, first, last),
         deposits_held=_deposits(outlet_id, last), tills=_tills(outlet_id, first, last),
         tender_names={row.code: row.name for row in models.Tender.select()},
-        cheques_waiting=_cheques_waiting(outlet_id, last))
+        cheques_waiting=_cheques_waiting(outlet_id, last),
+        internal_cards=internal_store.month_figures(outlet_id, first, last))
 
 
 def _operations(outlet_id: int, first: dt.date, last: dt.date) -> list[tuple[str, int, int]]:
@@ -107,10 +115,12 @@ def _operations(outlet_id: int, first: dt.date, last: dt.date) -> list[tuple[str
 
 def _card_entries(outlet_id: int, account_kinds):
     """Entries on the balances of the outlet's cards; an insurance card's balance is its
-    issuer's money and stays out (as in the store ledgers)."""
+    issuer's money and an internal card's the chain's own: they stay out (as in the store
+    ledgers)."""
     E, A, C, P = models.JournalEntry, models.Account, models.Card, models.CardProduct
     return (E.select().join(A).join(C, on=(A.card == C.id)).join(P)
-            .where(C.outlet == outlet_id, A.kind.in_(account_kinds), P.kind != "insurance"))
+            .where(C.outlet == outlet_id, A.kind.in_(account_kinds),
+                   P.kind.not_in(models.OUTSIDE_STORED_VALUE)))
 
 
 def _stored_value(outlet_id: int, first: dt.date, last: dt.date

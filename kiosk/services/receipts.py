@@ -86,6 +86,9 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
                        ("bonus_after", N_("Bonus balance"))):
         if key in data:
             rows.append((tr(label), receipt_money(data[key])))
+    if "used" in data:  # an internal card's settlement
+        rows.append((tr("Used since last settled"), receipt_money(data["used"])))
+        rows.append((tr("Given back"), receipt_money(data["returned"])))
     if "account_after" in data:  # a customer's account: below zero is owed
         rows.append((tr("Account balance"), receipt_money(data["account_after"])))
     if data.get("invoice_title"):

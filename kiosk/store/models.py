@@ -162,7 +162,10 @@ class Customer(BaseModel):
 
 
 SPEND_ORDERS = ("principal_first", "bonus_first", "proportional")
-PRODUCT_KINDS = ("stored_value", "membership", "insurance", "fuel")
+PRODUCT_KINDS = ("stored_value", "membership", "insurance", "fuel", "internal")
+# Cards whose balances are not customers' stored value: an insurer's money, or the
+# chain's own on its internal cards (内部卡); reports of stored value leave them out.
+OUTSIDE_STORED_VALUE = ("insurance", "internal")
 
 
 class MemberChange(BaseModel):
@@ -273,7 +276,8 @@ class CardChange(BaseModel):
 ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit", "outlet_cash", "outlet_bank",
                  "outlet_sales", "issuer_receivable", "promotion_expense", "points_issued",
                  "migration_suspense", "fee_income", "refund_payable", "points_redeemed",
-                 "points_expired", "customer_funds")
+                 "points_expired", "customer_funds", "internal_funds", "internal_use",
+                 "internal_expense")
 
 
 class Account(BaseModel):
@@ -721,10 +725,33 @@ class AllocationTemplateLine(BaseModel):
         indexes = ((("template", "card"), True),)
 
 
+class InternalSettlement(BaseModel):
+    """内部卡结算: what an internal card used (its charges less their refunds, each
+    counted once: InternalSettledUse) up to a business date, booked as the chain's own
+    expense; what was left on the card may go back to the internal funds."""
+
+    card = pw.ForeignKeyField(Card, backref="settlements")
+    outlet = pw.ForeignKeyField(Outlet)
+    operation = pw.ForeignKeyField(Operation, unique=True)
+    through_date = pw.DateField()
+    used = pw.BigIntegerField()
+    returned = pw.BigIntegerField(default=0)
+    created_at = pw.DateTimeField(default=utc_now)
+
+
+class InternalSettledUse(BaseModel):
+    """A charge or refund of an internal card, counted by the settlement that booked it
+    (once: an operation committed late is simply counted by the next one)."""
+
+    settlement = pw.ForeignKeyField(InternalSettlement, backref="uses")
+    operation = pw.ForeignKeyField(Operation, unique=True)
+
+
 ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLoginChange,
               Member, MemberChange, Customer, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
               JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditChain, AuditEvent, BatchList,
               BatchLine, InsuranceTransfer, LegacyCard, VerificationCode, Reconciliation,
               Policy, Tender, StockMove, StockMoveCard, ChannelOrder, InsurerFile,
               InsurerFileLine, PosTerminal, PosRequest, Cheque, PrepaidSale,
-              AllocationTemplate, AllocationTemplateLine, CardChange]
+              AllocationTemplate, AllocationTemplateLine, CardChange, InternalSettlement,
+              InternalSettledUse]

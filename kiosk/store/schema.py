@@ -26,11 +26,13 @@ FUEL_MODELS = (models.Cheque,)
 PREPAID_MODELS = (models.PrepaidSale,)
 TEMPLATE_MODELS = (models.AllocationTemplate, models.AllocationTemplateLine)
 CARD_DETAIL_MODELS = (models.CardChange,)
+INTERNAL_CARD_MODELS = (models.InternalSettlement, models.InternalSettledUse)
 # The customer table is in version 1 for a new store (its cards point at it from the
 # start); migration 14 creates it in a store made before.
 LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS,
                 models.Reconciliation, *SET_UP_MODELS, *POS_MODELS, *FUEL_MODELS,
-                *PREPAID_MODELS, *TEMPLATE_MODELS, *CARD_DETAIL_MODELS)
+                *PREPAID_MODELS, *TEMPLATE_MODELS, *CARD_DETAIL_MODELS,
+                *INTERNAL_CARD_MODELS)
 CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
@@ -217,6 +219,8 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (13, _outlet_keys),
     (14, _customers),
     (15, _card_details),
+    # Internal cards (内部卡): their settlements and the uses each counted.
+    (16, lambda db: db.create_tables(INTERNAL_CARD_MODELS, safe=True)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
