@@ -59,8 +59,8 @@ def operator_session(ctx: click.Context):
 
 def _only_outlet_code() -> str:
     """The outlet of a store with one (the first run makes the head office)."""
-    from kiosk.store import models
-    codes = [outlet.code for outlet in models.Outlet.select(models.Outlet.code).limit(2)]
+    from kiosk.services import directory
+    codes = directory.outlet_codes(limit=2)
     if len(codes) != 1:
         raise InvalidInput(N_("Which outlet? Set outlet_code in kiosk.toml or KIOSK_OUTLET."))
     return codes[0]
@@ -154,10 +154,10 @@ def export(ctx: click.Context, day, folder: Path, outlets: tuple[str, ...]) -> N
     """Write the nightly export of one business date (atomic, byte-identical on rerun)."""
     from kiosk.services import export as exporting
     from kiosk.services.bootstrap import system_session
-    from kiosk.store import models
+    from kiosk.services import directory
     runtime = _report_runtime(ctx)
     session = system_session(runtime)
-    codes = outlets or [outlet.code for outlet in models.Outlet.select().order_by(models.Outlet.code)]
+    codes = outlets or directory.outlet_codes()
     for code in codes:
         result = exporting.export_day(session, code, day, folder)
         click.echo(f"{code} {day}: {result.rows} rows -> "
@@ -269,8 +269,8 @@ def ledger() -> None:
 
 
 def _outlet_code(outlet: str | None) -> str:
-    from kiosk.store import models
-    return outlet or models.Outlet.select().order_by(models.Outlet.id).first().code
+    from kiosk.services import directory
+    return outlet or directory.first_outlet_code()
 
 
 def _write_table(ctx: click.Context, table, path: Path | None) -> None:

@@ -198,14 +198,12 @@ def _translator(settings: Settings | None) -> Translate:
 def _message(error: Exception, settings: Settings | None) -> tuple[KioskError | None, bool]:
     """The error as a message a person can act on, and whether it was foreseen (no
     traceback needed); (None, False) for a failure nobody foresaw."""
-    import peewee
-
-    from kiosk.store.failures import unavailable
+    from kiosk.store.failures import STORE_ERRORS, unavailable
     if isinstance(error, KioskError):
         return error, True
     if isinstance(error, OSError):
         return from_os_error(error), False
-    if isinstance(error, (peewee.DatabaseError, peewee.InterfaceError)):
+    if isinstance(error, STORE_ERRORS):
         return unavailable(error, settings.db_url if settings else "-"), False
     return None, False
 

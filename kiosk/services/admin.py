@@ -9,12 +9,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, fields
 
-import peewee as pw
-
 from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.services import audit, operators, permissions
 from kiosk.services.session import Session
-from kiosk.store import models
+from kiosk.store import catalog, failures, models, outlets
+from kiosk.store import settings as settings_store
+from kiosk.store import operators as operator_store
 from kiosk.store.db import database
 
 _OUTLET_CODE = re.compile(r"\d{8}")
@@ -26,22 +26,21 @@ def _admin(session: Session) -> None:
 
 
 def _outlet(code: str) -> models.Outlet:
-    outlet = models.Outlet.get_or_none(models.Outlet.code == code)
+    outlet = outlets.by_code(code)
     if outlet is None:
         raise NotFound(N_("No outlet with code {code}."), code=code[:8])
     return outlet
 
 
 def _product(code: str) -> models.CardProduct:
-    product = models.CardProduct.get_or_none(models.CardProduct.code == code)
+    product = catalog.product_by_code(code)
     if product is None:
         raise NotFound(N_("No card product {code}."), code=code[:20])
     return product
 
 
 def _operator(outlet_code: str, login_id: str) -> models.Operator:
-    operator = models.Operator.get_or_none(models.Operator.outlet == _outlet(outlet_code),
-                                           models.Operator.login_id == login_id)
+    operator = operator_store.at_outlet(_outlet(outlet_code).id, login_id)
     if operator is None:
         raise NotFound(N_("No operator {login_id} at outlet {code}."), login_id=login_id[:30],
                        code=outlet_code[:8])
@@ -66,11 +65,11 @@ def save_outlet(session: Session, details: OutletDetails) -> None:
     _admin(session)
     values = checked_outlet(details)
     with database.atomic():
-        existing = models.Outlet.get_or_none(models.Outlet.code == details.code)
+        existing = outlets.by_code(details.code)
         if existing is None:
-            models.Outlet.create(**values)
+            outlets.add(**values)
         else:
-            models.Outlet.update(values).where(models.Outlet.id == existing.id).execute()
+            outlets.change(existing.id, **values)
         audit.append(session, "outlet.save", subject=f"outlet:{details.code}",
                      details={"new": existing is None})
 
@@ -94,7 +93,7 @@ def checked_outlet(details: OutletDetails) -> dict:
 def set_outlet_active(session: Session, code: str, active: bool) -> None:
     _admin(session)
     with database.atomic():
-        models.Outlet.update(active=active).where(models.Outlet.id == _outlet(code).id).execute()
+        outlets.change(_outlet(code).id, active=active)
         audit.append(session, "outlet.active", subject=f"outlet:{code}",
                      details={"active": active})
 
@@ -106,10 +105,9 @@ def open_product(session: Session, outlet_code: str, product_code: str, opened: 
     outlet, product = _outlet(outlet_code), _product(product_code)
     with database.atomic():
         if opened:
-            models.OutletProduct.get_or_create(outlet=outlet, product=product)
+            catalog.open_product(outlet.id, product.id)
         else:
-            models.OutletProduct.delete().where(models.OutletProduct.outlet == outlet,
-                                                models.OutletProduct.product == product).execute()
+            catalog.close_product(outlet.id, product.id)
         audit.append(session, "outlet.product", subject=f"outlet:{outlet_code}",
                      details={"product": product_code, "opened": opened})
 
@@ -128,15 +126,14 @@ def set_terminal(session: Session, outlet_code: str, code: str, *, name: str | N
                  active: bool | None = None) -> None:
     """Rename a terminal or take it out of use (its journal stays)."""
     _admin(session)
-    terminal = models.Terminal.get_or_none(models.Terminal.outlet == _outlet(outlet_code),
-                                           models.Terminal.code == code)
+    terminal = outlets.terminal(_outlet(outlet_code).id, code)
     if terminal is None:
         raise NotFound(N_("No terminal {code} at outlet {outlet}."), code=code[:20],
                        outlet=outlet_code[:8])
     changes = {key: value for key, value in (("name", name), ("active", active))
                if value is not None}
     with database.atomic():
-        models.Terminal.update(changes).where(models.Terminal.id == terminal.id).execute()
+        outlets.change_terminal(terminal.id, **changes)
         audit.append(session, "terminal.change", subject=f"terminal:{outlet_code}/{code}",
                      details=changes)
 
@@ -146,8 +143,8 @@ def add_terminal(session: Session, outlet_code: str, code: str, name: str = "") 
     check_terminal_code(code)
     with database.atomic():
         try:
-            models.Terminal.create(outlet=_outlet(outlet_code), code=code, name=name[:50])
-        except pw.IntegrityError:
+            outlets.add_terminal(_outlet(outlet_code).id, code, name[:50])
+        except failures.CONSTRAINT_BROKEN:
             raise InvalidInput(N_("Terminal {code} already exists."), code=code) from None
         audit.append(session, "terminal.add", subject=f"terminal:{outlet_code}/{code}")
 
@@ -158,13 +155,13 @@ def add_operator(session: Session, outlet_code: str, login_id: str, name: str, r
     """A new operator with a one-time password, changed at first login."""
     _admin(session)
     check_login_id(login_id)
-    if models.Role.get_or_none(models.Role.name == role) is None:
+    if operator_store.role_named(role) is None:
         raise NotFound(N_("No role {role}."), role=role[:30])
     try:
         operators.create_operator(session, outlet=_outlet(outlet_code), login_id=login_id,
                                   name=name[:50], role=role, password=password,
                                   must_change=True)
-    except pw.IntegrityError:
+    except failures.CONSTRAINT_BROKEN:
         raise InvalidInput(N_("Login id {login_id} is taken at this outlet."),
                            login_id=login_id) from None
 
@@ -180,7 +177,7 @@ def set_operator_active(session: Session, outlet_code: str, login_id: str,
 
 
 def change_role(session: Session, outlet_code: str, login_id: str, role: str) -> None:
-    found = models.Role.get_or_none(models.Role.name == role)
+    found = operator_store.role_named(role)
     if found is None:
         raise NotFound(N_("No role {role}."), role=role[:30])
     _change_operator(session, outlet_code, login_id, "operator.role", role=found.id)
@@ -192,7 +189,7 @@ def _change_operator(session: Session, outlet_code: str, login_id: str, action: 
     _admin(session)
     operator = _operator(outlet_code, login_id)
     with database.atomic():
-        models.Operator.update(changes).where(models.Operator.id == operator.id).execute()
+        operator_store.change(operator.id, **changes)
         audit.append(session, action, subject=f"operator:{login_id}", details=changes)
     permissions.forget(operator.id)
 
@@ -216,13 +213,12 @@ def change_login_id(session: Session, outlet_code: str, old: str, new: str) -> N
     operator = _operator(outlet_code, old)
     with database.atomic():
         try:
-            models.Operator.update(login_id=new).where(models.Operator.id == operator.id).execute()
-        except pw.IntegrityError:
+            operator_store.change(operator.id, login_id=new)
+        except failures.CONSTRAINT_BROKEN:
             raise InvalidInput(N_("Login id {login_id} is taken at this outlet."),
                                login_id=new) from None
-        models.OperatorLoginChange.create(operator=operator, old_login_id=old, new_login_id=new,
-                                          changed_at=session.now(),
-                                          changed_by=session.actor.operator_id)
+        operator_store.record_login_change(operator.id, old, new, session.now(),
+                                           session.actor.operator_id)
         audit.append(session, "operator.login_id", subject=f"operator:{new}",
                      details={"old": old})
 
@@ -233,14 +229,12 @@ def grant(session: Session, role: str, permission: str, granted: bool = True) ->
     if permission not in permissions.ALL:
         raise InvalidInput(N_("Unknown permission {permission}; the permissions are {known}."),
                            permission=permission[:40], known=", ".join(permissions.ALL))
-    row, _ = models.Role.get_or_create(name=role, defaults={"title": role})
+    row = operator_store.ensure_role(role, title=role)
     with database.atomic():
         if granted:
-            models.RolePermission.get_or_create(role=row, permission=permission)
+            operator_store.grant(row.id, permission)
         else:
-            models.RolePermission.delete().where(models.RolePermission.role == row,
-                                                 models.RolePermission.permission == permission
-                                                 ).execute()
+            operator_store.revoke(row.id, permission)
         audit.append(session, "role.grant" if granted else "role.revoke",
                      subject=f"role:{role}", details={"permission": permission})
 
@@ -275,15 +269,14 @@ def save_product(session: Session, code: str, **changes) -> None:
     if changes.get("kind") == "internal":  # the chain's own cards are never sold
         changes["prepaid"] = False
     with database.atomic():
-        existing = models.CardProduct.get_or_none(models.CardProduct.code == code)
+        existing = catalog.product_by_code(code)
         _check_prepaid_validity(existing, changes)
         if existing is None:
             if not {"name", "kind"} <= set(changes):
                 raise InvalidInput(N_("A new product needs a name and a kind."))
-            models.CardProduct.create(code=code, **changes)
+            catalog.add_product(code=code, **changes)
         elif changes:
-            models.CardProduct.update(changes).where(
-                models.CardProduct.id == existing.id).execute()
+            catalog.change_product(existing.id, **changes)
         audit.append(session, "product.save", subject=f"product:{code}",
                      details={"fields": sorted(changes)})
 
@@ -309,9 +302,9 @@ def add_promotion(session: Session, product_code: str, name: str, min_amount: in
         raise InvalidInput(N_("A promotion needs a name, positive amounts and an end after "
                               "its start."))
     with database.atomic():
-        models.Promotion.create(product=_product(product_code), name=name[:50],
-                                min_amount=min_amount, bonus=bonus, starts_on=starts_on,
-                                ends_on=ends_on)
+        catalog.add_promotion(product=_product(product_code).id, name=name[:50],
+                              min_amount=min_amount, bonus=bonus, starts_on=starts_on,
+                              ends_on=ends_on)
         audit.append(session, "promotion.add", subject=f"product:{product_code}",
                      details={"name": name, "min": min_amount, "bonus": bonus})
 
@@ -331,14 +324,14 @@ def save_tender(session: Session, code: str, name: str, account_kind: str = "",
     if not name.strip() or len(name) > 30:
         raise InvalidInput(N_("A name has 1 to {most} characters."), most=30)
     with database.atomic():
-        existing = models.Tender.get_or_none(models.Tender.code == code)
+        existing = settings_store.tender(code)
         account_kind = account_kind or (existing.account_kind if existing else "")
         if not _TILL_ACCOUNT.fullmatch(account_kind):
             raise InvalidInput(N_("A till account is written outlet_ and a few small letters, "
                                   "e.g. outlet_cash."))
         values = {"name": name.strip(), "account_kind": account_kind, "active": active}
         if existing is None:
-            models.Tender.create(code=code, **values)
+            settings_store.add_tender(code=code, **values)
         else:
-            models.Tender.update(values).where(models.Tender.id == existing.id).execute()
+            settings_store.change_tender(existing.id, **values)
         audit.append(session, "tender.save", subject=f"tender:{code}", details=values)

@@ -24,7 +24,7 @@ from kiosk.services.business_date import business_date, current_business_date
 from kiosk.services.secrets import Sealer
 from kiosk.services.session import Session
 from kiosk.store import audit as audit_store
-from kiosk.store import models
+from kiosk.store import models, outlets, settings
 from kiosk.store.db import database, store_key
 
 GENESIS_HASH = "0" * 64
@@ -105,7 +105,7 @@ def append(session: Session, action: str, *, subject: str = "",
             else current_business_date(session)
         chain = _chain_id(session, name)
         head_seq, head_hash = audit_store.lock_head(chain)
-        event = models.AuditEvent(
+        event = audit_store.new_event(
             chain=chain, seq=head_seq + 1, at=session.now(), action=action, subject=subject,
             operation=operation, details=canonical_json(details or {}), business_date=day,
             prev_hash=head_hash, outlet_code=info.outlet_code,
@@ -181,17 +181,16 @@ def adopt_unkeyed_events(sealer: Sealer) -> int:
     (plain SHA-256) and carry its events, in order, into one keyed chain. Refused if
     the old chain is broken: keying it would launder the tampering. Returns how many
     events were adopted."""
-    stored = models.Meta.get_or_none(models.Meta.key == FORMAT_KEY)
-    if stored is not None and stored.value == KEYED_FORMAT:
+    if settings.fact(FORMAT_KEY) == KEYED_FORMAT:
         return 0
     with database.atomic():
         events = list(audit_store.unchained_events())
         _check_legacy(events)
         chain = audit_store.chain_id(LEGACY_CHAIN, None, GENESIS_HASH,
                                      head_seal(sealer, LEGACY_CHAIN, 0, GENESIS_HASH))
-        prev, outlets = GENESIS_HASH, {o.code: o for o in models.Outlet.select()}
+        prev, by_code = GENESIS_HASH, {o.code: o for o in outlets.every_outlet()}
         for event in events:
-            outlet = outlets.get(event.outlet_code)
+            outlet = by_code.get(event.outlet_code)
             event.business_date = outlet and business_date(event.at, outlet.time_zone,
                                                            outlet.day_boundary)
             new_hash = event_hash(sealer, prev, hashed_fields(event, LEGACY_CHAIN))
@@ -200,9 +199,7 @@ def adopt_unkeyed_events(sealer: Sealer) -> int:
         if events:
             audit_store.move_head(chain, events[-1].seq, prev,
                                   head_seal(sealer, LEGACY_CHAIN, events[-1].seq, prev))
-        models.Meta.insert(key=FORMAT_KEY, value=KEYED_FORMAT).on_conflict(
-            conflict_target=[models.Meta.key], update={models.Meta.value: KEYED_FORMAT}
-        ).execute()
+        settings.set_fact(FORMAT_KEY, KEYED_FORMAT)
     return len(events)
 
 

@@ -13,16 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import peewee as pw
-
 from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.money import FEN_PER_YUAN, format_yuan, parse_yuan
 from kiosk.services import audit, permissions, prepaid, reviewed_lists, tenders
 from kiosk.services.recharge import recharge
 from kiosk.services.reviewed_lists import STATUS_NAMES, RunReport  # noqa: F401 (re-exported)
 from kiosk.services.session import Session
+from kiosk.store import batch_lists as batch_store
 from kiosk.store import models
-from kiosk.store import reviewed_lists as list_store
+from kiosk.store import operators as operator_store
 from kiosk.store.db import database
 from kiosk.tables import Problem, looks_like_header
 from kiosk.text import plain_text
@@ -64,18 +63,7 @@ def parse_list(path: str | Path, *, line_most: int, list_most: int
 
 
 def _card_problems(rows: list[tuple[int, str, int]]) -> list[Problem]:
-    found, principal = {}, {}
-    numbers = [number for _, number, _ in rows]
-    for start in range(0, len(numbers), 500):
-        query = (models.Card.select(models.Card.number, models.Card.status,
-                                    models.Card.anonymous, models.CardProduct.kind,
-                                    models.CardProduct.prepaid)
-                 .join(models.CardProduct).where(models.Card.number.in_(numbers[start:start + 500])))
-        found.update({card.number: card for card in query})
-        principal.update(models.Account.select(models.Card.number, models.Account.balance)
-                         .join(models.Card).where(
-                             models.Card.number.in_(numbers[start:start + 500]),
-                             models.Account.kind == "principal").tuples())
+    found, principal = batch_store.cards_for_recharge([number for _, number, _ in rows])
     problems = []
     for line, number, amount in rows:
         card = found.get(number)
@@ -122,13 +110,12 @@ def import_list(session: Session, path: str | Path, *, name: str, tender: str = 
         raise RepeatedList(number=earlier.id, name=earlier.name,
                            date=earlier.created_at.date().isoformat())
     with database.atomic():
-        batch = models.BatchList.create(
+        batch = batch_store.add(
+            [{"line_no": line, "card_number": number, "amount": amount}
+             for line, number, amount in rows],
             outlet=session.actor.outlet_id, name=name, tender=tender,
             created_by=session.actor.operator_id, created_at=session.now(),
             total=sum(amount for _, _, amount in rows))
-        models.BatchLine.insert_many(
-            [{"batch": batch.id, "line_no": line, "card_number": number, "amount": amount}
-             for line, number, amount in rows]).execute()
         audit.append(session, "batch.import", subject=f"batch:{batch.id}",
                      details={"lines": len(rows), "total": batch.total})
     return batch.id
@@ -137,13 +124,10 @@ def import_list(session: Session, path: str | Path, *, name: str, tender: str = 
 def _same_list(outlet_id: int, rows) -> models.BatchList | None:
     """A list of this outlet, not voided or withdrawn, with exactly these lines."""
     wanted = [(number, amount) for _, number, amount in rows]
-    candidates = models.BatchList.select().where(
-        models.BatchList.outlet == outlet_id,
-        models.BatchList.total == sum(amount for _, amount in wanted),
-        models.BatchList.status.not_in(("void", "withdrawn"))).order_by(models.BatchList.id)
-    for candidate in candidates:
-        lines = [(line.card_number, line.amount) for line in
-                 candidate.lines.order_by(models.BatchLine.line_no)]
+    for candidate in batch_store.live_lists_totalling(
+            outlet_id, sum(amount for _, amount in wanted)):
+        lines = [(line.card_number, line.amount)
+                 for line in batch_store.lines_of(candidate.id)]
         if lines == wanted:
             return candidate
     return None
@@ -162,7 +146,7 @@ def _move(session: Session, batch_id: int, *, allowed: tuple[str, ...], to: str,
 
 
 def _locked_batch(session: Session, batch_id: int) -> models.BatchList:
-    batch = list_store.locked(models.BatchList, batch_id, session.actor.outlet_id)
+    batch = batch_store.locked(batch_id, session.actor.outlet_id)
     if batch is None:
         raise NotFound(N_("No batch list #{number} at this outlet."), number=batch_id)
     return batch
@@ -170,8 +154,7 @@ def _locked_batch(session: Session, batch_id: int) -> models.BatchList:
 
 def get_batch(session: Session, batch_id: int) -> models.BatchList:
     permissions.require(session, permissions.QUERY)
-    batch = models.BatchList.get_or_none(models.BatchList.id == batch_id,
-                                         models.BatchList.outlet == session.actor.outlet_id)
+    batch = batch_store.of_outlet(batch_id, session.actor.outlet_id)
     if batch is None:
         raise NotFound(N_("No batch list #{number} at this outlet."), number=batch_id)
     return batch
@@ -238,11 +221,10 @@ def run(session: Session, batch_id: int) -> RunReport:
                           tender=batch.tender, key=f"batch-{batch.id}-{line.line_no}",
                           batch_id=batch.id)
         if line.operation_id != result.operation_id:
-            models.BatchLine.update(operation=result.operation_id).where(
-                models.BatchLine.id == line.id).execute()
+            batch_store.record_line(line.id, result.operation_id)
         return result
 
-    report = reviewed_lists.run_lines(batch.lines.order_by(models.BatchLine.line_no),
+    report = reviewed_lists.run_lines(batch_store.lines_of(batch.id),
                                       lambda line: line.line_no, post)
     if not report.failed and batch.status != "run":
         _move(session, batch.id, allowed=("reviewed",), to="run", action="batch.run")
@@ -252,16 +234,10 @@ def run(session: Session, batch_id: int) -> RunReport:
 def summaries(session: Session, *, limit: int = 50) -> list[BatchSummary]:
     """The outlet's latest lists with their line counts, in three queries."""
     permissions.require(session, permissions.QUERY)
-    batches = list(models.BatchList.select().where(
-        models.BatchList.outlet == session.actor.outlet_id)
-        .order_by(models.BatchList.id.desc()).limit(limit))
-    L = models.BatchLine
-    counts = {batch: (lines, posted) for batch, lines, posted in
-              L.select(L.batch, pw.fn.COUNT(L.id), pw.fn.COUNT(L.operation))
-              .where(L.batch.in_([b.id for b in batches])).group_by(L.batch).tuples()}
-    logins = dict(models.Operator.select(models.Operator.id, models.Operator.login_id).where(
-        models.Operator.id.in_({b.created_by_id for b in batches} |
-                               {b.reviewed_by_id for b in batches})).tuples())
+    batches = batch_store.latest(session.actor.outlet_id, limit)
+    counts = batch_store.line_counts(b.id for b in batches)
+    logins = operator_store.login_ids([b.created_by_id for b in batches]
+                                      + [b.reviewed_by_id for b in batches])
     return [BatchSummary(b.id, b.name, b.status, counts.get(b.id, (0, 0))[0], b.total,
                          counts.get(b.id, (0, 0))[1], logins.get(b.created_by_id, ""),
                          logins.get(b.reviewed_by_id, "")) for b in batches]

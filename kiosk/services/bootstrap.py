@@ -10,8 +10,7 @@ from kiosk.logs import setup_logging
 from kiosk.services import audit, permissions
 from kiosk.services.secrets import Hasher, Sealer, bind_pepper
 from kiosk.services.session import Actor, Runtime, Session
-from kiosk.store import db, schema
-from kiosk.store import models
+from kiosk.store import db, outlets, schema
 from kiosk.store.db import database
 
 
@@ -66,14 +65,11 @@ def check_home(home: Path, *, create: bool = False) -> None:
 
 def terminal_actor(outlet_code: str | None, terminal_code: str | None) -> Actor:
     """The system actor of this terminal: the configured outlet (or the only one)."""
-    query = models.Outlet.select().order_by(models.Outlet.id)
-    outlet = query.where(models.Outlet.code == outlet_code).first() if outlet_code \
-        else query.first()
+    outlet = outlets.by_code(outlet_code) if outlet_code else outlets.first()
     if outlet is None:
         raise NotFound(N_("Outlet {code} is not registered: run 'kiosk seed-demo' or "
                           "'kiosk admin outlet add'."), code=outlet_code or "-")
-    terminal = models.Terminal.get_or_none(models.Terminal.outlet == outlet,
-                                           models.Terminal.code == (terminal_code or ""))
+    terminal = outlets.terminal(outlet.id, terminal_code or "")
     return Actor(outlet_id=outlet.id, terminal_id=terminal.id if terminal else None)
 
 

@@ -20,7 +20,10 @@ from kiosk.services.session import Session
 from kiosk.services.tiers import tiers
 from kiosk.services.transfers import move_all_balances
 from kiosk.store import cards as card_store
-from kiosk.store import models
+from kiosk.store import sub_cards as sub_card_store
+from kiosk.store import journal, models
+from kiosk.store import members as member_store
+from kiosk.store import outlets as outlet_store
 from kiosk.store.db import database
 
 REPLACEMENT_REASONS = ("lost", "damaged", "upgrade")
@@ -55,7 +58,7 @@ def cancel_loss(session: Session, number: str, holder_check: str, printer=None) 
 
 
 def _check_holder(card: models.Card, holder_check: str) -> None:
-    member = models.Member.get_or_none(models.Member.id == card.member_id)
+    member = member_store.by_id(card.member_id)
     if (member is None or card.anonymous) and prepaid.is_prepaid(card.product):
         raise prepaid.PrepaidRuleBroken(N_("Loss rule (单用途商业预付卡管理办法): an anonymous "
                                            "card cannot be reported lost; only a named card "
@@ -160,8 +163,9 @@ def replace_card(session: Session, request: Replacement, *, key: str,
         old_now = card_store.locked(old.id)
         cards.ensure_move(old_now, CardStatus.REPLACED)
         card_store.set_status(old.id, CardStatus.REPLACED, replaced_by=new.id)
-        if models.Card.update(
-                status="active", member=old_now.member_id, anonymous=old_now.anonymous,
+        if not card_store.change_if(
+                new.id, "written", status="active", member=old_now.member_id,
+                anonymous=old_now.anonymous,
                 company=old_now.company, main_card=old_now.main_card_id,
                 pin_hash=old_now.pin_hash, pin_failures=0, pin_locked=old_now.pin_locked,
                 tier=tier, daily_limit=old_now.daily_limit,
@@ -170,12 +174,12 @@ def replace_card(session: Session, request: Replacement, *, key: str,
                 forbidden_categories=old_now.forbidden_categories,
                 expires_on=prepaid.expiry_for(new.product, anonymous=old_now.anonymous,
                                               today=posting.operation.business_date,
-                                              plain=expiry_date)).where(
-                models.Card.id == new.id, models.Card.status == "written").execute() != 1:
+                                              plain=expiry_date)):
             blank_card(session, new.number)
             raise InvalidInput(N_("Write the card (or read the smart card) before issuing "
                                   "it."))
-        models.Card.update(main_card=new.id).where(models.Card.main_card == old.id).execute()
+        card_store.move_sub_cards(old.id, new.id)
+        sub_card_store.move_templates(old.id, new.id)  # its allocation templates follow
         moved = move_all_balances(posting, old_now, card_store.locked(new.id))
         drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
         posting.move(drawer, till_account(session.actor.outlet_id,
@@ -237,9 +241,8 @@ def reset_pin(session: Session, number: str, new_pin: str = "", repeated: str = 
 def _set_pin_hash(session: Session, card: models.Card, pin_hash: str, action: str,
                   **details) -> None:
     with database.atomic():
-        models.Card.update(pin_hash=pin_hash, pin_failures=0, pin_checks=0,
-                           pin_locked=False).where(
-            models.Card.id == card.id).execute()
+        card_store.change(card.id, pin_hash=pin_hash, pin_failures=0, pin_checks=0,
+                          pin_locked=False)
         audit.append(session, action, subject=f"card:{card.number}", details=details)
 
 
@@ -268,8 +271,7 @@ def set_restrictions(session: Session, number: str, rules: Restrictions) -> None
     if not isinstance(rules.daily_limit, int) or rules.daily_limit < 0:
         raise MoneyError(N_("The daily limit is a positive amount, or 0 for none."))
     outlets = _comma_list(rules.allowed_outlets)
-    known = {o.code for o in models.Outlet.select(models.Outlet.code)
-             .where(models.Outlet.code.in_(outlets))} if outlets else set()
+    known = outlet_store.known_codes(outlets)
     for code in outlets:
         if code not in known:
             raise NotFound(N_("No outlet with code {code}."), code=code[:8])
@@ -283,20 +285,12 @@ def set_restrictions(session: Session, number: str, rules: Restrictions) -> None
               "forbidden_categories": ",".join(_comma_list(rules.forbidden_categories))}
     with database.atomic():
         card = cards.get_card(number)
-        models.Card.update(fields).where(models.Card.id == card.id).execute()
+        card_store.change(card.id, **fields)
         audit.append(session, "card.restrictions", subject=f"card:{card.number}",
                      details=fields)
 
 
 # -- clearing ---------------------------------------------------------------------------
-def _issued_on(card: models.Card):
-    """The business date the card was issued (None: issued before this system)."""
-    issue = (models.Operation.select(models.Operation.business_date)
-             .where(models.Operation.card == card.id, models.Operation.kind == "card_issue")
-             .order_by(models.Operation.id).first())
-    return issue.business_date if issue is not None else None
-
-
 @dataclass(frozen=True, kw_only=True)
 class ClearingResult(OperationResult):
     card_number: str
@@ -317,7 +311,7 @@ def clear_card(session: Session, number: str, *, key: str, review=None) -> Clear
     permissions.require(session, permissions.CARD_MANAGE)
     card = cards.get_card(number)
     if stored(key) is None:
-        prepaid.check_redemption(card, session.now().date(), _issued_on(card))
+        prepaid.check_redemption(card, session.now().date(), journal.issued_on(card.id))
     reviewer = require_review(session, review, permissions.CARD_MANAGE,
                               N_("Clearing a card"))
 
@@ -325,9 +319,8 @@ def clear_card(session: Session, number: str, *, key: str, review=None) -> Clear
         card_now = card_store.locked(card.id)
         cards.ensure_move(card_now, CardStatus.CLEARED)
         fee_percent = prepaid.check_redemption(card_now, posting.operation.business_date,
-                                               _issued_on(card_now))
-        if models.Card.select().where(models.Card.main_card == card.id,
-                                      models.Card.status == "active").exists():
+                                               journal.issued_on(card_now.id))
+        if card_store.has_active_sub_cards(card.id):
             raise InvalidInput(N_("Clear or replace its sub cards first."))
         card_store.set_status(card.id, CardStatus.CLEARED)
         accounts = card_accounts(card, lock=True)

@@ -18,6 +18,7 @@ from kiosk.services.business_date import local_time
 from kiosk.services.session import Session
 from kiosk.store import card_details as detail_store
 from kiosk.store import cards as card_store
+from kiosk.store import members as member_store
 from kiosk.store import models
 from kiosk.store import sub_cards as sub_card_store
 from kiosk.store.db import database
@@ -107,7 +108,7 @@ def change_details(session: Session, number: str, details: CardDetails, *,
             fields.update(member=holder.id, anonymous=False)
             if card_now.anonymous and prepaid.is_prepaid(card_now.product):
                 fields["expires_on"] = None  # a named prepaid card never expires
-        detail_store.update(card_now.id, fields)
+        card_store.change(card_now.id, **fields)
         detail_store.record_changes(card_now.id, changes, at=session.now(),
                                     operator_id=session.actor.operator_id,
                                     reviewer_id=reviewer)
@@ -120,7 +121,7 @@ def change_details(session: Session, number: str, details: CardDetails, *,
 def _holder(member_id: int | None, card: models.Card) -> models.Member | None:
     if member_id is None:
         return None
-    member = detail_store.member(member_id)
+    member = member_store.by_id(member_id)
     if member is None:
         raise NotFound(N_("No such member."))
     if prepaid.is_prepaid(card.product):
@@ -153,7 +154,7 @@ def copy_restrictions(session: Session, from_number: str, to_numbers: list[str])
     rules = detail_store.restrictions(source)
     with database.atomic():
         for card in targets:
-            detail_store.update(card.id, rules)
+            card_store.change(card.id, **rules)
             audit.append(session, "card.restrictions", subject=f"card:{card.number}",
                          details={**rules, "copied_from": source.number})
     return len(targets)

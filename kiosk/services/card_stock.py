@@ -23,8 +23,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import peewee as pw
-
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound, PermissionDenied
 from kiosk.hw.tracks import luhn_complete, luhn_ok
 from kiosk.services import audit, permissions
@@ -33,7 +31,7 @@ from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
 from kiosk.store import card_stock as stock_store
 from kiosk.store import cards as card_store
-from kiosk.store import models
+from kiosk.store import failures, models
 from kiosk.store.db import database
 from kiosk.tables import Problem, TableProblems, looks_like_header, read_rows
 
@@ -191,7 +189,7 @@ def _told_if_taken():
     """Numbers received by someone else meanwhile: said, not a traceback."""
     try:
         yield
-    except pw.IntegrityError:
+    except failures.CONSTRAINT_BROKEN:
         raise _just_taken() from None
 
 

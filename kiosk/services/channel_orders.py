@@ -16,15 +16,13 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import peewee as pw
-
 from kiosk.config import order_file_columns
 from kiosk.errors import KioskError, N_
 from kiosk.money import format_yuan
 from kiosk.services import audit, cards, channels, permissions
 from kiosk.services.session import Session
 from kiosk.store import channel_orders as order_store
-from kiosk.store import models
+from kiosk.store import failures, models
 from kiosk.store.channel_orders import CANCELLED, OPEN, REDEEMED
 from kiosk.store.db import database
 from kiosk.tables import Problem, TableProblems
@@ -67,7 +65,7 @@ def import_orders(session: Session, *, channel: str, path: str | Path) -> Import
             audit.append(session, "channel.import", subject=f"channel:{channel}",
                          details={"imported": len(new), "already": len(already),
                                   "total": total, "file": digest})
-    except pw.IntegrityError:
+    except failures.CONSTRAINT_BROKEN:
         raise KioskError(N_("Another import of {channel}'s orders ran at the same time; "
                             "import the file again (no order is ever doubled)."),
                          channel=channel) from None

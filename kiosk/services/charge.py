@@ -36,6 +36,7 @@ from kiosk.services.session import Session
 from kiosk.store import cards as card_store
 from kiosk.store import channel_orders as order_store
 from kiosk.store import failures, ledger, models
+from kiosk.store import journal as journal_store
 from kiosk.store import operations as operation_store
 
 
@@ -334,12 +335,8 @@ def refunded_so_far(original: models.Operation) -> dict[str, int]:
 def other_tender_refunded(charge_ids: list[int]) -> dict[int, int]:
     """What the refunds of these split-payment charges gave back by the other tender."""
     back: dict[int, int] = {}
-    if not charge_ids:
-        return back
-    for refund in models.Operation.select(models.Operation.reverses, models.Operation.result)\
-            .where(models.Operation.reverses.in_(charge_ids), models.Operation.kind == "refund"):
-        back[refund.reverses_id] = back.get(refund.reverses_id, 0) + _load(refund).get(
-            "other_amount", 0)
+    for charge_id, result in journal_store.refund_results(charge_ids):
+        back[charge_id] = back.get(charge_id, 0) + json.loads(result).get("other_amount", 0)
     return back
 
 

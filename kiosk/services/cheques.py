@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import peewee as pw
-
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound, PermissionDenied
 from kiosk.services import cards, permissions, receipts
 from kiosk.services.accounts import card_accounts, till_account
@@ -22,7 +20,7 @@ from kiosk.services.operations import OperationResult, Posting, mask_card_number
 from kiosk.services.recharge import best_promotion
 from kiosk.services.session import Session
 from kiosk.store import cheques as cheque_store
-from kiosk.store import models
+from kiosk.store import failures, models
 
 STATUS_NAMES = {"received": N_("waiting to clear"), "cleared": N_("cleared"),
                 "bounced": N_("bounced")}
@@ -103,10 +101,10 @@ def receive(session: Session, *, card_number: str, amount: int, cheque_no: str, 
         day = posting.operation.business_date
         card_now = cards.locked_for_spending(card.id, day)
         _refuse_known(bank, cheque_no)
-        cheque_id = cheque_store.insert(models.Cheque(
+        cheque_id = cheque_store.insert(
             outlet=session.actor.outlet_id, card=card_now.id, amount=amount,
             cheque_no=cheque_no, bank=bank, drawer=drawer, status="received",
-            received=posting.operation.id, received_on=day))
+            received=posting.operation.id, received_on=day)
         data = {"cheque_id": cheque_id, "card_number": card_now.number, "amount": amount,
                 "cheque_no": cheque_no, "bank": bank}
         data["receipt_id"] = receipts.queue(session, posting.operation, card_now,
@@ -116,7 +114,7 @@ def receive(session: Session, *, card_number: str, amount: int, cheque_no: str, 
     try:
         outcome = perform(session, kind="cheque_received", key=key, request=request, run=run,
                           card=card, amount=amount, tender="cheque", memo=cheque_no)
-    except pw.IntegrityError:  # the same cheque received on two terminals at once
+    except failures.CONSTRAINT_BROKEN:  # the same cheque received on two terminals at once
         _refuse_known(bank, cheque_no)
         raise
     return ChequeReceived.of(outcome)

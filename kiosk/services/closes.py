@@ -12,8 +12,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import peewee as pw
-
 from kiosk.errors import KioskError, N_
 from kiosk.services import audit, month_report, permissions
 from kiosk.services.business_date import month_bounds
@@ -21,8 +19,10 @@ from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import Posting, perform
 from kiosk.services.session import Session
 from kiosk.services.verify import verify
-from kiosk.store import models
+from kiosk.store import closes as close_store
+from kiosk.store import models, settings
 from kiosk.store import operations as operation_store
+from kiosk.store import shifts as shift_store
 from kiosk.store.db import database
 
 
@@ -65,7 +65,7 @@ def shift_report(session: Session, shift_id: int | None = None) -> ShiftReport:
     shift_id = shift_id or session.actor.shift_id
     if shift_id is None:
         raise KioskError(N_("Your role opens no cash shift: there is nothing to close."))
-    shift = models.Shift.get_or_none(models.Shift.id == shift_id)
+    shift = shift_store.by_id(shift_id)
     if shift is None or shift.outlet_id != session.actor.outlet_id:
         raise KioskError(N_("There is no such shift at this outlet."))
     if shift.operator_id != session.actor.operator_id:
@@ -79,10 +79,9 @@ def _report(shift: models.Shift) -> ShiftReport:
     and the card sales less their refunds."""
     report = ShiftReport(shift.id, shift.operator.login_id, shift.business_date.isoformat())
     operations: dict[str, dict[str, int]] = defaultdict(lambda: {"count": 0, "amount": 0})
-    O = models.Operation
-    for op in O.select(O.kind, O.amount).where(O.shift == shift.id, O.kind != "shift_close"):
-        operations[op.kind]["count"] += 1
-        operations[op.kind]["amount"] += op.amount
+    for kind, amount in shift_store.operations_of(shift.id):
+        operations[kind]["count"] += 1
+        operations[kind]["amount"] += amount
     report.operations = dict(operations)
     report.by_tender = _till_money(shift.id)
     card_sales = operations["charge"]["amount"] - operations["refund"]["amount"]
@@ -95,19 +94,14 @@ def _report(shift: models.Shift) -> ShiftReport:
 def _till_money(shift_id: int) -> dict[str, int]:
     """Per tender, the net money into the till accounts (which go negative as money
     comes in)."""
-    E, O, A = models.JournalEntry, models.Operation, models.Account
-    till_kinds = {row.account_kind for row in models.Tender.select(models.Tender.account_kind)}
-    query = (E.select(O.tender, pw.fn.SUM(E.amount)).join(O).switch(E).join(A)
-             .where(O.shift == shift_id, A.kind.in_(till_kinds)).group_by(O.tender).tuples())
+    query = shift_store.till_money(shift_id, settings.till_account_kinds())
     return {tender or "-": -int(total) for tender, total in query if total}
 
 
 def _cash_moved(shift_id: int) -> int:
     """Cash in the drawer from this shift: the sum of its entries on cash accounts."""
-    E, O, A = models.JournalEntry, models.Operation, models.Account
-    total = (E.select(pw.fn.COALESCE(pw.fn.SUM(E.amount), 0)).join(O).switch(E).join(A)
-             .where(O.shift == shift_id, A.kind == "outlet_cash").scalar())
-    return -int(total or 0)  # the drawer account goes negative as cash comes in
+    # The drawer account goes negative as cash comes in.
+    return -shift_store.entries_on(shift_id, "outlet_cash")
 
 
 def close_shift(session: Session, *, key: str, shift_id: int | None = None) -> ShiftReport:
@@ -118,21 +112,20 @@ def close_shift(session: Session, *, key: str, shift_id: int | None = None) -> S
     shift_id = shift_id or session.actor.shift_id
     if shift_id is None:
         raise KioskError(N_("There is no open shift to close."))
-    shift = models.Shift.get_or_none(models.Shift.id == shift_id)
+    shift = shift_store.by_id(shift_id)
     if shift is None or shift.outlet_id != session.actor.outlet_id:
         raise KioskError(N_("There is no such shift at this outlet."))
     if shift.operator_id != session.actor.operator_id:
         permissions.require(session, permissions.DAY_CLOSE)
 
     def run(posting: Posting) -> dict:
-        if models.Shift.update(closed_at=session.now()).where(
-                models.Shift.id == shift_id, models.Shift.closed_at.is_null()).execute() != 1:
+        if not shift_store.close(shift_id, session.now()):
             raise KioskError(N_("This shift is already closed."))
         return {"shift_id": shift_id, "cash_expected": _cash_moved(shift_id)}
 
     perform(session, kind="shift_close", key=key, request={"shift": shift_id},
             run=run, memo=f"shift {shift_id}")
-    return _report(models.Shift.get_by_id(shift_id))
+    return _report(shift_store.by_id(shift_id))
 
 
 def abnormal_entries(sealer, outlet_id: int, day: dt.date) -> list[Finding]:
@@ -146,24 +139,16 @@ def _open_business(outlet_id: int, day: dt.date) -> list[Finding]:
     problems = [Finding(N_("shift #{number} of {login_id} is still open: close it (F6 here, "
                            "or F8 at its terminal)"),
                         {"number": shift.id, "login_id": shift.operator.login_id})
-                for shift in _open_shifts(outlet_id, day, with_business=True)]
-    queued = (models.Receipt.select().join(models.Operation)
-              .where(models.Operation.outlet == outlet_id,
-                     models.Operation.business_date == day,
-                     models.Receipt.status == "queued").count())
+                for shift in shift_store.open_shifts(outlet_id, day, with_business=True)]
+    queued = close_store.receipts_never_printed(outlet_id, day)
     if queued:
         problems.append(Finding(N_("{count} receipts never printed: print or cancel them "
                                    "(F4)"), {"count": queued}))
-    grey = models.Card.select().where(models.Card.outlet == outlet_id,
-                                      models.Card.status == "written").count()
+    grey = close_store.cards_left_written(outlet_id)
     if grey:
         problems.append(Finding(N_("{count} cards written but not issued: finish their "
                                    "issue"), {"count": grey}))
-    O = models.Operation
-    Original = O.alias()
-    double = (O.select().join(Original, on=(O.reverses == Original.id))
-              .where(O.outlet == outlet_id, O.business_date == day,
-                     Original.reverses.is_null(False)).count())
+    double = close_store.reversals_of_reversals(outlet_id, day)
     if double:
         problems.append(Finding(N_("{count} reversals of reversals: check them with a "
                                    "supervisor"), {"count": double}))
@@ -174,16 +159,6 @@ def _ledger_faults(sealer) -> list[Finding]:
     report = verify(sealer, max_violations=5)
     return [Finding(N_("ledger: {violation}; call support"), {"violation": violation})
             for violation in report.violations]
-
-
-def _open_shifts(outlet_id: int, day: dt.date, *, with_business: bool):
-    """The outlet's open shifts of `day` or before, that have operations (or have none)."""
-    S, O = models.Shift, models.Operation
-    business = O.select(O.id).where(O.shift == S.id, O.kind != "shift_close")
-    return S.select().where(S.outlet == outlet_id, S.closed_at.is_null(),
-                            S.business_date <= day,
-                            pw.fn.EXISTS(business) if with_business
-                            else ~pw.fn.EXISTS(business))
 
 
 def day_findings(session: Session, day: dt.date | None = None
@@ -220,17 +195,17 @@ def close_day(session: Session, day: dt.date | None = None) -> dt.date:
             raise CloseRefused(problems)
         _end_empty_shifts(session, outlet_id, day)
         anchors = audit.heads(outlet_id)
-        models.DayClose.create(outlet=outlet_id, business_date=day, closed_at=session.now(),
-                               operator=session.actor.operator_id,
-                               anchors=audit.canonical_json(anchors))
+        close_store.add_day_close(outlet=outlet_id, business_date=day, closed_at=session.now(),
+                                  operator=session.actor.operator_id,
+                                  anchors=audit.canonical_json(anchors))
         audit.append(session, "day.close", subject=f"date:{day.isoformat()}",
                      details={"anchors": anchors})
     return day
 
 
 def _end_empty_shifts(session: Session, outlet_id: int, day: dt.date) -> None:
-    for shift in _open_shifts(outlet_id, day, with_business=False):
-        models.Shift.update(closed_at=session.now()).where(models.Shift.id == shift.id).execute()
+    for shift in shift_store.open_shifts(outlet_id, day, with_business=False):
+        shift_store.close(shift.id, session.now())
         audit.append(session, "shift.end_empty", subject=f"shift:{shift.id}")
 
 
@@ -246,12 +221,8 @@ def close_month(session: Session, month: str) -> month_report.MonthReport:
     if after > today:
         raise KioskError(N_("{month} is not over yet: the business date is {today}."),
                          month=month, today=today.isoformat())
-    O = models.Operation
-    busy = {row.business_date for row in O.select(O.business_date).distinct().where(
-        O.outlet == outlet_id, O.business_date.between(first, last))}
-    closed = {row.business_date for row in models.DayClose.select().where(
-        models.DayClose.outlet == outlet_id, models.DayClose.business_date.between(first, last))}
-    missing = sorted(busy - closed)
+    missing = sorted(close_store.days_with_business(outlet_id, first, last)
+                     - close_store.closed_days(outlet_id, first, last))
     if missing:
         raise CloseRefused([Finding(N_("days not closed: {days}"),
                                     {"days": ", ".join(d.isoformat() for d in missing)})])
@@ -259,7 +230,7 @@ def close_month(session: Session, month: str) -> month_report.MonthReport:
         operation_store.hold_outlet_for_close(outlet_id)
         if operation_store.month_closed(outlet_id, month):
             raise KioskError(N_("{month} is already closed."), month=month)
-        models.MonthClose.create(outlet=outlet_id, month=month, closed_at=session.now(),
-                                 operator=session.actor.operator_id)
+        close_store.add_month_close(outlet=outlet_id, month=month, closed_at=session.now(),
+                                    operator=session.actor.operator_id)
         audit.append(session, "month.close", subject=f"month:{month}")
     return month_report.build(outlet_id, month)

@@ -27,8 +27,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import peewee as pw
-
 from kiosk.errors import KioskError, N_
 from kiosk.money import plain_yuan
 from kiosk.services import audit, permissions
@@ -36,8 +34,7 @@ from kiosk.services.operations import mask_card_number
 from kiosk.services.secrets import Sealer
 from kiosk.services.session import Session
 from kiosk.spreadsheet import DANGEROUS_START, safe_cell
-from kiosk.store import models
-from kiosk.store.db import database
+from kiosk.store import exports, models, outlets
 
 FORMAT_VERSION = 2
 MAX_MANIFEST_BYTES = 1 << 20
@@ -60,7 +57,7 @@ class ExportResult:
 
 def export_day(session: Session, outlet_code: str, day: dt.date, folder: Path) -> ExportResult:
     permissions.require(session, permissions.FINANCE)
-    outlet = models.Outlet.get_or_none(models.Outlet.code == outlet_code)
+    outlet = outlets.by_code(outlet_code)
     if outlet is None:
         raise KioskError(N_("Outlet {code} is not registered."), code=outlet_code)
     folder.mkdir(parents=True, exist_ok=True)
@@ -79,24 +76,10 @@ def export_day(session: Session, outlet_code: str, day: dt.date, folder: Path) -
 
 def _records(outlet: models.Outlet, day: dt.date) -> Iterator[dict]:
     """Journal entries, then audit events (card, member, operator changes and closes)."""
-    E, O, A = models.JournalEntry, models.Operation, models.Account
-    Terminal, Operator, Card = models.Terminal, models.Operator, models.Card
-    Reviewer = Operator.alias()
-    entries = (E.select(E.id, E.amount, O.id.alias("op"), O.kind, O.created_at,
-                        O.reverses.alias("reverses_id"), Terminal.code.alias("terminal"),
-                        Operator.login_id.alias("operator"), Card.number.alias("card"),
-                        A.code.alias("account"), A.unit, Reviewer.login_id.alias("reviewer"))
-               .join(O).switch(E).join(A)
-               .switch(O).join(Terminal, pw.JOIN.LEFT_OUTER)
-               .switch(O).join(Operator, pw.JOIN.LEFT_OUTER, on=(O.operator == Operator.id))
-               .switch(O).join(Reviewer, pw.JOIN.LEFT_OUTER, on=(O.reviewer == Reviewer.id))
-               .switch(O).join(Card, pw.JOIN.LEFT_OUTER)
-               .where(O.outlet == outlet, E.business_date == day)
-               .order_by(E.id))
     date = day.isoformat()
     # Raw values in the selected order: no per-row model conversion.
     for (entry_id, amount, operation, kind, created_at, reverses, terminal, operator, card,
-         account, unit, reviewer) in database.execute(entries):
+         account, unit, reviewer) in exports.entries_of_day(outlet.id, day):
         yield {"record": "entry", "id": entry_id, "business_date": date,
                "time": _iso_seconds(created_at), "kind": kind, "terminal": terminal or "",
                "operator": operator or "", "card": card or "", "account": account,
@@ -104,14 +87,8 @@ def _records(outlet: models.Outlet, day: dt.date) -> Iterator[dict]:
                "reviewer": reviewer or "", "operation": operation}
     # Events by the business date they were written on, as the entries: an operation and
     # its event are always in the same day's export, and a closed day's never changes.
-    AE, Chain = models.AuditEvent, models.AuditChain
-    events = (AE.select(Chain.name, AE.seq, AE.at, AE.action, AE.outlet_code,
-                        AE.terminal_code, AE.operator_login, AE.subject, AE.operation,
-                        AE.details, AE.prev_hash, AE.hash)
-              .join(Chain).where(AE.outlet_code == outlet.code, AE.business_date == day)
-              .order_by(Chain.name, AE.seq))
     for (chain, seq, at, action, outlet_code, terminal, operator, subject, operation,
-         details, prev_hash, hash_) in database.execute(events):
+         details, prev_hash, hash_) in exports.events_of_day(outlet.code, day):
         yield {"record": "event", "chain": chain, "id": seq, "business_date": date,
                "time": _iso_micro(at), "kind": action, "outlet": outlet_code,
                "terminal": terminal, "operator": operator, "subject": subject,

@@ -18,6 +18,8 @@ from kiosk.services.business_date import month_bounds, utc_bounds
 from kiosk.services.card_status import CardStatus
 from kiosk.services.operations import OperationResult, Posting, perform
 from kiosk.services.session import Session
+from kiosk.store import cards as card_store
+from kiosk.store import insurance as transfer_store
 from kiosk.store import models
 from kiosk.store import operations as operation_store
 from kiosk.store.db import database
@@ -56,8 +58,7 @@ def file_request(session: Session, *, charge_operation_id: int, target_card_numb
     with database.atomic():
         charge = operation_store.locked(charge_operation_id)
         _check_charge(session, charge, target)
-        existing = models.InsuranceTransfer.get_or_none(
-            models.InsuranceTransfer.charge == charge.id)
+        existing = transfer_store.of_charge(charge.id)
         if existing is not None:
             if existing.target_card_id == target.id and existing.status != "rejected":
                 return existing.id  # the same request again: idempotent
@@ -65,7 +66,7 @@ def file_request(session: Session, *, charge_operation_id: int, target_card_numb
         amount = charge.amount - charge.reversed_amount
         if amount <= 0 or not operation_store.take_reversible(charge.id, amount):
             raise InvalidInput(N_("Nothing is left of this charge to transfer."))
-        request = models.InsuranceTransfer.create(
+        request = transfer_store.add(
             outlet=session.actor.outlet_id, charge=charge.id, insurance_card=charge.card_id,
             target_card=target.id, amount=amount, requested_by=session.actor.operator_id,
             requested_at=session.now())
@@ -81,7 +82,7 @@ def _check_target(target: models.Card) -> None:
 
 def _check_charge(session: Session, charge: models.Operation | None,
                   target: models.Card) -> None:
-    insurance_card = models.Card.get_by_id(charge.card_id) if charge is not None else None
+    insurance_card = card_store.by_id(charge.card_id) if charge is not None else None
     if charge is None or charge.kind != "charge" or insurance_card.product.kind != "insurance":
         raise InvalidInput(N_("Only a charge on an insurance card can be transferred."))
     if charge.outlet_id != session.actor.outlet_id:
@@ -112,7 +113,7 @@ def decide(session: Session, request_id: int, *, approve: bool, reason: str = ""
     Once the credit is committed the member is told by SMS (`sender`, the SMS gateway);
     a text that cannot go never undoes the credit: the result says so."""
     permissions.require(session, permissions.FINANCE)
-    request = models.InsuranceTransfer.get_or_none(models.InsuranceTransfer.id == request_id)
+    request = transfer_store.by_id(request_id)
     if request is None:
         raise NotFound(N_("No transfer request #{number}."), number=request_id)
     if len(reason) > 200:
@@ -125,8 +126,8 @@ def decide(session: Session, request_id: int, *, approve: bool, reason: str = ""
         return _reject(session, request, reason)
 
     def run(posting: Posting) -> dict:
-        if _decide_pending(session, request.id, "approved", reason,
-                           credit=posting.operation.id) != 1:
+        if not _decide_pending(session, request.id, "approved", reason,
+                               credit=posting.operation.id):
             raise InvalidInput(N_("This request was already decided."))
         target = cards.locked_for_credit(request.target_card_id)
         posting.operation.card = target.id
@@ -174,20 +175,17 @@ def tell_member(session: Session, sender, credit: dict) -> tuple[str, KioskError
 
 
 def _decide_pending(session: Session, request_id: int, status: str, reason: str,
-                    credit: int | None = None) -> int:
-    """Move a pending request to `status` (one conditional UPDATE, so it is decided
-    once); how many rows changed."""
-    return models.InsuranceTransfer.update(
-        status=status, decided_by=session.actor.operator_id, decided_at=session.now(),
-        credit=credit, reason=reason).where(
-        models.InsuranceTransfer.id == request_id,
-        models.InsuranceTransfer.status == "pending").execute()
+                    credit: int | None = None) -> bool:
+    """Move a pending request to `status`, once; False if it was decided already."""
+    return transfer_store.decide_pending(
+        request_id, status=status, decided_by=session.actor.operator_id,
+        decided_at=session.now(), credit=credit, reason=reason)
 
 
 def _reject(session: Session, request: models.InsuranceTransfer, reason: str) -> Decision:
     with database.atomic():
         operation_store.locked(request.charge_id)
-        if _decide_pending(session, request.id, "rejected", reason) != 1:
+        if not _decide_pending(session, request.id, "rejected", reason):
             raise InvalidInput(N_("This request was already decided."))
         operation_store.give_back_reversible(request.charge_id, request.amount)
         audit.append(session, "insurance_transfer.reject", subject=f"request:{request.id}")
@@ -198,17 +196,14 @@ def listing(session: Session, *, status: str = "", month: str = "") -> list[Tran
     """Requests by status; with `month` (YYYY-MM), the ones decided in that month of the
     outlet's business calendar: the monthly list that is printed and endorsed."""
     permissions.require(session, permissions.QUERY)
-    T = models.InsuranceTransfer
-    query = T.select().where(T.outlet == session.actor.outlet_id).order_by(T.id)
-    if status:
-        query = query.where(T.status == status)
+    start = end = None
     if month:
         first, after = month_bounds(month)
         info = directory.actor_info(session.actor)
         start, _ = utc_bounds(first, info.time_zone, info.day_boundary)
         end, _ = utc_bounds(after, info.time_zone, info.day_boundary)
-        query = query.where(T.decided_at >= start, T.decided_at < end)
-    return [_row(request) for request in query]
+    return [_row(request) for request in transfer_store.of_outlet(
+        session.actor.outlet_id, status=status, decided_from=start, decided_before=end)]
 
 
 def _row(request: models.InsuranceTransfer) -> TransferRow:

@@ -19,7 +19,8 @@ from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.operations import OperationResult, Posting, perform
 from kiosk.services.session import Session
 from kiosk.store import cards as card_store
-from kiosk.store import models
+from kiosk.store import catalog, models
+from kiosk.store import members as member_store
 from kiosk.store.db import database
 
 _PIN = re.compile(r"\d{6}")
@@ -69,28 +70,19 @@ def check_new_pin(pin: str, repeated: str | None = None) -> None:
 def products(session: Session) -> list[ProductChoice]:
     """The products opened at this outlet, with the blank cards it holds of each."""
     permissions.require(session, permissions.QUERY)
-    query = (models.CardProduct.select().join(models.OutletProduct)
-             .where(models.OutletProduct.outlet == session.actor.outlet_id,
-                    models.CardProduct.active == True)  # noqa: E712
-             .order_by(models.CardProduct.code))
+    outlet = session.actor.outlet_id
     # Personal stored-value cards first (what the member centre issues most), then
     # company cards (those with sub cards), then the rest.
-    query = sorted(query, key=lambda p: (p.kind != "stored_value", p.sub_card_limit > 0))
+    opened = sorted(catalog.products_opened_at(outlet),
+                    key=lambda p: (p.kind != "stored_value", p.sub_card_limit > 0))
     return [ProductChoice(p.code, p.name, p.kind, p.issue_fee, p.deposit, p.sub_card_limit,
-                          _blank_stock(session, p).count()) for p in query]
-
-
-def _blank_stock(session: Session, product: models.CardProduct):
-    return (models.Card.select().where(models.Card.product == product,
-                                       models.Card.outlet == session.actor.outlet_id,
-                                       models.Card.status == "blank")
-            .order_by(models.Card.number))
+                          card_store.blank_count(p.id, outlet)) for p in opened]
 
 
 def next_blank(session: Session, product_code: str) -> str:
     permissions.require(session, permissions.CARD_ISSUE)
-    product = models.CardProduct.get_or_none(models.CardProduct.code == product_code)
-    card = _blank_stock(session, product).first() if product else None
+    product = catalog.product_by_code(product_code)
+    card = card_store.first_blank(product.id, session.actor.outlet_id) if product else None
     if card is None:
         raise card_stock.no_blank_left(session, product)
     return card.number
@@ -138,16 +130,13 @@ def record_written(session: Session, number: str, *, uid: str | None = None) -> 
     with database.atomic():
         card = blank_card(session, number)
         if uid is not None:
-            holder = models.Card.get_or_none(models.Card.uid == uid)
+            holder = card_store.by_uid(uid)
             if holder is not None and holder.id != card.id:
                 raise InvalidInput(N_("This smart card is already bound to card {number}."),
                                    number=holder.number[-4:])
         # Decided on the card as it is now: one sent away meanwhile is not written here.
-        written = models.Card.update(
-            status="written", uid=uid if uid is not None else card.uid).where(
-            models.Card.id == card.id, models.Card.outlet == session.actor.outlet_id,
-            models.Card.status.in_(("blank", "written"))).execute()
-        if written != 1:
+        if not card_store.mark_written(card.id, session.actor.outlet_id,
+                                       uid if uid is not None else card.uid):
             blank_card(session, card.number)  # says why
             raise InvalidInput(N_("Card {number} has just left this outlet's stock; it is "
                                   "not recorded as written."), number=card.number)
@@ -180,7 +169,7 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
     product = card.product
     reviewer = fee_review(session, product, request.fee, request.deposit, review)
     main = _main_card(request.main_card_number)
-    over_limit = main is not None and _sub_card_count(main.id) >= product.sub_card_limit
+    over_limit = main is not None and card_store.active_sub_card_count(main.id) >= product.sub_card_limit
     if over_limit:
         reviewer = reviewer or require_review(
             session, review, permissions.CARD_ISSUE,
@@ -189,8 +178,7 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
     customer = _customer(request.customer_code, main)
     if customer is not None and main is None:
         member_id = customer.member_id
-    holder = models.Member.get_or_none(models.Member.id == member_id) \
-        if member_id is not None else None
+    holder = member_store.by_id(member_id)
     if member_id is not None and holder is None:
         raise NotFound(N_("No such member."))
     company = request.company or (main is not None and main.company) or (
@@ -209,16 +197,17 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
             # The count decides on the locked main card: two sub cards issued at once
             # cannot both take the last place without a review.
             main_now = cards.locked_for_spending(main.id, day)
-            if reviewer is None and _sub_card_count(main_now.id) >= product.sub_card_limit:
+            taken = card_store.active_sub_card_count(main_now.id)
+            if reviewer is None and taken >= product.sub_card_limit:
                 raise ReviewRequired(reason=N_("More sub cards than the product allows"))
-        changed = models.Card.update(
-            status="active", member=member_id, anonymous=member_id is None,
+        issued = card_store.change_if(
+            card.id, "written", status="active", member=member_id,
+            anonymous=member_id is None,
             company=company, customer=customer.id if customer else None,
             main_card=main.id if main else None, pin_hash=pin_hash, pin_failures=0,
             pin_locked=False, expires_on=prepaid.expiry_for(
-                product, anonymous=member_id is None, today=day, plain=expiry_date)).where(
-            models.Card.id == card.id, models.Card.status == "written").execute()
-        if changed != 1:
+                product, anonymous=member_id is None, today=day, plain=expiry_date))
+        if not issued:
             blank_card(session, card.number)  # says why: another outlet's, or issued
             raise InvalidInput(N_("Write the card (or read the smart card) before issuing "
                                   "it."))
@@ -259,11 +248,6 @@ def _customer(code: str, main: models.Card | None):
     return customers.customer_of_card(main) if main is not None else None
 
 
-def _sub_card_count(main_id: int) -> int:
-    return models.Card.select().where(models.Card.main_card == main_id,
-                                      models.Card.status == "active").count()
-
-
 def name_anonymous_card(session: Session, number: str, member_id: int) -> None:
     """An anonymous card sold over the counter becomes the member's named card."""
     permissions.require(session, permissions.CARD_MANAGE)
@@ -271,13 +255,15 @@ def name_anonymous_card(session: Session, number: str, member_id: int) -> None:
         card = cards.get_card(number)
         if not card.anonymous:
             raise InvalidInput(N_("This card already has a named holder."))
-        member = models.Member.get_by_id(member_id)
+        member = member_store.by_id(member_id)
+        if member is None:
+            raise NotFound(N_("No such member."))
         named = {"member": member_id, "anonymous": False}
         if prepaid.is_prepaid(card.product):
             # A named prepaid card: the holder's real name, and no expiry.
             prepaid.check_named_holder(member, company=card.company)
             named["expires_on"] = None
-        models.Card.update(named).where(models.Card.id == card.id).execute()
+        card_store.change(card.id, **named)
         audit.append(session, "card.named", subject=f"card:{card.number}",
                      details={"member": member_id})
 
@@ -301,7 +287,7 @@ def _holder_name(member_id: int | None, replacing: str) -> str:
     if member_id is None and replacing:
         old = card_store.by_number(cards.normalize_number(replacing))
         member_id = old.member_id if old is not None else None
-    member = models.Member.get_or_none(models.Member.id == member_id) if member_id else None
+    member = member_store.by_id(member_id) if member_id else None
     return member.name if member is not None else ""
 
 

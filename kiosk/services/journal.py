@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import peewee as pw
-
 from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.services import cards, directory, permissions
 from kiosk.services import charge as charging
 from kiosk.services.business_date import current_business_date, local_time
 from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
-from kiosk.store import models
+from kiosk.store import journal
+from kiosk.store import members as member_store
 from kiosk.text import plain_text
 
 
@@ -29,18 +28,10 @@ class JournalRow:
     operator: str
 
 
-def _rows(query, time_zone: str, time_format: str = "%H:%M:%S") -> list[JournalRow]:
-    """One query for the page, one for its refunds, one for its receipts."""
-    O = models.Operation
-    operations = list(query.select_extend(models.Card.number.alias("card_number"),
-                                          models.Operator.login_id.alias("operator_login"))
-                      .join_from(O, models.Card, pw.JOIN.LEFT_OUTER)
-                      .join_from(O, models.Operator, pw.JOIN.LEFT_OUTER,
-                                 on=(O.operator == models.Operator.id))
-                      .objects())  # joined columns as attributes of the operation
-    ids = [op.id for op in operations]
-    receipt_of = dict(models.Receipt.select(models.Receipt.operation, models.Receipt.id)
-                      .where(models.Receipt.operation.in_(ids)).tuples()) if ids else {}
+def _rows(operations: list, time_zone: str, time_format: str = "%H:%M:%S"
+          ) -> list[JournalRow]:
+    """The page's operations (with their cards and operators), with their receipts."""
+    receipt_of = journal.receipt_ids([op.id for op in operations])
     # A split payment's rows show the whole sale and refund: the other tender's part too.
     other_paid = {op.id: json.loads(op.result).get("other_amount", 0) for op in operations
                   if op.kind in ("charge", "refund") and op.tender != "card"}
@@ -60,21 +51,18 @@ def today(session: Session, *, whole_outlet: bool = False, limit: int = 200,
           offset: int = 0) -> list[JournalRow]:
     """当日流水: this operator's (or, with the right, the outlet's) operations today."""
     permissions.require(session, permissions.QUERY)
-    O = models.Operation
-    query = O.select().where(O.outlet == session.actor.outlet_id,
-                             O.business_date == current_business_date(session))
-    if not whole_outlet:
-        query = query.where(O.operator == session.actor.operator_id)
-    query = query.order_by(O.id.desc()).limit(limit).offset(offset)
-    return _rows(query, directory.actor_info(session.actor).time_zone)
+    operations = journal.listed(
+        outlet_id=session.actor.outlet_id, business_date=current_business_date(session),
+        operator_id=journal.ANY if whole_outlet else session.actor.operator_id,
+        limit=limit, offset=offset)
+    return _rows(operations, directory.actor_info(session.actor).time_zone)
 
 
 def find(session: Session, operation_id: int) -> JournalRow:
     """Any operation of this outlet by its journal number (流水号), of any day: the one a
     customer brings back for a refund or a copy of its receipt."""
     permissions.require(session, permissions.QUERY)
-    O = models.Operation
-    rows = _rows(O.select().where(O.id == operation_id, O.outlet == session.actor.outlet_id),
+    rows = _rows(journal.listed(operation_id=operation_id, outlet_id=session.actor.outlet_id),
                  directory.actor_info(session.actor).time_zone, "%Y-%m-%d %H:%M")
     if not rows:
         raise NotFound(N_("No journal number {number} at this outlet."), number=operation_id)
@@ -87,11 +75,8 @@ def card_history(session: Session, card_number: str, pin: str | None,
     permissions.require(session, permissions.QUERY)
     card = cards.get_card(card_number)
     cards.check_pin(session, card, pin)
-    query = (models.Operation.select().where(models.Operation.card == card)
-             .order_by(models.Operation.id.desc()).limit(limit))
-    return _rows(query, directory.actor_info(session.actor).time_zone)
-
-
+    return _rows(journal.listed(card_ids=[card.id], limit=limit),
+                 directory.actor_info(session.actor).time_zone)
 
 
 PAGE = 20
@@ -105,16 +90,13 @@ def by_card_or_member(session: Session, *, card_number: str = "", member_phone: 
     permissions.require_any(session, permissions.CARD_MANAGE, permissions.DAY_CLOSE,
                             permissions.FINANCE)
     plain_text(card_number, member_phone)
-    O = models.Operation
     if card_number:
         card_ids = [cards.get_card(card_number).id]
     elif member_phone:
-        card_ids = [card.id for card in models.Card.select(models.Card.id)
-                    .join(models.Member).where(models.Member.phone == member_phone)]
+        card_ids = member_store.card_ids_by_phone(member_phone)
         if not card_ids:
             raise NotFound(N_("No member with this phone has a card."))
     else:
         raise InvalidInput(N_("Type a card number or a member's phone."))
-    query = (O.select().where(O.card.in_(card_ids)).order_by(O.id.desc())
-             .limit(PAGE).offset(max(page, 0) * PAGE))
-    return _rows(query, directory.actor_info(session.actor).time_zone, "%Y-%m-%d %H:%M")
+    operations = journal.listed(card_ids=card_ids, limit=PAGE, offset=max(page, 0) * PAGE)
+    return _rows(operations, directory.actor_info(session.actor).time_zone, "%Y-%m-%d %H:%M")

@@ -97,10 +97,7 @@ def _clean(details: MemberDetails) -> dict:
 
 
 def _check_shared_phone(phone: str, member_id: int | None, confirmed: bool) -> None:
-    others = models.Member.select().where(models.Member.phone == phone)
-    if member_id is not None:
-        others = others.where(models.Member.id != member_id)
-    count = others.count()
+    count = member_store.sharing_phone(phone, besides=member_id)
     if count and not confirmed:
         raise DuplicatePhone(count=count)
 
@@ -112,8 +109,8 @@ def register(session: Session, details: MemberDetails, *,
     fields = _clean(details)
     with database.atomic():
         _check_shared_phone(fields["phone"], None, shared_phone_confirmed)
-        member = models.Member.create(outlet=session.actor.outlet_id, created_at=session.now(),
-                                      **fields)
+        member = member_store.add(outlet=session.actor.outlet_id, created_at=session.now(),
+                                  **fields)
         audit.append(session, "member.register", subject=f"member:{member.id}")
     return member.id
 
@@ -131,13 +128,12 @@ def edit(session: Session, member_id: int, details: MemberDetails, *,
             _check_shared_phone(fields["phone"], member_id, shared_phone_confirmed)
         changed = [name for name in EDITABLE if getattr(member, name) != fields[name]]
         for name in changed:
-            models.MemberChange.create(member=member_id, field=name,
+            member_store.record_change(member=member_id, field=name,
                                        old_value=getattr(member, name), new_value=fields[name],
                                        changed_at=session.now(),
                                        operator=session.actor.operator_id)
         if changed:
-            models.Member.update({name: fields[name] for name in changed}).where(
-                models.Member.id == member_id).execute()
+            member_store.change(member_id, **{name: fields[name] for name in changed})
             audit.append(session, "member.edit", subject=f"member:{member_id}",
                          details={"fields": changed})
     return changed
@@ -167,12 +163,12 @@ def get(session: Session, member_id: int) -> MemberRecord:
     member = _member(member_id)
     details = MemberDetails(**{name: _masked(name, getattr(member, name)) for name in EDITABLE})
     cards = [(mask_card_number(card.number), card.product.name, card.status)
-             for card in member.cards.order_by(models.Card.id)]
+             for card in member_store.cards_of(member.id)]
     time_zone = directory.actor_info(session.actor).time_zone
     history = [(local_time(change.changed_at, time_zone).strftime("%Y-%m-%d %H:%M"),
                 change.field,
                 _masked(change.field, change.old_value), _masked(change.field, change.new_value))
-               for change in member.changes.order_by(models.MemberChange.id.desc()).limit(20)]
+               for change in member_store.latest_changes(member.id, 20)]
     return MemberRecord(member.id, details, cards, history)
 
 
@@ -187,7 +183,7 @@ def reveal(session: Session, member_id: int) -> MemberDetails:
 
 
 def _member(member_id: int) -> models.Member:
-    member = models.Member.get_or_none(models.Member.id == member_id)
+    member = member_store.by_id(member_id)
     if member is None:
         raise NotFound(N_("No such member."))
     return member

@@ -24,7 +24,12 @@ from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.operations import (OperationResult, Outcome, Posting, mask_card_number,
                                        perform, stored)
 from kiosk.services.session import Session
+from kiosk.store import cards as card_store
+from kiosk.store import legacy_cards as legacy_store
+from kiosk.store import members as member_store
 from kiosk.store import models, tries
+from kiosk.store import operators as operator_store
+from kiosk.store import outlets as outlet_store
 from kiosk.store.db import database
 from kiosk.tables import Problem, TableProblems, looks_like_header, read_rows
 
@@ -84,8 +89,7 @@ def import_balances(session: Session, path: str | Path) -> int:
             rows.append({"number": number, "balance": balance, "outlet_code": outlet_code,
                          "status": cells[3][:20], "card_type": cells[4][:30],
                          "points": int(points_text or 0)})
-    known = {row.number for row in models.LegacyCard.select(models.LegacyCard.number)
-             .where(models.LegacyCard.number.in_(list(seen)))} if seen else set()
+    known = legacy_store.already_imported(seen)
     problems += [Problem(seen[number], N_("card {number} was imported before"),
                          {"number": number[-4:]}) for number in sorted(known)]
     if problems:
@@ -93,10 +97,7 @@ def import_balances(session: Session, path: str | Path) -> int:
     if not rows:
         raise InvalidInput(N_("The file has no rows to import."))
     with database.atomic():
-        for start in range(0, len(rows), 500):
-            models.LegacyCard.insert_many(
-                [{**row, "imported_at": session.now()} for row in rows[start:start + 500]]
-            ).execute()
+        legacy_store.add([{**row, "imported_at": session.now()} for row in rows])
         audit.append(session, "migration.import", details={
             "rows": len(rows), "total": sum(row["balance"] for row in rows),
             "points": sum(row["points"] for row in rows)})
@@ -108,9 +109,9 @@ def _own_outlet_code(session: Session) -> str:
 
 
 def _importable_outlets(session: Session) -> set[str]:
-    own = models.Outlet.get_by_id(session.actor.outlet_id)
+    own = outlet_store.by_id(session.actor.outlet_id)
     if own.head_office:
-        return {outlet.code for outlet in models.Outlet.select(models.Outlet.code)}
+        return set(outlet_store.codes())
     return {own.code}
 
 
@@ -139,23 +140,12 @@ class LegacyRow:
 
 def listing(session: Session, rules: LegacyFilter, *, page: int = 0) -> list[LegacyRow]:
     permissions.require(session, permissions.QUERY)
-    L = models.LegacyCard
-    query = L.select().where(L.outlet_code == _own_outlet_code(session))  # this outlet's
-    if rules.card_type:
-        query = query.where(L.card_type == rules.card_type)
-    if rules.number:
-        query = query.where(L.number.startswith(rules.number))
-    if rules.min_balance is not None:
-        query = query.where(L.balance >= rules.min_balance)
-    if rules.max_balance is not None:
-        query = query.where(L.balance <= rules.max_balance)
-    if rules.status:
-        query = query.where(L.status == rules.status)
-    if rules.migrated is not None:
-        query = query.where(L.migrated_at.is_null(not rules.migrated))
-    query = query.order_by(L.number).limit(PAGE).offset(page * PAGE)
+    found = legacy_store.of_outlet(  # this outlet's
+        _own_outlet_code(session), card_type=rules.card_type, number_prefix=rules.number,
+        min_balance=rules.min_balance, max_balance=rules.max_balance, status=rules.status,
+        migrated=rules.migrated, limit=PAGE, offset=page * PAGE)
     return [LegacyRow(row.number, row.card_type, row.balance, row.outlet_code, row.status,
-                      row.migrated_at, row.operator_name, row.points) for row in query]
+                      row.migrated_at, row.operator_name, row.points) for row in found]
 
 
 # -- the member's verification code -------------------------------------------------------
@@ -168,19 +158,14 @@ def send_code(session: Session, member_id: int, sender) -> str:
     phone = _member(member_id).phone
     code = f"{secrets.randbelow(10**6):06d}"
     with database.atomic():
-        models.VerificationCode.update(used=True).where(
-            models.VerificationCode.phone == phone,
-            models.VerificationCode.purpose == CODE_PURPOSE,
-            models.VerificationCode.used == False).execute()  # noqa: E712
-        models.VerificationCode.create(phone=phone, purpose=CODE_PURPOSE,
-                                       code_hash=session.hasher.hash(code),
-                                       expires_at=session.now() + CODE_VALID)
+        legacy_store.replace_code(phone, CODE_PURPOSE, session.hasher.hash(code),
+                                  session.now() + CODE_VALID)
     sender.send(phone, f"【会员中心】您的实体卡迁移验证码为{code}，10分钟内有效。")
     return mask_phone(phone)
 
 
 def _member(member_id: int) -> models.Member:
-    member = models.Member.get_or_none(models.Member.id == member_id)
+    member = member_store.by_id(member_id)
     if member is None:
         raise NotFound(N_("No such member."))
     if not member.phone:
@@ -189,12 +174,7 @@ def _member(member_id: int) -> models.Member:
 
 
 def _live_code(session: Session, phone: str) -> models.VerificationCode:
-    code = (models.VerificationCode.select()
-            .where(models.VerificationCode.phone == phone,
-                   models.VerificationCode.purpose == CODE_PURPOSE,
-                   models.VerificationCode.used == False,  # noqa: E712
-                   models.VerificationCode.expires_at > session.now())
-            .order_by(models.VerificationCode.id.desc()).first())
+    code = legacy_store.live_code(phone, CODE_PURPOSE, session.now())
     if code is None:
         raise WrongCode()
     return code
@@ -272,8 +252,7 @@ class MigrationResult(OperationResult):
 
 def migrate(session: Session, request: MigrationRequest) -> MigrationResult:
     permissions.require(session, permissions.CARD_MANAGE)
-    legacy = models.LegacyCard.get_or_none(
-        models.LegacyCard.number == "".join(request.legacy_number.split()))
+    legacy = legacy_store.by_number("".join(request.legacy_number.split()))
     if legacy is None:
         raise NotFound(N_("No imported old card with this number."))
     if legacy.outlet_code != _own_outlet_code(session):
@@ -296,22 +275,17 @@ def migrate(session: Session, request: MigrationRequest) -> MigrationResult:
     target = _stored_value_card(member)
     code = check_code(session, member.phone, request.code)
     vouchers = store_vouchers(session, legacy.number, list(request.vouchers))
-    operator = models.Operator.get_by_id(session.actor.operator_id) \
-        if session.actor.operator_id else None
+    operator = operator_store.by_id_or_none(session.actor.operator_id)
 
     def run(posting: Posting) -> dict:
-        if models.VerificationCode.update(used=True).where(
-                models.VerificationCode.id == code.id,
-                models.VerificationCode.used == False).execute() != 1:  # noqa: E712
+        if not legacy_store.use_code(code.id):
             raise WrongCode()
-        if models.LegacyCard.update(
-                migrated_at=session.now(), member=member.id, target_card=target.id,
+        if not legacy_store.mark_migrated(
+                legacy.id, migrated_at=session.now(), member=member.id, target_card=target.id,
                 operator=operator.id if operator else None,
                 operator_name=operator.name if operator else "system",
                 operation=posting.operation.id, remarks=request.remarks,
-                vouchers=json.dumps(vouchers), status="void").where(
-                models.LegacyCard.id == legacy.id,
-                models.LegacyCard.migrated_at.is_null()).execute() != 1:
+                vouchers=json.dumps(vouchers), status="void"):
             raise InvalidInput(N_("This old card was already migrated."))
         credited = cards.locked_for_credit(target.id)
         posting.operation.card = credited.id
@@ -355,10 +329,7 @@ def receiving_card(session: Session, member_id: int) -> str:
 
 
 def _stored_value_card(member: models.Member) -> models.Card:
-    card = (models.Card.select().join(models.CardProduct)
-            .where(models.Card.member == member.id, models.Card.status == "active",
-                   models.Card.main_card.is_null(), models.CardProduct.kind == "stored_value")
-            .order_by(models.Card.id).first())
+    card = card_store.first_stored_value_card(member.id)
     if card is None:
         raise InvalidInput(N_("The member has no active stored-value card: issue one first."))
     return card
@@ -368,5 +339,4 @@ def _remember_old_number(member: models.Member, number: str) -> None:
     """So the member is found by the old card number too."""
     numbers = [n for n in member.old_card_numbers.split(",") if n]
     if number not in numbers and len(",".join(numbers + [number])) <= 200:
-        models.Member.update(old_card_numbers=",".join(numbers + [number])).where(
-            models.Member.id == member.id).execute()
+        member_store.change(member.id, old_card_numbers=",".join(numbers + [number]))

@@ -16,15 +16,13 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import peewee as pw
-
 from kiosk.errors import N_
 from kiosk.report_table import LABEL, MONEY, Column, Table
 from kiosk.services import kinds, permissions
 from kiosk.services.business_date import month_bounds
 from kiosk.services.ledgers import BALANCE_KINDS
 from kiosk.services.session import Session
-from kiosk.store import models
+from kiosk.store import cheques, ledger_reports, outlets, settings
 from kiosk.store import internal_cards as internal_store
 from kiosk.store import operations as operation_store
 
@@ -93,80 +91,36 @@ def build(outlet_id: int, month: str) -> MonthReport:
     """Called by the monthly close right after it commits (its operator's right checked)."""
     first, after = month_bounds(month)
     last = after - dt.timedelta(days=1)
-    outlet = models.Outlet.get_by_id(outlet_id)
+    outlet = outlets.by_id(outlet_id)
     return MonthReport(
         outlet_code=outlet.code, outlet_name=outlet.name, month=month,
         closed=operation_store.month_closed(outlet_id, month),
-        operations=_operations(outlet_id, first, last),
+        operations=ledger_reports.operation_totals(outlet_id, first, last),
         stored_value=_stored_value(outlet_id, first, last),
-        deposits_held=_deposits(outlet_id, last), tills=_tills(outlet_id, first, last),
-        tender_names={row.code: row.name for row in models.Tender.select()},
-        cheques_waiting=_cheques_waiting(outlet_id, last),
+        deposits_held=ledger_reports.card_balances(outlet_id, ("deposit",),
+                                                   up_to=last).get("deposit", 0),
+        tills=_tills(outlet_id, first, last), tender_names=settings.tender_names(),
+        cheques_waiting=cheques.waiting_at(outlet_id, last),
         internal_cards=internal_store.month_figures(outlet_id, first, last))
-
-
-def _operations(outlet_id: int, first: dt.date, last: dt.date) -> list[tuple[str, int, int]]:
-    O = models.Operation
-    query = (O.select(O.kind, pw.fn.COUNT(O.id), pw.fn.COALESCE(pw.fn.SUM(O.amount), 0))
-             .where(O.outlet == outlet_id, O.business_date.between(first, last),
-                    O.kind != "shift_close").group_by(O.kind).order_by(O.kind).tuples())
-    return [(kind, int(count), int(amount)) for kind, count, amount in query]
-
-
-def _card_entries(outlet_id: int, account_kinds):
-    """Entries on the balances of the outlet's cards; an insurance card's balance is its
-    issuer's money and an internal card's the chain's own: they stay out (as in the store
-    ledgers)."""
-    E, A, C, P = models.JournalEntry, models.Account, models.Card, models.CardProduct
-    return (E.select().join(A).join(C, on=(A.card == C.id)).join(P)
-            .where(C.outlet == outlet_id, A.kind.in_(account_kinds),
-                   P.kind.not_in(models.OUTSIDE_STORED_VALUE)))
 
 
 def _stored_value(outlet_id: int, first: dt.date, last: dt.date
                   ) -> dict[str, tuple[int, int, int, int]]:
-    E, A = models.JournalEntry, models.Account
-    opening = dict(_card_entries(outlet_id, BALANCE_KINDS)
-                   .select(A.kind, pw.fn.SUM(E.amount)).where(E.business_date < first)
-                   .group_by(A.kind).tuples())
-    inflow = pw.fn.SUM(pw.Case(None, [(E.amount > 0, E.amount)], 0))
-    outflow = pw.fn.SUM(pw.Case(None, [(E.amount < 0, 0 - E.amount)], 0))
-    moved = {kind: (int(money_in or 0), int(money_out or 0)) for kind, money_in, money_out in
-             _card_entries(outlet_id, BALANCE_KINDS).select(A.kind, inflow, outflow)
-             .where(E.business_date.between(first, last)).group_by(A.kind).tuples()}
+    opening = ledger_reports.card_balances(outlet_id, BALANCE_KINDS, before=first)
+    moved = ledger_reports.card_moves(outlet_id, BALANCE_KINDS, first, last)
     figures = {}
     for kind in BALANCE_KINDS:
-        start = int(opening.get(kind) or 0)
+        start = opening.get(kind, 0)
         money_in, money_out = moved.get(kind, (0, 0))
         figures[kind] = (start, money_in, money_out, start + money_in - money_out)
     return figures
 
 
-def _deposits(outlet_id: int, last: dt.date) -> int:
-    E = models.JournalEntry
-    total = (_card_entries(outlet_id, ("deposit",)).select(pw.fn.SUM(E.amount))
-             .where(E.business_date <= last).scalar())
-    return int(total or 0)
-
-
 def _tills(outlet_id: int, first: dt.date, last: dt.date) -> list[tuple[str, int]]:
     """By tender, the money into the outlet's till and bank accounts (which go negative
     as money comes in)."""
-    E, O, A = models.JournalEntry, models.Operation, models.Account
-    till_kinds = {row.account_kind for row in models.Tender.select(models.Tender.account_kind)}
-    till_kinds |= {"outlet_cash", "outlet_bank"}
+    till_kinds = settings.till_account_kinds() | {"outlet_cash", "outlet_bank"}
     net: dict[str, int] = defaultdict(int)
-    query = (E.select(O.tender, pw.fn.SUM(E.amount)).join(O).switch(E).join(A)
-             .where(O.outlet == outlet_id, E.business_date.between(first, last),
-                    A.kind.in_(till_kinds)).group_by(O.tender).tuples())
-    for tender, total in query:
-        net[tender or "-"] -= int(total or 0)
+    for tender, total in ledger_reports.till_money(outlet_id, first, last, till_kinds):
+        net[tender or "-"] -= total
     return sorted((tender, amount) for tender, amount in net.items() if amount)
-
-
-def _cheques_waiting(outlet_id: int, last: dt.date) -> tuple[int, int]:
-    C = models.Cheque
-    count, total = (C.select(pw.fn.COUNT(C.id), pw.fn.COALESCE(pw.fn.SUM(C.amount), 0))
-                    .where(C.outlet == outlet_id, C.status == "received",
-                           C.received_on <= last).tuples().first())
-    return int(count), int(total or 0)

@@ -9,7 +9,8 @@ from dataclasses import dataclass, replace
 from kiosk.errors import KioskError, N_, PermissionDenied
 from kiosk.services import audit, directory, lockout, permissions, policies, shifts
 from kiosk.services.session import Actor, Session
-from kiosk.store import models, tries
+from kiosk.store import models, outlets, tries
+from kiosk.store import operators as operator_store
 from kiosk.store.db import database
 
 _PASSWORD_CHARACTERS = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z\d]+")
@@ -65,20 +66,13 @@ def create_operator(session: Session, *, outlet: models.Outlet, login_id: str, n
     permissions.require(session, permissions.ADMIN)
     check_password_rule(password)
     with database.atomic():
-        operator = models.Operator.create(
-            outlet=outlet, login_id=login_id, name=name,
-            role=models.Role.get(models.Role.name == role),
+        operator = operator_store.add(
+            outlet=outlet, login_id=login_id, name=name, role=role,
             password_hash=session.hasher.hash(password), password_changed_at=session.now(),
             must_change_password=must_change)
         audit.append(session, "operator.create", subject=f"operator:{login_id}",
                      details={"role": role, "outlet": outlet.code})
     return operator
-
-
-def _find(outlet_code: str, login_id: str) -> models.Operator | None:
-    return (models.Operator.select().join(models.Outlet, on=models.Operator.outlet)
-            .where(models.Outlet.code == outlet_code, models.Operator.login_id == login_id)
-            .first())
 
 
 def _check_credentials(session: Session, operator: models.Operator | None,
@@ -110,11 +104,10 @@ def login(session: Session, *, outlet_code: str, login_id: str, password: str,
           terminal_code: str | None = None, at_till: bool = True) -> LoginResult:
     """`session` is the terminal's system session; the result's actor is the operator.
     Not `at_till` (the command line): no cash shift is opened, whatever the role."""
-    operator = _check_credentials(session, _find(outlet_code, login_id), password)
+    operator = _check_credentials(session, operator_store.find(outlet_code, login_id), password)
     lockout.clear(tries.REVIEW, operator.id)  # they proved who they are
     permissions.forget(operator.id)
-    terminal = models.Terminal.get_or_none(models.Terminal.outlet == operator.outlet_id,
-                                           models.Terminal.code == (terminal_code or ""))
+    terminal = outlets.terminal(operator.outlet_id, terminal_code or "")
     actor = Actor(outlet_id=operator.outlet_id, terminal_id=terminal.id if terminal else None,
                   operator_id=operator.id)
     if at_till and operator.role.opens_cash_shift:  # finance and administration handle no till
@@ -134,7 +127,7 @@ def authorise_review(session: Session, review, permission: str) -> models.Operat
     count on the reviewer's own review counter: three lock their reviews, never their
     login (a cashier must not be able to lock the supervisor out)."""
     outlet_code = directory.actor_info(session.actor).outlet_code
-    reviewer = _find(outlet_code, review.login_id)
+    reviewer = operator_store.find(outlet_code, review.login_id)
     if reviewer is None:
         session.hasher.verify("", review.password)
         raise ReviewFailed()
@@ -157,17 +150,17 @@ def authorise_review(session: Session, review, permission: str) -> models.Operat
 
 
 def change_password(session: Session, *, old_password: str, new_password: str) -> None:
-    operator = models.Operator.get_by_id(session.actor.operator_id)
+    operator = operator_store.by_id(session.actor.operator_id)
     _check_credentials(session, operator, old_password, logged_in=True)
     check_password_rule(new_password)
     if session.hasher.verify(operator.password_hash, new_password) or \
             session.hasher.verify(operator.previous_password_hash, new_password):
         raise PasswordRejected(N_("The new password must differ from the last one."))
     with database.atomic():
-        models.Operator.update(
-            previous_password_hash=operator.password_hash,
+        operator_store.change(
+            operator.id, previous_password_hash=operator.password_hash,
             password_hash=session.hasher.hash(new_password), password_changed_at=session.now(),
-            must_change_password=False).where(models.Operator.id == operator.id).execute()
+            must_change_password=False)
         audit.append(session, "password.change", subject=f"operator:{operator.login_id}")
     permissions.forget(operator.id)
 
@@ -175,10 +168,9 @@ def change_password(session: Session, *, old_password: str, new_password: str) -
 def unlock(session: Session, *, operator_id: int) -> None:
     permissions.require(session, permissions.REVIEW)
     with database.atomic():
-        operator = models.Operator.get_by_id(operator_id)
-        models.Operator.update(locked=False, failed_tries=0, review_failures=0, login_checks=0,
-                               review_checks=0).where(
-            models.Operator.id == operator_id).execute()
+        operator = operator_store.by_id(operator_id)
+        operator_store.change(operator_id, locked=False, failed_tries=0, review_failures=0,
+                              login_checks=0, review_checks=0)
         audit.append(session, "operator.unlock", subject=f"operator:{operator.login_id}")
     permissions.forget(operator_id)
 
@@ -197,12 +189,11 @@ def reset_password(session: Session, *, operator_id: int, new_password: str) -> 
     permissions.require(session, permissions.ADMIN)
     check_password_rule(new_password)
     with database.atomic():
-        operator = models.Operator.get_by_id(operator_id)
-        models.Operator.update(
-            password_hash=session.hasher.hash(new_password), password_changed_at=session.now(),
-            must_change_password=True, locked=False, failed_tries=0, review_failures=0,
-            login_checks=0, review_checks=0).where(
-            models.Operator.id == operator_id).execute()
+        operator = operator_store.by_id(operator_id)
+        operator_store.change(
+            operator_id, password_hash=session.hasher.hash(new_password),
+            password_changed_at=session.now(), must_change_password=True, locked=False,
+            failed_tries=0, review_failures=0, login_checks=0, review_checks=0)
         audit.append(session, "password.reset", subject=f"operator:{operator.login_id}")
     permissions.forget(operator_id)
 
@@ -210,5 +201,5 @@ def reset_password(session: Session, *, operator_id: int, new_password: str) -> 
 def confirm_identity(session: Session, password: str) -> None:
     """The logged-in operator proves it is still them (the lock screen); wrong tries
     count towards the lockout like any login."""
-    operator = models.Operator.get_by_id(session.actor.operator_id)
+    operator = operator_store.by_id(session.actor.operator_id)
     _check_credentials(session, operator, password, logged_in=True)

@@ -6,7 +6,6 @@ import time
 
 from kiosk.errors import N_, PermissionDenied, Phrase
 from kiosk.services.session import Session
-from kiosk.store import models
 from kiosk.store import operators as operator_store
 from kiosk.store.db import store_key
 from kiosk.store.schema import ROLES_WITHOUT_CASH_SHIFT
@@ -75,10 +74,10 @@ DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
 
 def ensure_default_roles() -> None:
     for name, (title, granted) in DEFAULT_ROLES.items():
-        role, _ = models.Role.get_or_create(name=name, defaults={
-            "title": title, "opens_cash_shift": name not in ROLES_WITHOUT_CASH_SHIFT})
+        role = operator_store.ensure_role(
+            name, title=title, opens_cash_shift=name not in ROLES_WITHOUT_CASH_SHIFT)
         for permission in granted:
-            models.RolePermission.get_or_create(role=role, permission=permission)
+            operator_store.grant(role.id, permission)
 
 
 # Roles change rarely; a few seconds' cache keeps a permission query off every sale.
@@ -92,20 +91,9 @@ def permissions_of(operator_id: int) -> frozenset[str]:
     now = time.monotonic()
     if cached is not None and now - cached[0] < PERMISSION_CACHE_SECONDS:
         return cached[1]
-    granted = frozenset(_load_permissions(operator_id))
+    granted = frozenset(operator_store.rights_of(operator_id))
     _cache[key] = (now, granted)
     return granted
-
-
-def _load_permissions(operator_id: int) -> set[str]:
-    """A locked or deactivated operator, or one still on a one-time password, may do
-    nothing (but change that password)."""
-    O = models.Operator
-    query = (models.RolePermission.select(models.RolePermission.permission)
-             .join(O, on=(O.role == models.RolePermission.role))
-             .where(O.id == operator_id, O.active == True, O.locked == False,  # noqa: E712
-                    O.must_change_password == False))  # noqa: E712
-    return {row.permission for row in query}
 
 
 def forget(operator_id: int | None = None) -> None:

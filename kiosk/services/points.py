@@ -34,7 +34,7 @@ from kiosk.services.operations import OperationResult, Posting, perform, stored
 from kiosk.services.session import Session
 from kiosk.services.tiers import tier_offer, tiers
 from kiosk.store import cards as card_store
-from kiosk.store import ledger, models
+from kiosk.store import journal, ledger, models
 from kiosk.store import operations as operation_store
 from kiosk.store import points as points_store
 
@@ -187,8 +187,7 @@ def check_return(session: Session, original_operation_id: int, amount: int) -> N
     """Whether this return could be made (a hint before the supervisor signs)."""
     permissions.require(session, permissions.CHARGE)
     _check_amount(amount)
-    _check_returnable(session, models.Operation.get_or_none(
-        models.Operation.id == original_operation_id), amount)
+    _check_returnable(session, journal.operation(original_operation_id), amount)
 
 
 def _check_returnable(session: Session, original: models.Operation | None,
@@ -336,7 +335,7 @@ def review_tiers(session: Session, today: dt.date | None = None) -> list[TierCha
     first = add_months(today, -12) + dt.timedelta(days=1)
     changes = []
     for card_id in points_store.cards_with_tier():
-        card = models.Card.get_by_id(card_id)
+        card = card_store.by_id(card_id)
         earned = points_store.earned_between(card_id, first, today, kinds.COUNTING_FOR_TIER)
         if _kept_tier(card, earned) == card.tier:
             continue

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from kiosk.errors import InvalidInput, N_
 from kiosk.services import audit, permissions
 from kiosk.services.session import Session
-from kiosk.store import models
+from kiosk.store import settings
 from kiosk.store.db import database
 
 
@@ -63,8 +63,8 @@ PASSWORD_MAX_LENGTH = 12  # the login screen's field; a longer password could no
 
 def value(key: str) -> int:
     rule = RULES[key]
-    row = models.Policy.get_or_none(models.Policy.key == key)
-    return int(row.value) if row is not None else rule.default
+    stored = settings.policy(key)
+    return int(stored) if stored is not None else rule.default
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,6 @@ def set_policy(session: Session, key: str, new_value: int) -> None:
                            least=rule.least, most=rule.most)
     with database.atomic():
         old = value(key)
-        models.Policy.insert(key=key, value=str(new_value)).on_conflict(
-            conflict_target=[models.Policy.key],
-            update={models.Policy.value: str(new_value)}).execute()
+        settings.set_policy(key, str(new_value))
         audit.append(session, "policy.set", subject=f"policy:{key}",
                      details={"from": old, "to": new_value})

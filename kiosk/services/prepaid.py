@@ -36,7 +36,9 @@ from kiosk.money import FEN_PER_YUAN, format_yuan
 from kiosk.services import audit, permissions, policies, tenders
 from kiosk.services.business_date import add_months
 from kiosk.services.session import Session
+from kiosk.store import members as member_store
 from kiosk.store import models
+from kiosk.store import outlets as outlet_store
 from kiosk.store import prepaid as prepaid_store
 from kiosk.text import plain_text
 
@@ -214,13 +216,8 @@ def record_sale(session: Session, purchase: Purchase, *, amount: int, tender: st
     audit event carries the record)."""
     row = dict(outlet=session.actor.outlet_id, amount=amount, tender=tender,
                created_at=session.now(), operator=session.actor.operator_id, **vars(purchase))
-    if operation is not None:
-        models.PrepaidSale.create(operation=operation.id, **row)
-    else:
-        models.PrepaidSale.insert(batch=batch_id, **row).on_conflict(
-            conflict_target=[models.PrepaidSale.batch],
-            update={getattr(models.PrepaidSale, name): value for name, value in row.items()
-                    if name not in ("outlet",)}).execute()
+    prepaid_store.record_sale(operation_id=operation.id if operation is not None else None,
+                              batch_id=batch_id, **row)
     # Not tied to the operation by its foreign key (an operation has exactly one event,
     # its own): the subject names it.
     audit.append(session, "prepaid.sale",
@@ -229,7 +226,7 @@ def record_sale(session: Session, purchase: Purchase, *, amount: int, tender: st
 
 
 def batch_purchase(batch_id: int) -> Purchase | None:
-    row = models.PrepaidSale.get_or_none(models.PrepaidSale.batch == batch_id)
+    row = prepaid_store.batch_sale(batch_id)
     if row is None:
         return None
     return Purchase(**{name: getattr(row, name) for name in Purchase.__dataclass_fields__})
@@ -268,8 +265,7 @@ def reactivate(session: Session, number: str) -> dt.date | None:
             raise InvalidInput(N_("Only a prepaid card is reactivated here."))
         expires = expiry_for(card.product, anonymous=card.anonymous, today=today,
                              plain=None)
-        models.Card.update(status="active", expires_on=expires).where(
-            models.Card.id == card.id).execute()
+        card_store.change(card.id, status="active", expires_on=expires)
         audit.append(session, "card.reactivated", subject=f"card:{card.number}",
                      details={"expires_on": expires.isoformat() if expires else ""})
     return expires
@@ -300,22 +296,14 @@ def check_redemption(card: models.Card, today: dt.date, issued_on: dt.date | Non
 def ensure_kept(member_id: int, fields: dict, today: dt.date) -> None:
     """A holder's name and ID number stay on record (not blanked) while any of their
     named prepaid cards moved money within the years the rules keep records."""
-    member = models.Member.get_by_id(member_id)
+    member = member_store.by_id(member_id)
     erased = [name for name in ("name", "id_number")
               if getattr(member, name) and not fields.get(name)]
     if not erased:
         return
     years = policies.value("prepaid_records_years")
     since = dt.datetime.combine(add_months(today, -12 * years), dt.time())
-    C, P, O = models.Card, models.CardProduct, models.Operation
-    recent = (O.select().join(C).join(P)
-              .where(C.member == member_id, C.anonymous == False,  # noqa: E712
-                     P.prepaid == True, P.kind != "insurance",  # noqa: E712
-                     O.created_at >= since).exists())
-    holder = (C.select().join(P).where(C.member == member_id, C.anonymous == False,  # noqa: E712
-                                       P.prepaid == True, P.kind != "insurance",  # noqa: E712
-                                       C.created_at >= since).exists())
-    if recent or holder:
+    if prepaid_store.named_prepaid_in_use_since(member_id, since):
         raise PrepaidRuleBroken(N_("Records rule (单用途商业预付卡管理办法): a prepaid card "
                                    "holder's name and ID number are kept {years} years "
                                    "after the card's last use; they cannot be erased yet."),
@@ -387,8 +375,7 @@ class QuarterReport:
 
 def chain_name() -> str:
     """The issuing company when a product names none: the chain's head office."""
-    outlet = (models.Outlet.select().order_by(models.Outlet.head_office.desc(),
-                                              models.Outlet.id).first())
+    outlet = outlet_store.issuing_outlet()
     return outlet.name if outlet is not None else ""
 
 

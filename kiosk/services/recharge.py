@@ -11,7 +11,7 @@ from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import OperationResult, Posting, perform, stored
 from kiosk.services.session import Session
-from kiosk.store import ledger, models
+from kiosk.store import catalog, journal, ledger, models
 from kiosk.store import operations as operation_store
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,10 +27,7 @@ class RechargeResult(OperationResult):
 def best_promotion(product: models.CardProduct, amount: int,
                    day: dt.date) -> models.Promotion | None:
     """The promotion giving the largest bonus for this amount on this day."""
-    return (models.Promotion.select()
-            .where(models.Promotion.product == product, models.Promotion.min_amount <= amount,
-                   models.Promotion.starts_on <= day, models.Promotion.ends_on >= day)
-            .order_by(models.Promotion.bonus.desc()).first())
+    return catalog.best_promotion(product.id, amount, day)
 
 
 def recharge(session: Session, *, card_number: str, amount: int, tender: str,
@@ -95,8 +92,8 @@ def reverse_recharge(session: Session, *, original_operation_id: int, key: str,
     request = {"original": original_operation_id}
     reviewer = None
     if stored(key) is None:
-        _check_reversible(session, models.Operation.get_or_none(
-            models.Operation.id == original_operation_id), current_business_date(session))
+        _check_reversible(session, journal.operation(original_operation_id),
+                          current_business_date(session))
         reviewer = operators.authorise_review(session, review, permissions.RECHARGE)
 
     def run(posting: Posting) -> dict:
@@ -137,9 +134,7 @@ def promotions_for(session: Session, card_number: str) -> list[str]:
     permissions.require(session, permissions.QUERY)
     card = cards.get_card(card_number)
     day = current_business_date(session)
-    return [f"{promotion.name}" for promotion in models.Promotion.select().where(
-        models.Promotion.product == card.product, models.Promotion.starts_on <= day,
-        models.Promotion.ends_on >= day).order_by(models.Promotion.min_amount)]
+    return [promotion.name for promotion in catalog.running_promotions(card.product_id, day)]
 
 
 @dataclass(frozen=True)
@@ -153,10 +148,7 @@ def last_reversible(session: Session, card_number: str) -> ReversibleRecharge:
     see what they authorise (the reversal decides again on the locked original)."""
     permissions.require(session, permissions.RECHARGE)
     card = cards.get_card(card_number)
-    operation = (models.Operation.select().where(
-        models.Operation.card == card, models.Operation.kind == "recharge",
-        models.Operation.business_date == current_business_date(session),
-        models.Operation.reversed_amount == 0).order_by(models.Operation.id.desc()).first())
+    operation = journal.last_unreversed(card.id, "recharge", current_business_date(session))
     if operation is None:
         raise KioskError(N_("This card has no recharge today that could be reversed."))
     return ReversibleRecharge(operation.id, operation.amount)

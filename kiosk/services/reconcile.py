@@ -26,15 +26,14 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-import peewee as pw
-
 from kiosk.report_table import LABEL, MONEY, Column, Table
 from kiosk.errors import InvalidInput, KioskError, N_
 from kiosk.services import audit, channel_orders, permissions
 from kiosk.services.business_date import current_business_date, month_bounds
 from kiosk.services.channels import channel_mapping, read_order_lines
 from kiosk.services.session import Session
-from kiosk.store import models
+from kiosk.store import channel_orders as order_store
+from kiosk.store import failures
 from kiosk.store.db import database
 
 STATUSES = ("matched", "amount_differs", "only_statement", "only_journal", "not_redeemed")
@@ -94,23 +93,11 @@ def journal_orders(session: Session, month: str, issuer: str = "") -> dict[str, 
     refund of it (a fully refunded order settles at zero)."""
     permissions.require_any(session, permissions.FINANCE, permissions.DAY_CLOSE)
     first, after = month_bounds(month)
-    O = models.Operation
-    query = (O.select(O.id, O.channel_order_no, O.amount)
-             .where(O.outlet == session.actor.outlet_id, O.kind == "charge",
-                    O.channel_order_no.is_null(False), O.business_date >= first,
-                    O.business_date < after))
-    if issuer:
-        query = (query.join(models.Card, on=(O.card == models.Card.id))
-                 .join(models.CardProduct).where(models.CardProduct.issuer == issuer))
-    charges = {op.id: (op.channel_order_no, op.amount) for op in query}
-    refunded: dict[int, int] = defaultdict(int)
-    if charges:
-        for refund in O.select(O.reverses, O.amount).where(
-                O.kind == "refund", O.reverses.in_(list(charges))):
-            refunded[refund.reverses_id] += refund.amount
+    charges = order_store.charges_with_orders(session.actor.outlet_id, first, after, issuer)
+    refunded = order_store.refunded(list(charges))
     orders: dict[str, int] = defaultdict(int)
     for operation_id, (order_no, amount) in charges.items():
-        orders[order_no] += amount - refunded[operation_id]
+        orders[order_no] += amount - refunded.get(operation_id, 0)
     return dict(orders)
 
 
@@ -154,12 +141,12 @@ def confirm(session: Session, report: Report) -> int:
                          month=report.month)
     with database.atomic():
         try:
-            record = models.Reconciliation.create(
+            record = order_store.confirm_month(
                 outlet=session.actor.outlet_id, channel=report.channel, month=report.month,
                 matched_count=report.count("matched"), matched_total=report.matched_total,
                 statement_sha256=report.statement_sha256,
                 confirmed_by=session.actor.operator_id, confirmed_at=session.now())
-        except pw.IntegrityError:
+        except failures.CONSTRAINT_BROKEN:
             raise KioskError(N_("{month} of {channel} is already confirmed."),
                              month=report.month, channel=report.channel) from None
         audit.append(session, "reconcile.confirm", subject=f"channel:{report.channel}",
@@ -202,9 +189,7 @@ def settlement(session: Session, *, channel: str, settle_in: str, mode: str = "c
         raise InvalidInput(N_("Settle in cash (with an invoice) or in coupons."))
     first, _ = month_bounds(settle_in)
     months = settlement_months(first.year, first.month)
-    confirmed = {r.month: r for r in models.Reconciliation.select().where(
-        models.Reconciliation.outlet == session.actor.outlet_id,
-        models.Reconciliation.channel == channel, models.Reconciliation.month.in_(months))}
+    confirmed = order_store.confirmed_months(session.actor.outlet_id, channel, months)
     total = sum(record.matched_total for record in confirmed.values())
     return Settlement(channel, months, [m for m in months if m not in confirmed], total, mode,
                       invoice_amount(total) if mode == "cash" else None)

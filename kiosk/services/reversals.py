@@ -25,7 +25,8 @@ from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import OperationResult, Posting, perform, stored
 from kiosk.services.session import Session
-from kiosk.store import models
+from kiosk.store import cards as card_store
+from kiosk.store import journal, models, settings
 from kiosk.store import operations as operation_store
 
 PAYMENTS_IN = kinds.kind("payment_reversal").reverses_any
@@ -63,20 +64,15 @@ def reversible_payments(session: Session, card_number: str) -> list[ReversiblePa
     card = cards.get_card(card_number)
     ids, predecessor = [card.id], card
     for _ in range(cards.REPLACEMENT_CHAIN_LIMIT):
-        predecessor = models.Card.get_or_none(models.Card.replaced_by == predecessor.id)
+        predecessor = card_store.replaced_by(predecessor.id)
         if predecessor is None:
             break
         ids.append(predecessor.id)
-    O = models.Operation
-    query = O.select().where(O.card.in_(ids), O.kind.in_(PAYMENTS_IN),
-                             O.outlet == session.actor.outlet_id,
-                             O.reversed_amount < O.amount)
-    since = _window_start(session)
-    if since is not None:
-        query = query.where(O.business_date >= since)
+    payments = journal.still_reversible(ids, PAYMENTS_IN, session.actor.outlet_id,
+                                        since=_window_start(session))
     return [ReversiblePayment(op.id, op.kind, str(op.business_date)[:10], op.amount,
                               op.amount - op.reversed_amount, op.tender)
-            for op in query.order_by(O.id.desc()).limit(50)]
+            for op in payments]
 
 
 def _window_start(session: Session) -> dt.date | None:
@@ -89,8 +85,7 @@ def check(session: Session, original_operation_id: int, amount: int) -> None:
     reversal decides again on the locked original)."""
     permissions.require(session, permissions.RECHARGE)
     _check_amount(amount)
-    _check(session, models.Operation.get_or_none(models.Operation.id == original_operation_id),
-           amount)
+    _check(session, journal.operation(original_operation_id), amount)
 
 
 def _check_amount(amount: int) -> None:
@@ -128,7 +123,7 @@ def _paid_from(session: Session, original: models.Operation) -> models.Account:
     outlet = session.actor.outlet_id
     if original.kind == "cheque_recharge":
         return till_account(outlet, None, "outlet_bank")
-    tender = models.Tender.get_or_none(models.Tender.code == original.tender)
+    tender = settings.tender(original.tender)
     return till_account(outlet, session.actor.terminal_id,
                         tender.account_kind if tender else "outlet_cash")
 

@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from kiosk.errors import KioskError, N_
-from kiosk.store import models
+from kiosk.store import settings
 
 PEPPER_FINGERPRINT_KEY = "pepper_fingerprint"
 PEPPER_BYTES = 32
@@ -74,15 +74,15 @@ def bind_pepper(path: Path, *, create: bool) -> bytes:
     With `create`, a store that has no fingerprint yet gets one (and a key file
     if none exists). A store that has one never silently gets a new key.
     """
-    stored = models.Meta.get_or_none(models.Meta.key == PEPPER_FINGERPRINT_KEY)
+    stored = settings.fact(PEPPER_FINGERPRINT_KEY)
     if stored is None:
         if not create:
             raise PepperError(N_("This database has not been initialised: run 'kiosk init'."))
         pepper = read_pepper(path) if path.exists() else create_pepper(path)
-        models.Meta.create(key=PEPPER_FINGERPRINT_KEY, value=fingerprint(pepper))
+        settings.add_fact(PEPPER_FINGERPRINT_KEY, fingerprint(pepper))
         return pepper
     pepper = read_pepper(path)
-    if not hmac.compare_digest(stored.value, fingerprint(pepper)):
+    if not hmac.compare_digest(stored, fingerprint(pepper)):
         raise PepperError(N_("The pepper key file {path} does not belong to this database."),
                           path=str(path))
     return pepper

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from kiosk.errors import InvalidInput, N_
 from kiosk.services import admin, audit, operators, permissions
 from kiosk.services.session import Actor, Runtime, Session
-from kiosk.store import models, schema
+from kiosk.store import outlets, schema
+from kiosk.store import operators as operator_store
 from kiosk.store.db import database
 
 ADMIN_ROLE = "admin"
@@ -34,7 +35,7 @@ class AlreadySetUp(InvalidInput):
 
 def needs_setup() -> bool:
     """Nothing to log in to yet: no outlet (the demo and `kiosk setup` both make one)."""
-    return not models.Outlet.select().exists()
+    return not outlets.any_registered()
 
 
 def set_up(runtime: Runtime, first: FirstRun) -> Actor:
@@ -48,12 +49,12 @@ def set_up(runtime: Runtime, first: FirstRun) -> Actor:
     operators.check_password_rule(first.admin_password)
     with database.atomic():
         schema.hold_meta_row()  # two first runs at once: the second finds it set up
-        if not needs_setup() or models.Operator.select().exists():
+        if not needs_setup() or operator_store.any_registered():
             raise AlreadySetUp()
         permissions.ensure_default_roles()
-        outlet = models.Outlet.create(**values, head_office=True)
-        terminal = models.Terminal.create(outlet=outlet, code=first.terminal_code,
-                                          name=first.terminal_name[:50])
+        outlet = outlets.add(**values, head_office=True)
+        terminal = outlets.add_terminal(outlet.id, first.terminal_code,
+                                        first.terminal_name[:50])
         system = Session(runtime, Actor(outlet_id=outlet.id, terminal_id=terminal.id))
         administrator = operators.create_operator(
             system, outlet=outlet, login_id=first.admin_login, name=first.admin_name.strip(),

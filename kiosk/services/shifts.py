@@ -6,6 +6,7 @@ from kiosk.services import audit
 from kiosk.services.business_date import current_business_date
 from kiosk.services.session import Session
 from kiosk.store import models
+from kiosk.store import shifts as shift_store
 from kiosk.store.db import database
 
 
@@ -14,13 +15,9 @@ def open_or_resume(session: Session) -> models.Shift:
     a lock or a restart resumes the same shift)."""
     actor = session.actor
     with database.atomic():
-        shift = (models.Shift.select()
-                 .where(models.Shift.operator == actor.operator_id,
-                        models.Shift.terminal == actor.terminal_id,
-                        models.Shift.closed_at.is_null())
-                 .order_by(models.Shift.id.desc()).first())
+        shift = shift_store.open_shift_of(actor.operator_id, actor.terminal_id)
         if shift is None:
-            shift = models.Shift.create(
+            shift = shift_store.open_new(
                 outlet=actor.outlet_id, terminal=actor.terminal_id,
                 operator=actor.operator_id, business_date=current_business_date(session),
                 opened_at=session.now())

@@ -83,7 +83,7 @@ def room(session: Session, *, main_number: str = "", customer_code: str = "") ->
     main = main_card_for(main_number, customer_code)
     product = main.product
     return SubCardRoom(main.number, product.code, product.name,
-                       sub_card_store.count_in_use(main.id), product.sub_card_limit,
+                       card_store.active_sub_card_count(main.id), product.sub_card_limit,
                        product.issue_fee, product.deposit)
 
 
@@ -140,7 +140,7 @@ def issue_sub_cards(session: Session, batch: SubCardBatch, *, key: str,
     reviewer = None
     if stored(key) is None:  # a retry replays what was decided; it asks nothing again
         reviewer = issuing.fee_review(session, product, batch.fee, batch.deposit, review)
-        if sub_card_store.count_in_use(main.id) + len(numbers) > product.sub_card_limit:
+        if card_store.active_sub_card_count(main.id) + len(numbers) > product.sub_card_limit:
             reviewer = reviewer or issuing.require_review(
                 session, review, permissions.CARD_ISSUE, OVER_LIMIT)
     pin_hash = session.hasher.hash(batch.pin)
@@ -151,19 +151,19 @@ def issue_sub_cards(session: Session, batch: SubCardBatch, *, key: str,
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
         main_now = cards.locked_for_spending(main.id, day)
-        in_use = sub_card_store.count_in_use(main_now.id)
+        in_use = card_store.active_sub_card_count(main_now.id)
         if reviewer is None and in_use + len(numbers) > product.sub_card_limit:
             raise ReviewRequired(reason=OVER_LIMIT)
         drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
         fees = till_account(session.actor.outlet_id, session.actor.terminal_id, "fee_income")
         for card in sorted(new_cards, key=lambda c: c.id):
-            if not sub_card_store.activate(card.id, {
-                    "member": main_now.member_id, "anonymous": main_now.member_id is None,
-                    "company": company, "customer": main_now.customer_id,
-                    "main_card": main_now.id, "pin_hash": pin_hash, "pin_failures": 0,
-                    "pin_locked": False, "expires_on": prepaid.expiry_for(
+            if not card_store.change_if(
+                    card.id, "written", status="active", member=main_now.member_id,
+                    anonymous=main_now.member_id is None, company=company,
+                    customer=main_now.customer_id, main_card=main_now.id, pin_hash=pin_hash,
+                    pin_failures=0, pin_locked=False, expires_on=prepaid.expiry_for(
                         product, anonymous=main_now.member_id is None, today=day,
-                        plain=issuing.expiry_date)}):
+                        plain=issuing.expiry_date)):
                 issuing.blank_card(session, card.number)  # says why: issued, or elsewhere
                 raise InvalidInput(N_("Write the card (or read the smart card) before "
                                       "issuing it."))
@@ -261,8 +261,9 @@ def upgrade_sub_card(session: Session, sub_number: str, *, key: str,
                              card=mask_card_number(main_now.number))
         cards.ensure_move(main_now, CardStatus.REPLACED)
         card_store.set_status(main_now.id, CardStatus.REPLACED, replaced_by=sub_now.id)
-        sub_card_store.make_main(sub_now.id)
-        others = sub_card_store.move_group(main_now.id, sub_now.id)
+        card_store.change(sub_now.id, main_card=None)
+        others = len(sub_card_store.of_main(main_now.id)) - 1
+        card_store.move_sub_cards(main_now.id, sub_now.id)
         sub_card_store.move_templates(main_now.id, sub_now.id)
         moved = move_all_balances(posting, main_now, sub_now)
         after = {kind: account.balance + moved[kind] for kind, account in

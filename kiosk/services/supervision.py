@@ -11,7 +11,7 @@ from kiosk.errors import N_, NotFound
 from kiosk.services import closes, operators, permissions
 from kiosk.services.closes import ShiftReport
 from kiosk.services.session import Session
-from kiosk.store import models
+from kiosk.store import operators as operator_store
 
 ACTIONS = (("unlock", N_("unlock an operator")), ("close_shift", N_("close a shift")))
 
@@ -24,8 +24,7 @@ def _as_supervisor(session: Session, review) -> Session:
 def unlock_operator(session: Session, review, login_id: str) -> str:
     """Unlock an operator of this outlet by login id; their login id back."""
     supervisor = _as_supervisor(session, review)
-    operator = models.Operator.get_or_none(models.Operator.login_id == login_id.strip(),
-                                           models.Operator.outlet == session.actor.outlet_id)
+    operator = operator_store.at_outlet(session.actor.outlet_id, login_id.strip())
     if operator is None:
         raise NotFound(N_("No operator {login_id} at this outlet."), login_id=login_id[:30])
     operators.unlock(supervisor, operator_id=operator.id)

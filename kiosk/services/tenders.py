@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from kiosk.errors import InvalidInput, N_
 from kiosk.services import permissions
 from kiosk.services.session import Session
-from kiosk.store import models
+from kiosk.store import settings
 
 TILL_ACCOUNTS = ("outlet_cash", "outlet_bank")
 
@@ -21,7 +21,7 @@ class TenderChoice:
 
 def till_account_kind(code: str) -> str:
     """The till account an active tender moves; a clear refusal for any other code."""
-    tender = models.Tender.get_or_none(models.Tender.code == code, models.Tender.active == True)  # noqa: E712
+    tender = settings.tender(code, active_only=True)
     if tender is None:
         raise InvalidInput(N_("Unknown tender '{tender}'."), tender=str(code)[:12])
     return tender.account_kind
@@ -29,11 +29,10 @@ def till_account_kind(code: str) -> str:
 
 def name_of(code: str) -> str:
     """The tender's name as the chain wrote it (现金), for receipts; the code if unknown."""
-    tender = models.Tender.get_or_none(models.Tender.code == code)
+    tender = settings.tender(code)
     return tender.name if tender is not None else code
 
 
 def choices(session: Session) -> list[TenderChoice]:
     permissions.require(session, permissions.QUERY)
-    return [TenderChoice(t.code, t.name) for t in models.Tender.select().where(
-        models.Tender.active == True).order_by(models.Tender.id)]  # noqa: E712
+    return [TenderChoice(t.code, t.name) for t in settings.active_tenders()]

@@ -21,12 +21,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 
-import peewee as pw
-
 from kiosk.services import audit, kinds
 from kiosk.services.operations import entries_digest, header_digest
 from kiosk.services.secrets import Sealer
-from kiosk.store import models
+from kiosk.store import audit as audit_store
+from kiosk.store import integrity, models
 from kiosk.store import operations as operation_store
 
 
@@ -49,11 +48,9 @@ class VerifyReport:
 
 
 def verify(sealer: Sealer, max_violations: int = 50) -> VerifyReport:
-    report = VerifyReport(
-        operations=models.Operation.select().count(),
-        entries=models.JournalEntry.select().count(),
-        accounts=models.Account.select().count(),
-        audit_events=models.AuditEvent.select().count())
+    operations, entries, accounts, events = integrity.counts()
+    report = VerifyReport(operations=operations, entries=entries, accounts=accounts,
+                          audit_events=events)
     checks = (_unbalanced_operations, _stale_balances, _below_floor, _over_reversed,
               _reversible_amounts, lambda: map(str, audit.check_chains(sealer)),
               _audit_mismatches)
@@ -66,42 +63,24 @@ def verify(sealer: Sealer, max_violations: int = 50) -> VerifyReport:
 
 
 def _unbalanced_operations():
-    E, A = models.JournalEntry, models.Account
-    total = pw.fn.SUM(E.amount)
-    query = (E.select(E.operation, A.unit, total.alias("total")).join(A)
-             .group_by(E.operation, A.unit).having(total != 0))
-    for row in query.dicts():
+    for row in integrity.unbalanced_operations():
         yield (f"operation #{row['operation']} does not balance in {row['unit']}: "
                f"off by {row['total']}")
 
 
 def _stale_balances():
-    E, A = models.JournalEntry, models.Account
-    total = pw.fn.COALESCE(pw.fn.SUM(E.amount), 0)
-    query = (A.select(A.code, A.balance, total.alias("total"))
-             .join(E, pw.JOIN.LEFT_OUTER).group_by(A.id, A.code, A.balance)
-             .having(A.balance != total))
-    for row in query.dicts():
+    for row in integrity.stale_balances():
         yield (f"account {row['code']}: cached balance {row['balance']} but its entries "
                f"sum to {row['total']}")
 
 
 def _below_floor():
-    A = models.Account
-    for account in A.select().where(A.balance < 0, A.allow_negative == False):  # noqa: E712
+    for account in integrity.below_floor():
         yield f"account {account.code} is below zero: {account.balance}"
 
 
 def _over_reversed():
-    O = models.Operation
-    Original = O.alias()
-    total = pw.fn.SUM(O.amount)
-    query = (O.select(O.kind, O.reverses, Original.amount.alias("original_amount"),
-                      Original.kind.alias("original_kind"), total.alias("reversed"))
-             .join(Original, pw.JOIN.LEFT_OUTER, on=(O.reverses == Original.id))
-             .where(O.reverses.is_null(False))
-             .group_by(O.kind, O.reverses, Original.amount, Original.kind))
-    for row in query.dicts():
+    for row in integrity.reversals_by_original():
         known = kinds.KINDS.get(row["kind"])
         if row["original_amount"] is None:
             yield f"a {row['kind']} points at operation #{row['reverses']}, which does not exist"
@@ -123,15 +102,9 @@ def _reversible_amounts():
 def _audit_mismatches() -> Iterator[str]:
     """Each operation has one audit event, and the event's record of the operation's row
     and of its journal entries matches them."""
-    operations = models.Operation.select().order_by(models.Operation.id).iterator()
-    events = groupby(models.AuditEvent.select(models.AuditEvent.operation,
-                                              models.AuditEvent.details)
-                     .where(models.AuditEvent.operation.is_null(False))
-                     .order_by(models.AuditEvent.operation).tuples().iterator(),
-                     key=lambda row: row[0])
-    E = models.JournalEntry
-    entries = groupby(E.select(E.operation, E.account, E.amount).order_by(E.operation)
-                      .tuples().iterator(), key=lambda row: row[0])
+    operations = integrity.operations_in_order()
+    events = groupby(audit_store.operation_events(), key=lambda row: row[0])
+    entries = groupby(integrity.entries_in_order(), key=lambda row: row[0])
     next_event, next_entries = next(events, None), next(entries, None)
     for operation in operations:
         while next_event is not None and next_event[0] < operation.id:

@@ -36,6 +36,11 @@ def move_head(chain: int, seq: int, hash_: str, seal: str) -> None:
     _MOVE_HEAD.execute(seq, hash_, seal, chain)
 
 
+def new_event(**values) -> models.AuditEvent:
+    """An event not written yet: its hash is made from its fields first."""
+    return models.AuditEvent(**values)
+
+
 def insert_event(event: models.AuditEvent) -> None:
     sql.insert(event)
 
@@ -81,7 +86,8 @@ def events_with_action(action: str) -> Iterator[models.AuditEvent]:
 
 
 def operation_events() -> Iterator[tuple[int, str]]:
-    """(operation id, details JSON) of every event that records an operation."""
+    """(operation id, details JSON) of every event that records an operation, by
+    operation."""
     AE = models.AuditEvent
     return (AE.select(AE.operation, AE.details).where(AE.operation.is_null(False))
-            .tuples().iterator())
+            .order_by(AE.operation).tuples().iterator())

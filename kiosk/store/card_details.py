@@ -11,10 +11,6 @@ RESTRICTION_FIELDS = ("daily_limit", "allowed_outlets", "allowed_categories",
                       "forbidden_categories")
 
 
-def update(card_id: int, fields: dict) -> None:
-    models.Card.update(fields).where(models.Card.id == card_id).execute()
-
-
 def record_changes(card_id: int, changes: list[tuple[str, str, str]], *, at,
                    operator_id: int | None, reviewer_id: int | None) -> None:
     if changes:
@@ -33,10 +29,6 @@ def changes_of(card_id: int, limit: int = 20) -> list[tuple]:
                 .join(By, pw.JOIN.LEFT_OUTER, on=(C.operator == By.id))
                 .switch(C).join(Reviewer, pw.JOIN.LEFT_OUTER, on=(C.reviewer == Reviewer.id))
                 .where(C.card == card_id).order_by(C.id.desc()).limit(limit).tuples())
-
-
-def member(member_id: int) -> models.Member | None:
-    return models.Member.get_or_none(models.Member.id == member_id)
 
 
 def restrictions(card: models.Card) -> dict:

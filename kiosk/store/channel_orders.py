@@ -117,3 +117,41 @@ _OUTLET_CODE = sql.Statement('SELECT "code" FROM "outlet" WHERE "id" = ?')
 
 def outlet_code(outlet_id: int) -> str:
     return _OUTLET_CODE.first(outlet_id)[0]
+
+
+# -- reconciliation with the channel's monthly statement (对账) -------------------------
+def charges_with_orders(outlet_id: int, first: dt.date, after: dt.date, issuer: str = ""
+                        ) -> dict[int, tuple[str, int]]:
+    """Operation id -> (order number, amount) of the outlet's charges carrying a channel
+    order from `first` up to `after` (on cards of `issuer`'s products, if given)."""
+    O = models.Operation
+    query = (O.select(O.id, O.channel_order_no, O.amount)
+             .where(O.outlet == outlet_id, O.kind == "charge", O.channel_order_no.is_null(False),
+                    O.business_date >= first, O.business_date < after))
+    if issuer:
+        query = (query.join(models.Card, on=(O.card == models.Card.id))
+                 .join(models.CardProduct).where(models.CardProduct.issuer == issuer))
+    return {op.id: (op.channel_order_no, op.amount) for op in query}
+
+
+def refunded(charge_ids: list[int]) -> dict[int, int]:
+    """Charge id -> what refunds took back from it."""
+    O = models.Operation
+    taken: dict[int, int] = {}
+    if charge_ids:
+        for refund in O.select(O.reverses, O.amount).where(O.kind == "refund",
+                                                            O.reverses.in_(charge_ids)):
+            taken[refund.reverses_id] = taken.get(refund.reverses_id, 0) + refund.amount
+    return taken
+
+
+def confirm_month(**values) -> models.Reconciliation:
+    """Record a reconciled month; refused by the database if it is recorded already."""
+    return models.Reconciliation.create(**values)
+
+
+def confirmed_months(outlet_id: int, channel: str, months: list[str]
+                     ) -> dict[str, models.Reconciliation]:
+    R = models.Reconciliation
+    return {row.month: row for row in R.select().where(
+        R.outlet == outlet_id, R.channel == channel, R.month.in_(months))}

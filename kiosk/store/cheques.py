@@ -3,6 +3,8 @@ from received to cleared or bounced only on its locked row, once."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import peewee as pw
 
 from kiosk.store import models, sql
@@ -12,8 +14,9 @@ _BY_ID = sql.Statement('SELECT * FROM "cheque" WHERE "id" = ?')
 _BY_NUMBER = sql.Statement('SELECT * FROM "cheque" WHERE "bank" = ? AND "cheque_no" = ?')
 
 
-def insert(cheque: models.Cheque) -> int:
-    return sql.insert(cheque)
+def insert(**values) -> int:
+    """A new cheque row; its id."""
+    return sql.insert(models.Cheque(**values))
 
 
 def by_id(cheque_id: int) -> models.Cheque | None:
@@ -64,3 +67,12 @@ def listing(outlet_id: int, *, status: str = "", search: str = "", limit: int = 
                             | C.drawer.contains(search))
     return list(query.order_by(C.id.desc()).limit(limit).objects())
 
+
+
+def waiting_at(outlet_id: int, last: dt.date) -> tuple[int, int]:
+    """(count, amount) of the outlet's cheques received by `last` and not cleared yet."""
+    C = models.Cheque
+    count, total = (C.select(pw.fn.COUNT(C.id), pw.fn.COALESCE(pw.fn.SUM(C.amount), 0))
+                    .where(C.outlet == outlet_id, C.status == "received",
+                           C.received_on <= last).tuples().first())
+    return int(count), int(total or 0)

@@ -13,6 +13,12 @@ from kiosk.errors import N_, StoreUnavailable
 from kiosk.store.db import database, is_sqlite, safe_url
 
 DATABASE_ERRORS = (pw.OperationalError, pw.InternalError, pw.InterfaceError)
+# Anything the database or its driver raised, a constraint or a bad statement too: what an
+# error boundary tells from a failure of the kiosk's own code.
+STORE_ERRORS = (pw.DatabaseError, pw.InterfaceError)
+# A row the database refused by a constraint: a unique code or login id already taken
+# (what the services catch it for), a missing foreign row.
+CONSTRAINT_BROKEN = pw.IntegrityError
 SERIALIZATION_FAILURES = {"40001", "40P01"}
 # 25006: a write reached a standby (a failover under way, or the old primary came back
 # as a standby): reconnecting finds the server that takes writes (target_session_attrs).

@@ -1,10 +1,11 @@
-"""Member lookup: the statement the member search runs, by the fields asked."""
+"""Members: the statement the member search runs, by the fields asked, and what
+registration, issue and migration read and change."""
 
 from __future__ import annotations
 
 import peewee as pw
 
-from kiosk.store import sql
+from kiosk.store import models, sql
 from kiosk.store.db import database
 
 # Lookups are what the counter waits on, so their SQL is made once per combination of
@@ -60,3 +61,48 @@ def _search_value(name: str, value: str, sqlite: bool) -> str:
 
 def _like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# -- members as registration, issue and migration read and change them -------------------
+Member = models.Member
+
+
+def by_id(member_id: int | None) -> models.Member | None:
+    return Member.get_or_none(Member.id == member_id) if member_id is not None else None
+
+
+def sharing_phone(phone: str, besides: int | None = None) -> int:
+    """How many members have this phone (but member `besides`)."""
+    query = Member.select().where(Member.phone == phone)
+    if besides is not None:
+        query = query.where(Member.id != besides)
+    return query.count()
+
+
+def add(**values) -> models.Member:
+    return Member.create(**values)
+
+
+def change(member_id: int, **values) -> None:
+    Member.update(values).where(Member.id == member_id).execute()
+
+
+def record_change(**values) -> None:
+    """A field's old and new value, kept as the member's history."""
+    models.MemberChange.create(**values)
+
+
+def cards_of(member_id: int) -> list[models.Card]:
+    return list(models.Card.select().where(models.Card.member == member_id)
+                .order_by(models.Card.id))
+
+
+def latest_changes(member_id: int, limit: int) -> list[models.MemberChange]:
+    return list(models.MemberChange.select().where(models.MemberChange.member == member_id)
+                .order_by(models.MemberChange.id.desc()).limit(limit))
+
+
+def card_ids_by_phone(phone: str) -> list[int]:
+    """The cards of every member with this phone."""
+    return [card.id for card in models.Card.select(models.Card.id).join(Member)
+            .where(Member.phone == phone)]

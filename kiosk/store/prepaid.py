@@ -68,3 +68,33 @@ def _date(value) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
+
+
+# -- purchases recorded (实名购卡), and the records a holder's name stays on ------------
+Sale = models.PrepaidSale
+
+
+def record_sale(*, operation_id: int | None, batch_id: int | None, **row) -> None:
+    """The purchase of an operation; or of a batch list, replacing what the list had
+    recorded (a list is checked again when it is submitted)."""
+    if operation_id is not None:
+        Sale.create(operation=operation_id, **row)
+    else:
+        Sale.insert(batch=batch_id, **row).on_conflict(
+            conflict_target=[Sale.batch],
+            update={getattr(Sale, name): value for name, value in row.items()
+                    if name not in ("outlet",)}).execute()
+
+
+def batch_sale(batch_id: int) -> models.PrepaidSale | None:
+    return Sale.get_or_none(Sale.batch == batch_id)
+
+
+def named_prepaid_in_use_since(member_id: int, since: dt.datetime) -> bool:
+    """Whether one of the member's named prepaid cards was issued, or moved money, at
+    or after `since`."""
+    C, P, O = models.Card, models.CardProduct, models.Operation
+    named_prepaid = ((C.member == member_id) & (C.anonymous == False)  # noqa: E712
+                     & (P.prepaid == True) & (P.kind != "insurance"))  # noqa: E712
+    return (O.select().join(C).join(P).where(named_prepaid, O.created_at >= since).exists()
+            or C.select().join(P).where(named_prepaid, C.created_at >= since).exists())

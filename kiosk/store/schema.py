@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import peewee as pw
 
-from kiosk.store import models, sql
+from kiosk.store import models, settings, sql
 from kiosk.store.db import database
 
 SCHEMA_VERSION_KEY = "schema_version"
@@ -229,8 +229,8 @@ LATEST_VERSION = MIGRATIONS[-1][0]
 def current_version() -> int:
     if not database.table_exists(models.Meta._meta.table_name):
         return 0
-    row = models.Meta.get_or_none(models.Meta.key == SCHEMA_VERSION_KEY)
-    return int(row.value) if row else 0
+    value = settings.fact(SCHEMA_VERSION_KEY)
+    return int(value) if value else 0
 
 
 def migrate() -> tuple[int, int]:
@@ -241,9 +241,7 @@ def migrate() -> tuple[int, int]:
             continue
         with database.atomic():
             step(database.obj)
-            models.Meta.insert(key=SCHEMA_VERSION_KEY, value=str(version)).on_conflict(
-                conflict_target=[models.Meta.key], update={models.Meta.value: str(version)}
-            ).execute()
+            settings.set_fact(SCHEMA_VERSION_KEY, str(version))
     return before, current_version()
 
 

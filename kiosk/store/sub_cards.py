@@ -1,6 +1,6 @@
-"""A main card's sub cards (副卡) as the services read and change them: how many are in
-use, the list, sub cards issued together, and the group moved under a sub card that
-becomes the main card (副卡升级)."""
+"""A main card's sub cards (副卡) as the services read them, and its allocation templates
+moved under a sub card that becomes the main card (副卡升级); counting and moving the
+sub cards themselves is store/cards.py's."""
 
 from __future__ import annotations
 
@@ -9,33 +9,9 @@ from kiosk.store import models
 IN_USE = ("active", "lost", "frozen")
 
 
-def count_in_use(main_id: int) -> int:
-    """The sub cards that count against the product's limit (active ones, as card issue
-    has always counted them)."""
-    C = models.Card
-    return C.select().where(C.main_card == main_id, C.status == "active").count()
-
-
 def of_main(main_id: int) -> list[models.Card]:
     C = models.Card
     return list(C.select().where(C.main_card == main_id).order_by(C.number))
-
-
-def activate(card_id: int, fields: dict) -> bool:
-    """A written card made active with `fields`; False if it was not written (any more)."""
-    C = models.Card
-    return C.update(status="active", **fields).where(C.id == card_id,
-                                                      C.status == "written").execute() == 1
-
-
-def make_main(card_id: int) -> None:
-    models.Card.update(main_card=None).where(models.Card.id == card_id).execute()
-
-
-def move_group(old_main_id: int, new_main_id: int) -> int:
-    """Every sub card of the old main card now under the new one; how many moved."""
-    C = models.Card
-    return C.update(main_card=new_main_id).where(C.main_card == old_main_id).execute()
 
 
 def move_templates(old_main_id: int, new_main_id: int) -> None:

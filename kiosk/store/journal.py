@@ -1,0 +1,84 @@
+"""The journal as lookups, reports and checks read it: operations and their entries,
+with the cards and accounts they name. What posts to it is in ledger.py and
+operations.py; nothing here writes."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from kiosk.store import models
+
+Operation = models.Operation
+
+
+def operation(operation_id: int | None) -> models.Operation | None:
+    return Operation.get_or_none(Operation.id == operation_id) if operation_id else None
+
+
+def last_unreversed(card_id: int, kind: str, day) -> models.Operation | None:
+    """The card's latest operation of `kind` on business date `day` that nothing has
+    taken back from yet."""
+    return (Operation.select().where(
+        Operation.card == card_id, Operation.kind == kind, Operation.business_date == day,
+        Operation.reversed_amount == 0).order_by(Operation.id.desc()).first())
+
+
+def still_reversible(card_ids: list[int], kinds: tuple[str, ...], outlet_id: int,
+                     since=None, limit: int = 50) -> list[models.Operation]:
+    """The cards' operations of `kinds` at the outlet (on or after business date `since`)
+    with something left to take back, newest first."""
+    query = Operation.select().where(
+        Operation.card.in_(card_ids), Operation.kind.in_(kinds), Operation.outlet == outlet_id,
+        Operation.reversed_amount < Operation.amount)
+    if since is not None:
+        query = query.where(Operation.business_date >= since)
+    return list(query.order_by(Operation.id.desc()).limit(limit))
+
+
+def issued_on(card_id: int):
+    """The business date the card was issued (None: issued before this system)."""
+    issue = (Operation.select(Operation.business_date)
+             .where(Operation.card == card_id, Operation.kind == "card_issue")
+             .order_by(Operation.id).first())
+    return issue.business_date if issue is not None else None
+
+
+ANY = object()  # a filter of listed() that is not given
+
+
+def listed(*, outlet_id=ANY, business_date=ANY, operator_id=ANY, operation_id=ANY,
+           card_ids=ANY, limit: int | None = None, offset: int = 0) -> list[models.Operation]:
+    """Operations matching every filter given (operator_id None: the system's), newest
+    first, with `card_number` and `operator_login` (None for none) read in the same
+    query."""
+    O, Card, Operator = Operation, models.Card, models.Operator
+    query = (O.select(O, Card.number.alias("card_number"),
+                      Operator.login_id.alias("operator_login"))
+             .join_from(O, Card, pw.JOIN.LEFT_OUTER)
+             .join_from(O, Operator, pw.JOIN.LEFT_OUTER, on=(O.operator == Operator.id)))
+    for wanted, condition in ((outlet_id, lambda: O.outlet == outlet_id),
+                              (business_date, lambda: O.business_date == business_date),
+                              (operator_id, lambda: O.operator == operator_id),
+                              (operation_id, lambda: O.id == operation_id),
+                              (card_ids, lambda: O.card.in_(card_ids))):
+        if wanted is not ANY:
+            query = query.where(condition())
+    query = query.order_by(O.id.desc())
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return list(query.objects())  # joined columns as attributes of the operation
+
+
+def receipt_ids(operation_ids: list[int]) -> dict[int, int]:
+    """The receipt of each operation that has one."""
+    R = models.Receipt
+    return dict(R.select(R.operation, R.id).where(R.operation.in_(operation_ids))
+                .tuples()) if operation_ids else {}
+
+
+def refund_results(charge_ids: list[int]) -> list[tuple[int, str]]:
+    """(charge id, stored result) of every refund of these charges."""
+    O = Operation
+    return list(O.select(O.reverses, O.result).where(O.reverses.in_(charge_ids),
+                                                     O.kind == "refund").tuples()) \
+        if charge_ids else []

@@ -1,0 +1,93 @@
+"""What the store ledgers (门店余额台账, 门店总账) and the month's report add up from the
+journal: the outlet's cards' balances by kind, day and business type, its operations
+and the money through its tills. Insurance cards' balances are their issuer's money,
+not the outlet's stored value, and stay out of every card figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import peewee as pw
+
+from kiosk.store import models
+
+Entry, Account, Card, Product, Operation = (models.JournalEntry, models.Account, models.Card,
+                                            models.CardProduct, models.Operation)
+_INFLOW = pw.fn.SUM(pw.Case(None, [(Entry.amount > 0, Entry.amount)], 0))
+_OUTFLOW = pw.fn.SUM(pw.Case(None, [(Entry.amount < 0, 0 - Entry.amount)], 0))  # -x is DESC
+
+
+def _card_entries(outlet_id: int, account_kinds: Iterable[str], *columns):
+    return (Entry.select(*columns).join(Account).join(Card, on=(Account.card == Card.id))
+            .join(Product)
+            .where(Card.outlet == outlet_id, Account.kind.in_(tuple(account_kinds)),
+                   Product.kind != "insurance"))
+
+
+def card_balances(outlet_id: int, account_kinds: Iterable[str], *, before: dt.date | None = None,
+                  up_to: dt.date | None = None) -> dict[str, int]:
+    """Balance kind -> the sum of the entries of business dates before `before` (or up
+    to `up_to`, inclusive)."""
+    query = _card_entries(outlet_id, account_kinds, Account.kind, pw.fn.SUM(Entry.amount))
+    if before is not None:
+        query = query.where(Entry.business_date < before)
+    if up_to is not None:
+        query = query.where(Entry.business_date <= up_to)
+    return {kind: int(total or 0) for kind, total in query.group_by(Account.kind).tuples()}
+
+
+def card_moves(outlet_id: int, account_kinds: Iterable[str], first: dt.date, last: dt.date
+               ) -> dict[str, tuple[int, int]]:
+    """Balance kind -> (money in, money out) from `first` to `last`."""
+    query = (_card_entries(outlet_id, account_kinds, Account.kind, _INFLOW, _OUTFLOW)
+             .where(Entry.business_date.between(first, last)).group_by(Account.kind).tuples())
+    return {kind: (int(got or 0), int(gone or 0)) for kind, got, gone in query}
+
+
+def card_moves_by_day(outlet_id: int, account_kinds: Iterable[str], first: dt.date,
+                      last: dt.date) -> dict[tuple[dt.date, str], tuple[int, int]]:
+    """(business date, balance kind) -> (money in, money out) from `first` to `last`."""
+    query = (_card_entries(outlet_id, account_kinds, Entry.business_date, Account.kind,
+                           _INFLOW, _OUTFLOW)
+             .where(Entry.business_date.between(first, last))
+             .group_by(Entry.business_date, Account.kind).tuples())
+    return {(_as_date(day), kind): (int(got or 0), int(gone or 0))
+            for day, kind, got, gone in query}
+
+
+def card_balances_by_business(outlet_id: int, account_kinds: Iterable[str], up_to: dt.date
+                              ) -> list[tuple[str, str, int]]:
+    """(operation kind, balance kind, net amount it moved) up to `up_to`."""
+    query = (_card_entries(outlet_id, account_kinds).switch(Entry).join(Operation)
+             .select(Operation.kind, Account.kind.alias("balance_kind"),
+                     pw.fn.SUM(Entry.amount))
+             .where(Entry.business_date <= up_to).group_by(Operation.kind, Account.kind)
+             .tuples())
+    return [(business, kind, int(total or 0)) for business, kind, total in query]
+
+
+def operation_totals(outlet_id: int, first: dt.date, last: dt.date
+                     ) -> list[tuple[str, int, int]]:
+    """(kind, count, amount) of the outlet's operations from `first` to `last` but shift
+    closes, by kind."""
+    query = (Operation.select(Operation.kind, pw.fn.COUNT(Operation.id),
+                              pw.fn.COALESCE(pw.fn.SUM(Operation.amount), 0))
+             .where(Operation.outlet == outlet_id, Operation.business_date.between(first, last),
+                    Operation.kind != "shift_close")
+             .group_by(Operation.kind).order_by(Operation.kind).tuples())
+    return [(kind, int(count), int(amount)) for kind, count, amount in query]
+
+
+def till_money(outlet_id: int, first: dt.date, last: dt.date, till_kinds: set[str]
+               ) -> list[tuple[str | None, int]]:
+    """(tender, sum of entries) on the outlet's accounts of `till_kinds`, per tender."""
+    query = (Entry.select(Operation.tender, pw.fn.SUM(Entry.amount)).join(Operation)
+             .switch(Entry).join(Account)
+             .where(Operation.outlet == outlet_id, Entry.business_date.between(first, last),
+                    Account.kind.in_(till_kinds)).group_by(Operation.tender).tuples())
+    return [(tender, int(total or 0)) for tender, total in query]
+
+
+def _as_date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
