@@ -262,7 +262,7 @@ def upgrade_sub_card(session: Session, sub_number: str, *, key: str,
         cards.ensure_move(main_now, CardStatus.REPLACED)
         card_store.set_status(main_now.id, CardStatus.REPLACED, replaced_by=sub_now.id)
         card_store.change(sub_now.id, main_card=None)
-        others = len(sub_card_store.of_main(main_now.id)) - 1
+        others = len(sub_card_store.of_main(main_now.id))
         card_store.move_sub_cards(main_now.id, sub_now.id)
         sub_card_store.move_templates(main_now.id, sub_now.id)
         moved = move_all_balances(posting, main_now, sub_now)
