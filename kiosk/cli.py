@@ -798,6 +798,7 @@ from kiosk.commands.channel import channel  # noqa: E402  (groups of their own m
 from kiosk.commands.cheque import cheque  # noqa: E402
 from kiosk.commands.customer import customer  # noqa: E402
 from kiosk.commands.internal import internal  # noqa: E402
+from kiosk.commands.voucher import voucher  # noqa: E402
 from kiosk.commands.insurer import insurer  # noqa: E402
 from kiosk.commands.points import points  # noqa: E402
 from kiosk.commands.stock import stock  # noqa: E402
@@ -805,6 +806,7 @@ main.add_command(channel)
 main.add_command(cheque)
 main.add_command(customer)
 main.add_command(internal)
+admin.add_command(voucher)
 main.add_command(insurer)
 main.add_command(points)
 main.add_command(stock)

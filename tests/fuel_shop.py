@@ -130,6 +130,29 @@ class FuelShop:
         return number
 
 
+def command_line(shop: FuelShop, store_url: str, login: str, language: str = "en"):
+    """`kiosk ...` run in-process as `login` (a FuelShop operator, or the chain's
+    administrator `admin`) at T01 of the outlet; returns click's result."""
+    from click.testing import CliRunner
+
+    from kiosk.cli import main
+    from kiosk.store import db
+    password = PASSWORDS.get(login, "Admin1234")
+    db.close()
+    env = {"KIOSK_HASH_TIME_COST": "1", "KIOSK_HASH_MEMORY_KIB": "64", "KIOSK_LANG": language,
+           "KIOSK_HOME": str(shop.runtime.settings.home), "KIOSK_DB": store_url,
+           "KIOSK_OUTLET": OUTLET, "KIOSK_TERMINAL": "T01", "KIOSK_OPERATOR": login,
+           "KIOSK_OPERATOR_PASSWORD": password}
+
+    def kiosk(*args, operator: str | None = None):
+        more = {"KIOSK_OPERATOR": operator, "KIOSK_OPERATOR_PASSWORD": PASSWORDS[operator]} \
+            if operator else {}
+        result = CliRunner(env={**env, **more}).invoke(main, list(args))
+        db.close()
+        return result
+    return kiosk
+
+
 # A company paying by bank transfer, as the no-cash rule records it.
 COMPANY_PURCHASE = prepaid.Purchase("company", "示范运输有限公司", "", "示范运输有限公司",
                                     "6222020200000000", "总店", "6222020200000001")

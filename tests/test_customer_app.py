@@ -73,6 +73,10 @@ async def test_a_customer_is_registered_recharged_given_a_main_card_and_allocate
         await back_from_outcome(pilot, "CustomersScreen")
     assert customers.get(shop.clerk, code).balance == 40000
     assert balances(main)["principal"] == 60000
+    printed = [path.read_text(encoding="utf-8")
+               for path in app.runtime.settings.receipts_dir.glob("*.txt")]
+    form = next(text for text in printed if "CUSTOMER APPLICATION FORM" in text)
+    assert "示范运输有限公司" in form and "Customer signature：" in form  # its form, signed
     assert verify(app.runtime.sealer).ok
 
 

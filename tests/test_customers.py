@@ -19,7 +19,7 @@ from kiosk.services.verify import verify
 from kiosk.store import models, schema
 from kiosk.store.db import database
 from tests.conftest import IN_CI
-from tests.fuel_shop import COMPANY_PURCHASE, FuelShop, balances, key
+from tests.fuel_shop import COMPANY_PURCHASE, FuelShop, balances, command_line, key
 
 ROUNDS = 20 if IN_CI or os.environ.get("KIOSK_SLOW") == "1" else 3
 
@@ -178,34 +178,19 @@ def test_a_store_made_before_customers_gains_them(shop):
 
 def test_finance_keeps_customers_and_runs_templates_from_the_command_line(shop, store_url,
                                                                          tmp_path):
-    from click.testing import CliRunner
-
-    from kiosk.cli import main
-    from kiosk.store import db
     code = shop.customer(funds=100000)
     main_card = shop.main_card(code, balance=50000)
     sub = shop.sub_card(main_card)
     template = allocation_templates.save(shop.clerk, code, name="每月", main_card_number=main_card,
                                         lines=[TemplateLine(sub, 30000)])
-    db.close()
-    env = {"KIOSK_HASH_TIME_COST": "1", "KIOSK_HASH_MEMORY_KIB": "64", "KIOSK_LANG": "en",
-           "KIOSK_HOME": str(shop.runtime.settings.home), "KIOSK_DB": store_url,
-           "KIOSK_OUTLET": "10000001", "KIOSK_TERMINAL": "T01",
-           "KIOSK_OPERATOR": "clerk1", "KIOSK_OPERATOR_PASSWORD": "Clerk1234"}
-
-    def kiosk(*args, operator=None):
-        more = {"KIOSK_OPERATOR": operator[0], "KIOSK_OPERATOR_PASSWORD": operator[1]} \
-            if operator else {}
-        result = CliRunner(env={**env, **more}).invoke(main, list(args))
-        db.close()
-        return result
+    kiosk = command_line(shop, store_url, "clerk1")
 
     saved = kiosk("customer", "save", "--name", "别家公司", "--invoice-title", "别家公司")
     assert saved.exit_code == 0 and "100000010002" in saved.output, saved.output
     refused = kiosk("customer", "credit", "100000010002", "--limit", "1000")
     assert refused.exit_code == 2 and "finance" in refused.output
     credited = kiosk("customer", "credit", "100000010002", "--limit", "1000", "--rating", "B",
-                     operator=("finance1", "Finance123"))
+                     operator="finance1")
     assert credited.exit_code == 0 and "available 1000.00" in credited.output
     listed = kiosk("customer", "list")
     assert listed.exit_code == 0 and "500.00" in listed.output and "别家公司" in listed.output

@@ -14,7 +14,7 @@ from kiosk.services import charge, internal_cards, ledgers, month_report, prepai
 from kiosk.services.verify import verify
 from kiosk.store import models
 from tests.conftest import IN_CI
-from tests.fuel_shop import INTERNAL, OUTLET, PIN, FuelShop, balances, key
+from tests.fuel_shop import INTERNAL, OUTLET, PIN, FuelShop, balances, command_line, key
 
 ROUNDS = 20 if IN_CI or os.environ.get("KIOSK_SLOW") == "1" else 3
 
@@ -106,22 +106,9 @@ def test_settlements_and_charges_at_once_count_every_use_exactly_once(shop):
 
 
 def test_finance_lists_loads_and_settles_from_the_command_line(shop, store_url):
-    from click.testing import CliRunner
-
-    from kiosk.cli import main
-    from kiosk.store import db
     number = shop.internal_card(funds=50000)
     charge.charge(shop.clerk, card_number=number, amount=12000, pin=PIN, key=key())
-    db.close()
-    env = {"KIOSK_HASH_TIME_COST": "1", "KIOSK_HASH_MEMORY_KIB": "64", "KIOSK_LANG": "en",
-           "KIOSK_HOME": str(shop.runtime.settings.home), "KIOSK_DB": store_url,
-           "KIOSK_OUTLET": "10000001", "KIOSK_TERMINAL": "T01",
-           "KIOSK_OPERATOR": "finance1", "KIOSK_OPERATOR_PASSWORD": "Finance123"}
-
-    def kiosk(*args):
-        result = CliRunner(env=env).invoke(main, list(args))
-        db.close()
-        return result
+    kiosk = command_line(shop, store_url, "finance1")
 
     listed = kiosk("internal", "list")
     assert listed.exit_code == 0 and "120.00" in listed.output, listed.output

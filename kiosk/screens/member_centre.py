@@ -40,6 +40,8 @@ ENTRIES = (
     ("s", N_("Card stock: request, receive, send, counts"), ("card_stock", "CardStockScreen"),
      (permissions.CARD_ISSUE, permissions.STOCK_MANAGE)),
     ("i", N_("Insurers' files"), ("insurer_files", "InsurerFilesScreen"), (permissions.FINANCE,)),
+    ("v", N_("Voucher print templates"), ("voucher_templates", "VoucherTemplatesScreen"),
+     (permissions.ADMIN,)),
     ("a", N_("Administration"), ("admin", "AdminScreen"), (permissions.ADMIN,)),
 )
 

@@ -10,7 +10,7 @@ from kiosk.errors import DeviceError, InvalidInput, KioskError, N_, NotFound
 from kiosk.i18n import translator
 from kiosk.identity import initial_pin_from_id
 from kiosk.money import MoneyError
-from kiosk.services import audit, card_status, cards, permissions, prepaid, receipts, tenders
+from kiosk.services import audit, cards, permissions, prepaid, receipts, tenders
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.card_status import CardStatus
 from kiosk.services.catalog import CATEGORIES
@@ -92,13 +92,12 @@ def _change_status(session: Session, number: str, status: str, holder_check: str
 def _slip(session: Session, card: models.Card, status: str, printer, title: str) -> LossSlip:
     """The slip printed after the change committed: a printer that fails changes
     nothing about the card; the screen says the slip did not print."""
-    view = cards.view(cards.get_card(card.number))
+    now = cards.get_card(card.number)
+    view = cards.view(now)
     tr = translator(session.runtime.settings.language)
-    try:
-        receipts.print_report(session, printer, tr(title), [
-            (tr("Card"), view.masked_number), (tr("Holder"), view.holder),
-            (tr("Status"), tr(card_status.NAMES.get(status, status)))],
-            name=f"loss-{card.number[-4:]}")
+    try:  # laid out by the chain's loss voucher template (services/vouchers.py)
+        receipts.print_voucher(session, printer, "loss", now, {"status": status},
+                               name=f"loss-{card.number[-4:]}", title=tr(title))
     except DeviceError as error:
         return LossSlip(view.masked_number, view.holder, status, False, error)
     return LossSlip(view.masked_number, view.holder, status, True)

@@ -43,6 +43,8 @@ class IssueResult(OperationResult):
     amount: int
     fee: int
     deposit: int
+    # The customer application form (客户业务申请表) queued for a named card.
+    form_receipt_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -218,8 +220,14 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
         posting.move(drawer, card_accounts(card, lock=True)["deposit"], request.deposit)
         data = {"card_number": card.number, "amount": request.fee + request.deposit,
                 "fee": request.fee, "deposit": request.deposit}
+        voucher = {**data, "tender": request.tender, "member_id": member_id,
+                   "customer_code": customer.code if customer else "",
+                   "main_number": main.number if main else "", "business": "card_issue"}
         data["receipt_id"] = receipts.queue(session, posting.operation, card, "card_issue",
-                                            {**data, "tender": request.tender})
+                                            voucher)
+        if member_id is not None:  # a named card: the customer signs the application
+            data["form_receipt_id"] = receipts.queue(session, posting.operation, card,
+                                                     "application_form", voucher)
         return data
 
     outcome = perform(session, kind="card_issue", key=key, request=request_data, run=run,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from kiosk.errors import DeviceError, KioskError, N_, NotFound, PermissionDenied
 from kiosk.hw.printer import Printer, PrintJob
 from kiosk.hw.receipt import ReceiptDoc, render
-from kiosk.services import audit, directory, kinds, permissions, tenders
+from kiosk.services import audit, directory, kinds, permissions, tenders, vouchers
 from kiosk.i18n import translator
 from kiosk.money import format_yuan
 from kiosk.services.business_date import local_time
@@ -64,6 +64,10 @@ def receipt_money(fen: int) -> str:
 def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc:
     tr = translator(session.runtime.settings.language)
     info = directory.actor_info(session.actor)
+    if kind in vouchers.TEMPLATED_RECEIPTS or kind == "application_form":
+        return _voucher(session, info, kind, card, data,
+                        {"receipt_no": receipt_label(info.terminal_code, number),
+                         "journal_no": f"#{operation.id}"})
     rows = [(tr("Card"), mask_card_number(card.number))] if card is not None else []
     if data.get("customer"):
         rows.append((tr("Customer"), data["customer"]))
@@ -125,6 +129,33 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
         receipt_no=receipt_label(info.terminal_code, number),
         signature_label=tr("Cardholder signature") if signature else "",
         footer=(tr("Thank you"),))
+
+
+def _voucher(session, info, kind: str, card, data: dict, numbers: dict, title: str = ""
+             ) -> ReceiptDoc:
+    """A voucher laid out by the chain's template of `kind` (services/vouchers.py)."""
+    tr = translator(session.runtime.settings.language)
+    values = {**vouchers.values_of(card, data, tr), **numbers, "outlet": info.outlet_name,
+              "terminal": info.terminal_code, "operator": info.operator_login,
+              "time": local_time(session.now(), info.time_zone).strftime("%Y-%m-%d %H:%M")}
+    title, blocks = vouchers.laid_out(kind, values, tr, title)
+    return ReceiptDoc(
+        header=(info.outlet_name, f"{tr('Terminal')} {info.terminal_code}  "
+                                  f"{tr('Operator')} {info.operator_login}"),
+        title=title, rows=(), receipt_no=numbers.get("receipt_no", ""), blocks=blocks)
+
+
+def print_voucher(session: Session, printer: Printer | None, kind: str, card, data: dict, *,
+                  name: str, title: str = "") -> None:
+    """A voucher printed at once, not queued (a loss slip: no money moved; printing it
+    again is always safe)."""
+    if printer is None:
+        raise DeviceError(N_("No receipt printer is configured."))
+    info = directory.actor_info(session.actor)
+    doc = _voucher(session, info, kind, card, data, {"receipt_no": name}, title)
+    printer.print_job(_print_job(session, name, doc))
+    with database.atomic():
+        audit.append(session, "report.print", subject=name)
 
 
 def pending(terminal_id: int) -> list[models.Receipt]:

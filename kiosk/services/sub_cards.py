@@ -115,6 +115,7 @@ class SubCardsIssued(OperationResult):
     deposit: int
     amount: int
     in_use: int  # the main card's sub cards now
+    form_receipt_id: int | None = None  # the customer application form (客户业务申请表)
 
 
 def issue_sub_cards(session: Session, batch: SubCardBatch, *, key: str,
@@ -179,6 +180,10 @@ def issue_sub_cards(session: Session, batch: SubCardBatch, *, key: str,
              "deposit": batch.deposit * len(numbers)},
             lines=[receipts.Item(mask_card_number(number), batch.fee + batch.deposit)
                    for number in numbers])
+        data["form_receipt_id"] = receipts.queue(
+            session, posting.operation, main_now, "application_form",
+            {**data, "tender": batch.tender, "business": "sub_card_issue",
+             "main_number": main_now.number})
         return data
 
     outcome = perform(session, kind="sub_card_issue", key=key,

@@ -747,6 +747,17 @@ class InternalSettledUse(BaseModel):
     operation = pw.ForeignKeyField(Operation, unique=True)
 
 
+class VoucherTemplate(BaseModel):
+    """A voucher's print template as the chain wrote it (凭证打印模板: card issue,
+    recharge, loss, replacement, clearing, the customer application form); a kind
+    without one prints the kiosk's default."""
+
+    kind = pw.CharField(max_length=24, primary_key=True)
+    body = pw.TextField()
+    updated_by = pw.ForeignKeyField(Operator, null=True)
+    updated_at = pw.DateTimeField(default=utc_now)
+
+
 ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLoginChange,
               Member, MemberChange, Customer, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
               JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditChain, AuditEvent, BatchList,
@@ -754,4 +765,4 @@ ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLo
               Policy, Tender, StockMove, StockMoveCard, ChannelOrder, InsurerFile,
               InsurerFileLine, PosTerminal, PosRequest, Cheque, PrepaidSale,
               AllocationTemplate, AllocationTemplateLine, CardChange, InternalSettlement,
-              InternalSettledUse]
+              InternalSettledUse, VoucherTemplate]

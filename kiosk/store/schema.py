@@ -27,12 +27,13 @@ PREPAID_MODELS = (models.PrepaidSale,)
 TEMPLATE_MODELS = (models.AllocationTemplate, models.AllocationTemplateLine)
 CARD_DETAIL_MODELS = (models.CardChange,)
 INTERNAL_CARD_MODELS = (models.InternalSettlement, models.InternalSettledUse)
+VOUCHER_MODELS = (models.VoucherTemplate,)
 # The customer table is in version 1 for a new store (its cards point at it from the
 # start); migration 14 creates it in a store made before.
 LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS,
                 models.Reconciliation, *SET_UP_MODELS, *POS_MODELS, *FUEL_MODELS,
                 *PREPAID_MODELS, *TEMPLATE_MODELS, *CARD_DETAIL_MODELS,
-                *INTERNAL_CARD_MODELS)
+                *INTERNAL_CARD_MODELS, *VOUCHER_MODELS)
 CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
@@ -221,6 +222,8 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (15, _card_details),
     # Internal cards (内部卡): their settlements and the uses each counted.
     (16, lambda db: db.create_tables(INTERNAL_CARD_MODELS, safe=True)),
+    # The chain's voucher print templates (凭证打印模板).
+    (17, lambda db: db.create_tables(VOUCHER_MODELS, safe=True)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
