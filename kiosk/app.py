@@ -1,5 +1,7 @@
 """The counter application: builds screens, owns the swipe detector and the idle timer,
-and is given its runtime (store, hasher, settings) and devices by the caller."""
+and is given its runtime (store, hasher, settings, the wall clock that dates what it
+does), its devices and its monotonic clock (idle time, swipe key timing, the result
+screen's key guard) by the caller: tests give it clocks they move themselves."""
 
 from __future__ import annotations
 
@@ -24,6 +26,12 @@ from kiosk.identity import mask_phone
 from kiosk.text import half_width
 from kiosk.messages import (CardInserted, CardSwiped, DeviceProblem, ReceiptsPrinted,
                             SwipeBroken)
+from kiosk.screens import registry
+from kiosk.screens.base import KioskModal
+from kiosk.screens.lock import LockScreen
+from kiosk.screens.pos_sale import PosScreen
+from kiosk.screens.start import StartScreen
+from kiosk.screens.supervisor import SupervisorScreen
 from kiosk.services import directory, receipts, setup
 from kiosk.services.bootstrap import terminal_actor
 from kiosk.services.operators import LoginResult
@@ -100,11 +108,10 @@ class KioskApp(App):
 
     def store_set_up(self, outlet_code: str, terminal_code: str) -> None:
         """The first run made the outlet and this terminal: on to the login."""
-        from kiosk.screens.login import LoginScreen
         self.settings = replace(self.settings, outlet_code=outlet_code,
                                 terminal_code=terminal_code)
         self.terminal_session = self._terminal_session()
-        self.switch_screen(LoginScreen())
+        self.switch_screen(registry.login())
         self.run_worker(self.start_pos_endpoint(), group="pos-endpoint")
 
     def status_text(self) -> str:
@@ -124,9 +131,8 @@ class KioskApp(App):
 
     # -- lifecycle --------------------------------------------------------------------
     def on_mount(self) -> None:
-        from kiosk.screens.first_run import FirstRunScreen
-        from kiosk.screens.login import LoginScreen
-        self.push_screen(FirstRunScreen() if self.terminal_session is None else LoginScreen())
+        self.push_screen(registry.first_run() if self.terminal_session is None else
+                         registry.login())
         # Polled only while the detector holds keys: an idle terminal does not wake
         # 33 times a second (cheap terminals, and the CPU an idle app costs).
         self.swipe_poll = self.set_interval(SWIPE_POLL_SECONDS, self._poll_swipe, pause=True)
@@ -182,7 +188,6 @@ class KioskApp(App):
     def offer_pos_work(self) -> None:
         """A POS request waits at this terminal: open it once the cashier is at the start
         screen (the store says which; a restart finds them again)."""
-        from kiosk.screens.start import StartScreen
         if self.login is not None and isinstance(self.screen, StartScreen):
             self._load_pos_work()
 
@@ -197,12 +202,10 @@ class KioskApp(App):
             self.call_from_thread(self._open_pos_work, waiting[0])
 
     def _open_pos_work(self, state) -> None:
-        from kiosk.screens.pos_sale import PosRefundScreen, PosSaleScreen
-        from kiosk.screens.start import StartScreen
         if self.login is None or not isinstance(self.screen, StartScreen):
             return
-        self.push_screen(PosSaleScreen(state) if state.kind == "sale" else
-                         PosRefundScreen(state))
+        self.push_screen(registry.pos_sale(state) if state.kind == "sale" else
+                         registry.pos_refund(state))
 
     def pos_settled(self) -> None:
         """The counter approved or declined a POS request: its POST answers now."""
@@ -210,7 +213,6 @@ class KioskApp(App):
             self.pos_endpoint.changed()
 
     def _pos_cancelled(self, state) -> None:
-        from kiosk.screens.pos_sale import PosScreen
         for screen in self.screen_stack:
             if isinstance(screen, PosScreen) and screen.state.request_id == state.request_id:
                 screen.cancelled_by_pos()
@@ -225,16 +227,14 @@ class KioskApp(App):
             self.notify(self.tr(event.message), severity="error", timeout=10)
 
     def logged_in(self, result: LoginResult) -> None:
-        from kiosk.screens.start import StartScreen
         self.login = result
-        self.switch_screen(StartScreen())
+        self.switch_screen(registry.start())
         self.print_queued()
 
     def log_out(self) -> None:
-        from kiosk.screens.login import LoginScreen
         self.login = None
         self.return_to_base()
-        self.switch_screen(LoginScreen())
+        self.switch_screen(registry.login())
 
     def return_to_base(self) -> bool:
         """Back to the bottom screen (start, or login), dropping everything above it and
@@ -252,19 +252,16 @@ class KioskApp(App):
         if not self.settings.kiosk_mode:
             self.exit()
             return
-        from kiosk.screens.review import ReviewModal
         from kiosk.services import permissions
-        self.push_screen(ReviewModal(permissions.KIOSK_EXIT, self.tr("Supervisor: leave the "
-                                                                         "kiosk")),
+        self.push_screen(registry.review(permissions.KIOSK_EXIT,
+                                         self.tr("Supervisor: leave the kiosk")),
                          lambda approved: self.exit() if approved else None)
 
     def action_supervisor(self) -> None:
-        from kiosk.screens.base import KioskModal
-        from kiosk.screens.supervisor import SupervisorScreen
         if self.login is None:
             self.notify(self.tr("Log in first; on the lock screen F2 unlocks."), timeout=4)
         elif not isinstance(self.screen, (SupervisorScreen, KioskModal)):
-            self.push_screen(SupervisorScreen())
+            self.push_screen(registry.supervisor())
 
     # -- swipes -----------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
@@ -327,7 +324,6 @@ class KioskApp(App):
         """Left alone, the terminal goes back to the start and wipes what was typed (a
         half-typed PIN must not wait for the next person), saying so; longer, a logged-in
         terminal locks."""
-        from kiosk.screens.lock import LockScreen
         idle = self.monotonic() - self.last_input
         if idle >= self.settings.idle_timeout_seconds and not self.idle_wiped:
             self.idle_wiped = True
@@ -339,7 +335,7 @@ class KioskApp(App):
         lock_after = self.settings.idle_lock_seconds
         if self.login is not None and lock_after and idle >= lock_after and \
                 not isinstance(self.screen, LockScreen):
-            self.push_screen(LockScreen())
+            self.push_screen(registry.lock())
 
     # -- printing ---------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="printer", exit_on_error=False)

@@ -4,8 +4,10 @@ fixed clock (so dates on screen do not change), and no cursor blink."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import replace
 
+from textual import events
 from textual.widgets import Input
 
 from kiosk.app import build_app
@@ -15,6 +17,7 @@ from kiosk.hw.pcsc import SimCardReader
 from kiosk.hw.printer import SimPrinter
 from kiosk.hw.sms import SimCodeSender
 from kiosk.hw.tracks import swipe_text
+from kiosk.screens.result import IGNORE_KEYS_SECONDS
 from kiosk.services import demo
 from kiosk.services.bootstrap import open_runtime
 from kiosk.services.session import Runtime, Session
@@ -36,26 +39,33 @@ def seeded_runtime(tmp_path, **overrides) -> Runtime:
 
 
 class FakeClock:
-    """The app's monotonic clock, moved by the test: idle tests wait for nothing."""
+    """The app's monotonic clock in tests: real time, plus however far the test has
+    moved it on. Idle timeouts, the result screen's key guard and the pause that ends a
+    burst of keys pass at once (advance), with no real waiting."""
 
     def __init__(self) -> None:
-        self.now = 1000.0
+        self.skipped = 0.0
 
     def __call__(self) -> float:
-        return self.now
+        return time.monotonic() + self.skipped
 
     def advance(self, seconds: float) -> None:
-        self.now += seconds
+        self.skipped += seconds
 
 
 def make_app(runtime: Runtime, *, printer_offline: bool = False, demo: bool = False,
-             clock=None):
+             clock: FakeClock | None = None):
+    """The app on sim devices; its clock (app.monotonic) is a FakeClock."""
     printer = SimPrinter(runtime.settings.receipts_dir, offline=printer_offline)
     devices = Devices(printer=printer, writer=SimWriter(), card_reader=SimCardReader(),
                       code_sender=SimCodeSender())
-    if clock is None:
-        return build_app(runtime, devices, demo=demo)
-    return build_app(runtime, devices, demo=demo, monotonic=clock)
+    return build_app(runtime, devices, demo=demo, monotonic=clock or FakeClock())
+
+
+def past_key_guard(pilot) -> None:
+    """As if the result screen had been up long enough to take Enter (a second Enter
+    right after the one that charged is ignored there)."""
+    pilot.app.monotonic.advance(IGNORE_KEYS_SECONDS)
 
 
 def no_blink(app) -> None:
@@ -88,6 +98,17 @@ def message_text(app) -> str:
         return str(app.screen.query_one("#message").render())
     except Exception:
         return ""
+
+
+async def paste_into(pilot, field: str, text: str) -> None:
+    """Put `text` in a field as a terminal's paste does (a person pastes a file's path;
+    typing it a key at a time only makes the test slow)."""
+    widget = pilot.app.screen.query_one(f"#{field}", Input)
+    widget.focus()
+    widget.value = ""
+    pilot.app.post_message(events.Paste(text))
+    await pilot.pause()
+    assert widget.value == text
 
 
 async def wait_for_message(pilot, fragment: str, timeout: float = 5.0) -> None:

@@ -6,8 +6,8 @@ from textual.widgets import Input
 from kiosk.services import cards
 from kiosk.services.verify import verify
 from kiosk.store import db, models
-from tests.app_helpers import (FakeClock, demo_swipe, log_in, swipe_card, make_app,
-                               message_text, seeded_runtime, wait_for_message,
+from tests.app_helpers import (FakeClock, demo_swipe, log_in, make_app, message_text,
+                               past_key_guard, seeded_runtime, swipe_card, wait_for_message,
                                wait_for_screen)
 from tests.conftest import INS_CARD, SV_CARD
 
@@ -34,7 +34,7 @@ async def sell(pilot, amount: str) -> None:
     await swipe_card(pilot, SV_CARD)
     await charge(pilot, amount)
     await wait_for_screen(pilot, "ResultScreen")
-    await pilot.pause(0.9)
+    past_key_guard(pilot)
 
 
 async def journal_after_a_sale(pilot, amount: str) -> None:
@@ -51,7 +51,7 @@ async def test_swipe_pin_charge_receipt(runtime):
         await charge(pilot, "12.30")
         await wait_for_screen(pilot, "ResultScreen")
         assert principal(SV_CARD) == 20000 - 1230
-        await pilot.pause(0.9)
+        past_key_guard(pilot)
         await pilot.press("enter")
         await wait_for_screen(pilot, "StartScreen")
     receipt = runtime.settings.receipts_dir / "T01-000001.txt"
@@ -95,7 +95,7 @@ async def test_typing_by_hand_is_not_a_swipe(runtime):
     async with app.run_test(size=(80, 24)) as pilot:
         for character in "a;b%c":
             await pilot.press(character)
-            await pilot.pause(0.45)
+            app.monotonic.advance(0.45)  # slower than a reader, as a person types
         assert app.screen.query_one("#login", Input).value == "a;b%c"
 
 
@@ -179,7 +179,7 @@ async def test_printer_offline_keeps_the_receipt_queued(runtime):
         await wait_for_message(pilot, "waits in the print queue")  # not "sent to the printer"
         assert "{" not in message_text(app)
         app.devices.printer.offline = False
-        await pilot.pause(0.9)
+        past_key_guard(pilot)
         await pilot.press("enter", "f4")
         await wait_for_screen(pilot, "PrintQueueScreen")
         await pilot.press("f5")
@@ -303,7 +303,7 @@ async def test_balance_query_shows_history_only_after_the_pin(runtime):
         await log_in(pilot)
         await pilot.press("f2")
         app.simulate_swipe(demo_swipe(SV_CARD))
-        await wait_for_screen(pilot, "CardScreen")
+        await wait_for_screen(pilot, "BalanceQueryScreen")
         assert app.screen.query_one(DataTable).row_count == 0
         lines = " ".join(str(line.render()) for line in app.screen.query(".card-line"))
         assert "Holder 张*" in lines and "888800******0018" in lines

@@ -47,18 +47,18 @@ async def test_limits_copied_from_a_card_and_to_sub_cards_in_chinese(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_card(pilot, main)
         await pilot.press("f6")
-        await wait_for_screen(pilot, "CardLimitsScreen")
+        await wait_for_screen(pilot, "RestrictionsScreen")
         await pilot.press("f7")
         await wait_for_screen(pilot, "AskModal")
         await pilot.press(*model, "enter")
-        await wait_for_screen(pilot, "CardLimitsScreen")
+        await wait_for_screen(pilot, "RestrictionsScreen")
         await wait_for_message(pilot, "已复制")
         await wait_until(pilot, lambda: app.screen.value("daily_limit") == "200.00",
                          "the copied limits shown")
         await pilot.press("f8")
         await wait_for_screen(pilot, "ConfirmModal")
         await pilot.press("enter")
-        await wait_for_screen(pilot, "CardLimitsScreen")
+        await wait_for_screen(pilot, "RestrictionsScreen")
         await wait_for_message(pilot, "2 张")
     for number in (main, *subs):
         assert card_care.restrictions_of(shop.clerk, number) == Restrictions(20000, "", "",

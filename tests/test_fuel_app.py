@@ -8,7 +8,7 @@ import datetime as dt
 from kiosk.services import admin, setup
 from kiosk.services.verify import verify
 from kiosk.store import models
-from tests.app_helpers import (empty_runtime, log_in, make_app, message_text,
+from tests.app_helpers import (empty_runtime, log_in, make_app, message_text, past_key_guard,
                                wait_for_message, wait_for_screen, wait_until)
 from tests.conftest import CHAIN_ADMIN, log_in as service_log_in
 from tests.fuel_shop import OUTLET, PASSWORDS, FuelShop, balances
@@ -94,7 +94,7 @@ async def review_as(pilot, login_id: str) -> None:
 
 async def back_to_card(pilot) -> None:
     await wait_for_screen(pilot, "OutcomeScreen")
-    await pilot.pause(0.9)
+    past_key_guard(pilot)
     await pilot.press("enter")
     await wait_for_screen(pilot, "CardServiceScreen")
 

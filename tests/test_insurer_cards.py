@@ -359,7 +359,7 @@ async def test_the_member_centre_screens_from_import_to_run(insurer, runtime, tm
     from dataclasses import replace
 
     from tests.app_helpers import log_in as log_in_at_screen
-    from tests.app_helpers import make_app, wait_for_message, wait_for_screen
+    from tests.app_helpers import make_app, paste_into, wait_for_message, wait_for_screen
     from tests.test_member_centre_app import review_as, type_into, wait_until
     settings = replace(runtime.settings, outlet_code=OUTLET, swipe_key_gap_ms=300)
     app = make_app(replace(runtime, settings=settings))
@@ -373,13 +373,13 @@ async def test_the_member_centre_screens_from_import_to_run(insurer, runtime, tm
         await wait_for_screen(pilot, "InsurerFilesScreen")
         files = app.screen
         assert files.value("path") == f"{settings.home / 'insurer'}/"
-        await type_into(pilot, "path", bad)
+        await paste_into(pilot, "path", bad)
         await pilot.press("enter")
         await type_into(pilot, "name", "泰康 11月")
         await pilot.press("enter", "enter")
         await wait_for_message(pilot, "nothing was imported")
         assert "line 2" in str(files.query_one("#details").render())
-        await type_into(pilot, "path", card_file(tmp_path, THREE))
+        await paste_into(pilot, "path", card_file(tmp_path, THREE))
         await pilot.press("enter", "enter", "enter")
         await wait_for_message(pilot, "imported as a draft")
         await wait_until(pilot, lambda: files.files, "the file listed")

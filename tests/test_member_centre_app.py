@@ -7,8 +7,8 @@ from __future__ import annotations
 from kiosk.hw.msr import SimWriter
 from kiosk.services import cards, verify
 from kiosk.store import models
-from tests.app_helpers import (log_in, make_app, seeded_runtime, wait_for_message,
-                               wait_for_screen, wait_until)
+from tests.app_helpers import (log_in, make_app, past_key_guard, paste_into, seeded_runtime,
+                               wait_for_message, wait_for_screen, wait_until)
 from tests.conftest import SV_CARD
 
 
@@ -53,7 +53,7 @@ async def test_issue_a_card_with_the_writer(tmp_path):
         await wait_for_screen(pilot, "OutcomeScreen")
         card = cards.get_card(number)
         assert card.status == "active" and card.member.name == "张伟"
-        await pilot.pause(0.9)
+        past_key_guard(pilot)
         await pilot.press("enter")
         await wait_for_screen(pilot, "IssueCardScreen")
         await wait_until(pilot, lambda: screen.value("card_number") not in ("", number),
@@ -108,7 +108,7 @@ async def test_report_loss_then_replace_and_see_the_balance_on_the_new_card(tmp_
         await wait_for_message(pilot, "read back")
         await pilot.press("enter", "enter")  # fee, then tender: replace
         await wait_for_screen(pilot, "OutcomeScreen")
-        await pilot.pause(0.9)
+        past_key_guard(pilot)
         await pilot.press("enter")
         await wait_for_screen(pilot, "CardServiceScreen")
         await type_into(pilot, "number", new_number)
@@ -129,7 +129,7 @@ async def recharge_500_at_the_member_centre(pilot) -> None:
     await wait_for_screen(pilot, "RechargeScreen")
     await pilot.press(*"500", "enter", "enter")
     await wait_for_screen(pilot, "OutcomeScreen")
-    await pilot.pause(0.9)
+    past_key_guard(pilot)
     await pilot.press("enter")
     await wait_for_screen(pilot, "CardServiceScreen")
 
@@ -169,13 +169,13 @@ async def test_a_batch_list_from_import_to_run(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "4", "BatchScreen")
         screen = app.screen
-        await type_into(pilot, "path", str(samples / "batch-recharge-mistakes.csv"))
+        await paste_into(pilot, "path", str(samples / "batch-recharge-mistakes.csv"))
         await type_into(pilot, "name", "demo list")
         await pilot.press("enter", "enter")
         await wait_for_message(pilot, "nothing was imported")
         details = str(screen.query_one("#details").render())
         assert "line 2" in details and "line 4" in details
-        await type_into(pilot, "path", str(samples / "batch-recharge.csv"))
+        await paste_into(pilot, "path", str(samples / "batch-recharge.csv"))
         await pilot.press("enter", "enter", "enter")
         await wait_for_message(pilot, "imported as a draft")
         await wait_until(pilot, lambda: screen.lists, "list shown")
@@ -197,7 +197,7 @@ async def test_a_batch_list_from_import_to_run(tmp_path):
         await wait_for_message(pilot, "Posted 2")
         await confirm_key(pilot, "f8")
         await wait_for_message(pilot, "already posted 2")
-        await type_into(pilot, "path", str(samples / "batch-recharge.csv"))  # the same again
+        await paste_into(pilot, "path", str(samples / "batch-recharge.csv"))  # the same again
         await pilot.press("enter", "enter", "enter")
         await wait_for_screen(pilot, "ConfirmModal")
         assert "same cards and amounts" in str(app.screen.query_one("#title").render())
@@ -232,7 +232,7 @@ async def test_migrate_an_old_card_by_keyboard(tmp_path):
         code = app.devices.code_sender.sent[-1][1].split("验证码为")[1][:6]
         await pilot.press(*code, "enter", "enter", *"travel voucher", "enter")
         await wait_for_screen(pilot, "OutcomeScreen")
-        await pilot.pause(0.9)
+        past_key_guard(pilot)
         await pilot.press("enter")
         await wait_for_screen(pilot, "MigrationScreen")
         await wait_until(pilot, lambda: screen.rows and screen.rows[0].number != "6100000000000001",

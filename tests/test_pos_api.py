@@ -16,8 +16,8 @@ from textual.widgets import Input
 from kiosk.services import cards, pos_sales
 from kiosk.services.verify import verify
 from kiosk.store import db, models
-from tests.app_helpers import (FakeClock, demo_swipe, make_app, message_text, seeded_runtime,
-                               wait_for_message, wait_for_screen, wait_until)
+from tests.app_helpers import (FakeClock, demo_swipe, make_app, message_text, past_key_guard,
+                               seeded_runtime, wait_for_message, wait_for_screen, wait_until)
 from tests.conftest import INS_CARD, login_as
 
 LINES = [{"code": "6901234", "name": "阿莫西林胶囊", "category": "药品", "amount": 2350},
@@ -213,7 +213,7 @@ async def test_a_refund_by_lines_is_reviewed_by_the_supervisor(runtime, token):
         await pay(pilot)
         await reply
         await wait_for_screen(pilot, "ResultScreen")
-        await pilot.pause(0.9)
+        past_key_guard(pilot)
         await pilot.press("enter")
         await wait_for_screen(pilot, "StartScreen")
         refund = send(http, "/v1/refunds", {"refund_no": "R1", "order_no": "A1001",
@@ -303,7 +303,7 @@ async def test_the_reference_client_pays_refunds_and_cancels(runtime, token):
         await wait_for_screen(pilot, "ResultScreen")
         assert (await asyncio.to_thread(client.pay, "C1", LINES))["journal_no"] == \
             paid["journal_no"]
-        await pilot.pause(0.9)
+        past_key_guard(pilot)
         await pilot.press("enter")
         await wait_for_screen(pilot, "StartScreen")
         refunding = asyncio.ensure_future(asyncio.to_thread(
@@ -315,7 +315,7 @@ async def test_the_reference_client_pays_refunds_and_cancels(runtime, token):
         refunded = await refunding
         assert refunded["state"] == "approved" and refunded["amount"] == 350
         await wait_for_screen(pilot, "ResultScreen")
-        await pilot.pause(0.9)
+        past_key_guard(pilot)
         await pilot.press("enter")
         await wait_for_screen(pilot, "StartScreen")
         # the command line: a sale the POS then cancels (exit status 1)

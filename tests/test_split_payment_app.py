@@ -6,7 +6,7 @@ import pytest
 from kiosk.services import cards
 from kiosk.services.verify import verify
 from kiosk.store import db, models
-from tests.app_helpers import (make_app, message_text, seeded_runtime, swipe_card,
+from tests.app_helpers import (make_app, message_text, past_key_guard, seeded_runtime, swipe_card,
                                wait_for_message, wait_for_screen)
 from tests.conftest import SV_CARD
 
@@ -78,7 +78,7 @@ async def test_a_split_sale_refunded_says_what_to_give_back_in_cash(runtime):
         await sale_above_the_balance(pilot, "250")
         await pilot.press("enter", *"123456", "enter")
         await wait_for_screen(pilot, "ResultScreen")
-        await pilot.pause(0.9)
+        past_key_guard(pilot)
         await pilot.press("enter", "f3")
         await wait_for_screen(pilot, "JournalScreen")
         assert "¥250.00" in str(app.screen.query_one("DataTable").get_row_at(0))

@@ -25,7 +25,7 @@ async def test_the_administrator_writes_previews_and_drops_a_template(tmp_path):
         await wait_until(pilot, lambda: screen.kind == "recharge", "the recharge voucher")
         editor = screen.query_one("#template")
         await wait_until(pilot, lambda: "{amount}" in editor.text, "its default template")
-        await pilot.press("tab")
+        await pilot.press("enter")  # on the recharge voucher: its template to edit
         assert screen.focused is editor
         editor.load_text("= 加油卡充值凭证\n卡号 | {card}\n金额 | {amount}\n__ 客户签字")
         await pilot.press("f5")

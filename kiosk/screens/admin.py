@@ -7,11 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Static
 
 from kiosk.errors import InvalidInput, N_
 from kiosk.money import parse_yuan
-from kiosk.screens.base import KioskScreen
+from kiosk.screens import registry
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.screens.form import DIGITS, MONEY, Field, FormScreen
 from kiosk.services import admin, permissions, policies
 
@@ -137,8 +139,9 @@ ACTIONS = (
 
 
 class AdminScreen(KioskScreen):
-    KEYS = [("0-9 a-d", N_("Open")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", "")] + [(a.key, f"open('{a.key}')", "") for a in ACTIONS]
+    BINDINGS = [Binding(a.key, f"open('{a.key}')", N_("Open"), key_display="0-9 a-d",
+                        show=a is ACTIONS[0]) for a in ACTIONS] + [
+        Binding("escape", "back", N_("Back"))]
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -148,7 +151,7 @@ class AdminScreen(KioskScreen):
         yield from self.compose_keys()
 
     def action_open(self, key: str) -> None:
-        self.app.push_screen(AdminFormScreen(next(a for a in ACTIONS if a.key == key)))
+        self.app.push_screen(registry.admin_form(next(a for a in ACTIONS if a.key == key)))
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -156,8 +159,7 @@ class AdminScreen(KioskScreen):
 
 class AdminFormScreen(FormScreen):
     DETAILS = False
-    KEYS = [("Enter", N_("Next/save")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", "")]
+    BINDINGS = [key_hint("enter", N_("Next/save")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self, action: Action) -> None:
         super().__init__()

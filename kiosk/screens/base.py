@@ -9,7 +9,9 @@ from collections.abc import Callable
 from functools import partial
 
 from rich.text import Text
+from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingsMap
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -19,6 +21,57 @@ from kiosk.hw.tracks import SwipeError, parse_swipe
 from kiosk.messages import CardSwiped, ReceiptsPrinted, ServiceDone, SwipeBroken
 
 log = logging.getLogger("kiosk.screens")
+
+
+# How the key bar names a key ("f2" is F2); keys not listed are capitalised.
+KEY_NAMES = {"escape": "Esc", "delete": "Del", "pagedown": "PgDn", "pageup": "PgUp",
+             "up": "↑", "down": "↓"}
+
+
+def key_name(key: str) -> str:
+    return "+".join(KEY_NAMES.get(part, part.capitalize()) for part in key.split("+"))
+
+
+def key_hint(key: str, label: str, *, key_display: str | None = None) -> Binding:
+    """A key the focused field or table handles itself (Enter in a field, ↑↓ in a table),
+    bound on the screen only so that the key bar lists it: the binding steps aside."""
+    return Binding(key, "widget_key", label, key_display=key_display)
+
+
+def listed_bindings(screen_class: type) -> list[Binding]:
+    """The bindings a screen class declares with a description, for its key bar: its own
+    first and in their order, then those it inherits for keys it does not bind itself."""
+    seen_keys: set[str] = set()
+    listed: list[Binding] = []
+    for cls in screen_class.__mro__:
+        own = BindingsMap(cls.__dict__.get("BINDINGS", [])).key_to_bindings
+        for key, bindings in own.items():
+            if key not in seen_keys:
+                listed.extend(binding for binding in bindings if binding.show)
+        seen_keys |= set(own)
+    return listed
+
+
+def key_bar_entries(bindings: list[Binding]) -> list[tuple[str, str]]:
+    """(keys, label id) for the key bar; the keys of one group share an entry ("1 2 3
+    Open"), and a key bound under two names ("c,C") is shown once."""
+    entries: list[tuple[str, str]] = []
+    groups: dict[Binding.Group, int] = {}
+    shown_once: set[tuple[str, str]] = set()
+    for binding in bindings:
+        shown = binding.key_display or key_name(binding.key)
+        if (shown, binding.action) in shown_once:
+            continue
+        shown_once.add((shown, binding.action))
+        if binding.group is None:
+            entries.append((shown, binding.description))
+        elif binding.group in groups:
+            keys, label = entries[groups[binding.group]]
+            entries[groups[binding.group]] = (f"{keys} {shown}", label)
+        else:
+            groups[binding.group] = len(entries)
+            entries.append((shown, binding.group.description))
+    return entries
 
 
 class KeyBar(Static):
@@ -124,9 +177,9 @@ class ServiceCalls:
 
 
 class KioskScreen(ServiceCalls, Screen):
-    """A full screen with the status bar on top and the key bar at the bottom."""
+    """A full screen with the status bar on top and the key bar at the bottom, which
+    lists the screen's bindings that have a description (listed_bindings)."""
 
-    KEYS: list[tuple[str, str]] = []
     # The idle timeout sends the app back to start from any screen that says so.
     WIPE_ON_IDLE = True
 
@@ -138,7 +191,18 @@ class KioskScreen(ServiceCalls, Screen):
 
     def compose_keys(self) -> ComposeResult:
         # One docked container: two widgets docked at the bottom would overlap.
-        yield Vertical(Message("", id="message"), KeyBar(self.KEYS, self.tr), id="bottom")
+        keys = key_bar_entries([binding for binding in listed_bindings(type(self))
+                                if self.lists_key(binding)])
+        yield Vertical(Message("", id="message"), KeyBar(keys, self.tr), id="bottom")
+
+    def lists_key(self, binding: Binding) -> bool:
+        """Whether the key bar lists this binding (a screen whose keys depend on who is
+        logged in says no to the others)."""
+        return True
+
+    def action_widget_key(self) -> None:
+        """A key_hint()'s binding: the key goes on to whatever handles it."""
+        raise SkipAction()
 
     def say(self, text: str, *, error: bool = False) -> None:
         self.query_one("#message", Message).show(text, error=error)

@@ -3,10 +3,13 @@ operator review, and run; every step on the list chosen in the table."""
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.screens.form import Field, FormScreen, MAX_PROBLEMS_SHOWN, path_field
 from kiosk.screens.issue_card import TENDER_CHOICES
@@ -14,12 +17,11 @@ from kiosk.services import batch_recharge
 from kiosk.services.batch_recharge import STATUS_NAMES
 
 class BatchScreen(FormScreen):
-    KEYS = [("Enter", N_("Import")), ("F6", N_("Submit")), ("F7", N_("Review")),
-            ("F8", N_("Run")), ("F9", N_("Withdraw")), ("Del", N_("Void")), ("Esc", N_("Back"))]
     TABLE = True
-    BINDINGS = [("escape", "back", ""), ("f6", "step('submit')", ""), ("f7", "review_list", ""),
-                ("f8", "run_list", ""), ("f9", "step('withdraw')", ""),
-                ("delete", "step('void')", "")]
+    BINDINGS = [key_hint("enter", N_("Import")), Binding("f6", "submit_list", N_("Submit")),
+                Binding("f7", "review_list", N_("Review")), Binding("f8", "run_list", N_("Run")),
+                Binding("f9", "withdraw_list", N_("Withdraw")),
+                Binding("delete", "void_list", N_("Void")), Binding("escape", "back", N_("Back"))]
 
     def fields(self) -> list[Field]:
         samples = self.app.settings.home / "samples"
@@ -53,12 +55,11 @@ class BatchScreen(FormScreen):
         if not isinstance(error, batch_recharge.RepeatedList):
             super().failed(error)
             return
-        from kiosk.screens.ask import ConfirmModal
 
         def confirmed(yes: bool) -> None:
             if yes:
                 self.submit(repeat_confirmed=True)
-        self.app.push_screen(ConfirmModal(
+        self.app.push_screen(registry.confirm(
             self.describe(error) + " " + self.tr("Import it again?")), confirmed)
 
     def _imported(self, number: int) -> None:
@@ -72,11 +73,19 @@ class BatchScreen(FormScreen):
             self.say(self.tr("Choose a list in the table first."), error=True)
         return chosen
 
-    def action_step(self, step: str) -> None:
+    def action_submit_list(self) -> None:
+        self._change_status(batch_recharge.submit)
+
+    def action_withdraw_list(self) -> None:
+        self._change_status(batch_recharge.withdraw)
+
+    def action_void_list(self) -> None:
+        self._change_status(batch_recharge.void)
+
+    def _change_status(self, change) -> None:
         chosen = self.selected()
         if chosen is not None:
-            self.call(self._status_changed, getattr(batch_recharge, step), self.app.session,
-                      chosen.batch_id)
+            self.call(self._status_changed, change, self.app.session, chosen.batch_id)
 
     def _status_changed(self, _) -> None:
         """A list submitted, reviewed, withdrawn or voided."""
@@ -87,7 +96,6 @@ class BatchScreen(FormScreen):
         chosen = self.selected()
         if chosen is None:
             return
-        from kiosk.screens.review import ReviewModal
 
         def reviewed(credentials) -> None:
             if credentials:
@@ -95,19 +103,18 @@ class BatchScreen(FormScreen):
                           chosen.batch_id, credentials)
         title = self.tr("Review list #{number}: {count} cards, {total}").format(
             number=chosen.batch_id, count=chosen.lines, total=format_yuan(chosen.total))
-        self.app.push_screen(ReviewModal(None, title), reviewed)
+        self.app.push_screen(registry.review(None, title), reviewed)
 
     def action_run_list(self) -> None:
         chosen = self.selected()
         if chosen is None:
             return
-        from kiosk.screens.ask import ConfirmModal
 
         def confirmed(yes: bool) -> None:
             if yes:
                 self.say(self.tr("Posting..."))
                 self.call(self._posted, batch_recharge.run, self.app.session, chosen.batch_id)
-        self.app.push_screen(ConfirmModal(self.tr(
+        self.app.push_screen(registry.confirm(self.tr(
             "Post list #{number}: {count} cards, {total} in all?").format(
             number=chosen.batch_id, count=chosen.lines, total=format_yuan(chosen.total))),
             confirmed)
@@ -118,13 +125,12 @@ class BatchScreen(FormScreen):
         chosen = self.selected()
         if chosen is None:
             return
-        from kiosk.screens.purchase import PurchaseScreen
 
         def recorded(purchase) -> None:
             if purchase is not None:
                 self.call(self._purchase_recorded, batch_recharge.set_purchase,
                           self.app.session, chosen.batch_id, purchase)
-        self.app.push_screen(PurchaseScreen(self.describe(error), "company"), recorded)
+        self.app.push_screen(registry.purchase(self.describe(error), "company"), recorded)
 
     def _purchase_recorded(self, _) -> None:
         self.say(self.tr("Purchase recorded; submit the list again (F6)."))

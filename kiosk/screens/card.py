@@ -1,5 +1,5 @@
 """A swiped card: its masked details and balances; the charge (amount by the cashier,
-PIN by the customer) or, in query mode, the recent transactions after the PIN.
+PIN by the customer). A balance query has its own screen (balance_query.py).
 
 F6 takes a channel order number (渠道订单号), typed or scanned by a barcode reader that
 types like a keyboard; Enter checks it (and fills in the order's amount when none is
@@ -11,14 +11,16 @@ import uuid
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Input, Label, Select, Static
+from textual.binding import Binding
+from textual.widgets import Input, Label, Select, Static
 
 from kiosk.errors import N_, StoreUnavailable
 from kiosk.messages import CardSwiped
 from kiosk.money import MoneyError, format_yuan, parse_yuan, plain_yuan
-from kiosk.screens.base import KioskScreen
+from kiosk.screens import registry
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.screens.form import MONEY, Choice
-from kiosk.services import card_status, channel_orders, charge as charging, journal, kinds
+from kiosk.services import card_status, channel_orders, charge as charging
 from kiosk.services import tenders
 from kiosk.services.cards import PinLocked, WrongPin
 from kiosk.services.catalog import CATEGORIES, DEFAULT_CATEGORY
@@ -44,14 +46,15 @@ def card_summary(tr, card) -> list[str]:
 
 
 class CardScreen(KioskScreen):
-    BINDINGS = [("escape", "cancel", ""), ("f5", "add_line", ""), ("f6", "order", ""),
-                ("enter", "tender_chosen", "")]
+    BINDINGS = [key_hint("enter", N_("Confirm")), ("enter", "tender_chosen", ""),
+                Binding("f5", "add_line", N_("Add item line")),
+                Binding("f6", "order", N_("Channel order")),
+                Binding("escape", "cancel", N_("Cancel"))]
 
-    def __init__(self, card, *, query: bool = False, member=None) -> None:
+    def __init__(self, card, *, member=None) -> None:
         super().__init__()
         self.card = card
         self.member = member  # the membership card swiped first: it earns the points
-        self.query_mode = query
         self.sale_key = f"sale-{uuid.uuid4().hex}"  # made when the sale starts: no double charge
         self.lines: list[SaleLine] = []
         self.busy = False
@@ -60,9 +63,6 @@ class CardScreen(KioskScreen):
         # does not hold. None: the card pays all.
         self.split_for: int | None = None
         self.tender_choices: tuple[tuple[str, str], ...] = ()
-        self.KEYS = ([("Enter", N_("Show history")), ("Esc", N_("Back"))] if query else
-                     [("Enter", N_("Confirm")), ("F5", N_("Add item line")),
-                      ("F6", N_("Channel order")), ("Esc", N_("Cancel"))])
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -74,32 +74,27 @@ class CardScreen(KioskScreen):
                                      "points").format(card=self.member.masked_number,
                                                       holder=self.member.holder),
                              classes="card-line", id="member")
-            if self.query_mode:
-                yield Label(self.tr("Customer: type the PIN to see recent transactions"))
+            with Horizontal(classes="row"):
+                yield Label(self.tr("Amount"), classes="field-label")
+                yield Input(id="amount", max_length=12, restrict=MONEY)
+                yield Select([(c, c) for c in CATEGORIES], value=DEFAULT_CATEGORY,
+                             id="category", allow_blank=False)
+            yield Static("", id="lines")
+            with Horizontal(id="split"):
+                yield Static("", id="split-text")
+            with Horizontal(classes="row"):
+                yield Label(self.tr("Channel order"), classes="field-label")
+                yield Input(id="order", max_length=64, restrict=r"\S*")
+            with Horizontal(classes="row"):
+                yield Label(self.tr("Customer PIN"), classes="field-label")
                 yield Input(id="pin", password=True, max_length=6, restrict=r"[0-9]*")
-                yield DataTable(id="history", cursor_type="row")
-            else:
-                with Horizontal(classes="row"):
-                    yield Label(self.tr("Amount"), classes="field-label")
-                    yield Input(id="amount", max_length=12, restrict=MONEY)
-                    yield Select([(c, c) for c in CATEGORIES], value=DEFAULT_CATEGORY,
-                                 id="category", allow_blank=False)
-                yield Static("", id="lines")
-                with Horizontal(id="split"):
-                    yield Static("", id="split-text")
-                with Horizontal(classes="row"):
-                    yield Label(self.tr("Channel order"), classes="field-label")
-                    yield Input(id="order", max_length=64, restrict=r"\S*")
-                with Horizontal(classes="row"):
-                    yield Label(self.tr("Customer PIN"), classes="field-label")
-                    yield Input(id="pin", password=True, max_length=6, restrict=r"[0-9]*")
         yield from self.compose_keys()
 
     def on_mount(self) -> None:
         refusal = getattr(self.card, "refusal", None)
-        if refusal is not None and not self.query_mode:
+        if refusal is not None:
             self.say(self.describe(refusal), error=True)  # before any amount or PIN
-        self.query_one("#pin" if self.query_mode else "#amount").focus()
+        self.query_one("#amount").focus()
 
     def reset(self) -> None:
         for widget in self.query(Input):
@@ -108,8 +103,6 @@ class CardScreen(KioskScreen):
 
     # -- item lines (insurance cards check categories per line) -----------------------
     def action_add_line(self) -> None:
-        if self.query_mode:
-            return
         amount = self._amount_field()
         if amount is None:
             return
@@ -136,9 +129,7 @@ class CardScreen(KioskScreen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self.busy:
             return  # a second Enter while the first is posting does nothing
-        if self.query_mode:
-            self._show_history()
-        elif event.input.id == "amount":
+        if event.input.id == "amount":
             if (self.lines and not event.value) or self._amount_field() is not None:
                 if not self._offer_split():
                     self.say(self.tr("Customer: type your PIN and press Enter."))
@@ -152,7 +143,7 @@ class CardScreen(KioskScreen):
 
     # -- the channel order ------------------------------------------------------------
     def action_order(self) -> None:
-        if not self.query_mode and not self.busy:
+        if not self.busy:
             self.query_one("#order").focus()
             self.say(self.tr("Type or scan the channel order number and press Enter."))
 
@@ -296,12 +287,6 @@ class CardScreen(KioskScreen):
                   member_card_number=self.member.number if self.member is not None else None,
                   other=self._other_tender(amount), on_refusal=self._charge_refused)
 
-    def _show_history(self) -> None:
-        pin = self.query_one("#pin", Input).value
-        self.busy = True
-        self.call(self._fill_history, journal.card_history, self.app.session,
-                  self.card.number, pin)
-
     def _charge_refused(self, error) -> None:
         if not isinstance(error, StoreUnavailable):
             self.failed(error)
@@ -327,10 +312,9 @@ class CardScreen(KioskScreen):
         self._charged(result)
 
     def _charged(self, result) -> None:
-        from kiosk.screens.result import ResultScreen
         self.busy = False
         self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
-        self.app.switch_screen(ResultScreen("charge", result, self.card))
+        self.app.switch_screen(registry.result("charge", result, self.card))
         self.app.print_queued()
 
     def failed(self, error) -> None:
@@ -339,17 +323,6 @@ class CardScreen(KioskScreen):
         self.say_error(error)
         if isinstance(error, (WrongPin, PinLocked)):
             self.query_one("#pin").focus()
-
-    def _fill_history(self, rows) -> None:
-        self.busy = False
-        self.query_one("#pin", Input).value = ""
-        table = self.query_one("#history", DataTable)
-        table.clear(columns=True)
-        table.add_columns(self.tr("Time"), self.tr("Operation"), self.tr("Amount"))
-        for row in rows:
-            table.add_row(row.time, self.tr(kinds.label(row.kind)),
-                          format_yuan(row.amount))
-        self.say(self.tr("{count} recent transactions.").format(count=len(rows)))
 
     def on_card_swiped(self, message: CardSwiped) -> None:
         self.say(self.tr("Finish or cancel (Esc) this card first."), error=True)

@@ -9,16 +9,20 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
-from textual.widgets import Static
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan, plain_yuan
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.card import card_summary
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field
 from kiosk.screens.issue_card import TENDER_CHOICES
+from kiosk.screens.paging import row_under_cursor
 from kiosk.screens.purchase import AsksForPurchase
-from kiosk.services import (balance_refunds, card_care, issuing, kinds, recharge, reversals,
-                            transfers)
+from kiosk.services import (balance_refunds, card_care, card_details, issuing, kinds, recharge,
+                            reversals, transfers)
 from kiosk.services.card_care import Replacement, Restrictions
 from kiosk.services.operations import OperationResult
 from kiosk.services.recharge import ReversalResult
@@ -26,8 +30,7 @@ from kiosk.services.recharge import ReversalResult
 
 class CardActionScreen(FormScreen):
     HEADING = ""
-    KEYS = [("Enter", N_("Next/confirm")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", "")]
+    BINDINGS = [key_hint("enter", N_("Next/confirm")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self, card) -> None:
         super().__init__()
@@ -39,12 +42,11 @@ class CardActionScreen(FormScreen):
 
     def finish(self, result) -> None:
         """The action was done: its outcome in this screen's place."""
-        from kiosk.screens.outcome import OutcomeScreen
         self.clear_secrets()
         replayed = isinstance(result, OperationResult) and result.replayed
         # The outcome takes this screen's place: Enter goes back to the card.
-        self.app.switch_screen(OutcomeScreen(self.heading(), self.outcome(result),
-                                             replayed=replayed))
+        self.app.switch_screen(registry.outcome(self.heading(), self.outcome(result),
+                                                replayed=replayed))
         self.app.print_queued()
 
     def outcome(self, result) -> list[str]:
@@ -60,12 +62,14 @@ class RechargeScreen(AsksForPurchase, CardActionScreen):
     HEADING = N_("Recharge")
     FIELDS = [money_field("amount", N_("Amount")),
               Field("tender", N_("Paid by"), choices=TENDER_CHOICES)]
-    KEYS = [("Enter", N_("Next/recharge")), ("F7", N_("Reverse today's recharge")),
-            ("F8", N_("Reverse a payment: part, earlier")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f7", "reverse", ""), ("f8", "reverse_payment", "")]
+    BINDINGS = [key_hint("enter", N_("Next/recharge")),
+                Binding("f7", "reverse", N_("Reverse today's recharge")),
+                Binding("f8", "reverse_payment", N_("Reverse a payment: part, earlier")),
+                Binding("escape", "back", N_("Back"))]
 
     def on_mount(self) -> None:
-        self.call(self._promotions_shown, recharge.promotions_for, self.app.session, self.card.number)
+        self.call(self._promotions_shown, recharge.promotions_for, self.app.session,
+                  self.card.number)
 
     def _promotions_shown(self, names: list[str]) -> None:
         self.details(self.tr("Promotions today: {names}").format(names="、".join(names))
@@ -78,26 +82,23 @@ class RechargeScreen(AsksForPurchase, CardActionScreen):
                       card_number=self.card.number, amount=amount, tender=self.value("tender"),
                       key=self.key, purchase=self.purchase)
 
-    def buyer_kind(self) -> str:
-        return "company" if self.card.company else "person"
 
     def action_reverse(self) -> None:
-        self.call(self._reversible_found, recharge.last_reversible, self.app.session, self.card.number)
+        self.call(self._reversible_found, recharge.last_reversible, self.app.session,
+                  self.card.number)
 
     def action_reverse_payment(self) -> None:
-        self.app.switch_screen(PaymentReversalScreen(self.card))
+        self.app.switch_screen(registry.payment_reversal(self.card))
 
     def _reversible_found(self, found: recharge.ReversibleRecharge) -> None:
         """Today's last recharge found: a second operator authorises its reversal, seeing
         the card and the amount."""
-        from kiosk.screens.review import ReviewModal
-
         def reviewed(review) -> None:
             if review:
                 self.call(self.finish, recharge.reverse_recharge, self.app.session,
                           original_operation_id=found.operation_id,
                           key=self.key + "-reversal", review=review)
-        self.app.push_screen(ReviewModal(None, self.tr(
+        self.app.push_screen(registry.review(None, self.tr(
             "Reversing recharge #{number} of {amount} on {card}").format(
             number=found.operation_id, amount=format_yuan(found.amount),
             card=self.card.masked_number)), reviewed)
@@ -118,10 +119,10 @@ REASONS = (("lost", N_("lost card")), ("damaged", N_("bad card")), ("upgrade", N
 
 class ReplaceScreen(CardActionScreen):
     HEADING = N_("Replace the card")
-    KEYS = [("Enter", N_("Next/replace")), ("F5", N_("Next blank")), ("F6", N_("Write card")),
-            ("F8", N_("Bind smart card")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f5", "next_blank", ""), ("f6", "write", ""),
-                ("f8", "bind", "")]
+    BINDINGS = [key_hint("enter", N_("Next/replace")),
+                Binding("f5", "next_blank", N_("Next blank")),
+                Binding("f6", "write", N_("Write card")),
+                Binding("f8", "bind", N_("Bind smart card")), Binding("escape", "back", N_("Back"))]
 
     def fields(self) -> list[Field]:
         reason = "upgrade" if self.card.tier_offer else ("lost" if self.card.status == "lost"
@@ -141,8 +142,8 @@ class ReplaceScreen(CardActionScreen):
             self._fee()
 
     def _fee(self) -> None:
-        self.call(self._fee_shown, card_care.replacement_fee_for, self.app.session, self.card.number,
-                  self.value("reason"))
+        self.call(self._fee_shown, card_care.replacement_fee_for, self.app.session,
+                  self.card.number, self.value("reason"))
 
     def _fee_shown(self, fee: int) -> None:
         self.set_value("fee", plain_yuan(fee))
@@ -205,8 +206,8 @@ class PinScreen(CardActionScreen):
         action, session, number = self.value("action"), self.app.session, self.card.number
         new, again = self.value("new_pin"), self.value("new_pin2")
         if action == "change":
-            self.call(self.finish, card_care.change_pin, session, number, self.value("old_pin"), new,
-                      again)
+            self.call(self.finish, card_care.change_pin, session, number,
+                      self.value("old_pin"), new, again)
         elif action == "unlock":
             self.call(self.finish, card_care.unlock_pin, session, number)
         elif action == "reset":
@@ -222,7 +223,12 @@ class PinScreen(CardActionScreen):
 
 
 class RestrictionsScreen(CardActionScreen):
+    """限制信息, and copied between cards (对转): F7 takes another card's limits onto this
+    one, F8 gives this main card's saved limits to every sub card it has in use."""
+
     HEADING = N_("Card limits")
+    BINDINGS = [Binding("f7", "copy_from", N_("Copy from a card")),
+                Binding("f8", "copy_to_subs", N_("Copy to its sub cards"))]
     FIELDS = [money_field("daily_limit", N_("Day limit (0=none)")),
               Field("allowed_outlets", N_("Only at outlets"), 300),
               Field("allowed_categories", N_("Only categories"), 300),
@@ -230,7 +236,8 @@ class RestrictionsScreen(CardActionScreen):
 
     def on_mount(self) -> None:
         self.details(self.tr("Lists are separated by commas; empty means no limit."))
-        self.call(self._restrictions_shown, card_care.restrictions_of, self.app.session, self.card.number)
+        self.call(self._restrictions_shown, card_care.restrictions_of, self.app.session,
+                  self.card.number)
 
     def _restrictions_shown(self, rules: Restrictions) -> None:
         self.set_value("daily_limit", plain_yuan(rules.daily_limit))
@@ -243,16 +250,40 @@ class RestrictionsScreen(CardActionScreen):
             return
         rules = Restrictions(limit, self.value("allowed_outlets"),
                              self.value("allowed_categories"), self.value("forbidden_categories"))
-        self.call(self.finish, card_care.set_restrictions, self.app.session, self.card.number, rules)
+        self.call(self.finish, card_care.set_restrictions, self.app.session, self.card.number,
+                  rules)
 
     def outcome(self, result) -> list[str]:
         return [self.tr("The limits apply from the next sale, at every terminal.")]
 
+    def action_copy_from(self) -> None:
+        def answered(number) -> None:
+            if number:
+                self.call(self._copied, card_details.copy_restrictions, self.app.session,
+                          number, [self.card.number])
+        self.app.push_screen(registry.ask(self.tr("Copy the limits of card (its number) onto "
+                                                  "{card}").format(card=self.card.masked_number),
+                                          max_length=32, restrict=DIGITS), answered)
+
+    def action_copy_to_subs(self) -> None:
+        def confirmed(yes) -> None:
+            if yes:
+                self.call(self._copied, card_details.copy_to_sub_cards, self.app.session,
+                          self.card.number)
+        self.app.push_screen(registry.confirm(self.tr(
+            "The limits saved on {card} onto every sub card it has in use?").format(
+            card=self.card.masked_number)), confirmed)
+
+    def _copied(self, count: int) -> None:
+        self.say(self.tr("Limits copied to {count} cards.").format(count=count))
+        self.call(self._restrictions_shown, card_care.restrictions_of, self.app.session,
+                  self.card.number)
+
 
 class ClearingScreen(CardActionScreen):
     HEADING = N_("Clear the card (close it)")
-    KEYS = [("Enter", N_("Clear, with review")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("enter", "confirm", "")]
+    BINDINGS = [Binding("enter", "confirm", N_("Clear, with review")),
+                Binding("escape", "back", N_("Back"))]
 
     def on_mount(self) -> None:
         self.details(self.tr(
@@ -353,9 +384,11 @@ class PaymentReversalScreen(CardActionScreen):
     reason and review."""
 
     HEADING = N_("Reverse a payment (撤单/冲销)")
-    KEYS = [("↑↓", N_("Choose a payment")), ("Enter", N_("Next/reverse, with review")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", "")]  # up and down stay the table's
+    # Up and down move between the fields, as on every form; the table, when focused,
+    # keeps them to choose a payment.
+    BINDINGS = [Binding("up", "app.focus_previous", N_("Choose a payment"), key_display="↑↓"),
+                key_hint("enter", N_("Next/reverse, with review")),
+                Binding("escape", "back", N_("Back"))]
     TABLE = True
     FIELDS = [money_field("amount", N_("Amount")),
               Field("reason", N_("Reason"), reversals.MAX_REASON)]
@@ -366,7 +399,6 @@ class PaymentReversalScreen(CardActionScreen):
                   self.card.number)
 
     def _payments_shown(self, payments) -> None:
-        from textual.widgets import DataTable
         self.payments = payments
         table = self.query_one(DataTable)
         table.clear(columns=True)
@@ -399,8 +431,6 @@ class PaymentReversalScreen(CardActionScreen):
                 number=payment.operation_id, left=format_yuan(payment.left)))
 
     def submit(self) -> None:
-        from textual.widgets import DataTable
-        from kiosk.screens.paging import row_under_cursor
         payment = row_under_cursor(self.query_one(DataTable), self.payments)
         if payment is None:
             self.say(self.tr("This card has no payment in that could still be reversed."),
@@ -425,7 +455,7 @@ class TransferScreen(CardActionScreen):
     or (no PIN typed) a supervisor reviews."""
 
     HEADING = N_("Transfer to another card")
-    KEYS = [("Enter", N_("Next/transfer")), ("Esc", N_("Back"))]
+    BINDINGS = [key_hint("enter", N_("Next/transfer"))]
     FIELDS = [Field("to_number", N_("To card number"), 32, DIGITS),
               money_field("amount", N_("Amount")),
               pin_field("pin", N_("Customer PIN"))]

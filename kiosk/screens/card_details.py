@@ -4,9 +4,11 @@ second operator's review. The changes made before are listed below."""
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
+from kiosk.screens.base import key_hint
 from kiosk.screens.card_actions import CardActionScreen
 from kiosk.screens.form import Field
 from kiosk.screens.member_search import PicksMember
@@ -17,9 +19,9 @@ from kiosk.services import card_details
 class CardDetailsScreen(PicksMember, CardActionScreen):
     HEADING = N_("Card details")
     TABLE = True
-    KEYS = [("Enter", N_("Next/save, with review")), ("F4", N_("Find member")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f4", "find_member", "")]
+    BINDINGS = [key_hint("enter", N_("Next/save, with review")),
+                Binding("f4", "find_member", N_("Find member")),
+                Binding("escape", "back", N_("Back"))]
     FIELDS = [Field("phone", N_("New holder's phone"), 20, r"[0-9+\- ]*"),
               Field("plate_number", N_("Plate number"), 12),
               Field("remark", N_("Remark"), card_details.MAX_REMARK)]

@@ -4,16 +4,16 @@ when the action is done, so the clerk sees the new state."""
 
 from __future__ import annotations
 
-import importlib
-
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from kiosk.errors import KioskError, N_
 from kiosk.messages import CardSwiped
 from kiosk.money import format_yuan
-from kiosk.screens.base import KioskScreen
+from kiosk.screens import registry
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.screens.card import card_summary
 from kiosk.services import card_care, cards
 
@@ -22,16 +22,15 @@ ACTIONS = (("F1", N_("Transfer")), ("F2", N_("Recharge")), ("F3", N_("Loss / fou
            ("F7", N_("Clearing")), ("F8", N_("Sub cards")), ("F9", N_("Holder, details")),
            ("F10", N_("Refund / reactivate")))
 ACTION_CHECKS = {"f8": cards.ensure_allocates}
-# A screen of card_actions.py, or module.Screen for one in a module of its own.
-ACTION_SCREENS = {"f2": "RechargeScreen", "f4": "ReplaceScreen", "f5": "PinScreen",
-                  "f6": "card_limits.CardLimitsScreen", "f7": "ClearingScreen",
-                  "f8": "sub_cards.SubCardsScreen", "f10": "BalanceRefundScreen",
-                  "f1": "TransferScreen"}
+ACTION_SCREENS = {"f2": registry.recharge, "f4": registry.replace_card, "f5": registry.card_pin,
+                  "f6": registry.card_limits, "f7": registry.clearing, "f8": registry.sub_cards,
+                  "f10": registry.balance_refund, "f1": registry.transfer}
 
 
 class CardServiceScreen(KioskScreen):
-    KEYS = [("Enter", N_("Look up")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f3", "toggle_loss", ""), ("f9", "name_holder", ""),
+    # The action keys are listed above the key bar, in the card's panel (ACTIONS).
+    BINDINGS = [key_hint("enter", N_("Look up")), Binding("escape", "back", N_("Back")),
+                ("f3", "toggle_loss", ""), ("f9", "name_holder", ""),
                 ("f10", "refund_or_reactivate", "")] + [
         (key, f"act('{key}')", "") for key in ACTION_SCREENS if key != "f10"]
 
@@ -116,16 +115,13 @@ class CardServiceScreen(KioskScreen):
     def action_act(self, key: str) -> None:
         if not self._need_card() or not self._allowed(ACTION_CHECKS.get(key)):
             return
-        module, _, name = ACTION_SCREENS[key].rpartition(".")
-        screens = importlib.import_module(f"kiosk.screens.{module or 'card_actions'}")
-        self.app.push_screen(getattr(screens, name)(self.card))
+        self.app.push_screen(ACTION_SCREENS[key](self.card))
 
     def action_toggle_loss(self) -> None:
         """挂失 / 止挂, after the holder's ID is checked: the one line says which card and
         what it holds, and the slip is printed for the holder."""
         if not self._need_card():
             return
-        from kiosk.screens.ask import AskModal
         found = self.card.status == "lost"
         change = card_care.cancel_loss if found else card_care.report_loss
         question = (N_("Card found (止挂) {card} {holder}, balance {balance}: the last four of "
@@ -135,9 +131,9 @@ class CardServiceScreen(KioskScreen):
 
         def checked(holder_check) -> None:
             if holder_check:
-                self.call(self._loss_changed, change, self.app.session, self.card.number, holder_check,
-                          self.app.devices.printer)
-        self.app.push_screen(AskModal(self.tr(question).format(
+                self.call(self._loss_changed, change, self.app.session, self.card.number,
+                          holder_check, self.app.devices.printer)
+        self.app.push_screen(registry.ask(self.tr(question).format(
             card=self.card.masked_number, holder=self.card.holder,
             balance=format_yuan(self.card.principal + self.card.bonus)),
             max_length=4, restrict=r"[0-9Xx]*"), checked)
@@ -157,17 +153,15 @@ class CardServiceScreen(KioskScreen):
         if not self._need_card():
             return
         if not self.card.anonymous:
-            from kiosk.screens.card_details import CardDetailsScreen
-            self.app.push_screen(CardDetailsScreen(self.card))
+            self.app.push_screen(registry.card_details(self.card))
             return
-        from kiosk.screens.member_search import MemberSearchScreen
         from kiosk.services import issuing
 
         def chosen(member) -> None:
             if member is not None:
                 self.call(self._changed, issuing.name_anonymous_card, self.app.session,
                           self.card.number, member[0])
-        self.app.push_screen(MemberSearchScreen(picking=True), chosen)
+        self.app.push_screen(registry.member_pick(), chosen)
 
     def action_refund_or_reactivate(self) -> None:
         """F10: an expired card is made valid again (its balance is never forfeited);

@@ -6,9 +6,11 @@ sees the whole chain."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
+from kiosk.screens.base import key_hint
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.services import card_stock, directory, issuing
@@ -26,12 +28,11 @@ MOVE_TITLES = ("#", N_("Kind"), N_("Status"), N_("Product"), N_("Cards"), N_("Fr
 class CardStockScreen(FormScreen):
     HEADING = N_("CARD STOCK")
     TABLE = True
-    KEYS = [("Enter", N_("Request cards")), ("F2", N_("Counts")), ("F3", N_("Moves")),
-            ("F5", N_("Receive move")), ("F6", N_("Send move")), ("F8", N_("Cancel request")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f2", "counts", ""), ("f3", "moves", ""),
-                ("f5", "step('receive_move')", ""), ("f6", "send", ""),
-                ("f8", "step('cancel_request')", "")]
+    BINDINGS = [key_hint("enter", N_("Request cards")), Binding("f2", "counts", N_("Counts")),
+                Binding("f3", "moves", N_("Moves")), Binding("f5", "receive", N_("Receive move")),
+                Binding("f6", "send", N_("Send move")),
+                Binding("f8", "cancel_request", N_("Cancel request")),
+                Binding("escape", "back", N_("Back"))]
 
     def __init__(self) -> None:
         super().__init__()
@@ -67,12 +68,17 @@ class CardStockScreen(FormScreen):
                      error=True)
         return chosen
 
-    def action_step(self, step: str) -> None:
+    def action_receive(self) -> None:
         chosen = self.selected()
         if chosen is not None:
-            handler = {"receive_move": self._received,
-                       "cancel_request": self._request_cancelled}[step]
-            self.call(handler, getattr(card_stock, step), self.app.session, chosen.move_id)
+            self.call(self._received, card_stock.receive_move, self.app.session,
+                      chosen.move_id)
+
+    def action_cancel_request(self) -> None:
+        chosen = self.selected()
+        if chosen is not None:
+            self.call(self._request_cancelled, card_stock.cancel_request, self.app.session,
+                      chosen.move_id)
 
     def action_send(self) -> None:
         chosen = self.selected()

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from kiosk.errors import N_
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.services import operators
 
 
 class ChangePasswordScreen(KioskScreen):
-    KEYS = [("Enter", N_("Save")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", "")]
+    BINDINGS = [key_hint("enter", N_("Save")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self, login_result) -> None:
         super().__init__()

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import uuid
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.messages import CardSwiped
 from kiosk.money import format_yuan
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field
 from kiosk.screens.paging import row_under_cursor
 from kiosk.services import cheques
@@ -21,11 +24,11 @@ SHOWN = ("", "received", "cleared", "bounced")  # F2 steps through them
 
 class ChequeScreen(FormScreen):
     HEADING = N_("CHEQUES")
-    KEYS = [("Enter", N_("Receive")), ("F2", N_("Show")), ("F3", N_("Find")),
-            ("F5", N_("Cleared")), ("F6", N_("Bounced")), ("Esc", N_("Back"))]
     TABLE = True
-    BINDINGS = [("escape", "back", ""), ("f2", "show_next", ""), ("f3", "find", ""),
-                ("f5", "clear_cheque", ""), ("f6", "bounce_cheque", "")]
+    BINDINGS = [key_hint("enter", N_("Receive")), Binding("f2", "show_next", N_("Show")),
+                Binding("f3", "find", N_("Find")), Binding("f5", "clear_cheque", N_("Cleared")),
+                Binding("f6", "bounce_cheque", N_("Bounced")),
+                Binding("escape", "back", N_("Back"))]
     FIELDS = [Field("card_number", N_("Card number"), 32, DIGITS),
               money_field("amount", N_("Amount")),
               Field("cheque_no", N_("Cheque no."), cheques.MAX_CHEQUE_NO),
@@ -85,7 +88,6 @@ class ChequeScreen(FormScreen):
         chosen = self.selected()
         if chosen is None:
             return
-        from kiosk.screens.ask import AskModal
 
         def answered(reason) -> None:
             if reason:
@@ -93,7 +95,7 @@ class ChequeScreen(FormScreen):
                           reason=reason, key=f"bounce-{uuid.uuid4().hex}")
         title = self.tr("Cheque {cheque_no} {amount} bounced: why (e.g. 存款不足)?").format(
             cheque_no=chosen.cheque_no, amount=format_yuan(chosen.amount))
-        self.app.push_screen(AskModal(title, max_length=cheques.MAX_REASON), answered)
+        self.app.push_screen(registry.ask(title, max_length=cheques.MAX_REASON), answered)
 
     def _received(self, result) -> None:
         self.say(self.tr("Cheque #{number} received: nothing is credited until finance "

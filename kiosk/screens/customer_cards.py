@@ -4,19 +4,21 @@ the customer's code."""
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
+from kiosk.screens import registry
 from kiosk.screens.customers import OneCustomersRows
 from kiosk.screens.paging import show_rows
 from kiosk.services import card_status, customers
 
 
 class CustomerCardsScreen(OneCustomersRows):
-    KEYS = [("F4", N_("Issue a main card")), ("F5", N_("Issue sub cards")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f4", "issue_main", ""), ("f5", "issue_subs", "")]
+    BINDINGS = [Binding("f4", "issue_main", N_("Issue a main card")),
+                Binding("f5", "issue_subs", N_("Issue sub cards")),
+                Binding("escape", "back", N_("Back"))]
 
     TITLE_TEXT = N_("Cards of customer {code}")
 
@@ -36,13 +38,11 @@ class CustomerCardsScreen(OneCustomersRows):
                                                                    subs=len(rows) - mains))
 
     def action_issue_main(self) -> None:
-        from kiosk.screens.issue_card import IssueCardScreen
-        self.app.push_screen(IssueCardScreen(customer_code=self.code))
+        self.app.push_screen(registry.issue_card(customer_code=self.code))
 
     def action_issue_subs(self) -> None:
         """By the customer's code: its one main card is found (several: type which)."""
-        from kiosk.screens.sub_card_issue import SubCardIssueScreen
-        self.app.push_screen(SubCardIssueScreen(customer_code=self.code))
+        self.app.push_screen(registry.sub_card_issue(customer_code=self.code))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -7,10 +7,13 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Static
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field
 from kiosk.screens.issue_card import TENDER_CHOICES
 from kiosk.screens.purchase import AsksForPurchase
@@ -25,8 +28,7 @@ NEEDS_CARD = ("main_card", "to_card", "from_card")
 
 class CustomerMoneyScreen(AsksForPurchase, FormScreen):
     HEADING = N_("Customer account")
-    KEYS = [("Enter", N_("Next/confirm")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", "")]
+    BINDINGS = [key_hint("enter", N_("Next/confirm")), Binding("escape", "back", N_("Back"))]
     FIELDS = [Field("action", N_("Action"), choices=ACTIONS),
               Field("card_number", N_("Main card number"), 32, DIGITS),
               money_field("amount", N_("Amount")),
@@ -90,7 +92,6 @@ class CustomerMoneyScreen(AsksForPurchase, FormScreen):
         return "company"
 
     def _done(self, result) -> None:
-        from kiosk.screens.outcome import OutcomeScreen
         lines = [f"{self.tr('Amount')} {format_yuan(abs(result.amount))}   "
                  f"{self.tr('Account balance')} {format_yuan(result.account_after)}"]
         if getattr(result, "card_number", ""):
@@ -98,7 +99,7 @@ class CustomerMoneyScreen(AsksForPurchase, FormScreen):
                          f"{self.tr('Principal balance')} "
                          f"{format_yuan(result.principal_after)}")
         lines.append(f"{self.tr('Journal no.')} #{result.operation_id}")
-        self.app.switch_screen(OutcomeScreen(self.tr(dict(ACTIONS)[self.value("action")]),
+        self.app.switch_screen(registry.outcome(self.tr(dict(ACTIONS)[self.value("action")]),
                                              lines, replayed=result.replayed))
         self.app.print_queued()
 

@@ -6,10 +6,13 @@ cards and sub cards (F8)."""
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan, plain_yuan
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.form import Field, FormScreen, money_field
 from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.services import customers
@@ -21,11 +24,10 @@ RATING_CHOICES = tuple((rating, rating or N_("none")) for rating in customers.RA
 class CustomersScreen(FormScreen):
     HEADING = N_("CUSTOMERS")
     TABLE = True
-    KEYS = [("Enter", N_("Next/save")), ("F2", N_("New")), ("F3", N_("Find")),
-            ("F5", N_("Money")), ("F7", N_("Templates")), ("F8", N_("Cards")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f2", "new", ""), ("f3", "find", ""),
-                ("f5", "money", ""), ("f7", "templates", ""), ("f8", "cards", "")]
+    BINDINGS = [key_hint("enter", N_("Next/save")), Binding("f2", "new", N_("New")),
+                Binding("f3", "find", N_("Find")), Binding("f5", "money", N_("Money")),
+                Binding("f7", "templates", N_("Templates")), Binding("f8", "cards", N_("Cards")),
+                Binding("escape", "back", N_("Back"))]
     FIELDS = [Field("code", N_("Customer code"), 20, r"[0-9A-Za-z]*"),
               Field("name", N_("Customer name"), customers.MAX_NAME),
               Field("kind", N_("Customer is a"), choices=KIND_CHOICES),
@@ -120,20 +122,17 @@ class CustomersScreen(FormScreen):
     def action_money(self) -> None:
         row = self.chosen()
         if row is not None:
-            from kiosk.screens.customer_money import CustomerMoneyScreen
-            self.app.push_screen(CustomerMoneyScreen(row.code))
+            self.app.push_screen(registry.customer_money(row.code))
 
     def action_templates(self) -> None:
         row = self.chosen()
         if row is not None:
-            from kiosk.screens.template_list import TemplateListScreen
-            self.app.push_screen(TemplateListScreen(row.code))
+            self.app.push_screen(registry.template_list(row.code))
 
     def action_cards(self) -> None:
         row = self.chosen()
         if row is not None:
-            from kiosk.screens.customer_cards import CustomerCardsScreen
-            self.app.push_screen(CustomerCardsScreen(row.code))
+            self.app.push_screen(registry.customer_cards(row.code))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -6,22 +6,25 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
+from kiosk.screens import registry
 from kiosk.screens.base import KioskScreen
 from kiosk.services import closes
 from kiosk.services.closes import CloseRefused
 
 
 class DayCloseScreen(KioskScreen):
-    KEYS = [("F5", N_("Check again")), ("F6", N_("Close a shift")), ("F7", N_("Close the day")),
-            ("F8", N_("Close a month")), ("F9", N_("Month report")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f5", "check", ""), ("f6", "close_shift", ""),
-                ("f7", "close_day", ""), ("f8", "month('close')", ""),
-                ("f9", "month('report')", "")]
+    BINDINGS = [Binding("f5", "check", N_("Check again")),
+                Binding("f6", "close_shift", N_("Close a shift")),
+                Binding("f7", "close_day", N_("Close the day")),
+                Binding("f8", "month('close')", N_("Close a month")),
+                Binding("f9", "month('report')", N_("Month report")),
+                Binding("escape", "back", N_("Back"))]
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -41,19 +44,16 @@ class DayCloseScreen(KioskScreen):
     def action_close_shift(self) -> None:
         """An open shift listed above, closed by the supervisor here: its operator need
         not come back to log in."""
-        from kiosk.screens.ask import AskModal
-
         def typed(number) -> None:
             if number:
                 self.call(self._shift_closed, closes.close_shift, self.app.session,
                           key=f"shift-close-{number}-{uuid.uuid4().hex}", shift_id=int(number))
-        self.app.push_screen(AskModal(self.tr("Shift number (#) to close"), max_length=10,
-                                      restrict=r"[0-9]*"), typed)
+        self.app.push_screen(registry.ask(self.tr("Shift number (#) to close"), max_length=10,
+                                          restrict=r"[0-9]*"), typed)
 
     def action_month(self, what: str) -> None:
         """月结 of a finished month (F8), or a month's report again (F9): the month is
         typed as YYYY-MM; either way the report is shown."""
-        from kiosk.screens.ask import AskModal
         from kiosk.services import month_report
 
         def typed(month) -> None:
@@ -65,8 +65,8 @@ class DayCloseScreen(KioskScreen):
                               month)
         question = (N_("Month to close (YYYY-MM)") if what == "close"
                     else N_("Month of the report (YYYY-MM)"))
-        self.app.push_screen(AskModal(self.tr(question), max_length=7,
-                                      restrict=r"[0-9-]*"), typed)
+        self.app.push_screen(registry.ask(self.tr(question), max_length=7,
+                                          restrict=r"[0-9-]*"), typed)
 
     def _show(self, day, findings) -> None:
         lines = [self.tr("Business date {day}").format(day=day)]
@@ -94,8 +94,7 @@ class DayCloseScreen(KioskScreen):
         self.action_check()
 
     def _month_shown(self, report) -> None:
-        from kiosk.screens.month_report import MonthReportScreen
-        self.app.push_screen(MonthReportScreen(report))
+        self.app.push_screen(registry.month_report(report))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -6,13 +6,14 @@ and sets up the rest from the admin screens."""
 from __future__ import annotations
 
 from kiosk.errors import N_
+from kiosk.screens.base import key_hint
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import admin, setup
 
 
 class FirstRunScreen(FormScreen):
     HEADING = N_("First run: set up this store")
-    KEYS = [("Enter", N_("Next/set up"))]
+    BINDINGS = [key_hint("enter", N_("Next/set up"))]
     WIPE_ON_IDLE = False  # nobody is logged in; the idle timeout has nowhere to go
 
     def fields(self) -> list[Field]:

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from kiosk.errors import ReviewRequired
 from kiosk.money import MoneyError, parse_yuan
+from kiosk.screens import registry
 from kiosk.screens.base import KioskScreen
 from kiosk.tables import TableProblems
 
@@ -232,10 +233,8 @@ class FormScreen(KioskScreen):
     def ask_review(self, error) -> None:
         """A second operator types their credentials; then the form is submitted again
         with them (the service checks them)."""
-        from kiosk.screens.review import ReviewModal
-
         def reviewed(review) -> None:
             if review:
                 self.review = review
                 self.submit()
-        self.app.push_screen(ReviewModal(None, self.describe(error)), reviewed)
+        self.app.push_screen(registry.review(None, self.describe(error)), reviewed)

@@ -5,11 +5,14 @@ with the endorsement text."""
 from __future__ import annotations
 
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.messages import CardSwiped
 from kiosk.money import format_yuan
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import insurance_transfers
@@ -20,10 +23,11 @@ from kiosk.services.operations import mask_card_number
 class InsuranceTransferScreen(FormScreen):
     HEADING = N_("INSURANCE CARD TO STORED VALUE")
     DETAILS, TABLE = False, True
-    KEYS = [("Enter", N_("File request (on the card)")), ("F7", N_("Approve")), ("F8", N_("Reject")),
-            ("F9", N_("Print month list")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f7", "decide(True)", ""), ("f8", "decide(False)", ""),
-                ("f9", "print_month", "")]
+    BINDINGS = [key_hint("enter", N_("File request (on the card)")),
+                Binding("f7", "decide(True)", N_("Approve")),
+                Binding("f8", "decide(False)", N_("Reject")),
+                Binding("f9", "print_month", N_("Print month list")),
+                Binding("escape", "back", N_("Back"))]
 
     def fields(self) -> list[Field]:
         month = self.app.session.now().strftime("%Y-%m")
@@ -88,7 +92,6 @@ class InsuranceTransferScreen(FormScreen):
             self.say(self.tr("Type the reason for the rejection first."), error=True)
             self.query_one("#reason").focus()
             return
-        from kiosk.screens.ask import ConfirmModal
         question = (N_("Approve request #{number}: {amount} from {insurance} to {card}?")
                     if approve else
                     N_("Reject request #{number} ({amount} from {insurance} to {card})?"))
@@ -98,7 +101,7 @@ class InsuranceTransferScreen(FormScreen):
                 self.call(self._decided, insurance_transfers.decide, self.app.session,
                           row.request_id, approve=approve, reason=self.value("reason"),
                           sender=self.app.devices.code_sender)
-        self.app.push_screen(ConfirmModal(self.tr(question).format(
+        self.app.push_screen(registry.confirm(self.tr(question).format(
             number=row.request_id, amount=format_yuan(row.amount),
             insurance=mask_card_number(row.insurance_card),
             card=mask_card_number(row.target_card))), confirmed)

@@ -4,10 +4,13 @@ it and it runs; Del voids a file that has not started to run."""
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.form import Field, FormScreen, path_field
 from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.services import insurer_cards
@@ -20,9 +23,9 @@ KIND_CHOICES = tuple(KIND_NAMES.items())
 class InsurerFilesScreen(FormScreen):
     HEADING = N_("INSURERS' FILES")
     TABLE = True
-    KEYS = [("Enter", N_("Import")), ("F5", N_("Lines, review, run")), ("Del", N_("Void")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f5", "open_file", ""), ("delete", "void", "")]
+    BINDINGS = [key_hint("enter", N_("Import")),
+                Binding("f5", "open_file", N_("Lines, review, run")),
+                Binding("delete", "void", N_("Void")), Binding("escape", "back", N_("Back"))]
 
     def fields(self) -> list[Field]:
         folder = self.app.settings.home / "insurer"
@@ -63,8 +66,7 @@ class InsurerFilesScreen(FormScreen):
     def action_open_file(self) -> None:
         chosen = self.selected()
         if chosen is not None:
-            from kiosk.screens.insurer_lines import InsurerLinesScreen
-            self.app.push_screen(InsurerLinesScreen(chosen))
+            self.app.push_screen(registry.insurer_lines(chosen))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open_file()

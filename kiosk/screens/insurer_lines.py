@@ -5,10 +5,12 @@ a line refused says why and is tried again by the next run."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from kiosk.errors import KioskError, N_
 from kiosk.money import format_yuan
+from kiosk.screens import registry
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.paging import show_rows
 from kiosk.services import insurer_cards
@@ -17,8 +19,8 @@ from kiosk.services.reviewed_lists import STATUS_NAMES
 
 
 class InsurerLinesScreen(KioskScreen):
-    KEYS = [("F7", N_("Review")), ("F8", N_("Run")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f7", "review_file", ""), ("f8", "run_file", "")]
+    BINDINGS = [Binding("f7", "review_file", N_("Review")), Binding("f8", "run_file", N_("Run")),
+                Binding("escape", "back", N_("Back"))]
 
     def __init__(self, file: FileSummary) -> None:
         super().__init__()
@@ -42,15 +44,13 @@ class InsurerLinesScreen(KioskScreen):
         self.call(self._show_lines, insurer_cards.lines, self.app.session, self.file.file_id)
 
     def action_review_file(self) -> None:
-        from kiosk.screens.review import ReviewModal
-
         def reviewed(credentials) -> None:
             if credentials:
                 self.call(self._reviewed, insurer_cards.review, self.app.session,
                           self.file.file_id, credentials)
         title = self.tr("Review file #{number}: {count} lines, {total}").format(
             number=self.file.file_id, count=self.file.lines, total=format_yuan(self.file.total))
-        self.app.push_screen(ReviewModal(None, title), reviewed)
+        self.app.push_screen(registry.review(None, title), reviewed)
 
     def action_run_file(self) -> None:
         self.say(self.tr("Posting..."))

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import uuid
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.form import Field, FormScreen, money_field
 from kiosk.screens.paging import AmountForChosenRow, show_rows
 from kiosk.services import card_status, internal_cards
@@ -21,10 +24,10 @@ class InternalCardsScreen(AmountForChosenRow, FormScreen):
     HEADING = N_("INTERNAL CARDS")
     CHOOSE_FIRST = N_("Choose a card in the table first.")
     TABLE = True
-    KEYS = [("↑↓", N_("Choose a card")), ("Enter", N_("Next/load")), ("F7", N_("Settle")),
-            ("F8", N_("Settle, give back the rest")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f7", "settle(False)", ""),
-                ("f8", "settle(True)", "")]
+    BINDINGS = [key_hint("up", N_("Choose a card"), key_display="↑↓"),
+                key_hint("enter", N_("Next/load")), Binding("f7", "settle(False)", N_("Settle")),
+                Binding("f8", "settle(True)", N_("Settle, give back the rest")),
+                Binding("escape", "back", N_("Back"))]
     FIELDS = [money_field("amount", N_("Load amount")), Field("memo", N_("For"), 100)]
 
     def __init__(self) -> None:
@@ -71,7 +74,6 @@ class InternalCardsScreen(AmountForChosenRow, FormScreen):
         row = self.chosen()
         if row is None:
             return
-        from kiosk.screens.ask import ConfirmModal
         question = (N_("Settle {card}: {used} used since it was last settled, and give its "
                        "{balance} back to the internal funds?") if give_back else
                     N_("Settle {card}: {used} used since it was last settled?"))
@@ -81,7 +83,7 @@ class InternalCardsScreen(AmountForChosenRow, FormScreen):
                 self.call(self._settled, internal_cards.settle, self.app.session,
                           card_number=row.number, return_balance=give_back,
                           key=f"internal-settle-{uuid.uuid4().hex}")
-        self.app.push_screen(ConfirmModal(self.tr(question).format(
+        self.app.push_screen(registry.confirm(self.tr(question).format(
             card=mask_card_number(row.number), used=format_yuan(row.unsettled),
             balance=format_yuan(row.principal))), confirmed)
 

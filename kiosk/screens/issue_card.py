@@ -7,9 +7,12 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 
 from kiosk.errors import InvalidInput, N_
 from kiosk.money import format_yuan, plain_yuan
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.member_search import PicksMember
 from kiosk.screens.form import DIGITS, Choice, Field, FormScreen, money_field, pin_field
 from kiosk.services import issuing
@@ -37,10 +40,11 @@ def fee_deposit_and_pin(form: FormScreen) -> tuple[int, int] | None:
 
 class IssueCardScreen(PicksMember, FormScreen):
     HEADING = N_("ISSUE A CARD")
-    KEYS = [("Enter", N_("Next/issue")), ("F4", N_("Find member")), ("F5", N_("Next blank")),
-            ("F6", N_("Write card")), ("F8", N_("Bind smart card")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f4", "find_member", ""), ("f5", "next_blank", ""),
-                ("f6", "write", ""), ("f8", "bind", "")]
+    BINDINGS = [key_hint("enter", N_("Next/issue")),
+                Binding("f4", "find_member", N_("Find member")),
+                Binding("f5", "next_blank", N_("Next blank")),
+                Binding("f6", "write", N_("Write card")),
+                Binding("f8", "bind", N_("Bind smart card")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self, customer_code: str = "") -> None:
         super().__init__()
@@ -164,13 +168,12 @@ class IssueCardScreen(PicksMember, FormScreen):
         self.query_one("#pin").focus()
 
     def _issued(self, result) -> None:
-        from kiosk.screens.outcome import OutcomeScreen
         self.clear_secrets()
         lines = [f"{self.tr('Card')} {result.card_number}",
                  f"{self.tr('Card fee')} {format_yuan(result.fee)}   "
                  f"{self.tr('Deposit')} {format_yuan(result.deposit)}",
                  f"{self.tr('Journal no.')} #{result.operation_id}"]
-        self.app.push_screen(OutcomeScreen(self.tr("Card issued"), lines), self._next_card)
+        self.app.push_screen(registry.outcome(self.tr("Card issued"), lines), self._next_card)
         self.app.print_queued()
 
     def _next_card(self, _=None) -> None:

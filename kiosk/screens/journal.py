@@ -4,20 +4,22 @@ finds any journal number of the outlet, of any day (within the refund window).""
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.screens.base import KioskScreen
+from kiosk.screens import registry
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_journal
 from kiosk.services import journal, receipts
 
 
 class JournalScreen(PagedRows, KioskScreen):
-    KEYS = [("Enter", N_("Refund")), ("F5", N_("Find journal no.")), ("F6", N_("Reprint")),
-            ("F7", N_("Whole outlet")), ("F8", N_("Print list")), ("PgDn/PgUp", N_("Page")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f5", "find", ""), ("f6", "reprint", ""),
-                ("f7", "toggle_outlet", ""), ("f8", "print_list", ""), *PAGE_BINDINGS]
+    BINDINGS = [key_hint("enter", N_("Refund")), Binding("f5", "find", N_("Find journal no.")),
+                Binding("f6", "reprint", N_("Reprint")),
+                Binding("f7", "toggle_outlet", N_("Whole outlet")),
+                Binding("f8", "print_list", N_("Print list")), *PAGE_BINDINGS,
+                Binding("escape", "back", N_("Back"))]
     PAGE_SIZE = 50
 
     def __init__(self) -> None:
@@ -69,14 +71,12 @@ class JournalScreen(PagedRows, KioskScreen):
 
     def action_find(self) -> None:
         """The number on the customer's receipt, of any day."""
-        from kiosk.screens.ask import AskModal
-
         def typed(number) -> None:
             if number:
                 self.found = int(number)
                 self.load_page()
-        self.app.push_screen(AskModal(self.tr("Journal no. (流水号) on the receipt"),
-                                      max_length=12, restrict=r"[0-9]*"), typed)
+        self.app.push_screen(registry.ask(self.tr("Journal no. (流水号) on the receipt"),
+                                          max_length=12, restrict=r"[0-9]*"), typed)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         row = self.selected_row()
@@ -89,8 +89,7 @@ class JournalScreen(PagedRows, KioskScreen):
             self.say(self.tr("Nothing is left of this charge: it was refunded or filed for "
                              "an insurance transfer."), error=True)
             return
-        from kiosk.screens.refund import RefundScreen
-        self.app.push_screen(RefundScreen(row))
+        self.app.push_screen(registry.refund(row))
 
     def action_reprint(self) -> None:
         row = self.selected_row()

@@ -3,10 +3,12 @@ printable, for the member centre and the back office."""
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
+from kiosk.screens.base import key_hint
 from kiosk.services import kinds
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_journal
 from kiosk.screens.form import DIGITS, Field, FormScreen
@@ -28,9 +30,8 @@ class JournalSearchScreen(PagedRows, FormScreen):
     FIELDS = [Field("card_number", N_("Card number"), 32, DIGITS),
               Field("member_phone", N_("Member phone"), 20, r"[0-9+\- ]*")]
     SUBMIT_FROM_ANY = True
-    KEYS = [("Enter", N_("Search")), ("PgDn/PgUp", N_("Page")), ("F6", N_("Print")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f6", "print", ""), *PAGE_BINDINGS]
+    BINDINGS = [key_hint("enter", N_("Search")), *PAGE_BINDINGS,
+                Binding("f6", "print", N_("Print")), Binding("escape", "back", N_("Back"))]
     PAGE_SIZE = journal.PAGE
 
     def __init__(self) -> None:

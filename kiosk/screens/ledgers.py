@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import InvalidInput, N_
+from kiosk.screens.base import key_hint
 from kiosk.screens.paging import show_rows
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import directory, ledgers, reports
@@ -19,8 +21,8 @@ LEDGERS = (("daily", N_("daily balance ledger")), ("general", N_("general ledger
 class LedgerScreen(FormScreen):
     DETAILS, TABLE = False, True
     SUBMIT_FROM_ANY = True
-    KEYS = [("Enter", N_("Show")), ("F8", N_("Save .xlsx")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f8", "save", "")]
+    BINDINGS = [key_hint("enter", N_("Show")), Binding("f8", "save", N_("Save .xlsx")),
+                Binding("escape", "back", N_("Back"))]
 
     def fields(self) -> list[Field]:
         today = self.app.session.now().date()

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from kiosk.errors import N_
 from kiosk.messages import CardSwiped
-from kiosk.screens.base import KioskScreen
+from kiosk.screens import registry
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.services import operators
 
 
 class LockScreen(KioskScreen):
-    KEYS = [("Enter", N_("Unlock")), ("F2", N_("Supervisor unlocks")), ("F10", N_("Log out"))]
-    BINDINGS = [("f2", "supervisor", ""), ("f10", "log_out", "")]
+    BINDINGS = [key_hint("enter", N_("Unlock")),
+                Binding("f2", "supervisor", N_("Supervisor unlocks")),
+                Binding("f10", "log_out", N_("Log out"))]
     WIPE_ON_IDLE = False
 
     def compose(self) -> ComposeResult:
@@ -36,13 +39,11 @@ class LockScreen(KioskScreen):
 
     def action_supervisor(self) -> None:
         """An operator locked out by wrong passwords: a supervisor unlocks them here."""
-        from kiosk.screens.review import ReviewModal
-
         def reviewed(review) -> None:
             if review:
                 self.call(self._supervisor_unlocked, operators.unlock_with_review,
                           self.app.session, review)
-        self.app.push_screen(ReviewModal(None, self.tr("Supervisor: unlock this operator")),
+        self.app.push_screen(registry.review(None, self.tr("Supervisor: unlock this operator")),
                              reviewed)
 
     def _supervisor_unlocked(self, _) -> None:

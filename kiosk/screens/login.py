@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from kiosk.errors import N_
 from kiosk.messages import CardSwiped, SwipeBroken
-from kiosk.screens.base import KioskScreen
+from kiosk.screens import registry
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.services import operators
 
 
 class LoginScreen(KioskScreen):
-    KEYS = [("Enter", N_("Log in")), ("F8", N_("中文/English"))]
-    BINDINGS = [("f8", "switch_language", "")]
+    BINDINGS = [key_hint("enter", N_("Log in")),
+                Binding("f8", "switch_language", N_("中文/English"))]
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -54,8 +56,7 @@ class LoginScreen(KioskScreen):
     def _logged_in(self, result) -> None:
         self.query_one("#password", Input).value = ""
         if result.must_change_password:
-            from kiosk.screens.change_password import ChangePasswordScreen
-            self.app.push_screen(ChangePasswordScreen(result))
+            self.app.push_screen(registry.change_password(result))
             return
         self.app.logged_in(result)
 
@@ -72,4 +73,4 @@ class LoginScreen(KioskScreen):
 
     def action_switch_language(self) -> None:
         self.app.set_language("zh_CN" if self.app.language == "en" else "en")
-        self.app.switch_screen(LoginScreen())
+        self.app.switch_screen(registry.login())

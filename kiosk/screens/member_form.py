@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from textual.binding import Binding
 from textual.widgets import Static
 
 from kiosk.errors import N_
+from kiosk.screens.base import key_hint
 from kiosk.services import card_status
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import members
@@ -25,10 +27,9 @@ class MemberFormScreen(FormScreen):
         Field("region", N_("Region"), 30),
         Field("tags", N_("Tags"), members.MAX_TAGS),
     ]
-    KEYS = [("Enter", N_("Next/save")), ("F7", N_("Confirm shared phone")),
-            ("F8", N_("Show in full")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f7", "confirm_shared_phone", ""),
-                ("f8", "reveal", "")]
+    BINDINGS = [key_hint("enter", N_("Next/save")),
+                Binding("f7", "confirm_shared_phone", N_("Confirm shared phone")),
+                Binding("f8", "reveal", N_("Show in full")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self, member_id: int | None) -> None:
         super().__init__()

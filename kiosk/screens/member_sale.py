@@ -12,13 +12,15 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Static
 
 from kiosk.errors import N_
 from kiosk.messages import CardSwiped
 from kiosk.money import MoneyError, format_yuan, parse_yuan
-from kiosk.screens.base import KioskScreen
+from kiosk.screens import registry
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.screens.card import card_summary
 from kiosk.screens.form import MONEY
 from kiosk.services import charge as charging
@@ -27,9 +29,9 @@ from kiosk.services.cards import PinLocked, WrongPin
 
 
 class MemberScreen(KioskScreen):
-    KEYS = [("Enter", N_("Record sale")), ("F7", N_("Redeem points")),
-            ("F2", N_("Pay with this card")), ("Esc", N_("Cancel"))]
-    BINDINGS = [("escape", "cancel", ""), ("f7", "redeem", ""), ("f2", "pay_with_card", "")]
+    BINDINGS = [key_hint("enter", N_("Record sale")), Binding("f7", "redeem", N_("Redeem points")),
+                Binding("f2", "pay_with_card", N_("Pay with this card")),
+                Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, card) -> None:
         super().__init__()
@@ -142,9 +144,8 @@ class MemberScreen(KioskScreen):
         self.call(self._payer_read, charging.for_sale, self.app.session, number)
 
     def action_pay_with_card(self) -> None:
-        from kiosk.screens.card import CardScreen
         if not self.busy:
-            self.app.switch_screen(CardScreen(self.card))
+            self.app.switch_screen(registry.card(self.card))
 
     # -- results ---------------------------------------------------------------------------
     def _tenders_loaded(self, choices) -> None:
@@ -154,9 +155,8 @@ class MemberScreen(KioskScreen):
             select.value = choices[0].code
 
     def _payer_read(self, payer) -> None:
-        from kiosk.screens.card import CardScreen
         self.busy = False
-        self.app.switch_screen(CardScreen(payer, member=self.card))
+        self.app.switch_screen(registry.card(payer, member=self.card))
 
     def _recorded(self, result) -> None:
         self._show_result("member_sale", result)
@@ -166,9 +166,8 @@ class MemberScreen(KioskScreen):
         self._show_result("points_redemption", result)
 
     def _show_result(self, kind: str, result) -> None:
-        from kiosk.screens.result import ResultScreen
         self.busy = False
-        self.app.switch_screen(ResultScreen(kind, result, self.card))
+        self.app.switch_screen(registry.result(kind, result, self.card))
         self.app.print_queued()
 
     def failed(self, error) -> None:

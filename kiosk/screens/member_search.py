@@ -3,9 +3,12 @@ one. Opened by another screen to pick a member, Enter on a row hands it back."""
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_rows
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import members
@@ -24,16 +27,14 @@ class MemberSearchScreen(PagedRows, FormScreen):
         Field("source", N_("Source"), 30),
     ]
     SUBMIT_FROM_ANY = True
-    BINDINGS = [("escape", "back", ""), ("f5", "register", ""), ("f6", "edit", ""),
-                *PAGE_BINDINGS]
+    BINDINGS = [key_hint("enter", N_("Search")), Binding("f5", "register", N_("New member")),
+                Binding("f6", "edit", N_("Edit")), *PAGE_BINDINGS,
+                Binding("escape", "back", N_("Back"))]
+    picking = False  # MemberPickScreen: the member chosen goes back to the screen that asked
 
-    def __init__(self, *, picking: bool = False) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.picking = picking
         self.rows: list[members.MemberRow] = []
-        self.KEYS = [("Enter", N_("Search") if not picking else N_("Search/choose")),
-                     ("F5", N_("New member")), ("F6", N_("Edit")), ("PgDn/PgUp", N_("Page")),
-                     ("Esc", N_("Back"))]
 
     def on_mount(self) -> None:
         self.query_one("#phone").focus()
@@ -67,16 +68,14 @@ class MemberSearchScreen(PagedRows, FormScreen):
             self.action_edit()
 
     def action_register(self) -> None:
-        from kiosk.screens.member_form import MemberFormScreen
-        self.app.push_screen(MemberFormScreen(None), self._after_form)
+        self.app.push_screen(registry.member_form(None), self._after_form)
 
     def action_edit(self) -> None:
         row = self.selected_row()
         if row is None:
             self.say(self.tr("Search, then choose a member with the arrow keys."), error=True)
             return
-        from kiosk.screens.member_form import MemberFormScreen
-        self.app.push_screen(MemberFormScreen(row.member_id), self._after_form)
+        self.app.push_screen(registry.member_form(row.member_id), self._after_form)
 
     def _after_form(self, saved) -> None:
         if saved is None:
@@ -89,6 +88,14 @@ class MemberSearchScreen(PagedRows, FormScreen):
 
     def action_back(self) -> None:
         self.dismiss(None) if self.picking else self.app.pop_screen()
+
+
+class MemberPickScreen(MemberSearchScreen):
+    """The member search another screen opens to pick a member: Enter on a row (or a
+    member just registered) goes back to that screen with (member id, name)."""
+
+    BINDINGS = [key_hint("enter", N_("Search/choose"))]
+    picking = True
 
 
 class PicksMember:
@@ -120,11 +127,10 @@ class PicksMember:
     _member_done = _phone_looked_up
 
     def action_find_member(self) -> None:
-        self.app.push_screen(MemberSearchScreen(picking=True), self.choose_member)
+        self.app.push_screen(registry.member_pick(), self.choose_member)
 
     def action_new_member(self) -> None:
-        from kiosk.screens.member_form import MemberFormScreen
-        self.app.push_screen(MemberFormScreen(None), self.choose_member)
+        self.app.push_screen(registry.member_form(None), self.choose_member)
 
     def choose_member(self, member: tuple[int, str] | None) -> None:
         if member is not None:

@@ -3,10 +3,13 @@ and migrate one onto a member's stored-value card with the member's SMS code."""
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import MoneyError, format_yuan, parse_yuan
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_rows
 from kiosk.screens.member_search import PicksMember
 from kiosk.screens.form import DIGITS, Field, FormScreen, MONEY, path_field
@@ -17,10 +20,9 @@ MIGRATED_CHOICES = (("no", N_("not migrated")), ("yes", N_("migrated")), ("all",
 
 
 class MigrationScreen(PagedRows, FormScreen):
-    KEYS = [("Enter", N_("Filter/migrate")), ("F5", N_("Import file")),
-            ("PgDn/PgUp", N_("Page")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f5", "import_file", ""),
-                *PAGE_BINDINGS]
+    BINDINGS = [key_hint("enter", N_("Filter/migrate")),
+                Binding("f5", "import_file", N_("Import file")), *PAGE_BINDINGS,
+                Binding("escape", "back", N_("Back"))]
     PAGE_SIZE = migration.PAGE
     SUBMIT_FROM_ANY = True
     TABLE = True
@@ -105,17 +107,17 @@ class MigrationScreen(PagedRows, FormScreen):
         if row.migrated_at is not None:
             self.say(self.tr("This old card was already migrated."), error=True)
             return
-        self.app.push_screen(MigrateOneScreen(row))
+        self.app.push_screen(registry.migrate_one(row))
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
 
 class MigrateOneScreen(PicksMember, FormScreen):
-    KEYS = [("Enter", N_("Next/migrate")), ("F4", N_("Find member")), ("F5", N_("New member")),
-            ("F6", N_("Send code")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f4", "find_member", ""), ("f5", "new_member", ""),
-                ("f6", "send_code", "")]
+    BINDINGS = [key_hint("enter", N_("Next/migrate")),
+                Binding("f4", "find_member", N_("Find member")),
+                Binding("f5", "new_member", N_("New member")),
+                Binding("f6", "send_code", N_("Send code")), Binding("escape", "back", N_("Back"))]
 
     def fields(self) -> list[Field]:
         voucher = self.app.settings.home / "samples" / "voucher.png"
@@ -177,7 +179,6 @@ class MigrateOneScreen(PicksMember, FormScreen):
         self.query_one("#code").focus()
 
     def _migrated(self, result) -> None:
-        from kiosk.screens.outcome import OutcomeScreen
         lines = [f"{self.tr('Old card')} {result.old_card_number} → "
                  f"{self.tr('Card')} {result.card_number}",
                  f"{self.tr('Amount')} {format_yuan(result.amount)}   "
@@ -185,8 +186,8 @@ class MigrateOneScreen(PicksMember, FormScreen):
                  f"{self.tr('Points')} {result.points}   "
                  f"{self.tr('Points balance')} {result.points_after}",
                  f"{self.tr('Journal no.')} #{result.operation_id}"]
-        self.app.switch_screen(OutcomeScreen(self.tr("Old card migrated"), lines,
-                                             replayed=result.replayed))
+        self.app.switch_screen(registry.outcome(self.tr("Old card migrated"), lines,
+                                                replayed=result.replayed))
         self.app.print_queued()
 
     def action_back(self) -> None:

@@ -5,6 +5,7 @@ F5 saves it for finance (<home>/reports/), F6 prints it."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from kiosk.errors import N_
@@ -14,8 +15,8 @@ from kiosk.services.month_report import MonthReport
 
 
 class MonthReportScreen(KioskScreen):
-    KEYS = [("F5", N_("Save")), ("F6", N_("Print")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f5", "save", ""), ("f6", "print_report", "")]
+    BINDINGS = [Binding("f5", "save", N_("Save")), Binding("f6", "print_report", N_("Print")),
+                Binding("escape", "back", N_("Back"))]
 
     def __init__(self, report: MonthReport) -> None:
         super().__init__()

@@ -3,9 +3,8 @@ goes back to the screen that asked, ready for the next customer."""
 
 from __future__ import annotations
 
-import time
-
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
@@ -15,8 +14,7 @@ from kiosk.screens.result import IGNORE_KEYS_SECONDS
 
 
 class OutcomeScreen(KioskScreen):
-    KEYS = [("Enter", N_("Continue"))]
-    BINDINGS = [("enter", "done", ""), ("escape", "done", "")]
+    BINDINGS = [Binding("enter", "done", N_("Continue")), ("escape", "done", "")]
 
     def __init__(self, title: str, lines: list[str], *, replayed: bool = False) -> None:
         super().__init__()
@@ -33,8 +31,8 @@ class OutcomeScreen(KioskScreen):
         yield from self.compose_keys()
 
     def on_mount(self) -> None:
-        self.shown_at = time.monotonic()
+        self.shown_at = self.app.monotonic()
 
     def action_done(self) -> None:
-        if time.monotonic() - self.shown_at >= IGNORE_KEYS_SECONDS:
+        if self.app.monotonic() - self.shown_at >= IGNORE_KEYS_SECONDS:
             self.dismiss(None)

@@ -4,14 +4,16 @@ journal)."""
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.cells import cell_width
-
+from kiosk.errors import N_
 from kiosk.money import format_yuan
 from kiosk.services import kinds
 
-PAGE_BINDINGS = [("pagedown", "page(1)", ""), ("pageup", "page(-1)", "")]
+PAGE_BINDINGS = [Binding("pagedown", "page(1)", N_("Page"), key_display="PgDn/PgUp"),
+                 Binding("pageup", "page(-1)", "")]
 
 
 class PagedRows:

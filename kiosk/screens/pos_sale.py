@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from kiosk.errors import N_
 from kiosk.messages import CardSwiped
 from kiosk.money import format_yuan
+from kiosk.screens import registry
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.card import card_summary
 from kiosk.services import pos_sales
@@ -114,8 +116,9 @@ class PosScreen(KioskScreen):
 
 
 class PosSaleScreen(PosScreen):
-    KEYS = [("Enter", N_("Confirm")), ("Esc", N_("Decline the POS sale"))]
-    BINDINGS = [("escape", "decline", ""), ("enter", "back", "")]
+    # Enter in a field is the field's; elsewhere (the sale over) it goes back.
+    BINDINGS = [Binding("enter", "back", N_("Confirm")),
+                Binding("escape", "decline", N_("Decline the POS sale"))]
 
     def __init__(self, state: pos_sales.PosState) -> None:
         super().__init__(state)
@@ -206,11 +209,10 @@ class PosSaleScreen(PosScreen):
                   card_number=self.card.number, pin=pin, on_refusal=self._charge_refused)
 
     def _charged(self, result) -> None:
-        from kiosk.screens.result import ResultScreen
         self.busy = False
         self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
         self.app.pos_settled()
-        self.app.switch_screen(ResultScreen("charge", result, self.card, note=(
+        self.app.switch_screen(registry.result("charge", result, self.card, note=(
             self.tr("POS order {order}").format(order=self.state.number))))
         self.app.print_queued()
 
@@ -230,8 +232,8 @@ class PosSaleScreen(PosScreen):
 
 class PosRefundScreen(PosScreen):
     NOUN = N_("refund")
-    KEYS = [("Enter", N_("Supervisor review")), ("Esc", N_("Refuse the POS refund"))]
-    BINDINGS = [("escape", "decline", ""), ("enter", "review", "")]
+    BINDINGS = [Binding("enter", "review", N_("Supervisor review")),
+                Binding("escape", "decline", N_("Refuse the POS refund"))]
 
     def compose(self) -> ComposeResult:
         state = self.state
@@ -256,10 +258,9 @@ class PosRefundScreen(PosScreen):
         self.call(self._ask_review, pos_sales.check_refund, self.app.session, self.state)
 
     def _ask_review(self, _checked=None) -> None:
-        from kiosk.screens.review import ReviewModal
         self.busy = False
-        self.app.push_screen(ReviewModal(None, self.tr("Supervisor review: refund {amount}")
-                                         .format(amount=format_yuan(self.state.amount))),
+        self.app.push_screen(registry.review(None, self.tr("Supervisor review: refund {amount}")
+                                             .format(amount=format_yuan(self.state.amount))),
                              self._reviewed)
 
     def _reviewed(self, review) -> None:
@@ -273,10 +274,9 @@ class PosRefundScreen(PosScreen):
         self.call(self._refunded, pos_sales.refund, self.app.session, self.state, review)
 
     def _refunded(self, result) -> None:
-        from kiosk.screens.result import ResultScreen
         self.busy = False
         self.app.pos_settled()
-        self.app.switch_screen(ResultScreen("refund", result, note=self.tr(
+        self.app.switch_screen(registry.result("refund", result, note=self.tr(
             "POS refund {refund} of order {order}").format(refund=self.state.number,
                                                            order=self.state.order_no)))
         self.app.print_queued()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
@@ -12,8 +13,9 @@ from kiosk.services import receipts
 
 
 class PrintQueueScreen(KioskScreen):
-    KEYS = [("F5", N_("Print all")), ("Del", N_("Cancel receipt")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f5", "retry", ""), ("delete", "cancel_receipt", "")]
+    BINDINGS = [Binding("f5", "retry", N_("Print all")),
+                Binding("delete", "cancel_receipt", N_("Cancel receipt")),
+                Binding("escape", "back", N_("Back"))]
 
     def __init__(self) -> None:
         super().__init__()

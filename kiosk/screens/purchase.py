@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import uuid
 
+from textual.binding import Binding
 from textual.widgets import Static
 
 from kiosk.errors import N_
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services.prepaid import Purchase, PurchaseDetailsNeeded
 
@@ -19,8 +22,7 @@ BUYER_CHOICES = (("person", N_("person")), ("company", N_("company")))
 
 class PurchaseScreen(FormScreen):
     HEADING = N_("PREPAID CARD PURCHASE RECORD (单用途商业预付卡管理办法)")
-    KEYS = [("Enter", N_("Next/confirm")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", "")]
+    BINDINGS = [key_hint("enter", N_("Next/confirm")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self, reason: str, buyer_kind: str = "person") -> None:
         super().__init__()
@@ -65,5 +67,5 @@ class AsksForPurchase:
                     self.purchase = purchase
                     self.key = f"{type(self).__name__}-{uuid.uuid4().hex}"
                     self.submit()
-            self.app.push_screen(PurchaseScreen(self.describe(error), self.buyer_kind()),
+            self.app.push_screen(registry.purchase(self.describe(error), self.buyer_kind()),
                                  recorded)

@@ -5,10 +5,13 @@ the report for finance (.xlsx next to the statement)."""
 from __future__ import annotations
 
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.paging import show_rows
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import reconcile, reports
@@ -18,9 +21,8 @@ from kiosk.services.reconcile import STATUS_NAMES
 class ReconcileScreen(FormScreen):
     HEADING = N_("CHANNEL RECONCILIATION")
     TABLE = True
-    KEYS = [("Enter", N_("Match")), ("F7", N_("Confirm month")), ("F8", N_("Save report")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f7", "confirm", ""), ("f8", "save", "")]
+    BINDINGS = [key_hint("enter", N_("Match")), Binding("f7", "confirm", N_("Confirm month")),
+                Binding("f8", "save", N_("Save report")), Binding("escape", "back", N_("Back"))]
 
     def fields(self) -> list[Field]:
         settings = self.app.settings
@@ -47,13 +49,12 @@ class ReconcileScreen(FormScreen):
         if self.report is None:
             self.say(self.tr("Match a statement first (Enter)."), error=True)
             return
-        from kiosk.screens.ask import ConfirmModal
         report = self.report
 
         def confirmed(yes: bool) -> None:
             if yes:
                 self.call(self._confirmed, reconcile.confirm, self.app.session, report)
-        self.app.push_screen(ConfirmModal(self.tr(
+        self.app.push_screen(registry.confirm(self.tr(
             "Confirm {channel} {month} as reconciled ({total} matched)? The month is then "
             "closed to changes.").format(channel=self.app.settings.channel_title(report.channel),
                                          month=report.month,

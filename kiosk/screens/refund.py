@@ -7,20 +7,21 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
 from kiosk.errors import N_
 from kiosk.money import MoneyError, format_yuan, parse_yuan, plain_yuan
-from kiosk.screens.base import KioskScreen
+from kiosk.screens import registry
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.screens.form import MONEY
 from kiosk.services import charge as charging
 from kiosk.services import points
 
 
 class RefundScreen(KioskScreen):
-    KEYS = [("Enter", N_("Refund")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", "")]
+    BINDINGS = [key_hint("enter", N_("Refund")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self, row) -> None:
         super().__init__()
@@ -59,11 +60,10 @@ class RefundScreen(KioskScreen):
                   charging.check_refund, self.app.session, self.row.operation_id, amount)
 
     def _ask_review(self, _checked=None) -> None:
-        from kiosk.screens.review import ReviewModal
         self.busy = False
         amount = self.amount
-        self.app.push_screen(ReviewModal(None, self.tr("Supervisor review: refund {amount}")
-                                         .format(amount=format_yuan(amount))),
+        self.app.push_screen(registry.review(None, self.tr("Supervisor review: refund {amount}")
+                                             .format(amount=format_yuan(amount))),
                              lambda review: self._refund(amount, review))
 
     def _refund(self, amount: int, review) -> None:
@@ -78,9 +78,8 @@ class RefundScreen(KioskScreen):
                   amount=amount, key=self.key, review=review)
 
     def _refunded(self, result) -> None:
-        from kiosk.screens.result import ResultScreen
         self.busy = False
-        self.app.switch_screen(ResultScreen(
+        self.app.switch_screen(registry.result(
             "member_sale_return" if self.member_sale else "refund", result))
         self.app.print_queued()
 

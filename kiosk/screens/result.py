@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
@@ -25,8 +24,7 @@ SPLIT_LABELS = {"charge": (N_("From principal"), N_("From bonus")),
 
 
 class ResultScreen(KioskScreen):
-    KEYS = [("Enter", N_("Next customer"))]
-    BINDINGS = [("enter", "done", ""), ("escape", "done", "")]
+    BINDINGS = [Binding("enter", "done", N_("Next customer")), ("escape", "done", "")]
 
     def __init__(self, kind: str, result, card=None, *, note: str = "") -> None:
         super().__init__()
@@ -94,7 +92,7 @@ class ResultScreen(KioskScreen):
         yield from self.compose_keys()
 
     def on_mount(self) -> None:
-        self.shown_at = time.monotonic()
+        self.shown_at = self.app.monotonic()
         self.say(self.tr("Printing the receipt..."))
         self.set_timer(RETURN_AFTER_SECONDS, self._time_up)
 
@@ -105,7 +103,7 @@ class ResultScreen(KioskScreen):
             super().on_receipts_printed(message)
 
     def action_done(self) -> None:
-        if time.monotonic() - self.shown_at >= IGNORE_KEYS_SECONDS:
+        if self.app.monotonic() - self.shown_at >= IGNORE_KEYS_SECONDS:
             self._time_up()
 
     def _time_up(self) -> None:

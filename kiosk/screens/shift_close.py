@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
@@ -20,8 +21,8 @@ TENDER_NAMES = {"cash": N_("cash"), "bank": N_("bank card"), "card": N_("card te
 
 
 class ShiftCloseScreen(KioskScreen):
-    KEYS = [("Enter", N_("Close shift and log out")), ("F6", N_("Print")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("enter", "close_shift", ""), ("f6", "print", "")]
+    BINDINGS = [Binding("enter", "close_shift", N_("Close shift and log out")),
+                Binding("f6", "print", N_("Print")), Binding("escape", "back", N_("Back"))]
 
     def __init__(self) -> None:
         super().__init__()

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from kiosk.errors import N_
 from kiosk.messages import CardInserted, CardSwiped, DeviceProblem
+from kiosk.screens import registry
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.member_centre import allowed_entries
 from kiosk.services import charge as charging
 
 
 class StartScreen(KioskScreen):
-    KEYS = [("F2", N_("Balance query")), ("F3", N_("Journal/refund")),
-            ("F4", N_("Print queue")), ("F6", N_("Member centre")), ("F8", N_("Shift close")),
-            ("F9", N_("Lock")), ("F10", N_("Log out")), ("Ctrl+O", N_("Supervisor"))]
-    BINDINGS = [("f2", "toggle_query", ""), ("f3", "journal", ""), ("f4", "print_queue", ""),
-                ("f6", "member_centre", ""),
-                ("f8", "shift_close", ""), ("f9", "lock", ""), ("f10", "log_out", "")]
+    BINDINGS = [Binding("f2", "toggle_query", N_("Balance query")),
+                Binding("f3", "journal", N_("Journal/refund")),
+                Binding("f4", "print_queue", N_("Print queue")),
+                Binding("f6", "member_centre", N_("Member centre")),
+                Binding("f8", "shift_close", N_("Shift close")), Binding("f9", "lock", N_("Lock")),
+                Binding("f10", "log_out", N_("Log out")),
+                # the app's own key (it takes it first, on every screen): listed here
+                Binding("ctrl+o", "app.supervisor", N_("Supervisor"))]
 
     def __init__(self) -> None:
         super().__init__()
@@ -84,40 +89,35 @@ class StartScreen(KioskScreen):
         self.call(self._card_read, charging.for_sale, self.app.session, number)
 
     def _card_read(self, card) -> None:
-        from kiosk.screens.card import CardScreen
-        from kiosk.screens.member_sale import MemberScreen
         self.query_one("#number", Input).value = ""
         self.say("")
-        if card.product_kind == "membership" and not self.query_mode:
+        if self.query_mode:
+            self.app.push_screen(registry.balance_query(card))
+        elif card.product_kind == "membership":
             # The membership card identifies the member: a sale by any tender earns.
-            self.app.push_screen(MemberScreen(card))
+            self.app.push_screen(registry.member_sale(card))
         else:
-            self.app.push_screen(CardScreen(card, query=self.query_mode))
+            self.app.push_screen(registry.card(card))
         self.query_mode = False
         self._show_mode()
 
     def action_journal(self) -> None:
-        from kiosk.screens.journal import JournalScreen
-        self.app.push_screen(JournalScreen())
+        self.app.push_screen(registry.journal())
 
     def action_print_queue(self) -> None:
-        from kiosk.screens.print_queue import PrintQueueScreen
-        self.app.push_screen(PrintQueueScreen())
+        self.app.push_screen(registry.print_queue())
 
     def action_member_centre(self) -> None:
-        from kiosk.screens.member_centre import MemberCentreScreen, allowed_entries
         if not allowed_entries(self.app.login.permissions):
             self.say(self.tr("Your role may not use the member centre."), error=True)
             return
-        self.app.push_screen(MemberCentreScreen())
+        self.app.push_screen(registry.member_centre())
 
     def action_shift_close(self) -> None:
-        from kiosk.screens.shift_close import ShiftCloseScreen
-        self.app.push_screen(ShiftCloseScreen())
+        self.app.push_screen(registry.shift_close())
 
     def action_lock(self) -> None:
-        from kiosk.screens.lock import LockScreen
-        self.app.push_screen(LockScreen())
+        self.app.push_screen(registry.lock())
 
     def action_log_out(self) -> None:
         self.app.log_out()

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import uuid
 
+from textual.binding import Binding
+
 from kiosk.errors import N_
 from kiosk.money import format_yuan, plain_yuan
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field
 from kiosk.screens.issue_card import TENDER_CHOICES, fee_deposit_and_pin
 from kiosk.services import sub_cards
@@ -18,8 +22,8 @@ from kiosk.services import sub_cards
 
 class SubCardIssueScreen(FormScreen):
     HEADING = N_("Issue sub cards")
-    KEYS = [("Enter", N_("Next/issue")), ("F6", N_("Write the cards")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f6", "write", "")]
+    BINDINGS = [key_hint("enter", N_("Next/issue")), Binding("f6", "write", N_("Write the cards")),
+                Binding("escape", "back", N_("Back"))]
 
     def __init__(self, *, main_number: str = "", customer_code: str = "") -> None:
         super().__init__()
@@ -100,12 +104,11 @@ class SubCardIssueScreen(FormScreen):
         if not room.over_limit(self.wanted):
             self.write_next()
             return
-        from kiosk.screens.ask import ConfirmModal
 
         def answered(yes) -> None:
             if yes:
                 self.write_next()
-        self.app.push_screen(ConfirmModal(self.tr(
+        self.app.push_screen(registry.confirm(self.tr(
             "Main card {card} has {in_use} sub cards and the product allows {limit}: {count} "
             "more passes the limit. Continue issuing (a supervisor reviews)?").format(
             card=room.main_number[-4:], in_use=room.in_use, limit=room.limit,
@@ -144,7 +147,6 @@ class SubCardIssueScreen(FormScreen):
                   key=self.key, review=self.review)
 
     def _issued(self, result: sub_cards.SubCardsIssued) -> None:
-        from kiosk.screens.outcome import OutcomeScreen
         self.clear_secrets()
         lines = [self.tr("{count} sub cards of main card …{card}: {numbers}").format(
                      count=len(result.card_numbers), card=result.main_number[-4:],
@@ -154,7 +156,7 @@ class SubCardIssueScreen(FormScreen):
                  f"{self.tr('Amount')} {format_yuan(result.amount)}",
                  self.tr("The receipt lists the cards."),
                  f"{self.tr('Journal no.')} #{result.operation_id}"]
-        self.app.switch_screen(OutcomeScreen(self.tr("Sub cards issued"), lines,
+        self.app.switch_screen(registry.outcome(self.tr("Sub cards issued"), lines,
                                              replayed=result.replayed))
         self.app.print_queued()
 

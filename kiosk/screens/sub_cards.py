@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import uuid
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.card_actions import CardActionScreen
 from kiosk.screens.form import Field, money_field
 from kiosk.screens.paging import AmountForChosenRow, show_rows
@@ -23,11 +26,12 @@ class SubCardsScreen(AmountForChosenRow, CardActionScreen):
     HEADING = N_("Sub cards")
     CHOOSE_FIRST = N_("Choose a sub card in the table first.")
     TABLE = True
-    KEYS = [("↑↓", N_("Choose a sub card")), ("Enter", N_("Next/allocate")),
-            ("F5", N_("Issue sub cards")), ("F6", N_("Print the list")),
-            ("F9", N_("Upgrade to main card")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f5", "issue", ""), ("f6", "print_list", ""),
-                ("f9", "upgrade", "")]
+    BINDINGS = [key_hint("up", N_("Choose a sub card"), key_display="↑↓"),
+                key_hint("enter", N_("Next/allocate")),
+                Binding("f5", "issue", N_("Issue sub cards")),
+                Binding("f6", "print_list", N_("Print the list")),
+                Binding("f9", "upgrade", N_("Upgrade to main card")),
+                Binding("escape", "back", N_("Back"))]
     FIELDS = [money_field("amount", N_("Amount")),
               Field("direction", N_("Direction"), choices=DIRECTIONS)]
 
@@ -67,8 +71,7 @@ class SubCardsScreen(AmountForChosenRow, CardActionScreen):
         self.load()
 
     def action_issue(self) -> None:
-        from kiosk.screens.sub_card_issue import SubCardIssueScreen
-        self.app.push_screen(SubCardIssueScreen(main_number=self.card.number))
+        self.app.push_screen(registry.sub_card_issue(main_number=self.card.number))
 
     def action_print_list(self) -> None:
         self.call(self._printed, sub_cards.print_list, self.app.session,
@@ -81,20 +84,18 @@ class SubCardsScreen(AmountForChosenRow, CardActionScreen):
         row = self.chosen()
         if row is None:
             return
-        from kiosk.screens.review import ReviewModal
 
         def reviewed(review) -> None:
             if review:
                 self.call(self._upgraded, sub_cards.upgrade_sub_card, self.app.session,
                           row.number, key=f"{self.key}-upgrade-{row.number}", review=review)
-        self.app.push_screen(ReviewModal(None, self.tr(
+        self.app.push_screen(registry.review(None, self.tr(
             "Sub card …{sub} becomes the main card in place of lost main card {main}; its "
             "balances move across").format(sub=row.number[-4:],
                                            main=self.card.masked_number)), reviewed)
 
     def _upgraded(self, result: sub_cards.SubCardUpgrade) -> None:
-        from kiosk.screens.outcome import OutcomeScreen
-        self.app.switch_screen(OutcomeScreen(self.tr("Sub card upgraded to main card"), [
+        self.app.switch_screen(registry.outcome(self.tr("Sub card upgraded to main card"), [
             self.tr("Card {card} is the main card now; {count} sub cards follow it.").format(
                 card=result.card_number, count=result.sub_cards),
             f"{self.tr('Principal')} {format_yuan(result.principal_after)}   "

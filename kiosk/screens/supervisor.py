@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import uuid
 
+from textual.binding import Binding
+
 from kiosk.errors import N_
+from kiosk.screens.base import key_hint
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import supervision
 from kiosk.services.charge import Review
@@ -14,8 +17,7 @@ from kiosk.services.charge import Review
 
 class SupervisorScreen(FormScreen):
     HEADING = N_("SUPERVISOR")
-    KEYS = [("Enter", N_("Next/do it")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", "")]
+    BINDINGS = [key_hint("enter", N_("Next/do it")), Binding("escape", "back", N_("Back"))]
     FIELDS = [Field("action", N_("Action"), choices=supervision.ACTIONS),
               Field("target", N_("Operator / shift #"), 30),
               Field("login", N_("Supervisor login"), 30),

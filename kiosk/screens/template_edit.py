@@ -4,10 +4,12 @@ its amount changed); Del takes the line under the cursor out; F5 saves the templ
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan, plain_yuan
+from kiosk.screens.base import key_hint
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field
 from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.services import allocation_templates
@@ -17,9 +19,9 @@ from kiosk.services.allocation_templates import TemplateLine
 class TemplateEditScreen(FormScreen):
     HEADING = N_("Allocation template")
     TABLE = True
-    KEYS = [("Enter", N_("Next/add line")), ("Del", N_("Remove line")), ("F5", N_("Save")),
-            ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f5", "save", ""), ("delete", "remove", "")]
+    BINDINGS = [key_hint("enter", N_("Next/add line")),
+                Binding("delete", "remove", N_("Remove line")), Binding("f5", "save", N_("Save")),
+                Binding("escape", "back", N_("Back"))]
     FIELDS = [Field("name", N_("Template name"), allocation_templates.MAX_NAME),
               Field("main_card", N_("Main card number"), 32, DIGITS),
               Field("sub_card", N_("Sub card number"), 32, DIGITS),

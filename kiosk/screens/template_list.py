@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import uuid
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
+from kiosk.screens import registry
+from kiosk.screens.base import key_hint
 from kiosk.screens.customers import OneCustomersRows
 from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.services import allocation_templates
@@ -17,10 +20,9 @@ from kiosk.services.operations import mask_card_number
 
 
 class TemplateListScreen(OneCustomersRows):
-    KEYS = [("Enter", N_("Edit")), ("F5", N_("New")), ("F8", N_("Run")),
-            ("Del", N_("Delete")), ("Esc", N_("Back"))]
-    BINDINGS = [("escape", "back", ""), ("f5", "new", ""), ("f8", "run", ""),
-                ("delete", "delete", "")]
+    BINDINGS = [key_hint("enter", N_("Edit")), Binding("f5", "new", N_("New")),
+                Binding("f8", "run", N_("Run")), Binding("delete", "delete", N_("Delete")),
+                Binding("escape", "back", N_("Back"))]
 
     TITLE_TEXT = N_("Allocation templates of customer {code}")
 
@@ -46,12 +48,10 @@ class TemplateListScreen(OneCustomersRows):
     def on_data_table_row_selected(self, event) -> None:
         chosen = row_under_cursor(self.query_one(DataTable), self.rows)
         if chosen is not None:
-            from kiosk.screens.template_edit import TemplateEditScreen
-            self.app.push_screen(TemplateEditScreen(self.code, chosen))
+            self.app.push_screen(registry.template_edit(self.code, chosen))
 
     def action_new(self) -> None:
-        from kiosk.screens.template_edit import TemplateEditScreen
-        self.app.push_screen(TemplateEditScreen(self.code, None))
+        self.app.push_screen(registry.template_edit(self.code, None))
 
     def _chosen(self) -> allocation_templates.TemplateView | None:
         chosen = row_under_cursor(self.query_one(DataTable), self.rows)
@@ -63,13 +63,12 @@ class TemplateListScreen(OneCustomersRows):
         chosen = self._chosen()
         if chosen is None:
             return
-        from kiosk.screens.ask import ConfirmModal
 
         def confirmed(yes) -> None:
             if yes:
                 self.call(self._ran, allocation_templates.run, self.app.session,
                           chosen.template_id, key=f"template-{uuid.uuid4().hex}")
-        self.app.push_screen(ConfirmModal(self.tr(
+        self.app.push_screen(registry.confirm(self.tr(
             "Run template {name}: {total} from main card {card} to {count} sub cards?").format(
             name=chosen.name, total=format_yuan(chosen.total),
             card=mask_card_number(chosen.main_card_number), count=len(chosen.lines))),
@@ -86,13 +85,12 @@ class TemplateListScreen(OneCustomersRows):
         chosen = self._chosen()
         if chosen is None:
             return
-        from kiosk.screens.ask import ConfirmModal
 
         def confirmed(yes) -> None:
             if yes:
                 self.call(self._deleted, allocation_templates.delete, self.app.session,
                           chosen.template_id)
-        self.app.push_screen(ConfirmModal(self.tr("Remove the template {name}?").format(
+        self.app.push_screen(registry.confirm(self.tr("Remove the template {name}?").format(
             name=chosen.name)), confirmed)
 
     def _deleted(self, _) -> None:

@@ -1,5 +1,5 @@
 """Voucher print templates (凭证打印模板, administration): the vouchers on the left, the
-template of the one under the cursor beside it, to edit. F5 saves it as the chain's,
+template of the one under the cursor beside it, Enter to edit it. F5 saves it as the chain's,
 F9 shows it as it prints on this terminal's paper (again: back to editing), F8 goes
 back to the kiosk's default. Its lines: `label | {value}`, `^ centred`, `---`,
 `__ signature`, `= title`, or text; the values are listed below."""
@@ -7,22 +7,24 @@ back to the kiosk's default. Its lines: `label | {value}`, `^ centred`, `---`,
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static, TextArea
 
 from kiosk.errors import N_
-from kiosk.screens.base import KioskScreen
+from kiosk.screens import registry
+from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.services import vouchers
 
 
 class VoucherTemplatesScreen(KioskScreen):
-    KEYS = [("↑↓", N_("Choose a voucher")), ("Tab", N_("Edit")), ("F5", N_("Save")),
-            ("F9", N_("Preview / edit")), ("F8", N_("Back to the default")),
-            ("Esc", N_("Back"))]
     # Not F6 or F7: the editor selects a line and all its text with them.
-    BINDINGS = [("escape", "back", ""), ("f5", "save", ""), ("f9", "preview", ""),
-                ("f8", "reset", "")]
+    BINDINGS = [key_hint("up", N_("Choose a voucher"), key_display="↑↓"),
+                key_hint("enter", N_("Edit")), Binding("f5", "save", N_("Save")),
+                Binding("f9", "preview", N_("Preview / edit")),
+                Binding("f8", "reset", N_("Back to the default")),
+                Binding("escape", "back", N_("Back"))]
 
     def __init__(self) -> None:
         super().__init__()
@@ -106,13 +108,12 @@ class VoucherTemplatesScreen(KioskScreen):
     def action_reset(self) -> None:
         if not self.kind:
             return
-        from kiosk.screens.ask import ConfirmModal
         kind = self.kind
 
         def confirmed(yes) -> None:
             if yes:
                 self.call(self._reset, vouchers.reset, self.app.session, kind)
-        self.app.push_screen(ConfirmModal(self.tr(
+        self.app.push_screen(registry.confirm(self.tr(
             "The chain's template of this voucher dropped: the default prints again?")),
             confirmed)
 
