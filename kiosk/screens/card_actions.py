@@ -18,7 +18,7 @@ from kiosk.screens import registry
 from kiosk.screens.base import key_hint
 from kiosk.screens.card import card_summary
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field
-from kiosk.screens.issue_card import TENDER_CHOICES
+from kiosk.screens.issue_card import INVOICE_CHOICES, TENDER_CHOICES
 from kiosk.screens.paging import row_under_cursor
 from kiosk.screens.purchase import AsksForPurchase
 from kiosk.services import (balance_refunds, card_care, card_details, issuing, kinds, recharge,
@@ -82,6 +82,8 @@ class RechargeScreen(AsksForPurchase, CardActionScreen):
                       card_number=self.card.number, amount=amount, tender=self.value("tender"),
                       key=self.key, purchase=self.purchase)
 
+    def buyer_kind(self) -> str:
+        return "company" if self.card.company else "person"
 
     def action_reverse(self) -> None:
         self.call(self._reversible_found, recharge.last_reversible, self.app.session,
@@ -129,6 +131,9 @@ class ReplaceScreen(CardActionScreen):
                                                           else "damaged")
         return [Field("reason", N_("Reason"), choices=REASONS, value=reason),
                 Field("new_number", N_("New card number"), 32, DIGITS),
+                # Before the fee: once the card is written the fee has the focus, and
+                # Enter, Enter replaces it (the fee, then the tender).
+                Field("invoice", N_("Service-fee invoice"), choices=INVOICE_CHOICES),
                 money_field("fee", N_("Card fee")),
                 Field("tender", N_("Paid by"), choices=TENDER_CHOICES)]
 
@@ -178,7 +183,8 @@ class ReplaceScreen(CardActionScreen):
         if fee is None:
             return
         request = Replacement(self.card.number, self.written, self.value("reason"), fee,
-                              self.value("tender"), tier=self.card.tier_offer)
+                              self.value("tender"), tier=self.card.tier_offer,
+                              invoice=self.value("invoice") == "yes")
         self.call(self.finish, card_care.replace_card, self.app.session, request, key=self.key,
                   review=self.review)
 

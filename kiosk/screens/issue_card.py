@@ -19,6 +19,8 @@ from kiosk.services import issuing
 from kiosk.services.issuing import IssueRequest
 
 TENDER_CHOICES = (("cash", N_("cash")), ("bank", N_("bank card")))
+# The service-fee invoice (服务费发票): issued, or declined by the customer.
+INVOICE_CHOICES = (("yes", N_("issue it")), ("no", N_("declined")))
 HOLDER_CHOICES = (("personal", N_("personal card")), ("company", N_("company card")))
 
 
@@ -65,6 +67,7 @@ class IssueCardScreen(PicksMember, FormScreen):
             Field("customer", N_("Customer code"), 20, value=self.customer_code),
             Field("tender", N_("Paid by"), choices=TENDER_CHOICES),
             money_field("fee", N_("Card fee")),
+            Field("invoice", N_("Service-fee invoice"), choices=INVOICE_CHOICES),
             money_field("deposit", N_("Deposit")),
             pin_field("pin", N_("Customer PIN")),
             pin_field("pin2", N_("PIN again")),
@@ -139,6 +142,7 @@ class IssueCardScreen(PicksMember, FormScreen):
         request = IssueRequest(
             card_number=number, member_id=self.member[0] if self.member else None,
             pin=self.value("pin"), fee=fee, deposit=deposit, tender=self.value("tender"),
+            invoice=self.value("invoice") == "yes",
             main_card_number=self.value("main_card"),
             company=self.value("holder") == "company", customer_code=self.value("customer"))
         self.say(self.tr("Issuing..."))

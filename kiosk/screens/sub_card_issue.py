@@ -16,7 +16,7 @@ from kiosk.money import format_yuan, plain_yuan
 from kiosk.screens import registry
 from kiosk.screens.base import key_hint
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field
-from kiosk.screens.issue_card import TENDER_CHOICES, fee_deposit_and_pin
+from kiosk.screens.issue_card import INVOICE_CHOICES, TENDER_CHOICES, fee_deposit_and_pin
 from kiosk.services import sub_cards
 
 
@@ -38,6 +38,7 @@ class SubCardIssueScreen(FormScreen):
                 Field("main_card", N_("Main card number"), 32, DIGITS, value=self.main_number),
                 Field("count", N_("How many"), 2, DIGITS, value="1"),
                 money_field("fee", N_("Fee of each card")),
+                Field("invoice", N_("Service-fee invoice"), choices=INVOICE_CHOICES),
                 money_field("deposit", N_("Deposit of each")),
                 Field("tender", N_("Paid by"), choices=TENDER_CHOICES),
                 pin_field("pin", N_("Customer PIN")), pin_field("pin2", N_("PIN again"))]
@@ -141,7 +142,8 @@ class SubCardIssueScreen(FormScreen):
         fee, deposit = money
         batch = sub_cards.SubCardBatch(tuple(self.written), self.value("pin"), fee, deposit,
                                        main_number=self.room.main_number,
-                                       tender=self.value("tender"))
+                                       tender=self.value("tender"),
+                                       invoice=self.value("invoice") == "yes")
         self.say(self.tr("Issuing..."))
         self.call(self._issued, sub_cards.issue_sub_cards, self.app.session, batch,
                   key=self.key, review=self.review)

@@ -10,7 +10,7 @@ from kiosk.errors import DeviceError, InvalidInput, KioskError, N_, NotFound
 from kiosk.i18n import translator
 from kiosk.identity import initial_pin_from_id
 from kiosk.money import MoneyError
-from kiosk.services import audit, cards, permissions, prepaid, receipts, tenders
+from kiosk.services import audit, cards, permissions, prepaid, receipts, service_fees, tenders
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.card_status import CardStatus
 from kiosk.services.catalog import CATEGORIES
@@ -123,6 +123,7 @@ class Replacement:
     fee: int
     tender: str = "cash"
     tier: str = ""  # for an upgrade: the tier offered
+    invoice: bool = True  # the service-fee invoice; the customer may decline it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -181,10 +182,9 @@ def replace_card(session: Session, request: Replacement, *, key: str,
         sub_card_store.move_templates(old.id, new.id)  # its allocation templates follow
         moved = move_all_balances(posting, old_now, card_store.locked(new.id))
         drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
-        posting.move(drawer, till_account(session.actor.outlet_id,
-                                                session.actor.terminal_id, "fee_income"),
-                     request.fee)
+        posting.move(drawer, service_fees.fee_account(session, request.invoice), request.fee)
         data = {"card_number": new.number, "old_card_number": old.number,
+                "fee": request.fee, "invoice": request.invoice,
                 "reason": request.reason, "tier": tier, "amount": request.fee,
                 "principal_after": moved["principal"], "bonus_after": moved["bonus"],
                 "points_after": moved["points"], "deposit": moved["deposit"]}
@@ -194,7 +194,8 @@ def replace_card(session: Session, request: Replacement, *, key: str,
 
     outcome = perform(session, kind="replacement", key=key,
                       request={"old": old.number, "new": new.number, "reason": request.reason,
-                               "fee": request.fee, "tier": tier},
+                               "fee": request.fee, "tier": tier,
+                               **({} if request.invoice else {"invoice": False})},
                       run=run, card=new, amount=request.fee,
                       tender=request.tender, reviewer_id=reviewer, memo=request.reason)
     return ReplacementResult.of(outcome)

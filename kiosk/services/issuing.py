@@ -13,7 +13,7 @@ from kiosk.errors import InvalidInput, KioskError, N_, NotFound, ReviewRequired
 from kiosk.hw.msr import Tracks
 from kiosk.hw.tracks import build_tracks, track_name
 from kiosk.services import (audit, card_stock, cards, customers, operators, permissions, prepaid,
-                            receipts, tenders)
+                            receipts, service_fees, tenders)
 from kiosk.services.business_date import add_months
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.operations import OperationResult, Posting, perform
@@ -58,6 +58,7 @@ class IssueRequest:
     main_card_number: str = ""  # a sub card of this main card
     company: bool = False
     customer_code: str = ""  # a main card of this customer (客户): its holder, its cards
+    invoice: bool = True  # the service-fee invoice; the customer may decline it
 
 
 def check_new_pin(pin: str, repeated: str | None = None) -> None:
@@ -191,7 +192,8 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
     request_data = {"card": card.number, "member": member_id, "fee": request.fee,
                     "deposit": request.deposit, "tender": request.tender,
                     "main": main.number if main else "", "company": request.company,
-                    "customer": customer.code if customer else ""}
+                    "customer": customer.code if customer else "",
+                    **({} if request.invoice else {"invoice": False})}
 
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
@@ -214,12 +216,10 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
             raise InvalidInput(N_("Write the card (or read the smart card) before issuing "
                                   "it."))
         drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
-        posting.move(drawer, till_account(session.actor.outlet_id,
-                                                session.actor.terminal_id, "fee_income"),
-                     request.fee)
+        posting.move(drawer, service_fees.fee_account(session, request.invoice), request.fee)
         posting.move(drawer, card_accounts(card, lock=True)["deposit"], request.deposit)
         data = {"card_number": card.number, "amount": request.fee + request.deposit,
-                "fee": request.fee, "deposit": request.deposit}
+                "fee": request.fee, "deposit": request.deposit, "invoice": request.invoice}
         voucher = {**data, "tender": request.tender, "member_id": member_id,
                    "customer_code": customer.code if customer else "",
                    "main_number": main.number if main else "", "business": "card_issue"}

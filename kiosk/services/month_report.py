@@ -7,7 +7,8 @@ a closed month is the same whenever it is made again):
   the deposits they hold at the month's end;
 - the money through the outlet's tills by tender (in positive, out negative);
 - the cheques still waiting to clear of those received by the month's end;
-- the internal cards' principal (the chain's own money): opening, in, out, closing.
+- the internal cards' principal (the chain's own money): opening, in, out, closing;
+- the service fees taken with their invoice, and those whose invoice was declined.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from kiosk.services.ledgers import BALANCE_KINDS
 from kiosk.services.session import Session
 from kiosk.store import cheques, ledger_reports, outlets, settings
 from kiosk.store import internal_cards as internal_store
+from kiosk.store import service_fees as fee_store
 from kiosk.store import operations as operation_store
 
 
@@ -47,6 +49,9 @@ class MonthReport:
     # The internal cards' principal (内部卡, the chain's own money, kept apart from the
     # stored value above): opening, in, out, closing.
     internal_cards: tuple[int, int, int, int] = (0, 0, 0, 0)
+    # Service fees taken with their invoice, and those whose invoice the customer
+    # declined (未开票收入, reported apart).
+    service_fees: tuple[int, int] = (0, 0)
 
     def as_table(self) -> Table:
         """The report as finance's table: labels are message ids, money is fen (a
@@ -64,6 +69,8 @@ class MonthReport:
         rows.append((N_("Stored value"), N_("Deposits held"), None, None, self.deposits_held))
         rows += [(N_("Internal cards"), step, None, None, amount)
                  for step, amount in zip(steps, self.internal_cards)]
+        rows += [(N_("Service fees"), label, None, None, amount) for label, amount in
+                 zip((N_("invoiced"), N_("invoice declined")), self.service_fees)]
         for tender, amount in self.tills:
             known = TENDERS_BY_KIND.get(tender)
             rows.append((N_("Tills"), known, None if known else
@@ -101,7 +108,13 @@ def build(outlet_id: int, month: str) -> MonthReport:
                                                    up_to=last).get("deposit", 0),
         tills=_tills(outlet_id, first, last), tender_names=settings.tender_names(),
         cheques_waiting=cheques.waiting_at(outlet_id, last),
-        internal_cards=internal_store.month_figures(outlet_id, first, last))
+        internal_cards=internal_store.month_figures(outlet_id, first, last),
+        service_fees=_service_fees(outlet_id, first, last))
+
+
+def _service_fees(outlet_id: int, first: dt.date, last: dt.date) -> tuple[int, int]:
+    taken = fee_store.fees(outlet_id, first, last)
+    return taken["fee_income"], taken["fee_income_no_invoice"]
 
 
 def _stored_value(outlet_id: int, first: dt.date, last: dt.date

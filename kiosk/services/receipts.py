@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from kiosk.errors import DeviceError, KioskError, N_, NotFound, PermissionDenied
 from kiosk.hw.printer import Printer, PrintJob
 from kiosk.hw.receipt import ReceiptDoc, render
-from kiosk.services import audit, directory, kinds, permissions, tenders, vouchers
+from kiosk.services import (audit, directory, kinds, permissions, service_fees, tenders,
+                            vouchers)
 from kiosk.i18n import translator
 from kiosk.money import format_yuan
 from kiosk.services.business_date import local_time
@@ -97,6 +98,8 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
         rows.append((tr("Account balance"), receipt_money(data["account_after"])))
     if data.get("invoice_title"):
         rows.append((tr("Invoice title"), data["invoice_title"]))
+    if service_fees.invoice_text(data, tr):
+        rows.append((tr("Service-fee invoice"), service_fees.invoice_text(data, tr)))
     if data.get("points_card_number"):
         rows.append((tr("Member card"), mask_card_number(data["points_card_number"])))
     if data.get("points_earned") and (kind == "member_sale" or data.get("points_card_number")):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from kiosk.errors import InvalidInput, KioskError, N_, ReviewRequired
 from kiosk.i18n import translator
 from kiosk.services import (card_status, cards, customers, issuing, permissions, prepaid,
-                            receipts, tenders)
+                            receipts, service_fees, tenders)
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.card_status import CardStatus
 from kiosk.services.operations import (OperationResult, Posting, mask_card_number, perform,
@@ -105,6 +105,7 @@ class SubCardBatch:
     main_number: str = ""
     customer_code: str = ""
     tender: str = "cash"
+    invoice: bool = True  # the service-fee invoice; the customer may decline it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,7 +157,7 @@ def issue_sub_cards(session: Session, batch: SubCardBatch, *, key: str,
         if reviewer is None and in_use + len(numbers) > product.sub_card_limit:
             raise ReviewRequired(reason=OVER_LIMIT)
         drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
-        fees = till_account(session.actor.outlet_id, session.actor.terminal_id, "fee_income")
+        fees = service_fees.fee_account(session, batch.invoice)
         for card in sorted(new_cards, key=lambda c: c.id):
             if not card_store.change_if(
                     card.id, "written", status="active", member=main_now.member_id,
@@ -173,11 +174,12 @@ def issue_sub_cards(session: Session, batch: SubCardBatch, *, key: str,
         total = len(numbers) * (batch.fee + batch.deposit)
         data = {"main_number": main_now.number, "card_numbers": list(numbers),
                 "fee": batch.fee, "deposit": batch.deposit, "amount": total,
-                "in_use": in_use + len(numbers)}
+                "in_use": in_use + len(numbers), "invoice": batch.invoice}
         data["receipt_id"] = receipts.queue(
             session, posting.operation, main_now, "sub_card_issue",
             {"amount": total, "tender": batch.tender, "fee": batch.fee * len(numbers),
-             "deposit": batch.deposit * len(numbers)},
+             "deposit": batch.deposit * len(numbers), "invoice": batch.invoice,
+             "main_number": main_now.number},
             lines=[receipts.Item(mask_card_number(number), batch.fee + batch.deposit)
                    for number in numbers])
         data["form_receipt_id"] = receipts.queue(
@@ -188,7 +190,8 @@ def issue_sub_cards(session: Session, batch: SubCardBatch, *, key: str,
 
     outcome = perform(session, kind="sub_card_issue", key=key,
                       request={"main": main.number, "cards": list(numbers), "fee": batch.fee,
-                               "deposit": batch.deposit, "tender": batch.tender},
+                               "deposit": batch.deposit, "tender": batch.tender,
+                               "invoice": batch.invoice},
                       run=run, card=main, amount=len(numbers) * (batch.fee + batch.deposit),
                       tender=batch.tender, reviewer_id=reviewer)
     return SubCardsIssued.of(outcome)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from kiosk.errors import InvalidInput, N_
 from kiosk.identity import mask_id_number, mask_phone
 from kiosk.money import format_yuan
-from kiosk.services import audit, card_status, permissions, tenders
+from kiosk.services import audit, card_status, permissions, service_fees, tenders
 from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
 from kiosk.store import customers as customer_store
@@ -45,7 +45,7 @@ FIELDS = ("outlet", "terminal", "operator", "time", "receipt_no", "journal_no", 
           "amount", "tender", "fee", "deposit", "bonus", "promotion", "principal",
           "principal_after", "bonus_after", "points_after", "bonus_forfeited", "old_card",
           "reason", "tier", "customer", "invoice_title", "tax_number", "business",
-          "main_card", "count", "cards")
+          "main_card", "count", "cards", "invoice")
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,8 @@ VOUCHERS = {
     "card_issue": Voucher(N_("card issue"), N_("CARD ISSUE"), (
         _row(N_("Card"), "card"), _row(N_("Product"), "product"), _row(N_("Holder"), "holder"),
         _row(N_("Customer"), "customer"), _row(N_("Main card"), "main_card"),
-        _row(N_("Card fee"), "fee"), _row(N_("Deposit"), "deposit"),
+        _row(N_("Card fee"), "fee"), _row(N_("Service-fee invoice"), "invoice"),
+        _row(N_("Deposit"), "deposit"),
         _row(N_("Amount"), "amount"), _row(N_("Paid by"), "tender"), *_STAMP, ("rule",),
         ("center", N_("Thank you")))),
     "recharge": Voucher(N_("recharge"), N_("RECHARGE"), (
@@ -81,6 +82,7 @@ VOUCHERS = {
     "replacement": Voucher(N_("replacement"), N_("CARD REPLACEMENT"), (
         _row(N_("New card"), "card"), _row(N_("Old card"), "old_card"),
         _row(N_("Reason"), "reason"), _row(N_("Tier"), "tier"), _row(N_("Card fee"), "amount"),
+        _row(N_("Service-fee invoice"), "invoice"),
         _row(N_("Paid by"), "tender"), _row(N_("Principal balance"), "principal_after"),
         _row(N_("Bonus balance"), "bonus_after"), _row(N_("Points"), "points_after"),
         _row(N_("Deposit"), "deposit"), *_STAMP, ("rule",),
@@ -98,7 +100,8 @@ VOUCHERS = {
         _row(N_("Phone"), "phone"), _row(N_("Plate number"), "plate"),
         _row(N_("Product"), "product"), _row(N_("Card"), "card"),
         _row(N_("Main card"), "main_card"), _row(N_("Number of cards"), "count"),
-        _row(N_("Card fee"), "fee"), _row(N_("Deposit"), "deposit"),
+        _row(N_("Card fee"), "fee"), _row(N_("Service-fee invoice"), "invoice"),
+        _row(N_("Deposit"), "deposit"),
         _row(N_("Paid by"), "tender"), _row(N_("Invoice title"), "invoice_title"),
         _row(N_("Taxpayer no."), "tax_number"), _row(N_("Outlet"), "outlet"),
         _row(N_("Operator"), "operator"), *_STAMP, ("rule",),
@@ -162,7 +165,9 @@ def preview(session: Session, kind: str, body: str | None = None) -> str:
     tr = _tr(session)
     text = "\n".join(_checked(body)) if body is not None else _body(kind, tr)
     sample = {**SAMPLE, "status": tr(card_status.NAMES["lost"]), "reason": tr(REASONS["lost"]),
-              "business": tr(BUSINESS["card_issue"])}
+              "business": tr(BUSINESS["card_issue"]),
+              "invoice": service_fees.invoice_text({"invoice": True, "fee": 1000}, tr,
+                                                   SAMPLE["invoice_title"])}
     title, blocks = _laid_out(kind, text, sample, tr)
     doc = ReceiptDoc(header=(SAMPLE["outlet"],), title=title, rows=(),
                      receipt_no=SAMPLE["receipt_no"], blocks=blocks)
@@ -313,6 +318,7 @@ def values_of(card: models.Card | None, data: dict, tr) -> dict[str, str]:
             values["main_card"] = mask_card_number(card.main_card.number)
     values.update(_holder(data.get("member_id", card.member_id if card is not None else None)))
     values.update(_customer(data.get("customer_code", ""), card))
+    values["invoice"] = service_fees.invoice_text(data, tr, values.get("invoice_title", ""))
     return values
 
 

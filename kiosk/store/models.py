@@ -276,7 +276,7 @@ class CardChange(BaseModel):
 ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit", "outlet_cash", "outlet_bank",
                  "outlet_sales", "issuer_receivable", "promotion_expense", "points_issued",
                  "migration_suspense", "fee_income", "refund_payable", "points_redeemed",
-                 "points_expired", "customer_funds", "internal_funds", "internal_use",
+                 "points_expired", "fee_income_no_invoice", "customer_funds", "internal_funds", "internal_use",
                  "internal_expense")
 
 
