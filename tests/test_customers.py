@@ -11,7 +11,7 @@ import peewee as pw
 import pytest
 
 from kiosk.errors import InvalidInput, KioskError, NotFound, PermissionDenied
-from kiosk.services import allocation_templates, customer_money, customers, prepaid
+from kiosk.services import allocation_templates, customer_money, customers, month_report, prepaid
 from kiosk.services.allocation_templates import TemplateLine
 from kiosk.services.customers import CustomerDetails
 from kiosk.services.operations import InsufficientFunds
@@ -90,6 +90,8 @@ def test_the_account_is_recharged_allocated_within_its_credit_and_paid_back(shop
     assert (back.account_after, back.principal_after) == (10000, 120000)
     view = customers.get(shop.clerk, code)
     assert (view.balance, view.owed, view.available) == (10000, 0, 60000)
+    report = month_report.month_report(shop.finance, shop.finance.now().strftime("%Y-%m"))
+    assert report.customer_accounts == (0, 150000, 140000, 10000)
     assert balances(main)["principal"] == 120000
     operation = models.Operation.get_by_id(paid.operation_id)
     receipt = models.Receipt.get(models.Receipt.operation == operation.id)

@@ -8,7 +8,8 @@ a closed month is the same whenever it is made again):
 - the money through the outlet's tills by tender (in positive, out negative);
 - the cheques still waiting to clear of those received by the month's end;
 - the internal cards' principal (the chain's own money): opening, in, out, closing;
-- the service fees taken with their invoice, and those whose invoice was declined.
+- the service fees taken with their invoice, and those whose invoice was declined;
+- the customers' accounts: opening, in, out, closing.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ class MonthReport:
     # Service fees taken with their invoice, and those whose invoice the customer
     # declined (未开票收入, reported apart).
     service_fees: tuple[int, int] = (0, 0)
+    # The customers' accounts (客户账户) registered at the outlet: opening, in, out,
+    # closing (below zero: what they owe on credit).
+    customer_accounts: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     def as_table(self) -> Table:
         """The report as finance's table: labels are message ids, money is fen (a
@@ -69,6 +73,8 @@ class MonthReport:
         rows.append((N_("Stored value"), N_("Deposits held"), None, None, self.deposits_held))
         rows += [(N_("Internal cards"), step, None, None, amount)
                  for step, amount in zip(steps, self.internal_cards)]
+        rows += [(N_("Customer accounts"), step, None, None, amount)
+                 for step, amount in zip(steps, self.customer_accounts)]
         rows += [(N_("Service fees"), label, None, None, amount) for label, amount in
                  zip((N_("invoiced"), N_("invoice declined")), self.service_fees)]
         for tender, amount in self.tills:
@@ -109,7 +115,8 @@ def build(outlet_id: int, month: str) -> MonthReport:
         tills=_tills(outlet_id, first, last), tender_names=settings.tender_names(),
         cheques_waiting=cheques.waiting_at(outlet_id, last),
         internal_cards=internal_store.month_figures(outlet_id, first, last),
-        service_fees=_service_fees(outlet_id, first, last))
+        service_fees=_service_fees(outlet_id, first, last),
+        customer_accounts=internal_store.customer_figures(outlet_id, first, last))
 
 
 def _service_fees(outlet_id: int, first: dt.date, last: dt.date) -> tuple[int, int]:

@@ -1,5 +1,6 @@
 """Internal cards (内部卡) as the services read them: what a card used since its last
-settlement, the settlements, the outlet's internal cards, and their balances over a
+settlement, the settlements, the outlet's internal cards, and their balances (and the
+customers' accounts, the other money kept apart from the cards' stored value) over a
 month for the month's report."""
 
 from __future__ import annotations
@@ -53,8 +54,24 @@ def last_settlement(card_id: int) -> models.InternalSettlement | None:
 def month_figures(outlet_id: int, first: dt.date, last: dt.date) -> tuple[int, int, int, int]:
     """The outlet's internal cards' principal: opening, in, out, closing."""
     E, A, C, P = models.JournalEntry, models.Account, models.Card, models.CardProduct
-    entries = (E.select().join(A).join(C, on=(A.card == C.id)).join(P)
-               .where(C.outlet == outlet_id, A.kind == "principal", P.kind == "internal"))
+    return span_figures(E.select().join(A).join(C, on=(A.card == C.id)).join(P)
+                        .where(C.outlet == outlet_id, A.kind == "principal",
+                               P.kind == "internal"), first, last)
+
+
+def customer_figures(outlet_id: int, first: dt.date, last: dt.date
+                     ) -> tuple[int, int, int, int]:
+    """The accounts of the customers registered at the outlet (客户账户): opening, in,
+    out, closing."""
+    E, A = models.JournalEntry, models.Account
+    return span_figures(E.select().join(A).where(A.outlet == outlet_id,
+                                                 A.kind == "customer_funds"), first, last)
+
+
+def span_figures(entries, first: dt.date, last: dt.date) -> tuple[int, int, int, int]:
+    """Opening, in, out and closing of the journal entries `entries` selects, over the
+    business dates first to last."""
+    E = models.JournalEntry
     opening = entries.select(pw.fn.COALESCE(pw.fn.SUM(E.amount), 0)).where(
         E.business_date < first).scalar()
     inflow = pw.fn.SUM(pw.Case(None, [(E.amount > 0, E.amount)], 0))
