@@ -32,8 +32,10 @@ demo: $(VENV)/.installed
 	KIOSK_HOME=$(DEMO_HOME) $(BIN)/kiosk seed-demo --if-empty
 	KIOSK_HOME=$(DEMO_HOME) $(BIN)/kiosk run --sim --pos-listen $(POS_LISTEN)
 
+# On every core (pytest-xdist); TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/kiosk bench $(BENCH_ARGS)

@@ -38,8 +38,25 @@ class DayCloseScreen(KioskScreen):
     def action_check(self) -> None:
         self.call(self._checked, closes.day_findings, self.app.session)
 
+    day = None  # the business date checked last, and what keeps it from closing
+    findings: list = []
+
     def action_close_day(self) -> None:
-        self.call(self._day_closed, closes.close_day, self.app.session)
+        """Only a day the check found nothing against, and only once the person has said
+        yes to that date on one line."""
+        if self.day is None:
+            return
+        if self.findings:
+            self.say(self.tr("Settle what is listed first (F5 checks again)."), error=True)
+            return
+        day = self.day
+
+        def confirmed(yes: bool) -> None:
+            if yes:
+                self.call(self._day_closed, closes.close_day, self.app.session, day)
+        self.app.push_screen(registry.confirm(self.tr(
+            "Close business date {day}? Nothing can be posted into it afterwards.").format(
+                day=day.isoformat())), confirmed)
 
     def action_close_shift(self) -> None:
         """An open shift listed above, closed by the supervisor here: its operator need
@@ -69,6 +86,7 @@ class DayCloseScreen(KioskScreen):
                                           restrict=r"[0-9-]*"), typed)
 
     def _show(self, day, findings) -> None:
+        self.day, self.findings = day, findings
         lines = [self.tr("Business date {day}").format(day=day)]
         lines += [f"• {finding.render(self.tr)}" for finding in findings]
         if not findings:
@@ -80,7 +98,7 @@ class DayCloseScreen(KioskScreen):
 
     def failed(self, error) -> None:
         if isinstance(error, CloseRefused):
-            self._show(self.tr("(now)"), error.findings)
+            self._show(self.day, error.findings)
         self.say_error(error)
 
     def _shift_closed(self, report) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from kiosk.errors import KioskError, N_
 from kiosk.services import audit, month_report, permissions
 from kiosk.services.business_date import month_bounds
-from kiosk.services.business_date import current_business_date
+from kiosk.services.business_date import calendar_business_date, current_business_date
 from kiosk.services.operations import Posting, perform
 from kiosk.services.session import Session
 from kiosk.services.verify import verify
@@ -146,13 +146,19 @@ def _open_business(outlet_id: int, day: dt.date) -> list[Finding]:
                                    "(F4)"), {"count": queued}))
     grey = close_store.cards_left_written(outlet_id)
     if grey:
-        problems.append(Finding(N_("{count} cards written but not issued: finish their "
-                                   "issue"), {"count": grey}))
+        shown = ", ".join(grey[:GREY_CARDS_SHOWN]) + ("..." if len(grey) > GREY_CARDS_SHOWN
+                                                      else "")
+        problems.append(Finding(N_("{count} cards written but not issued ({numbers}): issue "
+                                   "each (member centre 2, type its number)"),
+                                {"count": len(grey), "numbers": shown}))
     double = close_store.reversals_of_reversals(outlet_id, day)
     if double:
         problems.append(Finding(N_("{count} reversals of reversals: check them with a "
                                    "supervisor"), {"count": double}))
     return problems
+
+
+GREY_CARDS_SHOWN = 3
 
 
 def _ledger_faults(sealer) -> list[Finding]:
@@ -169,13 +175,17 @@ def day_findings(session: Session, day: dt.date | None = None
     permissions.require(session, permissions.DAY_CLOSE)
     outlet_id = session.actor.outlet_id
     day = day or current_business_date(session)
-    return day, abnormal_entries(session.runtime.sealer, outlet_id, day)
+    not_yet = [Finding(N_("the day has not come yet (today is {today}): it closes once it "
+                          "has"), {"today": today.isoformat()})
+               for today in [calendar_business_date(session)] if day > today]
+    return day, not_yet + abnormal_entries(session.runtime.sealer, outlet_id, day)
 
 
 def close_day(session: Session, day: dt.date | None = None) -> dt.date:
-    """日结 of the outlet's business date (default: the current one, or an earlier day
-    left open; never a day still to come)."""
-    today = current_business_date(session)
+    """日结 of the outlet's business date (default: the current one); never a day still to
+    come by the calendar. A day may close before it ends (what is posted afterwards
+    belongs to the next day), but that next day closes only once it has come."""
+    today = calendar_business_date(session)
     if day is not None and day > today:
         raise KioskError(N_("{day} has not come yet: the business date is {today}."),
                          day=day.isoformat(), today=today.isoformat())

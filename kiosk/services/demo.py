@@ -18,7 +18,11 @@ from kiosk.services.accounts import (card_accounts, customer_account, issuer_acc
 from kiosk.services.operations import Posting, perform
 from kiosk.services.session import Actor, Session
 from kiosk.hw.tracks import luhn_complete
-from kiosk.store import models
+from kiosk.store import cards as card_store
+from kiosk.store import catalog, legacy_cards, models, outlets, settings
+from kiosk.store import customers as customer_store
+from kiosk.store import members as member_store
+from kiosk.store import operators as operator_store
 from kiosk.store.db import database
 
 OUTLET_CODE = "31010001"
@@ -80,23 +84,22 @@ def card_number(stem: str) -> str:
 
 
 def is_seeded() -> bool:
-    return models.Outlet.select().where(models.Outlet.code == OUTLET_CODE).exists()
+    return outlets.by_code(OUTLET_CODE) is not None
 
 
 def seed(session_factory) -> None:
     """`session_factory(actor)` gives a Session for an actor (the CLI's runtime)."""
     with database.atomic():
-        outlet = models.Outlet.create(
+        outlet = outlets.add(
             code=OUTLET_CODE, name="康宁大药房 南京东路店", area="黄浦片区", manager="张强",
             address="上海市黄浦区南京东路100号", phone="021-63210000")
-        terminals = [models.Terminal.create(outlet=outlet, code=code, name=name)
+        terminals = [outlets.add_terminal(outlet.id, code, name)
                      for code, name in (("T01", "收银台1"), ("T02", "会员中心"))]
         system = session_factory(Actor(outlet_id=outlet.id, terminal_id=None))
         audit.append(system, "demo.seed", subject=f"outlet:{outlet.code}")
         for op in OPERATORS:
-            models.Operator.create(
-                outlet=outlet, login_id=op.login_id, name=op.name,
-                role=models.Role.get(models.Role.name == op.role),
+            operator_store.add(
+                outlet=outlet, login_id=op.login_id, name=op.name, role=op.role,
                 password_hash=system.hasher.hash(op.password), password_changed_at=system.now())
         products = _products(outlet, system.now().date())
         members = _members(outlet)
@@ -104,13 +107,13 @@ def seed(session_factory) -> None:
         _customer(system, outlet, members[3])
         for code, (prefix, count) in BLANK_SERIES.items():
             _blank_stock(outlet, products[code], prefix, count)
-        models.LegacyCard.insert_many(
+        legacy_cards.add(
             [{"number": number, "balance": balance, "outlet_code": OUTLET_CODE,
               "status": status, "card_type": kind, "imported_at": system.now(),
               "points": points}
-             for number, balance, status, kind, points in LEGACY_CARDS]).execute()
+             for number, balance, status, kind, points in LEGACY_CARDS])
         for policy_key, value in DEMO_POLICIES.items():
-            models.Policy.insert(key=policy_key, value=value).on_conflict_ignore().execute()
+            settings.set_policy_unless_set(policy_key, value)
     write_samples(system.runtime.settings.home / "samples", system.now().strftime("%Y-%m"))
     return terminals
 
@@ -129,12 +132,12 @@ def _products(outlet: models.Outlet, today: dt.date) -> dict[str, models.CardPro
              forbidden_categories="保健品", signature_required=True),
         dict(code="INT", name="内部卡", kind="internal", prepaid=False),
     ]
-    products = {spec["code"]: models.CardProduct.create(**spec) for spec in specs}
+    products = {spec["code"]: catalog.add_product(**spec) for spec in specs}
     for code in ("SV", "INS", "MEM", "CORP", "INT"):  # not 亿保卡: 无匹配卫生机构
-        models.OutletProduct.create(outlet=outlet, product=products[code])
-    models.Promotion.create(product=products["SV"], name="充500送50", min_amount=50000,
-                            bonus=5000, starts_on=today - dt.timedelta(days=30),
-                            ends_on=today + dt.timedelta(days=365))
+        catalog.open_product(outlet.id, products[code].id)
+    catalog.add_promotion(product=products["SV"], name="充500送50", min_amount=50000,
+                          bonus=5000, starts_on=today - dt.timedelta(days=30),
+                          ends_on=today + dt.timedelta(days=365))
     return products
 
 
@@ -143,8 +146,8 @@ def _members(outlet: models.Outlet) -> list[models.Member]:
             ("李秀英", "13900139000", "310101196512120025", "金卡", "线上", "静安"),
             ("王磊", "13700137000", "310104198807150019", "银卡", "门店", "徐汇"),
             ("上海示范科技有限公司", "02163211234", "", "企业", "企业", "黄浦")]
-    return [models.Member.create(name=name, phone=phone, id_number=id_number, level=level,
-                                 source=source, region=region, outlet=outlet)
+    return [member_store.add(name=name, phone=phone, id_number=id_number, level=level,
+                             source=source, region=region, outlet=outlet)
             for name, phone, id_number, level, source, region in rows]
 
 
@@ -157,7 +160,7 @@ def _cards(system: Session, outlet, products, members) -> None:
             if member is None or product == "INS" else None
         if stem in EXPIRED_CARDS:
             expires = today - dt.timedelta(days=1)
-        card = models.Card.create(
+        card = card_store.add(
             number=card_number(stem), product=products[product], status="active",
             outlet=outlet, member=members[member] if member is not None else None,
             anonymous=member is None, company=product == "CORP",
@@ -178,18 +181,16 @@ DEMO_CUSTOMER_FUNDS = 300000
 
 
 def _customer(system: Session, outlet: models.Outlet, member: models.Member) -> None:
-    customer = models.Customer.create(outlet=outlet, member=member, **DEMO_CUSTOMER)
-    corp = [card_number(stem) for stem, spec in CARDS.items() if spec[0] == "CORP"]
-    models.Card.update(customer=customer).where(models.Card.number.in_(corp)).execute()
+    customer = customer_store.add(outlet=outlet.id, member=member.id, **DEMO_CUSTOMER)
+    corp = {card_number(stem): card_store.by_number(card_number(stem)).id
+            for stem, spec in CARDS.items() if spec[0] == "CORP"}
+    for card_id in corp.values():
+        card_store.change(card_id, customer=customer.id)
     main, *subs = sorted(corp)
     for number, plate in zip(subs, ("沪A12345", "沪AD67890")):  # the company's vehicles
-        models.Card.update(plate_number=plate).where(models.Card.number == number).execute()
-    template = models.AllocationTemplate.create(
-        customer=customer, main_card=models.Card.get(models.Card.number == main),
-        name="每月油费")
-    for number in subs:
-        models.AllocationTemplateLine.create(
-            template=template, card=models.Card.get(models.Card.number == number), amount=10000)
+        card_store.change(corp[number], plate_number=plate)
+    customer_store.save_template(customer.id, "每月油费", corp[main],
+                                 [(corp[number], 10000) for number in subs], None, system.now())
 
     def run(posting: Posting) -> dict:
         posting.move(till_account(outlet.id, None, "migration_suspense"),
@@ -225,7 +226,7 @@ def seed_channel_orders(session_factory) -> None:
     """The demo day's insurer channel orders, for the sample statement to reconcile
     (`kiosk seed-demo` loads them; the test suite's base seed does not)."""
     from kiosk.services.charge import charge
-    outlet = models.Outlet.get(models.Outlet.code == OUTLET_CODE)
+    outlet = outlets.by_code(OUTLET_CODE)
     system = session_factory(Actor(outlet_id=outlet.id, terminal_id=None))
     for order_no, amount in CHANNEL_ORDERS.items():
         charge(system, card_number=card_number("888800000000007"), amount=amount, pin=DEMO_PIN,
@@ -244,8 +245,8 @@ def seed_pos(session_factory) -> bool:
     from kiosk.store import pos as pos_store
     if pos_store.pos_by_code(DEMO_POS_CODE) is not None:
         return False
-    outlet = models.Outlet.get(models.Outlet.code == OUTLET_CODE)
-    terminal = models.Terminal.get(models.Terminal.outlet == outlet, models.Terminal.code == "T01")
+    outlet = outlets.by_code(OUTLET_CODE)
+    terminal = outlets.terminal(outlet.id, "T01")
     system = session_factory(Actor(outlet_id=outlet.id, terminal_id=None))
     with database.atomic():
         pos_store.add_pos(DEMO_POS_CODE, "药房收银POS", outlet.id, terminal.id,
@@ -258,8 +259,8 @@ def seed_pos(session_factory) -> bool:
 def _blank_stock(outlet: models.Outlet, product: models.CardProduct, prefix: str,
                  count: int) -> None:
     for serial in range(1, count + 1):
-        card = models.Card.create(number=card_number(f"{prefix}{serial:07d}"), product=product,
-                                  status="blank", outlet=outlet)
+        card = card_store.add(number=card_number(f"{prefix}{serial:07d}"), product=product,
+                              status="blank", outlet=outlet)
         open_card_accounts(card)
 
 

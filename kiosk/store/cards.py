@@ -136,3 +136,8 @@ def first_stored_value_card(member_id: int) -> models.Card | None:
             .where(Card.member == member_id, Card.status == "active", Card.main_card.is_null(),
                    models.CardProduct.kind == "stored_value")
             .order_by(Card.id).first())
+
+
+def add(**values) -> models.Card:
+    """A new card row (its accounts are opened by ledger.open_card_account)."""
+    return Card.create(**values)

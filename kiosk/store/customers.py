@@ -36,6 +36,11 @@ def insert(fields: dict, holder: dict) -> models.Customer:
     return models.Customer.create(member=member, **fields)
 
 
+def add(**fields) -> models.Customer:
+    """A customer whose holder record exists already."""
+    return models.Customer.create(**fields)
+
+
 def update(customer_id: int, fields: dict) -> None:
     models.Customer.update(fields).where(models.Customer.id == customer_id).execute()
     customer = by_id(customer_id)
@@ -73,10 +78,6 @@ def main_cards(customer_id: int) -> list[models.Card]:
     return list(C.select().where(C.customer == customer_id, C.main_card.is_null(),
                                  C.status.not_in(("replaced", "void", "cleared")))
                 .order_by(C.number))
-
-
-def set_card_customer(card_id: int, customer_id: int) -> None:
-    models.Card.update(customer=customer_id).where(models.Card.id == card_id).execute()
 
 
 # -- allocation templates (分配模板) ------------------------------------------------------

@@ -15,9 +15,9 @@ from urllib.parse import urlparse
 
 import peewee
 from playhouse import db_url
-from playhouse.shortcuts import ReconnectMixin
 
 from kiosk.errors import InvalidInput, N_, NotFound, StoreUnavailable
+from kiosk.store.peewee_internals import proxied
 
 database = peewee.DatabaseProxy()
 
@@ -39,20 +39,34 @@ class KioskSqliteDatabase(RefusesNul, peewee.SqliteDatabase):
     pass
 
 
-class ReconnectingPostgresqlDatabase(RefusesNul, ReconnectMixin, peewee.PostgresqlDatabase):
-    """A store server restarted or a connection killed: outside a transaction the next
-    statement reconnects by itself. Inside one, operations re-run whole under their
+class ReconnectsOutsideTransactions:
+    """A store server restarted, a connection killed or a write that reached a standby
+    (store/failures.py sorts which errors those are): outside a transaction the statement
+    runs again on a new connection. Inside one, operations re-run whole under their
     idempotency key (services/operations.py), so nothing is half done or done twice."""
 
-    reconnect_errors = (
-        (peewee.OperationalError, "server closed the connection"),
-        (peewee.OperationalError, "terminating connection"),
-        (peewee.OperationalError, "connection refused"),
-        (peewee.OperationalError, "could not connect"),
-        (peewee.OperationalError, "read-only transaction"),  # a standby: find the primary
-        (peewee.OperationalError, "ssl connection has been closed"),
-        (peewee.InterfaceError, "connection already closed"),
-    )
+    def execute_sql(self, sql, params=None, *args, **kwargs):
+        return self._again_if_lost(super().execute_sql, sql, params, *args, **kwargs)
+
+    def begin(self, *args, **kwargs):
+        return self._again_if_lost(super().begin, *args, **kwargs)
+
+    def _again_if_lost(self, statement, *args, **kwargs):
+        from kiosk.store import failures  # it reads the open store from this module
+        try:
+            return statement(*args, **kwargs)
+        except failures.DATABASE_ERRORS as error:
+            if self.in_transaction() or not failures.connection_lost(error):
+                raise
+        if not self.is_closed():
+            self.close()
+        self.connect()
+        return statement(*args, **kwargs)
+
+
+class ReconnectingPostgresqlDatabase(RefusesNul, ReconnectsOutsideTransactions,
+                                     peewee.PostgresqlDatabase):
+    pass
 
 
 db_url.register_database(ReconnectingPostgresqlDatabase, "postgres", "postgresql")
@@ -108,11 +122,11 @@ def connect(url: str, *, create: bool = False) -> peewee.Database:
         db = db_url.connect(url)
     db.kiosk_store_key = uuid.uuid4().hex  # what in-process caches are keyed by
     database.initialize(db)
+    from kiosk.store import failures  # it reads the open store from this module
     try:
         db.connect(reuse_if_open=True)
-    except (peewee.DatabaseError, peewee.InterfaceError) as error:
-        from kiosk.store.failures import unavailable
-        raise unavailable(error, url) from None
+    except failures.STORE_ERRORS as error:
+        raise failures.unavailable(error, url) from None
     return db
 
 
@@ -138,10 +152,15 @@ def safe_url(url: str) -> str:
     return url.replace(f":{password}@", ":***@") if password else url
 
 
+def current_database() -> peewee.Database | None:
+    """The database the models are bound to now (None before connect)."""
+    return proxied(database)
+
+
 def store_key() -> str:
     """Identifies the open store for caches: two stores never share cached rows, even
     two PostgreSQL schemas of one database."""
-    return database.obj.kiosk_store_key
+    return current_database().kiosk_store_key
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -192,5 +211,5 @@ def _check_sqlite_file(path: Path) -> None:
 
 
 def close() -> None:
-    if database.obj is not None and not database.is_closed():
+    if current_database() is not None and not database.is_closed():
         database.close()

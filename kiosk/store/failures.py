@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import peewee as pw
 
 from kiosk.errors import N_, StoreUnavailable
-from kiosk.store.db import database, is_sqlite, safe_url
+from kiosk.store.db import current_database, is_sqlite, safe_url
+from kiosk.store.peewee_internals import forget_connection
 
 DATABASE_ERRORS = (pw.OperationalError, pw.InternalError, pw.InterfaceError)
 # Anything the database or its driver raised, a constraint or a bad statement too: what an
@@ -27,7 +28,8 @@ CONNECTION_LOST_STATES = {"57P01", "57P02", "57P03", "08000", "08001", "08003", 
 CONNECTION_LOST_TEXT = ("server closed the connection", "connection already closed",
                         "terminating connection", "could not connect", "connection refused",
                         "ssl connection has been closed", "no connection to the server",
-                        "session is read-only", "in hot standby mode")
+                        "session is read-only", "in hot standby mode",
+                        "read-only transaction")
 LOCKED_TEXT = ("database is locked", "database table is locked", "database is busy")
 FULL_TEXT = ("disk is full", "no space left", "disk full")
 
@@ -58,8 +60,9 @@ def connection_lost(error: Exception) -> bool:
 
 def reconnect() -> None:
     """Drop the broken connection; peewee opens a new one on the next statement."""
-    broken = database.obj.connection() if not database.obj.is_closed() else None
-    database.obj.dispose()  # forget it, even mid-transaction: the server already has
+    db = current_database()
+    broken = db.connection() if not db.is_closed() else None
+    forget_connection(db)  # even mid-transaction: the server has ended that one
     if broken is not None:
         with contextlib.suppress(Exception):
             broken.close()

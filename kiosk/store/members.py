@@ -6,7 +6,7 @@ from __future__ import annotations
 import peewee as pw
 
 from kiosk.store import models, sql
-from kiosk.store.db import database
+from kiosk.store.db import current_database
 
 # Lookups are what the counter waits on, so their SQL is made once per combination of
 # fields asked (and database), not per lookup. Parameters only: the text a person typed
@@ -30,7 +30,7 @@ _searches: dict[tuple, sql.Statement] = {}
 def search(asked: dict[str, str], limit: int, offset: int
            ) -> list[tuple[int, str, str, str, str]]:
     """(id, name, phone, level, region) of the members matching every field asked."""
-    sqlite = isinstance(database.obj, pw.SqliteDatabase)
+    sqlite = isinstance(current_database(), pw.SqliteDatabase)
     params = [_search_value(name, value, sqlite) if name in _PATTERNS else value
               for name, value in asked.items()]
     return _search_statement(tuple(asked), sqlite).execute(*params, limit, offset).fetchall()

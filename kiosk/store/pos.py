@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import peewee as pw
-
-from kiosk.store import models, sql
+from kiosk.store import failures, models, sql
 from kiosk.store.db import database
 
 PENDING, APPROVED, DECLINED, CANCELLED = "pending", "approved", "declined", "cancelled"
@@ -90,7 +88,7 @@ def insert(pos_id: int, kind: str, number: str, request: str, request_hash: str,
                                      original=original_id, created_at=now,
                                      updated_at=now).execute()
         return True
-    except pw.IntegrityError:
+    except failures.CONSTRAINT_BROKEN:
         return False
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import peewee as pw
 
+from kiosk.store import peewee_internals as internals
 from kiosk.store import sql
 
 _LOCKED: dict[type, sql.Statement] = {}
@@ -17,7 +18,7 @@ def locked(model: type[pw.Model], row_id: int, outlet_id: int):
     statement = _LOCKED.get(model)
     if statement is None:
         statement = _LOCKED[model] = sql.Statement(
-            f'SELECT * FROM "{model._meta.table_name}" WHERE "id" = ? AND "outlet_id" = ?',
+            f'SELECT * FROM "{internals.table_name(model)}" WHERE "id" = ? AND "outlet_id" = ?',
             lock=True)
     found = statement.models(model, row_id, outlet_id)
     return found[0] if found else None

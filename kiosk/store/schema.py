@@ -7,7 +7,8 @@ from collections.abc import Callable
 import peewee as pw
 
 from kiosk.store import models, settings, sql
-from kiosk.store.db import database
+from kiosk.store import peewee_internals as internals
+from kiosk.store.db import current_database, database
 
 SCHEMA_VERSION_KEY = "schema_version"
 
@@ -230,7 +231,7 @@ LATEST_VERSION = MIGRATIONS[-1][0]
 
 
 def current_version() -> int:
-    if not database.table_exists(models.Meta._meta.table_name):
+    if not database.table_exists(internals.table_name(models.Meta)):
         return 0
     value = settings.fact(SCHEMA_VERSION_KEY)
     return int(value) if value else 0
@@ -243,7 +244,7 @@ def migrate() -> tuple[int, int]:
         if version <= before:
             continue
         with database.atomic():
-            step(database.obj)
+            step(current_database())
             settings.set_fact(SCHEMA_VERSION_KEY, str(version))
     return before, current_version()
 

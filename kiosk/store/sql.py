@@ -17,7 +17,8 @@ from typing import TypeVar
 
 import peewee as pw
 
-from kiosk.store.db import database
+from kiosk.store import peewee_internals as internals
+from kiosk.store.db import current_database, database
 
 ModelT = TypeVar("ModelT", bound=pw.Model)
 
@@ -47,19 +48,20 @@ class Statement:
         self._texts: dict[str, str] = {}  # by the database's placeholder: ? or %s
 
     def sql(self) -> str:
-        return self._text_for(database.obj)
+        return self._text_for(current_database())
 
     def _text_for(self, db: pw.Database) -> str:
-        text = self._texts.get(db.param)
+        param = internals.placeholder(db)
+        text = self._texts.get(param)
         if text is None:
-            text = self.text.replace("?", db.param)
-            if self.lock and db.for_update:
+            text = self.text.replace("?", param)
+            if self.lock and internals.locks_rows(db):
                 text += f" {self.lock}"
-            self._texts[db.param] = text
+            self._texts[param] = text
         return text
 
     def execute(self, *params):
-        db = database.obj
+        db = current_database()
         return db.execute_sql(self._text_for(db), params)
 
     def first(self, *params) -> tuple | None:
@@ -83,27 +85,25 @@ _columns: dict[tuple, tuple[pw.Field, ...]] = {}
 def _fields_for(model: type[pw.Model], names: tuple[str, ...]) -> tuple[pw.Field, ...]:
     fields = _columns.get((model, names))
     if fields is None:
-        fields = _columns[(model, names)] = tuple(model._meta.columns[name] for name in names)
+        fields = _columns[(model, names)] = tuple(internals.field_of_column(model, name)
+                                                  for name in names)
     return fields
 
 
 def _instance(model: type[ModelT], fields: tuple[pw.Field, ...], row: tuple) -> ModelT:
-    instance = model(__no_default__=True)
-    data = instance.__data__
-    for field, value in zip(fields, row):
-        data[field.name] = field.python_value(value)
-    return instance
+    return internals.loaded_row(model, {field.name: field.python_value(value)
+                                        for field, value in zip(fields, row)})
 
 
 def insert(instance: pw.Model) -> int:
     """INSERT every column of `instance` (its defaults already filled in by the model)
     but the id; sets the new id on the instance and returns it."""
-    db = database.obj
+    db = current_database()
     fields = row_fields(type(instance))
-    params = [field.db_value(instance.__data__.get(field.name)) for field in fields]
-    cursor = db.execute_sql(
-        insert_text(type(instance), fields, returning=db.returning_clause), params)
-    instance.id = cursor.fetchone()[0] if db.returning_clause else cursor.lastrowid
+    params = [field.db_value(internals.stored_value(instance, field.name)) for field in fields]
+    returning = internals.returns_ids(db)
+    cursor = db.execute_sql(insert_text(type(instance), fields, returning=returning), params)
+    instance.id = cursor.fetchone()[0] if returning else cursor.lastrowid
     return instance.id
 
 
@@ -121,14 +121,13 @@ def joined(instance: ModelT, name: str, related: pw.Model) -> ModelT:
     """`instance` with its foreign key `name` filled by the already loaded `related`
     row, loaded rather than changed, as peewee's own joined rows are."""
     setattr(instance, name, related)
-    instance._dirty.discard(name)
+    internals.mark_loaded(instance, name)
     return instance
 
 
 def row_fields(model: type[pw.Model]) -> tuple[pw.Field, ...]:
     """Every field of `model` but its id, in the table's column order."""
-    return tuple(field for field in model._meta.sorted_fields
-                 if field is not model._meta.primary_key)
+    return internals.fields_but_id(model)
 
 
 _inserts: dict[tuple, str] = {}
@@ -138,13 +137,13 @@ def insert_text(model: type[pw.Model], fields: Sequence[pw.Field], rows: int = 1
                 returning: bool = False) -> str:
     """INSERT of `fields` for `rows` rows in the open database's placeholders; with
     `returning`, the new id comes back as a row (PostgreSQL)."""
-    param = database.obj.param
+    param = internals.placeholder(current_database())
     key = (model, tuple(fields), rows, returning, param)
     text = _inserts.get(key)
     if text is None:
         columns = ", ".join(f'"{field.column_name}"' for field in fields)
         one_row = "(" + ", ".join([param] * len(fields)) + ")"
-        text = (f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES '
+        text = (f'INSERT INTO "{internals.table_name(model)}" ({columns}) VALUES '
                 + ", ".join([one_row] * rows) + (' RETURNING "id"' if returning else ""))
         _inserts[key] = text
     return text
