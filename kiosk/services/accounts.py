@@ -49,6 +49,18 @@ def issuer_account(issuer: str, kind: str = "issuer_receivable", *,
     return _system_account(code, kind, outlet=outlet_id, terminal=terminal_id)
 
 
+def customer_account_code(customer_id: int) -> str:
+    return f"customer:{customer_id}:funds"
+
+
+def customer_account(customer: models.Customer) -> models.Account:
+    """The customer's account (客户账户): it may go below zero, to the credit limit that
+    operations check on the locked customer row; read fresh, never cached (its balance
+    is what is decided on)."""
+    return ledger.system_account(customer_account_code(customer.id), "customer_funds", "fen",
+                                 outlet=customer.outlet_id)
+
+
 # System accounts are never deleted and their floor never changes: once found they are
 # remembered (by the open store's caches) instead of asked for on every sale. One created
 # inside a transaction that then rolls back would be remembered wrongly, so operations
