@@ -243,6 +243,20 @@ def test_a_named_card_needs_the_holders_name_and_valid_id(shop):
     issue(shop, member_id=member(shop))  # with an ID number: issued
 
 
+def test_a_card_the_real_name_rule_refuses_is_never_written(shop):
+    """The walker's finding 10: the rule was told only at the issue, after the card was
+    written (a grey card left for the day close)."""
+    from kiosk.hw.msr import SimWriter
+    nameless = member(shop, "赵六", "13700137000", "")
+    number = issuing.next_blank(shop, "SV")
+    refused(lambda: issuing.write_card(shop, SimWriter(), number, member_id=nameless),
+            "valid ID number")
+    assert models.Card.get(models.Card.number == number).status == "blank"
+    company = member(shop, "上海示范科技有限公司", "02163211234", "")
+    issuing.write_card(shop, SimWriter(), number, member_id=company, company=True)
+    assert models.Card.get(models.Card.number == number).status == "written"
+
+
 def test_naming_an_anonymous_card_needs_the_id_and_ends_its_expiry(shop):
     admin.save_product(shop, "SV", validity_months=36)
     number = issue(shop)
@@ -304,6 +318,15 @@ def test_a_company_buying_5000_pays_by_bank_transfer_with_both_accounts(shop):
     assert "6222000011112222" in event.details  # and so in the export
     assert event.subject == f"operation:{result.operation_id}"
     assert verify(shop.runtime.sealer).ok
+
+
+def test_the_limit_is_told_before_the_purchase_details_are_asked(shop):
+    """A company card that cannot take ¥5,000 more is refused for its limit at once, not
+    after the clerk typed the buyer and both accounts (the walker's finding 9)."""
+    company = member(shop, "上海示范科技有限公司", "02163211234", "")
+    main = issue(shop, "CO", company, company=True)
+    money_in(shop, main, 1000)
+    refused(lambda: money_in(shop, main, 5000, tender="bank"), "can take at most")
 
 
 def test_a_person_pays_cash_up_to_49999_99(shop):

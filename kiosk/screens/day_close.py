@@ -14,6 +14,7 @@ from kiosk.errors import N_
 from kiosk.money import format_yuan
 from kiosk.screens import registry
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.shift_close import print_shift_report
 from kiosk.services import closes
 from kiosk.services.closes import CloseRefused
 
@@ -102,10 +103,16 @@ class DayCloseScreen(KioskScreen):
         self.say_error(error)
 
     def _shift_closed(self, report) -> None:
-        self.say(self.tr("Shift #{number} of {login_id} closed; cash expected {cash}.").format(
-            number=report.shift_id, login_id=report.operator,
-            cash=format_yuan(report.cash_expected)))
+        self.closed_text = self.tr(
+            "Shift #{number} of {login_id} closed; cash expected {cash}.").format(
+                number=report.shift_id, login_id=report.operator,
+                cash=format_yuan(report.cash_expected))
+        self.say(self.closed_text)
         self.action_check()
+        print_shift_report(self, report, self._report_printed)
+
+    def _report_printed(self, _) -> None:
+        self.say(f"{self.closed_text} {self.tr('Shift report printed.')}")
 
     def _day_closed(self, day) -> None:
         self.say(self.tr("Business date {day} is closed.").format(day=day))

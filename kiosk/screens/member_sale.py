@@ -20,15 +20,14 @@ from kiosk.errors import N_
 from kiosk.messages import CardSwiped
 from kiosk.money import MoneyError, format_yuan, parse_yuan
 from kiosk.screens import registry
-from kiosk.screens.base import KioskScreen, key_hint
-from kiosk.screens.card import card_summary
+from kiosk.screens.base import key_hint
+from kiosk.screens.card import CustomerPinScreen, card_summary
 from kiosk.screens.form import MONEY
 from kiosk.services import charge as charging
 from kiosk.services import points, tenders
-from kiosk.services.cards import PinLocked, WrongPin
 
 
-class MemberScreen(KioskScreen):
+class MemberScreen(CustomerPinScreen):
     BINDINGS = [key_hint("enter", N_("Record sale")), Binding("f7", "redeem", N_("Redeem points")),
                 Binding("f2", "pay_with_card", N_("Pay with this card")),
                 Binding("escape", "cancel", N_("Cancel"))]
@@ -169,14 +168,3 @@ class MemberScreen(KioskScreen):
         self.busy = False
         self.app.switch_screen(registry.result(kind, result, self.card))
         self.app.print_queued()
-
-    def failed(self, error) -> None:
-        self.busy = False
-        self.query_one("#pin", Input).value = ""
-        self.say_error(error)
-        if isinstance(error, (WrongPin, PinLocked)):
-            self.query_one("#pin").focus()
-
-    def action_cancel(self) -> None:
-        if not self.busy:
-            self.app.pop_screen()

@@ -7,7 +7,7 @@ from pathlib import Path
 from kiosk.config import Settings
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound
 from kiosk.logs import setup_logging
-from kiosk.services import audit, permissions
+from kiosk.services import audit, caches, permissions
 from kiosk.services.secrets import Hasher, Sealer, bind_pepper
 from kiosk.services.session import Actor, Runtime, Session
 from kiosk.store import db, outlets, schema
@@ -33,6 +33,7 @@ def open_runtime(settings: Settings, *, initialise: bool = False, log_to_stderr:
     check_home(settings.home, create=initialise)
     setup_logging(settings.log_path, to_stderr=log_to_stderr)
     db.connect(settings.db_url, create=initialise)
+    db.use_replica(settings.read_db_url)
     found = schema.current_version()
     if found > schema.LATEST_VERSION:  # init must not claim to have upgraded it either
         raise SchemaNewer(found=found, known=schema.LATEST_VERSION)
@@ -44,7 +45,8 @@ def open_runtime(settings: Settings, *, initialise: bool = False, log_to_stderr:
         raise SchemaOutdated(found=found, needed=schema.LATEST_VERSION)
     pepper = bind_pepper(settings.pepper_path, create=initialise)
     hasher = Hasher(pepper, time_cost=settings.hash_time_cost, memory_kib=settings.hash_memory_kib)
-    runtime = Runtime(settings=settings, hasher=hasher, sealer=Sealer(pepper))
+    runtime = Runtime(settings=settings, hasher=hasher, sealer=Sealer(pepper),
+                      caches=caches.of_open_store())
     if initialise:
         audit.adopt_unkeyed_events(runtime.sealer)
     return runtime

@@ -41,7 +41,6 @@ class CardView:
     bonus: int
     points: int
     expires_on: dt.date | None
-    has_pin: bool
     signature_required: bool
     tier_offer: str = ""  # a higher tier the points reach: the member centre upgrades
     replaced_by: str = ""  # the number of the card that replaced this one
@@ -70,12 +69,30 @@ def get_card(number: str) -> models.Card:
     return card
 
 
+def before_sale(number: str, outlet_id: int, key: str) -> card_store.BeforeSale:
+    """The card as a sale under `key` at the outlet first reads it, with what is checked
+    before the PIN (one statement): see card_store.BeforeSale."""
+    found = card_store.before_sale(normalize_number(number), outlet_id, key)
+    if found is None:
+        raise NotFound(N_("No card with number {number}."), number=mask_card_number(number))
+    return found
+
+
 def locked_for_spending(card_id: int, today: dt.date) -> models.Card:
     """Inside an operation: the card locked and as it is now, refused unless it may
     pay (or give up its balance) today."""
     card = card_store.locked(card_id)
     ensure_usable(card, today)
     return card
+
+
+def locked_for_sale(card_id: int, today: dt.date, outlet_id: int
+                    ) -> tuple[models.Card, bool, dict[str, models.Account]]:
+    """Inside a sale: the card as locked_for_spending gives it, whether `outlet_id`
+    opened its product, and its accounts by kind, locked too (read in one statement)."""
+    card, opened, accounts = card_store.locked_for_sale(card_id, outlet_id)
+    ensure_usable(card, today)
+    return card, opened, {account.kind: account for account in accounts}
 
 
 def both_locked_for_spending(one_id: int, other_id: int, today: dt.date
@@ -130,7 +147,7 @@ def view(card: models.Card) -> CardView:
         product_name=card.product.name, product_kind=card.product.kind, status=card.status,
         holder=holder, tier=card.tier, principal=money.get("principal", 0),
         bonus=money.get("bonus", 0), points=money.get("points", 0), expires_on=card.expires_on,
-        has_pin=bool(card.pin_hash), signature_required=card.product.signature_required,
+        signature_required=card.product.signature_required,
         tier_offer=tier_offer(card, money.get("points", 0)) if card.status == "active" else "",
         replaced_by=card.replaced_by.number if card.replaced_by_id else "",
         pin_locked=card.pin_locked, forbidden_categories="、".join(dict.fromkeys(forbidden)),
@@ -200,7 +217,7 @@ def check_pin(session: Session, card: models.Card, pin: str | None) -> None:
 def look_up_by_uid(session: Session, identifier: str) -> CardView:
     """A smart card bound at issue by its UID (or ATR)."""
     permissions.require(session, permissions.QUERY)
-    card = models.Card.get_or_none(models.Card.uid == identifier)
+    card = card_store.by_uid(identifier)
     if card is None:
         raise NotFound(N_("This smart card is not bound to any account."))
     return view(card)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from kiosk.errors import KioskError, N_
 from kiosk.services import audit, month_report, permissions
+from kiosk.services import charge as charging
 from kiosk.services.business_date import month_bounds
 from kiosk.services.business_date import calendar_business_date, current_business_date
 from kiosk.services.operations import Posting, perform
@@ -57,6 +58,7 @@ class ShiftReport:
     operations: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> count, amount
     by_tender: dict[str, int] = field(default_factory=dict)
     cash_expected: int = 0
+    closed: bool = False  # the shift has ended (its operator's or a supervisor's close)
 
 
 def shift_report(session: Session, shift_id: int | None = None) -> ShiftReport:
@@ -77,14 +79,16 @@ def _report(shift: models.Shift) -> ShiftReport:
     """Counts and amounts by operation; by tender, the money's direction: what came into
     the till (positive) or went out of it (a clearing's payout, a reversal: negative),
     and the card sales less their refunds."""
-    report = ShiftReport(shift.id, shift.operator.login_id, shift.business_date.isoformat())
+    report = ShiftReport(shift.id, shift.operator.login_id, shift.business_date.isoformat(),
+                         closed=shift.closed_at is not None)
     operations: dict[str, dict[str, int]] = defaultdict(lambda: {"count": 0, "amount": 0})
-    for kind, amount in shift_store.operations_of(shift.id):
+    card_sales = 0  # what cards paid: a split payment's other tender is in the till's
+    for kind, amount, tender, result in shift_store.operations_of(shift.id):
         operations[kind]["count"] += 1
-        operations[kind]["amount"] += amount
+        operations[kind]["amount"] += amount + charging.other_tender_part(kind, tender, result)
+        card_sales += {"charge": amount, "refund": -amount}.get(kind, 0)
     report.operations = dict(operations)
     report.by_tender = _till_money(shift.id)
-    card_sales = operations["charge"]["amount"] - operations["refund"]["amount"]
     if card_sales or operations["charge"]["count"]:
         report.by_tender["card"] = card_sales
     report.cash_expected = _cash_moved(shift.id)
