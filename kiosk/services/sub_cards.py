@@ -92,7 +92,7 @@ def write_next(session: Session, writer, main_number: str) -> str:
     holder's name and read back; its number."""
     main = cards.get_card(main_number)
     number = issuing.next_blank(session, main.product.code)
-    issuing.write_card(session, writer, number, member_id=main.member_id)
+    issuing.write_card(session, writer, number, member_id=main.member_id, company=main.company)
     return number
 
 
