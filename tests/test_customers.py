@@ -239,7 +239,7 @@ def test_four_terminals_allocating_from_one_account_never_pass_its_credit(shop):
 @pytest.mark.race
 def test_templates_run_on_four_terminals_never_allocate_more_than_the_main_card_holds(shop):
     from tests.racing import Racers
-    code = shop.customer(funds=400000)
+    code = shop.customer(funds=20 * 20000 + 100000)  # 20 rounds of ¥200 allocated
     main = shop.main_card(code)
     subs = [shop.sub_card(main) for _ in range(2)]
     template = allocation_templates.save(

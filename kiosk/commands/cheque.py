@@ -11,6 +11,7 @@ import click
 
 from kiosk.cli import _write_rows, operator_session
 from kiosk.command_line import KioskGroup
+from kiosk.commands import each_of
 from kiosk.money import plain_yuan
 
 
@@ -46,22 +47,13 @@ def list_cheques(ctx, status: str | None, search: str, csv_path: Path | None) ->
 def clear(ctx, cheque_ids: tuple[int, ...]) -> None:
     """The bank paid these cheques: each credits its card once (exit 1 if one was
     refused; the others are still cleared)."""
-    from kiosk.errors import KioskError
-    from kiosk.i18n import translator
     from kiosk.services import cheques
     session = operator_session(ctx)
-    tr = translator(session.runtime.settings.language)
-    refused = 0
-    for cheque_id in cheque_ids:
-        try:
-            done = cheques.clear(session, cheque_id, key=f"cli-clear-{uuid.uuid4().hex}")
-        except KioskError as error:
-            refused += 1
-            click.echo(f"#{cheque_id}: {error.render(tr)}")
-            continue
-        click.echo(f"#{cheque_id}: {plain_yuan(done.amount)} + {plain_yuan(done.bonus)} -> "
-                   f"{done.card_number}, journal #{done.operation_id}")
-    ctx.exit(1 if refused else 0)
+    each_of(ctx, session, [f"#{number}" for number in cheque_ids],
+            lambda item: cheques.clear(session, int(item[1:]),
+                                       key=f"cli-clear-{uuid.uuid4().hex}"),
+            lambda item, done: f"{item}: {plain_yuan(done.amount)} + {plain_yuan(done.bonus)} "
+                               f"-> {done.card_number}, journal #{done.operation_id}")
 
 
 @cheque.command("bounce")

@@ -11,6 +11,7 @@ import click
 
 from kiosk.cli import _write_rows, operator_session
 from kiosk.command_line import KioskGroup
+from kiosk.commands import each_of
 from kiosk.money import plain_yuan
 
 CSV = click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -109,21 +110,11 @@ def templates(ctx, code: str) -> None:
 def run_template(ctx, template_ids: tuple[int, ...]) -> None:
     """Run allocation templates: each allocates every line or none (exit 1 if one was
     refused; the others still ran)."""
-    from kiosk.errors import KioskError
-    from kiosk.i18n import translator
     from kiosk.services import allocation_templates
     session = operator_session(ctx)
-    tr = translator(session.runtime.settings.language)
-    refused = 0
-    for template_id in template_ids:
-        try:
-            done = allocation_templates.run(session, template_id,
-                                            key=f"cli-template-{uuid.uuid4().hex}")
-        except KioskError as error:
-            refused += 1
-            click.echo(f"#{template_id}: {error.render(tr)}")
-            continue
-        click.echo(f"#{template_id} {done.name}: {plain_yuan(done.total)} from "
-                   f"{done.main_card_number} to {len(done.lines)} sub cards, journal "
-                   f"#{done.operation_id}")
-    ctx.exit(1 if refused else 0)
+    each_of(ctx, session, [f"#{number}" for number in template_ids],
+            lambda item: allocation_templates.run(session, int(item[1:]),
+                                                  key=f"cli-template-{uuid.uuid4().hex}"),
+            lambda item, done: f"{item} {done.name}: {plain_yuan(done.total)} from "
+                               f"{done.main_card_number} to {len(done.lines)} sub cards, "
+                               f"journal #{done.operation_id}")

@@ -11,6 +11,7 @@ import click
 
 from kiosk.cli import _write_rows, operator_session
 from kiosk.command_line import IsoDate, KioskGroup
+from kiosk.commands import each_of
 from kiosk.money import plain_yuan
 
 
@@ -60,8 +61,7 @@ def load(ctx, card: str, amount_yuan: str, memo: str) -> None:
 def settle(ctx, cards_: tuple[str, ...], every: bool, through, return_balance: bool) -> None:
     """Settle internal cards (内部卡结算): each card's use since its last settlement booked
     once as internal expense (exit 1 if one was refused; the others are settled)."""
-    from kiosk.errors import InvalidInput, KioskError, N_
-    from kiosk.i18n import translator
+    from kiosk.errors import InvalidInput, N_
     from kiosk.services import internal_cards
     session = operator_session(ctx)
     numbers = list(cards_)
@@ -70,18 +70,10 @@ def settle(ctx, cards_: tuple[str, ...], every: bool, through, return_balance: b
                     if row.unsettled or (return_balance and row.principal)]
     if not numbers and not every:
         raise InvalidInput(N_("Name the cards to settle, or --all."))
-    tr = translator(session.runtime.settings.language)
-    refused = 0
-    for number in dict.fromkeys(numbers):
-        try:
-            done = internal_cards.settle(session, card_number=number, through=through,
-                                         return_balance=return_balance,
-                                         key=f"cli-internal-settle-{uuid.uuid4().hex}")
-        except KioskError as error:
-            refused += 1
-            click.echo(f"{number}: {error.render(tr)}")
-            continue
-        click.echo(f"{done.card_number}: used {plain_yuan(done.used)} up to "
-                   f"{done.through_date}, given back {plain_yuan(done.returned)}, journal "
-                   f"#{done.operation_id}")
-    ctx.exit(1 if refused else 0)
+    each_of(ctx, session, dict.fromkeys(numbers),
+            lambda number: internal_cards.settle(
+                session, card_number=number, through=through, return_balance=return_balance,
+                key=f"cli-internal-settle-{uuid.uuid4().hex}"),
+            lambda number, done: f"{done.card_number}: used {plain_yuan(done.used)} up to "
+                                 f"{done.through_date}, given back "
+                                 f"{plain_yuan(done.returned)}, journal #{done.operation_id}")

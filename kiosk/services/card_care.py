@@ -211,7 +211,7 @@ def replace_card(session: Session, request: Replacement, *, key: str,
         sub_card_store.move_templates(old.id, new.id)  # its allocation templates follow
         moved = move_all_balances(posting, old_now, card_store.locked(new.id))
         drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
-        posting.move(drawer, service_fees.fee_account(session, request.invoice), request.fee)
+        posting.move(drawer, service_fees.fee_account(session.actor, request.invoice), request.fee)
         data = {"card_number": new.number, "old_card_number": old.number,
                 "fee": request.fee, "invoice": request.invoice,
                 "reason": request.reason, "tier": tier, "amount": request.fee,

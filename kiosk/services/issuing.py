@@ -216,7 +216,7 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
             raise InvalidInput(N_("Write the card (or read the smart card) before issuing "
                                   "it."))
         drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
-        posting.move(drawer, service_fees.fee_account(session, request.invoice), request.fee)
+        posting.move(drawer, service_fees.fee_account(session.actor, request.invoice), request.fee)
         posting.move(drawer, card_accounts(card, lock=True)["deposit"], request.deposit)
         data = {"card_number": card.number, "amount": request.fee + request.deposit,
                 "fee": request.fee, "deposit": request.deposit, "invoice": request.invoice}

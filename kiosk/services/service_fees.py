@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from kiosk.errors import N_
 from kiosk.services.accounts import till_account
-from kiosk.services.session import Session
+from kiosk.services.session import Actor
 from kiosk.store import models
 
 INVOICED, NOT_INVOICED = "fee_income", "fee_income_no_invoice"
@@ -18,10 +18,9 @@ def account_kind(invoice: bool) -> str:
     return INVOICED if invoice else NOT_INVOICED
 
 
-def fee_account(session: Session, invoice: bool) -> models.Account:
-    """This till's account the fee goes to, invoiced or not."""
-    return till_account(session.actor.outlet_id, session.actor.terminal_id,
-                        account_kind(invoice))
+def fee_account(actor: Actor, invoice: bool) -> models.Account:
+    """The till's account the fee goes to, invoiced or not."""
+    return till_account(actor.outlet_id, actor.terminal_id, account_kind(invoice))
 
 
 def invoice_text(data: dict, tr, title: str = "") -> str:

@@ -157,7 +157,7 @@ def issue_sub_cards(session: Session, batch: SubCardBatch, *, key: str,
         if reviewer is None and in_use + len(numbers) > product.sub_card_limit:
             raise ReviewRequired(reason=OVER_LIMIT)
         drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
-        fees = service_fees.fee_account(session, batch.invoice)
+        fees = service_fees.fee_account(session.actor, batch.invoice)
         for card in sorted(new_cards, key=lambda c: c.id):
             if not card_store.change_if(
                     card.id, "written", status="active", member=main_now.member_id,

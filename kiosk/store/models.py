@@ -255,9 +255,10 @@ class Card(BaseModel):
     forbidden_categories = pw.CharField(max_length=300, default="")
     # The customer (company) whose main card or sub card this is (migration 14).
     customer = pw.ForeignKeyField(Customer, null=True, backref="cards")
-    # A fuel card's vehicle (车牌号) and the clerk's remark (卡资料, migration 15).
-    plate_number = pw.CharField(max_length=12, default="")
-    remark = pw.CharField(max_length=200, default="")
+    # A fuel card's vehicle (车牌号) and the clerk's remark (卡资料, migration 15); empty
+    # by the database's default too, as in a store the migration upgraded.
+    plate_number = pw.CharField(max_length=12, default="", constraints=[pw.SQL("DEFAULT ''")])
+    remark = pw.CharField(max_length=200, default="", constraints=[pw.SQL("DEFAULT ''")])
 
 
 class CardChange(BaseModel):
