@@ -44,7 +44,6 @@ OPEN_TO_ALL = {
     "card_stock.outlet_in_view": "the operator's own outlet code, no data",
     "shifts.check_open": "whether the actor's own shift is open: a hint before a PIN",
     "tenders.drawer": "the till account a checked operation posts to",
-    "service_fees.fee_account": "the till account a checked operation posts a fee to",
 }
 
 
