@@ -565,3 +565,82 @@ async def test_an_unexpected_failure_shows_a_reference_and_logs_its_traceback(ru
     [failure] = [line for line in lines if line.get("reference") == reference]
     assert "ZeroDivisionError: a bug" in failure["traceback"]
     assert failure["context"]["screen"] == "StartScreen" and failure["context"]["operator"]
+
+
+def key_bar_text(app) -> str:
+    from kiosk.screens.base import KeyBar
+    return str(app.screen.query_one(KeyBar).render())
+
+
+def screen_statics(app) -> str:
+    from textual.widgets import Static
+    return "\n".join(str(widget.render()) for widget in app.screen.query(Static))
+
+
+@pytest.mark.parametrize("state", ["expired", "lost", "pin_locked"])
+async def test_a_card_that_cannot_pay_takes_no_amount_or_pin_and_its_refusal_stays(
+        runtime, state):
+    """The card's state that counts today is shown as it is read; its refusal stays on
+    screen, the form takes no amount or PIN, Esc goes back; a lost card (the cashier
+    keeps it) shows no holder or balances."""
+    import datetime as dt
+    from tests.app_helpers import FIXED_NOW
+    change = {"expired": {"expires_on": FIXED_NOW.date() - dt.timedelta(days=1)},
+              "lost": {"status": "lost"},
+              "pin_locked": {"pin_locked": True, "pin_failures": 3}}[state]
+    models.Card.update(**change).where(models.Card.number == SV_CARD).execute()
+    refusal = {"expired": "has expired", "lost": "reported lost",
+               "pin_locked": "PIN is locked"}[state]
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await swipe_card(pilot, SV_CARD)
+        await wait_for_message(pilot, refusal)
+        shown = screen_statics(app)
+        assert {"expired": "Status: expired", "lost": "Status: lost",
+                "pin_locked": "PIN locked"}[state] in shown
+        assert ("Principal" in shown) is (state != "lost")
+        assert ("Holder" in shown) is (state != "lost")
+        assert not app.screen.query(Input)
+        assert key_bar_text(app) == "Esc Cancel"
+        await pilot.press(*"10", "enter", "f5", "f6", *"123456", "enter")
+        await pilot.pause(0.2)
+        assert refusal in message_text(app)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "StartScreen")
+    assert principal(SV_CARD) == 20000
+
+
+async def test_a_refused_card_number_is_replaced_by_the_next_one_typed(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await pilot.press(*SV_CARD[:-1], "0" if SV_CARD[-1] != "0" else "1", "enter")
+        await wait_for_message(pilot, "check digit")
+        await pilot.press(*SV_CARD, "enter")
+        await wait_for_screen(pilot, "CardScreen")
+        assert app.screen.card.number == SV_CARD
+
+
+async def test_an_amount_refused_is_replaced_by_the_next_one_typed(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await swipe_card(pilot, SV_CARD)
+        await pilot.press(*"1.234", "enter")
+        await wait_for_message(pilot, "two decimals")
+        await pilot.press(*"2.50", "enter")
+        assert app.screen.query_one("#amount", Input).value == "2.50"
+        assert app.focused.id == "pin"
+
+
+async def test_a_card_holding_nothing_says_what_to_do_before_the_pin(runtime):
+    empty = cards.get_card(SV_CARD)
+    models.Account.update(balance=0).where(models.Account.card == empty.id,
+                                           models.Account.kind.in_(["principal", "bonus"])
+                                           ).execute()
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await swipe_card(pilot, SV_CARD)
+        await pilot.press(*"5", "enter")
+        await wait_for_message(pilot, "Pay by another tender or recharge the card")
+        assert "¥0.00" in message_text(app)
+        assert app.focused.id == "amount"

@@ -51,7 +51,7 @@ class RefundScreen(KioskScreen):
         try:
             amount = parse_yuan(event.value)
         except MoneyError as error:
-            self.say_error(error)
+            self.refuse_field("#amount", error)
             return
         # Everything about the refund is checked before a supervisor is asked to sign.
         self.busy = True

@@ -88,6 +88,10 @@ class StartScreen(KioskScreen):
         self.say(self.tr("Reading card..."))
         self.call(self._card_read, charging.for_sale, self.app.session, number)
 
+    def failed(self, error) -> None:
+        """A number no card has (a typo, an old card): the next number typed replaces it."""
+        self.refuse_field("#number", error)
+
     def _card_read(self, card) -> None:
         self.query_one("#number", Input).value = ""
         self.say("")

@@ -241,11 +241,16 @@ def _sales_account(session: Session, card: models.Card | None = None) -> models.
     return till_account(session.actor.outlet_id, session.actor.terminal_id, "outlet_sales")
 
 
+def not_enough(balance: int, amount: int) -> InsufficientFunds:
+    """The refusal of a sale the card cannot pay, saying what the cashier can do."""
+    return InsufficientFunds(N_("Not enough balance: the card has {balance}, the sale is "
+                                "{amount}. Pay by another tender or recharge the card."),
+                             balance=format_yuan(balance), amount=format_yuan(amount))
+
+
 def split_spend(order: str, amount: int, principal: int, bonus: int) -> tuple[int, int]:
     if principal + bonus < amount:
-        raise InsufficientFunds(N_("Not enough balance: the card has {balance}, the sale is "
-                                   "{amount}."), balance=format_yuan(principal + bonus),
-                                amount=format_yuan(amount))
+        raise not_enough(principal + bonus, amount)
     if order == "bonus_first":
         from_bonus = min(bonus, amount)
         return amount - from_bonus, from_bonus
