@@ -61,6 +61,45 @@ async def test_a_cash_sale_earns_points_on_the_swiped_membership_card(store):
     assert (operation.amount, operation.tender) == (8850, "cash")
 
 
+async def test_the_tender_is_chosen_with_the_arrows_and_has_no_placeholder(store):
+    """Amount, ↓ to the tender (cash first), → for the bank card, Enter records the sale
+    with it; the tender steps round its tenders only, never onto an empty choice."""
+    from kiosk.screens.form import Choice
+    app = make_app(store["runtime"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await member_swiped(pilot, store["member_card"])
+        await wait_until(pilot, lambda: app.screen.query("#tender"), "the tenders loaded")
+        tender = app.screen.query_one("#tender", Choice)
+        assert tender.value == "cash"
+        await pilot.press(*"40", "down")
+        assert app.focused is tender
+        await pilot.press("left")
+        assert tender.value == "bank"  # two tenders: left from the first is the last
+        await pilot.press("right", "right")
+        assert tender.value == "bank" and "‹" in str(tender.render())
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "ResultScreen")
+        assert said(app, "Points earned 40", "本次积分 40")
+    operation = models.Operation.get(models.Operation.kind == "member_sale")
+    assert (operation.amount, operation.tender) == (4000, "bank")
+
+
+async def test_redeeming_points_names_enter_as_redeem_on_the_key_bar(store):
+    from kiosk.screens.base import KeyBar
+    app = make_app(store["runtime"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await member_swiped(pilot, store["member_card"])
+        bar = app.screen.query_one(KeyBar)
+        assert said(app, "Enter Record sale", "Enter 记录消费") or \
+            ("Record sale" if app.runtime.settings.language == "en" else "记录消费") in \
+            str(bar.render())
+        await pilot.press("f7")
+        await pilot.pause()
+        english = app.runtime.settings.language == "en"
+        assert ("Next / redeem" if english else "下一项/兑换") in str(bar.render())
+        assert ("Record sale" if english else "记录消费") not in str(bar.render())
+
+
 async def test_another_card_swiped_next_pays_and_the_membership_card_earns(store):
     app = make_app(store["runtime"])
     async with app.run_test(size=(80, 24)) as pilot:
