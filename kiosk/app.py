@@ -258,9 +258,9 @@ class KioskApp(App):
                          lambda approved: self.exit() if approved else None)
 
     def action_supervisor(self) -> None:
-        if self.login is None:
-            self.notify(self.tr("Log in first; on the lock screen F2 unlocks."), timeout=4)
-        elif not isinstance(self.screen, (SupervisorScreen, KioskModal)):
+        if self.terminal_session is None:  # the first run sets the terminal up first
+            return
+        if not isinstance(self.screen, (SupervisorScreen, KioskModal)):
             self.push_screen(registry.supervisor())
 
     # -- swipes -----------------------------------------------------------------------

@@ -122,6 +122,30 @@ def test_a_day_still_to_come_cannot_be_closed(seeded):
     assert not models.DayClose.select().exists()
 
 
+def test_after_a_mid_day_close_the_next_day_waits_for_its_turn(seeded, tmp_path):
+    """A day may close before it ends; the next (which now takes the sales) cannot be
+    closed until the calendar reaches it: F7 pressed again closed a day a press."""
+    _closable(seeded, tmp_path)
+    supervisor = login_as(seeded, "super1", "T02")
+    today = closes.close_day(supervisor)
+    day, findings = closes.day_findings(supervisor)
+    assert day == today + dt.timedelta(days=1)
+    assert [f.message_id for f in findings][:1] == [
+        "the day has not come yet (today is {today}): it closes once it has"]
+    with pytest.raises(CloseRefused, match="has not come yet"):
+        closes.close_day(supervisor)
+    assert [c.business_date for c in models.DayClose.select()] == [today]
+
+
+def test_the_day_close_names_the_cards_left_written(seeded):
+    from kiosk.services import issuing
+    clerk = login_as(seeded, "clerk1", "T02")
+    number = issuing.next_blank_like(clerk, SV_CARD)
+    issuing.record_written(clerk, number)
+    _, findings = closes.day_findings(login_as(seeded, "super1", "T02"))
+    assert any(number in finding.render() for finding in findings)
+
+
 def test_closing_a_day_twice_says_it_is_closed(seeded, tmp_path):
     _closable(seeded, tmp_path)
     supervisor = login_as(seeded, "super1", "T02")

@@ -287,7 +287,7 @@ async def test_the_day_close_screen_lists_what_blocks_the_close_then_closes(tmp_
         await wait_until(pilot, lambda: "cashier1" in str(findings.render()), "shift listed")
         assert "super1" in str(findings.render())  # the one closing the day is open too
         await pilot.press("f7")
-        await wait_for_message(pilot, "refused")
+        await wait_for_message(pilot, "Settle what is listed first")  # asked nothing
         for shift in (cashier.actor.shift_id, app.session.actor.shift_id):
             await pilot.press("f6")
             await wait_for_screen(pilot, "AskModal")
@@ -295,7 +295,14 @@ async def test_the_day_close_screen_lists_what_blocks_the_close_then_closes(tmp_
             await wait_for_message(pilot, f"Shift #{shift}")
         await wait_until(pilot, lambda: "Nothing abnormal" in str(findings.render()), "clean")
         await pilot.press("f7")
+        await wait_for_screen(pilot, "ConfirmModal")
+        assert "Close business date" in str(app.screen.query_one("#title").render())
+        await pilot.press("enter")
         await wait_for_message(pilot, "is closed")
+        await wait_until(pilot, lambda: "not come yet" in str(findings.render()),
+                         "the next day waits for its turn")
+        await pilot.press("f7")  # again: the next day is not closed
+        await wait_for_message(pilot, "Settle what is listed first")
     assert models.DayClose.select().count() == 1
     assert not models.Shift.select().where(models.Shift.closed_at.is_null()).exists()
 

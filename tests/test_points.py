@@ -372,3 +372,23 @@ def test_an_outlet_that_has_not_opened_the_membership_product_refuses_it(crm):
     with pytest.raises(NoMatchingInstitution):
         points.redeem(cashier, card_number=card, points=10, pin=PIN, key=key())
     assert points_of(card) == 100
+
+
+def test_a_member_sale_paid_in_cash_is_in_the_shifts_cash_and_its_return_goes_out(crm):
+    """The cashier took the member's cash at this counter: the shift's cash expected
+    counts it, and a return gives it back out of the drawer by the same tender."""
+    from kiosk.services import closes
+    from kiosk.services.verify import verify
+    cashier, card, chain, runtime = crm["cashier"], crm["member_card"], crm["chain"], crm["runtime"]
+    operator(chain, runtime, "super1", "supervisor")
+    sale = points.member_sale(cashier, card_number=card, amount=5000, tender="cash", key=key())
+    points.member_sale(cashier, card_number=card, amount=2000, tender="bank", key=key())
+    report = closes.shift_report(cashier)
+    assert (report.cash_expected, report.by_tender["cash"], report.by_tender["bank"]) == \
+        (5000, 5000, 2000)
+    points.return_member_sale(cashier, original_operation_id=sale.operation_id, amount=1500,
+                              key=key(), review=charge.Review("super1", "Good1234"))
+    report = closes.shift_report(cashier)
+    assert (report.cash_expected, report.by_tender["cash"]) == (3500, 3500)
+    assert report.operations["member_sale"] == {"count": 2, "amount": 7000}
+    assert verify(runtime.sealer).ok

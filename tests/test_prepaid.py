@@ -306,6 +306,15 @@ def test_a_company_buying_5000_pays_by_bank_transfer_with_both_accounts(shop):
     assert verify(shop.runtime.sealer).ok
 
 
+def test_the_limit_is_told_before_the_purchase_details_are_asked(shop):
+    """A company card that cannot take ¥5,000 more is refused for its limit at once, not
+    after the clerk typed the buyer and both accounts (the walker's finding 9)."""
+    company = member(shop, "上海示范科技有限公司", "02163211234", "")
+    main = issue(shop, "CO", company, company=True)
+    money_in(shop, main, 1000)
+    refused(lambda: money_in(shop, main, 5000, tender="bank"), "can take at most")
+
+
 def test_a_person_pays_cash_up_to_49999_99(shop):
     assert not prepaid.rules_for_sale(50000 * YUAN - 1, company=False).needs_transfer
     assert prepaid.rules_for_sale(50000 * YUAN, company=False).needs_transfer

@@ -46,6 +46,7 @@ def test_the_card_pays_what_it_holds_and_cash_the_rest(shop, runtime):
     report = closes.shift_report(shop.clerk)
     assert report.by_tender["card"] == 6000
     assert report.by_tender["cash"] == 6000 + 4000  # the recharge's cash and the sale's
+    assert report.operations["charge"] == {"count": 1, "amount": 10000}  # the whole sale
     assert verify(runtime.sealer).ok
 
 

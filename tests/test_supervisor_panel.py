@@ -59,3 +59,71 @@ def test_wrong_supervisor_passwords_count_on_the_supervisors_review_counter(seed
             supervision.unlock_operator(cashier, Review("super1", "wrong"), "clerk1")
     supervisor = models.Operator.get(models.Operator.login_id == "super1")
     assert not supervisor.locked  # the cashier cannot lock the supervisor's login
+
+
+async def test_a_locked_out_cashier_is_unlocked_from_the_login_screen(tmp_path):
+    """Nobody logged in: the supervisor opens the panel on the login screen itself."""
+    runtime = seeded_runtime(tmp_path)
+    models.Operator.update(locked=True).where(models.Operator.login_id == "cashier1").execute()
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, "LoginScreen")
+        await fill_panel(pilot, 0, "cashier1", "super1", "Super1234")
+        await wait_for_message(pilot, "cashier1 is unlocked")
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "LoginScreen")
+        await log_in(pilot)  # the cashier works again
+    assert not models.Operator.get(models.Operator.login_id == "cashier1").locked
+
+
+async def test_the_supervisor_logged_in_uses_the_panel_alone(tmp_path):
+    runtime = seeded_runtime(tmp_path)
+    models.Operator.update(locked=True).where(models.Operator.login_id == "cashier1").execute()
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "super1", "Super1234")
+        await fill_panel(pilot, 0, "cashier1", "super1", "Super1234")
+        await wait_for_message(pilot, "cashier1 is unlocked")
+    assert not models.Operator.get(models.Operator.login_id == "cashier1").locked
+
+
+def test_a_review_still_needs_another_operator(seeded):
+    from kiosk.services import operators, permissions
+    supervisor = login_as(seeded, "super1")
+    with pytest.raises(KioskError, match="different operator"):
+        operators.authorise_review(supervisor, Review("super1", "Super1234"), permissions.REFUND)
+
+
+async def test_a_cashier_whose_shift_a_supervisor_closed_is_told_before_the_pin(tmp_path):
+    """The supervisor closed the logged-in cashier's shift from another terminal: the
+    next card read says so before the customer types a PIN, and F8 shows the closed
+    shift with the way out (the report printed at the supervisor's close)."""
+    runtime = seeded_runtime(tmp_path)
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        shift_id = app.session.actor.shift_id
+        supervision.close_shift(login_as(runtime, "super1", "T02"),
+                                Review("super1", "Super1234"), shift_id, key="close-it")
+        await pilot.press(*SV_CARD, "enter")
+        await wait_for_screen(pilot, "CardScreen")
+        await wait_for_message(pilot, f"shift #{shift_id} is closed")
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "StartScreen")
+        await pilot.press("f8")
+        await wait_for_screen(pilot, "ShiftCloseScreen")
+        await wait_for_message(pilot, "closed by a supervisor")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "LoginScreen")
+
+
+async def test_a_shift_closed_from_the_panel_prints_its_report(tmp_path):
+    runtime = seeded_runtime(tmp_path)
+    clerk = login_as(runtime, "clerk1", "T02")
+    charge.charge(clerk, card_number=SV_CARD, amount=100, pin="123456", key="sale")
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await fill_panel(pilot, 1, str(clerk.actor.shift_id), "super1", "Super1234")
+        await wait_for_message(pilot, "Shift report printed")
+    assert (runtime.settings.receipts_dir / f"shift-{clerk.actor.shift_id}.txt").exists()

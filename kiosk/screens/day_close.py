@@ -14,6 +14,7 @@ from kiosk.errors import N_
 from kiosk.money import format_yuan
 from kiosk.screens import registry
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.shift_close import print_shift_report
 from kiosk.services import closes
 from kiosk.services.closes import CloseRefused
 
@@ -38,8 +39,25 @@ class DayCloseScreen(KioskScreen):
     def action_check(self) -> None:
         self.call(self._checked, closes.day_findings, self.app.session)
 
+    day = None  # the business date checked last, and what keeps it from closing
+    findings: list = []
+
     def action_close_day(self) -> None:
-        self.call(self._day_closed, closes.close_day, self.app.session)
+        """Only a day the check found nothing against, and only once the person has said
+        yes to that date on one line."""
+        if self.day is None:
+            return
+        if self.findings:
+            self.say(self.tr("Settle what is listed first (F5 checks again)."), error=True)
+            return
+        day = self.day
+
+        def confirmed(yes: bool) -> None:
+            if yes:
+                self.call(self._day_closed, closes.close_day, self.app.session, day)
+        self.app.push_screen(registry.confirm(self.tr(
+            "Close business date {day}? Nothing can be posted into it afterwards.").format(
+                day=day.isoformat())), confirmed)
 
     def action_close_shift(self) -> None:
         """An open shift listed above, closed by the supervisor here: its operator need
@@ -69,6 +87,7 @@ class DayCloseScreen(KioskScreen):
                                           restrict=r"[0-9-]*"), typed)
 
     def _show(self, day, findings) -> None:
+        self.day, self.findings = day, findings
         lines = [self.tr("Business date {day}").format(day=day)]
         lines += [f"• {finding.render(self.tr)}" for finding in findings]
         if not findings:
@@ -80,14 +99,20 @@ class DayCloseScreen(KioskScreen):
 
     def failed(self, error) -> None:
         if isinstance(error, CloseRefused):
-            self._show(self.tr("(now)"), error.findings)
+            self._show(self.day, error.findings)
         self.say_error(error)
 
     def _shift_closed(self, report) -> None:
-        self.say(self.tr("Shift #{number} of {login_id} closed; cash expected {cash}.").format(
-            number=report.shift_id, login_id=report.operator,
-            cash=format_yuan(report.cash_expected)))
+        self.closed_text = self.tr(
+            "Shift #{number} of {login_id} closed; cash expected {cash}.").format(
+                number=report.shift_id, login_id=report.operator,
+                cash=format_yuan(report.cash_expected))
+        self.say(self.closed_text)
         self.action_check()
+        print_shift_report(self, report, self._report_printed)
+
+    def _report_printed(self, _) -> None:
+        self.say(f"{self.closed_text} {self.tr('Shift report printed.')}")
 
     def _day_closed(self, day) -> None:
         self.say(self.tr("Business date {day} is closed.").format(day=day))

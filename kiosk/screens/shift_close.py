@@ -20,6 +20,24 @@ from kiosk.services import closes, receipts
 TENDER_NAMES = {"cash": N_("cash"), "bank": N_("bank card"), "card": N_("card tender")}
 
 
+def shift_report_rows(tr, report) -> list[tuple[str, str]]:
+    """Label and value of each line of a shift's report, for the screen and the printer."""
+    rows = [(tr(kinds.label(kind)), f"{totals['count']} / {format_yuan(totals['amount'])}")
+            for kind, totals in sorted(report.operations.items())]
+    rows += [(tr(TENDER_NAMES.get(tender, tender)), format_yuan(amount))
+             for tender, amount in sorted(report.by_tender.items())]
+    rows.append((tr("Cash expected in the drawer"), format_yuan(report.cash_expected)))
+    return rows
+
+
+def print_shift_report(screen, report, handler) -> None:
+    """Send a shift's report to this terminal's printer (it goes with the drawer's cash
+    to the safe, whoever closed the shift); `handler` takes the outcome."""
+    title = screen.tr("Shift close") + f" #{report.shift_id} {report.business_date}"
+    screen.call(handler, receipts.print_report, screen.app.session, screen.app.devices.printer,
+                title, shift_report_rows(screen.tr, report), name=f"shift-{report.shift_id}")
+
+
 class ShiftCloseScreen(KioskScreen):
     BINDINGS = [Binding("enter", "close_shift", N_("Close shift and log out")),
                 Binding("f6", "print", N_("Print")), Binding("escape", "back", N_("Back"))]
@@ -39,23 +57,9 @@ class ShiftCloseScreen(KioskScreen):
     def on_mount(self) -> None:
         self.call(self.show_report, closes.shift_report, self.app.session)
 
-    def report_rows(self, report) -> list[tuple[str, str]]:
-        """Label and value of each line, for the screen and for the printer."""
-        rows = [(self.tr(kinds.label(kind)),
-                 f"{totals['count']} / {format_yuan(totals['amount'])}")
-                for kind, totals in sorted(report.operations.items())]
-        rows += [(self.tr(TENDER_NAMES.get(tender, tender)), format_yuan(amount))
-                 for tender, amount in sorted(report.by_tender.items())]
-        rows.append((self.tr("Cash expected in the drawer"), format_yuan(report.cash_expected)))
-        return rows
-
     def action_print(self) -> None:
-        if self.report is None:
-            return
-        title = self.tr("Shift close") + f" #{self.report.shift_id} {self.report.business_date}"
-        self.call(self._printed, receipts.print_report, self.app.session,
-                  self.app.devices.printer, title, self.report_rows(self.report),
-                  name=f"shift-{self.report.shift_id}")
+        if self.report is not None:
+            print_shift_report(self, self.report, self._printed)
 
     def show_report(self, report) -> None:
         self.report = report
@@ -63,8 +67,13 @@ class ShiftCloseScreen(KioskScreen):
         body.remove_children()
         lines = [self.tr("Shift close") + f"  #{report.shift_id}  {report.business_date}"]
         lines += [f"{cells.left(label, 14)} {cells.right(value, 22)}"
-                  for label, value in self.report_rows(report)]
+                  for label, value in shift_report_rows(self.tr, report)]
         body.mount_all(Static(line) for line in lines)
+        if report.closed and not self.closed:  # a supervisor closed it meanwhile
+            self.closed = True
+            self.say(self.tr("Shift #{number} was closed by a supervisor: F6 prints its "
+                             "report, Enter logs out (the next login opens a new shift).")
+                     .format(number=report.shift_id), error=True)
 
     def _printed(self, _) -> None:
         self.say(self.tr("Shift report printed."))

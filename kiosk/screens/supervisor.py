@@ -11,6 +11,7 @@ from textual.binding import Binding
 from kiosk.errors import N_
 from kiosk.screens.base import key_hint
 from kiosk.screens.form import Field, FormScreen
+from kiosk.screens.shift_close import print_shift_report
 from kiosk.services import supervision
 from kiosk.services.charge import Review
 
@@ -53,9 +54,14 @@ class SupervisorScreen(FormScreen):
         self.set_value("target", "")
 
     def _shift_closed(self, report) -> None:
-        self.say(self.tr("Shift #{number} of {login_id} is closed.").format(
-            number=report.shift_id, login_id=report.operator))
+        self.closed_text = self.tr("Shift #{number} of {login_id} is closed.").format(
+            number=report.shift_id, login_id=report.operator)
+        self.say(self.closed_text)
         self.set_value("target", "")
+        print_shift_report(self, report, self._report_printed)
+
+    def _report_printed(self, _) -> None:
+        self.say(f"{self.closed_text} {self.tr('Shift report printed.')}")
 
     def action_back(self) -> None:
         self.app.pop_screen()

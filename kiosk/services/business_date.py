@@ -50,11 +50,16 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
     return first, (first + dt.timedelta(days=32)).replace(day=1)
 
 
+def calendar_business_date(session) -> dt.date:
+    """The outlet's business date by the clock alone: today, closed or not."""
+    info = directory.actor_info(session.actor)
+    return business_date(session.now(), info.time_zone, info.day_boundary)
+
+
 def current_business_date(session) -> dt.date:
     """The outlet's business date now; after a daily or monthly close, the next open
     date (so nothing is ever posted into a closed day or month)."""
-    info = directory.actor_info(session.actor)
-    day = business_date(session.now(), info.time_zone, info.day_boundary)
+    day = calendar_business_date(session)
     outlet_id = session.actor.outlet_id
     last_closed, closed_month = operation_store.last_closes(outlet_id)
     if last_closed is not None and day <= last_closed:

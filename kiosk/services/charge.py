@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from kiosk.errors import KioskError, N_, PermissionDenied
 from kiosk.money import format_yuan, split_proportionally
 from kiosk.services import (cards, channel_orders, directory, operators, permissions, policies,
-                            receipts, tenders)
+                            receipts, shifts, tenders)
 from kiosk.services import points as points_service
 from kiosk.services.accounts import card_accounts, issuer_account, till_account
 from kiosk.services.business_date import current_business_date
@@ -169,7 +169,7 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
         posting.move(accounts["principal"], sales, principal)
         posting.move(accounts["bonus"], sales, bonus)
         if other is not None:
-            posting.move(_drawer(session, other.tender), _sales_account(session), other.amount)
+            posting.move(tenders.drawer(session, other.tender), _sales_account(session), other.amount)
         points, points_after, offer = points_service.post_earned(session, posting, earner,
                                                                  amount)
         qualifies = points_service.qualifies_for_membership(card_now, amount, member)
@@ -226,11 +226,6 @@ def _check_other_tender(other: OtherTender | None, amount: int,
         raise KioskError(N_("A channel order is paid by the card alone."))
 
 
-def _drawer(session: Session, tender: str) -> models.Account:
-    return till_account(session.actor.outlet_id, session.actor.terminal_id,
-                        tenders.till_account_kind(tender))
-
-
 def _sales_account(session: Session, card: models.Card | None = None) -> models.Account:
     """Where a sale's money goes: the insurer's receivable for what an insurance card
     paid, the till's sales for the rest."""
@@ -281,6 +276,7 @@ def check_sale(session: Session, card: models.Card, amount: int,
     """Whether this card may pay this sale here, today, as far as can be told before the
     PIN: a hint for the screen. The charge decides again on the locked card."""
     today = current_business_date(session)
+    shifts.check_open(session)
     cards.ensure_usable(card, today)
     _check_sale_rules(session, card, amount, lines, today)
 
@@ -332,6 +328,14 @@ def refunded_so_far(original: models.Operation) -> dict[str, int]:
         for name in totals:
             totals[name] += data.get(name, 0)
     return totals
+
+
+def other_tender_part(kind: str, tender: str, result: str) -> int:
+    """The other tender's part of a split payment's charge or refund (the operation's
+    own amount is the card's part)."""
+    if kind not in ("charge", "refund") or tender == "card" or not result:
+        return 0
+    return json.loads(result).get("other_amount", 0)
 
 
 def other_tender_refunded(charge_ids: list[int]) -> dict[int, int]:
@@ -406,7 +410,7 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
         posting.move(sales, accounts["bonus"], bonus)
         if parts.other:
             posting.move(ledger.paid_into(original.id, "outlet_sales"),
-                         _drawer(session, charged["other_tender"]), parts.other)
+                         tenders.drawer(session, charged["other_tender"]), parts.other)
         # The points come back from the card that earned them (the member's membership
         # card, when one was swiped for the sale); points already spent stay spent.
         points_account = _points_account_to_refund(accounts, charged)

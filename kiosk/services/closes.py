@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from kiosk.errors import KioskError, N_
 from kiosk.services import audit, month_report, permissions
+from kiosk.services import charge as charging
 from kiosk.services.business_date import month_bounds
-from kiosk.services.business_date import current_business_date
+from kiosk.services.business_date import calendar_business_date, current_business_date
 from kiosk.services.operations import Posting, perform
 from kiosk.services.session import Session
 from kiosk.services.verify import verify
@@ -57,6 +58,7 @@ class ShiftReport:
     operations: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> count, amount
     by_tender: dict[str, int] = field(default_factory=dict)
     cash_expected: int = 0
+    closed: bool = False  # the shift has ended (its operator's or a supervisor's close)
 
 
 def shift_report(session: Session, shift_id: int | None = None) -> ShiftReport:
@@ -77,14 +79,16 @@ def _report(shift: models.Shift) -> ShiftReport:
     """Counts and amounts by operation; by tender, the money's direction: what came into
     the till (positive) or went out of it (a clearing's payout, a reversal: negative),
     and the card sales less their refunds."""
-    report = ShiftReport(shift.id, shift.operator.login_id, shift.business_date.isoformat())
+    report = ShiftReport(shift.id, shift.operator.login_id, shift.business_date.isoformat(),
+                         closed=shift.closed_at is not None)
     operations: dict[str, dict[str, int]] = defaultdict(lambda: {"count": 0, "amount": 0})
-    for kind, amount in shift_store.operations_of(shift.id):
+    card_sales = 0  # what cards paid: a split payment's other tender is in the till's
+    for kind, amount, tender, result in shift_store.operations_of(shift.id):
         operations[kind]["count"] += 1
-        operations[kind]["amount"] += amount
+        operations[kind]["amount"] += amount + charging.other_tender_part(kind, tender, result)
+        card_sales += {"charge": amount, "refund": -amount}.get(kind, 0)
     report.operations = dict(operations)
     report.by_tender = _till_money(shift.id)
-    card_sales = operations["charge"]["amount"] - operations["refund"]["amount"]
     if card_sales or operations["charge"]["count"]:
         report.by_tender["card"] = card_sales
     report.cash_expected = _cash_moved(shift.id)
@@ -146,13 +150,19 @@ def _open_business(outlet_id: int, day: dt.date) -> list[Finding]:
                                    "(F4)"), {"count": queued}))
     grey = close_store.cards_left_written(outlet_id)
     if grey:
-        problems.append(Finding(N_("{count} cards written but not issued: finish their "
-                                   "issue"), {"count": grey}))
+        shown = ", ".join(grey[:GREY_CARDS_SHOWN]) + ("..." if len(grey) > GREY_CARDS_SHOWN
+                                                      else "")
+        problems.append(Finding(N_("{count} cards written but not issued ({numbers}): issue "
+                                   "each (member centre 2, type its number)"),
+                                {"count": len(grey), "numbers": shown}))
     double = close_store.reversals_of_reversals(outlet_id, day)
     if double:
         problems.append(Finding(N_("{count} reversals of reversals: check them with a "
                                    "supervisor"), {"count": double}))
     return problems
+
+
+GREY_CARDS_SHOWN = 3
 
 
 def _ledger_faults(sealer) -> list[Finding]:
@@ -169,13 +179,17 @@ def day_findings(session: Session, day: dt.date | None = None
     permissions.require(session, permissions.DAY_CLOSE)
     outlet_id = session.actor.outlet_id
     day = day or current_business_date(session)
-    return day, abnormal_entries(session.runtime.sealer, outlet_id, day)
+    not_yet = [Finding(N_("the day has not come yet (today is {today}): it closes once it "
+                          "has"), {"today": today.isoformat()})
+               for today in [calendar_business_date(session)] if day > today]
+    return day, not_yet + abnormal_entries(session.runtime.sealer, outlet_id, day)
 
 
 def close_day(session: Session, day: dt.date | None = None) -> dt.date:
-    """日结 of the outlet's business date (default: the current one, or an earlier day
-    left open; never a day still to come)."""
-    today = current_business_date(session)
+    """日结 of the outlet's business date (default: the current one); never a day still to
+    come by the calendar. A day may close before it ends (what is posted afterwards
+    belongs to the next day), but that next day closes only once it has come."""
+    today = calendar_business_date(session)
     if day is not None and day > today:
         raise KioskError(N_("{day} has not come yet: the business date is {today}."),
                          day=day.isoformat(), today=today.isoformat())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, N_, NotFound
@@ -33,8 +32,8 @@ def _rows(operations: list, time_zone: str, time_format: str = "%H:%M:%S"
     """The page's operations (with their cards and operators), with their receipts."""
     receipt_of = journal.receipt_ids([op.id for op in operations])
     # A split payment's rows show the whole sale and refund: the other tender's part too.
-    other_paid = {op.id: json.loads(op.result).get("other_amount", 0) for op in operations
-                  if op.kind in ("charge", "refund") and op.tender != "card"}
+    other_paid = {op.id: part for op in operations
+                  if (part := charging.other_tender_part(op.kind, op.tender, op.result))}
     other_back = charging.other_tender_refunded(
         [op.id for op in operations if op.id in other_paid and op.kind == "charge"])
     return [JournalRow(

@@ -261,8 +261,8 @@ def _ensure_shift_open(session, kind: kinds.OperationKind) -> None:
 
 
 class ShiftClosed(KioskError):
-    default_message = N_("Your shift #{number} is closed: log out and log in again to open "
-                         "a new one.")
+    default_message = N_("Your shift #{number} is closed: log out (F10) and log in again "
+                         "to open a new one.")
 
 
 def _replayed(existing: operation_store.Stored) -> Outcome:

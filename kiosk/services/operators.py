@@ -20,7 +20,7 @@ class LoginFailed(KioskError):
     # The same words whether the account exists or not, is locked or not: the login
     # prompt must not tell a stranger which ids are real.
     default_message = N_("Wrong outlet, login id or password. After 3 wrong passwords an "
-                         "operator is locked until a supervisor unlocks it.")
+                         "operator is locked until a supervisor unlocks it (Ctrl+O here).")
 
 
 class OperatorLocked(KioskError):
@@ -126,12 +126,20 @@ def authorise_review(session: Session, review, permission: str) -> models.Operat
     review right) types login id and password at this terminal. Wrong passwords here
     count on the reviewer's own review counter: three lock their reviews, never their
     login (a cashier must not be able to lock the supervisor out)."""
+    return authorise_supervisor(session, review, permission, other_than_actor=True)
+
+
+def authorise_supervisor(session: Session, review, permission: str, *,
+                         other_than_actor: bool = False) -> models.Operator:
+    """A supervisor's own login and password typed for one action at any terminal (the
+    supervisor's panel): the same checks and try counter as a review, but the supervisor
+    may be the one logged in, or nobody may be."""
     outlet_code = directory.actor_info(session.actor).outlet_code
     reviewer = operator_store.find(outlet_code, review.login_id)
     if reviewer is None:
         session.hasher.verify("", review.password)
         raise ReviewFailed()
-    if reviewer.id == session.actor.operator_id:
+    if other_than_actor and reviewer.id == session.actor.operator_id:
         raise PermissionDenied(N_("The reviewer must be a different operator."))
     result = lockout.check(
         session, tries.REVIEW, reviewer.id,

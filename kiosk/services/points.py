@@ -87,9 +87,10 @@ class MemberSaleResult(OperationResult):
 
 def member_sale(session: Session, *, card_number: str, amount: int, tender: str,
                 key: str) -> MemberSaleResult:
-    """A sale the member paid by another tender (cash, bank card ...): recorded with
-    its amount and tender so that the membership card earns its points. No money moves
-    here (the till took it); the points are posted on the locked card."""
+    """A sale the member paid by another tender (cash, bank card ...) at this counter:
+    the money goes into the till's account of that tender (the shift's cash expected
+    counts it) and the membership card earns the sale's points, posted on the locked
+    card."""
     _check_amount(amount)
     tenders.till_account_kind(tender)  # an active tender, or a clear refusal
     card = cards.get_card(card_number)
@@ -102,6 +103,8 @@ def member_sale(session: Session, *, card_number: str, amount: int, tender: str,
         card_now = cards.locked_for_spending(card.id, today)
         _check_opened(session, card_now)
         earned, after, offer = post_earned(session, posting, card_now, amount)
+        posting.move(tenders.drawer(session, tender), till_account(
+            session.actor.outlet_id, session.actor.terminal_id, "outlet_sales"), amount)
         data = {"card_number": card_now.number, "amount": amount, "tender": tender,
                 "tender_name": tenders.name_of(tender), "points_earned": earned,
                 "points_after": after, "tier_offer": offer,
@@ -142,8 +145,8 @@ def return_member_sale(session: Session, *, original_operation_id: int, amount: 
                        key: str, review) -> SaleReturnResult:
     """Goods of a member's sale paid by another tender brought back, in part or in full,
     with a supervisor's review as for a refund: the points the returned part earned come
-    off the membership card (points already spent stay spent). No money moves here: the
-    till that took it gives it back. Never more than the sale: the original's one "still
+    off the membership card (points already spent stay spent) and the money goes back out
+    of the till by the sale's tender. Never more than the sale: the original's one "still
     reversible" amount is claimed under its lock."""
     _check_amount(amount)
     request = {"original": original_operation_id, "amount": amount}
@@ -170,6 +173,7 @@ def return_member_sale(session: Session, *, original_operation_id: int, amount: 
         pool = ledger.system_account_of(original.id, "points_issued") or till_account(
             original.outlet_id, original.terminal_id, "points_issued")
         posting.move(account, pool, due)
+        _give_back(session, posting, original, amount)
         data = {"original_operation_id": original.id, "amount": amount, "points": due,
                 "points_after": account.balance - due, "returned_total": before + amount,
                 "card_number": card.number}
@@ -181,6 +185,16 @@ def return_member_sale(session: Session, *, original_operation_id: int, amount: 
                       amount=amount, reverses=original_operation_id,
                       reviewer_id=reviewer.id if reviewer else None)
     return SaleReturnResult.of(outcome)
+
+
+def _give_back(session: Session, posting: Posting, original: models.Operation,
+               amount: int) -> None:
+    """The returned part of the sale out of the till by the sale's tender (a sale
+    recorded before money moved with member sales gave none to the till: none back)."""
+    posting.operation.tender = original.tender
+    sales = ledger.paid_into(original.id, "outlet_sales")
+    if sales is not None:
+        posting.move(sales, tenders.drawer(session, original.tender), amount)
 
 
 def check_return(session: Session, original_operation_id: int, amount: int) -> None:

@@ -99,6 +99,14 @@ def over_limit(card_id: int, balance: int, delta: int, ceiling: int) -> PrepaidR
                              amount=format_yuan(delta))
 
 
+def check_room(card_id: int, principal: int, amount: int, operation_kind: str) -> None:
+    """The card's limit, told before anything else about a purchase is asked (the buyer,
+    the accounts): the balance's own UPDATE decides it again."""
+    ceiling = ceiling_for(card_id, operation_kind)
+    if ceiling is not None and principal + amount > ceiling:
+        raise over_limit(card_id, principal, amount, ceiling)
+
+
 def room_on(card: models.Card, principal: int) -> int | None:
     """A hint for a screen or a list's import: how much more the card may take."""
     if not is_prepaid(card.product):
@@ -263,8 +271,11 @@ def reactivate(session: Session, number: str) -> dt.date | None:
             raise InvalidInput(N_("Only an expired card can be reactivated."))
         if not is_prepaid(card.product):
             raise InvalidInput(N_("Only a prepaid card is reactivated here."))
-        expires = expiry_for(card.product, anonymous=card.anonymous, today=today,
-                             plain=None)
+        # An anonymous card runs for the legal months at least, even of a product whose
+        # cards never expire when sold (this one was given an expiry, and reached it).
+        expires = None if not card.anonymous else add_months(
+            today, max(card.product.validity_months,
+                       policies.value("prepaid_anonymous_valid_months")))
         card_store.change(card.id, status="active", expires_on=expires)
         audit.append(session, "card.reactivated", subject=f"card:{card.number}",
                      details={"expires_on": expires.isoformat() if expires else ""})

@@ -50,10 +50,11 @@ def recharge(session: Session, *, card_number: str, amount: int, tender: str,
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
         card_now = cards.locked_for_spending(card.id, day)
+        accounts = card_accounts(card, lock=True)
+        prepaid.check_room(card.id, accounts["principal"].balance, amount, "recharge")
         # The sale rules on the card as it is now, locked: a replay never gets here.
         sale = (prepaid.check_sale(amount, tender, purchase, company=card_now.company)
                 if batch_id is None and prepaid.is_prepaid(card_now.product) else None)
-        accounts = card_accounts(card, lock=True)
         promotion = best_promotion(card.product, amount, day)
         bonus = promotion.bonus if promotion else 0
         drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)

@@ -23,3 +23,15 @@ def open_or_resume(session: Session) -> models.Shift:
                 opened_at=session.now())
             audit.append(session, "shift.open", subject=f"shift:{shift.id}")
     return shift
+
+
+def check_open(session: Session) -> None:
+    """Whether the operator's shift is still open, told before a customer types a PIN for
+    a sale it would refuse (a supervisor may have closed it from another terminal). A
+    hint: the operation holds the shift open itself (services/operations.py)."""
+    from kiosk.services.operations import ShiftClosed
+    shift_id = session.actor.shift_id
+    if shift_id is not None:
+        shift = shift_store.by_id(shift_id)
+        if shift is not None and shift.closed_at is not None:
+            raise ShiftClosed(number=shift_id)

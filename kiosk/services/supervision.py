@@ -1,6 +1,6 @@
-"""A supervisor at someone else's terminal (主管授权): from any screen, without that
-operator logging out, the supervisor types their own login and password and unlocks an
-operator or closes another's shift. Each call checks the supervisor's credentials again
+"""A supervisor at any terminal (主管授权): from any screen, the login screen included,
+without the operator there logging out, the supervisor types their own login and password
+and unlocks an operator or closes another's shift. Each call checks the supervisor's credentials again
 (nothing elevated is kept on the terminal) and is recorded as the supervisor's."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ ACTIONS = (("unlock", N_("unlock an operator")), ("close_shift", N_("close a shi
 
 
 def _as_supervisor(session: Session, review) -> Session:
-    supervisor = operators.authorise_review(session, review, permissions.REVIEW)
+    supervisor = operators.authorise_supervisor(session, review, permissions.REVIEW)
     return session.as_actor(replace(session.actor, operator_id=supervisor.id, shift_id=None))
 
 

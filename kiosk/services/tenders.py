@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, N_
 from kiosk.services import permissions
+from kiosk.services.accounts import till_account
 from kiosk.services.session import Session
-from kiosk.store import settings
+from kiosk.store import models, settings
 
 TILL_ACCOUNTS = ("outlet_cash", "outlet_bank")
 
@@ -25,6 +26,12 @@ def till_account_kind(code: str) -> str:
     if tender is None:
         raise InvalidInput(N_("Unknown tender '{tender}'."), tender=str(code)[:12])
     return tender.account_kind
+
+
+def drawer(session: Session, code: str) -> models.Account:
+    """The till account of this terminal that a tender's money goes into (or out of)."""
+    return till_account(session.actor.outlet_id, session.actor.terminal_id,
+                        till_account_kind(code))
 
 
 def name_of(code: str) -> str:

@@ -35,10 +35,11 @@ def receipts_never_printed(outlet_id: int, day: dt.date) -> int:
                    models.Receipt.status == "queued").count())
 
 
-def cards_left_written(outlet_id: int) -> int:
-    """Cards the outlet wrote and never finished issuing."""
-    return models.Card.select().where(models.Card.outlet == outlet_id,
-                                      models.Card.status == "written").count()
+def cards_left_written(outlet_id: int) -> list[str]:
+    """The numbers of the outlet's cards written but never issued (grey cards)."""
+    return [card.number for card in models.Card.select(models.Card.number).where(
+        models.Card.outlet == outlet_id, models.Card.status == "written")
+        .order_by(models.Card.number)]
 
 
 def reversals_of_reversals(outlet_id: int, day: dt.date) -> int:

@@ -44,9 +44,11 @@ def open_shifts(outlet_id: int, day: dt.date, *, with_business: bool):
         pw.fn.EXISTS(business) if with_business else ~pw.fn.EXISTS(business)))
 
 
-def operations_of(shift_id: int) -> list[tuple[str, int]]:
-    """(kind, amount) of each operation of the shift but its close."""
-    return list(Operation.select(Operation.kind, Operation.amount)
+def operations_of(shift_id: int) -> list[tuple[str, int, str, str]]:
+    """(kind, amount, tender, stored result) of each operation of the shift but its
+    close."""
+    return list(Operation.select(Operation.kind, Operation.amount, Operation.tender,
+                                 Operation.result)
                 .where(Operation.shift == shift_id, Operation.kind != "shift_close").tuples())
 
 
