@@ -100,20 +100,21 @@ async def test_an_anonymous_card_is_not_reported_lost_and_an_expired_one_is_reac
     assert cards.balances(card)["principal"] == 30000
 
 
-async def test_a_product_without_validity_months_reactivates_with_no_expiry_and_says_so(
-        tmp_path):
+async def test_a_named_card_reactivated_has_no_expiry_and_the_screen_says_so(tmp_path):
+    import datetime as dt
+    from tests.app_helpers import FIXED_NOW
     runtime = seeded_runtime(tmp_path)
-    models.CardProduct.update(validity_months=0).where(
-        models.CardProduct.id == cards.get_card(EXPIRED_CARD).product_id).execute()
+    models.Card.update(expires_on=FIXED_NOW.date() - dt.timedelta(days=1)).where(
+        models.Card.number == SV_CARD).execute()
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "3", "CardServiceScreen")
-        await show_card(pilot, EXPIRED_CARD)
+        await show_card(pilot, SV_CARD)
         await pilot.press("f10")
         await wait_for_screen(pilot, "ConfirmModal")
         await pilot.press("enter")
-        await wait_for_message(pilot, "Reactivated; no expiry")
-    assert cards.get_card(EXPIRED_CARD).expires_on is None
+        await wait_for_message(pilot, "Reactivated, with no expiry.")
+    assert cards.get_card(SV_CARD).expires_on is None
 
 
 async def test_every_card_service_key_is_listed_whole_at_80_columns(tmp_path):

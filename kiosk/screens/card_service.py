@@ -192,8 +192,7 @@ class CardServiceScreen(KioskScreen):
     def _reactivated(self, expires) -> None:
         self.load(self.card.number)
         self.say(self.tr("Reactivated: valid until {day}.").format(day=expires) if expires
-                 else self.tr("Reactivated; no expiry (the card's product has no validity "
-                              "period)."))
+                 else self.tr("Reactivated, with no expiry."))
 
     def action_back(self) -> None:
         self.app.pop_screen()
