@@ -8,7 +8,7 @@ from kiosk.services.verify import verify
 from kiosk.store import db, models
 from tests.app_helpers import (FakeClock, demo_swipe, log_in, make_app, message_text,
                                past_key_guard, seeded_runtime, swipe_card, wait_for_message,
-                               wait_for_screen)
+                               wait_for_screen, wait_until)
 from tests.conftest import INS_CARD, SV_CARD
 
 
@@ -644,3 +644,17 @@ async def test_a_card_holding_nothing_says_what_to_do_before_the_pin(runtime):
         await wait_for_message(pilot, "Pay by another tender or recharge the card")
         assert "¥0.00" in message_text(app)
         assert app.focused.id == "amount"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_a_journal_wider_than_the_screen_says_arrows_show_the_rest(runtime, size):
+    from textual.widgets import DataTable
+    app = make_app(runtime)
+    async with app.run_test(size=size) as pilot:
+        await journal_after_a_sale(pilot, "12.30")
+        table = app.screen.query_one(DataTable)
+        await wait_until(pilot, lambda: table.row_count == 1, "the sale listed")
+        await pilot.pause(0.1)
+        narrow = size[0] < 80
+        assert table.has_class("wider") is narrow
+        assert ("←/→ more columns" in str(table.border_subtitle)) is narrow
