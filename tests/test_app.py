@@ -658,3 +658,29 @@ async def test_a_journal_wider_than_the_screen_says_arrows_show_the_rest(runtime
         narrow = size[0] < 80
         assert table.has_class("wider") is narrow
         assert ("←/→ more columns" in str(table.border_subtitle)) is narrow
+
+
+async def test_the_balance_query_says_how_to_leave_and_esc_leaves_it(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        assert "Esc" not in key_bar_text(app)
+        await pilot.press("f2")
+        assert "Esc Back to charging" in key_bar_text(app)
+        assert "Esc" in str(app.screen.query_one("#mode").render())
+        await pilot.press("escape")
+        assert not app.screen.query_mode and "Esc" not in key_bar_text(app)
+        await pilot.press("f2", *SV_CARD, "enter")
+        await wait_for_screen(pilot, "BalanceQueryScreen")
+
+
+async def test_the_start_screen_lists_the_member_centre_only_to_a_role_that_may_use_it(
+        runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)  # a cashier: nothing there for them
+        assert "F6" not in key_bar_text(app)
+        await pilot.press("f10")
+        await wait_for_screen(pilot, "LoginScreen")
+        await log_in(pilot, "clerk1", "Clerk1234")
+        assert "F6 Member centre" in key_bar_text(app)
