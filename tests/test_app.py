@@ -684,3 +684,22 @@ async def test_the_start_screen_lists_the_member_centre_only_to_a_role_that_may_
         await wait_for_screen(pilot, "LoginScreen")
         await log_in(pilot, "clerk1", "Clerk1234")
         assert "F6 Member centre" in key_bar_text(app)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_the_shift_reports_amounts_line_up_whatever_the_labels_length(tmp_path,
+                                                                          language):
+    from kiosk.cells import cell_width
+    from textual.widgets import Static
+    runtime = seeded_runtime(tmp_path, language=language)
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sell(pilot, "12.30")
+        await pilot.press("enter", "f8")
+        await wait_for_screen(pilot, "ShiftCloseScreen")
+        await wait_until(pilot, lambda: len(app.screen.query("#report Static")) > 3,
+                         "the report shown")
+        lines = [str(s.render()) for s in app.screen.query("#report Static")][1:]
+        assert {cell_width(line.rstrip()) for line in lines if "¥" in line} == {
+            cell_width(lines[0].rstrip())}
+    db.close()
