@@ -690,7 +690,6 @@ async def test_the_start_screen_lists_the_member_centre_only_to_a_role_that_may_
 async def test_the_shift_reports_amounts_line_up_whatever_the_labels_length(tmp_path,
                                                                           language):
     from kiosk.cells import cell_width
-    from textual.widgets import Static
     runtime = seeded_runtime(tmp_path, language=language)
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -703,3 +702,22 @@ async def test_the_shift_reports_amounts_line_up_whatever_the_labels_length(tmp_
         assert {cell_width(line.rstrip()) for line in lines if "¥" in line} == {
             cell_width(lines[0].rstrip())}
     db.close()
+
+
+async def test_the_journal_shows_the_points_a_redemption_took_not_no_money(runtime):
+    from textual.widgets import DataTable
+    from kiosk.services import demo
+    member = demo.card_number("888800000000003")
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        app.simulate_swipe(demo_swipe(member))
+        await wait_for_screen(pilot, "MemberScreen")
+        await pilot.press("f7", *"120", "enter", "enter", *"123456", "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+        past_key_guard(pilot)
+        await pilot.press("enter", "f3")
+        await wait_for_screen(pilot, "JournalScreen")
+        table = app.screen.query_one(DataTable)
+        await wait_until(pilot, lambda: table.row_count == 1, "the redemption listed")
+        assert "120 points" in table.get_row_at(0) and "¥0.00" not in table.get_row_at(0)

@@ -74,6 +74,13 @@ def show_journal(table: DataTable, tr, rows) -> None:
     show_rows(table, [tr("Time"), "#", tr("Operation"), tr("Card"), tr("Amount"),
                       tr("Taken back"), tr("Operator")],
               [[row.time, str(row.operation_id), tr(kinds.label(row.kind)),
-                row.card, format_yuan(row.amount),
+                row.card, row_amount(tr, row),
                 format_yuan(row.refunded) if row.refunded else "", row.operator]
                for row in rows])
+
+
+def row_amount(tr, row) -> str:
+    """The money a row moved; a points redemption moves points, not money."""
+    if row.kind == "points_redemption":
+        return tr("{points} points").format(points=row.points)
+    return format_yuan(row.amount)

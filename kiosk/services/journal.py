@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, N_, NotFound
@@ -25,6 +26,7 @@ class JournalRow:
     refunded: int
     receipt_id: int | None
     operator: str
+    points: int = 0  # what a points redemption took (its amount is no money)
 
 
 def _rows(operations: list, time_zone: str, time_format: str = "%H:%M:%S"
@@ -42,8 +44,14 @@ def _rows(operations: list, time_zone: str, time_format: str = "%H:%M:%S"
         amount=op.amount + other_paid.get(op.id, 0),
         refunded=op.reversed_amount + other_back.get(op.id, 0),
         receipt_id=receipt_of.get(op.id),
-        operator=op.operator_login or "system")
+        operator=op.operator_login or "system", points=_points_redeemed(op))
         for op in operations]
+
+
+def _points_redeemed(op) -> int:
+    if op.kind != "points_redemption" or not op.result:
+        return 0
+    return json.loads(op.result).get("points", 0)
 
 
 def today(session: Session, *, whole_outlet: bool = False, limit: int = 200,
