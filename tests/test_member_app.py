@@ -210,6 +210,10 @@ async def test_a_member_sale_is_returned_from_the_journal_with_review(store):
     assert points_of(store["member_card"]) == 0
     returned = models.Operation.get(models.Operation.kind == "member_sale_return")
     assert returned.reviewer.login_id == "super1" and returned.amount == 20000
+    receipt = "".join(path.read_text() for path in
+                      store["runtime"].settings.receipts_dir.glob("T01-*.txt"))
+    assert "MEMBER SALE RETURN" in receipt  # titled in both languages, as a refund is
+    assert ("Authorised by" in receipt or "授权人" in receipt) and "super1" in receipt
 
 
 async def test_a_card_written_before_its_member_is_chosen_is_written_again(tmp_path):
