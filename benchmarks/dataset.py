@@ -22,7 +22,7 @@ from kiosk.store import models, sql
 from kiosk.store.db import database
 
 # The generator's own statement: the product changes balances only through
-# ledger.change_balance, inside an operation.
+# ledger.post, inside an operation.
 ADD_TO_BALANCE = sql.Statement('UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ?')
 SEED = 20261122
 BATCH = 5000

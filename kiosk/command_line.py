@@ -39,8 +39,9 @@ def _store_options() -> list[click.Option]:
                           "postgresql://...). Env: KIOSK_DB."),
         click.Option(["--read-db", "read_db_url"], metavar="URL", expose_value=False,
                      callback=_remember,
-                     help="A read replica of the store for reports: the export and the "
-                          "ledgers read there, off the primary. Env: KIOSK_READ_DB."),
+                     help="A read replica of the store: the export and the ledgers read "
+                          "there, off the primary, and the app's journal screens. Env: "
+                          "KIOSK_READ_DB."),
         click.Option(["--home"], metavar="DIR", expose_value=False, callback=_remember,
                      help="Data directory (database, pepper key, config, receipts). "
                           "Env: KIOSK_HOME."),
@@ -146,7 +147,8 @@ def settings_of(ctx: click.Context) -> Settings:
     """The settings of the store and home the command was given."""
     options = given_options(ctx)
     home = options.get("home")
-    return load_settings(home=Path(home) if home else None, db_url=options.get("db_url"))
+    return load_settings(home=Path(home) if home else None, db_url=options.get("db_url"),
+                         read_db_url=options.get("read_db_url"))
 
 
 def report_settings_of(ctx: click.Context) -> Settings:
@@ -154,11 +156,10 @@ def report_settings_of(ctx: click.Context) -> Settings:
     when one is given, so the nightly export and the ledgers never load the primary the
     counters write to; otherwise the store itself."""
     settings = settings_of(ctx)
-    replica = given_options(ctx).get("read_db_url") or os.environ.get("KIOSK_READ_DB")
-    if replica:
+    if settings.read_db_url:
         from kiosk.store.db import check_url
-        check_url(replica)
-        settings = replace(settings, db_url=replica)
+        check_url(settings.read_db_url)
+        settings = replace(settings, db_url=settings.read_db_url, read_db_url=None)
     return settings
 
 

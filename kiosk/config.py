@@ -48,6 +48,9 @@ def order_file_columns(section: dict) -> dict[str, str]:
 class Settings:
     home: Path
     db_url: str
+    # A read replica of the store (--read-db, KIOSK_READ_DB): the reports read there, and
+    # the app's journal screens and ledgers; never a decision about money.
+    read_db_url: str | None = None
     language: str = "zh_CN"
     outlet_code: str = ""
     terminal_code: str = "T01"
@@ -122,7 +125,8 @@ def default_db_url(home: Path) -> str:
 
 
 def load_settings(home: Path | None = None, db_url: str | None = None,
-                  config_file: Path | None = None) -> Settings:
+                  config_file: Path | None = None, read_db_url: str | None = None
+                  ) -> Settings:
     home = Path(home) if home else default_home()
     settings = Settings(home=home, db_url=default_db_url(home))
     path = config_file or home / "kiosk.toml"
@@ -131,6 +135,8 @@ def load_settings(home: Path | None = None, db_url: str | None = None,
     settings = _apply_environment(settings)
     if db_url or os.environ.get("KIOSK_DB"):
         settings = replace(settings, db_url=db_url or os.environ["KIOSK_DB"])
+    if read_db_url or os.environ.get("KIOSK_READ_DB"):
+        settings = replace(settings, read_db_url=read_db_url or os.environ["KIOSK_READ_DB"])
     return settings
 
 

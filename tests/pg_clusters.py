@@ -16,7 +16,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 STANDBY_NAME = "standby1"
@@ -59,6 +59,7 @@ class Pair:
     folder: Path
     primary_port: int
     standby_port: int
+    started: list[Path] = field(default_factory=list)  # stopped when the test ends
 
     @property
     def primary(self) -> Path:
@@ -91,10 +92,31 @@ class Pair:
     def promote_standby(self) -> None:
         _run(self, "pg_ctl", "promote", "-w", "-t", "60", "-D", str(self.standby))
 
-    def sync_state(self) -> str:
-        return _psql(self, self.primary_port,
+    def sync_state(self, port: int | None = None, name: str = STANDBY_NAME) -> str:
+        return _psql(self, port or self.primary_port,
                      f"SELECT sync_state FROM pg_stat_replication "
-                     f"WHERE application_name = '{STANDBY_NAME}'").strip()
+                     f"WHERE application_name = '{name}'").strip()
+
+    def attach_standby(self, name: str) -> int:
+        """A new synchronous standby of the promoted standby, attached the way
+        docs/scaling.md says (scripts/attach-standby.sh); returns its port."""
+        port = free_port()
+        script = Path(__file__).resolve().parent.parent / "scripts" / "attach-standby.sh"
+        done = subprocess.run(_as_owner(self, [
+            "bash", str(script), "--primary",
+            f"host=127.0.0.1 port={self.standby_port} user=postgres", "--data",
+            str(self.folder / name), "--name", name, "--port", str(port), "--bin",
+            str(postgres_bin()), "--timeout", "120"]),
+            capture_output=True, text=True, cwd=self.folder, timeout=300)
+        if (self.folder / name / "postmaster.pid").exists():
+            self.started.append(self.folder / name)
+        if done.returncode != 0:
+            raise RuntimeError(f"attach-standby.sh failed: {done.stderr[-1500:]}"
+                               f"{done.stdout[-500:]}")
+        return port
+
+    def query(self, port: int, text: str) -> str:
+        return _psql(self, port, text).strip()
 
 
 def _children(pid: int) -> list[int]:
@@ -140,7 +162,7 @@ def primary_and_standby():
         owner = pwd.getpwnam("postgres")
         os.chown(folder, owner.pw_uid, owner.pw_gid)
     pair = Pair(folder, free_port(), free_port())
-    started = []
+    started = pair.started
     try:
         _run(pair, "initdb", "-D", str(pair.primary), "-U", "postgres", "--auth=trust",
              "-E", "UTF8", "--no-sync")

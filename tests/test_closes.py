@@ -6,6 +6,7 @@ import pytest
 
 from kiosk.errors import KioskError
 from kiosk.services import charge as charging, closes, receipts
+from kiosk.services.business_date import current_business_date
 from kiosk.services.charge import Review
 from kiosk.services.closes import CloseRefused
 from kiosk.services.recharge import recharge
@@ -55,8 +56,8 @@ def test_after_a_day_close_nothing_posts_into_that_date(seeded, tmp_path):
 def test_a_charge_racing_the_close_is_refused(seeded, monkeypatch):
     from kiosk.services import operations
     cashier = login_as(seeded, "cashier1")
-    day = operations.current_business_date(cashier)
-    monkeypatch.setattr(operations, "current_business_date", lambda session: day)
+    day = current_business_date(cashier)
+    monkeypatch.setattr(operations, "open_business_date", lambda session, *closes: day)
     models.DayClose.create(outlet=cashier.actor.outlet_id, business_date=day)
     with pytest.raises(operations.ClosedDate):
         charging.charge(cashier, card_number=SV_CARD, amount=100, pin="123456", key="late")

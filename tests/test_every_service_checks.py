@@ -28,6 +28,7 @@ OPEN_TO_ALL = {
     "receipts.queue": "inside a checked operation",
     "receipts.print_pending": "this terminal's own queue, from the app's printer worker",
     "business_date.current_business_date": "a date, no data",
+    "business_date.open_business_date": "a date, no data",
     "charge.check_sale": "a hint inside a checked sale; its data is the card just read",
     "channel_orders.redeem": "inside a checked sale's transaction",
     "points.post_earned": "inside a checked sale's transaction (charge, member_sale)",

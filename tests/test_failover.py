@@ -1,6 +1,8 @@
 """Failover that loses nothing (issue 18): the store server with a synchronous standby,
 terminals charging, the primary killed, the standby promoted; the terminals reconnect
-through a multi-host URL (target_session_attrs=read-write) and go on.
+through a multi-host URL (target_session_attrs=read-write) and go on. Then a new
+synchronous standby is attached to the promoted one while they charge
+(scripts/attach-standby.sh): they never stop, and it ends up with every charge.
 
 Judged by what the new primary holds: every charge a terminal was told was done is
 there exactly once; a charge whose commit the terminal never heard about was looked up
@@ -25,6 +27,8 @@ pytestmark = [pytest.mark.pg, pytest.mark.failover]
 TERMINALS = 4
 BEFORE_KILL = 15   # charges each terminal makes before the primary dies
 AFTER_PROMOTION = 15  # and after the standby took over
+AFTER_ATTACH = 10  # and once a new synchronous standby is attached to it
+NEW_STANDBY = "standby2"
 
 
 def _terminal(settings, till, number, tag, index, counts, stop, results) -> None:
@@ -102,6 +106,15 @@ def test_failover_to_the_synchronous_standby_loses_and_doubles_nothing(tmp_path)
             after = list(counts[:])
             _wait(lambda: all(c >= a + AFTER_PROMOTION for c, a in zip(counts[:], after)),
                   "the terminals did not go on after the failover", workers)
+            # The promoted standby runs alone: a new synchronous standby is attached
+            # (docs/scaling.md) while the terminals go on charging.
+            attaching = list(counts[:])
+            new_standby = pair.attach_standby(NEW_STANDBY)
+            attached = list(counts[:])
+            assert all(b > a for a, b in zip(attaching, attached)), (attaching, attached)
+            assert pair.sync_state(pair.standby_port, NEW_STANDBY) == "sync"
+            _wait(lambda: all(c >= a + AFTER_ATTACH for c, a in zip(counts[:], attached)),
+                  "the terminals did not go on with the new standby", workers)
         finally:
             stop.set()
         logs = [results.get(timeout=180) for _ in workers]
@@ -138,6 +151,15 @@ def test_failover_to_the_synchronous_standby_loses_and_doubles_nothing(tmp_path)
             assert told_done >= TERMINALS * (BEFORE_KILL + AFTER_PROMOTION)
             report = verify(runtime.sealer)
             assert report.ok, report.violations
+            # The new standby holds every charge: each commit since it became the
+            # synchronous standby waited for it, and it copied what came before.
+            _wait(lambda: pair.query(new_standby, "SELECT pg_last_wal_replay_lsn() >= '"
+                                     + pair.query(pair.standby_port,
+                                                  "SELECT pg_current_wal_lsn()") + "'")
+                  == "t", "the new standby did not catch up", [])
+            assert pair.query(new_standby, "SELECT count(*) FROM operation WHERE kind = "
+                              "'charge' AND idempotency_key LIKE 'fo-%'") == \
+                str(sum(stored.values()))
         finally:
             db.close()
 

@@ -201,13 +201,27 @@ def test_pin_change_unlock_and_reset(clerk):
         with pytest.raises((cards.WrongPin, cards.PinLocked)):
             cards.check_pin(clerk, cards.get_card(SV_CARD), "000000")
     assert cards.get_card(SV_CARD).pin_locked
-    card_care.unlock_pin(clerk, SV_CARD)
+    for wrong in ("", "1234"):  # the holder's ID is checked: not anyone holding the card
+        with pytest.raises(InvalidInput, match="last four"):
+            card_care.unlock_pin(clerk, SV_CARD, wrong)
+        with pytest.raises(InvalidInput, match="last four"):
+            card_care.reset_pin(clerk, SV_CARD, holder_check=wrong)
+    assert cards.get_card(SV_CARD).pin_locked
+    card_care.unlock_pin(clerk, SV_CARD, "8515")
     cards.check_pin(clerk, cards.get_card(SV_CARD), NEW_PIN)
-    assert card_care.reset_pin(clerk, SV_CARD) == "id_rule"
+    assert card_care.reset_pin(clerk, SV_CARD, holder_check="8515") == "id_rule"
     cards.check_pin(clerk, cards.get_card(SV_CARD), "078515")  # last six of 张伟's ID
     actions = [e.action for e in models.AuditEvent.select().where(
         models.AuditEvent.subject == f"card:{SV_CARD}")]
     assert {"pin.change", "pin.unlock", "pin.reset"} <= set(actions)
+
+
+def test_an_anonymous_cards_pin_is_unlocked_only_with_a_review(clerk):
+    from kiosk.services import demo
+    anonymous = demo.card_number("888800000000010")
+    with pytest.raises(ReviewRequired):
+        card_care.unlock_pin(clerk, anonymous)
+    card_care.unlock_pin(clerk, anonymous, review=Review("super1", "Super1234"))
 
 
 def test_a_wrong_old_pin_counts_towards_the_lock(clerk):

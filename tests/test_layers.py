@@ -48,12 +48,6 @@ def test_screens_never_import_the_store():
 # that says what it asks (cards.active_sub_card_count(main_id)) and read the rows it returns.
 ABOVE_THE_STORE = ("services/", "screens/", "commands/", "cli.py", "command_line.py",
                    "pos_api.py")
-# The charge path's five files, being moved into the store by another branch (issue 17):
-# emptied when that branch is merged. Nothing is added to this list.
-QUERIES_NOT_YET_MOVED = {
-    "services/operations.py", "services/charge.py", "services/cards.py",
-    "services/accounts.py", "services/receipts.py",
-}
 
 
 def _model_names() -> set[str]:
@@ -102,7 +96,7 @@ def test_queries_are_built_only_in_the_store():
     model_names = _model_names()
     found = []
     for relative, tree in _sources("store/"):
-        if relative.startswith(ABOVE_THE_STORE) and relative not in QUERIES_NOT_YET_MOVED:
+        if relative.startswith(ABOVE_THE_STORE):
             found += [f"{relative}:{line} {what}"
                       for line, what in _query_building(tree, model_names)]
     assert found == []
@@ -130,7 +124,7 @@ DATABASE_ERROR_NAMES = {"OperationalError", "IntegrityError", "InterfaceError", 
 def test_database_errors_are_sorted_in_one_place():
     found = []
     for relative, tree in _sources():
-        if relative in ("store/failures.py", *QUERIES_NOT_YET_MOVED):
+        if relative == "store/failures.py":
             continue
         found += [f"{relative}:{node.lineno} {node.attr}" for node in ast.walk(tree)
                   if isinstance(node, ast.Attribute) and node.attr in DATABASE_ERROR_NAMES]

@@ -143,10 +143,32 @@ async def test_recharge_with_a_promotion_and_a_pin_reset(tmp_path):
         await wait_for_screen(pilot, "PinScreen")
         await pilot.press("right", "right")  # reset to the ID rule
         app.screen.submit()
+        await wait_for_message(pilot, "last four")  # the holder's ID first
+        app.screen.set_value("holder_check", "8515")
+        app.screen.submit()
         await wait_for_screen(pilot, "OutcomeScreen")
     after = cards.balances(cards.get_card(SV_CARD))
     assert after["principal"] == before["principal"] + 50000
     assert after["bonus"] == before["bonus"] + 5000
+
+
+async def test_a_locked_pin_opens_on_unlock_with_the_holders_id(tmp_path):
+    from kiosk.store import models as stored
+    runtime = seeded_runtime(tmp_path)
+    stored.Card.update(pin_locked=True).where(stored.Card.number == SV_CARD).execute()
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "3", "CardServiceScreen")
+        await pilot.press(*SV_CARD, "enter")
+        await wait_until(pilot, lambda: app.screen.card is not None, "card shown")
+        await pilot.press("f5")
+        await wait_for_screen(pilot, "PinScreen")
+        assert app.screen.value("action") == "unlock"
+        assert app.focused.id == "holder_check"
+        await pilot.press(*"8515")
+        app.screen.submit()
+        await wait_for_screen(pilot, "OutcomeScreen")
+    assert not cards.get_card(SV_CARD).pin_locked
 
 
 async def confirm_key(pilot, key: str) -> None:
@@ -257,8 +279,9 @@ async def test_the_supervisor_reconciles_the_sample_statement_in_the_app(tmp_pat
         assert "amount differs 1" in details and "only in statement 1" in details
         first = app.screen.query_one("#table").get_row_at(0)
         assert first[1] != "matched"  # differences come first
-        await confirm_key(pilot, "f7")
+        await pilot.press("f7")  # a supervisor may not confirm: told before any question
         await wait_for_message(pilot, "may not")
+        assert type(app.screen).__name__ == "ReconcileScreen"
         await pilot.press("f8")
         await wait_for_message(pilot, "Report saved")
     month = runtime.clock().strftime("%Y-%m")
@@ -464,6 +487,27 @@ async def test_finance_approves_a_transfer_after_one_line_that_names_it(tmp_path
         await pilot.press("enter")
         await wait_for_message(pilot, "Decided")
     assert models.InsuranceTransfer.get().status == "approved"
+
+
+async def test_a_clerk_is_refused_a_transfer_decision_before_any_question(tmp_path):
+    from kiosk.services import charge, insurance_transfers
+    from kiosk.services.demo import card_number
+    from tests.conftest import INS_CARD, login_as
+    runtime = seeded_runtime(tmp_path)
+    sale = charge.charge(login_as(runtime, "cashier1"), card_number=INS_CARD, amount=3000,
+                         pin="123456", key="insurance-sale")
+    insurance_transfers.file_request(login_as(runtime, "super1", "T02"),
+                                     charge_operation_id=sale.operation_id,
+                                     target_card_number=card_number("888800000000008"))
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "5", "InsuranceTransferScreen")
+        await wait_until(pilot, lambda: app.screen.rows, "the request is listed")
+        app.screen.query_one("#table").focus()
+        await pilot.press("f7")
+        await wait_for_message(pilot, "finance")
+        assert type(app.screen).__name__ == "InsuranceTransferScreen"
+    assert models.InsuranceTransfer.get().status == "pending"
 
 
 async def test_the_reviewer_of_a_recharge_reversal_sees_the_card_and_the_amount(tmp_path):

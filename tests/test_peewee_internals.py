@@ -70,6 +70,25 @@ def test_the_open_database_says_how_it_writes(runtime, backend):
         broke("returns_ids", "Database.returning_clause")
 
 
+def test_all_fields_and_a_proxy_switched_for_one_thread():
+    assert internals.all_fields(models.Outlet)[0] is models.Outlet.id, \
+        broke("all_fields", "_meta.sorted_fields no longer starts with the primary key")
+    import threading
+    proxy, one, other = internals.SwitchableProxy(), peewee.SqliteDatabase(":memory:"), \
+        peewee.SqliteDatabase(":memory:")
+    proxy.initialize(one)
+    assert internals.proxied(proxy) is one and proxy.param == one.param, \
+        broke("SwitchableProxy", "Proxy no longer keeps its database in obj")
+    assert internals.switch_for_thread(proxy, other) is None
+    seen = {}
+    thread = threading.Thread(target=lambda: seen.update(db=internals.proxied(proxy)))
+    thread.start()
+    thread.join()
+    assert internals.proxied(proxy) is other and seen["db"] is one
+    assert internals.switch_for_thread(proxy, None) is other
+    assert internals.proxied(proxy) is one
+
+
 def test_a_forgotten_connection_is_replaced_by_the_next_statement(runtime):
     opened = internals.proxied(database)
     before = opened.connection()

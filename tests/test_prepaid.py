@@ -243,6 +243,20 @@ def test_a_named_card_needs_the_holders_name_and_valid_id(shop):
     issue(shop, member_id=member(shop))  # with an ID number: issued
 
 
+def test_a_card_the_real_name_rule_refuses_is_never_written(shop):
+    """The walker's finding 10: the rule was told only at the issue, after the card was
+    written (a grey card left for the day close)."""
+    from kiosk.hw.msr import SimWriter
+    nameless = member(shop, "赵六", "13700137000", "")
+    number = issuing.next_blank(shop, "SV")
+    refused(lambda: issuing.write_card(shop, SimWriter(), number, member_id=nameless),
+            "valid ID number")
+    assert models.Card.get(models.Card.number == number).status == "blank"
+    company = member(shop, "上海示范科技有限公司", "02163211234", "")
+    issuing.write_card(shop, SimWriter(), number, member_id=company, company=True)
+    assert models.Card.get(models.Card.number == number).status == "written"
+
+
 def test_naming_an_anonymous_card_needs_the_id_and_ends_its_expiry(shop):
     admin.save_product(shop, "SV", validity_months=36)
     number = issue(shop)

@@ -226,7 +226,7 @@ def test_ten_pin_guesses_at_once_get_three_checks(seeded):
     logins = [("cashier1", "T01"), ("cashier1", "T02")] * 3
     with Racers(seeded.settings, logins) as racers:
         for round_number in range(ROUNDS):
-            card_care.unlock_pin(clerk, SV_CARD)
+            card_care.unlock_pin(clerk, SV_CARD, "8515")
             before = _last_event_id()
             right_pin_racer = round_number % 2 == 0  # every other round one guess is right
             tasks = [("charge", SV_CARD, 100, key(), f"00000{n}") for n in range(5)]

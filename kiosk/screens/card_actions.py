@@ -209,24 +209,35 @@ PIN_ACTIONS = (("change", N_("change (old PIN)")), ("unlock", N_("unlock after 3
 
 
 class PinScreen(CardActionScreen):
+    """The customer's PIN: changed with the old one; unlocked, reset or set anew only for
+    the holder (the last four of the ID they show) or, on an anonymous card, with a
+    supervisor's review. A locked PIN opens on unlocking."""
+
     HEADING = N_("Customer PIN")
     FIELDS = [Field("action", N_("Action"), choices=PIN_ACTIONS),
+              Field("holder_check", N_("ID last 4 (holder)"), 4, r"[0-9Xx]*"),
               pin_field("old_pin", N_("Old PIN")), pin_field("new_pin", N_("New PIN")),
               pin_field("new_pin2", N_("New PIN again"))]
     SUBMIT_FROM_ANY = False
 
+    def on_mount(self) -> None:
+        if self.card.pin_locked:
+            self.set_value("action", "unlock")
+            self.query_one("#holder_check").focus()
+
     def submit(self) -> None:
         action, session, number = self.value("action"), self.app.session, self.card.number
         new, again = self.value("new_pin"), self.value("new_pin2")
+        holder = dict(holder_check=self.value("holder_check"), review=self.review)
         if action == "change":
             self.call(self.finish, card_care.change_pin, session, number,
                       self.value("old_pin"), new, again)
         elif action == "unlock":
-            self.call(self.finish, card_care.unlock_pin, session, number)
+            self.call(self.finish, card_care.unlock_pin, session, number, **holder)
         elif action == "reset":
-            self.call(self.finish, card_care.reset_pin, session, number)
+            self.call(self.finish, card_care.reset_pin, session, number, **holder)
         else:
-            self.call(self.finish, card_care.reset_pin, session, number, new, again)
+            self.call(self.finish, card_care.reset_pin, session, number, new, again, **holder)
 
     def outcome(self, result) -> list[str]:
         if result == "id_rule":

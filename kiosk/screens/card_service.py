@@ -124,6 +124,11 @@ class CardServiceScreen(KioskScreen):
         what it holds, and the slip is printed for the holder."""
         if not self._need_card():
             return
+        # An anonymous card is refused before the holder's ID is asked for.
+        self.call(self._ask_holder_for_loss, card_care.check_loss_possible, self.app.session,
+                  self.card.number)
+
+    def _ask_holder_for_loss(self, _) -> None:
         found = self.card.status == "lost"
         change = card_care.cancel_loss if found else card_care.report_loss
         question = (N_("Card found (止挂) {card} {holder}, balance {balance}: the last four of "
@@ -136,7 +141,7 @@ class CardServiceScreen(KioskScreen):
                 self.call(self._loss_changed, change, self.app.session, self.card.number,
                           holder_check, self.app.devices.printer)
         self.app.push_screen(registry.ask(self.tr(question).format(
-            card=self.card.masked_number, holder=self.card.holder,
+            card=self.card.masked_number, holder=self.card.holder or self.tr("anonymous"),
             balance=format_yuan(self.card.principal + self.card.bonus)),
             max_length=4, restrict=r"[0-9Xx]*"), checked)
 

@@ -101,10 +101,14 @@ class InsuranceTransferScreen(FormScreen):
                 self.call(self._decided, insurance_transfers.decide, self.app.session,
                           row.request_id, approve=approve, reason=self.value("reason"),
                           sender=self.app.devices.code_sender)
-        self.app.push_screen(registry.confirm(self.tr(question).format(
-            number=row.request_id, amount=format_yuan(row.amount),
-            insurance=mask_card_number(row.insurance_card),
-            card=mask_card_number(row.target_card))), confirmed)
+
+        def ask(_) -> None:  # only someone who may decide is asked to confirm
+            self.app.push_screen(registry.confirm(self.tr(question).format(
+                number=row.request_id, amount=format_yuan(row.amount),
+                insurance=mask_card_number(row.insurance_card),
+                card=mask_card_number(row.target_card))), confirmed)
+        self.call(ask, insurance_transfers.check_decidable, self.app.session, row.request_id,
+                  self.value("reason"))
 
     def action_print_month(self) -> None:
         self.call(self._printed, insurance_transfers.print_monthly_list, self.app.session,

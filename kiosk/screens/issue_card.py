@@ -96,7 +96,8 @@ class IssueCardScreen(PicksMember, FormScreen):
     def action_write(self) -> None:
         self.say(self.tr("Swipe the blank card through the writer..."))
         self.call(self._written, issuing.write_card, self.app.session, self.app.devices.writer,
-                  self.value("card_number"), member_id=self.member[0] if self.member else None)
+                  self.value("card_number"), member_id=self.member[0] if self.member else None,
+                  company=self.value("holder") == "company")
 
     def action_bind(self) -> None:
         self.say(self.tr("Reading the smart card..."))

@@ -54,11 +54,14 @@ class ReconcileScreen(FormScreen):
         def confirmed(yes: bool) -> None:
             if yes:
                 self.call(self._confirmed, reconcile.confirm, self.app.session, report)
-        self.app.push_screen(registry.confirm(self.tr(
-            "Confirm {channel} {month} as reconciled ({total} matched)? The month is then "
-            "closed to changes.").format(channel=self.app.settings.channel_title(report.channel),
-                                         month=report.month,
-                                         total=format_yuan(report.matched_total))), confirmed)
+
+        def ask(_) -> None:  # a month that could not be confirmed is refused before asking
+            self.app.push_screen(registry.confirm(self.tr(
+                "Confirm {channel} {month} as reconciled ({total} matched)? The month is then "
+                "closed to changes.").format(
+                    channel=self.app.settings.channel_title(report.channel),
+                    month=report.month, total=format_yuan(report.matched_total))), confirmed)
+        self.call(ask, reconcile.check_confirmable, self.app.session, report)
 
     def action_save(self) -> None:
         if self.report is None:

@@ -10,7 +10,7 @@ from kiosk.store.db import store_key
 
 CARD_ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit")
 POINT_KINDS = ("points", "points_issued", "points_redeemed", "points_expired")
-ACCOUNT_CODE_LENGTH = models.Account.code.max_length
+ACCOUNT_CODE_LENGTH = ledger.ACCOUNT_CODE_LENGTH
 
 
 def unit_of(kind: str) -> str:

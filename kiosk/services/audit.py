@@ -12,6 +12,7 @@ and in every export manifest.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import json
@@ -96,25 +97,60 @@ def append(session: Session, action: str, *, subject: str = "",
            ) -> models.AuditEvent:
     """Add one event to the actor's chain; call inside the operation's transaction, as
     late as possible, because it holds the chain head's lock until the commit."""
-    info = directory.actor_info(session.actor)
-    sealer = session.runtime.sealer
-    name = chain_name(session)
     # Inside an operation: part of its transaction. Alone: a transaction of its own.
     with (contextlib.nullcontext() if database.in_transaction() else database.atomic()):
-        day = operation.business_date if operation is not None \
-            else current_business_date(session)
-        chain = _chain_id(session, name)
-        head_seq, head_hash = audit_store.lock_head(chain)
-        event = audit_store.new_event(
-            chain=chain, seq=head_seq + 1, at=session.now(), action=action, subject=subject,
-            operation=operation, details=canonical_json(details or {}), business_date=day,
-            prev_hash=head_hash, outlet_code=info.outlet_code,
-            terminal_code=info.terminal_code, operator_login=info.operator_login)
-        event.hash = event_hash(sealer, head_hash, hashed_fields(event, name))
-        audit_store.insert_event(event)
-        audit_store.move_head(chain, event.seq, event.hash,
-                              head_seal(sealer, name, event.seq, event.hash))
+        event = next_event(session, action, subject=subject, operation=operation,
+                           details=details)
+        audit_store.add_event(event, _seal(session, event))
+        _appended[(store_key(), event.chain_id)] += 1
     return event
+
+
+def chain_of(session: Session) -> int:
+    """The actor's chain (made on first use): an operation locks its head first thing."""
+    return _chain_id(session, chain_name(session))
+
+
+# Events this process appended, by chain. An operation reads its chain's head when it
+# opens and appends its own event last: if anything was appended to the chain since (a
+# prepaid sale records its own event inside a recharge), it reads the head again.
+_appended: collections.Counter = collections.Counter()
+
+
+def appended_so_far(chain: int) -> int:
+    return _appended[(store_key(), chain)]
+
+
+def next_event(session: Session, action: str, *, subject: str = "",
+               operation: models.Operation | None = None, details: dict | None = None,
+               head: tuple[int, str] | None = None) -> models.AuditEvent:
+    """The actor's chain's next event, its head locked until the transaction ends (call
+    inside one; `head`: its (seq, hash), if already read and locked in it); `writes`
+    gives what adds it, to be run in the same transaction."""
+    info = directory.actor_info(session.actor)
+    name = chain_name(session)
+    day = operation.business_date if operation is not None \
+        else current_business_date(session)
+    chain = _chain_id(session, name)
+    head_seq, head_hash = head or audit_store.lock_head(chain)
+    event = audit_store.new_event(
+        chain=chain, seq=head_seq + 1, at=session.now(), action=action, subject=subject,
+        operation=operation, details=canonical_json(details or {}), business_date=day,
+        prev_hash=head_hash, outlet_code=info.outlet_code,
+        terminal_code=info.terminal_code, operator_login=info.operator_login)
+    event.hash = event_hash(session.runtime.sealer, head_hash, hashed_fields(event, name))
+    return event
+
+
+def writes(session: Session, event: models.AuditEvent) -> list:
+    """The store's statements that add `event` (from next_event) and move its chain's
+    head to it, sealed: an operation sends them with its own last writes."""
+    return audit_store.event_writes(event, _seal(session, event))
+
+
+def _seal(session: Session, event: models.AuditEvent) -> str:
+    """The chain head's seal once it is at `event`."""
+    return head_seal(session.runtime.sealer, chain_name(session), event.seq, event.hash)
 
 
 def heads(outlet_id: int) -> dict[str, list]:

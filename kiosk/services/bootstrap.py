@@ -33,6 +33,7 @@ def open_runtime(settings: Settings, *, initialise: bool = False, log_to_stderr:
     check_home(settings.home, create=initialise)
     setup_logging(settings.log_path, to_stderr=log_to_stderr)
     db.connect(settings.db_url, create=initialise)
+    db.use_replica(settings.read_db_url)
     found = schema.current_version()
     if found > schema.LATEST_VERSION:  # init must not claim to have upgraded it either
         raise SchemaNewer(found=found, known=schema.LATEST_VERSION)

@@ -59,9 +59,14 @@ def calendar_business_date(session) -> dt.date:
 def current_business_date(session) -> dt.date:
     """The outlet's business date now; after a daily or monthly close, the next open
     date (so nothing is ever posted into a closed day or month)."""
+    return open_business_date(session, *operation_store.last_closes(session.actor.outlet_id))
+
+
+def open_business_date(session, last_closed: dt.date | None, closed_month: str | None
+                       ) -> dt.date:
+    """The business date now, given the outlet's last closed date and month (an
+    operation reads them with the rest of what it decides on)."""
     day = calendar_business_date(session)
-    outlet_id = session.actor.outlet_id
-    last_closed, closed_month = operation_store.last_closes(outlet_id)
     if last_closed is not None and day <= last_closed:
         day = last_closed + dt.timedelta(days=1)
     if closed_month is not None and day.strftime("%Y-%m") <= closed_month:

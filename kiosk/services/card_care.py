@@ -56,7 +56,14 @@ def cancel_loss(session: Session, number: str, holder_check: str, printer=None) 
                           title=N_("CARD LOSS CANCELLED"))
 
 
-def _check_holder(card: models.Card, holder_check: str) -> None:
+def check_loss_possible(session: Session, number: str) -> None:
+    """Whether this card can be reported lost at all, asked before the clerk takes the
+    holder's ID: an anonymous card cannot."""
+    permissions.require(session, permissions.CARD_MANAGE)
+    _check_named(cards.get_card(number))
+
+
+def _check_named(card: models.Card) -> models.Member:
     member = member_store.by_id(card.member_id)
     if (member is None or card.anonymous) and prepaid.is_prepaid(card.product):
         raise prepaid.PrepaidRuleBroken(N_("Loss rule (单用途商业预付卡管理办法): an anonymous "
@@ -65,10 +72,32 @@ def _check_holder(card: models.Card, holder_check: str) -> None:
     if member is None or card.anonymous:
         raise InvalidInput(N_("An anonymous card has no holder to check: it cannot be "
                               "reported lost."))
+    return member
+
+
+def _check_holder(card: models.Card, holder_check: str) -> None:
+    _check_holder_of(_check_named(card), holder_check)
+
+
+def _check_holder_of(member: models.Member, holder_check: str) -> None:
+    """The clerk typed the last four of the holder's ID number (or phone) as the holder
+    shows it."""
     known = [value[-4:].upper() for value in (member.id_number, member.phone) if value]
     if not known or (holder_check or "").strip().upper() not in known:
         raise InvalidInput(N_("The last four of the holder's ID number (or phone) do not "
                               "match: check the holder's ID."))
+
+
+def _check_pin_claimant(session: Session, card: models.Card, holder_check: str,
+                        review) -> None:
+    """Who may have a card's PIN unlocked or set anew: a named card's holder, checked by
+    the last four of their ID (or phone); an anonymous card, which has no holder on
+    record, only with a supervisor's review."""
+    member = member_store.by_id(card.member_id) if not card.anonymous else None
+    if member is not None:
+        _check_holder_of(member, holder_check)
+    else:
+        require_review(session, review, permissions.CARD_MANAGE, N_("An anonymous card's PIN"))
 
 
 def _change_status(session: Session, number: str, status: str, holder_check: str, printer,
@@ -211,18 +240,23 @@ def change_pin(session: Session, number: str, old_pin: str, new_pin: str,
     _set_pin_hash(session, card, session.hasher.hash(new_pin), "pin.change")
 
 
-def unlock_pin(session: Session, number: str) -> None:
-    """After three wrong tries, the member centre unlocks the PIN (the customer shows ID)."""
+def unlock_pin(session: Session, number: str, holder_check: str = "", review=None) -> None:
+    """After three wrong tries, the member centre unlocks the PIN: the holder shows ID
+    (the last four typed), or a supervisor reviews it for an anonymous card."""
     permissions.require(session, permissions.CARD_MANAGE)
     card = cards.get_card(number)
+    _check_pin_claimant(session, card, holder_check, review)
     _set_pin_hash(session, card, card.pin_hash, "pin.unlock")
 
 
-def reset_pin(session: Session, number: str, new_pin: str = "", repeated: str = "") -> str:
+def reset_pin(session: Session, number: str, new_pin: str = "", repeated: str = "",
+              holder_check: str = "", review=None) -> str:
     """Back to the product's initial rule (the last six of the holder's ID number), or,
-    for a holder without an ID number, to a PIN the customer types twice. Returns how."""
+    for a holder without an ID number, to a PIN the customer types twice; the holder
+    checked as for an unlock. Returns how."""
     permissions.require(session, permissions.CARD_MANAGE)
     card = cards.get_card(number)
+    _check_pin_claimant(session, card, holder_check, review)
     if new_pin:
         check_new_pin(new_pin, repeated)
         pin, how = new_pin, "typed"

@@ -71,12 +71,30 @@ def get_card(number: str) -> models.Card:
     return card
 
 
+def before_sale(number: str, outlet_id: int, key: str) -> card_store.BeforeSale:
+    """The card as a sale under `key` at the outlet first reads it, with what is checked
+    before the PIN (one statement): see card_store.BeforeSale."""
+    found = card_store.before_sale(normalize_number(number), outlet_id, key)
+    if found is None:
+        raise NotFound(N_("No card with number {number}."), number=mask_card_number(number))
+    return found
+
+
 def locked_for_spending(card_id: int, today: dt.date) -> models.Card:
     """Inside an operation: the card locked and as it is now, refused unless it may
     pay (or give up its balance) today."""
     card = card_store.locked(card_id)
     ensure_usable(card, today)
     return card
+
+
+def locked_for_sale(card_id: int, today: dt.date, outlet_id: int
+                    ) -> tuple[models.Card, bool, dict[str, models.Account]]:
+    """Inside a sale: the card as locked_for_spending gives it, whether `outlet_id`
+    opened its product, and its accounts by kind, locked too (read in one statement)."""
+    card, opened, accounts = card_store.locked_for_sale(card_id, outlet_id)
+    ensure_usable(card, today)
+    return card, opened, {account.kind: account for account in accounts}
 
 
 def both_locked_for_spending(one_id: int, other_id: int, today: dt.date
@@ -210,7 +228,7 @@ def check_pin(session: Session, card: models.Card, pin: str | None) -> None:
 def look_up_by_uid(session: Session, identifier: str) -> CardView:
     """A smart card bound at issue by its UID (or ATR)."""
     permissions.require(session, permissions.QUERY)
-    card = models.Card.get_or_none(models.Card.uid == identifier)
+    card = card_store.by_uid(identifier)
     if card is None:
         raise NotFound(N_("This smart card is not bound to any account."))
     return view(card, current_business_date(session))

@@ -28,7 +28,7 @@ from kiosk.services import (cards, channel_orders, directory, operators, permiss
                             receipts, shifts, tenders)
 from kiosk.services import points as points_service
 from kiosk.services.accounts import card_accounts, issuer_account, till_account
-from kiosk.services.business_date import current_business_date
+from kiosk.services.business_date import current_business_date, open_business_date
 from kiosk.services.cards import PinLocked
 from kiosk.services.operations import (InsufficientFunds, OperationResult, Posting, committed,
                                        perform, stored)
@@ -36,6 +36,7 @@ from kiosk.services.session import Session
 from kiosk.store import cards as card_store
 from kiosk.store import channel_orders as order_store
 from kiosk.store import failures, ledger, models
+from kiosk.store import insurance as insurance_store
 from kiosk.store import journal as journal_store
 from kiosk.store import operations as operation_store
 
@@ -137,7 +138,8 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
     _check_amount(amount)
     _check_other_tender(other, amount, channel_order_no)
     on_card = amount - (other.amount if other else 0)
-    card = cards.get_card(card_number)
+    sale = cards.before_sale(card_number, session.actor.outlet_id, key)
+    card = sale.card
     member = cards.get_card(member_card_number) if member_card_number else None
     if member is not None and member.id == card.id:
         member = None  # the membership card pays for itself and earns as it always did
@@ -150,19 +152,25 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
     if other is not None:
         request["other"] = [other.tender, other.amount]
     # A retry of a committed charge returns its result without asking for the PIN again.
-    if stored(key) is None:
-        check_sale(session, card, on_card, lines)  # before the customer types a PIN for nothing
+    if not sale.key_used:  # checked before the customer types a PIN for nothing:
+        check_sale(session, card, on_card, lines, opened=sale.opened,
+                   today=open_business_date(session, sale.last_closed, sale.closed_month))
         cards.check_pin(session, card, pin)
 
     def run(posting: Posting) -> dict:
         today = posting.operation.business_date
         if member is None:
-            card_now = earner = cards.locked_for_spending(card.id, today)
+            card_now, opened, accounts = cards.locked_for_sale(card.id, today,
+                                                              session.actor.outlet_id)
+            earner, earner_accounts = card_now, accounts
         else:  # the paying card and the member's card, locked in id order
             card_now, earner = cards.both_locked_for_spending(card.id, member.id, today)
-        _check_sale_rules(session, card_now, on_card, lines, today, posting.operation.id)
+            opened = None
+            accounts = card_accounts(card_now, lock=True)
+            earner_accounts = card_accounts(earner, lock=True)
+        _check_sale_rules(session, card_now, on_card, lines, today, posting.operation.id,
+                          opened=opened)
         channel_orders.redeem(session, card_now, channel_order_no, amount, posting.operation.id)
-        accounts = card_accounts(card_now, lock=True)
         principal, bonus = split_spend(card_now.product.spend_order, on_card,
                                        accounts["principal"].balance, accounts["bonus"].balance)
         sales = _sales_account(session, card_now)
@@ -171,7 +179,7 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
         if other is not None:
             posting.move(tenders.drawer(session, other.tender), _sales_account(session), other.amount)
         points, points_after, offer = points_service.post_earned(session, posting, earner,
-                                                                 amount)
+                                                                 amount, earner_accounts)
         qualifies = points_service.qualifies_for_membership(card_now, amount, member)
         data = {"card_number": card_now.number, "amount": amount, "principal": principal,
                 "bonus": bonus, "points_earned": points,
@@ -272,19 +280,24 @@ def for_sale(session: Session, number: str = "", *, uid: str = "") -> cards.Card
 
 
 def check_sale(session: Session, card: models.Card, amount: int,
-               lines: tuple[SaleLine, ...] = ()) -> None:
+               lines: tuple[SaleLine, ...] = (), *, today: dt.date | None = None,
+               opened: bool | None = None) -> None:
     """Whether this card may pay this sale here, today, as far as can be told before the
-    PIN: a hint for the screen. The charge decides again on the locked card."""
-    today = current_business_date(session)
+    PIN: a hint for the screen. The charge decides again on the locked card. `today`
+    and `opened` (the outlet opened the card's product), if already read."""
+    today = today or current_business_date(session)
     shifts.check_open(session)
     cards.ensure_usable(card, today)
-    _check_sale_rules(session, card, amount, lines, today)
+    _check_sale_rules(session, card, amount, lines, today, opened=opened)
 
 
 def _check_sale_rules(session: Session, card: models.Card, amount: int,
-                      lines: tuple[SaleLine, ...], today: dt.date, operation_id: int = 0
-                      ) -> None:
-    if not card_store.product_opened(session.actor.outlet_id, card.product_id):
+                      lines: tuple[SaleLine, ...], today: dt.date, operation_id: int = 0, *,
+                      opened: bool | None = None) -> None:
+    """`opened`: whether this outlet opened the card's product, if already read."""
+    if opened is None:
+        opened = card_store.product_opened(session.actor.outlet_id, card.product_id)
+    if not opened:
         raise NoMatchingInstitution()
     _check_categories(card.product, lines)
     _check_categories(card, lines)  # the card's own limits (限制信息)
@@ -322,8 +335,7 @@ def _check_restrictions(session: Session, card: models.Card, amount: int,
 def refunded_so_far(original: models.Operation) -> dict[str, int]:
     """What the refunds of a charge gave back, by part (call with the original locked)."""
     totals = {"amount": 0, "other_amount": 0, "principal": 0, "bonus": 0, "points": 0}
-    for refund in models.Operation.select().where(models.Operation.reverses == original.id,
-                                                  models.Operation.kind == "refund"):
+    for refund in operation_store.reversals_of(original.id, kind="refund"):
         data = _load(refund)
         for name in totals:
             totals[name] += data.get(name, 0)
@@ -462,7 +474,7 @@ def check_refund(session: Session, original_operation_id: int, amount: int) -> N
     itself decides again on the locked original)."""
     permissions.require(session, permissions.CHARGE)
     _check_amount(amount)
-    original = models.Operation.get_or_none(models.Operation.id == original_operation_id)
+    original = operation_store.by_id(original_operation_id)
     done = refunded_so_far(original) if original is not None else {}
     _check_refundable(session, original, amount, done)
 
@@ -511,6 +523,4 @@ def _paid_into(original: models.Operation, charged: dict) -> models.Account:
 
 def _filed_for_transfer(charge: models.Operation) -> bool:
     """A charge filed for transfer to stored value (pending or approved) stays charged."""
-    return models.InsuranceTransfer.select().where(
-        models.InsuranceTransfer.charge == charge.id,
-        models.InsuranceTransfer.status != "rejected").exists()
+    return insurance_store.filed_for(charge.id)

@@ -104,14 +104,9 @@ class Decision(OperationResult):
     tell_problem: KioskError | None = None  # why the member was not texted: tell them
 
 
-def decide(session: Session, request_id: int, *, approve: bool, reason: str = "",
-           sender=None) -> Decision:
-    """Finance's decision, by someone other than who filed it. Approval credits the
-    stored-value card's principal in one operation (keyed by the request, so deciding
-    twice posts once); if that card was replaced meanwhile, its replacement receives
-    it. Rejection gives the amount back to the charge (it can be refunded again).
-    Once the credit is committed the member is told by SMS (`sender`, the SMS gateway);
-    a text that cannot go never undoes the credit: the result says so."""
+def check_decidable(session: Session, request_id: int, reason: str = ""):
+    """Whether this operator may decide this request, asked before the screen's one-line
+    confirmation (and again by the decision)."""
     permissions.require(session, permissions.FINANCE)
     request = transfer_store.by_id(request_id)
     if request is None:
@@ -122,6 +117,18 @@ def decide(session: Session, request_id: int, *, approve: bool, reason: str = ""
             request.requested_by_id == session.actor.operator_id:
         raise PermissionDenied(N_("The request must be decided by someone other than who "
                                   "filed it."))
+    return request
+
+
+def decide(session: Session, request_id: int, *, approve: bool, reason: str = "",
+           sender=None) -> Decision:
+    """Finance's decision, by someone other than who filed it. Approval credits the
+    stored-value card's principal in one operation (keyed by the request, so deciding
+    twice posts once); if that card was replaced meanwhile, its replacement receives
+    it. Rejection gives the amount back to the charge (it can be refunded again).
+    Once the credit is committed the member is told by SMS (`sender`, the SMS gateway);
+    a text that cannot go never undoes the credit: the result says so."""
+    request = check_decidable(session, request_id, reason)
     if not approve:
         return _reject(session, request, reason)
 

@@ -252,15 +252,18 @@ def name_anonymous_card(session: Session, number: str, member_id: int) -> None:
 
 
 def write_card(session: Session, writer, number: str, *, member_id: int | None = None,
-               replacing: str = "") -> None:
+               replacing: str = "", company: bool = False) -> None:
     """Write the tracks, read them back, and only then mark the card written. A writer
     that fails or is unplugged mid-write leaves the card blank: never issued. The name
     on track 1 is the member's the card is issued to (`member_id`), or the holder's of
-    the card it replaces (`replacing`)."""
+    the card it replaces (`replacing`). A named prepaid card's holder is checked against
+    the real-name rule first: a card the rule would refuse is never written."""
     permissions.require(session, permissions.CARD_ISSUE)
     if writer is None:
         raise KioskError(N_("No magstripe writer is configured; bind a smart card instead."))
     card = blank_card(session, number)
+    if member_id is not None and prepaid.is_prepaid(card.product):
+        prepaid.check_named_holder(member_store.by_id(member_id), company=company)
     writer.write_and_verify(tracks_for(card, session.now().date(),
                                        _holder_name(member_id, replacing)))
     record_written(session, card.number)

@@ -1,4 +1,6 @@
-"""Journal queries for the counter: today's operations, a card's recent history."""
+"""Journal queries for the counter: today's operations, a card's recent history. They
+read from the store's read replica when one is configured (--read-db), but `find`,
+which the refund and the reprint start from."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
 from kiosk.store import journal
 from kiosk.store import members as member_store
+from kiosk.store.db import reading
 from kiosk.text import plain_text
 
 
@@ -54,6 +57,7 @@ def _points_redeemed(op) -> int:
     return json.loads(op.result).get("points", 0)
 
 
+@reading()  # the read replica, if there is one (no money is decided here)
 def today(session: Session, *, whole_outlet: bool = False, limit: int = 200,
           offset: int = 0) -> list[JournalRow]:
     """当日流水: this operator's (or, with the right, the outlet's) operations today."""
@@ -82,13 +86,15 @@ def card_history(session: Session, card_number: str, pin: str | None,
     permissions.require(session, permissions.QUERY)
     card = cards.get_card(card_number)
     cards.check_pin(session, card, pin)
-    return _rows(journal.listed(card_ids=[card.id], limit=limit),
-                 directory.actor_info(session.actor).time_zone)
+    with reading():  # after the PIN check, which counts its try in the store itself
+        return _rows(journal.listed(card_ids=[card.id], limit=limit),
+                     directory.actor_info(session.actor).time_zone)
 
 
 PAGE = 20
 
 
+@reading()  # the read replica, if there is one (no money is decided here)
 def by_card_or_member(session: Session, *, card_number: str = "", member_phone: str = "",
                       page: int = 0) -> list[JournalRow]:
     """The back office's journal of one card, or of every card of a member (found by

@@ -17,6 +17,7 @@ from kiosk.report_table import LABEL, MONEY, Column, Table
 from kiosk.services import kinds, permissions
 from kiosk.services.session import Session
 from kiosk.store import ledger_reports, models, outlets
+from kiosk.store.db import reading
 
 BALANCE_KINDS = ("principal", "bonus")
 
@@ -41,6 +42,7 @@ def _outlet(code: str) -> models.Outlet:
     return outlet
 
 
+@reading()  # the read replica, if there is one
 def daily_balance_ledger(session: Session, outlet_code: str, first: dt.date,
                          last: dt.date) -> list[DailyBalance]:
     permissions.require(session, permissions.FINANCE)
@@ -59,6 +61,7 @@ def daily_balance_ledger(session: Session, outlet_code: str, first: dt.date,
     return rows
 
 
+@reading()  # the read replica, if there is one
 def general_ledger(session: Session, outlet_code: str, up_to: dt.date
                    ) -> dict[str, dict[str, int]]:
     """Business type -> balance kind -> net stored value it brought (negative: took)."""

@@ -28,11 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 
-import peewee as pw
-
 from kiosk.errors import KioskError, N_, StoreUnavailable
 from kiosk.services import accounts, audit, kinds, permissions
-from kiosk.services.business_date import current_business_date
+from kiosk.services.business_date import open_business_date
 from kiosk.services.session import Session
 from kiosk.store import failures, ledger, models
 from kiosk.store import operations as operation_store
@@ -114,16 +112,26 @@ class Posting:
         self.entries.append((target, amount))
 
     def apply(self) -> None:
+        """The journal rows and the balances they change, in one round trip: every
+        account locked in id order (two terminals never wait on each other in a
+        circle), each balance changed only within its floor and ceiling."""
         self._check_balanced()
         net: dict[int, int] = defaultdict(int)
         accounts = {}
         for account, amount in self.entries:
             net[account.id] += amount
             accounts[account.id] = account
-        # A fixed order (by id) so that two terminals never wait on each other in a circle.
-        for account_id in sorted(net):
-            _change_balance(accounts[account_id], net[account_id], self.operation.kind)
-        ledger.insert_entries(self.operation, self.entries)
+        changes = [_balance_change(accounts[account_id], delta, self.operation.kind)
+                   for account_id, delta in net.items() if delta]
+        posted = ledger.post(self.operation, self.entries, changes)
+        if posted.refused:
+            change = min((change for change in changes if change.account_id in posted.refused),
+                         key=lambda change: change.account_id)
+            raise _refusal(accounts[change.account_id], change)
+        if posted.date_closed:  # never while the outlet is held open; the last word anyway
+            raise ClosedDate(date=self.operation.business_date.isoformat())
+        for change in changes:
+            accounts[change.account_id].balance += change.delta
 
     def _check_balanced(self) -> None:
         per_unit: dict[str, int] = defaultdict(int)
@@ -142,25 +150,27 @@ def entries_digest(pairs) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _change_balance(account: models.Account, delta: int, operation_kind: str = "") -> None:
-    """The guard against overdraft: the balance changes only if it stays above its floor,
-    checked by the database in the same statement (no read-then-write race). A prepaid
-    card's principal has a ceiling too, its limit (services/prepaid.py), checked the
-    same way: two terminals can never together pass it."""
-    if delta == 0:
-        return
+def _balance_change(account: models.Account, delta: int, operation_kind: str
+                    ) -> ledger.BalanceChange:
+    """The guard against overdraft: a card account's balance changes only if it stays
+    at zero or above, checked by the database in the same statement (no
+    read-then-write race). A prepaid card's principal has a ceiling too, its limit
+    (services/prepaid.py), checked the same way: two terminals can never together pass
+    it."""
+    floor = 0 if delta < 0 and not account.allow_negative else None
     ceiling = None
     if delta > 0 and account.kind == "principal" and account.card_id is not None:
         from kiosk.services import prepaid
         ceiling = prepaid.ceiling_for(account.card_id, operation_kind)
-    if not ledger.change_balance(account.id, delta, floor_at_zero=not account.allow_negative,
-                                 ceiling=ceiling):
-        if ceiling is not None:
-            from kiosk.services import prepaid
-            raise prepaid.over_limit(account.card_id, ledger.balance_of(account.id), delta,
-                                     ceiling)
-        raise InsufficientFunds()
-    account.balance += delta
+    return ledger.BalanceChange(account.id, delta, floor, ceiling)
+
+
+def _refusal(account: models.Account, change: ledger.BalanceChange) -> KioskError:
+    if change.ceiling is not None:
+        from kiosk.services import prepaid
+        return prepaid.over_limit(account.card_id, ledger.balance_of(account.id),
+                                  change.delta, change.ceiling)
+    return InsufficientFunds()
 
 
 def perform(session: Session, *, kind: str, key: str, request: dict,
@@ -175,17 +185,21 @@ def perform(session: Session, *, kind: str, key: str, request: dict,
     reconnected = False
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
+            # Its own transaction (not a part of a caller's): its last writes go with the
+            # commit.
+            alone = not database.in_transaction()
             with _forgetting_on_failure(), database.atomic():
                 outcome = _perform_once(
                     session, kinds.kind(kind), key, fingerprint, run,
                     dict(card=card, amount=amount, tender=tender, reverses=reverses,
-                         reviewer=reviewer_id, memo=memo, channel_order_no=channel_order_no))
+                         reviewer=reviewer_id, memo=memo, channel_order_no=channel_order_no),
+                    alone)
             if reconnected:
                 outcome = replace(outcome, reconnected=True)
             _log(kind, card, session, ("replayed" if outcome.replayed else "ok")
                  + (" after reconnecting" if reconnected else ""), started)
             return outcome
-        except pw.IntegrityError:
+        except failures.CONSTRAINT_BROKEN:
             # Two terminals raced with one key: the loser replays the winner's result.
             if stored(key) is None:
                 raise
@@ -220,44 +234,44 @@ def _forgetting_on_failure():
 
 
 def _perform_once(session, kind: kinds.OperationKind, key, fingerprint, run,
-                  header) -> Outcome:
-    existing = stored(key)
-    if existing is not None:
-        if existing.request_hash != fingerprint:
+                  header, alone: bool) -> Outcome:
+    actor = session.actor
+    # A shift's own close posts into it as it closes it.
+    shift_id = actor.shift_id if kind.name != "shift_close" else None
+    chain = audit.chain_of(session)
+    opening = operation_store.open_operation(
+        actor.outlet_id, key, operator_id=actor.operator_id, permission=kind.permission,
+        shift_id=shift_id, audit_chain=chain)
+    appended = audit.appended_so_far(chain)
+    if opening.stored is not None:
+        if opening.stored.request_hash != fingerprint:
             raise IdempotencyConflict()
-        return _replayed(existing)
-    operation_store.hold_outlet_open(session.actor.outlet_id)
-    permissions.ensure_can_act(session, kind.permission)
-    _ensure_shift_open(session, kind)
-    operation = models.Operation(
+        return _replayed(opening.stored)
+    if actor.operator_id is not None:
+        permissions.ensure_standing(opening.standing, kind.permission)
+    if not opening.shift_open:
+        # Nothing posts into a closed shift (its report is final): the operator logs in
+        # again and a new shift opens.
+        raise ShiftClosed(number=shift_id)
+    operation = operation_store.new_operation(
         kind=kind.name, idempotency_key=key, request_hash=fingerprint,
-        outlet=session.actor.outlet_id, terminal=session.actor.terminal_id,
-        operator=session.actor.operator_id, shift=session.actor.shift_id,
-        created_at=session.now(), business_date=current_business_date(session), **header)
+        outlet=actor.outlet_id, terminal=actor.terminal_id,
+        operator=actor.operator_id, shift=actor.shift_id, created_at=session.now(),
+        business_date=open_business_date(session, opening.last_closed, opening.closed_month),
+        **header)
     operation_store.insert(operation)
     posting = Posting(operation)
     data = run(posting)
     posting.apply()
     operation.result = audit.canonical_json(data)
-    operation_store.store_result(operation)
-    audit.append(session, kind.name, subject=_subject(operation), operation=operation,
-                 details={"amount": operation.amount, "entries": posting.digest(),
-                          "reverses": operation.reverses_id,
-                          "reviewer": operation.reviewer_id,
-                          "header": header_digest(operation)})
-    # Never happens while the outlet is held open; kept as the last word on closes.
-    if operation_store.is_closed(operation.outlet_id, operation.business_date):
-        raise ClosedDate(date=operation.business_date.isoformat())
+    event = audit.next_event(
+        session, kind.name, subject=_subject(operation), operation=operation,
+        details={"amount": operation.amount, "entries": posting.digest(),
+                 "reverses": operation.reverses_id, "reviewer": operation.reviewer_id,
+                 "header": header_digest(operation)},
+        head=opening.audit_head if audit.appended_so_far(chain) == appended else None)
+    operation_store.finish(operation, audit.writes(session, event), with_commit=alone)
     return Outcome(operation.id, data, business_date=operation.business_date.isoformat())
-
-
-def _ensure_shift_open(session, kind: kinds.OperationKind) -> None:
-    """Nothing posts into a closed shift (its report is final): the operator logs in
-    again and a new shift opens."""
-    shift_id = session.actor.shift_id
-    if shift_id is not None and kind.name != "shift_close" and \
-            not operation_store.hold_shift_open(shift_id):
-        raise ShiftClosed(number=shift_id)
 
 
 class ShiftClosed(KioskError):

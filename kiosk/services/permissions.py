@@ -109,7 +109,12 @@ def ensure_can_act(session: Session, permission: str) -> None:
     operator_id = session.actor.operator_id
     if operator_id is None:
         return
-    standing = operator_store.standing(operator_id, permission)
+    ensure_standing(operator_store.standing(operator_id, permission), permission)
+
+
+def ensure_standing(standing: operator_store.Standing | None, permission: str) -> None:
+    """ensure_can_act on the operator's standing read inside the transaction (an
+    operation reads it with the rest of what it decides on)."""
     if standing is None or not standing.active or standing.locked:
         raise PermissionDenied(N_("This operator is locked or deactivated; log in again "
                                   "or ask a supervisor."))

@@ -52,11 +52,12 @@ def points_for(card: models.Card, amount: int) -> int:
     return amount * card.product.points_per_yuan // 100
 
 
-def post_earned(session: Session, posting: Posting, card: models.Card,
-                amount: int) -> tuple[int, int, str]:
+def post_earned(session: Session, posting: Posting, card: models.Card, amount: int,
+                accounts: dict[str, models.Account] | None = None) -> tuple[int, int, str]:
     """Inside an operation, on the locked card: credit the points a sale of `amount`
-    earns. Returns (points earned, points after, a tier upgrade the points now reach)."""
-    accounts = card_accounts(card, lock=True)
+    earns (`accounts`: the card's, if the operation already locked them). Returns
+    (points earned, points after, a tier upgrade the points now reach)."""
+    accounts = accounts or card_accounts(card, lock=True)
     points = points_for(card, amount)
     # The till's own pool: no row every charge of the outlet would wait on (issue 18).
     pool = till_account(session.actor.outlet_id, session.actor.terminal_id, "points_issued")
@@ -394,7 +395,7 @@ def _review_card(session: Session, card_id: int, today: dt.date,
 # -- the membership rule ----------------------------------------------------------------
 def membership_threshold() -> int:
     """The sale (fen) that qualifies a customer for membership; 0: no rule."""
-    return policies.value("membership_min_sale_yuan") * 100
+    return policies.remembered("membership_min_sale_yuan") * 100
 
 
 def qualifies_for_membership(card: models.Card, amount: int,

@@ -25,19 +25,23 @@ def receipt_label(terminal_code: str, number: int) -> str:
     return f"{terminal_code}-{number:06d}"
 
 
+# The receipt's number, as its document holds it: the number is the row's own
+# (receipt_no, taken as the row is written), put in when the receipt is laid out.
+ITS_NUMBER = "{receipt_no}"
+
+
 def queue(session: Session, operation: models.Operation, card: models.Card, kind: str,
           data: dict, lines=()) -> int | None:
     """Build and queue the receipt of `operation`; returns its id (None off a terminal)."""
     terminal_id = session.actor.terminal_id
     if terminal_id is None:
         return None
-    number = receipt_store.take_number(terminal_id)
-    doc = _document(session, operation, card, kind, data, lines, number)
+    doc = _document(session, operation, card, kind, data, lines)
     # vars(), not asdict(): the fields are already plain tuples and strings.
-    return receipt_store.insert(models.Receipt(
-        terminal=terminal_id, outlet=session.actor.outlet_id, receipt_no=number,
-        operation=operation.id,
+    receipt_id, _ = receipt_store.insert_numbered(receipt_store.new_receipt(
+        terminal=terminal_id, outlet=session.actor.outlet_id, operation=operation.id,
         created_at=session.now(), document=json.dumps(vars(doc), ensure_ascii=False)))
+    return receipt_id
 
 
 def _print_job(session: Session, name: str, doc: ReceiptDoc) -> PrintJob:
@@ -52,7 +56,7 @@ def receipt_money(fen: int) -> str:
     return format_yuan(fen, sign="￥")
 
 
-def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc:
+def _document(session, operation, card, kind, data, lines) -> ReceiptDoc:
     tr = translator(session.runtime.settings.language)
     info = directory.actor_info(session.actor)
     rows = [(tr("Card"), mask_card_number(card.number))]
@@ -95,7 +99,7 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
         rows.append((tr("Channel order"), data["channel_order_no"]))
     if data.get("authorised_by"):
         rows.append((tr("Authorised by"), data["authorised_by"]))
-    rows += [(tr("Receipt no."), receipt_label(info.terminal_code, number)),
+    rows += [(tr("Receipt no."), ITS_NUMBER),
              (tr("Journal no."), f"#{operation.id}"),
              (tr("Time"), local_time(session.now(), info.time_zone).strftime("%Y-%m-%d %H:%M"))]
     signature = card.product.signature_required and kind == "charge"
@@ -104,15 +108,13 @@ def _document(session, operation, card, kind, data, lines, number) -> ReceiptDoc
                                   f"{tr('Operator')} {info.operator_login}"),
         title=tr(kinds.kind(kind).receipt_title or kind), rows=tuple(rows),
         items=tuple((line.name, receipt_money(line.amount)) for line in lines),
-        receipt_no=receipt_label(info.terminal_code, number),
+        receipt_no=ITS_NUMBER,
         signature_label=tr("Cardholder signature") if signature else "",
         footer=(tr("Thank you"),))
 
 
 def pending(terminal_id: int) -> list[models.Receipt]:
-    return list(models.Receipt.select().where(models.Receipt.terminal == terminal_id,
-                                              models.Receipt.status == "queued")
-                .order_by(models.Receipt.id))
+    return receipt_store.queued(terminal_id)
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,12 @@ def _job(session: Session, receipt: models.Receipt) -> PrintJob:
 
 def stored_document(receipt: models.Receipt) -> ReceiptDoc:
     fields = json.loads(receipt.document)
-    return ReceiptDoc(**{key: _tuples(value) for key, value in fields.items()})
+    doc = ReceiptDoc(**{key: _tuples(value) for key, value in fields.items()})
+    if doc.receipt_no != ITS_NUMBER:  # queued by a version that wrote the number in
+        return doc
+    label = receipt_label(receipt.terminal.code, receipt.receipt_no)
+    return replace(doc, receipt_no=label, rows=tuple(
+        (name, label if value == ITS_NUMBER else value) for name, value in doc.rows))
 
 
 def print_pending(session: Session, printer: Printer | None) -> PrintOutcome:
@@ -172,9 +179,8 @@ def print_pending(session: Session, printer: Printer | None) -> PrintOutcome:
 def _receipt(session: Session, receipt_id: int, *, own_terminal: bool) -> models.Receipt:
     """A receipt of this outlet (a copy may be printed at any of its tills); with
     `own_terminal`, of this terminal, unless the operator closes days (a supervisor)."""
-    receipt = models.Receipt.get_or_none(models.Receipt.id == receipt_id)
-    if receipt is None or models.Terminal.get_by_id(receipt.terminal_id).outlet_id != \
-            session.actor.outlet_id:
+    receipt = receipt_store.by_id(receipt_id)
+    if receipt is None or receipt_store.outlet_of(receipt) != session.actor.outlet_id:
         raise NotFound(N_("No such receipt."))
     if own_terminal and receipt.terminal_id != session.actor.terminal_id and \
             not permissions.has_permission(session.actor.operator_id, permissions.DAY_CLOSE):
@@ -187,8 +193,7 @@ def cancel(session: Session, receipt_id: int) -> None:
     permissions.require(session, permissions.QUERY)
     _receipt(session, receipt_id, own_terminal=True)
     with database.atomic():
-        models.Receipt.update(status="cancelled").where(
-            models.Receipt.id == receipt_id, models.Receipt.status == "queued").execute()
+        receipt_store.cancel_queued(receipt_id)
         audit.append(session, "receipt.cancel", subject=f"receipt:{receipt_id}")
 
 
@@ -203,8 +208,7 @@ def reprint(session: Session, receipt_id: int, printer: Printer | None) -> None:
         session, f"{receipt_label(receipt.terminal.code, receipt.receipt_no)}-copy"
                  f"{receipt.copies_printed}", doc))
     with database.atomic():
-        models.Receipt.update(copies_printed=models.Receipt.copies_printed + 1).where(
-            models.Receipt.id == receipt_id).execute()
+        receipt_store.count_copy(receipt_id)
         audit.append(session, "receipt.reprint", subject=f"receipt:{receipt_id}")
 
 
@@ -216,9 +220,7 @@ def _tuples(value):
 
 def mark_printed(receipt_id: int, when) -> None:
     with database.atomic():
-        models.Receipt.update(status="printed", printed_at=when, last_error="",
-                              copies_printed=models.Receipt.copies_printed + 1).where(
-            models.Receipt.id == receipt_id).execute()
+        receipt_store.mark_printed(receipt_id, when)
 
 
 def mark_failed(receipt_id: int, error: KioskError) -> None:
@@ -227,7 +229,7 @@ def mark_failed(receipt_id: int, error: KioskError) -> None:
     text = json.dumps({"id": error.message_id, "params": params}, ensure_ascii=False)
     if len(text) > 200:
         text = json.dumps({"id": error.message_id, "params": {}}, ensure_ascii=False)[:200]
-    models.Receipt.update(last_error=text).where(models.Receipt.id == receipt_id).execute()
+    receipt_store.mark_failed(receipt_id, text)
 
 
 def _stored_error(text: str) -> KioskError | None:

@@ -129,16 +129,7 @@ def reconcile(session: Session, *, channel: str, statement: str | Path,
 
 def confirm(session: Session, report: Report) -> int:
     """Mark the month reconciled; refused while any difference is open."""
-    permissions.require(session, permissions.FINANCE)
-    if not report.rows:
-        raise KioskError(N_("The statement has no orders: a month is confirmed against the "
-                            "channel's statement of it."))
-    if report.differences:
-        raise KioskError(N_("{count} difference(s) are open; resolve them with the channel "
-                            "before confirming."), count=report.differences)
-    if report.month >= current_business_date(session).strftime("%Y-%m"):
-        raise KioskError(N_("{month} is not over yet: only a finished month is confirmed."),
-                         month=report.month)
+    check_confirmable(session, report)
     with database.atomic():
         try:
             record = order_store.confirm_month(
@@ -153,6 +144,21 @@ def confirm(session: Session, report: Report) -> int:
                      details={"month": report.month, "total": report.matched_total,
                               "statement": report.statement_sha256})
     return record.id
+
+
+def check_confirmable(session: Session, report: Report) -> None:
+    """Whether this matched month may be confirmed, asked before the screen's one-line
+    confirmation (and again by the confirmation)."""
+    permissions.require(session, permissions.FINANCE)
+    if not report.rows:
+        raise KioskError(N_("The statement has no orders: a month is confirmed against the "
+                            "channel's statement of it."))
+    if report.differences:
+        raise KioskError(N_("{count} difference(s) are open; resolve them with the channel "
+                            "before confirming."), count=report.differences)
+    if report.month >= current_business_date(session).strftime("%Y-%m"):
+        raise KioskError(N_("{month} is not over yet: only a finished month is confirmed."),
+                         month=report.month)
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,15 @@ def new_event(**values) -> models.AuditEvent:
     return models.AuditEvent(**values)
 
 
-def insert_event(event: models.AuditEvent) -> None:
-    sql.insert(event)
+def add_event(event: models.AuditEvent, seal: str) -> None:
+    """`event` added to its chain and the head moved to it (one round trip)."""
+    sql.together(*event_writes(event, seal))
+
+
+def event_writes(event: models.AuditEvent, seal: str) -> list[tuple[sql.Statement, tuple]]:
+    """The statements that add `event` to its chain and move the chain's head to it,
+    to run `sql.together` with other writes of the transaction (one round trip)."""
+    return [sql.row_insert(event), (_MOVE_HEAD, (event.seq, event.hash, seal, event.chain_id))]
 
 
 def chains(outlet_id: int | None = None) -> list[models.AuditChain]:

@@ -7,9 +7,12 @@ store becomes a message saying what to check."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -17,9 +20,12 @@ import peewee
 from playhouse import db_url
 
 from kiosk.errors import InvalidInput, N_, NotFound, StoreUnavailable
-from kiosk.store.peewee_internals import proxied
+from kiosk.store.peewee_internals import SwitchableProxy, proxied, switch_for_thread
 
-database = peewee.DatabaseProxy()
+# The store every model and statement uses: the primary, or, for the statements a thread
+# runs inside `reading()`, the read replica.
+database = SwitchableProxy()
+_replica: peewee.Database | None = None
 
 
 class RefusesNul:
@@ -29,10 +35,14 @@ class RefusesNul:
     it enters (kiosk/text.py), with the other control characters."""
 
     def execute_sql(self, sql, params=None, *args, **kwargs):
-        if params and any(isinstance(value, str) and "\x00" in value for value in params):
-            from kiosk.text import ControlCharacter
-            raise ControlCharacter()
+        _refuse_nul(params)
         return super().execute_sql(sql, params, *args, **kwargs)
+
+
+def _refuse_nul(params) -> None:
+    if params and any(isinstance(value, str) and "\x00" in value for value in params):
+        from kiosk.text import ControlCharacter
+        raise ControlCharacter()
 
 
 class KioskSqliteDatabase(RefusesNul, peewee.SqliteDatabase):
@@ -66,7 +76,34 @@ class ReconnectsOutsideTransactions:
 
 class ReconnectingPostgresqlDatabase(RefusesNul, ReconnectsOutsideTransactions,
                                      peewee.PostgresqlDatabase):
-    pass
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._kept = threading.local()  # each thread's writes kept for its COMMIT
+
+    def send_with_commit(self, sql: str, params) -> None:
+        """A write of the open transaction that needs no answer (its outcome is checked
+        otherwise, or cannot fail but with the whole transaction), kept to go to the
+        server with the COMMIT, in one round trip. A rollback drops it with the rest."""
+        _refuse_nul(params)
+        self.kept_for_commit().append((sql, tuple(params)))
+
+    def kept_for_commit(self) -> list[tuple[str, tuple]]:
+        if not hasattr(self._kept, "writes"):
+            self._kept.writes = []
+        return self._kept.writes
+
+    def commit(self):
+        pending, self._kept.writes = self.kept_for_commit(), []
+        if not pending or self.is_closed():  # closed: peewee's own commit says so
+            return super().commit()
+        # The raw cursor, as peewee's own COMMIT: never re-sent on a new connection.
+        with peewee.__exception_wrapper__:
+            self.cursor().execute("; ".join(sql for sql, _ in pending) + "; COMMIT",
+                                  [value for _, params in pending for value in params])
+
+    def rollback(self):
+        self._kept.writes = []
+        return super().rollback()
 
 
 db_url.register_database(ReconnectingPostgresqlDatabase, "postgres", "postgresql")
@@ -128,6 +165,36 @@ def connect(url: str, *, create: bool = False) -> peewee.Database:
     except failures.STORE_ERRORS as error:
         raise failures.unavailable(error, url) from None
     return db
+
+
+def use_replica(url: str | None) -> None:
+    """A read replica of the store (--read-db, KIOSK_READ_DB) for the journal queries of
+    the app (`reading()`); None: there is none, everything reads the store itself. The
+    replica is connected on first use."""
+    global _replica
+    if _replica is not None and not _replica.is_closed():
+        _replica.close()
+    _replica = None
+    if url:
+        check_url(url)
+        _replica = multi_host_database(url) if is_multi_host(url) else db_url.connect(url)
+        _replica.kiosk_store_key = uuid.uuid4().hex
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[None]:
+    """The statements this thread runs inside the block go to the read replica, when one
+    is configured: for showing the journal and the ledgers, never for a decision about
+    money (a replica may be a moment behind, and takes no writes). Inside a transaction,
+    or without a replica, the block reads the store itself."""
+    if _replica is None or database.in_transaction():
+        yield
+        return
+    before = switch_for_thread(database, _replica)
+    try:
+        yield
+    finally:
+        switch_for_thread(database, before)
 
 
 def is_multi_host(url: str) -> bool:

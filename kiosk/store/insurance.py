@@ -18,6 +18,12 @@ def of_charge(charge_id: int) -> models.InsuranceTransfer | None:
     return Transfer.get_or_none(Transfer.charge == charge_id)
 
 
+def filed_for(charge_id: int) -> bool:
+    """Whether a charge is filed for transfer to stored value (pending or approved)."""
+    return Transfer.select().where(Transfer.charge == charge_id,
+                                   Transfer.status != "rejected").exists()
+
+
 def add(**values) -> models.InsuranceTransfer:
     return Transfer.create(**values)
 

@@ -4,7 +4,8 @@ and every change is a journal row of the operation that made it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from kiosk.store import models, sql
 
@@ -18,27 +19,7 @@ def card_accounts(card_id: int, *, lock: bool = False) -> list[models.Account]:
     return statement.models(models.Account, card_id)
 
 
-_ADD_TO_BALANCE = sql.Statement('UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ?')
-_TAKE_FROM_BALANCE = sql.Statement(
-    'UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ? AND "balance" >= ?')
-
-
-_ADD_UP_TO_CEILING = sql.Statement(
-    'UPDATE "account" SET "balance" = "balance" + ? WHERE "id" = ? AND "balance" + ? <= ?')
-
-
-def change_balance(account_id: int, delta: int, *, floor_at_zero: bool,
-                   ceiling: int | None = None) -> bool:
-    """Add `delta`; with `floor_at_zero`, only if the balance stays at zero or above;
-    with a `ceiling` (a prepaid card's limit), a credit only if the balance stays at or
-    below it. False if the balance was too low or too high (nothing changed): decided
-    by the database in the same statement."""
-    if delta < 0 and floor_at_zero:
-        return _TAKE_FROM_BALANCE.changed(delta, account_id, -delta) == 1
-    if delta > 0 and ceiling is not None:
-        return _ADD_UP_TO_CEILING.changed(delta, account_id, delta, ceiling) == 1
-    return _ADD_TO_BALANCE.changed(delta, account_id) == 1
-
+ACCOUNT_CODE_LENGTH = models.Account.code.max_length
 
 _BALANCE = sql.Statement('SELECT "balance" FROM "account" WHERE "id" = ?')
 
@@ -47,12 +28,84 @@ def balance_of(account_id: int) -> int:
     return int(_BALANCE.first(account_id)[0])
 
 
-def insert_entries(operation: models.Operation,
-                   entries: Iterable[tuple[models.Account, int]]) -> None:
-    sql.insert_rows(models.JournalEntry, [
-        {"operation": operation.id, "account": account.id, "amount": amount,
-         "business_date": operation.business_date, "outlet": operation.outlet_id}
-        for account, amount in entries])
+def _entry_rows(operation: models.Operation,
+                entries: Iterable[tuple[models.Account, int]]) -> list[dict]:
+    return [{"operation": operation.id, "account": account.id, "amount": amount,
+             "business_date": operation.business_date, "outlet": operation.outlet_id}
+            for account, amount in entries]
+
+
+@dataclass(frozen=True)
+class BalanceChange:
+    """`delta` added to an account's balance, only if the balance then stays at or
+    above `floor` and at or below `ceiling` (None: no bound)."""
+
+    account_id: int
+    delta: int
+    floor: int | None = None
+    ceiling: int | None = None
+
+
+@dataclass(frozen=True)
+class Posted:
+    refused: set[int]  # the accounts whose change was refused: nothing of theirs changed
+    date_closed: bool  # the rows' business date is closed (the caller rolls back)
+
+
+def post(operation: models.Operation, entries: Sequence[tuple[models.Account, int]],
+         changes: Sequence[BalanceChange]) -> Posted:
+    """An operation's journal rows and the balance changes they make, in one round
+    trip: the accounts are locked in id order, then every balance changes in one
+    UPDATE, each only within its bounds, decided by the database in that statement (no
+    read-then-write race); and whether the rows' business date is closed, asked in the
+    statement that writes them. With a change refused or the date closed, the caller
+    rolls the whole operation back."""
+    changes = sorted(changes, key=lambda change: change.account_id)
+    ids = [change.account_id for change in changes]
+    day = (operation.outlet_id, models.DayClose.business_date.db_value(operation.business_date))
+    calls = [sql.rows_insert(models.JournalEntry, _entry_rows(operation, entries))] \
+        if entries else []
+    if not changes:
+        return Posted(set(), bool(sql.together(*calls, (_DATE_CLOSED, day)).fetchone()[0]))
+    rows = sql.together(*calls, (_lock_statement(len(ids)), tuple(ids)), (
+        _change_statement(len(changes)), (*(value for change in changes for value in (
+            change.account_id, change.delta, change.floor, change.ceiling)), *day))).fetchall()
+    return Posted(set(ids) - {row[0] for row in rows}, any(row[1] for row in rows))
+
+
+_CLOSED_CONDITION = ('EXISTS (SELECT 1 FROM "day_close" WHERE "outlet_id" = ? '
+                     'AND "business_date" = ?)')
+_DATE_CLOSED = sql.Statement(f'SELECT {_CLOSED_CONDITION}')
+
+
+_locks: dict[int, sql.Statement] = {}
+_changes: dict[int, sql.Statement] = {}
+
+
+def _lock_statement(count: int) -> sql.Statement:
+    statement = _locks.get(count)
+    if statement is None:
+        statement = _locks[count] = sql.Statement(
+            f'SELECT "id" FROM "account" WHERE "id" IN ({", ".join(["?"] * count)}) '
+            'ORDER BY "id"', lock=True)
+    return statement
+
+
+def _change_statement(count: int) -> sql.Statement:
+    statement = _changes.get(count)
+    if statement is None:
+        row = "(" + ", ".join(["CAST(? AS BIGINT)"] * 4) + ")"
+        statement = _changes[count] = sql.Statement(
+            'WITH "change" ("id", "delta", "floor", "ceiling") AS (VALUES '
+            + ", ".join([row] * count) + ') '
+            'UPDATE "account" SET "balance" = "balance" + "change"."delta" FROM "change" '
+            'WHERE "account"."id" = "change"."id" '
+            'AND ("change"."floor" IS NULL '
+            'OR "account"."balance" + "change"."delta" >= "change"."floor") '
+            'AND ("change"."ceiling" IS NULL '
+            'OR "account"."balance" + "change"."delta" <= "change"."ceiling") '
+            f'RETURNING "account"."id", {_CLOSED_CONDITION}')
+    return statement
 
 
 def system_account(code: str, kind: str, unit: str, **owner) -> models.Account:

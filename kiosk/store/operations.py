@@ -9,7 +9,10 @@ Locks, as services/operations.py takes them:
 - an original that is being refunded, reversed or transferred is locked (FOR NO KEY
   UPDATE) before anything about it is decided;
 - an operation holds its shift FOR SHARE, so a shift's close waits for the operations
-  posting into it and none posts after it.
+  posting into it and none posts after it;
+- then its audit chain's head FOR NO KEY UPDATE (the terminal's own chain).
+All of these are taken, and what they guard read, in one round trip when the
+operation opens (`open_operation`).
 On SQLite the whole file is locked at BEGIN IMMEDIATE, which gives the same order.
 """
 
@@ -19,6 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kiosk.store import models, sql
+from kiosk.store.operators import Standing
 
 
 @dataclass(frozen=True)
@@ -50,11 +54,18 @@ _STORE_RESULT = sql.Statement(
     '"result" = ? WHERE "id" = ?')
 
 
-def store_result(operation: models.Operation) -> None:
-    """What the operation decided once its rows were locked: the card it touched (a
-    replacement's successor), its amount and tender, and its result."""
-    _STORE_RESULT.execute(operation.card_id, operation.amount, operation.tender,
-                          operation.memo, operation.result, operation.id)
+def finish(operation: models.Operation, also: list[tuple[sql.Statement, tuple]], *,
+           with_commit: bool) -> None:
+    """The operation's last writes: what it decided once its rows were locked (the card
+    it touched, a replacement's successor; its amount, tender and result) and the
+    writes `also` (its audit event). `with_commit` (the operation is its transaction):
+    sent with the COMMIT; otherwise now, in one round trip."""
+    calls = [(_STORE_RESULT, (operation.card_id, operation.amount, operation.tender,
+                              operation.memo, operation.result, operation.id)), *also]
+    if with_commit:
+        sql.with_commit(*calls)
+    else:
+        sql.together(*calls)
 
 
 _LOCKED = sql.Statement('SELECT * FROM "operation" WHERE "id" = ?', lock=True)
@@ -79,10 +90,23 @@ def take_reversible(operation_id: int, amount: int) -> bool:
     return _TAKE_REVERSIBLE.changed(amount, operation_id, amount) == 1
 
 
-def reversals_of(operation_id: int) -> list[models.Operation]:
-    """The operations that took back from this one (refunds, returns ...)."""
-    return list(models.Operation.select().where(models.Operation.reverses == operation_id)
-                .order_by(models.Operation.id))
+def reversals_of(operation_id: int, kind: str = "") -> list[models.Operation]:
+    """The operations that took back from this one (refunds, returns ...), of `kind`
+    if given."""
+    O = models.Operation
+    query = O.select().where(O.reverses == operation_id)
+    if kind:
+        query = query.where(O.kind == kind)
+    return list(query.order_by(O.id))
+
+
+def by_id(operation_id: int) -> models.Operation | None:
+    return models.Operation.get_or_none(models.Operation.id == operation_id)
+
+
+def new_operation(**values) -> models.Operation:
+    """An operation's header, not written yet (`insert` writes it)."""
+    return models.Operation(**values)
 
 
 def give_back_reversible(operation_id: int, amount: int) -> bool:
@@ -90,26 +114,73 @@ def give_back_reversible(operation_id: int, amount: int) -> bool:
     return _GIVE_BACK_REVERSIBLE.changed(amount, operation_id, amount) == 1
 
 
-_OUTLET_SHARED = sql.Statement('SELECT "id" FROM "outlet" WHERE "id" = ?',
-                               lock=sql.FOR_KEY_SHARE)
 _OUTLET_EXCLUSIVE = sql.Statement('SELECT "id" FROM "outlet" WHERE "id" = ?',
                                   lock=sql.FOR_UPDATE)
 
 
-def hold_outlet_open(outlet_id: int) -> None:
-    """Taken by every operation first: no close of the outlet can commit meanwhile."""
-    _OUTLET_SHARED.first(outlet_id)
+@dataclass(frozen=True)
+class Opening:
+    """What an operation reads before it posts, in its transaction, once the outlet (and
+    its shift) are held: see `open_operation`."""
+
+    stored: Stored | None  # committed before under the operation's key: a replay
+    last_closed: dt.date | None  # the outlet's last closed business date
+    closed_month: str | None  # and month (YYYY-MM)
+    standing: Standing | None  # the operator's, None for the system or no such operator
+    shift_open: bool  # the actor's shift (True without one)
+    audit_head: tuple[int, str]  # the actor's audit chain's last (seq, hash), locked
 
 
-_SHIFT_HELD = sql.Statement('SELECT "closed_at" FROM "shift" WHERE "id" = ?',
-                            lock=sql.FOR_SHARE)
+# The outlet's last closed business date and month (YYYY-MM), as two columns; the
+# outlet's id given twice.
+LAST_CLOSES_COLUMNS = ('(SELECT MAX("business_date") FROM "day_close" WHERE "outlet_id" = ?), '
+                       '(SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = ?)')
+
+# The outlet FOR KEY SHARE (no close commits meanwhile), the shift FOR SHARE (its close
+# waits), in that order; the rows are read by the next statement, which sees anything a
+# close committed while this one waited (each statement reads the latest commits).
+_HOLD_OUTLET = sql.Statement('SELECT 1 FROM "outlet" AS o WHERE o."id" = ?',
+                             lock=f'{sql.FOR_KEY_SHARE} OF o')
+_HOLD_OUTLET_AND_SHIFT = sql.Statement(
+    'SELECT 1 FROM "outlet" AS o, "shift" AS s WHERE o."id" = ? AND s."id" = ?',
+    lock=f'{sql.FOR_KEY_SHARE} OF o {sql.FOR_SHARE} OF s')
+# Read once the outlet and shift are held; the audit chain's head locked here, after
+# them (a close holds the outlet, then appends to its own chain).
+_OPENING = sql.Statement(
+    f'SELECT {LAST_CLOSES_COLUMNS}, k."id", k."request_hash", k."result", k."kind", '
+    'p."active", p."locked", p."must_change_password", '
+    'EXISTS (SELECT 1 FROM "role_permission" AS rp WHERE rp."role_id" = p."role_id" '
+    'AND rp."permission" = ?), '
+    '(SELECT s."closed_at" IS NULL FROM "shift" AS s WHERE s."id" = ?), a."seq", a."hash" '
+    'FROM "audit_chain" AS a LEFT JOIN "operation" AS k ON k."idempotency_key" = ? '
+    'LEFT JOIN "operator" AS p ON p."id" = ? WHERE a."id" = ?',
+    lock=f'{sql.FOR_NO_KEY_UPDATE} OF a')
 
 
-def hold_shift_open(shift_id: int) -> bool:
-    """Taken by an operation posting into a shift: whether the shift is still open; its
-    close waits until the operation commits."""
-    row = _SHIFT_HELD.first(shift_id)
-    return row is not None and row[0] is None
+def open_operation(outlet_id: int, key: str, *, operator_id: int | None,
+                   permission: str, shift_id: int | None, audit_chain: int) -> Opening:
+    """Inside the operation's transaction, before anything is written: the outlet held
+    open and the shift (if any) held, then in one round trip with them what the
+    operation decides on: the key's earlier result, the outlet's closes (its business
+    date), whether the operator may act (read fresh) and the shift is still open; and
+    the head of the audit chain it will append to, locked."""
+    hold = (_HOLD_OUTLET_AND_SHIFT, (outlet_id, shift_id)) if shift_id is not None \
+        else (_HOLD_OUTLET, (outlet_id,))
+    (day, month, stored_id, request_hash, result, kind, active, locked, must_change,
+     granted, shift_open, seq, hash_) = sql.together(hold, (_OPENING, (
+         outlet_id, outlet_id, permission, shift_id, key, operator_id, audit_chain))
+     ).fetchone()
+    standing = Standing(bool(active), bool(locked), bool(must_change), bool(granted)) \
+        if active is not None else None
+    return Opening(
+        stored=Stored(stored_id, request_hash, result, kind) if stored_id else None,
+        last_closed=closed_date(day), closed_month=month, standing=standing,
+        shift_open=shift_id is None or bool(shift_open), audit_head=(seq, hash_))
+
+
+def closed_date(value) -> dt.date | None:
+    """A date as PostgreSQL (a date) or SQLite (ISO text) gives it back."""
+    return None if value is None else dt.date.fromisoformat(str(value)[:10])
 
 
 def hold_outlet_for_close(outlet_id: int) -> None:
@@ -122,10 +193,7 @@ _LAST_CLOSED = sql.Statement(
 
 
 def last_closed_date(outlet_id: int) -> dt.date | None:
-    value = _LAST_CLOSED.first(outlet_id)[0]
-    if value is None:
-        return None
-    return dt.date.fromisoformat(str(value)[:10])  # a date (PostgreSQL) or ISO text (SQLite)
+    return closed_date(_LAST_CLOSED.first(outlet_id)[0])
 
 
 _CLOSED = sql.Statement(
@@ -160,16 +228,13 @@ _LAST_CLOSED_MONTH = sql.Statement(
     'SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = ?')
 
 
-_LAST_CLOSES = sql.Statement(
-    'SELECT (SELECT MAX("business_date") FROM "day_close" WHERE "outlet_id" = ?), '
-    '(SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = ?)')
+_LAST_CLOSES = sql.Statement(f'SELECT {LAST_CLOSES_COLUMNS}')
 
 
 def last_closes(outlet_id: int) -> tuple[dt.date | None, str | None]:
-    """The outlet's last closed business date and month (YYYY-MM), in one statement:
-    every operation asks, twice (the screen's hint, then the decision)."""
+    """The outlet's last closed business date and month (YYYY-MM), in one statement."""
     day, month = _LAST_CLOSES.first(outlet_id, outlet_id)
-    return (None if day is None else dt.date.fromisoformat(str(day)[:10])), month
+    return closed_date(day), month
 
 
 def month_closed(outlet_id: int, month: str) -> bool:

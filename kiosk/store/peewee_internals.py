@@ -11,6 +11,7 @@ touches these names (tests/test_layers.py keeps it so).
 
 from __future__ import annotations
 
+import threading
 from typing import TypeVar
 
 import peewee as pw
@@ -26,6 +27,11 @@ def table_name(model: type[pw.Model]) -> str:
 def field_of_column(model: type[pw.Model], column: str) -> pw.Field:
     """The field stored in `column` (a result's column name)."""
     return model._meta.columns[column]
+
+
+def all_fields(model: type[pw.Model]) -> tuple[pw.Field, ...]:
+    """Every field of `model`, its primary key too, in the table's column order."""
+    return tuple(model._meta.sorted_fields)
 
 
 def fields_but_id(model: type[pw.Model]) -> tuple[pw.Field, ...]:
@@ -62,6 +68,34 @@ def changed_fields(instance: pw.Model) -> set[str]:
 def proxied(proxy: pw.DatabaseProxy) -> pw.Database | None:
     """The database a proxy stands for (None before it is initialised)."""
     return proxy.obj
+
+
+class SwitchableProxy(pw.DatabaseProxy):
+    """A DatabaseProxy whose database one thread may switch for its own statements
+    (`switch_for_thread`) while the others go on with the one it was initialised with:
+    every call through a proxy reads its database from `obj`, which this makes a
+    property."""
+
+    __slots__ = ("_initialised", "_threads")
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_threads", threading.local())
+        super().__init__()
+
+    @property
+    def obj(self):
+        return getattr(self._threads, "database", None) or self._initialised
+
+    def __setattr__(self, attr, value):
+        object.__setattr__(self, "_initialised" if attr == "obj" else attr, value)
+
+
+def switch_for_thread(proxy: SwitchableProxy, db: pw.Database | None) -> pw.Database | None:
+    """This thread's statements through `proxy` go to `db` from now on (None: back to the
+    proxy's own); returns the one they went to before (None: the proxy's own)."""
+    before = getattr(proxy._threads, "database", None)
+    proxy._threads.database = db
+    return before
 
 
 def placeholder(db: pw.Database) -> str:
