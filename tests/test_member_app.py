@@ -175,6 +175,10 @@ async def test_finance_approves_a_transfer_and_the_member_is_texted(store):
         await pilot.press("5")
         await wait_for_screen(pilot, "InsuranceTransferScreen")
         await wait_until(pilot, lambda: app.screen.rows, "the request listed")
+        await pilot.pause(0.1)
+        table = app.screen.query_one("#table")
+        assert "亿保卡转储值卡120.00元" in table.get_row_at(0)
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # not cut
         await pilot.press("f7")
         await wait_for_screen(pilot, "ConfirmModal")
         await pilot.press("enter")
