@@ -721,3 +721,51 @@ async def test_the_journal_shows_the_points_a_redemption_took_not_no_money(runti
         table = app.screen.query_one(DataTable)
         await wait_until(pilot, lambda: table.row_count == 1, "the redemption listed")
         assert "120 points" in table.get_row_at(0) and "¥0.00" not in table.get_row_at(0)
+
+
+async def refund_first_row(pilot) -> None:
+    """Today's journal (F3), Enter on its first row, the whole of it, super1 signs."""
+    await pilot.press("f3")
+    await wait_for_screen(pilot, "JournalScreen")
+    await wait_until(pilot, lambda: pilot.app.screen.rows, "today's journal listed")
+    await pilot.press("enter")
+    await wait_for_screen(pilot, "RefundScreen")
+    await pilot.press("enter")
+    await wait_for_screen(pilot, "ReviewModal")
+    await pilot.press(*"super1", "enter", *"Super1234", "enter")
+    await wait_for_screen(pilot, "ResultScreen")
+
+
+async def test_a_refund_to_a_replaced_card_says_the_new_card_took_it(runtime):
+    from kiosk.services import card_care, charge as charging, issuing
+    from kiosk.services.operations import mask_card_number
+    from tests.conftest import login_as
+    charging.charge(login_as(runtime, "cashier1"), card_number=SV_CARD, amount=800,
+                    pin="123456", key="before-the-replacement")
+    clerk = login_as(runtime, "clerk1")
+    new = models.Card.select().where(models.Card.status == "blank").order_by(
+        models.Card.number).first().number
+    issuing.record_written(clerk, new)
+    card_care.replace_card(clerk, card_care.Replacement(SV_CARD, new, "damaged", 0),
+                           key="replaced")
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await refund_first_row(pilot)
+        assert (f"Credited to card {mask_card_number(new)}, which replaced card "
+                f"{mask_card_number(SV_CARD)}") in screen_statics(app)
+
+
+async def test_a_refund_shows_the_points_it_took_back_from_the_membership_card(runtime):
+    from kiosk.services import charge as charging, demo
+    from kiosk.services.operations import mask_card_number
+    from tests.conftest import login_as
+    member = demo.card_number("888800000000003")
+    charging.charge(login_as(runtime, "cashier1"), card_number=SV_CARD, amount=5000,
+                    pin="123456", key="with-the-member", member_card_number=member)
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await refund_first_row(pilot)
+        assert (f"Points taken back 100 from the membership card "
+                f"{mask_card_number(member)}") in screen_statics(app)

@@ -103,6 +103,7 @@ class RefundResult(OperationResult):
     points: int
     refunded_total: int  # of the sale, both tenders of a split payment together
     card_number: str = ""  # the card credited (the replacement, if the card was replaced)
+    points_card_number: str = ""  # the membership card the points came back from
     other_tender: str = ""  # a split payment's other tender, and its part of the amount
     other_amount: int = 0
     other_tender_name: str = ""
@@ -368,6 +369,7 @@ class RefundParts:
     other: int
     total_after: int  # of the sale, refunded so far with this one
     on_card_after: int  # of the card's part, refunded so far with this one
+    other_tender_name: str = ""  # the tender the other part goes back by
 
 
 def refund_parts(original: models.Operation, charged: dict, done: dict,
@@ -434,7 +436,8 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
             posting.move(points_account, pool, points)
         data = {"original_operation_id": original.id, "amount": amount, "principal": principal,
                 "bonus": bonus, "points": points, "refunded_total": parts.total_after,
-                "card_number": card.number}
+                "card_number": card.number,
+                "points_card_number": charged.get("points_card_number", "")}
         if parts.other:
             data.update(other_tender=charged["other_tender"], other_amount=parts.other,
                         other_tender_name=charged.get("other_tender_name", ""))
@@ -469,14 +472,19 @@ def _points_account_to_refund(accounts: dict, charged: dict) -> models.Account |
     return card_accounts(earner, lock=True)["points"]
 
 
-def check_refund(session: Session, original_operation_id: int, amount: int) -> None:
-    """Whether this refund could be made (a hint before the supervisor signs; the refund
-    itself decides again on the locked original)."""
+def check_refund(session: Session, original_operation_id: int, amount: int) -> RefundParts:
+    """Whether this refund could be made, and how it would split between the card and a
+    split payment's other tender (a hint before the supervisor signs; the refund itself
+    decides again on the locked original)."""
     permissions.require(session, permissions.CHARGE)
     _check_amount(amount)
     original = operation_store.by_id(original_operation_id)
     done = refunded_so_far(original) if original is not None else {}
     _check_refundable(session, original, amount, done)
+    charged = _load(original)
+    return replace(refund_parts(original, charged, done, amount),
+                   other_tender_name=charged.get("other_tender_name", "")
+                   or charged.get("other_tender", ""))
 
 
 def refundable(original: models.Operation, done: dict) -> int:
