@@ -5,6 +5,7 @@ screen's key guard) by the caller: tests give it clocks they move themselves."""
 
 from __future__ import annotations
 
+import logging
 import time
 import unicodedata
 from collections.abc import Callable
@@ -16,13 +17,14 @@ from textual.app import App
 from textual.binding import Binding
 from textual.keys import KEY_NAME_REPLACEMENTS
 
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, N_
 from kiosk.hw.devices import Devices, build_devices
 from kiosk.hw.sms import SimCodeSender
 from kiosk.hw.swipe import SwipeDetector, Verdict
-from kiosk.hw.tracks import swipe_text
+from kiosk.hw.tracks import SwipeError, luhn_ok, parse_swipe, swipe_text
 from kiosk.i18n import translator
 from kiosk.identity import mask_phone
+from kiosk.logs import report_unexpected
 from kiosk.text import half_width
 from kiosk.messages import (CardInserted, CardSwiped, DeviceProblem, ReceiptsPrinted,
                             SwipeBroken)
@@ -32,17 +34,31 @@ from kiosk.screens.lock import LockScreen
 from kiosk.screens.pos_sale import PosScreen
 from kiosk.screens.start import StartScreen
 from kiosk.screens.supervisor import SupervisorScreen
-from kiosk.services import directory, receipts, setup
+from kiosk.services import card_numbers, directory, receipts, setup
 from kiosk.services.bootstrap import terminal_actor
 from kiosk.services.operators import LoginResult
 from kiosk.services.session import Runtime, Session
 
 THEMES = Path(__file__).resolve().parent.parent / "themes"
+log = logging.getLogger("kiosk.app")
 SWIPE_POLL_SECONDS = 0.03
 # Keys a terminal would otherwise use to quit, suspend or interrupt: in kiosk mode they
 # ask for a supervisor instead.
 ESCAPE_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+d")
 SUPERVISOR_KEY = "ctrl+o"  # the supervisor's panel, from any screen of a logged-in terminal
+
+
+UNEXPECTED = N_("Unexpected error (reference {reference}): the kiosk stopped. The details "
+                "are in {log}; give the reference to support, then start the kiosk again.")
+
+
+class UnexpectedFailure(Exception):
+    """An exception no handler caught, reported to kiosk.log: what the terminal shows
+    when the app exits (Textual prints a __rich__ exception as it renders, not as a
+    traceback)."""
+
+    def __rich__(self) -> str:
+        return str(self)
 
 
 def _key_name(character: str) -> str:
@@ -91,6 +107,35 @@ class KioskApp(App):
         self.pos_endpoint = None  # the store POS's endpoint (kiosk/pos_api.py), if served
         self.last_input = monotonic()
         self.idle_wiped = False
+
+    # -- failures nobody caught -------------------------------------------------------
+    def error_context(self) -> dict:
+        """Who was working where, for kiosk.log (ids only: never what was typed)."""
+        actor = self.session.actor if self.session is not None else None
+        focused = self.focused if self.is_running else None
+        return {"screen": type(self.screen).__name__ if self.is_running else None,
+                "focused": focused.id if focused is not None else None,
+                "operator": actor.operator_id if actor else None,
+                "terminal": actor.terminal_id if actor else None,
+                "outlet": actor.outlet_id if actor else None}
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's hook for an exception that no handler caught, after which the app
+        exits. kiosk.log gets it with its traceback and context under a reference; the
+        terminal gets the reference instead of Textual's traceback, which shows the
+        handler's local variables (a PIN being typed) to whoever stands there."""
+        if isinstance(error, UnexpectedFailure):  # reported already
+            super()._handle_exception(error)
+            return
+        try:
+            context = self.error_context()
+        except Exception:  # the app is in no state to say: the traceback still goes
+            context = {}
+        reference = report_unexpected(log, "the counter application", error, context)
+        failure = UnexpectedFailure(self.tr(UNEXPECTED).format(
+            reference=reference, log=self.settings.log_path))
+        failure.__cause__ = error
+        super()._handle_exception(failure)
 
     # -- who is working ---------------------------------------------------------------
     @property
@@ -150,7 +195,7 @@ class KioskApp(App):
             from kiosk.hw.serial_reader import SerialSwipeReader
             self.device_threads.append(SerialSwipeReader(
                 swipe.options["device"], int(swipe.options.get("baud", 9600)),
-                lambda text: self.call_from_thread(self._to_screen, CardSwiped(text)),
+                lambda text: self.call_from_thread(self._swiped, text),
                 lambda error: self.call_from_thread(self._to_screen, DeviceProblem(error)),
             ).start())
         from kiosk.hw.pcsc import CardWatcher, PcscCardReader
@@ -219,6 +264,28 @@ class KioskApp(App):
 
     def _to_screen(self, message) -> None:
         self.screen.post_message(message)
+
+    def _swiped(self, text: str) -> None:
+        """A swipe, to the screen. A number that fails the Luhn check digit is a misread
+        unless its card's product carries none: the store is asked in a thread first,
+        and the screen gets the swipe with the check waived, or as it came (and says the
+        check digit fails)."""
+        try:
+            number = parse_swipe(text, require_luhn=False).pan
+        except SwipeError:
+            number = None  # the screen says what is wrong with it
+        if number is None or luhn_ok(number) or self.terminal_session is None:
+            self._to_screen(CardSwiped(text))
+        else:
+            self._ask_check_digit(text, number)
+
+    @work(thread=True, group="swipe-check-digit", exit_on_error=False)
+    def _ask_check_digit(self, text: str, number: str) -> None:
+        try:
+            waived = card_numbers.carries_no_check_digit(self.session, number)
+        except KioskError:
+            waived = False  # the store cannot answer now: refused as a misread
+        self.call_from_thread(self._to_screen, CardSwiped(text, check_digit_waived=waived))
 
     def _reader_event(self, event) -> None:
         if event.kind == "inserted" and event.identity is not None:
@@ -299,7 +366,7 @@ class KioskApp(App):
 
     def _deliver_swipe(self, decision) -> None:
         if decision.verdict is Verdict.SWIPE:
-            self.screen.post_message(CardSwiped(decision.text))
+            self._swiped(decision.text)
         elif decision.verdict is Verdict.BROKEN:
             self.screen.post_message(SwipeBroken())
 

@@ -606,6 +606,9 @@ def _fen(text: str | None) -> int | None:
               help="The PIN a card starts with: typed by the customer at issue, or the last "
                    "six of the holder's ID number (X as 0: what an insurer's file needs).")
 @click.option("--active/--inactive", default=None)
+@click.option("--check-digit/--no-check-digit", "uses_luhn", default=None,
+              help="Whether the product's card numbers end in a Luhn check digit (the "
+                   "default): without one, a misread swipe cannot be told from a card.")
 @click.option("--prepaid/--not-prepaid", default=None,
               help="A single-purpose prepaid card the chain sells (单用途商业预付卡): the "
                    "commerce ministry's rules apply. Every kind but insurance by default.")
@@ -783,6 +786,8 @@ def run(ctx: click.Context, sim: bool, lang: str | None, no_kiosk_mode: bool,
     app = build_app(replace(runtime, settings=settings), demo=sim)
     drop_keys_typed_ahead(sys.stdin)
     app.run()
+    if app.return_code:  # it stopped on a failure (kiosk.log has it): a supervisor restarts it
+        sys.exit(app.return_code)
 
 
 def drop_keys_typed_ahead(stream) -> None:

@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import sys
-import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
@@ -20,8 +19,9 @@ from typing import NoReturn
 import click
 
 from kiosk.config import Settings, default_home, load_settings
-from kiosk.errors import InvalidInput, KioskError, N_, from_os_error
+from kiosk.errors import InvalidInput, KioskError, N_, Referenced, from_os_error
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translate, translator
+from kiosk.logs import FILE_ONLY, report_unexpected, setup_logging
 
 log = logging.getLogger("kiosk.cli")
 
@@ -61,6 +61,8 @@ class KioskCommand(click.Command):
         from kiosk.store.db import check_url
         from kiosk.text import plain_text
         ctx.meta["kiosk.command"] = ctx.command_path  # for the log, if it fails
+        ctx.meta["kiosk.options"] = sorted(name for name, value in ctx.params.items()
+                                           if value not in (None, False, ()))
         options = given_options(ctx)
         plain_text(*_texts(ctx.params.values()), *options.values())
         for name in ("db_url", "read_db_url"):
@@ -170,9 +172,13 @@ def _fail(ctx: click.Context, error: Exception) -> NoReturn:
     except Exception:  # the settings themselves may be what failed
         settings = None
     message, foreseen = _message(error, settings)
-    reference = None if foreseen else uuid.uuid4().hex[:8].upper()
-    logged = _log_failure(ctx, settings, error, message, reference)
-    if reference is not None:
+    logged = settings is not None and setup_logging(settings.log_path, warn=False)
+    command = ctx.meta.get("kiosk.command", "kiosk")
+    if foreseen:  # a line in kiosk.log only: the terminal has the message
+        log.warning("%s failed: %s", command, message.render(), extra=FILE_ONLY)
+    else:
+        reference = report_unexpected(log, command, error, _context(ctx, settings, message),
+                                      file_only=True)
         message = _unexpected(error, message, reference, settings if logged else None)
     translate = _translator(settings)
     for problem in getattr(error, "problems", ()):  # a file's bad rows, each by its line
@@ -209,26 +215,23 @@ def _message(error: Exception, settings: Settings | None) -> tuple[KioskError | 
     return None, False
 
 
-def _log_failure(ctx, settings, error, message, reference) -> bool:
-    """Into kiosk.log only (the terminal has the message): a line for a foreseen error,
-    the traceback under its reference otherwise. False if the log cannot be written."""
-    from kiosk.logs import FILE_ONLY, setup_logging
-    if settings is None or not setup_logging(settings.log_path, warn=False):
-        return False
-    command = ctx.meta.get("kiosk.command", "kiosk")
-    what = message.render() if message else type(error).__name__
-    if reference is None:
-        log.warning("%s failed: %s", command, what, extra=FILE_ONLY)
-    else:
-        log.error("%s failed (reference %s): %s", command, reference, what, exc_info=error,
-                  extra=FILE_ONLY)
-    return True
+def _context(ctx: click.Context, settings: Settings | None, message) -> dict:
+    """What a support person needs beside the traceback: the command and the options
+    given (their names: values may be card numbers), where it ran, as whom; never a
+    password (it is never an argument) nor a database password (safe_url)."""
+    from kiosk.store.db import safe_url
+    return {"command": ctx.meta.get("kiosk.command", "kiosk"),
+            "options": ctx.meta.get("kiosk.options", []),
+            "meaning": message.render() if message is not None else None,
+            "store": safe_url(settings.db_url) if settings else None,
+            "outlet": settings.outlet_code if settings else None,
+            "terminal": settings.terminal_code if settings else None,
+            "operator": os.environ.get("KIOSK_OPERATOR")}
 
 
 def _unexpected(error, message, reference, settings) -> KioskError:
     if message is not None:  # a file or database failure: the message, and the reference
-        return KioskError(N_("{what} (reference {reference})"), what=message.render(),
-                          reference=reference)
+        return Referenced(message, reference)
     if settings is not None:
         return KioskError(N_("Unexpected error (reference {reference}): the command stopped. "
                              "The details are in {log}; give the reference to support."),

@@ -92,6 +92,21 @@ class DeviceError(KioskError):
     default_message = N_("The device does not answer.")
 
 
+class Referenced(KioskError):
+    """What a failure means to the person (the store is unreachable, a file cannot be
+    written), with the reference under which kiosk.log holds its traceback."""
+
+    default_message = N_("{what} (reference {reference})")
+
+    def __init__(self, meaning: KioskError, reference: str) -> None:
+        self.meaning = meaning
+        super().__init__(reference=reference)
+
+    def render(self, translate=lambda text: text) -> str:
+        return translate(self.message_id).format(what=self.meaning.render(translate),
+                                                 reference=self.params["reference"])
+
+
 
 _PERMISSION_DENIED = N_("Cannot use {path}: permission denied. Check its owner and permissions.")
 _OS_MESSAGES = {

@@ -13,6 +13,7 @@ import logging
 import logging.handlers
 import os
 import sys
+import uuid
 from pathlib import Path
 
 # extra= for a record meant for kiosk.log only (a traceback, a reference number): the
@@ -69,6 +70,18 @@ class _Terminal(logging.StreamHandler):
 
     def format(self, record: logging.LogRecord) -> str:
         return f"{record.levelname} {record.getMessage()}"
+
+
+def report_unexpected(logger: logging.Logger, what: str, error: BaseException, context: dict,
+                      *, file_only: bool = False) -> str:
+    """An unexpected failure into kiosk.log: one JSON line with a new reference number,
+    `context` (what was being done, by whom, where: never a secret or a typed value) and
+    the traceback. Returns the reference, for the person to give support."""
+    reference = uuid.uuid4().hex[:8].upper()
+    logger.error("%s failed (reference %s)", what, reference, exc_info=error,
+                 extra={"reference": reference, "context": context,
+                        **(FILE_ONLY if file_only else {})})
+    return reference
 
 
 def setup_logging(path: Path, *, to_stderr: bool = False, level: int = logging.INFO,

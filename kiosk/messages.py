@@ -6,11 +6,14 @@ from textual.message import Message
 
 
 class CardSwiped(Message):
-    """A complete swipe burst, raw text; the screen decides what it means."""
+    """A complete swipe burst, raw text; the screen decides what it means.
+    `check_digit_waived`: its number fails the Luhn check digit, but is a card of a
+    product that carries none (the app asked the store before passing it on)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, check_digit_waived: bool = False) -> None:
         super().__init__()
         self.text = text
+        self.check_digit_waived = check_digit_waived
 
 
 class SwipeBroken(Message):

@@ -20,13 +20,13 @@ import asyncio
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable
 
 from aiohttp import web
 
 from kiosk.errors import InvalidInput, KioskError, N_, StoreUnavailable
 from kiosk.i18n import translator
+from kiosk.logs import report_unexpected
 from kiosk.money import format_yuan
 from kiosk.services import pos_sales
 from kiosk.services.pos_sales import (PosApiError, PosIdentity, PosLine, PosState, RefundLine,
@@ -136,10 +136,8 @@ class PosEndpoint:
         except web.HTTPException:
             raise
         except Exception as error:  # never a traceback to the POS; kiosk.log has it
-            reference = uuid.uuid4().hex[:8].upper()
-            log.error("POS request %s %s failed (reference %s)", request.method,
-                      request.path, reference, exc_info=error,
-                      extra={"reference": reference, "context": {"path": request.path}})
+            reference = report_unexpected(log, f"POS request {request.method} {request.path}",
+                                          error, {"path": request.path})
             return self._error(500, "internal_error",
                                f"收银机内部错误（编号 {reference}），未记账；请联系技术支持。")
 

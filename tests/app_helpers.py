@@ -18,10 +18,9 @@ from kiosk.hw.printer import SimPrinter
 from kiosk.hw.sms import SimCodeSender
 from kiosk.hw.tracks import swipe_text
 from kiosk.screens.result import IGNORE_KEYS_SECONDS
-from kiosk.services import demo
 from kiosk.services.bootstrap import open_runtime
-from kiosk.services.session import Runtime, Session
-from tests.conftest import make_settings
+from kiosk.services.session import Runtime
+from tests.conftest import copy_demo_store, make_settings
 
 FIXED_NOW = dt.datetime(2026, 11, 22, 2, 30)  # 10:30 in Shanghai
 
@@ -33,21 +32,26 @@ def empty_runtime(tmp_path, **overrides) -> Runtime:
 
 
 def seeded_runtime(tmp_path, **overrides) -> Runtime:
-    runtime = empty_runtime(tmp_path, **overrides)
-    demo.seed(lambda actor: Session(runtime, actor))
-    return runtime
+    """The demo's store at FIXED_NOW (a copy: see conftest.copy_demo_store)."""
+    settings = replace(make_settings(tmp_path / "home"), swipe_key_gap_ms=300, **overrides)
+    copy_demo_store(settings, lambda: FIXED_NOW, "fixed")
+    return replace(open_runtime(settings, initialise=True), clock=lambda: FIXED_NOW)
 
 
 class FakeClock:
     """The app's monotonic clock in tests: real time, plus however far the test has
     moved it on. Idle timeouts, the result screen's key guard and the pause that ends a
-    burst of keys pass at once (advance), with no real waiting."""
+    burst of keys pass at once (advance), with no real waiting. A `stopped` clock moves
+    only when the test advances it (a test that must not depend on how fast the machine
+    runs it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, stopped: bool = False) -> None:
         self.skipped = 0.0
+        self.started = time.monotonic()
+        self.stopped = stopped
 
     def __call__(self) -> float:
-        return time.monotonic() + self.skipped
+        return (self.started if self.stopped else time.monotonic()) + self.skipped
 
     def advance(self, seconds: float) -> None:
         self.skipped += seconds

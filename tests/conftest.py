@@ -3,9 +3,13 @@ PostgreSQL URL is given, the same tests on PostgreSQL in a schema of their own."
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import threading
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +17,7 @@ import pytest
 from kiosk.config import Settings, with_simulated_devices
 from kiosk.services import demo
 from kiosk.services.bootstrap import open_runtime, terminal_actor
-from kiosk.services.session import Session
+from kiosk.services.session import Session, utc_now
 from kiosk.store import db
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -98,16 +102,48 @@ def store_url(backend, tmp_path):
     drop_pg_schema(schema)
 
 
+_demo_stores: dict[str, Path] = {}
+
+
+def copy_demo_store(settings: Settings, clock, name: str) -> None:
+    """The demo's data into settings' data directory and SQLite file, as `demo.seed`
+    puts it there with `clock` (`name` tells the clocks apart): it is seeded once per
+    test process and copied, where seeding afresh took half of a short test's time."""
+    template = _demo_stores.get(name)
+    if template is None:
+        template = Path(tempfile.mkdtemp(prefix="kiosk-demo-store-"))
+        atexit.register(shutil.rmtree, template, True)
+        made = replace(open_runtime(make_settings(template / "home"), initialise=True),
+                       clock=clock)
+        demo.seed(lambda actor: Session(made, actor))
+        db.close()
+        _demo_stores[name] = template
+    database_file = Path(settings.db_url.removeprefix("sqlite:///"))
+    database_file.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal"):  # with its write-ahead log, if one was left
+        if (template / "home" / f"kiosk.db{suffix}").exists():
+            shutil.copy2(template / "home" / f"kiosk.db{suffix}",
+                         database_file.with_name(database_file.name + suffix))
+    shutil.copytree(template / "home", settings.home, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("kiosk.db*", "*.log*"))
+
+
 @pytest.fixture
-def runtime(tmp_path, store_url):
-    runtime = open_runtime(make_settings(tmp_path / "home", store_url), initialise=True)
+def runtime(request, tmp_path, store_url):
+    settings = make_settings(tmp_path / "home", store_url)
+    if "seeded" in request.fixturenames and store_url.startswith("sqlite:"):
+        # dated by the hour it was seeded in, as a store seeded by the test would be
+        copy_demo_store(settings, utc_now, f"now-{utc_now():%Y%m%d%H}")
+    runtime = open_runtime(settings, initialise=True)
     yield runtime
     db.close()
 
 
 @pytest.fixture
-def seeded(runtime):
-    demo.seed(lambda actor: Session(runtime, actor))
+def seeded(runtime, backend):
+    """The demo's data (a copy of it on SQLite: see copy_demo_store)."""
+    if backend != "sqlite":
+        demo.seed(lambda actor: Session(runtime, actor))
     return runtime
 
 

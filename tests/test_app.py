@@ -115,7 +115,8 @@ async def test_wrong_pin_three_times_locks_the_card(runtime):
 
 
 async def test_double_enter_charges_once(runtime):
-    app = make_app(runtime)
+    # however long the charge takes, the third Enter comes within the result's key guard
+    app = make_app(runtime, clock=FakeClock(stopped=True))
     async with app.run_test(size=(80, 24)) as pilot:
         await swipe_card(pilot, SV_CARD)
         await pilot.press(*"10", "enter", *"123456", "enter", "enter")
@@ -545,26 +546,6 @@ async def test_a_card_that_would_be_refused_says_why_the_moment_it_is_read(runti
         await pilot.press(*INS_CARD, "enter")
         await wait_for_screen(pilot, "CardScreen")
         assert "Not for: 保健品" in " ".join(str(s.render()) for s in app.screen.query("Static"))
-
-
-async def test_an_unexpected_failure_shows_a_reference_and_logs_its_traceback(runtime,
-                                                                               monkeypatch):
-    import json
-    from kiosk.services import charge as charging
-
-    def broken(*args, **kwargs):
-        raise ZeroDivisionError("a bug")
-    monkeypatch.setattr(charging, "for_sale", broken)
-    app = make_app(runtime)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await log_in(pilot)
-        await pilot.press(*SV_CARD, "enter")
-        await wait_for_message(pilot, "Unexpected error (reference ")
-        reference = message_text(app).split("(reference ")[1][:8]
-    lines = [json.loads(line) for line in runtime.settings.log_path.read_text().splitlines()]
-    [failure] = [line for line in lines if line.get("reference") == reference]
-    assert "ZeroDivisionError: a bug" in failure["traceback"]
-    assert failure["context"]["screen"] == "StartScreen" and failure["context"]["operator"]
 
 
 def key_bar_text(app) -> str:

@@ -13,6 +13,9 @@ import pytest
 from benchmarks import GOALS, TINY, run, summary
 from tests.conftest import PG_URL, need, pg_reachable
 
+# One worker runs the tiny bench once for the tests that read its figures.
+pytestmark = pytest.mark.xdist_group("bench")
+
 # What a figure's name says it is -> the range its value must lie in (inclusive). A
 # figure no pattern knows fails the test: give it a range here when you add it.
 SANE = [

@@ -133,6 +133,8 @@ def home(template, tmp_path):
 def no_screen(monkeypatch):
     """`kiosk run` on a store that opens would start the full-screen app."""
     class App:
+        return_code = 0
+
         def run(self):
             click.echo("app started")
     monkeypatch.setattr("kiosk.app.build_app", lambda *args, **kwargs: App())

@@ -18,7 +18,8 @@ SCREENS_DIR = Path(kiosk.__file__).parent / "screens"
 OPENERS = sorted(set(SCREENS_DIR.glob("*.py")) - {SCREENS_DIR / "registry.py"}) + [
     Path(kiosk.__file__).parent / "app.py"]
 # Shared bases, never opened themselves.
-BASES = {"KioskScreen", "KioskModal", "FormScreen", "CardActionScreen", "PosScreen"}
+BASES = {"KioskScreen", "KioskModal", "FormScreen", "CardActionScreen", "PosScreen",
+         "CustomerPinScreen"}
 
 
 def factories() -> dict[str, type]:

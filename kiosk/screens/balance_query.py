@@ -11,19 +11,17 @@ from textual.widgets import DataTable, Input, Label, Static
 from kiosk.errors import N_
 from kiosk.messages import CardSwiped
 from kiosk.money import format_yuan
-from kiosk.screens.base import KioskScreen, key_hint
-from kiosk.screens.card import card_summary
+from kiosk.screens.base import key_hint
+from kiosk.screens.card import CustomerPinScreen, card_summary
 from kiosk.services import journal, kinds
-from kiosk.services.cards import PinLocked, WrongPin
 
 
-class BalanceQueryScreen(KioskScreen):
+class BalanceQueryScreen(CustomerPinScreen):
     BINDINGS = [key_hint("enter", N_("Show history")), Binding("escape", "cancel", N_("Back"))]
 
     def __init__(self, card) -> None:
         super().__init__()
         self.card = card
-        self.busy = False
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -55,16 +53,5 @@ class BalanceQueryScreen(KioskScreen):
             table.add_row(row.time, self.tr(kinds.label(row.kind)), format_yuan(row.amount))
         self.say(self.tr("{count} recent transactions.").format(count=len(rows)))
 
-    def failed(self, error) -> None:
-        self.busy = False
-        self.query_one("#pin", Input).value = ""
-        self.say_error(error)
-        if isinstance(error, (WrongPin, PinLocked)):
-            self.query_one("#pin").focus()
-
     def on_card_swiped(self, message: CardSwiped) -> None:
         self.say(self.tr("Finish or cancel (Esc) this card first."), error=True)
-
-    def action_cancel(self) -> None:
-        if not self.busy:
-            self.app.pop_screen()

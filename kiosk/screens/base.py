@@ -4,7 +4,6 @@ running a service call in a thread worker with its result coming back as a messa
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from functools import partial
 
@@ -16,8 +15,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
-from kiosk.errors import KioskError, N_
+from kiosk.errors import KioskError, N_, Referenced
 from kiosk.hw.tracks import SwipeError, parse_swipe
+from kiosk.logs import report_unexpected
 from kiosk.messages import CardSwiped, ReceiptsPrinted, ServiceDone, SwipeBroken
 
 log = logging.getLogger("kiosk.screens")
@@ -162,17 +162,12 @@ class ServiceCalls:
         """The one boundary of the app's service calls: a store that failed says what
         it means; anything else is logged to kiosk.log with its traceback and context
         under a reference number, which the screen shows for support."""
-        from kiosk.store.failures import DATABASE_ERRORS, unavailable
-        reference = uuid.uuid4().hex[:8].upper()
-        actor = self.app.session.actor
-        log.error("%s failed (reference %s)", task, reference, exc_info=error, extra={
-            "reference": reference, "context": {
-                "screen": type(self).__name__, "task": task,
-                "call": f"{fn.__module__}.{getattr(fn, '__qualname__', fn)}",
-                "operator": actor.operator_id, "terminal": actor.terminal_id,
-                "outlet": actor.outlet_id}})
-        if isinstance(error, DATABASE_ERRORS):
-            return unavailable(error)
+        from kiosk.store.failures import STORE_ERRORS, unavailable
+        reference = report_unexpected(log, task, error, {
+            **self.app.error_context(), "screen": type(self).__name__, "task": task,
+            "call": f"{fn.__module__}.{getattr(fn, '__qualname__', fn)}"})
+        if isinstance(error, STORE_ERRORS):  # what the store's failure means, and the reference
+            return Referenced(unavailable(error), reference)
         return KioskError(N_("Unexpected error (reference {reference}): nothing was changed "
                              "unless the screen says so. Give support the reference."),
                           reference=reference)
@@ -240,7 +235,7 @@ class KioskScreen(ServiceCalls, Screen):
     def swiped_number(self, message: CardSwiped) -> str | None:
         """The card number of a swipe, or None after saying what was wrong with it."""
         try:
-            return parse_swipe(message.text).pan
+            return parse_swipe(message.text, require_luhn=not message.check_digit_waived).pan
         except SwipeError as error:
             self.say_error(error)
             return None

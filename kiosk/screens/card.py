@@ -59,7 +59,26 @@ def refused(card) -> bool:
     return getattr(card, "refusal", None) is not None
 
 
-class CardScreen(KioskScreen):
+class CustomerPinScreen(KioskScreen):
+    """What the screens of a swiped card share, where the customer types the PIN: after
+    a refusal the PIN is wiped (and has the focus again if it was wrong); Esc goes back
+    unless a call is on its way."""
+
+    busy = False
+
+    def failed(self, error) -> None:
+        self.busy = False
+        self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
+        self.say_error(error)
+        if isinstance(error, (WrongPin, PinLocked)):
+            self.query_one("#pin").focus()
+
+    def action_cancel(self) -> None:
+        if not self.busy:
+            self.app.pop_screen()
+
+
+class CardScreen(CustomerPinScreen):
     BINDINGS = [key_hint("enter", N_("Confirm")), ("enter", "tender_chosen", ""),
                 Binding("f5", "add_line", N_("Add item line")),
                 Binding("f6", "order", N_("Channel order")),
@@ -345,16 +364,8 @@ class CardScreen(KioskScreen):
         self.app.switch_screen(registry.result("charge", result, self.card))
         self.app.print_queued()
 
-    def failed(self, error) -> None:
-        self.busy = False
-        self.query_one("#pin", Input).value = ""  # a PIN never stays on screen
-        self.say_error(error)
-        if isinstance(error, (WrongPin, PinLocked)):
-            self.query_one("#pin").focus()
-
     def on_card_swiped(self, message: CardSwiped) -> None:
+        if refused(self.card):  # its refusal stays: Esc, then the next card
+            self.say(self.describe(self.card.refusal), error=True)
+            return
         self.say(self.tr("Finish or cancel (Esc) this card first."), error=True)
-
-    def action_cancel(self) -> None:
-        if not self.busy:
-            self.app.pop_screen()

@@ -21,19 +21,18 @@ from kiosk.errors import N_
 from kiosk.messages import CardSwiped
 from kiosk.money import MoneyError, format_yuan, parse_yuan
 from kiosk.screens import registry
-from kiosk.screens.base import KioskScreen, key_hint
-from kiosk.screens.card import card_summary, refused
+from kiosk.screens.base import key_hint
+from kiosk.screens.card import CustomerPinScreen, card_summary, refused
 from kiosk.screens.form import MONEY, Choice
 from kiosk.services import charge as charging
 from kiosk.services import points, tenders
-from kiosk.services.cards import PinLocked, WrongPin
 
 
 SALE_ENTER, REDEEM_ENTER = N_("Record sale"), N_("Next / redeem")
 REDEEM_FIELDS = ("points", "memo", "pin")
 
 
-class MemberScreen(KioskScreen):
+class MemberScreen(CustomerPinScreen):
     # Enter records the sale, or (F7, in the points fields) goes on to redeem them.
     BINDINGS = [key_hint("enter", SALE_ENTER), key_hint("enter", REDEEM_ENTER),
                 Binding("f7", "redeem", N_("Redeem points")),
@@ -163,6 +162,9 @@ class MemberScreen(KioskScreen):
 
     # -- another card pays -----------------------------------------------------------------
     def on_card_swiped(self, message: CardSwiped) -> None:
+        if refused(self.card):  # no sale for this member: its refusal stays, Esc
+            self.say(self.describe(self.card.refusal), error=True)
+            return
         if self.busy:
             return
         number = self.swiped_number(message)
@@ -203,14 +205,3 @@ class MemberScreen(KioskScreen):
         self.busy = False
         self.app.switch_screen(registry.result(kind, result, self.card))
         self.app.print_queued()
-
-    def failed(self, error) -> None:
-        self.busy = False
-        self.query_one("#pin", Input).value = ""
-        self.say_error(error)
-        if isinstance(error, (WrongPin, PinLocked)):
-            self.query_one("#pin").focus()
-
-    def action_cancel(self) -> None:
-        if not self.busy:
-            self.app.pop_screen()

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, fields
 
 from kiosk.errors import InvalidInput, N_, NotFound
-from kiosk.services import audit, operators, permissions
+from kiosk.services import audit, directory, operators, permissions
 from kiosk.services.session import Session
 from kiosk.store import catalog, failures, models, outlets
 from kiosk.store import settings as settings_store
@@ -72,6 +72,8 @@ def save_outlet(session: Session, details: OutletDetails) -> None:
             outlets.change(existing.id, **values)
         audit.append(session, "outlet.save", subject=f"outlet:{details.code}",
                      details={"new": existing is None})
+    if existing is not None:
+        directory.outlet_changed(existing.id)
 
 
 def checked_outlet(details: OutletDetails) -> dict:
@@ -221,6 +223,7 @@ def change_login_id(session: Session, outlet_code: str, old: str, new: str) -> N
                                            session.actor.operator_id)
         audit.append(session, "operator.login_id", subject=f"operator:{new}",
                      details={"old": old})
+    directory.operator_changed(operator.id)
 
 
 # -- roles --------------------------------------------------------------------------------
@@ -237,6 +240,7 @@ def grant(session: Session, role: str, permission: str, granted: bool = True) ->
             operator_store.revoke(row.id, permission)
         audit.append(session, "role.grant" if granted else "role.revoke",
                      subject=f"role:{role}", details={"permission": permission})
+    permissions.forget()  # every operator of the role
 
 
 # -- products and promotions --------------------------------------------------------------
@@ -245,7 +249,7 @@ PRODUCT_FIELDS = {"name": str, "kind": str, "issuer": str, "spend_order": str,
                   "deposit": int, "sub_card_limit": int, "points_per_yuan": int,
                   "tier_thresholds": str, "validity_months": int,
                   "signature_required": bool, "active": bool, "initial_pin": str,
-                  "prepaid": bool}
+                  "prepaid": bool, "uses_luhn": bool}
 INITIAL_PINS = ("typed", "id_last6")
 
 

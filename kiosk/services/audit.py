@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kiosk.errors import KioskError, N_
-from kiosk.services import directory
+from kiosk.services import caches, directory
 from kiosk.services.business_date import business_date, current_business_date
 from kiosk.services.secrets import Sealer
 from kiosk.services.session import Session
@@ -67,13 +67,11 @@ def hashed_fields(event: models.AuditEvent, chain: str) -> dict:
         business_date=event.business_date.isoformat() if event.business_date else None)
 
 
-# Chain ids never change once made; one made inside a transaction that rolls back
-# would be remembered wrongly, so operations call forget_chains() when one fails.
-_chain_ids: dict[tuple[str, str], int] = {}
-
-
+# Chain ids never change once made (caches.StoreCaches.audit_chains); one made inside a
+# transaction that rolls back would be remembered wrongly, so operations call
+# forget_chains() when one fails.
 def forget_chains() -> None:
-    _chain_ids.clear()
+    caches.of_open_store().audit_chains.forget()
 
 
 def chain_name(session: Session) -> str:
@@ -83,13 +81,9 @@ def chain_name(session: Session) -> str:
 
 
 def _chain_id(session: Session, name: str) -> int:
-    key = (store_key(), name)
-    chain = _chain_ids.get(key)
-    if chain is None:
-        chain = _chain_ids[key] = audit_store.chain_id(
-            name, session.actor.outlet_id, GENESIS_HASH,
-            head_seal(session.runtime.sealer, name, 0, GENESIS_HASH))
-    return chain
+    return caches.of_open_store().audit_chains.get(name, lambda: audit_store.chain_id(
+        name, session.actor.outlet_id, GENESIS_HASH,
+        head_seal(session.runtime.sealer, name, 0, GENESIS_HASH)))
 
 
 def append(session: Session, action: str, *, subject: str = "",

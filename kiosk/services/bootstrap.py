@@ -7,7 +7,7 @@ from pathlib import Path
 from kiosk.config import Settings
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound
 from kiosk.logs import setup_logging
-from kiosk.services import audit, permissions
+from kiosk.services import audit, caches, permissions
 from kiosk.services.secrets import Hasher, Sealer, bind_pepper
 from kiosk.services.session import Actor, Runtime, Session
 from kiosk.store import db, outlets, schema
@@ -45,7 +45,8 @@ def open_runtime(settings: Settings, *, initialise: bool = False, log_to_stderr:
         raise SchemaOutdated(found=found, needed=schema.LATEST_VERSION)
     pepper = bind_pepper(settings.pepper_path, create=initialise)
     hasher = Hasher(pepper, time_cost=settings.hash_time_cost, memory_kib=settings.hash_memory_kib)
-    runtime = Runtime(settings=settings, hasher=hasher, sealer=Sealer(pepper))
+    runtime = Runtime(settings=settings, hasher=hasher, sealer=Sealer(pepper),
+                      caches=caches.of_open_store())
     if initialise:
         audit.adopt_unkeyed_events(runtime.sealer)
     return runtime

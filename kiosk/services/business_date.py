@@ -8,8 +8,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from kiosk.errors import InvalidInput, N_
-from kiosk.services import directory
-from kiosk.store import operations as operation_store
+from kiosk.store import outlets
 
 
 @lru_cache(maxsize=64)
@@ -52,26 +51,29 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
 
 def calendar_business_date(session) -> dt.date:
     """The outlet's business date by the clock alone: today, closed or not."""
-    info = directory.actor_info(session.actor)
-    return business_date(session.now(), info.time_zone, info.day_boundary)
+    return _by_the_clock(session, outlets.calendar(session.actor.outlet_id))
 
 
 def current_business_date(session) -> dt.date:
     """The outlet's business date now; after a daily or monthly close, the next open
     date (so nothing is ever posted into a closed day or month)."""
-    return open_business_date(session, *operation_store.last_closes(session.actor.outlet_id))
+    return open_business_date(session, outlets.calendar(session.actor.outlet_id))
 
 
-def open_business_date(session, last_closed: dt.date | None, closed_month: str | None
-                       ) -> dt.date:
-    """The business date now, given the outlet's last closed date and month (an
-    operation reads them with the rest of what it decides on)."""
-    day = calendar_business_date(session)
-    if last_closed is not None and day <= last_closed:
-        day = last_closed + dt.timedelta(days=1)
-    if closed_month is not None and day.strftime("%Y-%m") <= closed_month:
-        day = month_bounds(closed_month)[1]
+def open_business_date(session, calendar: outlets.Calendar) -> dt.date:
+    """The business date now by the outlet's calendar as read (an operation reads it
+    with the rest of what it decides on, in one round trip)."""
+    day = _by_the_clock(session, calendar)
+    if calendar.last_closed_day is not None and day <= calendar.last_closed_day:
+        day = calendar.last_closed_day + dt.timedelta(days=1)
+    if calendar.last_closed_month is not None and \
+            day.strftime("%Y-%m") <= calendar.last_closed_month:
+        day = month_bounds(calendar.last_closed_month)[1]
     return day
+
+
+def _by_the_clock(session, outlet: outlets.Calendar) -> dt.date:
+    return business_date(session.now(), outlet.time_zone, outlet.day_boundary)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

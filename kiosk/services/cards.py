@@ -42,7 +42,6 @@ class CardView:
     bonus: int
     points: int
     expires_on: dt.date | None
-    has_pin: bool
     signature_required: bool
     tier_offer: str = ""  # a higher tier the points reach: the member centre upgrades
     replaced_by: str = ""  # the number of the card that replaced this one
@@ -153,7 +152,7 @@ def view(card: models.Card, today: dt.date | None = None) -> CardView:
         product_name=card.product.name, product_kind=card.product.kind, status=status,
         holder=holder, tier=card.tier, principal=money.get("principal", 0),
         bonus=money.get("bonus", 0), points=money.get("points", 0), expires_on=card.expires_on,
-        has_pin=bool(card.pin_hash), signature_required=card.product.signature_required,
+        signature_required=card.product.signature_required,
         tier_offer=tier_offer(card, money.get("points", 0)) if card.status == "active" else "",
         replaced_by=card.replaced_by.number if card.replaced_by_id else "",
         pin_locked=card.pin_locked, forbidden_categories="、".join(dict.fromkeys(forbidden)),

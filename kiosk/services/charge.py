@@ -155,7 +155,7 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
     # A retry of a committed charge returns its result without asking for the PIN again.
     if not sale.key_used:  # checked before the customer types a PIN for nothing:
         check_sale(session, card, on_card, lines, opened=sale.opened,
-                   today=open_business_date(session, sale.last_closed, sale.closed_month))
+                   today=open_business_date(session, sale.calendar))
         cards.check_pin(session, card, pin)
 
     def run(posting: Posting) -> dict:

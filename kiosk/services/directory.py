@@ -1,13 +1,17 @@
 """Who and where an actor is (outlet, terminal, operator names and the outlet's clock),
-looked up once per process and database, not on every operation."""
+looked up once and remembered (caches.StoreCaches.directory), not read on every
+operation. Administration refreshes what it changes (an outlet's details, a login id)
+in the same call, so this process shows and audits the new values at once; another
+process reads an operator's entry again when they log in. The business date never
+comes from here (business_date.current_business_date reads the outlet's clock fresh)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk.services import caches
 from kiosk.services.session import Actor
 from kiosk.store import operators, outlets
-from kiosk.store.db import store_key
 
 
 @dataclass(frozen=True)
@@ -20,26 +24,35 @@ class ActorInfo:
     operator_login: str
 
 
-_cache: dict[tuple, ActorInfo] = {}
-
-
 def actor_info(actor: Actor) -> ActorInfo:
-    key = (store_key(), actor.outlet_id, actor.terminal_id, actor.operator_id)
-    info = _cache.get(key)
-    if info is None:
-        outlet = outlets.by_id(actor.outlet_id)
-        terminal = outlets.terminal_by_id(actor.terminal_id)
-        operator = operators.by_id_or_none(actor.operator_id)
-        info = _cache[key] = ActorInfo(
-            outlet_code=outlet.code, outlet_name=outlet.name, time_zone=outlet.time_zone,
-            day_boundary=outlet.day_boundary, terminal_code=terminal.code if terminal else "",
-            operator_login=operator.login_id if operator else "system")
-    return info
+    key = (actor.outlet_id, actor.terminal_id, actor.operator_id)
+    return caches.of_open_store().directory.get(key, lambda: _read(*key))
 
 
-def forget() -> None:
-    """An outlet, terminal or operator changed (a login id, a time zone): look again."""
-    _cache.clear()
+def _read(outlet_id: int, terminal_id: int | None, operator_id: int | None) -> ActorInfo:
+    outlet = outlets.by_id(outlet_id)
+    terminal = outlets.terminal_by_id(terminal_id)
+    operator = operators.by_id_or_none(operator_id)
+    return ActorInfo(
+        outlet_code=outlet.code, outlet_name=outlet.name, time_zone=outlet.time_zone,
+        day_boundary=outlet.day_boundary, terminal_code=terminal.code if terminal else "",
+        operator_login=operator.login_id if operator else "system")
+
+
+def outlet_changed(outlet_id: int) -> None:
+    """An outlet's name, time zone or day boundary changed: read its actors again."""
+    _refresh(lambda key: key[0] == outlet_id)
+
+
+def operator_changed(operator_id: int) -> None:
+    """An operator's login id changed (or they logged in, on any terminal): read it again."""
+    _refresh(lambda key: key[2] == operator_id)
+
+
+def _refresh(which) -> None:
+    """Read the entries `which` picks now, in the caller's thread: a screen that shows
+    one (the status bar) never waits on the store for it."""
+    caches.of_open_store().directory.refresh(which, lambda key: _read(*key))
 
 
 def outlet_codes(limit: int | None = None) -> list[str]:

@@ -257,7 +257,7 @@ def _perform_once(session, kind: kinds.OperationKind, key, fingerprint, run,
         kind=kind.name, idempotency_key=key, request_hash=fingerprint,
         outlet=actor.outlet_id, terminal=actor.terminal_id,
         operator=actor.operator_id, shift=actor.shift_id, created_at=session.now(),
-        business_date=open_business_date(session, opening.last_closed, opening.closed_month),
+        business_date=open_business_date(session, opening.calendar),
         **header)
     operation_store.insert(operation)
     posting = Posting(operation)

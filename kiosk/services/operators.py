@@ -107,6 +107,7 @@ def login(session: Session, *, outlet_code: str, login_id: str, password: str,
     operator = _check_credentials(session, operator_store.find(outlet_code, login_id), password)
     lockout.clear(tries.REVIEW, operator.id)  # they proved who they are
     permissions.forget(operator.id)
+    directory.operator_changed(operator.id)  # a login id changed on another terminal
     terminal = outlets.terminal(operator.outlet_id, terminal_code or "")
     actor = Actor(outlet_id=operator.outlet_id, terminal_id=terminal.id if terminal else None,
                   operator_id=operator.id)

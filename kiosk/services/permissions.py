@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 from kiosk.errors import N_, PermissionDenied, Phrase
+from kiosk.services import caches
 from kiosk.services.session import Session
 from kiosk.store import operators as operator_store
-from kiosk.store.db import store_key
 from kiosk.store.schema import ROLES_WITHOUT_CASH_SHIFT
 
 CHARGE = "charge"
@@ -80,26 +80,29 @@ def ensure_default_roles() -> None:
             operator_store.grant(role.id, permission)
 
 
-# Roles change rarely; a few seconds' cache keeps a permission query off every sale.
+# Roles change rarely; a few seconds' cache keeps a permission query off every sale. A
+# change made in this process is forgotten at once (forget); one made by another
+# process counts here within these seconds, and every operation decides on the rights
+# read fresh anyway (ensure_can_act).
 PERMISSION_CACHE_SECONDS = 5.0
-_cache: dict[tuple, tuple[float, frozenset[str]]] = {}
 
 
 def permissions_of(operator_id: int) -> frozenset[str]:
-    key = (store_key(), operator_id)
-    cached = _cache.get(key)
+    remembered = caches.of_open_store().permissions
+    cached = remembered.peek(operator_id)
     now = time.monotonic()
     if cached is not None and now - cached[0] < PERMISSION_CACHE_SECONDS:
         return cached[1]
     granted = frozenset(operator_store.rights_of(operator_id))
-    _cache[key] = (now, granted)
+    remembered.put(operator_id, (now, granted))
     return granted
 
 
 def forget(operator_id: int | None = None) -> None:
-    """An operator's role, lock or password changed: ask the database again."""
-    for key in [key for key in _cache if operator_id is None or key[1] == operator_id]:
-        _cache.pop(key, None)
+    """An operator's role, lock or password changed (None: a role's rights, so anyone's):
+    ask the database again."""
+    caches.of_open_store().permissions.forget(
+        None if operator_id is None else lambda key: key == operator_id)
 
 
 def ensure_can_act(session: Session, permission: str) -> None:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound, PermissionDenied, StoreUnavailable
 from kiosk.hw.receipt import render_text
 from kiosk.money import format_yuan
-from kiosk.services import audit, cards, charge as charging, permissions, receipts
+from kiosk.services import audit, caches, cards, charge as charging, permissions, receipts
 from kiosk.services.card_status import CardUnusable
 from kiosk.services.catalog import CATEGORIES
 from kiosk.services.channel_orders import OrderRefused
@@ -226,7 +226,7 @@ def new_token(session: Session, code: str) -> str:
     with database.atomic():
         pos_store.set_token(pos.id, session.hasher.hash(token))
         audit.append(session, "pos.token", subject=f"pos:{code}")
-    _verified.clear()
+    caches.of_open_store().pos_tokens.forget()
     return token
 
 
@@ -236,7 +236,7 @@ def set_active(session: Session, code: str, active: bool) -> None:
     with database.atomic():
         pos_store.set_active(pos.id, active)
         audit.append(session, "pos.active" if active else "pos.inactive", subject=f"pos:{code}")
-    _verified.clear()
+    caches.of_open_store().pos_tokens.forget()
 
 
 def listing(session: Session) -> list[PosView]:
@@ -257,9 +257,9 @@ def _new_token(code: str) -> str:
 
 
 # -- the endpoint: a POS authenticated by its token --------------------------------------
-# Tokens already checked (the slow hash), by a digest of the token: the row is still read
-# on every request, so a revoked POS or a new token takes effect at once.
-_verified: dict[str, str] = {}
+# Tokens already checked (the slow hash) are remembered by a digest of the token with the
+# hash they matched (caches.StoreCaches.pos_tokens): the row is still read on every
+# request, so a revoked POS or a new token takes effect at once, in any process.
 
 
 def authenticate(runtime: Runtime, token: str, terminal_id: int | None) -> PosIdentity:
@@ -270,11 +270,12 @@ def authenticate(runtime: Runtime, token: str, terminal_id: int | None) -> PosId
     if pos is None or not pos.active:
         runtime.hasher.verify("", token)  # the same time as a real check
         raise BadToken()
-    known = _verified.get(digest)
+    verified = caches.of_open_store().pos_tokens
+    known = verified.peek(digest)
     if known is None or not hmac.compare_digest(known, pos.token_hash):
         if not runtime.hasher.verify(pos.token_hash, token):
             raise BadToken()
-        _verified[digest] = pos.token_hash
+        verified.put(digest, pos.token_hash)
     if terminal_id is not None and pos.terminal_id != terminal_id:
         raise WrongTerminal()
     return PosIdentity(pos.id, pos.code, pos.name, pos.outlet_id, pos.terminal_id)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from kiosk.config import Settings
+from kiosk.services.caches import StoreCaches
 from kiosk.services.secrets import Hasher, Sealer
 
 
@@ -38,6 +39,8 @@ class Runtime:
     hasher: Hasher
     sealer: Sealer
     clock: Callable[[], dt.datetime] = field(default=utc_now)
+    # What the process remembers of the store it opened (services/caches.py).
+    caches: StoreCaches | None = None
 
 
 @dataclass(frozen=True)

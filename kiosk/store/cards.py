@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from kiosk.store import models, sql
-from kiosk.store.operations import LAST_CLOSES_COLUMNS, closed_date
+from kiosk.store.outlets import CALENDAR_COLUMNS, CALENDAR_PARAMETERS, Calendar, calendar_of
 
 _CARD_AND_PRODUCT = (f'SELECT {sql.columns(models.Card, "c")}, '
                      f'{sql.columns(models.CardProduct, "p")} FROM "card" AS c '
@@ -36,15 +35,14 @@ class BeforeSale:
 
     card: models.Card  # with its product
     opened: bool  # the outlet opened the card's product
-    last_closed: dt.date | None  # the outlet's last closed business date and month
-    closed_month: str | None
+    calendar: Calendar  # the outlet's, which gives the business date
     key_used: bool  # an operation committed under the sale's key: this is a retry
 
 
 _BEFORE_SALE = sql.Statement(
     f'SELECT {sql.columns(models.Card, "c")}, {sql.columns(models.CardProduct, "p")}, '
     'EXISTS (SELECT 1 FROM "outlet_product" AS op WHERE op."outlet_id" = ? '
-    f'AND op."product_id" = c."product_id"), {LAST_CLOSES_COLUMNS}, '
+    f'AND op."product_id" = c."product_id"), {CALENDAR_COLUMNS}, '
     'EXISTS (SELECT 1 FROM "operation" AS k WHERE k."idempotency_key" = ?) '
     'FROM "card" AS c JOIN "card_product" AS p ON p."id" = c."product_id" '
     'WHERE c."number" = ?')
@@ -53,13 +51,13 @@ _BEFORE_SALE = sql.Statement(
 def before_sale(number: str, outlet_id: int, key: str) -> BeforeSale | None:
     """The card `number` as a sale at `outlet_id` under `key` first sees it; None if
     there is no such card."""
-    found = _BEFORE_SALE.joined((models.Card, models.CardProduct), outlet_id, outlet_id,
-                                outlet_id, key, number)
+    found = _BEFORE_SALE.joined((models.Card, models.CardProduct), outlet_id,
+                                *[outlet_id] * CALENDAR_PARAMETERS, key, number)
     if not found:
         return None
-    card, product, opened, day, month, key_used = found[0]
-    return BeforeSale(_with_product(card, product), bool(opened), closed_date(day), month,
-                      bool(key_used))
+    card, product, opened, time_zone, day_boundary, day, month, key_used = found[0]
+    return BeforeSale(_with_product(card, product), bool(opened),
+                      calendar_of(time_zone, day_boundary, day, month), bool(key_used))
 
 
 # A sale reads the card, its product, whether the outlet opened the product and the
@@ -207,3 +205,11 @@ def first_stored_value_card(member_id: int) -> models.Card | None:
 def add(**values) -> models.Card:
     """A new card row (its accounts are opened by ledger.open_card_account)."""
     return Card.create(**values)
+
+
+def uses_check_digit(number: str) -> bool | None:
+    """Whether the product of the card with this number ends its numbers in a Luhn check
+    digit (None: no such card)."""
+    row = (Card.select(models.CardProduct.uses_luhn).join(models.CardProduct)
+           .where(Card.number == number).tuples().first())
+    return bool(row[0]) if row else None

@@ -13,10 +13,6 @@ def product_by_code(code: str) -> models.CardProduct | None:
     return Product.get_or_none(Product.code == code)
 
 
-def product_by_id(product_id: int) -> models.CardProduct:
-    return Product.get_by_id(product_id)
-
-
 def add_product(**values) -> models.CardProduct:
     return Product.create(**values)
 

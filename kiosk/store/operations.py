@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from kiosk.store import models, sql
 from kiosk.store.operators import Standing
+from kiosk.store.outlets import CALENDAR_COLUMNS, CALENDAR_PARAMETERS, Calendar, calendar_of
 
 
 @dataclass(frozen=True)
@@ -124,17 +125,11 @@ class Opening:
     its shift) are held: see `open_operation`."""
 
     stored: Stored | None  # committed before under the operation's key: a replay
-    last_closed: dt.date | None  # the outlet's last closed business date
-    closed_month: str | None  # and month (YYYY-MM)
+    calendar: Calendar  # the outlet's time zone, day boundary and closes: its business date
     standing: Standing | None  # the operator's, None for the system or no such operator
     shift_open: bool  # the actor's shift (True without one)
     audit_head: tuple[int, str]  # the actor's audit chain's last (seq, hash), locked
 
-
-# The outlet's last closed business date and month (YYYY-MM), as two columns; the
-# outlet's id given twice.
-LAST_CLOSES_COLUMNS = ('(SELECT MAX("business_date") FROM "day_close" WHERE "outlet_id" = ?), '
-                       '(SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = ?)')
 
 # The outlet FOR KEY SHARE (no close commits meanwhile), the shift FOR SHARE (its close
 # waits), in that order; the rows are read by the next statement, which sees anything a
@@ -147,7 +142,7 @@ _HOLD_OUTLET_AND_SHIFT = sql.Statement(
 # Read once the outlet and shift are held; the audit chain's head locked here, after
 # them (a close holds the outlet, then appends to its own chain).
 _OPENING = sql.Statement(
-    f'SELECT {LAST_CLOSES_COLUMNS}, k."id", k."request_hash", k."result", k."kind", '
+    f'SELECT {CALENDAR_COLUMNS}, k."id", k."request_hash", k."result", k."kind", '
     'p."active", p."locked", p."must_change_password", '
     'EXISTS (SELECT 1 FROM "role_permission" AS rp WHERE rp."role_id" = p."role_id" '
     'AND rp."permission" = ?), '
@@ -166,15 +161,15 @@ def open_operation(outlet_id: int, key: str, *, operator_id: int | None,
     the head of the audit chain it will append to, locked."""
     hold = (_HOLD_OUTLET_AND_SHIFT, (outlet_id, shift_id)) if shift_id is not None \
         else (_HOLD_OUTLET, (outlet_id,))
-    (day, month, stored_id, request_hash, result, kind, active, locked, must_change,
-     granted, shift_open, seq, hash_) = sql.together(hold, (_OPENING, (
-         outlet_id, outlet_id, permission, shift_id, key, operator_id, audit_chain))
-     ).fetchone()
+    (time_zone, day_boundary, day, month, stored_id, request_hash, result, kind, active,
+     locked, must_change, granted, shift_open, seq, hash_) = sql.together(hold, (_OPENING, (
+         *[outlet_id] * CALENDAR_PARAMETERS, permission, shift_id, key, operator_id,
+         audit_chain))).fetchone()
     standing = Standing(bool(active), bool(locked), bool(must_change), bool(granted)) \
         if active is not None else None
     return Opening(
         stored=Stored(stored_id, request_hash, result, kind) if stored_id else None,
-        last_closed=closed_date(day), closed_month=month, standing=standing,
+        calendar=calendar_of(time_zone, day_boundary, day, month), standing=standing,
         shift_open=shift_id is None or bool(shift_open), audit_head=(seq, hash_))
 
 
@@ -226,15 +221,6 @@ _MONTH_CLOSED = sql.Statement(
     'SELECT 1 FROM "month_close" WHERE "outlet_id" = ? AND "month" = ?')
 _LAST_CLOSED_MONTH = sql.Statement(
     'SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = ?')
-
-
-_LAST_CLOSES = sql.Statement(f'SELECT {LAST_CLOSES_COLUMNS}')
-
-
-def last_closes(outlet_id: int) -> tuple[dt.date | None, str | None]:
-    """The outlet's last closed business date and month (YYYY-MM), in one statement."""
-    day, month = _LAST_CLOSES.first(outlet_id, outlet_id)
-    return closed_date(day), month
 
 
 def month_closed(outlet_id: int, month: str) -> bool:

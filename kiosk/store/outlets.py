@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from kiosk.store import models
+from kiosk.store import models, sql
 
 Outlet, Terminal = models.Outlet, models.Terminal
 
@@ -71,3 +73,39 @@ def add_terminal(outlet_id: int, code: str, name: str = "") -> models.Terminal:
 
 def change_terminal(terminal_id: int, **values) -> None:
     Terminal.update(values).where(Terminal.id == terminal_id).execute()
+
+
+# -- the outlet's calendar ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Calendar:
+    """What decides an outlet's business date, as it is in the store now."""
+
+    time_zone: str
+    day_boundary: str
+    last_closed_day: dt.date | None
+    last_closed_month: str | None  # YYYY-MM
+
+
+# The outlet's calendar as four columns of a statement that reads more with it (an
+# operation's opening, a sale's first look at the card): the outlet's id given 3 times.
+CALENDAR_COLUMNS = (
+    '(SELECT "time_zone" FROM "outlet" WHERE "id" = ?), '
+    '(SELECT "day_boundary" FROM "outlet" WHERE "id" = ?), '
+    '(SELECT MAX("business_date") FROM "day_close" WHERE "outlet_id" = ?), '
+    '(SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = ?)')
+CALENDAR_PARAMETERS = 4  # how many times CALENDAR_COLUMNS names the outlet's id
+
+_CALENDAR = sql.Statement(f'SELECT {CALENDAR_COLUMNS}')
+
+
+def calendar(outlet_id: int) -> Calendar:
+    """Read fresh, in one statement, by every operation (twice: the screen's hint, then
+    the decision): a time zone or day boundary changed on another terminal counts at
+    the next operation here."""
+    return calendar_of(*_CALENDAR.first(*[outlet_id] * CALENDAR_PARAMETERS))
+
+
+def calendar_of(time_zone, day_boundary, day, month) -> Calendar:
+    """The calendar from CALENDAR_COLUMNS' four values."""
+    return Calendar(time_zone, day_boundary,
+                    None if day is None else dt.date.fromisoformat(str(day)[:10]), month)
