@@ -44,6 +44,17 @@ async def journal_after_a_sale(pilot, amount: str) -> None:
     await wait_for_screen(pilot, "JournalScreen")
 
 
+async def refund_whole_first_row(pilot) -> None:
+    """In the journal: Enter on its first row, the whole of it, super1 signs."""
+    await wait_until(pilot, lambda: pilot.app.screen.rows, "the journal listed")
+    await pilot.press("enter")
+    await wait_for_screen(pilot, "RefundScreen")
+    await pilot.press("enter")
+    await wait_for_screen(pilot, "ReviewModal")
+    await pilot.press(*"super1", "enter", *"Super1234", "enter")
+    await wait_for_screen(pilot, "ResultScreen")
+
+
 async def test_swipe_pin_charge_receipt(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -71,14 +82,15 @@ async def test_a_swipe_typed_as_keys_never_lands_in_the_field(runtime):
 
 
 async def test_typed_card_number_with_check_digit(runtime):
+    """A number refused stays selected: the number typed next replaces it."""
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
         await pilot.press(*SV_CARD[:-1], "0" if SV_CARD[-1] != "0" else "1", "enter")
         await wait_for_message(pilot, "check digit")
-        app.screen.query_one("#number", Input).value = ""
         await pilot.press(*SV_CARD, "enter")
         await wait_for_screen(pilot, "CardScreen")
+        assert app.screen.card.number == SV_CARD
 
 
 async def test_an_old_card_typed_at_the_till_is_sent_to_migration(runtime):
@@ -150,13 +162,7 @@ async def test_refund_with_supervisor_review(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await journal_after_a_sale(pilot, "12.30")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await wait_for_screen(pilot, "RefundScreen")
-        await pilot.press("enter")
-        await wait_for_screen(pilot, "ReviewModal")
-        await pilot.press(*"super1", "enter", *"Super1234", "enter")
-        await wait_for_screen(pilot, "ResultScreen")
+        await refund_whole_first_row(pilot)
         shown = " ".join(str(s.render()) for s in app.screen.query("Static"))
         assert "Back to principal ¥12.30" in shown and "From principal" not in shown
     assert principal(SV_CARD) == 20000
@@ -462,7 +468,7 @@ async def test_an_amount_typed_with_a_chinese_input_method_or_a_typo_is_never_cu
         await swipe_card(pilot, SV_CARD)
         await pilot.press(*"1e9", "enter")
         await wait_for_message(pilot, "not an amount")
-        app.screen.query_one("#amount").value = ""
+        assert app.focused.id == "amount"  # refused and selected: what is typed replaces it
         await type_as_an_input_method_does(pilot, "１２．３０")
         await pilot.press("enter", *"123456", "enter")
         await wait_for_screen(pilot, "ResultScreen")
@@ -502,12 +508,7 @@ async def test_a_charge_of_an_earlier_day_is_found_by_its_number_and_refunded(ru
         await wait_for_screen(pilot, "AskModal")
         await pilot.press(*str(sale.operation_id), "enter")
         await wait_for_message(pilot, f"Journal no. {sale.operation_id}")
-        await pilot.press("enter")
-        await wait_for_screen(pilot, "RefundScreen")
-        await pilot.press("enter")
-        await wait_for_screen(pilot, "ReviewModal")
-        await pilot.press(*"super1", "enter", *"Super1234", "enter")
-        await wait_for_screen(pilot, "ResultScreen")
+        await refund_whole_first_row(pilot)
     assert models.Operation.get(models.Operation.kind == "refund").reverses_id == \
         sale.operation_id
 
@@ -589,28 +590,6 @@ async def test_a_card_that_cannot_pay_takes_no_amount_or_pin_and_its_refusal_sta
         await pilot.press("escape")
         await wait_for_screen(pilot, "StartScreen")
     assert principal(SV_CARD) == 20000
-
-
-async def test_a_refused_card_number_is_replaced_by_the_next_one_typed(runtime):
-    app = make_app(runtime)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await log_in(pilot)
-        await pilot.press(*SV_CARD[:-1], "0" if SV_CARD[-1] != "0" else "1", "enter")
-        await wait_for_message(pilot, "check digit")
-        await pilot.press(*SV_CARD, "enter")
-        await wait_for_screen(pilot, "CardScreen")
-        assert app.screen.card.number == SV_CARD
-
-
-async def test_an_amount_refused_is_replaced_by_the_next_one_typed(runtime):
-    app = make_app(runtime)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await swipe_card(pilot, SV_CARD)
-        await pilot.press(*"1.234", "enter")
-        await wait_for_message(pilot, "two decimals")
-        await pilot.press(*"2.50", "enter")
-        assert app.screen.query_one("#amount", Input).value == "2.50"
-        assert app.focused.id == "pin"
 
 
 async def test_a_card_holding_nothing_says_what_to_do_before_the_pin(runtime):
@@ -704,17 +683,15 @@ async def test_the_journal_shows_the_points_a_redemption_took_not_no_money(runti
         assert "120 points" in table.get_row_at(0) and "¥0.00" not in table.get_row_at(0)
 
 
-async def refund_first_row(pilot) -> None:
-    """Today's journal (F3), Enter on its first row, the whole of it, super1 signs."""
-    await pilot.press("f3")
-    await wait_for_screen(pilot, "JournalScreen")
-    await wait_until(pilot, lambda: pilot.app.screen.rows, "today's journal listed")
-    await pilot.press("enter")
-    await wait_for_screen(pilot, "RefundScreen")
-    await pilot.press("enter")
-    await wait_for_screen(pilot, "ReviewModal")
-    await pilot.press(*"super1", "enter", *"Super1234", "enter")
-    await wait_for_screen(pilot, "ResultScreen")
+async def refunded_at_the_counter(runtime) -> str:
+    """The cashier refunds the first charge of today's journal in full: the result."""
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await pilot.press("f3")
+        await wait_for_screen(pilot, "JournalScreen")
+        await refund_whole_first_row(pilot)
+        return screen_statics(app)
 
 
 async def test_a_refund_to_a_replaced_card_says_the_new_card_took_it(runtime):
@@ -729,12 +706,8 @@ async def test_a_refund_to_a_replaced_card_says_the_new_card_took_it(runtime):
     issuing.record_written(clerk, new)
     card_care.replace_card(clerk, card_care.Replacement(SV_CARD, new, "damaged", 0),
                            key="replaced")
-    app = make_app(runtime)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await log_in(pilot)
-        await refund_first_row(pilot)
-        assert (f"Credited to card {mask_card_number(new)}, which replaced card "
-                f"{mask_card_number(SV_CARD)}") in screen_statics(app)
+    assert (f"Credited to card {mask_card_number(new)}, which replaced card "
+            f"{mask_card_number(SV_CARD)}") in await refunded_at_the_counter(runtime)
 
 
 async def test_a_refund_shows_the_points_it_took_back_from_the_membership_card(runtime):
@@ -744,9 +717,5 @@ async def test_a_refund_shows_the_points_it_took_back_from_the_membership_card(r
     member = demo.card_number("888800000000003")
     charging.charge(login_as(runtime, "cashier1"), card_number=SV_CARD, amount=5000,
                     pin="123456", key="with-the-member", member_card_number=member)
-    app = make_app(runtime)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await log_in(pilot)
-        await refund_first_row(pilot)
-        assert (f"Points taken back 100 from the membership card "
-                f"{mask_card_number(member)}") in screen_statics(app)
+    assert (f"Points taken back 100 from the membership card "
+            f"{mask_card_number(member)}") in await refunded_at_the_counter(runtime)
