@@ -34,3 +34,23 @@ def left(text: str, width: int) -> str:
 def right(text: str, width: int) -> str:
     """`text` padded on the left to `width` cells (never cut)."""
     return " " * max(width - cell_width(text), 0) + text
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """`text` broken into lines of at most `width` cells (at spaces where it can, inside
+    a word or between Chinese characters where it must)."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if cell_width(candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while cell_width(word) > width:
+            piece = fit(word, width)
+            lines.append(piece)
+            word = word[len(piece):]
+        line = word
+    lines.append(line)
+    return lines

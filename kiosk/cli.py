@@ -589,7 +589,8 @@ def _fen(text: str | None) -> int | None:
 @admin.command("product")
 @click.argument("code")
 @click.option("--name")
-@click.option("--kind", type=click.Choice(["stored_value", "membership", "insurance", "fuel"]))
+@click.option("--kind", type=click.Choice(["stored_value", "membership", "insurance", "fuel",
+                                           "internal"]))
 @click.option("--issuer")
 @click.option("--spend-order", type=click.Choice(["principal_first", "bonus_first",
                                                   "proportional"]))
@@ -800,11 +801,17 @@ def drop_keys_typed_ahead(stream) -> None:
 
 from kiosk.commands.channel import channel  # noqa: E402  (groups of their own modules)
 from kiosk.commands.cheque import cheque  # noqa: E402
+from kiosk.commands.customer import customer  # noqa: E402
+from kiosk.commands.internal import internal  # noqa: E402
+from kiosk.commands.voucher import voucher  # noqa: E402
 from kiosk.commands.insurer import insurer  # noqa: E402
 from kiosk.commands.points import points  # noqa: E402
 from kiosk.commands.stock import stock  # noqa: E402
 main.add_command(channel)
 main.add_command(cheque)
+main.add_command(customer)
+main.add_command(internal)
+admin.add_command(voucher)
 main.add_command(insurer)
 main.add_command(points)
 main.add_command(stock)

@@ -253,7 +253,42 @@ def _transfer(session, runtime, from_number, to_number, amount, key):
                               amount=amount, key=key, review=SUPERVISOR).principal
 
 
-TASKS = {"redeem_points": _redeem_points, "charge": _charge, "refund": _refund,
+def _customer_allocate(session, runtime, code, number, amount, key):
+    from kiosk.services import customer_money
+    return customer_money.allocate(session, customer_code=code, card_number=number,
+                                   amount=amount, key=key).amount
+
+
+def _customer_receipt(session, runtime, code, amount, key):
+    from kiosk.services import customer_money
+    return customer_money.receive_payment(session, customer_code=code, amount=amount,
+                                          tender="bank", key=key).amount
+
+
+def _run_template(session, runtime, template_id, key):
+    from kiosk.services import allocation_templates
+    return allocation_templates.run(session, template_id, key=key).total
+
+
+def _issue_sub_cards(session, runtime, main_number, numbers, key):
+    from kiosk.services import sub_cards
+    return len(sub_cards.issue_sub_cards(session, sub_cards.SubCardBatch(
+        tuple(numbers), "246810", 0, 0, main_number=main_number), key=key).card_numbers)
+
+
+def _upgrade_sub_card(session, runtime, number, key):
+    from kiosk.services import sub_cards
+    return sub_cards.upgrade_sub_card(session, number, key=key, review=SUPERVISOR).card_number
+
+
+def _internal_settle(session, runtime, number, key):
+    from kiosk.services import internal_cards
+    return internal_cards.settle(session, card_number=number, key=key).used
+
+
+TASKS = {"internal_settle": _internal_settle, "issue_sub_cards": _issue_sub_cards, "upgrade_sub_card": _upgrade_sub_card,
+         "customer_allocate": _customer_allocate, "customer_receipt": _customer_receipt,
+         "run_template": _run_template, "redeem_points": _redeem_points, "charge": _charge, "refund": _refund,
          "file_transfer": _file_transfer,
          "approve_transfer": _approve_transfer, "reverse_recharge": _reverse_recharge,
          "replace": _replace, "allocate": _allocate, "log_in": _log_in,

@@ -29,6 +29,7 @@ OPEN_TO_ALL = {
     "receipts.print_pending": "this terminal's own queue, from the app's printer worker",
     "business_date.current_business_date": "a date, no data",
     "business_date.open_business_date": "a date, no data",
+    "business_date.calendar_business_date": "a date, no data",
     "charge.check_sale": "a hint inside a checked sale; its data is the card just read",
     "channel_orders.redeem": "inside a checked sale's transaction",
     "points.post_earned": "inside a checked sale's transaction (charge, member_sale)",
@@ -41,6 +42,8 @@ OPEN_TO_ALL = {
     "permissions.ensure_can_act": "the check itself",
     "card_stock.no_blank_left": "a message for an issue that was checked",
     "card_stock.outlet_in_view": "the operator's own outlet code, no data",
+    "shifts.check_open": "whether the actor's own shift is open: a hint before a PIN",
+    "tenders.drawer": "the till account a checked operation posts to",
 }
 
 

@@ -12,10 +12,12 @@ OUTLET = "31010001"
 
 
 def stored_value() -> dict[str, int]:
-    """What the outlet owes on its own cards (insurance balances are the issuer's)."""
+    """What the outlet owes on its own cards (insurance balances are the issuer's, the
+    internal cards' the chain's own)."""
     A, C, P = models.Account, models.Card, models.CardProduct
     return {kind: sum(a.balance for a in A.select().join(C, on=(A.card == C.id)).join(P)
-                      .where(A.kind == kind, C.outlet.is_null(False), P.kind != "insurance"))
+                      .where(A.kind == kind, C.outlet.is_null(False),
+                             P.kind.not_in(("insurance", "internal"))))
             for kind in ledgers.BALANCE_KINDS}
 
 

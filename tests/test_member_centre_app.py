@@ -453,15 +453,18 @@ async def test_file_an_insurance_transfer_by_keyboard(tmp_path):
     assert (request.amount, request.status) == (3000, "pending")
 
 
-async def test_f9_and_f8_on_a_personal_named_card_say_why_not(tmp_path):
+async def test_f9_on_a_named_card_edits_its_details_and_f8_on_a_personal_card_says_why_not(
+        tmp_path):
     app = make_app(seeded_runtime(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "3", "CardServiceScreen")
         screen = app.screen
         await pilot.press(*SV_CARD, "enter")
         await wait_until(pilot, lambda: screen.card is not None, "card shown")
-        await pilot.press("f9")
-        await wait_for_message(pilot, "already has a named holder")
+        await pilot.press("f9")  # named: its details (卡资料修改), not naming
+        await wait_for_screen(pilot, "CardDetailsScreen")
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "CardServiceScreen")
         assert app.screen is screen
         await pilot.press("f8")
         await wait_for_message(pilot, "main card allocates")

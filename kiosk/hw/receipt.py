@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from escpos.printer import Dummy
 
-from kiosk.cells import cell_width, fit
+from kiosk.cells import cell_width, fit, wrap
 
 COLUMNS_58MM = 32
 COLUMNS_80MM = 48
@@ -24,6 +24,10 @@ class ReceiptDoc:
     signature_label: str = ""          # e.g. 持卡人签名; empty = no signature line
     copy_label: str = ""               # 重打印 / COPY on reprints
     items: tuple[tuple[str, str], ...] = field(default=())
+    # A voucher laid out by the chain's template (services/vouchers.py): (kind, text,
+    # value) each, kind one of row, center, text, rule, sign, blank; when given, they
+    # are the body in place of the rows and the footer.
+    blocks: tuple[tuple[str, str, str], ...] = field(default=())
 
 
 def label_value(label: str, value: str, columns: int) -> list[str]:
@@ -61,6 +65,8 @@ def render_lines(doc: ReceiptDoc, columns: int = COLUMNS_58MM) -> list[str]:
     if doc.copy_label:
         lines.append(centered(doc.copy_label, columns))
     lines += [rule, centered(doc.title, columns), rule]
+    if doc.blocks:
+        return lines + [line for block in doc.blocks for line in _block(block, columns)]
     for name, amount in doc.items:
         lines += label_value(name, amount, columns)
     if doc.items:
@@ -72,6 +78,21 @@ def render_lines(doc: ReceiptDoc, columns: int = COLUMNS_58MM) -> list[str]:
         lines += ["", doc.signature_label + "：", "", "_" * columns]
     lines += [centered(line, columns) for line in doc.footer]
     return lines
+
+
+def _block(block: tuple[str, str, str], columns: int) -> list[str]:
+    kind, text, value = block
+    if kind == "row":
+        return label_value(text, value, columns)
+    if kind == "center":
+        return [centered(line, columns) for line in wrap(text, columns)]
+    if kind == "rule":
+        return ["-" * columns]
+    if kind == "sign":  # a line to sign on: 客户签字：________
+        return ["", fit(text + "：", columns) + "_" * max(columns - cell_width(text) - 2, 4)]
+    if kind == "blank":
+        return [""]
+    return wrap(text, columns)
 
 
 def render(doc: ReceiptDoc, columns: int = COLUMNS_58MM,

@@ -1,5 +1,6 @@
 """What the member centre does to one card, a screen each: recharge (and its reversal),
-replacement and tier upgrade, the PIN, restrictions, clearing, sub-card allocation.
+replacement and tier upgrade, the PIN, restrictions, clearing (sub cards and their
+allocation: sub_cards.py).
 They share CardActionScreen: the card on top, a short form, review when the service
 asks for it, and the outcome screen when done."""
 
@@ -17,10 +18,11 @@ from kiosk.screens import registry
 from kiosk.screens.base import key_hint
 from kiosk.screens.card import card_summary
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field
-from kiosk.screens.issue_card import TENDER_CHOICES
+from kiosk.screens.issue_card import INVOICE_CHOICES, TENDER_CHOICES
 from kiosk.screens.paging import row_under_cursor
-from kiosk.services import (balance_refunds, card_care, issuing, kinds, recharge, reversals,
-                            transfers)
+from kiosk.screens.purchase import AsksForPurchase
+from kiosk.services import (balance_refunds, card_care, card_details, issuing, kinds, recharge,
+                            reversals, transfers)
 from kiosk.services.card_care import Replacement, Restrictions
 from kiosk.services.operations import OperationResult
 from kiosk.services.recharge import ReversalResult
@@ -56,7 +58,7 @@ class CardActionScreen(FormScreen):
         self.app.pop_screen()
 
 
-class RechargeScreen(CardActionScreen):
+class RechargeScreen(AsksForPurchase, CardActionScreen):
     HEADING = N_("Recharge")
     FIELDS = [money_field("amount", N_("Amount")),
               Field("tender", N_("Paid by"), choices=TENDER_CHOICES)]
@@ -73,8 +75,6 @@ class RechargeScreen(CardActionScreen):
         self.details(self.tr("Promotions today: {names}").format(names="、".join(names))
                      if names else self.tr("No promotion today."))
 
-    purchase = None
-
     def submit(self) -> None:
         amount = self.money("amount")
         if amount is not None:
@@ -82,19 +82,8 @@ class RechargeScreen(CardActionScreen):
                       card_number=self.card.number, amount=amount, tender=self.value("tender"),
                       key=self.key, purchase=self.purchase)
 
-    def refused(self, error) -> None:
-        """A large purchase needs its buyer or accounts recorded (预付卡规定): the
-        refusal is said, then asked for, and the recharge made again with them."""
-        super().refused(error)
-        from kiosk.services.prepaid import PurchaseDetailsNeeded
-        if isinstance(error, PurchaseDetailsNeeded):
-            def recorded(purchase) -> None:
-                if purchase is not None:
-                    self.purchase = purchase
-                    self.key = f"{type(self).__name__}-{uuid.uuid4().hex}"
-                    self.submit()
-            self.app.push_screen(registry.purchase(
-                self.describe(error), "company" if self.card.company else "person"), recorded)
+    def buyer_kind(self) -> str:
+        return "company" if self.card.company else "person"
 
     def action_reverse(self) -> None:
         self.call(self._reversible_found, recharge.last_reversible, self.app.session,
@@ -142,6 +131,9 @@ class ReplaceScreen(CardActionScreen):
                                                           else "damaged")
         return [Field("reason", N_("Reason"), choices=REASONS, value=reason),
                 Field("new_number", N_("New card number"), 32, DIGITS),
+                # Before the fee: once the card is written the fee has the focus, and
+                # Enter, Enter replaces it (the fee, then the tender).
+                Field("invoice", N_("Service-fee invoice"), choices=INVOICE_CHOICES),
                 money_field("fee", N_("Card fee")),
                 Field("tender", N_("Paid by"), choices=TENDER_CHOICES)]
 
@@ -191,7 +183,8 @@ class ReplaceScreen(CardActionScreen):
         if fee is None:
             return
         request = Replacement(self.card.number, self.written, self.value("reason"), fee,
-                              self.value("tender"), tier=self.card.tier_offer)
+                              self.value("tender"), tier=self.card.tier_offer,
+                              invoice=self.value("invoice") == "yes")
         self.call(self.finish, card_care.replace_card, self.app.session, request, key=self.key,
                   review=self.review)
 
@@ -247,7 +240,12 @@ class PinScreen(CardActionScreen):
 
 
 class RestrictionsScreen(CardActionScreen):
+    """限制信息, and copied between cards (对转): F7 takes another card's limits onto this
+    one, F8 gives this main card's saved limits to every sub card it has in use."""
+
     HEADING = N_("Card limits")
+    BINDINGS = [Binding("f7", "copy_from", N_("Copy from a card")),
+                Binding("f8", "copy_to_subs", N_("Copy to its sub cards"))]
     FIELDS = [money_field("daily_limit", N_("Day limit (0=none)")),
               Field("allowed_outlets", N_("Only at outlets"), 300),
               Field("allowed_categories", N_("Only categories"), 300),
@@ -275,6 +273,29 @@ class RestrictionsScreen(CardActionScreen):
     def outcome(self, result) -> list[str]:
         return [self.tr("The limits apply from the next sale, at every terminal.")]
 
+    def action_copy_from(self) -> None:
+        def answered(number) -> None:
+            if number:
+                self.call(self._copied, card_details.copy_restrictions, self.app.session,
+                          number, [self.card.number])
+        self.app.push_screen(registry.ask(self.tr("Copy the limits of card (its number) onto "
+                                                  "{card}").format(card=self.card.masked_number),
+                                          max_length=32, restrict=DIGITS), answered)
+
+    def action_copy_to_subs(self) -> None:
+        def confirmed(yes) -> None:
+            if yes:
+                self.call(self._copied, card_details.copy_to_sub_cards, self.app.session,
+                          self.card.number)
+        self.app.push_screen(registry.confirm(self.tr(
+            "The limits saved on {card} onto every sub card it has in use?").format(
+            card=self.card.masked_number)), confirmed)
+
+    def _copied(self, count: int) -> None:
+        self.say(self.tr("Limits copied to {count} cards.").format(count=count))
+        self.call(self._restrictions_shown, card_care.restrictions_of, self.app.session,
+                  self.card.number)
+
 
 class ClearingScreen(CardActionScreen):
     HEADING = N_("Clear the card (close it)")
@@ -298,28 +319,6 @@ class ClearingScreen(CardActionScreen):
         return [f"{self.tr('Paid back')} {format_yuan(result.amount)}   "
                 f"{self.tr('Bonus forfeited')} {format_yuan(result.bonus_forfeited)}"
                 ] + super().outcome(result)
-
-
-DIRECTIONS = (("to_sub", N_("main card to sub card")), ("to_main", N_("sub card back to main")))
-
-
-class AllocationScreen(CardActionScreen):
-    HEADING = N_("Allocate to a sub card")
-    FIELDS = [Field("sub_number", N_("Sub card number"), 32, DIGITS),
-              money_field("amount", N_("Amount")),
-              Field("direction", N_("Direction"), choices=DIRECTIONS)]
-
-    def submit(self) -> None:
-        amount = self.money("amount")
-        if amount is None:
-            return
-        signed = amount if self.value("direction") == "to_sub" else -amount
-        self.call(self.finish, transfers.allocate, self.app.session, main_number=self.card.number,
-                  sub_number=self.value("sub_number"), amount=signed, key=self.key)
-
-    def outcome(self, result) -> list[str]:
-        return [f"{self.tr('Sub card')} …{result.sub[-4:]}  {format_yuan(abs(result.amount))}",
-                f"{self.tr('Journal no.')} #{result.operation_id}"]
 
 
 REFUND_KINDS = (("small", N_("small balance (PIN)")), ("special", N_("special (review)")),

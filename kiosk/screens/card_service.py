@@ -21,11 +21,11 @@ from kiosk.services.card_status import CardStatus
 # Listed under the card, wrapped between entries at any width (F10 named for the card).
 ACTIONS = (("F1", N_("Transfer")), ("F2", N_("Recharge")), ("F3", N_("Loss / found")),
            ("F4", N_("Replace/upgrade")), ("F5", N_("PIN")), ("F6", N_("Limits")),
-           ("F7", N_("Clearing")), ("F8", N_("Sub cards")), ("F9", N_("Name holder")))
+           ("F7", N_("Clearing")), ("F8", N_("Sub cards")), ("F9", N_("Holder, details")))
 REFUND, REACTIVATE = N_("Refund"), N_("Reactivate")
 ACTION_CHECKS = {"f8": cards.ensure_allocates}
 ACTION_SCREENS = {"f2": registry.recharge, "f4": registry.replace_card, "f5": registry.card_pin,
-                  "f6": registry.card_limits, "f7": registry.clearing, "f8": registry.allocation,
+                  "f6": registry.card_limits, "f7": registry.clearing, "f8": registry.sub_cards,
                   "f10": registry.balance_refund, "f1": registry.transfer}
 
 
@@ -155,7 +155,12 @@ class CardServiceScreen(KioskScreen):
         return True
 
     def action_name_holder(self) -> None:
-        if not self._need_card() or not self._allowed(cards.ensure_can_be_named):
+        """F9: an anonymous card is named; a named card's details are changed (卡资料修改,
+        with review)."""
+        if not self._need_card():
+            return
+        if not self.card.anonymous:
+            self.app.push_screen(registry.card_details(self.card))
             return
         from kiosk.services import issuing
 

@@ -19,7 +19,25 @@ from kiosk.services import issuing
 from kiosk.services.issuing import IssueRequest
 
 TENDER_CHOICES = (("cash", N_("cash")), ("bank", N_("bank card")))
+# The service-fee invoice (服务费发票): issued, or declined by the customer.
+INVOICE_CHOICES = (("yes", N_("issue it")), ("no", N_("declined")))
 HOLDER_CHOICES = (("personal", N_("personal card")), ("company", N_("company card")))
+
+
+def fee_deposit_and_pin(form: FormScreen) -> tuple[int, int] | None:
+    """The fee and the deposit typed, and the customer's new PIN typed twice, checked;
+    None after saying what is wrong (the PINs wiped)."""
+    fee, deposit = form.money("fee", allow_zero=True), form.money("deposit", allow_zero=True)
+    if fee is None or deposit is None:
+        return None
+    try:
+        issuing.check_new_pin(form.value("pin"), form.value("pin2"))
+    except InvalidInput as error:
+        form.clear_secrets()
+        form.query_one("#pin").focus()
+        form.say_error(error)
+        return None
+    return fee, deposit
 
 
 class IssueCardScreen(PicksMember, FormScreen):
@@ -30,8 +48,9 @@ class IssueCardScreen(PicksMember, FormScreen):
                 Binding("f6", "write", N_("Write card")),
                 Binding("f8", "bind", N_("Bind smart card")), Binding("escape", "back", N_("Back"))]
 
-    def __init__(self) -> None:
+    def __init__(self, customer_code: str = "") -> None:
         super().__init__()
+        self.customer_code = customer_code  # a main card of this customer (客户)
         self.products: list[issuing.ProductChoice] = []
         self.written = ""  # the card number the writer confirmed
         self.key = f"issue-{uuid.uuid4().hex}"
@@ -45,8 +64,10 @@ class IssueCardScreen(PicksMember, FormScreen):
             Field("phone", N_("Member phone"), 20, r"[0-9+\- ]*"),
             Field("holder", N_("Card for"), choices=HOLDER_CHOICES),
             Field("main_card", N_("Main card (sub)"), 32, DIGITS),
+            Field("customer", N_("Customer code"), 20, value=self.customer_code),
             Field("tender", N_("Paid by"), choices=TENDER_CHOICES),
             money_field("fee", N_("Card fee")),
+            Field("invoice", N_("Service-fee invoice"), choices=INVOICE_CHOICES),
             money_field("deposit", N_("Deposit")),
             pin_field("pin", N_("Customer PIN")),
             pin_field("pin2", N_("PIN again")),
@@ -111,16 +132,10 @@ class IssueCardScreen(PicksMember, FormScreen):
             self.say(self.tr("Write the card (F6) or bind a smart card (F8) first."),
                      error=True)
             return
-        fee, deposit = self.money("fee", allow_zero=True), self.money("deposit", allow_zero=True)
-        if fee is None or deposit is None:
+        money = fee_deposit_and_pin(self)
+        if money is None:
             return
-        try:
-            issuing.check_new_pin(self.value("pin"), self.value("pin2"))
-        except InvalidInput as error:
-            self.clear_secrets()
-            self.query_one("#pin").focus()
-            self.say_error(error)
-            return
+        fee, deposit = money
         if self.value("phone") and self.member is None:
             self.say(self.tr("Press Enter on the phone to find the member, or clear it for "
                              "an anonymous card."), error=True)
@@ -128,8 +143,9 @@ class IssueCardScreen(PicksMember, FormScreen):
         request = IssueRequest(
             card_number=number, member_id=self.member[0] if self.member else None,
             pin=self.value("pin"), fee=fee, deposit=deposit, tender=self.value("tender"),
+            invoice=self.value("invoice") == "yes",
             main_card_number=self.value("main_card"),
-            company=self.value("holder") == "company")
+            company=self.value("holder") == "company", customer_code=self.value("customer"))
         self.say(self.tr("Issuing..."))
         self.call(self._issued, issuing.issue, self.app.session, request, key=self.key,
                   review=self.review)
@@ -171,6 +187,7 @@ class IssueCardScreen(PicksMember, FormScreen):
         self.leaving_warned = False
         for name in ("phone", "main_card"):
             self.set_value(name, "")
+        self.set_value("customer", self.customer_code)
         # The stock as it is now: the card just issued is no longer a blank one.
         self.call(self._stock_counted, issuing.products, self.app.session)
         self.query_one("#phone").focus()

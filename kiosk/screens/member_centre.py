@@ -31,10 +31,14 @@ ENTRIES = (
      (permissions.CARD_MANAGE, permissions.DAY_CLOSE, permissions.FINANCE)),
     ("c", N_("Cheques: receive, clear, bounce, query"), registry.cheques,
      (permissions.RECHARGE, permissions.FINANCE)),
+    ("k", N_("Customers: accounts, credit, templates, cards"), registry.customers,
+     (permissions.MEMBER_EDIT, permissions.RECHARGE, permissions.FINANCE)),
+    ("n", N_("Internal cards: load, settle"), registry.internal_cards, (permissions.FINANCE,)),
     ("l", N_("Store ledgers"), registry.ledgers, (permissions.FINANCE,)),
     ("s", N_("Card stock: request, receive, send, counts"), registry.card_stock,
      (permissions.CARD_ISSUE, permissions.STOCK_MANAGE)),
     ("i", N_("Insurers' files"), registry.insurer_files, (permissions.FINANCE,)),
+    ("v", N_("Voucher print templates"), registry.voucher_templates, (permissions.ADMIN,)),
     ("a", N_("Administration"), registry.admin, (permissions.ADMIN,)),
 )
 

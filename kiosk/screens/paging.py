@@ -84,3 +84,30 @@ def row_amount(tr, row) -> str:
     if row.kind == "points_redemption":
         return tr("{points} points").format(points=row.points)
     return format_yuan(row.amount)
+
+
+class AmountForChosenRow:
+    """Mixin for a form over a table whose `amount` field is for the row under the
+    cursor (a sub card to allocate to, an internal card to load): Enter on a row goes
+    to the amount; submit() hands the row and the amount to act(row, amount)."""
+
+    CHOOSE_FIRST = ""  # a message id: said when no row is under the cursor
+    rows: list = []
+
+    def on_data_table_row_selected(self, event) -> None:
+        self.query_one("#amount").focus()
+
+    def chosen(self):
+        row = row_under_cursor(self.query_one(DataTable), self.rows)
+        if row is None:
+            self.say(self.tr(self.CHOOSE_FIRST), error=True)
+        return row
+
+    def submit(self) -> None:
+        row = self.chosen()
+        amount = self.money("amount") if row is not None else None
+        if amount is not None:
+            self.act(row, amount)
+
+    def act(self, row, amount: int) -> None:
+        raise NotImplementedError

@@ -6,13 +6,16 @@ the last field (person or company), gives them back; Esc gives nothing."""
 
 from __future__ import annotations
 
+import uuid
+
 from textual.binding import Binding
 from textual.widgets import Static
 
 from kiosk.errors import N_
+from kiosk.screens import registry
 from kiosk.screens.base import key_hint
 from kiosk.screens.form import DIGITS, Field, FormScreen
-from kiosk.services.prepaid import Purchase
+from kiosk.services.prepaid import Purchase, PurchaseDetailsNeeded
 
 BUYER_CHOICES = (("person", N_("person")), ("company", N_("company")))
 
@@ -44,3 +47,25 @@ class PurchaseScreen(FormScreen):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+
+class AsksForPurchase:
+    """Mixin for a form whose sale the prepaid rules hold back until the buyer or the
+    accounts are recorded (预付卡规定): the refusal is said, the record asked for, and
+    the form submitted again with it (`self.purchase`) under a new key."""
+
+    purchase = None
+
+    def buyer_kind(self) -> str:
+        return "person"
+
+    def refused(self, error) -> None:
+        super().refused(error)
+        if isinstance(error, PurchaseDetailsNeeded):
+            def recorded(purchase) -> None:
+                if purchase is not None:
+                    self.purchase = purchase
+                    self.key = f"{type(self).__name__}-{uuid.uuid4().hex}"
+                    self.submit()
+            self.app.push_screen(registry.purchase(self.describe(error), self.buyer_kind()),
+                                 recorded)

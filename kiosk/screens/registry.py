@@ -16,19 +16,23 @@ if TYPE_CHECKING:
     from kiosk.screens.balance_query import BalanceQueryScreen
     from kiosk.screens.batch import BatchScreen
     from kiosk.screens.card import CardScreen
-    from kiosk.screens.card_actions import (AllocationScreen, BalanceRefundScreen,
-                                            ClearingScreen, PaymentReversalScreen, PinScreen,
-                                            RechargeScreen, ReplaceScreen, RestrictionsScreen,
-                                            TransferScreen)
+    from kiosk.screens.card_actions import (BalanceRefundScreen, ClearingScreen,
+                                            PaymentReversalScreen, PinScreen, RechargeScreen,
+                                            ReplaceScreen, RestrictionsScreen, TransferScreen)
+    from kiosk.screens.card_details import CardDetailsScreen
     from kiosk.screens.card_service import CardServiceScreen
     from kiosk.screens.card_stock import CardStockScreen
     from kiosk.screens.change_password import ChangePasswordScreen
     from kiosk.screens.cheques import ChequeScreen
+    from kiosk.screens.customer_cards import CustomerCardsScreen
+    from kiosk.screens.customer_money import CustomerMoneyScreen
+    from kiosk.screens.customers import CustomersScreen
     from kiosk.screens.day_close import DayCloseScreen
     from kiosk.screens.first_run import FirstRunScreen
     from kiosk.screens.insurance_transfer import InsuranceTransferScreen
     from kiosk.screens.insurer_files import InsurerFilesScreen
     from kiosk.screens.insurer_lines import InsurerLinesScreen
+    from kiosk.screens.internal_cards import InternalCardsScreen
     from kiosk.screens.issue_card import IssueCardScreen
     from kiosk.screens.journal import JournalScreen
     from kiosk.screens.journal_search import JournalSearchScreen
@@ -51,7 +55,12 @@ if TYPE_CHECKING:
     from kiosk.screens.review import ReviewModal
     from kiosk.screens.shift_close import ShiftCloseScreen
     from kiosk.screens.start import StartScreen
+    from kiosk.screens.sub_card_issue import SubCardIssueScreen
+    from kiosk.screens.sub_cards import SubCardsScreen
     from kiosk.screens.supervisor import SupervisorScreen
+    from kiosk.screens.template_edit import TemplateEditScreen
+    from kiosk.screens.template_list import TemplateListScreen
+    from kiosk.screens.voucher_templates import VoucherTemplatesScreen
 
 P = ParamSpec("P")
 S = TypeVar("S")
@@ -267,12 +276,6 @@ def clearing() -> type[ClearingScreen]:
 
 
 @lazy
-def allocation() -> type[AllocationScreen]:
-    from kiosk.screens.card_actions import AllocationScreen
-    return AllocationScreen
-
-
-@lazy
 def balance_refund() -> type[BalanceRefundScreen]:
     from kiosk.screens.card_actions import BalanceRefundScreen
     return BalanceRefundScreen
@@ -372,3 +375,64 @@ def admin() -> type[AdminScreen]:
 def admin_form() -> type[AdminFormScreen]:
     from kiosk.screens.admin import AdminFormScreen
     return AdminFormScreen
+
+
+# -- the fuel-card manual's rows (issue 19) --------------------------------------------------
+@lazy
+def customers() -> type[CustomersScreen]:
+    from kiosk.screens.customers import CustomersScreen
+    return CustomersScreen
+
+
+@lazy
+def customer_money() -> type[CustomerMoneyScreen]:
+    from kiosk.screens.customer_money import CustomerMoneyScreen
+    return CustomerMoneyScreen
+
+
+@lazy
+def customer_cards() -> type[CustomerCardsScreen]:
+    from kiosk.screens.customer_cards import CustomerCardsScreen
+    return CustomerCardsScreen
+
+
+@lazy
+def template_list() -> type[TemplateListScreen]:
+    from kiosk.screens.template_list import TemplateListScreen
+    return TemplateListScreen
+
+
+@lazy
+def template_edit() -> type[TemplateEditScreen]:
+    from kiosk.screens.template_edit import TemplateEditScreen
+    return TemplateEditScreen
+
+
+@lazy
+def sub_cards() -> type[SubCardsScreen]:
+    from kiosk.screens.sub_cards import SubCardsScreen
+    return SubCardsScreen
+
+
+@lazy
+def sub_card_issue() -> type[SubCardIssueScreen]:
+    from kiosk.screens.sub_card_issue import SubCardIssueScreen
+    return SubCardIssueScreen
+
+
+@lazy
+def card_details() -> type[CardDetailsScreen]:
+    from kiosk.screens.card_details import CardDetailsScreen
+    return CardDetailsScreen
+
+
+@lazy
+def internal_cards() -> type[InternalCardsScreen]:
+    from kiosk.screens.internal_cards import InternalCardsScreen
+    return InternalCardsScreen
+
+
+@lazy
+def voucher_templates() -> type[VoucherTemplatesScreen]:
+    from kiosk.screens.voucher_templates import VoucherTemplatesScreen
+    return VoucherTemplatesScreen

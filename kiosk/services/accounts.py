@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 
 from kiosk.store import ledger, models
-from kiosk.store.db import store_key
+from kiosk.services import caches
 
 CARD_ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit")
 POINT_KINDS = ("points", "points_issued", "points_redeemed", "points_expired")
@@ -49,24 +49,29 @@ def issuer_account(issuer: str, kind: str = "issuer_receivable", *,
     return _system_account(code, kind, outlet=outlet_id, terminal=terminal_id)
 
 
+def customer_account_code(customer_id: int) -> str:
+    return f"customer:{customer_id}:funds"
+
+
+def customer_account(customer: models.Customer) -> models.Account:
+    """The customer's account (客户账户): it may go below zero, to the credit limit that
+    operations check on the locked customer row; read fresh, never cached (its balance
+    is what is decided on)."""
+    return ledger.system_account(customer_account_code(customer.id), "customer_funds", "fen",
+                                 outlet=customer.outlet_id)
+
+
 # System accounts are never deleted and their floor never changes: once found they are
-# remembered (per database) instead of asked for on every sale. One created inside a
-# transaction that then rolls back would be remembered wrongly, so operations call
-# forget_system_accounts() whenever a transaction fails.
-_system_accounts: dict[tuple[str, str], models.Account] = {}
-
-
+# remembered (by the open store's caches) instead of asked for on every sale. One created
+# inside a transaction that then rolls back would be remembered wrongly, so operations
+# call forget_system_accounts() whenever a transaction fails.
 def _system_account(code: str, kind: str, **owner) -> models.Account:
-    key = (store_key(), code)
-    account = _system_accounts.get(key)
-    if account is None:
-        account = _system_accounts[key] = ledger.system_account(code, kind, unit_of(kind),
-                                                                **owner)
-    return account
+    return caches.of_open_store().system_accounts.get(
+        code, lambda: ledger.system_account(code, kind, unit_of(kind), **owner))
 
 
 def forget_system_accounts() -> None:
-    _system_accounts.clear()
+    caches.of_open_store().system_accounts.forget()
 
 
 def balances(card: models.Card) -> dict[str, int]:

@@ -270,6 +270,8 @@ def save_product(session: Session, code: str, **changes) -> None:
     if any(changes.get(name, 0) < 0 for name in ("issue_fee", "deposit", "sub_card_limit",
                                                   "points_per_yuan", "validity_months")):
         raise InvalidInput(N_("Fees, limits and rates are never negative."))
+    if changes.get("kind") == "internal":  # the chain's own cards are never sold
+        changes["prepaid"] = False
     with database.atomic():
         existing = catalog.product_by_code(code)
         _check_prepaid_validity(existing, changes)

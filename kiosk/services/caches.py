@@ -2,7 +2,7 @@
 
 Each cache holds facts read often and changed rarely: who and where an actor is
 (directory), an operator's rights (permissions), the audit chains' ids (audit), the POS
-tokens already checked (pos_sales). They belong to the open store: connecting makes a
+tokens already checked (pos_sales), the tills' and issuers' system accounts (accounts). They belong to the open store: connecting makes a
 new set (they hang from the connection's database object, as its store key does), and
 the runtime that opened the store holds the same set (Runtime.caches).
 
@@ -65,6 +65,7 @@ class StoreCaches:
         self.permissions: Cache = Cache()
         self.audit_chains: Cache = Cache()
         self.pos_tokens: Cache = Cache()
+        self.system_accounts: Cache = Cache()
 
     def forget_all(self) -> None:
         for cache in vars(self).values():

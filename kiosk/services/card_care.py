@@ -10,7 +10,7 @@ from kiosk.errors import DeviceError, InvalidInput, KioskError, N_, NotFound
 from kiosk.i18n import translator
 from kiosk.identity import initial_pin_from_id
 from kiosk.money import MoneyError
-from kiosk.services import audit, card_status, cards, permissions, prepaid, receipts, tenders
+from kiosk.services import audit, cards, permissions, prepaid, receipts, service_fees, tenders
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.card_status import CardStatus
 from kiosk.services.catalog import CATEGORIES
@@ -20,6 +20,7 @@ from kiosk.services.session import Session
 from kiosk.services.tiers import tiers
 from kiosk.services.transfers import move_all_balances
 from kiosk.store import cards as card_store
+from kiosk.store import sub_cards as sub_card_store
 from kiosk.store import journal, models
 from kiosk.store import members as member_store
 from kiosk.store import outlets as outlet_store
@@ -120,13 +121,12 @@ def _change_status(session: Session, number: str, status: str, holder_check: str
 def _slip(session: Session, card: models.Card, status: str, printer, title: str) -> LossSlip:
     """The slip printed after the change committed: a printer that fails changes
     nothing about the card; the screen says the slip did not print."""
-    view = cards.view(cards.get_card(card.number))
+    now = cards.get_card(card.number)
+    view = cards.view(now)
     tr = translator(session.runtime.settings.language)
-    try:
-        receipts.print_report(session, printer, tr(title), [
-            (tr("Card"), view.masked_number), (tr("Holder"), view.holder),
-            (tr("Status"), tr(card_status.NAMES.get(status, status)))],
-            name=f"loss-{card.number[-4:]}")
+    try:  # laid out by the chain's loss voucher template (services/vouchers.py)
+        receipts.print_voucher(session, printer, "loss", now, {"status": status},
+                               name=f"loss-{card.number[-4:]}", title=tr(title))
     except DeviceError as error:
         return LossSlip(view.masked_number, view.holder, status, False, error)
     return LossSlip(view.masked_number, view.holder, status, True)
@@ -152,6 +152,7 @@ class Replacement:
     fee: int
     tender: str = "cash"
     tier: str = ""  # for an upgrade: the tier offered
+    invoice: bool = True  # the service-fee invoice; the customer may decline it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -207,12 +208,12 @@ def replace_card(session: Session, request: Replacement, *, key: str,
             raise InvalidInput(N_("Write the card (or read the smart card) before issuing "
                                   "it."))
         card_store.move_sub_cards(old.id, new.id)
+        sub_card_store.move_templates(old.id, new.id)  # its allocation templates follow
         moved = move_all_balances(posting, old_now, card_store.locked(new.id))
         drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
-        posting.move(drawer, till_account(session.actor.outlet_id,
-                                                session.actor.terminal_id, "fee_income"),
-                     request.fee)
+        posting.move(drawer, service_fees.fee_account(session, request.invoice), request.fee)
         data = {"card_number": new.number, "old_card_number": old.number,
+                "fee": request.fee, "invoice": request.invoice,
                 "reason": request.reason, "tier": tier, "amount": request.fee,
                 "principal_after": moved["principal"], "bonus_after": moved["bonus"],
                 "points_after": moved["points"], "deposit": moved["deposit"]}
@@ -222,7 +223,8 @@ def replace_card(session: Session, request: Replacement, *, key: str,
 
     outcome = perform(session, kind="replacement", key=key,
                       request={"old": old.number, "new": new.number, "reason": request.reason,
-                               "fee": request.fee, "tier": tier},
+                               "fee": request.fee, "tier": tier,
+                               **({} if request.invoice else {"invoice": False})},
                       run=run, card=new, amount=request.fee,
                       tender=request.tender, reviewer_id=reviewer, memo=request.reason)
     return ReplacementResult.of(outcome)

@@ -161,11 +161,6 @@ def view(card: models.Card, today: dt.date | None = None) -> CardView:
 
 
 # Hints for the screen, from the card as read: the operations decide again themselves.
-def ensure_can_be_named(card: CardView) -> None:
-    if not card.anonymous:
-        raise InvalidInput(N_("This card already has a named holder."))
-
-
 def ensure_allocates(card: CardView) -> None:
     if not card.is_main_card:
         raise InvalidInput(N_("Only a company's main card allocates to sub cards; this card "

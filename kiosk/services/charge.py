@@ -237,7 +237,10 @@ def _check_other_tender(other: OtherTender | None, amount: int,
 
 def _sales_account(session: Session, card: models.Card | None = None) -> models.Account:
     """Where a sale's money goes: the insurer's receivable for what an insurance card
-    paid, the till's sales for the rest."""
+    paid, the till's internal use for what an internal card (内部卡) paid (the chain's
+    own fuel is not revenue), the till's sales for the rest."""
+    if card is not None and card.product.kind == "internal":
+        return till_account(session.actor.outlet_id, session.actor.terminal_id, "internal_use")
     if card is not None and card.product.kind == "insurance":
         return issuer_account(card.product.issuer or card.product.code,
                               outlet_id=session.actor.outlet_id,
@@ -521,11 +524,12 @@ def _check_refundable(session: Session, original: models.Operation | None,
 
 
 def _paid_into(original: models.Operation, charged: dict) -> models.Account:
-    """The account the card's part of a charge went to (an insurer's receivable, or the
-    till's sales)."""
+    """The account the card's part of a charge went to (an insurer's receivable, the
+    till's internal use, or the till's sales)."""
     if charged.get("other_amount"):
-        return ledger.paid_into(original.id, "issuer_receivable") or ledger.paid_into(
-            original.id, "outlet_sales")
+        return (ledger.paid_into(original.id, "issuer_receivable")
+                or ledger.paid_into(original.id, "internal_use")
+                or ledger.paid_into(original.id, "outlet_sales"))
     return ledger.paid_into(original.id)
 
 

@@ -13,12 +13,14 @@ import zlib
 from dataclasses import dataclass
 
 from kiosk.services import audit
-from kiosk.services.accounts import card_accounts, issuer_account, open_card_accounts, till_account
+from kiosk.services.accounts import (card_accounts, customer_account, issuer_account,
+                                    open_card_accounts, till_account)
 from kiosk.services.operations import Posting, perform
 from kiosk.services.session import Actor, Session
 from kiosk.hw.tracks import luhn_complete
 from kiosk.store import cards as card_store
 from kiosk.store import catalog, legacy_cards, models, outlets, settings
+from kiosk.store import customers as customer_store
 from kiosk.store import members as member_store
 from kiosk.store import operators as operator_store
 from kiosk.store.db import database
@@ -57,6 +59,8 @@ CARDS = {
     # ¥300 kept on it (reactivated at card services), one holding ¥800 (its limit ¥1,000).
     "888800000000009": ("SV", 30000, 0, 0, None, None),
     "888800000000010": ("SV", 80000, 0, 0, None, None),
+    # The outlet's own vehicle card (内部卡): ¥2,000 of the chain's internal funds.
+    "888800000000011": ("INT", 200000, 0, 0, None, None),
 }
 EXPIRED_CARDS = ("888800000000009",)
 # Orders of the insurer's channel (泰康) verified at the counter: order no -> fen. The
@@ -100,6 +104,7 @@ def seed(session_factory) -> None:
         products = _products(outlet, system.now().date())
         members = _members(outlet)
         _cards(system, outlet, products, members)
+        _customer(system, outlet, members[3])
         for code, (prefix, count) in BLANK_SERIES.items():
             _blank_stock(outlet, products[code], prefix, count)
         legacy_cards.add(
@@ -125,9 +130,10 @@ def _products(outlet: models.Outlet, today: dt.date) -> dict[str, models.CardPro
              spend_order="proportional"),
         dict(code="YB", name="亿保卡", kind="insurance", issuer="亿保",
              forbidden_categories="保健品", signature_required=True),
+        dict(code="INT", name="内部卡", kind="internal", prepaid=False),
     ]
     products = {spec["code"]: catalog.add_product(**spec) for spec in specs}
-    for code in ("SV", "INS", "MEM", "CORP"):  # 亿保卡 is not opened here: 无匹配卫生机构
+    for code in ("SV", "INS", "MEM", "CORP", "INT"):  # not 亿保卡: 无匹配卫生机构
         catalog.open_product(outlet.id, products[code].id)
     catalog.add_promotion(product=products["SV"], name="充500送50", min_amount=50000,
                           bonus=5000, starts_on=today - dt.timedelta(days=30),
@@ -165,12 +171,44 @@ def _cards(system: Session, outlet, products, members) -> None:
         _opening_balance(system, card, principal, bonus, points)
 
 
+# The company of the demo's company cards as a customer (客户): its code, invoice details,
+# credit, an account holding ¥3,000 and a monthly template for its two sub cards.
+DEMO_CUSTOMER = dict(code="310100010001", name="上海示范科技有限公司", kind="company",
+                     invoice_title="上海示范科技有限公司", tax_number="91310101MA1FPX0001",
+                     contact="赵敏", phone="02163211234", credit_limit=200000,
+                     credit_rating="A")
+DEMO_CUSTOMER_FUNDS = 300000
+
+
+def _customer(system: Session, outlet: models.Outlet, member: models.Member) -> None:
+    customer = customer_store.add(outlet=outlet.id, member=member.id, **DEMO_CUSTOMER)
+    corp = {card_number(stem): card_store.by_number(card_number(stem)).id
+            for stem, spec in CARDS.items() if spec[0] == "CORP"}
+    for card_id in corp.values():
+        card_store.change(card_id, customer=customer.id)
+    main, *subs = sorted(corp)
+    for number, plate in zip(subs, ("沪A12345", "沪AD67890")):  # the company's vehicles
+        card_store.change(corp[number], plate_number=plate)
+    customer_store.save_template(customer.id, "每月油费", corp[main],
+                                 [(corp[number], 10000) for number in subs], None, system.now())
+
+    def run(posting: Posting) -> dict:
+        posting.move(till_account(outlet.id, None, "migration_suspense"),
+                     customer_account(customer), DEMO_CUSTOMER_FUNDS)
+        return {"customer": customer.code, "amount": DEMO_CUSTOMER_FUNDS}
+
+    perform(system, kind="opening_balance", key=f"demo-opening-customer-{customer.code}",
+            request={"customer": customer.code}, run=run, amount=DEMO_CUSTOMER_FUNDS)
+
+
 def _opening_balance(system: Session, card: models.Card, principal: int, bonus: int,
                      points: int) -> None:
     def run(posting: Posting) -> dict:
         accounts = card_accounts(card)
         if card.product.kind == "insurance":
             source = issuer_account(card.product.issuer, "issuer_funding")
+        elif card.product.kind == "internal":  # the chain's own money
+            source = till_account(card.outlet_id, None, "internal_funds")
         else:
             source = till_account(card.outlet_id, None, "migration_suspense")
         posting.move(source, accounts["principal"], principal)

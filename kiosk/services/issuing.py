@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound, ReviewRequired
 from kiosk.hw.msr import Tracks
 from kiosk.hw.tracks import build_tracks, track_name
-from kiosk.services import (audit, card_stock, cards, operators, permissions, prepaid, receipts,
-                            tenders)
+from kiosk.services import (audit, card_stock, cards, customers, operators, permissions, prepaid,
+                            receipts, service_fees, tenders)
 from kiosk.services.business_date import add_months
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.operations import OperationResult, Posting, perform
@@ -43,6 +43,8 @@ class IssueResult(OperationResult):
     amount: int
     fee: int
     deposit: int
+    # The customer application form (客户业务申请表) queued for a named card.
+    form_receipt_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class IssueRequest:
     tender: str = "cash"
     main_card_number: str = ""  # a sub card of this main card
     company: bool = False
+    customer_code: str = ""  # a main card of this customer (客户): its holder, its cards
+    invoice: bool = True  # the service-fee invoice; the customer may decline it
 
 
 def check_new_pin(pin: str, repeated: str | None = None) -> None:
@@ -174,16 +178,22 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
             session, review, permissions.CARD_ISSUE,
             N_("More sub cards than the product allows"))
     member_id = main.member_id if main is not None else request.member_id
+    customer = _customer(request.customer_code, main)
+    if customer is not None and main is None:
+        member_id = customer.member_id
     holder = member_store.by_id(member_id)
     if member_id is not None and holder is None:
         raise NotFound(N_("No such member."))
-    company = request.company or (main is not None and main.company)
+    company = request.company or (main is not None and main.company) or (
+        customer is not None and customer.kind == "company")
     if prepaid.is_prepaid(product):
         prepaid.check_named_holder(holder, company=company)
     pin_hash = session.hasher.hash(request.pin)
     request_data = {"card": card.number, "member": member_id, "fee": request.fee,
                     "deposit": request.deposit, "tender": request.tender,
-                    "main": main.number if main else "", "company": request.company}
+                    "main": main.number if main else "", "company": request.company,
+                    "customer": customer.code if customer else "",
+                    **({} if request.invoice else {"invoice": False})}
 
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
@@ -197,7 +207,7 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
         issued = card_store.change_if(
             card.id, "written", status="active", member=member_id,
             anonymous=member_id is None,
-            company=request.company or (main is not None and main.company),
+            company=company, customer=customer.id if customer else None,
             main_card=main.id if main else None, pin_hash=pin_hash, pin_failures=0,
             pin_locked=False, expires_on=prepaid.expiry_for(
                 product, anonymous=member_id is None, today=day, plain=expiry_date))
@@ -206,14 +216,18 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
             raise InvalidInput(N_("Write the card (or read the smart card) before issuing "
                                   "it."))
         drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
-        posting.move(drawer, till_account(session.actor.outlet_id,
-                                                session.actor.terminal_id, "fee_income"),
-                     request.fee)
+        posting.move(drawer, service_fees.fee_account(session, request.invoice), request.fee)
         posting.move(drawer, card_accounts(card, lock=True)["deposit"], request.deposit)
         data = {"card_number": card.number, "amount": request.fee + request.deposit,
-                "fee": request.fee, "deposit": request.deposit}
+                "fee": request.fee, "deposit": request.deposit, "invoice": request.invoice}
+        voucher = {**data, "tender": request.tender, "member_id": member_id,
+                   "customer_code": customer.code if customer else "",
+                   "main_number": main.number if main else "", "business": "card_issue"}
         data["receipt_id"] = receipts.queue(session, posting.operation, card, "card_issue",
-                                            {**data, "tender": request.tender})
+                                            voucher)
+        if member_id is not None:  # a named card: the customer signs the application
+            data["form_receipt_id"] = receipts.queue(session, posting.operation, card,
+                                                     "application_form", voucher)
         return data
 
     outcome = perform(session, kind="card_issue", key=key, request=request_data, run=run,
@@ -229,6 +243,17 @@ def _main_card(number: str) -> models.Card | None:
     if main.status != "active" or main.main_card_id is not None:
         raise InvalidInput(N_("Card {number} cannot take sub cards."), number=main.number[-4:])
     return main
+
+
+def _customer(code: str, main: models.Card | None):
+    """The customer a card is issued for: named by its code, or the main card's."""
+    if code:
+        customer = customers.customer_by_code(code)
+        if main is not None and main.customer_id != customer.id:
+            raise InvalidInput(N_("Card {card} is not a main card of customer {code}."),
+                               card=main.number[-4:], code=customer.code)
+        return customer
+    return customers.customer_of_card(main) if main is not None else None
 
 
 def name_anonymous_card(session: Session, number: str, member_id: int) -> None:

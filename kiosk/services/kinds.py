@@ -77,6 +77,30 @@ KINDS = {kind.name: kind for kind in (
     OperationKind("payment_reversal", permissions.RECHARGE, N_("payment reversal"),
                   N_("PAYMENT REVERSAL"),
                   reverses_any=("recharge", "cheque_recharge", "card_issue")),
+    # A customer's account (客户账户, services/customer_money.py): paid in, what it owes
+    # paid back, money paid for a main card, allocated to a main card; a main card's
+    # allocation template run (services/allocation_templates.py).
+    OperationKind("customer_recharge", permissions.RECHARGE, N_("customer recharge"),
+                  N_("CUSTOMER RECHARGE")),
+    OperationKind("customer_receipt", permissions.RECHARGE, N_("customer payment received"),
+                  N_("PAYMENT RECEIVED")),
+    OperationKind("main_card_receipt", permissions.RECHARGE, N_("main card payment"),
+                  N_("MAIN CARD PAYMENT")),
+    OperationKind("customer_allocation", permissions.TRANSFER, N_("customer allocation"), ""),
+    OperationKind("template_allocation", permissions.TRANSFER, N_("allocation by template"),
+                  ""),
+    # Sub cards (services/sub_cards.py): several issued at once under a main card; a sub
+    # card upgraded to the main card of a lost one.
+    OperationKind("sub_card_issue", permissions.CARD_ISSUE, N_("sub cards issued"),
+                  N_("SUB CARDS ISSUED")),
+    OperationKind("sub_card_upgrade", permissions.CARD_MANAGE, N_("sub card upgrade"),
+                  N_("SUB CARD UPGRADED TO MAIN CARD")),
+    # Internal cards (services/internal_cards.py): the chain's own money, loaded and
+    # settled by finance.
+    OperationKind("internal_load", permissions.FINANCE, N_("internal card load"),
+                  N_("INTERNAL CARD LOAD")),
+    OperationKind("internal_settlement", permissions.FINANCE,
+                  N_("internal card settlement"), N_("INTERNAL CARD SETTLEMENT")),
 )}
 
 REVERSING = tuple(kind.name for kind in KINDS.values() if kind.reverses or kind.reverses_any)

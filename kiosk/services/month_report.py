@@ -6,7 +6,10 @@ a closed month is the same whenever it is made again):
 - the outlet's cards' stored value (principal, bonus): opening, in, out, closing, and
   the deposits they hold at the month's end;
 - the money through the outlet's tills by tender (in positive, out negative);
-- the cheques still waiting to clear of those received by the month's end.
+- the cheques still waiting to clear of those received by the month's end;
+- the internal cards' principal (the chain's own money): opening, in, out, closing;
+- the service fees taken with their invoice, and those whose invoice was declined;
+- the customers' accounts: opening, in, out, closing.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from kiosk.services.business_date import month_bounds
 from kiosk.services.ledgers import BALANCE_KINDS
 from kiosk.services.session import Session
 from kiosk.store import cheques, ledger_reports, outlets, settings
+from kiosk.store import internal_cards as internal_store
+from kiosk.store import service_fees as fee_store
 from kiosk.store import operations as operation_store
 
 
@@ -42,6 +47,15 @@ class MonthReport:
     tills: list[tuple[str, int]] = field(default_factory=list)  # tender, net fen in
     tender_names: dict[str, str] = field(default_factory=dict)  # code -> the chain's name
     cheques_waiting: tuple[int, int] = (0, 0)  # count, fen
+    # The internal cards' principal (内部卡, the chain's own money, kept apart from the
+    # stored value above): opening, in, out, closing.
+    internal_cards: tuple[int, int, int, int] = (0, 0, 0, 0)
+    # Service fees taken with their invoice, and those whose invoice the customer
+    # declined (未开票收入, reported apart).
+    service_fees: tuple[int, int] = (0, 0)
+    # The customers' accounts (客户账户) registered at the outlet: opening, in, out,
+    # closing (below zero: what they owe on credit).
+    customer_accounts: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     def as_table(self) -> Table:
         """The report as finance's table: labels are message ids, money is fen (a
@@ -57,6 +71,12 @@ class MonthReport:
             rows += [(names[kind], step, None, None, amount)
                      for step, amount in zip(steps, figures)]
         rows.append((N_("Stored value"), N_("Deposits held"), None, None, self.deposits_held))
+        rows += [(N_("Internal cards"), step, None, None, amount)
+                 for step, amount in zip(steps, self.internal_cards)]
+        rows += [(N_("Customer accounts"), step, None, None, amount)
+                 for step, amount in zip(steps, self.customer_accounts)]
+        rows += [(N_("Service fees"), label, None, None, amount) for label, amount in
+                 zip((N_("invoiced"), N_("invoice declined")), self.service_fees)]
         for tender, amount in self.tills:
             known = TENDERS_BY_KIND.get(tender)
             rows.append((N_("Tills"), known, None if known else
@@ -93,7 +113,15 @@ def build(outlet_id: int, month: str) -> MonthReport:
         deposits_held=ledger_reports.card_balances(outlet_id, ("deposit",),
                                                    up_to=last).get("deposit", 0),
         tills=_tills(outlet_id, first, last), tender_names=settings.tender_names(),
-        cheques_waiting=cheques.waiting_at(outlet_id, last))
+        cheques_waiting=cheques.waiting_at(outlet_id, last),
+        internal_cards=internal_store.month_figures(outlet_id, first, last),
+        service_fees=_service_fees(outlet_id, first, last),
+        customer_accounts=internal_store.customer_figures(outlet_id, first, last))
+
+
+def _service_fees(outlet_id: int, first: dt.date, last: dt.date) -> tuple[int, int]:
+    taken = fee_store.fees(outlet_id, first, last)
+    return taken["fee_income"], taken["fee_income_no_invoice"]
 
 
 def _stored_value(outlet_id: int, first: dt.date, last: dt.date

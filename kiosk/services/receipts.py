@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from kiosk.errors import DeviceError, KioskError, N_, NotFound, PermissionDenied
 from kiosk.hw.printer import Printer, PrintJob
 from kiosk.hw.receipt import ReceiptDoc, render
-from kiosk.services import audit, directory, kinds, permissions, tenders
+from kiosk.services import (audit, directory, kinds, permissions, service_fees, tenders,
+                            vouchers)
 from kiosk.i18n import translator
 from kiosk.money import format_yuan
 from kiosk.services.business_date import local_time
@@ -20,6 +21,14 @@ from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store import receipts as receipt_store
 from kiosk.store.db import database
+
+@dataclass(frozen=True)
+class Item:
+    """A line of a receipt's list (a sale's item, a card of a batch): name and amount."""
+
+    name: str
+    amount: int
+
 
 def receipt_label(terminal_code: str, number: int) -> str:
     return f"{terminal_code}-{number:06d}"
@@ -30,9 +39,10 @@ def receipt_label(terminal_code: str, number: int) -> str:
 ITS_NUMBER = "{receipt_no}"
 
 
-def queue(session: Session, operation: models.Operation, card: models.Card, kind: str,
+def queue(session: Session, operation: models.Operation, card: models.Card | None, kind: str,
           data: dict, lines=()) -> int | None:
-    """Build and queue the receipt of `operation`; returns its id (None off a terminal)."""
+    """Build and queue the receipt of `operation` (of a card, or of a customer's account:
+    `card` None); returns its id (None off a terminal)."""
     terminal_id = session.actor.terminal_id
     if terminal_id is None:
         return None
@@ -59,7 +69,12 @@ def receipt_money(fen: int) -> str:
 def _document(session, operation, card, kind, data, lines) -> ReceiptDoc:
     tr = translator(session.runtime.settings.language)
     info = directory.actor_info(session.actor)
-    rows = [(tr("Card"), mask_card_number(card.number))]
+    if kind in vouchers.TEMPLATED_RECEIPTS or kind == "application_form":
+        return _voucher(session, info, kind, card, data,
+                        {"receipt_no": ITS_NUMBER, "journal_no": f"#{operation.id}"})
+    rows = [(tr("Card"), mask_card_number(card.number))] if card is not None else []
+    if data.get("customer"):
+        rows.append((tr("Customer"), data["customer"]))
     if kind != "points_redemption":
         rows.append((tr("Amount"), receipt_money(data["amount"])))
     if data.get("tender"):
@@ -79,6 +94,15 @@ def _document(session, operation, card, kind, data, lines) -> ReceiptDoc:
                        ("bonus_after", N_("Bonus balance"))):
         if key in data:
             rows.append((tr(label), receipt_money(data[key])))
+    if "used" in data:  # an internal card's settlement
+        rows.append((tr("Used since last settled"), receipt_money(data["used"])))
+        rows.append((tr("Given back"), receipt_money(data["returned"])))
+    if "account_after" in data:  # a customer's account: below zero is owed
+        rows.append((tr("Account balance"), receipt_money(data["account_after"])))
+    if data.get("invoice_title"):
+        rows.append((tr("Invoice title"), data["invoice_title"]))
+    if service_fees.invoice_text(data, tr):
+        rows.append((tr("Service-fee invoice"), service_fees.invoice_text(data, tr)))
     if data.get("points_card_number"):
         rows.append((tr("Member card"), mask_card_number(data["points_card_number"])))
     if data.get("points_earned") and (kind == "member_sale" or data.get("points_card_number")):
@@ -102,7 +126,7 @@ def _document(session, operation, card, kind, data, lines) -> ReceiptDoc:
     rows += [(tr("Receipt no."), ITS_NUMBER),
              (tr("Journal no."), f"#{operation.id}"),
              (tr("Time"), local_time(session.now(), info.time_zone).strftime("%Y-%m-%d %H:%M"))]
-    signature = card.product.signature_required and kind == "charge"
+    signature = card is not None and card.product.signature_required and kind == "charge"
     return ReceiptDoc(
         header=(info.outlet_name, f"{tr('Terminal')} {info.terminal_code}  "
                                   f"{tr('Operator')} {info.operator_login}"),
@@ -111,6 +135,33 @@ def _document(session, operation, card, kind, data, lines) -> ReceiptDoc:
         receipt_no=ITS_NUMBER,
         signature_label=tr("Cardholder signature") if signature else "",
         footer=(tr("Thank you"),))
+
+
+def _voucher(session, info, kind: str, card, data: dict, numbers: dict, title: str = ""
+             ) -> ReceiptDoc:
+    """A voucher laid out by the chain's template of `kind` (services/vouchers.py)."""
+    tr = translator(session.runtime.settings.language)
+    values = {**vouchers.values_of(card, data, tr), **numbers, "outlet": info.outlet_name,
+              "terminal": info.terminal_code, "operator": info.operator_login,
+              "time": local_time(session.now(), info.time_zone).strftime("%Y-%m-%d %H:%M")}
+    title, blocks = vouchers.laid_out(kind, values, tr, title)
+    return ReceiptDoc(
+        header=(info.outlet_name, f"{tr('Terminal')} {info.terminal_code}  "
+                                  f"{tr('Operator')} {info.operator_login}"),
+        title=title, rows=(), receipt_no=numbers.get("receipt_no", ""), blocks=blocks)
+
+
+def print_voucher(session: Session, printer: Printer | None, kind: str, card, data: dict, *,
+                  name: str, title: str = "") -> None:
+    """A voucher printed at once, not queued (a loss slip: no money moved; printing it
+    again is always safe)."""
+    if printer is None:
+        raise DeviceError(N_("No receipt printer is configured."))
+    info = directory.actor_info(session.actor)
+    doc = _voucher(session, info, kind, card, data, {"receipt_no": name}, title)
+    printer.print_job(_print_job(session, name, doc))
+    with database.atomic():
+        audit.append(session, "report.print", subject=name)
 
 
 def pending(terminal_id: int) -> list[models.Receipt]:
@@ -155,7 +206,9 @@ def stored_document(receipt: models.Receipt) -> ReceiptDoc:
         return doc
     label = receipt_label(receipt.terminal.code, receipt.receipt_no)
     return replace(doc, receipt_no=label, rows=tuple(
-        (name, label if value == ITS_NUMBER else value) for name, value in doc.rows))
+        (name, label if value == ITS_NUMBER else value) for name, value in doc.rows),
+        blocks=tuple(tuple(part.replace(ITS_NUMBER, label) for part in block)
+                     for block in doc.blocks))
 
 
 def print_pending(session: Session, printer: Printer | None) -> PrintOutcome:

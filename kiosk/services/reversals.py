@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, KioskError, N_, PermissionDenied, ReviewRequired
 from kiosk.money import format_yuan
-from kiosk.services import cards, kinds, operators, permissions, policies, receipts
+from kiosk.services import cards, kinds, operators, permissions, policies, receipts, service_fees
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import OperationResult, Posting, perform, stored
@@ -173,8 +173,9 @@ def reverse_payment(session: Session, *, original_operation_id: int, amount: int
         posting.move(accounts["deposit"], drawer, parts["deposit"])
         posting.move(accounts["bonus"], till_account(original.outlet_id, None,
                                                      "promotion_expense"), parts["bonus"])
-        posting.move(till_account(original.outlet_id, None, "fee_income"), drawer,
-                     parts["fee"])
+        posting.move(till_account(original.outlet_id, None,
+                                  service_fees.account_kind(paid.get("invoice", True))),
+                     drawer, parts["fee"])
         data = {"original_operation_id": original.id, "original_kind": original.kind,
                 "card_number": card.number, "amount": amount, **parts,
                 "reversed_total": before + amount}

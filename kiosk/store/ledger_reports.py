@@ -1,7 +1,8 @@
 """What the store ledgers (门店余额台账, 门店总账) and the month's report add up from the
 journal: the outlet's cards' balances by kind, day and business type, its operations
-and the money through its tills. Insurance cards' balances are their issuer's money,
-not the outlet's stored value, and stay out of every card figure."""
+and the money through its tills. Insurance cards' balances are their issuer's money and
+internal cards' (内部卡) the chain's own, not the outlet's stored value: they stay out of
+every card figure."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def _card_entries(outlet_id: int, account_kinds: Iterable[str], *columns):
     return (Entry.select(*columns).join(Account).join(Card, on=(Account.card == Card.id))
             .join(Product)
             .where(Card.outlet == outlet_id, Account.kind.in_(tuple(account_kinds)),
-                   Product.kind != "insurance"))
+                   Product.kind.not_in(models.OUTSIDE_STORED_VALUE)))
 
 
 def card_balances(outlet_id: int, account_kinds: Iterable[str], *, before: dt.date | None = None,

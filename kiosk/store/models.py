@@ -136,8 +136,36 @@ class Member(BaseModel):
     created_at = pw.DateTimeField(default=utc_now)
 
 
+CUSTOMER_KINDS = ("company", "person")
+
+
+class Customer(BaseModel):
+    """A customer (客户) of the fuel-card manual: usually a company with main cards and
+    their sub cards. Its account (客户账户, an Account coded customer:<id>:funds) is
+    recharged and allocated to its main cards; it may go below zero down to the credit
+    limit (信用额度), decided on this row locked. `member` is the holder record its
+    cards are issued to (the company's name, for the real-name rules)."""
+
+    code = pw.CharField(max_length=20, unique=True)  # 客户编码
+    name = pw.CharField(max_length=100)
+    kind = pw.CharField(max_length=8, default="company")
+    member = pw.ForeignKeyField(Member, null=True)
+    outlet = pw.ForeignKeyField(Outlet, null=True)  # registered at
+    credit_limit = pw.BigIntegerField(default=0)  # fen the account may owe
+    credit_rating = pw.CharField(max_length=8, default="")  # 信用等级: AAA ... D
+    invoice_title = pw.CharField(max_length=100, default="")  # 发票抬头
+    tax_number = pw.CharField(max_length=20, default="")  # 纳税人识别号
+    contact = pw.CharField(max_length=50, default="")
+    phone = pw.CharField(max_length=20, default="")
+    address = pw.CharField(max_length=200, default="")
+    created_at = pw.DateTimeField(default=utc_now)
+
+
 SPEND_ORDERS = ("principal_first", "bonus_first", "proportional")
-PRODUCT_KINDS = ("stored_value", "membership", "insurance", "fuel")
+PRODUCT_KINDS = ("stored_value", "membership", "insurance", "fuel", "internal")
+# Cards whose balances are not customers' stored value: an insurer's money, or the
+# chain's own on its internal cards (内部卡); reports of stored value leave them out.
+OUTSIDE_STORED_VALUE = ("insurance", "internal")
 
 
 class MemberChange(BaseModel):
@@ -225,12 +253,31 @@ class Card(BaseModel):
     # The card's own category limits (限制信息), on top of its product's (migration 5).
     allowed_categories = pw.CharField(max_length=300, default="")
     forbidden_categories = pw.CharField(max_length=300, default="")
+    # The customer (company) whose main card or sub card this is (migration 14).
+    customer = pw.ForeignKeyField(Customer, null=True, backref="cards")
+    # A fuel card's vehicle (车牌号) and the clerk's remark (卡资料, migration 15).
+    plate_number = pw.CharField(max_length=12, default="")
+    remark = pw.CharField(max_length=200, default="")
+
+
+class CardChange(BaseModel):
+    """A card's details changed (卡资料修改), field by field, with who did it and who
+    reviewed it: never overwritten."""
+
+    card = pw.ForeignKeyField(Card, backref="changes")
+    field = pw.CharField(max_length=30)
+    old_value = pw.CharField(max_length=200)
+    new_value = pw.CharField(max_length=200)
+    changed_at = pw.DateTimeField(default=utc_now)
+    operator = pw.ForeignKeyField(Operator, null=True)
+    reviewer = pw.ForeignKeyField(Operator, null=True)
 
 
 ACCOUNT_KINDS = ("principal", "bonus", "points", "deposit", "outlet_cash", "outlet_bank",
                  "outlet_sales", "issuer_receivable", "promotion_expense", "points_issued",
                  "migration_suspense", "fee_income", "refund_payable", "points_redeemed",
-                 "points_expired")
+                 "points_expired", "fee_income_no_invoice", "customer_funds", "internal_funds", "internal_use",
+                 "internal_expense")
 
 
 class Account(BaseModel):
@@ -654,9 +701,68 @@ class Cheque(BaseModel):
         indexes = ((("bank", "cheque_no"), True),)
 
 
+class AllocationTemplate(BaseModel):
+    """分配模板: a customer's standing allocation from one main card to its sub cards
+    (each line a sub card and an amount), run in one operation whenever the company
+    says (month by month, say)."""
+
+    customer = pw.ForeignKeyField(Customer, backref="templates")
+    main_card = pw.ForeignKeyField(Card)
+    name = pw.CharField(max_length=50)
+    updated_by = pw.ForeignKeyField(Operator, null=True)
+    updated_at = pw.DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = ((("customer", "name"), True),)
+
+
+class AllocationTemplateLine(BaseModel):
+    template = pw.ForeignKeyField(AllocationTemplate, backref="lines", on_delete="CASCADE")
+    card = pw.ForeignKeyField(Card)
+    amount = pw.BigIntegerField()
+
+    class Meta:
+        indexes = ((("template", "card"), True),)
+
+
+class InternalSettlement(BaseModel):
+    """内部卡结算: what an internal card used (its charges less their refunds, each
+    counted once: InternalSettledUse) up to a business date, booked as the chain's own
+    expense; what was left on the card may go back to the internal funds."""
+
+    card = pw.ForeignKeyField(Card, backref="settlements")
+    outlet = pw.ForeignKeyField(Outlet)
+    operation = pw.ForeignKeyField(Operation, unique=True)
+    through_date = pw.DateField()
+    used = pw.BigIntegerField()
+    returned = pw.BigIntegerField(default=0)
+    created_at = pw.DateTimeField(default=utc_now)
+
+
+class InternalSettledUse(BaseModel):
+    """A charge or refund of an internal card, counted by the settlement that booked it
+    (once: an operation committed late is simply counted by the next one)."""
+
+    settlement = pw.ForeignKeyField(InternalSettlement, backref="uses")
+    operation = pw.ForeignKeyField(Operation, unique=True)
+
+
+class VoucherTemplate(BaseModel):
+    """A voucher's print template as the chain wrote it (凭证打印模板: card issue,
+    recharge, loss, replacement, clearing, the customer application form); a kind
+    without one prints the kiosk's default."""
+
+    kind = pw.CharField(max_length=24, primary_key=True)
+    body = pw.TextField()
+    updated_by = pw.ForeignKeyField(Operator, null=True)
+    updated_at = pw.DateTimeField(default=utc_now)
+
+
 ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLoginChange,
-              Member, MemberChange, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
+              Member, MemberChange, Customer, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
               JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditChain, AuditEvent, BatchList,
               BatchLine, InsuranceTransfer, LegacyCard, VerificationCode, Reconciliation,
               Policy, Tender, StockMove, StockMoveCard, ChannelOrder, InsurerFile,
-              InsurerFileLine, PosTerminal, PosRequest, Cheque, PrepaidSale]
+              InsurerFileLine, PosTerminal, PosRequest, Cheque, PrepaidSale,
+              AllocationTemplate, AllocationTemplateLine, CardChange, InternalSettlement,
+              InternalSettledUse, VoucherTemplate]

@@ -25,9 +25,16 @@ SET_UP_MODELS = (models.Policy, models.Tender, models.StockMove, models.StockMov
                  models.ChannelOrder, models.InsurerFile, models.InsurerFileLine)
 FUEL_MODELS = (models.Cheque,)
 PREPAID_MODELS = (models.PrepaidSale,)
+TEMPLATE_MODELS = (models.AllocationTemplate, models.AllocationTemplateLine)
+CARD_DETAIL_MODELS = (models.CardChange,)
+INTERNAL_CARD_MODELS = (models.InternalSettlement, models.InternalSettledUse)
+VOUCHER_MODELS = (models.VoucherTemplate,)
+# The customer table is in version 1 for a new store (its cards point at it from the
+# start); migration 14 creates it in a store made before.
 LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS,
                 models.Reconciliation, *SET_UP_MODELS, *POS_MODELS, *FUEL_MODELS,
-                *PREPAID_MODELS)
+                *PREPAID_MODELS, *TEMPLATE_MODELS, *CARD_DETAIL_MODELS,
+                *INTERNAL_CARD_MODELS, *VOUCHER_MODELS)
 CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
@@ -171,6 +178,31 @@ def _outlet_keys(db: pw.Database) -> None:
                    'WHERE "outlet_id" IS NULL')
 
 
+_V14_COLUMNS = (
+    ("card", "customer_id", 'INTEGER REFERENCES "customer" ("id")'),
+)
+
+
+def _customers(db: pw.Database) -> None:
+    """The fuel-card manual's customers (客户): their accounts' credit and invoice
+    details, the cards that are theirs, and their allocation templates (分配模板)."""
+    db.create_tables([models.Customer], safe=True)
+    _add_columns(db, _V14_COLUMNS)
+    db.create_tables(TEMPLATE_MODELS, safe=True)
+
+
+_V15_COLUMNS = (
+    ("card", "plate_number", "VARCHAR(12) NOT NULL DEFAULT ''"),
+    ("card", "remark", "VARCHAR(200) NOT NULL DEFAULT ''"),
+)
+
+
+def _card_details(db: pw.Database) -> None:
+    """A card's own details (卡资料: the vehicle's plate, a remark) and their history."""
+    _add_columns(db, _V15_COLUMNS)
+    db.create_tables(CARD_DETAIL_MODELS, safe=True)
+
+
 # Append only: a migration, once released, is never edited.
 MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (1, _create_tables),
@@ -187,6 +219,12 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (11, _fuel_cards),
     (12, _prepaid_cards),
     (13, _outlet_keys),
+    (14, _customers),
+    (15, _card_details),
+    # Internal cards (内部卡): their settlements and the uses each counted.
+    (16, lambda db: db.create_tables(INTERNAL_CARD_MODELS, safe=True)),
+    # The chain's voucher print templates (凭证打印模板).
+    (17, lambda db: db.create_tables(VOUCHER_MODELS, safe=True)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
