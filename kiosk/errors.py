@@ -21,6 +21,11 @@ class Phrase(str):
     Chinese screen never shows an English word inside a Chinese sentence."""
 
 
+def translated(params: dict, translate) -> dict:
+    """A message's parameters as shown: a Phrase in the message's language."""
+    return {name: _shown(value, translate) for name, value in params.items()}
+
+
 def _shown(value: object, translate) -> object:
     if isinstance(value, Phrase):
         return translate(value)
@@ -42,7 +47,7 @@ class KioskError(Exception):
     def render(self, translate=lambda text: text) -> str:
         """The message in a language: `translate` maps the English id to it."""
         text = translate(self.message_id)
-        params = {name: _shown(value, translate) for name, value in self.params.items()}
+        params = translated(self.params, translate)
         try:
             return text.format(**params)
         except (KeyError, IndexError, ValueError):

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.errors import InvalidInput, N_
+from kiosk.errors import InvalidInput, N_, translated
 from kiosk.files import open_regular, read_regular
 from kiosk.workbook import sheet_rows
 
@@ -29,7 +29,7 @@ class Problem:
 
     def render(self, translate) -> str:
         return translate(N_("line {line}: ")).format(line=self.line) + \
-            translate(self.message_id).format(**self.params)
+            translate(self.message_id).format(**translated(self.params, translate))
 
 
 class TableProblems(InvalidInput):

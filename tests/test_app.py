@@ -8,7 +8,7 @@ from kiosk.services.verify import verify
 from kiosk.store import db, models
 from tests.app_helpers import (FakeClock, demo_swipe, log_in, make_app, message_text,
                                past_key_guard, seeded_runtime, swipe_card, wait_for_message,
-                               wait_for_screen)
+                               wait_for_screen, wait_until)
 from tests.conftest import INS_CARD, SV_CARD
 
 
@@ -44,6 +44,17 @@ async def journal_after_a_sale(pilot, amount: str) -> None:
     await wait_for_screen(pilot, "JournalScreen")
 
 
+async def refund_whole_first_row(pilot) -> None:
+    """In the journal: Enter on its first row, the whole of it, super1 signs."""
+    await wait_until(pilot, lambda: pilot.app.screen.rows, "the journal listed")
+    await pilot.press("enter")
+    await wait_for_screen(pilot, "RefundScreen")
+    await pilot.press("enter")
+    await wait_for_screen(pilot, "ReviewModal")
+    await pilot.press(*"super1", "enter", *"Super1234", "enter")
+    await wait_for_screen(pilot, "ResultScreen")
+
+
 async def test_swipe_pin_charge_receipt(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -71,14 +82,15 @@ async def test_a_swipe_typed_as_keys_never_lands_in_the_field(runtime):
 
 
 async def test_typed_card_number_with_check_digit(runtime):
+    """A number refused stays selected: the number typed next replaces it."""
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
         await pilot.press(*SV_CARD[:-1], "0" if SV_CARD[-1] != "0" else "1", "enter")
         await wait_for_message(pilot, "check digit")
-        app.screen.query_one("#number", Input).value = ""
         await pilot.press(*SV_CARD, "enter")
         await wait_for_screen(pilot, "CardScreen")
+        assert app.screen.card.number == SV_CARD
 
 
 async def test_an_old_card_typed_at_the_till_is_sent_to_migration(runtime):
@@ -150,13 +162,7 @@ async def test_refund_with_supervisor_review(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await journal_after_a_sale(pilot, "12.30")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await wait_for_screen(pilot, "RefundScreen")
-        await pilot.press("enter")
-        await wait_for_screen(pilot, "ReviewModal")
-        await pilot.press(*"super1", "enter", *"Super1234", "enter")
-        await wait_for_screen(pilot, "ResultScreen")
+        await refund_whole_first_row(pilot)
         shown = " ".join(str(s.render()) for s in app.screen.query("Static"))
         assert "Back to principal ¥12.30" in shown and "From principal" not in shown
     assert principal(SV_CARD) == 20000
@@ -462,7 +468,7 @@ async def test_an_amount_typed_with_a_chinese_input_method_or_a_typo_is_never_cu
         await swipe_card(pilot, SV_CARD)
         await pilot.press(*"1e9", "enter")
         await wait_for_message(pilot, "not an amount")
-        app.screen.query_one("#amount").value = ""
+        assert app.focused.id == "amount"  # refused and selected: what is typed replaces it
         await type_as_an_input_method_does(pilot, "１２．３０")
         await pilot.press("enter", *"123456", "enter")
         await wait_for_screen(pilot, "ResultScreen")
@@ -502,12 +508,7 @@ async def test_a_charge_of_an_earlier_day_is_found_by_its_number_and_refunded(ru
         await wait_for_screen(pilot, "AskModal")
         await pilot.press(*str(sale.operation_id), "enter")
         await wait_for_message(pilot, f"Journal no. {sale.operation_id}")
-        await pilot.press("enter")
-        await wait_for_screen(pilot, "RefundScreen")
-        await pilot.press("enter")
-        await wait_for_screen(pilot, "ReviewModal")
-        await pilot.press(*"super1", "enter", *"Super1234", "enter")
-        await wait_for_screen(pilot, "ResultScreen")
+        await refund_whole_first_row(pilot)
     assert models.Operation.get(models.Operation.kind == "refund").reverses_id == \
         sale.operation_id
 
@@ -546,3 +547,175 @@ async def test_a_card_that_would_be_refused_says_why_the_moment_it_is_read(runti
         await pilot.press(*INS_CARD, "enter")
         await wait_for_screen(pilot, "CardScreen")
         assert "Not for: 保健品" in " ".join(str(s.render()) for s in app.screen.query("Static"))
+
+
+def key_bar_text(app) -> str:
+    from kiosk.screens.base import KeyBar
+    return str(app.screen.query_one(KeyBar).render())
+
+
+def screen_statics(app) -> str:
+    from textual.widgets import Static
+    return "\n".join(str(widget.render()) for widget in app.screen.query(Static))
+
+
+@pytest.mark.parametrize("state", ["expired", "lost", "pin_locked"])
+async def test_a_card_that_cannot_pay_takes_no_amount_or_pin_and_its_refusal_stays(
+        runtime, state):
+    """The card's state that counts today is shown as it is read; its refusal stays on
+    screen, the form takes no amount or PIN, Esc goes back; a lost card (the cashier
+    keeps it) shows no holder or balances."""
+    import datetime as dt
+    from tests.app_helpers import FIXED_NOW
+    change = {"expired": {"expires_on": FIXED_NOW.date() - dt.timedelta(days=1)},
+              "lost": {"status": "lost"},
+              "pin_locked": {"pin_locked": True, "pin_failures": 3}}[state]
+    models.Card.update(**change).where(models.Card.number == SV_CARD).execute()
+    refusal = {"expired": "has expired", "lost": "reported lost",
+               "pin_locked": "PIN is locked"}[state]
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await swipe_card(pilot, SV_CARD)
+        await wait_for_message(pilot, refusal)
+        shown = screen_statics(app)
+        assert {"expired": "Status: expired", "lost": "Status: lost",
+                "pin_locked": "PIN locked"}[state] in shown
+        assert ("Principal" in shown) is (state != "lost")
+        assert ("Holder" in shown) is (state != "lost")
+        assert not app.screen.query(Input)
+        assert key_bar_text(app) == "Esc Cancel"
+        await pilot.press(*"10", "enter", "f5", "f6", *"123456", "enter")
+        await pilot.pause(0.2)
+        assert refusal in message_text(app)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "StartScreen")
+    assert principal(SV_CARD) == 20000
+
+
+async def test_a_card_holding_nothing_says_what_to_do_before_the_pin(runtime):
+    empty = cards.get_card(SV_CARD)
+    models.Account.update(balance=0).where(models.Account.card == empty.id,
+                                           models.Account.kind.in_(["principal", "bonus"])
+                                           ).execute()
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await swipe_card(pilot, SV_CARD)
+        await pilot.press(*"5", "enter")
+        await wait_for_message(pilot, "Pay by another tender or recharge the card")
+        assert "¥0.00" in message_text(app)
+        assert app.focused.id == "amount"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_a_journal_wider_than_the_screen_says_arrows_show_the_rest(runtime, size):
+    from textual.widgets import DataTable
+    app = make_app(runtime)
+    async with app.run_test(size=size) as pilot:
+        await journal_after_a_sale(pilot, "12.30")
+        table = app.screen.query_one(DataTable)
+        await wait_until(pilot, lambda: table.row_count == 1, "the sale listed")
+        await pilot.pause(0.1)
+        narrow = size[0] < 80
+        assert table.has_class("wider") is narrow
+        assert ("←/→ more columns" in str(table.border_subtitle)) is narrow
+
+
+async def test_the_balance_query_says_how_to_leave_and_esc_leaves_it(runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        assert "Esc" not in key_bar_text(app)
+        await pilot.press("f2")
+        assert "Esc Back to charging" in key_bar_text(app)
+        assert "Esc" in str(app.screen.query_one("#mode").render())
+        await pilot.press("escape")
+        assert not app.screen.query_mode and "Esc" not in key_bar_text(app)
+        await pilot.press("f2", *SV_CARD, "enter")
+        await wait_for_screen(pilot, "BalanceQueryScreen")
+
+
+async def test_the_start_screen_lists_the_member_centre_only_to_a_role_that_may_use_it(
+        runtime):
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)  # a cashier: nothing there for them
+        assert "F6" not in key_bar_text(app)
+        await pilot.press("f10")
+        await wait_for_screen(pilot, "LoginScreen")
+        await log_in(pilot, "clerk1", "Clerk1234")
+        assert "F6 Member centre" in key_bar_text(app)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_the_shift_reports_amounts_line_up_whatever_the_labels_length(tmp_path,
+                                                                          language):
+    from kiosk.cells import cell_width
+    runtime = seeded_runtime(tmp_path, language=language)
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sell(pilot, "12.30")
+        await pilot.press("enter", "f8")
+        await wait_for_screen(pilot, "ShiftCloseScreen")
+        await wait_until(pilot, lambda: len(app.screen.query("#report Static")) > 3,
+                         "the report shown")
+        lines = [str(s.render()) for s in app.screen.query("#report Static")][1:]
+        assert {cell_width(line.rstrip()) for line in lines if "¥" in line} == {
+            cell_width(lines[0].rstrip())}
+    db.close()
+
+
+async def test_the_journal_shows_the_points_a_redemption_took_not_no_money(runtime):
+    from textual.widgets import DataTable
+    from kiosk.services import demo
+    member = demo.card_number("888800000000003")
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        app.simulate_swipe(demo_swipe(member))
+        await wait_for_screen(pilot, "MemberScreen")
+        await pilot.press("f7", *"120", "enter", "enter", *"123456", "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+        past_key_guard(pilot)
+        await pilot.press("enter", "f3")
+        await wait_for_screen(pilot, "JournalScreen")
+        table = app.screen.query_one(DataTable)
+        await wait_until(pilot, lambda: table.row_count == 1, "the redemption listed")
+        assert "120 points" in table.get_row_at(0) and "¥0.00" not in table.get_row_at(0)
+
+
+async def refunded_at_the_counter(runtime) -> str:
+    """The cashier refunds the first charge of today's journal in full: the result."""
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        await pilot.press("f3")
+        await wait_for_screen(pilot, "JournalScreen")
+        await refund_whole_first_row(pilot)
+        return screen_statics(app)
+
+
+async def test_a_refund_to_a_replaced_card_says_the_new_card_took_it(runtime):
+    from kiosk.services import card_care, charge as charging, issuing
+    from kiosk.services.operations import mask_card_number
+    from tests.conftest import login_as
+    charging.charge(login_as(runtime, "cashier1"), card_number=SV_CARD, amount=800,
+                    pin="123456", key="before-the-replacement")
+    clerk = login_as(runtime, "clerk1")
+    new = models.Card.select().where(models.Card.status == "blank").order_by(
+        models.Card.number).first().number
+    issuing.record_written(clerk, new)
+    card_care.replace_card(clerk, card_care.Replacement(SV_CARD, new, "damaged", 0),
+                           key="replaced")
+    assert (f"Credited to card {mask_card_number(new)}, which replaced card "
+            f"{mask_card_number(SV_CARD)}") in await refunded_at_the_counter(runtime)
+
+
+async def test_a_refund_shows_the_points_it_took_back_from_the_membership_card(runtime):
+    from kiosk.services import charge as charging, demo
+    from kiosk.services.operations import mask_card_number
+    from tests.conftest import login_as
+    member = demo.card_number("888800000000003")
+    charging.charge(login_as(runtime, "cashier1"), card_number=SV_CARD, amount=5000,
+                    pin="123456", key="with-the-member", member_card_number=member)
+    assert (f"Points taken back 100 from the membership card "
+            f"{mask_card_number(member)}") in await refunded_at_the_counter(runtime)

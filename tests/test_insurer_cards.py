@@ -459,3 +459,21 @@ def _all_posted_once(outcomes, file_id: int, *, failing: int) -> None:
     assert operations.count() == len(paid) - failing
     assert models.Card.select().where(models.Card.number.in_(
         [line.card_number for line in lines])).count() == len(lines)
+
+
+def test_a_cards_and_a_files_state_are_named_in_the_screens_language(insurer, tmp_path):
+    from kiosk.i18n import translator
+    chinese = translator("zh_CN")
+    finance1, finance2, _ = insurer
+    insurer_cards.run(finance2, reviewed(finance1, FINANCE_2, card_file(tmp_path, THREE[:1])))
+    draft = insurer_cards.import_file(finance1, write(tmp_path, [f"{THREE[0][0]},-1"]),
+                                      kind="loads", name="draft")
+    models.Card.update(status="cleared").where(models.Card.number == THREE[0][0]).execute()
+    with pytest.raises(TableProblems) as caught:
+        insurer_cards.import_file(finance1, write(tmp_path, [f"{THREE[0][0]},20"]),
+                                  kind="loads", name="cleared")
+    assert caught.value.problems[0].render(chinese).endswith("的状态为 已清户")
+    with pytest.raises(InvalidInput) as refused:
+        insurer_cards.run(finance2, draft)
+    assert "draft" not in refused.value.render(chinese) and "草稿" in \
+        refused.value.render(chinese)

@@ -61,6 +61,45 @@ async def test_a_cash_sale_earns_points_on_the_swiped_membership_card(store):
     assert (operation.amount, operation.tender) == (8850, "cash")
 
 
+async def test_the_tender_is_chosen_with_the_arrows_and_has_no_placeholder(store):
+    """Amount, ↓ to the tender (cash first), → for the bank card, Enter records the sale
+    with it; the tender steps round its tenders only, never onto an empty choice."""
+    from kiosk.screens.form import Choice
+    app = make_app(store["runtime"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await member_swiped(pilot, store["member_card"])
+        await wait_until(pilot, lambda: app.screen.query("#tender"), "the tenders loaded")
+        tender = app.screen.query_one("#tender", Choice)
+        assert tender.value == "cash"
+        await pilot.press(*"40", "down")
+        assert app.focused is tender
+        await pilot.press("left")
+        assert tender.value == "bank"  # two tenders: left from the first is the last
+        await pilot.press("right", "right")
+        assert tender.value == "bank" and "‹" in str(tender.render())
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "ResultScreen")
+        assert said(app, "Points earned 40", "本次积分 40")
+    operation = models.Operation.get(models.Operation.kind == "member_sale")
+    assert (operation.amount, operation.tender) == (4000, "bank")
+
+
+async def test_redeeming_points_names_enter_as_redeem_on_the_key_bar(store):
+    from kiosk.screens.base import KeyBar
+    app = make_app(store["runtime"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await member_swiped(pilot, store["member_card"])
+        bar = app.screen.query_one(KeyBar)
+        assert said(app, "Enter Record sale", "Enter 记录消费") or \
+            ("Record sale" if app.runtime.settings.language == "en" else "记录消费") in \
+            str(bar.render())
+        await pilot.press("f7")
+        await pilot.pause()
+        english = app.runtime.settings.language == "en"
+        assert ("Next / redeem" if english else "下一项/兑换") in str(bar.render())
+        assert ("Record sale" if english else "记录消费") not in str(bar.render())
+
+
 async def test_another_card_swiped_next_pays_and_the_membership_card_earns(store):
     app = make_app(store["runtime"])
     async with app.run_test(size=(80, 24)) as pilot:
@@ -136,6 +175,10 @@ async def test_finance_approves_a_transfer_and_the_member_is_texted(store):
         await pilot.press("5")
         await wait_for_screen(pilot, "InsuranceTransferScreen")
         await wait_until(pilot, lambda: app.screen.rows, "the request listed")
+        await pilot.pause(0.1)
+        table = app.screen.query_one("#table")
+        assert "亿保卡转储值卡120.00元" in table.get_row_at(0)
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # not cut
         await pilot.press("f7")
         await wait_for_screen(pilot, "ConfirmModal")
         await pilot.press("enter")
@@ -171,6 +214,10 @@ async def test_a_member_sale_is_returned_from_the_journal_with_review(store):
     assert points_of(store["member_card"]) == 0
     returned = models.Operation.get(models.Operation.kind == "member_sale_return")
     assert returned.reviewer.login_id == "super1" and returned.amount == 20000
+    receipt = "".join(path.read_text() for path in
+                      store["runtime"].settings.receipts_dir.glob("T01-*.txt"))
+    assert "MEMBER SALE RETURN" in receipt  # titled in both languages, as a refund is
+    assert ("Authorised by" in receipt or "授权人" in receipt) and "super1" in receipt
 
 
 async def test_a_card_written_before_its_member_is_chosen_is_written_again(tmp_path):

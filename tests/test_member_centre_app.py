@@ -7,7 +7,7 @@ from __future__ import annotations
 from kiosk.hw.msr import SimWriter
 from kiosk.services import cards, verify
 from kiosk.store import models
-from tests.app_helpers import (log_in, make_app, past_key_guard, paste_into, seeded_runtime,
+from tests.app_helpers import (log_in, make_app, message_text, past_key_guard, paste_into, seeded_runtime,
                                wait_for_message, wait_for_screen, wait_until)
 from tests.conftest import SV_CARD
 
@@ -35,6 +35,8 @@ async def test_issue_a_card_with_the_writer(tmp_path):
         await wait_until(pilot, lambda: screen.query("#card_number") and
                          screen.value("card_number"), "a blank card offered")
         number = screen.value("card_number")
+        await wait_for_message(pilot, "blank cards of")
+        blanks = int(message_text(app).split()[0])
         await type_into(pilot, "phone", "13800138000")
         await pilot.press("enter")
         await wait_until(pilot, lambda: screen.member is not None, "member found")
@@ -58,6 +60,7 @@ async def test_issue_a_card_with_the_writer(tmp_path):
         await wait_for_screen(pilot, "IssueCardScreen")
         await wait_until(pilot, lambda: screen.value("card_number") not in ("", number),
                          "the next blank offered")
+        await wait_for_message(pilot, f"{blanks - 1} blank cards")  # the stock as it is now
     assert verify.verify(app.runtime.sealer).ok
 
 

@@ -34,3 +34,47 @@ async def test_keys_typed_before_the_record_loads_land_nowhere(tmp_path, monkeyp
         assert screen.value("name") == "张伟"
         await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "name",
                          "the name focused")
+
+
+async def test_a_saved_edit_shows_in_the_list_it_was_opened_from(tmp_path):
+    from textual.widgets import DataTable
+    from tests.test_member_centre_app import open_centre, type_into
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "1", "MemberSearchScreen")
+        await type_into(pilot, "name_prefix", "张")
+        await pilot.press("enter")
+        search = app.screen
+        await wait_until(pilot, lambda: search.rows, "张伟 listed")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "MemberFormScreen")
+        await wait_until(pilot, lambda: app.screen.value("name") == "张伟", "the record shown")
+        await type_into(pilot, "region", "浦东新区")
+        await pilot.press("enter", "enter")  # region, then tags: saved
+        await wait_for_screen(pilot, "MemberSearchScreen")
+        table = search.query_one(DataTable)
+        await wait_until(pilot, lambda: "浦东新区" in table.get_row_at(0), "the new region listed")
+        assert "Saved member" in str(search.query_one("#message").render())
+
+
+async def test_esc_on_a_half_filled_new_member_asks_before_it_is_lost(tmp_path):
+    from tests.test_member_centre_app import open_centre
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "1", "MemberSearchScreen")
+        await pilot.press("f5")
+        await wait_for_screen(pilot, "MemberFormScreen")
+        await pilot.press("escape")  # nothing typed: it just leaves
+        await wait_for_screen(pilot, "MemberSearchScreen")
+        await pilot.press("f5")
+        await wait_for_screen(pilot, "MemberFormScreen")
+        await pilot.press(*"赵六")
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "ConfirmModal")
+        await pilot.press("escape")  # no: the form and what was typed stay
+        await wait_for_screen(pilot, "MemberFormScreen")
+        assert app.screen.value("name") == "赵六"
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "ConfirmModal")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "MemberSearchScreen")

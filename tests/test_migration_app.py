@@ -31,3 +31,15 @@ async def test_a_filter_typed_and_entered_lists_and_goes_to_the_list(tmp_path):
         await pilot.press(*"6100000000000002", "enter")
         await wait_until(pilot, lambda: len(screen.rows) == 1 and app.focused.id == "table",
                          "one old card listed, the cursor on it")
+
+
+async def test_every_column_of_the_old_cards_fits_80_columns_in_english(tmp_path):
+    from textual.widgets import DataTable
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "6", "MigrationScreen")
+        await wait_until(pilot, lambda: app.screen.rows, "old cards listed")
+        await pilot.pause(0.1)
+        table = app.screen.query_one(DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert not table.has_class("wider") and not table.border_subtitle

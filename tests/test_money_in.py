@@ -321,3 +321,14 @@ def test_a_list_in_the_wrong_state_is_named_in_the_screens_language(clerk, tmp_p
     with pytest.raises(InvalidInput) as refused:
         batch_recharge.submit(clerk, batch_id)
     assert "submitted" not in refused.value.render(translator("zh_CN"))
+
+
+def test_a_list_line_names_the_cards_state_in_the_screens_language(clerk, tmp_path):
+    from kiosk.i18n import translator
+    models.Card.update(status="lost").where(models.Card.number == SV_CARD).execute()
+    path = write_csv(tmp_path, f"卡号,金额\n{SV_CARD},100.00\n")
+    with pytest.raises(TableProblems) as caught:
+        batch_recharge.import_list(clerk, path, name="lost")
+    problem = caught.value.problems[0]
+    assert problem.render(translator("zh_CN")) == "第 2 行：卡 0018 不是正常状态（已挂失）"
+    assert problem.render(lambda text: text) == "line 2: card 0018 is not active (lost)"

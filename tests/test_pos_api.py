@@ -340,3 +340,54 @@ def test_the_openapi_file_names_every_route(runtime):
     documented = {(method, path.replace("{order_no}", "{n}").replace("{refund_no}", "{n}"))
                   for path, item in spec["paths"].items() for method in item}
     assert routes == documented
+
+
+def key_bar(app) -> str:
+    from kiosk.screens.base import KeyBar
+    return str(app.screen.query_one(KeyBar).render())
+
+
+async def test_esc_clears_a_half_typed_number_and_asks_before_declining(runtime, token):
+    async with counter(runtime, token) as (pilot, http):
+        reply = send(http, "/v1/sales", sale())
+        await wait_for_screen(pilot, "PosSaleScreen")
+        await pilot.press(*"88880000", "escape")
+        assert pilot.app.screen.query_one("#number", Input).value == ""
+        assert type(pilot.app.screen).__name__ == "PosSaleScreen"
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "ConfirmModal")
+        await pilot.press("escape")  # no: the sale stays
+        await wait_for_screen(pilot, "PosSaleScreen")
+        assert not reply.done()
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "ConfirmModal")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "StartScreen")
+        status, body = await reply
+    assert body["state"] == "declined" and charges() == []
+
+
+async def test_a_refused_card_asks_no_pin_and_another_card_pays(runtime, token):
+    models.Card.update(status="lost").where(models.Card.number == "8888000000000018").execute()
+    async with counter(runtime, token) as (pilot, http):
+        reply = send(http, "/v1/sales", sale())
+        await wait_for_screen(pilot, "PosSaleScreen")
+        pilot.app.simulate_swipe(demo_swipe("8888000000000018"))
+        await wait_for_message(pilot, "reported lost")
+        assert not pilot.app.screen.query_one("#pin-row").display
+        await pay(pilot)
+        status, body = await reply
+    assert body["state"] == "approved"
+
+
+async def test_once_a_sale_is_over_the_key_bar_offers_back_only(runtime, token):
+    async with counter(runtime, token) as (pilot, http):
+        reply = send(http, "/v1/sales", sale(lines=LINES + [SUPPLEMENT]))
+        await wait_for_screen(pilot, "PosSaleScreen")
+        assert "Decline the POS sale" in key_bar(pilot.app)
+        pilot.app.simulate_swipe(demo_swipe(INS_CARD))
+        await reply
+        await wait_for_message(pilot, "保健品")
+        assert key_bar(pilot.app) == "Enter Esc Back"
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "StartScreen")

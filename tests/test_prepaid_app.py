@@ -68,7 +68,10 @@ async def test_a_companys_5000_asks_for_the_accounts_then_posts(tmp_path):
 
 async def test_an_anonymous_card_is_not_reported_lost_and_an_expired_one_is_reactivated(
         tmp_path):
-    app = make_app(seeded_runtime(tmp_path))
+    runtime = seeded_runtime(tmp_path)
+    models.CardProduct.update(validity_months=36).where(
+        models.CardProduct.id == cards.get_card(EXPIRED_CARD).product_id).execute()
+    app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "3", "CardServiceScreen")
         await show_card(pilot, ANONYMOUS_CARD)
@@ -76,10 +79,50 @@ async def test_an_anonymous_card_is_not_reported_lost_and_an_expired_one_is_reac
         await wait_for_message(pilot, "an anonymous card cannot be reported lost")
         assert type(app.screen).__name__ == "CardServiceScreen"
         await show_card(pilot, EXPIRED_CARD)
+        assert "F10 Reactivate" in str(pilot.app.screen.query_one("#actions").render())
+        await pilot.press("f10")  # one line names the card and its balance first
+        await wait_for_screen(pilot, "ConfirmModal")
+        assert "¥300.00" in str(pilot.app.screen.query_one("#title").render())
+        await pilot.press("escape")  # no: nothing changes
+        await wait_for_screen(pilot, "CardServiceScreen")
+        assert cards.get_card(EXPIRED_CARD).expires_on.year != 2029
         await pilot.press("f10")
+        await wait_for_screen(pilot, "ConfirmModal")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "CardServiceScreen")
         await wait_until(pilot, lambda: pilot.app.screen.card.expires_on is not None and
                          pilot.app.screen.card.expires_on.year == 2029, "card reactivated")
-        await wait_for_message(pilot, "Done.")
+        await wait_for_message(pilot, "Reactivated: valid until 2029-11-22")
+        assert "F10 Refund" in str(pilot.app.screen.query_one("#actions").render())
     card = cards.get_card(EXPIRED_CARD)
     assert card.status == "active" and card.expires_on.year == 2029
     assert cards.balances(card)["principal"] == 30000
+
+
+async def test_a_named_card_reactivated_has_no_expiry_and_the_screen_says_so(tmp_path):
+    import datetime as dt
+    from tests.app_helpers import FIXED_NOW
+    runtime = seeded_runtime(tmp_path)
+    models.Card.update(expires_on=FIXED_NOW.date() - dt.timedelta(days=1)).where(
+        models.Card.number == SV_CARD).execute()
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "3", "CardServiceScreen")
+        await show_card(pilot, SV_CARD)
+        await pilot.press("f10")
+        await wait_for_screen(pilot, "ConfirmModal")
+        await pilot.press("enter")
+        await wait_for_message(pilot, "Reactivated, with no expiry.")
+    assert cards.get_card(SV_CARD).expires_on is None
+
+
+async def test_every_card_service_key_is_listed_whole_at_80_columns(tmp_path):
+    from kiosk.screens.base import KeyBar
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "3", "CardServiceScreen")
+        await show_card(pilot, SV_CARD)
+        actions = pilot.app.screen.query_one("#actions", KeyBar)
+        shown = str(actions.render())
+        assert all(f"F{n} " in shown for n in range(1, 11)) and "F10 Refund" in shown
+        assert all(len(line) <= actions.content_size.width for line in shown.splitlines())

@@ -87,6 +87,8 @@ async def test_a_split_sale_refunded_says_what_to_give_back_in_cash(runtime):
         assert "¥250.00" in screen_text(app)  # can still be refunded: the whole sale
         await pilot.press("enter")
         await wait_for_screen(pilot, "ReviewModal")
+        # the supervisor sees what the drawer gives back before signing
+        assert "¥220.00 to the card, ¥30.00 by 现金" in screen_text(app)
         await pilot.press(*"super1", "enter", *"Super1234", "enter")
         await wait_for_screen(pilot, "ResultScreen")
         assert "Give the customer ¥30.00 back by 现金" in screen_text(app)

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingsMap
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from kiosk.errors import KioskError, N_, Referenced
 from kiosk.hw.tracks import SwipeError, parse_swipe
@@ -78,10 +78,17 @@ class KeyBar(Static):
     """The keys of the current screen, translated (Textual's Footer cannot translate).
     A list too long for one line wraps between entries, never inside one."""
 
-    def __init__(self, keys: list[tuple[str, str]], translate) -> None:
-        self.entries = [Text.assemble((key, "bold"), " ", translate(label))
-                        for key, label in keys]
-        super().__init__(id="keybar")
+    def __init__(self, keys: list[tuple[str, str]], translate, *, id: str = "keybar") -> None:
+        self.translate = translate
+        self.entries = self._entries(keys)
+        super().__init__(id=id)
+
+    def _entries(self, keys: list[tuple[str, str]]) -> list[Text]:
+        return [Text.assemble((key, "bold"), " ", self.translate(label)) for key, label in keys]
+
+    def show_keys(self, keys: list[tuple[str, str]]) -> None:
+        self.entries = self._entries(keys)
+        self.refresh(layout=True)
 
     def _lines(self, width: int) -> list[Text]:
         lines: list[Text] = [Text()]
@@ -186,9 +193,16 @@ class KioskScreen(ServiceCalls, Screen):
 
     def compose_keys(self) -> ComposeResult:
         # One docked container: two widgets docked at the bottom would overlap.
-        keys = key_bar_entries([binding for binding in listed_bindings(type(self))
+        yield Vertical(Message("", id="message"), KeyBar(self._listed_keys(), self.tr),
+                       id="bottom")
+
+    def _listed_keys(self) -> list[tuple[str, str]]:
+        return key_bar_entries([binding for binding in listed_bindings(type(self))
                                 if self.lists_key(binding)])
-        yield Vertical(Message("", id="message"), KeyBar(keys, self.tr), id="bottom")
+
+    def refresh_keys(self) -> None:
+        """The key bar again, after what lists_key says has changed (a mode, a state)."""
+        self.query_one(KeyBar).show_keys(self._listed_keys())
 
     def lists_key(self, binding: Binding) -> bool:
         """Whether the key bar lists this binding (a screen whose keys depend on who is
@@ -204,6 +218,19 @@ class KioskScreen(ServiceCalls, Screen):
 
     def say_error(self, error: Exception) -> None:
         self.say(self.describe(error), error=True)
+
+    def refuse_field(self, selector: str, error: Exception) -> None:
+        """What is wrong with a field's content, said; the cursor back in the field with
+        its content selected, so what is typed next replaces it (a field that extends its
+        prefilled text, a folder, keeps it and the cursor goes to its end)."""
+        self.say_error(error)
+        field = self.query_one(selector)
+        field.focus()
+        if isinstance(field, Input):
+            if field.select_on_focus:
+                field.select_all()
+            else:
+                field.cursor_position = len(field.value)
 
     def swiped_number(self, message: CardSwiped) -> str | None:
         """The card number of a swipe, or None after saying what was wrong with it."""

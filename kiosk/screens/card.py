@@ -26,12 +26,20 @@ from kiosk.services.cards import PinLocked, WrongPin
 from kiosk.services.catalog import CATEGORIES, DEFAULT_CATEGORY
 from kiosk.services.charge import OtherTender, SaleLine
 
-def card_summary(tr, card) -> list[str]:
+# A lost card stays with the cashier: whoever brought it learns nothing more from it.
+WITHHELD_AT_COUNTER = frozenset({card_status.CardStatus.LOST})
+
+
+def card_summary(tr, card, *, full: bool = False) -> list[str]:
+    """The card's lines; a lost card's holder and balances only with `full` (the member
+    centre, which sees the holder's ID)."""
     status = tr(card_status.NAMES.get(card.status, card.status))
     if card.pin_locked:
         status += f" · {tr('PIN locked')}"
-    lines = [
-        f"{tr('Card')} {card.masked_number}   {card.product_name}   {tr('Status')}: {status}",
+    lines = [f"{tr('Card')} {card.masked_number}   {card.product_name}   {tr('Status')}: {status}"]
+    if card.status in WITHHELD_AT_COUNTER and not full:
+        return lines
+    lines += [
         f"{tr('Holder')} {card.holder or tr('anonymous')}   {tr('Tier')} {card.tier or '-'}   "
         f"{tr('Expires')} {card.expires_on or '-'}",
         f"{tr('Principal')} {format_yuan(card.principal)}   {tr('Bonus')} "
@@ -43,6 +51,12 @@ def card_summary(tr, card) -> list[str]:
         lines.append(tr("Tier upgrade due: {tier} (member centre, F4 replace: upgrade)").format(
             tier=card.tier_offer))
     return lines
+
+
+def refused(card) -> bool:
+    """A card the counter must not charge (its refusal is on screen): it takes no amount
+    and no PIN, only Esc."""
+    return getattr(card, "refusal", None) is not None
 
 
 class CustomerPinScreen(KioskScreen):
@@ -93,27 +107,39 @@ class CardScreen(CustomerPinScreen):
                                      "points").format(card=self.member.masked_number,
                                                       holder=self.member.holder),
                              classes="card-line", id="member")
-            with Horizontal(classes="row"):
-                yield Label(self.tr("Amount"), classes="field-label")
-                yield Input(id="amount", max_length=12, restrict=MONEY)
-                yield Select([(c, c) for c in CATEGORIES], value=DEFAULT_CATEGORY,
-                             id="category", allow_blank=False)
-            yield Static("", id="lines")
-            with Horizontal(id="split"):
-                yield Static("", id="split-text")
-            with Horizontal(classes="row"):
-                yield Label(self.tr("Channel order"), classes="field-label")
-                yield Input(id="order", max_length=64, restrict=r"\S*")
-            with Horizontal(classes="row"):
-                yield Label(self.tr("Customer PIN"), classes="field-label")
-                yield Input(id="pin", password=True, max_length=6, restrict=r"[0-9]*")
+            if not refused(self.card):  # a refused card's refusal stays; Esc goes back
+                yield from self.compose_sale()
         yield from self.compose_keys()
 
+    def compose_sale(self) -> ComposeResult:
+        """The amount (with item lines), the split offer, the channel order, the PIN."""
+        with Horizontal(classes="row"):
+            yield Label(self.tr("Amount"), classes="field-label")
+            yield Input(id="amount", max_length=12, restrict=MONEY)
+            yield Select([(c, c) for c in CATEGORIES], value=DEFAULT_CATEGORY,
+                         id="category", allow_blank=False)
+        yield Static("", id="lines")
+        with Horizontal(id="split"):
+            yield Static("", id="split-text")
+        with Horizontal(classes="row"):
+            yield Label(self.tr("Channel order"), classes="field-label")
+            yield Input(id="order", max_length=64, restrict=r"\S*")
+        with Horizontal(classes="row"):
+            yield Label(self.tr("Customer PIN"), classes="field-label")
+            yield Input(id="pin", password=True, max_length=6, restrict=r"[0-9]*")
+
     def on_mount(self) -> None:
-        refusal = getattr(self.card, "refusal", None)
-        if refusal is not None:
-            self.say(self.describe(refusal), error=True)  # before any amount or PIN
+        if refused(self.card):
+            self.say(self.describe(self.card.refusal), error=True)  # before any amount or PIN
+            return
         self.query_one("#amount").focus()
+
+    def lists_key(self, binding: Binding) -> bool:
+        return not refused(self.card) or binding.key == "escape"
+
+    def check_action(self, action: str, parameters) -> bool:
+        """A refused card's form is not there: only Esc does anything."""
+        return not refused(self.card) or action == "cancel"
 
     def reset(self) -> None:
         for widget in self.query(Input):
@@ -140,8 +166,7 @@ class CardScreen(CustomerPinScreen):
         try:
             return parse_yuan(self.query_one("#amount", Input).value)
         except MoneyError as error:
-            self.say_error(error)
-            self.query_one("#amount").focus()
+            self.refuse_field("#amount", error)
             return None
 
     # -- confirm ----------------------------------------------------------------------
@@ -196,8 +221,7 @@ class CardScreen(CustomerPinScreen):
         self.busy = False
         self.order_checked = None
         self.query_one("#pin", Input).value = ""
-        self.say_error(error)
-        self.query_one("#order").focus()
+        self.refuse_field("#order", error)
 
     def _order_checked_then_charge(self, result) -> None:
         self._take_order(result)
@@ -239,8 +263,12 @@ class CardScreen(CustomerPinScreen):
         """When the sale is more than the card holds, offer to take the rest by another
         tender (the chain's tenders, ←/→); True if the offer is on screen."""
         total = self._typed_total()
-        if total is None or total <= self._card_holds() or self._card_holds() <= 0 \
-                or self._order_typed():
+        if total is not None and total > 0 and self._card_holds() <= 0:
+            # Nothing on the card to split with: another tender pays, or a recharge.
+            self._drop_split()
+            self.refuse_field("#amount", charging.not_enough(self._card_holds(), total))
+            return True
+        if total is None or total <= self._card_holds() or self._order_typed():
             self._drop_split()
             return False
         if not self.tender_choices:
@@ -337,4 +365,7 @@ class CardScreen(CustomerPinScreen):
         self.app.print_queued()
 
     def on_card_swiped(self, message: CardSwiped) -> None:
+        if refused(self.card):  # its refusal stays: Esc, then the next card
+            self.say(self.describe(self.card.refusal), error=True)
+            return
         self.say(self.tr("Finish or cancel (Esc) this card first."), error=True)

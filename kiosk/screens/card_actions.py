@@ -38,7 +38,7 @@ class CardActionScreen(FormScreen):
         self.key = f"{type(self).__name__}-{uuid.uuid4().hex}"
 
     def compose_top(self) -> ComposeResult:
-        yield Static("\n".join(card_summary(self.tr, self.card)), id="summary")
+        yield Static("\n".join(card_summary(self.tr, self.card, full=True)), id="summary")
 
     def finish(self, result) -> None:
         """The action was done: its outcome in this screen's place."""

@@ -13,14 +13,16 @@ from kiosk.errors import KioskError, N_
 from kiosk.messages import CardSwiped
 from kiosk.money import format_yuan
 from kiosk.screens import registry
-from kiosk.screens.base import KioskScreen, key_hint
+from kiosk.screens.base import KeyBar, KioskScreen, key_hint
 from kiosk.screens.card import card_summary
 from kiosk.services import card_care, cards
+from kiosk.services.card_status import CardStatus
 
+# Listed under the card, wrapped between entries at any width (F10 named for the card).
 ACTIONS = (("F1", N_("Transfer")), ("F2", N_("Recharge")), ("F3", N_("Loss / found")),
            ("F4", N_("Replace/upgrade")), ("F5", N_("PIN")), ("F6", N_("Limits")),
-           ("F7", N_("Clearing")), ("F8", N_("Sub cards")), ("F9", N_("Holder, details")),
-           ("F10", N_("Refund / reactivate")))
+           ("F7", N_("Clearing")), ("F8", N_("Sub cards")), ("F9", N_("Holder, details")))
+REFUND, REACTIVATE = N_("Refund"), N_("Reactivate")
 ACTION_CHECKS = {"f8": cards.ensure_allocates}
 ACTION_SCREENS = {"f2": registry.recharge, "f4": registry.replace_card, "f5": registry.card_pin,
                   "f6": registry.card_limits, "f7": registry.clearing, "f8": registry.sub_cards,
@@ -47,7 +49,7 @@ class CardServiceScreen(KioskScreen):
             yield Input(id="number", max_length=32, restrict=r"[0-9 ]*",
                         placeholder=self.tr("Card number"))
             yield Static("", id="summary")
-            yield Static("", id="actions", markup=True)
+            yield KeyBar([], self.tr, id="actions")
         yield from self.compose_keys()
 
     def on_mount(self) -> None:
@@ -59,7 +61,8 @@ class CardServiceScreen(KioskScreen):
             self.load(self.card.number)
 
     def load(self, number: str) -> None:
-        self.call(self.show, cards.look_up, self.app.session, number)
+        self.call(self.show, cards.look_up, self.app.session, number,
+                  on_refusal=lambda error: self.refuse_field("#number", error))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         number = "".join(event.value.split())
@@ -98,11 +101,10 @@ class CardServiceScreen(KioskScreen):
         number.value = card.number
         if number.has_focus:
             number.select_all()  # the next card typed replaces this one's number
-        lines = card_summary(self.tr, card)
+        lines = card_summary(self.tr, card, full=True)
         self.query_one("#summary", Static).update("\n".join(lines))
-        cells = [f"[b]{key}[/b] {self.tr(label)}" for key, label in ACTIONS]
-        self.query_one("#actions", Static).update(
-            "   ".join(cells[:5]) + "\n" + "   ".join(cells[5:]))
+        self.query_one("#actions", KeyBar).show_keys(
+            [*ACTIONS, ("F10", REACTIVATE if self._expired() else REFUND)])
         if not same_card:
             self.say("")
 
@@ -168,24 +170,39 @@ class CardServiceScreen(KioskScreen):
                           self.card.number, member[0])
         self.app.push_screen(registry.member_pick(), chosen)
 
+    def _expired(self) -> bool:
+        return self.card is not None and self.card.status == CardStatus.EXPIRED
+
     def action_refund_or_reactivate(self) -> None:
         """F10: an expired card is made valid again (its balance is never forfeited);
         any other card goes to the refunds that keep it."""
         if not self._need_card():
             return
-        expired = self.card.expires_on is not None and \
-            self.card.expires_on < self.app.session.now().date()
-        if expired:
+        if self._expired():
             self.action_reactivate()
         else:
             self.action_act("f10")
 
     def action_reactivate(self) -> None:
-        """激活: an expired prepaid card valid again, its balance untouched."""
+        """激活: an expired prepaid card valid again, its balance untouched, after one
+        line naming the card and its balance."""
         if not self._need_card():
             return
         from kiosk.services import prepaid
-        self.call(self._changed, prepaid.reactivate, self.app.session, self.card.number)
+        card = self.card
+
+        def answered(yes: bool) -> None:
+            if yes:
+                self.call(self._reactivated, prepaid.reactivate, self.app.session, card.number)
+        self.app.push_screen(registry.confirm(self.tr(
+            "Reactivate expired card {card} {holder}, balance {balance} (kept)?").format(
+                card=card.masked_number, holder=card.holder or self.tr("anonymous"),
+                balance=format_yuan(card.principal + card.bonus))), answered)
+
+    def _reactivated(self, expires) -> None:
+        self.load(self.card.number)
+        self.say(self.tr("Reactivated: valid until {day}.").format(day=expires) if expires
+                 else self.tr("Reactivated, with no expiry."))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -180,8 +180,7 @@ class FormScreen(KioskScreen):
         try:
             return parse_yuan(self.value(name), allow_zero=allow_zero)
         except MoneyError as error:
-            self.say_error(error)
-            self.query_one(f"#{name}").focus()
+            self.refuse_field(f"#{name}", error)
             return None
 
     def clear_secrets(self) -> None:

@@ -139,8 +139,10 @@ class InsuranceTransferScreen(FormScreen):
         show_rows(self.query_one(DataTable), [
             "#", self.tr("Charge"), self.tr("Insurance card"), self.tr("Card"),
             self.tr("Amount"), self.tr("Status"), self.tr("Endorsement")], [
+            # The cards by their last four: the endorsement (泰康卡转储值卡23.50元) whole
+            # at 80 columns.
             [str(row.request_id), f"#{row.charge_operation_id}",
-             mask_card_number(row.insurance_card), mask_card_number(row.target_card),
+             f"…{row.insurance_card[-4:]}", f"…{row.target_card[-4:]}",
              format_yuan(row.amount), self.tr(STATUS_NAMES[row.status]), row.endorsement]
             for row in rows])
 

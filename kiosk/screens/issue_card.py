@@ -188,8 +188,13 @@ class IssueCardScreen(PicksMember, FormScreen):
         for name in ("phone", "main_card"):
             self.set_value(name, "")
         self.set_value("customer", self.customer_code)
-        self._apply_product()
+        # The stock as it is now: the card just issued is no longer a blank one.
+        self.call(self._stock_counted, issuing.products, self.app.session)
         self.query_one("#phone").focus()
+
+    def _stock_counted(self, products) -> None:
+        self.products = products
+        self._apply_product()
 
     def action_back(self) -> None:
         if self.written and not self.leaving_warned:

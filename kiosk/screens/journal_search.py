@@ -7,10 +7,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kiosk.errors import N_
-from kiosk.money import format_yuan
 from kiosk.screens.base import key_hint
 from kiosk.services import kinds
-from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_journal
+from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, row_amount, show_journal
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import journal, receipts
 
@@ -20,7 +19,7 @@ def print_journal(screen, rows: list[journal.JournalRow], title: str, name: str)
     journal_printed)."""
     tr = screen.tr
     lines = [(f"{row.time} {tr(kinds.label(row.kind))}",
-              f"{row.card[-4:]} {format_yuan(row.amount)}") for row in rows]
+              f"{row.card[-4:]} {row_amount(tr, row)}") for row in rows]
     screen.call(screen.journal_printed, receipts.print_report, screen.app.session, screen.app.devices.printer,
                 title, lines, name=name)
 

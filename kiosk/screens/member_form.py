@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from kiosk.errors import N_
+from kiosk.screens import registry
 from kiosk.screens.base import key_hint
 from kiosk.services import card_status
 from kiosk.screens.form import Field, FormScreen
@@ -35,6 +36,7 @@ class MemberFormScreen(FormScreen):
         super().__init__()
         self.member_id = member_id
         self.shared_phone_confirmed = False
+        self.loaded: dict[str, str] = {}  # the record as shown, to tell what was changed
 
     def heading(self) -> str:
         if self.member_id is None:
@@ -76,6 +78,7 @@ class MemberFormScreen(FormScreen):
     def _revealed(self, details: MemberDetails) -> None:
         self.set_value("phone", details.phone)
         self.set_value("id_number", details.id_number)
+        self.loaded.update(phone=self.value("phone"), id_number=self.value("id_number"))
 
     def _saved(self, result) -> None:
         member_id = result if self.member_id is None else self.member_id
@@ -84,6 +87,7 @@ class MemberFormScreen(FormScreen):
     def _show(self, record: members.MemberRecord) -> None:
         for name, value in asdict(record.details).items():
             self.set_value(name, value)
+        self.loaded = self._typed()
         self.query_one("#form-area").disabled = False
         self.query_one("#name").focus()
         self.say("")
@@ -95,5 +99,15 @@ class MemberFormScreen(FormScreen):
                   for when, field, old, new in record.history[:4]]
         self.query_one("#details", Static).update("\n".join(lines))
 
+    def _typed(self) -> dict[str, str]:
+        return {field.name: self.value(field.name) for field in self.FIELDS}
+
     def action_back(self) -> None:
-        self.dismiss(None)
+        """Esc leaves; what was typed and not saved is lost only after a yes."""
+        typed = self._typed()
+        if typed == (self.loaded or dict.fromkeys(typed, "")):
+            self.dismiss(None)
+            return
+        self.app.push_screen(registry.confirm(self.tr(
+            "Leave without saving? What was typed for this member is lost.")),
+            lambda yes: self.dismiss(None) if yes else None)

@@ -1,7 +1,8 @@
 """A membership card (会员卡) swiped at the counter identifies the member for the sale.
 
-- The sale paid by another tender: type the amount, choose the tender (cash, bank card
-  ...), Enter: the membership card earns the sale's points.
+- The sale paid by another tender: type the amount and Enter (the first tender, cash);
+  for another, ↓ to the tender, ←/→ chooses (bank card ...), Enter: the membership card
+  earns the sale's points.
 - The sale paid by another card: swipe it (a stored-value or insurance card) and charge
   it as usual; the membership card earns the points.
 - F7 redeems points: the points, a note (what for), the customer's PIN, Enter.
@@ -14,23 +15,30 @@ import uuid
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, Static
 
 from kiosk.errors import N_
 from kiosk.messages import CardSwiped
 from kiosk.money import MoneyError, format_yuan, parse_yuan
 from kiosk.screens import registry
 from kiosk.screens.base import key_hint
-from kiosk.screens.card import CustomerPinScreen, card_summary
-from kiosk.screens.form import MONEY
+from kiosk.screens.card import CustomerPinScreen, card_summary, refused
+from kiosk.screens.form import MONEY, Choice
 from kiosk.services import charge as charging
 from kiosk.services import points, tenders
 
 
+SALE_ENTER, REDEEM_ENTER = N_("Record sale"), N_("Next / redeem")
+REDEEM_FIELDS = ("points", "memo", "pin")
+
+
 class MemberScreen(CustomerPinScreen):
-    BINDINGS = [key_hint("enter", N_("Record sale")), Binding("f7", "redeem", N_("Redeem points")),
+    # Enter records the sale, or (F7, in the points fields) goes on to redeem them.
+    BINDINGS = [key_hint("enter", SALE_ENTER), key_hint("enter", REDEEM_ENTER),
+                Binding("f7", "redeem", N_("Redeem points")),
                 Binding("f2", "pay_with_card", N_("Pay with this card")),
-                Binding("escape", "cancel", N_("Cancel"))]
+                Binding("escape", "cancel", N_("Cancel")),
+                ("up", "app.focus_previous", ""), ("down", "app.focus_next", "")]
 
     def __init__(self, card) -> None:
         super().__init__()
@@ -38,6 +46,7 @@ class MemberScreen(CustomerPinScreen):
         self.sale_key = f"member-sale-{uuid.uuid4().hex}"
         self.redeem_key = f"redeem-{uuid.uuid4().hex}"
         self.busy = False
+        self.redeeming = False  # the points fields have the focus: Enter redeems
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -46,27 +55,55 @@ class MemberScreen(CustomerPinScreen):
                                 "another tender"), id="mode")
             for line in card_summary(self.tr, self.card):
                 yield Static(line, classes="card-line")
-            with Horizontal(classes="row"):
-                yield Label(self.tr("Sale amount"), classes="field-label")
-                yield Input(id="amount", max_length=12, restrict=MONEY)
-                yield Select([], id="tender", allow_blank=True,
-                             prompt=self.tr("Tender"))
-            with Horizontal(classes="row"):
-                yield Label(self.tr("Redeem points"), classes="field-label")
-                yield Input(id="points", max_length=9, restrict=r"[0-9]*")
-                yield Input(id="memo", max_length=points.MAX_MEMO,
-                            placeholder=self.tr("For (gift, deduction)"))
-            with Horizontal(classes="row"):
-                yield Label(self.tr("Customer PIN"), classes="field-label")
-                yield Input(id="pin", password=True, max_length=6, restrict=r"[0-9]*")
+            if not refused(self.card):  # a refused card's refusal stays; Esc goes back
+                yield from self.compose_sale()
         yield from self.compose_keys()
 
+    def compose_sale(self) -> ComposeResult:
+        """The sale's amount and tender (its Choice comes with the tenders), the points
+        to redeem and what for, the customer's PIN."""
+        with Horizontal(classes="row", id="sale"):
+            yield Label(self.tr("Sale amount"), classes="field-label")
+            yield Input(id="amount", max_length=12, restrict=MONEY)
+        with Horizontal(classes="row"):
+            yield Label(self.tr("Redeem points"), classes="field-label")
+            yield Input(id="points", max_length=9, restrict=r"[0-9]*")
+            yield Input(id="memo", max_length=points.MAX_MEMO,
+                        placeholder=self.tr("For (gift, deduction)"))
+        with Horizontal(classes="row"):
+            yield Label(self.tr("Customer PIN"), classes="field-label")
+            yield Input(id="pin", password=True, max_length=6, restrict=r"[0-9]*")
+
     def on_mount(self) -> None:
-        refusal = getattr(self.card, "refusal", None)
-        if refusal is not None:
-            self.say(self.describe(refusal), error=True)
+        if refused(self.card):
+            self.say(self.describe(self.card.refusal), error=True)
+            return
         self.query_one("#amount").focus()
         self.call(self._tenders_loaded, tenders.choices, self.app.session)
+
+    def lists_key(self, binding: Binding) -> bool:
+        if refused(self.card):
+            return binding.key == "escape"
+        if binding.key == "enter":
+            return binding.description == (REDEEM_ENTER if self.redeeming else SALE_ENTER)
+        return True
+
+    def check_action(self, action: str, parameters) -> bool:
+        """A refused card's form is not there: only Esc does anything."""
+        return not refused(self.card) or action == "cancel"
+
+    def on_descendant_focus(self, event) -> None:
+        redeeming = event.widget.id in REDEEM_FIELDS
+        if redeeming != self.redeeming:
+            self.redeeming = redeeming
+            self.refresh_keys()
+
+    def key_enter(self, event) -> None:
+        """Enter on the tender records the sale with it."""
+        if isinstance(self.focused, Choice) and not self.busy:
+            event.prevent_default()
+            event.stop()
+            self._record_sale()
 
     # -- the sale paid by another tender ---------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -87,21 +124,16 @@ class MemberScreen(CustomerPinScreen):
         try:
             amount = parse_yuan(self.query_one("#amount", Input).value)
         except MoneyError as error:
-            self.say_error(error)
+            self.refuse_field("#amount", error)
             return
-        tender = self.query_one("#tender", Select).value
-        if tender is Select.BLANK:
-            self.query_one("#tender").focus()
-            self.say(self.tr("Choose the tender the customer paid with."), error=True)
+        if not self.query("#tender"):
+            self.say(self.tr("The tenders are still loading: press Enter again."), error=True)
             return
+        tender = self.query_one("#tender", Choice).value
         self.busy = True
         self.say(self.tr("Recording {amount}...").format(amount=format_yuan(amount)))
         self.call(self._recorded, points.member_sale, self.app.session, card_number=self.card.number,
                   amount=amount, tender=tender, key=self.sale_key)
-
-    def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "tender" and event.value is not Select.BLANK:
-            self.query_one("#amount").focus()
 
     # -- redeeming points ------------------------------------------------------------------
     def action_redeem(self) -> None:
@@ -130,6 +162,9 @@ class MemberScreen(CustomerPinScreen):
 
     # -- another card pays -----------------------------------------------------------------
     def on_card_swiped(self, message: CardSwiped) -> None:
+        if refused(self.card):  # no sale for this member: its refusal stays, Esc
+            self.say(self.describe(self.card.refusal), error=True)
+            return
         if self.busy:
             return
         number = self.swiped_number(message)
@@ -148,10 +183,12 @@ class MemberScreen(CustomerPinScreen):
 
     # -- results ---------------------------------------------------------------------------
     def _tenders_loaded(self, choices) -> None:
-        select = self.query_one("#tender", Select)
-        select.set_options([(choice.name, choice.code) for choice in choices])
-        if choices:
-            select.value = choices[0].code
+        """The tender, ←/→ among the chain's (the first, cash, unless changed)."""
+        if choices and not self.query("#tender"):
+            self.query_one("#sale", Horizontal).mount(
+                Label(self.tr("Tender"), id="tender-label"),
+                Choice(tuple((choice.code, choice.name) for choice in choices), self.tr,
+                       id="tender"))
 
     def _payer_read(self, payer) -> None:
         self.busy = False

@@ -48,15 +48,23 @@ class MemberSearchScreen(PagedRows, FormScreen):
                   page_size=self.PAGE_SIZE)
 
     def _listed(self, rows: list[members.MemberRow]) -> None:
+        self._show_rows(rows)
+        self.say(self.tr("Page {page}: {count} members.").format(page=self.page + 1,
+                                                                count=len(self.rows)))
+
+    def _show_rows(self, rows: list[members.MemberRow], cursor: int = 0) -> None:
         self.rows = rows
         table = self.query_one(DataTable)
         show_rows(table, ["#", self.tr("Name"), self.tr("Phone"), self.tr("Level"),
                           self.tr("Region")],
                   [[str(r.member_id), r.name, r.phone, r.level, r.region] for r in self.rows])
-        self.say(self.tr("Page {page}: {count} members.").format(page=self.page + 1,
-                                                                count=len(self.rows)))
         if self.rows:
+            table.move_cursor(row=min(cursor, len(self.rows) - 1))
             table.focus()
+
+    def _relisted(self, rows: list[members.MemberRow]) -> None:
+        """The page again after a save, the cursor where it was (the message stays)."""
+        self._show_rows(rows, cursor=self.query_one(DataTable).cursor_row)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         row = self.selected_row()
@@ -85,6 +93,10 @@ class MemberSearchScreen(PagedRows, FormScreen):
             return
         member_id, name = saved
         self.say(self.tr("Saved member {name} (#{number}).").format(name=name, number=member_id))
+        if self.rows:  # the list shows what was saved, not what was there before
+            query = MemberQuery(**{field.name: self.value(field.name) for field in self.FIELDS})
+            self.call(self._relisted, members.search, self.app.session, query,
+                      page=self.page, page_size=self.PAGE_SIZE)
 
     def action_back(self) -> None:
         self.dismiss(None) if self.picking else self.app.pop_screen()

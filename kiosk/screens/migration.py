@@ -82,7 +82,7 @@ class MigrationScreen(PagedRows, FormScreen):
         self.rows = rows
         show_rows(self.query_one(DataTable),
                   [self.tr(title) for title in ("Old card", "Card type", "Balance", "Points",
-                                                "Outlet", "Old status", "Migrated", "By")],
+                                                "Outlet", "Status", "Migrated", "By")],
                   [[row.number, row.card_type, format_yuan(row.balance), str(row.points),
                     row.outlet_code,
                     row.status, row.migrated_at.strftime("%Y-%m-%d") if row.migrated_at else "",

@@ -58,6 +58,15 @@ def show_rows(table: DataTable, titles: list[str], rows: list[list[str]]) -> Non
                                           [cell_width(str(row[index])) for row in rows]))
     for row in rows:
         table.add_row(*row)
+    table.call_after_refresh(mark_if_wider, table)
+
+
+def mark_if_wider(table: DataTable) -> None:
+    """A table wider than the screen (a narrow terminal) says so under it: ←/→ shows
+    the columns off to the right."""
+    wider = table.virtual_size.width > table.scrollable_content_region.width
+    table.set_class(wider, "wider")
+    table.border_subtitle = table.app.tr("←/→ more columns") if wider else ""
 
 
 def show_journal(table: DataTable, tr, rows) -> None:
@@ -65,9 +74,16 @@ def show_journal(table: DataTable, tr, rows) -> None:
     show_rows(table, [tr("Time"), "#", tr("Operation"), tr("Card"), tr("Amount"),
                       tr("Taken back"), tr("Operator")],
               [[row.time, str(row.operation_id), tr(kinds.label(row.kind)),
-                row.card, format_yuan(row.amount),
+                row.card, row_amount(tr, row),
                 format_yuan(row.refunded) if row.refunded else "", row.operator]
                for row in rows])
+
+
+def row_amount(tr, row) -> str:
+    """The money a row moved; a points redemption moves points, not money."""
+    if row.kind == "points_redemption":
+        return tr("{points} points").format(points=row.points)
+    return format_yuan(row.amount)
 
 
 class AmountForChosenRow:

@@ -21,6 +21,9 @@ from kiosk.screens.card import card_summary
 from kiosk.services import pos_sales
 
 SHOWN_LINES = 5  # at 80x24; the rest are counted
+# Enter's and Esc's label once the request is over (the other labels until then).
+BACK = N_("Back")
+BACK_KEYS = Binding.Group(BACK)
 
 
 def _cells(text: str, width: int) -> str:
@@ -39,6 +42,7 @@ class PosScreen(KioskScreen):
     counter (Esc), and the POS cancelling it."""
 
     NOUN = N_("order")  # what the POS's number names
+    DECLINE_QUESTION = N_("Decline POS order {order} {amount}? The POS is told.")
 
     def __init__(self, state: pos_sales.PosState) -> None:
         super().__init__()
@@ -59,13 +63,21 @@ class PosScreen(KioskScreen):
             yield Static(self.tr("  ... and {count} more lines").format(
                 count=len(lines) - SHOWN_LINES), classes="card-line")
 
+    def lists_key(self, binding: Binding) -> bool:
+        """Enter and Esc are each bound twice: as the request's, and as Back once over."""
+        return (binding.description == BACK) is self.ended
+
     def action_back(self) -> None:
         if self.ended:
             self.app.pop_screen()
 
+    def _over(self) -> None:
+        self.ended = True
+        self.refresh_keys()
+
     def end(self, text: str) -> None:
         """The request is over: say so; Enter or Esc goes back to the start."""
-        self.ended = True
+        self._over()
         for field in self.query(Input):
             field.value = ""
             field.disabled = True
@@ -73,11 +85,30 @@ class PosScreen(KioskScreen):
         self.app.pos_settled()
 
     def action_decline(self) -> None:
+        """Esc: a half-typed field is cleared (a card number mistyped); on an empty form,
+        one line asks before the whole request is declined."""
         if self.ended:
             self.app.pop_screen()
             return
         if self.busy:
             return
+        typed = next((field for field in self.query(Input)
+                      if field.value and field.display and not field.disabled), None)
+        if typed is not None:
+            typed.value = ""
+            typed.focus()
+            self.say(self.tr("Cleared. Esc again declines the POS {kind}.").format(
+                kind=self.tr(self.NOUN)))
+            return
+        self.app.push_screen(registry.confirm(self.tr(self.DECLINE_QUESTION).format(
+            order=self.state.number, amount=format_yuan(self.state.amount))),
+            self._decline_answered)
+
+    def _decline_answered(self, yes: bool) -> None:
+        if yes and not self.ended and not self.busy:
+            self._decline()
+
+    def _decline(self) -> None:
         self.busy = True
         self.call(self._declined, pos_sales.decline, self.app.session, self.state,
                   on_refusal=self._decline_refused)
@@ -87,7 +118,7 @@ class PosScreen(KioskScreen):
         self.app.pos_settled()
         self.say_error(error)
         if isinstance(error, pos_sales.NoLongerPending):
-            self.ended = True
+            self._over()
 
     def _declined(self, _result) -> None:
         self.busy = False
@@ -118,7 +149,9 @@ class PosScreen(KioskScreen):
 class PosSaleScreen(PosScreen):
     # Enter in a field is the field's; elsewhere (the sale over) it goes back.
     BINDINGS = [Binding("enter", "back", N_("Confirm")),
-                Binding("escape", "decline", N_("Decline the POS sale"))]
+                Binding("enter", "back", BACK, group=BACK_KEYS),
+                Binding("escape", "decline", N_("Decline the POS sale")),
+                Binding("escape", "decline", BACK, group=BACK_KEYS)]
 
     def __init__(self, state: pos_sales.PosState) -> None:
         super().__init__(state)
@@ -186,20 +219,19 @@ class PosSaleScreen(PosScreen):
         elif isinstance(error, pos_sales.NoLongerPending):
             self.end(self.describe(error))
         else:
-            self.say_error(error)
-            self.query_one("#number", Input).value = ""
+            self.refuse_field("#number", error)
 
     def _card_read(self, card) -> None:
         self.busy = False
+        self.query_one("#pos-card", Static).update("\n".join(card_summary(self.tr, card)))
+        if card.refusal is not None:  # no PIN for it: another card, or Esc declines
+            self.refuse_field("#number", card.refusal)
+            return
         self.card = card
-        self.query_one("#pos-card", Static).update("\n".join(card_summary(self.tr, self.card)))
         self.query_one("#number-row").display = False
         self.query_one("#pin-row").display = True
         self.query_one("#pin").focus()
-        if self.card.refusal is not None:
-            self.say(self.describe(self.card.refusal), error=True)
-        else:
-            self.say(self.tr("Customer: type your PIN and press Enter."))
+        self.say(self.tr("Customer: type your PIN and press Enter."))
 
     # -- the charge -------------------------------------------------------------------------
     def _charge(self, pin: str) -> None:
@@ -232,8 +264,11 @@ class PosSaleScreen(PosScreen):
 
 class PosRefundScreen(PosScreen):
     NOUN = N_("refund")
+    DECLINE_QUESTION = N_("Refuse POS refund {order} {amount}? The POS is told.")
     BINDINGS = [Binding("enter", "review", N_("Supervisor review")),
-                Binding("escape", "decline", N_("Refuse the POS refund"))]
+                Binding("enter", "review", BACK, group=BACK_KEYS),
+                Binding("escape", "decline", N_("Refuse the POS refund")),
+                Binding("escape", "decline", BACK, group=BACK_KEYS)]
 
     def compose(self) -> ComposeResult:
         state = self.state

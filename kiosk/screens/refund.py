@@ -18,6 +18,7 @@ from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.screens.form import MONEY
 from kiosk.services import charge as charging
 from kiosk.services import points
+from kiosk.services.operations import mask_card_number
 
 
 class RefundScreen(KioskScreen):
@@ -51,7 +52,7 @@ class RefundScreen(KioskScreen):
         try:
             amount = parse_yuan(event.value)
         except MoneyError as error:
-            self.say_error(error)
+            self.refuse_field("#amount", error)
             return
         # Everything about the refund is checked before a supervisor is asked to sign.
         self.busy = True
@@ -59,11 +60,18 @@ class RefundScreen(KioskScreen):
         self.call(self._ask_review, points.check_return if self.member_sale else
                   charging.check_refund, self.app.session, self.row.operation_id, amount)
 
-    def _ask_review(self, _checked=None) -> None:
+    def _ask_review(self, parts=None) -> None:
+        """The supervisor sees what goes back where: a split payment's other part is
+        handed back from the drawer."""
         self.busy = False
         amount = self.amount
-        self.app.push_screen(registry.review(None, self.tr("Supervisor review: refund {amount}")
-                                             .format(amount=format_yuan(amount))),
+        question = self.tr("Supervisor review: refund {amount}").format(
+            amount=format_yuan(amount))
+        if parts is not None and parts.other:
+            question += self.tr(": {card} to the card, {other} by {tender}").format(
+                card=format_yuan(parts.on_card), other=format_yuan(parts.other),
+                tender=parts.other_tender_name)
+        self.app.push_screen(registry.review(None, question),
                              lambda review: self._refund(amount, review))
 
     def _refund(self, amount: int, review) -> None:
@@ -80,8 +88,17 @@ class RefundScreen(KioskScreen):
     def _refunded(self, result) -> None:
         self.busy = False
         self.app.switch_screen(registry.result(
-            "member_sale_return" if self.member_sale else "refund", result))
+            "member_sale_return" if self.member_sale else "refund", result,
+            note=self._credited_elsewhere(result)))
         self.app.print_queued()
+
+    def _credited_elsewhere(self, result) -> str:
+        """A card replaced since the charge: its money went to the card that replaced it."""
+        credited = mask_card_number(getattr(result, "card_number", "") or "")
+        if not credited or credited == self.row.card:
+            return ""
+        return self.tr("Credited to card {new}, which replaced card {old}.").format(
+            new=credited, old=self.row.card)
 
     def failed(self, error) -> None:
         self.busy = False

@@ -10,6 +10,7 @@ from textual.widgets import Static
 from kiosk.errors import N_
 from kiosk.money import format_yuan
 from kiosk.screens.base import KioskScreen
+from kiosk.services.operations import mask_card_number
 
 RETURN_AFTER_SECONDS = 20
 # An Enter pressed twice to confirm must not also dismiss the result before it is read.
@@ -54,6 +55,11 @@ class ResultScreen(KioskScreen):
             principal_label, bonus_label = SPLIT_LABELS[self.kind]
             lines.append(f"{tr(principal_label)} {format_yuan(r.principal)}   "
                          f"{tr(bonus_label)} {format_yuan(r.bonus)}")
+        if self.kind == "refund" and r.points:  # the points the refunded part had earned
+            lines.append(tr("Points taken back {points} from the membership card {card}")
+                         .format(points=r.points, card=mask_card_number(r.points_card_number))
+                         if r.points_card_number else
+                         f"{tr('Points taken back')} {r.points}")
         if self.kind == "member_sale":
             lines.append(f"{tr('Tender')} {r.tender_name or r.tender}   {tr('Points earned')} "
                          f"{r.points_earned}   {tr('Points')} {r.points_after}")

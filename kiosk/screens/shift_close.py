@@ -66,8 +66,9 @@ class ShiftCloseScreen(KioskScreen):
         body = self.query_one("#report", Vertical)
         body.remove_children()
         lines = [self.tr("Shift close") + f"  #{report.shift_id}  {report.business_date}"]
-        lines += [f"{cells.left(label, 14)} {cells.right(value, 22)}"
-                  for label, value in shift_report_rows(self.tr, report)]
+        rows = shift_report_rows(self.tr, report)
+        width = max(cells.cell_width(label) for label, _ in rows)  # the longest label's
+        lines += [f"{cells.left(label, width)} {cells.right(value, 22)}" for label, value in rows]
         body.mount_all(Static(line) for line in lines)
         if report.closed and not self.closed:  # a supervisor closed it meanwhile
             self.closed = True

@@ -15,8 +15,12 @@ from kiosk.screens.member_centre import allowed_entries
 from kiosk.services import charge as charging
 
 
+LEAVE_QUERY = N_("Back to charging")
+
+
 class StartScreen(KioskScreen):
     BINDINGS = [Binding("f2", "toggle_query", N_("Balance query")),
+                Binding("escape", "leave_query", LEAVE_QUERY),
                 Binding("f3", "journal", N_("Journal/refund")),
                 Binding("f4", "print_queue", N_("Print queue")),
                 Binding("f6", "member_centre", N_("Member centre")),
@@ -39,6 +43,16 @@ class StartScreen(KioskScreen):
                         placeholder=self.tr("Card number"))
         yield from self.compose_keys()
 
+    def lists_key(self, binding: Binding) -> bool:
+        """Esc only in the balance query (it goes back to charging); the member centre
+        only for a role that may open something there."""
+        if binding.action == "leave_query":
+            return self.query_mode
+        if binding.action == "member_centre":  # (no one, while logging out)
+            return self.app.login is not None and bool(
+                allowed_entries(self.app.login.permissions))
+        return True
+
     def on_mount(self) -> None:
         self._show_mode()
         self.query_one("#number").focus()
@@ -59,12 +73,18 @@ class StartScreen(KioskScreen):
         return typed
 
     def _show_mode(self) -> None:
-        text = self.tr("BALANCE QUERY") if self.query_mode else self.tr("CHARGE (card tender)")
+        text = self.tr("BALANCE QUERY (Esc: back to charging)") if self.query_mode \
+            else self.tr("CHARGE (card tender)")
         self.query_one("#mode", Label).update(text)
+        self.refresh_keys()
 
     def action_toggle_query(self) -> None:
         self.query_mode = not self.query_mode
         self._show_mode()
+
+    def action_leave_query(self) -> None:
+        if self.query_mode:
+            self.action_toggle_query()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         number = "".join(event.value.split())
@@ -87,6 +107,10 @@ class StartScreen(KioskScreen):
     def open_card(self, number: str) -> None:
         self.say(self.tr("Reading card..."))
         self.call(self._card_read, charging.for_sale, self.app.session, number)
+
+    def failed(self, error) -> None:
+        """A number no card has (a typo, an old card): the next number typed replaces it."""
+        self.refuse_field("#number", error)
 
     def _card_read(self, card) -> None:
         self.query_one("#number", Input).value = ""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.money import FEN_PER_YUAN, format_yuan, parse_yuan
-from kiosk.services import audit, permissions, prepaid, reviewed_lists, tenders
+from kiosk.services import audit, card_status, permissions, prepaid, reviewed_lists, tenders
 from kiosk.services.recharge import recharge
 from kiosk.services.reviewed_lists import STATUS_NAMES, RunReport  # noqa: F401 (re-exported)
 from kiosk.services.session import Session
@@ -76,7 +76,8 @@ def _card_problems(rows: list[tuple[int, str, int]]) -> list[Problem]:
                                     {"number": number[-4:]}))
         elif card.status != "active":
             problems.append(Problem(line, N_("card {number} is not active ({status})"),
-                                    {"number": number[-4:], "status": card.status}))
+                                    {"number": number[-4:],
+                                     "status": card_status.name(card.status)}))
         elif room is not None and amount > room:
             problems.append(Problem(
                 line, N_("card {number} would pass the prepaid card limit of {cap} "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from kiosk.errors import KioskError, N_
+from kiosk.errors import KioskError, N_, Phrase
 
 
 class CardStatus(StrEnum):
@@ -55,6 +55,12 @@ NAMES = {CardStatus.ACTIVE: N_("active"), CardStatus.LOST: N_("lost"),
          CardStatus.REPLACED: N_("replaced"), CardStatus.VOID: N_("void"),
          CardStatus.BLANK: N_("not issued"), CardStatus.WRITTEN: N_("not issued"),
          CardStatus.CLEARED: N_("closed")}
+
+
+def name(status: str) -> Phrase:
+    """A state's name for a message, translated with it (a status word never stays
+    English in a Chinese sentence)."""
+    return Phrase(NAMES.get(status, status))
 
 
 class CardUnusable(KioskError):

@@ -9,6 +9,7 @@ from kiosk.errors import InvalidInput, KioskError, N_, NotFound
 from kiosk.hw.tracks import luhn_ok
 from kiosk.services import card_status, lockout, permissions, policies
 from kiosk.services.accounts import balances
+from kiosk.services.business_date import current_business_date
 from kiosk.services.card_status import CardStatus, CardUnusable  # noqa: F401 (re-exported)
 from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
@@ -137,14 +138,18 @@ def _replaced_by(card: models.Card) -> str:
         if card.replaced_by_id else ""
 
 
-def view(card: models.Card) -> CardView:
+def view(card: models.Card, today: dt.date | None = None) -> CardView:
+    """The card as shown; given `today`, its state is the one that counts on that day
+    (an active card past its date shows as expired)."""
     money = balances(card)
+    status = card_status.effective(card.status, card.expires_on, today).value \
+        if today is not None else card.status
     holder = mask_name(card.member.name) if card.member_id else ""
     forbidden = [part for part in (card.product.forbidden_categories + "," +
                                    card.forbidden_categories).split(",") if part.strip()]
     return CardView(
         number=card.number, masked_number=mask_card_number(card.number),
-        product_name=card.product.name, product_kind=card.product.kind, status=card.status,
+        product_name=card.product.name, product_kind=card.product.kind, status=status,
         holder=holder, tier=card.tier, principal=money.get("principal", 0),
         bonus=money.get("bonus", 0), points=money.get("points", 0), expires_on=card.expires_on,
         signature_required=card.product.signature_required,
@@ -168,7 +173,7 @@ def look_up(session: Session, number: str) -> CardView:
     the card; cards of products without a check digit are found as they are."""
     permissions.require(session, permissions.QUERY)
     try:
-        return view(get_card(number))
+        return view(get_card(number), current_business_date(session))
     except NotFound:
         if card_store.old_card_waiting(normalize_number(number)):
             raise NotFound(N_("Card {number} is an old system's card: migrate it at the "
@@ -185,9 +190,9 @@ def ensure_usable(card: models.Card, today: dt.date) -> None:
     reactivated or exchanged."""
     if card_status.effective(card.status, card.expires_on, today) is CardStatus.EXPIRED \
             and card.product.prepaid and card.product.kind != "insurance":
-        raise CardUnusable(N_("This card has expired, but its balance is kept (prepaid card "
-                              "rules, 单用途商业预付卡管理办法): the member centre reactivates "
-                              "it (card services, F10) or exchanges it for a new card."))
+        raise CardUnusable(N_("This card has expired; its balance is kept (prepaid card "
+                              "rules): the member centre reactivates it (card services, F10) "
+                              "or exchanges it."))
     card_status.ensure_spendable(card.status, card.expires_on, today, _replaced_by(card))
 
 
@@ -220,4 +225,4 @@ def look_up_by_uid(session: Session, identifier: str) -> CardView:
     card = card_store.by_uid(identifier)
     if card is None:
         raise NotFound(N_("This smart card is not bound to any account."))
-    return view(card)
+    return view(card, current_business_date(session))

@@ -103,6 +103,7 @@ class RefundResult(OperationResult):
     points: int
     refunded_total: int  # of the sale, both tenders of a split payment together
     card_number: str = ""  # the card credited (the replacement, if the card was replaced)
+    points_card_number: str = ""  # the membership card the points came back from
     other_tender: str = ""  # a split payment's other tender, and its part of the amount
     other_amount: int = 0
     other_tender_name: str = ""
@@ -247,11 +248,16 @@ def _sales_account(session: Session, card: models.Card | None = None) -> models.
     return till_account(session.actor.outlet_id, session.actor.terminal_id, "outlet_sales")
 
 
+def not_enough(balance: int, amount: int) -> InsufficientFunds:
+    """The refusal of a sale the card cannot pay, saying what the cashier can do."""
+    return InsufficientFunds(N_("Not enough balance: the card has {balance}, the sale is "
+                                "{amount}. Pay by another tender or recharge the card."),
+                             balance=format_yuan(balance), amount=format_yuan(amount))
+
+
 def split_spend(order: str, amount: int, principal: int, bonus: int) -> tuple[int, int]:
     if principal + bonus < amount:
-        raise InsufficientFunds(N_("Not enough balance: the card has {balance}, the sale is "
-                                   "{amount}."), balance=format_yuan(principal + bonus),
-                                amount=format_yuan(amount))
+        raise not_enough(principal + bonus, amount)
     if order == "bonus_first":
         from_bonus = min(bonus, amount)
         return amount - from_bonus, from_bonus
@@ -366,6 +372,7 @@ class RefundParts:
     other: int
     total_after: int  # of the sale, refunded so far with this one
     on_card_after: int  # of the card's part, refunded so far with this one
+    other_tender_name: str = ""  # the tender the other part goes back by
 
 
 def refund_parts(original: models.Operation, charged: dict, done: dict,
@@ -432,7 +439,8 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
             posting.move(points_account, pool, points)
         data = {"original_operation_id": original.id, "amount": amount, "principal": principal,
                 "bonus": bonus, "points": points, "refunded_total": parts.total_after,
-                "card_number": card.number}
+                "card_number": card.number,
+                "points_card_number": charged.get("points_card_number", "")}
         if parts.other:
             data.update(other_tender=charged["other_tender"], other_amount=parts.other,
                         other_tender_name=charged.get("other_tender_name", ""))
@@ -467,14 +475,19 @@ def _points_account_to_refund(accounts: dict, charged: dict) -> models.Account |
     return card_accounts(earner, lock=True)["points"]
 
 
-def check_refund(session: Session, original_operation_id: int, amount: int) -> None:
-    """Whether this refund could be made (a hint before the supervisor signs; the refund
-    itself decides again on the locked original)."""
+def check_refund(session: Session, original_operation_id: int, amount: int) -> RefundParts:
+    """Whether this refund could be made, and how it would split between the card and a
+    split payment's other tender (a hint before the supervisor signs; the refund itself
+    decides again on the locked original)."""
     permissions.require(session, permissions.CHARGE)
     _check_amount(amount)
     original = operation_store.by_id(original_operation_id)
     done = refunded_so_far(original) if original is not None else {}
     _check_refundable(session, original, amount, done)
+    charged = _load(original)
+    return replace(refund_parts(original, charged, done, amount),
+                   other_tender_name=charged.get("other_tender_name", "")
+                   or charged.get("other_tender", ""))
 
 
 def refundable(original: models.Operation, done: dict) -> int:

@@ -29,7 +29,7 @@ from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.hw.tracks import luhn_ok
 from kiosk.identity import initial_pin_from_id, mask_id_number, normalise_id_number
 from kiosk.money import parse_yuan
-from kiosk.services import audit, cards, permissions, reviewed_lists
+from kiosk.services import audit, card_status, cards, permissions, reviewed_lists
 from kiosk.services.accounts import card_accounts, issuer_account, open_card_accounts
 from kiosk.services.business_date import current_business_date
 from kiosk.services.card_status import HOLDS_MONEY, CardStatus
@@ -243,7 +243,7 @@ def _load_problems(rows: list[_LoadRow], found: dict[str, models.Card],
             # A load follows a replaced card to its successor; an adjustment does not.
             problems.append(Problem(row.line, N_("card {number} is {status}"),
                                     {"number": mask_card_number(row.number),
-                                     "status": card.status}))
+                                     "status": card_status.name(card.status)}))
         else:
             problems += issuer.problem(row.line, card.product.issuer)
     return problems
@@ -369,7 +369,7 @@ def _runnable(file_id: int) -> None:
 def _ensure_runnable(file: models.InsurerFile) -> models.InsurerFile:
     if file.status not in RUNNABLE:
         raise InvalidInput(N_("File #{number} is {status}: only a reviewed file can be run."),
-                           number=file.id, status=file.status)
+                           number=file.id, status=reviewed_lists.status_name(file.status))
     return file
 
 

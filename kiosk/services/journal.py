@@ -4,6 +4,7 @@ which the refund and the reprint start from."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, N_, NotFound
@@ -28,6 +29,7 @@ class JournalRow:
     refunded: int
     receipt_id: int | None
     operator: str
+    points: int = 0  # what a points redemption took (its amount is no money)
 
 
 def _rows(operations: list, time_zone: str, time_format: str = "%H:%M:%S"
@@ -45,8 +47,14 @@ def _rows(operations: list, time_zone: str, time_format: str = "%H:%M:%S"
         amount=op.amount + other_paid.get(op.id, 0),
         refunded=op.reversed_amount + other_back.get(op.id, 0),
         receipt_id=receipt_of.get(op.id),
-        operator=op.operator_login or "system")
+        operator=op.operator_login or "system", points=_points_redeemed(op))
         for op in operations]
+
+
+def _points_redeemed(op) -> int:
+    if op.kind != "points_redemption" or not op.result:
+        return 0
+    return json.loads(op.result).get("points", 0)
 
 
 @reading()  # the read replica, if there is one (no money is decided here)

@@ -179,7 +179,8 @@ def return_member_sale(session: Session, *, original_operation_id: int, amount: 
                 "points_after": account.balance - due, "returned_total": before + amount,
                 "card_number": card.number}
         data["receipt_id"] = receipts.queue(session, posting.operation, card,
-                                            "member_sale_return", data)
+                                            "member_sale_return", {
+                                                **data, "authorised_by": reviewer.login_id})
         return data
 
     outcome = perform(session, kind="member_sale_return", key=key, request=request, run=run,

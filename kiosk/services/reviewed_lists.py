@@ -25,6 +25,11 @@ STATUS_NAMES = {"draft": N_("draft"), "submitted": N_("submitted"), "reviewed": 
                 "run": N_("run"), "void": N_("void"), "withdrawn": N_("withdrawn")}
 
 
+def status_name(status: str) -> Phrase:
+    """A list's state for a message, translated with it."""
+    return Phrase(STATUS_NAMES.get(status, status))
+
+
 @dataclass(frozen=True)
 class RunReport:
     posted: int
@@ -69,7 +74,7 @@ def move(session: Session, row: models.BaseModel, *, allowed: tuple[str, ...], t
     if row.status not in allowed or not list_store.move_status(
             type(row), row.id, row.status, to, **changes):
         raise InvalidInput(N_("A {status} list cannot do that."),
-                           status=Phrase(STATUS_NAMES.get(row.status, row.status)))
+                           status=status_name(row.status))
     audit.append(session, action, subject=subject, details={"to": to})
 
 
