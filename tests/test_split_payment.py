@@ -149,3 +149,45 @@ def test_refunds_of_a_split_sale_racing_never_give_back_more_than_it_took(shop, 
             assert sum(g.get("other_amount", 0) for g in given) <= 4000
             assert balances(number)["principal"] == sum(r.amount for r in refunds)
     assert verify(runtime.sealer).ok
+
+
+def test_the_other_part_is_refunded_once_a_transfer_took_the_cards(shop, chain, runtime):
+    """An insurance card's split sale, partly refunded, then filed for transfer to stored
+    value (it takes what is left of the card's part): the cash the customer paid for the
+    rest can still be given back, and the hint says what the refund does (the hostile
+    tester's finding: the cash part was stranded, the hint said otherwise)."""
+    from kiosk.services import admin, card_stock, insurance_transfers, members
+    from tests.fuel_shop import OUTLET
+    admin.save_product(chain, "INS", name="保险卡", kind="insurance", issuer="taikang")
+    admin.save_product(chain, "SV", name="储值卡", kind="stored_value")
+    for code, prefix in (("INS", "88880009"), ("SV", "88880008")):
+        admin.open_product(chain, OUTLET, code, True)
+        card_stock.receive_range(chain, product_code=code, prefix=prefix, first="0000000",
+                                 count=2)
+    holder = members.register(shop.clerk, members.MemberDetails(
+        "李秀英", "13900139000", id_number="110101199003078515"))
+    insurance, stored = _issued(shop, "INS", holder), _issued(shop, "SV", holder)
+    models.Account.update(balance=50000).where(
+        models.Account.card == models.Card.get(models.Card.number == insurance).id,
+        models.Account.kind == "principal").execute()
+    sale = charge.charge(shop.clerk, card_number=insurance, amount=60001, pin=PIN, key=key(),
+                         other=OtherTender("cash", 10001))
+    charge.refund(shop.clerk, original_operation_id=sale.operation_id, amount=7777,
+                  key=key(), review=SUPERVISOR)
+    insurance_transfers.file_request(shop.clerk, charge_operation_id=sale.operation_id,
+                                     target_card_number=stored)
+    hint = charge.check_refund(shop.clerk, sale.operation_id, 8705)
+    assert (hint.on_card, hint.other) == (0, 8705)
+    back = charge.refund(shop.clerk, original_operation_id=sale.operation_id, amount=8705,
+                         key=key(), review=SUPERVISOR)
+    assert (back.on_card, back.other_amount) == (0, 8705)
+    with pytest.raises(KioskError):  # the cash part is all given back now
+        charge.check_refund(shop.clerk, sale.operation_id, 1)
+
+
+def _issued(shop, product: str, member_id) -> str:
+    from kiosk.services import issuing
+    number = issuing.next_blank(shop.clerk, product)
+    issuing.record_written(shop.clerk, number)
+    issuing.issue(shop.clerk, issuing.IssueRequest(number, member_id, PIN, 0, 0), key=key())
+    return number

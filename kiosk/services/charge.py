@@ -377,11 +377,18 @@ class RefundParts:
 
 def refund_parts(original: models.Operation, charged: dict, done: dict,
                  amount: int) -> RefundParts:
-    other_paid = charged.get("other_amount", 0)
+    """In proportion to what each tender paid; but never more from the card's part than
+    is still reversible on it (an insurance transfer may have taken it all): the rest
+    goes back by the other tender, whose own part is never exceeded (_check_refundable
+    keeps the amount within both)."""
+    other_paid, other_done = charged.get("other_amount", 0), done["other_amount"]
+    card_done = done["amount"] - other_done
     total_after = done["amount"] + amount
-    card_after, other_after = split_proportionally(total_after, [original.amount, other_paid])
-    return RefundParts(card_after - (done["amount"] - done["other_amount"]),
-                       other_after - done["other_amount"], total_after, card_after)
+    _, other_after = split_proportionally(total_after, [original.amount, other_paid])
+    other = min(max(other_after - other_done, 0), amount)
+    on_card = min(amount - other, original.amount - original.reversed_amount)
+    other = amount - on_card
+    return RefundParts(on_card, other, total_after, card_done + on_card)
 
 
 def _load(operation: models.Operation) -> dict:
