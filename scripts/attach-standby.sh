@@ -49,7 +49,8 @@ fi
 ask() { "$bin/psql" -d "$primary" -Atc "$1"; }
 
 echo "copying the primary into $data"
-"$bin/pg_basebackup" -d "$primary" -D "$data" -X stream -R -C -S "$name"
+# --checkpoint=fast: the default spread checkpoint kept the copy waiting minutes.
+"$bin/pg_basebackup" -d "$primary" -D "$data" -X stream -R -C -S "$name" --checkpoint=fast
 # After pg_basebackup -R's own line (the last one read wins): the standby's name, which
 # the primary's synchronous_standby_names names.
 cat >> "$data/postgresql.auto.conf" <<EOF

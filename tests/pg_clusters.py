@@ -89,6 +89,11 @@ class Pair:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(victim, signal.SIGKILL)
 
+    def restart_primary(self) -> None:
+        """A fast shutdown (connections cut, as a server's restart does) and a start."""
+        _run(self, "pg_ctl", "restart", "-w", "-t", "60", "-m", "fast", "-D",
+             str(self.primary), "-l", str(self.folder / "primary.log"))
+
     def promote_standby(self) -> None:
         _run(self, "pg_ctl", "promote", "-w", "-t", "60", "-D", str(self.standby))
 
@@ -153,36 +158,61 @@ def _psql(pair: Pair, port: int, query: str) -> str:
 
 
 @contextlib.contextmanager
-def primary_and_standby():
-    """Yields a Pair: the primary streaming to a synchronous standby (synchronous_commit
-    on: a commit returns only once the standby has the WAL on disk)."""
+def _cluster_folder():
+    """A Pair's folder, owned by the user the clusters run as; every cluster started in
+    it is stopped and the folder removed when the test ends."""
     folder = Path(tempfile.mkdtemp(prefix="kiosk-failover-"))
     folder.chmod(0o755)
     if os.geteuid() == 0:
         owner = pwd.getpwnam("postgres")
         os.chown(folder, owner.pw_uid, owner.pw_gid)
     pair = Pair(folder, free_port(), free_port())
-    started = pair.started
     try:
-        _run(pair, "initdb", "-D", str(pair.primary), "-U", "postgres", "--auth=trust",
-             "-E", "UTF8", "--no-sync")
-        with open(pair.primary / "postgresql.conf", "a") as conf:
-            conf.write(f"""
+        yield pair
+    finally:
+        for data in pair.started:
+            _run(pair, "pg_ctl", "stop", "-m", "immediate", "-D", str(data), check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _start_primary(pair: Pair, settings: str = "") -> None:
+    _run(pair, "initdb", "-D", str(pair.primary), "-U", "postgres", "--auth=trust",
+         "-E", "UTF8", "--no-sync")
+    with open(pair.primary / "postgresql.conf", "a") as conf:
+        conf.write(f"""
 port = {pair.primary_port}
 listen_addresses = '127.0.0.1'
-unix_socket_directories = '{folder}'
-wal_level = replica
+unix_socket_directories = '{pair.folder}'
+max_connections = 60
+shared_buffers = 32MB
+{settings}""")
+    _start(pair, pair.primary, pair.started)
+
+
+@contextlib.contextmanager
+def lone_server():
+    """Yields a Pair of which only the primary runs: a server of the test's own, which it
+    may restart (Pair.restart_primary) without touching anyone else's connections."""
+    with _cluster_folder() as pair:
+        _start_primary(pair)
+        yield pair
+
+
+@contextlib.contextmanager
+def primary_and_standby():
+    """Yields a Pair: the primary streaming to a synchronous standby (synchronous_commit
+    on: a commit returns only once the standby has the WAL on disk)."""
+    with _cluster_folder() as pair:
+        _start_primary(pair, f"""wal_level = replica
 max_wal_senders = 4
 wal_keep_size = 256MB
 synchronous_standby_names = '{STANDBY_NAME}'
 synchronous_commit = on
 fsync = on
-max_connections = 60
-shared_buffers = 32MB
 """)
-        _start(pair, pair.primary, started)
         _run(pair, "pg_basebackup", "-h", "127.0.0.1", "-p", str(pair.primary_port), "-U",
-             "postgres", "-D", str(pair.standby), "-X", "stream", "-R", "--no-sync")
+             "postgres", "-D", str(pair.standby), "-X", "stream", "-R", "--no-sync",
+             "--checkpoint=fast")
         with open(pair.standby / "postgresql.conf", "a") as conf:
             conf.write(f"""
 port = {pair.standby_port}
@@ -196,17 +226,13 @@ synchronous_standby_names = ''
         with open(pair.standby / "postgresql.auto.conf", "a") as conf:
             conf.write(f"primary_conninfo = 'host=127.0.0.1 port={pair.primary_port} "
                        f"user=postgres application_name={STANDBY_NAME}'\n")
-        _start(pair, pair.standby, started)
+        _start(pair, pair.standby, pair.started)
         deadline = time.monotonic() + 60
         while pair.sync_state() != "sync":
             if time.monotonic() > deadline:
                 raise RuntimeError("the standby never became synchronous")
             time.sleep(0.2)
         yield pair
-    finally:
-        for data in started:
-            _run(pair, "pg_ctl", "stop", "-m", "immediate", "-D", str(data), check=False)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _start(pair: Pair, data: Path, started: list[Path]) -> None:

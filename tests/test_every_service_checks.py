@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.source_code import parse
+
 SERVICES = Path(__file__).resolve().parent.parent / "kiosk" / "services"
 CHECKS = {"require", "require_any", "ensure_can_act", "perform"}
 
@@ -51,7 +53,7 @@ def _all_functions() -> dict[str, ast.FunctionDef]:
     """Every module-level function of the services, private helpers too."""
     found = {}
     for path in sorted(SERVICES.glob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = parse(path)
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):
                 found[f"{path.stem}.{node.name}"] = node

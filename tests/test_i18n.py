@@ -5,6 +5,7 @@ import string
 from kiosk.errors import KioskError
 from kiosk.i18n import translator, catalog_ids
 from scripts.extract_messages import message_ids
+from tests.source_code import parse
 
 
 def placeholders(text: str) -> set[str]:
@@ -37,7 +38,7 @@ def test_every_form_label_leaves_a_gap_before_its_field_in_both_languages():
     zh = translator("zh_CN")
     too_long = []
     for path in pathlib.Path("kiosk/screens").glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parse(path)):
             if (isinstance(node, ast.Call) and len(node.args) >= 2
                     and getattr(node.func, "id", "") in ("Field", "money_field", "pin_field")
                     and isinstance(node.args[1], ast.Call)

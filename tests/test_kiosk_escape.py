@@ -25,6 +25,7 @@ from kiosk.screens.form import Choice
 from kiosk.store import db
 from tests.app_helpers import log_in, make_app, seeded_runtime, wait_for_screen
 from tests.test_screen_registry import factories
+from tests.source_code import parse
 
 CONTROL_KEYS = [f"ctrl+{letter}" for letter in string.ascii_lowercase] + [
     "ctrl+backslash", "ctrl+underscore", "ctrl+right_square_bracket", "ctrl+at",
@@ -60,7 +61,7 @@ def widgets_the_screens_use() -> set[type]:
     kiosk's own widgets."""
     used = {Choice, KeyBar, Message, StatusBar, OptionList}
     for path in SCREENS_DIR.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(parse(path)):
             if isinstance(node, ast.ImportFrom) and node.module == "textual.widgets":
                 used |= {getattr(textual.widgets, alias.name) for alias in node.names}
     return {cls for cls in used if inspect.isclass(cls)}
@@ -90,7 +91,7 @@ def test_no_screen_or_widget_binds_a_key_that_leaves():
 def test_no_screen_exits_or_suspends_the_app_itself():
     calls = []
     for path in SCREENS_DIR.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(parse(path)):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                     node.func.attr in {"exit", "suspend", "action_quit",
                                        "action_command_palette", "action_request_exit"}:

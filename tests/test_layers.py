@@ -5,6 +5,8 @@ import ast
 import pathlib
 import re
 
+from tests.source_code import parse
+
 KIOSK = pathlib.Path(__file__).resolve().parent.parent / "kiosk"
 # The one error boundary of the screens' service calls sorts a database's errors into
 # messages (design.md, "Failures and time"); it touches no table.
@@ -16,7 +18,7 @@ def _sources(*exclude: str):
     for path in sorted(KIOSK.rglob("*.py")):
         relative = path.relative_to(KIOSK).as_posix()
         if not relative.startswith(exclude):
-            yield relative, ast.parse(path.read_text(encoding="utf-8"))
+            yield relative, parse(path)
 
 
 def test_sql_text_lives_only_in_the_store():
@@ -109,7 +111,7 @@ def test_the_query_check_sees_queries():
               "    models.Card.select().where(models.Card.main_card == main_id)\n"
               "    return C.get_or_none(C.id == 1), models.Cheque(number='1'), models.Card\n"
               "from kiosk.store.models import Member, SPEND_ORDERS\n")
-    found = [what for _, what in _query_building(ast.parse(source), _model_names())]
+    found = [what for _, what in _query_building(parse(source), _model_names())]
     assert sorted(found) == sorted([
         "import peewee", "models.Card.select", "models.Card.main_card", "C.get_or_none", "C.id",
         "models.Cheque(...)", "import models.Member"])

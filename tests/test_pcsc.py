@@ -31,11 +31,18 @@ def pcsc_ready() -> str:
 
 
 def card_present() -> bool:
+    """A card answers in some reader. pcscd just restarted (an earlier test restarts it)
+    counts as no card yet, and the card is left powered, as the kiosk leaves it."""
+    from smartcard.scard import SCARD_LEAVE_CARD
     from smartcard.System import readers
-    for reader in readers():
+    try:
+        found = readers()
+    except Exception:
+        return False
+    for reader in found:
         try:
             connection = reader.createConnection()
-            connection.connect()
+            connection.connect(disposition=SCARD_LEAVE_CARD)
             connection.disconnect()
             return True
         except Exception:
@@ -81,6 +88,19 @@ def test_verify_pin_apdu(virtual_card):
     with Connection() as connection:
         with pytest.raises(PinRejected):
             connection.verify_pin("123456")
+
+
+def test_a_card_reset_by_another_program_is_connected_again(virtual_card):
+    """Another program (the kiosk's own watcher polls the reader) resets the card while a
+    sale holds it for the PIN check: the check still reaches the card."""
+    from smartcard.scard import SCARD_RESET_CARD
+    from kiosk.hw.pcsc import Connection, PinRejected, _reader
+    with Connection() as sale:
+        resetting = _reader(None).createConnection()
+        resetting.connect(disposition=SCARD_RESET_CARD)
+        resetting.disconnect()
+        with pytest.raises(PinRejected):
+            sale.verify_pin("123456")
 
 
 def test_no_card_is_a_clear_error(virtual_card):

@@ -11,6 +11,7 @@ import pytest
 from kiosk.store import db, models
 from kiosk.store import peewee_internals as internals
 from kiosk.store.db import database
+from tests.source_code import parse
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -106,7 +107,7 @@ def test_nothing_else_in_the_kiosk_touches_them(name):
     for path in sorted((ROOT / "kiosk").rglob("*.py")):
         if path.name == "peewee_internals.py":
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parse(path)):
             touched = (isinstance(node, ast.Attribute) and node.attr == name) or (
                 isinstance(node, ast.keyword) and node.arg == "__no_default__")
             if touched:

@@ -12,6 +12,7 @@ from textual.screen import Screen
 
 import kiosk
 from kiosk.screens import registry
+from tests.source_code import parse
 
 SCREENS_DIR = Path(kiosk.__file__).parent / "screens"
 # Where screens are opened: every screen module and the app.
@@ -31,7 +32,7 @@ def screen_classes() -> set[str]:
     """Every class a screen module defines that is a screen, by its name."""
     names = set()
     for path in SCREENS_DIR.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(parse(path)):
             if isinstance(node, ast.ClassDef) and node.name.endswith(("Screen", "Modal")):
                 names.add(node.name)
     return names - BASES
@@ -52,7 +53,7 @@ def test_no_screen_is_built_or_found_outside_the_registry():
     screens = screen_classes()
     found = []
     for path in OPENERS:
-        tree = ast.parse(path.read_text())
+        tree = parse(path)
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
                     node.func.id in screens:

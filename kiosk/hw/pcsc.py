@@ -35,6 +35,7 @@ def _smartcard():
         import smartcard.System  # noqa: F401
         import smartcard.Exceptions  # noqa: F401
         import smartcard.pcsc.PCSCExceptions  # noqa: F401
+        import smartcard.scard  # noqa: F401
     except ImportError:
         raise PcscError(N_("PC/SC support is not installed: pip install 'kiosk[pcsc]' "
                            "(needs swig and libpcsclite-dev).")) from None
@@ -84,11 +85,14 @@ class Connection:
     def __init__(self, reader_name: str | None = None) -> None:
         list_readers()  # turns "no pcscd" into its clear message first
         smartcard = _smartcard()
-        self._errors = smartcard.Exceptions
+        self._errors, self._scard = smartcard.Exceptions, smartcard.scard
         self.reader = _reader(reader_name)
         self.connection = self.reader.createConnection()
         try:
-            self.connection.connect()
+            # Left powered when we let go: pyscard's default unpowers the card, which
+            # resets it under any other program's connection (the watcher's poll
+            # under a sale's PIN check).
+            self.connection.connect(disposition=self._scard.SCARD_LEAVE_CARD)
         except smartcard.Exceptions.NoCardException:
             raise PcscError(N_("No card in the reader: insert the card.")) from None
         except smartcard.Exceptions.CardConnectionException as error:
@@ -107,8 +111,16 @@ class Connection:
         return bytes(self.connection.getATR()).hex().upper()
 
     def transmit(self, apdu: list[int]) -> tuple[bytes, int, int]:
+        """A card another program reset since we connected refuses the command unsent
+        (SCARD_W_RESET_CARD): connected again, the command is sent once more."""
         try:
-            data, sw1, sw2 = self.connection.transmit(apdu)
+            try:
+                data, sw1, sw2 = self.connection.transmit(apdu)
+            except self._errors.CardConnectionException as error:
+                if not _is_reset(error, self._scard.SCARD_W_RESET_CARD):
+                    raise
+                self.connection.reconnect(disposition=self._scard.SCARD_LEAVE_CARD)
+                data, sw1, sw2 = self.connection.transmit(apdu)
         except self._errors.CardConnectionException:
             raise PcscError(N_("The card was removed during the operation; nothing was "
                                "changed. Insert it again.")) from None
@@ -138,6 +150,11 @@ class Connection:
             raise PinRejected(N_("The card's PIN is blocked."))
         raise PcscError(N_("The card refused PIN verification ({status})."),
                         status=f"{sw1:02X}{sw2:02X}")
+
+
+def _is_reset(error: Exception, reset_code: int) -> bool:
+    code = getattr(error, "hresult", None)
+    return isinstance(code, int) and code & 0xFFFFFFFF == reset_code & 0xFFFFFFFF
 
 
 def read_identity(reader_name: str | None = None, try_uid: bool = True) -> CardIdentity:
