@@ -47,7 +47,7 @@ def test_screens_never_import_the_store():
 
 
 # Queries on models are built in kiosk/store only: the layers above ask a store function
-# that says what it asks (cards.active_sub_card_count(main_id)) and read the rows it returns.
+# that says what it asks (cards.sub_cards_in_use_count(main_id)) and read the rows it returns.
 ABOVE_THE_STORE = ("services/", "screens/", "commands/", "cli.py", "command_line.py",
                    "pos_api.py")
 

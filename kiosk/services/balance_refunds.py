@@ -65,6 +65,7 @@ def _card(card_number: str) -> models.Card:
     if card.product.kind == "insurance":
         raise KioskError(N_("An insurance card's balance is its issuer's: it is not refunded "
                             "here."))
+    cards.check_money_may_move(card)
     return card
 
 

@@ -180,6 +180,9 @@ def replace_card(session: Session, request: Replacement, *, key: str,
     old, new = cards.get_card(request.old_number), cards.get_card(request.new_number)
     if old.id == new.id:
         raise InvalidInput(N_("A card cannot be transferred to itself."))
+    if new.product_id != old.product_id:  # its money and its rules go with the product
+        raise InvalidInput(N_("The new card must be a {product} card, as the old one is."),
+                           product=old.product.name)
     reviewer = None
     if request.fee != replacement_fee(old.product, request.reason):
         reviewer = require_review(session, review, permissions.CARD_MANAGE,
@@ -194,7 +197,8 @@ def replace_card(session: Session, request: Replacement, *, key: str,
         card_store.set_status(old.id, CardStatus.REPLACED, replaced_by=new.id)
         if not card_store.change_if(
                 new.id, "written", status="active", member=old_now.member_id,
-                anonymous=old_now.anonymous,
+                anonymous=old_now.anonymous, customer=old_now.customer_id,
+                plate_number=old_now.plate_number,
                 company=old_now.company, main_card=old_now.main_card_id,
                 pin_hash=old_now.pin_hash, pin_failures=0, pin_locked=old_now.pin_locked,
                 tier=tier, daily_limit=old_now.daily_limit,
@@ -344,6 +348,7 @@ def clear_card(session: Session, number: str, *, key: str, review=None) -> Clear
     accepting is redeemed in full, anonymous cards too."""
     permissions.require(session, permissions.CARD_MANAGE)
     card = cards.get_card(number)
+    cards.check_money_may_move(card)
     if stored(key) is None:
         prepaid.check_redemption(card, session.now().date(), journal.issued_on(card.id))
     reviewer = require_review(session, review, permissions.CARD_MANAGE,
@@ -354,7 +359,7 @@ def clear_card(session: Session, number: str, *, key: str, review=None) -> Clear
         cards.ensure_move(card_now, CardStatus.CLEARED)
         fee_percent = prepaid.check_redemption(card_now, posting.operation.business_date,
                                                journal.issued_on(card_now.id))
-        if card_store.has_active_sub_cards(card.id):
+        if card_store.has_sub_cards_in_use(card.id):
             raise InvalidInput(N_("Clear or replace its sub cards first."))
         card_store.set_status(card.id, CardStatus.CLEARED)
         accounts = card_accounts(card, lock=True)

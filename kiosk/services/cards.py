@@ -196,6 +196,29 @@ def ensure_usable(card: models.Card, today: dt.date) -> None:
     card_status.ensure_spendable(card.status, card.expires_on, today, _replaced_by(card))
 
 
+def check_money_may_move(source: models.Card, target: models.Card | None = None) -> None:
+    """Money its holder may not move at the counter: an internal card's is the chain's
+    own (finance loads and settles it, internal_cards.py); a company customer's card's
+    stays among that customer's cards (its account's credit may have paid for it).
+    `target` None: the money would be paid out or paid in at the till."""
+    for card in (source, target):
+        if card is not None and card.product.kind == "internal":
+            raise KioskError(N_("Card {card} is an internal card: its money is the chain's "
+                                "own, loaded and settled by finance only."),
+                             card=mask_card_number(card.number))
+    if target is not None and customer_of(source) != customer_of(target):
+        raise KioskError(N_("Money on a company customer's card stays on that customer's "
+                            "cards: card {card} is not one of them."),
+                         card=mask_card_number(target.number))
+
+
+def customer_of(card: models.Card) -> int | None:
+    """The company customer a card belongs to: its own, or its main card's."""
+    if card.customer_id is None and card.main_card_id is not None:
+        return card_store.by_id(card.main_card_id).customer_id
+    return card.customer_id
+
+
 def ensure_move(card: models.Card, to: CardStatus) -> None:
     """Refuse a state change the card's life does not allow, saying why."""
     card_status.ensure_move(card.status, to, _replaced_by(card))

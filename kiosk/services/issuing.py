@@ -172,7 +172,8 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
     product = card.product
     reviewer = fee_review(session, product, request.fee, request.deposit, review)
     main = _main_card(request.main_card_number)
-    over_limit = main is not None and card_store.active_sub_card_count(main.id) >= product.sub_card_limit
+    over_limit = main is not None and (card_store.sub_cards_in_use_count(main.id)
+                                       >= product.sub_card_limit)
     if over_limit:
         reviewer = reviewer or require_review(
             session, review, permissions.CARD_ISSUE,
@@ -201,7 +202,7 @@ def issue(session: Session, request: IssueRequest, *, key: str, review=None) -> 
             # The count decides on the locked main card: two sub cards issued at once
             # cannot both take the last place without a review.
             main_now = cards.locked_for_spending(main.id, day)
-            taken = card_store.active_sub_card_count(main_now.id)
+            taken = card_store.sub_cards_in_use_count(main_now.id)
             if reviewer is None and taken >= product.sub_card_limit:
                 raise ReviewRequired(reason=N_("More sub cards than the product allows"))
         issued = card_store.change_if(

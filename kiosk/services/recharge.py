@@ -43,6 +43,7 @@ def recharge(session: Session, *, card_number: str, amount: int, tender: str,
     card = cards.get_card(card_number)
     if card.product.kind == "insurance":
         raise KioskError(N_("Insurance cards are funded by their issuer, not recharged here."))
+    cards.check_money_may_move(card)
     request = {"card": card.number, "amount": amount, "tender": tender}
     if purchase is not None:
         request["purchase"] = purchase.as_request()

@@ -83,7 +83,7 @@ def room(session: Session, *, main_number: str = "", customer_code: str = "") ->
     main = main_card_for(main_number, customer_code)
     product = main.product
     return SubCardRoom(main.number, product.code, product.name,
-                       card_store.active_sub_card_count(main.id), product.sub_card_limit,
+                       card_store.sub_cards_in_use_count(main.id), product.sub_card_limit,
                        product.issue_fee, product.deposit)
 
 
@@ -142,7 +142,7 @@ def issue_sub_cards(session: Session, batch: SubCardBatch, *, key: str,
     reviewer = None
     if stored(key) is None:  # a retry replays what was decided; it asks nothing again
         reviewer = issuing.fee_review(session, product, batch.fee, batch.deposit, review)
-        if card_store.active_sub_card_count(main.id) + len(numbers) > product.sub_card_limit:
+        if card_store.sub_cards_in_use_count(main.id) + len(numbers) > product.sub_card_limit:
             reviewer = reviewer or issuing.require_review(
                 session, review, permissions.CARD_ISSUE, OVER_LIMIT)
     pin_hash = session.hasher.hash(batch.pin)
@@ -153,7 +153,7 @@ def issue_sub_cards(session: Session, batch: SubCardBatch, *, key: str,
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
         main_now = cards.locked_for_spending(main.id, day)
-        in_use = card_store.active_sub_card_count(main_now.id)
+        in_use = card_store.sub_cards_in_use_count(main_now.id)
         if reviewer is None and in_use + len(numbers) > product.sub_card_limit:
             raise ReviewRequired(reason=OVER_LIMIT)
         drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)

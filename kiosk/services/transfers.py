@@ -36,6 +36,7 @@ def transfer_all(session: Session, *, from_number: str, to_number: str, key: str
     source, target = cards.get_card(from_number), cards.get_card(to_number)
     if source.id == target.id:
         raise KioskError(N_("A card cannot be transferred to itself."))
+    cards.check_money_may_move(source, target)
     reviewer = None
     if stored(key) is None:
         if pin and source.pin_hash:
@@ -74,6 +75,7 @@ def transfer(session: Session, *, from_number: str, to_number: str, amount: int,
     if "insurance" in (source.product.kind, target.product.kind):
         raise KioskError(N_("An insurance card's balance is its issuer's: it is not "
                             "transferred."))
+    cards.check_money_may_move(source, target)
     reviewer = None
     if stored(key) is None:
         if pin and source.pin_hash:

@@ -103,14 +103,18 @@ def product_opened(outlet_id: int, product_id: int) -> bool:
 
 
 _NET_SPENT = sql.Statement(
-    'SELECT COALESCE(SUM(CASE WHEN "kind" = \'charge\' THEN "amount" ELSE -"amount" END), 0) '
-    'FROM "operation" WHERE "card_id" = ? AND "business_date" = ? '
-    'AND "kind" IN (\'charge\', \'refund\') AND "id" <> ?')
+    'SELECT COALESCE(SUM(CASE WHEN o."kind" = \'charge\' THEN o."amount" '
+    'ELSE -o."amount" END), 0) '
+    'FROM "operation" o LEFT JOIN "operation" c ON c."id" = o."reverses_id" '
+    'WHERE o."card_id" = ? AND o."business_date" = ? AND o."id" <> ? '
+    'AND (o."kind" = \'charge\' OR (o."kind" = \'refund\' '
+    'AND c."business_date" = o."business_date"))')
 
 
 def net_spent(card_id: int, day, *, besides: int = 0) -> int:
-    """Charges less their refunds on a business date, but operation `besides` (the one
-    being decided)."""
+    """Charges of a business date less the refunds of those charges, but operation
+    `besides` (the one being decided). A refund today of an earlier day's charge frees
+    none of today's limit: it would let the card spend past it."""
     return int(_NET_SPENT.first(card_id, models.Operation.business_date.db_value(day),
                                 besides)[0])
 
@@ -181,12 +185,17 @@ def change_if(card_id: int, status_now: str, /, **values) -> bool:
                                      Card.status == status_now).execute() == 1
 
 
-def active_sub_card_count(main_id: int) -> int:
-    return Card.select().where(Card.main_card == main_id, Card.status == "active").count()
+SUB_CARDS_IN_USE = ("active", "lost", "frozen")  # each still takes a place of the limit
 
 
-def has_active_sub_cards(main_id: int) -> bool:
-    return Card.select().where(Card.main_card == main_id, Card.status == "active").exists()
+def sub_cards_in_use_count(main_id: int) -> int:
+    return Card.select().where(Card.main_card == main_id,
+                               Card.status.in_(SUB_CARDS_IN_USE)).count()
+
+
+def has_sub_cards_in_use(main_id: int) -> bool:
+    return Card.select().where(Card.main_card == main_id,
+                               Card.status.in_(SUB_CARDS_IN_USE)).exists()
 
 
 def move_sub_cards(old_main_id: int, new_main_id: int) -> None:
