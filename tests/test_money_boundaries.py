@@ -106,3 +106,4 @@ def test_a_refund_of_yesterdays_charge_frees_none_of_todays_limit(shop):
     charge.refund(shop.clerk, original_operation_id=today_sale.id, amount=3000, key=key(),
                   review=SUPERVISOR)
     charge.charge(shop.clerk, card_number=number, amount=3000, pin=PIN, key=key())
+

@@ -392,3 +392,19 @@ def test_a_member_sale_paid_in_cash_is_in_the_shifts_cash_and_its_return_goes_ou
     assert (report.cash_expected, report.by_tender["cash"]) == (3500, 3500)
     assert report.operations["member_sale"] == {"count": 2, "amount": 7000}
     assert verify(runtime.sealer).ok
+
+
+def test_a_sale_by_a_tender_retired_since_is_still_given_back_by_it(crm):
+    """The chain retires a tender after a member paid with it: the return still gives the
+    money back out of that tender's drawer (the hostile tester's finding: refused)."""
+    from kiosk.services import closes
+    cashier, card, chain, runtime = crm["cashier"], crm["member_card"], crm["chain"], crm["runtime"]
+    operator(chain, runtime, "super1", "supervisor")
+    admin.save_tender(chain, "wechat", "微信支付", "outlet_bank")
+    sale = points.member_sale(cashier, card_number=card, amount=3000, tender="wechat",
+                              key=key())
+    admin.save_tender(chain, "wechat", "微信支付", "outlet_bank", active=False)
+    points.return_member_sale(cashier, original_operation_id=sale.operation_id, amount=3000,
+                              key=key(), review=charge.Review("super1", "Good1234"))
+    assert closes.shift_report(cashier).by_tender.get("wechat", 0) == 0
+

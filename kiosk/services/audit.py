@@ -105,6 +105,13 @@ def chain_of(session: Session) -> int:
     return _chain_id(session, chain_name(session))
 
 
+def hold_chain(session: Session) -> None:
+    """The actor's chain head locked, first thing in a transaction that locks other rows
+    before it appends: an operation locks the head before its rows, and two transactions
+    taking the same locks in opposite orders deadlock."""
+    audit_store.lock_head(chain_of(session))
+
+
 # Events this process appended, by chain. An operation reads its chain's head when it
 # opens and appends its own event last: if anything was appended to the chain since (a
 # prepaid sale records its own event inside a recharge), it reads the head again.

@@ -98,6 +98,7 @@ def change_details(session: Session, number: str, details: CardDetails, *,
     reviewer = issuing.require_review(session, review, permissions.CARD_MANAGE,
                                       N_("Changing a card's details"))
     with database.atomic():
+        audit.hold_chain(session)
         card_now = card_store.locked(card.id)
         if card_now.status not in card_status.HOLDS_MONEY:
             raise InvalidInput(N_("This card is closed or replaced: its details no longer "
@@ -153,6 +154,7 @@ def copy_restrictions(session: Session, from_number: str, to_numbers: list[str])
         raise InvalidInput(N_("Name a card other than the one the limits come from."))
     rules = detail_store.restrictions(source)
     with database.atomic():
+        audit.hold_chain(session)
         for card in targets:
             card_store.change(card.id, **rules)
             audit.append(session, "card.restrictions", subject=f"card:{card.number}",

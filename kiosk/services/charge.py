@@ -434,7 +434,8 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
         posting.move(sales, accounts["bonus"], bonus)
         if parts.other:
             posting.move(ledger.paid_into(original.id, "outlet_sales"),
-                         tenders.drawer(session, charged["other_tender"]), parts.other)
+                         tenders.drawer_giving_back(session, charged["other_tender"]),
+                         parts.other)
         # The points come back from the card that earned them (the member's membership
         # card, when one was swiped for the sale); points already spent stay spent.
         points_account = _points_account_to_refund(accounts, charged)

@@ -56,6 +56,7 @@ def file_request(session: Session, *, charge_operation_id: int, target_card_numb
     target = cards.get_card(target_card_number)
     _check_target(target)
     with database.atomic():
+        audit.hold_chain(session)
         charge = operation_store.locked(charge_operation_id)
         _check_charge(session, charge, target)
         existing = transfer_store.of_charge(charge.id)
@@ -191,6 +192,7 @@ def _decide_pending(session: Session, request_id: int, status: str, reason: str,
 
 def _reject(session: Session, request: models.InsuranceTransfer, reason: str) -> Decision:
     with database.atomic():
+        audit.hold_chain(session)
         operation_store.locked(request.charge_id)
         if not _decide_pending(session, request.id, "rejected", reason):
             raise InvalidInput(N_("This request was already decided."))

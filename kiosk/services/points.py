@@ -191,12 +191,13 @@ def return_member_sale(session: Session, *, original_operation_id: int, amount: 
 
 def _give_back(session: Session, posting: Posting, original: models.Operation,
                amount: int) -> None:
-    """The returned part of the sale out of the till by the sale's tender (a sale
-    recorded before money moved with member sales gave none to the till: none back)."""
+    """The returned part of the sale out of the till by the sale's tender, from the sales
+    account it went into (a sale recorded before member sales moved money: the sales
+    of the till that made it)."""
     posting.operation.tender = original.tender
-    sales = ledger.paid_into(original.id, "outlet_sales")
-    if sales is not None:
-        posting.move(sales, tenders.drawer(session, original.tender), amount)
+    sales = ledger.paid_into(original.id, "outlet_sales") or till_account(
+        original.outlet_id, original.terminal_id, "outlet_sales")
+    posting.move(sales, tenders.drawer_giving_back(session, original.tender), amount)
 
 
 def check_return(session: Session, original_operation_id: int, amount: int) -> None:

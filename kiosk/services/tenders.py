@@ -34,6 +34,16 @@ def drawer(session: Session, code: str) -> models.Account:
                         till_account_kind(code))
 
 
+def drawer_giving_back(session: Session, code: str) -> models.Account:
+    """The till account money goes back out of, by the tender it came in by: a tender the
+    chain has retired since still gives back what it took."""
+    tender = settings.tender(code)
+    if tender is None:
+        raise InvalidInput(N_("Unknown tender '{tender}'."), tender=str(code)[:12])
+    return till_account(session.actor.outlet_id, session.actor.terminal_id,
+                        tender.account_kind)
+
+
 def name_of(code: str) -> str:
     """The tender's name as the chain wrote it (现金), for receipts; the code if unknown."""
     tender = settings.tender(code)
