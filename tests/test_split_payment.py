@@ -115,6 +115,18 @@ def test_refunds_give_back_to_card_and_cash_in_proportion(shop, runtime):
     assert verify(runtime.sealer).ok
 
 
+def test_the_month_report_counts_a_split_sale_whole(shop):
+    """As the shift report does: the sale's and the refund's amounts with both parts."""
+    from kiosk.services import month_report
+    number = shop.card(6000)
+    sale = split_sale(shop, number, 10000, 4000)
+    charge.refund(shop.clerk, original_operation_id=sale.operation_id, amount=2500,
+                  key=key(), review=SUPERVISOR)
+    report = month_report.month_report(shop.finance, shop.finance.now().strftime("%Y-%m"))
+    totals = {kind: (count, amount) for kind, count, amount in report.operations}
+    assert totals["charge"] == (1, 10000) and totals["refund"] == (1, 2500)
+
+
 def test_a_refund_receipt_names_the_cash_given_back(shop):
     number = shop.card(6000)
     sale = split_sale(shop, number, 10000, 4000)

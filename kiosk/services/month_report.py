@@ -22,6 +22,7 @@ from kiosk.errors import N_
 from kiosk.report_table import LABEL, MONEY, Column, Table
 from kiosk.services import kinds, permissions
 from kiosk.services.business_date import month_bounds
+from kiosk.services.charge import other_tender_part
 from kiosk.services.ledgers import BALANCE_KINDS
 from kiosk.services.session import Session
 from kiosk.store import cheques, ledger_reports, outlets, settings
@@ -100,6 +101,17 @@ def month_report(session: Session, month: str) -> MonthReport:
     return build(session.actor.outlet_id, month)
 
 
+def _operation_totals(outlet_id: int, first: dt.date, last: dt.date
+                      ) -> list[tuple[str, int, int]]:
+    """By kind; a split payment's sale or refund counted whole, as the shift report
+    counts it (the operation's own amount is the card's part)."""
+    other_parts: dict[str, int] = defaultdict(int)
+    for kind, tender, result in ledger_reports.split_payment_results(outlet_id, first, last):
+        other_parts[kind] += other_tender_part(kind, tender, result)
+    return [(kind, count, amount + other_parts[kind]) for kind, count, amount
+            in ledger_reports.operation_totals(outlet_id, first, last)]
+
+
 def build(outlet_id: int, month: str) -> MonthReport:
     """Called by the monthly close right after it commits (its operator's right checked)."""
     first, after = month_bounds(month)
@@ -108,7 +120,7 @@ def build(outlet_id: int, month: str) -> MonthReport:
     return MonthReport(
         outlet_code=outlet.code, outlet_name=outlet.name, month=month,
         closed=operation_store.month_closed(outlet_id, month),
-        operations=ledger_reports.operation_totals(outlet_id, first, last),
+        operations=_operation_totals(outlet_id, first, last),
         stored_value=_stored_value(outlet_id, first, last),
         deposits_held=ledger_reports.card_balances(outlet_id, ("deposit",),
                                                    up_to=last).get("deposit", 0),

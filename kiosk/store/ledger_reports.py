@@ -80,6 +80,17 @@ def operation_totals(outlet_id: int, first: dt.date, last: dt.date
     return [(kind, int(count), int(amount)) for kind, count, amount in query]
 
 
+def split_payment_results(outlet_id: int, first: dt.date, last: dt.date
+                          ) -> list[tuple[str, str, str]]:
+    """(kind, tender, result) of the outlet's charges and refunds from `first` to `last`
+    that another tender paid part of (their amount is the card's part only)."""
+    query = (Operation.select(Operation.kind, Operation.tender, Operation.result)
+             .where(Operation.outlet == outlet_id, Operation.business_date.between(first, last),
+                    Operation.kind.in_(("charge", "refund")), Operation.tender != "card",
+                    Operation.result.contains('"other_amount"')).tuples())
+    return list(query)
+
+
 def till_money(outlet_id: int, first: dt.date, last: dt.date, till_kinds: set[str]
                ) -> list[tuple[str | None, int]]:
     """(tender, sum of entries) on the outlet's accounts of `till_kinds`, per tender."""
