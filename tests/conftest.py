@@ -25,14 +25,10 @@ PG_URL = os.environ.get("KIOSK_TEST_PG_URL", "")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Long fault and load runs (marked slow) run in CI and with KIOSK_SLOW=1. Tests of
-    the one virtual smart card in pcscd run one after another on one worker when the
-    suite runs in parallel (pytest-xdist, --dist loadgroup)."""
+    """Long fault and load runs (marked slow) run in CI and with KIOSK_SLOW=1."""
     slow_runs = IN_CI or os.environ.get("KIOSK_SLOW") == "1"
     skip = pytest.mark.skip(reason="slow: set KIOSK_SLOW=1 (CI does) to run")
     for item in items:
-        if "pcsc" in item.keywords:
-            item.add_marker(pytest.mark.xdist_group("pcsc"))
         if "slow" in item.keywords and not slow_runs:
             item.add_marker(skip)
 

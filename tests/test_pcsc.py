@@ -12,7 +12,10 @@ import pytest
 
 from tests.conftest import need
 
-pytestmark = pytest.mark.pcsc
+# One virtual card in one pcscd: these run one after another on one worker when the
+# suite runs in parallel (--dist loadgroup). The group is marked here, where xdist reads
+# it: one added later by a collection hook was not seen, and two workers raced the card.
+pytestmark = [pytest.mark.pcsc, pytest.mark.xdist_group("pcsc")]
 
 VSMARTCARD = "/usr/lib/python3/site-packages/virtualsmartcard"
 CRYPTODOME = "/usr/lib/python3/dist-packages/Cryptodome"
