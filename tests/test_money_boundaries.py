@@ -107,3 +107,19 @@ def test_a_refund_of_yesterdays_charge_frees_none_of_todays_limit(shop):
                   review=SUPERVISOR)
     charge.charge(shop.clerk, card_number=number, amount=3000, pin=PIN, key=key())
 
+
+
+async def test_card_services_say_at_once_why_an_internal_cards_money_stays(tmp_path):
+    """F1 transfer, F2 recharge, F7 clearing and F10 refund on an internal card: the
+    refusal is said on the card's screen, before any form is opened and typed into."""
+    from tests.app_helpers import wait_for_message
+    from tests.test_fuel_app import fuel_app, open_card
+    app, shop = fuel_app(tmp_path)
+    internal = shop.internal_card(funds=1000)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_card(pilot, internal)
+        for key in ("f1", "f2", "f7", "f10"):
+            app.screen.say("")
+            await pilot.press(key)
+            await wait_for_message(pilot, "internal card")
+            assert type(app.screen).__name__ == "CardServiceScreen", key

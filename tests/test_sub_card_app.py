@@ -48,6 +48,43 @@ async def test_two_sub_cards_issued_at_once_allocated_and_listed(tmp_path):
     assert verify(app.runtime.sealer).ok
 
 
+async def test_an_allocation_submitted_again_while_it_posts_moves_once(tmp_path, monkeypatch):
+    """Enter pressed again while the first allocation is still being posted (the form
+    has no busy state, and a thread already running is not cancelled): the second is the
+    same operation, replayed, never a second one."""
+    import threading
+    from kiosk.services import transfers
+    from kiosk.store import models
+    app, shop = fuel_app(tmp_path)
+    main = shop.main_card(shop.customer(funds=50000), balance=50000)
+    sub = shop.sub_card(main)
+    posting, resubmitted, real_allocate = [], threading.Event(), transfers.allocate
+
+    def slow_allocate(*args, **kwargs):
+        posting.append(kwargs["key"])
+        if len(posting) == 1:
+            resubmitted.wait(10)  # the first is still posting when Enter comes again
+        return real_allocate(*args, **kwargs)
+
+    monkeypatch.setattr(transfers, "allocate", slow_allocate)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_card(pilot, main)
+        await pilot.press("f8")
+        await wait_for_screen(pilot, "SubCardsScreen")
+        screen = app.screen
+        await wait_until(pilot, lambda: len(screen.rows) == 1, "the sub card listed")
+        await pilot.press("enter")
+        await type_into(pilot, "amount", "150")
+        screen.submit()
+        await wait_until(pilot, lambda: posting, "the first allocation posting")
+        screen.submit()
+        await wait_until(pilot, lambda: len(posting) == 2, "the second one sent")
+        resubmitted.set()
+        await wait_for_message(pilot, "moved")
+    allocations = models.Operation.select().where(models.Operation.kind == "allocation")
+    assert allocations.count() == 1 and balances(sub)["principal"] == 15000
+
+
 async def test_four_by_the_customers_code_past_the_limit_in_chinese(tmp_path):
     app, shop = fuel_app(tmp_path, language="zh_CN")
     code = shop.customer()

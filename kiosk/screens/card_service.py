@@ -23,7 +23,9 @@ ACTIONS = (("F1", N_("Transfer")), ("F2", N_("Recharge")), ("F3", N_("Loss / fou
            ("F4", N_("Replace/upgrade")), ("F5", N_("PIN")), ("F6", N_("Limits")),
            ("F7", N_("Clearing")), ("F8", N_("Sub cards")), ("F9", N_("Holder, details")))
 REFUND, REACTIVATE = N_("Refund"), N_("Reactivate")
-ACTION_CHECKS = {"f8": cards.ensure_allocates}
+ACTION_CHECKS = {"f8": cards.ensure_allocates, "f1": cards.ensure_holder_moves_money,
+                 "f2": cards.ensure_holder_moves_money, "f7": cards.ensure_holder_moves_money,
+                 "f10": cards.ensure_holder_moves_money}
 ACTION_SCREENS = {"f2": registry.recharge, "f4": registry.replace_card, "f5": registry.card_pin,
                   "f6": registry.card_limits, "f7": registry.clearing, "f8": registry.sub_cards,
                   "f10": registry.balance_refund, "f1": registry.transfer}

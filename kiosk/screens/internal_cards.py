@@ -33,6 +33,7 @@ class InternalCardsScreen(AmountForChosenRow, FormScreen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[internal_cards.InternalCardRow] = []
+        self.key = f"internal-load-{uuid.uuid4().hex}"
 
     def on_mount(self) -> None:
         self.details(self.tr("Internal cards are the chain's own money: issue one as any "
@@ -58,9 +59,10 @@ class InternalCardsScreen(AmountForChosenRow, FormScreen):
     def act(self, row: internal_cards.InternalCardRow, amount: int) -> None:
         self.call(self._loaded_card, internal_cards.load, self.app.session,
                   card_number=row.number, amount=amount, memo=self.value("memo"),
-                  key=f"internal-load-{uuid.uuid4().hex}")
+                  key=self.key)  # a second Enter replays the load, never repeats it
 
     def _loaded_card(self, result: internal_cards.InternalLoad) -> None:
+        self.key = f"internal-load-{uuid.uuid4().hex}"  # the next load's
         self.say(self.tr("Loaded {amount} onto {card}: it holds {balance}; journal "
                          "#{number}.").format(amount=format_yuan(result.amount),
                                               card=mask_card_number(result.card_number),

@@ -61,9 +61,10 @@ class SubCardsScreen(AmountForChosenRow, CardActionScreen):
         signed = amount if self.value("direction") == "to_sub" else -amount
         self.call(self._allocated, transfers.allocate, self.app.session,
                   main_number=self.card.number, sub_number=row.number, amount=signed,
-                  key=f"{self.key}-{uuid.uuid4().hex}")
+                  key=self.key)  # a second Enter replays the allocation, never repeats it
 
     def _allocated(self, result: transfers.AllocationResult) -> None:
+        self.key = f"{type(self).__name__}-{uuid.uuid4().hex}"  # the next allocation's
         self.say(self.tr("{amount} moved, sub card …{card}; journal #{number}.").format(
             amount=format_yuan(abs(result.amount)), card=result.sub[-4:],
             number=result.operation_id))

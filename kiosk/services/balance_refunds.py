@@ -62,9 +62,6 @@ def hint(session: Session, card_number: str) -> RefundHint:
 
 def _card(card_number: str) -> models.Card:
     card = cards.get_card(card_number)
-    if card.product.kind == "insurance":
-        raise KioskError(N_("An insurance card's balance is its issuer's: it is not refunded "
-                            "here."))
     cards.check_money_may_move(card)
     return card
 

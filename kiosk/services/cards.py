@@ -167,6 +167,10 @@ def ensure_allocates(card: CardView) -> None:
                               "is not one."))
 
 
+def ensure_holder_moves_money(card: CardView) -> None:
+    ensure_holders_money(card.product_kind, card.number)
+
+
 def look_up(session: Session, number: str) -> CardView:
     """A card by its number, swiped or typed. A number no card has and that fails the
     Luhn check digit is reported as a typo, so the cashier retypes instead of doubting
@@ -196,20 +200,35 @@ def ensure_usable(card: models.Card, today: dt.date) -> None:
     card_status.ensure_spendable(card.status, card.expires_on, today, _replaced_by(card))
 
 
+# Money on these products is not the holder's to move at the counter.
+NOT_THE_HOLDERS = {
+    "insurance": N_("Card {card} is an insurance card: its balance is its issuer's, never "
+                    "transferred, recharged or paid out at the counter."),
+    "internal": N_("Card {card} is an internal card: its money is the chain's own, loaded "
+                   "and settled by finance only."),
+}
+
+
 def check_money_may_move(source: models.Card, target: models.Card | None = None) -> None:
-    """Money its holder may not move at the counter: an internal card's is the chain's
-    own (finance loads and settles it, internal_cards.py); a company customer's card's
-    stays among that customer's cards (its account's credit may have paid for it).
-    `target` None: the money would be paid out or paid in at the till."""
+    """Money its holder may not move at the counter: an insurance card's is its issuer's;
+    an internal card's is the chain's own (finance loads and settles it,
+    internal_cards.py); a company customer's card's stays among that customer's cards (its
+    account's credit may have paid for it). `target` None: the money would be paid out
+    or paid in at the till."""
     for card in (source, target):
-        if card is not None and card.product.kind == "internal":
-            raise KioskError(N_("Card {card} is an internal card: its money is the chain's "
-                                "own, loaded and settled by finance only."),
-                             card=mask_card_number(card.number))
+        if card is not None:
+            ensure_holders_money(card.product.kind, card.number)
     if target is not None and customer_of(source) != customer_of(target):
         raise KioskError(N_("Money on a company customer's card stays on that customer's "
                             "cards: card {card} is not one of them."),
                          card=mask_card_number(target.number))
+
+
+def ensure_holders_money(product_kind: str, number: str) -> None:
+    """The product rule of check_money_may_move alone: also a hint from a card as read
+    (card services says at once why a transfer, recharge, clearing or refund is refused)."""
+    if product_kind in NOT_THE_HOLDERS:
+        raise KioskError(NOT_THE_HOLDERS[product_kind], card=mask_card_number(number))
 
 
 def customer_of(card: models.Card) -> int | None:

@@ -92,8 +92,7 @@ def receive(session: Session, *, card_number: str, amount: int, cheque_no: str, 
     bank = _text(bank, MAX_BANK, N_("Type the bank the cheque is drawn on."))
     drawer = _text(drawer, MAX_DRAWER, None)
     card = cards.get_card(card_number)
-    if card.product.kind == "insurance":
-        raise KioskError(N_("Insurance cards are funded by their issuer, not recharged here."))
+    cards.check_money_may_move(card)
     request = {"card": card.number, "amount": amount, "cheque_no": cheque_no, "bank": bank,
                "drawer": drawer}
 

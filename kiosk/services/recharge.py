@@ -41,8 +41,6 @@ def recharge(session: Session, *, card_number: str, amount: int, tender: str,
     if not isinstance(amount, int) or amount <= 0:
         raise KioskError(N_("The amount must be a positive number of fen."))
     card = cards.get_card(card_number)
-    if card.product.kind == "insurance":
-        raise KioskError(N_("Insurance cards are funded by their issuer, not recharged here."))
     cards.check_money_may_move(card)
     request = {"card": card.number, "amount": amount, "tender": tender}
     if purchase is not None:

@@ -72,9 +72,6 @@ def transfer(session: Session, *, from_number: str, to_number: str, amount: int,
     source, target = cards.get_card(from_number), cards.get_card(to_number)
     if source.id == target.id:
         raise KioskError(N_("A card cannot be transferred to itself."))
-    if "insurance" in (source.product.kind, target.product.kind):
-        raise KioskError(N_("An insurance card's balance is its issuer's: it is not "
-                            "transferred."))
     cards.check_money_may_move(source, target)
     reviewer = None
     if stored(key) is None:
