@@ -109,6 +109,23 @@ def test_a_refund_of_yesterdays_charge_frees_none_of_todays_limit(shop):
 
 
 
+def test_a_refund_onto_the_replacing_card_frees_none_of_its_limit(shop):
+    """The refund of the old card's charge is credited to the card that replaced it
+    (which took over the daily limit): it frees none of the new card's limit."""
+    number = shop.card(50000)
+    models.Card.update(daily_limit=10000).where(models.Card.number == number).execute()
+    sale = charge.charge(shop.clerk, card_number=number, amount=10000, pin=PIN, key=key())
+    new = shop.blank()
+    card_care.replace_card(shop.clerk, card_care.Replacement(number, new, "damaged", 0),
+                           key=key())
+    charge.refund(shop.clerk, original_operation_id=sale.operation_id, amount=5000,
+                  key=key(), review=SUPERVISOR)
+    assert balances(new)["principal"] == 45000
+    charge.charge(shop.clerk, card_number=new, amount=10000, pin=PIN, key=key())
+    with pytest.raises(KioskError, match="[Ll]imit"):
+        charge.charge(shop.clerk, card_number=new, amount=100, pin=PIN, key=key())
+
+
 async def test_card_services_say_at_once_why_an_internal_cards_money_stays(tmp_path):
     """F1 transfer, F2 recharge, F7 clearing and F10 refund on an internal card: the
     refusal is said on the card's screen, before any form is opened and typed into."""

@@ -121,7 +121,7 @@ class Connection:
                     raise
                 self.connection.reconnect(disposition=self._scard.SCARD_LEAVE_CARD)
                 data, sw1, sw2 = self.connection.transmit(apdu)
-        except self._errors.CardConnectionException:
+        except (self._errors.CardConnectionException, self._errors.NoCardException):
             raise PcscError(N_("The card was removed during the operation; nothing was "
                                "changed. Insert it again.")) from None
         return bytes(data), sw1, sw2

@@ -162,6 +162,7 @@ def _refund(session: Session, kind: str, card: models.Card, key: str, till: str,
 
     def run(posting: Posting) -> dict:
         card_now = cards.locked_holding_money(card.id)
+        cards.check_money_may_move(card_now)  # decided on the locked card
         accounts = card_accounts(card_now, lock=True)
         principal, bonus, deposit = decide(accounts["principal"].balance,
                                            accounts["bonus"].balance,

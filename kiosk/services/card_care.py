@@ -356,6 +356,7 @@ def clear_card(session: Session, number: str, *, key: str, review=None) -> Clear
 
     def run(posting: Posting) -> dict:
         card_now = card_store.locked(card.id)
+        cards.check_money_may_move(card_now)  # decided on the locked card
         cards.ensure_move(card_now, CardStatus.CLEARED)
         fee_percent = prepaid.check_redemption(card_now, posting.operation.business_date,
                                                journal.issued_on(card_now.id))

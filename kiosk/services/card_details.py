@@ -167,7 +167,7 @@ def copy_to_sub_cards(session: Session, main_number: str) -> int:
     permissions.require(session, permissions.CARD_MANAGE)
     main = cards.get_card(main_number)
     subs = [card.number for card in sub_card_store.of_main(main.id)
-            if card.status in sub_card_store.IN_USE]
+            if card.status in card_store.SUB_CARDS_IN_USE]
     if not subs:
         raise InvalidInput(N_("This card has no sub cards in use."))
     return copy_restrictions(session, main.number, subs)

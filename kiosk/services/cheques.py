@@ -99,6 +99,7 @@ def receive(session: Session, *, card_number: str, amount: int, cheque_no: str, 
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
         card_now = cards.locked_for_spending(card.id, day)
+        cards.check_money_may_move(card_now)  # decided on the locked card
         _refuse_known(bank, cheque_no)
         cheque_id = cheque_store.insert(
             outlet=session.actor.outlet_id, card=card_now.id, amount=amount,

@@ -49,6 +49,7 @@ def recharge(session: Session, *, card_number: str, amount: int, tender: str,
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
         card_now = cards.locked_for_spending(card.id, day)
+        cards.check_money_may_move(card_now)  # decided on the locked card
         accounts = card_accounts(card, lock=True)
         prepaid.check_room(card.id, accounts["principal"].balance, amount, "recharge")
         # The sale rules on the card as it is now, locked: a replay never gets here.

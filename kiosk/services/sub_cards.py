@@ -66,7 +66,7 @@ def main_card_for(main_number: str = "", customer_code: str = "") -> models.Card
     elif customer_code:
         customer = customers.customer_by_code(customer_code)
         mains = [card for card in customer_store.main_cards(customer.id)
-                 if card.status in sub_card_store.IN_USE]
+                 if card.status == CardStatus.ACTIVE]
         if len(mains) != 1:
             raise InvalidInput(N_("Customer {code} has {count} main cards in use: type the "
                                   "main card's number."), code=customer.code, count=len(mains))

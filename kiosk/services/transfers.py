@@ -49,6 +49,7 @@ def transfer_all(session: Session, *, from_number: str, to_number: str, key: str
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
         source_now, target_now = cards.both_locked_for_spending(source.id, target.id, day)
+        cards.check_money_may_move(source_now, target_now)  # decided on the locked cards
         moved = move_all_balances(posting, source_now, target_now)
         return {"from_number": source.number, "to_number": target.number, **moved}
 
@@ -85,6 +86,7 @@ def transfer(session: Session, *, from_number: str, to_number: str, amount: int,
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
         source_now, target_now = cards.both_locked_for_spending(source.id, target.id, day)
+        cards.check_money_may_move(source_now, target_now)  # decided on the locked cards
         from_principal = card_accounts(source_now, lock=True)["principal"]
         to_principal = card_accounts(target_now, lock=True)["principal"]
         if from_principal.balance < amount:

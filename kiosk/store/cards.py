@@ -108,13 +108,14 @@ _NET_SPENT = sql.Statement(
     'FROM "operation" o LEFT JOIN "operation" c ON c."id" = o."reverses_id" '
     'WHERE o."card_id" = ? AND o."business_date" = ? AND o."id" <> ? '
     'AND (o."kind" = \'charge\' OR (o."kind" = \'refund\' '
-    'AND c."business_date" = o."business_date"))')
+    'AND c."business_date" = o."business_date" AND c."card_id" = o."card_id"))')
 
 
 def net_spent(card_id: int, day, *, besides: int = 0) -> int:
     """Charges of a business date less the refunds of those charges, but operation
-    `besides` (the one being decided). A refund today of an earlier day's charge frees
-    none of today's limit: it would let the card spend past it."""
+    `besides` (the one being decided). A refund today of an earlier day's charge, or of
+    the charge of a card this one replaced, frees none of today's limit: it would let
+    the card spend past it."""
     return int(_NET_SPENT.first(card_id, models.Operation.business_date.db_value(day),
                                 besides)[0])
 
@@ -188,14 +189,16 @@ def change_if(card_id: int, status_now: str, /, **values) -> bool:
 SUB_CARDS_IN_USE = ("active", "lost", "frozen")  # each still takes a place of the limit
 
 
+def _sub_cards_in_use(main_id: int):
+    return Card.select().where(Card.main_card == main_id, Card.status.in_(SUB_CARDS_IN_USE))
+
+
 def sub_cards_in_use_count(main_id: int) -> int:
-    return Card.select().where(Card.main_card == main_id,
-                               Card.status.in_(SUB_CARDS_IN_USE)).count()
+    return _sub_cards_in_use(main_id).count()
 
 
 def has_sub_cards_in_use(main_id: int) -> bool:
-    return Card.select().where(Card.main_card == main_id,
-                               Card.status.in_(SUB_CARDS_IN_USE)).exists()
+    return _sub_cards_in_use(main_id).exists()
 
 
 def move_sub_cards(old_main_id: int, new_main_id: int) -> None:

@@ -5,7 +5,6 @@ sub cards themselves is store/cards.py's."""
 from __future__ import annotations
 
 from kiosk.store import models
-from kiosk.store.cards import SUB_CARDS_IN_USE as IN_USE  # noqa: F401 (the services read it here)
 
 
 def of_main(main_id: int) -> list[models.Card]:
