@@ -251,6 +251,24 @@ def test_ten_pin_guesses_at_once_get_three_checks(seeded):
     judged(seeded)
 
 
+def test_wrong_pins_and_charges_of_one_card_at_one_till_never_deadlock(seeded):
+    """One terminal (its counter and its POS thread) charging a card while wrong PINs are
+    typed for it: a wrong PIN's count (the card's row) and its audit event (the
+    terminal's chain) are taken in the order an operation takes them, so neither side is
+    ever a deadlock's victim ("store unavailable")."""
+    clerk = login_as(seeded, "clerk1", "T02")
+    with Racers(seeded.settings, [("cashier1", "T01")] * 4) as racers:
+        for _ in range(ROUNDS):
+            card_care.unlock_pin(clerk, SV_CARD, "8515")
+            outcomes = racers.race(("charge", SV_CARD, 100, key(), PIN),
+                                   ("charge", SV_CARD, 100, key(), "000001"),
+                                   ("charge", SV_CARD, 100, key(), PIN),
+                                   ("charge", SV_CARD, 100, key(), "000002"))
+            assert "StoreUnavailable" not in [o.value for o in outcomes], outcomes
+            assert all(o.ok for o in outcomes[0::2]), outcomes
+    judged(seeded)
+
+
 def test_parallel_password_guesses_get_three_checks_and_lock(seeded):
     admin_session, supervisor = login_as(seeded, "admin1"), login_as(seeded, "super1", "T02")
     admin.add_operator(admin_session, "31010001", "victim1", "受害者", "cashier", "Victim123")

@@ -15,7 +15,6 @@ from kiosk.services.session import Session
 from kiosk.store import catalog, failures, models, outlets
 from kiosk.store import settings as settings_store
 from kiosk.store import operators as operator_store
-from kiosk.store.db import database
 
 _OUTLET_CODE = re.compile(r"\d{8}")
 _LOGIN_ID = re.compile(r"[A-Za-z0-9_.-]{3,30}")
@@ -64,7 +63,7 @@ def save_outlet(session: Session, details: OutletDetails) -> None:
     """Create the outlet, or change its details (the code never changes)."""
     _admin(session)
     values = checked_outlet(details)
-    with database.atomic():
+    with audit.transaction(session):
         existing = outlets.by_code(details.code)
         if existing is None:
             outlets.add(**values)
@@ -94,7 +93,7 @@ def checked_outlet(details: OutletDetails) -> dict:
 
 def set_outlet_active(session: Session, code: str, active: bool) -> None:
     _admin(session)
-    with database.atomic():
+    with audit.transaction(session):
         outlets.change(_outlet(code).id, active=active)
         audit.append(session, "outlet.active", subject=f"outlet:{code}",
                      details={"active": active})
@@ -105,7 +104,7 @@ def open_product(session: Session, outlet_code: str, product_code: str, opened: 
     that has not opened a product answers its cards with 无匹配卫生机构."""
     _admin(session)
     outlet, product = _outlet(outlet_code), _product(product_code)
-    with database.atomic():
+    with audit.transaction(session):
         if opened:
             catalog.open_product(outlet.id, product.id)
         else:
@@ -134,7 +133,7 @@ def set_terminal(session: Session, outlet_code: str, code: str, *, name: str | N
                        outlet=outlet_code[:8])
     changes = {key: value for key, value in (("name", name), ("active", active))
                if value is not None}
-    with database.atomic():
+    with audit.transaction(session):
         outlets.change_terminal(terminal.id, **changes)
         audit.append(session, "terminal.change", subject=f"terminal:{outlet_code}/{code}",
                      details=changes)
@@ -143,7 +142,7 @@ def set_terminal(session: Session, outlet_code: str, code: str, *, name: str | N
 def add_terminal(session: Session, outlet_code: str, code: str, name: str = "") -> None:
     _admin(session)
     check_terminal_code(code)
-    with database.atomic():
+    with audit.transaction(session):
         try:
             outlets.add_terminal(_outlet(outlet_code).id, code, name[:50])
         except failures.CONSTRAINT_BROKEN:
@@ -190,7 +189,7 @@ def _change_operator(session: Session, outlet_code: str, login_id: str, action: 
     """Takes effect at the operator's next operation, on every terminal."""
     _admin(session)
     operator = _operator(outlet_code, login_id)
-    with database.atomic():
+    with audit.transaction(session):
         operator_store.change(operator.id, **changes)
         audit.append(session, action, subject=f"operator:{login_id}", details=changes)
     permissions.forget(operator.id)
@@ -213,7 +212,7 @@ def change_login_id(session: Session, outlet_code: str, old: str, new: str) -> N
     _admin(session)
     check_login_id(new)
     operator = _operator(outlet_code, old)
-    with database.atomic():
+    with audit.transaction(session):
         try:
             operator_store.change(operator.id, login_id=new)
         except failures.CONSTRAINT_BROKEN:
@@ -233,7 +232,7 @@ def grant(session: Session, role: str, permission: str, granted: bool = True) ->
         raise InvalidInput(N_("Unknown permission {permission}; the permissions are {known}."),
                            permission=permission[:40], known=", ".join(permissions.ALL))
     row = operator_store.ensure_role(role, title=role)
-    with database.atomic():
+    with audit.transaction(session):
         if granted:
             operator_store.grant(row.id, permission)
         else:
@@ -272,7 +271,7 @@ def save_product(session: Session, code: str, **changes) -> None:
         raise InvalidInput(N_("Fees, limits and rates are never negative."))
     if changes.get("kind") == "internal":  # the chain's own cards are never sold
         changes["prepaid"] = False
-    with database.atomic():
+    with audit.transaction(session):
         existing = catalog.product_by_code(code)
         _check_prepaid_validity(existing, changes)
         if existing is None:
@@ -305,7 +304,7 @@ def add_promotion(session: Session, product_code: str, name: str, min_amount: in
     if min_amount <= 0 or bonus <= 0 or ends_on < starts_on or not name.strip():
         raise InvalidInput(N_("A promotion needs a name, positive amounts and an end after "
                               "its start."))
-    with database.atomic():
+    with audit.transaction(session):
         catalog.add_promotion(product=_product(product_code).id, name=name[:50],
                               min_amount=min_amount, bonus=bonus, starts_on=starts_on,
                               ends_on=ends_on)
@@ -327,7 +326,7 @@ def save_tender(session: Session, code: str, name: str, account_kind: str = "",
                               "not 'card')."))
     if not name.strip() or len(name) > 30:
         raise InvalidInput(N_("A name has 1 to {most} characters."), most=30)
-    with database.atomic():
+    with audit.transaction(session):
         existing = settings_store.tender(code)
         account_kind = account_kind or (existing.account_kind if existing else "")
         if not _TILL_ACCOUNT.fullmatch(account_kind):

@@ -25,7 +25,6 @@ from kiosk.services.session import Session
 from kiosk.store import cards as card_store
 from kiosk.store import customers as customer_store
 from kiosk.store import models
-from kiosk.store.db import database
 
 MAX_LINES, MAX_NAME = 200, 50
 
@@ -93,7 +92,7 @@ def save(session: Session, customer_code: str, *, name: str, main_card_number: s
         raise InvalidInput(N_("Card {card} is not a main card of customer {code}."),
                            card=main.number[-4:], code=customer.code)
     checked = _checked_lines(main, lines)
-    with database.atomic():
+    with audit.transaction(session):
         if template_id is not None:
             existing, owner = _template(template_id)
             if owner.id != customer.id:
@@ -136,7 +135,7 @@ def _checked_lines(main: models.Card, lines: list[TemplateLine]) -> list[tuple[i
 
 def delete(session: Session, template_id: int) -> None:
     permissions.require(session, permissions.TRANSFER)
-    with database.atomic():
+    with audit.transaction(session):
         template, customer = _template(template_id)
         customer_store.delete_template(template.id)
         audit.append(session, "template.deleted", subject=f"customer:{customer.code}",

@@ -89,8 +89,9 @@ def _chain_id(session: Session, name: str) -> int:
 def append(session: Session, action: str, *, subject: str = "",
            operation: models.Operation | None = None, details: dict | None = None
            ) -> models.AuditEvent:
-    """Add one event to the actor's chain; call inside the operation's transaction, as
-    late as possible, because it holds the chain head's lock until the commit."""
+    """Add one event to the actor's chain: inside an operation's transaction (which locked
+    the chain's head when it opened) or inside `transaction(session)`; alone, in a
+    transaction of its own."""
     # Inside an operation: part of its transaction. Alone: a transaction of its own.
     with (contextlib.nullcontext() if database.in_transaction() else database.atomic()):
         event = next_event(session, action, subject=subject, operation=operation,
@@ -105,11 +106,16 @@ def chain_of(session: Session) -> int:
     return _chain_id(session, chain_name(session))
 
 
-def hold_chain(session: Session) -> None:
-    """The actor's chain head locked, first thing in a transaction that locks other rows
-    before it appends: an operation locks the head before its rows, and two transactions
-    taking the same locks in opposite orders deadlock."""
-    audit_store.lock_head(chain_of(session))
+@contextlib.contextmanager
+def transaction(session: Session):
+    """A transaction of its own that appends to the actor's audit chain: the chain's head
+    is locked first, as an operation locks it when it opens (services/operations.py),
+    before any row the transaction locks or changes. Locked after them, two transactions
+    taking the same locks in the opposite order would deadlock (a card's wrong PIN
+    against a charge on the same card at the same terminal)."""
+    with database.atomic():
+        audit_store.lock_head(chain_of(session))
+        yield
 
 
 # Events this process appended, by chain. An operation reads its chain's head when it

@@ -110,7 +110,7 @@ def import_list(session: Session, path: str | Path, *, name: str, tender: str = 
     if earlier is not None:
         raise RepeatedList(number=earlier.id, name=earlier.name,
                            date=earlier.created_at.date().isoformat())
-    with database.atomic():
+    with audit.transaction(session):
         batch = batch_store.add(
             [{"line_no": line, "card_number": number, "amount": amount}
              for line, number, amount in rows],

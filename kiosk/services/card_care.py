@@ -24,7 +24,6 @@ from kiosk.store import sub_cards as sub_card_store
 from kiosk.store import journal, models
 from kiosk.store import members as member_store
 from kiosk.store import outlets as outlet_store
-from kiosk.store.db import database
 
 REPLACEMENT_REASONS = ("lost", "damaged", "upgrade")
 
@@ -105,7 +104,7 @@ def _change_status(session: Session, number: str, status: str, holder_check: str
                    *, allowed_from: tuple, action: str, title: str) -> LossSlip:
     permissions.require(session, permissions.CARD_MANAGE)
     _check_holder(cards.get_card(number), holder_check)
-    with database.atomic():
+    with audit.transaction(session):
         card = card_store.locked(cards.get_card(number).id)
         unchanged = card.status == status  # reported twice: harmless, the slip again
         if not unchanged and card.status not in allowed_from:
@@ -278,7 +277,7 @@ def reset_pin(session: Session, number: str, new_pin: str = "", repeated: str = 
 
 def _set_pin_hash(session: Session, card: models.Card, pin_hash: str, action: str,
                   **details) -> None:
-    with database.atomic():
+    with audit.transaction(session):
         card_store.change(card.id, pin_hash=pin_hash, pin_failures=0, pin_checks=0,
                           pin_locked=False)
         audit.append(session, action, subject=f"card:{card.number}", details=details)
@@ -321,7 +320,7 @@ def set_restrictions(session: Session, number: str, rules: Restrictions) -> None
     fields = {"daily_limit": rules.daily_limit, "allowed_outlets": ",".join(outlets),
               "allowed_categories": ",".join(_comma_list(rules.allowed_categories)),
               "forbidden_categories": ",".join(_comma_list(rules.forbidden_categories))}
-    with database.atomic():
+    with audit.transaction(session):
         card = cards.get_card(number)
         card_store.change(card.id, **fields)
         audit.append(session, "card.restrictions", subject=f"card:{card.number}",

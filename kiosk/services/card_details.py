@@ -21,7 +21,6 @@ from kiosk.store import cards as card_store
 from kiosk.store import members as member_store
 from kiosk.store import models
 from kiosk.store import sub_cards as sub_card_store
-from kiosk.store.db import database
 from kiosk.text import plain_text
 
 # A mainland plate: a province's character, a letter, then 5 (6 for new energy) more.
@@ -97,8 +96,7 @@ def change_details(session: Session, number: str, details: CardDetails, *,
         raise InvalidInput(N_("Nothing was changed."))
     reviewer = issuing.require_review(session, review, permissions.CARD_MANAGE,
                                       N_("Changing a card's details"))
-    with database.atomic():
-        audit.hold_chain(session)
+    with audit.transaction(session):
         card_now = card_store.locked(card.id)
         if card_now.status not in card_status.HOLDS_MONEY:
             raise InvalidInput(N_("This card is closed or replaced: its details no longer "
@@ -153,8 +151,7 @@ def copy_restrictions(session: Session, from_number: str, to_numbers: list[str])
     if not targets:
         raise InvalidInput(N_("Name a card other than the one the limits come from."))
     rules = detail_store.restrictions(source)
-    with database.atomic():
-        audit.hold_chain(session)
+    with audit.transaction(session):
         for card in targets:
             card_store.change(card.id, **rules)
             audit.append(session, "card.restrictions", subject=f"card:{card.number}",

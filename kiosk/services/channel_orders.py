@@ -24,7 +24,6 @@ from kiosk.services.session import Session
 from kiosk.store import channel_orders as order_store
 from kiosk.store import failures, models
 from kiosk.store.channel_orders import CANCELLED, OPEN, REDEEMED
-from kiosk.store.db import database
 from kiosk.tables import Problem, TableProblems
 
 STATUSES = (OPEN, REDEEMED, CANCELLED)
@@ -58,7 +57,7 @@ def import_orders(session: Session, *, channel: str, path: str | Path) -> Import
     lines = channels.read_order_lines(path, columns)
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     try:
-        with database.atomic():
+        with audit.transaction(session):
             new, already = _sorted_out(channel, lines)
             order_store.insert(channel, new, session.now())
             total = sum(order.amount for order in new)

@@ -19,7 +19,6 @@ from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
 from kiosk.store import customers as customer_store
 from kiosk.store import models
-from kiosk.store.db import database
 from kiosk.text import plain_text
 
 RATINGS = ("", "AAA", "AA", "A", "B", "C", "D")
@@ -104,7 +103,7 @@ def save_customer(session: Session, details: CustomerDetails) -> CustomerView:
     code = "".join((details.code or "").split()).upper()
     if code and not _CODE.fullmatch(code):
         raise InvalidInput(N_("A customer code has 4 to 20 letters and digits."))
-    with database.atomic():
+    with audit.transaction(session):
         existing = customer_store.by_code(code) if code else None
         if existing is None:
             code = code or _next_code(session)
@@ -147,7 +146,7 @@ def set_credit(session: Session, code: str, *, credit_limit: int, credit_rating:
     if rating not in RATINGS:
         raise InvalidInput(N_("A credit rating is one of {ratings}."),
                            ratings=" ".join(r for r in RATINGS if r))
-    with database.atomic():
+    with audit.transaction(session):
         customer = customer_store.locked(customer_by_code(code).id)
         before = {"credit_limit": customer.credit_limit, "credit_rating": customer.credit_rating}
         after = {"credit_limit": credit_limit, "credit_rating": rating}

@@ -22,7 +22,6 @@ from kiosk.store import cards as card_store
 from kiosk.store import insurance as transfer_store
 from kiosk.store import models
 from kiosk.store import operations as operation_store
-from kiosk.store.db import database
 
 STATUS_NAMES = {"pending": N_("pending"), "approved": N_("approved"),
                 "rejected": N_("rejected")}
@@ -55,8 +54,7 @@ def file_request(session: Session, *, charge_operation_id: int, target_card_numb
     permissions.require(session, permissions.RECHARGE)
     target = cards.get_card(target_card_number)
     _check_target(target)
-    with database.atomic():
-        audit.hold_chain(session)
+    with audit.transaction(session):
         charge = operation_store.locked(charge_operation_id)
         _check_charge(session, charge, target)
         existing = transfer_store.of_charge(charge.id)
@@ -176,7 +174,7 @@ def tell_member(session: Session, sender, credit: dict) -> tuple[str, KioskError
         sender.send(phone, text)
     except KioskError as error:
         return "", error
-    with database.atomic():
+    with audit.transaction(session):
         audit.append(session, "insurance_transfer.told", subject=f"card:{card.number}",
                      details={"phone": mask_phone(phone)})
     return mask_phone(phone), None
@@ -191,8 +189,7 @@ def _decide_pending(session: Session, request_id: int, status: str, reason: str,
 
 
 def _reject(session: Session, request: models.InsuranceTransfer, reason: str) -> Decision:
-    with database.atomic():
-        audit.hold_chain(session)
+    with audit.transaction(session):
         operation_store.locked(request.charge_id)
         if not _decide_pending(session, request.id, "rejected", reason):
             raise InvalidInput(N_("This request was already decided."))

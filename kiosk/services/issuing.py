@@ -21,7 +21,6 @@ from kiosk.services.session import Session
 from kiosk.store import cards as card_store
 from kiosk.store import catalog, models
 from kiosk.store import members as member_store
-from kiosk.store.db import database
 
 _PIN = re.compile(r"\d{6}")
 
@@ -130,7 +129,7 @@ def record_written(session: Session, number: str, *, uid: str | None = None) -> 
     """The writer read the tracks back as written (or a smart card's UID was read): the
     card is `written`, not yet issued. Called only after the device confirmed."""
     permissions.require(session, permissions.CARD_ISSUE)
-    with database.atomic():
+    with audit.transaction(session):
         card = blank_card(session, number)
         if uid is not None:
             holder = card_store.by_uid(uid)
@@ -260,7 +259,7 @@ def _customer(code: str, main: models.Card | None):
 def name_anonymous_card(session: Session, number: str, member_id: int) -> None:
     """An anonymous card sold over the counter becomes the member's named card."""
     permissions.require(session, permissions.CARD_MANAGE)
-    with database.atomic():
+    with audit.transaction(session):
         card = cards.get_card(number)
         if not card.anonymous:
             raise InvalidInput(N_("This card already has a named holder."))

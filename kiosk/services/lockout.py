@@ -68,7 +68,7 @@ def _check(session, counter, row_id, secret_matches, action, subject, most) -> T
         with database.atomic():
             tries.record_right(counter, row_id)
         return TryResult(ok=True, most=most)
-    with database.atomic():
+    with audit.transaction(session):
         wrong = tries.record_wrong(counter, row_id, most)
         spent = wrong >= most
         audit.append(session, action, subject=subject,

@@ -17,7 +17,6 @@ from kiosk.services.business_date import local_time
 from kiosk.services.session import Session
 from kiosk.store import members as member_store
 from kiosk.store import models
-from kiosk.store.db import database
 from kiosk.text import plain_text
 
 MAX_PAGE = 100
@@ -107,7 +106,7 @@ def register(session: Session, details: MemberDetails, *,
     """A new member; returns the member id. Duplicate phones need a confirmation."""
     permissions.require(session, permissions.MEMBER_EDIT)
     fields = _clean(details)
-    with database.atomic():
+    with audit.transaction(session):
         _check_shared_phone(fields["phone"], None, shared_phone_confirmed)
         member = member_store.add(outlet=session.actor.outlet_id, created_at=session.now(),
                                   **fields)
@@ -120,7 +119,7 @@ def edit(session: Session, member_id: int, details: MemberDetails, *,
     """Change a member; every changed field is kept as history. Returns what changed.
     A phone or ID number sent back masked, as get() gave it, stays as it is."""
     permissions.require(session, permissions.MEMBER_EDIT)
-    with database.atomic():
+    with audit.transaction(session):
         member = _member(member_id)
         fields = _clean(_unmasked(details, member))
         prepaid.ensure_kept(member_id, fields, session.now().date())
@@ -176,7 +175,7 @@ def reveal(session: Session, member_id: int) -> MemberDetails:
     """The member's details with phone and ID number in full, for a role with
     member.reveal; every reveal is an audit event."""
     permissions.require(session, permissions.MEMBER_REVEAL)
-    with database.atomic():
+    with audit.transaction(session):
         member = _member(member_id)
         audit.append(session, "member.reveal", subject=f"member:{member.id}")
     return MemberDetails(**{name: getattr(member, name) for name in EDITABLE})

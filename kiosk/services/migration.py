@@ -96,7 +96,7 @@ def import_balances(session: Session, path: str | Path) -> int:
         raise TableProblems(sorted(problems, key=lambda problem: problem.line))
     if not rows:
         raise InvalidInput(N_("The file has no rows to import."))
-    with database.atomic():
+    with audit.transaction(session):
         legacy_store.add([{**row, "imported_at": session.now()} for row in rows])
         audit.append(session, "migration.import", details={
             "rows": len(rows), "total": sum(row["balance"] for row in rows),

@@ -11,7 +11,6 @@ from kiosk.services import audit, directory, lockout, permissions, policies, shi
 from kiosk.services.session import Actor, Session
 from kiosk.store import models, outlets, tries
 from kiosk.store import operators as operator_store
-from kiosk.store.db import database
 
 _PASSWORD_CHARACTERS = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z\d]+")
 
@@ -65,7 +64,7 @@ def create_operator(session: Session, *, outlet: models.Outlet, login_id: str, n
                     role: str, password: str, must_change: bool = False) -> models.Operator:
     permissions.require(session, permissions.ADMIN)
     check_password_rule(password)
-    with database.atomic():
+    with audit.transaction(session):
         operator = operator_store.add(
             outlet=outlet, login_id=login_id, name=name, role=role,
             password_hash=session.hasher.hash(password), password_changed_at=session.now(),
@@ -165,7 +164,7 @@ def change_password(session: Session, *, old_password: str, new_password: str) -
     if session.hasher.verify(operator.password_hash, new_password) or \
             session.hasher.verify(operator.previous_password_hash, new_password):
         raise PasswordRejected(N_("The new password must differ from the last one."))
-    with database.atomic():
+    with audit.transaction(session):
         operator_store.change(
             operator.id, previous_password_hash=operator.password_hash,
             password_hash=session.hasher.hash(new_password), password_changed_at=session.now(),
@@ -176,7 +175,7 @@ def change_password(session: Session, *, old_password: str, new_password: str) -
 
 def unlock(session: Session, *, operator_id: int) -> None:
     permissions.require(session, permissions.REVIEW)
-    with database.atomic():
+    with audit.transaction(session):
         operator = operator_store.by_id(operator_id)
         operator_store.change(operator_id, locked=False, failed_tries=0, review_failures=0,
                               login_checks=0, review_checks=0)
@@ -197,7 +196,7 @@ def reset_password(session: Session, *, operator_id: int, new_password: str) -> 
     """An administrator sets a one-time password; the operator must change it at login."""
     permissions.require(session, permissions.ADMIN)
     check_password_rule(new_password)
-    with database.atomic():
+    with audit.transaction(session):
         operator = operator_store.by_id(operator_id)
         operator_store.change(
             operator_id, password_hash=session.hasher.hash(new_password),

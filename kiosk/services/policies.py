@@ -11,7 +11,7 @@ from kiosk.errors import InvalidInput, N_
 from kiosk.services import audit, permissions
 from kiosk.services.session import Session
 from kiosk.store import settings
-from kiosk.store.db import database, store_key
+from kiosk.store.db import store_key
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def set_policy(session: Session, key: str, new_value: int) -> None:
     if not isinstance(new_value, int) or not rule.least <= new_value <= rule.most:
         raise InvalidInput(N_("{key} is a whole number from {least} to {most}."), key=key,
                            least=rule.least, most=rule.most)
-    with database.atomic():
+    with audit.transaction(session):
         old = value(key)
         settings.set_policy(key, str(new_value))
         audit.append(session, "policy.set", subject=f"policy:{key}",

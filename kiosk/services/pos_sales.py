@@ -43,7 +43,6 @@ from kiosk.services.operators import ReviewFailed, ReviewsLocked
 from kiosk.services.session import Runtime, Session
 from kiosk.store import models
 from kiosk.store import pos as pos_store
-from kiosk.store.db import database
 from kiosk.store.pos import APPROVED, CANCELLED, DECLINED, FINAL, PENDING  # noqa: F401
 
 SALE, REFUND = "sale", "refund"
@@ -207,7 +206,7 @@ def register(session: Session, *, code: str, name: str, outlet_code: str,
         raise NotFound(N_("No terminal {terminal} at outlet {code}."),
                        terminal=terminal_code[:20], code=outlet_code)
     token = _new_token(code)
-    with database.atomic():
+    with audit.transaction(session):
         if pos_store.pos_by_code(code) is not None:
             raise InvalidInput(N_("POS {code} is registered already (kiosk admin pos token "
                                   "gives it a new token)."), code=code)
@@ -223,7 +222,7 @@ def new_token(session: Session, code: str) -> str:
     permissions.require(session, permissions.ADMIN)
     pos = _registered(code)
     token = _new_token(code)
-    with database.atomic():
+    with audit.transaction(session):
         pos_store.set_token(pos.id, session.hasher.hash(token))
         audit.append(session, "pos.token", subject=f"pos:{code}")
     caches.of_open_store().pos_tokens.forget()
@@ -233,7 +232,7 @@ def new_token(session: Session, code: str) -> str:
 def set_active(session: Session, code: str, active: bool) -> None:
     permissions.require(session, permissions.ADMIN)
     pos = _registered(code)
-    with database.atomic():
+    with audit.transaction(session):
         pos_store.set_active(pos.id, active)
         audit.append(session, "pos.active" if active else "pos.inactive", subject=f"pos:{code}")
     caches.of_open_store().pos_tokens.forget()

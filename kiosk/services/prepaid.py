@@ -261,10 +261,9 @@ def reactivate(session: Session, number: str) -> dt.date | None:
     expiry (None: none)."""
     from kiosk.services import card_status, cards
     from kiosk.store import cards as card_store
-    from kiosk.store.db import database
     permissions.require(session, permissions.CARD_MANAGE)
     today = session.now().date()
-    with database.atomic():
+    with audit.transaction(session):
         card = card_store.locked(cards.get_card(number).id)
         state = card_status.effective(card.status, card.expires_on, today)
         if state is not card_status.CardStatus.EXPIRED:

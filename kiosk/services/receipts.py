@@ -160,7 +160,7 @@ def print_voucher(session: Session, printer: Printer | None, kind: str, card, da
     info = directory.actor_info(session.actor)
     doc = _voucher(session, info, kind, card, data, {"receipt_no": name}, title)
     printer.print_job(_print_job(session, name, doc))
-    with database.atomic():
+    with audit.transaction(session):
         audit.append(session, "report.print", subject=name)
 
 
@@ -245,7 +245,7 @@ def cancel(session: Session, receipt_id: int) -> None:
     """A person gives up on a queued receipt (the transaction itself stands)."""
     permissions.require(session, permissions.QUERY)
     _receipt(session, receipt_id, own_terminal=True)
-    with database.atomic():
+    with audit.transaction(session):
         receipt_store.cancel_queued(receipt_id)
         audit.append(session, "receipt.cancel", subject=f"receipt:{receipt_id}")
 
@@ -260,7 +260,7 @@ def reprint(session: Session, receipt_id: int, printer: Printer | None) -> None:
     printer.print_job(_print_job(
         session, f"{receipt_label(receipt.terminal.code, receipt.receipt_no)}-copy"
                  f"{receipt.copies_printed}", doc))
-    with database.atomic():
+    with audit.transaction(session):
         receipt_store.count_copy(receipt_id)
         audit.append(session, "receipt.reprint", subject=f"receipt:{receipt_id}")
 
@@ -310,5 +310,5 @@ def print_report(session: Session, printer: Printer | None, title: str,
                      title=title, rows=tuple(rows) + ((tr("Time"), printed_at),),
                      receipt_no=name, footer=footer)
     printer.print_job(_print_job(session, name, doc))
-    with database.atomic():
+    with audit.transaction(session):
         audit.append(session, "report.print", subject=name)

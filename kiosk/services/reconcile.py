@@ -34,7 +34,6 @@ from kiosk.services.channels import channel_mapping, read_order_lines
 from kiosk.services.session import Session
 from kiosk.store import channel_orders as order_store
 from kiosk.store import failures
-from kiosk.store.db import database
 
 STATUSES = ("matched", "amount_differs", "only_statement", "only_journal", "not_redeemed")
 STATUS_NAMES = {"matched": N_("matched"), "amount_differs": N_("amount differs"),
@@ -130,7 +129,7 @@ def reconcile(session: Session, *, channel: str, statement: str | Path,
 def confirm(session: Session, report: Report) -> int:
     """Mark the month reconciled; refused while any difference is open."""
     check_confirmable(session, report)
-    with database.atomic():
+    with audit.transaction(session):
         try:
             record = order_store.confirm_month(
                 outlet=session.actor.outlet_id, channel=report.channel, month=report.month,

@@ -7,14 +7,13 @@ from kiosk.services.business_date import current_business_date
 from kiosk.services.session import Session
 from kiosk.store import models
 from kiosk.store import shifts as shift_store
-from kiosk.store.db import database
 
 
 def open_or_resume(session: Session) -> models.Shift:
     """The operator's open shift at this terminal, or a new one (logging in again after
     a lock or a restart resumes the same shift)."""
     actor = session.actor
-    with database.atomic():
+    with audit.transaction(session):
         shift = shift_store.open_shift_of(actor.operator_id, actor.terminal_id)
         if shift is None:
             shift = shift_store.open_new(

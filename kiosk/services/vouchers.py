@@ -33,7 +33,6 @@ from kiosk.store import customers as customer_store
 from kiosk.store import members as member_store
 from kiosk.store import models
 from kiosk.store import vouchers as voucher_store
-from kiosk.store.db import database
 from kiosk.text import plain_text
 
 MAX_LINES, MAX_LINE = 60, 200
@@ -140,7 +139,7 @@ def save(session: Session, kind: str, body: str) -> int:
     permissions.require(session, permissions.ADMIN)
     _voucher(kind)
     lines = _checked(body)
-    with database.atomic():
+    with audit.transaction(session):
         voucher_store.put(kind, "\n".join(lines), session.actor.operator_id, session.now())
         audit.append(session, "voucher.template", subject=f"voucher:{kind}",
                      details={"lines": len(lines)})
@@ -151,7 +150,7 @@ def reset(session: Session, kind: str) -> None:
     """Back to the default: the chain's template of `kind` is dropped."""
     permissions.require(session, permissions.ADMIN)
     _voucher(kind)
-    with database.atomic():
+    with audit.transaction(session):
         if voucher_store.remove(kind):
             audit.append(session, "voucher.reset", subject=f"voucher:{kind}")
 
