@@ -1,6 +1,8 @@
 """Card issue, loss, replacement, tiers, PINs, restrictions and clearing: the member
 centre's card services, their review rules and their failures, on both backends."""
 
+import json
+
 import pytest
 
 from kiosk.errors import InvalidInput, KioskError, PermissionDenied
@@ -222,6 +224,11 @@ def test_an_anonymous_cards_pin_is_unlocked_only_with_a_review(clerk):
     with pytest.raises(ReviewRequired):
         card_care.unlock_pin(clerk, anonymous)
     card_care.unlock_pin(clerk, anonymous, review=Review("super1", "Super1234"))
+    unlocked = models.AuditEvent.select().where(
+        models.AuditEvent.subject == f"card:{anonymous}",
+        models.AuditEvent.action == "pin.unlock").get()
+    super1 = models.Operator.get(models.Operator.login_id == "super1")
+    assert json.loads(unlocked.details) == {"reviewer": super1.id}  # who answers for it
 
 
 def test_a_wrong_old_pin_counts_towards_the_lock(clerk):

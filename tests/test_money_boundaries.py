@@ -140,3 +140,13 @@ async def test_card_services_say_at_once_why_an_internal_cards_money_stays(tmp_p
             await pilot.press(key)
             await wait_for_message(pilot, "internal card")
             assert type(app.screen).__name__ == "CardServiceScreen", key
+
+
+def test_an_internal_product_stays_out_of_the_prepaid_rules_whatever_its_flag(shop):
+    """Set prepaid again on the internal product (a later save): its cards still take
+    finance's loads past a prepaid card's limit, and sell under no prepaid rule."""
+    from kiosk.services import admin, internal_cards
+    number = shop.internal_card()
+    admin.save_product(shop.admin, "INT", prepaid=True)
+    loaded = internal_cards.load(shop.finance, card_number=number, amount=800000, key=key())
+    assert loaded.principal_after == 800000

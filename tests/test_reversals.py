@@ -150,3 +150,25 @@ def test_partial_reversals_racing_the_same_day_reversal_never_exceed_the_payment
             assert taken == original.reversed_amount <= 1000, outcomes
             assert taken in (800, 1000), outcomes  # two parts, or the whole at once
     assert verify(shop.runtime.sealer).ok
+
+
+def test_a_reversed_fee_and_bonus_come_back_from_where_they_went(shop):
+    """The issue's fee went into the issuing terminal's fee account, a recharge's bonus
+    came out of its promotion account: the reversals take them back from those, not
+    from the outlet's (which went below zero while the terminal's stayed up)."""
+    from kiosk.services import issuing
+    today = shop.clerk.now().date()
+    admin.add_promotion(shop.admin, PRODUCT, "充100送10", 10000, 1000, today - dt.timedelta(days=1),
+                        today + dt.timedelta(days=30))
+    number = shop.blank()
+    issued = issuing.issue(shop.clerk, issuing.IssueRequest(number, None, PIN, 1000, 2000),
+                           key=key(), review=SUPERVISOR)
+    money_in = recharge.recharge(shop.clerk, card_number=number, amount=10000,
+                                 tender="cash", key=key())
+    reverse(shop, issued.operation_id, 3000)
+    reverse(shop, money_in.operation_id, 10000)
+    kinds = ("fee_income", "fee_income_no_invoice", "promotion_expense")
+    left = {(account.code, account.balance) for account in models.Account.select().where(
+        models.Account.kind.in_(kinds), models.Account.balance != 0)}
+    assert left == set()
+    assert verify(shop.runtime.sealer).ok

@@ -175,3 +175,19 @@ def test_two_sub_cards_upgraded_at_once_make_one_main_card(shop):
             assert balances(main)["principal"] == 0 and balances(loser)["principal"] == 0
             assert cards.get_card(loser).main_card.number == winners[0]
     assert verify(shop.runtime.sealer).ok
+
+
+def test_an_upgrade_takes_the_lost_main_cards_money_past_the_card_limit(shop):
+    """The sub card receives what the lost main card held: money already sold on a card
+    of the customer's moves on, as a replacement's does, whatever the one-card limit."""
+    code = shop.customer(funds=600000)
+    main = shop.main_card(code, balance=500000)  # the named card's limit, ¥5,000
+    sub = shop.sub_card(main)
+    transfers.allocate(shop.clerk, main_number=main, sub_number=sub, amount=200000,
+                       key=key())
+    customer_money.allocate(shop.clerk, customer_code=code, card_number=main, amount=100000,
+                            key=key())
+    card_care.report_loss(shop.clerk, main, "0000")
+    done = sub_cards.upgrade_sub_card(shop.clerk, sub, key=key(), review=SUPERVISOR)
+    assert done.principal_after == 600000 and balances(main)["principal"] == 0
+    assert verify(shop.runtime.sealer).ok

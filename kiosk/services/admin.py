@@ -269,10 +269,10 @@ def save_product(session: Session, code: str, **changes) -> None:
     if any(changes.get(name, 0) < 0 for name in ("issue_fee", "deposit", "sub_card_limit",
                                                   "points_per_yuan", "validity_months")):
         raise InvalidInput(N_("Fees, limits and rates are never negative."))
-    if changes.get("kind") == "internal":  # the chain's own cards are never sold
-        changes["prepaid"] = False
     with audit.transaction(session):
         existing = catalog.product_by_code(code)
+        if changes.get("kind", getattr(existing, "kind", "")) in models.OUTSIDE_STORED_VALUE:
+            changes["prepaid"] = False  # as prepaid.is_prepaid reads it: the flag says so too
         _check_prepaid_validity(existing, changes)
         if existing is None:
             if not {"name", "kind"} <= set(changes):
@@ -291,7 +291,7 @@ def _check_prepaid_validity(existing: models.CardProduct | None, changes: dict) 
     merged = {"kind": getattr(existing, "kind", ""), "prepaid": getattr(existing, "prepaid", True),
               "validity_months": getattr(existing, "validity_months", 0), **changes}
     least = policies.value("prepaid_anonymous_valid_months")
-    if merged["prepaid"] and merged["kind"] != "insurance" and \
+    if prepaid.is_prepaid_kind(merged["prepaid"], merged["kind"]) and \
             0 < merged["validity_months"] < least:
         raise prepaid.PrepaidRuleBroken(
             N_("Validity rule (单用途商业预付卡管理办法): an anonymous prepaid card is valid at "

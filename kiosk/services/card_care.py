@@ -89,15 +89,17 @@ def _check_holder_of(member: models.Member, holder_check: str) -> None:
 
 
 def _check_pin_claimant(session: Session, card: models.Card, holder_check: str,
-                        review) -> None:
+                        review) -> dict:
     """Who may have a card's PIN unlocked or set anew: a named card's holder, checked by
     the last four of their ID (or phone); an anonymous card, which has no holder on
-    record, only with a supervisor's review."""
+    record, only with a supervisor's review. Returns what the audit event records of it
+    (the reviewer, who answers for it)."""
     member = member_store.by_id(card.member_id) if not card.anonymous else None
     if member is not None:
         _check_holder_of(member, holder_check)
-    else:
-        require_review(session, review, permissions.CARD_MANAGE, N_("An anonymous card's PIN"))
+        return {}
+    return {"reviewer": require_review(session, review, permissions.CARD_MANAGE,
+                                       N_("An anonymous card's PIN"))}
 
 
 def _change_status(session: Session, number: str, status: str, holder_check: str, printer,
@@ -250,8 +252,8 @@ def unlock_pin(session: Session, number: str, holder_check: str = "", review=Non
     (the last four typed), or a supervisor reviews it for an anonymous card."""
     permissions.require(session, permissions.CARD_MANAGE)
     card = cards.get_card(number)
-    _check_pin_claimant(session, card, holder_check, review)
-    _set_pin_hash(session, card, card.pin_hash, "pin.unlock")
+    claimant = _check_pin_claimant(session, card, holder_check, review)
+    _set_pin_hash(session, card, card.pin_hash, "pin.unlock", **claimant)
 
 
 def reset_pin(session: Session, number: str, new_pin: str = "", repeated: str = "",
@@ -261,7 +263,7 @@ def reset_pin(session: Session, number: str, new_pin: str = "", repeated: str = 
     checked as for an unlock. Returns how."""
     permissions.require(session, permissions.CARD_MANAGE)
     card = cards.get_card(number)
-    _check_pin_claimant(session, card, holder_check, review)
+    claimant = _check_pin_claimant(session, card, holder_check, review)
     if new_pin:
         check_new_pin(new_pin, repeated)
         pin, how = new_pin, "typed"
@@ -271,7 +273,7 @@ def reset_pin(session: Session, number: str, new_pin: str = "", repeated: str = 
             raise InvalidInput(N_("The holder has no ID number: let the customer type a new "
                                   "PIN twice."))
         pin, how = initial_pin_from_id(id_number), "id_rule"
-    _set_pin_hash(session, card, session.hasher.hash(pin), "pin.reset", how=how)
+    _set_pin_hash(session, card, session.hasher.hash(pin), "pin.reset", how=how, **claimant)
     return how
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound
 from kiosk.hw.tracks import luhn_ok
-from kiosk.services import card_status, lockout, permissions, policies
+from kiosk.services import card_status, lockout, permissions, policies, prepaid
 from kiosk.services.accounts import balances
 from kiosk.services.business_date import current_business_date
 from kiosk.services.card_status import CardStatus, CardUnusable  # noqa: F401 (re-exported)
@@ -193,7 +193,7 @@ def ensure_usable(card: models.Card, today: dt.date) -> None:
     An expired prepaid card's balance is never forfeited: the message says where it is
     reactivated or exchanged."""
     if card_status.effective(card.status, card.expires_on, today) is CardStatus.EXPIRED \
-            and card.product.prepaid and card.product.kind != "insurance":
+            and prepaid.is_prepaid(card.product):
         raise CardUnusable(N_("This card has expired; its balance is kept (prepaid card "
                               "rules): the member centre reactivates it (card services, F10) "
                               "or exchanges it."))

@@ -414,7 +414,7 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
         _check_refundable(session, original, amount, done)
         parts = refund_parts(original, charged, done, amount)
         if not operation_store.take_reversible(original.id, parts.on_card):
-            raise NothingLeftOnCard()  # an insurance transfer took the card's part
+            raise AssertionError("the original is locked: refund_parts kept to what is left")
         sale_total = original.amount + charged.get("other_amount", 0)
         if parts.total_after == sale_total:
             # A sale re-rung (say, without a forbidden item) redeems the order again.

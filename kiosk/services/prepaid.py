@@ -45,7 +45,8 @@ from kiosk.text import plain_text
 RULE_TITLE = N_("Prepaid card rules (单用途商业预付卡管理办法)")
 # Operations that give back what the card already held are not sales of new value: a
 # refund of a charge, and a replacement moving the old card's balance to the new one.
-CAP_EXEMPT_KINDS = frozenset({"refund", "replacement"})
+# Money a card already held moves on to its successor: not a sale, no new limit.
+CAP_EXEMPT_KINDS = frozenset({"refund", "replacement", "sub_card_upgrade"})
 BUYER_KINDS = (N_("person"), N_("company"))
 
 
@@ -61,7 +62,13 @@ class PurchaseDetailsNeeded(PrepaidRuleBroken):
 
 
 def is_prepaid(product: models.CardProduct) -> bool:
-    return bool(product.prepaid) and product.kind != "insurance"
+    """Under the prepaid card rules: a product sold as one, but never an insurer's card
+    (its issuer's money) or an internal card (the chain's own), whatever its flag says."""
+    return is_prepaid_kind(bool(product.prepaid), product.kind)
+
+
+def is_prepaid_kind(prepaid_flag: bool, kind: str) -> bool:
+    return prepaid_flag and kind not in models.OUTSIDE_STORED_VALUE
 
 
 def _yuan(key: str) -> int:
@@ -79,7 +86,7 @@ def ceiling_for(card_id: int, operation_kind: str) -> int | None:
     if operation_kind in CAP_EXEMPT_KINDS:
         return None
     _, anonymous, prepaid, kind = prepaid_store.card_facts(card_id)
-    if not prepaid or kind == "insurance":
+    if not is_prepaid_kind(prepaid, kind):
         return None
     return cap_for(anonymous)
 

@@ -20,13 +20,14 @@ from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, KioskError, N_, PermissionDenied, ReviewRequired
 from kiosk.money import format_yuan
-from kiosk.services import cards, kinds, operators, permissions, policies, receipts, service_fees
+from kiosk.services import (cards, kinds, operators, permissions, policies, receipts,
+                            service_fees, tenders)
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import OperationResult, Posting, perform, stored
 from kiosk.services.session import Session
 from kiosk.store import cards as card_store
-from kiosk.store import journal, models, settings
+from kiosk.store import journal, ledger, models
 from kiosk.store import operations as operation_store
 
 PAYMENTS_IN = kinds.kind("payment_reversal").reverses_any
@@ -120,12 +121,16 @@ def _share(part: int, before: int, after: int, whole: int) -> int:
 def _paid_from(session: Session, original: models.Operation) -> models.Account:
     """Where the money goes back out: a cheque's went to the outlet's bank account;
     cash and card payments leave this terminal's till of the payment's kind."""
-    outlet = session.actor.outlet_id
     if original.kind == "cheque_recharge":
-        return till_account(outlet, None, "outlet_bank")
-    tender = settings.tender(original.tender)
-    return till_account(outlet, session.actor.terminal_id,
-                        tender.account_kind if tender else "outlet_cash")
+        return till_account(session.actor.outlet_id, None, "outlet_bank")
+    return tenders.drawer_giving_back(session, original.tender)
+
+
+def _moved_by(original: models.Operation, kind: str) -> models.Account:
+    """The system account of `kind` the original moved (its terminal's fee or promotion
+    account): a reversal takes back from where the money went."""
+    return ledger.system_account_of(original.id, kind) or till_account(
+        original.outlet_id, None, kind)
 
 
 def reverse_payment(session: Session, *, original_operation_id: int, amount: int,
@@ -171,10 +176,9 @@ def reverse_payment(session: Session, *, original_operation_id: int, amount: int
                                  held=format_yuan(accounts[name].balance))
         posting.move(accounts["principal"], drawer, parts["principal"])
         posting.move(accounts["deposit"], drawer, parts["deposit"])
-        posting.move(accounts["bonus"], till_account(original.outlet_id, None,
-                                                     "promotion_expense"), parts["bonus"])
-        posting.move(till_account(original.outlet_id, None,
-                                  service_fees.account_kind(paid.get("invoice", True))),
+        posting.move(accounts["bonus"], _moved_by(original, "promotion_expense"),
+                     parts["bonus"])
+        posting.move(_moved_by(original, service_fees.account_kind(paid.get("invoice", True))),
                      drawer, parts["fee"])
         data = {"original_operation_id": original.id, "original_kind": original.kind,
                 "card_number": card.number, "amount": amount, **parts,

@@ -25,7 +25,7 @@ def _prepaid_principal(query):
     P, C, A = models.CardProduct, models.Card, models.Account
     return (query.join(A).join(C).join(P)
             .where(A.kind == "principal", P.prepaid == True,  # noqa: E712
-                   P.kind != "insurance"))
+                   P.kind.not_in(models.OUTSIDE_STORED_VALUE)))
 
 
 def daily_movements(last: dt.date) -> list[tuple[str, dt.date, int, int]]:
@@ -47,7 +47,7 @@ def card_counts() -> list[tuple[str, bool, int, int]]:
     query = (A.select(P.issuer, C.anonymous, pw.fn.COUNT(A.id), pw.fn.SUM(A.balance))
              .join(C).join(P)
              .where(A.kind == "principal", P.prepaid == True,  # noqa: E712
-                    P.kind != "insurance", A.balance > 0)
+                    P.kind.not_in(models.OUTSIDE_STORED_VALUE), A.balance > 0)
              .group_by(P.issuer, C.anonymous).tuples())
     return [(issuer or "", bool(anonymous), int(count), int(total or 0))
             for issuer, anonymous, count, total in database.execute(query)]
@@ -95,6 +95,7 @@ def named_prepaid_in_use_since(member_id: int, since: dt.datetime) -> bool:
     or after `since`."""
     C, P, O = models.Card, models.CardProduct, models.Operation
     named_prepaid = ((C.member == member_id) & (C.anonymous == False)  # noqa: E712
-                     & (P.prepaid == True) & (P.kind != "insurance"))  # noqa: E712
+                     & (P.prepaid == True)  # noqa: E712
+                     & P.kind.not_in(models.OUTSIDE_STORED_VALUE))
     return (O.select().join(C).join(P).where(named_prepaid, O.created_at >= since).exists()
             or C.select().join(P).where(named_prepaid, C.created_at >= since).exists())
