@@ -46,6 +46,7 @@ OPEN_TO_ALL = {
     "card_stock.outlet_in_view": "the operator's own outlet code, no data",
     "shifts.check_open": "whether the actor's own shift is open: a hint before a PIN",
     "tenders.drawer": "the till account a checked operation posts to",
+    "tenders.drawer_giving_back": "the till account a checked refund or return pays out of",
 }
 
 
