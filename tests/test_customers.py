@@ -6,6 +6,7 @@ raced by four terminals; the ledger still verifies."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import peewee as pw
 import pytest
@@ -260,3 +261,40 @@ def test_templates_run_on_four_terminals_never_allocate_more_than_the_main_card_
             customer_money.allocate(shop.clerk, customer_code=code, card_number=main,
                                     amount=-5000, key=key())
     assert verify(shop.runtime.sealer).ok
+
+
+def test_the_forms_save_is_all_or_nothing_and_keeps_what_it_does_not_show(shop):
+    """A clerk changing the details and the credit together is refused before anything
+    is saved (not the details saved, then the credit refused); finance changing only
+    the credit saves it; the address the form does not show stays as it was."""
+    code = shop.customer()
+    customers.save_customer(shop.clerk, replace(_details(shop, code),
+                                                address="上海市黄浦区南京东路1号"))
+    renamed = replace(_details(shop, code), name="示范运输股份有限公司")
+    with pytest.raises(PermissionDenied):
+        customers.save_with_credit(shop.clerk, renamed, credit_limit=50000, credit_rating="A")
+    kept = customers.get(shop.clerk, code)
+    assert (kept.name, kept.credit_limit) == ("示范运输有限公司", 0)
+    saved = customers.save_with_credit(shop.finance, replace(_details(shop, code),
+                                                             address=kept.address),
+                                       credit_limit=50000, credit_rating="a")
+    assert (saved.credit_limit, saved.credit_rating, saved.address) == \
+        (50000, "A", "上海市黄浦区南京东路1号")
+    assert customers.save_with_credit(shop.clerk, renamed, credit_limit=50000,
+                                      credit_rating="A").name == "示范运输股份有限公司"
+
+
+def _details(shop, code: str) -> CustomerDetails:
+    shown = customers.get(shop.clerk, code)
+    return CustomerDetails(code, shown.name, shown.kind, shown.invoice_title,
+                           shown.tax_number, shown.contact, shown.phone)
+
+
+def test_a_code_another_clerk_took_a_moment_ago_says_save_again(shop, monkeypatch):
+    """Two registrations reaching the same next code: the second is told to save again,
+    not given an unexpected error, and nothing of it is kept."""
+    taken = shop.customer()
+    monkeypatch.setattr(customers, "_next_code", lambda session: taken)
+    with pytest.raises(InvalidInput, match="taken a moment ago"):
+        customers.save_customer(shop.clerk, CustomerDetails("", "第二运输有限公司"))
+    assert [row.name for row in customers.find(shop.clerk, "运输")] == ["示范运输有限公司"]

@@ -87,12 +87,14 @@ class CustomersScreen(FormScreen):
         limit = self.money("credit_limit", allow_zero=True)
         if limit is None:
             return
+        code = self.value("code")
+        kept_address = self.shown.address if self.shown and self.shown.code == code else ""
         details = customers.CustomerDetails(
-            self.value("code"), self.value("name"), self.value("kind"),
-            self.value("invoice_title"), self.value("tax_number"), self.value("contact"),
-            self.value("phone"))
-        self.call(self._saved, save, self.app.session, details, limit,
-                  self.value("credit_rating"), self.shown)
+            code, self.value("name"), self.value("kind"), self.value("invoice_title"),
+            self.value("tax_number"), self.value("contact"), self.value("phone"),
+            address=kept_address)  # the form has no address field: the one kept stays
+        self.call(self._saved, customers.save_with_credit, self.app.session, details,
+                  credit_limit=limit, credit_rating=self.value("credit_rating"))
 
     def _saved(self, saved: customers.CustomerView) -> None:
         self.say(self.tr("Customer {code} saved.").format(code=saved.code))
@@ -136,26 +138,6 @@ class CustomersScreen(FormScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-
-def save(session, details: customers.CustomerDetails, credit_limit: int, rating: str,
-         shown: customers.CustomerView | None) -> customers.CustomerView:
-    """The details, then finance's credit when it was changed in the form (a clerk
-    saving details leaves the credit alone; changing it needs finance's right)."""
-    before = (shown.credit_limit, shown.credit_rating) if shown is not None and \
-        shown.code == details.code else (0, "")
-    saved = None
-    if shown is None or shown.code != details.code or _details_changed(shown, details):
-        saved = customers.save_customer(session, details)
-    if (credit_limit, rating) != before:
-        saved = customers.set_credit(session, (saved or shown).code, credit_limit=credit_limit,
-                                     credit_rating=rating)
-    return saved or customers.get(session, details.code)
-
-
-def _details_changed(shown: customers.CustomerView, details: customers.CustomerDetails) -> bool:
-    return any(getattr(shown, name) != getattr(details, name) for name in (
-        "name", "kind", "invoice_title", "tax_number", "contact", "phone"))
 
 
 class OneCustomersRows(FormScreen):

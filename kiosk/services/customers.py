@@ -18,6 +18,7 @@ from kiosk.services.accounts import customer_account, customer_account_code
 from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
 from kiosk.store import customers as customer_store
+from kiosk.store import failures
 from kiosk.store import models
 from kiosk.text import plain_text
 
@@ -100,19 +101,22 @@ def save_customer(session: Session, details: CustomerDetails) -> CustomerView:
     its details. Its cards are issued to its holder record, which carries its name."""
     permissions.require(session, permissions.MEMBER_EDIT)
     fields = _checked(details)
-    code = "".join((details.code or "").split()).upper()
-    if code and not _CODE.fullmatch(code):
-        raise InvalidInput(N_("A customer code has 4 to 20 letters and digits."))
+    code = _code(details.code)
     with audit.transaction(session):
         existing = customer_store.by_code(code) if code else None
         if existing is None:
             code = code or _next_code(session)
-            customer = customer_store.insert(
-                {"code": code, "outlet": session.actor.outlet_id,
-                 "created_at": session.now(), **fields},
-                {"name": fields["name"], "phone": fields["phone"],
-                 "outlet": session.actor.outlet_id, "source": "customer",
-                 "created_at": session.now()})
+            try:  # two clerks registering at once may reach the same next code
+                customer = customer_store.insert(
+                    {"code": code, "outlet": session.actor.outlet_id,
+                     "created_at": session.now(), **fields},
+                    {"name": fields["name"], "phone": fields["phone"],
+                     "outlet": session.actor.outlet_id, "source": "customer",
+                     "created_at": session.now()})
+            except failures.CONSTRAINT_BROKEN:
+                raise InvalidInput(N_("Customer code {code} was taken a moment ago: save "
+                                      "again (an empty code takes the next free one)."),
+                                   code=code) from None
             customer_account(customer)  # opened with the customer, at zero
             audit.append(session, "customer.registered", subject=f"customer:{code}",
                          details=fields)
@@ -124,6 +128,37 @@ def save_customer(session: Session, details: CustomerDetails) -> CustomerView:
                 audit.append(session, "customer.changed", subject=f"customer:{code}",
                              details=changed)
     return view(customer_store.by_code(code))
+
+
+def save_with_credit(session: Session, details: CustomerDetails, *, credit_limit: int,
+                     credit_rating: str) -> CustomerView:
+    """The customer form's save, in one transaction: its details when they differ from
+    what is kept (an empty code registers the customer), and its credit when that
+    differs, which needs finance's right. Both rights are checked before anything is
+    saved: never the details saved and then the credit refused."""
+    code = _code(details.code)
+    existing = customer_store.by_code(code) if code else None
+    credit = {"credit_limit": credit_limit, "credit_rating": (credit_rating or "").strip().upper()}
+    kept = {name: getattr(existing, name) if existing else default
+            for name, default in zip(CREDIT_FIELDS, (0, ""))}
+    details_changed = existing is None or any(
+        getattr(existing, name) != value for name, value in _checked(details).items())
+    if details_changed:
+        permissions.require(session, permissions.MEMBER_EDIT)
+    if credit != kept:
+        permissions.require(session, permissions.FINANCE)
+    with audit.transaction(session):
+        saved = save_customer(session, details) if details_changed else view(existing)
+        if credit != kept:
+            saved = set_credit(session, saved.code, **credit)
+    return saved
+
+
+def _code(text: str) -> str:
+    code = "".join((text or "").split()).upper()
+    if code and not _CODE.fullmatch(code):
+        raise InvalidInput(N_("A customer code has 4 to 20 letters and digits."))
+    return code
 
 
 def _next_code(session: Session) -> str:
