@@ -64,24 +64,32 @@ EOF
 echo "starting the standby on port $port"
 "$bin/pg_ctl" start -w -t 120 -D "$data" -l "$data/standby.log"
 
+# wait_for COLUMN VALUE: until pg_stat_replication shows the standby's COLUMN at VALUE,
+# for at most --timeout seconds from now (each wait has the whole timeout of its own).
+wait_for() {
+  local deadline=$((SECONDS + timeout))
+  until [ "$(ask "SELECT $1 FROM pg_stat_replication WHERE application_name = '$name'")" = "$2" ]; do
+    [ $SECONDS -gt $deadline ] && return 1
+    sleep 0.5
+  done
+}
+
 echo "waiting until it streams"
-deadline=$((SECONDS + timeout))
-until [ "$(ask "SELECT state FROM pg_stat_replication WHERE application_name = '$name'")" = streaming ]; do
-  if [ $SECONDS -gt $deadline ]; then
-    echo "the standby $name did not stream within ${timeout}s; the primary runs on alone" >&2
-    exit 1
-  fi
-  sleep 1
-done
+if ! wait_for state streaming; then
+  echo "the standby $name did not stream within ${timeout}s; the primary runs on alone" >&2
+  exit 1
+fi
 
 echo "making it the primary's synchronous standby"
 ask "ALTER SYSTEM SET synchronous_standby_names = '\"$name\"'" >/dev/null
 ask "SELECT pg_reload_conf()" >/dev/null
-until [ "$(ask "SELECT sync_state FROM pg_stat_replication WHERE application_name = '$name'")" = sync ]; do
-  if [ $SECONDS -gt $deadline ]; then
-    echo "the standby $name streams but is not synchronous: check synchronous_standby_names" >&2
-    exit 1
-  fi
-  sleep 0.5
-done
+if ! wait_for sync_state sync; then
+  # Left set, the setting would hold every commit (every charge at every counter) for a
+  # standby that does not confirm: taken back, the primary runs on alone.
+  ask "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null
+  ask "SELECT pg_reload_conf()" >/dev/null
+  echo "the standby $name streams but did not become synchronous within ${timeout}s;" \
+       "synchronous_standby_names is reset and the primary runs on alone" >&2
+  exit 1
+fi
 echo "$name is the synchronous standby"
