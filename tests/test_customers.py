@@ -174,6 +174,7 @@ def test_a_store_made_before_customers_gains_them(shop):
             models.Meta.key == schema.SCHEMA_VERSION_KEY).execute()
     assert schema.migrate() == (13, schema.LATEST_VERSION)
     assert "customer_id" in {column.name for column in db.get_columns("card")}
+    assert ["customer_id"] in [index.columns for index in db.get_indexes("card")]
     assert balances(number)["principal"] == 1000
     code = shop.customer(funds=1000)
     assert customers.get(shop.clerk, code).balance == 1000

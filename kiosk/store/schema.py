@@ -225,6 +225,10 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (16, lambda db: db.create_tables(INTERNAL_CARD_MODELS, safe=True)),
     # The chain's voucher print templates (凭证打印模板).
     (17, lambda db: db.create_tables(VOUCHER_MODELS, safe=True)),
+    # A customer's cards are looked up by it: migration 14 added the column without the
+    # index a new store's foreign key has (the same name: no second index there).
+    (18, lambda db: db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "card_customer_id" ON "card" ("customer_id")')),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
