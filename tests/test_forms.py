@@ -87,3 +87,31 @@ async def test_the_next_card_typed_in_card_services_replaces_the_last_number(tmp
         await wait_until(pilot, lambda: screen.card is not None, "the first card shown")
         await pilot.press(*MAIN_CARD, "enter")
         await wait_until(pilot, lambda: screen.card.number == MAIN_CARD, "the second card shown")
+
+
+def test_up_goes_to_the_previous_field_on_every_form():
+    """On every form Up goes back a field (a focused table keeps it for its rows): a
+    screen that lists Up for its table keeps that action (form.up_over_table); a key
+    hint for it in a subclass replaced the form's own and Up did nothing in a field."""
+    import importlib
+    import pkgutil
+
+    import kiosk.screens
+    from kiosk.screens.form import FormScreen
+    for module in pkgutil.iter_modules(kiosk.screens.__path__):
+        importlib.import_module(f"kiosk.screens.{module.name}")
+    found = {}
+
+    def forms(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from forms(sub)
+
+    for form in forms(FormScreen):
+        for cls in form.__mro__:
+            up = [b for b in cls.__dict__.get("BINDINGS", [])
+                  if (b.key if hasattr(b, "key") else b[0]) == "up"]
+            if up:
+                found[form.__name__] = up[0].action if hasattr(up[0], "action") else up[0][1]
+                break
+    assert found and set(found.values()) == {"app.focus_previous"}, found

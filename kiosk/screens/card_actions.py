@@ -17,7 +17,7 @@ from kiosk.money import format_yuan, plain_yuan
 from kiosk.screens import registry
 from kiosk.screens.base import key_hint
 from kiosk.screens.card import card_summary
-from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field
+from kiosk.screens.form import DIGITS, Field, FormScreen, money_field, pin_field, up_over_table
 from kiosk.screens.issue_card import INVOICE_CHOICES, TENDER_CHOICES
 from kiosk.screens.paging import row_under_cursor
 from kiosk.screens.purchase import AsksForPurchase
@@ -401,9 +401,7 @@ class PaymentReversalScreen(CardActionScreen):
     reason and review."""
 
     HEADING = N_("Reverse a payment (撤单/冲销)")
-    # Up and down move between the fields, as on every form; the table, when focused,
-    # keeps them to choose a payment.
-    BINDINGS = [Binding("up", "app.focus_previous", N_("Choose a payment"), key_display="↑↓"),
+    BINDINGS = [up_over_table(N_("Choose a payment")),
                 key_hint("enter", N_("Next/reverse, with review")),
                 Binding("escape", "back", N_("Back"))]
     TABLE = True

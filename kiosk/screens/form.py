@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual.binding import Binding
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -101,6 +102,13 @@ def problem_lines(tr, error: TableProblems) -> str:
         lines.append(tr("... and {count} more.").format(
             count=len(error.problems) - MAX_PROBLEMS_SHOWN))
     return "\n".join(lines)
+
+
+def up_over_table(label: str) -> Binding:
+    """Up listed in a form with a table by what it does there (choose a row); in a field
+    it still goes to the previous field, as on every form (a key_hint for it would take
+    that away: a subclass's binding replaces its base's)."""
+    return Binding("up", "app.focus_previous", label, key_display="↑↓")
 
 
 class FormScreen(KioskScreen):

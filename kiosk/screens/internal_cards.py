@@ -14,7 +14,7 @@ from kiosk.errors import N_
 from kiosk.money import format_yuan
 from kiosk.screens import registry
 from kiosk.screens.base import key_hint
-from kiosk.screens.form import Field, FormScreen, money_field
+from kiosk.screens.form import Field, FormScreen, money_field, up_over_table
 from kiosk.screens.paging import AmountForChosenRow, show_rows
 from kiosk.services import card_status, internal_cards
 from kiosk.services.operations import mask_card_number
@@ -24,7 +24,7 @@ class InternalCardsScreen(AmountForChosenRow, FormScreen):
     HEADING = N_("INTERNAL CARDS")
     CHOOSE_FIRST = N_("Choose a card in the table first.")
     TABLE = True
-    BINDINGS = [key_hint("up", N_("Choose a card"), key_display="↑↓"),
+    BINDINGS = [up_over_table(N_("Choose a card")),
                 key_hint("enter", N_("Next/load")), Binding("f7", "settle(False)", N_("Settle")),
                 Binding("f8", "settle(True)", N_("Settle, give back the rest")),
                 Binding("escape", "back", N_("Back"))]

@@ -15,7 +15,7 @@ from kiosk.money import format_yuan
 from kiosk.screens import registry
 from kiosk.screens.base import key_hint
 from kiosk.screens.card_actions import CardActionScreen
-from kiosk.screens.form import Field, money_field
+from kiosk.screens.form import Field, money_field, up_over_table
 from kiosk.screens.paging import AmountForChosenRow, show_rows
 from kiosk.services import card_status, sub_cards, transfers
 
@@ -26,7 +26,7 @@ class SubCardsScreen(AmountForChosenRow, CardActionScreen):
     HEADING = N_("Sub cards")
     CHOOSE_FIRST = N_("Choose a sub card in the table first.")
     TABLE = True
-    BINDINGS = [key_hint("up", N_("Choose a sub card"), key_display="↑↓"),
+    BINDINGS = [up_over_table(N_("Choose a sub card")),
                 key_hint("enter", N_("Next/allocate")),
                 Binding("f5", "issue", N_("Issue sub cards")),
                 Binding("f6", "print_list", N_("Print the list")),
