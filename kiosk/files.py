@@ -41,3 +41,14 @@ def read_regular(path: str | Path, most: int) -> bytes:
         except OSError:
             raise InvalidInput(N_("Cannot read the file {name}."),
                                name=Path(path).name[:80]) from None
+
+
+def decoded_text(data: bytes) -> str:
+    """A text file's bytes as UTF-8 (with or without a BOM) or, failing that, GB18030,
+    which Excel and Notepad on Chinese Windows write."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput(N_("The file is neither UTF-8 nor GB18030 text."))

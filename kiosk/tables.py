@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.errors import InvalidInput, N_, translated
-from kiosk.files import open_regular, read_regular
+from kiosk.files import decoded_text, open_regular, read_regular
 from kiosk.workbook import sheet_rows
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -90,14 +90,7 @@ def _csv_bytes(path: Path) -> bytes:
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InvalidInput(N_("The file is neither UTF-8 nor GB18030 text."))
+    text = decoded_text(data)
     if "\x00" in text:
         raise InvalidInput(N_("The file is not a text CSV file."))
     try:

@@ -118,4 +118,12 @@ def test_the_chain_keeps_templates_from_the_command_line(shop, store_url, tmp_pa
     bad.write_text("卡号 | {kahao}\n", encoding="utf-8")
     refused = kiosk("admin", "voucher", "set", "card_issue", str(bad))
     assert refused.exit_code == 2 and "kahao" in refused.output
+    notepad = tmp_path / "notepad.txt"  # as Notepad on Chinese Windows saves it
+    notepad.write_bytes("= 发卡凭证（门店）\n卡号 | {card}\n".encode("gb18030"))
+    assert kiosk("admin", "voucher", "set", "card_issue", str(notepad)).exit_code == 0
+    assert "发卡凭证（门店）" in kiosk("admin", "voucher", "show", "card_issue").output
+    not_text = tmp_path / "photo.txt"
+    not_text.write_bytes(bytes(range(128, 256)) * 4)
+    refused = kiosk("admin", "voucher", "set", "card_issue", str(not_text))
+    assert refused.exit_code == 2 and "GB18030" in refused.output, refused.output
     assert kiosk("admin", "voucher", "reset", "card_issue").exit_code == 0

@@ -9,6 +9,7 @@ import click
 
 from kiosk.cli import operator_session
 from kiosk.command_line import KioskGroup
+from kiosk.errors import InvalidInput, N_
 
 KINDS = click.Choice(["card_issue", "recharge", "loss", "replacement", "clearing",
                       "application_form"])
@@ -49,10 +50,15 @@ def show(ctx, kind: str, preview: bool) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
 def set_template(ctx, kind: str, path: Path) -> None:
-    """The chain's template for KIND from a UTF-8 text file (checked line by line)."""
+    """The chain's template for KIND from a text file, UTF-8 or GB18030 (checked line by
+    line)."""
+    from kiosk.files import decoded_text, read_regular
     from kiosk.services import vouchers
-    body = path.read_text(encoding="utf-8-sig")
-    lines = vouchers.save(operator_session(ctx), kind, body)
+    most = vouchers.MAX_LINES * (vouchers.MAX_LINE + 2) * 4  # four bytes a character at most
+    data = read_regular(path, most)
+    if len(data) > most:
+        raise InvalidInput(N_("A template has at most {most} lines."), most=vouchers.MAX_LINES)
+    lines = vouchers.save(operator_session(ctx), kind, decoded_text(data))
     click.echo(f"voucher {kind}: {lines} lines saved")
 
 
