@@ -27,8 +27,6 @@ from kiosk.services.session import Session
 from kiosk.store import customers as customer_store
 from kiosk.store import models
 
-PAYMENT_KINDS = ("customer_recharge", "customer_receipt", "main_card_receipt")
-
 
 class OverCredit(KioskError):
     default_message = N_("Customer {code} has {available} left to allocate (balance "

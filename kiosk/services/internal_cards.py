@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from kiosk.errors import InvalidInput, KioskError, N_
 from kiosk.services import cards, permissions, receipts
 from kiosk.services.accounts import card_accounts, till_account
+from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import OperationResult, Posting, mask_card_number, perform
 from kiosk.services.session import Session
 from kiosk.store import cards as card_store
@@ -147,7 +148,7 @@ def internal_cards(session: Session) -> list[InternalCardRow]:
     """The outlet's internal cards: what each holds and has used since it was last
     settled."""
     permissions.require_any(session, permissions.FINANCE, permissions.DAY_CLOSE)
-    today = session.now().date()
+    today = current_business_date(session)  # the outlet's day, not the UTC date
     rows = []
     for card in internal_store.internal_cards(session.actor.outlet_id):
         unsettled = sum(amount for _, amount in internal_store.unsettled_uses(card.id, today))

@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 
 from kiosk.errors import N_
 from kiosk.report_table import LABEL, MONEY, Column, Table
-from kiosk.services import kinds, permissions
+from kiosk.services import kinds, permissions, service_fees
 from kiosk.services.business_date import month_bounds
 from kiosk.services.charge import other_tender_part
 from kiosk.services.ledgers import BALANCE_KINDS
 from kiosk.services.session import Session
 from kiosk.store import cheques, ledger_reports, outlets, settings
+from kiosk.store import customers as customer_store
 from kiosk.store import internal_cards as internal_store
 from kiosk.store import service_fees as fee_store
 from kiosk.store import operations as operation_store
@@ -128,12 +129,12 @@ def build(outlet_id: int, month: str) -> MonthReport:
         cheques_waiting=cheques.waiting_at(outlet_id, last),
         internal_cards=internal_store.month_figures(outlet_id, first, last),
         service_fees=_service_fees(outlet_id, first, last),
-        customer_accounts=internal_store.customer_figures(outlet_id, first, last))
+        customer_accounts=customer_store.customer_figures(outlet_id, first, last))
 
 
 def _service_fees(outlet_id: int, first: dt.date, last: dt.date) -> tuple[int, int]:
     taken = fee_store.fees(outlet_id, first, last)
-    return taken["fee_income"], taken["fee_income_no_invoice"]
+    return taken[service_fees.INVOICED], taken[service_fees.NOT_INVOICED]
 
 
 def _stored_value(outlet_id: int, first: dt.date, last: dt.date

@@ -4,7 +4,10 @@ limit and the account's balance are decided on it."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from kiosk.store import models, sql
+from kiosk.store.ledger_reports import span_figures
 
 _LOCKED = sql.Statement('SELECT * FROM "customer" WHERE "id" = ?', lock=True)
 
@@ -127,3 +130,12 @@ def delete_template(template_id: int) -> None:
     L, T = models.AllocationTemplateLine, models.AllocationTemplate
     L.delete().where(L.template == template_id).execute()
     T.delete().where(T.id == template_id).execute()
+
+
+def customer_figures(outlet_id: int, first: dt.date, last: dt.date
+                     ) -> tuple[int, int, int, int]:
+    """The accounts of the customers registered at the outlet (客户账户): opening, in,
+    out, closing."""
+    E, A = models.JournalEntry, models.Account
+    return span_figures(E.select().join(A).where(A.outlet == outlet_id,
+                                                 A.kind == "customer_funds"), first, last)

@@ -10,7 +10,7 @@ import datetime as dt
 import peewee as pw
 
 from kiosk.store import models
-from kiosk.store.db import database
+from kiosk.store.ledger_reports import span_figures
 
 USE_KINDS = ("charge", "refund")
 
@@ -58,25 +58,3 @@ def month_figures(outlet_id: int, first: dt.date, last: dt.date) -> tuple[int, i
                         .where(C.outlet == outlet_id, A.kind == "principal",
                                P.kind == "internal"), first, last)
 
-
-def customer_figures(outlet_id: int, first: dt.date, last: dt.date
-                     ) -> tuple[int, int, int, int]:
-    """The accounts of the customers registered at the outlet (客户账户): opening, in,
-    out, closing."""
-    E, A = models.JournalEntry, models.Account
-    return span_figures(E.select().join(A).where(A.outlet == outlet_id,
-                                                 A.kind == "customer_funds"), first, last)
-
-
-def span_figures(entries, first: dt.date, last: dt.date) -> tuple[int, int, int, int]:
-    """Opening, in, out and closing of the journal entries `entries` selects, over the
-    business dates first to last."""
-    E = models.JournalEntry
-    opening = entries.select(pw.fn.COALESCE(pw.fn.SUM(E.amount), 0)).where(
-        E.business_date < first).scalar()
-    inflow = pw.fn.SUM(pw.Case(None, [(E.amount > 0, E.amount)], 0))
-    outflow = pw.fn.SUM(pw.Case(None, [(E.amount < 0, 0 - E.amount)], 0))
-    money_in, money_out = database.execute(entries.select(inflow, outflow).where(
-        E.business_date.between(first, last)).tuples()).fetchone()
-    opening, money_in, money_out = int(opening or 0), int(money_in or 0), int(money_out or 0)
-    return opening, money_in, money_out, opening + money_in - money_out

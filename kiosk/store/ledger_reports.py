@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import peewee as pw
 
-from kiosk.store import models
+from kiosk.store import models, sql
 
 Entry, Account, Card, Product, Operation = (models.JournalEntry, models.Account, models.Card,
                                             models.CardProduct, models.Operation)
@@ -53,7 +53,7 @@ def card_moves_by_day(outlet_id: int, account_kinds: Iterable[str], first: dt.da
                            _INFLOW, _OUTFLOW)
              .where(Entry.business_date.between(first, last))
              .group_by(Entry.business_date, Account.kind).tuples())
-    return {(_as_date(day), kind): (int(got or 0), int(gone or 0))
+    return {(sql.as_date(day), kind): (int(got or 0), int(gone or 0))
             for day, kind, got, gone in query}
 
 
@@ -101,5 +101,12 @@ def till_money(outlet_id: int, first: dt.date, last: dt.date, till_kinds: set[st
     return [(tender, int(total or 0)) for tender, total in query]
 
 
-def _as_date(value) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+def span_figures(entries, first: dt.date, last: dt.date) -> tuple[int, int, int, int]:
+    """Opening, in, out and closing of the journal entries `entries` selects, over the
+    business dates first to last."""
+    opening = entries.select(pw.fn.COALESCE(pw.fn.SUM(Entry.amount), 0)).where(
+        Entry.business_date < first).scalar()
+    money_in, money_out = entries.select(_INFLOW, _OUTFLOW).where(
+        Entry.business_date.between(first, last)).tuples().first() or (0, 0)
+    opening, money_in, money_out = int(opening or 0), int(money_in or 0), int(money_out or 0)
+    return opening, money_in, money_out, opening + money_in - money_out

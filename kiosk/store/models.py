@@ -136,9 +136,6 @@ class Member(BaseModel):
     created_at = pw.DateTimeField(default=utc_now)
 
 
-CUSTOMER_KINDS = ("company", "person")
-
-
 class Customer(BaseModel):
     """A customer (客户) of the fuel-card manual: usually a company with main cards and
     their sub cards. Its account (客户账户, an Account coded customer:<id>:funds) is

@@ -173,22 +173,9 @@ def open_operation(outlet_id: int, key: str, *, operator_id: int | None,
         shift_open=shift_id is None or bool(shift_open), audit_head=(seq, hash_))
 
 
-def closed_date(value) -> dt.date | None:
-    """A date as PostgreSQL (a date) or SQLite (ISO text) gives it back."""
-    return None if value is None else dt.date.fromisoformat(str(value)[:10])
-
-
 def hold_outlet_for_close(outlet_id: int) -> None:
     """Taken by a close: waits for the outlet's running operations, holds off new ones."""
     _OUTLET_EXCLUSIVE.first(outlet_id)
-
-
-_LAST_CLOSED = sql.Statement(
-    'SELECT MAX("business_date") FROM "day_close" WHERE "outlet_id" = ?')
-
-
-def last_closed_date(outlet_id: int) -> dt.date | None:
-    return closed_date(_LAST_CLOSED.first(outlet_id)[0])
 
 
 _CLOSED = sql.Statement(
@@ -219,14 +206,8 @@ def reversible_mismatches() -> list[tuple[int, str, int, int]]:
 
 _MONTH_CLOSED = sql.Statement(
     'SELECT 1 FROM "month_close" WHERE "outlet_id" = ? AND "month" = ?')
-_LAST_CLOSED_MONTH = sql.Statement(
-    'SELECT MAX("month") FROM "month_close" WHERE "outlet_id" = ?')
 
 
 def month_closed(outlet_id: int, month: str) -> bool:
     return _MONTH_CLOSED.first(outlet_id, month) is not None
 
-
-def last_closed_month(outlet_id: int) -> str | None:
-    """YYYY-MM of the outlet's latest monthly close."""
-    return _LAST_CLOSED_MONTH.first(outlet_id)[0]

@@ -87,7 +87,8 @@ class Calendar:
 
 
 # The outlet's calendar as four columns of a statement that reads more with it (an
-# operation's opening, a sale's first look at the card): the outlet's id given 3 times.
+# operation's opening, a sale's first look at the card): the outlet's id given
+# CALENDAR_PARAMETERS times.
 CALENDAR_COLUMNS = (
     '(SELECT "time_zone" FROM "outlet" WHERE "id" = ?), '
     '(SELECT "day_boundary" FROM "outlet" WHERE "id" = ?), '
@@ -107,5 +108,4 @@ def calendar(outlet_id: int) -> Calendar:
 
 def calendar_of(time_zone, day_boundary, day, month) -> Calendar:
     """The calendar from CALENDAR_COLUMNS' four values."""
-    return Calendar(time_zone, day_boundary,
-                    None if day is None else dt.date.fromisoformat(str(day)[:10]), month)
+    return Calendar(time_zone, day_boundary, sql.as_date(day), month)

@@ -37,7 +37,7 @@ def daily_movements(last: dt.date) -> list[tuple[str, dt.date, int, int]]:
     query = _prepaid_principal(E.select(P.issuer, E.business_date, money_in, money_out)
                                ).where(E.business_date <= last)
     rows = query.group_by(P.issuer, E.business_date).order_by(E.business_date).tuples()
-    return [(issuer or "", _date(day), int(got or 0), int(gone or 0))
+    return [(issuer or "", sql.as_date(day), int(got or 0), int(gone or 0))
             for issuer, day, got, gone in database.execute(rows)]
 
 
@@ -60,14 +60,6 @@ def sales_between(first: dt.datetime, last: dt.datetime) -> list[models.PrepaidS
                 .where(S.created_at >= first, S.created_at < last,
                        S.operation.is_null(False) | (B.status == "run"))
                 .order_by(S.id))
-
-
-def _date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 # -- purchases recorded (实名购卡), and the records a holder's name stays on ------------

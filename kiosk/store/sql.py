@@ -18,6 +18,7 @@ Everything else keeps using peewee queries: this is for the hot path only.
 
 from __future__ import annotations
 
+import datetime as dt
 import weakref
 from collections.abc import Sequence
 from typing import TypeVar
@@ -129,6 +130,15 @@ class Statement:
                 start += len(fields)
             rows.append((*values, *row[start:]))
         return rows
+
+
+def as_date(value) -> dt.date | None:
+    """A date as PostgreSQL (a date, or a timestamp) or SQLite (ISO text) gives it back."""
+    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return dt.date.fromisoformat(str(value)[:10])
 
 
 def columns(model: type[pw.Model], alias: str) -> str:
