@@ -194,8 +194,6 @@ def replace_card(session: Session, request: Replacement, *, key: str,
 
     def run(posting: Posting) -> dict:
         old_now = card_store.locked(old.id)
-        cards.ensure_move(old_now, CardStatus.REPLACED)
-        card_store.set_status(old.id, CardStatus.REPLACED, replaced_by=new.id)
         if not card_store.change_if(
                 new.id, "written", status="active", member=old_now.member_id,
                 anonymous=old_now.anonymous, customer=old_now.customer_id,
@@ -212,9 +210,7 @@ def replace_card(session: Session, request: Replacement, *, key: str,
             blank_card(session, new.number)
             raise InvalidInput(N_("Write the card (or read the smart card) before issuing "
                                   "it."))
-        card_store.move_sub_cards(old.id, new.id)
-        sub_card_store.move_templates(old.id, new.id)  # its allocation templates follow
-        moved = move_all_balances(posting, old_now, card_store.locked(new.id))
+        moved = hand_over(posting, old_now, card_store.locked(new.id))
         drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
         posting.move(drawer, service_fees.fee_account(session.actor, request.invoice), request.fee)
         data = {"card_number": new.number, "old_card_number": old.number,
@@ -233,6 +229,18 @@ def replace_card(session: Session, request: Replacement, *, key: str,
                       run=run, card=new, amount=request.fee,
                       tender=request.tender, reviewer_id=reviewer, memo=request.reason)
     return ReplacementResult.of(outcome)
+
+
+def hand_over(posting: Posting, old: models.Card, new: models.Card) -> dict[str, int]:
+    """A card's succession (a replacement, a sub card taking a lost main card's place),
+    both cards locked: the old one is replaced for good and points at the new one, its
+    sub cards and allocation templates follow, and every balance moves across. Returns
+    what moved."""
+    cards.ensure_move(old, CardStatus.REPLACED)
+    card_store.set_status(old.id, CardStatus.REPLACED, replaced_by=new.id)
+    card_store.move_sub_cards(old.id, new.id)
+    sub_card_store.move_templates(old.id, new.id)
+    return move_all_balances(posting, old, new)
 
 
 # -- the customer's PIN -------------------------------------------------------------------

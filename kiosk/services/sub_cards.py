@@ -22,14 +22,13 @@ from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, KioskError, N_, ReviewRequired
 from kiosk.i18n import translator
-from kiosk.services import (card_status, cards, customers, issuing, permissions, prepaid,
-                            receipts, service_fees, tenders)
+from kiosk.services import (card_care, card_status, cards, customers, issuing, permissions,
+                            prepaid, receipts, service_fees, tenders)
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.card_status import CardStatus
 from kiosk.services.operations import (OperationResult, Posting, mask_card_number, perform,
                                        stored)
 from kiosk.services.session import Session
-from kiosk.services.transfers import move_all_balances
 from kiosk.store import cards as card_store
 from kiosk.store import customers as customer_store
 from kiosk.store import models
@@ -267,13 +266,9 @@ def upgrade_sub_card(session: Session, sub_number: str, *, key: str,
             raise KioskError(N_("Main card {card} is not reported lost: a sub card takes its "
                                 "place only when it is (card services, F3)."),
                              card=mask_card_number(main_now.number))
-        cards.ensure_move(main_now, CardStatus.REPLACED)
-        card_store.set_status(main_now.id, CardStatus.REPLACED, replaced_by=sub_now.id)
         card_store.change(sub_now.id, main_card=None)
         others = len(sub_card_store.of_main(main_now.id))
-        card_store.move_sub_cards(main_now.id, sub_now.id)
-        sub_card_store.move_templates(main_now.id, sub_now.id)
-        moved = move_all_balances(posting, main_now, sub_now)
+        moved = card_care.hand_over(posting, main_now, sub_now)
         after = {kind: account.balance + moved[kind] for kind, account in
                  card_accounts(sub_now).items()}
         data = {"card_number": sub_now.number, "old_main_number": main_now.number,
