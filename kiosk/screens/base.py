@@ -19,6 +19,7 @@ from kiosk.errors import KioskError, N_, Referenced
 from kiosk.hw.tracks import SwipeError, parse_swipe
 from kiosk.logs import report_unexpected
 from kiosk.messages import CardSwiped, ReceiptsPrinted, ServiceDone, SwipeBroken
+from kiosk.screens import registry
 
 log = logging.getLogger("kiosk.screens")
 
@@ -134,6 +135,15 @@ class ServiceCalls:
         self.run_worker(partial(self._run_in_thread, handler, on_refusal, fn, args, kwargs),
                         thread=True, group=f"service:{handler.__name__}", exclusive=True,
                         exit_on_error=False)
+
+    def call_if_confirmed(self, question: str, handler: Callable, fn: Callable, *args,
+                          **kwargs) -> None:
+        """One line asks `question` (in the screen's language: the card, the amount);
+        only a yes makes the call, as call() does."""
+        def answered(yes: bool) -> None:
+            if yes:
+                self.call(handler, fn, *args, **kwargs)
+        self.app.push_screen(registry.confirm(question), answered)
 
     def _run_in_thread(self, handler: Callable, on_refusal, fn: Callable, args, kwargs) -> None:
         try:

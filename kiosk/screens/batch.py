@@ -10,7 +10,7 @@ from kiosk.errors import N_
 from kiosk.money import format_yuan
 from kiosk.screens import registry
 from kiosk.screens.base import key_hint
-from kiosk.screens.paging import row_under_cursor, show_rows
+from kiosk.screens.paging import chosen_row, show_rows
 from kiosk.screens.form import Field, FormScreen, MAX_PROBLEMS_SHOWN, path_field
 from kiosk.screens.issue_card import TENDER_CHOICES
 from kiosk.services import batch_recharge
@@ -68,10 +68,7 @@ class BatchScreen(FormScreen):
         self.refresh_lists()
 
     def selected(self) -> batch_recharge.BatchSummary | None:
-        chosen = row_under_cursor(self.query_one(DataTable), self.lists)
-        if chosen is None:
-            self.say(self.tr("Choose a list in the table first."), error=True)
-        return chosen
+        return chosen_row(self, self.lists, N_("Choose a list in the table first."))
 
     def action_submit_list(self) -> None:
         self._change_status(batch_recharge.submit)

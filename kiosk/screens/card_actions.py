@@ -283,13 +283,10 @@ class RestrictionsScreen(CardActionScreen):
                                           max_length=32, restrict=DIGITS), answered)
 
     def action_copy_to_subs(self) -> None:
-        def confirmed(yes) -> None:
-            if yes:
-                self.call(self._copied, card_details.copy_to_sub_cards, self.app.session,
-                          self.card.number)
-        self.app.push_screen(registry.confirm(self.tr(
+        self.call_if_confirmed(self.tr(
             "The limits saved on {card} onto every sub card it has in use?").format(
-            card=self.card.masked_number)), confirmed)
+            card=self.card.masked_number),
+            self._copied, card_details.copy_to_sub_cards, self.app.session, self.card.number)
 
     def _copied(self, count: int) -> None:
         self.say(self.tr("Limits copied to {count} cards.").format(count=count))

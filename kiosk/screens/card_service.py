@@ -193,13 +193,11 @@ class CardServiceScreen(KioskScreen):
         from kiosk.services import prepaid
         card = self.card
 
-        def answered(yes: bool) -> None:
-            if yes:
-                self.call(self._reactivated, prepaid.reactivate, self.app.session, card.number)
-        self.app.push_screen(registry.confirm(self.tr(
+        self.call_if_confirmed(self.tr(
             "Reactivate expired card {card} {holder}, balance {balance} (kept)?").format(
                 card=card.masked_number, holder=card.holder or self.tr("anonymous"),
-                balance=format_yuan(card.principal + card.bonus))), answered)
+                balance=format_yuan(card.principal + card.bonus)),
+            self._reactivated, prepaid.reactivate, self.app.session, card.number)
 
     def _reactivated(self, expires) -> None:
         self.load(self.card.number)

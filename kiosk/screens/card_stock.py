@@ -12,7 +12,7 @@ from textual.widgets import DataTable
 from kiosk.errors import N_
 from kiosk.screens.base import key_hint
 from kiosk.screens.form import DIGITS, Field, FormScreen
-from kiosk.screens.paging import row_under_cursor, show_rows
+from kiosk.screens.paging import chosen_row, show_rows
 from kiosk.services import card_stock, directory, issuing
 from kiosk.services.card_stock import KIND_NAMES, STATUS_NAMES
 
@@ -62,11 +62,8 @@ class CardStockScreen(FormScreen):
                   int(count))
 
     def selected(self) -> card_stock.MoveView | None:
-        chosen = row_under_cursor(self.query_one(DataTable), self.moves)
-        if chosen is None:
-            self.say(self.tr("Show the moves (F3) and choose one in the table first."),
-                     error=True)
-        return chosen
+        return chosen_row(self, self.moves,
+                          N_("Show the moves (F3) and choose one in the table first."))
 
     def action_receive(self) -> None:
         chosen = self.selected()

@@ -15,7 +15,7 @@ from kiosk.money import format_yuan
 from kiosk.screens import registry
 from kiosk.screens.base import key_hint
 from kiosk.screens.form import DIGITS, Field, FormScreen, money_field
-from kiosk.screens.paging import row_under_cursor
+from kiosk.screens.paging import chosen_row
 from kiosk.services import cheques
 from kiosk.services.cheques import STATUS_NAMES
 
@@ -73,10 +73,7 @@ class ChequeScreen(FormScreen):
         self.refresh_rows()
 
     def selected(self) -> cheques.ChequeView | None:
-        chosen = row_under_cursor(self.query_one(DataTable), self.rows)
-        if chosen is None:
-            self.say(self.tr("Choose a cheque in the table first."), error=True)
-        return chosen
+        return chosen_row(self, self.rows, N_("Choose a cheque in the table first."))
 
     def action_clear_cheque(self) -> None:
         chosen = self.selected()

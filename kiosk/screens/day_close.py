@@ -52,12 +52,9 @@ class DayCloseScreen(KioskScreen):
             return
         day = self.day
 
-        def confirmed(yes: bool) -> None:
-            if yes:
-                self.call(self._day_closed, closes.close_day, self.app.session, day)
-        self.app.push_screen(registry.confirm(self.tr(
+        self.call_if_confirmed(self.tr(
             "Close business date {day}? Nothing can be posted into it afterwards.").format(
-                day=day.isoformat())), confirmed)
+                day=day.isoformat()), self._day_closed, closes.close_day, self.app.session, day)
 
     def action_close_shift(self) -> None:
         """An open shift listed above, closed by the supervisor here: its operator need

@@ -13,7 +13,7 @@ from kiosk.messages import CardSwiped
 from kiosk.money import format_yuan
 from kiosk.screens import registry
 from kiosk.screens.base import key_hint
-from kiosk.screens.paging import row_under_cursor, show_rows
+from kiosk.screens.paging import chosen_row, show_rows
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import insurance_transfers
 from kiosk.services.insurance_transfers import STATUS_NAMES
@@ -84,9 +84,8 @@ class InsuranceTransferScreen(FormScreen):
             self.submit()
 
     def action_decide(self, approve: bool) -> None:
-        row = row_under_cursor(self.query_one(DataTable), self.rows)
+        row = chosen_row(self, self.rows, N_("Choose a request in the table first."))
         if row is None:
-            self.say(self.tr("Choose a request in the table first."), error=True)
             return
         if not approve and not self.value("reason"):
             self.say(self.tr("Type the reason for the rejection first."), error=True)

@@ -12,7 +12,7 @@ from kiosk.money import format_yuan
 from kiosk.screens import registry
 from kiosk.screens.base import key_hint
 from kiosk.screens.form import Field, FormScreen, path_field
-from kiosk.screens.paging import row_under_cursor, show_rows
+from kiosk.screens.paging import chosen_row, show_rows
 from kiosk.services import insurer_cards
 from kiosk.services.insurer_cards import KIND_NAMES
 from kiosk.services.reviewed_lists import STATUS_NAMES
@@ -58,10 +58,7 @@ class InsurerFilesScreen(FormScreen):
         self.refresh_files()
 
     def selected(self) -> insurer_cards.FileSummary | None:
-        chosen = row_under_cursor(self.query_one(DataTable), self.files)
-        if chosen is None:
-            self.say(self.tr("Choose a file in the table first."), error=True)
-        return chosen
+        return chosen_row(self, self.files, N_("Choose a file in the table first."))
 
     def action_open_file(self) -> None:
         chosen = self.selected()

@@ -12,7 +12,6 @@ from textual.widgets import DataTable
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
-from kiosk.screens import registry
 from kiosk.screens.base import key_hint
 from kiosk.screens.form import Field, FormScreen, money_field, up_over_table
 from kiosk.screens.paging import AmountForChosenRow, show_rows
@@ -79,15 +78,11 @@ class InternalCardsScreen(AmountForChosenRow, FormScreen):
         question = (N_("Settle {card}: {used} used since it was last settled, and give its "
                        "{balance} back to the internal funds?") if give_back else
                     N_("Settle {card}: {used} used since it was last settled?"))
-
-        def confirmed(yes) -> None:
-            if yes:
-                self.call(self._settled, internal_cards.settle, self.app.session,
-                          card_number=row.number, return_balance=give_back,
-                          key=f"internal-settle-{uuid.uuid4().hex}")
-        self.app.push_screen(registry.confirm(self.tr(question).format(
+        self.call_if_confirmed(self.tr(question).format(
             card=mask_card_number(row.number), used=format_yuan(row.unsettled),
-            balance=format_yuan(row.principal))), confirmed)
+            balance=format_yuan(row.principal)),
+            self._settled, internal_cards.settle, self.app.session, card_number=row.number,
+            return_balance=give_back, key=f"internal-settle-{uuid.uuid4().hex}")
 
     def _settled(self, result: internal_cards.InternalSettled) -> None:
         self.say(self.tr("{card} settled up to {day}: {used} used, {returned} given back; "

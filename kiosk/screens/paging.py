@@ -48,6 +48,15 @@ def row_under_cursor(table: DataTable, rows: list):
     return rows[cursor]
 
 
+def chosen_row(screen, rows: list, choose_first: str):
+    """The row of `rows` under the cursor of the screen's table; None, with
+    `choose_first` (a message id) said, when there is none."""
+    row = row_under_cursor(screen.query_one(DataTable), rows)
+    if row is None:
+        screen.say(screen.tr(choose_first), error=True)
+    return row
+
+
 def show_rows(table: DataTable, titles: list[str], rows: list[list[str]]) -> None:
     """The one way a screen fills a table. Each column is as wide as its widest cell in
     screen cells, set when it is added: a table left to size itself after its rows came
@@ -98,10 +107,7 @@ class AmountForChosenRow:
         self.query_one("#amount").focus()
 
     def chosen(self):
-        row = row_under_cursor(self.query_one(DataTable), self.rows)
-        if row is None:
-            self.say(self.tr(self.CHOOSE_FIRST), error=True)
-        return row
+        return chosen_row(self, self.rows, self.CHOOSE_FIRST)
 
     def submit(self) -> None:
         row = self.chosen()

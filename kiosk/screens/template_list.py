@@ -14,7 +14,7 @@ from kiosk.money import format_yuan
 from kiosk.screens import registry
 from kiosk.screens.base import key_hint
 from kiosk.screens.customers import OneCustomersRows
-from kiosk.screens.paging import row_under_cursor, show_rows
+from kiosk.screens.paging import chosen_row, row_under_cursor, show_rows
 from kiosk.services import allocation_templates
 from kiosk.services.operations import mask_card_number
 
@@ -54,25 +54,19 @@ class TemplateListScreen(OneCustomersRows):
         self.app.push_screen(registry.template_edit(self.code, None))
 
     def _chosen(self) -> allocation_templates.TemplateView | None:
-        chosen = row_under_cursor(self.query_one(DataTable), self.rows)
-        if chosen is None:
-            self.say(self.tr("Choose a template in the table first."), error=True)
-        return chosen
+        return chosen_row(self, self.rows, N_("Choose a template in the table first."))
 
     def action_run(self) -> None:
         chosen = self._chosen()
         if chosen is None:
             return
 
-        def confirmed(yes) -> None:
-            if yes:
-                self.call(self._ran, allocation_templates.run, self.app.session,
-                          chosen.template_id, key=f"template-{uuid.uuid4().hex}")
-        self.app.push_screen(registry.confirm(self.tr(
+        self.call_if_confirmed(self.tr(
             "Run template {name}: {total} from main card {card} to {count} sub cards?").format(
             name=chosen.name, total=format_yuan(chosen.total),
-            card=mask_card_number(chosen.main_card_number), count=len(chosen.lines))),
-            confirmed)
+            card=mask_card_number(chosen.main_card_number), count=len(chosen.lines)),
+            self._ran, allocation_templates.run, self.app.session, chosen.template_id,
+            key=f"template-{uuid.uuid4().hex}")
 
     def _ran(self, result: allocation_templates.TemplateRun) -> None:
         self.say(self.tr("Template {name} allocated {total}; the main card holds {left}; "
@@ -86,12 +80,9 @@ class TemplateListScreen(OneCustomersRows):
         if chosen is None:
             return
 
-        def confirmed(yes) -> None:
-            if yes:
-                self.call(self._deleted, allocation_templates.delete, self.app.session,
-                          chosen.template_id)
-        self.app.push_screen(registry.confirm(self.tr("Remove the template {name}?").format(
-            name=chosen.name)), confirmed)
+        self.call_if_confirmed(self.tr("Remove the template {name}?").format(name=chosen.name),
+                               self._deleted, allocation_templates.delete, self.app.session,
+                               chosen.template_id)
 
     def _deleted(self, _) -> None:
         self.say(self.tr("Deleted."))

@@ -12,7 +12,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static, TextArea
 
 from kiosk.errors import N_
-from kiosk.screens import registry
 from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.screens.paging import row_under_cursor, show_rows
 from kiosk.services import vouchers
@@ -110,12 +109,9 @@ class VoucherTemplatesScreen(KioskScreen):
             return
         kind = self.kind
 
-        def confirmed(yes) -> None:
-            if yes:
-                self.call(self._reset, vouchers.reset, self.app.session, kind)
-        self.app.push_screen(registry.confirm(self.tr(
-            "The chain's template of this voucher dropped: the default prints again?")),
-            confirmed)
+        self.call_if_confirmed(self.tr(
+            "The chain's template of this voucher dropped: the default prints again?"),
+            self._reset, vouchers.reset, self.app.session, kind)
 
     def _reset(self, _) -> None:
         self.say(self.tr("The default prints again."))
