@@ -2,7 +2,9 @@
 
 Each cache holds facts read often and changed rarely: who and where an actor is
 (directory), an operator's rights (permissions), the audit chains' ids (audit), the POS
-tokens already checked (pos_sales), the tills' and issuers' system accounts (accounts). They belong to the open store: connecting makes a
+tokens already checked (pos_sales), the tills' and issuers' system accounts (accounts),
+the chain's rules read for hints (policies). They belong to the open store: connecting
+makes a
 new set (they hang from the connection's database object, as its store key does), and
 the runtime that opened the store holds the same set (Runtime.caches).
 
@@ -10,12 +12,14 @@ Whoever changes what a cache holds forgets it in the same call (admin.save_outle
 outlet's entries, admin.change_login_id the operator's); a transaction that fails
 forgets the rows it may have made (services/operations.py). Another process learns of
 a change as each cache's owner says: the business date trusts no cache (it reads the
-outlet's clock with its closes, store/outlets.calendar); rights are read again after a
-few seconds; an operator's login id at their next login.
+outlet's clock with its closes, store/outlets.calendar); rights and the rules read
+for hints are read again after a few seconds (Cache.within); an operator's login id
+at their next login.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
@@ -36,6 +40,15 @@ class Cache(Generic[K, V]):
         if value is None:
             value = self._values[key] = load()
         return value
+
+    def within(self, key: K, seconds: float, load: Callable[[], V]) -> V:
+        """The value if it was loaded at most `seconds` ago, else loaded again now (what
+        another process may change, read again now and then)."""
+        cached = self._values.get(key)
+        now = time.monotonic()
+        if cached is None or now - cached[0] >= seconds:
+            cached = self._values[key] = (now, load())
+        return cached[1]
 
     def peek(self, key: K) -> V | None:
         return self._values.get(key)
@@ -66,6 +79,7 @@ class StoreCaches:
         self.audit_chains: Cache = Cache()
         self.pos_tokens: Cache = Cache()
         self.system_accounts: Cache = Cache()
+        self.policies: Cache = Cache()
 
     def forget_all(self) -> None:
         for cache in vars(self).values():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 from kiosk.errors import N_, PermissionDenied, Phrase
 from kiosk.services import caches
@@ -88,14 +87,9 @@ PERMISSION_CACHE_SECONDS = 5.0
 
 
 def permissions_of(operator_id: int) -> frozenset[str]:
-    remembered = caches.of_open_store().permissions
-    cached = remembered.peek(operator_id)
-    now = time.monotonic()
-    if cached is not None and now - cached[0] < PERMISSION_CACHE_SECONDS:
-        return cached[1]
-    granted = frozenset(operator_store.rights_of(operator_id))
-    remembered.put(operator_id, (now, granted))
-    return granted
+    return caches.of_open_store().permissions.within(
+        operator_id, PERMISSION_CACHE_SECONDS,
+        lambda: frozenset(operator_store.rights_of(operator_id)))
 
 
 def forget(operator_id: int | None = None) -> None:

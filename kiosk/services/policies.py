@@ -4,14 +4,12 @@ default until changed; every change is audited."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, N_
-from kiosk.services import audit, permissions
+from kiosk.services import audit, caches, permissions
 from kiosk.services.session import Session
 from kiosk.store import settings
-from kiosk.store.db import store_key
 
 
 @dataclass(frozen=True)
@@ -72,17 +70,11 @@ def value(key: str) -> int:
 # never for a decision about money or access: remembered a few seconds per process;
 # a change made in this process is seen at once, one made elsewhere within that time.
 REMEMBER_SECONDS = 5.0
-_remembered: dict[tuple, tuple[float, int]] = {}
 
 
 def remembered(key: str) -> int:
     """value(key), read at most every REMEMBER_SECONDS: for offers and hints only."""
-    cache_key = (store_key(), key)
-    cached = _remembered.get(cache_key)
-    now = time.monotonic()
-    if cached is None or now - cached[0] >= REMEMBER_SECONDS:
-        cached = _remembered[cache_key] = (now, value(key))
-    return cached[1]
+    return caches.of_open_store().policies.within(key, REMEMBER_SECONDS, lambda: value(key))
 
 
 @dataclass(frozen=True)
@@ -113,4 +105,4 @@ def set_policy(session: Session, key: str, new_value: int) -> None:
         settings.set_policy(key, str(new_value))
         audit.append(session, "policy.set", subject=f"policy:{key}",
                      details={"from": old, "to": new_value})
-    _remembered.clear()
+    caches.of_open_store().policies.forget()
