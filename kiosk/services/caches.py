@@ -4,9 +4,8 @@ Each cache holds facts read often and changed rarely: who and where an actor is
 (directory), an operator's rights (permissions), the audit chains' ids (audit), the POS
 tokens already checked (pos_sales), the tills' and issuers' system accounts (accounts),
 the chain's rules read for hints (policies). They belong to the open store: connecting
-makes a
-new set (they hang from the connection's database object, as its store key does), and
-the runtime that opened the store holds the same set (Runtime.caches).
+makes a new set (they hang from the connection's database object, as its store key
+does), and the runtime that opened the store holds the same set (Runtime.caches).
 
 Whoever changes what a cache holds forgets it in the same call (admin.save_outlet the
 outlet's entries, admin.change_login_id the operator's); a transaction that fails
