@@ -56,3 +56,8 @@ def normalise_phone(text: str) -> str:
         return phone.replace("-", "")
     raise InvalidInput(N_("'{phone}' is not a mobile (11 digits, 1...) or landline number."),
                        phone=text)
+
+
+def mask_name(name: str) -> str:
+    """张三丰 -> 张**, Alice -> A****."""
+    return name[:1] + "*" * (len(name) - 1) if name else ""

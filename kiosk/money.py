@@ -84,3 +84,8 @@ def split_proportionally(total: int, weights: list[int]) -> list[int]:
             shares[index] += 1
             remainder -= 1
     return shares
+
+
+def printed_yuan(fen: int) -> str:
+    """On paper: the full-width ￥, which every GBK/GB18030 printer has (¥ is not in GBK)."""
+    return format_yuan(int(fen), sign="￥")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound
 from kiosk.hw.tracks import luhn_ok
+from kiosk.identity import mask_name  # noqa: F401 (the services' and screens' mask_name)
 from kiosk.services import card_status, lockout, permissions, policies, prepaid
 from kiosk.services.accounts import balances
 from kiosk.services.business_date import current_business_date
@@ -51,11 +52,6 @@ class CardView:
     company: bool = False  # a company's card: its purchases are a company's (预付卡规定)
     anonymous: bool = False  # 不记名: no holder yet, may be named
     is_main_card: bool = False  # a company's main card, which allocates to sub cards
-
-
-def mask_name(name: str) -> str:
-    """张三丰 -> 张**, Alice -> A****."""
-    return name[:1] + "*" * (len(name) - 1) if name else ""
 
 
 def normalize_number(text: str) -> str:

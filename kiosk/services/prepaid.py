@@ -31,7 +31,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from kiosk.errors import InvalidInput, N_
-from kiosk.identity import mask_id_number, normalise_id_number
+from kiosk.identity import mask_id_number, mask_name, normalise_id_number
 from kiosk.money import FEN_PER_YUAN, format_yuan
 from kiosk.services import audit, permissions, policies, tenders
 from kiosk.services.business_date import add_months
@@ -138,7 +138,7 @@ def check_named_holder(member: models.Member | None, *, company: bool) -> None:
         raise PrepaidRuleBroken(N_("Real-name rule (单用途商业预付卡管理办法): a named card "
                                    "needs the holder's valid ID number; {name} has none "
                                    "on record. Add it to the member first."),
-                                name=member.name[:1] + "*" * (len(member.name) - 1)) from None
+                                name=mask_name(member.name)) from None
 
 
 @dataclass(frozen=True)

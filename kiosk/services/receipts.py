@@ -14,7 +14,7 @@ from kiosk.hw.receipt import ReceiptDoc, render
 from kiosk.services import (audit, directory, kinds, permissions, service_fees, tenders,
                             vouchers)
 from kiosk.i18n import translator
-from kiosk.money import format_yuan
+from kiosk.money import printed_yuan
 from kiosk.services.business_date import local_time
 from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
@@ -61,11 +61,6 @@ def _print_job(session: Session, name: str, doc: ReceiptDoc) -> PrintJob:
     return PrintJob(name=name, data=body, text=text)
 
 
-def receipt_money(fen: int) -> str:
-    """Receipts use the full-width ￥, which every GBK/GB18030 printer has (¥ is not in GBK)."""
-    return format_yuan(fen, sign="￥")
-
-
 def _document(session, operation, card, kind, data, lines) -> ReceiptDoc:
     tr = translator(session.runtime.settings.language)
     info = directory.actor_info(session.actor)
@@ -76,29 +71,29 @@ def _document(session, operation, card, kind, data, lines) -> ReceiptDoc:
     if data.get("customer"):
         rows.append((tr("Customer"), data["customer"]))
     if kind != "points_redemption":
-        rows.append((tr("Amount"), receipt_money(data["amount"])))
+        rows.append((tr("Amount"), printed_yuan(data["amount"])))
     if data.get("tender"):
         rows.append((tr("Paid by"), tenders.name_of(data["tender"])))
     if data.get("other_amount"):  # a split payment: the card's part and the other tender's
-        rows.append((tr("By card"), receipt_money(data["amount"] - data["other_amount"])))
-        rows.append((tenders.name_of(data["other_tender"]), receipt_money(data["other_amount"])))
+        rows.append((tr("By card"), printed_yuan(data["amount"] - data["other_amount"])))
+        rows.append((tenders.name_of(data["other_tender"]), printed_yuan(data["other_amount"])))
     for key, label in (("fee", N_("Card fee")), ("deposit", N_("Deposit"))):
         if data.get(key):
-            rows.append((tr(label), receipt_money(data[key])))
+            rows.append((tr(label), printed_yuan(data[key])))
     for key, label in (("principal", N_("Principal")), ("bonus", N_("Bonus"))):
         if key in data:
-            rows.append((tr(label), receipt_money(data[key])))
+            rows.append((tr(label), printed_yuan(data[key])))
     if data.get("promotion"):
         rows.append((tr("Promotion"), data["promotion"]))
     for key, label in (("principal_after", N_("Principal balance")),
                        ("bonus_after", N_("Bonus balance"))):
         if key in data:
-            rows.append((tr(label), receipt_money(data[key])))
+            rows.append((tr(label), printed_yuan(data[key])))
     if "used" in data:  # an internal card's settlement
-        rows.append((tr("Used since last settled"), receipt_money(data["used"])))
-        rows.append((tr("Given back"), receipt_money(data["returned"])))
+        rows.append((tr("Used since last settled"), printed_yuan(data["used"])))
+        rows.append((tr("Given back"), printed_yuan(data["returned"])))
     if "account_after" in data:  # a customer's account: below zero is owed
-        rows.append((tr("Account balance"), receipt_money(data["account_after"])))
+        rows.append((tr("Account balance"), printed_yuan(data["account_after"])))
     if data.get("invoice_title"):
         rows.append((tr("Invoice title"), data["invoice_title"]))
     if service_fees.invoice_text(data, tr):
@@ -131,7 +126,7 @@ def _document(session, operation, card, kind, data, lines) -> ReceiptDoc:
         header=(info.outlet_name, f"{tr('Terminal')} {info.terminal_code}  "
                                   f"{tr('Operator')} {info.operator_login}"),
         title=tr(kinds.kind(kind).receipt_title or kind), rows=tuple(rows),
-        items=tuple((line.name, receipt_money(line.amount)) for line in lines),
+        items=tuple((line.name, printed_yuan(line.amount)) for line in lines),
         receipt_no=ITS_NUMBER,
         signature_label=tr("Cardholder signature") if signature else "",
         footer=(tr("Thank you"),))

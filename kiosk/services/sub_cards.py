@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, KioskError, N_, ReviewRequired
 from kiosk.i18n import translator
+from kiosk.money import printed_yuan
 from kiosk.services import (card_care, card_status, cards, customers, issuing, permissions,
                             prepaid, receipts, service_fees, tenders)
 from kiosk.services.accounts import card_accounts, till_account
@@ -221,7 +222,7 @@ def print_list(session: Session, printer, main_number: str) -> int:
     rows = sub_cards(session, main_number)
     tr = translator(session.runtime.settings.language)
     lines = [(mask_card_number(row.number), f"{tr(card_status.NAMES.get(row.status, row.status))} "
-              f"{receipts.receipt_money(row.principal)}") for row in rows]
+              f"{printed_yuan(row.principal)}") for row in rows]
     receipts.print_report(session, printer, tr("SUB CARDS"), [
         (tr("Main card"), mask_card_number(main_number)), *lines,
         (tr("Sub cards"), str(len(rows)))], name=f"sub-cards-{main_number[-4:]}")

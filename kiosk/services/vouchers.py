@@ -24,8 +24,8 @@ import string
 from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, N_
-from kiosk.identity import mask_id_number, mask_phone
-from kiosk.money import format_yuan
+from kiosk.identity import mask_id_number, mask_name, mask_phone
+from kiosk.money import printed_yuan
 from kiosk.services import audit, card_status, permissions, service_fees, tenders
 from kiosk.services.operations import mask_card_number
 from kiosk.services.session import Session
@@ -275,10 +275,6 @@ def laid_out(kind: str, values: dict, tr, title: str = "") -> tuple[str, tuple]:
     return _laid_out(kind, _body(kind, tr), values, tr, title)
 
 
-def _money(fen) -> str:
-    return format_yuan(int(fen), sign="￥")
-
-
 MONEY = ("amount", "fee", "deposit", "bonus", "principal", "principal_after", "bonus_after",
          "bonus_forfeited")
 REASONS = {"lost": N_("lost card"), "damaged": N_("bad card"), "upgrade": N_("tier upgrade")}
@@ -289,7 +285,7 @@ BUSINESS = {"card_issue": N_("card issue"), "sub_card_issue": N_("sub cards issu
 def values_of(card: models.Card | None, data: dict, tr) -> dict[str, str]:
     """What a voucher shows of an operation's card and figures (masked where a
     receipt masks them)."""
-    values = {name: _money(data[name]) for name in MONEY if data.get(name) is not None}
+    values = {name: printed_yuan(data[name]) for name in MONEY if data.get(name) is not None}
     for name in ("promotion", "tier"):
         if data.get(name):
             values[name] = str(data[name])
@@ -326,7 +322,7 @@ def _holder(member_id: int | None) -> dict[str, str]:
     if member is None:
         return {}
     name = member.name
-    return {"holder": name[:1] + "*" * (len(name) - 1), "holder_name": name,
+    return {"holder": mask_name(name), "holder_name": name,
             "id_number": mask_id_number(member.id_number) if member.id_number else "",
             "phone": mask_phone(member.phone) if member.phone else ""}
 
