@@ -143,3 +143,69 @@ async def swipe_card(pilot, number: str) -> None:
     await log_in(pilot)
     pilot.app.simulate_swipe(demo_swipe(number))
     await wait_for_screen(pilot, "CardScreen")
+
+
+# -- the member centre by keyboard, on the demo's store or one built from empty ---------
+def known_password(login_id: str) -> str:
+    """The password of a demo operator or of a FuelShop's (the same where both have one)."""
+    from kiosk.services import demo
+    from tests.fuel_shop import PASSWORDS
+    return ({op.login_id: op.password for op in demo.OPERATORS} | PASSWORDS)[login_id]
+
+
+async def open_centre(pilot, entry: str, screen: str, login="clerk1") -> None:
+    """Logged in as `login` (a known login id, or (login id, password)), the member
+    centre's entry `entry` opened."""
+    login_id, password = login if isinstance(login, tuple) else (login, known_password(login))
+    await log_in(pilot, login_id, password)
+    await pilot.press("f6")
+    await wait_for_screen(pilot, "MemberCentreScreen")
+    await pilot.press(entry)
+    await wait_for_screen(pilot, screen)
+
+
+async def open_card(pilot, number: str, login="clerk1") -> None:
+    """Card services (member centre 3) with the card typed and shown."""
+    await open_centre(pilot, "3", "CardServiceScreen", login)
+    await pilot.press(*number, "enter")
+    await wait_until(pilot, lambda: pilot.app.screen.card is not None, "card shown")
+
+
+async def type_into(pilot, field: str, text: str) -> None:
+    widget = pilot.app.screen.query_one(f"#{field}")
+    widget.focus()
+    widget.value = ""
+    await pilot.press(*text)
+
+
+async def review_as(pilot, login_id: str, password: str | None = None) -> None:
+    await wait_for_screen(pilot, "ReviewModal")
+    await pilot.press(*login_id, "enter", *(password or known_password(login_id)), "enter")
+
+
+async def back_from_outcome(pilot, screen: str = "CardServiceScreen") -> None:
+    """Enter on an outcome (once its key guard has passed) goes back to `screen`."""
+    await wait_for_screen(pilot, "OutcomeScreen")
+    past_key_guard(pilot)
+    await pilot.press("enter")
+    await wait_for_screen(pilot, screen)
+
+
+async def log_out(pilot) -> None:
+    while type(pilot.app.screen).__name__ != "StartScreen":
+        await pilot.press("escape")
+        await pilot.pause(0.05)
+    await pilot.press("f10")
+    await wait_for_screen(pilot, "LoginScreen")
+
+
+def fuel_app(tmp_path, language="en", **shop_options):
+    """An app on a store set up from empty (no demo) and a FuelShop to fill it."""
+    from kiosk.services import admin, setup
+    from tests.conftest import CHAIN_ADMIN, log_in as service_log_in
+    from tests.fuel_shop import OUTLET, FuelShop
+    runtime = empty_runtime(tmp_path, outlet_code=OUTLET, language=language)
+    setup.set_up(runtime, setup.FirstRun(admin.OutletDetails(OUTLET, "总店"), "T01",
+                                         CHAIN_ADMIN[0], "管理员", CHAIN_ADMIN[1]))
+    shop = FuelShop(service_log_in(runtime, OUTLET, *CHAIN_ADMIN), runtime, **shop_options)
+    return make_app(runtime), shop

@@ -9,7 +9,7 @@ from kiosk.services.card_care import Restrictions
 from kiosk.services.card_details import CardDetails
 from tests.app_helpers import wait_for_message, wait_for_screen, wait_until
 from tests.fuel_shop import SUPERVISOR
-from tests.test_fuel_app import fuel_app, open_card, review_as, type_into
+from tests.app_helpers import fuel_app, open_card, review_as, type_into
 
 
 async def test_a_named_cards_details_changed_with_review(tmp_path):

@@ -6,16 +6,10 @@ from __future__ import annotations
 
 from kiosk.services import allocation_templates, customers
 from kiosk.services.verify import verify
-from tests.app_helpers import past_key_guard, wait_for_message, wait_for_screen, wait_until
+from tests.app_helpers import wait_for_message, wait_for_screen, wait_until
 from tests.fuel_shop import PIN, balances
-from tests.test_fuel_app import fuel_app, log_out, open_centre, type_into
-
-
-async def back_from_outcome(pilot, screen: str) -> None:
-    await wait_for_screen(pilot, "OutcomeScreen")
-    past_key_guard(pilot)
-    await pilot.press("enter")
-    await wait_for_screen(pilot, screen)
+from tests.app_helpers import fuel_app, log_out, open_centre, type_into
+from tests.app_helpers import back_from_outcome
 
 
 async def test_a_customer_is_registered_recharged_given_a_main_card_and_allocated(tmp_path):

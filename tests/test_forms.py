@@ -2,7 +2,7 @@
 a file name from is typed on."""
 
 from tests.app_helpers import make_app, seeded_runtime, wait_until
-from tests.test_member_centre_app import open_centre
+from tests.app_helpers import open_centre
 
 
 async def test_a_file_name_is_typed_after_the_prefilled_folder(tmp_path):

@@ -5,44 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kiosk.services import admin, setup
 from kiosk.services.verify import verify
 from kiosk.store import models
-from tests.app_helpers import (empty_runtime, log_in, make_app, message_text, past_key_guard,
-                               wait_for_message, wait_for_screen, wait_until)
-from tests.conftest import CHAIN_ADMIN, log_in as service_log_in
-from tests.fuel_shop import OUTLET, PASSWORDS, FuelShop, balances
-
-
-def fuel_app(tmp_path, language="en", **shop_options):
-    runtime = empty_runtime(tmp_path, outlet_code=OUTLET, language=language)
-    setup.set_up(runtime, setup.FirstRun(admin.OutletDetails(OUTLET, "总店"), "T01",
-                                         CHAIN_ADMIN[0], "管理员", CHAIN_ADMIN[1]))
-    shop = FuelShop(service_log_in(runtime, OUTLET, *CHAIN_ADMIN), runtime, **shop_options)
-    return make_app(runtime), shop
-
-
-async def open_centre(pilot, entry: str, screen: str, login: str) -> None:
-    await log_in(pilot, login, PASSWORDS[login])
-    await pilot.press("f6")
-    await wait_for_screen(pilot, "MemberCentreScreen")
-    await pilot.press(entry)
-    await wait_for_screen(pilot, screen)
-
-
-async def type_into(pilot, field: str, text: str) -> None:
-    widget = pilot.app.screen.query_one(f"#{field}")
-    widget.focus()
-    widget.value = ""
-    await pilot.press(*text)
-
-
-async def log_out(pilot) -> None:
-    while type(pilot.app.screen).__name__ != "StartScreen":
-        await pilot.press("escape")
-        await pilot.pause(0.05)
-    await pilot.press("f10")
-    await wait_for_screen(pilot, "LoginScreen")
+from tests.app_helpers import (message_text, wait_for_message, wait_for_screen, wait_until)
+from tests.fuel_shop import OUTLET, balances
+from tests.app_helpers import back_from_outcome, fuel_app, log_out, open_card, open_centre, review_as, type_into
 
 
 async def test_a_cheque_received_at_the_counter_then_cleared_and_one_bounced(tmp_path):
@@ -81,24 +48,6 @@ async def test_a_cheque_received_at_the_counter_then_cleared_and_one_bounced(tmp
     assert verify(app.runtime.sealer).ok
 
 
-async def open_card(pilot, number: str, login: str = "clerk1") -> None:
-    await open_centre(pilot, "3", "CardServiceScreen", login)
-    await pilot.press(*number, "enter")
-    await wait_until(pilot, lambda: pilot.app.screen.card is not None, "card shown")
-
-
-async def review_as(pilot, login_id: str) -> None:
-    await wait_for_screen(pilot, "ReviewModal")
-    await pilot.press(*login_id, "enter", *PASSWORDS[login_id], "enter")
-
-
-async def back_to_card(pilot) -> None:
-    await wait_for_screen(pilot, "OutcomeScreen")
-    past_key_guard(pilot)
-    await pilot.press("enter")
-    await wait_for_screen(pilot, "CardServiceScreen")
-
-
 async def test_refunds_that_keep_the_card_small_special_and_deposit(tmp_path):
     app, shop = fuel_app(tmp_path, deposit=2000)
     small, large = shop.card(8000), shop.card(50000)
@@ -109,7 +58,7 @@ async def test_refunds_that_keep_the_card_small_special_and_deposit(tmp_path):
         await wait_until(pilot, lambda: app.screen.value("amount") == "80.00", "the balance")
         await type_into(pilot, "pin", "246810")
         await pilot.press("enter")
-        await back_to_card(pilot)
+        await back_from_outcome(pilot)
         assert balances(small)["principal"] == 0 and balances(small)["deposit"] == 2000
 
         await type_into(pilot, "number", large)
@@ -125,7 +74,7 @@ async def test_refunds_that_keep_the_card_small_special_and_deposit(tmp_path):
         await type_into(pilot, "reason", "vehicle sold")
         await pilot.press("enter", "enter")  # reason -> PIN -> submit
         await review_as(pilot, "super1")
-        await back_to_card(pilot)
+        await back_from_outcome(pilot)
         assert balances(large)["principal"] == 20000
 
         await pilot.press("f10")
@@ -137,7 +86,7 @@ async def test_refunds_that_keep_the_card_small_special_and_deposit(tmp_path):
         await wait_until(pilot, lambda: screen.value("amount") == "20.00", "the deposit")
         screen.submit()
         await review_as(pilot, "super1")
-        await back_to_card(pilot)
+        await back_from_outcome(pilot)
     assert balances(large) == {"principal": 20000, "bonus": 0, "points": 0, "deposit": 0}
     kinds = [o.kind for o in models.Operation.select().order_by(models.Operation.id)][-3:]
     assert kinds == ["small_refund", "special_refund", "deposit_refund"]
@@ -163,7 +112,7 @@ async def test_a_payment_reversed_in_part_from_the_recharge_screen(tmp_path):
         await type_into(pilot, "amount", "120")
         await pilot.press("enter", *"wrong amount", "enter")
         await review_as(pilot, "super1")
-        await back_to_card(pilot)
+        await back_from_outcome(pilot)
     assert balances(number)["principal"] == 18000
     reversal = models.Operation.get(models.Operation.kind == "payment_reversal")
     assert (reversal.amount, reversal.reverses_id, reversal.memo) == (
@@ -182,7 +131,7 @@ async def test_a_manual_transfer_with_the_pin_then_one_with_review(tmp_path):
         await type_into(pilot, "amount", "30")
         await type_into(pilot, "pin", "246810")
         await pilot.press("enter")
-        await back_to_card(pilot)
+        await back_from_outcome(pilot)
         assert balances(second)["principal"] == 3000
         await pilot.press("f1")
         await wait_for_screen(pilot, "TransferScreen")
@@ -190,7 +139,7 @@ async def test_a_manual_transfer_with_the_pin_then_one_with_review(tmp_path):
         await type_into(pilot, "amount", "20")
         await pilot.press("enter", "enter")  # no PIN: a supervisor reviews
         await review_as(pilot, "super1")
-        await back_to_card(pilot)
+        await back_from_outcome(pilot)
         assert pilot.app.screen.card.principal == 5000
     assert balances(second)["principal"] == 5000
     assert verify(app.runtime.sealer).ok

@@ -360,7 +360,7 @@ async def test_the_member_centre_screens_from_import_to_run(insurer, runtime, tm
 
     from tests.app_helpers import log_in as log_in_at_screen
     from tests.app_helpers import make_app, paste_into, wait_for_message, wait_for_screen
-    from tests.test_member_centre_app import review_as, type_into, wait_until
+    from tests.app_helpers import review_as, type_into, wait_until
     settings = replace(runtime.settings, outlet_code=OUTLET, swipe_key_gap_ms=300)
     app = make_app(replace(runtime, settings=settings))
     bad = write(tmp_path, [f"{THREE[0][0]},张伟,{id_number(1)},TK,1",

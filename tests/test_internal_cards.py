@@ -123,7 +123,7 @@ def test_finance_lists_loads_and_settles_from_the_command_line(shop, store_url):
 
 async def test_finance_loads_and_settles_at_the_screen_in_chinese(tmp_path):
     from tests.app_helpers import wait_for_message, wait_for_screen, wait_until
-    from tests.test_fuel_app import fuel_app, open_centre, type_into
+    from tests.app_helpers import fuel_app, open_centre, type_into
     app, shop = fuel_app(tmp_path, language="zh_CN")
     number = shop.internal_card()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kiosk.services import cards
 from tests.app_helpers import make_app, seeded_runtime, wait_for_message, wait_for_screen, wait_until
-from tests.test_member_centre_app import open_centre
+from tests.app_helpers import open_centre
 
 
 async def open_issue_card(pilot) -> str:

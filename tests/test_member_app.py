@@ -222,7 +222,7 @@ async def test_a_member_sale_is_returned_from_the_journal_with_review(store):
 
 async def test_a_card_written_before_its_member_is_chosen_is_written_again(tmp_path):
     from tests.app_helpers import seeded_runtime, wait_for_message
-    from tests.test_member_centre_app import open_centre, type_into
+    from tests.app_helpers import open_centre, type_into
     app = make_app(seeded_runtime(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "2", "IssueCardScreen")

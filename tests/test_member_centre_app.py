@@ -10,21 +10,7 @@ from kiosk.store import models
 from tests.app_helpers import (log_in, make_app, message_text, past_key_guard, paste_into, seeded_runtime,
                                wait_for_message, wait_for_screen, wait_until)
 from tests.conftest import SV_CARD
-
-
-async def open_centre(pilot, entry: str, screen: str, login=("clerk1", "Clerk1234")) -> None:
-    await log_in(pilot, *login)
-    await pilot.press("f6")
-    await wait_for_screen(pilot, "MemberCentreScreen")
-    await pilot.press(entry)
-    await wait_for_screen(pilot, screen)
-
-
-async def type_into(pilot, field: str, text: str) -> None:
-    widget = pilot.app.screen.query_one(f"#{field}")
-    widget.focus()
-    widget.value = ""
-    await pilot.press(*text)
+from tests.app_helpers import open_centre, review_as, type_into
 
 
 async def test_issue_a_card_with_the_writer(tmp_path):
@@ -179,11 +165,6 @@ async def confirm_key(pilot, key: str) -> None:
     await pilot.press(key)
     await wait_for_screen(pilot, "ConfirmModal")
     await pilot.press("enter")
-
-
-async def review_as(pilot, login_id: str, password: str) -> None:
-    await wait_for_screen(pilot, "ReviewModal")
-    await pilot.press(*login_id, "enter", *password, "enter")
 
 
 async def test_a_batch_list_from_import_to_run(tmp_path):

@@ -38,7 +38,7 @@ async def test_keys_typed_before_the_record_loads_land_nowhere(tmp_path, monkeyp
 
 async def test_a_saved_edit_shows_in_the_list_it_was_opened_from(tmp_path):
     from textual.widgets import DataTable
-    from tests.test_member_centre_app import open_centre, type_into
+    from tests.app_helpers import open_centre, type_into
     app = make_app(seeded_runtime(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "1", "MemberSearchScreen")
@@ -58,7 +58,7 @@ async def test_a_saved_edit_shows_in_the_list_it_was_opened_from(tmp_path):
 
 
 async def test_esc_on_a_half_filled_new_member_asks_before_it_is_lost(tmp_path):
-    from tests.test_member_centre_app import open_centre
+    from tests.app_helpers import open_centre
     app = make_app(seeded_runtime(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "1", "MemberSearchScreen")

@@ -4,7 +4,7 @@ a filter typed while the list loads keeps its field."""
 from __future__ import annotations
 
 from tests.app_helpers import make_app, seeded_runtime, wait_for_screen, wait_until
-from tests.test_member_centre_app import open_centre
+from tests.app_helpers import open_centre
 
 
 async def test_enter_on_the_listed_old_card_opens_its_migration(tmp_path):

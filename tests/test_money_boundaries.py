@@ -130,7 +130,7 @@ async def test_card_services_say_at_once_why_an_internal_cards_money_stays(tmp_p
     """F1 transfer, F2 recharge, F7 clearing and F10 refund on an internal card: the
     refusal is said on the card's screen, before any form is opened and typed into."""
     from tests.app_helpers import wait_for_message
-    from tests.test_fuel_app import fuel_app, open_card
+    from tests.app_helpers import fuel_app, open_card
     app, shop = fuel_app(tmp_path)
     internal = shop.internal_card(funds=1000)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -12,7 +12,7 @@ from kiosk.store import models
 from tests.app_helpers import make_app, seeded_runtime, wait_for_message, wait_for_screen
 from tests.app_helpers import wait_until
 from tests.conftest import MAIN_CARD, SV_CARD
-from tests.test_member_centre_app import open_centre, type_into
+from tests.app_helpers import open_centre, type_into
 
 ANONYMOUS_CARD, EXPIRED_CARD = card_number("888800000000010"), card_number("888800000000009")
 

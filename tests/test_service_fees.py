@@ -14,8 +14,8 @@ from kiosk.services.issuing import IssueRequest, issue
 from kiosk.services.verify import verify
 from kiosk.store import models
 from tests.fuel_shop import PIN, PRODUCT, SUPERVISOR, FuelShop, key
-from tests.test_customer_app import back_from_outcome
-from tests.test_fuel_app import fuel_app, open_centre, type_into
+from tests.app_helpers import back_from_outcome
+from tests.app_helpers import fuel_app, open_centre, type_into
 from tests.app_helpers import wait_for_message, wait_until
 
 

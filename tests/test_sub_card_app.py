@@ -9,8 +9,8 @@ from kiosk.services import card_care, cards, sub_cards
 from kiosk.services.verify import verify
 from tests.app_helpers import wait_for_message, wait_for_screen, wait_until
 from tests.fuel_shop import PIN, SUB_CARD_LIMIT, balances
-from tests.test_customer_app import back_from_outcome
-from tests.test_fuel_app import fuel_app, open_card, open_centre, review_as, type_into
+from tests.app_helpers import back_from_outcome
+from tests.app_helpers import fuel_app, open_card, open_centre, review_as, type_into
 
 
 async def test_two_sub_cards_issued_at_once_allocated_and_listed(tmp_path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from kiosk.services import vouchers
 from tests.app_helpers import log_in, wait_for_message, wait_for_screen, wait_until
 from tests.conftest import CHAIN_ADMIN
-from tests.test_fuel_app import fuel_app
+from tests.app_helpers import fuel_app
 
 
 async def test_the_administrator_writes_previews_and_drops_a_template(tmp_path):
