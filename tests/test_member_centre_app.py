@@ -452,20 +452,25 @@ async def test_f9_on_a_named_card_edits_its_details_and_f8_on_a_personal_card_sa
         assert app.screen is screen
 
 
-async def test_finance_approves_a_transfer_after_one_line_that_names_it(tmp_path):
+def app_with_a_transfer_filed_by(tmp_path, filer: str):
+    """The demo's store with an insurance charge of ¥30 and its transfer request, filed
+    by `filer` at T02."""
     from kiosk.services import charge, insurance_transfers
     from kiosk.services.demo import card_number
     from tests.conftest import INS_CARD, login_as
     runtime = seeded_runtime(tmp_path)
     sale = charge.charge(login_as(runtime, "cashier1"), card_number=INS_CARD, amount=3000,
                          pin="123456", key="insurance-sale")
-    insurance_transfers.file_request(login_as(runtime, "clerk1", "T02"),
+    insurance_transfers.file_request(login_as(runtime, filer, "T02"),
                                      charge_operation_id=sale.operation_id,
                                      target_card_number=card_number("888800000000008"))
-    app = make_app(runtime)
+    return make_app(runtime)
+
+
+async def test_finance_approves_a_transfer_after_one_line_that_names_it(tmp_path):
+    app = app_with_a_transfer_filed_by(tmp_path, "clerk1")
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_centre(pilot, "5", "InsuranceTransferScreen",
-                          login=("finance1", "Finance123"))
+        await open_centre(pilot, "5", "InsuranceTransferScreen", login="finance1")
         await wait_until(pilot, lambda: app.screen.rows, "the request is listed")
         app.screen.query_one("#table").focus()
         await pilot.press("f7")
@@ -477,16 +482,7 @@ async def test_finance_approves_a_transfer_after_one_line_that_names_it(tmp_path
 
 
 async def test_a_clerk_is_refused_a_transfer_decision_before_any_question(tmp_path):
-    from kiosk.services import charge, insurance_transfers
-    from kiosk.services.demo import card_number
-    from tests.conftest import INS_CARD, login_as
-    runtime = seeded_runtime(tmp_path)
-    sale = charge.charge(login_as(runtime, "cashier1"), card_number=INS_CARD, amount=3000,
-                         pin="123456", key="insurance-sale")
-    insurance_transfers.file_request(login_as(runtime, "super1", "T02"),
-                                     charge_operation_id=sale.operation_id,
-                                     target_card_number=card_number("888800000000008"))
-    app = make_app(runtime)
+    app = app_with_a_transfer_filed_by(tmp_path, "super1")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "5", "InsuranceTransferScreen")
         await wait_until(pilot, lambda: app.screen.rows, "the request is listed")

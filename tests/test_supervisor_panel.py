@@ -36,7 +36,8 @@ async def test_a_supervisor_unlocks_an_operator_from_the_cashiers_screen(tmp_pat
     assert event.operator_login == "super1"
 
 
-async def test_a_supervisor_closes_another_shift_and_a_clerk_cannot(tmp_path):
+async def test_a_supervisor_closes_another_shift_and_prints_its_report_a_clerk_cannot(
+        tmp_path):
     runtime = seeded_runtime(tmp_path)
     clerk = login_as(runtime, "clerk1", "T02")
     charge.charge(clerk, card_number=SV_CARD, amount=100, pin="123456", key="sale")
@@ -49,7 +50,9 @@ async def test_a_supervisor_closes_another_shift_and_a_clerk_cannot(tmp_path):
         await pilot.press("escape")
         await fill_panel(pilot, 1, str(clerk.actor.shift_id), "super1", "Super1234")
         await wait_for_message(pilot, "is closed")
+        await wait_for_message(pilot, "Shift report printed")
     assert models.Shift.get_by_id(clerk.actor.shift_id).closed_at is not None
+    assert (runtime.settings.receipts_dir / f"shift-{clerk.actor.shift_id}.txt").exists()
 
 
 def test_wrong_supervisor_passwords_count_on_the_supervisors_review_counter(seeded):
@@ -117,13 +120,3 @@ async def test_a_cashier_whose_shift_a_supervisor_closed_is_told_before_the_pin(
         await wait_for_screen(pilot, "LoginScreen")
 
 
-async def test_a_shift_closed_from_the_panel_prints_its_report(tmp_path):
-    runtime = seeded_runtime(tmp_path)
-    clerk = login_as(runtime, "clerk1", "T02")
-    charge.charge(clerk, card_number=SV_CARD, amount=100, pin="123456", key="sale")
-    app = make_app(runtime)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await log_in(pilot)
-        await fill_panel(pilot, 1, str(clerk.actor.shift_id), "super1", "Super1234")
-        await wait_for_message(pilot, "Shift report printed")
-    assert (runtime.settings.receipts_dir / f"shift-{clerk.actor.shift_id}.txt").exists()
