@@ -13,6 +13,16 @@ from tests.app_helpers import back_from_outcome
 from tests.app_helpers import fuel_app, open_card, open_centre, review_as, type_into
 
 
+async def open_sub_cards(pilot, main: str, listed: int):
+    """Card services F8 on the main card, its `listed` sub cards in the table."""
+    await open_card(pilot, main)
+    await pilot.press("f8")
+    await wait_for_screen(pilot, "SubCardsScreen")
+    screen = pilot.app.screen
+    await wait_until(pilot, lambda: len(screen.rows) == listed, f"{listed} sub cards listed")
+    return screen
+
+
 async def test_two_sub_cards_issued_at_once_allocated_and_listed(tmp_path):
     app, shop = fuel_app(tmp_path)
     main = shop.main_card(shop.customer(funds=50000), balance=50000)
@@ -68,11 +78,7 @@ async def test_an_allocation_submitted_again_while_it_posts_moves_once(tmp_path,
 
     monkeypatch.setattr(transfers, "allocate", slow_allocate)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_card(pilot, main)
-        await pilot.press("f8")
-        await wait_for_screen(pilot, "SubCardsScreen")
-        screen = app.screen
-        await wait_until(pilot, lambda: len(screen.rows) == 1, "the sub card listed")
+        screen = await open_sub_cards(pilot, main, listed=1)
         await pilot.press("enter")
         await type_into(pilot, "amount", "150")
         screen.submit()
@@ -123,11 +129,7 @@ async def test_a_sub_card_upgraded_to_the_main_card_of_a_lost_one(tmp_path):
     subs = [shop.sub_card(main) for _ in range(2)]
     card_care.report_loss(shop.clerk, main, "0000")
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_card(pilot, main)
-        await pilot.press("f8")
-        await wait_for_screen(pilot, "SubCardsScreen")
-        screen = app.screen
-        await wait_until(pilot, lambda: len(screen.rows) == 2, "its sub cards")
+        await open_sub_cards(pilot, main, listed=2)
         await pilot.press("f9")  # the first, under the cursor
         await review_as(pilot, "super1")
         await back_from_outcome(pilot, "CardServiceScreen")
