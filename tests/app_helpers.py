@@ -209,3 +209,11 @@ def fuel_app(tmp_path, language="en", **shop_options):
                                          CHAIN_ADMIN[0], "管理员", CHAIN_ADMIN[1]))
     shop = FuelShop(service_log_in(runtime, OUTLET, *CHAIN_ADMIN), runtime, **shop_options)
     return make_app(runtime), shop
+
+
+async def laid_out(pilot, table) -> None:
+    """The table's rows are in and it has been laid out (its width measured, what
+    call_after_refresh then measures): no fixed sleep that a loaded machine outruns."""
+    await wait_until(pilot, lambda: table.row_count and table.scrollable_content_region.width,
+                     "the table laid out")
+    await pilot.pause()

@@ -6,7 +6,7 @@ from textual.widgets import Input
 from kiosk.services import cards
 from kiosk.services.verify import verify
 from kiosk.store import db, models
-from tests.app_helpers import (FakeClock, demo_swipe, log_in, make_app, message_text,
+from tests.app_helpers import (FakeClock, demo_swipe, laid_out, log_in, make_app, message_text,
                                past_key_guard, seeded_runtime, swipe_card, wait_for_message,
                                wait_for_screen, wait_until)
 from tests.conftest import INS_CARD, SV_CARD
@@ -585,7 +585,7 @@ async def test_a_card_that_cannot_pay_takes_no_amount_or_pin_and_its_refusal_sta
         assert not app.screen.query(Input)
         assert key_bar_text(app) == "Esc Cancel"
         await pilot.press(*"10", "enter", "f5", "f6", *"123456", "enter")
-        await pilot.pause(0.2)
+        await pilot.pause()  # every key was refused as it came: nothing left to wait for
         assert refusal in message_text(app)
         await pilot.press("escape")
         await wait_for_screen(pilot, "StartScreen")
@@ -614,7 +614,7 @@ async def test_a_journal_wider_than_the_screen_says_arrows_show_the_rest(runtime
         await journal_after_a_sale(pilot, "12.30")
         table = app.screen.query_one(DataTable)
         await wait_until(pilot, lambda: table.row_count == 1, "the sale listed")
-        await pilot.pause(0.1)
+        await laid_out(pilot, table)
         narrow = size[0] < 80
         assert table.has_class("wider") is narrow
         assert ("←/→ more columns" in str(table.border_subtitle)) is narrow

@@ -12,7 +12,7 @@ from textual.widgets import Input, Static
 from kiosk.services import admin, charge, issuing, policies, recharge, setup
 from kiosk.services.bootstrap import terminal_actor  # noqa: F401 (a store's actor)
 from kiosk.store import db, models
-from tests.app_helpers import (demo_swipe, empty_runtime, make_app, message_text,
+from tests.app_helpers import (demo_swipe, empty_runtime, laid_out, make_app, message_text,
                                wait_for_screen, wait_until)
 from tests.conftest import CHAIN_ADMIN, log_in
 from tests.test_points import PIN, build_crm, issue, key, points_of
@@ -175,8 +175,8 @@ async def test_finance_approves_a_transfer_and_the_member_is_texted(store):
         await pilot.press("5")
         await wait_for_screen(pilot, "InsuranceTransferScreen")
         await wait_until(pilot, lambda: app.screen.rows, "the request listed")
-        await pilot.pause(0.1)
         table = app.screen.query_one("#table")
+        await laid_out(pilot, table)
         assert "亿保卡转储值卡120.00元" in table.get_row_at(0)
         assert table.virtual_size.width <= table.scrollable_content_region.width  # not cut
         await pilot.press("f7")

@@ -4,7 +4,7 @@ a filter typed while the list loads keeps its field."""
 from __future__ import annotations
 
 from tests.app_helpers import make_app, seeded_runtime, wait_for_screen, wait_until
-from tests.app_helpers import open_centre
+from tests.app_helpers import laid_out, open_centre
 
 
 async def test_enter_on_the_listed_old_card_opens_its_migration(tmp_path):
@@ -39,7 +39,7 @@ async def test_every_column_of_the_old_cards_fits_80_columns_in_english(tmp_path
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "6", "MigrationScreen")
         await wait_until(pilot, lambda: app.screen.rows, "old cards listed")
-        await pilot.pause(0.1)
         table = app.screen.query_one(DataTable)
+        await laid_out(pilot, table)
         assert table.virtual_size.width <= table.scrollable_content_region.width
         assert not table.has_class("wider") and not table.border_subtitle
