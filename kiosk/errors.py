@@ -61,6 +61,13 @@ class NotFound(KioskError):
 class InvalidInput(KioskError):
     default_message = N_("The input is not valid.")
 
+    def __init__(self, message: str | None = None, *, field: str = "",
+                 **params: object) -> None:
+        """`field`: the argument at fault; a form with a field of that name puts the
+        cursor there (screens/form.py)."""
+        self.field = field
+        super().__init__(message, **params)
+
 
 class PermissionDenied(KioskError):
     default_message = N_("You are not allowed to do this.")

@@ -1,8 +1,8 @@
 """How form fields take typing: a prefilled value is typed over, a folder given to start
 a file name from is typed on."""
 
-from tests.app_helpers import make_app, seeded_runtime, wait_until
-from tests.app_helpers import open_centre
+from tests.app_helpers import (make_app, open_centre, seeded_runtime, wait_for_message,
+                               wait_until)
 
 
 async def test_a_file_name_is_typed_after_the_prefilled_folder(tmp_path):
@@ -115,3 +115,18 @@ def test_up_goes_to_the_previous_field_on_every_form():
                 found[form.__name__] = up[0].action if hasattr(up[0], "action") else up[0][1]
                 break
     assert found and set(found.values()) == {"app.focus_previous"}, found
+
+
+async def test_a_refusal_that_names_a_field_puts_the_cursor_there(tmp_path):
+    """Enter on the last field of a batch list with no name: the refusal is said and the
+    cursor is in the list name, so what is typed next lands there (it stayed on the
+    tender, where typing went nowhere)."""
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "4", "BatchScreen")
+        app.screen.query_one("#tender").focus()
+        await pilot.press("enter")
+        await wait_for_message(pilot, "list name")
+        assert app.focused.id == "name"
+        await pilot.press(*"dec")
+        assert app.screen.value("name") == "dec"

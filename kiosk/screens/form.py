@@ -230,7 +230,11 @@ class FormScreen(KioskScreen):
             return
         self.review = None
         self.clear_secrets()
-        self.say_error(error)
+        field = getattr(error, "field", "")
+        if field and self.query(f"#{field}"):
+            self.refuse_field(f"#{field}", error)  # said, and the cursor on the field at fault
+        else:
+            self.say_error(error)
         if isinstance(error, TableProblems) and self.DETAILS:
             self.details(problem_lines(self.tr, error))
 

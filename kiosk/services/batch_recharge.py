@@ -101,7 +101,8 @@ def import_list(session: Session, path: str | Path, *, name: str, tender: str = 
     plain_text(name)
     name = " ".join(name.split())
     if not name or len(name) > MAX_NAME:
-        raise InvalidInput(N_("A list name has 1 to {most} characters."), most=MAX_NAME)
+        raise InvalidInput(N_("A list name has 1 to {most} characters."), most=MAX_NAME,
+                           field="name")
     tenders.till_account_kind(tender)  # a tender the chain has
     settings = session.runtime.settings
     rows = parse_list(path, line_most=settings.batch_line_max_yuan * FEN_PER_YUAN,
