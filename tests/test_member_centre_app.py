@@ -275,7 +275,7 @@ async def test_the_supervisor_reconciles_the_sample_statement_in_the_app(tmp_pat
 async def test_the_day_close_screen_lists_what_blocks_the_close_then_closes(tmp_path):
     """Every open shift with business is listed, the supervisor's own too, and the
     supervisor closes them from the screen (F6): the cashier need not come back to log in.
-    A shift in which nothing happened is ended by the close."""
+    A shift in which nothing happened is named, then ended by the close."""
     from kiosk.hw.printer import SimPrinter
     from kiosk.services import charge, receipts, recharge
     from tests.conftest import login_as
@@ -301,6 +301,8 @@ async def test_the_day_close_screen_lists_what_blocks_the_close_then_closes(tmp_
             await pilot.press(*str(shift), "enter")
             await wait_for_message(pilot, f"Shift #{shift}")
         await wait_until(pilot, lambda: "Nothing abnormal" in str(findings.render()), "clean")
+        assert "no business end with the close: #" in str(findings.render())  # named first
+        assert "clerk1" in str(findings.render())
         await pilot.press("f7")
         await wait_for_screen(pilot, "ConfirmModal")
         assert "Close business date" in str(app.screen.query_one("#title").render())

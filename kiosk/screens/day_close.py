@@ -37,7 +37,7 @@ class DayCloseScreen(KioskScreen):
         self.action_check()
 
     def action_check(self) -> None:
-        self.call(self._checked, closes.day_findings, self.app.session)
+        self.call(self._checked, closes.day_check, self.app.session)
 
     day = None  # the business date checked last, and what keeps it from closing
     findings: list = []
@@ -83,16 +83,23 @@ class DayCloseScreen(KioskScreen):
         self.app.push_screen(registry.ask(self.tr(question), max_length=7,
                                           restrict=r"[0-9-]*"), typed)
 
+    shifts_ending: list = []
+
     def _show(self, day, findings) -> None:
         self.day, self.findings = day, findings
         lines = [self.tr("Business date {day}").format(day=day)]
         lines += [f"• {finding.render(self.tr)}" for finding in findings]
         if not findings:
             lines.append(self.tr("Nothing abnormal: the day can be closed (F7)."))
+        if self.shifts_ending:
+            lines.append(self.tr("Open shifts with no business end with the close: {shifts}")
+                         .format(shifts=", ".join(f"#{number} {login_id}"
+                                                  for number, login_id in self.shifts_ending)))
         self.query_one("#findings", Static).update("\n".join(lines))
 
-    def _checked(self, found) -> None:
-        self._show(*found)
+    def _checked(self, check) -> None:
+        self.shifts_ending = check.shifts_ending
+        self._show(check.day, check.findings)
 
     def failed(self, error) -> None:
         if isinstance(error, CloseRefused):

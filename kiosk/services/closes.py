@@ -185,6 +185,24 @@ def day_findings(session: Session, day: dt.date | None = None
     return day, not_yet + abnormal_entries(session.runtime.sealer, outlet_id, day)
 
 
+@dataclass(frozen=True)
+class DayCheck:
+    """The business date, what keeps it from closing, and the open shifts in which
+    nothing happened (number, login id): those the close ends, so they are named
+    before it, the supervisor's own included."""
+
+    day: dt.date
+    findings: list[Finding]
+    shifts_ending: list[tuple[int, str]]
+
+
+def day_check(session: Session, day: dt.date | None = None) -> DayCheck:
+    day, findings = day_findings(session, day)
+    ending = [(shift.id, shift.operator.login_id) for shift in
+              shift_store.open_shifts(session.actor.outlet_id, day, with_business=False)]
+    return DayCheck(day, findings, ending)
+
+
 def close_day(session: Session, day: dt.date | None = None) -> dt.date:
     """日结 of the outlet's business date (default: the current one); never a day still to
     come by the calendar. A day may close before it ends (what is posted afterwards
