@@ -223,10 +223,9 @@ class KioskApp(App):
         try:
             host, port = parse_listen(self.settings.pos_listen)
             await endpoint.start(host, port)
-        except (OSError, KioskError) as error:
-            reason = error.render(self.tr) if isinstance(error, KioskError) else str(error)
+        except KioskError as error:
             self.notify(self.tr("The POS endpoint is not served: {reason}").format(
-                reason=reason), severity="error", timeout=30)
+                reason=error.render(self.tr)), severity="error", timeout=30)
             return
         self.pos_endpoint = endpoint
 

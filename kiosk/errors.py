@@ -27,6 +27,8 @@ def translated(params: dict, translate) -> dict:
 
 
 def _shown(value: object, translate) -> object:
+    if isinstance(value, KioskError):  # a cause, said in the same language
+        return value.render(translate)
     if isinstance(value, Phrase):
         return translate(value)
     if isinstance(value, tuple) and value and all(isinstance(v, Phrase) for v in value):
@@ -128,10 +130,29 @@ _OS_MESSAGES = {
 }
 
 
-def from_os_error(error: OSError) -> KioskError:
-    """A failed file operation as a message that says what to do about it."""
-    path = str(error.filename) if error.filename is not None else "-"
+def from_os_error(error: OSError, path: object = "-") -> KioskError:
+    """A failed file operation as a message that says what to do about it; `path` names
+    the place when the error does not."""
+    path = str(error.filename) if error.filename is not None else str(path)
     if error.errno in _OS_MESSAGES:
         return KioskError(_OS_MESSAGES[error.errno], path=path)
     return KioskError(N_("Cannot use {path}: {reason}. Check the path and its permissions."),
                       path=path, reason=error.strerror or str(error))
+
+
+_SOCKET_MESSAGES = {
+    errno.EADDRINUSE: N_("{address} is in use by another program: stop that program or "
+                         "choose another port."),
+    errno.EACCES: N_("{address} may only be used by the system (ports below 1024): choose "
+                     "a port above 1024."),
+    errno.EADDRNOTAVAIL: N_("{address} is not an address of this machine: check the host "
+                            "part."),
+}
+
+
+def from_socket_error(error: OSError, address: str) -> KioskError:
+    """A port that cannot be listened on, said with what to do about it."""
+    if error.errno in _SOCKET_MESSAGES:
+        return KioskError(_SOCKET_MESSAGES[error.errno], address=address)
+    return KioskError(N_("Cannot listen on {address}: {reason}."), address=address,
+                      reason=error.strerror or str(error))

@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from kiosk.errors import InvalidInput, KioskError, N_, StoreUnavailable
+from kiosk.errors import InvalidInput, KioskError, N_, StoreUnavailable, from_socket_error
 from kiosk.i18n import translator
 from kiosk.logs import report_unexpected
 from kiosk.money import format_yuan
@@ -92,9 +92,11 @@ class PosEndpoint:
         await self.runner.setup()
         try:
             await web.TCPSite(self.runner, host, port).start()
-        except BaseException:
+        except BaseException as error:
             await self.runner.cleanup()
             self.runner = None
+            if isinstance(error, OSError):
+                raise from_socket_error(error, f"{host}:{port}") from None
             raise
 
     @property

@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from kiosk.i18n import translator
 from kiosk.services import audit, charge as charging, export
 from kiosk.services.export import ExportFailed, export_day, verify_export
 from kiosk.spreadsheet import safe_cell
@@ -61,8 +62,10 @@ def test_a_crash_mid_export_leaves_the_previous_export_whole(system, day, tmp_pa
         real_write(self, record)
 
     monkeypatch.setattr(export._DayWriter, "write", crash_after_some_rows)
-    with pytest.raises(ExportFailed, match="No space left on device"):
+    with pytest.raises(ExportFailed, match="The disk is full") as refused:
         export_day(system, "31010001", day, tmp_path)
+    assert str(tmp_path) in str(refused.value)  # says where
+    assert "磁盘" in refused.value.render(translator("zh_CN"))
     assert files(tmp_path) == before  # no temporary file, no half file, old files intact
 
 

@@ -391,3 +391,22 @@ async def test_once_a_sale_is_over_the_key_bar_offers_back_only(runtime, token):
         assert key_bar(pilot.app) == "Enter Esc Back"
         await pilot.press("escape")
         await wait_for_screen(pilot, "StartScreen")
+
+
+async def test_a_port_in_use_is_said_in_the_screens_language(runtime):
+    """Another program on the POS port: the notice says so and what to do, in Chinese on
+    a Chinese counter, not the system's English errno text."""
+    import socket
+
+    from kiosk.errors import KioskError
+    from kiosk.i18n import translator
+    from kiosk.pos_api import PosEndpoint
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(KioskError) as refused:
+            await PosEndpoint(runtime, 1).start("127.0.0.1", port)
+    assert "in use by another program" in str(refused.value)
+    assert refused.value.render(translator("zh_CN")) == (
+        f"127.0.0.1:{port} 已被其他程序占用：请停止该程序或换一个端口。")

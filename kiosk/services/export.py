@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.errors import KioskError, N_
+from kiosk.errors import KioskError, N_, from_os_error
 from kiosk.money import plain_yuan
 from kiosk.services import audit, permissions
 from kiosk.services.operations import mask_card_number
@@ -44,8 +44,8 @@ CSV_COLUMNS = ("record", "id", "business_date", "time", "kind", "terminal", "ope
 
 
 class ExportFailed(KioskError):
-    default_message = N_("The export could not be written: {reason}. The previous export "
-                         "is unchanged.")
+    default_message = N_("The export could not be written (the previous export is "
+                         "unchanged): {reason}")
 
 
 @dataclass
@@ -69,8 +69,7 @@ def export_day(session: Session, outlet_code: str, day: dt.date, folder: Path) -
         manifest = writer.finish(outlet, day, session.runtime.sealer)
     except OSError as error:
         writer.abandon()
-        raise ExportFailed(reason=os.strerror(error.errno) if error.errno else str(error)
-                           ) from None
+        raise ExportFailed(reason=from_os_error(error, folder)) from None
     return ExportResult(paths=writer.final_paths, rows=writer.rows, manifest=manifest)
 
 
