@@ -217,3 +217,8 @@ async def laid_out(pilot, table) -> None:
     await wait_until(pilot, lambda: table.row_count and table.scrollable_content_region.width,
                      "the table laid out")
     await pilot.pause()
+
+
+def key_bar_text(app) -> str:
+    from kiosk.screens.base import KeyBar
+    return str(app.screen.query_one(KeyBar).render())

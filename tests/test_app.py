@@ -6,7 +6,8 @@ from textual.widgets import Input
 from kiosk.services import cards
 from kiosk.services.verify import verify
 from kiosk.store import db, models
-from tests.app_helpers import (FakeClock, demo_swipe, laid_out, log_in, make_app, message_text,
+from tests.app_helpers import (FakeClock, demo_swipe, key_bar_text, laid_out, log_in, make_app,
+                               message_text,
                                past_key_guard, seeded_runtime, swipe_card, wait_for_message,
                                wait_for_screen, wait_until)
 from tests.conftest import INS_CARD, SV_CARD
@@ -547,11 +548,6 @@ async def test_a_card_that_would_be_refused_says_why_the_moment_it_is_read(runti
         await pilot.press(*INS_CARD, "enter")
         await wait_for_screen(pilot, "CardScreen")
         assert "Not for: 保健品" in " ".join(str(s.render()) for s in app.screen.query("Static"))
-
-
-def key_bar_text(app) -> str:
-    from kiosk.screens.base import KeyBar
-    return str(app.screen.query_one(KeyBar).render())
 
 
 def screen_statics(app) -> str:

@@ -10,7 +10,7 @@ from kiosk.store import models
 from tests.app_helpers import (log_in, make_app, message_text, past_key_guard, paste_into, seeded_runtime,
                                wait_for_message, wait_for_screen, wait_until)
 from tests.conftest import SV_CARD
-from tests.app_helpers import open_centre, review_as, type_into
+from tests.app_helpers import key_bar_text, open_centre, review_as, type_into
 
 
 async def test_issue_a_card_with_the_writer(tmp_path):
@@ -41,6 +41,8 @@ async def test_issue_a_card_with_the_writer(tmp_path):
         await wait_for_screen(pilot, "OutcomeScreen")
         card = cards.get_card(number)
         assert card.status == "active" and card.member.name == "张伟"
+        assert "Enter Issue another card" in key_bar_text(app)  # or Esc: the menu
+        assert "Esc Back to the menu" in key_bar_text(app)
         past_key_guard(pilot)
         await pilot.press("enter")
         await wait_for_screen(pilot, "IssueCardScreen")
@@ -48,6 +50,29 @@ async def test_issue_a_card_with_the_writer(tmp_path):
                          "the next blank offered")
         await wait_for_message(pilot, f"{blanks - 1} blank cards")  # the stock as it is now
     assert verify.verify(app.runtime.sealer).ok
+
+
+async def test_after_an_outcome_with_a_next_step_esc_goes_back_to_the_menu(tmp_path):
+    """Card issued: Enter issues another card, Esc is the way back to the menu (it used to
+    open a fresh form whichever key was pressed)."""
+    from kiosk.errors import N_
+    from kiosk.screens import registry
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "2", "IssueCardScreen")
+        chosen = []
+        app.push_screen(registry.outcome("Card issued", ["Card 1"],
+                                         next_step=N_("Issue another card")), chosen.append)
+        await wait_for_screen(pilot, "OutcomeScreen")
+        past_key_guard(pilot)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: chosen == ["menu"], "told to go to the menu")
+        app.push_screen(registry.outcome("Recharged", ["Card 1"]), chosen.append)
+        await wait_for_screen(pilot, "OutcomeScreen")
+        assert "Esc" not in key_bar_text(app)  # no next step: Enter and Esc both go back
+        past_key_guard(pilot)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: chosen == ["menu", None], "back")
 
 
 async def test_a_failed_write_leaves_the_card_blank(tmp_path):

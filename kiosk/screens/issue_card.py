@@ -178,10 +178,18 @@ class IssueCardScreen(PicksMember, FormScreen):
                  f"{self.tr('Card fee')} {format_yuan(result.fee)}   "
                  f"{self.tr('Deposit')} {format_yuan(result.deposit)}",
                  f"{self.tr('Journal no.')} #{result.operation_id}"]
-        self.app.push_screen(registry.outcome(self.tr("Card issued"), lines), self._next_card)
+        self.app.push_screen(registry.outcome(self.tr("Card issued"), lines,
+                                              next_step=N_("Issue another card")),
+                             self._after_issue)
         self.app.print_queued()
 
-    def _next_card(self, _=None) -> None:
+    def _after_issue(self, choice: str) -> None:
+        if choice == "menu":
+            self.app.pop_screen()
+        else:
+            self._next_card()
+
+    def _next_card(self) -> None:
         self.key, self.review, self.member, self.written = (
             f"issue-{uuid.uuid4().hex}", None, None, "")
         self.leaving_warned = False

@@ -14,11 +14,17 @@ from kiosk.screens.result import IGNORE_KEYS_SECONDS
 
 
 class OutcomeScreen(KioskScreen):
-    BINDINGS = [Binding("enter", "done", N_("Continue")), ("escape", "done", "")]
+    BINDINGS = [Binding("enter", "done", N_("Continue")),
+                Binding("escape", "done('menu')", N_("Back to the menu"))]
 
-    def __init__(self, title: str, lines: list[str], *, replayed: bool = False) -> None:
+    def __init__(self, title: str, lines: list[str], *, replayed: bool = False,
+                 next_step: str = "") -> None:
+        """`next_step`: what Enter does instead of going back (the label of a message id,
+        "Issue another card"); Esc then goes back to the menu and the screen that asked
+        is told which (dismissed with "next" or "menu")."""
         super().__init__()
         self.title_text, self.lines, self.replayed = title, lines, replayed
+        self.next_step = next_step
 
     def compose(self) -> ComposeResult:
         yield from self.compose_status()
@@ -33,6 +39,13 @@ class OutcomeScreen(KioskScreen):
     def on_mount(self) -> None:
         self.shown_at = self.app.monotonic()
 
-    def action_done(self) -> None:
+    def lists_key(self, binding: Binding) -> bool:
+        return binding.key == "enter" or bool(self.next_step)
+
+    def _listed_keys(self) -> list[tuple[str, str]]:
+        return [(keys, self.next_step if label == N_("Continue") and self.next_step else label)
+                for keys, label in super()._listed_keys()]
+
+    def action_done(self, choice: str = "next") -> None:
         if self.app.monotonic() - self.shown_at >= IGNORE_KEYS_SECONDS:
-            self.dismiss(None)
+            self.dismiss(choice if self.next_step else None)
