@@ -21,15 +21,18 @@ def normalise_id_number(text: str) -> str:
     """An 18-digit ID number with a valid birth date and check digit ('x' becomes 'X')."""
     number = (text or "").strip().upper()
     if not re.fullmatch(r"\d{17}[\dX]", number):
-        raise InvalidInput(N_("An ID number has 17 digits and a final digit or X."))
+        raise InvalidInput(N_("An ID number has 17 digits and a final digit or X."),
+                           field="id_number")
     try:
         born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise InvalidInput(N_("The birth date inside the ID number is not a real date.")) from None
+        raise InvalidInput(N_("The birth date inside the ID number is not a real date."),
+                           field="id_number") from None
     if not dt.date(1900, 1, 1) <= born <= dt.date.today():
-        raise InvalidInput(N_("The birth date inside the ID number is not a real date."))
+        raise InvalidInput(N_("The birth date inside the ID number is not a real date."),
+                           field="id_number")
     if id_check_digit(number[:17]) != number[17]:
-        raise InvalidInput(N_("The ID number's check digit is wrong: a typo?"))
+        raise InvalidInput(N_("The ID number's check digit is wrong: a typo?"), field="id_number")
     return number
 
 
@@ -55,7 +58,7 @@ def normalise_phone(text: str) -> str:
     if _MOBILE.fullmatch(phone) or _LANDLINE.fullmatch(phone):
         return phone.replace("-", "")
     raise InvalidInput(N_("'{phone}' is not a mobile (11 digits, 1...) or landline number."),
-                       phone=text)
+                       field="phone", phone=text)
 
 
 def mask_name(name: str) -> str:

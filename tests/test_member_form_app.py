@@ -78,3 +78,21 @@ async def test_esc_on_a_half_filled_new_member_asks_before_it_is_lost(tmp_path):
         await wait_for_screen(pilot, "ConfirmModal")
         await pilot.press("enter")
         await wait_for_screen(pilot, "MemberSearchScreen")
+
+
+async def test_a_refused_id_number_puts_the_cursor_on_it(tmp_path):
+    """The form is filled to its last field; the service refuses the ID number's check
+    digit: it is said, and the cursor goes back to the ID number (not left on tags)."""
+    from tests.app_helpers import message_text, open_centre, type_into
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "1", "MemberSearchScreen")
+        await pilot.press("f5")
+        await wait_for_screen(pilot, "MemberFormScreen")
+        await type_into(pilot, "name", "赵六")
+        await type_into(pilot, "phone", "13900139000")
+        await type_into(pilot, "id_number", "110101199003074515")  # check digit 4
+        await type_into(pilot, "tags", "x")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "check digit" in message_text(app), "refused")
+        assert app.focused.id == "id_number"

@@ -71,7 +71,7 @@ class MemberFormScreen(FormScreen):
             self.call(self._revealed, members.reveal, self.app.session, self.member_id)
 
     def failed(self, error) -> None:
-        self.say_error(error)
+        self.refused(error)
         if isinstance(error, DuplicatePhone):
             self.query_one("#phone").focus()
 

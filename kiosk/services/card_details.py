@@ -64,7 +64,7 @@ def plate(text: str) -> str:
     cleaned = "".join((text or "").replace("·", "").split()).upper()
     if cleaned and not _PLATE.fullmatch(cleaned):
         raise InvalidInput(N_("A plate number is written like 沪A12345 (a new-energy one like "
-                              "沪AD12345)."))
+                              "沪AD12345)."), field="plate_number")
     return cleaned
 
 
@@ -89,7 +89,8 @@ def change_details(session: Session, number: str, details: CardDetails, *,
     new_plate = plate(details.plate_number)
     remark = " ".join((details.remark or "").split())
     if len(remark) > MAX_REMARK:
-        raise InvalidInput(N_("At most {most} characters, please."), most=MAX_REMARK)
+        raise InvalidInput(N_("At most {most} characters, please."), most=MAX_REMARK,
+                           field="remark")
     card = cards.get_card(number)
     holder = _holder(details.member_id, card)
     if not _changes(card, holder, new_plate, remark):

@@ -85,10 +85,10 @@ def _checked(details: CustomerDetails) -> dict:
     tax = _clean(details.tax_number, MAX_TAX).upper().replace(" ", "")
     if tax and not re.fullmatch(r"[0-9A-Z]{15,20}", tax):
         raise InvalidInput(N_("A taxpayer number (纳税人识别号) has 15 to 20 letters and "
-                              "digits."))
+                              "digits."), field="tax_number")
     phone = _clean(details.phone, 20)
     if phone and not re.fullmatch(r"[0-9+\- ]{5,20}", phone):
-        raise InvalidInput(N_("A phone number has digits only."))
+        raise InvalidInput(N_("A phone number has digits only."), field="phone")
     return {"name": _clean(details.name, MAX_NAME, N_("Type the customer's name.")),
             "kind": details.kind,
             "invoice_title": _clean(details.invoice_title, MAX_TITLE),
@@ -157,7 +157,7 @@ def save_with_credit(session: Session, details: CustomerDetails, *, credit_limit
 def _code(text: str) -> str:
     code = "".join((text or "").split()).upper()
     if code and not _CODE.fullmatch(code):
-        raise InvalidInput(N_("A customer code has 4 to 20 letters and digits."))
+        raise InvalidInput(N_("A customer code has 4 to 20 letters and digits."), field="code")
     return code
 
 

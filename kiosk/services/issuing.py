@@ -62,11 +62,11 @@ class IssueRequest:
 
 def check_new_pin(pin: str, repeated: str | None = None) -> None:
     if not _PIN.fullmatch(pin or ""):
-        raise InvalidInput(N_("A PIN has exactly 6 digits."))
+        raise InvalidInput(N_("A PIN has exactly 6 digits."), field="pin")
     if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
-        raise InvalidInput(N_("This PIN is too easy to guess; choose another."))
+        raise InvalidInput(N_("This PIN is too easy to guess; choose another."), field="pin")
     if repeated is not None and repeated != pin:
-        raise InvalidInput(N_("The two PINs differ; type it twice again."))
+        raise InvalidInput(N_("The two PINs differ; type it twice again."), field="pin")
 
 
 def products(session: Session) -> list[ProductChoice]:

@@ -85,7 +85,8 @@ def _clean(details: MemberDetails) -> dict:
     plain_text(*vars(details).values())
     name = " ".join(details.name.split())
     if not name or len(name) > MAX_NAME:
-        raise InvalidInput(N_("A name has 1 to {most} characters."), most=MAX_NAME)
+        raise InvalidInput(N_("A name has 1 to {most} characters."), most=MAX_NAME,
+                           field="name")
     if len(details.tags) > MAX_TAGS or any(
             len(value) > 30 for value in (details.level, details.source, details.region)):
         raise InvalidInput(N_("A field is too long."))

@@ -199,17 +199,20 @@ def check_voucher(path: str | Path) -> tuple[bytes, str]:
     path = Path(path)
     data = read_regular(path, MAX_VOUCHER_BYTES)
     if len(data) > MAX_VOUCHER_BYTES:
-        raise InvalidInput(N_("Voucher {name} is larger than 2 MB."), name=path.name[:60])
+        raise InvalidInput(N_("Voucher {name} is larger than 2 MB."), name=path.name[:60],
+                           field="vouchers")
     kind = image_kind(data)
     if kind is None:
-        raise InvalidInput(N_("Voucher {name} is not a JPG or PNG image."), name=path.name[:60])
+        raise InvalidInput(N_("Voucher {name} is not a JPG or PNG image."),
+                           name=path.name[:60], field="vouchers")
     return data, kind
 
 
 def store_vouchers(session: Session, legacy_number: str, paths: list[str]) -> list[str]:
     permissions.require(session, permissions.CARD_MANAGE)
     if len(paths) > MAX_VOUCHERS:
-        raise InvalidInput(N_("At most {most} voucher images."), most=MAX_VOUCHERS)
+        raise InvalidInput(N_("At most {most} voucher images."), most=MAX_VOUCHERS,
+                           field="vouchers")
     images = [check_voucher(path) for path in paths]
     folder = session.runtime.settings.home / "vouchers" / legacy_number
     names = []
@@ -270,7 +273,8 @@ def migrate(session: Session, request: MigrationRequest) -> MigrationResult:
                               "cannot be migrated: settle it there first (for example, cancel "
                               "the loss)."), number=legacy.number[-4:], status=legacy.status)
     if len(request.remarks) > MAX_REMARKS:
-        raise InvalidInput(N_("Remarks have at most {most} characters."), most=MAX_REMARKS)
+        raise InvalidInput(N_("Remarks have at most {most} characters."), most=MAX_REMARKS,
+                           field="remarks")
     member = _member(request.member_id)
     target = _stored_value_card(member)
     code = check_code(session, member.phone, request.code)
