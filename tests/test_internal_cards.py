@@ -147,3 +147,18 @@ async def test_finance_loads_and_settles_at_the_screen_in_chinese(tmp_path):
     assert balances(number)["principal"] == 0
     assert account_total("internal_expense") == 8000
     assert verify(app.runtime.sealer).ok
+
+
+def test_a_customers_prepaid_account_counts_in_the_prepaid_funds_its_debt_does_not(shop):
+    """Money a company paid into its customer account is prepaid funds (预收资金) as much as
+    a card's principal; allocating it to a main card moves it, not doubles it; what the
+    customer owes on credit is no prepaid money."""
+    owing = shop.customer("欠款运输有限公司", credit=50000)
+    shop.main_card(owing, balance=30000)  # on credit: the card holds 300, the account -300
+    code = shop.customer(funds=200000)
+    shop.main_card(code, balance=50000)
+    today = shop.finance.now().date()
+    quarter = prepaid.Quarter(today.year, (today.month - 1) // 3 + 1)
+    (funds,) = prepaid.quarter_report(shop.finance, quarter).issuers
+    assert funds.closing == 200000 + 30000  # 1500 + 500 left and allocated, + the card's 300
+    assert funds.money_in == 230000 and funds.money_out == 0

@@ -22,7 +22,8 @@ code and the tests that enforce it.
   card_care.clear_card with review, named cards only, after the months the chain sets
   and at its fee; a product the chain stopped accepting is redeemed for free.
 - Records: holder and purchase records stay five years (`ensure_kept`).
-- Prepaid funds (预收资金): `quarter_report` and `kiosk report prepaid --quarter`.
+- Prepaid funds (预收资金): `quarter_report` and `kiosk report prepaid --quarter`; a
+  company customer's account above zero is prepaid money too (the chain's).
 """
 
 from __future__ import annotations
@@ -406,7 +407,10 @@ def quarter_report(session: Session, quarter: Quarter, *, custody_held: int = 0,
     chain = chain_name()
     percent = policies.value("prepaid_custody_percent")
     moves: dict[str, dict[dt.date, tuple[int, int]]] = {}
-    for issuer, day, money_in, money_out in prepaid_store.daily_movements(quarter.last):
+    movements = prepaid_store.daily_movements(quarter.last)
+    movements += [(chain, day, got, gone)
+                  for day, got, gone in _customer_prepayments(quarter.last)]
+    for issuer, day, money_in, money_out in movements:
         moves.setdefault(issuer or chain, {})
         got, gone = moves[issuer or chain].get(day, (0, 0))
         moves[issuer or chain][day] = (got + money_in, gone + money_out)
@@ -435,6 +439,23 @@ def quarter_report(session: Session, quarter: Quarter, *, custody_held: int = 0,
                          [(issuer or chain, anonymous, count, total) for issuer, anonymous,
                           count, total in prepaid_store.card_counts()],
                          prepaid_store.sales_between(first, last))
+
+
+def _customer_prepayments(last: dt.date) -> list[tuple[dt.date, int, int]]:
+    """(business date, money in, money out) of what company customers paid in advance:
+    the part of each customer's account above zero, the chain's prepaid funds as a
+    card's principal is (money allocated to a card moves from one to the other). Below
+    zero the customer owes on credit: that is no prepaid money. A day's movements are
+    netted per customer."""
+    balances: dict[int, int] = {}
+    by_day: dict[dt.date, tuple[int, int]] = {}
+    for account, day, net in prepaid_store.customer_funds_movements(last):
+        before = max(balances.get(account, 0), 0)
+        balances[account] = balances.get(account, 0) + net
+        change = max(balances[account], 0) - before
+        got, gone = by_day.get(day, (0, 0))
+        by_day[day] = (got + max(change, 0), gone + max(-change, 0))
+    return [(day, got, gone) for day, (got, gone) in by_day.items() if got or gone]
 
 
 def _percent_of(amount: int, percent: int) -> int:

@@ -41,6 +41,17 @@ def daily_movements(last: dt.date) -> list[tuple[str, dt.date, int, int]]:
             for issuer, day, got, gone in database.execute(rows)]
 
 
+def customer_funds_movements(last: dt.date) -> list[tuple[int, dt.date, int]]:
+    """(account, business date, net change) of every company customer's account (客户账户),
+    every date up to `last` that moved it."""
+    E, A = models.JournalEntry, models.Account
+    rows = (E.select(E.account, E.business_date, pw.fn.SUM(E.amount)).join(A)
+            .where(A.kind == "customer_funds", E.business_date <= last)
+            .group_by(E.account, E.business_date).order_by(E.business_date).tuples())
+    return [(account, sql.as_date(day), int(net or 0))
+            for account, day, net in database.execute(rows)]
+
+
 def card_counts() -> list[tuple[str, bool, int, int]]:
     """(issuer, anonymous, cards holding money, their principal) today."""
     A, C, P = models.Account, models.Card, models.CardProduct
