@@ -112,6 +112,32 @@ def test_a_cheque_recharge_and_a_cards_issue_are_reversed_too(shop):
     assert verify(shop.runtime.sealer).ok
 
 
+def test_sub_cards_issued_together_are_reversed_in_parts_deposits_from_each_card(shop):
+    """Three sub cards at ¥5 fee + ¥10 deposit each (¥45): a part takes its share of fees
+    and deposits, the deposits come back from the sub cards in number order, and a
+    deposit already refunded on its own is not taken again."""
+    from kiosk.services import balance_refunds
+    from kiosk.services.sub_cards import SubCardBatch, issue_sub_cards
+    main = shop.main_card(shop.customer())
+    written = tuple(sorted(shop.blank() for _ in range(3)))
+    issued = issue_sub_cards(shop.clerk, SubCardBatch(written, PIN, 500, 1000,
+                                                      main_number=main),
+                             key=key(), review=SUPERVISOR)
+    assert [payment.kind for payment in reversals.reversible_payments(shop.clerk, main)
+            ][0] == "sub_card_issue"
+    first = reverse(shop, issued.operation_id, 1500)
+    assert (first.deposit, first.fee) == (1000, 500)
+    assert [balances(number)["deposit"] for number in written] == [0, 1000, 1000]
+    balance_refunds.deposit_refund(shop.clerk, card_number=written[1], key=key(),
+                                   review=SUPERVISOR)
+    with pytest.raises(KioskError, match="no longer holds"):  # 2000 of deposit, 1000 held
+        reverse(shop, issued.operation_id, 3000)
+    rest = reverse(shop, issued.operation_id, 1500)
+    assert (rest.deposit, rest.fee) == (1000, 500)
+    assert [balances(number)["deposit"] for number in written] == [0, 0, 0]
+    assert verify(shop.runtime.sealer).ok
+
+
 def test_the_card_must_still_hold_what_is_taken_back(shop):
     from kiosk.services import charge
     number = shop.card()

@@ -76,7 +76,8 @@ KINDS = {kind.name: kind for kind in (
     # 撤单/冲销: part or all of a payment in taken back, with review (services/reversals.py).
     OperationKind("payment_reversal", permissions.RECHARGE, N_("payment reversal"),
                   N_("PAYMENT REVERSAL"),
-                  reverses_any=("recharge", "cheque_recharge", "card_issue")),
+                  reverses_any=("recharge", "cheque_recharge", "card_issue",
+                                "sub_card_issue")),
     # A customer's account (客户账户, services/customer_money.py): paid in, what it owes
     # paid back, money paid for a main card, allocated to a main card; a main card's
     # allocation template run (services/allocation_templates.py).

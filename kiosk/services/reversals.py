@@ -1,7 +1,8 @@
 """Payment reversal (撤单/冲销): part or all of a payment in taken back, with a reason and
 a reviewer who holds the refund right, on its own day or later (within the chain's
 refund window). A payment in is a recharge (cash, bank card, a batch list), a recharge
-by cheque, or a card's issue (its fee and deposit).
+by cheque, a card's issue (its fee and deposit) or sub cards issued in one go (their fees
+and deposits: the deposits come back from the sub cards, in number order).
 
 The recharge screen's same-day reversal (recharge.reverse_recharge) takes a whole
 recharge back; this takes any part of any of them. Both draw on the original's one
@@ -97,7 +98,7 @@ def _check_amount(amount: int) -> None:
 def _check(session: Session, original: models.Operation | None, amount: int) -> None:
     if original is None or original.kind not in PAYMENTS_IN:
         raise KioskError(N_("Only a payment in (a recharge, a recharge by cheque, a card's "
-                            "issue) can be reversed here."))
+                            "issue, sub cards' issue) can be reversed here."))
     if original.outlet_id != session.actor.outlet_id:
         raise PermissionDenied(N_("This payment was made at another outlet: reverse it "
                                   "there."))
@@ -133,6 +134,28 @@ def _moved_by(original: models.Operation, kind: str) -> models.Account:
         original.outlet_id, None, kind)
 
 
+def _deposits_paid(paid: dict) -> int:
+    """The deposits an issue took: one card's, or each sub card's of a batch."""
+    return paid.get("deposit", 0) * len(paid.get("card_numbers") or [None])
+
+
+def _sub_card_deposits(paid: dict) -> list[models.Account]:
+    """The deposit accounts of the sub cards a batch issued, locked, in number order."""
+    subs = sorted((cards.get_card(number) for number in paid["card_numbers"]),
+                  key=lambda card: card.number)
+    return [card_accounts(sub, lock=True)["deposit"] for sub in subs]
+
+
+def _take_deposits(posting: Posting, deposits: list[models.Account], drawer: models.Account,
+                   amount: int) -> None:
+    """`amount` of deposit back to the drawer, from the first accounts that still hold
+    some (a sub card's deposit refunded on its own is not taken twice)."""
+    for deposit in deposits:
+        taken = min(deposit.balance, amount)
+        posting.move(deposit, drawer, taken)
+        amount -= taken
+
+
 def reverse_payment(session: Session, *, original_operation_id: int, amount: int,
                     reason: str, key: str, review=None) -> PaymentReversal:
     _check_amount(amount)
@@ -162,20 +185,23 @@ def reverse_payment(session: Session, *, original_operation_id: int, amount: int
         accounts = card_accounts(card, lock=True)
         drawer = _paid_from(session, original)
         parts = {"principal": 0, "bonus": 0, "fee": 0, "deposit": 0}
-        if original.kind == "card_issue":
-            parts["deposit"] = _share(paid.get("deposit", 0), before, before + amount, whole)
+        if original.kind in ("card_issue", "sub_card_issue"):
+            parts["deposit"] = _share(_deposits_paid(paid), before, before + amount, whole)
             parts["fee"] = amount - parts["deposit"]
         else:
             parts["principal"] = amount
             parts["bonus"] = _share(paid.get("bonus", 0), before, before + amount, whole)
-        for name in ("principal", "bonus", "deposit"):
-            if accounts[name].balance < parts[name]:
+        deposits = (_sub_card_deposits(paid) if original.kind == "sub_card_issue"
+                    else [accounts["deposit"]])
+        for name, held in (("principal", accounts["principal"].balance),
+                           ("bonus", accounts["bonus"].balance),
+                           ("deposit", sum(deposit.balance for deposit in deposits))):
+            if held < parts[name]:
                 raise KioskError(N_("The card no longer holds what this reversal takes back: "
                                     "{need}, and it has {held} of that kind left."),
-                                 need=format_yuan(parts[name]),
-                                 held=format_yuan(accounts[name].balance))
+                                 need=format_yuan(parts[name]), held=format_yuan(held))
         posting.move(accounts["principal"], drawer, parts["principal"])
-        posting.move(accounts["deposit"], drawer, parts["deposit"])
+        _take_deposits(posting, deposits, drawer, parts["deposit"])
         posting.move(accounts["bonus"], _moved_by(original, "promotion_expense"),
                      parts["bonus"])
         posting.move(_moved_by(original, service_fees.account_kind(paid.get("invoice", True))),
