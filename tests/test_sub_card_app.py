@@ -58,6 +58,43 @@ async def test_two_sub_cards_issued_at_once_allocated_and_listed(tmp_path):
     assert verify(app.runtime.sealer).ok
 
 
+async def test_smart_sub_cards_bound_one_per_f8_as_each_is_put_on_the_reader(tmp_path):
+    """F8 binds the smart card on the reader to the next blank; the same card again is
+    refused; the next card, then Enter issues both with their UIDs bound."""
+    from kiosk.hw.pcsc import SimCardReader
+    app, shop = fuel_app(tmp_path)
+    reader = app.devices.card_reader = SimCardReader()
+    main = shop.main_card(shop.customer())
+    shop.stock(2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_card(pilot, main)
+        await pilot.press("f8")
+        await wait_for_screen(pilot, "SubCardsScreen")
+        await pilot.press("f5")
+        await wait_for_screen(pilot, "SubCardIssueScreen")
+        issue = app.screen
+        await wait_until(pilot, lambda: issue.room is not None, "the main card's room")
+        await type_into(pilot, "count", "2")
+        await pilot.press("f8")
+        await wait_for_message(pilot, "No card in the reader")
+        reader.insert("04A1B2C3")
+        await pilot.press("f8")
+        await wait_for_message(pilot, "Smart card 1 of 2 bound")
+        await pilot.press("f8")  # not taken off: the same card is not bound twice
+        await wait_for_message(pilot, "already bound")
+        reader.insert("04D4E5F6")
+        await pilot.press("f8")
+        await wait_for_message(pilot, "2 cards written")
+        await type_into(pilot, "pin", PIN)
+        await type_into(pilot, "pin2", PIN)
+        await pilot.press("enter")
+        await back_from_outcome(pilot, "SubCardsScreen")
+    bound = {cards.get_card(number).uid: cards.get_card(number).status
+             for number in issue.written}
+    assert bound == {"04A1B2C3": "active", "04D4E5F6": "active"}
+    assert verify(app.runtime.sealer).ok
+
+
 async def test_an_allocation_submitted_again_while_it_posts_moves_once(tmp_path, monkeypatch):
     """Enter pressed again while the first allocation is still being posted (the form
     has no busy state, and a thread already running is not cancelled): the second is the

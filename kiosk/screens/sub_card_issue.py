@@ -1,7 +1,8 @@
 """Issue sub cards (办理副卡), several at once: the main card, or the customer's code; how
 many; one fee and one deposit for every card (the later cards' are the first's); the
 customer's PIN twice. F6 checks the main card's room: past the product's limit it asks
-"continue issuing?", then writes the blanks one after another; Enter issues them all in
+"continue issuing?", then writes the blanks one after another (F8 instead binds smart
+cards, one per press, as each is put on the reader); Enter issues them all in
 one operation (one review when the limit is passed or the fee changed), and the receipt
 lists the cards."""
 
@@ -23,6 +24,7 @@ from kiosk.services import sub_cards
 class SubCardIssueScreen(FormScreen):
     HEADING = N_("Issue sub cards")
     BINDINGS = [key_hint("enter", N_("Next/issue")), Binding("f6", "write", N_("Write the cards")),
+                Binding("f8", "bind", N_("Bind smart cards")),
                 Binding("escape", "back", N_("Back"))]
 
     def __init__(self, *, main_number: str = "", customer_code: str = "") -> None:
@@ -31,6 +33,7 @@ class SubCardIssueScreen(FormScreen):
         self.room: sub_cards.SubCardRoom | None = None
         self.wanted = 0
         self.written: list[str] = []
+        self.binding = False  # smart cards bound on the reader, not blanks written
         self.key = f"{type(self).__name__}-{uuid.uuid4().hex}"
 
     def fields(self) -> list[Field]:
@@ -90,15 +93,25 @@ class SubCardIssueScreen(FormScreen):
         return count
 
     # -- writing ------------------------------------------------------------------------
-    def action_write(self) -> None:
+    def action_write(self, binding: bool = False) -> None:
         """The room is checked first; past the limit the clerk confirms, then the blanks
         are written one after another."""
         count = self._count()
         if count is None:
             return
-        self.wanted = count
+        if self.written and binding != self.binding:
+            self.say(self.tr("Finish the cards begun ({count} done) the same way.").format(
+                count=len(self.written)), error=True)
+            return
+        if binding and self.written and len(self.written) < self.wanted:
+            self.write_next()  # the next smart card is on the reader
+            return
+        self.wanted, self.binding = count, binding
         self.call(self._room_before_writing, sub_cards.room, self.app.session,
                   main_number=self.value("main_card"), customer_code=self.value("customer"))
+
+    def action_bind(self) -> None:
+        self.action_write(binding=True)
 
     def _room_before_writing(self, room: sub_cards.SubCardRoom) -> None:
         self._room_checked(room)
@@ -121,6 +134,12 @@ class SubCardIssueScreen(FormScreen):
                              "twice, then Enter.").format(count=len(self.written)))
             self.query_one("#pin").focus()
             return
+        if self.binding:
+            self.say(self.tr("Reading smart card {number} of {count}...").format(
+                number=len(self.written) + 1, count=self.wanted))
+            self.call(self._written, sub_cards.bind_next, self.app.session,
+                      self.app.devices.card_reader, self.room.main_number)
+            return
         self.say(self.tr("Swipe blank card {number} of {count} through the writer...").format(
             number=len(self.written) + 1, count=self.wanted))
         self.call(self._written, sub_cards.write_next, self.app.session,
@@ -129,6 +148,11 @@ class SubCardIssueScreen(FormScreen):
     def _written(self, number: str) -> None:
         self.written.append(number)
         self.show_progress()
+        if self.binding and len(self.written) < self.wanted:
+            self.say(self.tr("Smart card {number} of {count} bound to {card}. Put the next "
+                             "one on the reader, then F8.").format(
+                number=len(self.written), count=self.wanted, card=number))
+            return
         self.write_next()
 
     # -- issuing ------------------------------------------------------------------------

@@ -96,6 +96,15 @@ def write_next(session: Session, writer, main_number: str) -> str:
     return number
 
 
+def bind_next(session: Session, reader, main_number: str) -> str:
+    """The smart card on the reader bound to the outlet's next blank of the main card's
+    product (a card already bound to another number is refused); its number."""
+    main = cards.get_card(main_number)
+    number = issuing.next_blank(session, main.product.code)
+    issuing.bind_smart_card(session, reader, number)
+    return number
+
+
 @dataclass(frozen=True)
 class SubCardBatch:
     card_numbers: tuple[str, ...]  # written cards, issued in this order
