@@ -425,6 +425,29 @@ def test_a_named_card_is_redeemed_after_three_months_with_review_and_fee(shop, r
     assert result.amount == 950 * YUAN and principal(number) == 0
 
 
+def test_the_waiting_period_counts_for_replacements_and_sub_cards_issued_together(shop):
+    """A replacement card waits from the first card's issue, and a sub card issued in a
+    batch from the batch's date: neither is redeemable at once (both used to have no
+    issue date, so no waiting period)."""
+    from kiosk.services.sub_cards import SubCardBatch, issue_sub_cards
+    number = issue(shop, member_id=member(shop))
+    money_in(shop, number, 300)
+    new = issuing.next_blank(shop, "SV")
+    issuing.record_written(shop, new)
+    card_care.replace_card(shop, card_care.Replacement(number, new, "damaged", 0), key=key())
+    refused(lambda: card_care.clear_card(shop, new, key=key(), review=Review(*SUPER)),
+            "from {months} months after its issue")
+    company = member(shop, "上海示范科技有限公司", "02163211234", "")
+    main = issue(shop, "CO", company, company=True)
+    sub = issuing.next_blank(shop, "CO")
+    issuing.record_written(shop, sub)
+    issue_sub_cards(shop, SubCardBatch((sub,), PIN, 0, 0, main_number=main), key=key())
+    refused(lambda: card_care.clear_card(shop, sub, key=key(), review=Review(*SUPER)),
+            "from {months} months after its issue")
+    policies.set_policy(shop, "prepaid_redeem_after_months", 0)
+    assert card_care.clear_card(shop, new, key=key(), review=Review(*SUPER)).amount == 300 * YUAN
+
+
 def test_an_anonymous_card_is_not_redeemed_unless_the_chain_stops_accepting_it(shop):
     number = issue(shop)
     money_in(shop, number, 800)

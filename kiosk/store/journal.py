@@ -35,12 +35,26 @@ def still_reversible(card_ids: list[int], kinds: tuple[str, ...], outlet_id: int
     return list(query.order_by(Operation.id.desc()).limit(limit))
 
 
-def issued_on(card_id: int):
-    """The business date the card was issued (None: issued before this system)."""
+def issued_on(card_id: int, replacements_followed: int = 20):
+    """The business date the card was issued (None: issued before this system): its own
+    issue, or the batch of its main card's sub cards that named it; a replacement card
+    counts from the card it replaced (the holder bought the value then)."""
+    card = models.Card.get_by_id(card_id)
     issue = (Operation.select(Operation.business_date)
              .where(Operation.card == card_id, Operation.kind == "card_issue")
              .order_by(Operation.id).first())
-    return issue.business_date if issue is not None else None
+    if issue is None and card.main_card_id is not None:
+        issue = (Operation.select(Operation.business_date)
+                 .where(Operation.card == card.main_card_id,
+                        Operation.kind == "sub_card_issue",
+                        Operation.result.contains(f'"{card.number}"'))
+                 .order_by(Operation.id).first())
+    if issue is not None:
+        return issue.business_date
+    predecessor = models.Card.get_or_none(models.Card.replaced_by == card_id)
+    if predecessor is None or replacements_followed == 0:
+        return None
+    return issued_on(predecessor.id, replacements_followed - 1)
 
 
 ANY = object()  # a filter of listed() that is not given
