@@ -370,6 +370,9 @@ async def test_an_outlet_requests_and_receives_cards_on_the_stock_screen(stock, 
         screen = app.screen
         await wait_until(pilot, lambda: screen.query("#count") and screen.focused is
                          screen.query_one("#count"), "the form shown")
+        await pilot.press("0", "enter", "enter")  # refused: the cursor back on the count
+        await wait_for_message(pilot, "From 1 to")
+        assert app.focused.id == "count"
         await pilot.press("1", "0", "enter", "enter")  # count, then (no numbers) request
         await wait_for_message(pilot, "for 10 cards sent to the head office")
         [request] = card_stock.moves(keeper, OUTLET)

@@ -403,7 +403,7 @@ def parse_span(text: str) -> tuple[str, str]:
     found = _RANGE.fullmatch(text.strip())
     if not found or len(found[1]) != len(found[2]) or found[1] > found[2]:
         raise InvalidInput(N_("Give the cards as FIRST-LAST: two card numbers of the same "
-                              "length, the smaller first."))
+                              "length, the smaller first."), field="numbers")
     return found[1], found[2]
 
 
@@ -599,7 +599,8 @@ def _may_act(session: Session, permission: str, outlet: models.Outlet) -> None:
 
 def _check_count(count: int) -> None:
     if not 1 <= count <= MAX_CARDS:
-        raise InvalidInput(N_("From 1 to {most} cards at a time."), most=MAX_CARDS)
+        raise InvalidInput(N_("From 1 to {most} cards at a time."), most=MAX_CARDS,
+                           field="count")
 
 
 def _note(text: str) -> str:
