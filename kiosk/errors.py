@@ -9,6 +9,7 @@ Parameters must never hold a PIN, a password or the pepper.
 from __future__ import annotations
 
 import errno
+from contextlib import contextmanager
 
 
 def N_(message: str) -> str:
@@ -69,6 +70,17 @@ class InvalidInput(KioskError):
         cursor there (screens/form.py)."""
         self.field = field
         super().__init__(message, **params)
+
+
+@contextmanager
+def fields_named(names: dict[str, str]):
+    """A refusal raised inside names its field as the caller's request does (a check
+    shared by several requests names the field as its own arguments do)."""
+    try:
+        yield
+    except InvalidInput as refusal:
+        refusal.field = names.get(refusal.field, refusal.field)
+        raise
 
 
 class PermissionDenied(KioskError):

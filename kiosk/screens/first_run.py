@@ -5,7 +5,7 @@ and sets up the rest from the admin screens."""
 
 from __future__ import annotations
 
-from kiosk.errors import N_
+from kiosk.errors import InvalidInput, N_
 from kiosk.screens.base import key_hint
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import admin, setup
@@ -48,6 +48,12 @@ class FirstRunScreen(FormScreen):
         self.clear_secrets()
         self.app.store_set_up(self.value("outlet"), self.value("terminal"))
 
+    # The set-up's request names its fields as FirstRun does; the form's are shorter.
+    FIELD_OF = {"outlet_code": "outlet", "terminal_code": "terminal",
+                "admin_login": "login_id", "admin_name": "name"}
+
     def failed(self, error) -> None:
         self.clear_secrets()
+        if isinstance(error, InvalidInput):
+            error.field = self.FIELD_OF.get(error.field, error.field)
         self.refused(error)

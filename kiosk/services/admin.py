@@ -78,16 +78,18 @@ def save_outlet(session: Session, details: OutletDetails) -> None:
 def checked_outlet(details: OutletDetails) -> dict:
     """The outlet's fields, trimmed, or a clear refusal of the first that is wrong."""
     if not _OUTLET_CODE.fullmatch(details.code):
-        raise InvalidInput(N_("An outlet code has 8 digits."))
+        raise InvalidInput(N_("An outlet code has 8 digits."), field="code")
     if not details.name.strip() or len(details.name) > 100:
-        raise InvalidInput(N_("A name has 1 to {most} characters."), most=100)
+        raise InvalidInput(N_("A name has 1 to {most} characters."), most=100, field="name")
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", details.day_boundary):
-        raise InvalidInput(N_("A day boundary is a time HH:MM, e.g. 04:00."))
+        raise InvalidInput(N_("A day boundary is a time HH:MM, e.g. 04:00."),
+                           field="day_boundary")
     try:
         import zoneinfo
         zoneinfo.ZoneInfo(details.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(N_("Unknown time zone {zone}."), zone=details.time_zone[:50]) from None
+        raise InvalidInput(N_("Unknown time zone {zone}."), zone=details.time_zone[:50],
+                           field="time_zone") from None
     return {f.name: getattr(details, f.name).strip() for f in fields(OutletDetails)}
 
 
@@ -115,12 +117,13 @@ def open_product(session: Session, outlet_code: str, product_code: str, opened: 
 
 def check_terminal_code(code: str) -> None:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,20}", code):
-        raise InvalidInput(N_("A terminal code has 1 to 20 letters or digits."))
+        raise InvalidInput(N_("A terminal code has 1 to 20 letters or digits."), field="code")
 
 
 def check_login_id(login_id: str) -> None:
     if not _LOGIN_ID.fullmatch(login_id):
-        raise InvalidInput(N_("A login id has 3 to 30 letters, digits, '.', '_' or '-'."))
+        raise InvalidInput(N_("A login id has 3 to 30 letters, digits, '.', '_' or '-'."),
+                           field="login_id")
 
 
 def set_terminal(session: Session, outlet_code: str, code: str, *, name: str | None = None,
@@ -164,7 +167,7 @@ def add_operator(session: Session, outlet_code: str, login_id: str, name: str, r
                                   must_change=True)
     except failures.CONSTRAINT_BROKEN:
         raise InvalidInput(N_("Login id {login_id} is taken at this outlet."),
-                           login_id=login_id) from None
+                           login_id=login_id, field="login_id") from None
 
 
 def lock_operator(session: Session, outlet_code: str, login_id: str) -> None:
@@ -257,7 +260,7 @@ def save_product(session: Session, code: str, **changes) -> None:
     _admin(session)
     unknown = set(changes) - set(PRODUCT_FIELDS)
     if unknown:
-        raise InvalidInput(N_("Unknown product field {field}."), field=sorted(unknown)[0])
+        raise InvalidInput(N_("Unknown product field {name}."), name=sorted(unknown)[0])
     if changes.get("kind", models.PRODUCT_KINDS[0]) not in models.PRODUCT_KINDS:
         raise InvalidInput(N_("A product kind is one of {known}."),
                            known=", ".join(models.PRODUCT_KINDS))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kiosk.errors import InvalidInput, N_
+from kiosk.errors import InvalidInput, N_, fields_named
 from kiosk.services import admin, audit, operators, permissions
 from kiosk.services.session import Actor, Runtime, Session
 from kiosk.store import outlets, schema
@@ -41,11 +41,15 @@ def needs_setup() -> bool:
 def set_up(runtime: Runtime, first: FirstRun) -> Actor:
     """Create the head office, its terminal and the first administrator; returns the
     administrator at that terminal (not logged in: they log in as anyone would)."""
-    values = admin.checked_outlet(first.outlet)
-    admin.check_terminal_code(first.terminal_code)
-    admin.check_login_id(first.admin_login)
+    with fields_named({"code": "outlet_code", "name": "outlet_name"}):
+        values = admin.checked_outlet(first.outlet)
+    with fields_named({"code": "terminal_code"}):
+        admin.check_terminal_code(first.terminal_code)
+    with fields_named({"login_id": "admin_login"}):
+        admin.check_login_id(first.admin_login)
     if not first.admin_name.strip() or len(first.admin_name) > 50:
-        raise InvalidInput(N_("A name has 1 to {most} characters."), most=50)
+        raise InvalidInput(N_("A name has 1 to {most} characters."), most=50,
+                           field="admin_name")
     operators.check_password_rule(first.admin_password)
     with database.atomic():
         schema.hold_meta_row()  # two first runs at once: the second finds it set up
