@@ -23,25 +23,36 @@ async def open_sub_cards(pilot, main: str, listed: int):
     return screen
 
 
+async def open_sub_card_issue(pilot, main: str, count: int):
+    """Card services F8 on the main card, F5: the issue form with its room checked and
+    `count` typed."""
+    await open_card(pilot, main)
+    await pilot.press("f8")
+    await wait_for_screen(pilot, "SubCardsScreen")
+    await pilot.press("f5")
+    await wait_for_screen(pilot, "SubCardIssueScreen")
+    issue = pilot.app.screen
+    await wait_until(pilot, lambda: issue.room is not None, "the main card's room")
+    await type_into(pilot, "count", str(count))
+    return issue
+
+
+async def type_pin_and_issue(pilot) -> None:
+    await type_into(pilot, "pin", PIN)
+    await type_into(pilot, "pin2", PIN)
+    await pilot.press("enter")
+    await back_from_outcome(pilot, "SubCardsScreen")
+
+
 async def test_two_sub_cards_issued_at_once_allocated_and_listed(tmp_path):
     app, shop = fuel_app(tmp_path)
     main = shop.main_card(shop.customer(funds=50000), balance=50000)
     shop.stock(2)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_card(pilot, main)
-        await pilot.press("f8")
-        await wait_for_screen(pilot, "SubCardsScreen")
-        await pilot.press("f5")
-        await wait_for_screen(pilot, "SubCardIssueScreen")
-        issue = app.screen
-        await wait_until(pilot, lambda: issue.room is not None, "the main card's room")
-        await type_into(pilot, "count", "2")
+        await open_sub_card_issue(pilot, main, 2)
         await pilot.press("f6")
         await wait_for_message(pilot, "2 cards written")
-        await type_into(pilot, "pin", PIN)
-        await type_into(pilot, "pin2", PIN)
-        await pilot.press("enter")
-        await back_from_outcome(pilot, "SubCardsScreen")
+        await type_pin_and_issue(pilot)
         screen = app.screen
         await wait_until(pilot, lambda: len(screen.rows) == 2, "two sub cards listed")
         first = screen.rows[0].number
@@ -67,14 +78,7 @@ async def test_smart_sub_cards_bound_one_per_f8_as_each_is_put_on_the_reader(tmp
     main = shop.main_card(shop.customer())
     shop.stock(2)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_card(pilot, main)
-        await pilot.press("f8")
-        await wait_for_screen(pilot, "SubCardsScreen")
-        await pilot.press("f5")
-        await wait_for_screen(pilot, "SubCardIssueScreen")
-        issue = app.screen
-        await wait_until(pilot, lambda: issue.room is not None, "the main card's room")
-        await type_into(pilot, "count", "2")
+        issue = await open_sub_card_issue(pilot, main, 2)
         await pilot.press("f8")
         await wait_for_message(pilot, "No card in the reader")
         reader.insert("04A1B2C3")
@@ -85,10 +89,7 @@ async def test_smart_sub_cards_bound_one_per_f8_as_each_is_put_on_the_reader(tmp
         reader.insert("04D4E5F6")
         await pilot.press("f8")
         await wait_for_message(pilot, "2 cards written")
-        await type_into(pilot, "pin", PIN)
-        await type_into(pilot, "pin2", PIN)
-        await pilot.press("enter")
-        await back_from_outcome(pilot, "SubCardsScreen")
+        await type_pin_and_issue(pilot)
     bound = {cards.get_card(number).uid: cards.get_card(number).status
              for number in issue.written}
     assert bound == {"04A1B2C3": "active", "04D4E5F6": "active"}
