@@ -29,12 +29,14 @@ TEMPLATE_MODELS = (models.AllocationTemplate, models.AllocationTemplateLine)
 CARD_DETAIL_MODELS = (models.CardChange,)
 INTERNAL_CARD_MODELS = (models.InternalSettlement, models.InternalSettledUse)
 VOUCHER_MODELS = (models.VoucherTemplate,)
+SETTLEMENT_MODELS = (models.ChannelSettlement, models.ChannelSettlementOrder,
+                     models.ChannelCoupon)
 # The customer table is in version 1 for a new store (its cards point at it from the
 # start); migration 14 creates it in a store made before.
 LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS,
                 models.Reconciliation, *SET_UP_MODELS, *POS_MODELS, *FUEL_MODELS,
                 *PREPAID_MODELS, *TEMPLATE_MODELS, *CARD_DETAIL_MODELS,
-                *INTERNAL_CARD_MODELS, *VOUCHER_MODELS)
+                *INTERNAL_CARD_MODELS, *VOUCHER_MODELS, *SETTLEMENT_MODELS)
 CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
@@ -229,6 +231,8 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     # index a new store's foreign key has (the same name: no second index there).
     (18, lambda db: db.execute_sql(
         'CREATE INDEX IF NOT EXISTS "card_customer_id" ON "card" ("customer_id")')),
+    # Channel settlements (结算): the orders in each, and the coupons that paid them.
+    (19, lambda db: db.create_tables(SETTLEMENT_MODELS, safe=True)),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -1,0 +1,199 @@
+"""Channel settlement (渠道结算) from an empty store: redeemed orders picked, "settlement
+started" recorded, then the channel's payment (bank serial number, or a coupon used once);
+the statement with the clinic's bank account; two clerks at once, in several processes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from click.testing import CliRunner
+
+from kiosk.cli import main
+from kiosk.errors import InvalidInput, PermissionDenied
+from kiosk.services import channel_settlements as settling
+from kiosk.services.channel_settlements import SettlementRefused
+from kiosk.services.verify import verify
+from kiosk.store import models
+from tests.test_channel_orders import (CHANNEL, HEADER, OUTLET, ROUNDS, Shop, key,
+                                       shop)  # noqa: F401  (the shop fixture)
+
+ACCOUNT = "招商银行 6225 8800 1234 5678"
+
+
+def redeemed(shop: Shop, tmp_path, orders: dict[str, int], card: int = 0) -> None:
+    """The orders imported and redeemed at the counter."""
+    shop.import_text(HEADER + "".join(f"{number},{fen / 100:.2f},\n"
+                                      for number, fen in orders.items()), tmp_path)
+    for number, fen in orders.items():
+        shop.charge(fen, number, card=card)
+
+
+def a_year_on() -> str:
+    return (dt.date.today() + dt.timedelta(days=365)).isoformat()
+
+
+def test_picked_orders_are_started_then_paid_by_bank(shop, tmp_path):
+    redeemed(shop, tmp_path, {"TK-1": 8800, "TK-2": 12050, "TK-3": 3000})
+    shop.import_text(HEADER + "TK-9,10,\n", tmp_path)  # imported, never redeemed
+    listed = settling.settleable(shop.finance, channel=CHANNEL)
+    assert [(o.order_no, o.amount) for o in listed] == [("TK-1", 8800), ("TK-2", 12050),
+                                                         ("TK-3", 3000)]
+    assert settling.bank_account_hint(shop.finance, channel=CHANNEL) == ""
+    start_key = key()
+    started = settling.start(shop.finance, channel=CHANNEL, order_nos=["TK-1", " TK-2 "],
+                             bank_account=ACCOUNT, key=start_key)
+    assert (started.order_count, started.total) == (2, 8800 + 12050)
+    again = settling.start(shop.finance, channel=CHANNEL, order_nos=["TK-2", "TK-1"],
+                           bank_account=ACCOUNT, key=start_key)  # a retry: replayed
+    assert again.replayed and again.settlement_id == started.settlement_id
+    assert [o.order_no for o in settling.settleable(shop.finance, channel=CHANNEL)] == ["TK-3"]
+    view = settling.settlement(shop.finance, started.settlement_id)
+    assert (view.status, view.bank_account, view.total) == ("started", ACCOUNT, 20850)
+    assert settling.bank_account_hint(shop.finance, channel=CHANNEL) == ACCOUNT
+    paid = settling.record_payment(shop.finance, settlement_id=started.settlement_id,
+                                   method="bank", reference="BK20261201001", key=key())
+    assert (paid.method, paid.reference, paid.total) == ("bank", "BK20261201001", 20850)
+    with pytest.raises(SettlementRefused, match="already paid .bank BK20261201001"):
+        settling.record_payment(shop.finance, settlement_id=started.settlement_id,
+                                method="bank", reference="BK2", key=key())
+    view = settling.settlement(shop.finance, started.settlement_id)
+    assert (view.status, view.method, view.reference) == ("paid", "bank", "BK20261201001")
+    rows = settling.statement_table(shop.finance, started.settlement_id).shown(str)
+    assert rows[0] == ["settlement no.", "order number", "redeemed on", "amount",
+                       "bank account"]
+    assert [row[1:4] for row in rows[1:]] == [["TK-1", rows[1][2], "88.00"],
+                                              ["TK-2", rows[2][2], "120.50"]]
+    assert all(row[4] == ACCOUNT for row in rows[1:])
+    assert models.AuditEvent.select().where(models.AuditEvent.action.in_(
+        ["channel_settlement", "channel_settlement_paid"])).count() == 2
+    assert verify(shop.runtime.sealer).ok
+
+
+def test_an_order_is_settled_once_and_only_a_redeemed_one_of_this_outlet(shop, tmp_path):
+    redeemed(shop, tmp_path, {"TK-1": 8800, "TK-2": 500})
+    shop.import_text(HEADER + "TK-9,10,\n", tmp_path)
+    first = settling.start(shop.finance, channel=CHANNEL, order_nos=["TK-1"],
+                           bank_account=ACCOUNT, key=key())
+    for orders, message in ((["TK-2", "TK-1"], f"TK-1 is already in settlement no. "
+                                                f"{first.settlement_id}"),
+                            (["TK-9"], "TK-9 was never redeemed"),
+                            (["TK-404"], "not on taikang's order list")):
+        with pytest.raises(SettlementRefused, match=message):
+            settling.start(shop.finance, channel=CHANNEL, order_nos=orders,
+                           bank_account=ACCOUNT, key=key())
+    assert [o.order_no for o in settling.settleable(shop.finance, channel=CHANNEL)] == ["TK-2"]
+    with pytest.raises(InvalidInput, match="Pick the orders"):
+        settling.start(shop.finance, channel=CHANNEL, order_nos=[], bank_account=ACCOUNT,
+                       key=key())
+    with pytest.raises(InvalidInput, match="bank account") as caught:
+        settling.start(shop.finance, channel=CHANNEL, order_nos=["TK-2"], bank_account="  ",
+                       key=key())
+    assert caught.value.field == "bank_account"
+    with pytest.raises(PermissionDenied):
+        settling.start(shop.cashier, channel=CHANNEL, order_nos=["TK-2"],
+                       bank_account=ACCOUNT, key=key())
+
+
+def test_a_coupon_pays_one_settlement_within_its_validity(shop, tmp_path):
+    redeemed(shop, tmp_path, {"TK-1": 8800, "TK-2": 500, "TK-3": 700})
+    ids = [settling.start(shop.finance, channel=CHANNEL, order_nos=[number],
+                          bank_account=ACCOUNT, key=key()).settlement_id
+           for number in ("TK-1", "TK-2", "TK-3")]
+    with pytest.raises(InvalidInput, match="expired on 2020-01-31"):
+        settling.record_payment(shop.finance, settlement_id=ids[0], method="coupon",
+                                reference="Q-1", valid_until="2020-01-31", key=key())
+    with pytest.raises(InvalidInput, match="YYYY-MM-DD") as caught:
+        settling.record_payment(shop.finance, settlement_id=ids[0], method="coupon",
+                                reference="Q-1", valid_until="31/01", key=key())
+    assert caught.value.field == "valid_until"
+    paid = settling.record_payment(shop.finance, settlement_id=ids[0], method="coupon",
+                                   reference="Q-1", valid_until=a_year_on(), key=key())
+    assert paid.reference == "Q-1"
+    with pytest.raises(SettlementRefused, match=f"Q-1 was already used for settlement no. "
+                                                f"{ids[0]}"):
+        settling.record_payment(shop.finance, settlement_id=ids[1], method="coupon",
+                                reference="Q-1", valid_until=a_year_on(), key=key())
+    assert settling.settlement(shop.finance, ids[1]).status == "started"
+    settling.record_payment(shop.finance, settlement_id=ids[1], method="coupon",
+                            reference="Q-2", valid_until=a_year_on(), key=key())
+    view = settling.settlement(shop.finance, ids[0])
+    assert (view.method, view.coupon_valid_until) == ("coupon", a_year_on())
+    with pytest.raises(InvalidInput, match="bank transfer or by coupon"):
+        settling.record_payment(shop.finance, settlement_id=ids[2], method="cash",
+                                reference="x", key=key())
+    assert [v.settlement_id for v in settling.settlements(
+        shop.finance, channel=CHANNEL, status="started")] == [ids[2]]
+
+
+# -- two clerks at once -------------------------------------------------------------------
+@pytest.mark.race
+def test_clerks_settling_at_once_settle_each_order_once_and_use_a_coupon_once(
+        chain, runtime, tmp_path):
+    from kiosk.services import admin
+    from tests.racing import Racers
+    from tests.test_channel_orders import first_login
+    shop = Shop(chain, runtime)
+    admin.add_operator(chain, OUTLET, "finance2", "finance2", "finance", "Start1234")
+    first_login(runtime, "finance2", "Start1234", "Finance234", "T02")
+    logins = [(OUTLET, "finance1", "Finance123", "T01"), (OUTLET, "finance2", "Finance234", "T02"),
+              (OUTLET, "finance1", "Finance123", "T02")]
+    with Racers(runtime.settings, logins) as racers:
+        for round_number in range(ROUNDS):
+            orders = [f"R{round_number}-{n}" for n in range(3)]
+            redeemed(shop, tmp_path, {number: 100 for number in orders})
+            # each clerk picks two of the three orders: any two clerks share one
+            picks = (orders[0:2], orders[1:3], [orders[2], orders[0]])
+            outcomes = racers.race(*[("settle_orders", CHANNEL, pick, ACCOUNT, key())
+                                     for pick in picks])
+            winners = [o for o in outcomes if o.ok]
+            assert len(winners) == 1, outcomes
+            assert all(o.value == "SettlementRefused" for o in outcomes if not o.ok), outcomes
+            settled = {link.order.order_no: link.settlement_id
+                       for link in models.ChannelSettlementOrder.select().join(
+                           models.ChannelOrder).where(models.ChannelOrder.order_no.in_(orders))}
+            assert set(settled.values()) == {winners[0].value} and len(settled) == 2
+            rest = next(number for number in orders if number not in settled)
+            other = settling.start(shop.finance, channel=CHANNEL, order_nos=[rest],
+                                   bank_account=ACCOUNT, key=key()).settlement_id
+            # one coupon, two settlements, three clerks at once: one settlement is paid
+            coupon = f"COUPON-{round_number}"
+            outcomes = racers.race(*[("settlement_coupon", settlement_id, coupon,
+                                      a_year_on(), key())
+                                     for settlement_id in (other, winners[0].value, other)])
+            paid = [o for o in outcomes if o.ok]
+            assert len(paid) == 1, outcomes
+            assert all(o.value == "SettlementRefused" for o in outcomes if not o.ok), outcomes
+            assert models.ChannelSettlement.select().where(
+                models.ChannelSettlement.reference == coupon).count() == 1
+            assert models.ChannelCoupon.get(models.ChannelCoupon.number == coupon
+                                            ).settlement_id == paid[0].value
+    assert verify(runtime.sealer).ok
+
+
+# -- the command line ---------------------------------------------------------------------
+def test_the_cli_starts_pays_and_prints_a_settlement(shop, tmp_path):
+    redeemed(shop, tmp_path, {"TK-1": 8800, "TK-2": 500})
+    settings = shop.runtime.settings
+    base = ["--home", str(settings.home), "--db", settings.db_url, "channel"]
+    cli = CliRunner(env={"KIOSK_LANG": "en", "KIOSK_OUTLET": OUTLET,
+                         "KIOSK_OPERATOR": "finance1", "KIOSK_OPERATOR_PASSWORD": "Finance123"})
+    listed = cli.invoke(main, base + ["settleable", "--channel", CHANNEL])
+    assert listed.exit_code == 0, listed.output
+    assert "TK-1" in listed.output and "TK-2" in listed.output
+    started = cli.invoke(main, base + ["settle", "--channel", CHANNEL, "--account", ACCOUNT,
+                                       "--key", "s1", "TK-1", "TK-2"])
+    assert started.exit_code == 0, started.output
+    settlement_id = models.ChannelSettlement.get().id
+    assert f"settlement no. {settlement_id} started: 2 orders, 93.00" in started.output
+    paid = cli.invoke(main, base + ["paid", str(settlement_id), "--coupon", "Q-9",
+                                    "--valid-until", a_year_on(), "--key", "p1"])
+    assert paid.exit_code == 0, paid.output
+    out = tmp_path / "statement.csv"
+    shown = cli.invoke(main, base + ["statement", str(settlement_id), "--csv", str(out)])
+    assert shown.exit_code == 0, shown.output
+    assert ACCOUNT in shown.output and "paid" in shown.output and "Q-9" in shown.output
+    assert "TK-1" in out.read_text(encoding="utf-8")
+    twice = cli.invoke(main, base + ["paid", str(settlement_id), "--bank-serial", "B1",
+                                     "--key", "p2"])
+    assert twice.exit_code != 0 and "already paid" in twice.output
