@@ -197,3 +197,58 @@ def test_the_cli_starts_pays_and_prints_a_settlement(shop, tmp_path):
     twice = cli.invoke(main, base + ["paid", str(settlement_id), "--bank-serial", "B1",
                                      "--key", "p2"])
     assert twice.exit_code != 0 and "already paid" in twice.output
+
+
+# -- the screen ---------------------------------------------------------------------------
+async def test_finance_settles_picked_orders_and_records_a_coupon_on_the_screen(shop, tmp_path):
+    from dataclasses import replace
+
+    from textual.widgets import DataTable
+
+    from tests.app_helpers import (laid_out, make_app, open_centre, wait_for_message,
+                                   wait_for_screen, wait_until)
+    redeemed(shop, tmp_path, {"TK-1": 8800, "TK-2": 500, "TK-3": 700})
+    settings = replace(shop.runtime.settings, outlet_code=OUTLET)
+    app = make_app(replace(shop.runtime, settings=settings))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "7", "ReconcileScreen", login=("finance1", "Finance123"))
+        await pilot.press("f6")
+        await wait_for_screen(pilot, "ChannelSettlementScreen")
+        screen = app.screen
+        table = screen.query_one(DataTable)
+        await wait_until(pilot, lambda: len(screen.orders) == 3, "the orders to settle listed")
+        await pilot.press("f7")  # nothing picked yet
+        await wait_for_message(pilot, "Pick the orders to settle")
+        screen.query_one("#bank_account").value = ACCOUNT
+        table.focus()
+        await laid_out(pilot, table)
+        await pilot.press("space", "space")  # TK-1, then TK-2
+        assert screen.picked == {"TK-1", "TK-2"}
+        await pilot.press("f7")
+        await wait_for_screen(pilot, "ConfirmModal")
+        await pilot.press("enter")
+        await wait_for_message(pilot, "started: 2 order(s), ¥93.00")
+        await wait_until(pilot, lambda: len(screen.settlements) == 1, "the settlement listed")
+        assert table.get_row_at(0)[1] == "settlement started"
+        screen.query_one("#method").value = "coupon"
+        screen.query_one("#reference").value = "Q-7"
+        screen.query_one("#valid_until").value = "2020-01-01"  # expired: said at its field
+        table.focus()
+        await pilot.press("f8")
+        await wait_for_message(pilot, "expired on 2020-01-01")
+        assert app.focused.id == "valid_until"
+        screen.query_one("#valid_until").value = a_year_on()
+        table.focus()
+        await pilot.press("f8")
+        await wait_for_message(pilot, "paid: coupon Q-7, ¥93.00")
+        await wait_until(pilot, lambda: screen.settlements[0].status == "paid", "paid listed")
+        await pilot.press("f6")
+        await wait_for_message(pilot, "Report saved")
+        await pilot.press("f2")  # back to the orders: TK-3 is left
+        await wait_until(pilot, lambda: [o.order_no for o in screen.orders] == ["TK-3"],
+                         "TK-3 left to settle")
+    settlement = models.ChannelSettlement.get()
+    assert (settlement.status, settlement.reference, settlement.bank_account) == (
+        "paid", "Q-7", ACCOUNT)
+    assert (shop.runtime.settings.home / "reports" /
+            f"settlement-{CHANNEL}-{settlement.id}.xlsx").exists()

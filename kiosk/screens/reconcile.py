@@ -1,6 +1,7 @@
 """Channel reconciliation for the supervisor and finance: a statement file against
 the month's channel orders; differences first; F7 confirms a clean month, F8 writes
-the report for finance (.xlsx next to the statement)."""
+the report for finance (.xlsx next to the statement); F6 goes on to the channel's
+settlement (结算)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ class ReconcileScreen(FormScreen):
     HEADING = N_("CHANNEL RECONCILIATION")
     TABLE = True
     BINDINGS = [key_hint("enter", N_("Match")), Binding("f7", "confirm", N_("Confirm month")),
-                Binding("f8", "save", N_("Save report")), Binding("escape", "back", N_("Back"))]
+                Binding("f8", "save", N_("Save report")),
+                Binding("f6", "settlement", N_("Settlement")), Binding("escape", "back", N_("Back"))]
 
     def fields(self) -> list[Field]:
         settings = self.app.settings
@@ -94,6 +96,9 @@ class ReconcileScreen(FormScreen):
                 count=report.differences), error=True)
         else:
             self.say(self.tr("Everything matches; F7 confirms the month."))
+
+    def action_settlement(self) -> None:
+        self.app.push_screen(registry.channel_settlement(self.value("channel")))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound
 from kiosk.report_table import MONEY, Column, Table
-from kiosk.services import channels, permissions
+from kiosk.services import channels, permissions, reports
 from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import OperationResult, Posting, perform
 from kiosk.services.session import Session
@@ -266,3 +267,10 @@ def statement_table(session: Session, settlement_id: int) -> Table:
         Column(N_("amount"), MONEY), Column(N_("bank account"))), [
         (view.settlement_id, order.order_no, order.redeemed_on.isoformat(), order.amount,
          view.bank_account) for order in settlement_store.orders_of(view.settlement_id)])
+
+
+def save_statement(session: Session, settlement_id: int) -> Path:
+    """The statement as finance's workbook under the kiosk's reports folder."""
+    view = settlement(session, settlement_id)
+    return reports.save_table(session, f"settlement-{view.channel}-{view.settlement_id}",
+                              statement_table(session, settlement_id))
