@@ -15,10 +15,15 @@ from kiosk.services import channel_settlements as settling
 from kiosk.services.channel_settlements import SettlementRefused
 from kiosk.services.verify import verify
 from kiosk.store import models
-from tests.test_channel_orders import (CHANNEL, HEADER, OUTLET, ROUNDS, Shop, key,
-                                       shop)  # noqa: F401  (the shop fixture)
+from tests.test_channel_orders import CHANNEL, HEADER, OUTLET, ROUNDS, Shop, key
 
 ACCOUNT = "招商银行 6225 8800 1234 5678"
+
+
+@pytest.fixture(name="shop")
+def a_clinic(chain, runtime) -> Shop:
+    """test_channel_orders' head office: 泰康 cards, cashiers and finance1."""
+    return Shop(chain, runtime)
 
 
 def redeemed(shop: Shop, tmp_path, orders: dict[str, int], card: int = 0) -> None:

@@ -46,7 +46,7 @@ class ChannelSettlementScreen(FormScreen):
         channels = tuple((name, settings.channel_title(name)) for name in sorted(settings.channels))
         return [Field("channel", N_("Channel"), choices=channels,
                       value=self.channel or (channels[0][0] if channels else "")),
-                Field("bank_account", N_("Clinic's bank account"), settling.MAX_BANK_ACCOUNT),
+                Field("bank_account", N_("Clinic's account"), settling.MAX_BANK_ACCOUNT),
                 Field("method", N_("Paid by"), choices=tuple(settling.METHOD_NAMES.items())),
                 Field("reference", N_("Serial / coupon no."), 64),
                 Field("valid_until", N_("Coupon valid until"), 10, r"[0-9-]*")]

@@ -59,8 +59,7 @@ _ONE = sql.Statement('SELECT * FROM "channel_order" WHERE "channel" = ? AND "ord
 
 
 def find(channel: str, order_no: str) -> models.ChannelOrder | None:
-    found = _ONE.models(models.ChannelOrder, channel, order_no)
-    return found[0] if found else None
+    return _ONE.one(models.ChannelOrder, channel, order_no)
 
 
 def by_numbers(channel: str, order_nos: Iterable[str]) -> dict[str, models.ChannelOrder]:

@@ -72,8 +72,7 @@ _LOCK_SETTLEMENT = sql.Statement('SELECT * FROM "channel_settlement" WHERE "id" 
 
 
 def lock_settlement(settlement_id: int) -> models.ChannelSettlement | None:
-    found = _LOCK_SETTLEMENT.models(models.ChannelSettlement, settlement_id)
-    return found[0] if found else None
+    return _LOCK_SETTLEMENT.one(models.ChannelSettlement, settlement_id)
 
 
 _USE_COUPON = sql.Statement(
