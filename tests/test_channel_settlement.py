@@ -257,3 +257,31 @@ async def test_finance_settles_picked_orders_and_records_a_coupon_on_the_screen(
         "paid", "Q-7", ACCOUNT)
     assert (shop.runtime.settings.home / "reports" /
             f"settlement-{CHANNEL}-{settlement.id}.xlsx").exists()
+
+
+# -- the channel's order file: purchase price columns added up ----------------------------
+def test_an_order_list_paid_by_several_tenders_adds_their_price_columns(shop, tmp_path):
+    from dataclasses import replace
+
+    from kiosk.services import channel_orders
+    from kiosk.services.session import Session
+    from kiosk.tables import TableProblems
+    settings = shop.runtime.settings
+    dental = {"order_no": "订单号", "amount": "结算金额", "issuer": "泰康",
+              "order_file_amount": "微医保+支付宝+现金券本金"}
+    runtime = replace(shop.runtime, settings=replace(settings, channels={"dental": dental}))
+    finance = Session(runtime, shop.finance.actor)
+    path = tmp_path / "dental.csv"
+    path.write_text("订单号,微医保,支付宝,现金券本金,门店编码\n"
+                    "D-1,50.00,30.50,,\nD-2,,¥20,5,\n", encoding="utf-8")
+    result = channel_orders.import_orders(finance, channel="dental", path=path)
+    assert (result.imported, result.total) == (2, 8050 + 2500)
+    assert [(o.order_no, o.amount) for o in channel_orders.orders(finance, channel="dental")
+            ] == [("D-1", 8050), ("D-2", 2500)]
+    path.write_text("订单号,微医保,支付宝,现金券本金\nD-3,,,\nD-4,1.001,,\n", encoding="utf-8")
+    with pytest.raises(TableProblems) as caught:
+        channel_orders.import_orders(finance, channel="dental", path=path)
+    assert [problem.line for problem in caught.value.problems] == [2, 3]
+    path.write_text("订单号,微医保,支付宝\nD-5,1,1\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="no column '现金券本金'"):
+        channel_orders.import_orders(finance, channel="dental", path=path)
