@@ -28,7 +28,7 @@ class ReconcileScreen(FormScreen):
 
     def fields(self) -> list[Field]:
         settings = self.app.settings
-        month = self.app.session.now().strftime("%Y-%m")
+        month = reconcile.last_month(self.app.session.now().date())
         channels = tuple((name, settings.channel_title(name)) for name in sorted(settings.channels))
         sample = settings.home / "samples" / f"statement-taikang-{month}.csv"
         return [Field("channel", N_("Channel"), choices=channels),

@@ -79,6 +79,16 @@ def last_month(today: dt.date) -> str:
     return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
+def check_last_month(session: Session, month: str) -> None:
+    """Only last month is reconciled: the channel's statement is of the month just
+    finished (an earlier month was reconciled then; the current one is not over)."""
+    month_bounds(month)  # written YYYY-MM
+    expected = last_month(current_business_date(session))
+    if month != expected:
+        raise InvalidInput(N_("Only last month, {last}, can be reconciled; not {month}."),
+                           last=expected, month=month, field="month")
+
+
 def read_statement(path: str | Path, mapping: dict) -> dict[str, int]:
     """Order number -> amount (fen) of a statement; every bad row reported by line (a
     fully refunded order may be billed at zero)."""
@@ -105,6 +115,7 @@ def reconcile(session: Session, *, channel: str, statement: str | Path,
     """Matching only reads: the supervisor may look; confirming is finance's."""
     permissions.require_any(session, permissions.FINANCE, permissions.DAY_CLOSE)
     mapping = channel_mapping(session, channel)
+    check_last_month(session, month)
     theirs = read_statement(statement, mapping)
     ours = journal_orders(session, month, mapping.get("issuer", ""))
     numbers = sorted(set(theirs) | set(ours))
