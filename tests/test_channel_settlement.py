@@ -285,3 +285,64 @@ def test_an_order_list_paid_by_several_tenders_adds_their_price_columns(shop, tm
     path.write_text("订单号,微医保,支付宝\nD-5,1,1\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="no column '现金券本金'"):
         channel_orders.import_orders(finance, channel="dental", path=path)
+
+
+# -- our own report of the verified orders, with the columns picked -----------------------
+def test_the_own_report_of_verified_orders_has_the_columns_picked(shop, tmp_path):
+    from kiosk.services import reconcile
+    redeemed(shop, tmp_path, {"TK-1": 8800, "TK-2": 500})
+    shop.import_text(HEADER + "TK-9,10,\n", tmp_path)
+    settled = settling.start(shop.finance, channel=CHANNEL, order_nos=["TK-2"],
+                             bank_account=ACCOUNT, key=key()).settlement_id
+    month = shop.finance.now().strftime("%Y-%m")
+    table = reconcile.verified_orders_table(shop.finance, channel=CHANNEL, month=month,
+                                            fields=["settlement", "order_no", "amount"])
+    assert table.shown(str) == [["settlement no.", "order number", "settlement amount"],
+                                ["", "TK-1", "88.00"], [str(settled), "TK-2", "5.00"]]
+    every = reconcile.verified_orders_table(shop.finance, channel=CHANNEL, month=month)
+    assert every.header(str) == ["order number", "redeemed on", "settlement amount",
+                                 "card number", "journal no.", "order state", "settlement no."]
+    assert [row[3] for row in every.rows] == [shop.cards[0]] * 2
+    assert [row[5] for row in every.rows] == ["redeemed", "redeemed"]
+    for wrong in (["order_no", "pin"], ["amount", "amount"]):
+        with pytest.raises(InvalidInput, match="some of order_no, redeemed_on") as caught:
+            reconcile.verified_orders_table(shop.finance, channel=CHANNEL, month=month,
+                                            fields=wrong)
+        assert caught.value.field == "fields"
+    with pytest.raises(PermissionDenied):
+        reconcile.verified_orders_table(shop.cashier, channel=CHANNEL, month=month)
+    settings = shop.runtime.settings
+    out = tmp_path / "own.csv"
+    result = CliRunner(env={"KIOSK_LANG": "en"}).invoke(main, [
+        "--home", str(settings.home), "--db", settings.db_url, "channel", "report",
+        "--channel", CHANNEL, "--month", month, "--fields", "order_no,card", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[1:] == [f"TK-1,{shop.cards[0]}", f"TK-2,{shop.cards[0]}"], lines
+
+
+async def test_finance_picks_the_own_reports_columns_on_the_reconciliation_screen(shop,
+                                                                                 tmp_path):
+    from dataclasses import replace
+
+    from openpyxl import load_workbook
+
+    from tests.app_helpers import make_app, open_centre, wait_for_message, wait_for_screen
+    redeemed(shop, tmp_path, {"TK-1": 8800})
+    month = shop.finance.now().strftime("%Y-%m")
+    settings = replace(shop.runtime.settings, outlet_code=OUTLET)
+    app = make_app(replace(shop.runtime, settings=settings))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "7", "ReconcileScreen", login=("finance1", "Finance123"))
+        app.screen.query_one("#month").value = month
+        await pilot.press("f9")
+        await wait_for_screen(pilot, "AskModal")
+        await pilot.press("9", "enter")  # no such column
+        await wait_for_message(pilot, "Type the numbers of the columns")
+        await pilot.press("f9")
+        await wait_for_screen(pilot, "AskModal")
+        await pilot.press("3", "space", "1", "enter")
+        await wait_for_message(pilot, "Report saved")
+    book = load_workbook(settings.home / "reports" / f"verified-orders-{CHANNEL}-{month}.xlsx")
+    assert list(book.active.iter_rows(values_only=True)) == [
+        ("settlement amount", "order number"), (88, "TK-1")]

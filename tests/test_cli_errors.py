@@ -85,6 +85,7 @@ COMMANDS = {
                        "TK-0001"],
     "channel paid": ["channel", "paid", "1", "--bank-serial", "B1"],
     "channel statement": ["channel", "statement", "1"],
+    "channel report": ["channel", "report", "--channel", "taikang", "--fields", "order_no"],
     "insurer import-cards": ["insurer", "import-cards", "{statement}", "--name", "泰康 11月"],
     "insurer import-loads": ["insurer", "import-loads", "{statement}", "--name", "泰康 11月"],
     "insurer files": ["insurer", "files"],

@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from kiosk.cli import _runtime, _write_rows, _write_table, operator_session
-from kiosk.command_line import KioskGroup
+from kiosk.command_line import KioskGroup, Month
 from kiosk.money import plain_yuan
-from kiosk.services import channel_orders, channel_settlements
+from kiosk.services import channel_orders, channel_settlements, reconcile
 from kiosk.services.bootstrap import system_session
 
 
@@ -120,3 +120,21 @@ def statement(ctx: click.Context, settlement_id: int, csv_path: Path | None) -> 
                    + (f" (valid until {view.coupon_valid_until})"
                       if view.coupon_valid_until else "") + f" at {view.paid_at}")
     _write_table(ctx, channel_settlements.statement_table(session, settlement_id), csv_path)
+
+
+@channel.command("report")
+@click.option("--channel", "name", required=True, help="A channel of the settings.")
+@click.option("--month", type=Month(), help="YYYY-MM (default: last month).")
+@click.option("--fields", default="",
+              help="The columns, in order, comma-separated: "
+                   + ",".join(reconcile.REPORT_FIELDS) + " (default: all).")
+@click.option("--out", type=click.Path(path_type=Path), help="Write the report: .csv or .xlsx.")
+@click.pass_context
+def own_report(ctx: click.Context, name: str, month: str | None, fields: str,
+               out: Path | None) -> None:
+    """Our own report of the month's verified (redeemed) orders, with the columns picked."""
+    session = system_session(_runtime(ctx))
+    month = month or reconcile.last_month(session.now().date())
+    picked = [field.strip() for field in fields.split(",") if field.strip()]
+    _write_table(ctx, reconcile.verified_orders_table(session, channel=name, month=month,
+                                                      fields=picked), out)

@@ -24,6 +24,7 @@ class ReconcileScreen(FormScreen):
     TABLE = True
     BINDINGS = [key_hint("enter", N_("Match")), Binding("f7", "confirm", N_("Confirm month")),
                 Binding("f8", "save", N_("Save report")),
+                Binding("f9", "own_report", N_("Own report")),
                 Binding("f6", "settlement", N_("Settlement")), Binding("escape", "back", N_("Back"))]
 
     def fields(self) -> list[Field]:
@@ -96,6 +97,26 @@ class ReconcileScreen(FormScreen):
                 count=report.differences), error=True)
         else:
             self.say(self.tr("Everything matches; F7 confirms the month."))
+
+    def action_own_report(self) -> None:
+        """Our own report of the month's verified orders, the columns picked by number."""
+        names = list(reconcile.REPORT_FIELDS)
+        columns = "  ".join(f"{number} {self.tr(reconcile.REPORT_FIELDS[name].title)}"
+                            for number, name in enumerate(names, 1))
+        channel, month = self.value("channel"), self.value("month")
+
+        def picked(answer) -> None:
+            if not answer:
+                return
+            numbers = answer.replace(",", " ").split()
+            if not all(n.isdigit() and 1 <= int(n) <= len(names) for n in numbers):
+                self.say(self.tr("Type the numbers of the columns, e.g. 1 3 4."), error=True)
+                return
+            self.call(self.say_saved, reconcile.save_verified_orders, self.app.session,
+                      channel=channel, month=month, fields=[names[int(n) - 1] for n in numbers])
+        self.app.push_screen(registry.ask(self.tr("Columns of the report, in order (e.g. 1 3 4):"
+                                                  ) + f"\n{columns}", max_length=40,
+                                          restrict=r"[0-9, ]*"), picked)
 
     def action_settlement(self) -> None:
         self.app.push_screen(registry.channel_settlement(self.value("channel")))
