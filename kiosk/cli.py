@@ -613,6 +613,10 @@ def _fen(text: str | None) -> int | None:
 @click.option("--prepaid/--not-prepaid", default=None,
               help="A single-purpose prepaid card the chain sells (单用途商业预付卡): the "
                    "commerce ministry's rules apply. Every kind but insurance by default.")
+@click.option("--revenue/--not-revenue", default=None,
+              help="Whether what its cards pay (sales, channel orders redeemed) counts as "
+                   "the outlet's revenue; if not, it is the issuer's receivable. Every kind "
+                   "but insurance by default.")
 @click.pass_context
 def admin_product(ctx, code, fee, deposit, **fields):
     """Create card product CODE or change the options given."""

@@ -346,3 +346,49 @@ async def test_finance_picks_the_own_reports_columns_on_the_reconciliation_scree
     book = load_workbook(settings.home / "reports" / f"verified-orders-{CHANNEL}-{month}.xlsx")
     assert list(book.active.iter_rows(values_only=True)) == [
         ("settlement amount", "order number"), (88, "TK-1")]
+
+
+# -- whether what a card pays counts as revenue: per product ------------------------------
+def test_whether_a_products_sales_are_revenue_is_set_per_product(shop, tmp_path):
+    from kiosk.services import admin, charge
+    from kiosk.store import ledger
+    from tests.test_channel_orders import PRODUCT, first_login, principal
+    product = models.CardProduct.get(models.CardProduct.code == PRODUCT)
+    assert not product.revenue  # an insurer's card: its issuer's receivable, as before
+    redeemed(shop, tmp_path, {"TK-1": 8800})
+    first = models.Operation.get(models.Operation.channel_order_no == "TK-1")
+    assert ledger.paid_into(first.id).kind == "issuer_receivable"
+    admin.save_product(shop.admin, PRODUCT, revenue=True)  # this chain books it as sales
+    redeemed(shop, tmp_path, {"TK-2": 500})
+    second = models.Operation.get(models.Operation.channel_order_no == "TK-2")
+    assert ledger.paid_into(second.id).kind == "outlet_sales"
+    admin.add_operator(shop.admin, OUTLET, "super1", "主管", "supervisor", "Start1234")
+    first_login(shop.runtime, "super1", "Start1234", "Super1234", "T02")
+    admin.save_product(shop.admin, PRODUCT, revenue=False)
+    # a refund gives back from where the charge went, whatever the setting is now
+    charge.refund(shop.cashier, original_operation_id=second.id, amount=500, key=key(),
+                  review=charge.Review("super1", "Super1234"))
+    assert principal(shop.cards[0]) == 100000 - 8800
+    admin.save_product(shop.admin, "SV", name="储值卡", kind="stored_value")
+    assert models.CardProduct.get(models.CardProduct.code == "SV").revenue
+    assert verify(shop.runtime.sealer).ok
+
+
+async def test_the_administrator_sets_whether_a_products_sales_are_revenue(shop):
+    from dataclasses import replace
+
+    from tests.app_helpers import make_app, open_centre, type_into, wait_for_message
+    from tests.app_helpers import wait_for_screen
+    from tests.test_channel_orders import PRODUCT
+    settings = replace(shop.runtime.settings, outlet_code=OUTLET)
+    app = make_app(replace(shop.runtime, settings=settings))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "a", "AdminScreen", login=("admin", "Admin1234"))
+        await pilot.press("9")
+        await wait_for_screen(pilot, "AdminFormScreen")
+        await type_into(pilot, "product", PRODUCT)
+        app.screen.query_one("#revenue").value = "on"
+        app.screen.submit()
+        await wait_for_message(pilot, "Saved")
+    product = models.CardProduct.get(models.CardProduct.code == PRODUCT)
+    assert product.revenue and product.kind == "insurance" and product.issuer == "泰康"

@@ -200,6 +200,10 @@ class CardProduct(BaseModel):
     # ministry's rules apply (services/prepaid.py). Every kind but insurance by default:
     # an insurer's card is funded by the insurer, not sold by the chain (migration 9).
     prepaid = pw.BooleanField(default=True)
+    # Whether what a card of this product pays (a sale, a channel order redeemed) counts
+    # as the outlet's revenue (its sales account); if not, it is the issuer's receivable,
+    # collected from the issuer later. Every kind but insurance by default (migration 20).
+    revenue = pw.BooleanField(default=True)
 
 
 class OutletProduct(BaseModel):

@@ -144,6 +144,19 @@ def _prepaid_cards(db: pw.Database) -> None:
     db.create_tables(PREPAID_MODELS, safe=True)
 
 
+_V20_COLUMNS = (
+    ("card_product", "revenue", "BOOLEAN NOT NULL DEFAULT TRUE"),
+)
+
+
+def _product_revenue(db: pw.Database) -> None:
+    """Whether a product's sales count as revenue, set per product: as before, every kind
+    but the insurers' cards (whose sales are the issuer's receivable)."""
+    _add_columns(db, _V20_COLUMNS)
+    models.CardProduct.update(revenue=False).where(
+        models.CardProduct.kind == "insurance").execute()
+
+
 def _add_columns(db: pw.Database, columns) -> None:
     """Each as NOT NULL DEFAULT in one ALTER: SQLite then needs no table rebuild (a
     rebuild of a table others point at fails with foreign keys on)."""
@@ -233,6 +246,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
         'CREATE INDEX IF NOT EXISTS "card_customer_id" ON "card" ("customer_id")')),
     # Channel settlements (结算): the orders in each, and the coupons that paid them.
     (19, lambda db: db.create_tables(SETTLEMENT_MODELS, safe=True)),
+    (20, _product_revenue),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
