@@ -392,3 +392,19 @@ async def test_the_administrator_sets_whether_a_products_sales_are_revenue(shop)
         await wait_for_message(pilot, "Saved")
     product = models.CardProduct.get(models.CardProduct.code == PRODUCT)
     assert product.revenue and product.kind == "insurance" and product.issuer == "泰康"
+
+
+def test_a_refunded_order_in_a_settlement_stays_in_it_and_is_not_redeemed_again(shop,
+                                                                                 tmp_path):
+    from kiosk.services import admin, charge
+    from tests.test_channel_orders import first_login, order
+    admin.add_operator(shop.admin, OUTLET, "super1", "主管", "supervisor", "Start1234")
+    first_login(shop.runtime, "super1", "Start1234", "Super1234", "T02")
+    redeemed(shop, tmp_path, {"TK-1": 8800})
+    settling.start(shop.finance, channel=CHANNEL, order_nos=["TK-1"], bank_account=ACCOUNT,
+                   key=key())
+    sale = models.Operation.get(models.Operation.channel_order_no == "TK-1")
+    charge.refund(shop.cashier, original_operation_id=sale.id, amount=8800, key=key(),
+                  review=charge.Review("super1", "Super1234"))
+    assert (order("TK-1").status, order("TK-1").operation_id) == ("redeemed", sale.id)
+    assert verify(shop.runtime.sealer).ok

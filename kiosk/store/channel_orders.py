@@ -46,12 +46,14 @@ def redeem(channel: str, order_no: str, amount: int, outlet_id: int, operation_i
 
 _REOPEN = sql.Statement(
     'UPDATE "channel_order" SET "status" = \'open\', "operation_id" = NULL '
-    'WHERE "operation_id" = ? AND "status" = \'redeemed\'')
+    'WHERE "operation_id" = ? AND "status" = \'redeemed\' AND NOT EXISTS (SELECT 1 FROM '
+    '"channel_settlement_order" AS s WHERE s."order_id" = "channel_order"."id")')
 
 
 def reopen(operation_id: int) -> bool:
     """The order the charge `operation_id` redeemed is open again (the charge was refunded
-    in full); False if it redeemed none."""
+    in full); False if it redeemed none, or if the order is in a settlement (结算): a
+    settled order stays redeemed, in its settlement."""
     return _REOPEN.changed(operation_id) == 1
 
 
