@@ -351,7 +351,7 @@ def reconcile(ctx, channel, statement, month, out, confirm) -> None:
     from kiosk.services.bootstrap import system_session
     # Matching only reads; confirming is finance's decision, made by someone who logs in.
     session = operator_session(ctx) if confirm else system_session(_runtime(ctx))
-    month = month or reconciling.last_month(session.now().date())
+    month = month or reconciling.month_to_reconcile(session)
     report = reconciling.reconcile(session, channel=channel, statement=statement, month=month)
     table = reconciling.report_table(report)
     _write_table(ctx, table, None)

@@ -134,7 +134,7 @@ def own_report(ctx: click.Context, name: str, month: str | None, fields: str,
                out: Path | None) -> None:
     """Our own report of the month's verified (redeemed) orders, with the columns picked."""
     session = system_session(_runtime(ctx))
-    month = month or reconcile.last_month(session.now().date())
+    month = month or reconcile.month_to_reconcile(session)
     picked = [field.strip() for field in fields.split(",") if field.strip()]
     _write_table(ctx, reconcile.verified_orders_table(session, channel=name, month=month,
                                                       fields=picked), out)

@@ -29,7 +29,7 @@ class ReconcileScreen(FormScreen):
 
     def fields(self) -> list[Field]:
         settings = self.app.settings
-        month = reconcile.last_month(self.app.session.now().date())
+        month = self.proposed = reconcile.last_month(self.app.session.now().date())
         channels = tuple((name, settings.channel_title(name)) for name in sorted(settings.channels))
         sample = settings.home / "samples" / f"statement-taikang-{month}.csv"
         return [Field("channel", N_("Channel"), choices=channels),
@@ -43,6 +43,13 @@ class ReconcileScreen(FormScreen):
 
     def on_mount(self) -> None:
         self.query_one("#statement").focus()
+        self.call(self._month, reconcile.month_to_reconcile, self.app.session)
+
+    def _month(self, month: str) -> None:
+        """Last month by the outlet's business date (the clock's date stands in till then),
+        unless another month was typed meanwhile."""
+        if self.value("month") == self.proposed != month:
+            self.set_value("month", month)
 
     def submit(self) -> None:
         self.call(self._show, reconcile.reconcile, self.app.session, channel=self.value("channel"),

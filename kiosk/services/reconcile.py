@@ -80,6 +80,12 @@ def last_month(today: dt.date) -> str:
     return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
+def month_to_reconcile(session: Session) -> str:
+    """Last month by the outlet's business date: the one month that is reconciled."""
+    permissions.require_any(session, permissions.FINANCE, permissions.DAY_CLOSE)
+    return last_month(current_business_date(session))
+
+
 def _check_last_month(session: Session, month: str) -> None:
     """Only last month is reconciled: the channel's statement is of the month just
     finished (an earlier month was reconciled then; the current one is not over)."""
