@@ -34,6 +34,15 @@ def redeemed(shop: Shop, tmp_path, orders: dict[str, int], card: int = 0) -> Non
         shop.charge(fen, number, card=card)
 
 
+def clinic_app(shop: Shop):
+    """The kiosk app at the clinic's outlet."""
+    from dataclasses import replace
+
+    from tests.app_helpers import make_app
+    settings = replace(shop.runtime.settings, outlet_code=OUTLET)
+    return make_app(replace(shop.runtime, settings=settings))
+
+
 def a_year_on() -> str:
     return (dt.date.today() + dt.timedelta(days=365)).isoformat()
 
@@ -206,15 +215,12 @@ def test_the_cli_starts_pays_and_prints_a_settlement(shop, tmp_path):
 
 # -- the screen ---------------------------------------------------------------------------
 async def test_finance_settles_picked_orders_and_records_a_coupon_on_the_screen(shop, tmp_path):
-    from dataclasses import replace
-
     from textual.widgets import DataTable
 
-    from tests.app_helpers import (laid_out, make_app, open_centre, wait_for_message,
-                                   wait_for_screen, wait_until)
+    from tests.app_helpers import (laid_out, open_centre, wait_for_message, wait_for_screen,
+                                   wait_until)
     redeemed(shop, tmp_path, {"TK-1": 8800, "TK-2": 500, "TK-3": 700})
-    settings = replace(shop.runtime.settings, outlet_code=OUTLET)
-    app = make_app(replace(shop.runtime, settings=settings))
+    app = clinic_app(shop)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "7", "ReconcileScreen", login=("finance1", "Finance123"))
         await pilot.press("f6")
@@ -323,15 +329,12 @@ def test_the_own_report_of_verified_orders_has_the_columns_picked(shop, tmp_path
 
 async def test_finance_picks_the_own_reports_columns_on_the_reconciliation_screen(shop,
                                                                                  tmp_path):
-    from dataclasses import replace
-
     from openpyxl import load_workbook
 
-    from tests.app_helpers import make_app, open_centre, wait_for_message, wait_for_screen
+    from tests.app_helpers import open_centre, wait_for_message, wait_for_screen
     redeemed(shop, tmp_path, {"TK-1": 8800})
     month = shop.finance.now().strftime("%Y-%m")
-    settings = replace(shop.runtime.settings, outlet_code=OUTLET)
-    app = make_app(replace(shop.runtime, settings=settings))
+    app = clinic_app(shop)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "7", "ReconcileScreen", login=("finance1", "Finance123"))
         app.screen.query_one("#month").value = month
@@ -343,7 +346,8 @@ async def test_finance_picks_the_own_reports_columns_on_the_reconciliation_scree
         await wait_for_screen(pilot, "AskModal")
         await pilot.press("3", "space", "1", "enter")
         await wait_for_message(pilot, "Report saved")
-    book = load_workbook(settings.home / "reports" / f"verified-orders-{CHANNEL}-{month}.xlsx")
+    reports = shop.runtime.settings.home / "reports"
+    book = load_workbook(reports / f"verified-orders-{CHANNEL}-{month}.xlsx")
     assert list(book.active.iter_rows(values_only=True)) == [
         ("settlement amount", "order number"), (88, "TK-1")]
 
@@ -375,13 +379,9 @@ def test_whether_a_products_sales_are_revenue_is_set_per_product(shop, tmp_path)
 
 
 async def test_the_administrator_sets_whether_a_products_sales_are_revenue(shop):
-    from dataclasses import replace
-
-    from tests.app_helpers import make_app, open_centre, type_into, wait_for_message
-    from tests.app_helpers import wait_for_screen
+    from tests.app_helpers import open_centre, type_into, wait_for_message, wait_for_screen
     from tests.test_channel_orders import PRODUCT
-    settings = replace(shop.runtime.settings, outlet_code=OUTLET)
-    app = make_app(replace(shop.runtime, settings=settings))
+    app = clinic_app(shop)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "a", "AdminScreen", login=("admin", "Admin1234"))
         await pilot.press("9")
