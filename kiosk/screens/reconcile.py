@@ -24,8 +24,8 @@ class ReconcileScreen(FormScreen):
     TABLE = True
     BINDINGS = [key_hint("enter", N_("Match")), Binding("f7", "confirm", N_("Confirm month")),
                 Binding("f8", "save", N_("Save report")),
-                Binding("f9", "own_report", N_("Own report")),
-                Binding("f6", "settlement", N_("Settlement")), Binding("escape", "back", N_("Back"))]
+                Binding("f9", "own_report", N_("Verified")),
+                Binding("f6", "settlement", N_("Settle")), Binding("escape", "back", N_("Back"))]
 
     def fields(self) -> list[Field]:
         settings = self.app.settings
