@@ -351,7 +351,7 @@ def reconcile(ctx, channel, statement, month, out, confirm) -> None:
     from kiosk.services.bootstrap import system_session
     # Matching only reads; confirming is finance's decision, made by someone who logs in.
     session = operator_session(ctx) if confirm else system_session(_runtime(ctx))
-    month = month or reconciling.last_month(session.now().date())
+    month = month or reconciling.month_to_reconcile(session)
     report = reconciling.reconcile(session, channel=channel, statement=statement, month=month)
     table = reconciling.report_table(report)
     _write_table(ctx, table, None)
@@ -613,6 +613,10 @@ def _fen(text: str | None) -> int | None:
 @click.option("--prepaid/--not-prepaid", default=None,
               help="A single-purpose prepaid card the chain sells (单用途商业预付卡): the "
                    "commerce ministry's rules apply. Every kind but insurance by default.")
+@click.option("--revenue/--not-revenue", default=None,
+              help="Whether what its cards pay (sales, channel orders redeemed) counts as "
+                   "the outlet's revenue; if not, it is the issuer's receivable. Every kind "
+                   "but insurance by default.")
 @click.pass_context
 def admin_product(ctx, code, fee, deposit, **fields):
     """Create card product CODE or change the options given."""

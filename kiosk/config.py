@@ -32,6 +32,7 @@ DEFAULT_CHANNELS = {
 }
 # The order list (the channel's orders to redeem at the counter) names its columns with
 # order_file_*; by default as the statement does, and the outlet column 门店编码 if present.
+# An amount may be several purchase price columns added up: "微医保+支付宝+现金券本金".
 ORDER_FILE_KEYS = {"order_file_no", "order_file_amount", "order_file_outlet"}
 CHANNEL_KEYS = {"order_no", "amount", "issuer", "title"} | ORDER_FILE_KEYS
 DEFAULT_ORDER_FILE_OUTLET = "门店编码"

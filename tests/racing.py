@@ -286,7 +286,21 @@ def _internal_settle(session, runtime, number, key):
     return internal_cards.settle(session, card_number=number, key=key).used
 
 
-TASKS = {"internal_settle": _internal_settle, "issue_sub_cards": _issue_sub_cards, "upgrade_sub_card": _upgrade_sub_card,
+def _settle_orders(session, runtime, channel, order_nos, account, key):
+    from kiosk.services import channel_settlements
+    return channel_settlements.start(session, channel=channel, order_nos=order_nos,
+                                     bank_account=account, key=key).settlement_id
+
+
+def _settlement_coupon(session, runtime, settlement_id, coupon, valid_until, key):
+    from kiosk.services import channel_settlements
+    return channel_settlements.record_payment(
+        session, settlement_id=settlement_id, method="coupon", reference=coupon,
+        valid_until=valid_until, key=key).settlement_id
+
+
+TASKS = {"settle_orders": _settle_orders, "settlement_coupon": _settlement_coupon,
+         "internal_settle": _internal_settle, "issue_sub_cards": _issue_sub_cards, "upgrade_sub_card": _upgrade_sub_card,
          "customer_allocate": _customer_allocate, "customer_receipt": _customer_receipt,
          "run_template": _run_template, "redeem_points": _redeem_points, "charge": _charge, "refund": _refund,
          "file_transfer": _file_transfer,

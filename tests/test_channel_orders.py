@@ -63,6 +63,17 @@ def issued_card(administrator, serial: int, balance: int, product_code: str = PR
     return number
 
 
+def a_month_on(session):
+    """The same operator on the 2nd of next month: this month is then last month."""
+    import datetime as dt
+    from kiosk.services.session import Session
+
+    def clock():
+        now = session.now()
+        return (now.replace(day=1) + dt.timedelta(days=32)).replace(day=2)
+    return Session(replace(session.runtime, clock=clock), session.actor)
+
+
 class Shop:
     """The chain's head office set up for an insurer's channel orders: the 泰康 product
     opened, a second terminal, a cashier, a finance clerk, and cards with money."""
@@ -250,8 +261,9 @@ def test_a_statement_is_reconciled_against_the_imported_orders(shop, tmp_path):
     path = tmp_path / "statement.csv"
     path.write_text("渠道订单号,结算金额\nTK-A,88.00\nTK-B,125.50\nTK-D,30.00\nTK-X,5.00\n",
                     encoding="utf-8")
-    month = shop.finance.now().strftime("%Y-%m")
-    report = reconcile.reconcile(shop.finance, channel=CHANNEL, statement=path, month=month)
+    month = shop.finance.now().strftime("%Y-%m")  # reconciled once it is last month
+    report = reconcile.reconcile(a_month_on(shop.finance), channel=CHANNEL, statement=path,
+                                 month=month)
     found = {row.order_no: (row.status, row.statement_amount, row.journal_amount,
                             row.order_state) for row in report.rows}
     assert found == {

@@ -31,16 +31,31 @@ def month_later(session):
     return Session(runtime, session.actor)
 
 
-def test_an_empty_statement_confirms_nothing(finance, tmp_path):
+def test_an_empty_statement_confirms_nothing(seeded, tmp_path):
+    finance = login_as(seeded, "finance1")  # no channel orders last month
     path = tmp_path / "empty.csv"
     path.write_text("渠道订单号,结算金额\n", encoding="utf-8")
-    report = reconcile.reconcile(finance, channel="taikang", statement=path, month="1999-01")
+    report = reconcile.reconcile(finance, channel="taikang", statement=path,
+                                 month=month_of(finance))
+    assert report.rows == []
     with pytest.raises(KioskError, match="no orders"):
         reconcile.confirm(month_later(finance), report)
 
 
 def month_of(session):
-    return session.now().strftime("%Y-%m")
+    """The month reconciled: last month, when the demo's channel orders were redeemed."""
+    return reconcile.last_month(session.now().date())
+
+
+def test_only_last_month_is_reconciled(finance, tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("渠道订单号,结算金额\n", encoding="utf-8")
+    this_month = finance.now().strftime("%Y-%m")
+    for month in (this_month, "1999-01"):
+        with pytest.raises(InvalidInput, match=f"Only last month, {month_of(finance)}, can be "
+                                               f"reconciled; not {month}") as caught:
+            reconcile.reconcile(finance, channel="taikang", statement=path, month=month)
+        assert caught.value.field == "month"
 
 
 def statement(session):
@@ -80,10 +95,7 @@ def test_a_clean_month_is_confirmed_once_and_settled(finance, tmp_path):
     month = month_of(finance)
     report = reconcile.reconcile(finance, channel="taikang", statement=path, month=month)
     assert report.differences == 0
-    with pytest.raises(KioskError, match="not over yet"):
-        reconcile.confirm(finance, report)
-    finance = month_later(finance)
-    reconcile.confirm(finance, report)
+    reconcile.confirm(finance, report)  # last month is over
     with pytest.raises(KioskError, match="already confirmed"):
         reconcile.confirm(finance, report)
     year, number = map(int, month.split("-"))
@@ -114,13 +126,13 @@ def test_bad_statements_are_reported_by_line(finance, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("渠道订单号,结算金额\nTK-1,1.001\n,5\nTK-2,3\nTK-2,4\n", encoding="utf-8")
     with pytest.raises(TableProblems) as caught:
-        reconcile.reconcile(finance, channel="taikang", statement=path, month="2026-11")
+        reconcile.reconcile(finance, channel="taikang", statement=path, month=month_of(finance))
     assert [problem.line for problem in caught.value.problems] == [2, 3, 5]
     path.write_text("order,amount\nTK-1,1\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="no column"):
-        reconcile.reconcile(finance, channel="taikang", statement=path, month="2026-11")
+        reconcile.reconcile(finance, channel="taikang", statement=path, month=month_of(finance))
     with pytest.raises(KioskError, match="No channel"):
-        reconcile.reconcile(finance, channel="nope", statement=path, month="2026-11")
+        reconcile.reconcile(finance, channel="nope", statement=path, month=month_of(finance))
 
 
 def test_only_finance_reconciles(seeded, finance):
@@ -132,7 +144,7 @@ def test_only_finance_reconciles(seeded, finance):
 def test_cli_reports_differences_with_exit_1_and_writes_xlsx(seeded, finance, tmp_path):
     settings = seeded.settings
     out = tmp_path / "report.xlsx"
-    month = seeded.clock().strftime("%Y-%m")
+    month = month_of(finance)
     result = CliRunner().invoke(main, [
         "--home", str(settings.home), "--db", settings.db_url, "reconcile",
         "--channel", "taikang", "--month", month, "--out", str(out),

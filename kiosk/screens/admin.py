@@ -18,6 +18,7 @@ from kiosk.screens.form import DIGITS, MONEY, Field, FormScreen
 from kiosk.services import admin, permissions, policies
 
 ON_OFF = (("on", N_("yes")), ("off", N_("no")))
+UNCHANGED_YES_NO = (("", N_("unchanged")), *ON_OFF)
 ROLES = (("cashier", N_("cashier")), ("clerk", N_("member-centre clerk")),
          ("supervisor", N_("supervisor")), ("finance", N_("finance")), ("admin", N_("administrator")))
 TILL_ACCOUNTS = (("outlet_cash", N_("cash drawer")), ("outlet_bank", N_("bank account")))
@@ -49,6 +50,8 @@ def product_changes(values: dict[str, str]) -> dict:
             changes["issue_fee" if name == "fee" else name] = parse_yuan(text, allow_zero=True)
         elif name in ("sub_card_limit", "points_per_yuan"):
             changes[name] = int(text)
+        elif name == "revenue":
+            changes[name] = text == "on"
         else:
             changes[name] = text
     return changes
@@ -104,7 +107,8 @@ ACTIONS = (
         Field("points_per_yuan", N_("Points per yuan"), 3, DIGITS),
         Field("tier_thresholds", N_("Tiers (name:points)"), 200),
         Field("allowed_categories", N_("Only categories"), 300),
-        Field("forbidden_categories", N_("Never categories"), 300)),
+        Field("forbidden_categories", N_("Never categories"), 300),
+        Field("revenue", N_("Sales are revenue"), choices=UNCHANGED_YES_NO)),
         lambda s, v: admin.save_product(s, v.pop("product"), **product_changes(v))),
     Action("0", N_("Add a recharge promotion"), (
         Field("product", N_("Product code"), 20), Field("name", N_("Name"), 50),

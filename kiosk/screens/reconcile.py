@@ -1,6 +1,7 @@
 """Channel reconciliation for the supervisor and finance: a statement file against
 the month's channel orders; differences first; F7 confirms a clean month, F8 writes
-the report for finance (.xlsx next to the statement)."""
+the report for finance (.xlsx next to the statement); F6 goes on to the channel's
+settlement (结算)."""
 
 from __future__ import annotations
 
@@ -22,11 +23,13 @@ class ReconcileScreen(FormScreen):
     HEADING = N_("CHANNEL RECONCILIATION")
     TABLE = True
     BINDINGS = [key_hint("enter", N_("Match")), Binding("f7", "confirm", N_("Confirm month")),
-                Binding("f8", "save", N_("Save report")), Binding("escape", "back", N_("Back"))]
+                Binding("f8", "save", N_("Save report")),
+                Binding("f9", "own_report", N_("Verified")),
+                Binding("f6", "settlement", N_("Settle")), Binding("escape", "back", N_("Back"))]
 
     def fields(self) -> list[Field]:
         settings = self.app.settings
-        month = self.app.session.now().strftime("%Y-%m")
+        month = self.proposed = reconcile.last_month(self.app.session.now().date())
         channels = tuple((name, settings.channel_title(name)) for name in sorted(settings.channels))
         sample = settings.home / "samples" / f"statement-taikang-{month}.csv"
         return [Field("channel", N_("Channel"), choices=channels),
@@ -40,6 +43,13 @@ class ReconcileScreen(FormScreen):
 
     def on_mount(self) -> None:
         self.query_one("#statement").focus()
+        self.call(self._month, reconcile.month_to_reconcile, self.app.session)
+
+    def _month(self, month: str) -> None:
+        """Last month by the outlet's business date (the clock's date stands in till then),
+        unless another month was typed meanwhile."""
+        if self.value("month") == self.proposed != month:
+            self.set_value("month", month)
 
     def submit(self) -> None:
         self.call(self._show, reconcile.reconcile, self.app.session, channel=self.value("channel"),
@@ -94,6 +104,29 @@ class ReconcileScreen(FormScreen):
                 count=report.differences), error=True)
         else:
             self.say(self.tr("Everything matches; F7 confirms the month."))
+
+    def action_own_report(self) -> None:
+        """Our own report of the month's verified orders, the columns picked by number."""
+        names = list(reconcile.REPORT_FIELDS)
+        columns = "  ".join(f"{number} {self.tr(reconcile.REPORT_FIELDS[name].title)}"
+                            for number, name in enumerate(names, 1))
+        channel, month = self.value("channel"), self.value("month")
+
+        def picked(answer) -> None:
+            if not answer:
+                return
+            numbers = answer.replace(",", " ").split()
+            if not all(n.isdigit() and 1 <= int(n) <= len(names) for n in numbers):
+                self.say(self.tr("Type the numbers of the columns, e.g. 1 3 4."), error=True)
+                return
+            self.call(self.say_saved, reconcile.save_verified_orders, self.app.session,
+                      channel=channel, month=month, fields=[names[int(n) - 1] for n in numbers])
+        self.app.push_screen(registry.ask(self.tr("Columns of the report, in order (e.g. 1 3 4):"
+                                                  ) + f"\n{columns}", max_length=40,
+                                          restrict=r"[0-9, ]*"), picked)
+
+    def action_settlement(self) -> None:
+        self.app.push_screen(registry.channel_settlement(self.value("channel")))
 
     def action_back(self) -> None:
         self.app.pop_screen()

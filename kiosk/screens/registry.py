@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from kiosk.screens.card_service import CardServiceScreen
     from kiosk.screens.card_stock import CardStockScreen
     from kiosk.screens.change_password import ChangePasswordScreen
+    from kiosk.screens.channel_settlement import ChannelSettlementScreen
     from kiosk.screens.cheques import ChequeScreen
     from kiosk.screens.customer_cards import CustomerCardsScreen
     from kiosk.screens.customer_money import CustomerMoneyScreen
@@ -315,6 +316,12 @@ def migrate_one() -> type[MigrateOneScreen]:
 def reconcile() -> type[ReconcileScreen]:
     from kiosk.screens.reconcile import ReconcileScreen
     return ReconcileScreen
+
+
+@lazy
+def channel_settlement() -> type[ChannelSettlementScreen]:
+    from kiosk.screens.channel_settlement import ChannelSettlementScreen
+    return ChannelSettlementScreen
 
 
 @lazy

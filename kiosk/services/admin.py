@@ -251,7 +251,7 @@ PRODUCT_FIELDS = {"name": str, "kind": str, "issuer": str, "spend_order": str,
                   "deposit": int, "sub_card_limit": int, "points_per_yuan": int,
                   "tier_thresholds": str, "validity_months": int,
                   "signature_required": bool, "active": bool, "initial_pin": str,
-                  "prepaid": bool, "uses_luhn": bool}
+                  "prepaid": bool, "uses_luhn": bool, "revenue": bool}
 INITIAL_PINS = ("typed", "id_last6")
 
 
@@ -280,6 +280,9 @@ def save_product(session: Session, code: str, **changes) -> None:
         if existing is None:
             if not {"name", "kind"} <= set(changes):
                 raise InvalidInput(N_("A new product needs a name and a kind."))
+            # An insurer's card pays from the issuer's money, not the outlet's revenue,
+            # unless the chain says otherwise.
+            changes.setdefault("revenue", changes["kind"] != "insurance")
             catalog.add_product(code=code, **changes)
         elif changes:
             catalog.change_product(existing.id, **changes)

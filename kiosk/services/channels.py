@@ -67,18 +67,19 @@ def read_order_lines(path: str | Path, columns: dict[str, str], *,
                      allow_zero: bool = False) -> list[OrderLine]:
     """The rows of a channel's file (its order list, or its statement): order number
     and amount from the columns named in `columns` ("order_no", "amount", and an
-    optional "outlet" read when the file has it). Every bad row is reported by line;
-    a file with any is refused whole (TableProblems)."""
+    optional "outlet" read when the file has it). The amount may be several purchase
+    price columns added together ("微医保+支付宝+现金券本金": a file paid partly by each;
+    an empty cell is nothing). Every bad row is reported by line; a file with any is
+    refused whole (TableProblems)."""
     rows = read_rows(path)
     try:
         _, header = next(rows)
     except StopIteration:
         raise InvalidInput(N_("The file has no rows to import.")) from None
-    index = {}
-    for key in ("order_no", "amount"):
-        if columns[key] not in header:
-            raise InvalidInput(N_("The file has no column '{column}'."), column=columns[key])
-        index[key] = header.index(columns[key])
+    if columns["order_no"] not in header:
+        raise InvalidInput(N_("The file has no column '{column}'."), column=columns["order_no"])
+    index = {"order_no": header.index(columns["order_no"])}
+    amount_at = _amount_columns(columns["amount"], header)
     outlet_column = header.index(columns["outlet"]) if columns.get("outlet") in header else None
     lines, problems, seen = [], [], {}
     for line, cells in rows:
@@ -87,7 +88,7 @@ def read_order_lines(path: str | Path, columns: dict[str, str], *,
             problems.append(Problem(line, N_("no order number"), {}))
             continue
         try:
-            amount = parse_yuan(cells[index["amount"]].lstrip("¥￥"), allow_zero=allow_zero)
+            amount = _amount(cells, amount_at, allow_zero)
             order_no = order_number(cells[index["order_no"]])
         except KioskError as error:
             problems.append(Problem(line, error.message_id, error.params))
@@ -103,3 +104,26 @@ def read_order_lines(path: str | Path, columns: dict[str, str], *,
         raise TableProblems(problems)
     return lines
 
+
+
+def _amount_columns(names: str, header: list[str]) -> list[int]:
+    """Where the amount is: the column of that name, else each of the columns joined
+    by "+" in `names`, all of which the file must have."""
+    if names in header:
+        return [header.index(names)]
+    parts = [part.strip() for part in names.split("+")]
+    for part in parts:
+        if part not in header:
+            raise InvalidInput(N_("The file has no column '{column}'."), column=part)
+    return [header.index(part) for part in parts]
+
+
+def _amount(cells: list[str], at: list[int], allow_zero: bool) -> int:
+    """The row's amount in fen: its one amount cell, or its price cells added up."""
+    if len(at) == 1:
+        return parse_yuan(cells[at[0]].lstrip("¥￥"), allow_zero=allow_zero)
+    total = sum(parse_yuan(cells[column].strip().lstrip("¥￥") or "0", allow_zero=True)
+                for column in at)
+    if total == 0 and not allow_zero:
+        raise InvalidInput(N_("the purchase price columns add up to nothing"))
+    return total

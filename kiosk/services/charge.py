@@ -236,12 +236,13 @@ def _check_other_tender(other: OtherTender | None, amount: int,
 
 
 def _sales_account(session: Session, card: models.Card | None = None) -> models.Account:
-    """Where a sale's money goes: the insurer's receivable for what an insurance card
-    paid, the till's internal use for what an internal card (内部卡) paid (the chain's
-    own fuel is not revenue), the till's sales for the rest."""
+    """Where a sale's money goes: the till's internal use for what an internal card
+    (内部卡) paid (the chain's own fuel is not revenue), the issuer's receivable for what
+    a card of a product whose sales are not revenue paid (an insurer's card, by default),
+    the till's sales for the rest."""
     if card is not None and card.product.kind == "internal":
         return till_account(session.actor.outlet_id, session.actor.terminal_id, "internal_use")
-    if card is not None and card.product.kind == "insurance":
+    if card is not None and not card.product.revenue:
         return issuer_account(card.product.issuer or card.product.code,
                               outlet_id=session.actor.outlet_id,
                               terminal_id=session.actor.terminal_id)

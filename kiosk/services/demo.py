@@ -114,8 +114,15 @@ def seed(session_factory) -> None:
              for number, balance, status, kind, points in LEGACY_CARDS])
         for policy_key, value in DEMO_POLICIES.items():
             settings.set_policy_unless_set(policy_key, value)
-    write_samples(system.runtime.settings.home / "samples", system.now().strftime("%Y-%m"))
+    write_samples(system.runtime.settings.home / "samples",
+                  in_last_month(system.now()).strftime("%Y-%m"))
     return terminals
+
+
+def in_last_month(moment: dt.datetime) -> dt.datetime:
+    """A moment of last month: the demo's channel orders were redeemed then, as only a
+    finished month, last month, is reconciled with the channel."""
+    return moment.replace(day=1) - dt.timedelta(days=10)
 
 
 def _products(outlet: models.Outlet, today: dt.date) -> dict[str, models.CardProduct]:
@@ -123,13 +130,13 @@ def _products(outlet: models.Outlet, today: dt.date) -> dict[str, models.CardPro
         dict(code="SV", name="储值卡", kind="stored_value", points_per_yuan=1, issue_fee=1000,
              deposit=0, tier_thresholds="银卡:5000,金卡:20000"),
         dict(code="INS", name="泰康卡", kind="insurance", issuer="泰康", spend_order="principal_first",
-             forbidden_categories="保健品", signature_required=True),
+             forbidden_categories="保健品", signature_required=True, revenue=False),
         dict(code="MEM", name="会员卡", kind="membership", points_per_yuan=2,
              tier_thresholds="银卡:5000,金卡:20000"),
         dict(code="CORP", name="企业卡", kind="stored_value", sub_card_limit=5, deposit=2000,
              spend_order="proportional"),
         dict(code="YB", name="亿保卡", kind="insurance", issuer="亿保",
-             forbidden_categories="保健品", signature_required=True),
+             forbidden_categories="保健品", signature_required=True, revenue=False),
         dict(code="INT", name="内部卡", kind="internal", prepaid=False),
     ]
     products = {spec["code"]: catalog.add_product(**spec) for spec in specs}
@@ -223,11 +230,16 @@ def _opening_balance(system: Session, card: models.Card, principal: int, bonus: 
 
 
 def seed_channel_orders(session_factory) -> None:
-    """The demo day's insurer channel orders, for the sample statement to reconcile
-    (`kiosk seed-demo` loads them; the test suite's base seed does not)."""
+    """The insurer channel orders redeemed last month, for the sample statement of last
+    month to reconcile (`kiosk seed-demo` loads them; the test suite's base seed does
+    not)."""
+    from dataclasses import replace
+
     from kiosk.services.charge import charge
     outlet = outlets.by_code(OUTLET_CODE)
-    system = session_factory(Actor(outlet_id=outlet.id, terminal_id=None))
+    now = session_factory(Actor(outlet_id=outlet.id, terminal_id=None))
+    then = in_last_month(now.now())
+    system = Session(replace(now.runtime, clock=lambda: then), now.actor)
     for order_no, amount in CHANNEL_ORDERS.items():
         charge(system, card_number=card_number("888800000000007"), amount=amount, pin=DEMO_PIN,
                key=f"demo-channel-{order_no}", channel_order_no=order_no)

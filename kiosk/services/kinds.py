@@ -102,6 +102,12 @@ KINDS = {kind.name: kind for kind in (
                   N_("INTERNAL CARD LOAD")),
     OperationKind("internal_settlement", permissions.FINANCE,
                   N_("internal card settlement"), N_("INTERNAL CARD SETTLEMENT")),
+    # A channel's redeemed orders claimed (结算中), then the channel's payment recorded
+    # (services/channel_settlements.py): no money moves in our journal.
+    OperationKind("channel_settlement", permissions.FINANCE, N_("channel settlement started"),
+                  ""),
+    OperationKind("channel_settlement_paid", permissions.FINANCE,
+                  N_("channel settlement paid"), ""),
 )}
 
 REVERSING = tuple(kind.name for kind in KINDS.values() if kind.reverses or kind.reverses_any)

@@ -28,11 +28,12 @@ from pathlib import Path
 
 from kiosk.report_table import LABEL, MONEY, Column, Table
 from kiosk.errors import InvalidInput, KioskError, N_
-from kiosk.services import audit, channel_orders, permissions
+from kiosk.services import audit, channel_orders, permissions, reports
 from kiosk.services.business_date import current_business_date, month_bounds
 from kiosk.services.channels import channel_mapping, read_order_lines
 from kiosk.services.session import Session
 from kiosk.store import channel_orders as order_store
+from kiosk.store import channel_settlements as settlement_store
 from kiosk.store import failures
 
 STATUSES = ("matched", "amount_differs", "only_statement", "only_journal", "not_redeemed")
@@ -79,6 +80,22 @@ def last_month(today: dt.date) -> str:
     return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
+def month_to_reconcile(session: Session) -> str:
+    """Last month by the outlet's business date: the one month that is reconciled."""
+    permissions.require_any(session, permissions.FINANCE, permissions.DAY_CLOSE)
+    return last_month(current_business_date(session))
+
+
+def _check_last_month(session: Session, month: str) -> None:
+    """Only last month is reconciled: the channel's statement is of the month just
+    finished (an earlier month was reconciled then; the current one is not over)."""
+    month_bounds(month)  # written YYYY-MM
+    expected = last_month(current_business_date(session))
+    if month != expected:
+        raise InvalidInput(N_("Only last month, {last}, can be reconciled; not {month}."),
+                           last=expected, month=month, field="month")
+
+
 def read_statement(path: str | Path, mapping: dict) -> dict[str, int]:
     """Order number -> amount (fen) of a statement; every bad row reported by line (a
     fully refunded order may be billed at zero)."""
@@ -100,11 +117,61 @@ def journal_orders(session: Session, month: str, issuer: str = "") -> dict[str, 
     return dict(orders)
 
 
+# Our own report of the verified (redeemed) orders: the columns one may pick, in order.
+REPORT_FIELDS = {
+    "order_no": Column(N_("order number")),
+    "redeemed_on": Column(N_("redeemed on")),
+    "amount": Column(N_("settlement amount"), MONEY),  # charged, less refunds
+    "card": Column(N_("card number")),
+    "operation": Column(N_("journal no.")),
+    "order_state": Column(N_("order state"), LABEL),
+    "settlement": Column(N_("settlement no.")),
+}
+
+
+def verified_orders_table(session: Session, *, channel: str, month: str,
+                          fields: list[str] | None = None) -> Table:
+    """Our own report of the month's verified orders of the channel (核销订单), with the
+    columns picked from REPORT_FIELDS (all when none are named), in the order named."""
+    permissions.require_any(session, permissions.FINANCE, permissions.DAY_CLOSE)
+    mapping = channel_mapping(session, channel)
+    fields = list(fields) if fields else list(REPORT_FIELDS)
+    unknown = [name for name in fields if name not in REPORT_FIELDS]
+    if unknown or len(set(fields)) != len(fields):
+        raise InvalidInput(N_("The report's columns are some of {known}, each once."),
+                           known=", ".join(REPORT_FIELDS), field="fields")
+    first, after = month_bounds(month)
+    charges = order_store.verified_charges(session.actor.outlet_id, first, after,
+                                           mapping.get("issuer", ""))
+    refunded = order_store.refunded([charge.operation_id for charge in charges])
+    numbers = [charge.order_no for charge in charges]
+    states = (channel_orders.order_states(channel, numbers)
+              if channel_orders.list_imported(channel) else {})
+    settled = settlement_store.settlements_by_order(channel, numbers)
+    rows = []
+    for charge in charges:
+        values = {"order_no": charge.order_no, "redeemed_on": charge.business_date.isoformat(),
+                  "amount": charge.amount - refunded.get(charge.operation_id, 0),
+                  "card": charge.card_number, "operation": charge.operation_id,
+                  "order_state": ORDER_STATE_NAMES.get(states.get(charge.order_no)),
+                  "settlement": settled.get(charge.order_no, (None,))[0]}
+        rows.append(tuple(values[name] for name in fields))
+    return Table(N_("verified orders"), tuple(REPORT_FIELDS[name] for name in fields), rows)
+
+
+def save_verified_orders(session: Session, *, channel: str, month: str,
+                         fields: list[str] | None = None) -> Path:
+    """Our own report of verified orders as finance's workbook (reports folder)."""
+    table = verified_orders_table(session, channel=channel, month=month, fields=fields)
+    return reports.save_table(session, f"verified-orders-{channel}-{month}", table)
+
+
 def reconcile(session: Session, *, channel: str, statement: str | Path,
               month: str) -> Report:
     """Matching only reads: the supervisor may look; confirming is finance's."""
     permissions.require_any(session, permissions.FINANCE, permissions.DAY_CLOSE)
     mapping = channel_mapping(session, channel)
+    _check_last_month(session, month)
     theirs = read_statement(statement, mapping)
     ours = journal_orders(session, month, mapping.get("issuer", ""))
     numbers = sorted(set(theirs) | set(ours))

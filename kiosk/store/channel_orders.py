@@ -46,12 +46,14 @@ def redeem(channel: str, order_no: str, amount: int, outlet_id: int, operation_i
 
 _REOPEN = sql.Statement(
     'UPDATE "channel_order" SET "status" = \'open\', "operation_id" = NULL '
-    'WHERE "operation_id" = ? AND "status" = \'redeemed\'')
+    'WHERE "operation_id" = ? AND "status" = \'redeemed\' AND NOT EXISTS (SELECT 1 FROM '
+    '"channel_settlement_order" AS s WHERE s."order_id" = "channel_order"."id")')
 
 
 def reopen(operation_id: int) -> bool:
     """The order the charge `operation_id` redeemed is open again (the charge was refunded
-    in full); False if it redeemed none."""
+    in full); False if it redeemed none, or if the order is in a settlement (结算): a
+    settled order stays redeemed, in its settlement."""
     return _REOPEN.changed(operation_id) == 1
 
 
@@ -59,8 +61,7 @@ _ONE = sql.Statement('SELECT * FROM "channel_order" WHERE "channel" = ? AND "ord
 
 
 def find(channel: str, order_no: str) -> models.ChannelOrder | None:
-    found = _ONE.models(models.ChannelOrder, channel, order_no)
-    return found[0] if found else None
+    return _ONE.one(models.ChannelOrder, channel, order_no)
 
 
 def by_numbers(channel: str, order_nos: Iterable[str]) -> dict[str, models.ChannelOrder]:
@@ -124,14 +125,34 @@ def charges_with_orders(outlet_id: int, first: dt.date, after: dt.date, issuer: 
                         ) -> dict[int, tuple[str, int]]:
     """Operation id -> (order number, amount) of the outlet's charges carrying a channel
     order from `first` up to `after` (on cards of `issuer`'s products, if given)."""
-    O = models.Operation
-    query = (O.select(O.id, O.channel_order_no, O.amount)
+    return {charge.operation_id: (charge.order_no, charge.amount)
+            for charge in verified_charges(outlet_id, first, after, issuer)}
+
+
+@dataclass(frozen=True)
+class VerifiedCharge:
+    operation_id: int
+    order_no: str
+    amount: int
+    business_date: dt.date
+    card_number: str
+
+
+def verified_charges(outlet_id: int, first: dt.date, after: dt.date, issuer: str = ""
+                     ) -> list[VerifiedCharge]:
+    """The outlet's charges carrying a channel order (核销) from `first` up to `after`,
+    on cards of `issuer`'s products if given, by date and order number."""
+    O, C = models.Operation, models.Card
+    query = (O.select(O.id, O.channel_order_no, O.amount, O.business_date, C.number)
+             .join(C, on=(O.card == C.id))
              .where(O.outlet == outlet_id, O.kind == "charge", O.channel_order_no.is_null(False),
-                    O.business_date >= first, O.business_date < after))
+                    O.business_date >= first, O.business_date < after)
+             .order_by(O.business_date, O.channel_order_no, O.id))
     if issuer:
-        query = (query.join(models.Card, on=(O.card == models.Card.id))
-                 .join(models.CardProduct).where(models.CardProduct.issuer == issuer))
-    return {op.id: (op.channel_order_no, op.amount) for op in query}
+        query = query.join(models.CardProduct, on=(C.product == models.CardProduct.id)).where(
+            models.CardProduct.issuer == issuer)
+    return [VerifiedCharge(op_id, order_no, amount, sql.as_date(day), number)
+            for op_id, order_no, amount, day, number in query.tuples()]
 
 
 def refunded(charge_ids: list[int]) -> dict[int, int]:

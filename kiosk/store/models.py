@@ -200,6 +200,10 @@ class CardProduct(BaseModel):
     # ministry's rules apply (services/prepaid.py). Every kind but insurance by default:
     # an insurer's card is funded by the insurer, not sold by the chain (migration 9).
     prepaid = pw.BooleanField(default=True)
+    # Whether what a card of this product pays (a sale, a channel order redeemed) counts
+    # as the outlet's revenue (its sales account); if not, it is the issuer's receivable,
+    # collected from the issuer later. Every kind but insurance by default (migration 20).
+    revenue = pw.BooleanField(default=True)
 
 
 class OutletProduct(BaseModel):
@@ -578,6 +582,45 @@ class ChannelOrder(BaseModel):
         indexes = ((("channel", "order_no"), True),)
 
 
+SETTLEMENT_STARTED, SETTLEMENT_PAID = "started", "paid"  # 结算中, 已结算
+
+
+class ChannelSettlement(BaseModel):
+    """结算: redeemed channel orders finance picked and claims from the channel, into the
+    clinic's bank account: started (结算中) when picked, paid (已结算) when the channel's
+    payment is recorded (a bank transfer's serial number, or a coupon used once)."""
+
+    channel = pw.CharField(max_length=30)
+    outlet = pw.ForeignKeyField(Outlet)
+    status = pw.CharField(max_length=12, default=SETTLEMENT_STARTED)
+    order_count = pw.IntegerField()
+    total = pw.BigIntegerField()
+    bank_account = pw.CharField(max_length=80)  # the clinic's, on the statement
+    started_by = pw.ForeignKeyField(Operation, unique=True, backref="+")
+    started_at = pw.DateTimeField(default=utc_now)
+    method = pw.CharField(max_length=8, default="")  # bank or coupon, once paid
+    reference = pw.CharField(max_length=64, default="")  # bank serial or coupon number
+    paid_by = pw.ForeignKeyField(Operation, null=True, unique=True, backref="+")
+    paid_at = pw.DateTimeField(null=True)
+
+
+class ChannelSettlementOrder(BaseModel):
+    """An order in a settlement: an order is in one settlement, ever (unique)."""
+
+    settlement = pw.ForeignKeyField(ChannelSettlement, backref="orders")
+    order = pw.ForeignKeyField(ChannelOrder, unique=True)
+    amount = pw.BigIntegerField()  # what it settles at: the charge less its refunds
+
+
+class ChannelCoupon(BaseModel):
+    """A coupon (券) a channel paid a settlement with: its number is used once."""
+
+    number = pw.CharField(max_length=64, unique=True)
+    channel = pw.CharField(max_length=30)
+    valid_until = pw.DateField()
+    settlement = pw.ForeignKeyField(ChannelSettlement, unique=True)
+
+
 class PrepaidSale(BaseModel):
     """A purchase of prepaid value that the rules make us record (单用途商业预付卡管理
     办法: real names from ¥10,000, bank transfer with both accounts for large
@@ -763,4 +806,5 @@ ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLo
               Policy, Tender, StockMove, StockMoveCard, ChannelOrder, InsurerFile,
               InsurerFileLine, PosTerminal, PosRequest, Cheque, PrepaidSale,
               AllocationTemplate, AllocationTemplateLine, CardChange, InternalSettlement,
-              InternalSettledUse, VoucherTemplate]
+              InternalSettledUse, VoucherTemplate, ChannelSettlement, ChannelSettlementOrder,
+              ChannelCoupon]

@@ -74,8 +74,7 @@ _LOCKED = sql.Statement('SELECT * FROM "operation" WHERE "id" = ?', lock=True)
 
 def locked(operation_id: int) -> models.Operation | None:
     """The operation, locked until the transaction ends."""
-    found = _LOCKED.models(models.Operation, operation_id)
-    return found[0] if found else None
+    return _LOCKED.one(models.Operation, operation_id)
 
 
 _TAKE_REVERSIBLE = sql.Statement(

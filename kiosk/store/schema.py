@@ -29,12 +29,14 @@ TEMPLATE_MODELS = (models.AllocationTemplate, models.AllocationTemplateLine)
 CARD_DETAIL_MODELS = (models.CardChange,)
 INTERNAL_CARD_MODELS = (models.InternalSettlement, models.InternalSettledUse)
 VOUCHER_MODELS = (models.VoucherTemplate,)
+SETTLEMENT_MODELS = (models.ChannelSettlement, models.ChannelSettlementOrder,
+                     models.ChannelCoupon)
 # The customer table is in version 1 for a new store (its cards point at it from the
 # start); migration 14 creates it in a store made before.
 LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS,
                 models.Reconciliation, *SET_UP_MODELS, *POS_MODELS, *FUEL_MODELS,
                 *PREPAID_MODELS, *TEMPLATE_MODELS, *CARD_DETAIL_MODELS,
-                *INTERNAL_CARD_MODELS, *VOUCHER_MODELS)
+                *INTERNAL_CARD_MODELS, *VOUCHER_MODELS, *SETTLEMENT_MODELS)
 CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
@@ -142,6 +144,19 @@ def _prepaid_cards(db: pw.Database) -> None:
     db.create_tables(PREPAID_MODELS, safe=True)
 
 
+_V20_COLUMNS = (
+    ("card_product", "revenue", "BOOLEAN NOT NULL DEFAULT TRUE"),
+)
+
+
+def _product_revenue(db: pw.Database) -> None:
+    """Whether a product's sales count as revenue, set per product: as before, every kind
+    but the insurers' cards (whose sales are the issuer's receivable)."""
+    _add_columns(db, _V20_COLUMNS)
+    models.CardProduct.update(revenue=False).where(
+        models.CardProduct.kind == "insurance").execute()
+
+
 def _add_columns(db: pw.Database, columns) -> None:
     """Each as NOT NULL DEFAULT in one ALTER: SQLite then needs no table rebuild (a
     rebuild of a table others point at fails with foreign keys on)."""
@@ -229,6 +244,9 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     # index a new store's foreign key has (the same name: no second index there).
     (18, lambda db: db.execute_sql(
         'CREATE INDEX IF NOT EXISTS "card_customer_id" ON "card" ("customer_id")')),
+    # Channel settlements (结算): the orders in each, and the coupons that paid them.
+    (19, lambda db: db.create_tables(SETTLEMENT_MODELS, safe=True)),
+    (20, _product_revenue),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

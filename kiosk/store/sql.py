@@ -117,6 +117,11 @@ class Statement:
         fields = _fields_for(model, tuple(column[0] for column in cursor.description))
         return [_instance(model, fields, row) for row in cursor]
 
+    def one(self, model: type[ModelT], *params) -> ModelT | None:
+        """The first row as a `model` instance, or None."""
+        found = self.models(model, *params)
+        return found[0] if found else None
+
     def joined(self, shape: tuple[type[pw.Model], ...], *params) -> list[tuple]:
         """The rows of a statement that selects `columns()` of each model of `shape` in
         turn, then anything else: each row as (an instance of each model, ..., the
