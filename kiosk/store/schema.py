@@ -29,12 +29,13 @@ TEMPLATE_MODELS = (models.AllocationTemplate, models.AllocationTemplateLine)
 CARD_DETAIL_MODELS = (models.CardChange,)
 INTERNAL_CARD_MODELS = (models.InternalSettlement, models.InternalSettledUse)
 VOUCHER_MODELS = (models.VoucherTemplate,)
+ONLINE_INSURER_MODELS = (models.InsurerLink, models.InsurerDeduction)
 # The customer table is in version 1 for a new store (its cards point at it from the
 # start); migration 14 creates it in a store made before.
 LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS,
                 models.Reconciliation, *SET_UP_MODELS, *POS_MODELS, *FUEL_MODELS,
                 *PREPAID_MODELS, *TEMPLATE_MODELS, *CARD_DETAIL_MODELS,
-                *INTERNAL_CARD_MODELS, *VOUCHER_MODELS)
+                *INTERNAL_CARD_MODELS, *VOUCHER_MODELS, *ONLINE_INSURER_MODELS)
 CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
@@ -203,6 +204,18 @@ def _card_details(db: pw.Database) -> None:
     db.create_tables(CARD_DETAIL_MODELS, safe=True)
 
 
+_V19_COLUMNS = (
+    ("insurance_transfer", "told_at", "TIMESTAMP"),
+)
+
+
+def _online_insurers(db: pw.Database) -> None:
+    """Insurers that keep their cards' balances and deduct online, the deductions asked
+    of them, and when a member was texted that an insurance transfer arrived."""
+    db.create_tables(ONLINE_INSURER_MODELS, safe=True)
+    _add_columns(db, _V19_COLUMNS)
+
+
 # Append only: a migration, once released, is never edited.
 MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (1, _create_tables),
@@ -229,6 +242,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     # index a new store's foreign key has (the same name: no second index there).
     (18, lambda db: db.execute_sql(
         'CREATE INDEX IF NOT EXISTS "card_customer_id" ON "card" ("customer_id")')),
+    (19, _online_insurers),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
