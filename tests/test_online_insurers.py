@@ -227,3 +227,37 @@ def test_four_terminals_charging_one_online_card_never_deduct_twice_or_post_unco
     assert all(row.status in ("posted", "cancelled", "refused")
                for row in models.InsurerDeduction.select())
     assert verify(runtime.sealer).ok
+
+
+def test_the_command_line_links_an_insurer_and_settles(online, monkeypatch):
+    from click.testing import CliRunner
+
+    from kiosk.cli import main
+    from kiosk.store import db
+    for name, value in (("KIOSK_HASH_TIME_COST", "1"), ("KIOSK_HASH_MEMORY_KIB", "64"),
+                        ("KIOSK_LANG", "en"), ("KIOSK_OUTLET", OUTLET),
+                        ("KIOSK_OPERATOR", "admin"), ("KIOSK_OPERATOR_PASSWORD", "Admin1234")):
+        monkeypatch.setenv(name, value)
+    settings = online.runtime.settings
+
+    def kiosk(*args):
+        result = CliRunner().invoke(main, ["--db", settings.db_url, "--home",
+                                           str(settings.home), "insurer", *args])
+        db.close()
+        return result
+
+    assert f"{INSURER}" in kiosk("links").output and "online" in kiosk("links").output
+    assert kiosk("link", INSURER).exit_code == 2  # --online URL or --held
+    assert kiosk("link", INSURER, "--held").exit_code == 0
+    assert "held" in kiosk("links").output
+    linked = kiosk("link", INSURER, "--online", online.server.url, "--timeout", "1")
+    assert linked.exit_code == 0 and "online at" in linked.output
+    online.server.down = True
+    with pytest.raises(insurer_online.OutcomeUnknown):
+        sell(online, 2000)
+    assert kiosk("settle", "--minutes", "0").exit_code == 1  # the insurer still silent
+    online.server.down = False
+    monkeypatch.setenv("KIOSK_OPERATOR", "finance1")
+    monkeypatch.setenv("KIOSK_OPERATOR_PASSWORD", "Finance123")
+    settled = kiosk("settle", "--minutes", "0")
+    assert settled.exit_code == 0 and "cancelled 1" in settled.output
