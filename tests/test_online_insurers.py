@@ -261,3 +261,73 @@ def test_the_command_line_links_an_insurer_and_settles(online, monkeypatch):
     monkeypatch.setenv("KIOSK_OPERATOR_PASSWORD", "Finance123")
     settled = kiosk("settle", "--minutes", "0")
     assert settled.exit_code == 0 and "cancelled 1" in settled.output
+
+
+# -- the screens -----------------------------------------------------------------------------
+def counter_app(online):
+    from dataclasses import replace
+
+    from tests.app_helpers import make_app
+    return make_app(replace(online.runtime, settings=replace(online.runtime.settings,
+                                                              outlet_code=OUTLET)))
+
+
+async def test_the_counter_shows_the_insurers_balance_and_its_deduction(online):
+    from tests.app_helpers import (past_key_guard, swipe_card, wait_for_message,
+                                   wait_for_screen)
+    app = counter_app(online)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await swipe_card(pilot, online.card)
+        lines = [str(line.render()) for line in app.screen.query(".card-line")]
+        assert any("Balance at the insurer ¥500.00" in line for line in lines), lines
+        online.server.down = True
+        await pilot.press(*"30", "enter", *online.pin, "enter")
+        await wait_for_message(pilot, "did not answer")
+        assert type(app.screen).__name__ == "CardScreen" and posted_charges(online.card) == []
+        online.server.down = False
+        await pilot.press(*online.pin, "enter")  # asked again under the same key
+        await wait_for_screen(pilot, "ResultScreen")
+        shown = " ".join(str(line.render()) for line in app.screen.query("#result Static"))
+        assert "Deducted online by the insurer" in shown and "¥470.00" in shown
+        past_key_guard(pilot)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "StartScreen")
+    assert list(online.server.book.deducted().values()) == [3000]
+    assert len(posted_charges(online.card)) == 1
+
+
+async def test_a_cancelled_deduction_is_charged_anew_under_a_new_key(online):
+    from tests.app_helpers import swipe_card, wait_for_message, wait_for_screen
+    app = counter_app(online)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await swipe_card(pilot, online.card)
+        first_key = app.screen.sale_key
+        online.server.refuse_service = 1  # the deduction never made: cancelled
+        await pilot.press(*"20", "enter", *online.pin, "enter")
+        await wait_for_message(pilot, "was cancelled")
+        assert app.screen.sale_key != first_key
+        await pilot.press(*online.pin, "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+    assert deduction(first_key).status == "cancelled"
+    assert list(online.server.book.deducted().values()) == [2000]
+
+
+async def test_the_administrator_sets_an_insurer_online_in_the_admin_screen(online):
+    from tests.app_helpers import open_centre, type_into, wait_for_message, wait_for_screen
+    insurer_online.set_link(online.chain, INSURER, online=False)
+    app = counter_app(online)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "a", "AdminScreen", login=("admin", "Admin1234"))
+        await pilot.press("e")
+        await wait_for_screen(pilot, "AdminFormScreen")
+        await type_into(pilot, "issuer", INSURER)
+        app.screen.query_one("#mode").focus()
+        await pilot.press("right")  # online at the insurer
+        await type_into(pilot, "url", "ftp://nowhere")
+        app.screen.submit()
+        await wait_for_message(pilot, "http")
+        await type_into(pilot, "url", online.server.url)
+        app.screen.submit()
+        await wait_for_message(pilot, "Saved")
+    [link] = insurer_online.links(online.chain)
+    assert (link.mode, link.url, link.timeout_seconds) == ("online", online.server.url, 10)

@@ -45,13 +45,14 @@ class InsurerRefused(KioskError):
 
 class NotCharged(KioskError):
     default_message = N_("The insurer's deduction was cancelled: nothing was charged. "
-                         "Press Enter to charge the sale again.")
+                         "The customer types the PIN again to charge the sale anew.")
 
 
 class OutcomeUnknown(KioskError):
     default_message = N_("The insurer did not answer: whether it deducted is not known "
-                         "and nothing was posted. Press Enter to ask again (it never "
-                         "deducts twice); a sale left so is cancelled at the insurer.")
+                         "and nothing was posted. The customer types the PIN again to ask "
+                         "again (it never deducts twice); a sale left so is cancelled at "
+                         "the insurer.")
 
 
 class CancelPending(KioskError):
