@@ -138,7 +138,7 @@ ACTIONS = (
     Action("e", N_("How an insurer's cards pay (held by us, or online)"), (
         Field("issuer", N_("Insurer"), 50),
         Field("mode", N_("Balance"), choices=tuple(insurer_online.MODE_NAMES.items())),
-        Field("url", N_("Interface (sim, http://...)"), 200),
+        Field("url", N_("Interface address"), 200),
         Field("timeout", N_("Timeout (seconds)"), 2, DIGITS, value="10")),
         lambda s, v: insurer_online.set_link(
             s, v["issuer"], online=v["mode"] == insurer_online.ONLINE, url=v["url"],
