@@ -163,6 +163,28 @@ def test_a_charge_refused_after_the_insurer_deducted_cancels_the_deduction(onlin
     assert online.server.book.balance(online.card) == 50000
 
 
+def test_a_cancellation_the_insurer_did_not_answer_is_finished_by_settlement(online,
+                                                                              monkeypatch):
+    original, calls = charge._check_sale_rules, []
+
+    def refuses_and_the_insurer_goes_down(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            online.server.down = True  # the cancellation that follows gets no answer
+            raise charge.RestrictionViolated()
+        return original(*args, **kwargs)
+    monkeypatch.setattr(charge, "_check_sale_rules", refuses_and_the_insurer_goes_down)
+    sale_key = key()
+    with pytest.raises(charge.RestrictionViolated):
+        sell(online, 4000, sale_key)
+    assert deduction(sale_key).status == "cancelling" and posted_charges(online.card) == []
+    assert online.server.book.deducted() == {sale_key: 4000}  # still, at the insurer
+    assert insurer_online.settle(online.finance, older_than_minutes=0).open == 1
+    online.server.down = False
+    assert insurer_online.settle(online.finance, older_than_minutes=0).cancelled == 1
+    assert deduction(sale_key).status == "cancelled" and online.server.book.deducted() == {}
+
+
 def test_an_insurer_without_the_interface_keeps_the_balance_held_by_us(online, tmp_path):
     insurer_online.set_link(online.chain, INSURER, online=False)
     with pytest.raises(charge.InsufficientFunds):  # held by us: this card holds nothing
