@@ -145,19 +145,28 @@ def paid_key(result) -> str:
     return models.Operation.get_by_id(result.operation_id).idempotency_key
 
 
-def test_a_charge_refused_after_the_insurer_deducted_cancels_the_deduction(online,
-                                                                            monkeypatch):
+def refused_on_the_locked_card(online, monkeypatch, *, insurer_goes_down=False) -> str:
+    """A ¥40 sale the insurer deducts, then refused on the locked card (say, a daily
+    limit reached meanwhile: the hint before had passed); its key. With
+    `insurer_goes_down`, the cancellation that follows gets no answer."""
     original, calls = charge._check_sale_rules, []
 
-    def refuses_on_the_locked_card(*args, **kwargs):
+    def refuses_the_second_time(*args, **kwargs):
         calls.append(1)
-        if len(calls) > 1:  # the hint passed; the locked card refuses (a daily limit)
+        if len(calls) > 1:
+            online.server.down = insurer_goes_down
             raise charge.RestrictionViolated()
         return original(*args, **kwargs)
-    monkeypatch.setattr(charge, "_check_sale_rules", refuses_on_the_locked_card)
+    monkeypatch.setattr(charge, "_check_sale_rules", refuses_the_second_time)
     sale_key = key()
     with pytest.raises(charge.RestrictionViolated):
         sell(online, 4000, sale_key)
+    return sale_key
+
+
+def test_a_charge_refused_after_the_insurer_deducted_cancels_the_deduction(online,
+                                                                            monkeypatch):
+    sale_key = refused_on_the_locked_card(online, monkeypatch)
     assert deduction(sale_key).status == "cancelled" and posted_charges(online.card) == []
     assert online.server.book.deducted() == {}
     assert online.server.book.balance(online.card) == 50000
@@ -165,18 +174,7 @@ def test_a_charge_refused_after_the_insurer_deducted_cancels_the_deduction(onlin
 
 def test_a_cancellation_the_insurer_did_not_answer_is_finished_by_settlement(online,
                                                                               monkeypatch):
-    original, calls = charge._check_sale_rules, []
-
-    def refuses_and_the_insurer_goes_down(*args, **kwargs):
-        calls.append(1)
-        if len(calls) > 1:
-            online.server.down = True  # the cancellation that follows gets no answer
-            raise charge.RestrictionViolated()
-        return original(*args, **kwargs)
-    monkeypatch.setattr(charge, "_check_sale_rules", refuses_and_the_insurer_goes_down)
-    sale_key = key()
-    with pytest.raises(charge.RestrictionViolated):
-        sell(online, 4000, sale_key)
+    sale_key = refused_on_the_locked_card(online, monkeypatch, insurer_goes_down=True)
     assert deduction(sale_key).status == "cancelling" and posted_charges(online.card) == []
     assert online.server.book.deducted() == {sale_key: 4000}  # still, at the insurer
     assert insurer_online.settle(online.finance, older_than_minutes=0).open == 1
