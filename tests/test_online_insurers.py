@@ -351,3 +351,27 @@ async def test_the_administrator_sets_an_insurer_online_in_the_admin_screen(onli
         await wait_for_message(pilot, "Saved")
     [link] = insurer_online.links(online.chain)
     assert (link.mode, link.url, link.timeout_seconds) == ("online", online.server.url, 10)
+
+
+def test_the_store_pos_sale_on_an_online_card(online):
+    from kiosk.services import pos_sales
+    from kiosk.services.pos_sales import PosLine, SaleRequest
+    token = pos_sales.register(online.chain, code="POS1", name="收银机1", outlet_code=OUTLET,
+                               terminal_code="T01")
+    pos = pos_sales.authenticate(online.runtime, token, online.cashier.actor.terminal_id)
+    drug = PosLine("6901234", "阿莫西林胶囊", "药品", 2350)
+    state, _ = pos_sales.receive_sale(online.runtime, pos, SaleRequest("B1", (drug,), 2350))
+    online.server.refuse_service = 1  # the deduction never made: cancelled at the insurer
+    with pytest.raises(insurer_online.NotCharged):
+        pos_sales.charge(online.cashier, state, card_number=online.card, pin=online.pin)
+    declined = pos_sales.state_of(pos, "sale", "B1")
+    assert (declined.state, declined.reason) == ("declined", "insurer_cancelled")
+    state, new = pos_sales.receive_sale(online.runtime, pos, SaleRequest("B1", (drug,), 2350))
+    assert new and state.attempt == 2  # the POS sent it again: a new attempt, a new key
+    result = pos_sales.charge(online.cashier, state, card_number=online.card, pin=online.pin)
+    assert result.insurer_reference and list(online.server.book.deducted().values()) == [2350]
+    big = PosLine("6905678", "血糖仪", "医疗器械", 60000)
+    state, _ = pos_sales.receive_sale(online.runtime, pos, SaleRequest("B2", (big,), 60000))
+    with pytest.raises(insurer_online.InsurerRefused):
+        pos_sales.charge(online.cashier, state, card_number=online.card, pin=online.pin)
+    assert pos_sales.state_of(pos, "sale", "B2").reason == "insufficient_funds"

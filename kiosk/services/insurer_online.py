@@ -27,6 +27,7 @@ from kiosk.hw.insurer import (CANCELLED, DONE, NONE, REFUSED, InsurerGateway,
                               InsurerUnreachable, Reply, make_gateway)
 from kiosk.money import format_yuan
 from kiosk.services import audit, permissions
+from kiosk.services.operations import InsufficientFunds
 from kiosk.services.session import Session
 from kiosk.store import insurer_links as store
 from kiosk.store import models, schema
@@ -38,7 +39,7 @@ SETTLE_AFTER_MINUTES = 10
 log = logging.getLogger(__name__)
 
 
-class InsurerRefused(KioskError):
+class InsurerRefused(InsufficientFunds):
     default_message = N_("The insurer refused the deduction: the card holds {balance} at "
                          "the insurer. Pay by another tender.")
 
