@@ -13,12 +13,13 @@ from dataclasses import replace
 
 import pytest
 
-from kiosk.errors import InvalidInput
+from kiosk.errors import DeviceError, InvalidInput, N_, NotFound, PermissionDenied
 from kiosk.hw.msr import SimWriter
 from kiosk.hw.sms import SimCodeSender
 from kiosk.services import (admin, card_stock, charge, insurance_transfers, issuing, members,
                             migration, operators, points, policies, recharge)
-from kiosk.services.cards import WrongPin
+from kiosk.services.accounts import balances
+from kiosk.services.cards import WrongPin, get_card
 from kiosk.services.session import Session
 from kiosk.services.verify import verify
 from kiosk.store import models
@@ -259,8 +260,10 @@ def test_an_old_cards_points_come_with_its_migration(crm, tmp_path):
     judged(crm["runtime"])
 
 
-def test_the_member_is_told_by_sms_when_a_transfer_is_credited(crm):
-    chain, runtime, clerk = crm["chain"], crm["runtime"], crm["clerk"]
+def insurance_transfer_filed(crm):
+    """The member's 泰康卡 holding ¥500, ¥200 charged on it and filed for transfer to
+    their stored-value card: (request id, a finance operator's session)."""
+    chain, clerk = crm["chain"], crm["clerk"]
     admin.save_product(chain, "TK", name="泰康卡", kind="insurance", issuer="泰康")
     admin.open_product(chain, OUTLET, "TK", True)
     card_stock.receive_range(chain, product_code="TK", prefix="88880003", first="0000000",
@@ -273,35 +276,67 @@ def test_the_member_is_told_by_sms_when_a_transfer_is_credited(crm):
                          key=key())
     request_id = insurance_transfers.file_request(clerk, charge_operation_id=sale.operation_id,
                                                   target_card_number=crm["stored"])
-    finance = operator(chain, runtime, "finance1", "finance")
+    return request_id, operator(chain, crm["runtime"], "finance1", "finance")
+
+
+def test_the_member_is_told_by_sms_when_a_transfer_is_credited(crm):
+    request_id, finance = insurance_transfer_filed(crm)
     sender = SimCodeSender()
     decision = insurance_transfers.decide(finance, request_id, approve=True, sender=sender)
     assert decision.told_phone == "138****8000" and decision.tell_problem is None
     phone, text = sender.sent[-1]
     assert phone == "13800138000"
     assert "泰康卡转储值卡200.00元已到账" in text and crm["stored"][-4:] in text
+    assert insurance_transfers.listing(finance)[0].told
     again = insurance_transfers.decide(finance, request_id, approve=True, sender=sender)
     assert again.replayed and len(sender.sent) == 1  # told once
 
 
 def test_without_an_sms_gateway_the_credit_stands_and_the_screen_says_so(crm):
-    chain, clerk = crm["chain"], crm["clerk"]
-    admin.save_product(chain, "TK", name="泰康卡", kind="insurance", issuer="泰康")
-    admin.open_product(chain, OUTLET, "TK", True)
-    card_stock.receive_range(chain, product_code="TK", prefix="88880003", first="0000000",
-                             count=2)
-    insurance = issue(clerk, "TK", crm["member_id"])
-    models.Account.update(balance=50000).where(models.Account.id == models.Account.select(
-        models.Account.id).join(models.Card).where(models.Card.number == insurance,
-                                                   models.Account.kind == "principal")).execute()
-    sale = charge.charge(crm["cashier"], card_number=insurance, amount=20000, pin=PIN,
-                         key=key())
-    request_id = insurance_transfers.file_request(clerk, charge_operation_id=sale.operation_id,
-                                                  target_card_number=crm["stored"])
-    finance = operator(chain, crm["runtime"], "finance1", "finance")
+    request_id, finance = insurance_transfer_filed(crm)
     decision = insurance_transfers.decide(finance, request_id, approve=True)
     assert decision.status == "approved" and decision.told_phone == ""
     assert "No SMS sender" in decision.tell_problem.message_id
+
+
+class FailingSender(SimCodeSender):
+    """An SMS gateway that is down until `up` is set."""
+
+    up = False
+
+    def send(self, phone: str, text: str) -> None:
+        if not self.up:
+            raise DeviceError(N_("The code could not be sent; check the SMS gateway."))
+        super().send(phone, text)
+
+
+def test_an_sms_that_failed_is_shown_and_sent_again(crm):
+    request_id, finance = insurance_transfer_filed(crm)
+    sender = FailingSender()
+    decision = insurance_transfers.decide(finance, request_id, approve=True, sender=sender)
+    assert decision.status == "approved" and decision.told_phone == ""
+    assert "could not be sent" in decision.tell_problem.message_id
+    assert "check the SMS gateway" in str(decision.tell_problem)  # the gateway's reason
+    [row] = insurance_transfers.listing(finance)
+    assert row.status == "approved" and not row.told  # the credit stands, untold
+    with pytest.raises(PermissionDenied):
+        insurance_transfers.tell_again(crm["clerk"], request_id, sender)
+    sender.up = True
+    again = insurance_transfers.tell_again(finance, request_id, sender)
+    assert again.told_phone == "138****8000" and again.tell_problem is None
+    assert "泰康卡转储值卡200.00元已到账" in sender.sent[-1][1]
+    assert insurance_transfers.listing(finance)[0].told
+    assert balances(get_card(crm["stored"]))["principal"] == 120000  # credited once
+    assert models.Operation.select().where(
+        models.Operation.kind == "insurance_transfer").count() == 1
+
+
+def test_only_an_approved_transfer_is_texted_again(crm):
+    request_id, finance = insurance_transfer_filed(crm)
+    with pytest.raises(InvalidInput, match="approved"):
+        insurance_transfers.tell_again(finance, request_id, SimCodeSender())
+    with pytest.raises(NotFound):
+        insurance_transfers.tell_again(finance, request_id + 100, SimCodeSender())
 
 
 def test_the_nightly_and_yearly_batches_from_the_command_line(crm, runtime):

@@ -100,3 +100,49 @@ def void(ctx, file_id: int) -> None:
     insurer_cards.void(operator_session(ctx), file_id)
     click.echo(f"#{file_id} void")
 
+
+
+# -- insurers that keep their cards' balances online -------------------------------------------
+@insurer.command("link")
+@click.argument("issuer")
+@click.option("--online", "url", default="", metavar="URL",
+              help="The insurer's balance interface (sim, or http(s)://...): its cards "
+                   "pay online.")
+@click.option("--held", is_flag=True, help="The balance is held by us (the default).")
+@click.option("--timeout", type=int, default=10, show_default=True,
+              help="Seconds to wait for the insurer's answer.")
+@click.pass_context
+def link(ctx, issuer: str, url: str, held: bool, timeout: int) -> None:
+    """How an insurer's cards pay: online at its interface, or from the balance held by
+    us. Needs the admin right."""
+    from kiosk.services import insurer_online
+    if held == bool(url):
+        raise click.UsageError("give --online URL or --held")
+    insurer_online.set_link(operator_session(ctx), issuer, online=bool(url), url=url,
+                            timeout_seconds=timeout)
+    click.echo(f"{issuer}: " + (f"online at {url}" if url else "held by us"))
+
+
+@insurer.command("links")
+@click.pass_context
+def links(ctx) -> None:
+    """Every insurer of a card product and how its cards pay."""
+    from kiosk.services import insurer_online
+    for row in insurer_online.links(_session(ctx)):
+        click.echo(f"{row.issuer:12} {row.mode:7} {row.url}"
+                   + (f" (timeout {row.timeout_seconds} s)" if row.mode == "online" else ""))
+
+
+@insurer.command("settle")
+@click.option("--minutes", type=int, default=10, show_default=True,
+              help="Only deductions asked at least this long ago.")
+@click.pass_context
+def settle(ctx, minutes: int) -> None:
+    """Cancel at the online insurers every deduction no charge posted for (a terminal
+    that died mid-sale, an answer never heard). Exit 1 if an insurer did not answer."""
+    from kiosk.services import insurer_online
+    report = insurer_online.settle(operator_session(ctx), older_than_minutes=minutes)
+    click.echo(f"cancelled {report.cancelled}, posted meanwhile {report.posted}, "
+               f"insurer silent {report.open}")
+    if report.open:
+        sys.exit(1)

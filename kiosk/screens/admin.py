@@ -15,7 +15,7 @@ from kiosk.money import parse_yuan
 from kiosk.screens import registry
 from kiosk.screens.base import KioskScreen, key_hint
 from kiosk.screens.form import DIGITS, MONEY, Field, FormScreen
-from kiosk.services import admin, permissions, policies
+from kiosk.services import admin, insurer_online, permissions, policies
 
 ON_OFF = (("on", N_("yes")), ("off", N_("no")))
 UNCHANGED_YES_NO = (("", N_("unchanged")), *ON_OFF)
@@ -139,11 +139,19 @@ ACTIONS = (
                                                for r in policies.RULES.values())),
         Field("value", N_("Value"), 6, DIGITS)),  # the prepaid rules' yuan: up to 50000
         lambda s, v: policies.set_policy(s, v["rule"], int(v["value"] or -1))),
+    Action("e", N_("How an insurer's cards pay (held by us, or online)"), (
+        Field("issuer", N_("Insurer"), 50),
+        Field("mode", N_("Balance"), choices=tuple(insurer_online.MODE_NAMES.items())),
+        Field("url", N_("Interface address"), 200),
+        Field("timeout", N_("Timeout (seconds)"), 2, DIGITS, value="10")),
+        lambda s, v: insurer_online.set_link(
+            s, v["issuer"], online=v["mode"] == insurer_online.ONLINE, url=v["url"],
+            timeout_seconds=int(v["timeout"] or 0))),
 )
 
 
 class AdminScreen(KioskScreen):
-    BINDINGS = [Binding(a.key, f"open('{a.key}')", N_("Open"), key_display="0-9 a-d",
+    BINDINGS = [Binding(a.key, f"open('{a.key}')", N_("Open"), key_display="0-9 a-e",
                         show=a is ACTIONS[0]) for a in ACTIONS] + [
         Binding("escape", "back", N_("Back"))]
 

@@ -25,6 +25,7 @@ from kiosk.services import tenders
 from kiosk.services.cards import PinLocked, WrongPin
 from kiosk.services.catalog import CATEGORIES, DEFAULT_CATEGORY
 from kiosk.services.charge import OtherTender, SaleLine
+from kiosk.services.insurer_online import NotCharged
 
 # A lost card stays with the cashier: whoever brought it learns nothing more from it.
 WITHHELD_AT_COUNTER = frozenset({card_status.CardStatus.LOST})
@@ -42,6 +43,9 @@ def card_summary(tr, card, *, full: bool = False) -> list[str]:
     lines += [
         f"{tr('Holder')} {card.holder or tr('anonymous')}   {tr('Tier')} {card.tier or '-'}   "
         f"{tr('Expires')} {card.expires_on or '-'}",
+        # A balance the insurer keeps is its answer, asked when the card was read.
+        tr("Balance at the insurer {amount} (deducted online)").format(
+            amount=format_yuan(card.principal)) if getattr(card, "at_insurer", False) else
         f"{tr('Principal')} {format_yuan(card.principal)}   {tr('Bonus')} "
         f"{format_yuan(card.bonus)}   {tr('Points')} {card.points}",
     ]
@@ -335,6 +339,9 @@ class CardScreen(CustomerPinScreen):
                   other=self._other_tender(amount), on_refusal=self._charge_refused)
 
     def _charge_refused(self, error) -> None:
+        if isinstance(error, NotCharged):
+            # Cancelled at the insurer under this sale's key: charged again, it is a new sale.
+            self.sale_key = f"sale-{uuid.uuid4().hex}"
         if not isinstance(error, StoreUnavailable):
             self.failed(error)
             return

@@ -1,6 +1,7 @@
 """Insurance card to stored value (保险卡转储值卡): the outlet files a request for an
-insurance charge; finance approves (F7) or rejects (F8); F9 prints the month's list
-with the endorsement text."""
+insurance charge; finance approves (F7) or rejects (F8); approval texts the member, and
+F6 texts them again when that failed; F9 prints the month's list with the endorsement
+text."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class InsuranceTransferScreen(FormScreen):
     BINDINGS = [key_hint("enter", N_("File request (on the card)")),
                 Binding("f7", "decide(True)", N_("Approve")),
                 Binding("f8", "decide(False)", N_("Reject")),
+                Binding("f6", "tell_again", N_("SMS again")),
                 Binding("f9", "print_month", N_("Print month list")),
                 Binding("escape", "back", N_("Back"))]
 
@@ -109,6 +111,13 @@ class InsuranceTransferScreen(FormScreen):
         self.call(ask, insurance_transfers.check_decidable, self.app.session, row.request_id,
                   self.value("reason"))
 
+    def action_tell_again(self) -> None:
+        """The chosen approved transfer's SMS to the member, sent again."""
+        row = chosen_row(self, self.rows, N_("Choose a request in the table first."))
+        if row is not None:
+            self.call(self._decided, insurance_transfers.tell_again, self.app.session,
+                      row.request_id, self.app.devices.code_sender)
+
     def action_print_month(self) -> None:
         self.call(self._printed, insurance_transfers.print_monthly_list, self.app.session,
                   self.app.devices.printer, self.value("month"))
@@ -137,12 +146,15 @@ class InsuranceTransferScreen(FormScreen):
         self.rows = rows
         show_rows(self.query_one(DataTable), [
             "#", self.tr("Charge"), self.tr("Insurance card"), self.tr("Card"),
-            self.tr("Amount"), self.tr("Status"), self.tr("Endorsement")], [
+            self.tr("Amount"), self.tr("Status"), self.tr("SMS"), self.tr("Endorsement")], [
             # The cards by their last four: the endorsement (泰康卡转储值卡23.50元) whole
             # at 80 columns.
             [str(row.request_id), f"#{row.charge_operation_id}",
              f"…{row.insurance_card[-4:]}", f"…{row.target_card[-4:]}",
-             format_yuan(row.amount), self.tr(STATUS_NAMES[row.status]), row.endorsement]
+             format_yuan(row.amount), self.tr(STATUS_NAMES[row.status]),
+             self.tr("sent") if row.told else ("-" if row.status != "approved"
+                                                else self.tr("not sent")),
+             row.endorsement]
             for row in rows])
 
     def action_back(self) -> None:

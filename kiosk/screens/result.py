@@ -70,7 +70,12 @@ class ResultScreen(KioskScreen):
         if self.kind == "points_redemption":
             lines.append(f"{tr('Points balance')} {r.points_after}"
                          + (f"   {tr('For')} {r.memo}" if r.memo else ""))
-        if self.kind == "charge":
+        if self.kind == "charge" and getattr(r, "insurer_reference", ""):
+            # The insurer that keeps the balance deducted it online and confirmed.
+            lines.append(tr("Deducted online by the insurer, no. {reference}; balance at "
+                            "the insurer {balance}").format(
+                reference=r.insurer_reference, balance=format_yuan(r.principal_after)))
+        elif self.kind == "charge":
             lines.append(f"{tr('Principal balance')} {format_yuan(r.principal_after)}   "
                          f"{tr('Bonus balance')} {format_yuan(r.bonus_after)}")
             lines.append(f"{tr('Points earned')} {r.points_earned}   {tr('Points')} "

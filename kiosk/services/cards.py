@@ -52,6 +52,7 @@ class CardView:
     company: bool = False  # a company's card: its purchases are a company's (预付卡规定)
     anonymous: bool = False  # 不记名: no holder yet, may be named
     is_main_card: bool = False  # a company's main card, which allocates to sub cards
+    at_insurer: bool = False  # its insurer keeps the balance: principal is the insurer's
 
 
 def normalize_number(text: str) -> str:

@@ -24,8 +24,8 @@ from dataclasses import asdict, dataclass, field, replace
 
 from kiosk.errors import KioskError, N_, PermissionDenied
 from kiosk.money import format_yuan, split_proportionally
-from kiosk.services import (cards, channel_orders, directory, operators, permissions, policies,
-                            receipts, shifts, tenders)
+from kiosk.services import (cards, channel_orders, directory, insurer_online, operators,
+                            permissions, policies, receipts, shifts, tenders)
 from kiosk.services import points as points_service
 from kiosk.services.accounts import card_accounts, issuer_account, till_account
 from kiosk.services.business_date import current_business_date, open_business_date
@@ -88,6 +88,9 @@ class ChargeResult(OperationResult):
     other_tender: str = ""  # a split payment's other tender and its part of the sale
     other_amount: int = 0
     other_tender_name: str = ""  # as the chain named it (现金)
+    # An insurer that keeps the card's balance deducted it online: its reference (the
+    # balances after are the insurer's).
+    insurer_reference: str = ""
 
     @property
     def on_card(self) -> int:
@@ -153,10 +156,14 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
     if other is not None:
         request["other"] = [other.tender, other.amount]
     # A retry of a committed charge returns its result without asking for the PIN again.
+    deducted = None  # the insurer's confirmation, when it keeps the card's balance
     if not sale.key_used:  # checked before the customer types a PIN for nothing:
         check_sale(session, card, on_card, lines, opened=sale.opened,
                    today=open_business_date(session, sale.calendar))
         cards.check_pin(session, card, pin)
+        if insurer_online.gateway_of(card) is not None:
+            # Nothing posts before the insurer confirms (insurer_online.py).
+            deducted = insurer_online.deduct(session, card, on_card, key)
 
     def run(posting: Posting) -> dict:
         today = posting.operation.business_date
@@ -172,11 +179,19 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
         _check_sale_rules(session, card_now, on_card, lines, today, posting.operation.id,
                           opened=opened)
         channel_orders.redeem(session, card_now, channel_order_no, amount, posting.operation.id)
-        principal, bonus = split_spend(card_now.product.spend_order, on_card,
-                                       accounts["principal"].balance, accounts["bonus"].balance)
         sales = _sales_account(session, card_now)
-        posting.move(accounts["principal"], sales, principal)
-        posting.move(accounts["bonus"], sales, bonus)
+        if deducted is not None:  # the insurer's balance paid: the card's accounts did not
+            principal, bonus = on_card, 0
+            posting.move(issuer_account(card_now.product.issuer, "issuer_online",
+                                        outlet_id=session.actor.outlet_id,
+                                        terminal_id=session.actor.terminal_id), sales, on_card)
+            insurer_online.mark_posted(key, deducted.reference, posting.operation.id)
+        else:
+            principal, bonus = split_spend(card_now.product.spend_order, on_card,
+                                           accounts["principal"].balance,
+                                           accounts["bonus"].balance)
+            posting.move(accounts["principal"], sales, principal)
+            posting.move(accounts["bonus"], sales, bonus)
         if other is not None:
             posting.move(tenders.drawer(session, other.tender), _sales_account(session), other.amount)
         points, points_after, offer = points_service.post_earned(session, posting, earner,
@@ -191,6 +206,9 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
                 "tier_offer": offer,
                 "points_card_number": member.number if member is not None else "",
                 "membership_offer": points_service.membership_threshold() if qualifies else 0}
+        if deducted is not None:
+            data.update(principal_after=deducted.balance or 0, bonus_after=0,
+                        insurer_reference=deducted.reference)
         if other is not None:
             data.update(other_tender=other.tender, other_amount=other.amount,
                         other_tender_name=tenders.name_of(other.tender))
@@ -200,9 +218,17 @@ def charge(session: Session, *, card_number: str, amount: int, pin: str | None, 
             also(posting.operation.id, data)
         return data
 
-    outcome = perform(session, kind="charge", key=key, request=request, run=run, card=card,
-                      amount=on_card, tender=other.tender if other else "card",
-                      channel_order_no=channel_order_no)
+    try:
+        outcome = perform(session, kind="charge", key=key, request=request, run=run,
+                          card=card, amount=on_card, tender=other.tender if other else "card",
+                          channel_order_no=channel_order_no)
+    except Exception:
+        if deducted is None:
+            raise
+        # The insurer deducted and the charge did not post (here): the deduction is
+        # cancelled, unless another terminal posted this very sale.
+        insurer_online.undo(session, card, key)
+        raise
     return ChargeResult.of(outcome)
 
 
@@ -279,6 +305,9 @@ def for_sale(session: Session, number: str = "", *, uid: str = "") -> cards.Card
     refusal = PinLocked() if card.pin_locked else None
     try:
         check_sale(session, card, 1)
+        at_insurer = insurer_online.balance(session, card)  # the insurer keeps it: asked
+        if at_insurer is not None:
+            view = replace(view, principal=at_insurer, bonus=0, at_insurer=True)
     except KioskError as error:
         refusal = error
     return replace(view, refusal=refusal)
@@ -516,6 +545,9 @@ def _check_refundable(session: Session, original: models.Operation | None,
                       amount: int, done: dict) -> None:
     if original is None or original.kind != "charge":
         raise KioskError(N_("Only a charge can be refunded."))
+    if _load(original).get("insurer_reference"):
+        raise KioskError(N_("The insurer deducted this charge online: it is refunded with "
+                            "the insurer, not at the counter."))
     if original.outlet_id != session.actor.outlet_id and not permissions.has_permission(
             session.actor.operator_id, permissions.REFUND_ANY_OUTLET):
         raise PermissionDenied(N_("This charge was made at another outlet: refund it there."))

@@ -6,9 +6,11 @@ rejects; the monthly list of approved ones carries the endorsement text
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from kiosk.errors import InvalidInput, KioskError, N_, NotFound, PermissionDenied
+from kiosk.errors import (DeviceError, InvalidInput, KioskError, N_, NotFound, PermissionDenied,
+                          Phrase)
 from kiosk.i18n import translator
 from kiosk.identity import mask_phone
 from kiosk.money import plain_yuan
@@ -38,6 +40,7 @@ class TransferRow:
     endorsement: str
     requested_by: str
     decided_by: str
+    told: bool = False  # the member was texted that the credit arrived
 
 
 def endorsement(product_name: str, amount: int) -> str:
@@ -152,13 +155,32 @@ def decide(session: Session, request_id: int, *, approve: bool, reason: str = ""
                       memo=f"request {request.id}")
     if outcome.replayed:
         return Decision.of(outcome, status="approved")
-    phone, problem = tell_member(session, sender, outcome.data)
+    phone, problem = tell_member(session, sender, outcome.data, request_id=request.id)
     return Decision.of(outcome, status="approved", told_phone=phone, tell_problem=problem)
 
 
-def tell_member(session: Session, sender, credit: dict) -> tuple[str, KioskError | None]:
+def tell_again(session: Session, request_id: int, sender) -> Decision:
+    """The SMS of an approved transfer sent again (it failed, or the member asks): the
+    credit is not touched."""
+    permissions.require(session, permissions.FINANCE)
+    request = transfer_store.by_id(request_id)
+    if request is None:
+        raise NotFound(N_("No transfer request #{number}."), number=request_id)
+    if request.status != "approved" or request.credit_id is None:
+        raise InvalidInput(N_("Only an approved transfer's member is told by SMS."))
+    credit = json.loads(request.credit.result)
+    phone, problem = tell_member(session, sender, credit, request_id=request.id)
+    return Decision(operation_id=request.credit_id, replayed=True, status="approved",
+                    card_number=credit["card_number"], amount=credit["amount"],
+                    principal_after=credit["principal_after"],
+                    endorsement=credit["endorsement"], told_phone=phone, tell_problem=problem)
+
+
+def tell_member(session: Session, sender, credit: dict, *, request_id: int | None = None
+                ) -> tuple[str, KioskError | None]:
     """The SMS to the member whose stored-value card was credited: (masked phone, None)
-    when it went, ("", why) when it did not."""
+    when it went, ("", why) when it did not. With `request_id`, the request records
+    when the member was told."""
     permissions.require(session, permissions.FINANCE)
     card = cards.get_card(credit["card_number"])
     phone = card.member.phone if card.member_id else ""
@@ -172,11 +194,18 @@ def tell_member(session: Session, sender, credit: dict) -> tuple[str, KioskError
             f"余额{plain_yuan(credit['principal_after'])}元。")
     try:
         sender.send(phone, text)
+    except DeviceError as error:
+        return "", KioskError(N_("The SMS to the member could not be sent ({reason}): "
+                                 "send it again (F6), or tell them the transfer is "
+                                 "credited."),
+                             reason=Phrase(error.message_id) if not error.params else str(error))
     except KioskError as error:
         return "", error
     with audit.transaction(session):
+        if request_id is not None:
+            transfer_store.mark_told(request_id, session.now())
         audit.append(session, "insurance_transfer.told", subject=f"card:{card.number}",
-                     details={"phone": mask_phone(phone)})
+                     details={"phone": mask_phone(phone), "request": request_id})
     return mask_phone(phone), None
 
 
@@ -218,7 +247,8 @@ def _row(request: models.InsuranceTransfer) -> TransferRow:
         request.target_card.number, request.amount, request.status,
         endorsement(request.insurance_card.product.name, request.amount),
         request.requested_by.login_id if request.requested_by_id else "",
-        request.decided_by.login_id if request.decided_by_id else "")
+        request.decided_by.login_id if request.decided_by_id else "",
+        told=request.told_at is not None)
 
 
 def print_monthly_list(session: Session, printer, month: str) -> int:

@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound, PermissionDenied, StoreUnavailable
 from kiosk.hw.receipt import render_text
 from kiosk.money import format_yuan
-from kiosk.services import audit, caches, cards, charge as charging, permissions, receipts
+from kiosk.services import (audit, caches, cards, charge as charging, insurer_online, permissions,
+                            receipts)
 from kiosk.services.card_status import CardUnusable
 from kiosk.services.catalog import CATEGORIES
 from kiosk.services.channel_orders import OrderRefused
@@ -105,6 +106,8 @@ DECLINE_REASONS: tuple[tuple[type[KioskError], str], ...] = (
     (InsufficientFunds, "insufficient_funds"),
     (OrderRefused, "channel_order_refused"),
     (CardUnusable, "card_unusable"),
+    # Cancelled at an online insurer under this attempt's key: the POS sends it again.
+    (insurer_online.NotCharged, "insurer_cancelled"),
 )
 CANCELLED_BY_POS = "cancelled_by_pos"
 CANCELLED_AT_COUNTER = "cancelled_at_counter"

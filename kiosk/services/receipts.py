@@ -85,10 +85,14 @@ def _document(session, operation, card, kind, data, lines) -> ReceiptDoc:
             rows.append((tr(label), printed_yuan(data[key])))
     if data.get("promotion"):
         rows.append((tr("Promotion"), data["promotion"]))
-    for key, label in (("principal_after", N_("Principal balance")),
-                       ("bonus_after", N_("Bonus balance"))):
-        if key in data:
-            rows.append((tr(label), printed_yuan(data[key])))
+    if data.get("insurer_reference"):  # deducted online by the insurer that keeps it
+        rows.append((tr("Deducted online by the insurer"), data["insurer_reference"]))
+        rows.append((tr("Balance at the insurer"), printed_yuan(data["principal_after"])))
+    else:
+        for key, label in (("principal_after", N_("Principal balance")),
+                           ("bonus_after", N_("Bonus balance"))):
+            if key in data:
+                rows.append((tr(label), printed_yuan(data[key])))
     if "used" in data:  # an internal card's settlement
         rows.append((tr("Used since last settled"), printed_yuan(data["used"])))
         rows.append((tr("Given back"), printed_yuan(data["returned"])))

@@ -35,6 +35,10 @@ def decide_pending(request_id: int, **decision) -> bool:
                                              Transfer.status == "pending").execute() == 1
 
 
+def mark_told(request_id: int, when: dt.datetime) -> None:
+    Transfer.update(told_at=when).where(Transfer.id == request_id).execute()
+
+
 def of_outlet(outlet_id: int, *, status: str = "", decided_from: dt.datetime | None = None,
               decided_before: dt.datetime | None = None) -> list[models.InsuranceTransfer]:
     """The outlet's requests by id; of a status, decided in a span of time (UTC)."""

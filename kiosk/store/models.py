@@ -489,6 +489,8 @@ class InsuranceTransfer(BaseModel):
     decided_at = pw.DateTimeField(null=True)
     credit = pw.ForeignKeyField(Operation, null=True)
     reason = pw.CharField(max_length=200, default="")
+    # When the member was texted that the credit arrived (None: not yet, or it failed).
+    told_at = pw.DateTimeField(null=True)
 
 
 class LegacyCard(BaseModel):
@@ -799,6 +801,36 @@ class VoucherTemplate(BaseModel):
     updated_at = pw.DateTimeField(default=utc_now)
 
 
+class InsurerLink(BaseModel):
+    """How an insurer's cards pay: `held` (the balance is ours, on the card's accounts)
+    or `online` (the insurer keeps it: its interface at `url` is asked and deducts)."""
+
+    issuer = pw.CharField(max_length=50, unique=True)
+    mode = pw.CharField(max_length=10, default="held")  # held, online
+    url = pw.CharField(max_length=200, default="")
+    timeout_seconds = pw.IntegerField(default=10)
+    updated_by = pw.ForeignKeyField(Operator, null=True)
+    updated_at = pw.DateTimeField(default=utc_now)
+
+
+class InsurerDeduction(BaseModel):
+    """A deduction asked of an online insurer, under the sale's idempotency key:
+    pending (asked, not yet posted), posted (the insurer confirmed and the charge
+    committed), refused, cancelling (to be cancelled at the insurer), cancelled."""
+
+    key = pw.CharField(max_length=80, unique=True)
+    issuer = pw.CharField(max_length=50)
+    card = pw.ForeignKeyField(Card)
+    amount = pw.BigIntegerField()
+    outlet = pw.ForeignKeyField(Outlet)
+    terminal = pw.ForeignKeyField(Terminal, null=True)
+    status = pw.CharField(max_length=12, default="pending")
+    reference = pw.CharField(max_length=40, default="")
+    operation = pw.ForeignKeyField(Operation, null=True)
+    created_at = pw.DateTimeField(default=utc_now)
+    settled_at = pw.DateTimeField(null=True)
+
+
 ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLoginChange,
               Member, MemberChange, Customer, CardProduct, OutletProduct, Promotion, Card, Account, Shift, Operation,
               JournalEntry, Receipt, DayClose, MonthClose, AuditHead, AuditChain, AuditEvent, BatchList,
@@ -807,4 +839,4 @@ ALL_MODELS = [Meta, Outlet, Terminal, Role, RolePermission, Operator, OperatorLo
               InsurerFileLine, PosTerminal, PosRequest, Cheque, PrepaidSale,
               AllocationTemplate, AllocationTemplateLine, CardChange, InternalSettlement,
               InternalSettledUse, VoucherTemplate, ChannelSettlement, ChannelSettlementOrder,
-              ChannelCoupon]
+              ChannelCoupon, InsurerLink, InsurerDeduction]

@@ -31,12 +31,14 @@ INTERNAL_CARD_MODELS = (models.InternalSettlement, models.InternalSettledUse)
 VOUCHER_MODELS = (models.VoucherTemplate,)
 SETTLEMENT_MODELS = (models.ChannelSettlement, models.ChannelSettlementOrder,
                      models.ChannelCoupon)
+ONLINE_INSURER_MODELS = (models.InsurerLink, models.InsurerDeduction)
 # The customer table is in version 1 for a new store (its cards point at it from the
 # start); migration 14 creates it in a store made before.
 LATER_MODELS = (models.DayClose, models.MonthClose, models.MemberChange, *MEMBER_CENTRE_MODELS,
                 models.Reconciliation, *SET_UP_MODELS, *POS_MODELS, *FUEL_MODELS,
                 *PREPAID_MODELS, *TEMPLATE_MODELS, *CARD_DETAIL_MODELS,
-                *INTERNAL_CARD_MODELS, *VOUCHER_MODELS, *SETTLEMENT_MODELS)
+                *INTERNAL_CARD_MODELS, *VOUCHER_MODELS, *SETTLEMENT_MODELS,
+                *ONLINE_INSURER_MODELS)
 CARD_FIELDS_V5 = ("allowed_categories", "forbidden_categories")
 VERSION_1_MODELS = [m for m in models.ALL_MODELS if m not in LATER_MODELS]
 
@@ -218,6 +220,18 @@ def _card_details(db: pw.Database) -> None:
     db.create_tables(CARD_DETAIL_MODELS, safe=True)
 
 
+_V21_COLUMNS = (
+    ("insurance_transfer", "told_at", "TIMESTAMP"),
+)
+
+
+def _online_insurers(db: pw.Database) -> None:
+    """Insurers that keep their cards' balances and deduct online, the deductions asked
+    of them, and when a member was texted that an insurance transfer arrived."""
+    db.create_tables(ONLINE_INSURER_MODELS, safe=True)
+    _add_columns(db, _V21_COLUMNS)
+
+
 # Append only: a migration, once released, is never edited.
 MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (1, _create_tables),
@@ -247,6 +261,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     # Channel settlements (结算): the orders in each, and the coupons that paid them.
     (19, lambda db: db.create_tables(SETTLEMENT_MODELS, safe=True)),
     (20, _product_revenue),
+    (21, _online_insurers),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
