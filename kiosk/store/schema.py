@@ -203,6 +203,16 @@ def _card_details(db: pw.Database) -> None:
     db.create_tables(CARD_DETAIL_MODELS, safe=True)
 
 
+_V19_COLUMNS = (
+    ("outlet", "business_format", "VARCHAR(20) NOT NULL DEFAULT ''"),
+)
+
+
+def _business_formats(db: pw.Database) -> None:
+    """An outlet's business format (业态): the store ledger is read by it (灵玑云)."""
+    _add_columns(db, _V19_COLUMNS)
+
+
 # Append only: a migration, once released, is never edited.
 MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (1, _create_tables),
@@ -229,6 +239,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     # index a new store's foreign key has (the same name: no second index there).
     (18, lambda db: db.execute_sql(
         'CREATE INDEX IF NOT EXISTS "card_customer_id" ON "card" ("customer_id")')),
+    (19, _business_formats),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
