@@ -81,7 +81,7 @@ ACTIONS = (
         Field("outlet", N_("Outlet code"), 8, DIGITS), Field("name", N_("Name"), 100),
         Field("area", N_("Area"), 50), Field("manager", N_("Manager"), 50),
         Field("address", N_("Address"), 200), Field("phone", N_("Phone"), 30),
-        Field("business_format", N_("Business format (业态)"), 20)),
+        Field("business_format", N_("Business format"), 20)),
         lambda s, v: admin.save_outlet(s, admin.OutletDetails(
             v["outlet"], v["name"], v["area"], v["manager"], v["address"], v["phone"],
             business_format=v["business_format"]))),

@@ -31,7 +31,7 @@ class LedgerScreen(FormScreen):
         return [Field("ledger", N_("Ledger"), choices=LEDGERS),
                 Field("first", N_("From (YYYY-MM-DD)"), 10, value=today.replace(day=1).isoformat()),
                 Field("last", N_("To (YYYY-MM-DD)"), 10, value=today.isoformat()),
-                Field("business_format", N_("Business format (empty: this outlet)"), 20)]
+                Field("business_format", N_("Format (empty: own)"), 20)]
 
     def __init__(self) -> None:
         super().__init__()
