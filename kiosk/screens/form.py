@@ -213,11 +213,12 @@ class FormScreen(KioskScreen):
 
     def key_enter(self, event) -> None:
         """Enter on a Choice moves on like Enter in an Input (and only once: the key must
-        not go on to the Input that now has the focus)."""
+        not go on to the Input that now has the focus); on a search form it submits, as
+        Enter in any of its fields does."""
         if isinstance(self.focused, Choice):
             event.prevent_default()
             event.stop()
-            if self.focused is list(self.query("Input, Choice"))[-1]:
+            if self.SUBMIT_FROM_ANY or self.focused is list(self.query("Input, Choice"))[-1]:
                 self.submit()
             else:
                 self.focus_next()
