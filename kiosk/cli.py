@@ -832,6 +832,7 @@ from kiosk.commands.voucher import voucher  # noqa: E402
 from kiosk.commands.insurer import insurer  # noqa: E402
 from kiosk.commands.points import points  # noqa: E402
 from kiosk.commands.stock import stock  # noqa: E402
+from kiosk.commands.legacy import legacy  # noqa: E402
 main.add_command(channel)
 main.add_command(cheque)
 main.add_command(customer)
@@ -840,6 +841,7 @@ admin.add_command(voucher)
 main.add_command(insurer)
 main.add_command(points)
 main.add_command(stock)
+main.add_command(legacy)
 
 if __name__ == "__main__":
     main()

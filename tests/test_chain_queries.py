@@ -206,3 +206,37 @@ def test_the_ledger_of_members_holding_stored_value_from_the_command_line(
                                         "holders", "--format", "便利店"])
     db.close()
     assert unknown.exit_code == 2 and "便利店" in unknown.output
+
+
+def test_old_cards_and_a_migrated_cards_record_from_the_command_line(
+        chain_shop, store_url, tmp_path):
+    from click.testing import CliRunner
+
+    from kiosk.cli import main
+    from kiosk.store import db
+    migrate_with_voucher(chain_shop, tmp_path)
+    [voucher] = migration.migrated_record(chain_shop["clerk"], "6100000000000101").vouchers
+    db.close()
+    env = {"KIOSK_HASH_TIME_COST": "1", "KIOSK_HASH_MEMORY_KIB": "64", "KIOSK_LANG": "en",
+           "KIOSK_HOME": str(chain_shop["runtime"].settings.home), "KIOSK_DB": store_url,
+           "KIOSK_OUTLET": OUTLET, "KIOSK_TERMINAL": "T01"}
+
+    def kiosk(login: str, *args):
+        result = CliRunner(env={**env, "KIOSK_OPERATOR": login,
+                                "KIOSK_OPERATOR_PASSWORD": "Good1234"}).invoke(main, list(args))
+        db.close()
+        return result
+    shown = kiosk("clerk1", "legacy", "record", "6100000000000101")
+    assert shown.exit_code == 0, shown.output
+    assert "张三丰 138****8000" in shown.output and "原卡已回收" in shown.output
+    assert f"voucher {voucher.name}  png  {len(tiny_png())}" in shown.output
+    out = tmp_path / "v.png"
+    copied = kiosk("clerk1", "legacy", "voucher", "6100000000000101", voucher.name,
+                   "--out", str(out))
+    assert copied.exit_code == 0 and out.read_bytes() == tiny_png()
+    listed = kiosk("clerk1", "legacy", "list")
+    assert listed.exit_code == 0 and "6100000000000201" not in listed.output
+    refused = kiosk("clerk1", "legacy", "list", "--unified")
+    assert refused.exit_code == 2 and "may not" in refused.output
+    chain_wide = kiosk("finance1", "legacy", "list", "--unified")
+    assert chain_wide.exit_code == 0 and "6100000000000201" in chain_wide.output
