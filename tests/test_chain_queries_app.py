@@ -20,10 +20,10 @@ CLERK = ("clerk1", "Good1234")
 FINANCE = ("finance1", "Good1234")
 
 
-def shop_app(tmp_path):
+def shop_app(tmp_path, language="en"):
     """build_crm's shop (a pharmacy, 药房) with finance and one old card migrated with a
     voucher and a remark."""
-    runtime = empty_runtime(tmp_path, outlet_code=OUTLET)
+    runtime = empty_runtime(tmp_path, outlet_code=OUTLET, language=language)
     setup.set_up(runtime, setup.FirstRun(admin.OutletDetails(OUTLET, "总店"), "T01",
                                          CHAIN_ADMIN[0], "管理员", CHAIN_ADMIN[1]))
     chain = service_log_in(runtime, OUTLET, *CHAIN_ADMIN)
@@ -112,3 +112,24 @@ async def test_a_clerks_unified_member_query_is_refused_with_the_reason(tmp_path
         screen.query_one("#mode").focus()
         await pilot.press("right", "enter")
         await wait_for_message(pilot, "may not")
+
+
+async def test_in_chinese_the_journal_says_principal_bonus_and_the_query_mode(tmp_path):
+    app, shop = shop_app(tmp_path, language="zh_CN")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "9", "JournalSearchScreen", login=FINANCE)
+        screen = app.screen
+        assert "门店模式（本门店）" in str(screen.query_one("#mode").render())
+        screen.query_one("#mode").focus()
+        await pilot.press("right")
+        assert "统一模式（全连锁）" in str(screen.query_one("#mode").render())
+        await type_into(pilot, "card_number", shop["stored"])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.rows, "the card's journal listed")
+        table = screen.query_one(DataTable)
+        assert [str(column.label) for column in table.columns.values()][5:7] == ["本金", "赠金"]
+        table.focus()
+        await pilot.press("f7")
+        await wait_for_screen(pilot, "OperationCardsScreen")
+        await wait_until(pilot, lambda: app.screen.found is not None, "the row's cards shown")
+        assert "F5" in str(app.screen.query_one("#details").render())
