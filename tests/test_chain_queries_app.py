@@ -133,3 +133,18 @@ async def test_in_chinese_the_journal_says_principal_bonus_and_the_query_mode(tm
         await wait_for_screen(pilot, "OperationCardsScreen")
         await wait_until(pilot, lambda: app.screen.found is not None, "the row's cards shown")
         assert "F5" in str(app.screen.query_one("#details").render())
+
+
+async def test_the_admin_sets_an_outlets_business_format(tmp_path):
+    from kiosk.store import models
+    app, _ = shop_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "a", "AdminScreen", login=CHAIN_ADMIN)
+        await pilot.press("5")
+        await wait_for_screen(pilot, "AdminFormScreen")
+        await type_into(pilot, "outlet", "10000002")
+        await type_into(pilot, "name", "二店")
+        await type_into(pilot, "business_format", "诊所")
+        app.screen.submit()
+        await wait_for_message(pilot, "Saved")
+    assert models.Outlet.get(models.Outlet.code == "10000002").business_format == "诊所"
