@@ -89,6 +89,7 @@ async def test_the_members_holding_stored_value_by_business_format(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "l", "LedgerScreen", login=FINANCE)
         screen = app.screen
+        await wait_for_message(pilot, "Business formats: 药房")
         screen.query_one("#ledger").focus()
         await pilot.press("right", "right")  # members' stored value
         await type_into(pilot, "business_format", "药房")

@@ -39,6 +39,12 @@ class LedgerScreen(FormScreen):
 
     def on_mount(self) -> None:
         self.query_one("#ledger").focus()
+        self.call(self._formats_known, ledgers.business_formats, self.app.session)
+
+    def _formats_known(self, formats: list[str]) -> None:
+        """The business formats the outlets have, to type in Format (empty: this outlet)."""
+        if formats:
+            self.say(self.tr("Business formats: {formats}").format(formats=", ".join(formats)))
 
     def submit(self) -> None:
         try:
