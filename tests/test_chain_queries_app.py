@@ -10,8 +10,8 @@ from textual.widgets import DataTable
 
 from kiosk.services import admin, migration, setup
 from kiosk.services.demo import tiny_png
-from tests.app_helpers import (empty_runtime, make_app, open_centre, type_into,
-                               wait_for_message, wait_for_screen, wait_until)
+from tests.app_helpers import (empty_runtime, make_app, open_centre, save_admin_form,
+                               type_into, wait_for_message, wait_for_screen, wait_until)
 from tests.conftest import CHAIN_ADMIN, log_in as service_log_in
 from tests.test_chain_queries import migrate_with_voucher, operator
 from tests.test_points import OUTLET, build_crm
@@ -140,12 +140,6 @@ async def test_the_admin_sets_an_outlets_business_format(tmp_path):
     from kiosk.store import models
     app, _ = shop_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_centre(pilot, "a", "AdminScreen", login=CHAIN_ADMIN)
-        await pilot.press("5")
-        await wait_for_screen(pilot, "AdminFormScreen")
-        await type_into(pilot, "outlet", "10000002")
-        await type_into(pilot, "name", "二店")
-        await type_into(pilot, "business_format", "诊所")
-        app.screen.submit()
-        await wait_for_message(pilot, "Saved")
+        await save_admin_form(pilot, "5", CHAIN_ADMIN, outlet="10000002", name="二店",
+                              business_format="诊所")
     assert models.Outlet.get(models.Outlet.code == "10000002").business_format == "诊所"
