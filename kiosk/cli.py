@@ -265,7 +265,8 @@ def month_report_command(ctx: click.Context, month: str, csv_path: Path | None) 
 
 @main.group()
 def ledger() -> None:
-    """Store ledgers: daily balance ledger (门店余额台账) and general ledger (门店总账)."""
+    """Store ledgers: daily balance ledger (门店余额台账), general ledger (门店总账) and the
+    members holding stored value (会员储值余额)."""
 
 
 def _outlet_code(outlet: str | None) -> str:
@@ -297,18 +298,29 @@ def _write_rows(rows: list[list], csv_path: Path | None) -> None:
     click.echo(f"written: {csv_path}")
 
 
+_FORMAT = click.option("--format", "business_format",
+                       help="Every outlet of this business format (业态) together.")
+
+
 @ledger.command("daily")
 @click.option("--from", "first", required=True, type=IsoDate())
 @click.option("--to", "last", required=True, type=IsoDate())
 @click.option("--outlet")
+@_FORMAT
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path))
 @click.pass_context
-def ledger_daily(ctx, first, last, outlet, csv_path) -> None:
+def ledger_daily(ctx, first, last, outlet, business_format, csv_path) -> None:
     """Opening, in, out and closing of principal and bonus, per business date."""
+    _ledger(ctx, outlet, business_format, "daily", first, last, csv_path)
+
+
+def _ledger(ctx, outlet, business_format, which, first, last, csv_path) -> None:
+    """A store ledger of the outlet (or of every outlet of the business format)."""
     from kiosk.services import ledgers
     from kiosk.services.bootstrap import system_session
     session = system_session(_report_runtime(ctx))
-    _write_table(ctx, ledgers.ledger_table(session, _outlet_code(outlet), "daily", first, last),
+    _write_table(ctx, ledgers.ledger_table(session, _outlet_code(outlet), which, first, last,
+                                           business_format=business_format or ""),
                  csv_path)
 
 
@@ -326,15 +338,25 @@ def ledger_stock(ctx, outlet, csv_path) -> None:
 @ledger.command("general")
 @click.option("--date", "day", required=True, type=IsoDate())
 @click.option("--outlet")
+@_FORMAT
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path))
 @click.pass_context
-def ledger_general(ctx, day, outlet, csv_path) -> None:
+def ledger_general(ctx, day, outlet, business_format, csv_path) -> None:
     """Stored value of the outlet's cards by business type, up to a date."""
-    from kiosk.services import ledgers
-    from kiosk.services.bootstrap import system_session
-    session = system_session(_report_runtime(ctx))
-    _write_table(ctx, ledgers.ledger_table(session, _outlet_code(outlet), "general", day, day),
-                 csv_path)
+    _ledger(ctx, outlet, business_format, "general", day, day, csv_path)
+
+
+@ledger.command("holders")
+@click.option("--outlet")
+@_FORMAT
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path))
+@click.pass_context
+def ledger_holders(ctx, outlet, business_format, csv_path) -> None:
+    """Members holding stored value now (会员储值余额): member, card, principal, bonus,
+    total."""
+    import datetime as dt
+    today = dt.date.today()
+    _ledger(ctx, outlet, business_format, "holders", today, today, csv_path)
 
 
 @main.command()
@@ -410,12 +432,15 @@ def _password() -> str:
 @click.option("--phone", default="")
 @click.option("--time-zone", default="Asia/Shanghai", show_default=True)
 @click.option("--day-boundary", default="04:00", show_default=True)
+@click.option("--format", "business_format", default="",
+              help="Business format (业态), e.g. pharmacy, health store, clinic.")
 @click.pass_context
-def admin_outlet(ctx, code, name, area, manager, address, phone, time_zone, day_boundary):
+def admin_outlet(ctx, code, name, area, manager, address, phone, time_zone, day_boundary,
+                 business_format):
     """Create outlet CODE (8 digits) or change its details."""
     from kiosk.services import admin as admin_service
     admin_service.save_outlet(_admin_session(ctx), admin_service.OutletDetails(
-        code, name, area, manager, address, phone, time_zone, day_boundary))
+        code, name, area, manager, address, phone, time_zone, day_boundary, business_format))
     click.echo(f"outlet {code} saved")
 
 
@@ -811,6 +836,7 @@ from kiosk.commands.voucher import voucher  # noqa: E402
 from kiosk.commands.insurer import insurer  # noqa: E402
 from kiosk.commands.points import points  # noqa: E402
 from kiosk.commands.stock import stock  # noqa: E402
+from kiosk.commands.legacy import legacy  # noqa: E402
 main.add_command(channel)
 main.add_command(cheque)
 main.add_command(customer)
@@ -819,6 +845,7 @@ admin.add_command(voucher)
 main.add_command(insurer)
 main.add_command(points)
 main.add_command(stock)
+main.add_command(legacy)
 
 if __name__ == "__main__":
     main()

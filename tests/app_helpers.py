@@ -178,6 +178,17 @@ async def type_into(pilot, field: str, text: str) -> None:
     await pilot.press(*text)
 
 
+async def save_admin_form(pilot, entry: str, login, **values: str) -> None:
+    """The admin screen's form `entry` (member centre A), the fields typed, saved."""
+    await open_centre(pilot, "a", "AdminScreen", login=login)
+    await pilot.press(entry)
+    await wait_for_screen(pilot, "AdminFormScreen")
+    for field, text in values.items():
+        await type_into(pilot, field, text)
+    pilot.app.screen.submit()
+    await wait_for_message(pilot, "Saved")
+
+
 async def review_as(pilot, login_id: str, password: str | None = None) -> None:
     await wait_for_screen(pilot, "ReviewModal")
     await pilot.press(*login_id, "enter", *(password or known_password(login_id)), "enter")

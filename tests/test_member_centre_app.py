@@ -10,7 +10,7 @@ from kiosk.store import models
 from tests.app_helpers import (log_in, make_app, message_text, past_key_guard, paste_into, seeded_runtime,
                                wait_for_message, wait_for_screen, wait_until)
 from tests.conftest import SV_CARD
-from tests.app_helpers import key_bar_text, open_centre, review_as, type_into
+from tests.app_helpers import key_bar_text, open_centre, review_as, save_admin_form, type_into
 
 
 async def test_issue_a_card_with_the_writer(tmp_path):
@@ -402,14 +402,8 @@ async def test_finance_sees_the_ledgers_and_saves_them(tmp_path):
 async def test_admin_changes_only_the_product_fields_typed(tmp_path):
     app = make_app(seeded_runtime(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_centre(pilot, "a", "AdminScreen", login=("admin1", "Admin1234"))
-        await pilot.press("9")
-        await wait_for_screen(pilot, "AdminFormScreen")
-        await type_into(pilot, "product", "SV")
-        await type_into(pilot, "fee", "15")
-        await type_into(pilot, "tier_thresholds", "银卡:3000,金卡:10000")
-        app.screen.submit()
-        await wait_for_message(pilot, "Saved")
+        await save_admin_form(pilot, "9", ("admin1", "Admin1234"), product="SV", fee="15",
+                              tier_thresholds="银卡:3000,金卡:10000")
     product = models.CardProduct.get(models.CardProduct.code == "SV")
     assert product.issue_fee == 1500 and product.tier_thresholds == "银卡:3000,金卡:10000"
     assert product.spend_order == "principal_first" and product.points_per_yuan == 1

@@ -83,9 +83,11 @@ ACTIONS = (
     Action("5", N_("Create or change an outlet"), (
         Field("outlet", N_("Outlet code"), 8, DIGITS), Field("name", N_("Name"), 100),
         Field("area", N_("Area"), 50), Field("manager", N_("Manager"), 50),
-        Field("address", N_("Address"), 200), Field("phone", N_("Phone"), 30)),
+        Field("address", N_("Address"), 200), Field("phone", N_("Phone"), 30),
+        Field("business_format", N_("Business format"), 20)),
         lambda s, v: admin.save_outlet(s, admin.OutletDetails(
-            v["outlet"], v["name"], v["area"], v["manager"], v["address"], v["phone"]))),
+            v["outlet"], v["name"], v["area"], v["manager"], v["address"], v["phone"],
+            business_format=v["business_format"]))),
     Action("6", N_("Add a terminal"), (OUTLET, Field("code", N_("Terminal code"), 20),
                                        Field("name", N_("Name"), 50)),
            lambda s, v: admin.add_terminal(s, v["outlet"], v["code"], v["name"])),

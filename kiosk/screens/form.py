@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 
-from kiosk.errors import ReviewRequired
+from kiosk.errors import N_, ReviewRequired
 from kiosk.money import MoneyError, parse_yuan
 from kiosk.screens import registry
 from kiosk.screens.base import KioskScreen
@@ -42,6 +42,13 @@ DIGITS = r"[0-9]*"
 def path_field(name: str, label: str, value: str = "") -> Field:
     """A file name typed on from the folder it starts with."""
     return Field(name, label, max_length=300, value=value, extends=True)
+
+
+def mode_field() -> Field:
+    """The query screens' switch: store mode (门店模式, this outlet) or unified mode
+    (统一模式, the chain; the service asks for a chain-wide right)."""
+    from kiosk.services import scope
+    return Field("mode", N_("Query mode"), choices=scope.MODES)
 
 
 def money_field(name: str, label: str, value: str = "") -> Field:
@@ -206,11 +213,12 @@ class FormScreen(KioskScreen):
 
     def key_enter(self, event) -> None:
         """Enter on a Choice moves on like Enter in an Input (and only once: the key must
-        not go on to the Input that now has the focus)."""
+        not go on to the Input that now has the focus); on a search form it submits, as
+        Enter in any of its fields does."""
         if isinstance(self.focused, Choice):
             event.prevent_default()
             event.stop()
-            if self.focused is list(self.query("Input, Choice"))[-1]:
+            if self.SUBMIT_FROM_ANY or self.focused is list(self.query("Input, Choice"))[-1]:
                 self.submit()
             else:
                 self.focus_next()

@@ -1,5 +1,7 @@
 """The journal of one card or of a member's cards (按卡/按会员查询流水), paged and
-printable, for the member centre and the back office."""
+printable, for the member centre and the back office: in store mode (this outlet's
+operations) or unified mode (the chain's), with each operation's principal and bonus;
+F7 on a row opens the cards of that operation (关联卡)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from kiosk.errors import N_
 from kiosk.screens.base import key_hint
 from kiosk.services import kinds
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, row_amount, show_journal
-from kiosk.screens.form import DIGITS, Field, FormScreen
+from kiosk.screens import registry
+from kiosk.screens.form import DIGITS, Field, FormScreen, mode_field
 from kiosk.services import journal, receipts
 
 
@@ -27,10 +30,12 @@ def print_journal(screen, rows: list[journal.JournalRow], title: str, name: str)
 class JournalSearchScreen(PagedRows, FormScreen):
     DETAILS, TABLE = False, True
     FIELDS = [Field("card_number", N_("Card number"), 32, DIGITS),
-              Field("member_phone", N_("Member phone"), 20, r"[0-9+\- ]*")]
+              Field("member_phone", N_("Member phone"), 20, r"[0-9+\- ]*"), mode_field()]
     SUBMIT_FROM_ANY = True
     BINDINGS = [key_hint("enter", N_("Search")), *PAGE_BINDINGS,
-                Binding("f6", "print", N_("Print")), Binding("escape", "back", N_("Back"))]
+                Binding("f6", "print", N_("Print")),
+                Binding("f7", "cards", N_("Cards of the row")),
+                Binding("escape", "back", N_("Back"))]
     PAGE_SIZE = journal.PAGE
 
     def __init__(self) -> None:
@@ -46,7 +51,18 @@ class JournalSearchScreen(PagedRows, FormScreen):
     def load_page(self) -> None:
         self.call(self._listed, journal.by_card_or_member, self.app.session,
                   card_number=self.value("card_number"),
-                  member_phone=self.value("member_phone"), page=self.page)
+                  member_phone=self.value("member_phone"), page=self.page,
+                  mode=self.value("mode"))
+
+    def action_cards(self) -> None:
+        """The cards of the operation under the cursor, with their holders and balances
+        (a migration's: its record, with the vouchers)."""
+        row = self.selected_row()
+        if row is None:
+            self.say(self.tr("Search, then choose an operation with the arrow keys."),
+                     error=True)
+            return
+        self.app.push_screen(registry.operation_cards(row.operation_id, self.value("mode")))
 
     def action_print(self) -> None:
         if not self.rows:
@@ -61,7 +77,7 @@ class JournalSearchScreen(PagedRows, FormScreen):
 
     def _listed(self, rows: list[journal.JournalRow]) -> None:
         self.rows = rows
-        show_journal(self.query_one(DataTable), self.tr, self.rows)
+        show_journal(self.query_one(DataTable), self.tr, self.rows, split=True)
         self.say(self.tr("Page {page}: {count} operations.").format(page=self.page + 1,
                                                                    count=len(self.rows)))
 

@@ -1,6 +1,7 @@
 """The store ledgers in the app: the daily balance ledger (门店余额台账: principal and
-bonus, opening, in, out, closing per day) and the general ledger (门店总账); F8 saves
-what is shown as .xlsx for finance."""
+bonus, opening, in, out, closing per day), the general ledger (门店总账) and the members
+holding stored value (会员储值余额); of this outlet, or of every outlet of a business
+format (业态) typed in. F8 saves what is shown as .xlsx for finance."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from kiosk.screens.paging import show_rows
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import directory, ledgers, reports
 
-LEDGERS = (("daily", N_("daily balance ledger")), ("general", N_("general ledger")))
+LEDGERS = (("daily", N_("daily balance ledger")), ("general", N_("general ledger")),
+           ("holders", N_("members' stored value")))
 
 
 class LedgerScreen(FormScreen):
@@ -28,7 +30,8 @@ class LedgerScreen(FormScreen):
         today = self.app.session.now().date()
         return [Field("ledger", N_("Ledger"), choices=LEDGERS),
                 Field("first", N_("From (YYYY-MM-DD)"), 10, value=today.replace(day=1).isoformat()),
-                Field("last", N_("To (YYYY-MM-DD)"), 10, value=today.isoformat())]
+                Field("last", N_("To (YYYY-MM-DD)"), 10, value=today.isoformat()),
+                Field("business_format", N_("Format (empty: own)"), 20)]
 
     def __init__(self) -> None:
         super().__init__()
@@ -36,6 +39,12 @@ class LedgerScreen(FormScreen):
 
     def on_mount(self) -> None:
         self.query_one("#ledger").focus()
+        self.call(self._formats_known, ledgers.business_formats, self.app.session)
+
+    def _formats_known(self, formats: list[str]) -> None:
+        """The business formats the outlets have, to type in Format (empty: this outlet)."""
+        if formats:
+            self.say(self.tr("Business formats: {formats}").format(formats=", ".join(formats)))
 
     def submit(self) -> None:
         try:
@@ -43,12 +52,14 @@ class LedgerScreen(FormScreen):
         except ValueError:
             self.say_error(InvalidInput(N_("A date is written YYYY-MM-DD.")))
             return
-        self.call(self._show, self._load, self.value("ledger"), first, last)
+        self.call(self._show, self._load, self.value("ledger"), first, last,
+                  self.value("business_format").strip())
 
-    def _load(self, which: str, first: dt.date, last: dt.date):
+    def _load(self, which: str, first: dt.date, last: dt.date, business_format: str):
         session = self.app.session
         outlet = directory.actor_info(session.actor).outlet_code
-        return ledgers.ledger_table(session, outlet, which, first, last)
+        return ledgers.ledger_table(session, outlet, which, first, last,
+                                    business_format=business_format)
 
     def _show(self, found) -> None:
         self.table = found
@@ -61,6 +72,8 @@ class LedgerScreen(FormScreen):
             self.say(self.tr("Search first."), error=True)
             return
         name = f"ledger-{self.value('ledger')}-{self.value('first')}-{self.value('last')}"
+        if self.value("business_format").strip():
+            name += f"-{self.value('business_format').strip()}"
         self.call(self.say_saved, reports.save_table, self.app.session, name, self.table)
 
     def action_back(self) -> None:

@@ -10,7 +10,7 @@ from kiosk.errors import N_
 from kiosk.screens import registry
 from kiosk.screens.base import key_hint
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_rows
-from kiosk.screens.form import DIGITS, Field, FormScreen
+from kiosk.screens.form import DIGITS, Field, FormScreen, mode_field
 from kiosk.services import members
 from kiosk.services.members import MemberQuery
 
@@ -25,6 +25,7 @@ class MemberSearchScreen(PagedRows, FormScreen):
         Field("level", N_("Level"), 20),
         Field("region", N_("Region"), 30),
         Field("source", N_("Source"), 30),
+        mode_field(),
     ]
     SUBMIT_FROM_ANY = True
     BINDINGS = [key_hint("enter", N_("Search")), Binding("f5", "register", N_("New member")),
@@ -43,9 +44,12 @@ class MemberSearchScreen(PagedRows, FormScreen):
         self.first_page()
 
     def load_page(self) -> None:
-        query = MemberQuery(**{field.name: self.value(field.name) for field in self.FIELDS})
-        self.call(self._listed, members.search, self.app.session, query, page=self.page,
-                  page_size=self.PAGE_SIZE)
+        self.call(self._listed, members.search, self.app.session, self._query(),
+                  page=self.page, page_size=self.PAGE_SIZE, mode=self.value("mode"))
+
+    def _query(self) -> MemberQuery:
+        return MemberQuery(**{field.name: self.value(field.name) for field in self.FIELDS
+                              if field.name != "mode"})
 
     def _listed(self, rows: list[members.MemberRow]) -> None:
         self._show_rows(rows)
@@ -94,9 +98,8 @@ class MemberSearchScreen(PagedRows, FormScreen):
         member_id, name = saved
         self.say(self.tr("Saved member {name} (#{number}).").format(name=name, number=member_id))
         if self.rows:  # the list shows what was saved, not what was there before
-            query = MemberQuery(**{field.name: self.value(field.name) for field in self.FIELDS})
-            self.call(self._relisted, members.search, self.app.session, query,
-                      page=self.page, page_size=self.PAGE_SIZE)
+            self.call(self._relisted, members.search, self.app.session, self._query(),
+                      page=self.page, page_size=self.PAGE_SIZE, mode=self.value("mode"))
 
     def action_back(self) -> None:
         self.dismiss(None) if self.picking else self.app.pop_screen()

@@ -12,7 +12,7 @@ from kiosk.screens import registry
 from kiosk.screens.base import key_hint
 from kiosk.screens.paging import PAGE_BINDINGS, PagedRows, show_rows
 from kiosk.screens.member_search import PicksMember
-from kiosk.screens.form import DIGITS, Field, FormScreen, MONEY, path_field
+from kiosk.screens.form import DIGITS, Field, FormScreen, MONEY, mode_field, path_field
 from kiosk.services import migration
 from kiosk.services.migration import LegacyFilter, MigrationRequest
 
@@ -35,7 +35,7 @@ class MigrationScreen(PagedRows, FormScreen):
                 Field("min_balance", N_("Balance from"), 12, MONEY),
                 Field("max_balance", N_("Balance to"), 12, MONEY),
                 Field("old_status", N_("Old status"), 20),
-                Field("migrated", N_("Migrated"), choices=MIGRATED_CHOICES)]
+                Field("migrated", N_("Migrated"), choices=MIGRATED_CHOICES), mode_field()]
 
     def __init__(self) -> None:
         super().__init__()
@@ -67,7 +67,8 @@ class MigrationScreen(PagedRows, FormScreen):
         migrated = {"no": False, "yes": True, "all": None}[self.value("migrated")]
         rules = LegacyFilter(self.value("card_type"), self.value("number"), low, high,
                              self.value("old_status"), migrated)
-        self.call(self._listed, migration.listing, self.app.session, rules, page=self.page)
+        self.call(self._listed, migration.listing, self.app.session, rules, page=self.page,
+                  mode=self.value("mode"))
 
     def action_import_file(self) -> None:
         self.details("")
@@ -87,8 +88,9 @@ class MigrationScreen(PagedRows, FormScreen):
                     row.outlet_code,
                     row.status, row.migrated_at.strftime("%Y-%m-%d") if row.migrated_at else "",
                     row.operator_name] for row in rows])
-        self.say(self.tr("Page {page}: {count} old cards. Choose one and press Enter to "
-                         "migrate it.").format(page=self.page + 1, count=len(rows)))
+        self.say(self.tr("Page {page}: {count} old cards. Enter migrates the one chosen, or "
+                         "shows its record once migrated.").format(page=self.page + 1,
+                                                                   count=len(rows)))
         if self.to_the_list and rows and not self._typing_a_filter():
             self.query_one(DataTable).focus()  # Enter migrates; Shift+Tab back to the filters
         self.to_the_list = False
@@ -104,8 +106,8 @@ class MigrationScreen(PagedRows, FormScreen):
         row = self.selected_row()
         if row is None:
             return
-        if row.migrated_at is not None:
-            self.say(self.tr("This old card was already migrated."), error=True)
+        if row.migrated_at is not None:  # its record: member, vouchers, remarks
+            self.app.push_screen(registry.migrated_card(row.number, self.value("mode")))
             return
         self.app.push_screen(registry.migrate_one(row))
 

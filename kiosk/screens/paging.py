@@ -78,14 +78,25 @@ def mark_if_wider(table: DataTable) -> None:
     table.border_subtitle = table.app.tr("←/→ more columns") if wider else ""
 
 
-def show_journal(table: DataTable, tr, rows) -> None:
-    """Journal rows (kiosk.services.journal.JournalRow) with their usual columns."""
+def show_journal(table: DataTable, tr, rows, *, split: bool = False) -> None:
+    """Journal rows (kiosk.services.journal.JournalRow) with their usual columns; with
+    `split`, each one's principal (本金) and bonus (赠金) too (the back office's query:
+    wider than 80 columns, ←/→ shows the rest)."""
     show_rows(table, [tr("Time"), "#", tr("Operation"), tr("Card"), tr("Amount"),
+                      *([tr("Principal"), tr("Bonus")] if split else []),
                       tr("Taken back"), tr("Operator")],
               [[row.time, str(row.operation_id), tr(kinds.label(row.kind)),
-                row.card, row_amount(tr, row),
+                row.card, row_amount(tr, row), *(_split(row) if split else []),
                 format_yuan(row.refunded) if row.refunded else "", row.operator]
                for row in rows])
+
+
+def _split(row) -> list[str]:
+    """The row's principal and bonus parts, signed; an operation that moved neither:
+    empty cells."""
+    if not (row.principal or row.bonus):
+        return ["", ""]
+    return [format_yuan(row.principal), format_yuan(row.bonus)]
 
 
 def row_amount(tr, row) -> str:

@@ -44,8 +44,10 @@ if TYPE_CHECKING:
     from kiosk.screens.member_form import MemberFormScreen
     from kiosk.screens.member_sale import MemberScreen
     from kiosk.screens.member_search import MemberPickScreen, MemberSearchScreen
+    from kiosk.screens.migrated_card import MigratedCardScreen
     from kiosk.screens.migration import MigrateOneScreen, MigrationScreen
     from kiosk.screens.month_report import MonthReportScreen
+    from kiosk.screens.operation_cards import OperationCardsScreen
     from kiosk.screens.outcome import OutcomeScreen
     from kiosk.screens.pos_sale import PosRefundScreen, PosSaleScreen
     from kiosk.screens.print_queue import PrintQueueScreen
@@ -310,6 +312,18 @@ def migration() -> type[MigrationScreen]:
 def migrate_one() -> type[MigrateOneScreen]:
     from kiosk.screens.migration import MigrateOneScreen
     return MigrateOneScreen
+
+
+@lazy
+def migrated_card() -> type[MigratedCardScreen]:
+    from kiosk.screens.migrated_card import MigratedCardScreen
+    return MigratedCardScreen
+
+
+@lazy
+def operation_cards() -> type[OperationCardsScreen]:
+    from kiosk.screens.operation_cards import OperationCardsScreen
+    return OperationCardsScreen
 
 
 @lazy

@@ -57,6 +57,7 @@ class OutletDetails:
     phone: str = ""
     time_zone: str = "Asia/Shanghai"
     day_boundary: str = "04:00"
+    business_format: str = ""  # 业态: pharmacy, health store, clinic ...
 
 
 def save_outlet(session: Session, details: OutletDetails) -> None:
@@ -81,6 +82,9 @@ def checked_outlet(details: OutletDetails) -> dict:
         raise InvalidInput(N_("An outlet code has 8 digits."), field="code")
     if not details.name.strip() or len(details.name) > 100:
         raise InvalidInput(N_("A name has 1 to {most} characters."), most=100, field="name")
+    if len(details.business_format.strip()) > 20:
+        raise InvalidInput(N_("A business format has at most {most} characters."), most=20,
+                           field="business_format")
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", details.day_boundary):
         raise InvalidInput(N_("A day boundary is a time HH:MM, e.g. 04:00."),
                            field="day_boundary")

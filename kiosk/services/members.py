@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.identity import mask_id_number, mask_phone, normalise_id_number, normalise_phone
-from kiosk.services import audit, directory, permissions, prepaid
+from kiosk.services import audit, directory, permissions, prepaid, scope
 from kiosk.services.business_date import local_time
 from kiosk.services.session import Session
 from kiosk.store import members as member_store
@@ -43,12 +43,18 @@ class MemberQuery:
 
 
 def search(session: Session, query: MemberQuery, *, page: int = 0,
-           page_size: int = 20) -> list[MemberRow]:
+           page_size: int = 20, mode: str | None = None) -> list[MemberRow]:
+    """Members matching every field given. `mode` is the member query's switch: store
+    mode (this outlet's members: registered here or holding one of its cards) or
+    unified mode (the chain's, with a chain-wide right); None is the lookup another
+    screen makes to pick a member by phone (a chain's member is served anywhere)."""
     permissions.require(session, permissions.QUERY)
     plain_text(*vars(query).values())
     if not 1 <= page_size <= MAX_PAGE or page < 0:
         raise InvalidInput(N_("Pages hold 1 to {most} rows."), most=MAX_PAGE)
-    asked = {name: value for name, value in vars(query).items() if value}
+    asked: dict = {name: value for name, value in vars(query).items() if value}
+    if mode is not None and (outlet_id := scope.outlet_in_scope(session, mode)) is not None:
+        asked["outlet"] = outlet_id
     rows = member_store.search(asked, page_size, page * page_size)
     return [MemberRow(member_id, name, _masked("phone", phone), level, region)
             for member_id, name, phone, level, region in rows]

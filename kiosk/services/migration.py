@@ -19,7 +19,8 @@ from kiosk.files import read_regular
 from kiosk.identity import mask_phone
 from kiosk.images import image_kind
 from kiosk.money import MoneyError, parse_yuan
-from kiosk.services import audit, cards, directory, lockout, permissions, receipts
+from kiosk.services import audit, cards, directory, lockout, permissions, receipts, scope
+from kiosk.services.business_date import local_time
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.operations import (OperationResult, Outcome, Posting, mask_card_number,
                                        perform, stored)
@@ -138,10 +139,14 @@ class LegacyRow:
     points: int = 0
 
 
-def listing(session: Session, rules: LegacyFilter, *, page: int = 0) -> list[LegacyRow]:
+def listing(session: Session, rules: LegacyFilter, *, page: int = 0,
+            mode: str = scope.STORE) -> list[LegacyRow]:
+    """This outlet's old cards (store mode), or the chain's (unified mode)."""
     permissions.require(session, permissions.QUERY)
-    found = legacy_store.of_outlet(  # this outlet's
-        _own_outlet_code(session), card_type=rules.card_type, number_prefix=rules.number,
+    in_scope = scope.outlet_in_scope(session, mode)
+    found = legacy_store.of_outlet(
+        None if in_scope is None else _own_outlet_code(session), card_type=rules.card_type,
+        number_prefix=rules.number,
         min_balance=rules.min_balance, max_balance=rules.max_balance, status=rules.status,
         migrated=rules.migrated, limit=PAGE, offset=page * PAGE)
     return [LegacyRow(row.number, row.card_type, row.balance, row.outlet_code, row.status,
@@ -344,3 +349,107 @@ def _remember_old_number(member: models.Member, number: str) -> None:
     numbers = [n for n in member.old_card_numbers.split(",") if n]
     if number not in numbers and len(",".join(numbers + [number])) <= 200:
         member_store.change(member.id, old_card_numbers=",".join(numbers + [number]))
+
+
+# -- a migrated card's record -------------------------------------------------------------
+@dataclass(frozen=True)
+class VoucherFile:
+    name: str
+    kind: str  # jpg or png
+    size: int  # bytes
+
+
+@dataclass(frozen=True)
+class MigratedCardRecord:
+    """What the migration of one old card recorded: the member, the card credited, who
+    did it and when, the vouchers and the remarks."""
+
+    old_card: str
+    card_type: str
+    outlet_code: str
+    balance: int
+    points: int
+    migrated_at: str  # in the outlet's time
+    operator_name: str
+    operation_id: int | None
+    member_id: int | None
+    member_name: str
+    member_phone: str  # masked
+    card_number: str  # the card credited, masked
+    remarks: str
+    vouchers: list[VoucherFile]
+
+
+RECORD_RIGHTS = (permissions.CARD_MANAGE, permissions.DAY_CLOSE, permissions.FINANCE)
+
+
+def migrated_record(session: Session, legacy_number: str, *,
+                    mode: str = scope.STORE) -> MigratedCardRecord:
+    """A migrated old card's record (迁移记录): this outlet's (store mode) or any
+    outlet's (unified mode)."""
+    permissions.require_any(session, *RECORD_RIGHTS)
+    legacy = _migrated(session, legacy_number, mode)
+    member = member_store.by_id(legacy.member_id)
+    target = card_store.by_id(legacy.target_card_id) if legacy.target_card_id else None
+    time_zone = directory.actor_info(session.actor).time_zone
+    return MigratedCardRecord(
+        legacy.number, legacy.card_type, legacy.outlet_code, legacy.balance, legacy.points,
+        local_time(legacy.migrated_at, time_zone).strftime("%Y-%m-%d %H:%M"),
+        legacy.operator_name, legacy.operation_id, legacy.member_id,
+        member.name if member else "", mask_phone(member.phone) if member and member.phone
+        else "", mask_card_number(target.number) if target else "", legacy.remarks,
+        [_voucher_file(session, legacy.number, name) for name in json.loads(legacy.vouchers)])
+
+
+def _migrated(session: Session, legacy_number: str, mode: str) -> models.LegacyCard:
+    in_scope = scope.outlet_in_scope(session, mode)
+    legacy = legacy_store.by_number("".join(legacy_number.split()))
+    if legacy is None or (in_scope is not None
+                          and legacy.outlet_code != _own_outlet_code(session)):
+        raise NotFound(N_("No imported old card with this number."))
+    if legacy.migrated_at is None:
+        raise InvalidInput(N_("Old card {number} is not migrated yet."),
+                           number=legacy.number[-4:])
+    return legacy
+
+
+def _voucher_path(session: Session, legacy_number: str, name: str) -> Path:
+    return session.runtime.settings.home / "vouchers" / legacy_number / name
+
+
+def _voucher_file(session: Session, legacy_number: str, name: str) -> VoucherFile:
+    path = _voucher_path(session, legacy_number, name)
+    return VoucherFile(name, path.suffix.lstrip("."), path.stat().st_size if path.exists()
+                       else 0)
+
+
+def voucher_image(session: Session, legacy_number: str, name: str, *,
+                  mode: str = scope.STORE) -> bytes:
+    """One voucher of a migrated card as it was attached: only a name its record lists
+    (no other file of the data directory), checked again as an image."""
+    permissions.require_any(session, *RECORD_RIGHTS)
+    legacy = _migrated(session, legacy_number, mode)
+    if name not in json.loads(legacy.vouchers):
+        raise NotFound(N_("Old card {number} has no voucher {name}."),
+                       number=legacy.number[-4:], name=name[:60])
+    path = _voucher_path(session, legacy.number, name)
+    if not path.exists():
+        raise NotFound(N_("Voucher {name} is missing from the data directory."), name=name)
+    return check_voucher(path)[0]
+
+
+def save_voucher(session: Session, legacy_number: str, name: str, *,
+                 mode: str = scope.STORE, target: Path | None = None) -> Path:
+    """A copy of one voucher for the clerk to open or hand on: to `target`, or under
+    the data directory's reports folder; returns where it went."""
+    data = voucher_image(session, legacy_number, name, mode=mode)
+    if target is None:
+        folder = session.runtime.settings.home / "reports"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        target = folder / f"voucher-{''.join(legacy_number.split())}-{name}"
+    with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+        handle.write(data)
+    with audit.transaction(session):
+        audit.append(session, "migration.voucher", subject=f"legacy:{legacy_number[-4:]}",
+                     details={"voucher": name})
+    return target

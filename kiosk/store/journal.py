@@ -96,3 +96,32 @@ def refund_results(charge_ids: list[int]) -> list[tuple[int, str]]:
     return list(O.select(O.reverses, O.result).where(O.reverses.in_(charge_ids),
                                                      O.kind == "refund").tuples()) \
         if charge_ids else []
+
+
+SPLIT_KINDS = ("principal", "bonus")
+
+
+def card_splits(operation_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Operation -> balance kind (principal, bonus) -> what it moved on its own card's
+    accounts (signed: a charge takes, a recharge brings)."""
+    if not operation_ids:
+        return {}
+    E, A, O = models.JournalEntry, models.Account, Operation
+    query = (E.select(E.operation, A.kind, pw.fn.SUM(E.amount)).join(A)
+             .join_from(E, O, on=(E.operation == O.id))
+             .where(E.operation.in_(operation_ids), A.kind.in_(SPLIT_KINDS), A.card == O.card)
+             .group_by(E.operation, A.kind).tuples())
+    splits: dict[int, dict[str, int]] = {}
+    for operation_id, kind, total in query:
+        splits.setdefault(operation_id, dict.fromkeys(SPLIT_KINDS, 0))[kind] = int(total or 0)
+    return splits
+
+
+def related_cards(operation_id: int) -> list[models.Card]:
+    """The cards an operation names or moved money or points on (a transfer's both
+    cards, a replacement's old and new), in card order, with their products."""
+    E, A, Card = models.JournalEntry, models.Account, models.Card
+    posted = A.select(A.card).join(E).where(E.operation == operation_id, A.card.is_null(False))
+    named = Operation.select(Operation.card).where(Operation.id == operation_id)
+    return list(Card.select(Card, models.CardProduct).join(models.CardProduct)
+                .where(Card.id.in_(posted) | Card.id.in_(named)).order_by(Card.id))

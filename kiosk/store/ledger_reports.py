@@ -19,14 +19,21 @@ _INFLOW = pw.fn.SUM(pw.Case(None, [(Entry.amount > 0, Entry.amount)], 0))
 _OUTFLOW = pw.fn.SUM(pw.Case(None, [(Entry.amount < 0, 0 - Entry.amount)], 0))  # -x is DESC
 
 
-def _card_entries(outlet_id: int, account_kinds: Iterable[str], *columns):
+Outlets = int | Iterable[int]  # one outlet's id, or several (the outlets of a business format)
+
+
+def _ids(outlets: Outlets) -> tuple[int, ...]:
+    return (outlets,) if isinstance(outlets, int) else tuple(outlets)
+
+
+def _card_entries(outlet_id: Outlets, account_kinds: Iterable[str], *columns):
     return (Entry.select(*columns).join(Account).join(Card, on=(Account.card == Card.id))
             .join(Product)
-            .where(Card.outlet == outlet_id, Account.kind.in_(tuple(account_kinds)),
+            .where(Card.outlet.in_(_ids(outlet_id)), Account.kind.in_(tuple(account_kinds)),
                    Product.kind.not_in(models.OUTSIDE_STORED_VALUE)))
 
 
-def card_balances(outlet_id: int, account_kinds: Iterable[str], *, before: dt.date | None = None,
+def card_balances(outlet_id: Outlets, account_kinds: Iterable[str], *, before: dt.date | None = None,
                   up_to: dt.date | None = None) -> dict[str, int]:
     """Balance kind -> the sum of the entries of business dates before `before` (or up
     to `up_to`, inclusive)."""
@@ -38,7 +45,7 @@ def card_balances(outlet_id: int, account_kinds: Iterable[str], *, before: dt.da
     return {kind: int(total or 0) for kind, total in query.group_by(Account.kind).tuples()}
 
 
-def card_moves(outlet_id: int, account_kinds: Iterable[str], first: dt.date, last: dt.date
+def card_moves(outlet_id: Outlets, account_kinds: Iterable[str], first: dt.date, last: dt.date
                ) -> dict[str, tuple[int, int]]:
     """Balance kind -> (money in, money out) from `first` to `last`."""
     query = (_card_entries(outlet_id, account_kinds, Account.kind, _INFLOW, _OUTFLOW)
@@ -46,7 +53,7 @@ def card_moves(outlet_id: int, account_kinds: Iterable[str], first: dt.date, las
     return {kind: (int(got or 0), int(gone or 0)) for kind, got, gone in query}
 
 
-def card_moves_by_day(outlet_id: int, account_kinds: Iterable[str], first: dt.date,
+def card_moves_by_day(outlet_id: Outlets, account_kinds: Iterable[str], first: dt.date,
                       last: dt.date) -> dict[tuple[dt.date, str], tuple[int, int]]:
     """(business date, balance kind) -> (money in, money out) from `first` to `last`."""
     query = (_card_entries(outlet_id, account_kinds, Entry.business_date, Account.kind,
@@ -57,7 +64,7 @@ def card_moves_by_day(outlet_id: int, account_kinds: Iterable[str], first: dt.da
             for day, kind, got, gone in query}
 
 
-def card_balances_by_business(outlet_id: int, account_kinds: Iterable[str], up_to: dt.date
+def card_balances_by_business(outlet_id: Outlets, account_kinds: Iterable[str], up_to: dt.date
                               ) -> list[tuple[str, str, int]]:
     """(operation kind, balance kind, net amount it moved) up to `up_to`."""
     query = (_card_entries(outlet_id, account_kinds).switch(Entry).join(Operation)
@@ -66,6 +73,25 @@ def card_balances_by_business(outlet_id: int, account_kinds: Iterable[str], up_t
              .where(Entry.business_date <= up_to).group_by(Operation.kind, Account.kind)
              .tuples())
     return [(business, kind, int(total or 0)) for business, kind, total in query]
+
+
+def stored_value_holders(outlet_ids: Outlets) -> list[tuple[str, str, str, int, int]]:
+    """(member's name, phone, card number, principal, bonus) of every member's card of
+    the outlets that holds stored value now, by name and card."""
+    principal = pw.fn.SUM(pw.Case(None, [(Account.kind == "principal", Account.balance)], 0))
+    bonus = pw.fn.SUM(pw.Case(None, [(Account.kind == "bonus", Account.balance)], 0))
+    query = (Account.select(models.Member.name, models.Member.phone, Card.number, principal,
+                            bonus)
+             .join(Card, on=(Account.card == Card.id)).join(Product)
+             .join_from(Card, models.Member, on=(Card.member == models.Member.id))
+             .where(Card.outlet.in_(_ids(outlet_ids)), Account.kind.in_(("principal", "bonus")),
+                    Product.kind.not_in(models.OUTSIDE_STORED_VALUE))
+             .group_by(models.Member.id, models.Member.name, models.Member.phone, Card.id,
+                       Card.number)
+             .having((principal + bonus) > 0)
+             .order_by(models.Member.name, Card.number).tuples())
+    return [(name, phone, number, int(money or 0), int(extra or 0))
+            for name, phone, number, money, extra in query]
 
 
 def operation_totals(outlet_id: int, first: dt.date, last: dt.date

@@ -27,12 +27,20 @@ def by_number(number: str) -> models.LegacyCard | None:
     return Legacy.get_or_none(Legacy.number == number)
 
 
-def of_outlet(outlet_code: str, *, card_type: str = "", number_prefix: str = "",
+def by_operation(operation_id: int) -> models.LegacyCard | None:
+    """The old card a migration moved."""
+    return Legacy.get_or_none(Legacy.operation == operation_id)
+
+
+def of_outlet(outlet_code: str | None, *, card_type: str = "", number_prefix: str = "",
               min_balance: int | None = None, max_balance: int | None = None,
               status: str = "", migrated: bool | None = None, limit: int, offset: int
               ) -> list[models.LegacyCard]:
-    """The outlet's old cards matching every rule given, by number, a page at a time."""
-    query = Legacy.select().where(Legacy.outlet_code == outlet_code)
+    """The outlet's old cards (None: every outlet's) matching every rule given, by number,
+    a page at a time."""
+    query = Legacy.select()
+    if outlet_code is not None:
+        query = query.where(Legacy.outlet_code == outlet_code)
     if card_type:
         query = query.where(Legacy.card_type == card_type)
     if number_prefix:

@@ -22,17 +22,23 @@ _CONDITIONS = {
     "name_prefix": ('m."name" GLOB ?', 'm."name" LIKE ?'),
     "old_card_number": "m.\"old_card_numbers\" LIKE ? ESCAPE '\\'",
     "card_number": 'c."number" = ?',
+    # Store mode (门店模式): registered at the outlet, or holding one of its cards.
+    "outlet": ('(m."outlet_id" = ? OR EXISTS (SELECT 1 FROM "card" oc WHERE '
+               'oc."member_id" = m."id" AND oc."outlet_id" = ?))'),
 }
 _PATTERNS = ("name_prefix", "old_card_number")  # matched by pattern, not equality
 _searches: dict[tuple, sql.Statement] = {}
 
 
-def search(asked: dict[str, str], limit: int, offset: int
+def search(asked: dict, limit: int, offset: int
            ) -> list[tuple[int, str, str, str, str]]:
-    """(id, name, phone, level, region) of the members matching every field asked."""
+    """(id, name, phone, level, region) of the members matching every field asked
+    (`outlet`: an outlet's id, store mode)."""
     sqlite = isinstance(current_database(), pw.SqliteDatabase)
-    params = [_search_value(name, value, sqlite) if name in _PATTERNS else value
-              for name, value in asked.items()]
+    params = []
+    for name, value in asked.items():
+        value = _search_value(name, value, sqlite) if name in _PATTERNS else value
+        params += [value] * _CONDITIONS[name].count("?") if name == "outlet" else [value]
     return _search_statement(tuple(asked), sqlite).execute(*params, limit, offset).fetchall()
 
 

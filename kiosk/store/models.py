@@ -42,6 +42,9 @@ class Outlet(BaseModel):
     day_boundary = pw.CharField(max_length=5, default="04:00")
     # The chain's card store (总部): blank cards are received here and sent to outlets.
     head_office = pw.BooleanField(default=False)
+    # Its business format (业态: pharmacy, health store, clinic ...): the store ledger is
+    # read for one outlet or for every outlet of a format (migration 22).
+    business_format = pw.CharField(max_length=20, default="")
 
 
 class Terminal(BaseModel):

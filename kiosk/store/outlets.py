@@ -43,6 +43,18 @@ def codes(limit: int | None = None) -> list[str]:
     return [outlet.code for outlet in (query.limit(limit) if limit else query)]
 
 
+def ids_of_format(business_format: str) -> list[int]:
+    """The outlets of a business format (业态)."""
+    return [outlet.id for outlet in Outlet.select(Outlet.id)
+            .where(Outlet.business_format == business_format)]
+
+
+def business_formats() -> list[str]:
+    """Every business format an outlet has, in order."""
+    return [outlet.business_format for outlet in Outlet.select(Outlet.business_format)
+            .where(Outlet.business_format != "").distinct().order_by(Outlet.business_format)]
+
+
 def known_codes(wanted: Iterable[str]) -> set[str]:
     """Those of `wanted` that are outlets' codes."""
     wanted = set(wanted)

@@ -232,6 +232,16 @@ def _online_insurers(db: pw.Database) -> None:
     _add_columns(db, _V21_COLUMNS)
 
 
+_V22_COLUMNS = (
+    ("outlet", "business_format", "VARCHAR(20) NOT NULL DEFAULT ''"),
+)
+
+
+def _business_formats(db: pw.Database) -> None:
+    """An outlet's business format (业态): the store ledger is read by it (灵玑云)."""
+    _add_columns(db, _V22_COLUMNS)
+
+
 # Append only: a migration, once released, is never edited.
 MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (1, _create_tables),
@@ -262,6 +272,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (19, lambda db: db.create_tables(SETTLEMENT_MODELS, safe=True)),
     (20, _product_revenue),
     (21, _online_insurers),
+    (22, _business_formats),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
