@@ -178,11 +178,16 @@ async def type_into(pilot, field: str, text: str) -> None:
     await pilot.press(*text)
 
 
-async def save_admin_form(pilot, entry: str, login, **values: str) -> None:
-    """The admin screen's form `entry` (member centre A), the fields typed, saved."""
+async def open_admin_form(pilot, entry: str, login=("admin", "Admin1234")) -> None:
+    """The admin screen's form `entry` (member centre A)."""
     await open_centre(pilot, "a", "AdminScreen", login=login)
     await pilot.press(entry)
     await wait_for_screen(pilot, "AdminFormScreen")
+
+
+async def save_admin_form(pilot, entry: str, login, **values: str) -> None:
+    """The admin screen's form `entry` (member centre A), the fields typed, saved."""
+    await open_admin_form(pilot, entry, login)
     for field, text in values.items():
         await type_into(pilot, field, text)
     pilot.app.screen.submit()

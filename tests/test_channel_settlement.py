@@ -379,13 +379,11 @@ def test_whether_a_products_sales_are_revenue_is_set_per_product(shop, tmp_path)
 
 
 async def test_the_administrator_sets_whether_a_products_sales_are_revenue(shop):
-    from tests.app_helpers import open_centre, type_into, wait_for_message, wait_for_screen
+    from tests.app_helpers import open_admin_form, type_into, wait_for_message
     from tests.test_channel_orders import PRODUCT
     app = clinic_app(shop)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_centre(pilot, "a", "AdminScreen", login=("admin", "Admin1234"))
-        await pilot.press("9")
-        await wait_for_screen(pilot, "AdminFormScreen")
+        await open_admin_form(pilot, "9")
         await type_into(pilot, "product", PRODUCT)
         app.screen.query_one("#revenue").value = "on"
         app.screen.submit()

@@ -333,13 +333,11 @@ async def test_a_cancelled_deduction_is_charged_anew_under_a_new_key(online):
 
 
 async def test_the_administrator_sets_an_insurer_online_in_the_admin_screen(online):
-    from tests.app_helpers import open_centre, type_into, wait_for_message, wait_for_screen
+    from tests.app_helpers import open_admin_form, type_into, wait_for_message
     insurer_online.set_link(online.chain, INSURER, online=False)
     app = counter_app(online)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_centre(pilot, "a", "AdminScreen", login=("admin", "Admin1234"))
-        await pilot.press("e")
-        await wait_for_screen(pilot, "AdminFormScreen")
+        await open_admin_form(pilot, "e")
         await type_into(pilot, "issuer", INSURER)
         app.screen.query_one("#mode").focus()
         await pilot.press("right")  # online at the insurer
