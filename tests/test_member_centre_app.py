@@ -148,6 +148,30 @@ async def recharge_500_at_the_member_centre(pilot) -> None:
     await wait_for_screen(pilot, "CardServiceScreen")
 
 
+async def test_the_tender_is_seen_on_the_recharge_and_issue_forms(tmp_path):
+    """Every form's tender choice shows on its own row, what is chosen readable (a style
+    meant for the member sale's #tender pushed it out of its row: clerks took money
+    without seeing whether it was cash or bank card)."""
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_centre(pilot, "3", "CardServiceScreen")
+        await pilot.press(*SV_CARD, "enter")
+        await wait_until(pilot, lambda: pilot.app.screen.card is not None, "card shown")
+        await pilot.press("f2")
+        await wait_for_screen(pilot, "RechargeScreen")
+        for _ in ("recharge", "issue"):
+            tender = app.screen.query_one("#tender")
+            await wait_until(pilot, lambda: tender.region.height == 1, "the tender laid out")
+            row = tender.parent.region
+            assert row.y == tender.region.y and tender.region.right <= row.right
+            assert "cash" in str(tender.render())
+            while type(app.screen).__name__ != "MemberCentreScreen":
+                await pilot.press("escape")
+                await pilot.pause(0.1)
+            await pilot.press("2")
+            await wait_for_screen(pilot, "IssueCardScreen")
+
+
 async def test_recharge_with_a_promotion_and_a_pin_reset(tmp_path):
     app = make_app(seeded_runtime(tmp_path))
     before = cards.balances(cards.get_card(SV_CARD))
