@@ -145,7 +145,7 @@ class InsuranceTransferScreen(FormScreen):
     def _show(self, rows) -> None:
         self.rows = rows
         show_rows(self.query_one(DataTable), [
-            "#", self.tr("Charge"), self.tr("Insurance card"), self.tr("Card"),
+            "#", self.tr("Charge"), self.tr("From card"), self.tr("To card"),
             self.tr("Amount"), self.tr("Status"), self.tr("SMS"), self.tr("Endorsement")], [
             # The cards by their last four: the endorsement (泰康卡转储值卡23.50元) whole
             # at 80 columns.
