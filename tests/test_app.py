@@ -184,7 +184,9 @@ async def test_printer_offline_keeps_the_receipt_queued(runtime):
             await pilot.pause(0.1)
         assert models.Receipt.get().status == "queued"
         assert "offline" in models.Receipt.get().last_error
-        await wait_for_message(pilot, "waits in the print queue")  # not "sent to the printer"
+        # not "sent to the printer"; where it waits, said once
+        await wait_for_message(pilot, "did not print (print queue: F4): The receipt printer "
+                                      "is offline or out of paper.")
         assert "{" not in message_text(app)
         app.devices.printer.offline = False
         past_key_guard(pilot)

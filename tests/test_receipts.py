@@ -3,6 +3,7 @@
 import pytest
 
 from kiosk.hw.printer import PrinterOffline, SimPrinter
+from kiosk.i18n import translator
 from kiosk.cells import cell_width as display_width
 from kiosk.hw.receipt import ReceiptDoc, render_bytes, render_lines
 from kiosk.services import charge as charging, receipts
@@ -100,8 +101,9 @@ def test_reprint_is_marked_copy_and_recorded(cashier, tmp_path):
 
 def test_sim_printer_offline_raises_clearly(tmp_path):
     from kiosk.hw.printer import PrintJob
-    with pytest.raises(PrinterOffline, match="print queue"):
+    with pytest.raises(PrinterOffline, match="offline or out of paper") as refused:
         SimPrinter(tmp_path, offline=True).print_job(PrintJob("x", b"", ""))
+    assert "queue" not in str(refused.value)  # the device cannot know: a copy is not queued
 
 
 def test_file_printer_through_python_escpos(tmp_path):
@@ -118,8 +120,10 @@ def test_file_printer_missing_device_keeps_the_receipt_queued(tmp_path):
     from kiosk.config import DeviceConfig
     from kiosk.hw.printer import PrintJob, make_printer
     printer = make_printer(DeviceConfig("file", {"path": "/nonexistent/dir/lp0"}), tmp_path)
-    with pytest.raises(PrinterOffline, match="print queue"):
+    with pytest.raises(PrinterOffline, match="not found: is it plugged in") as refused:
         printer.print_job(PrintJob("x", b"abc", ""))
+    assert "Error" not in str(refused.value)  # no library class name on a screen
+    assert "没有找到" in refused.value.render(translator("zh_CN"))
     assert printer.probe().startswith("error")
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from kiosk.config import DeviceConfig
-from kiosk.errors import DeviceError, N_
+from kiosk.errors import DeviceError, N_, Phrase
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,23 @@ class PrintJob:
 
 
 class PrinterOffline(DeviceError):
-    default_message = N_("The receipt printer is offline or out of paper; the receipt waits "
-                         "in the print queue.")
+    """Nothing was printed. What becomes of the document is the caller's to say: a
+    receipt waits in the print queue, a copy or a report is printed again by a key."""
+
+    default_message = N_("The receipt printer is offline or out of paper.")
+
+
+def failure_reason(error: Exception) -> Phrase:
+    """What python-escpos or the socket said, as a person reads it (in the screen's
+    language); the library's class name goes to no screen."""
+    name = type(error).__name__
+    if name in ("DeviceNotFoundError", "USBNotFoundError", "FileNotFoundError"):
+        return Phrase(N_("not found: is it plugged in and switched on?"))
+    if isinstance(error, (ConnectionError, TimeoutError)) or name == "socket.timeout":
+        return Phrase(N_("no answer over the network: is it on and its cable in?"))
+    if isinstance(error, PermissionError):
+        return Phrase(N_("this terminal may not use it (device permissions)"))
+    return Phrase(N_("it did not take the job: check paper, cover and power"))
 
 
 class Printer(Protocol):
@@ -80,9 +95,9 @@ class EscposPrinter:
             finally:
                 printer.close()
         except Exception as error:  # the library raises many kinds; all mean "not printed"
-            raise PrinterOffline(N_("The receipt printer ({device}) failed: {reason}. The "
-                                    "receipt waits in the print queue."),
-                                 device=self.description, reason=type(error).__name__) from None
+            raise PrinterOffline(N_("The receipt printer ({device}) failed: {reason}."),
+                                 device=self.description,
+                                 reason=failure_reason(error)) from None
 
     def probe(self) -> str:
         try:

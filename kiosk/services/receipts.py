@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
-from kiosk.errors import DeviceError, KioskError, N_, NotFound, PermissionDenied
+from kiosk.errors import DeviceError, KioskError, N_, NotFound, PermissionDenied, Phrase
 from kiosk.hw.printer import Printer, PrintJob
 from kiosk.hw.receipt import ReceiptDoc, render
 from kiosk.services import (audit, directory, kinds, permissions, service_fees, tenders,
@@ -276,9 +276,12 @@ def mark_printed(receipt_id: int, when) -> None:
 
 
 def mark_failed(receipt_id: int, error: KioskError) -> None:
-    """The message id and its values, so the queue shows it in the screen's language."""
-    params = {name: str(value)[:40] for name, value in error.params.items()}
-    text = json.dumps({"id": error.message_id, "params": params}, ensure_ascii=False)
+    """The message id and its values (those that are message ids too, named), so the
+    queue shows it in the screen's language."""
+    params = {name: str(value)[:80] for name, value in error.params.items()}
+    phrases = [name for name, value in error.params.items() if isinstance(value, Phrase)]
+    text = json.dumps({"id": error.message_id, "params": params, "phrases": phrases},
+                      ensure_ascii=False)
     if len(text) > 200:
         text = json.dumps({"id": error.message_id, "params": {}}, ensure_ascii=False)[:200]
     receipt_store.mark_failed(receipt_id, text)
@@ -289,8 +292,11 @@ def _stored_error(text: str) -> KioskError | None:
         return None
     try:
         stored = json.loads(text)
-        return DeviceError(stored["id"], **stored["params"])
-    except (ValueError, KeyError, TypeError):  # written by a version that kept the id only
+        phrases = set(stored.get("phrases", ()))
+        return DeviceError(stored["id"], **{
+            name: Phrase(value) if name in phrases else value
+            for name, value in stored["params"].items()})
+    except (ValueError, KeyError, TypeError, AttributeError):  # an older version's text
         return DeviceError(text)
 
 
