@@ -717,3 +717,21 @@ async def test_a_refund_shows_the_points_it_took_back_from_the_membership_card(r
                     pin="123456", key="with-the-member", member_card_number=member)
     assert (f"Points taken back 100 from the membership card "
             f"{mask_card_number(member)}") in await refunded_at_the_counter(runtime)
+
+
+async def test_an_item_line_added_after_enter_puts_the_cursor_back_on_the_amount(runtime):
+    """The amount typed and Enter (the cursor goes on to the PIN), then F5 adds it as a
+    line: the next line's amount is typed into the amount again, never into the PIN."""
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await swipe_card(pilot, SV_CARD)
+        await pilot.press(*"10", "enter")
+        assert app.focused.id == "pin"
+        await pilot.press("f5")
+        assert app.focused.id == "amount"
+        await pilot.press(*"5", "f5")
+        assert app.screen.query_one("#pin", Input).value == ""
+        assert "Total ¥15.00" in str(app.screen.query_one("#lines").render())
+        await pilot.press("enter", *"123456", "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+    assert principal(SV_CARD) == 20000 - 1500

@@ -157,7 +157,9 @@ class CardScreen(CustomerPinScreen):
             return
         category = self.query_one("#category", Select).value
         self.lines.append(SaleLine(name=category, category=category, amount=amount))
-        self.query_one("#amount", Input).value = ""
+        amount_field = self.query_one("#amount", Input)
+        amount_field.value = ""
+        amount_field.focus()  # the next line's amount, typed at once, never into the PIN
         self._show_lines()
 
     def _show_lines(self) -> None:
