@@ -161,10 +161,13 @@ async def test_finance_approves_a_transfer_and_the_member_is_texted(store):
     models.Account.update(balance=30000).where(models.Account.id == models.Account.select(
         models.Account.id).join(models.Card).where(models.Card.number == insurance,
                                                    models.Account.kind == "principal")).execute()
+    first = charge.charge(store["cashier"], card_number=insurance, amount=5000, pin=PIN,
+                          key=key())
     sale = charge.charge(store["cashier"], card_number=insurance, amount=12000, pin=PIN,
                          key=key())
-    insurance_transfers.file_request(clerk, charge_operation_id=sale.operation_id,
-                                     target_card_number=store["stored"])
+    for charged in (first, sale):
+        insurance_transfers.file_request(clerk, charge_operation_id=charged.operation_id,
+                                         target_card_number=store["stored"])
     operator(chain, store["runtime"], "finance1", "finance")
     app = make_app(store["runtime"])
     async with app.run_test(size=(80, 24)) as pilot:
@@ -177,15 +180,23 @@ async def test_finance_approves_a_transfer_and_the_member_is_texted(store):
         await wait_until(pilot, lambda: app.screen.rows, "the request listed")
         table = app.screen.query_one("#table")
         await laid_out(pilot, table)
-        assert "亿保卡转储值卡120.00元" in table.get_row_at(0)
+        row = next(index for index in range(2) if "亿保卡转储值卡120.00元" in
+                   table.get_row_at(index))
         assert table.virtual_size.width <= table.scrollable_content_region.width  # not cut
+        table.focus()
+        table.move_cursor(row=row)
         await pilot.press("f7")
         await wait_for_screen(pilot, "ConfirmModal")
+        assert "¥120.00" in str(app.screen.query_one("#title").render())
         await pilot.press("enter")
         await wait_for_screen(pilot, "InsuranceTransferScreen")
         await wait_until(pilot, lambda: "138****8000" in message_text(app),
                          "the member texted")
         assert said(app, "told by SMS", "已短信通知会员")
+        assert table.cursor_row == row  # still on the request just decided
+        await pilot.press("f7")  # again on it: said, not asked to approve again
+        await wait_until(pilot, lambda: said(app, "decided already", "已处理"), "refused")
+        assert type(app.screen).__name__ == "InsuranceTransferScreen"
     phone, text = app.devices.code_sender.sent[-1]
     assert phone == "13800138000" and "亿保卡转储值卡120.00元已到账" in text
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from openpyxl import Workbook
 
-from kiosk.errors import InvalidInput, KioskError, PermissionDenied
+from kiosk.errors import InvalidInput, KioskError, NotFound, PermissionDenied
 from kiosk.hw.sms import SimCodeSender
 from kiosk.services import batch_recharge, cards, charge, insurance_transfers, migration, verify
 from kiosk.services.charge import Review
@@ -150,6 +150,16 @@ def test_insurance_transfer_request_approval_and_monthly_list(clerk, seeded, ins
     assert principal(SV_CARD) == before + 10000 and result.endorsement == "泰康卡转储值卡100.00元"
     with pytest.raises(InvalidInput, match="already decided"):
         insurance_transfers.decide(finance, request_id, approve=False)
+    with pytest.raises(InvalidInput, match="decided already: approved"):  # not asked again
+        insurance_transfers.check_decidable(finance, request_id)
+    assert insurance_transfers.decide(finance, request_id, approve=True).replayed
+    with pytest.raises(InvalidInput, match="was approved already"):  # filed again: said so
+        insurance_transfers.file_request(
+            clerk, charge_operation_id=insurance_charge.operation_id,
+            target_card_number=SV_CARD)
+    with pytest.raises(NotFound, match="no journal no. 99999"):
+        insurance_transfers.file_request(clerk, charge_operation_id=99999,
+                                         target_card_number=SV_CARD)
     month = seeded.clock().strftime("%Y-%m")
     rows = insurance_transfers.listing(finance, month=month)
     assert [(row.status, row.endorsement) for row in rows] == [("approved", "泰康卡转储值卡100.00元")]
@@ -163,6 +173,10 @@ def test_rejected_requests_credit_nothing(clerk, seeded, insurance_charge):
     insurance_transfers.decide(login_as(seeded, "finance1"), request_id, approve=False,
                                reason="not covered")
     assert principal(SV_CARD) == before
+    with pytest.raises(InvalidInput, match=r"was rejected \(not covered\): refund"):
+        insurance_transfers.file_request(
+            clerk, charge_operation_id=insurance_charge.operation_id,
+            target_card_number=SV_CARD)
 
 
 def test_transfers_need_the_same_members_insurance_charge(clerk, seeded):

@@ -155,7 +155,7 @@ class InsuranceTransferScreen(FormScreen):
              self.tr("sent") if row.told else ("-" if row.status != "approved"
                                                 else self.tr("not sent")),
              row.endorsement]
-            for row in rows])
+            for row in rows], keep_cursor=True)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -57,16 +57,22 @@ def chosen_row(screen, rows: list, choose_first: str):
     return row
 
 
-def show_rows(table: DataTable, titles: list[str], rows: list[list[str]]) -> None:
+def show_rows(table: DataTable, titles: list[str], rows: list[list[str]], *,
+              keep_cursor: bool = False) -> None:
     """The one way a screen fills a table. Each column is as wide as its widest cell in
     screen cells, set when it is added: a table left to size itself after its rows came
-    showed them cut to its titles' widths until it next repainted (Textual 8.2)."""
+    showed them cut to its titles' widths until it next repainted (Textual 8.2).
+    `keep_cursor`: the same list shown again after an action on a row (its rows keep
+    their order): the cursor stays on that row, not back on the first."""
+    cursor = table.cursor_row
     table.clear(columns=True)
     for index, title in enumerate(titles):
         table.add_column(title, width=max([cell_width(title)] +
                                           [cell_width(str(row[index])) for row in rows]))
     for row in rows:
         table.add_row(*row)
+    if keep_cursor and rows:
+        table.move_cursor(row=min(cursor, len(rows) - 1))
     table.call_after_refresh(mark_if_wider, table)
 
 

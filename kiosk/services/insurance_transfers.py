@@ -59,12 +59,13 @@ def file_request(session: Session, *, charge_operation_id: int, target_card_numb
     _check_target(target)
     with audit.transaction(session):
         charge = operation_store.locked(charge_operation_id)
+        if charge is None:
+            raise NotFound(N_("There is no journal no. {number}."), number=charge_operation_id)
         _check_charge(session, charge, target)
         existing = transfer_store.of_charge(charge.id)
         if existing is not None:
-            if existing.target_card_id == target.id and existing.status != "rejected":
-                return existing.id  # the same request again: idempotent
-            raise InvalidInput(N_("A transfer was already requested for this charge."))
+            _check_filed_again(existing, target)
+            return existing.id  # the same request again, still pending: idempotent
         amount = charge.amount - charge.reversed_amount
         if amount <= 0 or not operation_store.take_reversible(charge.id, amount):
             raise InvalidInput(N_("Nothing is left of this charge to transfer."))
@@ -77,15 +78,29 @@ def file_request(session: Session, *, charge_operation_id: int, target_card_numb
     return request.id
 
 
+def _check_filed_again(existing: models.InsuranceTransfer, target: models.Card) -> None:
+    """A charge has one request: filed again, it is the same one while pending (to the
+    same card); once decided, the refusal says how it was decided."""
+    if existing.status == "approved":
+        raise InvalidInput(N_("Request #{number} for this charge was approved already."),
+                           number=existing.id)
+    if existing.status == "rejected":
+        raise InvalidInput(N_("Request #{number} for this charge was rejected ({reason}): "
+                              "refund the charge at the counter instead."),
+                           number=existing.id, reason=existing.reason or "-")
+    if existing.target_card_id != target.id:
+        raise InvalidInput(N_("Request #{number} for this charge is pending, to another "
+                              "card."), number=existing.id)
+
+
 def _check_target(target: models.Card) -> None:
     if target.product.kind != "stored_value" or target.status != CardStatus.ACTIVE:
         raise InvalidInput(N_("The target must be an active stored-value card."))
 
 
-def _check_charge(session: Session, charge: models.Operation | None,
-                  target: models.Card) -> None:
-    insurance_card = card_store.by_id(charge.card_id) if charge is not None else None
-    if charge is None or charge.kind != "charge" or insurance_card.product.kind != "insurance":
+def _check_charge(session: Session, charge: models.Operation, target: models.Card) -> None:
+    insurance_card = card_store.by_id(charge.card_id)
+    if charge.kind != "charge" or insurance_card.product.kind != "insurance":
         raise InvalidInput(N_("Only a charge on an insurance card can be transferred."))
     if charge.outlet_id != session.actor.outlet_id:
         raise InvalidInput(N_("The charge was made at another outlet."))
@@ -107,8 +122,17 @@ class Decision(OperationResult):
 
 
 def check_decidable(session: Session, request_id: int, reason: str = ""):
-    """Whether this operator may decide this request, asked before the screen's one-line
-    confirmation (and again by the decision)."""
+    """Whether this operator may decide this request, still pending, asked before the
+    screen's one-line confirmation (the decision checks again on the locked request,
+    and a decision repeated under its key returns the first)."""
+    request = _decider_checked(session, request_id, reason)
+    if request.status != "pending":
+        raise InvalidInput(N_("Request #{number} was decided already: {status}."),
+                           number=request.id, status=Phrase(STATUS_NAMES[request.status]))
+    return request
+
+
+def _decider_checked(session: Session, request_id: int, reason: str):
     permissions.require(session, permissions.FINANCE)
     request = transfer_store.by_id(request_id)
     if request is None:
@@ -130,7 +154,7 @@ def decide(session: Session, request_id: int, *, approve: bool, reason: str = ""
     it. Rejection gives the amount back to the charge (it can be refunded again).
     Once the credit is committed the member is told by SMS (`sender`, the SMS gateway);
     a text that cannot go never undoes the credit: the result says so."""
-    request = check_decidable(session, request_id, reason)
+    request = _decider_checked(session, request_id, reason)
     if not approve:
         return _reject(session, request, reason)
 
