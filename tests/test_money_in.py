@@ -204,6 +204,9 @@ def zhang_wei():
 
 
 def test_migrate_an_old_card_once(clerk, tmp_path):
+    from kiosk.services import cards
+    with pytest.raises(NotFound, match="old system's card: migrate it"):
+        cards.look_up(clerk, OLD_CARD)
     sender = SimCodeSender()
     assert migration.send_code(clerk, zhang_wei(), sender) == "138****8000"
     voucher = tmp_path / "v.png"
@@ -218,6 +221,8 @@ def test_migrate_an_old_card_once(clerk, tmp_path):
     stored = clerk.runtime.settings.home / "vouchers" / OLD_CARD / json.loads(old.vouchers)[0]
     assert stored.read_bytes() == tiny_png() and stored.stat().st_mode & 0o077 == 0
     assert migration.migrate(clerk, request).replayed  # the same request: no second post
+    with pytest.raises(NotFound, match=f"was migrated: its money is on card {SV_CARD[:6]}"):
+        cards.look_up(clerk, OLD_CARD)  # typed at the till: where the money went
     assert principal(SV_CARD) == before + 35050
     other = models.Member.get(models.Member.phone == "13700137000").id
     with pytest.raises(InvalidInput, match="already migrated"):

@@ -176,10 +176,17 @@ def look_up(session: Session, number: str) -> CardView:
     try:
         return view(get_card(number), current_business_date(session))
     except NotFound:
-        if card_store.old_card_waiting(normalize_number(number)):
+        typed = normalize_number(number)
+        if card_store.old_card_waiting(typed):
             raise NotFound(N_("Card {number} is an old system's card: migrate it at the "
                               "member centre (menu 6) before it can be used."),
                            number=mask_card_number(number)) from None
+        migrated_to = card_store.old_card_migrated_to(typed)
+        if migrated_to is not None:
+            raise NotFound(N_("Old card {number} was migrated: its money is on card {card}, "
+                              "which the customer uses now."),
+                           number=mask_card_number(number),
+                           card=mask_card_number(migrated_to)) from None
         if not luhn_ok(normalize_number(number)):
             raise NotFound(N_("The card number fails its check digit: retype it.")) from None
         raise

@@ -136,6 +136,17 @@ def old_card_waiting(number: str) -> bool:
     return _OLD_CARD_WAITING.first(number) is not None
 
 
+_OLD_CARD_MIGRATED_TO = sql.Statement(
+    'SELECT c."number" FROM "legacy_card" AS l JOIN "card" AS c ON c."id" = l."target_card_id" '
+    'WHERE l."number" = ? AND l."migrated_at" IS NOT NULL')
+
+
+def old_card_migrated_to(number: str) -> str | None:
+    """The number of the card an old system's card was migrated to, if it was."""
+    row = _OLD_CARD_MIGRATED_TO.first(number)
+    return row[0] if row is not None else None
+
+
 # -- cards as issue, care and the reports read and change them ---------------------------
 Card = models.Card
 
