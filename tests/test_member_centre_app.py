@@ -239,8 +239,15 @@ async def test_a_batch_list_from_import_to_run(tmp_path):
         await wait_until(pilot, lambda: screen.lists[0].status == "submitted", "submitted")
         await confirm_key(pilot, "f8")
         await wait_for_message(pilot, "reviewed")
+        await pilot.press("f7")  # the lines first: what the reviewer approves
+        await wait_for_screen(pilot, "BatchLinesScreen")
+        lines = app.screen.query_one("#table")
+        await wait_until(pilot, lambda: lines.row_count == 2, "the list's two lines shown")
+        assert SV_CARD in [str(cell) for cell in lines.get_row_at(0)] + [
+            str(cell) for cell in lines.get_row_at(1)]
         await pilot.press("f7")
         await review_as(pilot, "super1", "Super1234")
+        await wait_for_screen(pilot, "BatchScreen")
         await wait_until(pilot, lambda: screen.lists[0].status == "reviewed", "reviewed")
         await pilot.press("f8")
         await wait_for_screen(pilot, "ConfirmModal")

@@ -1,5 +1,6 @@
 """Batch recharge lists (批量充值清单): import a CSV/XLSX, then submit, have a second
-operator review, and run; every step on the list chosen in the table."""
+operator review (F7 shows the list's lines, where the reviewer approves), and run;
+every step on the list chosen in the table."""
 
 from __future__ import annotations
 
@@ -90,17 +91,15 @@ class BatchScreen(FormScreen):
         self.refresh_lists()
 
     def action_review_list(self) -> None:
+        """The list's lines first: the reviewer approves (F7 there) what they have read."""
         chosen = self.selected()
         if chosen is None:
             return
 
-        def reviewed(credentials) -> None:
-            if credentials:
-                self.call(self._status_changed, batch_recharge.review, self.app.session,
-                          chosen.batch_id, credentials)
-        title = self.tr("Review list #{number}: {count} cards, {total}").format(
-            number=chosen.batch_id, count=chosen.lines, total=format_yuan(chosen.total))
-        self.app.push_screen(registry.review(None, title), reviewed)
+        def back(reviewed: bool) -> None:
+            if reviewed:
+                self._status_changed(None)
+        self.app.push_screen(registry.batch_lines(chosen), back)
 
     def action_run_list(self) -> None:
         chosen = self.selected()

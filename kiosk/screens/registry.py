@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from kiosk.screens.ask import AskModal, ConfirmModal
     from kiosk.screens.balance_query import BalanceQueryScreen
     from kiosk.screens.batch import BatchScreen
+    from kiosk.screens.batch_lines import BatchLinesScreen
     from kiosk.screens.card import CardScreen
     from kiosk.screens.card_actions import (BalanceRefundScreen, ClearingScreen,
                                             PaymentReversalScreen, PinScreen, RechargeScreen,
@@ -378,6 +379,12 @@ def card_stock() -> type[CardStockScreen]:
 def insurer_files() -> type[InsurerFilesScreen]:
     from kiosk.screens.insurer_files import InsurerFilesScreen
     return InsurerFilesScreen
+
+
+@lazy
+def batch_lines() -> type[BatchLinesScreen]:
+    from kiosk.screens.batch_lines import BatchLinesScreen
+    return BatchLinesScreen
 
 
 @lazy

@@ -233,6 +233,21 @@ def run(session: Session, batch_id: int) -> RunReport:
     return report
 
 
+@dataclass(frozen=True)
+class BatchLineView:
+    line_no: int
+    card_number: str
+    amount: int
+    operation_id: int | None  # the recharge that posted it
+
+
+def lines(session: Session, batch_id: int) -> list[BatchLineView]:
+    """A list's lines, for its reviewer to check before approving, and after its run."""
+    batch = get_batch(session, batch_id)
+    return [BatchLineView(line.line_no, line.card_number, line.amount, line.operation_id)
+            for line in batch_store.lines_of(batch.id)]
+
+
 def summaries(session: Session, *, limit: int = 50) -> list[BatchSummary]:
     """The outlet's latest lists with their line counts, in three queries."""
     permissions.require(session, permissions.QUERY)
