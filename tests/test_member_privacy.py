@@ -102,8 +102,8 @@ def test_a_refused_right_is_named_in_the_screens_language(seeded):
     clerk = login_as(seeded, "clerk1", "T02")
     with pytest.raises(PermissionDenied) as refused:
         members.reveal(clerk, zhang_wei())
-    assert refused.value.render(translator("zh_CN")) == \
-        "您的角色无权查看会员完整的手机号和证件号（权限：member.reveal）。"
+    assert refused.value.render(translator("zh_CN")) == (  # no English right code in it
+        "您的角色无权查看会员完整的手机号和证件号（权限：查看完整会员资料）。")
     assert "see a member's phone and ID number in full" in str(refused.value)
 
 

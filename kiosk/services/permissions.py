@@ -55,8 +55,9 @@ DESCRIPTIONS = {
 
 def _refusal(*wanted: str) -> PermissionDenied:
     what = tuple(Phrase(DESCRIPTIONS.get(permission, permission)) for permission in wanted)
+    # The right's code is what `kiosk admin grant` takes; a Chinese screen names it.
     return PermissionDenied(N_("Your role may not {what} (right: {permission})."),
-                            what=what, permission=" / ".join(wanted))
+                            what=what, permission=tuple(Phrase(code) for code in wanted))
 
 
 DEFAULT_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
