@@ -127,8 +127,13 @@ async def test_a_manual_transfer_with_the_pin_then_one_with_review(tmp_path):
         await open_card(pilot, first)
         await pilot.press("f1")
         await wait_for_screen(pilot, "TransferScreen")
-        await type_into(pilot, "to_number", second)
+        await type_into(pilot, "to_number", first)  # to itself: refused at the number
         await type_into(pilot, "amount", "30")
+        await type_into(pilot, "pin", "246810")
+        await pilot.press("enter")
+        await wait_for_message(pilot, "transferred to itself")
+        assert pilot.app.focused.id == "to_number"
+        await pilot.press(*second)  # the number was selected: typed over
         await type_into(pilot, "pin", "246810")
         await pilot.press("enter")
         await back_from_outcome(pilot)

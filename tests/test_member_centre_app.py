@@ -292,7 +292,12 @@ async def test_migrate_an_old_card_by_keyboard(tmp_path):
         await pilot.press("f6")
         await wait_for_message(pilot, "valid 10 minutes")
         code = app.devices.code_sender.sent[-1][1].split("验证码为")[1][:6]
-        await pilot.press(*code, "enter", "enter", *"travel voucher", "enter")
+        wrong = "000000" if code != "000000" else "111111"
+        await pilot.press(*wrong, "enter", "enter", *"travel voucher", "enter")
+        await wait_for_message(pilot, "code is wrong")
+        assert app.focused.id == "code"  # the cursor on the code, its digits selected
+        await pilot.press(*code)
+        app.screen.submit()
         await wait_for_screen(pilot, "OutcomeScreen")
         past_key_guard(pilot)
         await pilot.press("enter")

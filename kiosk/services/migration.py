@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.errors import InvalidInput, KioskError, N_, NotFound
+from kiosk.errors import InvalidInput, KioskError, N_, NotFound, fields_named
 from kiosk.files import read_regular
 from kiosk.identity import mask_phone
 from kiosk.images import image_kind
@@ -47,6 +47,7 @@ BLOCKED_STATUSES = {"挂失", "冻结", "作废", "注销", "销户", "止付",
 
 class WrongCode(KioskError):
     default_message = N_("The verification code is wrong or has expired; send a new one.")
+    field = "code"  # the form's cursor goes back to the code
 
 
 # -- import -------------------------------------------------------------------------------
@@ -202,7 +203,8 @@ def check_voucher(path: str | Path) -> tuple[bytes, str]:
     """The image's bytes and its type, judged by content: a .jpg that is not a JPEG is
     refused, whatever its name; so is anything but a regular file (a FIFO, /dev/zero)."""
     path = Path(path)
-    data = read_regular(path, MAX_VOUCHER_BYTES)
+    with fields_named({"": "vouchers"}):  # a file that cannot be read: the vouchers' field
+        data = read_regular(path, MAX_VOUCHER_BYTES)
     if len(data) > MAX_VOUCHER_BYTES:
         raise InvalidInput(N_("Voucher {name} is larger than 2 MB."), name=path.name[:60],
                            field="vouchers")

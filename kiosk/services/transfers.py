@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.errors import InvalidInput, KioskError, N_, ReviewRequired
+from kiosk.errors import InvalidInput, N_, ReviewRequired
 from kiosk.services import cards, operators, permissions
 from kiosk.services.accounts import CARD_ACCOUNT_KINDS, card_accounts
 from kiosk.money import format_yuan
@@ -35,7 +35,7 @@ def transfer_all(session: Session, *, from_number: str, to_number: str, key: str
     a PIN (or a customer who cannot type it) needs a reviewer."""
     source, target = cards.get_card(from_number), cards.get_card(to_number)
     if source.id == target.id:
-        raise KioskError(N_("A card cannot be transferred to itself."))
+        raise InvalidInput(N_("A card cannot be transferred to itself."), field="to_number")
     cards.check_money_may_move(source, target)
     reviewer = None
     if stored(key) is None:
@@ -72,7 +72,7 @@ def transfer(session: Session, *, from_number: str, to_number: str, amount: int,
         raise InvalidInput(N_("The amount must be a positive number of fen."))
     source, target = cards.get_card(from_number), cards.get_card(to_number)
     if source.id == target.id:
-        raise KioskError(N_("A card cannot be transferred to itself."))
+        raise InvalidInput(N_("A card cannot be transferred to itself."), field="to_number")
     cards.check_money_may_move(source, target)
     reviewer = None
     if stored(key) is None:
