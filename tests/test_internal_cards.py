@@ -162,3 +162,13 @@ def test_a_customers_prepaid_account_counts_in_the_prepaid_funds_its_debt_does_n
     (funds,) = prepaid.quarter_report(shop.finance, quarter).issuers
     assert funds.closing == 200000 + 30000  # 1500 + 500 left and allocated, + the card's 300
     assert funds.money_in == 230000 and funds.money_out == 0
+
+
+def test_a_sale_on_an_internal_card_offers_no_membership(shop):
+    """The chain's own fuel is not a customer's purchase: no "recommend a membership
+    card" prompt, whatever the amount (a walker saw it after a sale on 0117)."""
+    from kiosk.services import policies
+    number = shop.internal_card(funds=300000)
+    policies.set_policy(shop.admin, "membership_min_sale_yuan", 100)
+    sale = charge.charge(shop.clerk, card_number=number, amount=20000, pin=PIN, key=key())
+    assert sale.membership_offer == 0

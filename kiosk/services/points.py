@@ -406,6 +406,6 @@ def qualifies_for_membership(card: models.Card, amount: int,
     threshold = membership_threshold()
     if not threshold or amount < threshold or member_card is not None:
         return False
-    if card.product.kind == "membership":
+    if card.product.kind in ("membership", "internal"):  # a member, or the chain's own use
         return False
     return not (card.member_id and points_store.holds_membership(card.member_id))
