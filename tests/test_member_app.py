@@ -185,6 +185,10 @@ async def test_finance_approves_a_transfer_and_the_member_is_texted(store):
         assert table.virtual_size.width <= table.scrollable_content_region.width  # not cut
         table.focus()
         table.move_cursor(row=row)
+        await pilot.press("f8")  # a rejection: its reason asked once the right is checked
+        await wait_until(pilot, lambda: said(app, "reason for the rejection first",
+                                             "驳回原因"), "the reason asked")
+        table.focus()
         await pilot.press("f7")
         await wait_for_screen(pilot, "ConfirmModal")
         assert "¥120.00" in str(app.screen.query_one("#title").render())

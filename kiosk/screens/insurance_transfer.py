@@ -89,10 +89,6 @@ class InsuranceTransferScreen(FormScreen):
         row = chosen_row(self, self.rows, N_("Choose a request in the table first."))
         if row is None:
             return
-        if not approve and not self.value("reason"):
-            self.say(self.tr("Type the reason for the rejection first."), error=True)
-            self.query_one("#reason").focus()
-            return
         question = (N_("Approve request #{number}: {amount} from {insurance} to {card}?")
                     if approve else
                     N_("Reject request #{number} ({amount} from {insurance} to {card})?"))
@@ -104,6 +100,10 @@ class InsuranceTransferScreen(FormScreen):
                           sender=self.app.devices.code_sender)
 
         def ask(_) -> None:  # only someone who may decide is asked to confirm
+            if not approve and not self.value("reason"):  # then the reason (F8)
+                self.say(self.tr("Type the reason for the rejection first."), error=True)
+                self.query_one("#reason").focus()
+                return
             self.app.push_screen(registry.confirm(self.tr(question).format(
                 number=row.request_id, amount=format_yuan(row.amount),
                 insurance=mask_card_number(row.insurance_card),
