@@ -145,6 +145,15 @@ class ServiceCalls:
                 self.call(handler, fn, *args, **kwargs)
         self.app.push_screen(registry.confirm(question), answered)
 
+    def call_if_reviewed(self, title: str, handler: Callable, fn: Callable, *args,
+                         signed_as: str = "review", **kwargs) -> None:
+        """A second operator signs at this terminal (`title` says what they sign for);
+        only then the call, as call() does, with their credentials as `signed_as`."""
+        def reviewed(review) -> None:
+            if review:
+                self.call(handler, fn, *args, **{signed_as: review}, **kwargs)
+        self.app.push_screen(registry.review(None, title), reviewed)
+
     def _run_in_thread(self, handler: Callable, on_refusal, fn: Callable, args, kwargs) -> None:
         try:
             result = fn(*args, **kwargs)

@@ -10,7 +10,6 @@ from textual.widgets import DataTable, Static
 
 from kiosk.errors import N_
 from kiosk.money import format_yuan
-from kiosk.screens import registry
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.paging import show_rows
 from kiosk.services import batch_recharge
@@ -50,14 +49,11 @@ class BatchLinesScreen(KioskScreen):
 
     def action_review_list(self) -> None:
         """The reviewer, having read the lines, types their login id and password."""
-        def reviewed(credentials) -> None:
-            if credentials:
-                self.call(self._reviewed, batch_recharge.review, self.app.session,
-                          self.batch.batch_id, credentials)
         title = self.tr("Review list #{number}: {count} cards, {total}").format(
             number=self.batch.batch_id, count=self.batch.lines,
             total=format_yuan(self.batch.total))
-        self.app.push_screen(registry.review(None, title), reviewed)
+        self.call_if_reviewed(title, self._reviewed, batch_recharge.review, self.app.session,
+                              self.batch.batch_id, signed_as="credentials")
 
     def _reviewed(self, _) -> None:
         self.dismiss(True)

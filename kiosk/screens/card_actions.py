@@ -95,15 +95,12 @@ class RechargeScreen(AsksForPurchase, CardActionScreen):
     def _reversible_found(self, found: recharge.ReversibleRecharge) -> None:
         """Today's last recharge found: a second operator authorises its reversal, seeing
         the card and the amount."""
-        def reviewed(review) -> None:
-            if review:
-                self.call(self.finish, recharge.reverse_recharge, self.app.session,
-                          original_operation_id=found.operation_id,
-                          key=self.key + "-reversal", review=review)
-        self.app.push_screen(registry.review(None, self.tr(
+        self.call_if_reviewed(self.tr(
             "Reversing recharge #{number} of {amount} on {card}").format(
             number=found.operation_id, amount=format_yuan(found.amount),
-            card=self.card.masked_number)), reviewed)
+            card=self.card.masked_number), self.finish, recharge.reverse_recharge,
+            self.app.session, original_operation_id=found.operation_id,
+            key=self.key + "-reversal")
 
     def outcome(self, result) -> list[str]:
         if isinstance(result, ReversalResult):

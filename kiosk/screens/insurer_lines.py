@@ -10,7 +10,6 @@ from textual.widgets import DataTable, Static
 
 from kiosk.errors import KioskError, N_
 from kiosk.money import format_yuan
-from kiosk.screens import registry
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.paging import show_rows
 from kiosk.services import insurer_cards
@@ -44,13 +43,10 @@ class InsurerLinesScreen(KioskScreen):
         self.call(self._show_lines, insurer_cards.lines, self.app.session, self.file.file_id)
 
     def action_review_file(self) -> None:
-        def reviewed(credentials) -> None:
-            if credentials:
-                self.call(self._reviewed, insurer_cards.review, self.app.session,
-                          self.file.file_id, credentials)
         title = self.tr("Review file #{number}: {count} lines, {total}").format(
             number=self.file.file_id, count=self.file.lines, total=format_yuan(self.file.total))
-        self.app.push_screen(registry.review(None, title), reviewed)
+        self.call_if_reviewed(title, self._reviewed, insurer_cards.review, self.app.session,
+                              self.file.file_id, signed_as="credentials")
 
     def action_run_file(self) -> None:
         self.say(self.tr("Posting..."))

@@ -86,14 +86,11 @@ class SubCardsScreen(AmountForChosenRow, CardActionScreen):
         if row is None:
             return
 
-        def reviewed(review) -> None:
-            if review:
-                self.call(self._upgraded, sub_cards.upgrade_sub_card, self.app.session,
-                          row.number, key=f"{self.key}-upgrade-{row.number}", review=review)
-        self.app.push_screen(registry.review(None, self.tr(
+        self.call_if_reviewed(self.tr(
             "Sub card …{sub} becomes the main card in place of lost main card {main}; its "
-            "balances move across").format(sub=row.number[-4:],
-                                           main=self.card.masked_number)), reviewed)
+            "balances move across").format(sub=row.number[-4:], main=self.card.masked_number),
+            self._upgraded, sub_cards.upgrade_sub_card, self.app.session, row.number,
+            key=f"{self.key}-upgrade-{row.number}")
 
     def _upgraded(self, result: sub_cards.SubCardUpgrade) -> None:
         self.app.switch_screen(registry.outcome(self.tr("Sub card upgraded to main card"), [
