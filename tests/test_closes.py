@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, PermissionDenied
 from kiosk.services import charge as charging, closes, receipts
 from kiosk.services.business_date import current_business_date
 from kiosk.services.charge import Review
@@ -104,6 +104,9 @@ def test_finance_and_admin_open_no_cash_shift(seeded):
         closes.shift_report(finance)
     day, problems = closes.day_findings(finance)
     assert not [p for p in problems if "finance1" in p.render()]
+    with pytest.raises(PermissionDenied, match="close a shift"):  # said before the number
+        closes.check_may_close_shifts(finance)
+    closes.check_may_close_shifts(login_as(seeded, "super1"))
 
 
 def _closable(seeded, tmp_path):

@@ -63,8 +63,11 @@ class DayCloseScreen(KioskScreen):
             if number:
                 self.call(self._shift_closed, closes.close_shift, self.app.session,
                           key=f"shift-close-{number}-{uuid.uuid4().hex}", shift_id=int(number))
-        self.app.push_screen(registry.ask(self.tr("Shift number (#) to close"), max_length=10,
-                                          restrict=r"[0-9]*"), typed)
+
+        def ask(_) -> None:  # only someone who may close it is asked which
+            self.app.push_screen(registry.ask(self.tr("Shift number (#) to close"),
+                                              max_length=10, restrict=r"[0-9]*"), typed)
+        self.call(ask, closes.check_may_close_shifts, self.app.session)
 
     def action_month(self, what: str) -> None:
         """月结 of a finished month (F8), or a month's report again (F9): the month is

@@ -108,6 +108,12 @@ def _cash_moved(shift_id: int) -> int:
     return -shift_store.entries_on(shift_id, "outlet_cash")
 
 
+def check_may_close_shifts(session: Session) -> None:
+    """Whether this operator may close others' shifts (asked before the shift number)."""
+    permissions.require(session, permissions.DAY_CLOSE)
+    permissions.require(session, permissions.SHIFT_CLOSE)
+
+
 def close_shift(session: Session, *, key: str, shift_id: int | None = None) -> ShiftReport:
     """班结: the operator's totals by operation and tender, cash expected; the shift ends
     (the next login opens a new one). A supervisor (the day-close right) may close
