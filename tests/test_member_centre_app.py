@@ -5,6 +5,7 @@ from __future__ import annotations
 
 
 from kiosk.hw.msr import SimWriter
+from kiosk.money import format_yuan
 from kiosk.services import cards, verify
 from kiosk.store import models
 from tests.app_helpers import (log_in, make_app, message_text, past_key_guard, paste_into, seeded_runtime,
@@ -455,6 +456,10 @@ async def test_a_recharge_reversed_the_same_day_with_review(tmp_path):
         await pilot.press("f7")
         await review_as(pilot, "super1", "Super1234")
         await wait_for_screen(pilot, "OutcomeScreen")
+        shown = " ".join(str(line.render()) for line in app.screen.query("Static"))
+        assert "Bonus -¥50.00" in shown  # the promotion's bonus goes with it
+        assert "Give the customer ¥500.00 back by 现金." in shown  # how the money goes back
+        assert f"Principal balance {format_yuan(before['principal'])}" in shown
     assert cards.balances(cards.get_card(SV_CARD)) == before
     assert verify.verify(app.runtime.sealer).ok
 

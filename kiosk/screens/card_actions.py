@@ -105,7 +105,14 @@ class RechargeScreen(AsksForPurchase, CardActionScreen):
     def outcome(self, result) -> list[str]:
         if isinstance(result, ReversalResult):
             return [f"{self.tr('Reversed')} #{result.original_operation_id} "
-                    f"{format_yuan(result.amount)}"] + super().outcome(result)
+                    f"{format_yuan(result.amount)}   {self.tr('Bonus')} "
+                    f"-{format_yuan(result.bonus)}",
+                    self.tr("Give the customer {amount} back by {tender}.").format(
+                        amount=format_yuan(result.amount),
+                        tender=result.tender_name or result.tender),
+                    f"{self.tr('Principal balance')} {format_yuan(result.principal_after)}   "
+                    f"{self.tr('Bonus balance')} {format_yuan(result.bonus_after)}"
+                    ] + super().outcome(result)
         return [f"{self.tr('Amount')} {format_yuan(result.amount)}   {self.tr('Bonus')} "
                 f"{format_yuan(result.bonus)} {result.promotion}",
                 f"{self.tr('Principal balance')} {format_yuan(result.principal_after)}   "

@@ -83,6 +83,11 @@ def recharge(session: Session, *, card_number: str, amount: int, tender: str,
 class ReversalResult(OperationResult):
     original_operation_id: int
     amount: int
+    bonus: int = 0  # the promotion's bonus taken back with it
+    tender: str = ""  # how the money goes back (the recharge's tender)
+    tender_name: str = ""  # as the chain named it (现金)
+    principal_after: int = 0
+    bonus_after: int = 0
 
 
 def reverse_recharge(session: Session, *, original_operation_id: int, key: str,
@@ -109,7 +114,14 @@ def reverse_recharge(session: Session, *, original_operation_id: int, key: str,
         accounts = ledger.accounts_by_id(entry.account_id for entry in entries)
         for entry in entries:
             posting.entries.append((accounts[entry.account_id], -entry.amount))
-        return {"original_operation_id": original.id, "amount": original.amount}
+        held = card_accounts(card)
+        taken = {account.kind: -entry.amount for entry in entries
+                 for account in [accounts[entry.account_id]] if account.card_id == card.id}
+        return {"original_operation_id": original.id, "amount": original.amount,
+                "bonus": -taken.get("bonus", 0), "tender": original.tender,
+                "tender_name": tenders.name_of(original.tender),
+                "principal_after": held["principal"].balance + taken.get("principal", 0),
+                "bonus_after": held["bonus"].balance + taken.get("bonus", 0)}
 
     outcome = perform(session, kind="recharge_reversal", key=key, request=request, run=run,
                       reverses=original_operation_id,
