@@ -443,3 +443,14 @@ def test_a_sale_by_a_tender_retired_since_is_still_given_back_by_it(crm):
                               key=key(), review=charge.Review("super1", "Good1234"))
     assert closes.shift_report(cashier).by_tender.get("wechat", 0) == 0
 
+
+
+def test_the_shift_report_counts_points_redemptions_without_an_amount():
+    """A redemption moves points, not money: the report shows how many, not ¥0.00."""
+    from kiosk.screens.shift_close import shift_report_rows
+    from kiosk.services.closes import ShiftReport
+    report = ShiftReport(1, "cashier1", "2026-12-07", operations={
+        "charge": {"count": 2, "amount": 3000},
+        "points_redemption": {"count": 1, "amount": 0}})
+    rows = dict(shift_report_rows(lambda text: text, report))
+    assert rows["charge"] == "2 / ¥30.00" and rows["points redemption"] == "1"

@@ -23,7 +23,8 @@ TENDER_NAMES = {"cash": N_("cash"), "bank": N_("bank card"), "card": N_("card te
 def shift_report_rows(tr, report) -> list[tuple[str, str]]:
     """Label and value of each line of a shift's report, for the screen and the printer."""
     rows = [(tr("Operator"), report.operator)]  # whose shift, whoever closed it
-    rows += [(tr(kinds.label(kind)), f"{totals['count']} / {format_yuan(totals['amount'])}")
+    rows += [(tr(kinds.label(kind)), f"{totals['count']} / {format_yuan(totals['amount'])}"
+              if kinds.kind(kind).moves_money else str(totals["count"]))
              for kind, totals in sorted(report.operations.items())]
     rows += [(tr(TENDER_NAMES.get(tender, tender)), format_yuan(amount))
              for tender, amount in sorted(report.by_tender.items())]

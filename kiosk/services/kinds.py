@@ -25,6 +25,7 @@ class OperationKind:
     reverses_any: tuple[str, ...] = ()
     # A sale, or its taking back, whose points count toward the member's tier.
     counts_for_tier: bool = False
+    moves_money: bool = True  # False: points or a state change; reports show its count only
 
     def can_reverse(self, original_kind: str) -> bool:
         return original_kind == self.reverses or original_kind in self.reverses_any
@@ -56,9 +57,11 @@ KINDS = {kind.name: kind for kind in (
     OperationKind("member_sale_return", permissions.CHARGE, N_("member sale return"),
                   N_("MEMBER SALE RETURN"), reverses="member_sale", counts_for_tier=True),
     OperationKind("points_redemption", permissions.CHARGE, N_("points redemption"),
-                  N_("POINTS REDEMPTION")),
-    OperationKind("points_expiry", permissions.CARD_MANAGE, N_("points expiry"), ""),
-    OperationKind("tier_review", permissions.CARD_MANAGE, N_("tier review"), ""),
+                  N_("POINTS REDEMPTION"), moves_money=False),
+    OperationKind("points_expiry", permissions.CARD_MANAGE, N_("points expiry"), "",
+                  moves_money=False),
+    OperationKind("tier_review", permissions.CARD_MANAGE, N_("tier review"), "",
+                  moves_money=False),
     OperationKind("shift_close", permissions.SHIFT_CLOSE, N_("shift close"), ""),
     # Cheques (支票): received at the counter (nothing credited), then cleared by finance
     # (the card credited, as a recharge) or bounced (nothing credited).
