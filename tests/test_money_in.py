@@ -3,6 +3,7 @@ migration: import checks reported by line, reviews, idempotent runs, once-only m
 
 import datetime as dt
 import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -163,6 +164,12 @@ def test_insurance_transfer_request_approval_and_monthly_list(clerk, seeded, ins
     month = seeded.clock().strftime("%Y-%m")
     rows = insurance_transfers.listing(finance, month=month)
     assert [(row.status, row.endorsement) for row in rows] == [("approved", "泰康卡转储值卡100.00元")]
+    from kiosk.hw.printer import SimPrinter
+    printer = SimPrinter(seeded.settings.receipts_dir)
+    assert insurance_transfers.print_monthly_list(finance, printer, month) == 1
+    printed = (seeded.settings.receipts_dir / f"insurance-transfers-{month}.txt").read_text()
+    assert re.search(rf"^Month +{month}$", printed, re.M)  # the month whole, on its line
+    assert "泰康卡转储值卡100.00元" in printed
     assert verify.verify(clerk.runtime.sealer).ok
 
 

@@ -279,8 +279,10 @@ def print_monthly_list(session: Session, printer, month: str) -> int:
     """The month's approved transfers, each with its endorsement text, on the printer."""
     rows = [row for row in listing(session, month=month) if row.status == "approved"]
     tr = translator(session.runtime.settings.language)
-    lines = [(f"#{row.request_id} …{row.target_card[-4:]}", row.endorsement) for row in rows]
+    # The month on a line of its own: beside the title it was cut at the paper's width.
+    lines = [(tr("Month"), month)]
+    lines += [(f"#{row.request_id} …{row.target_card[-4:]}", row.endorsement) for row in rows]
     lines.append((tr("Total"), plain_yuan(sum(row.amount for row in rows))))
-    receipts.print_report(session, printer, tr("INSURANCE TO STORED VALUE") + f" {month}",
-                          lines, name=f"insurance-transfers-{month}")
+    receipts.print_report(session, printer, tr("INSURANCE TO STORED VALUE"), lines,
+                          name=f"insurance-transfers-{month}")
     return len(rows)
