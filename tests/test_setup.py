@@ -110,7 +110,7 @@ def test_the_chains_rules_are_set_by_an_administrator(chain, runtime):
         with pytest.raises(operators.LoginFailed):
             log_in(runtime, "10000001", "cashier1", "Wrong12345")
     assert not models.Operator.get(models.Operator.login_id == "cashier1").locked
-    with pytest.raises(operators.LoginFailed):
+    with pytest.raises(operators.LoginFailed, match="After 5 wrong passwords"):  # the rule
         log_in(runtime, "10000001", "cashier1", "Wrong12345")
     assert models.Operator.get(models.Operator.login_id == "cashier1").locked
     assert {e.action for e in models.AuditEvent.select()} >= {"policy.set"}

@@ -24,8 +24,10 @@ class WrongPin(KioskError):
 
 
 class PinLocked(KioskError):
-    default_message = N_("The PIN is locked after 3 wrong tries. The member centre can "
-                         "unlock it (bring ID).")
+    # The tries are the chain's rule (policies: pin_tries); an anonymous card has no ID
+    # to bring: a supervisor reviews its unlock.
+    default_message = N_("The PIN is locked after too many wrong tries. The member centre "
+                         "unlocks it (a named card's holder brings their ID).")
 
 
 @dataclass(frozen=True)

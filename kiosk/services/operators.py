@@ -18,13 +18,13 @@ _PASSWORD_CHARACTERS = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z\d]+")
 class LoginFailed(KioskError):
     # The same words whether the account exists or not, is locked or not: the login
     # prompt must not tell a stranger which ids are real.
-    default_message = N_("Wrong outlet, login id or password. After 3 wrong passwords an "
-                         "operator is locked until a supervisor unlocks it (Ctrl+O here).")
+    default_message = N_("Wrong outlet, login id or password. After {tries} wrong passwords "
+                         "an operator is locked until a supervisor unlocks it (Ctrl+O here).")
 
 
 class OperatorLocked(KioskError):
-    default_message = N_("This operator is locked after 3 wrong passwords; a supervisor "
-                         "must unlock it.")
+    default_message = N_("This operator is locked after {tries} wrong passwords; a "
+                         "supervisor must unlock it.")
 
 
 class WrongPassword(KioskError):
@@ -82,7 +82,7 @@ def _check_credentials(session: Session, operator: models.Operator | None,
     operator already logged in (the lock screen) is told how many tries are left."""
     if operator is None:
         session.hasher.verify("", password)  # same time as a real check
-        raise LoginFailed()
+        raise LoginFailed(tries=policies.value("login_tries"))
     result = lockout.check(
         session, tries.LOGIN, operator.id,
         lambda: session.hasher.verify(operator.password_hash, password),
@@ -93,9 +93,9 @@ def _check_credentials(session: Session, operator: models.Operator | None,
     if not result.checked:
         session.hasher.verify("", password)
     if not logged_in:
-        raise LoginFailed()
+        raise LoginFailed(tries=policies.value("login_tries"))
     if result.locked:
-        raise OperatorLocked()
+        raise OperatorLocked(tries=policies.value("login_tries"))
     raise WrongPassword(tries_left=result.tries_left)
 
 
