@@ -299,6 +299,7 @@ class KioskApp(App):
 
     def log_out(self) -> None:
         self.login = None
+        self.clear_notifications()  # a member's SMS shown to one operator is not the next's
         self.return_to_base()
         self.switch_screen(registry.login())
 

@@ -735,3 +735,17 @@ async def test_an_item_line_added_after_enter_puts_the_cursor_back_on_the_amount
         await pilot.press("enter", *"123456", "enter")
         await wait_for_screen(pilot, "ResultScreen")
     assert principal(SV_CARD) == 20000 - 1500
+
+
+async def test_logging_out_clears_what_was_shown_to_the_last_operator(runtime):
+    """A member's SMS shown as a toast (the demo's phone) does not stay on screen for the
+    next operator who logs in."""
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        app.notify("(sim SMS: 验证码为123456)", timeout=30)
+        await pilot.pause()
+        assert list(app._notifications)
+        await pilot.press("f10")
+        await wait_for_screen(pilot, "LoginScreen")
+        assert not list(app._notifications)
