@@ -104,10 +104,12 @@ async def test_another_card_swiped_next_pays_and_the_membership_card_earns(store
     app = make_app(store["runtime"])
     async with app.run_test(size=(80, 24)) as pilot:
         await member_swiped(pilot, store["member_card"])
+        await pilot.press(*"600.00")  # typed on the member screen, then the card swiped
         pilot.app.simulate_swipe(demo_swipe(store["stored"]))
         await wait_for_screen(pilot, "CardScreen")
         assert app.screen.query_one("#member")
-        await pilot.press(*"600.00", "enter", *PIN, "enter")
+        assert app.screen.query_one("#amount").value == "600.00"  # the amount came along
+        await pilot.press("enter", *PIN, "enter")
         await wait_for_screen(pilot, "ResultScreen")
         # 600 points cross 银卡 (500): the hint comes with this sale's result.
         assert said(app, "Tier upgrade due: 银卡", "银卡")

@@ -88,10 +88,11 @@ class CardScreen(CustomerPinScreen):
                 Binding("f6", "order", N_("Channel order")),
                 Binding("escape", "cancel", N_("Cancel"))]
 
-    def __init__(self, card, *, member=None) -> None:
+    def __init__(self, card, *, member=None, amount: str = "") -> None:
         super().__init__()
         self.card = card
         self.member = member  # the membership card swiped first: it earns the points
+        self.typed_amount = amount  # typed on the member screen before this card was swiped
         self.sale_key = f"sale-{uuid.uuid4().hex}"  # made when the sale starts: no double charge
         self.lines: list[SaleLine] = []
         self.busy = False
@@ -136,7 +137,9 @@ class CardScreen(CustomerPinScreen):
         if refused(self.card):
             self.say(self.describe(self.card.refusal), error=True)  # before any amount or PIN
             return
-        self.query_one("#amount").focus()
+        amount = self.query_one("#amount", Input)
+        amount.value = self.typed_amount
+        amount.focus()
 
     def lists_key(self, binding: Binding) -> bool:
         return not refused(self.card) or binding.key == "escape"

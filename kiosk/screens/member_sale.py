@@ -192,7 +192,8 @@ class MemberScreen(CustomerPinScreen):
 
     def _payer_read(self, payer) -> None:
         self.busy = False
-        self.app.switch_screen(registry.card(payer, member=self.card))
+        self.app.switch_screen(registry.card(payer, member=self.card,
+                                             amount=self.query_one("#amount", Input).value))
 
     def _recorded(self, result) -> None:
         self._show_result("member_sale", result)
