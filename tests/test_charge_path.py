@@ -28,9 +28,8 @@ def test_a_locked_statement_is_not_the_same_text_unlocked(seeded, backend):
                        if '"card" WHERE "number"' in text) == 1
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # a server to drop
 def test_a_charge_after_the_server_dropped_the_connection(system, backend):
-    if backend != "postgresql":
-        pytest.skip("a server connection to drop")
     import psycopg2
     charge(system, card_number=SV_CARD, amount=100, pin=DEMO_PIN, key="before")
     backend_pid = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
