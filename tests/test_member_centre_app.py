@@ -144,6 +144,8 @@ async def recharge_500_at_the_member_centre(pilot) -> None:
     await wait_for_screen(pilot, "RechargeScreen")
     await pilot.press(*"500", "enter", "enter")
     await wait_for_screen(pilot, "OutcomeScreen")
+    shown = " ".join(str(line.render()) for line in pilot.app.screen.query("Static"))
+    assert "Paid by 现金" in shown  # the tender taken, said with the amount
     past_key_guard(pilot)
     await pilot.press("enter")
     await wait_for_screen(pilot, "CardServiceScreen")

@@ -115,6 +115,7 @@ class RechargeScreen(AsksForPurchase, CardActionScreen):
                     ] + super().outcome(result)
         return [f"{self.tr('Amount')} {format_yuan(result.amount)}   {self.tr('Bonus')} "
                 f"{format_yuan(result.bonus)} {result.promotion}",
+                f"{self.tr('Paid by')} {result.tender_name}",
                 f"{self.tr('Principal balance')} {format_yuan(result.principal_after)}   "
                 f"{self.tr('Bonus balance')} {format_yuan(result.bonus_after)}",
                 f"{self.tr('Journal no.')} #{result.operation_id}"]

@@ -22,6 +22,7 @@ class RechargeResult(OperationResult):
     promotion: str
     principal_after: int
     bonus_after: int
+    tender_name: str = ""  # how it was paid, as the chain names the tender (现金)
 
 
 def best_promotion(product: models.CardProduct, amount: int,
@@ -66,7 +67,8 @@ def recharge(session: Session, *, card_number: str, amount: int, tender: str,
         data = {"card_number": card.number, "amount": amount, "bonus": bonus,
                 "promotion": promotion.name if promotion else "",
                 "principal_after": accounts["principal"].balance + amount,
-                "bonus_after": accounts["bonus"].balance + bonus}
+                "bonus_after": accounts["bonus"].balance + bonus,
+                "tender_name": tenders.name_of(tender)}
         data["receipt_id"] = receipts.queue(session, posting.operation, card, "recharge",
                                             {**data, "tender": tender})
         if sale is not None:
