@@ -9,6 +9,7 @@ import os
 
 import pytest
 
+from kiosk.services.business_date import calendar_business_date
 from kiosk.errors import InvalidInput, KioskError, PermissionDenied, ReviewRequired
 from kiosk.services import admin, balance_refunds, cards, charge, closes, policies, recharge
 from kiosk.services.charge import Review
@@ -26,7 +27,7 @@ def shop(chain, runtime) -> FuelShop:
 
 
 def test_a_small_balance_is_paid_back_with_the_pin_and_the_card_stays(shop):
-    today = shop.clerk.now().date()
+    today = calendar_business_date(shop.clerk)
     admin.add_promotion(shop.admin, PRODUCT, "充50送5", 5000, 500, today, today)
     number = shop.card(8000)
     with pytest.raises(ReviewRequired):  # no PIN, no reviewer

@@ -11,6 +11,7 @@ import datetime as dt
 
 import pytest
 
+from kiosk.services.business_date import calendar_business_date
 from kiosk.errors import InvalidInput, NotFound, PermissionDenied
 from kiosk.hw.sms import SimCodeSender
 from kiosk.services import admin, journal, ledgers, members, migration, operators, recharge
@@ -100,7 +101,7 @@ def test_store_mode_reads_this_outlet_and_unified_mode_needs_a_chain_right(chain
 def test_the_journal_splits_principal_and_bonus_and_a_row_leads_to_its_cards(
         chain_shop, tmp_path):
     chain, clerk, stored = chain_shop["chain"], chain_shop["clerk"], chain_shop["stored"]
-    today = dt.date.today()
+    today = calendar_business_date(clerk)  # the outlet's date, not UTC's
     admin.add_promotion(chain, "SV", "充500送50", 50000, 5000, today - dt.timedelta(days=1),
                         today + dt.timedelta(days=1))
     recharge.recharge(clerk, card_number=stored, amount=50000, tender="cash", key=key())
@@ -160,7 +161,7 @@ def test_the_store_ledgers_by_business_format_and_the_members_holding_stored_val
             for h in holders] == [("张三丰", "138****8000", stored, 100000, 0, 100000)]
     assert ledgers.stored_value_holders(finance, OUTLET, business_format="药房") == holders
     assert ledgers.stored_value_holders(finance, OUTLET, business_format="诊所") == []
-    today = dt.date.today()
+    today = calendar_business_date(finance)
     own = ledgers.general_ledger(finance, OUTLET, today)
     assert ledgers.general_ledger(finance, OTHER, today, business_format="药房") == own
     assert ledgers.general_ledger(finance, OUTLET, today, business_format="诊所") == {}

@@ -11,6 +11,7 @@ import os
 
 import pytest
 
+from kiosk.services.business_date import calendar_business_date
 from kiosk.errors import InvalidInput, KioskError, PermissionDenied
 from kiosk.services import admin, card_care, cheques, issuing, recharge
 from kiosk.services.verify import verify
@@ -90,7 +91,7 @@ def test_receiving_is_idempotent_and_a_cheque_is_received_once(shop):
 
 
 def test_the_promotion_of_the_day_received_and_a_replaced_card(shop):
-    today = shop.clerk.now().date()
+    today = calendar_business_date(shop.clerk)
     admin.add_promotion(shop.admin, PRODUCT, "充500送50", 50000, 5000,
                         today - dt.timedelta(days=5), today + dt.timedelta(days=5))
     number = shop.card()

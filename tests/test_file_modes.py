@@ -10,6 +10,7 @@ import stat
 
 from click.testing import CliRunner
 
+from kiosk.services.business_date import calendar_business_date
 from kiosk.cli import main
 from kiosk.config import DeviceConfig, load_settings
 from kiosk.hw.printer import SimPrinter, make_printer
@@ -54,7 +55,7 @@ def test_every_file_and_folder_a_demo_day_writes_is_owner_only(tmp_path, monkeyp
     reports.save_table(clerk, "ledger-daily", Table(
         "daily balance ledger", (Column("business type"), Column("principal", MONEY)),
         [("充值", 5000)]))
-    day = cashier.now().date().isoformat()
+    day = calendar_business_date(cashier).isoformat()
     db.close()
 
     kiosk(home, "export", "--date", day, "--out", str(out))

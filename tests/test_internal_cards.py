@@ -9,6 +9,7 @@ import os
 
 import pytest
 
+from kiosk.services.business_date import calendar_business_date
 from kiosk.errors import InvalidInput, KioskError, PermissionDenied
 from kiosk.services import charge, internal_cards, ledgers, month_report, prepaid
 from kiosk.services.verify import verify
@@ -51,7 +52,7 @@ def test_an_internal_card_is_loaded_used_and_settled_once(shop):
     with pytest.raises(KioskError, match="nothing to settle"):
         internal_cards.settle(shop.finance, card_number=number, key=key())
     charge.charge(shop.clerk, card_number=number, amount=5000, pin=PIN, key=key())
-    tomorrow = shop.finance.now().date() + dt.timedelta(days=2)
+    tomorrow = calendar_business_date(shop.finance) + dt.timedelta(days=2)
     with pytest.raises(InvalidInput, match="today"):
         internal_cards.settle(shop.finance, card_number=number, key=key(), through=tomorrow)
     last = internal_cards.settle(shop.finance, card_number=number, key=key(),
@@ -66,7 +67,7 @@ def test_internal_cards_stay_out_of_customers_money_in_the_reports(shop):
     customer_card = shop.card(10000)
     number = shop.internal_card(funds=300000)
     charge.charge(shop.clerk, card_number=number, amount=10000, pin=PIN, key=key())
-    today = shop.finance.now().date()
+    today = calendar_business_date(shop.finance)
     report = month_report.month_report(shop.finance, today.strftime("%Y-%m"))
     opening, money_in, money_out, closing = report.stored_value["principal"]
     assert (money_in, closing) == (10000, 10000)  # the customer's card only
@@ -157,7 +158,7 @@ def test_a_customers_prepaid_account_counts_in_the_prepaid_funds_its_debt_does_n
     shop.main_card(owing, balance=30000)  # on credit: the card holds 300, the account -300
     code = shop.customer(funds=200000)
     shop.main_card(code, balance=50000)
-    today = shop.finance.now().date()
+    today = calendar_business_date(shop.finance)
     quarter = prepaid.Quarter(today.year, (today.month - 1) // 3 + 1)
     (funds,) = prepaid.quarter_report(shop.finance, quarter).issuers
     assert funds.closing == 200000 + 30000  # 1500 + 500 left and allocated, + the card's 300

@@ -11,6 +11,7 @@ import datetime as dt
 
 import pytest
 
+from kiosk.services.business_date import calendar_business_date
 from kiosk.errors import InvalidInput, KioskError
 from kiosk.services import (balance_refunds, card_care, charge, customer_money, recharge,
                             transfers)
@@ -93,7 +94,7 @@ def test_a_refund_of_yesterdays_charge_frees_none_of_todays_limit(shop):
     number = shop.card(50000)
     models.Card.update(daily_limit=10000).where(models.Card.number == number).execute()
     earlier = charge.charge(shop.clerk, card_number=number, amount=5000, pin=PIN, key=key())
-    yesterday = shop.clerk.now().date() - dt.timedelta(days=1)
+    yesterday = calendar_business_date(shop.clerk) - dt.timedelta(days=1)
     models.Operation.update(business_date=yesterday).where(
         models.Operation.id == earlier.operation_id).execute()
     charge.charge(shop.clerk, card_number=number, amount=10000, pin=PIN, key=key())

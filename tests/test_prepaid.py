@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from kiosk.services.business_date import calendar_business_date
 from kiosk.errors import InvalidInput, ReviewRequired
 from kiosk.services import (admin, batch_recharge, card_care, charge, insurance_transfers,
                             issuing, members, policies, prepaid, recharge, transfers)
@@ -492,7 +493,7 @@ def test_the_quarterly_report_gives_daily_balances_custody_and_sales(shop, tmp_p
     named = issue(shop, member_id=member(shop))
     money_in(shop, named, 1000)
     charge.charge(shop, card_number=named, amount=200 * YUAN, pin=PIN, key=key())
-    today = dt.date.today()
+    today = calendar_business_date(shop)  # the outlet's date, not UTC's
     quarter = prepaid.Quarter(today.year, (today.month - 1) // 3 + 1)
     report = prepaid.quarter_report(shop, quarter, guarantee=100 * YUAN)
     (funds,) = report.issuers

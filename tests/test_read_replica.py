@@ -32,7 +32,9 @@ def _run(home, *args, env=None):
 
 def test_reports_read_from_the_replica_url(home, store_url, tmp_path):
     nowhere = f"sqlite:///{tmp_path / 'no-such-primary.db'}"
-    today = dt.date.today().isoformat()
+    from kiosk.services.business_date import business_date
+    # The demo outlet's business date now (Asia/Shanghai, from 04:00), not the UTC date.
+    today = business_date(dt.datetime.utcnow(), "Asia/Shanghai", "04:00").isoformat()
     export = _run(home, "--db", nowhere, "--read-db", store_url, "export", "--date", today,
                   "--out", str(tmp_path / "out"))
     assert export.exit_code == 0, export.output

@@ -4,6 +4,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
+from kiosk.services.business_date import calendar_business_date
 from kiosk.cli import main
 from kiosk.errors import InvalidInput, KioskError, PermissionDenied
 from kiosk.services import charge, demo, reconcile
@@ -44,7 +45,7 @@ def test_an_empty_statement_confirms_nothing(seeded, tmp_path):
 
 def month_of(session):
     """The month reconciled: last month, when the demo's channel orders were redeemed."""
-    return reconcile.last_month(session.now().date())
+    return reconcile.last_month(calendar_business_date(session))
 
 
 def test_only_last_month_is_reconciled(finance, tmp_path):

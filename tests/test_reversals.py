@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+from kiosk.services.business_date import calendar_business_date
 from kiosk.errors import InvalidInput, KioskError, PermissionDenied, ReviewRequired
 from kiosk.services import admin, cheques, recharge, reversals
 from kiosk.services.charge import Review
@@ -36,7 +37,7 @@ def reverse(shop, original, amount, *, session=None, review=SUPERVISOR, reason="
 
 
 def test_a_recharge_reversed_in_parts_with_its_bonus_never_more(shop):
-    today = shop.clerk.now().date()
+    today = calendar_business_date(shop.clerk)
     admin.add_promotion(shop.admin, PRODUCT, "充300送30", 30000, 3000, today, today)
     number = shop.card()
     paid = recharge.recharge(shop.clerk, card_number=number, amount=30000, tender="cash",
@@ -183,7 +184,7 @@ def test_a_reversed_fee_and_bonus_come_back_from_where_they_went(shop):
     came out of its promotion account: the reversals take them back from those, not
     from the outlet's (which went below zero while the terminal's stayed up)."""
     from kiosk.services import issuing
-    today = shop.clerk.now().date()
+    today = calendar_business_date(shop.clerk)
     admin.add_promotion(shop.admin, PRODUCT, "充100送10", 10000, 1000, today - dt.timedelta(days=1),
                         today + dt.timedelta(days=30))
     number = shop.blank()

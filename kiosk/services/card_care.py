@@ -11,6 +11,7 @@ from kiosk.i18n import translator
 from kiosk.identity import initial_pin_from_id
 from kiosk.money import MoneyError
 from kiosk.services import audit, cards, permissions, prepaid, receipts, service_fees, tenders
+from kiosk.services.business_date import current_business_date
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.card_status import CardStatus
 from kiosk.services.catalog import CATEGORIES
@@ -359,7 +360,8 @@ def clear_card(session: Session, number: str, *, key: str, review=None) -> Clear
     card = cards.get_card(number)
     cards.check_money_may_move(card)
     if stored(key) is None:
-        prepaid.check_redemption(card, session.now().date(), journal.issued_on(card.id))
+        prepaid.check_redemption(card, current_business_date(session),
+                                 journal.issued_on(card.id))
     reviewer = require_review(session, review, permissions.CARD_MANAGE,
                               N_("Clearing a card"))
 

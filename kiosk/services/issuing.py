@@ -14,7 +14,7 @@ from kiosk.hw.msr import Tracks
 from kiosk.hw.tracks import build_tracks, track_name
 from kiosk.services import (audit, card_stock, cards, customers, operators, permissions, prepaid,
                             receipts, service_fees, tenders)
-from kiosk.services.business_date import add_months
+from kiosk.services.business_date import add_months, calendar_business_date
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.operations import OperationResult, Posting, perform
 from kiosk.services.session import Session
@@ -289,7 +289,7 @@ def write_card(session: Session, writer, number: str, *, member_id: int | None =
     card = blank_card(session, number)
     if member_id is not None and prepaid.is_prepaid(card.product):
         prepaid.check_named_holder(member_store.by_id(member_id), company=company)
-    writer.write_and_verify(tracks_for(card, session.now().date(),
+    writer.write_and_verify(tracks_for(card, calendar_business_date(session),
                                        _holder_name(member_id, replacing)))
     record_written(session, card.number)
 

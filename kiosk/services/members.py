@@ -13,7 +13,7 @@ from typing import NamedTuple
 from kiosk.errors import InvalidInput, N_, NotFound
 from kiosk.identity import mask_id_number, mask_phone, normalise_id_number, normalise_phone
 from kiosk.services import audit, directory, permissions, prepaid, scope
-from kiosk.services.business_date import local_time
+from kiosk.services.business_date import calendar_business_date, local_time
 from kiosk.services.session import Session
 from kiosk.store import members as member_store
 from kiosk.store import models
@@ -129,7 +129,7 @@ def edit(session: Session, member_id: int, details: MemberDetails, *,
     with audit.transaction(session):
         member = _member(member_id)
         fields = _clean(_unmasked(details, member))
-        prepaid.ensure_kept(member_id, fields, session.now().date())
+        prepaid.ensure_kept(member_id, fields, calendar_business_date(session))
         if fields["phone"] != member.phone:
             _check_shared_phone(fields["phone"], member_id, shared_phone_confirmed)
         changed = [name for name in EDITABLE if getattr(member, name) != fields[name]]

@@ -35,7 +35,7 @@ from kiosk.errors import InvalidInput, N_
 from kiosk.identity import mask_id_number, mask_name, normalise_id_number
 from kiosk.money import FEN_PER_YUAN, format_yuan
 from kiosk.services import audit, permissions, policies, tenders
-from kiosk.services.business_date import add_months
+from kiosk.services.business_date import add_months, calendar_business_date
 from kiosk.services.session import Session
 from kiosk.store import members as member_store
 from kiosk.store import models
@@ -270,7 +270,7 @@ def reactivate(session: Session, number: str) -> dt.date | None:
     from kiosk.services import card_status, cards
     from kiosk.store import cards as card_store
     permissions.require(session, permissions.CARD_MANAGE)
-    today = session.now().date()
+    today = calendar_business_date(session)  # the outlet's date, not the UTC one
     with audit.transaction(session):
         card = card_store.locked(cards.get_card(number).id)
         state = card_status.effective(card.status, card.expires_on, today)
