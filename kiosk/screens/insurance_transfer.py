@@ -17,6 +17,7 @@ from kiosk.screens.base import key_hint
 from kiosk.screens.paging import chosen_row, show_rows
 from kiosk.screens.form import DIGITS, Field, FormScreen
 from kiosk.services import insurance_transfers
+from kiosk.services.business_date import calendar_business_date
 from kiosk.services.insurance_transfers import STATUS_NAMES
 from kiosk.services.operations import mask_card_number
 
@@ -32,7 +33,7 @@ class InsuranceTransferScreen(FormScreen):
                 Binding("escape", "back", N_("Back"))]
 
     def fields(self) -> list[Field]:
-        month = self.app.session.now().strftime("%Y-%m")
+        month = calendar_business_date(self.app.session).strftime("%Y-%m")  # the outlet's
         return [Field("charge", N_("Charge journal no."), 12, DIGITS),
                 Field("target", N_("Stored-value card"), 32, DIGITS),
                 Field("month", N_("Month (YYYY-MM)"), 7, r"[0-9-]*", value=month),
