@@ -107,6 +107,7 @@ class KioskApp(App):
         self.pos_endpoint = None  # the store POS's endpoint (kiosk/pos_api.py), if served
         self.last_input = monotonic()
         self.idle_wiped = False
+        self.shifts_closed: set[int] = set()  # closed here by a supervisor (header says so)
 
     # -- failures nobody caught -------------------------------------------------------
     def error_context(self) -> dict:
@@ -166,9 +167,21 @@ class KioskApp(App):
         parts = [info.outlet_name, f"{self.tr('Terminal')} {info.terminal_code or '-'}"]
         if self.login is not None:
             parts.append(f"{self.login.operator_name}")
-            if self.login.actor.shift_id:
-                parts.append(f"{self.tr('Shift')} #{self.login.actor.shift_id}")
+            shift_id = self.login.actor.shift_id
+            if shift_id in self.shifts_closed:
+                parts.append(self.tr("Shift #{number} closed").format(number=shift_id))
+            elif shift_id:
+                parts.append(f"{self.tr('Shift')} #{shift_id}")
         return "  |  ".join(parts)
+
+    def shift_closed(self, shift_id: int) -> None:
+        """A supervisor closed this shift at this terminal: if it is the logged-in
+        operator's, every header says so at once (not only the next card read)."""
+        self.shifts_closed.add(shift_id)
+        from kiosk.screens.base import StatusBar
+        for screen in self.screen_stack:
+            for bar in screen.query(StatusBar):
+                bar.update(self.status_text())
 
     def set_language(self, language: str) -> None:
         self.language = language
@@ -384,7 +397,7 @@ class KioskApp(App):
     def _show_simulated_sms(self, phone: str, text: str) -> None:
         """Called from a service worker thread by the simulated SMS sender."""
         self.call_from_thread(self.notify, self.tr("(sim SMS: {text})").format(text=text),
-                              title=mask_phone(phone), timeout=30)
+                              title=mask_phone(phone), timeout=12)  # over the message line
 
     # -- idle -------------------------------------------------------------------------
     def check_inactivity(self) -> None:

@@ -56,6 +56,21 @@ async def test_a_supervisor_closes_another_shift_and_prints_its_report_a_clerk_c
     assert "clerk1" in printed  # whose shift it was, though the supervisor printed it
 
 
+async def test_the_header_says_so_when_the_supervisor_closed_the_logged_in_shift(tmp_path):
+    from kiosk.screens.base import StatusBar
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot)
+        shift = app.login.actor.shift_id
+        assert str(app.screen.query_one(StatusBar).render()).endswith(f"Shift #{shift}")
+        await fill_panel(pilot, 1, str(shift), "super1", "Super1234")
+        await wait_for_message(pilot, "is closed")
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "StartScreen")
+        assert str(app.screen.query_one(StatusBar).render()).endswith(
+            f"Shift #{shift} closed")  # at once, not only at the next card read
+
+
 def test_wrong_supervisor_passwords_count_on_the_supervisors_review_counter(seeded):
     cashier = login_as(seeded, "cashier1")
     for _ in range(3):

@@ -110,6 +110,7 @@ class DayCloseScreen(KioskScreen):
         self.say_error(error)
 
     def _shift_closed(self, report) -> None:
+        self.app.shift_closed(report.shift_id)
         self.closed_text = self.tr(
             "Shift #{number} of {login_id} closed; cash expected {cash}.").format(
                 number=report.shift_id, login_id=report.operator,

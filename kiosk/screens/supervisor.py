@@ -54,6 +54,7 @@ class SupervisorScreen(FormScreen):
         self.set_value("target", "")
 
     def _shift_closed(self, report) -> None:
+        self.app.shift_closed(report.shift_id)
         self.closed_text = self.tr("Shift #{number} of {login_id} is closed.").format(
             number=report.shift_id, login_id=report.operator)
         self.say(self.closed_text)
