@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingsMap
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
+from textual.worker import get_current_worker
 
 from kiosk.errors import KioskError, N_, Referenced
 from kiosk.hw.tracks import SwipeError, parse_swipe
@@ -131,8 +132,15 @@ class ServiceCalls:
     predecessor."""
 
     def call(self, handler: Callable, fn: Callable, *args,
-             on_refusal: Callable[[KioskError], None] | None = None, **kwargs) -> None:
-        self.run_worker(partial(self._run_in_thread, handler, on_refusal, fn, args, kwargs),
+             on_refusal: Callable[[KioskError], None] | None = None,
+             latest_only: bool = False, **kwargs) -> None:
+        """`fn(*args, **kwargs)` in a thread; `handler` gets its result on the screen.
+        `latest_only` (a read shown on screen, asked again after each change): an answer
+        superseded by a later call of the same handler is dropped, so an older answer
+        finishing last never overwrites the newer one. Never for an operation: its
+        outcome (a receipt, a report to print) must always land."""
+        self.run_worker(partial(self._run_in_thread, handler, on_refusal, fn, args, kwargs,
+                                latest_only),
                         thread=True, group=f"service:{handler.__name__}", exclusive=True,
                         exit_on_error=False)
 
@@ -154,7 +162,8 @@ class ServiceCalls:
                 self.call(handler, fn, *args, **{signed_as: review}, **kwargs)
         self.app.push_screen(registry.review(None, title), reviewed)
 
-    def _run_in_thread(self, handler: Callable, on_refusal, fn: Callable, args, kwargs) -> None:
+    def _run_in_thread(self, handler: Callable, on_refusal, fn: Callable, args, kwargs,
+                       latest_only: bool = False) -> None:
         try:
             result = fn(*args, **kwargs)
         except KioskError as error:
@@ -164,6 +173,8 @@ class ServiceCalls:
                                   on_refusal=on_refusal)
         else:
             outcome = ServiceDone(handler, result=result)
+        if latest_only and get_current_worker().is_cancelled:
+            return  # a later call of the same read is running: its answer is the one shown
         self.post_message(outcome)
 
     def on_service_done(self, message: ServiceDone) -> None:

@@ -39,7 +39,8 @@ class BatchScreen(FormScreen):
         self.refresh_lists()
 
     def refresh_lists(self) -> None:
-        self.call(self._show_lists, batch_recharge.summaries, self.app.session)
+        self.call(self._show_lists, batch_recharge.summaries, self.app.session,
+                  latest_only=True)
 
     def submit(self, *, repeat_confirmed: bool = False) -> None:
         self.details("")

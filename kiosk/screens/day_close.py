@@ -37,7 +37,7 @@ class DayCloseScreen(KioskScreen):
         self.action_check()
 
     def action_check(self) -> None:
-        self.call(self._checked, closes.day_check, self.app.session)
+        self.call(self._checked, closes.day_check, self.app.session, latest_only=True)
 
     day = None  # the business date checked last, and what keeps it from closing
     findings: list = []

@@ -48,7 +48,7 @@ class InsuranceTransferScreen(FormScreen):
         self.load()
 
     def load(self) -> None:
-        self.call(self._show, insurance_transfers.listing, self.app.session)
+        self.call(self._show, insurance_transfers.listing, self.app.session, latest_only=True)
 
     def submit(self) -> None:
         if not self.value("charge").isdigit():
