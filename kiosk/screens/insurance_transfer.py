@@ -16,8 +16,7 @@ from kiosk.screens import registry
 from kiosk.screens.base import key_hint
 from kiosk.screens.paging import chosen_row, show_rows
 from kiosk.screens.form import DIGITS, Field, FormScreen
-from kiosk.services import insurance_transfers
-from kiosk.services.business_date import calendar_business_date
+from kiosk.services import directory, insurance_transfers
 from kiosk.services.insurance_transfers import STATUS_NAMES
 from kiosk.services.operations import mask_card_number
 
@@ -33,7 +32,7 @@ class InsuranceTransferScreen(FormScreen):
                 Binding("escape", "back", N_("Back"))]
 
     def fields(self) -> list[Field]:
-        month = calendar_business_date(self.app.session).strftime("%Y-%m")  # the outlet's
+        month = directory.outlet_today(self.app.session).strftime("%Y-%m")  # the outlet's
         return [Field("charge", N_("Charge journal no."), 12, DIGITS),
                 Field("target", N_("Stored-value card"), 32, DIGITS),
                 Field("month", N_("Month (YYYY-MM)"), 7, r"[0-9-]*", value=month),

@@ -15,7 +15,6 @@ from kiosk.screens.base import key_hint
 from kiosk.screens.paging import show_rows
 from kiosk.screens.form import Field, FormScreen
 from kiosk.services import directory, ledgers, reports
-from kiosk.services.business_date import calendar_business_date
 
 LEDGERS = (("daily", N_("daily balance ledger")), ("general", N_("general ledger")),
            ("holders", N_("members' stored value")))
@@ -28,7 +27,7 @@ class LedgerScreen(FormScreen):
                 Binding("escape", "back", N_("Back"))]
 
     def fields(self) -> list[Field]:
-        today = calendar_business_date(self.app.session)  # the outlet's, not UTC's
+        today = directory.outlet_today(self.app.session)  # the outlet's, not UTC's
         return [Field("ledger", N_("Ledger"), choices=LEDGERS),
                 Field("first", N_("From (YYYY-MM-DD)"), 10, value=today.replace(day=1).isoformat()),
                 Field("last", N_("To (YYYY-MM-DD)"), 10, value=today.isoformat()),

@@ -15,8 +15,7 @@ from kiosk.screens import registry
 from kiosk.screens.base import key_hint
 from kiosk.screens.paging import show_rows
 from kiosk.screens.form import Field, FormScreen
-from kiosk.services import reconcile, reports
-from kiosk.services.business_date import calendar_business_date
+from kiosk.services import directory, reconcile, reports
 from kiosk.services.reconcile import STATUS_NAMES
 
 
@@ -30,8 +29,7 @@ class ReconcileScreen(FormScreen):
 
     def fields(self) -> list[Field]:
         settings = self.app.settings
-        month = self.proposed = reconcile.last_month(
-            calendar_business_date(self.app.session))
+        month = self.proposed = reconcile.last_month(directory.outlet_today(self.app.session))
         channels = tuple((name, settings.channel_title(name)) for name in sorted(settings.channels))
         sample = settings.home / "samples" / f"statement-taikang-{month}.csv"
         return [Field("channel", N_("Channel"), choices=channels),

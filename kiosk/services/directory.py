@@ -2,14 +2,17 @@
 looked up once and remembered (caches.StoreCaches.directory), not read on every
 operation. Administration refreshes what it changes (an outlet's details, a login id)
 in the same call, so this process shows and audits the new values at once; another
-process reads an operator's entry again when they log in. The business date never
-comes from here (business_date.current_business_date reads the outlet's clock fresh)."""
+process reads an operator's entry again when they log in. No decision takes its
+business date from here (business_date.current_business_date reads the outlet's clock
+fresh); a screen's default date does (`outlet_today`), without a query on its thread."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from kiosk.services import caches
+from kiosk.services.business_date import business_date
 from kiosk.services.session import Actor
 from kiosk.store import operators, outlets
 
@@ -37,6 +40,13 @@ def _read(outlet_id: int, terminal_id: int | None, operator_id: int | None) -> A
         outlet_code=outlet.code, outlet_name=outlet.name, time_zone=outlet.time_zone,
         day_boundary=outlet.day_boundary, terminal_code=terminal.code if terminal else "",
         operator_login=operator.login_id if operator else "system")
+
+
+def outlet_today(session) -> dt.date:
+    """The outlet's date by its remembered clock (time zone, day boundary): a screen's
+    default date or month, not the UTC date and not a read of the store."""
+    info = actor_info(session.actor)
+    return business_date(session.now(), info.time_zone, info.day_boundary)
 
 
 def outlet_changed(outlet_id: int) -> None:
