@@ -392,17 +392,55 @@ async def test_the_administrator_sets_whether_a_products_sales_are_revenue(shop)
     assert product.revenue and product.kind == "insurance" and product.issuer == "泰康"
 
 
-def test_a_refunded_order_in_a_settlement_stays_in_it_and_is_not_redeemed_again(shop,
+def test_a_charge_whose_order_is_in_a_settlement_is_not_refunded_at_the_counter(shop,
                                                                                  tmp_path):
+    """The channel pays the settled order: a counter refund would have it paid twice."""
+    from kiosk.errors import KioskError
     from kiosk.services import admin, charge
     from tests.test_channel_orders import first_login, order
     admin.add_operator(shop.admin, OUTLET, "super1", "主管", "supervisor", "Start1234")
     first_login(shop.runtime, "super1", "Start1234", "Super1234", "T02")
     redeemed(shop, tmp_path, {"TK-1": 8800})
-    settling.start(shop.finance, channel=CHANNEL, order_nos=["TK-1"], bank_account=ACCOUNT,
-                   key=key())
+    settlement_id = settling.start(shop.finance, channel=CHANNEL, order_nos=["TK-1"],
+                                   bank_account=ACCOUNT, key=key()).settlement_id
     sale = models.Operation.get(models.Operation.channel_order_no == "TK-1")
-    charge.refund(shop.cashier, original_operation_id=sale.id, amount=8800, key=key(),
-                  review=charge.Review("super1", "Super1234"))
+    with pytest.raises(KioskError, match=f"settlement #{settlement_id}"):
+        charge.check_refund(shop.cashier, sale.id, 8800)
+    with pytest.raises(KioskError, match=f"settlement #{settlement_id}"):
+        charge.refund(shop.cashier, original_operation_id=sale.id, amount=100, key=key(),
+                      review=charge.Review("super1", "Super1234"))
     assert (order("TK-1").status, order("TK-1").operation_id) == ("redeemed", sale.id)
+    assert models.Operation.get_by_id(sale.id).reversed_amount == 0
     assert verify(shop.runtime.sealer).ok
+
+
+@pytest.mark.race
+def test_a_refund_racing_the_orders_settlement_never_leaves_both(chain, runtime, tmp_path):
+    """A cashier refunds a charge while finance starts its order's settlement: either the
+    refund wins and the settlement takes what is left, or the settlement wins and the
+    refund is refused; never a settlement claiming money the card got back."""
+    from kiosk.services import admin
+    from tests.racing import Racers
+    from tests.test_channel_orders import first_login
+    shop = Shop(chain, runtime)
+    admin.add_operator(chain, OUTLET, "super1", "主管", "supervisor", "Start1234")
+    first_login(runtime, "super1", "Start1234", "Super1234", "T02")
+    logins = [(OUTLET, "finance1", "Finance123", "T01"), (OUTLET, "cashier1", "Cashier123", "T02")]
+    with Racers(runtime.settings, logins) as racers:
+        for round_number in range(ROUNDS):
+            number = f"RS-{round_number}"
+            redeemed(shop, tmp_path, {number: 1000})
+            sale = models.Operation.get(models.Operation.channel_order_no == number)
+            settled, refunded = racers.race(
+                ("settle_orders", CHANNEL, [number], ACCOUNT, key()),
+                ("refund", sale.id, 400, key()))
+            assert settled.ok, settled
+            link = models.ChannelSettlementOrder.get(
+                models.ChannelSettlementOrder.settlement == settled.value)
+            reversed_amount = models.Operation.get_by_id(sale.id).reversed_amount
+            if refunded.ok:
+                assert (reversed_amount, link.amount) == (400, 600), round_number
+            else:
+                assert "settlement" in refunded.error, refunded
+                assert (reversed_amount, link.amount) == (0, 1000), round_number
+    assert verify(runtime.sealer).ok

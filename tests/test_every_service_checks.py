@@ -32,6 +32,7 @@ OPEN_TO_ALL = {
     "business_date.current_business_date": "a date, no data",
     "business_date.open_business_date": "a date, no data",
     "business_date.calendar_business_date": "a date, no data",
+    "directory.outlet_today": "the actor's own outlet date by its remembered clock, no data",
     "charge.check_sale": "a hint inside a checked sale; its data is the card just read",
     "channel_orders.redeem": "inside a checked sale's transaction",
     "points.post_earned": "inside a checked sale's transaction (charge, member_sale)",

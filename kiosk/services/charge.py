@@ -551,6 +551,11 @@ def _check_refundable(session: Session, original: models.Operation | None,
     if original.outlet_id != session.actor.outlet_id and not permissions.has_permission(
             session.actor.operator_id, permissions.REFUND_ANY_OUTLET):
         raise PermissionDenied(N_("This charge was made at another outlet: refund it there."))
+    settlement = order_store.settlement_holding(original.id)
+    if settlement is not None:
+        raise KioskError(N_("This charge's channel order is in settlement #{number}: the "
+                            "channel pays for it, so it is refunded with the channel, not "
+                            "at the counter."), number=settlement)
     window = policies.value("refund_window_days")
     if window and original.business_date < current_business_date(session) - dt.timedelta(
             days=window):

@@ -57,6 +57,23 @@ def reopen(operation_id: int) -> bool:
     return _REOPEN.changed(operation_id) == 1
 
 
+_LOCK_REDEEMED_BY = sql.Statement(
+    'SELECT "id" FROM "channel_order" WHERE "operation_id" = ?', lock=True)
+_SETTLEMENT_OF = sql.Statement(
+    'SELECT "settlement_id" FROM "channel_settlement_order" WHERE "order_id" = ?')
+
+
+def settlement_holding(operation_id: int) -> int | None:
+    """The settlement (结算) that holds the order the charge `operation_id` redeemed, or
+    None. The order's row is locked first: a settlement starting at once locks it too,
+    so of the two, the later one sees what the earlier did."""
+    order = _LOCK_REDEEMED_BY.first(operation_id)
+    if order is None:
+        return None
+    link = _SETTLEMENT_OF.first(order[0])
+    return link[0] if link else None
+
+
 _ONE = sql.Statement('SELECT * FROM "channel_order" WHERE "channel" = ? AND "order_no" = ?')
 
 
