@@ -139,6 +139,25 @@ def test_sub_cards_issued_together_are_reversed_in_parts_deposits_from_each_card
     assert verify(shop.runtime.sealer).ok
 
 
+def test_a_replaced_sub_cards_deposit_is_taken_back_from_the_card_that_replaced_it(shop):
+    from kiosk.services import card_care
+    from kiosk.services.sub_cards import SubCardBatch, issue_sub_cards
+    main = shop.main_card(shop.customer())
+    written = tuple(sorted(shop.blank() for _ in range(2)))
+    issued = issue_sub_cards(shop.clerk, SubCardBatch(written, PIN, 500, 1000,
+                                                      main_number=main),
+                             key=key(), review=SUPERVISOR)
+    old = models.Card.get(models.Card.number == written[0])
+    replacing = shop.blank()
+    card_care.replace_card(shop.clerk, card_care.Replacement(
+        written[0], replacing, "damaged", card_care.replacement_fee(old.product, "damaged")),
+        key=key(), review=SUPERVISOR)
+    whole = reverse(shop, issued.operation_id, 3000)
+    assert (whole.deposit, whole.fee) == (2000, 1000)
+    assert [balances(number)["deposit"] for number in (replacing, written[1])] == [0, 0]
+    assert verify(shop.runtime.sealer).ok
+
+
 def test_the_card_must_still_hold_what_is_taken_back(shop):
     from kiosk.services import charge
     number = shop.card()
@@ -176,6 +195,26 @@ def test_partial_reversals_racing_the_same_day_reversal_never_exceed_the_payment
             original = models.Operation.get_by_id(paid.operation_id)
             assert taken == original.reversed_amount <= 1000, outcomes
             assert taken in (800, 1000), outcomes  # two parts, or the whole at once
+    assert verify(shop.runtime.sealer).ok
+
+
+@pytest.mark.race
+def test_a_sub_card_batch_reversed_while_a_sub_card_is_replaced_strands_no_deposit(shop):
+    """Either order, both succeed: the reversal waits for the sub card and follows it
+    to the card that replaced it; no deposit is left behind on either card."""
+    from kiosk.services.sub_cards import SubCardBatch, issue_sub_cards
+    from tests.racing import Racers
+    main = shop.main_card(shop.customer())
+    with Racers(shop.runtime.settings, shop.logins("clerk1", "clerk2")) as racers:
+        for _ in range(ROUNDS):
+            sub, replacing = shop.blank(), shop.blank()
+            issued = issue_sub_cards(shop.clerk, SubCardBatch((sub,), PIN, 500, 1000,
+                                                              main_number=main),
+                                     key=key(), review=SUPERVISOR)
+            outcomes = racers.race(("reverse_payment", issued.operation_id, 1500, key()),
+                                   ("replace", sub, replacing, key()))
+            assert all(o.ok for o in outcomes), outcomes
+            assert balances(sub)["deposit"] == balances(replacing)["deposit"] == 0
     assert verify(shop.runtime.sealer).ok
 
 

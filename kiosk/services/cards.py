@@ -118,15 +118,21 @@ def locked_holding_money(card_id: int) -> models.Card:
 REPLACEMENT_CHAIN_LIMIT = 20
 
 
-def locked_for_credit(card_id: int) -> models.Card:
-    """Inside an operation: the card money may be credited to, locked. A replaced card
-    is followed to the card that replaced it (its balances went there); a closed or
-    void card receives nothing."""
+def locked_latest(card_id: int) -> models.Card:
+    """Inside an operation: the card locked, or, if it was replaced, the card that
+    replaced it (its balances went there), each locked on the way."""
     card = card_store.locked(card_id)
     for _ in range(REPLACEMENT_CHAIN_LIMIT):
         if card.status != CardStatus.REPLACED or card.replaced_by_id is None:
             break
         card = card_store.locked(card.replaced_by_id)
+    return card
+
+
+def locked_for_credit(card_id: int) -> models.Card:
+    """Inside an operation: the card money may be credited to, locked (the card that
+    replaced it, if it was replaced); a closed or void card receives nothing."""
+    card = locked_latest(card_id)
     if card.status not in card_status.HOLDS_MONEY:
         raise card_status.refusal(CardStatus(card.status), _replaced_by(card))
     return card

@@ -140,10 +140,13 @@ def _deposits_paid(paid: dict) -> int:
 
 
 def _sub_card_deposits(paid: dict) -> list[models.Account]:
-    """The deposit accounts of the sub cards a batch issued, locked, in number order."""
-    subs = sorted((cards.get_card(number) for number in paid["card_numbers"]),
-                  key=lambda card: card.number)
-    return [card_accounts(sub, lock=True)["deposit"] for sub in subs]
+    """The deposit accounts of the sub cards a batch issued, each card locked (in number
+    order) first, and a replaced one followed to the card its deposit went to."""
+    latest = {}
+    for number in sorted(paid["card_numbers"]):
+        card = cards.locked_latest(cards.get_card(number).id)
+        latest[card.id] = card
+    return [card_accounts(card, lock=True)["deposit"] for card in latest.values()]
 
 
 def _take_deposits(posting: Posting, deposits: list[models.Account], drawer: models.Account,
