@@ -181,6 +181,28 @@ def test_a_cancellation_the_insurer_did_not_answer_is_finished_by_settlement(onl
     online.server.down = False
     assert insurer_online.settle(online.finance, older_than_minutes=0).cancelled == 1
     assert deduction(sale_key).status == "cancelled" and online.server.book.deducted() == {}
+    assert models.AuditEvent.select().where(
+        models.AuditEvent.action == "insurer.cancel").count() == 1
+
+
+def test_a_cancellation_is_recorded_with_its_audit_event_or_not_at_all(online, monkeypatch):
+    sale_key = refused_on_the_locked_card(online, monkeypatch, insurer_goes_down=True)
+    online.server.down = False
+    real_append = insurer_online.audit.append
+
+    def audit_fails(session, action, **fields):
+        if action == "insurer.cancel":
+            raise OSError(28, "No space left on device")
+        return real_append(session, action, **fields)
+
+    monkeypatch.setattr(insurer_online.audit, "append", audit_fails)
+    with pytest.raises(OSError):
+        insurer_online.settle(online.finance, older_than_minutes=0)
+    assert deduction(sale_key).status == "cancelling"  # settled again later, audited then
+    monkeypatch.setattr(insurer_online.audit, "append", real_append)
+    assert insurer_online.settle(online.finance, older_than_minutes=0).cancelled == 1
+    assert deduction(sale_key).status == "cancelled"
+    assert verify(online.runtime.sealer).ok
 
 
 def test_an_insurer_without_the_interface_keeps_the_balance_held_by_us(online, tmp_path):

@@ -200,14 +200,16 @@ def _cancel(session: Session, gateway: InsurerGateway, key: str) -> Reply:
         raise CancelPending() from None
     if reply.status not in (CANCELLED, NONE):
         raise CancelPending()
-    store.move(key, ("cancelling",), "cancelled", settled_at=session.now())
-    _audit_cancel(session, key)
+    _record_cancelled(session, key)
     raise NotCharged()
 
 
-def _audit_cancel(session: Session, key: str) -> None:
+def _record_cancelled(session: Session, key: str) -> None:
+    """The deduction cancelled and audited in one transaction, by the one terminal that
+    moved it (another settling the same key at once finds it moved already)."""
     with audit.transaction(session):
-        audit.append(session, "insurer.cancel", subject=f"deduction:{key}")
+        if store.move(key, ("cancelling",), "cancelled", settled_at=session.now()):
+            audit.append(session, "insurer.cancel", subject=f"deduction:{key}")
 
 
 def mark_posted(key: str, reference: str, operation_id: int) -> None:
