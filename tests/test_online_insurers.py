@@ -80,6 +80,20 @@ def test_an_online_insurer_deducts_and_the_journal_posts_what_it_confirmed(onlin
     assert verify(online.runtime.sealer).ok
 
 
+def test_a_charge_the_insurer_deducted_cannot_become_stored_value_either(online):
+    """The insurer holds that money: neither a refund nor a transfer gives it out here."""
+    from kiosk.services import insurance_transfers
+    result = sell(online, 12000)
+    holder = cards.get_card(online.card).member_id
+    target = models.Card.create(number="6200000000000001", status="active", member=holder,
+                                product=models.CardProduct.get(models.CardProduct.code == "SV"))
+    with pytest.raises(KioskError, match="refunded with the insurer"):
+        insurance_transfers.file_request(online.chain, charge_operation_id=result.operation_id,
+                                         target_card_number=target.number)
+    assert models.InsuranceTransfer.select().count() == 0
+    assert models.Operation.get_by_id(result.operation_id).reversed_amount == 0
+
+
 def test_the_insurers_refusal_posts_nothing(online):
     sale_key = key()
     with pytest.raises(insurer_online.InsurerRefused) as refused:

@@ -545,17 +545,10 @@ def _check_refundable(session: Session, original: models.Operation | None,
                       amount: int, done: dict) -> None:
     if original is None or original.kind != "charge":
         raise KioskError(N_("Only a charge can be refunded."))
-    if _load(original).get("insurer_reference"):
-        raise KioskError(N_("The insurer deducted this charge online: it is refunded with "
-                            "the insurer, not at the counter."))
+    check_given_back_at_counter(original)
     if original.outlet_id != session.actor.outlet_id and not permissions.has_permission(
             session.actor.operator_id, permissions.REFUND_ANY_OUTLET):
         raise PermissionDenied(N_("This charge was made at another outlet: refund it there."))
-    settlement = order_store.settlement_holding(original.id)
-    if settlement is not None:
-        raise KioskError(N_("This charge's channel order is in settlement #{number}: the "
-                            "channel pays for it, so it is refunded with the channel, not "
-                            "at the counter."), number=settlement)
     window = policies.value("refund_window_days")
     if window and original.business_date < current_business_date(session) - dt.timedelta(
             days=window):
@@ -567,6 +560,21 @@ def _check_refundable(session: Session, original: models.Operation | None,
             raise NothingLeftOnCard()
         raise KioskError(N_("At most {left} can still be refunded on this charge."),
                          left=format_yuan(left))
+
+
+def check_given_back_at_counter(original: models.Operation) -> None:
+    """Refused unless the counter may give the charge's money back (a refund, a transfer
+    to stored value): not one the insurer deducted online, nor one whose channel order is
+    in a settlement (the channel pays for it). The order's row is locked: see
+    channel_orders.settlement_holding."""
+    if _load(original).get("insurer_reference"):
+        raise KioskError(N_("The insurer deducted this charge online: it is refunded with "
+                            "the insurer, not at the counter."))
+    settlement = order_store.settlement_holding(original.id)
+    if settlement is not None:
+        raise KioskError(N_("This charge's channel order is in settlement #{number}: the "
+                            "channel pays for it, so it is refunded with the channel, not "
+                            "at the counter."), number=settlement)
 
 
 def _paid_into(original: models.Operation, charged: dict) -> models.Account:

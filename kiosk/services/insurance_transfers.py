@@ -15,6 +15,7 @@ from kiosk.i18n import translator
 from kiosk.identity import mask_phone
 from kiosk.money import plain_yuan
 from kiosk.services import audit, cards, directory, permissions, receipts
+from kiosk.services import charge as charge_service
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.business_date import month_bounds, utc_bounds
 from kiosk.services.card_status import CardStatus
@@ -102,6 +103,7 @@ def _check_charge(session: Session, charge: models.Operation, target: models.Car
     insurance_card = card_store.by_id(charge.card_id)
     if charge.kind != "charge" or insurance_card.product.kind != "insurance":
         raise InvalidInput(N_("Only a charge on an insurance card can be transferred."))
+    charge_service.check_given_back_at_counter(charge)
     if charge.outlet_id != session.actor.outlet_id:
         raise InvalidInput(N_("The charge was made at another outlet."))
     if target.member_id is None or target.member_id != insurance_card.member_id:
