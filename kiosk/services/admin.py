@@ -284,9 +284,6 @@ def save_product(session: Session, code: str, **changes) -> None:
         if existing is None:
             if not {"name", "kind"} <= set(changes):
                 raise InvalidInput(N_("A new product needs a name and a kind."))
-            # An insurer's card pays from the issuer's money, not the outlet's revenue,
-            # unless the chain says otherwise.
-            changes.setdefault("revenue", changes["kind"] != "insurance")
             catalog.add_product(code=code, **changes)
         elif changes:
             catalog.change_product(existing.id, **changes)

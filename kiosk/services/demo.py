@@ -130,13 +130,13 @@ def _products(outlet: models.Outlet, today: dt.date) -> dict[str, models.CardPro
         dict(code="SV", name="储值卡", kind="stored_value", points_per_yuan=1, issue_fee=1000,
              deposit=0, tier_thresholds="银卡:5000,金卡:20000"),
         dict(code="INS", name="泰康卡", kind="insurance", issuer="泰康", spend_order="principal_first",
-             forbidden_categories="保健品", signature_required=True, revenue=False),
+             forbidden_categories="保健品", signature_required=True),
         dict(code="MEM", name="会员卡", kind="membership", points_per_yuan=2,
              tier_thresholds="银卡:5000,金卡:20000"),
         dict(code="CORP", name="企业卡", kind="stored_value", sub_card_limit=5, deposit=2000,
              spend_order="proportional"),
         dict(code="YB", name="亿保卡", kind="insurance", issuer="亿保",
-             forbidden_categories="保健品", signature_required=True, revenue=False),
+             forbidden_categories="保健品", signature_required=True),
         dict(code="INT", name="内部卡", kind="internal", prepaid=False),
     ]
     products = {spec["code"]: catalog.add_product(**spec) for spec in specs}

@@ -14,6 +14,8 @@ def product_by_code(code: str) -> models.CardProduct | None:
 
 
 def add_product(**values) -> models.CardProduct:
+    """A new product; unless said otherwise, its sales are revenue as its kind's are."""
+    values.setdefault("revenue", models.revenue_by_default(values["kind"]))
     return Product.create(**values)
 
 

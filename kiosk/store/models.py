@@ -168,6 +168,12 @@ PRODUCT_KINDS = ("stored_value", "membership", "insurance", "fuel", "internal")
 OUTSIDE_STORED_VALUE = ("insurance", "internal")
 
 
+def revenue_by_default(kind: str) -> bool:
+    """Whether a product of this kind sells as revenue unless the chain says otherwise:
+    every kind but an insurer's card, which pays from the issuer's money."""
+    return kind != "insurance"
+
+
 class MemberChange(BaseModel):
     """Edits to a member, field by field: who changed what, when (never overwritten)."""
 
