@@ -354,9 +354,7 @@ def ledger_general(ctx, day, outlet, business_format, csv_path) -> None:
 def ledger_holders(ctx, outlet, business_format, csv_path) -> None:
     """Members holding stored value now (会员储值余额): member, card, principal, bonus,
     total."""
-    import datetime as dt
-    today = dt.date.today()
-    _ledger(ctx, outlet, business_format, "holders", today, today, csv_path)
+    _ledger(ctx, outlet, business_format, "holders", None, None, csv_path)  # dated now
 
 
 @main.command()

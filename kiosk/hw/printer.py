@@ -39,7 +39,7 @@ def failure_reason(error: Exception) -> Phrase:
     name = type(error).__name__
     if name in ("DeviceNotFoundError", "USBNotFoundError", "FileNotFoundError"):
         return Phrase(N_("not found: is it plugged in and switched on?"))
-    if isinstance(error, (ConnectionError, TimeoutError)) or name == "socket.timeout":
+    if isinstance(error, (ConnectionError, TimeoutError)):  # socket.timeout is TimeoutError
         return Phrase(N_("no answer over the network: is it on and its cable in?"))
     if isinstance(error, PermissionError):
         return Phrase(N_("this terminal may not use it (device permissions)"))

@@ -126,7 +126,7 @@ def close_shift(session: Session, *, key: str, shift_id: int | None = None) -> S
     if shift is None or shift.outlet_id != session.actor.outlet_id:
         raise KioskError(N_("There is no such shift at this outlet."))
     if shift.operator_id != session.actor.operator_id:
-        permissions.require(session, permissions.DAY_CLOSE)
+        check_may_close_shifts(session)
 
     def run(posting: Posting) -> dict:
         if not shift_store.close(shift_id, session.now()):

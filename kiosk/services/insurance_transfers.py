@@ -224,7 +224,7 @@ def tell_member(session: Session, sender, credit: dict, *, request_id: int | Non
         return "", KioskError(N_("The SMS to the member could not be sent ({reason}): "
                                  "send it again (F6), or tell them the transfer is "
                                  "credited."),
-                             reason=Phrase(error.message_id) if not error.params else str(error))
+                             reason=error)  # said in the screen's language
     except KioskError as error:
         return "", error
     with audit.transaction(session):

@@ -123,8 +123,8 @@ def stored_value_holders(session: Session, outlet_code: str, *, business_format:
             in ledger_reports.stored_value_holders(ids)]
 
 
-def ledger_table(session: Session, outlet_code: str, which: str, first: dt.date,
-                 last: dt.date, *, business_format: str = "") -> Table:
+def ledger_table(session: Session, outlet_code: str, which: str, first: dt.date | None,
+                 last: dt.date | None, *, business_format: str = "") -> Table:
     """A ledger as a table for screens and files: `daily` from `first` to `last`,
     `general` up to `last`, or `holders` (the members holding stored value now); of the
     outlet, or of every outlet of `business_format`."""

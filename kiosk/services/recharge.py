@@ -116,7 +116,7 @@ def reverse_recharge(session: Session, *, original_operation_id: int, key: str,
         accounts = ledger.accounts_by_id(entry.account_id for entry in entries)
         for entry in entries:
             posting.entries.append((accounts[entry.account_id], -entry.amount))
-        held = card_accounts(card)
+        held = card_accounts(card, lock=True)  # the after-balances the receipt shows
         taken = {account.kind: -entry.amount for entry in entries
                  for account in [accounts[entry.account_id]] if account.card_id == card.id}
         return {"original_operation_id": original.id, "amount": original.amount,
