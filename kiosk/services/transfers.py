@@ -28,11 +28,12 @@ class TransferResult(OperationResult):
     to_after: int = 0
 
 
-def transfer_all(session: Session, *, from_number: str, to_number: str, key: str,
-                 pin: str | None = None, review=None) -> TransferResult:
-    """Move every balance (principal, bonus, points, deposit) of one card to another in
-    one operation. The holder of the emptied card agrees with its PIN; a card without
-    a PIN (or a customer who cannot type it) needs a reviewer."""
+def _cards_and_consent(session: Session, from_number: str, to_number: str, key: str,
+                       pin: str | None, review, without_pin: str
+                       ) -> tuple[models.Card, models.Card, int | None]:
+    """The two cards, checked, and the paying holder's consent: their card's PIN, or (a
+    card without one, a holder who cannot type it) a reviewer's id. A request already
+    done under `key` asks for neither again."""
     source, target = cards.get_card(from_number), cards.get_card(to_number)
     if source.id == target.id:
         raise InvalidInput(N_("A card cannot be transferred to itself."), field="to_number")
@@ -44,7 +45,18 @@ def transfer_all(session: Session, *, from_number: str, to_number: str, key: str
         elif review is not None:
             reviewer = operators.authorise_review(session, review, permissions.TRANSFER).id
         else:
-            raise ReviewRequired(reason=N_("Moving a whole balance without the card's PIN"))
+            raise ReviewRequired(reason=without_pin)
+    return source, target, reviewer
+
+
+def transfer_all(session: Session, *, from_number: str, to_number: str, key: str,
+                 pin: str | None = None, review=None) -> TransferResult:
+    """Move every balance (principal, bonus, points, deposit) of one card to another in
+    one operation. The holder of the emptied card agrees with its PIN; a card without
+    a PIN (or a customer who cannot type it) needs a reviewer."""
+    source, target, reviewer = _cards_and_consent(
+        session, from_number, to_number, key, pin, review,
+        N_("Moving a whole balance without the card's PIN"))
 
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
@@ -70,18 +82,9 @@ def transfer(session: Session, *, from_number: str, to_number: str, amount: int,
     permissions.require(session, permissions.TRANSFER)
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise InvalidInput(N_("The amount must be a positive number of fen."))
-    source, target = cards.get_card(from_number), cards.get_card(to_number)
-    if source.id == target.id:
-        raise InvalidInput(N_("A card cannot be transferred to itself."), field="to_number")
-    cards.check_money_may_move(source, target)
-    reviewer = None
-    if stored(key) is None:
-        if pin and source.pin_hash:
-            cards.check_pin(session, source, pin)
-        elif review is not None:
-            reviewer = operators.authorise_review(session, review, permissions.TRANSFER).id
-        else:
-            raise ReviewRequired(reason=N_("A transfer without the paying card's PIN"))
+    source, target, reviewer = _cards_and_consent(
+        session, from_number, to_number, key, pin, review,
+        N_("A transfer without the paying card's PIN"))
 
     def run(posting: Posting) -> dict:
         day = posting.operation.business_date
