@@ -66,6 +66,10 @@ EXPIRED_CARDS = ("888800000000009",)
 # Orders of the insurer's channel (泰康) verified at the counter: order no -> fen. The
 # sample statement matches one, differs on one, lacks one and adds one of its own.
 CHANNEL_ORDERS = {"TK-0001": 8800, "TK-0002": 12050, "TK-0003": 4500}
+# The channel's order list the demo imported (finance settles the redeemed ones, 结算);
+# TK-0005 is still open, for a cashier to redeem at the counter.
+OPEN_CHANNEL_ORDERS = {"TK-0005": 3000}
+ORDER_LIST = "orders-taikang.csv"
 STATEMENT = (("TK-0001", "88.00"), ("TK-0002", "125.50"), ("TK-0004", "30.00"))
 BLANK_STOCK = 20
 # Blank card stock per product: 8888 0001 xxxxxxx (SV), 8888 0002 ... (MEM), 8888 0003 ... (CORP)
@@ -92,7 +96,7 @@ def seed(session_factory) -> None:
     with database.atomic():
         outlet = outlets.add(
             code=OUTLET_CODE, name="康宁大药房 南京东路店", area="黄浦片区", manager="张强",
-            address="上海市黄浦区南京东路100号", phone="021-63210000")
+            address="上海市黄浦区南京东路100号", phone="021-63210000", business_format="药房")
         terminals = [outlets.add_terminal(outlet.id, code, name)
                      for code, name in (("T01", "收银台1"), ("T02", "会员中心"))]
         system = session_factory(Actor(outlet_id=outlet.id, terminal_id=None))
@@ -235,6 +239,7 @@ def seed_channel_orders(session_factory) -> None:
     not)."""
     from dataclasses import replace
 
+    from kiosk.services.channel_orders import import_orders
     from kiosk.services.charge import charge
     outlet = outlets.by_code(OUTLET_CODE)
     # At the counter's till, whose audit chain holds nothing yet: the chain stays in the
@@ -244,6 +249,8 @@ def seed_channel_orders(session_factory) -> None:
     now = session_factory(Actor(outlet_id=outlet.id, terminal_id=till.id))
     then = in_last_month(now.now())
     system = Session(replace(now.runtime, clock=lambda: then), now.actor)
+    import_orders(system, channel="taikang",
+                  path=system.runtime.settings.home / "samples" / ORDER_LIST)
     for order_no, amount in CHANNEL_ORDERS.items():
         charge(system, card_number=card_number("888800000000007"), amount=amount, pin=DEMO_PIN,
                key=f"demo-channel-{order_no}", channel_order_no=order_no)
@@ -306,6 +313,9 @@ def write_samples(folder, month: str) -> None:
         "legacy-cards.csv": "卡号,余额,门店,状态,卡类型,积分\n"
                             "6100000000000011,66.60,31010001,正常,老储值卡,520\n",
     }
+    samples[ORDER_LIST] = "渠道订单号,结算金额,门店编码\n" + "".join(
+        f"{order_no},{fen / 100:.2f},{OUTLET_CODE}\n"
+        for order_no, fen in {**CHANNEL_ORDERS, **OPEN_CHANNEL_ORDERS}.items())
     samples[f"statement-taikang-{month}.csv"] = "渠道订单号,结算金额\n" + "".join(
         f"{order_no},{amount}\n" for order_no, amount in STATEMENT)
     for name, text in samples.items():
