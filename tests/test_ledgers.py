@@ -56,3 +56,16 @@ def test_ledgers_need_the_finance_right(cashier):
     from kiosk.errors import PermissionDenied
     with pytest.raises(PermissionDenied):
         ledgers.general_ledger(cashier, OUTLET, dt.date.today())
+
+
+def test_a_saved_ledgers_file_keeps_a_chinese_format_in_its_name(seeded):
+    """Two formats' ledgers never save over each other as 'ledger-…-__.xlsx'."""
+    from kiosk.report_table import Column, Table
+    from kiosk.services import reports
+    clerk = login_as(seeded, "clerk1")
+    table = Table("daily balance ledger", (Column("business type"),), [("充值",)])
+    pharmacy = reports.save_table(clerk, "ledger-daily-2026-12-01-药房", table)
+    clinic = reports.save_table(clerk, "ledger-daily-2026-12-01-诊所", table)
+    assert (pharmacy.name, clinic.name) == ("ledger-daily-2026-12-01-药房.xlsx",
+                                            "ledger-daily-2026-12-01-诊所.xlsx")
+    assert reports.save_table(clerk, "a/../b c", table).name == "a_.._b_c.xlsx"
