@@ -456,6 +456,9 @@ async def test_a_recharge_reversed_the_same_day_with_review(tmp_path):
         await pilot.press("f2")
         await wait_for_screen(pilot, "RechargeScreen")
         await pilot.press("f7")
+        await wait_for_screen(pilot, "ReviewModal")
+        asked = " ".join(str(line.render()) for line in app.screen.query("Static"))
+        assert "of ¥500.00 (bonus ¥50.00, paid by 现金)" in asked  # what the reviewer signs
         await review_as(pilot, "super1", "Super1234")
         await wait_for_screen(pilot, "OutcomeScreen")
         shown = " ".join(str(line.render()) for line in app.screen.query("Static"))

@@ -96,17 +96,19 @@ class RechargeScreen(AsksForPurchase, CardActionScreen):
         """Today's last recharge found: a second operator authorises its reversal, seeing
         the card and the amount."""
         self.call_if_reviewed(self.tr(
-            "Reversing recharge #{number} of {amount} on {card}").format(
+            "Reversing recharge #{number} of {amount} (bonus {bonus}, paid by {tender}) on "
+            "{card}").format(
             number=found.operation_id, amount=format_yuan(found.amount),
+            bonus=format_yuan(found.bonus), tender=found.tender_name,
             card=self.card.masked_number), self.finish, recharge.reverse_recharge,
             self.app.session, original_operation_id=found.operation_id,
             key=self.key + "-reversal")
 
     def outcome(self, result) -> list[str]:
         if isinstance(result, ReversalResult):
+            bonus = f"   {self.tr('Bonus')} -{format_yuan(result.bonus)}" if result.bonus else ""
             return [f"{self.tr('Reversed')} #{result.original_operation_id} "
-                    f"{format_yuan(result.amount)}   {self.tr('Bonus')} "
-                    f"-{format_yuan(result.bonus)}",
+                    f"{format_yuan(result.amount)}{bonus}",
                     self.tr("Give the customer {amount} back by {tender}.").format(
                         amount=format_yuan(result.amount),
                         tender=result.tender_name or result.tender),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from kiosk.errors import KioskError, N_, PermissionDenied
@@ -156,6 +157,8 @@ def promotions_for(session: Session, card_number: str) -> list[str]:
 class ReversibleRecharge:
     operation_id: int
     amount: int  # the principal paid in; its bonus goes with it
+    bonus: int = 0
+    tender_name: str = ""  # how the customer paid: how they are paid back
 
 
 def last_reversible(session: Session, card_number: str) -> ReversibleRecharge:
@@ -166,4 +169,6 @@ def last_reversible(session: Session, card_number: str) -> ReversibleRecharge:
     operation = journal.last_unreversed(card.id, "recharge", current_business_date(session))
     if operation is None:
         raise KioskError(N_("This card has no recharge today that could be reversed."))
-    return ReversibleRecharge(operation.id, operation.amount)
+    paid = json.loads(operation.result)
+    return ReversibleRecharge(operation.id, operation.amount, paid.get("bonus", 0),
+                              paid.get("tender_name") or operation.tender or "")
