@@ -251,6 +251,16 @@ async def test_finance_settles_picked_orders_and_records_a_coupon_on_the_screen(
         screen.query_one("#valid_until").value = a_year_on()
         table.focus()
         await pilot.press("f8")
+        await wait_for_screen(pilot, "ConfirmModal")  # one line names what is recorded
+        assert "settlement no. 1, ¥93.00, as paid by coupon Q-7?" in " ".join(
+            str(line.render()) for line in app.screen.query("Static"))
+        await pilot.press("escape")  # not now: nothing recorded
+        await wait_for_screen(pilot, "ChannelSettlementScreen")
+        assert models.ChannelSettlement.get().status == "started"
+        table.focus()
+        await pilot.press("f8")
+        await wait_for_screen(pilot, "ConfirmModal")
+        await pilot.press("enter")
         await wait_for_message(pilot, "paid: coupon Q-7, ¥93.00")
         await wait_until(pilot, lambda: screen.settlements[0].status == "paid", "paid listed")
         await pilot.press("f6")

@@ -129,11 +129,21 @@ class ChannelSettlementScreen(FormScreen):
         chosen = self.chosen_settlement()
         if chosen is None:
             return
-        self.call(self._paid, settling.record_payment, self.app.session,
+        self.call(self._payment_checked, settling.check_payment, self.app.session,
                   settlement_id=chosen.settlement_id, method=self.value("method"),
                   reference=self.value("reference"),
-                  valid_until=self.value("valid_until") or None,
-                  key=self.pay_key)
+                  valid_until=self.value("valid_until") or None)
+
+    def _payment_checked(self, payment: settling.PaymentToRecord) -> None:
+        """The payment typed is sound: one line names it before it is recorded."""
+        question = self.tr("Record settlement no. {number}, {total}, as paid by {method} "
+                           "{reference}?").format(
+            number=payment.settlement_id, total=format_yuan(payment.total),
+            method=self.tr(settling.METHOD_NAMES[payment.method]), reference=payment.reference)
+        self.call_if_confirmed(question, self._paid, settling.record_payment, self.app.session,
+                               settlement_id=payment.settlement_id, method=payment.method,
+                               reference=payment.reference, valid_until=payment.valid_until,
+                               key=self.pay_key)
 
     def _paid(self, result: settling.SettlementPaid) -> None:
         self.pay_key = f"settled-{uuid.uuid4().hex}"

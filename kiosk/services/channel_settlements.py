@@ -145,10 +145,20 @@ class SettlementPaid(OperationResult):
     total: int
 
 
-def record_payment(session: Session, *, settlement_id: int, method: str, reference: str,
-                   valid_until: dt.date | str | None = None, key: str) -> SettlementPaid:
-    """The channel paid a started settlement: by bank transfer (its serial number) or by
-    a coupon (its number, valid until a date not past; a coupon pays one settlement)."""
+@dataclass(frozen=True)
+class PaymentToRecord:
+    """A payment typed in, checked: what finance confirms before it is recorded."""
+    settlement_id: int
+    total: int
+    method: str
+    reference: str
+    valid_until: dt.date | None
+
+
+def check_payment(session: Session, *, settlement_id: int, method: str, reference: str,
+                  valid_until: dt.date | str | None = None) -> PaymentToRecord:
+    """Everything about a payment that can be checked before it is recorded (the
+    settlement's state and the coupon's use are decided again on the locked rows)."""
     permissions.require(session, permissions.FINANCE)
     if method not in METHODS:
         raise InvalidInput(N_("A settlement is paid by bank transfer or by coupon."),
@@ -156,9 +166,19 @@ def record_payment(session: Session, *, settlement_id: int, method: str, referen
     reference = _reference(method, reference)
     until = _valid_until(session, valid_until) if method == COUPON else None
     settlement = _settlement(session, settlement_id)
+    return PaymentToRecord(settlement.id, settlement.total, method, reference, until)
+
+
+def record_payment(session: Session, *, settlement_id: int, method: str, reference: str,
+                   valid_until: dt.date | str | None = None, key: str) -> SettlementPaid:
+    """The channel paid a started settlement: by bank transfer (its serial number) or by
+    a coupon (its number, valid until a date not past; a coupon pays one settlement)."""
+    payment = check_payment(session, settlement_id=settlement_id, method=method,
+                            reference=reference, valid_until=valid_until)
+    reference, until = payment.reference, payment.valid_until
 
     def run(posting: Posting) -> dict:
-        locked = settlement_store.lock_settlement(settlement.id)
+        locked = settlement_store.lock_settlement(payment.settlement_id)
         if locked.status != STARTED:
             raise SettlementRefused(N_("Settlement no. {settlement} is already paid ({method} "
                                        "{reference})."), settlement=locked.id,
@@ -176,7 +196,7 @@ def record_payment(session: Session, *, settlement_id: int, method: str, referen
                 "total": locked.total}
 
     outcome = perform(session, kind="channel_settlement_paid", key=key,
-                      request={"settlement": settlement.id, "method": method,
+                      request={"settlement": payment.settlement_id, "method": method,
                                "reference": reference, "valid_until": str(until or "")},
                       run=run, memo=f"{method} {reference}")
     return SettlementPaid.of(outcome)
