@@ -31,6 +31,7 @@ from kiosk.services.operations import InsufficientFunds
 from kiosk.services.session import Session
 from kiosk.store import insurer_links as store
 from kiosk.store import models, schema
+from kiosk.store.models import DeductionStatus as Status
 
 HELD, ONLINE = "held", "online"
 MODE_NAMES = {HELD: N_("held by us"), ONLINE: N_("online at the insurer")}
@@ -158,11 +159,12 @@ def deduct(session: Session, card: models.Card, amount: int, key: str) -> Reply:
                               terminal=session.actor.terminal_id, created_at=session.now())
     if row.card_id != card.id or row.amount != amount:
         raise InvalidInput(N_("This sale's key was used for another card or amount."))
-    if row.status == "posted":
+    if row.status == Status.POSTED:
         return Reply(DONE, row.reference)
-    if row.status in ("cancelling", "cancelled"):
+    if row.status in (Status.CANCELLING, Status.CANCELLED):
         raise NotCharged()
-    store.move(key, ("refused",), "pending")  # refused before: the insurer is asked again
+    # Refused before: the insurer is asked again.
+    store.move(key, (Status.REFUSED,), Status.PENDING)
     try:
         reply = gateway.deduct(card.number, amount, key)
     except InsurerUnreachable:
@@ -170,7 +172,7 @@ def deduct(session: Session, card: models.Card, amount: int, key: str) -> Reply:
     if reply.status == DONE:
         return reply
     if reply.status == REFUSED:
-        store.move(key, ("pending",), "refused", settled_at=session.now())
+        store.move(key, (Status.PENDING,), Status.REFUSED, settled_at=session.now())
         raise InsurerRefused(balance=format_yuan(reply.balance or 0))
     return _cancel(session, gateway, key)  # cancelled at the insurer: settle ours
 
@@ -189,9 +191,9 @@ def _asked_again(session: Session, gateway: InsurerGateway, key: str) -> Reply:
 def _cancel(session: Session, gateway: InsurerGateway, key: str) -> Reply:
     """Cancel the key's deduction at the insurer, unless the charge posted (then its
     reply). Raises NotCharged once cancelled, CancelPending if the insurer is silent."""
-    if not store.move(key, ("pending", "cancelling"), "cancelling"):
+    if not store.move(key, (Status.PENDING, Status.CANCELLING), Status.CANCELLING):
         row = store.deduction(key)
-        if row is not None and row.status == "posted":
+        if row is not None and row.status == Status.POSTED:
             return Reply(DONE, row.reference)
         raise NotCharged()
     try:
@@ -208,14 +210,15 @@ def _record_cancelled(session: Session, key: str) -> None:
     """The deduction cancelled and audited in one transaction, by the one terminal that
     moved it (another settling the same key at once finds it moved already)."""
     with audit.transaction(session):
-        if store.move(key, ("cancelling",), "cancelled", settled_at=session.now()):
+        if store.move(key, (Status.CANCELLING,), Status.CANCELLED,
+                      settled_at=session.now()):
             audit.append(session, "insurer.cancel", subject=f"deduction:{key}")
 
 
 def mark_posted(key: str, reference: str, operation_id: int) -> None:
     """Inside the charge's transaction: the deduction posted, once; a key cancelled
     meanwhile (settled by another terminal) refuses the charge, which rolls back."""
-    if not store.move(key, ("pending",), "posted", reference=reference,
+    if not store.move(key, (Status.PENDING,), Status.POSTED, reference=reference,
                       operation=operation_id):
         raise NotCharged()
 

@@ -56,7 +56,8 @@ def move(key: str, allowed: tuple[str, ...], to: str, **values) -> bool:
 
 def unsettled(before: dt.datetime) -> list[models.InsurerDeduction]:
     """Deductions still pending or being cancelled, asked before `before`."""
-    return list(Deduction.select().where(Deduction.status.in_(("pending", "cancelling")),
+    unfinished = (models.DeductionStatus.PENDING, models.DeductionStatus.CANCELLING)
+    return list(Deduction.select().where(Deduction.status.in_(unfinished),
                                          Deduction.created_at < before)
                 .order_by(Deduction.id))
 

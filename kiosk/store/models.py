@@ -822,6 +822,14 @@ class InsurerLink(BaseModel):
     updated_at = pw.DateTimeField(default=utc_now)
 
 
+class DeductionStatus:
+    """An online insurer's deduction, as it moves: pending -> posted | refused |
+    cancelling -> cancelled (refused -> pending when the same sale is tried again)."""
+
+    PENDING, POSTED, REFUSED = "pending", "posted", "refused"
+    CANCELLING, CANCELLED = "cancelling", "cancelled"
+
+
 class InsurerDeduction(BaseModel):
     """A deduction asked of an online insurer, under the sale's idempotency key:
     pending (asked, not yet posted), posted (the insurer confirmed and the charge
@@ -833,7 +841,7 @@ class InsurerDeduction(BaseModel):
     amount = pw.BigIntegerField()
     outlet = pw.ForeignKeyField(Outlet)
     terminal = pw.ForeignKeyField(Terminal, null=True)
-    status = pw.CharField(max_length=12, default="pending")
+    status = pw.CharField(max_length=12, default=DeductionStatus.PENDING)
     reference = pw.CharField(max_length=40, default="")
     operation = pw.ForeignKeyField(Operation, null=True)
     created_at = pw.DateTimeField(default=utc_now)
