@@ -432,13 +432,16 @@ def _password() -> str:
 @click.option("--day-boundary", default="04:00", show_default=True)
 @click.option("--format", "business_format", default="",
               help="Business format (业态), e.g. pharmacy, health store, clinic.")
+@click.option("--bank-account", default="",
+              help="The bank account channels pay settlements into (bank and number).")
 @click.pass_context
 def admin_outlet(ctx, code, name, area, manager, address, phone, time_zone, day_boundary,
-                 business_format):
+                 business_format, bank_account):
     """Create outlet CODE (8 digits) or change its details."""
     from kiosk.services import admin as admin_service
     admin_service.save_outlet(_admin_session(ctx), admin_service.OutletDetails(
-        code, name, area, manager, address, phone, time_zone, day_boundary, business_format))
+        code, name, area, manager, address, phone, time_zone, day_boundary, business_format,
+        bank_account))
     click.echo(f"outlet {code} saved")
 
 

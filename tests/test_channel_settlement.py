@@ -141,6 +141,26 @@ def test_a_coupon_pays_one_settlement_within_its_validity(shop, tmp_path):
 
 
 # -- two clerks at once -------------------------------------------------------------------
+def test_the_outlets_settlement_account_is_filled_in_until_a_settlement_names_one(shop,
+                                                                                   tmp_path):
+    from kiosk.services import admin
+    from kiosk.store import outlets
+    assert settling.bank_account_hint(shop.finance, channel=CHANNEL) == ""
+    outlet = outlets.by_code(OUTLET)
+    details = admin.OutletDetails(OUTLET, outlet.name, bank_account="  工商银行  6222 0000 1111 ")
+    admin.save_outlet(shop.admin, details)
+    assert outlets.by_code(OUTLET).bank_account == "工商银行 6222 0000 1111"
+    assert settling.bank_account_hint(shop.finance, channel=CHANNEL) == "工商银行 6222 0000 1111"
+    with pytest.raises(InvalidInput, match="bank account") as refused:
+        admin.save_outlet(shop.admin, admin.OutletDetails(OUTLET, outlet.name,
+                                                          bank_account="工商银行"))
+    assert refused.value.field == "bank_account"
+    redeemed(shop, tmp_path, {"TK-1": 8800})
+    settling.start(shop.finance, channel=CHANNEL, order_nos=["TK-1"], bank_account=ACCOUNT,
+                   key=key())
+    assert settling.bank_account_hint(shop.finance, channel=CHANNEL) == ACCOUNT  # the last
+
+
 @pytest.mark.race
 def test_clerks_settling_at_once_settle_each_order_once_and_use_a_coupon_once(
         chain, runtime, tmp_path):

@@ -448,6 +448,18 @@ async def test_admin_changes_only_the_product_fields_typed(tmp_path):
     assert product.spend_order == "principal_first" and product.points_per_yuan == 1
 
 
+async def test_admin_sets_the_outlets_settlement_bank_account(tmp_path):
+    from kiosk.store import outlets
+    app = make_app(seeded_runtime(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await save_admin_form(pilot, "5", ("admin1", "Admin1234"), outlet="31010001",
+                              name="康宁大药房 南京东路店", business_format="药房",
+                              bank_account="招商银行 6225 8800 1234 5678")
+    outlet = outlets.by_code("31010001")
+    assert (outlet.bank_account, outlet.business_format) == ("招商银行 6225 8800 1234 5678",
+                                                             "药房")
+
+
 async def test_a_recharge_reversed_the_same_day_with_review(tmp_path):
     app = make_app(seeded_runtime(tmp_path))
     before = cards.balances(cards.get_card(SV_CARD))

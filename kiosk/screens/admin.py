@@ -84,10 +84,11 @@ ACTIONS = (
         Field("outlet", N_("Outlet code"), 8, DIGITS), Field("name", N_("Name"), 100),
         Field("area", N_("Area"), 50), Field("manager", N_("Manager"), 50),
         Field("address", N_("Address"), 200), Field("phone", N_("Phone"), 30),
-        Field("business_format", N_("Business format"), 20)),
+        Field("business_format", N_("Business format"), 20),
+        Field("bank_account", N_("Settlement bank account"), 80)),
         lambda s, v: admin.save_outlet(s, admin.OutletDetails(
             v["outlet"], v["name"], v["area"], v["manager"], v["address"], v["phone"],
-            business_format=v["business_format"]))),
+            business_format=v["business_format"], bank_account=v["bank_account"]))),
     Action("6", N_("Add a terminal"), (OUTLET, Field("code", N_("Terminal code"), 20),
                                        Field("name", N_("Name"), 50)),
            lambda s, v: admin.add_terminal(s, v["outlet"], v["code"], v["name"])),

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, fields
 
 from kiosk.errors import InvalidInput, N_, NotFound
-from kiosk.services import audit, directory, operators, permissions
+from kiosk.services import audit, channel_settlements, directory, operators, permissions
 from kiosk.services.session import Session
 from kiosk.store import catalog, failures, models, outlets
 from kiosk.store import settings as settings_store
@@ -58,6 +58,7 @@ class OutletDetails:
     time_zone: str = "Asia/Shanghai"
     day_boundary: str = "04:00"
     business_format: str = ""  # 业态: pharmacy, health store, clinic ...
+    bank_account: str = ""  # what channels pay settlements into: bank and number
 
 
 def save_outlet(session: Session, details: OutletDetails) -> None:
@@ -85,6 +86,8 @@ def checked_outlet(details: OutletDetails) -> dict:
     if len(details.business_format.strip()) > 20:
         raise InvalidInput(N_("A business format has at most {most} characters."), most=20,
                            field="business_format")
+    if details.bank_account.strip():
+        channel_settlements.bank_account_text(details.bank_account)  # refused if unsound
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", details.day_boundary):
         raise InvalidInput(N_("A day boundary is a time HH:MM, e.g. 04:00."),
                            field="day_boundary")
@@ -94,7 +97,9 @@ def checked_outlet(details: OutletDetails) -> dict:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(N_("Unknown time zone {zone}."), zone=details.time_zone[:50],
                            field="time_zone") from None
-    return {f.name: getattr(details, f.name).strip() for f in fields(OutletDetails)}
+    values = {f.name: getattr(details, f.name).strip() for f in fields(OutletDetails)}
+    values["bank_account"] = " ".join(details.bank_account.split())
+    return values
 
 
 def set_outlet_active(session: Session, code: str, active: bool) -> None:

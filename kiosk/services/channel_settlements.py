@@ -26,6 +26,7 @@ from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import OperationResult, Posting, perform
 from kiosk.services.session import Session
 from kiosk.store import channel_settlements as settlement_store
+from kiosk.store import outlets
 from kiosk.store.channel_orders import REDEEMED
 
 STARTED, PAID = settlement_store.STARTED, settlement_store.PAID
@@ -60,9 +61,11 @@ def settleable(session: Session, *, channel: str) -> list[SettleableOrder]:
 
 
 def bank_account_hint(session: Session, *, channel: str) -> str:
-    """The account the outlet's last settlement of the channel named, to fill in."""
+    """The account to fill in: the one the outlet's last settlement of the channel named,
+    else the outlet's settlement account (kiosk admin outlet --bank-account)."""
     permissions.require(session, permissions.FINANCE)
-    return settlement_store.last_bank_account(channel, session.actor.outlet_id)
+    return (settlement_store.last_bank_account(channel, session.actor.outlet_id)
+            or outlets.by_id(session.actor.outlet_id).bank_account)
 
 
 # -- settlement started (结算中) ------------------------------------------------------------

@@ -96,7 +96,8 @@ def seed(session_factory) -> None:
     with database.atomic():
         outlet = outlets.add(
             code=OUTLET_CODE, name="康宁大药房 南京东路店", area="黄浦片区", manager="张强",
-            address="上海市黄浦区南京东路100号", phone="021-63210000", business_format="药房")
+            address="上海市黄浦区南京东路100号", phone="021-63210000", business_format="药房",
+            bank_account="招商银行 6225 8800 1234 5678")
         terminals = [outlets.add_terminal(outlet.id, code, name)
                      for code, name in (("T01", "收银台1"), ("T02", "会员中心"))]
         system = session_factory(Actor(outlet_id=outlet.id, terminal_id=None))

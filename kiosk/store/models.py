@@ -45,6 +45,9 @@ class Outlet(BaseModel):
     # Its business format (业态: pharmacy, health store, clinic ...): the store ledger is
     # read for one outlet or for every outlet of a format (migration 22).
     business_format = pw.CharField(max_length=20, default="")
+    # The bank account a channel pays its settlements into (结算账户: bank and number),
+    # filled in on a settlement and printed on its statement (migration 23).
+    bank_account = pw.CharField(max_length=80, default="", constraints=[pw.SQL("DEFAULT ''")])
 
 
 class Terminal(BaseModel):

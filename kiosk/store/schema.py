@@ -242,6 +242,16 @@ def _business_formats(db: pw.Database) -> None:
     _add_columns(db, _V22_COLUMNS)
 
 
+_V23_COLUMNS = (
+    ("outlet", "bank_account", "VARCHAR(80) NOT NULL DEFAULT ''"),
+)
+
+
+def _outlet_bank_accounts(db: pw.Database) -> None:
+    """The bank account a channel pays an outlet's settlements into, on the outlet."""
+    _add_columns(db, _V23_COLUMNS)
+
+
 # Append only: a migration, once released, is never edited.
 MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (1, _create_tables),
@@ -273,6 +283,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (20, _product_revenue),
     (21, _online_insurers),
     (22, _business_formats),
+    (23, _outlet_bank_accounts),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
