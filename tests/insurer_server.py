@@ -45,8 +45,10 @@ class InsurerServer:
                 if path == "balance":
                     self._send(200, {"balance": server.book.balance(body["card"])})
                     return
-                if path == "deduct":
-                    reply = server.book.deduct(body["card"], body["amount"], body["key"])
+                if path in ("deduct", "refund"):
+                    reply = (server.book.deduct(body["card"], body["amount"], body["key"])
+                             if path == "deduct" else server.book.refund(
+                                 body["card"], body["amount"], body["key"], body["reference"]))
                     if server._lose():
                         time.sleep(server.timeout * 2)  # the kiosk gave up waiting
                         return
@@ -58,7 +60,7 @@ class InsurerServer:
                     self._send(404, {"error": "no such call"})
                     return
                 self._send(200, {"status": reply.status, "reference": reply.reference,
-                                 "balance": reply.balance})
+                                 "balance": reply.balance, "message": reply.message})
 
             def _send(self, code: int, answer: dict) -> None:
                 data = json.dumps(answer).encode("utf-8")

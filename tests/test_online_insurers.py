@@ -75,8 +75,82 @@ def test_an_online_insurer_deducts_and_the_journal_posts_what_it_confirmed(onlin
     rows = dict(receipts.stored_document(receipt).rows)
     assert rows["Deducted online by the insurer"] == result.insurer_reference
     assert rows["Balance at the insurer"].endswith("380.00") and "Principal balance" not in rows
-    with pytest.raises(KioskError, match="refunded with the insurer"):
-        charge.check_refund(online.cashier, result.operation_id, 1000)
+    assert verify(online.runtime.sealer).ok
+
+
+# -- a refund at the counter: the insurer gives it back first ------------------------------
+@pytest.fixture
+def supervisor(online):
+    from tests.test_insurer_cards import operator
+    operator(online.chain, online.runtime, "super1", "Super1234", "supervisor", "T02")
+    return charge.Review("super1", "Super1234")
+
+
+def refund(o, sale, amount: int, review, refund_key: str | None = None):
+    return charge.refund(o.cashier, original_operation_id=sale.operation_id, amount=amount,
+                         key=refund_key or key(), review=review)
+
+
+def test_a_refund_of_an_online_charge_is_given_back_by_the_insurer_then_posted(
+        online, supervisor):
+    sale = sell(online, 12000)
+    refund_key = key()
+    done = refund(online, sale, 3000, supervisor, refund_key)
+    assert online.server.book.balance(online.card) == 41000  # 50000 - 12000 + 3000
+    assert online.server.book.deducted() == {paid_key(sale): 12000, refund_key: -3000}
+    assert deduction(refund_key).status == "posted"
+    assert cards.balances(cards.get_card(online.card))["principal"] == 0  # never ours
+    till = issuer_account(INSURER, outlet_id=online.cashier.actor.outlet_id,
+                          terminal_id=online.cashier.actor.terminal_id)
+    assert models.Account.get_by_id(till.id).balance == 9000  # owed: what is left of it
+    again = refund(online, sale, 3000, supervisor, refund_key)  # the same refund again
+    assert again.replayed and again.operation_id == done.operation_id
+    assert online.server.book.balance(online.card) == 41000
+    receipt = models.Receipt.get(models.Receipt.operation == done.operation_id)
+    rows = dict(receipts.stored_document(receipt).rows)
+    assert rows["Given back online by the insurer"] and rows["Balance at the insurer"].endswith(
+        "410.00")
+    with pytest.raises(KioskError, match="At most ¥90.00"):
+        charge.check_refund(online.cashier, sale.operation_id, 9001)
+    refund(online, sale, 9000, supervisor)
+    assert online.server.book.balance(online.card) == 50000
+    assert verify(online.runtime.sealer).ok
+
+
+def test_a_lost_answer_to_a_refund_is_found_by_query_and_posted_once(online, supervisor):
+    sale = sell(online, 5000)
+    online.server.lose_answers = 1  # the insurer gives it back; its answer never comes
+    refund(online, sale, 2000, supervisor)
+    assert "query" in online.server.calls
+    assert online.server.book.balance(online.card) == 47000
+    assert models.Operation.get_by_id(sale.operation_id).reversed_amount == 2000
+
+
+def test_the_insurers_refusal_of_a_refund_posts_nothing(online, supervisor):
+    from kiosk.services.insurer_online import RefundRefused
+    sale = sell(online, 5000)
+    reference = models.InsurerDeduction.get(models.InsurerDeduction.key == paid_key(sale))
+    online.server.book.refund(online.card, 5000, "at-its-own-desk", reference.reference)
+    with pytest.raises(RefundRefused, match="more than was deducted"):
+        refund(online, sale, 1000, supervisor)
+    assert models.Operation.get_by_id(sale.operation_id).reversed_amount == 0
+    assert models.Operation.select().where(models.Operation.kind == "refund").count() == 0
+
+
+def test_a_refund_given_back_but_not_posted_is_taken_back_at_the_insurer(online, supervisor,
+                                                                       monkeypatch):
+    sale = sell(online, 5000)
+    refund_key = key()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(charge.receipts, "queue", full_disk)
+    with pytest.raises(OSError):
+        refund(online, sale, 2000, supervisor, refund_key)
+    assert online.server.book.balance(online.card) == 45000  # given back, then taken back
+    assert deduction(refund_key).status == "cancelled"
+    assert models.Operation.get_by_id(sale.operation_id).reversed_amount == 0
     assert verify(online.runtime.sealer).ok
 
 
@@ -87,7 +161,7 @@ def test_a_charge_the_insurer_deducted_cannot_become_stored_value_either(online)
     holder = cards.get_card(online.card).member_id
     target = models.Card.create(number="6200000000000001", status="active", member=holder,
                                 product=models.CardProduct.get(models.CardProduct.code == "SV"))
-    with pytest.raises(KioskError, match="refunded with the insurer"):
+    with pytest.raises(KioskError, match="cannot become stored value"):
         insurance_transfers.file_request(online.chain, charge_operation_id=result.operation_id,
                                          target_card_number=target.number)
     assert models.InsuranceTransfer.select().count() == 0
@@ -280,6 +354,48 @@ def test_four_terminals_charging_one_online_card_never_deduct_twice_or_post_unco
     charges = {op.idempotency_key: op.amount for op in posted_charges(number)}
     assert charges == deducted  # posted exactly what the insurer confirmed, once per sale
     assert server.book.balance(number) == 20000 - sum(deducted.values()) >= 0
+    assert all(row.status in ("posted", "cancelled", "refused")
+               for row in models.InsurerDeduction.select())
+    assert verify(runtime.sealer).ok
+
+
+@pytest.mark.race
+def test_refunds_of_one_online_charge_at_once_post_exactly_what_the_insurer_gave_back(
+        chain, runtime, tmp_path):
+    """Two refunds of ¥60 of a ¥100 charge, each sent by two terminals at once, a fifth
+    of the insurer's answers lost: at most one refund posts, and what posted is what
+    the insurer gave back (the other is refused, or cancelled at the insurer)."""
+    from tests.test_insurer_cards import operator
+    finance1, finance2, cashier = set_up_insurer(chain, runtime)
+    number, = register_held_cards(finance1, finance2, tmp_path)
+    admin.add_terminal(chain, OUTLET, "T02")
+    operator(chain, runtime, "super1", "Super1234", "supervisor", "T02")
+    operator(chain, runtime, "cashier2", "Cashier234", "cashier", "T02")
+    logins = [(OUTLET, "cashier1", "Cashier123", "T01"),
+              (OUTLET, "cashier2", "Cashier234", "T02")] * 2
+    with InsurerServer(opening=10_000_000) as server, \
+            Racers(runtime.settings, logins) as racers:
+        insurer_online.set_link(chain, INSURER, online=True, url=server.url,
+                                timeout_seconds=1)
+        for round_number in range(ROUNDS):
+            sale = charge.charge(cashier, card_number=number, amount=10000,
+                                 pin=pin_of(id_number(1)), key=f"sale-{round_number}")
+            server.chaos = 0.2
+            keys = [f"refund-{round_number}-a", f"refund-{round_number}-b"]
+            outcomes = racers.race(*[("refund", sale.operation_id, 6000, keys[n % 2])
+                                     for n in range(4)])
+            server.chaos = 0.0
+            assert not [o for o in outcomes if o.status == "crash"], outcomes
+            posted = {op.idempotency_key for op in models.Operation.select().where(
+                models.Operation.reverses == sale.operation_id)}
+            assert len(posted) <= 1, outcomes
+        insurer_online.settle(finance1, older_than_minutes=0)
+    given_back = {k: -amount for k, amount in server.book.deducted().items() if amount < 0}
+    refunds = {op.idempotency_key: op.amount for op in models.Operation.select().where(
+        models.Operation.kind == "refund")}
+    assert refunds == given_back  # posted exactly what the insurer gave back, once each
+    charged = sum(op.amount for op in posted_charges(number))
+    assert server.book.balance(number) == 10_000_000 - charged + sum(refunds.values())
     assert all(row.status in ("posted", "cancelled", "refused")
                for row in models.InsurerDeduction.select())
     assert verify(runtime.sealer).ok

@@ -6,6 +6,10 @@ the insurer keeps, and a deduction at the counter, made once per idempotency key
     query(key)                  -> Reply: done, cancelled, or none (never received)
     cancel(key)                 -> Reply: cancelled (also for a key never received: the
                                    insurer then refuses any late deduction under it)
+    refund(card, amount, key, reference)
+                                -> Reply: done, refused: `amount` of the deduction
+                                   `reference` given back to the card, once per key (a
+                                   refund is queried and cancelled as a deduction is)
 
 A deduction repeated under its key returns the first answer and never deducts twice;
 a deduction under a cancelled key is refused as cancelled. `InsurerUnreachable` means
@@ -50,6 +54,8 @@ class InsurerGateway(Protocol):
 
     def cancel(self, key: str) -> Reply: ...
 
+    def refund(self, card: str, amount: int, key: str, reference: str) -> Reply: ...
+
 
 class InsurerBook:
     """An insurer's side of the interface: balances, and each key's deduction. The sim
@@ -79,6 +85,30 @@ class InsurerBook:
             self.deductions[key] = entry
             return self._reply(entry)
 
+    def refund(self, card: str, amount: int, key: str, reference: str) -> Reply:
+        """`amount` of the deduction `reference` back to the card: never more than what
+        is left of it after earlier refunds. Kept as a deduction of minus `amount`, so
+        a query and a cancel treat it alike (a cancel takes it back off the card)."""
+        with self.lock:
+            earlier = self.deductions.get(key)
+            if earlier is not None:
+                return self._reply(earlier)
+            original = next((entry for entry in self.deductions.values()
+                             if entry["reference"] == reference and entry["amount"] > 0
+                             and entry["status"] == DONE and entry["card"] == card), None)
+            balance = self.balances.setdefault(card, self.opening)
+            if original is None or amount <= 0:
+                return Reply(REFUSED, balance=balance, message="no such deduction")
+            given_back = -sum(entry["amount"] for entry in self.deductions.values()
+                              if entry.get("of") == reference and entry["status"] == DONE)
+            if given_back + amount > original["amount"]:
+                return Reply(REFUSED, balance=balance, message="more than was deducted")
+            self.balances[card] = balance + amount
+            entry = {"card": card, "amount": -amount, "status": DONE, "of": reference,
+                     "reference": f"R{len(self.deductions) + 1:08d}"}
+            self.deductions[key] = entry
+            return self._reply(entry)
+
     def query(self, key: str) -> Reply:
         with self.lock:
             entry = self.deductions.get(key)
@@ -91,13 +121,13 @@ class InsurerBook:
                 self.deductions[key] = {"card": "", "amount": 0, "status": CANCELLED,
                                         "reference": ""}
                 return Reply(CANCELLED)
-            if entry["status"] == DONE:
+            if entry["status"] == DONE:  # a deduction given back, a refund taken back
                 entry["status"] = CANCELLED
                 self.balances[entry["card"]] += entry["amount"]
             return self._reply(entry)
 
     def deducted(self) -> dict[str, int]:
-        """What stands deducted, by key."""
+        """What stands deducted, by key (a refund's key: minus what it gave back)."""
         with self.lock:
             return {key: entry["amount"] for key, entry in self.deductions.items()
                     if entry["status"] == DONE}
@@ -140,10 +170,16 @@ class SimInsurerGateway:
         self._maybe_fail("before")
         return self.book.cancel(key)
 
+    def refund(self, card: str, amount: int, key: str, reference: str) -> Reply:
+        self._maybe_fail("before")
+        reply = self.book.refund(card, amount, key, reference)
+        self._maybe_fail("after")
+        return reply
+
 
 class HttpInsurerGateway:
     """JSON over HTTP: POST {url}/balance {card}, /deduct {card, amount, key},
-    /query {key}, /cancel {key}; each answers {status, reference, balance, message}
+    /query {key}, /cancel {key}, /refund {card, amount, key, reference}; each answers {status, reference, balance, message}
     (balance: {balance})."""
 
     def __init__(self, url: str, timeout: float = 10.0) -> None:
@@ -192,6 +228,10 @@ class HttpInsurerGateway:
 
     def cancel(self, key: str) -> Reply:
         return self._reply(self._post("cancel", {"key": key}))
+
+    def refund(self, card: str, amount: int, key: str, reference: str) -> Reply:
+        return self._reply(self._post("refund", {"card": card, "amount": amount, "key": key,
+                                                 "reference": reference}))
 
 
 _SIMS: dict[str, SimInsurerGateway] = {}

@@ -85,7 +85,7 @@ ACTIONS = (
         Field("area", N_("Area"), 50), Field("manager", N_("Manager"), 50),
         Field("address", N_("Address"), 200), Field("phone", N_("Phone"), 30),
         Field("business_format", N_("Business format"), 20),
-        Field("bank_account", N_("Settlement bank account"), 80)),
+        Field("bank_account", N_("Settlement account"), 80)),
         lambda s, v: admin.save_outlet(s, admin.OutletDetails(
             v["outlet"], v["name"], v["area"], v["manager"], v["address"], v["phone"],
             business_format=v["business_format"], bank_account=v["bank_account"]))),

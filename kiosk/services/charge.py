@@ -429,14 +429,17 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
            review: Review, also: AlsoInTransaction | None = None) -> RefundResult:
     """Give back part or all of a charge; never more than is still reversible on it
     (refunds and insurance transfers draw on the same amount). The money goes back to
-    the card that paid, or to the card that replaced it."""
+    the card that paid, or to the card that replaced it; what an online insurer
+    deducted, the insurer gives back first (nothing posts before it confirms)."""
     _check_amount(amount)
     request = {"original": original_operation_id, "amount": amount}
-    reviewer = None
+    reviewer = given_back = None
     if stored(key) is None:
         # Everything about the request is checked before a supervisor is asked to sign.
-        check_refund(session, original_operation_id, amount)
+        asked = check_refund(session, original_operation_id, amount)
         reviewer = operators.authorise_review(session, review, permissions.REFUND)
+        given_back = _given_back_at_insurer(session, original_operation_id, asked.on_card,
+                                            key)
 
     def run(posting: Posting) -> dict:
         original = operation_store.locked(original_operation_id)
@@ -460,8 +463,11 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
         posting.operation.tender = original.tender
         accounts = card_accounts(card, lock=True)
         sales = _paid_into(original, charged)
-        posting.move(sales, accounts["principal"], principal)
-        posting.move(sales, accounts["bonus"], bonus)
+        if given_back is not None:  # back to the insurer's balance, not the card's
+            _post_given_back(posting, original, sales, given_back, parts.on_card, key)
+        else:
+            posting.move(sales, accounts["principal"], principal)
+            posting.move(sales, accounts["bonus"], bonus)
         if parts.other:
             posting.move(ledger.paid_into(original.id, "outlet_sales"),
                          tenders.drawer_giving_back(session, charged["other_tender"]),
@@ -482,21 +488,63 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
         if parts.other:
             data.update(other_tender=charged["other_tender"], other_amount=parts.other,
                         other_tender_name=charged.get("other_tender_name", ""))
+        after = {"principal_after": accounts["principal"].balance + principal,
+                 "bonus_after": accounts["bonus"].balance + bonus}
+        if given_back is not None:
+            after = {"principal_after": given_back.balance, "bonus_after": 0}
+            data["insurer_reference"] = given_back.reference
         data["receipt_id"] = receipts.queue(session, posting.operation, card, "refund", {
-            **data, "original_receipt": original.id,
+            **data, **after, "original_receipt": original.id,
             "authorised_by": reviewer.login_id if reviewer else "",
-            "principal_after": accounts["principal"].balance + principal,
-            "bonus_after": accounts["bonus"].balance + bonus,
             "points_after": accounts["points"].balance - (
                 points if points_account is accounts["points"] else 0)})
         if also is not None:
             also(posting.operation.id, data)
         return data
 
-    outcome = perform(session, kind="refund", key=key, request=request, run=run,
-                      amount=amount, tender="card", reverses=original_operation_id,
-                      reviewer_id=reviewer.id if reviewer else None)
+    try:
+        outcome = perform(session, kind="refund", key=key, request=request, run=run,
+                          amount=amount, tender="card", reverses=original_operation_id,
+                          reviewer_id=reviewer.id if reviewer else None)
+    except Exception:
+        if given_back is not None:  # given back at the insurer, not posted here: undone
+            insurer_online.undo(session, card_store.by_id(
+                operation_store.by_id(original_operation_id).card_id), key)
+        raise
     return RefundResult.of(outcome)
+
+
+@dataclass(frozen=True)
+class GivenBack:
+    """What an online insurer confirmed it gave back to its card for a refund."""
+    amount: int
+    reference: str  # the insurer's number for it
+    balance: int  # the card's balance at the insurer after it
+
+
+def _given_back_at_insurer(session: Session, original_operation_id: int, on_card: int,
+                           key: str) -> GivenBack | None:
+    """For a charge an online insurer deducted: its `on_card` part given back at the
+    insurer under the refund's key; None for any other charge."""
+    original = operation_store.by_id(original_operation_id)
+    reference = _load(original).get("insurer_reference")
+    if not reference or not on_card:
+        return None
+    card = card_store.by_id(original.card_id)  # the number the insurer deducted from
+    reply = insurer_online.give_back(session, card, on_card, key, reference)
+    return GivenBack(on_card, reply.reference, reply.balance or 0)
+
+
+def _post_given_back(posting: Posting, original: models.Operation, sales: models.Account,
+                     given_back: GivenBack, on_card: int, key: str) -> None:
+    """Inside the refund: what the insurer gave back leaves the account the charge paid
+    into for the insurer's online account it came from; the insurer's call is marked
+    posted (once: a call cancelled meanwhile rolls the refund back)."""
+    if given_back.amount != on_card:
+        raise KioskError(N_("Another refund of this charge was made meanwhile: look at the "
+                            "charge again and refund what is left."))
+    posting.move(sales, ledger.system_account_of(original.id, "issuer_online"), on_card)
+    insurer_online.mark_posted(key, given_back.reference, posting.operation.id)
 
 
 def _points_account_to_refund(accounts: dict, charged: dict) -> models.Account | None:
@@ -545,7 +593,7 @@ def _check_refundable(session: Session, original: models.Operation | None,
                       amount: int, done: dict) -> None:
     if original is None or original.kind != "charge":
         raise KioskError(N_("Only a charge can be refunded."))
-    check_given_back_at_counter(original)
+    check_not_in_settlement(original)
     if original.outlet_id != session.actor.outlet_id and not permissions.has_permission(
             session.actor.operator_id, permissions.REFUND_ANY_OUTLET):
         raise PermissionDenied(N_("This charge was made at another outlet: refund it there."))
@@ -562,14 +610,10 @@ def _check_refundable(session: Session, original: models.Operation | None,
                          left=format_yuan(left))
 
 
-def check_given_back_at_counter(original: models.Operation) -> None:
-    """Refused unless the counter may give the charge's money back (a refund, a transfer
-    to stored value): not one the insurer deducted online, nor one whose channel order is
-    in a settlement (the channel pays for it). The order's row is locked: see
-    channel_orders.settlement_holding."""
-    if _load(original).get("insurer_reference"):
-        raise KioskError(N_("The insurer deducted this charge online: it is refunded with "
-                            "the insurer, not at the counter."))
+def check_not_in_settlement(original: models.Operation) -> None:
+    """Refused if the charge's channel order is in a settlement (the channel pays for
+    it): the counter gives none of it back (a refund, a transfer to stored value). The
+    order's row is locked: see channel_orders.settlement_holding."""
     settlement = order_store.settlement_holding(original.id)
     if settlement is not None:
         raise KioskError(N_("This charge's channel order is in settlement #{number}: the "

@@ -103,7 +103,11 @@ def _check_charge(session: Session, charge: models.Operation, target: models.Car
     insurance_card = card_store.by_id(charge.card_id)
     if charge.kind != "charge" or insurance_card.product.kind != "insurance":
         raise InvalidInput(N_("Only a charge on an insurance card can be transferred."))
-    charge_service.check_given_back_at_counter(charge)
+    if json.loads(charge.result).get("insurer_reference"):
+        raise InvalidInput(N_("The insurer deducted this charge online: that money is the "
+                              "insurer's, so it cannot become stored value here. Refund "
+                              "the charge instead."))
+    charge_service.check_not_in_settlement(charge)
     if charge.outlet_id != session.actor.outlet_id:
         raise InvalidInput(N_("The charge was made at another outlet."))
     if target.member_id is None or target.member_id != insurance_card.member_id:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.errors import DeviceError, InvalidInput, KioskError, N_
@@ -61,6 +62,22 @@ class CancelPending(KioskError):
     default_message = N_("Nothing was charged; the insurer did not answer the "
                          "cancellation of its deduction, which is retried (kiosk insurer "
                          "settle).")
+
+
+class RefundRefused(KioskError):
+    default_message = N_("The insurer refused to give this back ({reason}): nothing was "
+                         "refunded.")
+
+
+class RefundNotMade(KioskError):
+    default_message = N_("The insurer's refund was cancelled: nothing was refunded. Try "
+                         "the refund again.")
+
+
+class RefundOutcomeUnknown(KioskError):
+    default_message = N_("The insurer did not answer: whether it gave the money back is "
+                         "not known and nothing was posted. Try the refund again (it never "
+                         "refunds twice); a refund left so is cancelled at the insurer.")
 
 
 class InsurerOffline(KioskError):
@@ -153,6 +170,37 @@ def deduct(session: Session, card: models.Card, amount: int, key: str) -> Reply:
     """Ask the card's insurer to deduct `amount` under the sale's `key`, before the
     charge posts: the confirmed reply, or a refusal that says what happened."""
     permissions.require(session, permissions.CHARGE)
+    return _made_at_insurer(
+        session, card, amount, key, lambda gateway: gateway.deduct(card.number, amount, key),
+        lambda reply: InsurerRefused(balance=format_yuan(reply.balance or 0)))
+
+
+# A refund's outcomes said as a refund's, not a sale's.
+_AS_REFUND = {NotCharged: RefundNotMade, CancelPending: RefundNotMade,
+              OutcomeUnknown: RefundOutcomeUnknown}
+
+
+def give_back(session: Session, card: models.Card, amount: int, key: str,
+              reference: str) -> Reply:
+    """Ask the card's insurer to give `amount` of its deduction `reference` back under
+    the refund's `key`, before the refund posts: kept as a deduction of minus `amount`,
+    so it is settled (queried, cancelled, posted once) exactly as a deduction is. The
+    refund's supervisor signed before this is asked."""
+    permissions.require(session, permissions.CHARGE)
+    try:
+        return _made_at_insurer(
+            session, card, -amount, key,
+            lambda gateway: gateway.refund(card.number, amount, key, reference),
+            lambda reply: RefundRefused(reason=reply.message or "-"))
+    except tuple(_AS_REFUND) as error:
+        raise _AS_REFUND[type(error)]() from None
+
+
+def _made_at_insurer(session: Session, card: models.Card, amount: int, key: str,
+                     ask: Callable[[InsurerGateway], Reply],
+                     refused: Callable[[Reply], KioskError]) -> Reply:
+    """The call under `key` recorded (moving `amount` off the card at the insurer), then
+    asked: the confirmed reply, or an error that says what happened."""
     gateway = gateway_of(card)
     row = store.add_deduction(key=key, issuer=card.product.issuer, card=card.id,
                               amount=amount, outlet=session.actor.outlet_id,
@@ -166,14 +214,14 @@ def deduct(session: Session, card: models.Card, amount: int, key: str) -> Reply:
     # Refused before: the insurer is asked again.
     store.move(key, (Status.REFUSED,), Status.PENDING)
     try:
-        reply = gateway.deduct(card.number, amount, key)
+        reply = ask(gateway)
     except InsurerUnreachable:
         reply = _asked_again(session, gateway, key)
     if reply.status == DONE:
         return reply
     if reply.status == REFUSED:
         store.move(key, (Status.PENDING,), Status.REFUSED, settled_at=session.now())
-        raise InsurerRefused(balance=format_yuan(reply.balance or 0))
+        raise refused(reply)
     return _cancel(session, gateway, key)  # cancelled at the insurer: settle ours
 
 
@@ -224,8 +272,8 @@ def mark_posted(key: str, reference: str, operation_id: int) -> None:
 
 
 def undo(session: Session, card: models.Card, key: str) -> None:
-    """After a charge the insurer confirmed could not post: cancel the deduction (best
-    effort; what is left is settled later). Never raises."""
+    """After a charge (or a refund) the insurer confirmed could not post: cancel it at
+    the insurer (best effort; what is left is settled later). Never raises."""
     permissions.require(session, permissions.CHARGE)
     try:
         _cancel(session, gateway_of(card), key)

@@ -85,8 +85,10 @@ def _document(session, operation, card, kind, data, lines) -> ReceiptDoc:
             rows.append((tr(label), printed_yuan(data[key])))
     if data.get("promotion"):
         rows.append((tr("Promotion"), data["promotion"]))
-    if data.get("insurer_reference"):  # deducted online by the insurer that keeps it
-        rows.append((tr("Deducted online by the insurer"), data["insurer_reference"]))
+    if data.get("insurer_reference"):  # deducted (or given back) online by the insurer
+        by_insurer = (N_("Given back online by the insurer") if kind == "refund"
+                      else N_("Deducted online by the insurer"))
+        rows.append((tr(by_insurer), data["insurer_reference"]))
         rows.append((tr("Balance at the insurer"), printed_yuan(data["principal_after"])))
     else:
         for key, label in (("principal_after", N_("Principal balance")),
