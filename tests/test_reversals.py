@@ -238,3 +238,24 @@ def test_a_reversed_fee_and_bonus_come_back_from_where_they_went(shop):
         models.Account.kind.in_(kinds), models.Account.balance != 0)}
     assert left == set()
     assert verify(shop.runtime.sealer).ok
+
+
+@pytest.mark.race
+def test_a_deposit_refund_racing_the_issues_reversal_pays_the_deposit_once(shop):
+    """The card's deposit refunded (退押金) while its issue is reversed (the fee and
+    the deposit): the deposit leaves the card once, by one of them."""
+    from kiosk.services import issuing
+    from tests.racing import Racers
+    with Racers(shop.runtime.settings, shop.logins("clerk1", "clerk2") * 2) as racers:
+        for _ in range(ROUNDS):
+            number = shop.blank()
+            issued = issuing.issue(shop.clerk, issuing.IssueRequest(number, None, PIN, 0, 2000),
+                                   key=key())
+            outcomes = racers.race(("deposit_refund", number, key()),
+                                   ("reverse_payment", issued.operation_id, 2000, key()),
+                                   ("deposit_refund", number, key()),
+                                   ("reverse_payment", issued.operation_id, 2000, key()))
+            paid = sum(o.value for o in outcomes if o.ok)
+            assert paid == 2000, outcomes
+            assert balances(number)["deposit"] == 0
+    assert verify(shop.runtime.sealer).ok
