@@ -66,6 +66,11 @@ class Racers:
         assert not crashes, crashes[0]
         return outcomes
 
+    def deadlocks(self) -> int:
+        """How many of the racers' transactions, since last asked, a deadlock killed
+        (each was run again: its outcome does not show it)."""
+        return sum(o.value for o in self.race(*[("deadlocks",)] * len(self.pipes)))
+
     def close(self) -> None:
         for pipe in self.pipes:
             pipe.send(None)
@@ -333,12 +338,18 @@ def _charge_for_member(session, runtime, number, amount, key, pin, member_number
                          member_card_number=member_number).operation_id
 
 
+def _pos_refund(session, runtime, pos, refund_no, review):
+    from kiosk.services import charge, pos_sales
+    state = pos_sales.state_of(pos, "refund", refund_no)
+    return pos_sales.refund(session, state, charge.Review(*review)).amount
+
+
 def _clear_card(session, runtime, number, key):
     from kiosk.services import card_care
     return card_care.clear_card(session, number, key=key, review=SUPERVISOR).amount
 
 
-TASKS = {"deadlocks": _deadlocks, "charge_for_member": _charge_for_member,
+TASKS = {"deadlocks": _deadlocks, "pos_refund": _pos_refund, "charge_for_member": _charge_for_member,
          "reject_transfer": _reject_transfer, "clear_card": _clear_card,
          "settle_orders": _settle_orders, "settlement_coupon": _settlement_coupon,
          "internal_settle": _internal_settle, "issue_sub_cards": _issue_sub_cards, "upgrade_sub_card": _upgrade_sub_card,

@@ -429,10 +429,6 @@ def test_a_transfer_approved_and_rejected_at_once_is_one_or_the_other(
     judged(seeded)
 
 
-def _deadlocks(racers, count: int) -> int:
-    return sum(o.value for o in racers.race(*[("deadlocks",)] * count))
-
-
 def test_a_refund_of_a_members_sale_and_the_members_next_sale_never_deadlock(
         seeded, insurance_holder_card):
     """A sale paid by one card while the member's membership card earns its points
@@ -457,5 +453,29 @@ def test_a_refund_of_a_members_sale_and_the_members_next_sale_never_deadlock(
                 ("refund", sales[1], 1000, key()),
                 ("charge_for_member", paying, 100, key(), "246810", MEM_CARD))
             assert all(o.ok for o in outcomes), outcomes
-        assert _deadlocks(racers, len(logins)) == 0, "refunds and sales deadlocked"
+        assert racers.deadlocks() == 0, "refunds and sales deadlocked"
+    judged(seeded)
+
+
+def test_an_allocation_racing_the_main_cards_replacement_never_deadlocks(seeded):
+    """A main card replaced while it allocates to its sub card: the allocation locks the
+    two cards in id order; the replacement locks the main card, then moves its sub
+    cards (their rows). Once the main card is itself a replacement (an id above its sub
+    card's) the two wait on each other in a circle, unless the replacement locks the
+    sub cards in the same order."""
+    clerk = login_as(seeded, "clerk1", "T02")
+    add_blanks("CORP", ROUNDS + 1, "8888019")
+    main = MAIN_CARD
+    with Racers(seeded.settings, [("clerk1", "T01"), ("clerk1", "T02")] * 2) as racers:
+        for _ in range(ROUNDS):
+            blank = new_written_blank(clerk, main)
+            outcomes = racers.race(("allocate", main, SUB_CARD, 100, key()),
+                                   ("replace", main, blank, key()),
+                                   ("allocate", main, SUB_CARD, 100, key()),
+                                   ("replace", main, blank, key()))
+            assert sum(o.ok for o in outcomes[1::2]) == 1, outcomes
+            assert not any(balances(main).values()), "money left on the replaced main card"
+            assert cards.get_card(SUB_CARD).main_card_id == cards.get_card(blank).id
+            main = blank
+        assert racers.deadlocks() == 0, "allocations and replacements deadlocked"
     judged(seeded)
