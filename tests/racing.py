@@ -344,12 +344,30 @@ def _pos_refund(session, runtime, pos, refund_no, review):
     return pos_sales.refund(session, state, charge.Review(*review)).amount
 
 
+def _pos_charge(session, runtime, pos, order_no, card_number, pin):
+    from kiosk.services import pos_sales
+    state = pos_sales.state_of(pos, "sale", order_no)
+    return pos_sales.charge(session, state, card_number=card_number, pin=pin).operation_id
+
+
+def _pos_cancel(session, runtime, pos, order_no):
+    from kiosk.services import pos_sales
+    return pos_sales.cancel(runtime, pos, "sale", order_no).state
+
+
+def _pos_receive_sale(session, runtime, pos, sale):
+    from kiosk.services import pos_sales
+    state, new = pos_sales.receive_sale(runtime, pos, sale)
+    return state.request_id, state.attempt, new
+
+
 def _clear_card(session, runtime, number, key):
     from kiosk.services import card_care
     return card_care.clear_card(session, number, key=key, review=SUPERVISOR).amount
 
 
-TASKS = {"deadlocks": _deadlocks, "pos_refund": _pos_refund, "charge_for_member": _charge_for_member,
+TASKS = {"deadlocks": _deadlocks, "pos_refund": _pos_refund, "pos_charge": _pos_charge,
+         "pos_cancel": _pos_cancel, "pos_receive_sale": _pos_receive_sale, "charge_for_member": _charge_for_member,
          "reject_transfer": _reject_transfer, "clear_card": _clear_card,
          "settle_orders": _settle_orders, "settlement_coupon": _settlement_coupon,
          "internal_settle": _internal_settle, "issue_sub_cards": _issue_sub_cards, "upgrade_sub_card": _upgrade_sub_card,
