@@ -141,3 +141,25 @@ def test_four_terminals_refunding_one_card_never_pay_more_than_it_held(shop):
         assert sum(o.ok for o in outcomes) == 1, outcomes  # the deposit paid once
         assert balances(number)["deposit"] == 0
     assert verify(shop.runtime.sealer).ok
+
+
+@pytest.mark.race
+def test_a_card_cleared_while_it_is_credited_keeps_nothing(shop):
+    """清户 racing a refund of the card's charge and a recharge: each credit lands before
+    the clearing (and is paid out with it) or is refused; a cleared card holds nothing."""
+    from tests.racing import Racers
+    models.CardProduct.update(prepaid=False).execute()  # cleared today (see above)
+    logins = shop.logins("clerk1", "clerk2") * 2
+    with Racers(shop.runtime.settings, logins) as racers:
+        for _ in range(ROUNDS):
+            number = shop.card(1000)
+            sale = charge.charge(shop.clerk, card_number=number, amount=500, pin=PIN,
+                                 key=key())
+            outcomes = racers.race(("clear_card", number, key()),
+                                   ("refund", sale.operation_id, 500, key()),
+                                   ("recharge", number, 300, key()),
+                                   ("clear_card", number, key()))
+            assert sum(o.ok for o in outcomes[0::3]) == 1, outcomes
+            assert not any(balances(number).values()), ("money left on a cleared card",
+                                                        outcomes)
+    assert verify(shop.runtime.sealer).ok

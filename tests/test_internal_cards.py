@@ -173,3 +173,33 @@ def test_a_sale_on_an_internal_card_offers_no_membership(shop):
     policies.set_policy(shop.admin, "membership_min_sale_yuan", 100)
     sale = charge.charge(shop.clerk, card_number=number, amount=20000, pin=PIN, key=key())
     assert sale.membership_offer == 0
+
+
+@pytest.mark.race
+def test_settlements_and_refunds_at_once_count_every_refund_exactly_once(shop):
+    """A refund of an internal card's charge racing its settlements: the refund frees
+    the use it gave back once, in this settlement or the next, never twice or not at
+    all."""
+    from tests.racing import Racers
+    number = shop.internal_card(funds=10_000_000)
+    used = 0
+    logins = shop.logins("finance1", "finance2", "clerk1", "clerk2")
+    with Racers(shop.runtime.settings, logins) as racers:
+        for _ in range(ROUNDS):
+            sales = [charge.charge(shop.clerk, card_number=number, amount=1000, pin=PIN,
+                                   key=key()).operation_id for _ in range(2)]
+            used += 2000
+            outcomes = racers.race(("internal_settle", number, key()),
+                                   ("internal_settle", number, key()),
+                                   ("refund", sales[0], 400, key()),
+                                   ("refund", sales[1], 300, key()))
+            assert all(o.ok for o in outcomes[2:]), outcomes
+            used -= 700
+            settled = sum(s.used for s in models.InternalSettlement.select())
+            [row] = internal_cards.internal_cards(shop.finance)
+            assert settled + row.unsettled == used, outcomes  # nothing twice, none lost
+    if internal_cards.internal_cards(shop.finance)[0].unsettled:
+        internal_cards.settle(shop.finance, card_number=number, key=key())
+    assert sum(s.used for s in models.InternalSettlement.select()) == used
+    assert account_total("internal_expense") == used
+    assert verify(shop.runtime.sealer).ok

@@ -178,3 +178,71 @@ def test_the_administrator_registers_a_pos_on_the_command_line(chain, runtime, s
     db.close()
     assert "POS9" in listed.output and f"{HEAD_OFFICE}/T01" in listed.output
     assert token not in listed.output
+
+
+@pytest.mark.race
+def test_two_refunds_of_one_line_approved_at_once_refund_it_once(shop, runtime):
+    """The POS sends two refunds of the same line (each accepted: neither is approved
+    yet); the counter's two windows approve them at the same moment. The line is
+    refunded once: the second finds it taken, under the sale's lock, and is refused."""
+    import os
+    from tests.conftest import IN_CI
+    from tests.racing import Racers
+    rounds = 20 if IN_CI or os.environ.get("KIOSK_SLOW") == "1" else 3
+    cashier, pos, card = shop["cashier"], shop["pos"], shop["card"]
+    logins = [(HEAD_OFFICE, "cashier1", "Cashier123", "T01")] * 4
+    with Racers(runtime.settings, logins) as racers:
+        for round_no in range(rounds):
+            order = f"S{round_no}"
+            recharge.recharge(shop["admin"], card_number=card, amount=3350, tender="cash",
+                              key=f"in-{order}")  # what the sale takes (the card's limit)
+            state, _ = pos_sales.receive_sale(runtime, pos, sale(order))
+            paid = pos_sales.charge(cashier, state, card_number=card, pin=PIN)
+            numbers = [f"{order}-R{n}" for n in range(4)]
+            for number in numbers:
+                pos_sales.receive_refund(runtime, pos, RefundRequest(
+                    number, order, (RefundLine(MASK.code),)))
+            outcomes = racers.race(*[("pos_refund", pos, number, CHAIN_ADMIN)
+                                     for number in numbers])
+            assert sum(o.ok for o in outcomes) == 1, outcomes
+            assert models.Operation.get_by_id(paid.operation_id).reversed_amount == 1000
+    assert verify(runtime.sealer).ok
+
+
+@pytest.mark.race
+def test_the_pos_cancelling_while_the_counter_charges_is_one_or_the_other(shop, runtime):
+    """The POS withdraws a sale at the moment the customer's PIN is accepted: the sale is
+    approved with its charge, or cancelled with nothing charged; never cancelled and
+    charged. The same sale sent by the POS four times at once is one request."""
+    import os
+    from kiosk.store import pos as pos_store
+    from tests.conftest import IN_CI
+    from tests.racing import Racers
+    rounds = 20 if IN_CI or os.environ.get("KIOSK_SLOW") == "1" else 3
+    pos, card = shop["pos"], shop["card"]
+    logins = [(HEAD_OFFICE, "cashier1", "Cashier123", "T01")] * 4
+    with Racers(runtime.settings, logins) as racers:
+        for round_no in range(rounds):
+            order = f"C{round_no}"
+            received = racers.race(*[("pos_receive_sale", pos, sale(order, MASK))] * 4)
+            assert sum(o.value[2] for o in received) == 1, received  # one is new
+            assert len({o.value[:2] for o in received}) == 1, received
+            before = balances_of(card)
+            outcomes = racers.race(("pos_charge", pos, order, card, PIN),
+                                   ("pos_cancel", pos, order),
+                                   ("pos_charge", pos, order, card, PIN),
+                                   ("pos_cancel", pos, order))
+            row = pos_store.find(pos.pos_id, "sale", order)
+            charged = before - balances_of(card)
+            if row.state == "approved":
+                assert charged == 1000 and row.operation_id is not None, outcomes
+                assert models.Operation.get_by_id(row.operation_id).amount == 1000
+            else:
+                assert row.state == "cancelled" and charged == 0, outcomes
+                assert not any(o.ok for o in outcomes[0::2]), outcomes
+    assert verify(runtime.sealer).ok
+
+
+def balances_of(number: str) -> int:
+    return sum(account.balance for account in models.Account.select().join(models.Card)
+               .where(models.Card.number == number, models.Account.kind == "principal"))

@@ -401,3 +401,81 @@ def test_nothing_posts_into_a_shift_after_its_close(seeded):
             assert recorded == closes._cash_moved(shift_id)
             assert recorded == (5000 if posted.ok else 0)
     judged(seeded)
+
+
+def test_a_transfer_approved_and_rejected_at_once_is_one_or_the_other(
+        seeded, insurance_holder_card):
+    """Finance on two terminals deciding one request both ways at once: it is approved
+    (the card credited, the charge's amount kept taken) or rejected (nothing credited,
+    the amount given back to the charge), never both."""
+    cashier, clerk = login_as(seeded, "cashier1"), login_as(seeded, "clerk1", "T02")
+    target = insurance_holder_card
+    with Racers(seeded.settings, [("finance1", "T01"), ("finance1", "T02")] * 2) as racers:
+        for _ in range(ROUNDS):
+            sale = charge.charge(cashier, card_number=INS_CARD, amount=1000, pin=PIN,
+                                 key=key())
+            request = insurance_transfers.file_request(
+                clerk, charge_operation_id=sale.operation_id, target_card_number=target)
+            before = balances(target)["principal"]
+            outcomes = racers.race(("approve_transfer", request), ("reject_transfer", request),
+                                   ("approve_transfer", request), ("reject_transfer", request))
+            approved = any(o.ok for o in outcomes[0::2])
+            rejected = any(o.ok for o in outcomes[1::2])
+            assert approved != rejected, outcomes
+            status = models.InsuranceTransfer.get_by_id(request).status
+            assert status == ("approved" if approved else "rejected"), outcomes
+            assert balances(target)["principal"] == before + (1000 if approved else 0)
+            assert operation(sale.operation_id).reversed_amount == (1000 if approved else 0)
+    judged(seeded)
+
+
+def test_a_refund_of_a_members_sale_and_the_members_next_sale_never_deadlock(
+        seeded, insurance_holder_card):
+    """A sale paid by one card while the member's membership card earns its points
+    locks both cards in id order; a refund of such a sale, racing the member's next
+    sale, must lock them in that same order (points come back from the membership
+    card): otherwise the two wait on each other in a circle, and PostgreSQL kills one
+    (retried, a second lost at the till each time; after six, "store unavailable")."""
+    cashier = login_as(seeded, "cashier1")
+    paying = insurance_holder_card  # issued after the demo's cards: a higher id
+    assert cards.get_card(paying).id > cards.get_card(MEM_CARD).id
+    recharge.recharge(login_as(seeded, "clerk1", "T02"), card_number=paying,
+                      amount=ROUNDS * 10000, tender="cash", key=key())
+    logins = [("cashier1", "T01"), ("cashier1", "T02")] * 2
+    with Racers(seeded.settings, logins) as racers:
+        for _ in range(ROUNDS):
+            sales = [charge.charge(cashier, card_number=paying, amount=1000, pin="246810",
+                                   key=key(), member_card_number=MEM_CARD).operation_id
+                     for _ in range(2)]
+            outcomes = racers.race(
+                ("refund", sales[0], 1000, key()),
+                ("charge_for_member", paying, 100, key(), "246810", MEM_CARD),
+                ("refund", sales[1], 1000, key()),
+                ("charge_for_member", paying, 100, key(), "246810", MEM_CARD))
+            assert all(o.ok for o in outcomes), outcomes
+        assert racers.deadlocks() == 0, "refunds and sales deadlocked"
+    judged(seeded)
+
+
+def test_an_allocation_racing_the_main_cards_replacement_never_deadlocks(seeded):
+    """A main card replaced while it allocates to its sub card: the allocation locks the
+    two cards in id order; the replacement locks the main card, then moves its sub
+    cards (their rows). Once the main card is itself a replacement (an id above its sub
+    card's) the two wait on each other in a circle, unless the replacement locks the
+    sub cards in the same order."""
+    clerk = login_as(seeded, "clerk1", "T02")
+    add_blanks("CORP", ROUNDS + 1, "8888019")
+    main = MAIN_CARD
+    with Racers(seeded.settings, [("clerk1", "T01"), ("clerk1", "T02")] * 2) as racers:
+        for _ in range(ROUNDS):
+            blank = new_written_blank(clerk, main)
+            outcomes = racers.race(("allocate", main, SUB_CARD, 100, key()),
+                                   ("replace", main, blank, key()),
+                                   ("allocate", main, SUB_CARD, 100, key()),
+                                   ("replace", main, blank, key()))
+            assert sum(o.ok for o in outcomes[1::2]) == 1, outcomes
+            assert not any(balances(main).values()), "money left on the replaced main card"
+            assert cards.get_card(SUB_CARD).main_card_id == cards.get_card(blank).id
+            main = blank
+        assert racers.deadlocks() == 0, "allocations and replacements deadlocked"
+    judged(seeded)

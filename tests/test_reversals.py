@@ -238,3 +238,55 @@ def test_a_reversed_fee_and_bonus_come_back_from_where_they_went(shop):
         models.Account.kind.in_(kinds), models.Account.balance != 0)}
     assert left == set()
     assert verify(shop.runtime.sealer).ok
+
+
+@pytest.mark.race
+def test_a_deposit_refund_racing_the_issues_reversal_pays_the_deposit_once(shop):
+    """The card's deposit refunded (退押金) while its issue is reversed (the fee and
+    the deposit): the deposit leaves the card once, by one of them."""
+    from kiosk.services import issuing
+    from tests.racing import Racers
+    with Racers(shop.runtime.settings, shop.logins("clerk1", "clerk2") * 2) as racers:
+        for _ in range(ROUNDS):
+            number = shop.blank()
+            issued = issuing.issue(shop.clerk, issuing.IssueRequest(number, None, PIN, 0, 2000),
+                                   key=key())
+            outcomes = racers.race(("deposit_refund", number, key()),
+                                   ("reverse_payment", issued.operation_id, 2000, key()),
+                                   ("deposit_refund", number, key()),
+                                   ("reverse_payment", issued.operation_id, 2000, key()))
+            paid = sum(o.value for o in outcomes if o.ok)
+            assert paid == 2000, outcomes
+            assert balances(number)["deposit"] == 0
+    assert verify(shop.runtime.sealer).ok
+
+
+@pytest.mark.race
+def test_a_sub_card_batch_reversed_while_its_main_card_allocates_never_deadlocks(shop):
+    """The reversal of a sub card's issue locks the main card, then the sub card (for its
+    deposit); an allocation from the main card to that sub card locks the two in id
+    order. Once the main card is a replacement (an id above its sub cards') the two
+    wait on each other in a circle, unless the reversal locks them in id order too."""
+    from kiosk.services import card_care
+    from kiosk.services.sub_cards import SubCardBatch, issue_sub_cards
+    from tests.racing import Racers
+    main = shop.main_card(shop.customer(funds=ROUNDS * 1000), balance=ROUNDS * 1000)
+    subs = [shop.blank() for _ in range(ROUNDS)]  # the sub cards' blanks first
+    replacing = shop.blank()  # then the main card's replacement: a higher id
+    card_care.replace_card(shop.clerk, card_care.Replacement(main, replacing, "damaged", 0),
+                           key=key(), review=SUPERVISOR)
+    main = replacing
+    with Racers(shop.runtime.settings, shop.logins("clerk1", "clerk2") * 2) as racers:
+        for sub in subs:
+            issued = issue_sub_cards(shop.clerk, SubCardBatch((sub,), PIN, 500, 1000,
+                                                              main_number=main),
+                                     key=key(), review=SUPERVISOR)
+            outcomes = racers.race(("reverse_payment", issued.operation_id, 1500, key()),
+                                   ("allocate", main, sub, 400, key()),
+                                   ("reverse_payment", issued.operation_id, 1500, key()),
+                                   ("allocate", main, sub, 400, key()))
+            assert sum(o.ok for o in outcomes[0::2]) == 1, outcomes
+            assert all(o.ok for o in outcomes[1::2]), outcomes
+            assert balances(sub)["deposit"] == 0 and balances(sub)["principal"] == 800
+        assert racers.deadlocks() == 0, "reversals and allocations deadlocked"
+    assert verify(shop.runtime.sealer).ok
