@@ -194,7 +194,7 @@ def replace_card(session: Session, request: Replacement, *, key: str,
         raise InvalidInput(N_("This card has no tier upgrade due."))
 
     def run(posting: Posting) -> dict:
-        old_now = card_store.locked(old.id)
+        old_now = locked_for_succession(old.id, new.id)[old.id]
         if not card_store.change_if(
                 new.id, "written", status="active", member=old_now.member_id,
                 anonymous=old_now.anonymous, customer=old_now.customer_id,
@@ -211,7 +211,7 @@ def replace_card(session: Session, request: Replacement, *, key: str,
             blank_card(session, new.number)
             raise InvalidInput(N_("Write the card (or read the smart card) before issuing "
                                   "it."))
-        moved = hand_over(posting, old_now, card_store.locked(new.id))
+        moved = hand_over(posting, old_now, card_store.locked(new.id))  # (held already)
         drawer = till_account(session.actor.outlet_id, session.actor.terminal_id, till)
         posting.move(drawer, service_fees.fee_account(session.actor, request.invoice), request.fee)
         data = {"card_number": new.number, "old_card_number": old.number,
@@ -230,6 +230,13 @@ def replace_card(session: Session, request: Replacement, *, key: str,
                       run=run, card=new, amount=request.fee,
                       tender=request.tender, reviewer_id=reviewer, memo=request.reason)
     return ReplacementResult.of(outcome)
+
+
+def locked_for_succession(old_id: int, new_id: int) -> dict[int, models.Card]:
+    """Inside a succession (hand_over): the old card, the new one and every sub card
+    of the old one, locked at once, lowest id first, before any of them changes (an
+    allocation from the main card to a sub card locks its two the same way)."""
+    return cards.locked_in_id_order([old_id, new_id, *card_store.sub_card_ids(old_id)])
 
 
 def hand_over(posting: Posting, old: models.Card, new: models.Card) -> dict[str, int]:

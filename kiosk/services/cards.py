@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound
@@ -129,10 +130,39 @@ def locked_latest(card_id: int) -> models.Card:
     return card
 
 
+def locked_in_id_order(card_ids: Iterable[int]) -> dict[int, models.Card]:
+    """Inside an operation: several cards locked lowest id first, by id. Every operation
+    that locks more than one card does it so (both_locked_for_spending too): two that
+    share cards wait on each other one way, never in a circle (a deadlock)."""
+    return {card_id: card_store.locked(card_id) for card_id in sorted(set(card_ids))}
+
+
+def locked_latest_in_id_order(card_ids: Iterable[int]) -> dict[int, models.Card]:
+    """locked_in_id_order of each card or of the card that replaced it (locked_latest),
+    by the id asked for. A replacement committed while this waited is followed last."""
+    latest = {card_id: _latest_id(card_id) for card_id in card_ids}
+    locked = locked_in_id_order(latest.values())
+    return {card_id: locked_latest(latest_id) if locked[latest_id].status ==
+            CardStatus.REPLACED else locked[latest_id] for card_id, latest_id in latest.items()}
+
+
+def _latest_id(card_id: int) -> int:
+    for _ in range(REPLACEMENT_CHAIN_LIMIT):
+        replacing = card_store.replaced_by_id(card_id)
+        if replacing is None:
+            break
+        card_id = replacing
+    return card_id
+
+
 def locked_for_credit(card_id: int) -> models.Card:
     """Inside an operation: the card money may be credited to, locked (the card that
     replaced it, if it was replaced); a closed or void card receives nothing."""
-    card = locked_latest(card_id)
+    return may_be_credited(locked_latest(card_id))
+
+
+def may_be_credited(card: models.Card) -> models.Card:
+    """The card, locked, refused unless it may receive money (not closed or void)."""
     if card.status not in card_status.HOLDS_MONEY:
         raise card_status.refusal(CardStatus(card.status), _replaced_by(card))
     return card

@@ -24,8 +24,8 @@ from dataclasses import asdict, dataclass, field, replace
 
 from kiosk.errors import KioskError, N_, PermissionDenied
 from kiosk.money import format_yuan, split_proportionally
-from kiosk.services import (cards, channel_orders, directory, insurer_online, operators,
-                            permissions, policies, receipts, shifts, tenders)
+from kiosk.services import (card_status, cards, channel_orders, directory, insurer_online,
+                            operators, permissions, policies, receipts, shifts, tenders)
 from kiosk.services import points as points_service
 from kiosk.services.accounts import card_accounts, issuer_account, till_account
 from kiosk.services.business_date import current_business_date, open_business_date
@@ -457,7 +457,13 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
         principal = principal_after - done["principal"]
         bonus = bonus_after - done["bonus"]
         points = charged["points_earned"] * parts.total_after // sale_total - done["points"]
-        card = cards.locked_for_credit(original.card_id)
+        # The paying card and the membership card that earned the points, both locked
+        # at once, lowest id first (as the member's next sale locks them).
+        earner_number = charged.get("points_card_number")
+        earner_id = cards.get_card(earner_number).id if earner_number else None
+        locked = cards.locked_latest_in_id_order(
+            [original.card_id] + ([earner_id] if earner_id else []))
+        card = cards.may_be_credited(locked[original.card_id])
         posting.operation.card = card.id
         posting.operation.amount = parts.on_card  # the card's part, as its charge's is
         posting.operation.tender = original.tender
@@ -474,7 +480,7 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
                          parts.other)
         # The points come back from the card that earned them (the member's membership
         # card, when one was swiped for the sale); points already spent stay spent.
-        points_account = _points_account_to_refund(accounts, charged)
+        points_account = _points_account_to_refund(accounts, locked.get(earner_id))
         points = min(points, points_account.balance) if points_account is not None else 0
         if points_account is not None:
             # Back into the pool the charge's points came from (its terminal's).
@@ -547,16 +553,14 @@ def _post_given_back(posting: Posting, original: models.Operation, sales: models
     insurer_online.mark_posted(key, given_back.reference, posting.operation.id)
 
 
-def _points_account_to_refund(accounts: dict, charged: dict) -> models.Account | None:
+def _points_account_to_refund(accounts: dict, earner: models.Card | None
+                              ) -> models.Account | None:
     """Inside a refund: the locked points account the charge's points went to (the
-    paying card's, or the membership card's followed to its replacement); None when
-    that card no longer holds anything (cleared, void)."""
-    number = charged.get("points_card_number")
-    if not number:
+    paying card's, or that of the membership card `earner`, locked, followed to its
+    replacement); None when that card no longer holds anything (cleared, void)."""
+    if earner is None:
         return accounts["points"]
-    try:
-        earner = cards.locked_for_credit(cards.get_card(number).id)
-    except KioskError:
+    if earner.status not in card_status.HOLDS_MONEY:
         return None
     return card_accounts(earner, lock=True)["points"]
 

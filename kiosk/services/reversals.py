@@ -139,13 +139,10 @@ def _deposits_paid(paid: dict) -> int:
     return paid.get("deposit", 0) * len(paid.get("card_numbers") or [None])
 
 
-def _sub_card_deposits(paid: dict) -> list[models.Account]:
-    """The deposit accounts of the sub cards a batch issued, each card locked (in number
-    order) first, and a replaced one followed to the card its deposit went to."""
-    latest = {}
-    for number in sorted(paid["card_numbers"]):
-        card = cards.locked_latest(cards.get_card(number).id)
-        latest[card.id] = card
+def _sub_card_deposits(subs: list[models.Card]) -> list[models.Account]:
+    """The deposit accounts of a batch's sub cards (locked, each followed to the card
+    its deposit went to), in number order, each once."""
+    latest = {card.id: card for card in sorted(subs, key=lambda card: card.number)}
     return [card_accounts(card, lock=True)["deposit"] for card in latest.values()]
 
 
@@ -182,7 +179,12 @@ def reverse_payment(session: Session, *, original_operation_id: int, amount: int
         if not operation_store.take_reversible(original.id, amount):
             raise AssertionError("the original is locked: what is left cannot have changed")
         paid = json.loads(original.result)
-        card = cards.locked_for_credit(original.card_id)
+        # The card and, for a sub card batch, its sub cards: all locked at once, lowest
+        # id first, as an allocation from the main card to a sub card locks them.
+        subs = [cards.get_card(number).id for number in paid["card_numbers"]] \
+            if original.kind == "sub_card_issue" else []
+        locked = cards.locked_latest_in_id_order([original.card_id, *subs])
+        card = cards.may_be_credited(locked[original.card_id])
         posting.operation.card = card.id
         posting.operation.tender = original.tender
         accounts = card_accounts(card, lock=True)
@@ -194,7 +196,7 @@ def reverse_payment(session: Session, *, original_operation_id: int, amount: int
         else:
             parts["principal"] = amount
             parts["bonus"] = _share(paid.get("bonus", 0), before, before + amount, whole)
-        deposits = (_sub_card_deposits(paid) if original.kind == "sub_card_issue"
+        deposits = (_sub_card_deposits([locked[sub] for sub in subs]) if subs
                     else [accounts["deposit"]])
         for name, held in (("principal", accounts["principal"].balance),
                            ("bonus", accounts["bonus"].balance),

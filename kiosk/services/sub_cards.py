@@ -265,8 +265,7 @@ def upgrade_sub_card(session: Session, sub_number: str, *, key: str,
 
     def run(posting: Posting) -> dict:
         main_id = _ensure_sub_card(cards.get_card(sub.number)).main_card_id
-        first, second = sorted((sub.id, main_id))
-        locked = {first: card_store.locked(first), second: card_store.locked(second)}
+        locked = card_care.locked_for_succession(main_id, sub.id)
         sub_now, main_now = locked[sub.id], locked[main_id]
         if sub_now.main_card_id != main_now.id:
             raise KioskError(N_("Card {card} is no longer a sub card of that main card: "

@@ -212,6 +212,17 @@ def has_sub_cards_in_use(main_id: int) -> bool:
     return _sub_cards_in_use(main_id).exists()
 
 
+def sub_card_ids(main_id: int) -> list[int]:
+    """Every sub card hanging from the main card, whatever its state."""
+    return [row.id for row in Card.select(Card.id).where(Card.main_card == main_id)]
+
+
+def replaced_by_id(card_id: int) -> int | None:
+    """The card that replaced this one, if it was replaced (not locked: a hint)."""
+    row = Card.select(Card.status, Card.replaced_by).where(Card.id == card_id).first()
+    return row.replaced_by_id if row is not None and row.status == "replaced" else None
+
+
 def move_sub_cards(old_main_id: int, new_main_id: int) -> None:
     """The sub cards of a replaced main card hang from its replacement."""
     Card.update(main_card=new_main_id).where(Card.main_card == old_main_id).execute()
