@@ -117,6 +117,18 @@ def test_a_refund_of_an_online_charge_is_given_back_by_the_insurer_then_posted(
     assert verify(online.runtime.sealer).ok
 
 
+def test_a_refund_waits_for_the_insurer_to_be_linked_online_again(online, supervisor):
+    sale = sell(online, 5000)
+    insurer_online.set_link(online.chain, INSURER, online=False)
+    with pytest.raises(insurer_online.NoLongerOnline):
+        refund(online, sale, 1000, supervisor)
+    assert models.Operation.get_by_id(sale.operation_id).reversed_amount == 0
+    insurer_online.set_link(online.chain, INSURER, online=True, url=online.server.url,
+                            timeout_seconds=1)
+    refund(online, sale, 1000, supervisor)
+    assert online.server.book.balance(online.card) == 46000
+
+
 def test_a_lost_answer_to_a_refund_is_found_by_query_and_posted_once(online, supervisor):
     sale = sell(online, 5000)
     online.server.lose_answers = 1  # the insurer gives it back; its answer never comes

@@ -80,6 +80,11 @@ class RefundOutcomeUnknown(KioskError):
                          "refunds twice); a refund left so is cancelled at the insurer.")
 
 
+class NoLongerOnline(KioskError):
+    default_message = N_("The insurer deducted this charge online but is no longer linked "
+                         "online: link it again (administration) to give the money back.")
+
+
 class InsurerOffline(KioskError):
     default_message = N_("The insurer's system does not answer: its balance cannot be "
                          "read. Try again, or pay by another tender.")
@@ -202,6 +207,8 @@ def _made_at_insurer(session: Session, card: models.Card, amount: int, key: str,
     """The call under `key` recorded (moving `amount` off the card at the insurer), then
     asked: the confirmed reply, or an error that says what happened."""
     gateway = gateway_of(card)
+    if gateway is None:
+        raise NoLongerOnline()
     row = store.add_deduction(key=key, issuer=card.product.issuer, card=card.id,
                               amount=amount, outlet=session.actor.outlet_id,
                               terminal=session.actor.terminal_id, created_at=session.now())
