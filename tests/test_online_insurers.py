@@ -480,6 +480,24 @@ async def test_the_counter_shows_the_insurers_balance_and_its_deduction(online):
     assert len(posted_charges(online.card)) == 1
 
 
+async def test_the_cashier_refunds_an_online_charge_from_the_journal(online, supervisor):
+    from tests.app_helpers import past_key_guard, swipe_card, wait_for_screen
+    from tests.test_app import refund_whole_first_row
+    app = counter_app(online)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await swipe_card(pilot, online.card)
+        await pilot.press(*"30", "enter", *online.pin, "enter")
+        await wait_for_screen(pilot, "ResultScreen")
+        past_key_guard(pilot)
+        await pilot.press("enter", "f3")
+        await wait_for_screen(pilot, "JournalScreen")
+        await refund_whole_first_row(pilot)  # Enter, the whole ¥30.00, super1 signs
+        shown = " ".join(str(line.render()) for line in app.screen.query("#result Static"))
+        assert "¥30.00" in shown, shown
+    assert online.server.book.balance(online.card) == 50000
+    assert models.Operation.select().where(models.Operation.kind == "refund").count() == 1
+
+
 async def test_a_cancelled_deduction_is_charged_anew_under_a_new_key(online):
     from tests.app_helpers import swipe_card, wait_for_message, wait_for_screen
     app = counter_app(online)
