@@ -52,9 +52,10 @@ def tills(data, count: int) -> list[Till]:
 def _session(settings: Settings, till: Till):
     from kiosk.services.bootstrap import open_runtime
     from kiosk.services.session import Actor, Session
-    return Session(open_runtime(settings), Actor(outlet_id=till.outlet_id,
-                                                 terminal_id=till.terminal_id,
-                                                 operator_id=till.operator_id))
+    from benchmarks.stores import with_shift
+    return with_shift(Session(open_runtime(settings), Actor(outlet_id=till.outlet_id,
+                                                            terminal_id=till.terminal_id,
+                                                            operator_id=till.operator_id)))
 
 
 def _worker(settings: Settings, till: Till, numbers: list[str], charges: int, tag: str,

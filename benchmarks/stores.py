@@ -39,5 +39,17 @@ def pg_schema(pg_url: str, prefix: str = "bench") -> Iterator[str]:
 
 
 def cashier_session(runtime, data: dataset.BenchData) -> Session:
-    return Session(runtime, Actor(outlet_id=data.outlet.id, terminal_id=data.terminal.id,
-                                  operator_id=data.cashier.id))
+    """The bench's cashier at its terminal, in an open cash shift as after a login."""
+    return with_shift(Session(runtime, Actor(outlet_id=data.outlet.id,
+                                             terminal_id=data.terminal.id,
+                                             operator_id=data.cashier.id)))
+
+
+def with_shift(session: Session) -> Session:
+    """The session in its operator's open cash shift at its terminal (one opened if
+    none): money taken by a till's tender is counted in a shift."""
+    from dataclasses import replace
+
+    from kiosk.services import shifts
+    shift = shifts.open_or_resume(session)
+    return session.as_actor(replace(session.actor, shift_id=shift.id))

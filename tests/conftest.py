@@ -181,6 +181,23 @@ def chain(runtime) -> Session:
     return log_in(runtime, "10000001", *CHAIN_ADMIN)
 
 
+def at_the_till(session: Session) -> Session:
+    """Where a customer's money is taken at the session's outlet: the session itself if
+    it keeps a cash shift, else (an administrator opens none) the outlet's clerk
+    `till1`, added the first time and logged in at the same terminal."""
+    if session.actor.shift_id is not None:
+        return session
+    from kiosk.services import admin, directory, operators
+    from kiosk.store import operators as operator_store
+    info = directory.actor_info(session.actor)
+    if operator_store.find(info.outlet_code, "till1") is None:
+        admin.add_operator(session, info.outlet_code, "till1", "收银台", "clerk", "Start1234")
+        first = log_in(session.runtime, info.outlet_code, "till1", "Start1234",
+                       info.terminal_code)
+        operators.change_password(first, old_password="Start1234", new_password="Till12345")
+    return log_in(session.runtime, info.outlet_code, "till1", "Till12345", info.terminal_code)
+
+
 def log_in(runtime, outlet_code: str, login_id: str, password: str,
            terminal: str = "T01") -> Session:
     """Any operator of any outlet, as the login screen does it."""

@@ -358,3 +358,18 @@ def test_a_list_line_names_the_cards_state_in_the_screens_language(clerk, tmp_pa
     problem = caught.value.problems[0]
     assert problem.render(translator("zh_CN")) == "第 2 行：卡 0018 不是正常状态（已挂失）"
     assert problem.render(lambda text: text) == "line 2: card 0018 is not active (lost)"
+
+
+def test_a_role_without_a_cash_shift_takes_no_money_at_the_till(seeded):
+    """admin1 has every right but keeps no till: cash taken would be in no shift report."""
+    from kiosk.services.operations import NoCashShift
+    from kiosk.services import recharge
+    admin_at_till = login_as(seeded, "admin1", "T02")
+    assert admin_at_till.actor.shift_id is None
+    before = cards.balances(cards.get_card(SV_CARD))
+    with pytest.raises(NoCashShift):
+        recharge.recharge(admin_at_till, card_number=SV_CARD, amount=20000, tender="cash",
+                          key="admin-cash")
+    assert cards.balances(cards.get_card(SV_CARD)) == before
+    clerk = login_as(seeded, "clerk1", "T02")
+    recharge.recharge(clerk, card_number=SV_CARD, amount=20000, tender="cash", key="clerk-cash")

@@ -34,7 +34,8 @@ def test_a_models_table_and_columns():
         broke("field_of_column", "_meta.columns is no longer by column name")
     names = [field.name for field in internals.fields_but_id(models.Outlet)]
     assert names == ["code", "name", "area", "manager", "address", "phone", "active",
-                     "time_zone", "day_boundary", "head_office", "business_format"], \
+                     "time_zone", "day_boundary", "head_office", "business_format",
+                     "bank_account"], \
         broke("fields_but_id", "_meta.sorted_fields / primary_key changed")
 
 

@@ -13,7 +13,7 @@ from kiosk.services import (admin, card_stock, charge, issuing, operators, pos_s
 from kiosk.services.pos_sales import PosLine, RefundLine, RefundRequest, SaleRequest
 from kiosk.services.verify import verify
 from kiosk.store import models
-from tests.conftest import CHAIN_ADMIN, log_in
+from tests.conftest import CHAIN_ADMIN, at_the_till, log_in
 
 HEAD_OFFICE = "10000001"
 PIN = "246810"
@@ -40,7 +40,8 @@ def shop(chain, runtime):
     number = issuing.next_blank(chain, "YB")
     issuing.record_written(chain, number)
     issuing.issue(chain, issuing.IssueRequest(number, None, PIN, 0, 0), key="issue")
-    recharge.recharge(chain, card_number=number, amount=50000, tender="cash", key="in")
+    recharge.recharge(at_the_till(chain), card_number=number, amount=50000, tender="cash",
+                      key="in")
     admin.add_operator(chain, HEAD_OFFICE, "cashier1", "王芳", "cashier", "OneTime123")
     first = log_in(runtime, HEAD_OFFICE, "cashier1", "OneTime123")
     operators.change_password(first, old_password="OneTime123", new_password="Cashier123")
@@ -194,7 +195,7 @@ def test_two_refunds_of_one_line_approved_at_once_refund_it_once(shop, runtime):
     with Racers(runtime.settings, logins) as racers:
         for round_no in range(rounds):
             order = f"S{round_no}"
-            recharge.recharge(shop["admin"], card_number=card, amount=3350, tender="cash",
+            recharge.recharge(at_the_till(shop["admin"]), card_number=card, amount=3350, tender="cash",
                               key=f"in-{order}")  # what the sale takes (the card's limit)
             state, _ = pos_sales.receive_sale(runtime, pos, sale(order))
             paid = pos_sales.charge(cashier, state, card_number=card, pin=PIN)

@@ -19,7 +19,7 @@ from kiosk.services.charge import Review
 from kiosk.services.prepaid import PrepaidRuleBroken, Purchase
 from kiosk.services.verify import verify
 from kiosk.store import models
-from tests.conftest import IN_CI, log_in
+from tests.conftest import IN_CI, at_the_till, log_in
 
 OUTLET = "10000001"
 HOLDER_ID, OTHER_ID, BUYER_ID = "110101199001010015", "110101198001010029", "310101197007070033"
@@ -66,8 +66,8 @@ def issue(session, product="SV", member_id=None, *, main="", company=False) -> s
 
 
 def money_in(session, number, yuan, tender="cash", purchase=None):
-    return recharge.recharge(session, card_number=number, amount=yuan * YUAN, tender=tender,
-                             key=key(), purchase=purchase)
+    return recharge.recharge(at_the_till(session), card_number=number, amount=yuan * YUAN,
+                             tender=tender, key=key(), purchase=purchase)
 
 
 def principal(number: str) -> int:
@@ -98,7 +98,7 @@ def test_a_named_card_holds_at_most_5000(shop):
     money_in(shop, number, 4999)
     money_in(shop, number, 1)  # exactly the limit
     assert principal(number) == 5000 * YUAN
-    error = refused(lambda: recharge.recharge(shop, card_number=number, amount=1,
+    error = refused(lambda: recharge.recharge(at_the_till(shop), card_number=number, amount=1,
                                               tender="cash", key=key()),
                     "a named card holds at most")
     assert error.params["cap"] == "¥5000.00" and error.params["room"] == "¥0.00"
@@ -554,7 +554,8 @@ def test_recharges_racing_past_the_limit_post_only_what_fits(shop, runtime):
     exactly as many post as fit, never more, round after round."""
     from tests.racing import Racers
     admin.add_terminal(shop, OUTLET, "T02")
-    logins = [(OUTLET, "admin", "Admin1234", "T01"), (OUTLET, SUPER[0], SUPER[1], "T02")] * 2
+    at_the_till(shop)  # the outlet's clerk till1, who takes money (the admin keeps no till)
+    logins = [(OUTLET, "till1", "Till12345", "T01"), (OUTLET, SUPER[0], SUPER[1], "T02")] * 2
     with Racers(runtime.settings, logins) as racers:
         for _ in range(ROUNDS):
             number = issue(shop, member_id=member(shop))

@@ -34,6 +34,7 @@ from kiosk.services.business_date import open_business_date
 from kiosk.services.session import Session
 from kiosk.store import failures, ledger, models
 from kiosk.store import operations as operation_store
+from kiosk.store import settings as settings_store
 from kiosk.store.db import database
 
 log = logging.getLogger("kiosk.operations")
@@ -253,6 +254,8 @@ def _perform_once(session, kind: kinds.OperationKind, key, fingerprint, run,
         # Nothing posts into a closed shift (its report is final): the operator logs in
         # again and a new shift opens.
         raise ShiftClosed(number=shift_id)
+    if actor.operator_id is not None and actor.shift_id is None and _by_till_tender(header):
+        raise NoCashShift()
     operation = operation_store.new_operation(
         kind=kind.name, idempotency_key=key, request_hash=fingerprint,
         outlet=actor.outlet_id, terminal=actor.terminal_id,
@@ -272,6 +275,19 @@ def _perform_once(session, kind: kinds.OperationKind, key, fingerprint, run,
         head=opening.audit_head if audit.appended_so_far(chain) == appended else None)
     operation_store.finish(operation, audit.writes(session, event), with_commit=alone)
     return Outcome(operation.id, data, business_date=operation.business_date.isoformat())
+
+
+def _by_till_tender(header: dict) -> bool:
+    """Whether the operation takes or gives back money by one of the till's tenders
+    (cash, bank card ...), which a cash shift counts (a cheque, a card, nothing: no)."""
+    tender = header.get("tender")
+    return bool(tender and header.get("amount")) and settings_store.tender(tender) is not None
+
+
+class NoCashShift(KioskError):
+    default_message = N_("Your role opens no cash shift (finance, administration): money "
+                         "is taken and given back at the till by a cashier or clerk, whose "
+                         "shift report counts it.")
 
 
 class ShiftClosed(KioskError):
