@@ -86,3 +86,22 @@ def test_fuzzed_statements_report_or_reconcile(seeded, tmp_path, data):
     except KioskError:
         return
     assert all(row.status in reconcile.STATUSES for row in report.rows)
+
+
+@pytest.mark.parametrize("typed", ["99999999999", "12.", ".", "", "12345", "１２.３０"])
+def test_what_is_no_pin_at_all_is_refused_without_counting_a_try(seeded, typed):
+    """An amount typed again into the PIN field (the cashier retyping) is not a guess:
+    it never counts towards the card's lock."""
+    from kiosk.errors import InvalidInput
+    from kiosk.services import cards, charge
+    from tests.conftest import SV_CARD
+    cashier = login_as(seeded, "cashier1")
+    for attempt in range(4):
+        with pytest.raises(InvalidInput, match="6 digits") as refused:
+            charge.charge(cashier, card_number=SV_CARD, amount=100, pin=typed,
+                          key=f"slip-{attempt}")
+        assert refused.value.field == "pin"
+    card = cards.get_card(SV_CARD)
+    assert (card.pin_failures, card.pin_locked) == (0, False)
+    charge.charge(cashier, card_number=SV_CARD, amount=100, pin="１２３４５６",  # an IME's
+                  key="right-pin")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -117,6 +119,7 @@ def locked_holding_money(card_id: int) -> models.Card:
 
 
 REPLACEMENT_CHAIN_LIMIT = 20
+PIN_FORMAT = re.compile(r"[0-9]{6}")  # every PIN (issuing.check_new_pin sets them so)
 
 
 def locked_latest(card_id: int) -> models.Card:
@@ -292,6 +295,10 @@ def check_pin(session: Session, card: models.Card, pin: str | None) -> None:
     across restarts."""
     if not card.pin_hash:
         return
+    pin = unicodedata.normalize("NFKC", pin or "")  # full-width digits from an IME
+    if not PIN_FORMAT.fullmatch(pin):  # an amount typed again, a slip: not a guess
+        raise InvalidInput(N_("A PIN has exactly 6 digits: type the customer's PIN again "
+                              "(this try was not counted)."), field="pin")
     result = lockout.check(
         session, tries.CARD_PIN, card.id,
         lambda: bool(pin) and session.hasher.verify(card.pin_hash, pin),

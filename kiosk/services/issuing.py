@@ -6,7 +6,6 @@ never confirmed stays `blank` (or `written`), never `active`."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from kiosk.errors import InvalidInput, KioskError, N_, NotFound, ReviewRequired
@@ -22,7 +21,7 @@ from kiosk.store import cards as card_store
 from kiosk.store import catalog, models
 from kiosk.store import members as member_store
 
-_PIN = re.compile(r"\d{6}")
+_PIN = cards.PIN_FORMAT
 
 
 @dataclass(frozen=True)
