@@ -215,6 +215,32 @@ async def test_kiosk_escape_keys_need_a_supervisor(runtime, key):
         assert "CommandPalette" not in type(app.screen).__name__
 
 
+async def test_a_refused_reviewer_is_told_in_the_dialog_which_stays(runtime):
+    """The cashier as reviewer, then a wrong password: each refusal is said in the
+    dialog, which stays open, so the supervisor's password typed next never lands in
+    the amount field behind it."""
+    from textual.widgets import Input
+    app = make_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await journal_after_a_sale(pilot, "12.30")
+        await wait_until(pilot, lambda: pilot.app.screen.rows, "the journal listed")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "RefundScreen")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "ReviewModal")
+        await pilot.press(*"cashier1", "enter", *"Cashier123", "enter")
+        await wait_for_message(pilot, "different operator")
+        assert type(app.screen).__name__ == "ReviewModal"
+        app.screen.query_one("#login", Input).value = ""
+        app.screen.query_one("#login", Input).focus()
+        await pilot.press(*"super1", "enter", *"Wrong9999", "enter")
+        await wait_for_message(pilot, "Wrong reviewer login id or password")
+        assert type(app.screen).__name__ == "ReviewModal"
+        await pilot.press(*"Super1234", "enter")  # the password field has the focus
+        await wait_for_screen(pilot, "ResultScreen")
+    assert models.Operation.select().where(models.Operation.kind == "refund").count() == 1
+
+
 async def test_supervisor_can_leave_kiosk_mode(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -393,6 +393,9 @@ async def test_the_member_centre_screens_from_import_to_run(insurer, runtime, tm
         await pilot.press("f7")
         await review_as(pilot, *FINANCE_1)
         await wait_for_message(pilot, "different")
+        assert type(app.screen).__name__ == "ReviewModal"  # refused in the dialog, kept open
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "InsurerLinesScreen")
         await pilot.press("f7")
         await review_as(pilot, *FINANCE_2)
         await wait_until(pilot, lambda: lines.file.status == "reviewed", "reviewed")

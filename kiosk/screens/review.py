@@ -1,6 +1,8 @@
 """Same-level review (同级复核授权): a second operator types login id and password here.
-Dismisses with a Review (credentials, checked by the service that needs them) or with
-True once `permission` is verified directly (leaving kiosk mode)."""
+Dismisses with a Review once the reviewer's credentials are checked here (the service
+that needs them checks them again with its right), or with True once `permission` is
+verified directly (leaving kiosk mode). A refused reviewer is told here and the dialog
+stays: what they type next never lands in the form behind it."""
 
 from __future__ import annotations
 
@@ -42,7 +44,8 @@ class ReviewModal(KioskModal):
             return
         review = Review(login, password)
         if self.permission is None:
-            self.dismiss(review)
+            self.call(lambda _checked: self.dismiss(review), operators.check_reviewer,
+                      self.app.session, review)
             return
         self.call(self._authorised, operators.authorise_review, self.app.session, review,
                   self.permission)

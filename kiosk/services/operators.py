@@ -129,6 +129,12 @@ def authorise_review(session: Session, review, permission: str) -> models.Operat
     return authorise_supervisor(session, review, permission, other_than_actor=True)
 
 
+def check_reviewer(session: Session, review) -> None:
+    """A reviewer's credentials checked as they are typed, before the request they sign
+    is sent (which checks them again with its own right): the same try counter."""
+    authorise_review(session, review, permissions.REVIEW)
+
+
 def authorise_supervisor(session: Session, review, permission: str, *,
                          other_than_actor: bool = False) -> models.Operator:
     """A supervisor's own login and password typed for one action at any terminal (the
