@@ -366,3 +366,25 @@ def test_a_full_refund_reopens_the_order_and_a_partial_one_does_not(shop, tmp_pa
     again = shop.charge(8800, "TK-1")
     assert order("TK-1").operation_id == again.operation_id
     assert verify(shop.runtime.sealer).ok
+
+
+def test_another_channels_order_is_not_taken_by_a_card_of_no_channel(shop, tmp_path):
+    """A stored-value card (no channel) cannot carry 泰康's order TK-9: it would stay
+    open on 泰康's list and be redeemed a second time with a 泰康 card."""
+    from kiosk.services import channel_orders
+    from kiosk.services.channel_orders import OrderRefused
+    admin.save_product(shop.admin, "SV", name="储值卡", kind="stored_value")
+    admin.open_product(shop.admin, OUTLET, "SV", True)
+    own = issued_card(shop.admin, 90, 100000, product_code="SV")
+    shop.import_text(HEADER + f"TK-9,10.00,{OUTLET}\n", tmp_path)
+    with pytest.raises(OrderRefused, match="TK-9 is on taikang's order list"):
+        channel_orders.check(shop.cashier, card_number=own, order_no="TK-9")
+    with pytest.raises(OrderRefused, match="on taikang's order list"):
+        charge.charge(shop.cashier, card_number=own, amount=1000, pin=PIN, key=key(),
+                      channel_order_no="TK-9")
+    assert order("TK-9").status == "open"
+    # a number on no list is recorded as typed, as before
+    assert charge.charge(shop.cashier, card_number=own, amount=1000, pin=PIN, key=key(),
+                         channel_order_no="MT-1").amount == 1000
+    shop.charge(1000, "TK-9")  # the 泰康 card redeems it
+    assert order("TK-9").status == "redeemed"

@@ -116,6 +116,7 @@ def check(session: Session, *, card_number: str, order_no: str,
     order_no = channels.order_number(order_no)
     channel = _channel_of_card(session, cards.get_card(card_number))
     if channel is None or not order_store.has_orders(channel):
+        _check_on_no_other_list(order_no)
         return OrderCheck(order_no, channel or "", False, None)
     order = order_store.find(channel, order_no)
     refusal = _refusal(session, channel, order_no, order, amount)
@@ -133,11 +134,23 @@ def redeem(session: Session, card: models.Card, order_no: str | None, amount: in
     channels.checked_order_number(order_no)  # as the journal records it, untrimmed
     channel = _channel_of_card(session, card)
     if channel is None or not order_store.has_orders(channel):
+        _check_on_no_other_list(order_no)
         return
     if order_store.redeem(channel, order_no, amount, session.actor.outlet_id, operation_id):
         return
     order = order_store.find(channel, order_no)
     raise _refusal(session, channel, order_no, order, amount) or OrderRefused()
+
+
+def _check_on_no_other_list(order_no: str) -> None:
+    """A card whose channel keeps no order list takes an order number as typed, unless
+    the number is on another channel's list: that order is redeemed with that channel's
+    card (or it would stay open, to be redeemed again)."""
+    listing = order_store.channels_listing(order_no)
+    if listing:
+        raise OrderRefused(N_("Channel order {order} is on {channel}'s order list: it is "
+                              "redeemed with a card of that channel."),
+                           order=order_no, channel=listing[0])
 
 
 def _channel_of_card(session: Session, card: models.Card) -> str | None:

@@ -31,6 +31,15 @@ def has_orders(channel: str) -> bool:
     return _ANY.first(channel) is not None
 
 
+_LISTING = sql.Statement(
+    'SELECT DISTINCT "channel" FROM "channel_order" WHERE "order_no" = ? ORDER BY "channel"')
+
+
+def channels_listing(order_no: str) -> list[str]:
+    """The channels whose imported order list holds `order_no`."""
+    return [row[0] for row in _LISTING.execute(order_no).fetchall()]
+
+
 _REDEEM = sql.Statement(
     'UPDATE "channel_order" SET "status" = \'redeemed\', "operation_id" = ? '
     'WHERE "channel" = ? AND "order_no" = ? AND "status" = \'open\' AND "amount" = ? '
