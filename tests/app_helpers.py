@@ -21,14 +21,16 @@ from kiosk.hw.tracks import swipe_text
 from kiosk.screens.result import IGNORE_KEYS_SECONDS
 from kiosk.services.bootstrap import open_runtime
 from kiosk.services.session import Runtime
-from tests.conftest import copy_demo_store, make_settings
+from tests.conftest import copy_demo_store, copy_store, make_settings
 
 FIXED_NOW = dt.datetime(2026, 11, 22, 2, 30)  # 10:30 in Shanghai
 
 
 def empty_runtime(tmp_path, **overrides) -> Runtime:
-    """A store after `kiosk init` and nothing else (no demo, not set up)."""
+    """A store after `kiosk init` and nothing else (no demo, not set up): a copy, see
+    conftest.copy_store."""
     settings = replace(make_settings(tmp_path / "home"), swipe_key_gap_ms=300, **overrides)
+    copy_store(settings, "init")
     return replace(open_runtime(settings, initialise=True), clock=lambda: FIXED_NOW)
 
 
