@@ -120,9 +120,9 @@ async def test_wrong_pin_three_times_locks_the_card(runtime):
         await charge(pilot, "5", pin="111111")
         await wait_for_message(pilot, "2 tries left")
         assert app.screen.query_one("#pin", Input).value == ""
-        for _ in range(2):
-            await press_keys(pilot, *"111111", "enter")
-            await pilot.pause(0.3)
+        await press_keys(pilot, *"111111", "enter")
+        await wait_for_message(pilot, "1 tries left")  # the second try counted
+        await press_keys(pilot, *"111111", "enter")
         await wait_for_message(pilot, "locked")
     assert models.Card.get(models.Card.number == SV_CARD).pin_locked
     assert principal(SV_CARD) == 20000
@@ -343,7 +343,8 @@ async def test_shift_close_shows_totals_and_logs_out(runtime):
         await sell(pilot, "12.30")
         await pilot.press("enter", "f8")
         await wait_for_screen(pilot, "ShiftCloseScreen")
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: app.screen.report is not None, "the report shown")
+        await pilot.pause()
         text = " ".join(str(s.render()) for s in app.screen.query("Static"))
         assert "¥12.30" in text
         await pilot.press("enter")
@@ -360,7 +361,7 @@ async def test_a_shift_closed_while_the_printer_is_off_says_so_and_prints_again(
         await sell(pilot, "12.30")
         await pilot.press("enter", "f8")
         await wait_for_screen(pilot, "ShiftCloseScreen")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: app.screen.report is not None, "the report shown")
         await pilot.press("enter")
         await wait_for_message(pilot, "did not print")
         assert models.Shift.get().closed_at is not None
@@ -404,9 +405,10 @@ async def test_a_supervisor_unlocks_an_operator_locked_on_the_lock_screen(tmp_pa
         await log_in(pilot)
         await pilot.press("f9")
         await wait_for_screen(pilot, "LockScreen")
-        for _ in range(3):
+        for left in (2, 1):  # each try counted before the next is typed
             await press_keys(pilot, *"Wrong1234", "enter")
-            await pilot.pause(0.3)
+            await wait_for_message(pilot, f"{left} tries left")
+        await press_keys(pilot, *"Wrong1234", "enter")
         await wait_for_message(pilot, "locked")
         await pilot.press("f2")
         await wait_for_screen(pilot, "ReviewModal")
@@ -484,7 +486,7 @@ async def test_a_refund_larger_than_what_is_left_is_refused_before_the_superviso
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await journal_after_a_sale(pilot, "7.30")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: app.screen.rows, "the journal listed")
         await pilot.press("enter")
         await wait_for_screen(pilot, "RefundScreen")
         app.screen.query_one("#amount").value = ""

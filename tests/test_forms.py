@@ -2,7 +2,7 @@
 a file name from is typed on."""
 
 from tests.app_helpers import press_keys
-from tests.app_helpers import (make_app, open_centre, seeded_runtime, wait_for_message,
+from tests.app_helpers import (laid_out, make_app, open_centre, seeded_runtime, wait_for_message,
                                wait_until)
 
 
@@ -72,7 +72,7 @@ async def test_a_tables_columns_are_as_wide_as_their_widest_cell_from_the_start(
         await wait_for_screen(pilot, "JournalScreen")
         table = app.screen.query_one("DataTable")
         await wait_until(pilot, lambda: table.row_count == 1, "the charge listed")
-        await pilot.pause(0.5)
+        await laid_out(pilot, table)
         shown = app.export_screenshot().replace("&#160;", " ")
         for cell in table.get_row_at(0):
             assert str(cell) in shown  # painted whole, not cut to its title's width
