@@ -10,24 +10,27 @@ from dataclasses import replace
 from textual import events
 from textual.widgets import Input
 
-from kiosk.app import build_app
+from kiosk.app import _key_name, build_app
 from kiosk.hw.devices import Devices
 from kiosk.hw.msr import SimWriter
 from kiosk.hw.pcsc import SimCardReader
 from kiosk.hw.printer import SimPrinter
+from kiosk.hw.swipe import START_SENTINELS
 from kiosk.hw.sms import SimCodeSender
 from kiosk.hw.tracks import swipe_text
 from kiosk.screens.result import IGNORE_KEYS_SECONDS
 from kiosk.services.bootstrap import open_runtime
 from kiosk.services.session import Runtime
-from tests.conftest import copy_demo_store, make_settings
+from tests.conftest import copy_demo_store, copy_store, make_settings
 
 FIXED_NOW = dt.datetime(2026, 11, 22, 2, 30)  # 10:30 in Shanghai
 
 
 def empty_runtime(tmp_path, **overrides) -> Runtime:
-    """A store after `kiosk init` and nothing else (no demo, not set up)."""
+    """A store after `kiosk init` and nothing else (no demo, not set up): a copy, see
+    conftest.copy_store."""
     settings = replace(make_settings(tmp_path / "home"), swipe_key_gap_ms=300, **overrides)
+    copy_store(settings, "init")
     return replace(open_runtime(settings, initialise=True), clock=lambda: FIXED_NOW)
 
 
@@ -77,9 +80,40 @@ def no_blink(app) -> None:
         widget.cursor_blink = False
 
 
+async def type_text(pilot, text: str) -> None:
+    """`text` typed a key at a time: each character a key event through the app, as a
+    keyboard sends it (the idle clock, the swipe detector, the bindings, the focused
+    field), in order. Pilot.press waits for the app to go idle after every key (at
+    least 40 ms a key); here the keys are queued together and the wait comes once,
+    after the last, as it does after a press. Text with a swipe's start sentinel goes
+    key by key through Pilot.press, so the detector sees a person's pace."""
+    if not text:
+        return
+    if START_SENTINELS & set(text):
+        await pilot.press(*text)
+        return
+    for character in text[:-1]:
+        pilot.app.post_message(events.Key(_key_name(character), character))
+    await pilot.press(text[-1])  # queued after the others; waits as a press does
+
+
+async def press_keys(pilot, *keys: str) -> None:
+    """As pilot.press(*keys), each run of characters typed by type_text: a named key
+    (enter, f5, escape...) is pressed on its own and waited on, as before, so what it
+    starts (a lookup, another screen) is done before the next key."""
+    run: list[str] = []
+    for key in keys:
+        if len(key) == 1:
+            run.append(key)
+            continue
+        await type_text(pilot, "".join(run))
+        run = []
+        await pilot.press(key)
+    await type_text(pilot, "".join(run))
+
+
 async def log_in(pilot, login_id="cashier1", password="Cashier123") -> None:
-    await pilot.press(*login_id, "enter")
-    await pilot.press(*password, "enter")
+    await press_keys(pilot, *login_id, "enter", *password, "enter")
     await wait_for_screen(pilot, "StartScreen")
 
 
@@ -167,7 +201,7 @@ async def open_centre(pilot, entry: str, screen: str, login="clerk1") -> None:
 async def open_card(pilot, number: str, login="clerk1") -> None:
     """Card services (member centre 3) with the card typed and shown."""
     await open_centre(pilot, "3", "CardServiceScreen", login)
-    await pilot.press(*number, "enter")
+    await press_keys(pilot, *number, "enter")
     await wait_until(pilot, lambda: pilot.app.screen.card is not None, "card shown")
 
 
@@ -175,7 +209,7 @@ async def type_into(pilot, field: str, text: str) -> None:
     widget = pilot.app.screen.query_one(f"#{field}")
     widget.focus()
     widget.value = ""
-    await pilot.press(*text)
+    await type_text(pilot, text)
 
 
 async def open_admin_form(pilot, entry: str, login=("admin", "Admin1234")) -> None:
@@ -196,7 +230,7 @@ async def save_admin_form(pilot, entry: str, login, **values: str) -> None:
 
 async def review_as(pilot, login_id: str, password: str | None = None) -> None:
     await wait_for_screen(pilot, "ReviewModal")
-    await pilot.press(*login_id, "enter", *(password or known_password(login_id)), "enter")
+    await press_keys(pilot, *login_id, "enter", *(password or known_password(login_id)), "enter")
 
 
 async def back_from_outcome(pilot, screen: str = "CardServiceScreen") -> None:

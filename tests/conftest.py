@@ -98,22 +98,23 @@ def store_url(backend, tmp_path):
     drop_pg_schema(schema)
 
 
-_demo_stores: dict[str, Path] = {}
+_store_templates: dict[str, Path] = {}
 
 
-def copy_demo_store(settings: Settings, clock, name: str) -> None:
-    """The demo's data into settings' data directory and SQLite file, as `demo.seed`
-    puts it there with `clock` (`name` tells the clocks apart): it is seeded once per
-    test process and copied, where seeding afresh took half of a short test's time."""
-    template = _demo_stores.get(name)
+def copy_store(settings: Settings, name: str, fill=None) -> None:
+    """A store as `kiosk init` makes it, then filled by `fill(runtime)` if given, into
+    settings' data directory (its pepper) and SQLite file: made once per test process
+    under `name` and copied, where making it afresh took much of a short test's time
+    (the migrations alone about 60 ms)."""
+    template = _store_templates.get(name)
     if template is None:
-        template = Path(tempfile.mkdtemp(prefix="kiosk-demo-store-"))
+        template = Path(tempfile.mkdtemp(prefix="kiosk-store-"))
         atexit.register(shutil.rmtree, template, True)
-        made = replace(open_runtime(make_settings(template / "home"), initialise=True),
-                       clock=clock)
-        demo.seed(lambda actor: Session(made, actor))
+        made = open_runtime(make_settings(template / "home"), initialise=True)
+        if fill is not None:
+            fill(made)
         db.close()
-        _demo_stores[name] = template
+        _store_templates[name] = template
     database_file = Path(settings.db_url.removeprefix("sqlite:///"))
     database_file.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal"):  # with its write-ahead log, if one was left
@@ -124,12 +125,24 @@ def copy_demo_store(settings: Settings, clock, name: str) -> None:
                     ignore=shutil.ignore_patterns("kiosk.db*", "*.log*"))
 
 
+def copy_demo_store(settings: Settings, clock, name: str) -> None:
+    """The demo's data as `demo.seed` puts it there with `clock` (`name` tells the
+    clocks apart), copied as copy_store does."""
+    def seed(made) -> None:
+        made = replace(made, clock=clock)
+        demo.seed(lambda actor: Session(made, actor))
+    copy_store(settings, f"demo-{name}", seed)
+
+
 @pytest.fixture
 def runtime(request, tmp_path, store_url):
     settings = make_settings(tmp_path / "home", store_url)
-    if "seeded" in request.fixturenames and store_url.startswith("sqlite:"):
-        # dated by the hour it was seeded in, as a store seeded by the test would be
-        copy_demo_store(settings, utc_now, f"now-{utc_now():%Y%m%d%H}")
+    if store_url.startswith("sqlite:"):
+        if "seeded" in request.fixturenames:
+            # dated by the hour it was seeded in, as a store seeded by the test would be
+            copy_demo_store(settings, utc_now, f"now-{utc_now():%Y%m%d%H}")
+        else:
+            copy_store(settings, "init")  # then opened as `kiosk init` opens it again
     runtime = open_runtime(settings, initialise=True)
     yield runtime
     db.close()

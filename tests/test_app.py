@@ -6,6 +6,7 @@ from textual.widgets import Input
 from kiosk.services import cards
 from kiosk.services.verify import verify
 from kiosk.store import db, models
+from tests.app_helpers import press_keys
 from tests.app_helpers import (FakeClock, demo_swipe, key_bar_text, laid_out, log_in, make_app,
                                message_text,
                                past_key_guard, seeded_runtime, swipe_card, wait_for_message,
@@ -25,8 +26,8 @@ def principal(number):
 
 
 async def charge(pilot, amount: str, pin: str = "123456") -> None:
-    await pilot.press(*amount, "enter")
-    await pilot.press(*pin, "enter")
+    await press_keys(pilot, *amount, "enter")
+    await press_keys(pilot, *pin, "enter")
 
 
 async def sell(pilot, amount: str) -> None:
@@ -52,7 +53,7 @@ async def refund_whole_first_row(pilot) -> None:
     await wait_for_screen(pilot, "RefundScreen")
     await pilot.press("enter")
     await wait_for_screen(pilot, "ReviewModal")
-    await pilot.press(*"super1", "enter", *"Super1234", "enter")
+    await press_keys(pilot, *"super1", "enter", *"Super1234", "enter")
     await wait_for_screen(pilot, "ResultScreen")
 
 
@@ -87,9 +88,9 @@ async def test_typed_card_number_with_check_digit(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
-        await pilot.press(*SV_CARD[:-1], "0" if SV_CARD[-1] != "0" else "1", "enter")
+        await press_keys(pilot, *SV_CARD[:-1], "0" if SV_CARD[-1] != "0" else "1", "enter")
         await wait_for_message(pilot, "check digit")
-        await pilot.press(*SV_CARD, "enter")
+        await press_keys(pilot, *SV_CARD, "enter")
         await wait_for_screen(pilot, "CardScreen")
         assert app.screen.card.number == SV_CARD
 
@@ -98,7 +99,7 @@ async def test_an_old_card_typed_at_the_till_is_sent_to_migration(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
-        await pilot.press(*"6100000000000001", "enter")
+        await press_keys(pilot, *"6100000000000001", "enter")
         await wait_for_message(pilot, "migrate it at the member centre")
         assert type(app.screen).__name__ == "StartScreen"
 
@@ -119,9 +120,9 @@ async def test_wrong_pin_three_times_locks_the_card(runtime):
         await charge(pilot, "5", pin="111111")
         await wait_for_message(pilot, "2 tries left")
         assert app.screen.query_one("#pin", Input).value == ""
-        for _ in range(2):
-            await pilot.press(*"111111", "enter")
-            await pilot.pause(0.3)
+        await press_keys(pilot, *"111111", "enter")
+        await wait_for_message(pilot, "1 tries left")  # the second try counted
+        await press_keys(pilot, *"111111", "enter")
         await wait_for_message(pilot, "locked")
     assert models.Card.get(models.Card.number == SV_CARD).pin_locked
     assert principal(SV_CARD) == 20000
@@ -132,7 +133,7 @@ async def test_double_enter_charges_once(runtime):
     app = make_app(runtime, clock=FakeClock(stopped=True))
     async with app.run_test(size=(80, 24)) as pilot:
         await swipe_card(pilot, SV_CARD)
-        await pilot.press(*"10", "enter", *"123456", "enter", "enter")
+        await press_keys(pilot, *"10", "enter", *"123456", "enter", "enter")
         await wait_for_screen(pilot, "ResultScreen")
     assert principal(SV_CARD) == 19000
     assert models.Operation.select().where(models.Operation.kind == "charge").count() == 1
@@ -208,7 +209,7 @@ async def test_kiosk_escape_keys_need_a_supervisor(runtime, key):
         assert app.is_running
         if key != "ctrl+p":
             assert type(app.screen).__name__ == "ReviewModal"
-            await pilot.press(*"clerk1", "enter", *"Clerk1234", "enter")
+            await press_keys(pilot, *"clerk1", "enter", *"Clerk1234", "enter")
             await wait_for_message(pilot, "may not authorise")
             assert app.is_running
             await pilot.press("escape")
@@ -246,7 +247,7 @@ async def test_supervisor_can_leave_kiosk_mode(runtime):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+q")
         await wait_for_screen(pilot, "ReviewModal")
-        await pilot.press(*"super1", "enter", *"Super1234", "enter")
+        await press_keys(pilot, *"super1", "enter", *"Super1234", "enter")
         await pilot.pause(0.5)
     assert not app.is_running
 
@@ -256,7 +257,7 @@ async def test_idle_timeout_wipes_the_pin_and_says_so(tmp_path):
     app = make_app(seeded_runtime(tmp_path), clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await swipe_card(pilot, SV_CARD)
-        await pilot.press(*"5", "enter", *"123")
+        await press_keys(pilot, *"5", "enter", *"123")
         clock.advance(app.settings.idle_timeout_seconds)
         app.check_inactivity()
         await wait_for_screen(pilot, "StartScreen")
@@ -272,18 +273,18 @@ async def test_lock_screen_needs_the_operator_password(runtime):
         app.simulate_swipe(demo_swipe(SV_CARD))
         await pilot.pause(0.3)
         assert type(app.screen).__name__ == "LockScreen"
-        await pilot.press(*"wrong123", "enter")
+        await press_keys(pilot, *"wrong123", "enter")
         await wait_for_message(pilot, "tries left")
-        await pilot.press(*"Cashier123", "enter")
+        await press_keys(pilot, *"Cashier123", "enter")
         await wait_for_screen(pilot, "StartScreen")
 
 
 async def test_wrong_password_three_times_locks_the_operator(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*"cashier1", "enter")
+        await press_keys(pilot, *"cashier1", "enter")
         for _ in range(3):
-            await pilot.press(*"Wrong1234", "enter")
+            await press_keys(pilot, *"Wrong1234", "enter")
             await pilot.pause(0.3)
         # The same words as for an unknown login id: the prompt is no oracle.
         await wait_for_message(pilot, "a supervisor unlocks it")
@@ -294,7 +295,7 @@ async def test_chinese_is_the_default_language(tmp_path):
     runtime = seeded_runtime(tmp_path, language="zh_CN")
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*"cashier1", "enter", *"bad", "enter")
+        await press_keys(pilot, *"cashier1", "enter", *"bad", "enter")
         await wait_for_message(pilot, "需主管解锁")
         await pilot.press("f8")
         await pilot.pause(0.2)
@@ -343,7 +344,7 @@ async def test_balance_query_shows_history_only_after_the_pin(runtime):
         assert app.screen.query_one(DataTable).row_count == 0
         lines = " ".join(str(line.render()) for line in app.screen.query(".card-line"))
         assert "Holder 张*" in lines and "888800******0018" in lines
-        await pilot.press(*"123456", "enter")
+        await press_keys(pilot, *"123456", "enter")
         await wait_for_message(pilot, "recent transactions")
         assert app.screen.query_one(DataTable).row_count == 1  # the opening balance
 
@@ -354,11 +355,11 @@ async def test_an_expired_password_must_be_changed_at_login(runtime):
         models.Operator.login_id == "cashier1").execute()
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*"cashier1", "enter", *"Cashier123", "enter")
+        await press_keys(pilot, *"cashier1", "enter", *"Cashier123", "enter")
         await wait_for_screen(pilot, "ChangePasswordScreen")
-        await pilot.press(*"Cashier123", "enter", *"Cashier123", "enter", *"Cashier123", "enter")
+        await press_keys(pilot, *"Cashier123", "enter", *"Cashier123", "enter", *"Cashier123", "enter")
         await wait_for_message(pilot, "differ from the last")
-        await pilot.press(*"Cashier123", "enter", *"NewPass99", "enter", *"NewPass99", "enter")
+        await press_keys(pilot, *"Cashier123", "enter", *"NewPass99", "enter", *"NewPass99", "enter")
         await wait_for_screen(pilot, "StartScreen")
 
 
@@ -368,7 +369,8 @@ async def test_shift_close_shows_totals_and_logs_out(runtime):
         await sell(pilot, "12.30")
         await pilot.press("enter", "f8")
         await wait_for_screen(pilot, "ShiftCloseScreen")
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: app.screen.report is not None, "the report shown")
+        await pilot.pause()
         text = " ".join(str(s.render()) for s in app.screen.query("Static"))
         assert "¥12.30" in text
         await pilot.press("enter")
@@ -385,7 +387,7 @@ async def test_a_shift_closed_while_the_printer_is_off_says_so_and_prints_again(
         await sell(pilot, "12.30")
         await pilot.press("enter", "f8")
         await wait_for_screen(pilot, "ShiftCloseScreen")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: app.screen.report is not None, "the report shown")
         await pilot.press("enter")
         await wait_for_message(pilot, "did not print")
         assert models.Shift.get().closed_at is not None
@@ -418,7 +420,7 @@ async def test_a_terminal_left_alone_locks(tmp_path):
         clock.advance(app.settings.idle_lock_seconds)
         app.check_inactivity()
         await wait_for_screen(pilot, "LockScreen")
-        await pilot.press(*"Cashier123", "enter")
+        await press_keys(pilot, *"Cashier123", "enter")
         await wait_for_screen(pilot, "StartScreen")
     db.close()
 
@@ -429,15 +431,16 @@ async def test_a_supervisor_unlocks_an_operator_locked_on_the_lock_screen(tmp_pa
         await log_in(pilot)
         await pilot.press("f9")
         await wait_for_screen(pilot, "LockScreen")
-        for _ in range(3):
-            await pilot.press(*"Wrong1234", "enter")
-            await pilot.pause(0.3)
+        for left in (2, 1):  # each try counted before the next is typed
+            await press_keys(pilot, *"Wrong1234", "enter")
+            await wait_for_message(pilot, f"{left} tries left")
+        await press_keys(pilot, *"Wrong1234", "enter")
         await wait_for_message(pilot, "locked")
         await pilot.press("f2")
         await wait_for_screen(pilot, "ReviewModal")
-        await pilot.press(*"super1", "enter", *"Super1234", "enter")
+        await press_keys(pilot, *"super1", "enter", *"Super1234", "enter")
         await wait_for_message(pilot, "unlocked")
-        await pilot.press(*"Cashier123", "enter")
+        await press_keys(pilot, *"Cashier123", "enter")
         await wait_for_screen(pilot, "StartScreen")
     assert not models.Operator.get(models.Operator.login_id == "cashier1").locked
     db.close()
@@ -450,7 +453,7 @@ async def test_idle_timeout_wipes_a_half_typed_review(tmp_path):
         await log_in(pilot)
         await pilot.press("ctrl+q")
         await wait_for_screen(pilot, "ReviewModal")
-        await pilot.press(*"super1")
+        await press_keys(pilot, *"super1")
         clock.advance(app.settings.idle_timeout_seconds)
         app.check_inactivity()
         await wait_for_screen(pilot, "StartScreen")
@@ -495,11 +498,11 @@ async def test_an_amount_typed_with_a_chinese_input_method_or_a_typo_is_never_cu
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await swipe_card(pilot, SV_CARD)
-        await pilot.press(*"1e9", "enter")
+        await press_keys(pilot, *"1e9", "enter")
         await wait_for_message(pilot, "not an amount")
         assert app.focused.id == "amount"  # refused and selected: what is typed replaces it
         await type_as_an_input_method_does(pilot, "１２．３０")
-        await pilot.press("enter", *"123456", "enter")
+        await press_keys(pilot, "enter", *"123456", "enter")
         await wait_for_screen(pilot, "ResultScreen")
         assert app.screen.result.amount == 1230
 
@@ -509,11 +512,11 @@ async def test_a_refund_larger_than_what_is_left_is_refused_before_the_superviso
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await journal_after_a_sale(pilot, "7.30")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: app.screen.rows, "the journal listed")
         await pilot.press("enter")
         await wait_for_screen(pilot, "RefundScreen")
         app.screen.query_one("#amount").value = ""
-        await pilot.press(*"8.00", "enter")
+        await press_keys(pilot, *"8.00", "enter")
         await wait_for_message(pilot, "At most ¥7.30")
         assert type(app.screen).__name__ == "RefundScreen"  # no review was asked for
     assert not models.Operation.select().where(models.Operation.kind == "refund").exists()
@@ -535,7 +538,7 @@ async def test_a_charge_of_an_earlier_day_is_found_by_its_number_and_refunded(ru
         await wait_for_screen(pilot, "JournalScreen")
         await pilot.press("f5")
         await wait_for_screen(pilot, "AskModal")
-        await pilot.press(*str(sale.operation_id), "enter")
+        await press_keys(pilot, *str(sale.operation_id), "enter")
         await wait_for_message(pilot, f"Journal no. {sale.operation_id}")
         await refund_whole_first_row(pilot)
     assert models.Operation.get(models.Operation.kind == "refund").reverses_id == \
@@ -573,7 +576,7 @@ async def test_a_card_that_would_be_refused_says_why_the_moment_it_is_read(runti
         assert "PIN locked" in " ".join(str(s.render()) for s in app.screen.query("Static"))
         await pilot.press("escape")
         await wait_for_screen(pilot, "StartScreen")
-        await pilot.press(*INS_CARD, "enter")
+        await press_keys(pilot, *INS_CARD, "enter")
         await wait_for_screen(pilot, "CardScreen")
         assert "Not for: 保健品" in " ".join(str(s.render()) for s in app.screen.query("Static"))
 
@@ -608,7 +611,7 @@ async def test_a_card_that_cannot_pay_takes_no_amount_or_pin_and_its_refusal_sta
         assert ("Holder" in shown) is (state != "lost")
         assert not app.screen.query(Input)
         assert key_bar_text(app) == "Esc Cancel"
-        await pilot.press(*"10", "enter", "f5", "f6", *"123456", "enter")
+        await press_keys(pilot, *"10", "enter", "f5", "f6", *"123456", "enter")
         await pilot.pause()  # every key was refused as it came: nothing left to wait for
         assert refusal in message_text(app)
         await pilot.press("escape")
@@ -624,7 +627,7 @@ async def test_a_card_holding_nothing_says_what_to_do_before_the_pin(runtime):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await swipe_card(pilot, SV_CARD)
-        await pilot.press(*"5", "enter")
+        await press_keys(pilot, *"5", "enter")
         await wait_for_message(pilot, "Pay by another tender or recharge the card")
         assert "¥0.00" in message_text(app)
         assert app.focused.id == "amount"
@@ -654,7 +657,7 @@ async def test_the_balance_query_says_how_to_leave_and_esc_leaves_it(runtime):
         assert "Esc" in str(app.screen.query_one("#mode").render())
         await pilot.press("escape")
         assert not app.screen.query_mode and "Esc" not in key_bar_text(app)
-        await pilot.press("f2", *SV_CARD, "enter")
+        await press_keys(pilot, "f2", *SV_CARD, "enter")
         await wait_for_screen(pilot, "BalanceQueryScreen")
 
 
@@ -697,7 +700,7 @@ async def test_the_journal_shows_the_points_a_redemption_took_not_no_money(runti
         await log_in(pilot)
         app.simulate_swipe(demo_swipe(member))
         await wait_for_screen(pilot, "MemberScreen")
-        await pilot.press("f7", *"120", "enter", "enter", *"123456", "enter")
+        await press_keys(pilot, "f7", *"120", "enter", "enter", *"123456", "enter")
         await wait_for_screen(pilot, "ResultScreen")
         past_key_guard(pilot)
         await pilot.press("enter", "f3")
@@ -751,14 +754,14 @@ async def test_an_item_line_added_after_enter_puts_the_cursor_back_on_the_amount
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await swipe_card(pilot, SV_CARD)
-        await pilot.press(*"10", "enter")
+        await press_keys(pilot, *"10", "enter")
         assert app.focused.id == "pin"
         await pilot.press("f5")
         assert app.focused.id == "amount"
-        await pilot.press(*"5", "f5")
+        await press_keys(pilot, *"5", "f5")
         assert app.screen.query_one("#pin", Input).value == ""
         assert "Total ¥15.00" in str(app.screen.query_one("#lines").render())
-        await pilot.press("enter", *"123456", "enter")
+        await press_keys(pilot, "enter", *"123456", "enter")
         await wait_for_screen(pilot, "ResultScreen")
     assert principal(SV_CARD) == 20000 - 1500
 

@@ -9,6 +9,7 @@ from kiosk.services.card_care import Restrictions
 from kiosk.services.card_details import CardDetails
 from tests.app_helpers import wait_for_message, wait_for_screen, wait_until
 from tests.fuel_shop import SUPERVISOR
+from tests.app_helpers import press_keys
 from tests.app_helpers import fuel_app, open_card, review_as, type_into
 
 
@@ -50,7 +51,7 @@ async def test_limits_copied_from_a_card_and_to_sub_cards_in_chinese(tmp_path):
         await wait_for_screen(pilot, "RestrictionsScreen")
         await pilot.press("f7")
         await wait_for_screen(pilot, "AskModal")
-        await pilot.press(*model, "enter")
+        await press_keys(pilot, *model, "enter")
         await wait_for_screen(pilot, "RestrictionsScreen")
         await wait_for_message(pilot, "已复制")
         await wait_until(pilot, lambda: app.screen.value("daily_limit") == "200.00",

@@ -320,7 +320,7 @@ def test_a_channel_names_its_order_list_columns(tmp_path):
 
 # -- the sale screen ----------------------------------------------------------------------
 async def test_the_cashier_scans_the_order_number_at_the_sale(shop, tmp_path):
-    from tests.app_helpers import (demo_swipe, log_in as app_log_in, make_app,
+    from tests.app_helpers import (demo_swipe, log_in as app_log_in, make_app, press_keys,
                                    wait_for_message, wait_for_screen)
     shop.import_text(HEADER + "TK-1,88.00,\n", tmp_path)
     settings = replace(shop.runtime.settings, outlet_code=OUTLET, swipe_key_gap_ms=300)
@@ -329,21 +329,21 @@ async def test_the_cashier_scans_the_order_number_at_the_sale(shop, tmp_path):
         await app_log_in(pilot, "cashier1", "Cashier123")
         app.simulate_swipe(demo_swipe(shop.cards[0]))
         await wait_for_screen(pilot, "CardScreen")
-        await pilot.press("f6", *"TK-404", "enter")  # a wrong number: said before the PIN
+        await press_keys(pilot, "f6", *"TK-404", "enter")  # a wrong number: said before the PIN
         await wait_for_message(pilot, "not on taikang's order list")
         assert app.focused.id == "order"
         app.screen.query_one("#order").value = ""
-        await pilot.press(*"TK-1", "enter")  # scanned: the order's amount is filled in
+        await press_keys(pilot, *"TK-1", "enter")  # scanned: the order's amount is filled in
         await wait_for_message(pilot, "Channel order TK-1: ¥88.00, open")
         assert app.screen.query_one("#amount").value == "88.00" and app.focused.id == "pin"
         app.screen.query_one("#amount").value = "90.00"  # changed after the check
-        await pilot.press(*PIN, "enter")  # checked again before the charge: refused
+        await press_keys(pilot, *PIN, "enter")  # checked again before the charge: refused
         await wait_for_message(pilot, "is for ¥88.00, the sale is ¥90.00")
         assert app.focused.id == "order" and app.screen.query_one("#pin").value == ""
         app.screen.query_one("#amount").value = "88.00"
         await pilot.press("enter")
         await wait_for_message(pilot, "Channel order TK-1: ¥88.00, open")
-        await pilot.press(*PIN, "enter")
+        await press_keys(pilot, *PIN, "enter")
         await wait_for_screen(pilot, "ResultScreen")
     assert order("TK-1").status == "redeemed"
     assert principal(shop.cards[0]) == 100000 - 8800

@@ -1,7 +1,8 @@
 """How form fields take typing: a prefilled value is typed over, a folder given to start
 a file name from is typed on."""
 
-from tests.app_helpers import (make_app, open_centre, seeded_runtime, wait_for_message,
+from tests.app_helpers import press_keys
+from tests.app_helpers import (laid_out, make_app, open_centre, seeded_runtime, wait_for_message,
                                wait_until)
 
 
@@ -13,7 +14,7 @@ async def test_a_file_name_is_typed_after_the_prefilled_folder(tmp_path):
         folder = path.value
         path.focus()
         await pilot.pause(0.1)
-        await pilot.press(*"batch-recharge.csv")
+        await press_keys(pilot, *"batch-recharge.csv")
         assert path.value == folder + "batch-recharge.csv"
 
 
@@ -28,7 +29,7 @@ async def test_a_prefilled_amount_is_typed_over(tmp_path):
         await pilot.press("down")  # to the next field, as a clerk does
         await wait_until(pilot, lambda: app.screen.focused is name, "the name field entered")
         await pilot.pause(0.1)
-        await pilot.press(*"100")
+        await press_keys(pilot, *"100")
         assert name.value == "100"
 
 
@@ -71,7 +72,7 @@ async def test_a_tables_columns_are_as_wide_as_their_widest_cell_from_the_start(
         await wait_for_screen(pilot, "JournalScreen")
         table = app.screen.query_one("DataTable")
         await wait_until(pilot, lambda: table.row_count == 1, "the charge listed")
-        await pilot.pause(0.5)
+        await laid_out(pilot, table)
         shown = app.export_screenshot().replace("&#160;", " ")
         for cell in table.get_row_at(0):
             assert str(cell) in shown  # painted whole, not cut to its title's width
@@ -83,9 +84,9 @@ async def test_the_next_card_typed_in_card_services_replaces_the_last_number(tmp
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "3", "CardServiceScreen")
         screen = app.screen
-        await pilot.press(*SV_CARD, "enter")
+        await press_keys(pilot, *SV_CARD, "enter")
         await wait_until(pilot, lambda: screen.card is not None, "the first card shown")
-        await pilot.press(*MAIN_CARD, "enter")
+        await press_keys(pilot, *MAIN_CARD, "enter")
         await wait_until(pilot, lambda: screen.card.number == MAIN_CARD, "the second card shown")
 
 
@@ -128,5 +129,5 @@ async def test_a_refusal_that_names_a_field_puts_the_cursor_there(tmp_path):
         await pilot.press("enter")
         await wait_for_message(pilot, "list name")
         assert app.focused.id == "name"
-        await pilot.press(*"dec")
+        await press_keys(pilot, *"dec")
         assert app.screen.value("name") == "dec"

@@ -9,6 +9,7 @@ from kiosk.services.verify import verify
 from kiosk.store import models
 from tests.app_helpers import (message_text, wait_for_message, wait_for_screen, wait_until)
 from tests.fuel_shop import OUTLET, balances
+from tests.app_helpers import press_keys
 from tests.app_helpers import back_from_outcome, fuel_app, log_out, open_card, open_centre, review_as, type_into
 
 
@@ -37,7 +38,7 @@ async def test_a_cheque_received_at_the_counter_then_cleared_and_one_bounced(tmp
         assert balances(number)["principal"] == 30000
         await pilot.press("down", "f6")
         await wait_for_screen(pilot, "AskModal")
-        await pilot.press(*"insufficient", "enter")
+        await press_keys(pilot, *"insufficient", "enter")
         await wait_for_screen(pilot, "ChequeScreen")
         await wait_for_message(pilot, "bounced")
         await pilot.press("f2")  # show: received only; none left
@@ -110,7 +111,7 @@ async def test_a_payment_reversed_in_part_from_the_recharge_screen(tmp_path):
         assert screen.payments[0].operation_id == paid.operation_id
         await pilot.press("enter")  # this payment: its amount next
         await type_into(pilot, "amount", "120")
-        await pilot.press("enter", *"wrong amount", "enter")
+        await press_keys(pilot, "enter", *"wrong amount", "enter")
         await review_as(pilot, "super1")
         await back_from_outcome(pilot)
     assert balances(number)["principal"] == 18000
@@ -133,7 +134,7 @@ async def test_a_manual_transfer_with_the_pin_then_one_with_review(tmp_path):
         await pilot.press("enter")
         await wait_for_message(pilot, "transferred to itself")
         assert pilot.app.focused.id == "to_number"
-        await pilot.press(*second)  # the number was selected: typed over
+        await press_keys(pilot, *second)  # the number was selected: typed over
         await type_into(pilot, "pin", "246810")
         await pilot.press("enter")
         await back_from_outcome(pilot)
@@ -161,7 +162,7 @@ async def test_the_month_report_and_a_months_close_from_the_day_close_screen(tmp
         await open_centre(pilot, "8", "DayCloseScreen", "super1")
         await pilot.press("f9")
         await wait_for_screen(pilot, "AskModal")
-        await pilot.press(*this_month, "enter")
+        await press_keys(pilot, *this_month, "enter")
         await wait_for_screen(pilot, "MonthReportScreen")
         rows = app.screen.report.table()
         assert ["Operations", "recharge", "", "1", "300.00"] in rows
@@ -172,7 +173,7 @@ async def test_the_month_report_and_a_months_close_from_the_day_close_screen(tmp
         await wait_for_screen(pilot, "DayCloseScreen")
         await pilot.press("f8")
         await wait_for_screen(pilot, "AskModal")
-        await pilot.press(*last_month, "enter")
+        await press_keys(pilot, *last_month, "enter")
         await wait_for_screen(pilot, "MonthReportScreen")
         assert app.screen.report.closed and app.screen.report.month == last_month
     saved = app.runtime.settings.home / "reports" / f"month-{OUTLET}-{this_month}.xlsx"
@@ -196,7 +197,7 @@ async def test_the_new_screens_speak_chinese(tmp_path):
         await wait_for_screen(pilot, "MemberCentreScreen")
         await pilot.press("3")
         await wait_for_screen(pilot, "CardServiceScreen")
-        await pilot.press(*number, "enter")
+        await press_keys(pilot, *number, "enter")
         await wait_until(pilot, lambda: app.screen.card is not None, "card shown")
         assert "F10 退款" in str(app.screen.query_one("#actions").render())
         await pilot.press("f10")

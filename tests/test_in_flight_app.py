@@ -6,6 +6,7 @@ import pytest
 from kiosk.errors import StoreUnavailable
 from kiosk.services import charge as charging
 from kiosk.store import db, models
+from tests.app_helpers import press_keys
 from tests.app_helpers import (make_app, seeded_runtime, swipe_card, wait_for_message,
                                wait_for_screen)
 from tests.conftest import SV_CARD
@@ -19,8 +20,8 @@ def runtime(tmp_path):
 
 
 async def charge(pilot, amount: str, pin: str = "123456") -> None:
-    await pilot.press(*amount, "enter")
-    await pilot.press(*pin, "enter")
+    await press_keys(pilot, *amount, "enter")
+    await press_keys(pilot, *pin, "enter")
 
 
 def _charges():

@@ -12,6 +12,7 @@ from textual.widgets import Input, Static
 from kiosk.services import admin, charge, issuing, policies, recharge, setup
 from kiosk.services.bootstrap import terminal_actor  # noqa: F401 (a store's actor)
 from kiosk.store import db, models
+from tests.app_helpers import press_keys
 from tests.app_helpers import (demo_swipe, empty_runtime, laid_out, make_app, message_text,
                                wait_for_screen, wait_until)
 from tests.conftest import CHAIN_ADMIN, log_in
@@ -35,7 +36,7 @@ def screen_text(app) -> str:
 
 
 async def member_swiped(pilot, number: str) -> None:
-    await pilot.press(*"cashier1", "enter", *"Good1234", "enter")
+    await press_keys(pilot, *"cashier1", "enter", *"Good1234", "enter")
     await wait_for_screen(pilot, "StartScreen")
     pilot.app.simulate_swipe(demo_swipe(number))
     await wait_for_screen(pilot, "MemberScreen")
@@ -53,7 +54,7 @@ async def test_a_cash_sale_earns_points_on_the_swiped_membership_card(store):
         assert said(app, "MEMBER", "会员")
         await wait_until(pilot, lambda: app.screen.query_one("#tender").value == "cash",
                          "the tenders loaded")
-        await pilot.press(*"88.50", "enter")
+        await press_keys(pilot, *"88.50", "enter")
         await wait_for_screen(pilot, "ResultScreen")
         assert said(app, "Points earned 88", "本次积分 88")
     assert points_of(store["member_card"]) == 88
@@ -71,7 +72,7 @@ async def test_the_tender_is_chosen_with_the_arrows_and_has_no_placeholder(store
         await wait_until(pilot, lambda: app.screen.query("#tender"), "the tenders loaded")
         tender = app.screen.query_one("#tender", Choice)
         assert tender.value == "cash"
-        await pilot.press(*"40", "down")
+        await press_keys(pilot, *"40", "down")
         assert app.focused is tender
         await pilot.press("left")
         assert tender.value == "bank"  # two tenders: left from the first is the last
@@ -104,12 +105,12 @@ async def test_another_card_swiped_next_pays_and_the_membership_card_earns(store
     app = make_app(store["runtime"])
     async with app.run_test(size=(80, 24)) as pilot:
         await member_swiped(pilot, store["member_card"])
-        await pilot.press(*"600.00")  # typed on the member screen, then the card swiped
+        await press_keys(pilot, *"600.00")  # typed on the member screen, then the card swiped
         pilot.app.simulate_swipe(demo_swipe(store["stored"]))
         await wait_for_screen(pilot, "CardScreen")
         assert app.screen.query_one("#member")
         assert app.screen.query_one("#amount").value == "600.00"  # the amount came along
-        await pilot.press("enter", *PIN, "enter")
+        await press_keys(pilot, "enter", *PIN, "enter")
         await wait_for_screen(pilot, "ResultScreen")
         # 600 points cross 银卡 (500): the hint comes with this sale's result.
         assert said(app, "Tier upgrade due: 银卡", "银卡")
@@ -124,11 +125,11 @@ async def test_f7_redeems_points_with_the_customers_pin(store):
     app = make_app(store["runtime"])
     async with app.run_test(size=(80, 24)) as pilot:
         await member_swiped(pilot, store["member_card"])
-        await pilot.press("f7", *"120", "enter", *"毛巾", "enter", *"000000", "enter")
+        await press_keys(pilot, "f7", *"120", "enter", *"毛巾", "enter", *"000000", "enter")
         await wait_until(pilot, lambda: "PIN" in message_text(app) or "密码" in message_text(app),
                          "a wrong PIN refused")
         assert app.screen.query_one("#pin", Input).value == ""
-        await pilot.press(*PIN, "enter")
+        await press_keys(pilot, *PIN, "enter")
         await wait_for_screen(pilot, "ResultScreen")
         assert said(app, "Points redeemed 120", "已兑换积分 120")
     assert points_of(store["member_card"]) == 180
@@ -141,11 +142,11 @@ async def test_a_qualifying_non_member_sale_prompts_the_cashier(store):
                       key=key())
     app = make_app(store["runtime"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*"cashier1", "enter", *"Good1234", "enter")
+        await press_keys(pilot, *"cashier1", "enter", *"Good1234", "enter")
         await wait_for_screen(pilot, "StartScreen")
         pilot.app.simulate_swipe(demo_swipe(anonymous))
         await wait_for_screen(pilot, "CardScreen")
-        await pilot.press(*"60.00", "enter", *PIN, "enter")
+        await press_keys(pilot, *"60.00", "enter", *PIN, "enter")
         await wait_for_screen(pilot, "ResultScreen")
         assert said(app, "qualifies for membership", "符合入会条件")
     assert charge is not None and issuing is not None
@@ -173,7 +174,7 @@ async def test_finance_approves_a_transfer_and_the_member_is_texted(store):
     operator(chain, store["runtime"], "finance1", "finance")
     app = make_app(store["runtime"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*"finance1", "enter", *"Good1234", "enter")
+        await press_keys(pilot, *"finance1", "enter", *"Good1234", "enter")
         await wait_for_screen(pilot, "StartScreen")
         await pilot.press("f6")
         await wait_for_screen(pilot, "MemberCentreScreen")
@@ -215,7 +216,7 @@ async def test_a_member_sale_is_returned_from_the_journal_with_review(store):
                        tender="bank", key=key())
     app = make_app(store["runtime"])
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*"cashier1", "enter", *"Good1234", "enter")
+        await press_keys(pilot, *"cashier1", "enter", *"Good1234", "enter")
         await wait_for_screen(pilot, "StartScreen")
         await pilot.press("f3")
         await wait_for_screen(pilot, "JournalScreen")
@@ -225,7 +226,7 @@ async def test_a_member_sale_is_returned_from_the_journal_with_review(store):
         assert said(app, "Return of member sale", "会员消费退货")
         await pilot.press("enter")
         await wait_for_screen(pilot, "ReviewModal")
-        await pilot.press(*"super1", "enter", *"Good1234", "enter")
+        await press_keys(pilot, *"super1", "enter", *"Good1234", "enter")
         await wait_for_screen(pilot, "ResultScreen")
         assert said(app, "Points taken back 200", "扣回积分 200")
     assert points_of(store["member_card"]) == 0

@@ -11,6 +11,7 @@ from kiosk.store import models
 from tests.app_helpers import (log_in, make_app, message_text, past_key_guard, paste_into, seeded_runtime,
                                wait_for_message, wait_for_screen, wait_until)
 from tests.conftest import SV_CARD
+from tests.app_helpers import press_keys
 from tests.app_helpers import key_bar_text, open_centre, review_as, save_admin_form, type_into
 
 
@@ -105,12 +106,12 @@ async def test_report_loss_then_replace_and_see_the_balance_on_the_new_card(tmp_
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "3", "CardServiceScreen")
         screen = app.screen
-        await pilot.press(*SV_CARD, "enter")
+        await press_keys(pilot, *SV_CARD, "enter")
         await wait_until(pilot, lambda: screen.card is not None, "card shown")
         await pilot.press("f3")
         await wait_for_screen(pilot, "AskModal")  # the holder's ID, on one line with the card
         assert "888800******0018" in str(app.screen.query_one("#title").render())
-        await pilot.press(*"8515", "enter")
+        await press_keys(pilot, *"8515", "enter")
         await wait_until(pilot, lambda: screen.card.status == "lost", "card lost")
         await pilot.press("f4")
         await wait_for_screen(pilot, "ReplaceScreen")
@@ -138,11 +139,11 @@ async def recharge_500_at_the_member_centre(pilot) -> None:
     """As the clerk: card services, the demo stored-value card, F2, ¥500 in cash; back
     on the card once the outcome is read."""
     await open_centre(pilot, "3", "CardServiceScreen")
-    await pilot.press(*SV_CARD, "enter")
+    await press_keys(pilot, *SV_CARD, "enter")
     await wait_until(pilot, lambda: pilot.app.screen.card is not None, "card shown")
     await pilot.press("f2")
     await wait_for_screen(pilot, "RechargeScreen")
-    await pilot.press(*"500", "enter", "enter")
+    await press_keys(pilot, *"500", "enter", "enter")
     await wait_for_screen(pilot, "OutcomeScreen")
     shown = " ".join(str(line.render()) for line in pilot.app.screen.query("Static"))
     assert "Paid by 现金" in shown  # the tender taken, said with the amount
@@ -158,7 +159,7 @@ async def test_the_tender_is_seen_on_the_recharge_and_issue_forms(tmp_path):
     app = make_app(seeded_runtime(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "3", "CardServiceScreen")
-        await pilot.press(*SV_CARD, "enter")
+        await press_keys(pilot, *SV_CARD, "enter")
         await wait_until(pilot, lambda: pilot.app.screen.card is not None, "card shown")
         await pilot.press("f2")
         await wait_for_screen(pilot, "RechargeScreen")
@@ -200,13 +201,13 @@ async def test_a_locked_pin_opens_on_unlock_with_the_holders_id(tmp_path):
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "3", "CardServiceScreen")
-        await pilot.press(*SV_CARD, "enter")
+        await press_keys(pilot, *SV_CARD, "enter")
         await wait_until(pilot, lambda: app.screen.card is not None, "card shown")
         await pilot.press("f5")
         await wait_for_screen(pilot, "PinScreen")
         assert app.screen.value("action") == "unlock"
         assert app.focused.id == "holder_check"
-        await pilot.press(*"8515")
+        await press_keys(pilot, *"8515")
         app.screen.submit()
         await wait_for_screen(pilot, "OutcomeScreen")
     assert not cards.get_card(SV_CARD).pin_locked
@@ -288,7 +289,7 @@ async def test_migrate_an_old_card_by_keyboard(tmp_path):
         screen.query_one("#table").focus()
         await pilot.press("enter")
         await wait_for_screen(pilot, "MigrateOneScreen")
-        await pilot.press(*"13800138000", "enter")
+        await press_keys(pilot, *"13800138000", "enter")
         await wait_for_message(pilot, "Send the member a code")
         details = str(screen_details(app))
         assert "储值卡" in details and SV_CARD[-4:] in details  # the card credited, shown first
@@ -296,10 +297,10 @@ async def test_migrate_an_old_card_by_keyboard(tmp_path):
         await wait_for_message(pilot, "valid 10 minutes")
         code = app.devices.code_sender.sent[-1][1].split("验证码为")[1][:6]
         wrong = "000000" if code != "000000" else "111111"
-        await pilot.press(*wrong, "enter", "enter", *"travel voucher", "enter")
+        await press_keys(pilot, *wrong, "enter", "enter", *"travel voucher", "enter")
         await wait_for_message(pilot, "code is wrong")
         assert app.focused.id == "code"  # the cursor on the code, its digits selected
-        await pilot.press(*code)
+        await press_keys(pilot, *code)
         app.screen.submit()
         await wait_for_screen(pilot, "OutcomeScreen")
         past_key_guard(pilot)
@@ -363,7 +364,7 @@ async def test_the_day_close_screen_lists_what_blocks_the_close_then_closes(tmp_
         for shift in (cashier.actor.shift_id, app.session.actor.shift_id):
             await pilot.press("f6")
             await wait_for_screen(pilot, "AskModal")
-            await pilot.press(*str(shift), "enter")
+            await press_keys(pilot, *str(shift), "enter")
             await wait_for_message(pilot, f"Shift #{shift}")
         await wait_until(pilot, lambda: "Nothing abnormal" in str(findings.render()), "clean")
         assert "no business end with the close: #" in str(findings.render())  # named first
@@ -406,7 +407,7 @@ async def test_admin_adds_an_operator_in_the_app(tmp_path):
         await open_centre(pilot, "a", "AdminScreen", login=("admin1", "Admin1234"))
         await pilot.press("1")
         await wait_for_screen(pilot, "AdminFormScreen")
-        await pilot.press(*"31010001", "enter", *"cashier9", "enter", *"王五", "enter",
+        await press_keys(pilot, *"31010001", "enter", *"cashier9", "enter", *"王五", "enter",
                           "enter", *"Start1234", "enter", *"Start9999", "enter")
         await wait_for_message(pilot, "differ")
         assert not models.Operator.select().where(models.Operator.login_id == "cashier9").exists()
@@ -505,7 +506,7 @@ async def test_file_an_insurance_transfer_by_keyboard(tmp_path):
         await type_into(pilot, "charge", str(sale.operation_id))
         await pilot.press("enter")
         assert app.screen.focused.id == "target"
-        await pilot.press(*card_number("888800000000008"), "enter")
+        await press_keys(pilot, *card_number("888800000000008"), "enter")
         await wait_for_message(pilot, "filed")
         app.screen.query_one("#month").focus()
         await pilot.press("enter")
@@ -520,7 +521,7 @@ async def test_f9_on_a_named_card_edits_its_details_and_f8_on_a_personal_card_sa
     async with app.run_test(size=(80, 24)) as pilot:
         await open_centre(pilot, "3", "CardServiceScreen")
         screen = app.screen
-        await pilot.press(*SV_CARD, "enter")
+        await press_keys(pilot, *SV_CARD, "enter")
         await wait_until(pilot, lambda: screen.card is not None, "card shown")
         await pilot.press("f9")  # named: its details (卡资料修改), not naming
         await wait_for_screen(pilot, "CardDetailsScreen")

@@ -7,6 +7,7 @@ import threading
 
 from kiosk.screens.member_form import MemberFormScreen
 from kiosk.services import members
+from tests.app_helpers import press_keys
 from tests.app_helpers import log_in, make_app, seeded_runtime, wait_for_screen, wait_until
 from tests.test_member_privacy import zhang_wei
 
@@ -25,7 +26,7 @@ async def test_keys_typed_before_the_record_loads_land_nowhere(tmp_path, monkeyp
         await log_in(pilot, "clerk1", "Clerk1234")
         app.push_screen(MemberFormScreen(zhang_wei()))
         await wait_for_screen(pilot, "MemberFormScreen")
-        await pilot.press(*"abc")
+        await press_keys(pilot, *"abc")
         assert app.screen.value("name") == ""  # not typed into a record still loading
         loaded.set()
         screen = app.screen
@@ -68,7 +69,7 @@ async def test_esc_on_a_half_filled_new_member_asks_before_it_is_lost(tmp_path):
         await wait_for_screen(pilot, "MemberSearchScreen")
         await pilot.press("f5")
         await wait_for_screen(pilot, "MemberFormScreen")
-        await pilot.press(*"赵六")
+        await press_keys(pilot, *"赵六")
         await pilot.press("escape")
         await wait_for_screen(pilot, "ConfirmModal")
         await pilot.press("escape")  # no: the form and what was typed stay

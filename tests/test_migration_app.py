@@ -4,6 +4,7 @@ a filter typed while the list loads keeps its field."""
 from __future__ import annotations
 
 from tests.app_helpers import make_app, seeded_runtime, wait_for_screen, wait_until
+from tests.app_helpers import press_keys
 from tests.app_helpers import laid_out, open_centre
 
 
@@ -28,7 +29,7 @@ async def test_a_filter_typed_and_entered_lists_and_goes_to_the_list(tmp_path):
         await pilot.press("shift+tab")
         while app.focused.id != "number":
             await pilot.press("shift+tab")
-        await pilot.press(*"6100000000000002", "enter")
+        await press_keys(pilot, *"6100000000000002", "enter")
         await wait_until(pilot, lambda: len(screen.rows) == 1 and app.focused.id == "table",
                          "one old card listed, the cursor on it")
 

@@ -457,7 +457,7 @@ def counter_app(online):
 
 
 async def test_the_counter_shows_the_insurers_balance_and_its_deduction(online):
-    from tests.app_helpers import (past_key_guard, swipe_card, wait_for_message,
+    from tests.app_helpers import (past_key_guard, press_keys, swipe_card, wait_for_message,
                                    wait_for_screen)
     app = counter_app(online)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -465,11 +465,11 @@ async def test_the_counter_shows_the_insurers_balance_and_its_deduction(online):
         lines = [str(line.render()) for line in app.screen.query(".card-line")]
         assert any("Balance at the insurer ¥500.00" in line for line in lines), lines
         online.server.down = True
-        await pilot.press(*"30", "enter", *online.pin, "enter")
+        await press_keys(pilot, *"30", "enter", *online.pin, "enter")
         await wait_for_message(pilot, "did not answer")
         assert type(app.screen).__name__ == "CardScreen" and posted_charges(online.card) == []
         online.server.down = False
-        await pilot.press(*online.pin, "enter")  # asked again under the same key
+        await press_keys(pilot, *online.pin, "enter")  # asked again under the same key
         await wait_for_screen(pilot, "ResultScreen")
         shown = " ".join(str(line.render()) for line in app.screen.query("#result Static"))
         assert "Deducted online by the insurer" in shown and "¥470.00" in shown
@@ -499,16 +499,16 @@ async def test_the_cashier_refunds_an_online_charge_from_the_journal(online, sup
 
 
 async def test_a_cancelled_deduction_is_charged_anew_under_a_new_key(online):
-    from tests.app_helpers import swipe_card, wait_for_message, wait_for_screen
+    from tests.app_helpers import press_keys, swipe_card, wait_for_message, wait_for_screen
     app = counter_app(online)
     async with app.run_test(size=(80, 24)) as pilot:
         await swipe_card(pilot, online.card)
         first_key = app.screen.sale_key
         online.server.refuse_service = 1  # the deduction never made: cancelled
-        await pilot.press(*"20", "enter", *online.pin, "enter")
+        await press_keys(pilot, *"20", "enter", *online.pin, "enter")
         await wait_for_message(pilot, "was cancelled")
         assert app.screen.sale_key != first_key
-        await pilot.press(*online.pin, "enter")
+        await press_keys(pilot, *online.pin, "enter")
         await wait_for_screen(pilot, "ResultScreen")
     assert deduction(first_key).status == "cancelled"
     assert list(online.server.book.deducted().values()) == [2000]

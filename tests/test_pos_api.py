@@ -16,6 +16,7 @@ from textual.widgets import Input
 from kiosk.services import cards, pos_sales
 from kiosk.services.verify import verify
 from kiosk.store import db, models
+from tests.app_helpers import press_keys
 from tests.app_helpers import (FakeClock, demo_swipe, make_app, message_text, past_key_guard,
                                seeded_runtime, wait_for_message, wait_for_screen, wait_until)
 from tests.conftest import INS_CARD, login_as
@@ -55,7 +56,7 @@ async def counter(runtime, token, *, logged_in=True, clock=None):
                 base_url=f"http://127.0.0.1:{app.pos_endpoint.port}",
                 headers={"Authorization": f"Bearer {token}"}) as http:
             if logged_in:
-                await pilot.press(*"cashier1", "enter", *"Cashier123", "enter")
+                await press_keys(pilot, *"cashier1", "enter", *"Cashier123", "enter")
                 # a sale waiting in the store since before a restart opens at once
                 await wait_until(pilot, lambda: type(app.screen).__name__ in (
                     "StartScreen", "PosSaleScreen"), "logged in")
@@ -81,7 +82,7 @@ async def pay(pilot, card=INS_CARD, pin="123456"):
     pilot.app.simulate_swipe(demo_swipe(card))
     await wait_until(pilot, lambda: pilot.app.screen.query_one("#pin-row").display,
                      "the PIN is asked")
-    await pilot.press(*pin, "enter")
+    await press_keys(pilot, *pin, "enter")
 
 
 def charges():
@@ -221,7 +222,7 @@ async def test_a_refund_by_lines_is_reviewed_by_the_supervisor(runtime, token):
         await wait_for_screen(pilot, "PosRefundScreen")
         await pilot.press("enter")
         await wait_for_screen(pilot, "ReviewModal")
-        await pilot.press(*"super1", "enter", *"Super1234", "enter")
+        await press_keys(pilot, *"super1", "enter", *"Super1234", "enter")
         await wait_for_screen(pilot, "ResultScreen")
         status, body = await refund
         assert status == 200 and body["state"] == "approved", body
@@ -311,7 +312,7 @@ async def test_the_reference_client_pays_refunds_and_cancels(runtime, token):
         await wait_for_screen(pilot, "PosRefundScreen")
         await pilot.press("enter")
         await wait_for_screen(pilot, "ReviewModal")
-        await pilot.press(*"super1", "enter", *"Super1234", "enter")
+        await press_keys(pilot, *"super1", "enter", *"Super1234", "enter")
         refunded = await refunding
         assert refunded["state"] == "approved" and refunded["amount"] == 350
         await wait_for_screen(pilot, "ResultScreen")
@@ -351,7 +352,7 @@ async def test_esc_clears_a_half_typed_number_and_asks_before_declining(runtime,
     async with counter(runtime, token) as (pilot, http):
         reply = send(http, "/v1/sales", sale())
         await wait_for_screen(pilot, "PosSaleScreen")
-        await pilot.press(*"88880000", "escape")
+        await press_keys(pilot, *"88880000", "escape")
         assert pilot.app.screen.query_one("#number", Input).value == ""
         assert type(pilot.app.screen).__name__ == "PosSaleScreen"
         await pilot.press("escape")

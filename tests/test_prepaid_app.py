@@ -12,6 +12,7 @@ from kiosk.store import models
 from tests.app_helpers import make_app, seeded_runtime, wait_for_message, wait_for_screen
 from tests.app_helpers import wait_until
 from tests.conftest import MAIN_CARD, SV_CARD
+from tests.app_helpers import press_keys
 from tests.app_helpers import open_centre, type_into
 
 ANONYMOUS_CARD, EXPIRED_CARD = card_number("888800000000010"), card_number("888800000000009")
@@ -31,7 +32,7 @@ async def test_a_recharge_past_the_named_limit_is_refused_naming_the_rule(tmp_pa
         await show_card(pilot, SV_CARD)
         await pilot.press("f2")
         await wait_for_screen(pilot, "RechargeScreen")
-        await pilot.press(*"4800.01", "enter", "enter")
+        await press_keys(pilot, *"4800.01", "enter", "enter")
         await wait_for_message(pilot, "a named card holds at most ¥5000.00")
     assert cards.balances(cards.get_card(SV_CARD))["principal"] == 20000
 
@@ -46,7 +47,7 @@ async def test_a_companys_5000_asks_for_the_accounts_then_posts(tmp_path):
         await show_card(pilot, MAIN_CARD)
         await pilot.press("f2")
         await wait_for_screen(pilot, "RechargeScreen")
-        await pilot.press(*"5000", "enter", "enter")  # in cash
+        await press_keys(pilot, *"5000", "enter", "enter")  # in cash
         await wait_for_message(pilot, "pays by bank transfer, not cash")
         await pilot.press("right", "enter")  # by bank
         await wait_for_screen(pilot, "PurchaseScreen")

@@ -4,6 +4,7 @@ of another) changes on the screen."""
 import pytest
 
 from kiosk.store import db
+from tests.app_helpers import press_keys
 from tests.app_helpers import log_in, make_app, seeded_runtime, wait_for_message, wait_for_screen
 
 
@@ -22,7 +23,7 @@ async def test_a_journal_number_not_found_goes_back_to_todays_list(runtime):
         await wait_for_screen(pilot, "JournalScreen")
         await pilot.press("f5")
         await wait_for_screen(pilot, "AskModal")
-        await pilot.press(*"999999", "enter")
+        await press_keys(pilot, *"999999", "enter")
         await wait_for_message(pilot, "No journal number 999999")
         assert app.screen.found is None
         app.screen.load_page()  # as on coming back from a refund: today's list again

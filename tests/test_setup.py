@@ -51,24 +51,25 @@ def test_after_the_first_run_the_administrator_sets_up_an_outlet(chain, runtime)
 
 
 async def test_an_empty_store_starts_at_the_first_run_then_the_administrator_logs_in(tmp_path):
-    from tests.app_helpers import empty_runtime, make_app, wait_for_message, wait_for_screen
+    from tests.app_helpers import (empty_runtime, make_app, press_keys, wait_for_message,
+                                   wait_for_screen)
     app = make_app(empty_runtime(tmp_path, outlet_code=""))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_screen(pilot, "FirstRunScreen")
-        await pilot.press(*"1000", "enter", *"总店", "enter", "enter", *"ad", "enter",
+        await press_keys(pilot, *"1000", "enter", *"总店", "enter", "enter", *"ad", "enter",
                           *"Li", "enter", *"Admin1234", "enter", *"Admin1234", "enter")
         await wait_for_message(pilot, "An outlet code has 8 digits")
         assert app.focused.id == "outlet"  # the field at fault, its content selected
-        await pilot.press(*"10000001")
+        await press_keys(pilot, *"10000001")
         app.screen.submit()
         await wait_for_message(pilot, "A login id has 3 to 30")
         assert app.focused.id == "login_id"
-        await pilot.press(*"admin", "enter", "enter", *"Admin1234", "enter",
+        await press_keys(pilot, *"admin", "enter", "enter", *"Admin1234", "enter",
                           *"Admin9999", "enter")
         await wait_for_message(pilot, "two passwords differ")
-        await pilot.press(*"Admin1234", "enter", *"Admin1234", "enter")
+        await press_keys(pilot, *"Admin1234", "enter", *"Admin1234", "enter")
         await wait_for_screen(pilot, "LoginScreen")
-        await pilot.press(*"admin", "enter", *"Admin1234", "enter")
+        await press_keys(pilot, *"admin", "enter", *"Admin1234", "enter")
         await wait_for_screen(pilot, "StartScreen")
     assert models.Operator.get(models.Operator.login_id == "admin").role.name == "admin"
 

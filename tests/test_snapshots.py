@@ -4,6 +4,7 @@ purpose: pytest tests/test_snapshots.py --snapshot-update, then look at the SVGs
 import pytest
 
 from kiosk.store import db
+from tests.app_helpers import press_keys
 from tests.app_helpers import (demo_swipe, log_in, swipe_card, make_app, no_blink,
                                seeded_runtime, wait_for_screen)
 from tests.conftest import INS_CARD, SV_CARD
@@ -36,7 +37,7 @@ def test_start_screen(app, snap_compare):
 def test_card_screen(app, snap_compare, number):
     async def run_before(pilot):
         await swipe_card(pilot, number)
-        await pilot.press(*"12.30", "enter")
+        await press_keys(pilot, *"12.30", "enter")
         no_blink(pilot.app)
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
@@ -44,7 +45,7 @@ def test_card_screen(app, snap_compare, number):
 def test_result_screen(app, snap_compare):
     async def run_before(pilot):
         await swipe_card(pilot, SV_CARD)
-        await pilot.press(*"12.30", "enter", *"123456", "enter")
+        await press_keys(pilot, *"12.30", "enter", *"123456", "enter")
         await wait_for_screen(pilot, "ResultScreen")
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
@@ -62,7 +63,7 @@ def test_pos_sale_screen(app, snap_compare):
         pos_sales.PosLine("6905678", "医用口罩", "医疗器械", 1000)), 3350))
 
     async def run_before(pilot):
-        await pilot.press(*"cashier1", "enter", *"Cashier123", "enter")
+        await press_keys(pilot, *"cashier1", "enter", *"Cashier123", "enter")
         await wait_for_screen(pilot, "PosSaleScreen")
         pilot.app.simulate_swipe(demo_swipe(INS_CARD))
         while not pilot.app.screen.query_one("#pin-row").display:

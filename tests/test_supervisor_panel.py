@@ -7,6 +7,7 @@ from kiosk.errors import KioskError
 from kiosk.services import charge, supervision
 from kiosk.services.charge import Review
 from kiosk.store import models
+from tests.app_helpers import press_keys
 from tests.app_helpers import log_in, make_app, seeded_runtime, wait_for_message, wait_for_screen
 from tests.conftest import SV_CARD, login_as
 
@@ -16,7 +17,7 @@ async def fill_panel(pilot, action_steps: int, target: str, login: str, password
     await wait_for_screen(pilot, "SupervisorScreen")
     for _ in range(action_steps):
         await pilot.press("right")
-    await pilot.press("enter", *target, "enter", *login, "enter", *password, "enter")
+    await press_keys(pilot, "enter", *target, "enter", *login, "enter", *password, "enter")
 
 
 async def test_a_supervisor_unlocks_an_operator_from_the_cashiers_screen(tmp_path):
@@ -124,7 +125,7 @@ async def test_a_cashier_whose_shift_a_supervisor_closed_is_told_before_the_pin(
         shift_id = app.session.actor.shift_id
         supervision.close_shift(login_as(runtime, "super1", "T02"),
                                 Review("super1", "Super1234"), shift_id, key="close-it")
-        await pilot.press(*SV_CARD, "enter")
+        await press_keys(pilot, *SV_CARD, "enter")
         await wait_for_screen(pilot, "CardScreen")
         await wait_for_message(pilot, f"shift #{shift_id} is closed")
         await pilot.press("escape")

@@ -10,6 +10,7 @@ import pytest
 from kiosk.app import UnexpectedFailure
 from kiosk.screens.start import StartScreen
 from kiosk.services import charge as charging
+from tests.app_helpers import press_keys
 from tests.app_helpers import (log_in, make_app, message_text, seeded_runtime,
                                wait_for_message)
 from tests.conftest import SV_CARD
@@ -41,7 +42,7 @@ async def test_a_failure_in_a_service_call_is_shown_with_a_reference(tmp_path, m
     app = make_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await log_in(pilot)
-        await pilot.press(*SV_CARD, "enter")
+        await press_keys(pilot, *SV_CARD, "enter")
         await wait_for_message(pilot, "(reference ")
         shown = message_text(app)
     assert shown.startswith(shown_first)
@@ -63,7 +64,7 @@ async def test_a_failure_in_a_screens_own_handler_is_logged_and_the_terminal_sho
     with pytest.raises(UnexpectedFailure) as raised:
         async with app.run_test(size=(80, 24)) as pilot:
             await log_in(pilot)
-            await pilot.press(*SV_CARD, "enter")
+            await press_keys(pilot, *SV_CARD, "enter")
             await pilot.pause()
     shown = str(raised.value)
     assert "Unexpected error (reference " in shown and str(runtime.settings.log_path) in shown
