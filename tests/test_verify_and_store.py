@@ -113,3 +113,35 @@ def test_no_secret_in_the_database_or_logs(seeded, cashier):
         data = path.read_bytes()
         for secret in secrets:
             assert secret.encode() not in data, f"{secret!r} found in {path.name}"
+
+
+def test_verify_reads_one_snapshot_while_a_terminal_posts(seeded):
+    """A day check runs verify while another terminal posts (a report printed, a
+    recharge): every check must see the same moment, or an event committed between two
+    of them looks like a broken chain head ("does not match its last event")."""
+    import threading
+
+    from tests.conftest import login_as
+    stop, failures = threading.Event(), []
+
+    def recharging() -> None:
+        from kiosk.services import recharge
+        clerk = login_as(seeded, "clerk1", "T02")
+        n = 0
+        while not stop.is_set() and n < 400:
+            recharge.recharge(clerk, card_number=SV_CARD, amount=100, tender="cash",
+                              key=f"busy-{n}")
+            n += 1
+        db.close()
+
+    worker = threading.Thread(target=recharging)
+    worker.start()
+    try:
+        for _ in range(40):
+            report = verify(seeded.sealer)
+            if not report.ok:
+                failures.append(report.violations)
+    finally:
+        stop.set()
+        worker.join()
+    assert failures == []

@@ -25,7 +25,7 @@ from kiosk.services import audit, kinds
 from kiosk.services.operations import entries_digest, header_digest
 from kiosk.services.secrets import Sealer
 from kiosk.store import audit as audit_store
-from kiosk.store import integrity, models
+from kiosk.store import db, integrity, models
 from kiosk.store import operations as operation_store
 
 
@@ -48,6 +48,13 @@ class VerifyReport:
 
 
 def verify(sealer: Sealer, max_violations: int = 50) -> VerifyReport:
+    """Every check on one snapshot of the store: an operation or audit event committed
+    while it reads (a report printed at the day close) is seen by all checks or none."""
+    with db.one_snapshot():
+        return _verify(sealer, max_violations)
+
+
+def _verify(sealer: Sealer, max_violations: int) -> VerifyReport:
     operations, entries, accounts, events = integrity.counts()
     report = VerifyReport(operations=operations, entries=entries, accounts=accounts,
                           audit_events=events)

@@ -197,6 +197,24 @@ def reading() -> Iterator[None]:
         switch_for_thread(database, before)
 
 
+@contextlib.contextmanager
+def one_snapshot() -> Iterator[None]:
+    """The block's reads see the store as it was at one moment, and take no write lock
+    (a check across tables while terminals post: verify): a read-only REPEATABLE READ
+    transaction on PostgreSQL, a deferred one on SQLite (its WAL keeps the snapshot of
+    the block's first read). Inside a transaction, the block reads in that one."""
+    if database.in_transaction():
+        yield
+        return
+    if isinstance(current_database(), peewee.SqliteDatabase):
+        with database.atomic(lock_type="DEFERRED"):
+            yield
+        return
+    with database.atomic():
+        database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
 def is_multi_host(url: str) -> bool:
     """postgresql://user@host1:5432,host2:5432/db?target_session_attrs=read-write: a
     primary and its standby; libpq tries them in turn and keeps the one that takes
