@@ -68,7 +68,7 @@ def test_picked_orders_are_started_then_paid_by_bank(shop, tmp_path):
     paid = settling.record_payment(shop.finance, settlement_id=started.settlement_id,
                                    method="bank", reference="BK20261201001", key=key())
     assert (paid.method, paid.reference, paid.total) == ("bank", "BK20261201001", 20850)
-    with pytest.raises(SettlementRefused, match="already paid .bank BK20261201001"):
+    with pytest.raises(SettlementRefused, match="already paid .bank transfer BK20261201001"):
         settling.record_payment(shop.finance, settlement_id=started.settlement_id,
                                 method="bank", reference="BK2", key=key())
     view = settling.settlement(shop.finance, started.settlement_id)
@@ -250,11 +250,15 @@ async def test_finance_settles_picked_orders_and_records_a_coupon_on_the_screen(
         await wait_until(pilot, lambda: len(screen.orders) == 3, "the orders to settle listed")
         await pilot.press("f7")  # nothing picked yet
         await wait_for_message(pilot, "Pick the orders to settle")
-        screen.query_one("#bank_account").value = ACCOUNT
         table.focus()
         await laid_out(pilot, table)
         await pilot.press("space", "space")  # TK-1, then TK-2
         assert screen.picked == {"TK-1", "TK-2"}
+        await pilot.press("f7")  # no account yet: said at once, no confirmation asked
+        await wait_for_message(pilot, "bank account the channel pays into")
+        assert type(app.screen).__name__ == "ChannelSettlementScreen"
+        screen.query_one("#bank_account").value = ACCOUNT
+        table.focus()
         await pilot.press("f7")
         await wait_for_screen(pilot, "ConfirmModal")
         await pilot.press("enter")
@@ -283,6 +287,11 @@ async def test_finance_settles_picked_orders_and_records_a_coupon_on_the_screen(
         await pilot.press("enter")
         await wait_for_message(pilot, "paid: coupon Q-7, ¥93.00")
         await wait_until(pilot, lambda: screen.settlements[0].status == "paid", "paid listed")
+        screen.query_one("#reference").value = "Q-8"
+        table.focus()
+        await pilot.press("f8")  # paid already: said before any confirmation is asked
+        await wait_for_message(pilot, "already paid (coupon Q-7)")
+        assert type(app.screen).__name__ == "ChannelSettlementScreen"
         await pilot.press("f6")
         await wait_for_message(pilot, "Report saved")
         await pilot.press("f2")  # back to the orders: TK-3 is left

@@ -19,14 +19,14 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.errors import InvalidInput, KioskError, N_, NotFound
+from kiosk.errors import InvalidInput, KioskError, N_, NotFound, Phrase
 from kiosk.report_table import MONEY, Column, Table
 from kiosk.services import channels, permissions, reports
 from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import OperationResult, Posting, perform
 from kiosk.services.session import Session
 from kiosk.store import channel_settlements as settlement_store
-from kiosk.store import outlets
+from kiosk.store import models, outlets
 from kiosk.store.channel_orders import REDEEMED
 
 STARTED, PAID = settlement_store.STARTED, settlement_store.PAID
@@ -166,10 +166,19 @@ def check_payment(session: Session, *, settlement_id: int, method: str, referenc
     if method not in METHODS:
         raise InvalidInput(N_("A settlement is paid by bank transfer or by coupon."),
                            field="method")
+    settlement = _settlement(session, settlement_id)
+    if settlement.status != STARTED:  # said first, before anything typed is looked at
+        raise _already_paid(settlement)
     reference = _reference(method, reference)
     until = _valid_until(session, valid_until) if method == COUPON else None
-    settlement = _settlement(session, settlement_id)
     return PaymentToRecord(settlement.id, settlement.total, method, reference, until)
+
+
+def _already_paid(settlement: models.ChannelSettlement) -> SettlementRefused:
+    return SettlementRefused(N_("Settlement no. {settlement} is already paid ({method} "
+                                "{reference})."), settlement=settlement.id,
+                             method=Phrase(METHOD_NAMES[settlement.method]),
+                             reference=settlement.reference)
 
 
 def record_payment(session: Session, *, settlement_id: int, method: str, reference: str,
@@ -183,9 +192,7 @@ def record_payment(session: Session, *, settlement_id: int, method: str, referen
     def run(posting: Posting) -> dict:
         locked = settlement_store.lock_settlement(payment.settlement_id)
         if locked.status != STARTED:
-            raise SettlementRefused(N_("Settlement no. {settlement} is already paid ({method} "
-                                       "{reference})."), settlement=locked.id,
-                                    method=locked.method, reference=locked.reference)
+            raise _already_paid(locked)
         if until is not None and not settlement_store.use_coupon(
                 reference, locked.channel, until, locked.id):
             raise SettlementRefused(
