@@ -100,6 +100,10 @@ async def test_the_members_holding_stored_value_by_business_format(tmp_path):
         await type_into(pilot, "business_format", "诊所")
         await pilot.press("enter")
         await wait_for_message(pilot, "No outlet has the business format 诊所")
+        assert screen.query_one(DataTable).row_count == 0  # 药房's figures are gone
+        screen.action_save()  # and are never saved under 诊所's name
+        await wait_for_message(pilot, "Search first")
+    assert not list((app.runtime.settings.home / "reports").glob("*诊所*"))
 
 
 async def test_a_clerks_unified_member_query_is_refused_with_the_reason(tmp_path):

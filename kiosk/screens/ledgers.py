@@ -35,7 +35,8 @@ class LedgerScreen(FormScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.table = None
+        self.table = None  # what is shown, and the file name it saves as
+        self.table_name = ""
 
     def on_mount(self) -> None:
         self.query_one("#ledger").focus()
@@ -52,8 +53,16 @@ class LedgerScreen(FormScreen):
         except ValueError:
             self.say_error(InvalidInput(N_("A date is written YYYY-MM-DD.")))
             return
+        # What was shown goes: a ledger asked for and refused never saves the last one's
+        # figures under its own name.
+        self.table = None
+        self.query_one(DataTable).clear()
+        business_format = self.value("business_format").strip()
+        self.table_name = "-".join(part for part in (
+            "ledger", self.value("ledger"), first.isoformat(), last.isoformat(),
+            business_format) if part)
         self.call(self._show, self._load, self.value("ledger"), first, last,
-                  self.value("business_format").strip())
+                  business_format, latest_only=True)
 
     def _load(self, which: str, first: dt.date, last: dt.date, business_format: str):
         session = self.app.session
@@ -71,10 +80,8 @@ class LedgerScreen(FormScreen):
         if self.table is None:
             self.say(self.tr("Search first."), error=True)
             return
-        name = f"ledger-{self.value('ledger')}-{self.value('first')}-{self.value('last')}"
-        if self.value("business_format").strip():
-            name += f"-{self.value('business_format').strip()}"
-        self.call(self.say_saved, reports.save_table, self.app.session, name, self.table)
+        self.call(self.say_saved, reports.save_table, self.app.session, self.table_name,
+                  self.table)
 
     def action_back(self) -> None:
         self.app.pop_screen()
