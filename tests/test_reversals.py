@@ -42,8 +42,12 @@ def test_a_recharge_reversed_in_parts_with_its_bonus_never_more(shop):
     number = shop.card()
     paid = recharge.recharge(shop.clerk, card_number=number, amount=30000, tender="cash",
                              key=key())
-    with pytest.raises(ReviewRequired):
+    with pytest.raises(ReviewRequired) as asked:
         reverse(shop, paid.operation_id, 10000, review=None)
+    from kiosk.i18n import translator
+    from kiosk.services.operations import mask_card_number
+    assert asked.value.render(translator("zh_CN")).startswith(  # what the reviewer signs
+        f"冲销卡 {mask_card_number(number)} 的收款 #{paid.operation_id}：¥100.00")
     with pytest.raises(InvalidInput, match="reason"):
         reverse(shop, paid.operation_id, 10000, reason=" ")
     with pytest.raises(PermissionDenied, match="may not authorise"):

@@ -25,7 +25,8 @@ from kiosk.services import (cards, kinds, operators, permissions, policies, rece
                             service_fees, tenders)
 from kiosk.services.accounts import card_accounts, till_account
 from kiosk.services.business_date import current_business_date
-from kiosk.services.operations import OperationResult, Posting, perform, stored
+from kiosk.services.operations import (OperationResult, Posting, mask_card_number, perform,
+                                       stored)
 from kiosk.services.session import Session
 from kiosk.store import cards as card_store
 from kiosk.store import journal, ledger, models
@@ -82,12 +83,14 @@ def _window_start(session: Session) -> dt.date | None:
     return current_business_date(session) - dt.timedelta(days=window) if window else None
 
 
-def check(session: Session, original_operation_id: int, amount: int) -> None:
+def check(session: Session, original_operation_id: int, amount: int) -> models.Operation:
     """Whether this reversal could be made (a hint before the reviewer signs; the
-    reversal decides again on the locked original)."""
+    reversal decides again on the locked original); the payment it reverses."""
     permissions.require(session, permissions.RECHARGE)
     _check_amount(amount)
-    _check(session, journal.operation(original_operation_id), amount)
+    original = journal.operation(original_operation_id)
+    _check(session, original, amount)
+    return original
 
 
 def _check_amount(amount: int) -> None:
@@ -167,9 +170,12 @@ def reverse_payment(session: Session, *, original_operation_id: int, amount: int
     request = {"original": original_operation_id, "amount": amount, "reason": reason}
     reviewer = None
     if stored(key) is None:
-        check(session, original_operation_id, amount)
-        if review is None:
-            raise ReviewRequired(reason=N_("Reversing a payment"))
+        original = check(session, original_operation_id, amount)
+        if review is None:  # the reviewer sees what they sign for
+            raise ReviewRequired(reason=KioskError(
+                N_("Reversing {amount} of payment #{number} on card {card}"),
+                amount=format_yuan(amount), number=original.id,
+                card=mask_card_number(card_store.number_of(original.card_id))))
         reviewer = operators.authorise_review(session, review, permissions.REFUND).id
 
     def run(posting: Posting) -> dict:
