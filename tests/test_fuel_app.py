@@ -112,7 +112,13 @@ async def test_a_payment_reversed_in_part_from_the_recharge_screen(tmp_path):
         await pilot.press("enter")  # this payment: its amount next
         await type_into(pilot, "amount", "120")
         await press_keys(pilot, "enter", *"wrong amount", "enter")
+        await wait_for_screen(pilot, "ReviewModal")
+        asked = " ".join(str(line.render()) for line in app.screen.query("Label"))
+        assert f"Reversing ¥120.00 of payment #{paid.operation_id} on card" in asked
         await review_as(pilot, "super1")
+        await wait_for_screen(pilot, "OutcomeScreen")
+        shown = " ".join(str(line.render()) for line in app.screen.query("Static"))
+        assert "Give the customer ¥120.00 back by 现金." in shown and "Bonus -" not in shown
         await back_from_outcome(pilot)
     assert balances(number)["principal"] == 18000
     reversal = models.Operation.get(models.Operation.kind == "payment_reversal")

@@ -464,9 +464,13 @@ class PaymentReversalScreen(CardActionScreen):
                   review=self.review)
 
     def outcome(self, result) -> list[str]:
+        taken = "".join(f"   {self.tr(label)} -{format_yuan(amount)}" for label, amount in (
+            (N_("Bonus"), result.bonus), (N_("Deposit"), result.deposit)) if amount)
+        back = [self.tr("Give the customer {amount} back by {tender}.").format(
+            amount=format_yuan(result.amount), tender=result.tender_name)] \
+            if result.tender_name else []
         return [f"{self.tr('Reversed')} #{result.original_operation_id} "
-                f"{format_yuan(result.amount)}   {self.tr('Bonus')} {format_yuan(result.bonus)}"
-                f"   {self.tr('Deposit')} {format_yuan(result.deposit)}"] + super().outcome(result)
+                f"{format_yuan(result.amount)}{taken}", *back] + super().outcome(result)
 
 
 class TransferScreen(CardActionScreen):

@@ -47,6 +47,7 @@ class PaymentReversal(OperationResult):
     fee: int
     deposit: int
     reversed_total: int  # of the original, this one included
+    tender_name: str = ""  # how the customer paid: how `amount` goes back to them
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,8 @@ def reverse_payment(session: Session, *, original_operation_id: int, amount: int
                      drawer, parts["fee"])
         data = {"original_operation_id": original.id, "original_kind": original.kind,
                 "card_number": card.number, "amount": amount, **parts,
-                "reversed_total": before + amount}
+                "reversed_total": before + amount,
+                "tender_name": tenders.name_of(original.tender) if original.tender else ""}
         data["receipt_id"] = receipts.queue(session, posting.operation, card,
                                             "payment_reversal", {
                                                 **data, "principal_after":
