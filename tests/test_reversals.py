@@ -76,7 +76,11 @@ def test_the_same_day_reversal_and_a_partial_share_one_amount(shop):
     with pytest.raises(KioskError, match="already reversed"):
         recharge.reverse_recharge(shop.clerk, original_operation_id=paid.operation_id,
                                   key=key(), review=SUPERVISOR)
+    with pytest.raises(KioskError, match=f"#{paid.operation_id} was partly reversed.*F8"):
+        recharge.last_reversible(shop.clerk, number)  # F7 says where the rest goes back
     reverse(shop, paid.operation_id, 6000)
+    with pytest.raises(KioskError, match="no recharge today"):
+        recharge.last_reversible(shop.clerk, number)
     assert balances(number)["principal"] == 0
     assert verify(shop.runtime.sealer).ok
 

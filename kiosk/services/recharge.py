@@ -166,8 +166,14 @@ def last_reversible(session: Session, card_number: str) -> ReversibleRecharge:
     see what they authorise (the reversal decides again on the locked original)."""
     permissions.require(session, permissions.RECHARGE)
     card = cards.get_card(card_number)
-    operation = journal.last_unreversed(card.id, "recharge", current_business_date(session))
+    today = current_business_date(session)
+    operation = journal.last_unreversed(card.id, "recharge", today)
     if operation is None:
+        partly = journal.still_reversible([card.id], ("recharge",), session.actor.outlet_id,
+                                          since=today, limit=1)
+        if partly:  # a part was taken back (F8): the rest goes back the same way
+            raise KioskError(N_("Recharge #{number} was partly reversed already: reverse "
+                                "the rest of it as a payment (F8)."), number=partly[0].id)
         raise KioskError(N_("This card has no recharge today that could be reversed."))
     paid = json.loads(operation.result)
     return ReversibleRecharge(operation.id, operation.amount, paid.get("bonus", 0),
