@@ -135,6 +135,20 @@ async def test_f7_redeems_points_with_the_customers_pin(store):
     assert points_of(store["member_card"]) == 180
 
 
+async def test_too_many_points_are_refused_before_the_customer_types_a_pin(store):
+    from kiosk.services import points
+    points.member_sale(store["cashier"], card_number=store["member_card"], amount=30000,
+                       tender="cash", key=key())
+    app = make_app(store["runtime"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await member_swiped(pilot, store["member_card"])
+        await press_keys(pilot, "f7", *"99999", "enter")
+        await wait_until(pilot, lambda: "99999" in message_text(app), "too many points said")
+        assert app.focused.id == "points"  # back at the points, no PIN asked
+    card = models.Card.get(models.Card.number == store["member_card"])
+    assert card.pin_failures == 0 and points_of(store["member_card"]) == 300
+
+
 async def test_a_qualifying_non_member_sale_prompts_the_cashier(store):
     policies.set_policy(store["chain"], "membership_min_sale_yuan", 50)
     anonymous = issue(store["clerk"], "SV", None)

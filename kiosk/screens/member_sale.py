@@ -112,8 +112,12 @@ class MemberScreen(CustomerPinScreen):
         if event.input.id == "amount":
             self._record_sale()
         elif event.input.id == "points":
-            if self._points() is not None:
-                self.query_one("#memo").focus()
+            count = self._points()
+            if count is not None:  # on to the note; too many points are said (and the
+                self.query_one("#memo").focus()  # focus brought back) before the PIN
+                self.call(self._points_checked, points.check_redemption, self.app.session,
+                          card_number=self.card.number, points=count,
+                          on_refusal=self._points_refused)
         elif event.input.id == "memo":
             self.query_one("#pin").focus()
             self.say(self.tr("Customer: type your PIN and press Enter."))
@@ -149,6 +153,13 @@ class MemberScreen(CustomerPinScreen):
                      error=True)
             return None
         return int(text)
+
+    def _points_checked(self, _checked) -> None:
+        pass  # the points are redeemable: the focus went on to the note already
+
+    def _points_refused(self, error) -> None:
+        self.query_one("#points").focus()
+        self.say_error(error)
 
     def _redeem(self) -> None:
         count = self._points()

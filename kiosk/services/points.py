@@ -234,6 +234,17 @@ class RedemptionResult(OperationResult):
     memo: str = ""
 
 
+def check_redemption(session: Session, *, card_number: str, points: int) -> None:
+    """Whether the card could redeem `points` here today: asked as the points are typed,
+    before the customer types a PIN for nothing (redeem decides again on the locked
+    account)."""
+    permissions.require(session, permissions.CHARGE)
+    card = cards.get_card(card_number)
+    cards.ensure_usable(card, current_business_date(session))
+    _check_opened(session, card)
+    _check_enough(card_accounts(card)["points"].balance, points)
+
+
 def redeem(session: Session, *, card_number: str, points: int, pin: str | None, key: str,
            memo: str = "") -> RedemptionResult:
     """The member spends `points` (for a gift or a deduction the memo names). The
@@ -247,11 +258,7 @@ def redeem(session: Session, *, card_number: str, points: int, pin: str | None, 
     card = cards.get_card(card_number)
     request = {"card": card.number, "points": points, "memo": memo}
     if stored(key) is None:
-        permissions.require(session, permissions.CHARGE)
-        today = current_business_date(session)
-        cards.ensure_usable(card, today)
-        _check_opened(session, card)
-        _check_enough(card_accounts(card)["points"].balance, points)  # a hint before the PIN
+        check_redemption(session, card_number=card.number, points=points)
         cards.check_pin(session, card, pin)
 
     def run(posting: Posting) -> dict:
