@@ -144,9 +144,13 @@ async def test_insurance_card_refuses_health_supplements(runtime):
     async with app.run_test(size=(80, 24)) as pilot:
         await swipe_card(pilot, INS_CARD)
         app.screen.query_one("#category").value = "保健品"
-        await charge(pilot, "99")
+        await press_keys(pilot, *"99", "enter")  # said before the customer types the PIN
+        await wait_for_message(pilot, "保健品 may not be paid with this card")
+        assert app.focused.id == "pin" and app.screen.query_one("#pin").value == ""
+        await press_keys(pilot, *"123456", "enter")  # and refused again if charged anyway
         await wait_for_message(pilot, "may not be paid")
         assert type(app.screen).__name__ == "CardScreen"
+    assert models.Card.get(models.Card.number == INS_CARD).pin_failures == 0
 
 
 async def test_lost_card_gets_its_own_message(runtime):

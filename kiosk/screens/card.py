@@ -187,12 +187,31 @@ class CardScreen(CustomerPinScreen):
                 if not self._offer_split():
                     self.say(self.tr("Customer: type your PIN and press Enter."))
                     self.query_one("#pin").focus()
+                    self._check_before_pin()
         elif event.input.id == "order":
             self._check_order()
         elif self._order_typed() and self.order_checked != self._order_to_check():
             self._check_order(then_charge=True)  # the order is refused before the PIN is used
         else:
             self._charge()
+
+    def _check_before_pin(self) -> None:
+        """What would refuse the sale (a forbidden item, the daily limit) is said while
+        the customer is still to type the PIN. The focus stays where it is: digits being
+        typed go on into the (cleared) PIN field, never into a visible one."""
+        sale = self._sale()
+        if sale is not None:
+            amount, lines = sale
+            self.call(self._fine_to_pay, charging.check_before_pin, self.app.session,
+                      card_number=self.card.number, amount=amount, lines=lines,
+                      on_refusal=self._refused_before_pin)
+
+    def _fine_to_pay(self, _checked) -> None:
+        pass  # the PIN field has the focus already
+
+    def _refused_before_pin(self, error) -> None:
+        self.query_one("#pin", Input).value = ""
+        self.say_error(error)
 
     # -- the channel order ------------------------------------------------------------
     def action_order(self) -> None:

@@ -313,6 +313,15 @@ def for_sale(session: Session, number: str = "", *, uid: str = "") -> cards.Card
     return replace(view, refusal=refusal)
 
 
+def check_before_pin(session: Session, *, card_number: str, amount: int,
+                     lines: tuple[SaleLine, ...] = ()) -> None:
+    """The counter asks as the amount is typed, before the customer's PIN: whether this
+    card may pay this sale here today (its items' categories, its daily limit, this
+    outlet). The charge decides again on the locked card."""
+    permissions.require(session, permissions.CHARGE)
+    check_sale(session, cards.get_card(card_number), amount, tuple(lines))
+
+
 def check_sale(session: Session, card: models.Card, amount: int,
                lines: tuple[SaleLine, ...] = (), *, today: dt.date | None = None,
                opened: bool | None = None) -> None:
@@ -348,6 +357,10 @@ def _check_categories(rules: models.CardProduct | models.Card,
         rules.allowed_categories)
     for line in lines:
         if line.category in forbidden or (allowed and line.category not in allowed):
+            if line.name == line.category:  # a line rung by its category alone
+                raise ForbiddenCategory(N_("{category} may not be paid with this card; "
+                                           "re-ring the sale with other items."),
+                                        category=line.category)
             raise ForbiddenCategory(item=line.name, category=line.category)
 
 
