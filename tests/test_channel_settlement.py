@@ -84,6 +84,21 @@ def test_picked_orders_are_started_then_paid_by_bank(shop, tmp_path):
     assert verify(shop.runtime.sealer).ok
 
 
+def test_a_settlement_names_the_months_not_reconciled_before_it_starts(shop, tmp_path):
+    redeemed(shop, tmp_path, {"TK-1": 8800})
+    orders = settling.settleable(shop.finance, channel=CHANNEL)
+    checked = settling.check_start(shop.finance, channel=CHANNEL, orders=orders,
+                                   bank_account=f"  {ACCOUNT} ")
+    month = orders[0].redeemed_on[:7]
+    assert checked == settling.StartCheck(ACCOUNT, (month,))
+    outlet = models.Outlet.get(models.Outlet.code == OUTLET)
+    models.Reconciliation.create(  # as finance confirms a month with no differences
+        outlet=outlet, channel=CHANNEL, month=month, matched_count=1, matched_total=8800,
+        statement_sha256="0" * 64)
+    assert settling.check_start(shop.finance, channel=CHANNEL, orders=orders,
+                                bank_account=ACCOUNT).months_not_reconciled == ()
+
+
 def test_an_order_is_settled_once_and_only_a_redeemed_one_of_this_outlet(shop, tmp_path):
     redeemed(shop, tmp_path, {"TK-1": 8800, "TK-2": 500})
     shop.import_text(HEADER + "TK-9,10,\n", tmp_path)
@@ -261,6 +276,9 @@ async def test_finance_settles_picked_orders_and_records_a_coupon_on_the_screen(
         table.focus()
         await pilot.press("f7")
         await wait_for_screen(pilot, "ConfirmModal")
+        asked = " ".join(str(line.render()) for line in app.screen.query("Static"))
+        month = screen.orders[0].redeemed_on[:7]  # finance never confirmed it reconciled
+        assert f"Not yet reconciled with the channel's statement: {month}." in asked
         await pilot.press("enter")
         await wait_for_message(pilot, "started: 2 order(s), ¥93.00")
         await wait_until(pilot, lambda: len(screen.settlements) == 1, "the settlement listed")

@@ -99,19 +99,26 @@ class ChannelSettlementScreen(FormScreen):
             self.say(self.tr("Pick the orders to settle: Space on each (F2 shows them)."),
                      error=True)
             return
-        self.call(self._account_checked, settling.bank_account_text,
-                  self.value("bank_account"))
+        self.call(self._start_checked, settling.check_start, self.app.session,
+                  channel=self.value("channel"), orders=picked,
+                  bank_account=self.value("bank_account"))
 
-    def _account_checked(self, account: str) -> None:
-        """The account is sound (said at its field if not): one line asks to start."""
+    def _start_checked(self, checked: settling.StartCheck) -> None:
+        """The account is sound (said at its field if not): one line asks to start,
+        saying first which months are not reconciled with the channel yet."""
         picked = [order for order in self.orders if order.order_no in self.picked]
         total = sum(order.amount for order in picked)
         question = self.tr("Start the settlement of {count} order(s), {total}, paid into {account}?"
-                           ).format(count=len(picked), total=format_yuan(total), account=account)
+                           ).format(count=len(picked), total=format_yuan(total),
+                                    account=checked.bank_account)
+        if checked.months_not_reconciled:
+            question = self.tr("Not yet reconciled with the channel's statement: {months}."
+                               ).format(months=", ".join(checked.months_not_reconciled)
+                                        ) + " " + question
         self.call_if_confirmed(question, self._started, settling.start, self.app.session,
                                channel=self.value("channel"),
                                order_nos=[order.order_no for order in picked],
-                               bank_account=account, key=self.key)
+                               bank_account=checked.bank_account, key=self.key)
 
     def _started(self, result: settling.SettlementStarted) -> None:
         self.key = f"settle-{uuid.uuid4().hex}"

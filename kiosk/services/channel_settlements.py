@@ -16,6 +16,7 @@ arrives at the bank."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from kiosk.services.business_date import current_business_date
 from kiosk.services.operations import OperationResult, Posting, perform
 from kiosk.services.session import Session
 from kiosk.store import channel_settlements as settlement_store
+from kiosk.store import channel_orders as order_store
 from kiosk.store import models, outlets
 from kiosk.store.channel_orders import REDEEMED
 
@@ -49,6 +51,25 @@ class SettleableOrder:
     amount: int  # fen: the charge less what refunds took back
     redeemed_on: str  # the charge's business date
     operation_id: int
+
+
+@dataclass(frozen=True)
+class StartCheck:
+    """What finance confirms before a settlement starts."""
+    bank_account: str  # as it will be written on the statement
+    months_not_reconciled: tuple[str, ...]  # YYYY-MM of orders not yet reconciled
+
+
+def check_start(session: Session, *, channel: str, orders: Sequence[SettleableOrder],
+                bank_account: str) -> StartCheck:
+    """The account checked, and the months of these orders' redemption that finance has
+    not confirmed as reconciled with the channel's statement (the manual reconciles
+    first, then settles): said on the line that asks to start."""
+    permissions.require(session, permissions.FINANCE)
+    account = bank_account_text(bank_account)
+    months = sorted({order.redeemed_on[:7] for order in orders})
+    confirmed = order_store.confirmed_months(session.actor.outlet_id, channel, months)
+    return StartCheck(account, tuple(month for month in months if month not in confirmed))
 
 
 def settleable(session: Session, *, channel: str) -> list[SettleableOrder]:
