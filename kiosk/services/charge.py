@@ -527,8 +527,7 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
                           reviewer_id=reviewer.id if reviewer else None)
     except Exception:
         if given_back is not None:  # given back at the insurer, not posted here: undone
-            insurer_online.undo(session, card_store.by_id(
-                operation_store.by_id(original_operation_id).card_id), key)
+            insurer_online.undo(session, given_back.card, key)
         raise
     return RefundResult.of(outcome)
 
@@ -536,6 +535,7 @@ def refund(session: Session, *, original_operation_id: int, amount: int, key: st
 @dataclass(frozen=True)
 class GivenBack:
     """What an online insurer confirmed it gave back to its card for a refund."""
+    card: models.Card  # the card the insurer deducted from (and gave back to)
     amount: int
     reference: str  # the insurer's number for it
     balance: int  # the card's balance at the insurer after it
@@ -546,12 +546,17 @@ def _given_back_at_insurer(session: Session, original_operation_id: int, on_card
     """For a charge an online insurer deducted: its `on_card` part given back at the
     insurer under the refund's key; None for any other charge."""
     original = operation_store.by_id(original_operation_id)
-    reference = _load(original).get("insurer_reference")
+    reference = deducted_online(original)
     if not reference or not on_card:
         return None
     card = card_store.by_id(original.card_id)  # the number the insurer deducted from
     reply = insurer_online.give_back(session, card, on_card, key, reference)
-    return GivenBack(on_card, reply.reference, reply.balance or 0)
+    return GivenBack(card, on_card, reply.reference, reply.balance or 0)
+
+
+def deducted_online(charge: models.Operation) -> str:
+    """The online insurer's reference for a charge it deducted ("" for any other)."""
+    return _load(charge).get("insurer_reference", "")
 
 
 def _post_given_back(posting: Posting, original: models.Operation, sales: models.Account,

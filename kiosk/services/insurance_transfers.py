@@ -103,7 +103,7 @@ def _check_charge(session: Session, charge: models.Operation, target: models.Car
     insurance_card = card_store.by_id(charge.card_id)
     if charge.kind != "charge" or insurance_card.product.kind != "insurance":
         raise InvalidInput(N_("Only a charge on an insurance card can be transferred."))
-    if json.loads(charge.result).get("insurer_reference"):
+    if charge_service.deducted_online(charge):
         raise InvalidInput(N_("The insurer deducted this charge online: that money is the "
                               "insurer's, so it cannot become stored value here. Refund "
                               "the charge instead."))
