@@ -184,6 +184,10 @@ class ServiceCalls:
         else:
             message.handler(message.result)
 
+    def passed(self, _result) -> None:
+        """The handler of a check asked ahead (before a PIN): when it passes, the screen
+        has moved on already; only its refusal (on_refusal) says something."""
+
     def failed(self, error: KioskError) -> None:
         """A service refused: say why (forms also bring up a review it asks for)."""
         self.say_error(error)

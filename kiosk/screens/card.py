@@ -202,12 +202,9 @@ class CardScreen(CustomerPinScreen):
         sale = self._sale()
         if sale is not None:
             amount, lines = sale
-            self.call(self._fine_to_pay, charging.check_before_pin, self.app.session,
+            self.call(self.passed, charging.check_before_pin, self.app.session,
                       card_number=self.card.number, amount=amount, lines=lines,
                       on_refusal=self._refused_before_pin)
-
-    def _fine_to_pay(self, _checked) -> None:
-        pass  # the PIN field has the focus already
 
     def _refused_before_pin(self, error) -> None:
         self.query_one("#pin", Input).value = ""

@@ -115,7 +115,7 @@ class MemberScreen(CustomerPinScreen):
             count = self._points()
             if count is not None:  # on to the note; too many points are said (and the
                 self.query_one("#memo").focus()  # focus brought back) before the PIN
-                self.call(self._points_checked, points.check_redemption, self.app.session,
+                self.call(self.passed, points.check_redemption, self.app.session,
                           card_number=self.card.number, points=count,
                           on_refusal=self._points_refused)
         elif event.input.id == "memo":
@@ -153,9 +153,6 @@ class MemberScreen(CustomerPinScreen):
                      error=True)
             return None
         return int(text)
-
-    def _points_checked(self, _checked) -> None:
-        pass  # the points are redeemable: the focus went on to the note already
 
     def _points_refused(self, error) -> None:
         self.query_one("#points").focus()
